@@ -1,0 +1,127 @@
+// From options and environment to a logged-in session, and always out of it
+// again. The password is read from the environment, stdin or a prompt,
+// never from argv, and lives only in memory.
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import type { VimClient } from '../vsphere/client.js';
+import type { TlsPolicy } from '../vsphere/tls.js';
+import type { ConnectionArgs, CommonArgs } from './options.js';
+import type { Context } from './context.js';
+
+export interface Endpoint {
+  readonly url: URL;
+  /** host[:port], for messages and reports. */
+  readonly display: string;
+  readonly username: string;
+}
+
+const DEFAULT_MAX_RESPONSE = 512 * 2 ** 20;
+
+function firstEnv(env: NodeJS.ProcessEnv, ...names: string[]): string | undefined {
+  for (const name of names) if (env[name]) return env[name];
+  return undefined;
+}
+
+/** Where to connect and as whom; throws UsageError for anything missing or malformed. */
+export function resolveEndpoint(args: ConnectionArgs, env: NodeJS.ProcessEnv): Endpoint & { urlPassword?: string } {
+  const fromArgs = args.vcenter;
+  const raw = fromArgs ?? firstEnv(env, 'VMFIX_VCENTER', 'GOVC_URL');
+  if (!raw) throw new UsageError('No vCenter given: use --vcenter HOST or set VMFIX_VCENTER.');
+  let url: URL;
+  try {
+    url = new URL(/^[a-z]+:\/\//i.test(raw) ? raw : `https://${raw}`);
+  } catch {
+    throw new UsageError(`"${raw}" is not a host name or URL; use --vcenter HOST[:PORT] or https://HOST/sdk.`);
+  }
+  if (url.protocol !== 'https:') throw new UsageError(`vmfix only talks HTTPS to vSphere; "${raw}" is ${url.protocol.slice(0, -1)}.`);
+  if (url.password && fromArgs) {
+    throw new UsageError('Do not put the password in --vcenter (it would show in the process list); use VMFIX_PASSWORD or --password-stdin.');
+  }
+  const username = args.user ?? firstEnv(env, 'VMFIX_USER', 'GOVC_USERNAME') ?? decodeURIComponent(url.username);
+  if (!username) throw new UsageError('No user name given: use --user NAME or set VMFIX_USER.');
+  const urlPassword = url.password ? decodeURIComponent(url.password) : undefined;
+  url.username = '';
+  url.password = '';
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/sdk';
+  return { url, display: url.host, username, ...(urlPassword ? { urlPassword } : {}) };
+}
+
+export async function resolveTls(args: ConnectionArgs, env: NodeJS.ProcessEnv): Promise<TlsPolicy> {
+  const { normalizeThumbprint } = await import('../vsphere/tls.js');
+  const insecure = args.insecure ?? (env.VMFIX_INSECURE === '1' || env.GOVC_INSECURE === '1' || env.GOVC_INSECURE === 'true');
+  const rawThumbprint = args.thumbprint ?? env.VMFIX_THUMBPRINT;
+  let thumbprint: string | undefined;
+  if (rawThumbprint) {
+    thumbprint = normalizeThumbprint(rawThumbprint);
+    if (!thumbprint) {
+      const sha1 = /^[0-9a-f]{40}$/i.test(rawThumbprint.replace(/[\s:]/g, ''));
+      throw new UsageError(
+        sha1
+          ? '--thumbprint takes the SHA-256 fingerprint (32 bytes); that looks like a SHA-1 one. vmfix prints the SHA-256 fingerprint when it meets an untrusted certificate.'
+          : `--thumbprint "${rawThumbprint}" is not a SHA-256 fingerprint (64 hex digits, colons optional).`,
+      );
+    }
+  }
+  const caFile = args.caFile ?? env.VMFIX_CA_FILE;
+  let ca: string | undefined;
+  if (caFile) {
+    ca = await readFile(caFile, 'utf8').catch(() => {
+      throw new UsageError(`Cannot read the CA file ${caFile}.`);
+    });
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${caFile} holds no PEM certificate.`);
+  }
+  return { insecure, ...(thumbprint ? { thumbprint } : {}), ...(ca ? { ca } : {}) };
+}
+
+async function resolvePassword(args: ConnectionArgs, env: NodeJS.ProcessEnv, ctx: Context, endpoint: Endpoint & { urlPassword?: string }): Promise<string> {
+  if (args.passwordStdin) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    if (!password) throw new UsageError('--password-stdin was given but stdin was empty.');
+    return password;
+  }
+  const fromEnv = firstEnv(env, 'VMFIX_PASSWORD', 'GOVC_PASSWORD') ?? endpoint.urlPassword;
+  if (fromEnv) return fromEnv;
+  if (ctx.ui.interactive) return ctx.ui.password(`Password for ${endpoint.username}@${endpoint.display}:`);
+  throw new UsageError('No password: set VMFIX_PASSWORD, use --password-stdin, or run vmfix on a terminal to be asked.');
+}
+
+/** Connects, runs `work`, and logs out whatever happens (also on Ctrl-C). */
+export async function withSession<T>(
+  args: ConnectionArgs & CommonArgs,
+  ctx: Context,
+  work: (client: VimClient, endpoint: Endpoint) => Promise<T>,
+): Promise<T> {
+  const endpoint = resolveEndpoint(args, ctx.env);
+  const tls = await resolveTls(args, ctx.env);
+  const password = await resolvePassword(args, ctx.env, ctx, endpoint);
+  if (tls.insecure) ctx.ui.warn(`TLS verification is off (--insecure): vmfix cannot tell ${endpoint.display} from an impostor, who would receive the password.`);
+  const { VimClient } = await import('../vsphere/client.js');
+  const spinner = ctx.ui.spinner(`Connecting to ${endpoint.display}`);
+  let client: VimClient;
+  try {
+    client = await VimClient.connect({
+      url: endpoint.url,
+      username: endpoint.username,
+      password,
+      tls,
+      timeoutMs: args.timeout * 1000,
+      maxResponseBytes: DEFAULT_MAX_RESPONSE,
+      maxSockets: 8,
+      ...(args.debug ? { trace: (text: string) => ctx.ui.debug(text) } : {}),
+      onRetry: (method, attempt, err) => ctx.ui.warn(`${method} failed (${err.message}); retrying (${attempt}).`),
+    });
+    spinner.stop();
+  } catch (err) {
+    spinner.stop();
+    throw err;
+  }
+  const logout = ctx.onInterrupt(() => client.logout());
+  try {
+    return await work(client, endpoint);
+  } finally {
+    logout();
+    await client.logout();
+  }
+}

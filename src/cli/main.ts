@@ -1,0 +1,125 @@
+// The vmfix command line: the list of commands, their options, and the one
+// top-level catch. Command modules are imported only when they run, so
+// `vmfix --help` and `--version` load nothing but yargs.
+import { readFileSync } from 'node:fs';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { describeError, ExitCode, UsageError } from '../errors.js';
+import { Interrupts, type Context } from './context.js';
+import { COMMON, CONNECTION, OUTPUT, SCOPE, type OutputArgs } from './options.js';
+import type { Result } from '../report/render.js';
+
+interface CommandOutcome {
+  readonly result: Result;
+  readonly exitCode: number;
+}
+
+type Run = (args: any, ctx: Context) => Promise<CommandOutcome>;
+
+interface CommandSpec {
+  readonly command: string;
+  readonly describe: string;
+  readonly options: (y: Argv) => Argv;
+  readonly load: () => Promise<Run>;
+}
+
+const withGroups = (...groups: Record<string, object>[]) => (y: Argv) => {
+  for (const group of groups) y.options(group);
+  return y;
+};
+
+/** Every command, in the order --help lists them. */
+const COMMANDS: readonly CommandSpec[] = [
+  {
+    command: 'inventory',
+    describe: 'the security-policy posture of every vSwitch, portgroup, DVS and dvPortgroup (changes nothing)',
+    options: withGroups(CONNECTION, SCOPE, OUTPUT),
+    load: async () => (await import('./commands/inventory.js')).inventory,
+  },
+];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { terminalUi } = await import('./ui.js');
+  const ui = terminalUi(env);
+  const interrupts = new Interrupts((code) => process.exit(code), (text) => ui.say(text));
+  const onSignal = (name: NodeJS.Signals) => interrupts.signal(name);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const ctx: Context = {
+    ui,
+    env,
+    get interrupted() {
+      return interrupts.interrupted;
+    },
+    onInterrupt: (cleanup) => interrupts.onInterrupt(cleanup),
+    critical: (work) => interrupts.critical(work),
+  };
+
+  let debug = argv.includes('--debug');
+  try {
+    let outcome: CommandOutcome | undefined;
+    let outputArgs: OutputArgs | undefined;
+    let parser = yargs(argv)
+      .scriptName('vmfix')
+      .usage('$0 <command> [options]\n\nFind and fix VMs whose ports ESXi blocks because the guest changed its MAC under a Reject policy.')
+      .options(COMMON)
+      .version(version())
+      .strict()
+      .demandCommand(1, 'Name a command; see vmfix --help.')
+      .recommendCommands()
+      .wrap(Math.min(110, process.stdout.columns || 100))
+      .fail((message, err) => {
+        throw err ?? new UsageError(`${message.replace(/[.]?$/, ".")} See vmfix --help.`);
+      });
+    for (const spec of COMMANDS) {
+      parser = parser.command(spec.command, spec.describe, spec.options, async (args) => {
+        debug = Boolean(args.debug);
+        outputArgs = args as unknown as OutputArgs;
+        const run = await spec.load();
+        outcome = await run(args, ctx);
+      });
+    }
+    await parser.parseAsync();
+    if (!outcome) return ExitCode.ok; // --help or --version
+    await emit(outcome.result, outputArgs, env);
+    return outcome.exitCode;
+  } catch (err) {
+    const { exitCode, message } = describeError(err);
+    process.stderr.write(`vmfix: ${message}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function emit(result: Result, args: OutputArgs | undefined, env: NodeJS.ProcessEnv): Promise<void> {
+  const { render } = await import('../report/render.js');
+  const format = args?.format ?? 'table';
+  const toFile = Boolean(args?.output);
+  const text = render(result, format, { color: !toFile && Boolean(process.stdout.isTTY) && !('NO_COLOR' in env) });
+  if (args?.output) {
+    const { writeFileAtomic } = await import('../report/files.js');
+    await writeFileAtomic(args.output, text);
+  } else {
+    process.stdout.write(text);
+  }
+}
+
+export function run(): void {
+  main(hideBin(process.argv), process.env).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`vmfix: ${String(err)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,0 +1,225 @@
+// Fetches the inventory in one paged PropertyCollector retrieval over a
+// single ContainerView: every type, only the properties vmfix uses. Each
+// page is turned into model objects as it arrives, so the raw page can go.
+import type { VimClient } from '../vsphere/client.js';
+import { prop, retrieveAll, type PropertyRequest } from '../vsphere/property.js';
+import type {
+  DVPortgroupConfigInfo,
+  GuestNicInfo,
+  HostPortGroup,
+  HostVirtualSwitch,
+  MoRef,
+  ObjectContent,
+  VirtualEthernetCard,
+  VMwareDVSPortSetting,
+} from '../vsphere/types.js';
+import type { DvPortgroup, DvSwitch, GuestNic, Host, Inventory, NicBacking, Vm, VmNic } from './model.js';
+import { normalizeMac } from './model.js';
+
+export const PROPERTIES: readonly PropertyRequest[] = [
+  { type: 'Folder', pathSet: ['name', 'parent'] },
+  { type: 'Datacenter', pathSet: ['name', 'parent'] },
+  { type: 'ComputeResource', pathSet: ['name', 'parent'] },
+  {
+    type: 'HostSystem',
+    pathSet: [
+      'name', 'parent', 'config.product.version', 'config.product.build', 'runtime.connectionState',
+      'configManager.networkSystem', 'config.network.vswitch', 'config.network.portgroup',
+    ],
+  },
+  {
+    type: 'DistributedVirtualSwitch',
+    pathSet: ['name', 'parent', 'uuid', 'summary.productInfo.version', 'config.defaultPortConfig', 'capability.featuresSupported'],
+  },
+  { type: 'DistributedVirtualPortgroup', pathSet: ['name', 'config'] },
+  {
+    type: 'VirtualMachine',
+    pathSet: [
+      'name', 'config.template', 'runtime.host', 'runtime.powerState', 'guest.toolsRunningStatus',
+      'guest.net', 'config.hardware.device',
+    ],
+  },
+];
+
+export interface FetchOptions {
+  readonly pageSize?: number;
+  readonly onPage?: (page: number, objects: number) => void;
+}
+
+interface Parented {
+  name: string;
+  type: string;
+  parent: string | null;
+}
+
+/** Everything vmfix needs to know about the endpoint's networks and VMs. */
+export async function fetchInventory(client: VimClient, endpointHost: string, options: FetchOptions = {}): Promise<Inventory> {
+  const tree = new Map<string, Parented>();
+  const hosts = new Map<string, ObjectContent>();
+  const dvs = new Map<string, ObjectContent>();
+  const dvPortgroups = new Map<string, DvPortgroup>();
+  const vms = new Map<string, Vm>();
+
+  await retrieveAll(client, PROPERTIES, {
+    ...options,
+    sink(objects) {
+      for (const o of objects) {
+        const ref = o.obj;
+        const parent = prop<MoRef>(o, 'parent');
+        tree.set(ref.value, { name: prop<string>(o, 'name') ?? ref.value, type: ref.type, parent: parent?.value ?? null });
+        if (ref.type === 'HostSystem') hosts.set(ref.value, o);
+        else if (ref.type.endsWith('DistributedVirtualSwitch')) dvs.set(ref.value, o);
+        else if (ref.type === 'DistributedVirtualPortgroup') dvPortgroups.set(ref.value, toDvPortgroup(o));
+        else if (ref.type === 'VirtualMachine' && !prop<boolean>(o, 'config.template')) vms.set(ref.value, toVm(o));
+      }
+    },
+  });
+
+  const ancestor = (moref: string, type: string): string | null => {
+    for (let node = tree.get(moref); node; node = node.parent ? tree.get(node.parent) : undefined) {
+      if (node.type === type) return node.name;
+    }
+    return null;
+  };
+
+  const about = client.serviceContent.about;
+  return {
+    endpoint: {
+      host: endpointHost,
+      apiType: about.apiType,
+      apiVersion: about.apiVersion,
+      fullName: about.fullName,
+      ...(about.instanceUuid ? { instanceUuid: about.instanceUuid } : {}),
+    },
+    hosts: [...hosts.values()].map((o) => toHost(o, ancestor)).sort(byName),
+    dvSwitches: [...dvs.values()].map((o) => toDvSwitch(o, ancestor, dvPortgroups)).sort(byName),
+    vms: [...vms.values()].sort(byName),
+  };
+}
+
+function toHost(o: ObjectContent, ancestor: (moref: string, type: string) => string | null): Host {
+  const moref = o.obj.value;
+  const vswitches = prop<HostVirtualSwitch[]>(o, 'config.network.vswitch') ?? [];
+  const portgroups = prop<HostPortGroup[]>(o, 'config.network.portgroup') ?? [];
+  const pgName = new Map(portgroups.map((pg) => [pg.key, pg.spec.name]));
+  return {
+    moref,
+    name: prop<string>(o, 'name') ?? moref,
+    datacenter: ancestor(moref, 'Datacenter'),
+    cluster: ancestor(moref, 'ClusterComputeResource'),
+    version: prop<string>(o, 'config.product.version') ?? '',
+    build: prop<string>(o, 'config.product.build') ?? '',
+    connectionState: prop<string>(o, 'runtime.connectionState') ?? 'connected',
+    networkSystem: prop<MoRef>(o, 'configManager.networkSystem') ?? null,
+    vswitches: vswitches.map((vs) => ({
+      name: vs.name,
+      key: vs.key,
+      spec: vs.spec,
+      portgroups: (vs.portgroup ?? []).map((key) => pgName.get(key) ?? key.replace(/^key-vim\.host\.PortGroup-/, '')),
+    })),
+    portgroups: portgroups.map((pg) => ({
+      name: pg.spec.name,
+      key: pg.key ?? `key-vim.host.PortGroup-${pg.spec.name}`,
+      vswitchName: pg.spec.vswitchName,
+      vlanId: pg.spec.vlanId ?? 0,
+      spec: pg.spec,
+      computedPolicy: pg.computedPolicy,
+      ports: (pg.port ?? []).map((port) => ({
+        key: port.key ?? '',
+        macs: (port.mac ?? []).map((m) => normalizeMac(m) ?? m),
+        type: port.type,
+      })),
+    })),
+  };
+}
+
+function toDvSwitch(
+  o: ObjectContent,
+  ancestor: (moref: string, type: string) => string | null,
+  portgroups: ReadonlyMap<string, DvPortgroup>,
+): DvSwitch {
+  const moref = o.obj.value;
+  const features = prop<{ macLearningSupported?: boolean }>(o, 'capability.featuresSupported');
+  return {
+    moref,
+    name: prop<string>(o, 'name') ?? moref,
+    uuid: prop<string>(o, 'uuid') ?? '',
+    version: prop<string>(o, 'summary.productInfo.version') ?? '',
+    datacenter: ancestor(moref, 'Datacenter'),
+    defaultPortConfig: prop<VMwareDVSPortSetting>(o, 'config.defaultPortConfig') ?? {},
+    macLearningSupported: features?.macLearningSupported ?? null,
+    portgroups: [...portgroups.values()].filter((pg) => pg.dvsMoref === moref).sort(byName),
+  };
+}
+
+function toDvPortgroup(o: ObjectContent): DvPortgroup {
+  const config = prop<DVPortgroupConfigInfo>(o, 'config')!;
+  return {
+    moref: o.obj.value,
+    key: config.key,
+    name: config.name,
+    configVersion: config.configVersion ?? '',
+    dvsMoref: config.distributedVirtualSwitch?.value ?? '',
+    uplink: config.uplink ?? false,
+    config,
+  };
+}
+
+function toVm(o: ObjectContent): Vm {
+  const devices = prop<VirtualEthernetCard[]>(o, 'config.hardware.device') ?? [];
+  return {
+    moref: o.obj.value,
+    name: prop<string>(o, 'name') ?? o.obj.value,
+    host: prop<MoRef>(o, 'runtime.host')?.value ?? null,
+    powerState: prop<string>(o, 'runtime.powerState') ?? 'poweredOff',
+    toolsRunningStatus: prop<string>(o, 'guest.toolsRunningStatus') ?? null,
+    nics: devices.filter(isEthernetCard).map(toNic),
+    guestNics: (prop<GuestNicInfo[]>(o, 'guest.net') ?? []).map(toGuestNic),
+  };
+}
+
+// Every ethernet card type (VirtualVmxnet3, VirtualE1000e, VirtualSriovEthernetCard, …) has a MAC and addressType.
+function isEthernetCard(device: VirtualEthernetCard): boolean {
+  return 'addressType' in device || 'macAddress' in device;
+}
+
+function toNic(device: VirtualEthernetCard): VmNic {
+  return {
+    key: device.key,
+    label: device.deviceInfo?.label ?? `device ${device.key}`,
+    deviceType: device._typeName ?? 'VirtualEthernetCard',
+    macAddress: normalizeMac(device.macAddress),
+    addressType: device.addressType ?? 'assigned',
+    connected: device.connectable?.connected ?? false,
+    backing: toBacking(device.backing),
+    device,
+  };
+}
+
+function toBacking(backing: VirtualEthernetCard['backing']): NicBacking {
+  if (backing?.port) {
+    return {
+      kind: 'distributed',
+      switchUuid: backing.port.switchUuid,
+      portgroupKey: backing.port.portgroupKey ?? null,
+      portKey: backing.port.portKey ?? null,
+    };
+  }
+  if (backing?.deviceName !== undefined && backing._typeName === 'VirtualEthernetCardNetworkBackingInfo') {
+    return { kind: 'standard', portgroup: backing.deviceName, network: backing.network?.value ?? null };
+  }
+  return { kind: 'other', type: backing?._typeName ?? 'none' };
+}
+
+function toGuestNic(nic: GuestNicInfo): GuestNic {
+  return {
+    deviceConfigId: nic.deviceConfigId,
+    macAddress: normalizeMac(nic.macAddress),
+    network: nic.network ?? null,
+    connected: nic.connected,
+  };
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name.localeCompare(b.name);
+}

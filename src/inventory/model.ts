@@ -1,0 +1,135 @@
+// The typed inventory everything else works on: audit and planning are pure
+// functions of it. Raw vim25 specs are kept where a change must send them
+// back (read-modify-write), everything else is flattened to what is used.
+import type {
+  DVPortgroupConfigInfo,
+  HostNetworkPolicy,
+  HostPortGroupSpec,
+  HostVirtualSwitchSpec,
+  MoRef,
+  VirtualEthernetCard,
+  VMwareDVSPortSetting,
+} from '../vsphere/types.js';
+
+export interface Endpoint {
+  /** host[:port] as the user gave it. */
+  readonly host: string;
+  readonly apiType: string;
+  readonly apiVersion: string;
+  readonly fullName: string;
+  readonly instanceUuid?: string;
+}
+
+export interface Inventory {
+  readonly endpoint: Endpoint;
+  readonly hosts: readonly Host[];
+  readonly dvSwitches: readonly DvSwitch[];
+  readonly vms: readonly Vm[];
+}
+
+export interface Host {
+  readonly moref: string;
+  readonly name: string;
+  readonly datacenter: string | null;
+  readonly cluster: string | null;
+  readonly version: string;
+  readonly build: string;
+  readonly connectionState: string;
+  /** The HostNetworkSystem that UpdatePortGroup/UpdateVirtualSwitch are called on. */
+  readonly networkSystem: MoRef | null;
+  readonly vswitches: readonly VSwitch[];
+  readonly portgroups: readonly Portgroup[];
+}
+
+export interface VSwitch {
+  readonly name: string;
+  readonly key: string;
+  /** Exactly as the host reports it; `policy` may be absent. */
+  readonly spec: HostVirtualSwitchSpec;
+  /** Names of the portgroups on this vSwitch. */
+  readonly portgroups: readonly string[];
+}
+
+export interface Portgroup {
+  readonly name: string;
+  readonly key: string;
+  readonly vswitchName: string;
+  readonly vlanId: number;
+  /** The portgroup's own spec: a policy field set here overrides the vSwitch. */
+  readonly spec: HostPortGroupSpec;
+  /** What the host says is in force (vSwitch policy with the overrides applied). */
+  readonly computedPolicy: HostNetworkPolicy;
+  readonly ports: readonly PortgroupPort[];
+}
+
+export interface PortgroupPort {
+  /** e.g. key-vim.host.PortGroup.Port-33554436: the vmkernel port id in decimal. */
+  readonly key: string;
+  readonly macs: readonly string[];
+  readonly type: string;
+}
+
+export interface DvSwitch {
+  readonly moref: string;
+  readonly name: string;
+  readonly uuid: string;
+  readonly version: string;
+  readonly datacenter: string | null;
+  readonly defaultPortConfig: VMwareDVSPortSetting;
+  /** capability.featuresSupported.macLearningSupported, when vCenter says. */
+  readonly macLearningSupported: boolean | null;
+  readonly portgroups: readonly DvPortgroup[];
+}
+
+export interface DvPortgroup {
+  readonly moref: string;
+  readonly key: string;
+  readonly name: string;
+  readonly configVersion: string;
+  readonly dvsMoref: string;
+  readonly uplink: boolean;
+  readonly config: DVPortgroupConfigInfo;
+}
+
+export type NicBacking =
+  | { readonly kind: 'standard'; readonly portgroup: string; readonly network: string | null }
+  | { readonly kind: 'distributed'; readonly switchUuid: string; readonly portgroupKey: string | null; readonly portKey: string | null }
+  | { readonly kind: 'other'; readonly type: string };
+
+export interface VmNic {
+  readonly key: number;
+  readonly label: string;
+  /** e.g. VirtualVmxnet3. */
+  readonly deviceType: string;
+  readonly macAddress: string | null;
+  readonly addressType: 'assigned' | 'generated' | 'manual' | string;
+  readonly connected: boolean;
+  readonly backing: NicBacking;
+  /** The full device, for a read-modify-write edit. */
+  readonly device: VirtualEthernetCard;
+}
+
+export interface GuestNic {
+  readonly deviceConfigId: number;
+  readonly macAddress: string | null;
+  readonly network: string | null;
+  readonly connected: boolean;
+}
+
+export interface Vm {
+  readonly moref: string;
+  readonly name: string;
+  readonly host: string | null;
+  readonly powerState: 'poweredOn' | 'poweredOff' | 'suspended' | string;
+  readonly toolsRunningStatus: string | null;
+  readonly nics: readonly VmNic[];
+  readonly guestNics: readonly GuestNic[];
+}
+
+/** Lower-case colon form, or null for anything that is not a 6-byte MAC. */
+export function normalizeMac(mac: string | null | undefined): string | null {
+  if (!mac) return null;
+  const hex = mac.replace(/[-:.]/g, '').toLowerCase();
+  if (!/^[0-9a-f]{12}$/.test(hex)) return null;
+  return hex.match(/../g)!.join(':');
+}

@@ -1,0 +1,112 @@
+// `vmfix inventory`: the security-policy posture of every vSwitch,
+// portgroup, DVS and dvPortgroup, as set and as in force. Pure.
+import { distributedPolicy, dvsLevel, SECURITY_FIELDS, standardPolicy, word, type SecurityField } from '../audit/policy.js';
+import type { Inventory, Vm } from './model.js';
+
+type Setting = 'accept' | 'reject' | 'unset';
+type Own = 'accept' | 'reject' | 'inherit';
+
+export interface PostureReport {
+  readonly schemaVersion: 1;
+  readonly endpoint: string;
+  readonly hosts: readonly {
+    name: string;
+    moref: string;
+    datacenter: string | null;
+    cluster: string | null;
+    version: string;
+    vswitches: readonly { name: string; policy: Record<SecurityField, Setting> }[];
+    portgroups: readonly {
+      name: string;
+      vswitch: string;
+      vlanId: number;
+      policy: Record<SecurityField, Own>;
+      effective: Record<SecurityField, Setting>;
+      vms: readonly string[];
+    }[];
+  }[];
+  readonly dvSwitches: readonly {
+    name: string;
+    moref: string;
+    uuid: string;
+    version: string;
+    datacenter: string | null;
+    policy: Record<SecurityField, Setting>;
+    portgroups: readonly {
+      name: string;
+      moref: string;
+      key: string;
+      vlanId: number | null;
+      policy: Record<SecurityField, Own>;
+      effective: Record<SecurityField, Setting>;
+      vms: readonly string[];
+    }[];
+  }[];
+}
+
+function fields<T>(get: (field: SecurityField) => T): Record<SecurityField, T> {
+  return Object.fromEntries(SECURITY_FIELDS.map((f) => [f, get(f)])) as Record<SecurityField, T>;
+}
+
+const own = (value: boolean | null | undefined): Own => (value === undefined || value === null ? 'inherit' : value ? 'accept' : 'reject');
+
+export function posture(inventory: Inventory): PostureReport {
+  const vmsOnStandard = new Map<string, Set<string>>();
+  const vmsOnDistributed = new Map<string, Set<string>>();
+  const add = (map: Map<string, Set<string>>, key: string, vm: Vm) => {
+    if (!map.has(key)) map.set(key, new Set());
+    map.get(key)!.add(vm.name);
+  };
+  for (const vm of inventory.vms) {
+    for (const nic of vm.nics) {
+      if (nic.backing.kind === 'standard' && vm.host) add(vmsOnStandard, `${vm.host}/${nic.backing.portgroup}`, vm);
+      if (nic.backing.kind === 'distributed' && nic.backing.portgroupKey) {
+        add(vmsOnDistributed, `${nic.backing.switchUuid}/${nic.backing.portgroupKey}`, vm);
+      }
+    }
+  }
+  const sorted = (names: Set<string> | undefined) => [...(names ?? [])].sort();
+
+  return {
+    schemaVersion: 1,
+    endpoint: inventory.endpoint.host,
+    hosts: inventory.hosts.map((host) => ({
+      name: host.name,
+      moref: host.moref,
+      datacenter: host.datacenter,
+      cluster: host.cluster,
+      version: host.version,
+      vswitches: host.vswitches.map((vs) => ({
+        name: vs.name,
+        policy: fields((f) => word(vs.spec.policy?.security?.[f])),
+      })),
+      portgroups: host.portgroups.map((pg) => ({
+        name: pg.name,
+        vswitch: pg.vswitchName,
+        vlanId: pg.vlanId,
+        policy: fields((f) => own(pg.spec.policy?.security?.[f])),
+        effective: fields((f) => word(standardPolicy(host, pg, f).value)),
+        vms: sorted(vmsOnStandard.get(`${host.moref}/${pg.name}`)),
+      })),
+    })),
+    dvSwitches: inventory.dvSwitches.map((dvs) => ({
+      name: dvs.name,
+      moref: dvs.moref,
+      uuid: dvs.uuid,
+      version: dvs.version,
+      datacenter: dvs.datacenter,
+      policy: fields((f) => word(dvsLevel(dvs.defaultPortConfig, f))),
+      portgroups: dvs.portgroups
+        .filter((pg) => !pg.uplink)
+        .map((pg) => ({
+          name: pg.name,
+          moref: pg.moref,
+          key: pg.key,
+          vlanId: typeof pg.config.defaultPortConfig?.vlan?.vlanId === 'number' ? pg.config.defaultPortConfig.vlan.vlanId : null,
+          policy: fields((f) => own(dvsLevel(pg.config.defaultPortConfig, f))),
+          effective: fields((f) => word(distributedPolicy(dvs, pg, f).value)),
+          vms: sorted(vmsOnDistributed.get(`${dvs.uuid}/${pg.key}`)),
+        })),
+    })),
+  };
+}

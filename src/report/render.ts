@@ -1,0 +1,25 @@
+// The one renderer: every command's result object becomes table, JSON,
+// Markdown or CSV here, and nowhere else.
+import type { PostureReport } from '../inventory/posture.js';
+import { inventoryCsv, inventoryTable } from './inventory.js';
+import { csvTable, markdownTable, textTable } from './table.js';
+
+export type Format = 'table' | 'json' | 'markdown' | 'csv';
+
+export type Result = { readonly kind: 'inventory'; readonly report: PostureReport };
+
+export interface Style {
+  /** ANSI colours allowed (a terminal, NO_COLOR unset). */
+  readonly color: boolean;
+}
+
+export function render(result: Result, format: Format, _style: Style): string {
+  if (format === 'json') return `${JSON.stringify(result.report, null, 2)}\n`;
+  switch (result.kind) {
+    case 'inventory': {
+      if (format === 'csv') return csvTable(inventoryCsv(result.report));
+      const table = inventoryTable(result.report);
+      return format === 'markdown' ? markdownTable(table) : textTable(table);
+    }
+  }
+}

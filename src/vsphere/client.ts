@@ -1,0 +1,165 @@
+// A vSphere session: RetrieveServiceContent, Login, calls, Logout. Reads
+// are retried a bounded number of times on transient failures and log in
+// again once on NotAuthenticated; writes are sent exactly once, because a
+// write whose answer was lost may still have been applied.
+import { encodeRequest } from './encode.js';
+import type { ReturnSpec } from './decode.js';
+import { ProtocolError, SoapFault, TransportError } from './faults.js';
+import { Transport, type TransportOptions, type TransportStats } from './transport.js';
+import type { MoRef, ServiceContent, UserSession } from './types.js';
+
+export interface ClientOptions extends Omit<TransportOptions, 'url' | 'secrets'> {
+  /** https://host[:port]/sdk */
+  readonly url: URL;
+  readonly username: string;
+  readonly password: string;
+  /** How many times a failed read is sent again (default 3). */
+  readonly readRetries?: number;
+  /** Told about each retry, for a warning on stderr. */
+  readonly onRetry?: (method: string, attempt: number, err: Error) => void;
+}
+
+const SERVICE_INSTANCE: MoRef = { type: 'ServiceInstance', value: 'ServiceInstance' };
+
+export class VimClient {
+  private soapAction = 'urn:vim25';
+  private loggedIn = false;
+
+  private constructor(
+    private readonly transport: Transport,
+    private readonly options: ClientOptions,
+    private content: ServiceContent,
+  ) {}
+
+  /** Connects and logs in; throws TransportError('not-vsphere') for HTTPS servers that are not vSphere. */
+  static async connect(options: ClientOptions): Promise<VimClient> {
+    const transport = new Transport({ ...options, secrets: [options.password] });
+    try {
+      const content = await retrieveServiceContent(transport, options.url);
+      const client = new VimClient(transport, options, content);
+      // Without the version, vCenter answers as its oldest API and hides
+      // newer fields such as DVS macManagementPolicy (6.7+).
+      client.soapAction = `urn:vim25/${content.about.apiVersion}`;
+      await client.login();
+      return client;
+    } catch (err) {
+      transport.close();
+      throw err;
+    }
+  }
+
+  get serviceContent(): ServiceContent {
+    return this.content;
+  }
+
+  get stats(): TransportStats {
+    return this.transport.stats;
+  }
+
+  /** A call that changes nothing: retried on transient failures, re-login once. */
+  async read<T>(
+    method: string,
+    params: Record<string, unknown>,
+    returns?: ReturnSpec,
+    { retries = this.options.readRetries ?? 3 } = {},
+  ): Promise<T> {
+    let relogged = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.invoke<T>(method, params, returns);
+      } catch (err) {
+        if (err instanceof SoapFault && err.faultType === 'NotAuthenticated' && !relogged) {
+          relogged = true;
+          await this.login();
+          continue;
+        }
+        if (!isTransient(err) || attempt > retries) throw err;
+        this.options.onRetry?.(method, attempt, err as Error);
+        await sleep(backoff(attempt));
+      }
+    }
+  }
+
+  /**
+   * A call that may change vCenter: sent once. On NotAuthenticated the
+   * server refused it before doing anything, so logging in and sending it
+   * again is safe; after any other failure the caller re-reads the object.
+   */
+  async write<T>(method: string, params: Record<string, unknown>, returns?: ReturnSpec): Promise<T> {
+    try {
+      return await this.invoke<T>(method, params, returns);
+    } catch (err) {
+      if (!(err instanceof SoapFault && err.faultType === 'NotAuthenticated')) throw err;
+      await this.login();
+      return this.invoke<T>(method, params, returns);
+    }
+  }
+
+  /** Ends the session; never throws, since it runs on the way out of errors too. */
+  async logout(): Promise<void> {
+    try {
+      if (this.loggedIn && this.content.sessionManager && this.transport.hasSession) {
+        this.loggedIn = false;
+        await this.invoke('Logout', { _this: this.content.sessionManager });
+      }
+    } catch {
+      // The session times out on its own; nothing more to do here.
+    } finally {
+      this.transport.close();
+    }
+  }
+
+  private async login(): Promise<void> {
+    const sessionManager = this.content.sessionManager;
+    if (!sessionManager) throw new TransportError('not-vsphere', 'the endpoint offers no SessionManager');
+    await this.invoke<UserSession>(
+      'Login',
+      { _this: sessionManager, userName: this.options.username, password: this.options.password },
+      { type: 'UserSession' },
+    );
+    this.loggedIn = true;
+  }
+
+  private async invoke<T>(method: string, params: Record<string, unknown>, returns?: ReturnSpec): Promise<T> {
+    const response = await this.transport.post(encodeRequest(method, params), this.soapAction, returns);
+    if (response.kind === 'fault') throw toFault(response.fault);
+    return response.value as T;
+  }
+}
+
+async function retrieveServiceContent(transport: Transport, url: URL): Promise<ServiceContent> {
+  const notVsphere = (why: string) =>
+    new TransportError('not-vsphere', `${url.host} answers HTTPS but is not a vSphere endpoint (${why})`);
+  let response;
+  try {
+    response = await transport.post(encodeRequest('RetrieveServiceContent', { _this: SERVICE_INSTANCE }), 'urn:vim25', {
+      type: 'ServiceContent',
+    });
+  } catch (err) {
+    if (err instanceof ProtocolError) throw notVsphere(err.message);
+    if (err instanceof TransportError && err.failure === 'http') throw notVsphere(err.message);
+    throw err;
+  }
+  if (response.kind === 'fault') throw notVsphere(`RetrieveServiceContent failed: ${response.fault.faultString}`);
+  const content = response.value as ServiceContent | undefined;
+  const apiType = content?.about?.apiType;
+  if (apiType !== 'VirtualCenter' && apiType !== 'HostAgent') throw notVsphere(`apiType ${String(apiType)}`);
+  return content!;
+}
+
+function toFault(body: { faultCode: string; faultString: string; detail?: Record<string, unknown> }): SoapFault {
+  const type = (body.detail?._typeName as string | undefined) ?? 'SystemError';
+  return new SoapFault(type, body.faultString, body.detail ?? {});
+}
+
+export function isTransient(err: unknown): boolean {
+  return (err instanceof TransportError && err.transient) || err instanceof ProtocolError;
+}
+
+function backoff(attempt: number): number {
+  return Math.min(2000, 200 * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,128 @@
+// PropertyCollector reads. One recursive ContainerView over the types asked
+// for, one RetrievePropertiesEx carrying a PropertySpec per type, then the
+// pages (ContinueRetrievePropertiesEx): the number of round trips depends on
+// the page size, not on how many objects there are or of how many types.
+import { isTransient, type VimClient } from './client.js';
+import type { MoRef, ObjectContent, RetrieveResult } from './types.js';
+
+export interface PropertyRequest {
+  /** Managed object type (subtypes match too), e.g. "HostSystem". */
+  readonly type: string;
+  /** Property paths, e.g. ["name", "config.network"]. */
+  readonly pathSet: readonly string[];
+}
+
+export interface RetrieveOptions {
+  /** Objects per page (RetrieveOptions.maxObjects). */
+  readonly pageSize?: number;
+  /** Told after each page arrives, for progress. */
+  readonly onPage?: (page: number, objects: number) => void;
+  /**
+   * Receives each page's objects as it arrives, so the caller can keep what
+   * it needs and let the rest go; the functions then return nothing. After
+   * a lost page the retrieval starts over, so an object may come twice.
+   */
+  readonly sink?: (objects: readonly ObjectContent[]) => void;
+}
+
+/** Properties of every object of the given types below `container` (default: the root folder). */
+export async function retrieveAll(
+  client: VimClient,
+  requests: readonly PropertyRequest[],
+  options: RetrieveOptions & { container?: MoRef } = {},
+): Promise<ObjectContent[]> {
+  const content = client.serviceContent;
+  const view = await client.read<MoRef>(
+    'CreateContainerView',
+    {
+      _this: content.viewManager,
+      container: options.container ?? content.rootFolder,
+      type: [...new Set(requests.map((r) => r.type))],
+      recursive: true,
+    },
+    { type: 'ManagedObjectReference' },
+  );
+  try {
+    return await retrievePages(client, {
+      _typeName: 'PropertyFilterSpec',
+      propSet: requests.map((r) => ({ type: r.type, pathSet: [...r.pathSet] })),
+      objectSet: [
+        {
+          obj: view,
+          skip: true,
+          selectSet: [{ _typeName: 'TraversalSpec', name: 'view', type: 'ContainerView', path: 'view', skip: false }],
+        },
+      ],
+    }, options);
+  } finally {
+    await client.read('DestroyView', { _this: view }).catch(() => undefined);
+  }
+}
+
+/** Properties of the given objects. */
+export async function retrieveObjects(
+  client: VimClient,
+  objects: readonly MoRef[],
+  pathSet: readonly string[],
+  options: RetrieveOptions = {},
+): Promise<ObjectContent[]> {
+  if (objects.length === 0) return [];
+  const types = [...new Set(objects.map((o) => o.type))];
+  return retrievePages(client, {
+    propSet: types.map((type) => ({ type, pathSet: [...pathSet] })),
+    objectSet: objects.map((obj) => ({ obj })),
+  }, options);
+}
+
+async function retrievePages(client: VimClient, spec: Record<string, unknown>, options: RetrieveOptions): Promise<ObjectContent[]> {
+  // A page token is consumed when the server answers, so a page lost in
+  // transit cannot be asked for again: start the retrieval over instead.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await retrieveOnce(client, spec, options);
+    } catch (err) {
+      if (!(err instanceof PageLost) || attempt >= 3) throw err instanceof PageLost ? err.cause : err;
+    }
+  }
+}
+
+class PageLost extends Error {}
+
+async function retrieveOnce(client: VimClient, spec: Record<string, unknown>, options: RetrieveOptions): Promise<ObjectContent[]> {
+  const collector = client.serviceContent.propertyCollector;
+  const returns = { type: 'RetrieveResult' };
+  const out: ObjectContent[] = [];
+  const sink = options.sink ?? ((objects: readonly ObjectContent[]) => void out.push(...objects));
+  let page = 1;
+  let count = 0;
+  let result = await client.read<RetrieveResult | undefined>(
+    'RetrievePropertiesEx',
+    { _this: collector, specSet: [spec], options: { maxObjects: options.pageSize ?? 1000 } },
+    returns,
+  );
+  for (;;) {
+    const objects = result?.objects ?? [];
+    count += objects.length;
+    sink(objects);
+    options.onPage?.(page, count);
+    if (!result?.token) return out;
+    page++;
+    try {
+      result = await client.read<RetrieveResult | undefined>(
+        'ContinueRetrievePropertiesEx',
+        { _this: collector, token: result.token },
+        returns,
+        { retries: 0 },
+      );
+    } catch (err) {
+      if (isTransient(err)) throw new PageLost('page lost', { cause: err });
+      throw err;
+    }
+  }
+}
+
+/** The value of one property of an ObjectContent, or undefined. */
+export function prop<T>(content: ObjectContent, path: string): T | undefined {
+  for (const p of content.propSet ?? []) if (p.name === path) return p.val as T;
+  return undefined;
+}

@@ -1,0 +1,175 @@
+// One HTTPS POST per SOAP call over keep-alive sockets. The response body is
+// decoded as it streams in, so memory holds the decoded objects, never the
+// whole XML text, and parsing overlaps with the server still sending.
+import type http from 'node:http';
+import https from 'node:https';
+import { VerifyingAgent, type TlsPolicy } from './tls.js';
+import { ProtocolError, TransportError } from './faults.js';
+import { escape as escapeXml } from './encode.js';
+import { ResponseDecoder, type DecodedResponse, type ReturnSpec } from './decode.js';
+
+export interface TransportOptions {
+  readonly url: URL;
+  readonly tls: TlsPolicy;
+  /** Per request: connect, send, and receive the whole answer. */
+  readonly timeoutMs: number;
+  /** Refuse a response body larger than this. */
+  readonly maxResponseBytes: number;
+  /** Sockets kept open to the server, the bound on parallel calls. */
+  readonly maxSockets: number;
+  /** SOAP traffic for --debug; passwords and the session cookie are redacted before it sees them. */
+  readonly trace?: (text: string) => void;
+  /** Strings never to show in a trace (the password). */
+  readonly secrets?: readonly string[];
+}
+
+/** Counters the benchmark reads. */
+export interface TransportStats {
+  requests: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+const COOKIE = 'vmware_soap_session';
+const NETWORK_CODES: Record<string, 'unreachable' | 'reset'> = {
+  ECONNREFUSED: 'unreachable',
+  ENOTFOUND: 'unreachable',
+  EAI_AGAIN: 'unreachable',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ECONNABORTED: 'reset',
+};
+
+export class Transport {
+  readonly stats: TransportStats = { requests: 0, bytesSent: 0, bytesReceived: 0 };
+  private readonly agent: VerifyingAgent;
+  private cookie: string | undefined;
+
+  constructor(private readonly options: TransportOptions) {
+    this.agent = new VerifyingAgent(options.tls, { keepAlive: true, maxSockets: options.maxSockets });
+  }
+
+  /** Whether a session cookie is held (Logout is only worth sending then). */
+  get hasSession(): boolean {
+    return this.cookie !== undefined;
+  }
+
+  async post(body: string, soapAction: string, returns: ReturnSpec | undefined): Promise<DecodedResponse> {
+    const { url, timeoutMs, trace } = this.options;
+    const payload = Buffer.from(body, 'utf8');
+    this.stats.requests++;
+    this.stats.bytesSent += payload.length;
+    if (trace) trace(this.redact(`> POST ${url.pathname} SOAPAction: ${soapAction}\n${body}`));
+    return new Promise<DecodedResponse>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.destroy();
+        reject(err);
+      };
+      const timer = setTimeout(
+        () => fail(new TransportError('timeout', `no complete answer from ${url.host} within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      const req = https.request(url, {
+        method: 'POST',
+        agent: this.agent,
+        headers: {
+          'Content-Type': 'text/xml; charset=utf-8',
+          'Content-Length': payload.length,
+          SOAPAction: soapAction,
+          ...(this.cookie ? { Cookie: `${COOKIE}=${this.cookie}` } : {}),
+        },
+      });
+      req.on('error', (err) => fail(networkError(err, url)));
+      req.on('response', (res) => {
+        this.takeCookie(res.headers['set-cookie']);
+        this.receive(res, returns).then(
+          (decoded) => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            resolve(decoded);
+          },
+          (err: Error) => fail(err),
+        );
+      });
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async receive(res: http.IncomingMessage, returns: ReturnSpec | undefined): Promise<DecodedResponse> {
+    const { url, maxResponseBytes, trace } = this.options;
+    const status = res.statusCode ?? 0;
+    const type = String(res.headers['content-type'] ?? '');
+    // vSphere answers SOAP faults with 500 and text/xml; anything else that
+    // is not XML (an HTML error page, a redirect to a login page) is not SOAP.
+    if (!/xml/i.test(type)) {
+      res.resume();
+      throw new TransportError('http', `${url.host} answered HTTP ${status} ${res.statusMessage ?? ''} with ${type || 'no content type'}`.trim(), { status });
+    }
+    const decoder = new ResponseDecoder(returns);
+    const text = new TextDecoder('utf-8', { fatal: false });
+    const traced: string[] = [];
+    let received = 0;
+    try {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        received += chunk.length;
+        this.stats.bytesReceived += chunk.length;
+        if (received > maxResponseBytes) {
+          throw new TransportError('too-large', `the response from ${url.host} passed the ${Math.round(maxResponseBytes / 2 ** 20)} MiB cap`);
+        }
+        const part = text.decode(chunk, { stream: true });
+        if (trace) traced.push(part);
+        decoder.write(part);
+      }
+      decoder.write(text.decode());
+      if (trace) trace(this.redact(`< HTTP ${status} (${received} bytes)\n${traced.join('')}`));
+      return decoder.end();
+    } catch (err) {
+      if (err instanceof TransportError || err instanceof ProtocolError) throw err;
+      throw networkError(err as Error, url);
+    } finally {
+      res.destroy();
+    }
+  }
+
+  private redact(text: string): string {
+    let out = text.replace(/<password>[^<]*<\/password>/g, '<password>(redacted)</password>');
+    for (const secret of [...(this.options.secrets ?? []), this.cookie ?? '']) {
+      if (secret.length >= 4) out = out.split(secret).join('(redacted)').split(escapeXml(secret)).join('(redacted)');
+    }
+    return out;
+  }
+
+  private takeCookie(header: string[] | undefined): void {
+    for (const line of header ?? []) {
+      const match = new RegExp(`${COOKIE}=("?)([^";]*)\\1`).exec(line);
+      if (match) this.cookie = match[2];
+    }
+  }
+}
+
+function networkError(err: Error, url: URL): Error {
+  if (err instanceof TransportError || err instanceof ProtocolError) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  const failure = NETWORK_CODES[code] ?? (err.message === 'aborted' || /socket hang up/.test(err.message) ? 'reset' : undefined);
+  if (failure === 'unreachable') {
+    return new TransportError('unreachable', `cannot reach ${url.host} (${code})`, { code });
+  }
+  if (failure === 'reset') {
+    return new TransportError('reset', `the connection to ${url.host} dropped (${code || err.message})`, { code });
+  }
+  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /SSL|TLS/.test(err.message)) {
+    return new TransportError('tls-untrusted', `TLS with ${url.host} failed (${err.message})`, { code });
+  }
+  return new TransportError('reset', `talking to ${url.host} failed (${err.message})`, { code });
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Suites that start the simulator lab are I/O bound; two cores are enough.
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+  },
+});
