@@ -1,0 +1,287 @@
+import { createWriteStream } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { feedFile, MAX_LINE_BYTES, readVmkernelLogs } from '../../src/audit/log-files.js';
+import { L2SecCollector } from '../../src/audit/vmkernel-log.js';
+import { UsageError } from '../../src/errors.js';
+
+const FIXTURES = join(import.meta.dirname, '../fixtures/vmkernel');
+const fixture = (name: string) => join(FIXTURES, name);
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'vmfix-log-files-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const esxi8 = (time: string, body: string) => `${time} In(182) vmkernel: cpu3:2098131)etherswitch: ${body}`;
+const macChange = (vm: string, mac: string, port: string) =>
+  `L2Sec_EnforcePortCompliance:247: client ${vm} requested mac address change to ${mac} on port ${port}, disallowed by vswitch policy`;
+const PEER = 'L2Sec_EnforcePortCompliance: 0x4000004: peer not allowed to change address, blocking port';
+
+/** Rejects with a UsageError (exit code 2) whose message is one line. */
+async function usageError(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a UsageError');
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UsageError);
+  expect((error as UsageError).exitCode).toBe(2);
+  expect((error as UsageError).message).not.toContain('\n');
+  return (error as UsageError).message;
+}
+
+describe('readVmkernelLogs on plain files', () => {
+  it('reads one file into events whose source is its path', async () => {
+    const path = fixture('esxi55-vmkernel.log');
+    const events = await readVmkernelLogs([path]);
+    expect(events.map((e) => [e.source, e.message, e.vmName, e.count, e.firstTime, e.lastTime])).toEqual([
+      [path, 'mac-change-requested', 'nlb-node1', 2, '2014-03-02T11:05:51.002Z', '2014-03-02T11:06:51.010Z'],
+      [path, 'policy-violation-blocked', 'nlb-node1', 1, '2014-03-02T11:05:51.002Z', '2014-03-02T11:05:51.002Z'],
+      [path, 'peer-blocked', undefined, 1, '2014-03-02T11:05:51.002Z', '2014-03-02T11:05:51.002Z'],
+    ]);
+  });
+
+  it('handles CRLF files and keeps argument order across sources', async () => {
+    const events = await readVmkernelLogs([fixture('esxi67-vmkernel.log'), fixture('esx40-vmkernel')]);
+    expect(events.map((e) => [e.source.split('/').at(-1), e.vmName ?? e.port, e.count])).toEqual([
+      ['esxi67-vmkernel.log', 'Prüfstand-DB.01', 1],
+      ['esxi67-vmkernel.log', 'Prüfstand-DB.01', 1],
+      ['esxi67-vmkernel.log', '0x6000011', 1],
+      ['esx40-vmkernel', 'Web Server (old)', 1],
+      ['esx40-vmkernel', 'Web Server (old)', 1],
+      ['esx40-vmkernel', '0x4000004', 5],
+    ]);
+    expect(events[0]!.line.endsWith('\r')).toBe(false);
+  });
+
+  it('parses a last line that has no newline', async () => {
+    const path = join(tmp, 'no-final-newline.log');
+    await writeFile(path, `noise\n${esxi8('2024-05-14T09:21:07.124Z', PEER)}`);
+    expect((await readVmkernelLogs([path])).map((e) => e.message)).toEqual(['peer-blocked']);
+  });
+
+  it('reads a file named twice, or reached through a directory too, only once', async () => {
+    const dir = join(tmp, 'twice');
+    await mkdir(dir);
+    await copyFile(fixture('esxi80-vmkernel.log'), join(dir, 'vmkernel.log'));
+    const once = await readVmkernelLogs([join(dir, 'vmkernel.log')]);
+    const twice = await readVmkernelLogs([join(dir, 'vmkernel.log'), join(dir, '.', 'vmkernel.log'), dir]);
+    expect(twice).toEqual(once);
+  });
+
+  it('survives binary garbage and still finds the one real line in it', async () => {
+    const events = await readVmkernelLogs([fixture('binary.bin')]);
+    expect(events.map((e) => [e.message, e.port, e.time, e.count])).toEqual([
+      ['peer-blocked', '0x4000004', '2024-05-14T09:21:07.123Z', 1],
+    ]);
+  });
+
+  it('reads a 200k-line log', async () => {
+    const path = join(tmp, 'large.log');
+    const start = Date.parse('2024-05-01T00:00:00.000Z');
+    const lines: string[] = [];
+    for (let i = 0; i < 200_000; i++) {
+      const time = new Date(start + i * 1000).toISOString();
+      lines.push(
+        i % 1000 === 999
+          ? esxi8(time, macChange(`vm-${Math.floor(i / 1000) % 3}`, '02:00:5e:10:00:01', '0x4000004'))
+          : `${time} In(182) vmkernel: cpu${i % 8}:2097${i % 1000})Net: 2587: line ${i} of the usual chatter`,
+      );
+    }
+    await writeFile(path, lines.join('\n') + '\n');
+    const events = await readVmkernelLogs([path]);
+    expect(events.map((e) => [e.vmName, e.count, e.firstTime, e.lastTime])).toEqual([
+      ['vm-0', 67, '2024-05-01T00:16:39.000Z', '2024-05-03T07:16:39.000Z'],
+      ['vm-1', 67, '2024-05-01T00:33:19.000Z', '2024-05-03T07:33:19.000Z'],
+      ['vm-2', 66, '2024-05-01T00:49:59.000Z', '2024-05-03T06:59:59.000Z'],
+    ]);
+  });
+});
+
+describe('long lines', () => {
+  // A mac-change line padded (in the VM name) to exactly `bytes` bytes.
+  const withName = (vm: string) => esxi8('2024-05-14T09:21:07.123Z', macChange(vm, '02:00:5e:10:00:09', '0x4000009'));
+  const bare = withName('').length;
+  const padded = (bytes: number) => withName('x'.repeat(bytes - bare));
+  const content = [
+    padded(MAX_LINE_BYTES), // kept: at the limit
+    padded(MAX_LINE_BYTES + 1), // skipped: one byte over
+    padded(1 << 20), // skipped: spans many read chunks
+    esxi8('2024-05-14T09:21:08.000Z', PEER),
+  ].join('\n');
+
+  it.each([
+    ['plain', (data: string) => Buffer.from(data)],
+    ['gzip', (data: string) => gzipSync(data)],
+  ])('are skipped past %s 64 KiB, and the line after them still counts', async (kind, encode) => {
+    const path = join(tmp, `long-lines-${kind}`);
+    await writeFile(path, encode(content));
+    const events = await readVmkernelLogs([path]);
+    expect(events.map((e) => [e.message, e.vmName?.length, e.count])).toEqual([
+      ['mac-change-requested', MAX_LINE_BYTES - bare, 1],
+      ['peer-blocked', undefined, 1],
+    ]);
+  });
+
+  it('a 600 MiB line without a newline is streamed past, not held', async () => {
+    // Longer than V8's longest string: anything that gathers the line before judging it fails.
+    const path = join(tmp, 'no-newline.gz');
+    const block = Buffer.alloc(1 << 20, 0x41);
+    async function* data() {
+      for (let i = 0; i < 600; i++) yield block;
+      yield Buffer.from(`\n${esxi8('2024-05-14T09:21:08.000Z', PEER)}\n`);
+    }
+    await pipeline(data(), createGzip({ level: 1 }), createWriteStream(path));
+    const events = await readVmkernelLogs([path]);
+    expect(events.map((e) => e.message)).toEqual(['peer-blocked']);
+  });
+});
+
+describe('rotated logs', () => {
+  it('collapses one event across vmkernel.log and vmkernel.0.gz given as files, oldest read first', async () => {
+    const live = fixture('rotated/vmkernel.log');
+    const rotated = fixture('rotated/vmkernel.0.gz');
+    const read: string[] = [];
+    const events = await readVmkernelLogs([live, rotated], (p) => read.push(p));
+    expect(read).toEqual([rotated, live]);
+    expect(events.map((e) => [e.source, e.vmName, e.message, e.count, e.firstTime, e.lastTime])).toEqual([
+      [live, 'web-01', 'mac-change-requested', 2, '2024-05-13T22:14:03.550Z', '2024-05-14T09:21:07.123Z'],
+      [live, 'web-01', 'policy-violation-blocked', 1, '2024-05-13T22:14:03.550Z', '2024-05-13T22:14:03.550Z'],
+      [live, 'db-02', 'mac-change-requested', 1, '2024-05-14T00:00:04.120Z', '2024-05-14T00:00:04.120Z'],
+    ]);
+  });
+
+  it('detects gzip by its magic bytes, not its name', async () => {
+    const path = join(tmp, 'vmkernel.txt');
+    await writeFile(path, gzipSync(await readFile(fixture('esxi80-vmkernel.log'))));
+    expect(await readVmkernelLogs([path])).toEqual(
+      (await readVmkernelLogs([fixture('esxi80-vmkernel.log')])).map((e) => ({ ...e, source: path })),
+    );
+  });
+});
+
+describe('a vm-support bundle directory', () => {
+  it('reads every vmkernel log inside, oldest first, as one source named for the bundle', async () => {
+    const bundle = join(tmp, 'esx-esx01.lab.local-2024-05-14--09.21-12345');
+    const logDir = join(bundle, 'var/run/log');
+    await mkdir(logDir, { recursive: true });
+    await mkdir(join(bundle, 'var/log'), { recursive: true });
+    await mkdir(join(bundle, 'commands'), { recursive: true });
+    await copyFile(fixture('rotated/vmkernel.log'), join(logDir, 'vmkernel.log'));
+    await copyFile(fixture('rotated/vmkernel.0.gz'), join(logDir, 'vmkernel.0.gz'));
+    await writeFile(
+      join(logDir, 'vmkernel.1.gz'),
+      gzipSync(esxi8('2024-05-13T10:00:00.000Z', macChange('web-01', '02:00:5e:10:00:01', '0x4000004')) + '\n'),
+    );
+    // Not vmkernel logs: vmkwarning repeats vmkernel lines, the rest are other files.
+    await writeFile(join(logDir, 'vmkwarning.log'), esxi8('2024-05-14T09:21:07.124Z', PEER) + '\n');
+    await writeFile(join(logDir, 'hostd.log'), esxi8('2024-05-14T09:21:07.124Z', PEER) + '\n');
+    await writeFile(join(bundle, 'commands/esxcfg-vswitch_-l.txt'), 'Switch Name  Num Ports\nvSwitch0     128\n');
+    // As on a host, var/log/vmkernel.log is an absolute link; here it points at a file that is no part of the bundle.
+    const outside = join(tmp, 'outside-vmkernel.log');
+    await writeFile(outside, esxi8('2024-05-14T09:21:07.124Z', PEER) + '\n');
+    await symlink(outside, join(bundle, 'var/log/vmkernel.log'));
+
+    const read: string[] = [];
+    const events = await readVmkernelLogs([bundle], (p) => read.push(p));
+    expect(read).toEqual(['vmkernel.1.gz', 'vmkernel.0.gz', 'vmkernel.log'].map((f) => join(logDir, f)));
+    expect(events.map((e) => [e.source, e.hostName, e.vmName, e.message, e.count, e.firstTime, e.lastTime])).toEqual([
+      [bundle, 'esx01.lab.local', 'web-01', 'mac-change-requested', 3, '2024-05-13T10:00:00.000Z', '2024-05-14T09:21:07.123Z'],
+      [bundle, 'esx01.lab.local', 'web-01', 'policy-violation-blocked', 1, '2024-05-13T22:14:03.550Z', '2024-05-13T22:14:03.550Z'],
+      [bundle, 'esx01.lab.local', 'db-02', 'mac-change-requested', 1, '2024-05-14T00:00:04.120Z', '2024-05-14T00:00:04.120Z'],
+    ]);
+  });
+
+  it('keeps several bundles in one directory apart, and logs outside any bundle under the directory', async () => {
+    const root = join(tmp, 'support-cases');
+    const line = esxi8('2024-05-14T09:21:07.123Z', macChange('web-01', '02:00:5e:10:00:01', '0x4000004')) + '\n';
+    const bundles = ['esx-esx01-2024-05-14--09.21-111', 'esx-esx02-2024-05-14--09.30-222'];
+    for (const bundle of bundles) {
+      await mkdir(join(root, bundle, 'var/run/log'), { recursive: true });
+      await writeFile(join(root, bundle, 'var/run/log/vmkernel.log'), line);
+    }
+    await mkdir(join(root, 'loose'));
+    await writeFile(join(root, 'loose/vmkernel.log'), line + line);
+    const events = await readVmkernelLogs([root]);
+    expect(events.map((e) => [e.source, e.hostName, e.count])).toEqual([
+      [join(root, bundles[0]!), 'esx01', 1],
+      [join(root, bundles[1]!), 'esx02', 1],
+      [root, undefined, 2],
+    ]);
+  });
+
+  it('takes no host name from a directory not named like a bundle', async () => {
+    const events = await readVmkernelLogs([fixture('rotated')]);
+    expect(events.map((e) => [e.source, e.hostName])).toEqual(Array(3).fill([fixture('rotated'), undefined]));
+  });
+
+  it('says so when a directory holds no vmkernel log', async () => {
+    const dir = join(tmp, 'no-logs');
+    await mkdir(join(dir, 'var/run/log'), { recursive: true });
+    await writeFile(join(dir, 'var/run/log/hostd.log'), 'nothing here\n');
+    expect(await usageError(readVmkernelLogs([dir]))).toBe(
+      `${dir}: no vmkernel logs in this directory (looked for vmkernel.log and its rotations).`,
+    );
+  });
+});
+
+describe('unreadable input', () => {
+  it('names a path that does not exist', async () => {
+    const path = join(tmp, 'missing', 'vmkernel.log');
+    expect(await usageError(readVmkernelLogs([fixture('esxi80-vmkernel.log'), path]))).toBe(
+      `Cannot read ${path}: no such file or directory.`,
+    );
+  });
+
+  it('names a path through a file', async () => {
+    const path = join(fixture('esxi80-vmkernel.log'), 'x');
+    expect(await usageError(readVmkernelLogs([path]))).toBe(`Cannot read ${path}: a component of the path is not a directory.`);
+  });
+
+  it('refuses what is neither a file nor a directory', async () => {
+    expect(await usageError(readVmkernelLogs(['/dev/null']))).toBe('Cannot read /dev/null: not a regular file or directory.');
+  });
+
+  it.each([
+    ['truncated.gz', 'unexpected end of file'],
+    ['corrupt.gz', 'incorrect header check|invalid'],
+  ])('names a corrupt gzip: %s', async (name, detail) => {
+    const message = await usageError(readVmkernelLogs([fixture(name)]));
+    expect(message).toMatch(new RegExp(`^${fixture(name)}: gzip data is corrupt \\((${detail}).*\\)\\.$`));
+  });
+
+  it.each([
+    ['a tar', (tar: Buffer) => tar],
+    ['a tgz', (tar: Buffer) => gzipSync(tar)],
+  ])('asks for %s to be extracted rather than reading it as text', async (kind, encode) => {
+    const header = Buffer.alloc(1024);
+    header.write('esx-esx01-2024-05-14--09.21-1/var/run/log/vmkernel.log', 0);
+    header.write('ustar\u000000', 257, 'latin1');
+    const path = join(tmp, `bundle-${kind.replace(' ', '-')}`);
+    await writeFile(path, encode(header));
+    expect(await usageError(readVmkernelLogs([path]))).toBe(
+      `${path} is a tar archive (a vm-support bundle?): extract it and give the directory.`,
+    );
+  });
+});
+
+describe('feedFile', () => {
+  it('feeds a collector the caller owns, so several files can share one source', async () => {
+    const collector = new L2SecCollector('esx01');
+    await feedFile(fixture('esxi80-vmkernel.log'), collector);
+    await feedFile(fixture('rotated/vmkernel.log'), collector);
+    const webChange = collector.events().find((e) => e.vmName === 'web-01' && e.message === 'mac-change-requested');
+    expect(webChange).toMatchObject({ source: 'esx01', count: 3, lastTime: '2024-05-14T09:22:07.311Z' });
+  });
+});
