@@ -64,26 +64,29 @@ export function parseVmkernelLine(rawLine: string): L2SecLine | null {
   const body = parseBody((tail[1] ?? '').trimEnd());
   if (!body) return null;
   const head = parseHead(line.slice(0, tail.index));
-  return { message: body.message, time: head.time, line, ...body.fields, ...head.host };
+  const parsed: L2SecLine = { message: body.message, time: head.time, line };
+  // Assigned one by one, not spread, so that absent fields stay absent and objects keep one shape.
+  if (body.vmName !== undefined) parsed.vmName = body.vmName;
+  if (body.mac !== undefined) parsed.mac = body.mac;
+  parsed.port = body.port;
+  if (head.hostName !== undefined) parsed.hostName = head.hostName;
+  return parsed;
 }
 
 interface Body {
   message: L2SecMessage;
-  fields: Pick<L2SecLine, 'vmName' | 'mac' | 'port'>;
+  vmName?: string;
+  mac?: string;
+  port: string;
 }
 
 function parseBody(text: string): Body | null {
   let m = MAC_CHANGE.exec(text);
-  if (m) {
-    return {
-      message: 'mac-change-requested',
-      fields: { vmName: m[1]!, mac: m[2]!.toLowerCase(), port: normalizePort(m[3]!) },
-    };
-  }
+  if (m) return { message: 'mac-change-requested', vmName: m[1]!, mac: m[2]!.toLowerCase(), port: normalizePort(m[3]!) };
   m = VIOLATION.exec(text);
-  if (m) return { message: 'policy-violation-blocked', fields: { vmName: m[1]!, port: normalizePort(m[2]!) } };
+  if (m) return { message: 'policy-violation-blocked', vmName: m[1]!, port: normalizePort(m[2]!) };
   m = PEER.exec(text);
-  if (m) return { message: 'peer-blocked', fields: { port: normalizePort(m[1]!) } };
+  if (m) return { message: 'peer-blocked', port: normalizePort(m[1]!) };
   return null;
 }
 
@@ -110,7 +113,7 @@ function normalizePort(port: string): string {
 
 interface Head {
   time: string | null;
-  host: { hostName?: string };
+  hostName?: string;
 }
 
 const HEAD =
@@ -118,8 +121,8 @@ const HEAD =
 
 function parseHead(head: string): Head {
   const m = HEAD.exec(head.replace(/^\uFEFF/, ''));
-  if (!m) return { time: null, host: {} };
-  return { time: m[1] ? isoToUtc(m[1]) : null, host: m[2] ? { hostName: m[2] } : {} };
+  if (!m) return { time: null };
+  return { time: m[1] ? isoToUtc(m[1]) : null, ...(m[2] ? { hostName: m[2] } : {}) };
 }
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
@@ -129,13 +132,21 @@ export function isoToUtc(stamp: string): string | null {
   const m = ISO.exec(stamp); // no zone, no match: the local time of an unknown zone is no time
   if (!m) return null;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (hour > 23 || minute > 59 || second > 59) return null;
-  const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
-  const local = new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
-  // Date.UTC rolls 31 April over into 1 May and reads years 0-99 as 1900-1999; a real log says neither.
-  if (local.getUTCFullYear() !== year || local.getUTCMonth() !== month - 1 || local.getUTCDate() !== day) return null;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
+    return null;
+  }
+  // ESXi's own form is already the answer; this is the hot path when every line is a hit.
+  if (m[8] === undefined && m[7]?.length === 3) return stamp;
   const offsetMinutes = m[8] ? (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) : 0;
-  return new Date(local.getTime() - offsetMinutes * 60_000).toISOString();
+  const utc = new Date(0);
+  utc.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years 0-99 as 1900-1999
+  utc.setUTCHours(hour, minute - offsetMinutes, second, Number((m[7] ?? '').padEnd(3, '0').slice(0, 3)));
+  return utc.toISOString();
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
 // ---------------------------------------------------------------------------
@@ -207,7 +218,7 @@ export class L2SecCollector {
 
   #record(parsed: L2SecLine): L2SecEvent {
     const line: L2SecLine = parsed.hostName || !this.hostName ? parsed : { ...parsed, hostName: this.hostName };
-    const key = [line.message, line.vmName, line.mac, line.port, line.hostName].join('\u0000');
+    const key = `${line.message}\u0000${line.vmName ?? ''}\u0000${line.mac ?? ''}\u0000${line.port ?? ''}\u0000${line.hostName ?? ''}`;
     const known = this.#events.get(key);
     if (known) {
       known.count++;

@@ -36,6 +36,17 @@ const COMMANDS: readonly CommandSpec[] = [
     options: withGroups(CONNECTION, SCOPE, OUTPUT),
     load: async () => (await import('./commands/inventory.js')).inventory,
   },
+  {
+    command: 'audit',
+    describe: 'find the VMs whose ports are blocked (or about to be) by MAC address changes = Reject (changes nothing)',
+    options: (y) =>
+      withGroups(CONNECTION, SCOPE, OUTPUT)(y).options({
+        'vmkernel-log': { type: 'string', array: true, group: 'Evidence:', describe: 'vmkernel log files, .gz rotations or vm-support bundle directories; without --vcenter: an offline audit' },
+        'log-lines': { type: 'number', default: 5000, group: 'Evidence:', describe: "lines read from the end of each host's vmkernel log" },
+        concurrency: { type: 'number', default: 8, group: 'Evidence:', describe: 'hosts whose logs are read at once' },
+      }),
+    load: async () => (await import('./commands/audit.js')).audit,
+  },
 ];
 
 function version(): string {

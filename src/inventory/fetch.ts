@@ -35,7 +35,7 @@ export const PROPERTIES: readonly PropertyRequest[] = [
   {
     type: 'VirtualMachine',
     pathSet: [
-      'name', 'config.template', 'runtime.host', 'runtime.powerState', 'guest.toolsRunningStatus',
+      'name', 'config.template', 'config.guestId', 'runtime.host', 'runtime.powerState', 'guest.toolsRunningStatus',
       'guest.net', 'config.hardware.device',
     ],
   },
@@ -142,6 +142,7 @@ function toDvSwitch(
   const features = prop<{ macLearningSupported?: boolean }>(o, 'capability.featuresSupported');
   return {
     moref,
+    type: o.obj.type,
     name: prop<string>(o, 'name') ?? moref,
     uuid: prop<string>(o, 'uuid') ?? '',
     version: prop<string>(o, 'summary.productInfo.version') ?? '',
@@ -172,6 +173,7 @@ function toVm(o: ObjectContent): Vm {
     name: prop<string>(o, 'name') ?? o.obj.value,
     host: prop<MoRef>(o, 'runtime.host')?.value ?? null,
     powerState: prop<string>(o, 'runtime.powerState') ?? 'poweredOff',
+    guestId: prop<string>(o, 'config.guestId') ?? null,
     toolsRunningStatus: prop<string>(o, 'guest.toolsRunningStatus') ?? null,
     nics: devices.filter(isEthernetCard).map(toNic),
     guestNics: (prop<GuestNicInfo[]>(o, 'guest.net') ?? []).map(toGuestNic),

@@ -71,6 +71,8 @@ export interface PortgroupPort {
 
 export interface DvSwitch {
   readonly moref: string;
+  /** VmwareDistributedVirtualSwitch, as vCenter types it. */
+  readonly type: string;
   readonly name: string;
   readonly uuid: string;
   readonly version: string;
@@ -121,6 +123,8 @@ export interface Vm {
   readonly name: string;
   readonly host: string | null;
   readonly powerState: 'poweredOn' | 'poweredOff' | 'suspended' | string;
+  /** config.guestId; vmkernel* marks a nested ESXi. */
+  readonly guestId: string | null;
   readonly toolsRunningStatus: string | null;
   readonly nics: readonly VmNic[];
   readonly guestNics: readonly GuestNic[];

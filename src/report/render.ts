@@ -1,19 +1,23 @@
 // The one renderer: every command's result object becomes table, JSON,
 // Markdown or CSV here, and nowhere else.
+import type { AuditReport } from '../audit/finding.js';
 import type { PostureReport } from '../inventory/posture.js';
+import { auditCsv, auditMarkdown, auditText } from './audit.js';
 import { inventoryCsv, inventoryTable } from './inventory.js';
 import { csvTable, markdownTable, textTable } from './table.js';
 
 export type Format = 'table' | 'json' | 'markdown' | 'csv';
 
-export type Result = { readonly kind: 'inventory'; readonly report: PostureReport };
+export type Result =
+  | { readonly kind: 'inventory'; readonly report: PostureReport }
+  | { readonly kind: 'audit'; readonly report: AuditReport };
 
 export interface Style {
   /** ANSI colours allowed (a terminal, NO_COLOR unset). */
   readonly color: boolean;
 }
 
-export function render(result: Result, format: Format, _style: Style): string {
+export function render(result: Result, format: Format, style: Style): string {
   if (format === 'json') return `${JSON.stringify(result.report, null, 2)}\n`;
   switch (result.kind) {
     case 'inventory': {
@@ -21,5 +25,8 @@ export function render(result: Result, format: Format, _style: Style): string {
       const table = inventoryTable(result.report);
       return format === 'markdown' ? markdownTable(table) : textTable(table);
     }
+    case 'audit':
+      if (format === 'csv') return auditCsv(result.report);
+      return format === 'markdown' ? auditMarkdown(result.report) : auditText(result.report, style.color);
   }
 }

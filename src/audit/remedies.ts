@@ -1,0 +1,143 @@
+// The fixes that fit a finding, narrowest first: fewest other VMs newly
+// allowed to change MACs, then the least policy opened. The hardening guide
+// wants Reject, so Accept is only ever offered for as little as possible.
+import type { Vm, VmNic } from '../inventory/model.js';
+import type { Attachment, InventoryIndex, NicRef } from './attachment.js';
+import type { Remedy, Strategy } from './finding.js';
+
+export const HARDENING_NOTE =
+  'The vSphere Security Configuration Guide recommends MAC address changes = Reject; Accept lets every VM on it impersonate other MACs.';
+
+/** Among equally narrow remedies, this order: the least policy opened first. */
+const RANK: readonly Strategy[] = ['pin-mac', 'portgroup-accept', 'dedicated-portgroup', 'mac-learning', 'vswitch-accept'];
+
+export const DEDICATED_SUFFIX = '-macchg';
+
+/** Why a MAC cannot be pinned, or null if it can. */
+export function pinMacProblem(mac: string, owners: ReadonlyMap<string, ReadonlySet<string>>, self: string): string | null {
+  const first = parseInt(mac.slice(0, 2), 16);
+  if (mac === '00:00:00:00:00:00') return 'it is all zeros';
+  if (mac === 'ff:ff:ff:ff:ff:ff' || first & 1) return 'it is a multicast or broadcast address';
+  const others = [...(owners.get(mac) ?? [])].filter((o) => o !== self);
+  if (others.length) return `it is also used by ${others.join(', ')}`;
+  return null;
+}
+
+export function isNestedHypervisor(vm: Vm): boolean {
+  return vm.guestId?.startsWith('vmkernel') ?? false;
+}
+
+function names(refs: readonly NicRef[], except: Vm): string[] {
+  return [...new Set(refs.filter((r) => r.vm.moref !== except.moref).map((r) => r.vm.name))].sort();
+}
+
+function hostList(hosts: readonly { name: string }[]): string {
+  return hosts.length === 1 ? `host ${hosts[0]!.name}` : `${hosts.length} hosts (${hosts.map((h) => h.name).join(', ')})`;
+}
+
+export interface RemedyInput {
+  readonly index: InventoryIndex;
+  /** MAC -> "vm/NIC label" of every configured and guest-reported MAC in the inventory. */
+  readonly macOwners: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly vm: Vm;
+  readonly nic: VmNic;
+  readonly attachment: Attachment;
+  /** The MAC the guest uses, from guest info or the log line. */
+  readonly guestMac: string | null;
+}
+
+export function remediesFor(input: RemedyInput): Remedy[] {
+  const { index, vm, nic, attachment: att } = input;
+  const nested = isNestedHypervisor(vm);
+  const out: Remedy[] = [];
+  const pin = nested ? undefined : pinMac(input);
+  if (pin) out.push(pin);
+
+  if (att.kind === 'standard') {
+    const pg = att.portgroup.name;
+    const peers = index.clusterPeers(att.host, pg);
+    const others = names(peers.flatMap((h) => index.nicsOnStandard(h.moref, pg)), vm);
+    const where = hostList(peers);
+    out.push({
+      strategy: 'portgroup-accept',
+      summary: `Set MAC address changes to Accept on portgroup "${pg}" on ${where}.`,
+      blastRadius: { vms: others, portgroups: [pg] },
+      notes: [HARDENING_NOTE, ...(others.length ? [`Also allows ${others.length} other VM(s) on "${pg}" to change MACs.`] : [])],
+    });
+    out.push(dedicated(pg, `on ${where}`, vm, nic));
+    if (att.macChanges.source === 'vswitch' && att.vswitch) {
+      const vswitch = att.vswitch.name;
+      const inheriting = new Set<string>();
+      const refs: NicRef[] = [];
+      for (const host of peers) {
+        for (const p of host.portgroups) {
+          if (p.vswitchName !== vswitch || p.spec.policy?.security?.macChanges !== undefined) continue;
+          inheriting.add(p.name);
+          refs.push(...index.nicsOnStandard(host.moref, p.name));
+        }
+      }
+      out.push({
+        strategy: 'vswitch-accept',
+        summary: `Set MAC address changes to Accept on vSwitch "${vswitch}" on ${where}: every portgroup inheriting from it changes too.`,
+        blastRadius: { vms: names(refs, vm), portgroups: [...inheriting].sort() },
+        notes: [HARDENING_NOTE, 'The broadest fix; prefer a portgroup-level one.'],
+      });
+    }
+  } else {
+    const pg = att.portgroup;
+    const others = names(index.nicsOnDvPortgroup(att.dvs.uuid, pg.key), vm);
+    if (att.macChanges.source !== 'dvport') {
+      out.push({
+        strategy: 'portgroup-accept',
+        summary: `Set MAC address changes to Accept on dvPortgroup "${pg.name}" (${att.dvs.name}).`,
+        blastRadius: { vms: others, portgroups: [pg.name] },
+        notes: [HARDENING_NOTE, ...(others.length ? [`Also allows ${others.length} other VM(s) on "${pg.name}" to change MACs.`] : [])],
+      });
+    }
+    out.push(dedicated(pg.name, `on ${att.dvs.name}`, vm, nic));
+    if (macLearningSupported(att.dvs)) {
+      out.push({
+        strategy: 'mac-learning',
+        summary: `Enable MAC learning on dvPortgroup "${pg.name}" (${att.dvs.name}): the port learns the MACs behind the vNIC.`,
+        blastRadius: { vms: others, portgroups: [pg.name] },
+        notes: ['Meant for nested hypervisors and appliances that send from several MACs; nested ESXi also needs Forged transmits = Accept.'],
+      });
+    }
+  }
+  const weight = (r: Remedy) => (nested && r.strategy === 'mac-learning' ? -1 : r.blastRadius.vms.length);
+  return out.sort((a, b) => weight(a) - weight(b) || RANK.indexOf(a.strategy) - RANK.indexOf(b.strategy));
+}
+
+function dedicated(portgroup: string, where: string, vm: Vm, nic: VmNic): Remedy {
+  const name = `${portgroup}${DEDICATED_SUFFIX}`;
+  return {
+    strategy: 'dedicated-portgroup',
+    summary: `Create portgroup "${name}" ${where}, a copy of "${portgroup}" with MAC address changes = Accept, and move ${vm.name} ${nic.label} to it.`,
+    blastRadius: { vms: [], portgroups: [name] },
+    notes: ['What the hardening guide advises: Accept only where it is needed.', 'Moving the NIC interrupts its traffic for a moment.'],
+  };
+}
+
+function pinMac({ vm, nic, guestMac, macOwners }: RemedyInput): Remedy | undefined {
+  if (!guestMac || guestMac === nic.macAddress) return undefined;
+  if (pinMacProblem(guestMac, macOwners, `${vm.name}/${nic.label}`)) return undefined;
+  const notes = ['MAC address changes stays Reject: nothing else is opened.'];
+  if (vm.powerState !== 'poweredOff') notes.push('The VM must be powered off to change the MAC; vmfix never powers a VM off itself.');
+  if (guestMac.startsWith('00:50:56:') && parseInt(guestMac.slice(9, 11), 16) > 0x3f) {
+    notes.push('Static MACs with the VMware OUI must be at most 00:50:56:3f:ff:ff; vCenter may refuse this one.');
+  }
+  return {
+    strategy: 'pin-mac',
+    summary: `Give ${vm.name} ${nic.label} the manual MAC ${guestMac} that its guest uses.`,
+    blastRadius: { vms: [], portgroups: [] },
+    notes,
+    mac: guestMac,
+  };
+}
+
+/** DVS 6.6.0+ on vCenter 6.7+ (or vCenter saying so in its capability). */
+export function macLearningSupported(dvs: { version: string; macLearningSupported: boolean | null }): boolean {
+  if (dvs.macLearningSupported !== null) return dvs.macLearningSupported;
+  const [major = 0, minor = 0] = dvs.version.split('.').map(Number);
+  return major > 6 || (major === 6 && minor >= 6);
+}

@@ -1,0 +1,99 @@
+// vmfix audit: which VMs lose connectivity because their guest changed its
+// MAC under a Reject policy, why, and the narrowest fix. Changes nothing.
+import type { AuditReport, Finding } from '../../audit/finding.js';
+import type { EvidenceSet } from '../../audit/evidence.js';
+import { UsageError } from '../../errors.js';
+import type { Inventory } from '../../inventory/model.js';
+import type { VimClient } from '../../vsphere/client.js';
+import type { Result } from '../../report/render.js';
+import { withSession, type Endpoint } from '../connect.js';
+import type { Context } from '../context.js';
+import type { CommonArgs, ConnectionArgs, ScopeArgs } from '../options.js';
+
+export interface AuditArgs extends ConnectionArgs, ScopeArgs, CommonArgs {
+  vmkernelLog?: string[];
+  logLines: number;
+  concurrency: number;
+}
+
+export async function audit(args: AuditArgs, ctx: Context): Promise<{ result: Result; exitCode: 0 | 1 }> {
+  validate(args);
+  const report = args.vcenter === undefined && args.vmkernelLog?.length ? await offline(args.vmkernelLog, ctx) : await online(args, ctx);
+  const exitCode = report.findings.some((f) => f.severity !== 'info') ? 1 : 0;
+  return { result: { kind: 'audit', report }, exitCode };
+}
+
+function validate(args: AuditArgs): void {
+  if (!Number.isInteger(args.logLines) || args.logLines < 0) throw new UsageError(`--log-lines must be a whole number of lines, not ${args.logLines}.`);
+  if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 64) {
+    throw new UsageError(`--concurrency must be between 1 and 64, not ${args.concurrency}.`);
+  }
+}
+
+async function offline(paths: string[], ctx: Context): Promise<AuditReport> {
+  const { readVmkernelLogs } = await import('../../audit/log-files.js');
+  const { auditLogs } = await import('../../audit/offline.js');
+  const events = await readVmkernelLogs(paths, (path) => ctx.ui.progress(`reading ${path}`));
+  return report('offline', auditLogs(events), [], 0, new Set(events.map((e) => e.hostName ?? e.source)).size);
+}
+
+/** The online audit, for fix to reuse: inventory, evidence, findings. */
+export async function auditOnline(
+  client: VimClient,
+  endpoint: Endpoint,
+  args: AuditArgs,
+  ctx: Context,
+): Promise<{ inventory: Inventory; evidence: EvidenceSet; report: AuditReport }> {
+  const { fetchInventory } = await import('../../inventory/fetch.js');
+  const { applyScope } = await import('../../inventory/scope.js');
+  const { gatherEvidence } = await import('../../audit/gather.js');
+  const { audit: runAudit } = await import('../../audit/audit.js');
+  const spinner = ctx.ui.spinner('inventory: fetching');
+  try {
+    const inventory = applyScope(
+      await fetchInventory(client, endpoint.display, { onPage: (page) => spinner.update(`inventory: page ${page}`) }),
+      args,
+    );
+    spinner.update('evidence: vmkernel logs and dvPorts');
+    let evidence = await gatherEvidence(client, inventory, {
+      logLines: args.vmkernelLog?.length ? 0 : args.logLines,
+      concurrency: args.concurrency,
+      onProgress: (text) => spinner.update(text),
+    });
+    if (args.vmkernelLog?.length) {
+      const { readVmkernelLogs } = await import('../../audit/log-files.js');
+      evidence = { ...evidence, vmkernel: await readVmkernelLogs(args.vmkernelLog) };
+    }
+    const result = runAudit(inventory, evidence);
+    return {
+      inventory,
+      evidence,
+      report: report(endpoint.display, result.findings, result.notes, inventory.vms.length, inventory.hosts.length),
+    };
+  } finally {
+    spinner.stop();
+  }
+}
+
+async function online(args: AuditArgs, ctx: Context): Promise<AuditReport> {
+  return withSession(args, ctx, async (client, endpoint) => (await auditOnline(client, endpoint, args, ctx)).report);
+}
+
+function report(endpoint: string, findings: readonly Finding[], notes: readonly string[], vms: number, hosts: number): AuditReport {
+  const count = (severity: Finding['severity']) => findings.filter((f) => f.severity === severity).length;
+  return {
+    schemaVersion: 1,
+    endpoint,
+    generatedAt: new Date().toISOString(),
+    summary: {
+      findings: findings.length,
+      critical: count('critical'),
+      warning: count('warning'),
+      info: count('info'),
+      vmsScanned: vms,
+      hostsScanned: hosts,
+    },
+    notes,
+    findings,
+  };
+}

@@ -1,0 +1,76 @@
+// The audit for people: grouped by host and portgroup, severity first, the
+// evidence one line each, the remedies narrowest first.
+import type { AuditReport, Finding } from '../audit/finding.js';
+import { csvTable, markdownTable, type Table } from './table.js';
+
+const SEVERITY_COLOUR = { critical: '31;1', warning: '33', info: '36' } as const;
+
+function groupOf(f: Finding): string {
+  const sw = f.switch ? `${f.switch.type === 'standard' ? 'vSwitch' : 'DVS'} ${f.switch.name}` : undefined;
+  const where = f.host?.name ?? (f.switch?.type === 'distributed' ? sw : undefined) ?? 'host not named in the log';
+  const what = f.portgroup?.name ?? (f.switch?.type === 'standard' ? sw : undefined);
+  return what ? `${where} / ${what}` : where;
+}
+
+function grouped(report: AuditReport): Map<string, Finding[]> {
+  const groups = new Map<string, Finding[]>();
+  for (const f of report.findings) groups.set(groupOf(f), [...(groups.get(groupOf(f)) ?? []), f]);
+  return groups;
+}
+
+function evidenceLine(e: Finding['evidence'][number]): string {
+  return e.type === 'vmkernel-log' ? `log: ${e.line.trim()}${e.count > 1 ? `  (×${e.count})` : ''}` : e.detail;
+}
+
+function headline(report: AuditReport): string {
+  const s = report.summary;
+  if (!s.findings) return `No findings on ${report.endpoint} (${s.vmsScanned} VMs, ${s.hostsScanned} hosts).`;
+  return `${s.findings} finding(s) on ${report.endpoint}: ${s.critical} critical, ${s.warning} warning, ${s.info} info (${s.vmsScanned} VMs, ${s.hostsScanned} hosts).`;
+}
+
+export function auditText(report: AuditReport, color: boolean): string {
+  const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const out: string[] = [headline(report), ''];
+  for (const [group, findings] of grouped(report)) {
+    const policy = findings[0]!.policy;
+    out.push(paint('1', group) + `  (MAC changes ${policy.macChanges}${policy.source ? `, set on the ${policy.source}` : ''})`);
+    for (const f of findings) {
+      const tag = paint(SEVERITY_COLOUR[f.severity], f.severity.toUpperCase().padEnd(8));
+      out.push(`  ${tag} ${f.summary}  [${f.id}]`);
+      for (const e of f.evidence) out.push(`           ${evidenceLine(e)}`);
+      if (f.remedies.length) out.push(`           fix: ${f.remedies.map((r) => r.strategy + (r.blastRadius.vms.length ? ` (+${r.blastRadius.vms.length} VMs)` : '')).join(' | ')}`);
+    }
+    out.push('');
+  }
+  for (const note of report.notes) out.push(`note: ${note}`);
+  return out.join('\n').replace(/\n*$/, '\n');
+}
+
+function flat(report: AuditReport): Table {
+  return {
+    columns: ['id', 'severity', 'kind', 'vm', 'nic', 'configuredMac', 'guestMac', 'host', 'switch', 'portgroup', 'macChanges', 'policySource', 'evidence', 'remedies'],
+    rows: report.findings.map((f) => [
+      f.id, f.severity, f.kind, f.vm?.name ?? null, f.nic?.label ?? null, f.nic?.configuredMac ?? null, f.nic?.guestMac ?? null,
+      f.host?.name ?? null, f.switch?.name ?? null, f.portgroup?.name ?? null, f.policy.macChanges, f.policy.source,
+      f.evidence.map(evidenceLine).join(' | '), f.remedies.map((r) => r.strategy).join(' '),
+    ]),
+  };
+}
+
+export const auditCsv = (report: AuditReport) => csvTable(flat(report));
+
+export function auditMarkdown(report: AuditReport): string {
+  const out = [`# vmfix audit: ${report.endpoint}`, '', headline(report), ''];
+  for (const [group, findings] of grouped(report)) {
+    out.push(`## ${group}`, '');
+    for (const f of findings) {
+      out.push(`- **${f.severity}** ${f.summary} (\`${f.id}\`)`);
+      for (const e of f.evidence) out.push(`  - ${e.type === 'vmkernel-log' ? `\`${e.line.trim()}\`${e.count > 1 ? ` ×${e.count}` : ''}` : e.detail}`);
+      for (const r of f.remedies) out.push(`  - fix \`${r.strategy}\`: ${r.summary}`);
+    }
+    out.push('');
+  }
+  if (report.notes.length) out.push('## Notes', '', ...report.notes.map((n) => `- ${n}`), '');
+  if (report.findings.length) out.push('## All findings', '', markdownTable(flat(report)));
+  return out.join('\n');
+}
