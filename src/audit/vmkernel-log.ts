@@ -40,9 +40,9 @@ export interface L2SecEvent extends L2SecLine {
 const MARKER = 'L2Sec_EnforcePortCompliance';
 
 // The world prefix is what makes a vmkernel line a vmkernel line; ESXi 7+ may
-// add " opID=..." inside it. The subsystem was "etherswitch" up to 6.x and is
-// "cswitch" on NSX-prepared 7.x hosts, which also put an RFC 5424 structured
-// data element (no space after it) before the message.
+// add " opID=..." inside it. The subsystem is "etherswitch" in KB 344495 and
+// ESXi 5.x logs, and "cswitch" in an NSX-prepared ESXi 7.0 U3 log, which also
+// puts an RFC 5424 structured-data element (no space after it) before the message.
 const TAIL =
   /cpu\d+:\d+(?: opID=[^)\s]*)?\)(?:[A-Za-z][\w-]*: )?L2Sec_EnforcePortCompliance(?::\d+)?: (?:\[[^\]]*\]\s*)*(.*)$/;
 
@@ -117,7 +117,7 @@ interface Head {
 }
 
 const HEAD =
-  /^(?:<\d{1,3}>(?:1 )?)?(?:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)|[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2})? *(?:(?:Em|Al|Cr|Er|Wa|No|In|Db)\(\d*\)(?:\+|\[\+\])? )?(?:(?:(\S+) )?(?:vmkernel|vmkwarning)(?:\[\d+\])?:? (?:- - )?(?:-|(?:\[[^\]]*\])+)? ?)?(?:\d+:\d{2}:\d{2}:\d{2}\.\d+ )?$/;
+  /^(?:<\d{1,3}>(?:1 )?)?(?:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)|[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2})? *(?:(?:Em|Al|Cr|Er|Wa|No|In|Db)\(\d*\)(?:\+|\[\+\])? )?(?:(?:(\S+) )?vmkernel(?:\[\d+\])?:? (?:- - )?(?:-|(?:\[[^\]]*\])+)? ?)?(?:\d+:\d{2}:\d{2}:\d{2}\.\d+ )?$/;
 
 function parseHead(head: string): Head {
   const m = HEAD.exec(head.replace(/^\uFEFF/, ''));
@@ -151,11 +151,11 @@ function daysInMonth(year: number, month: number): number {
 
 // ---------------------------------------------------------------------------
 // Syslog daemons fold identical consecutive messages into one line plus a
-// notice. Classic sysklogd (ESX 4.x service console, most collectors) writes
-// "May 14 09:21:09 esx01 last message repeated 3 times"; ESXi's own
-// vmsyslogd writes "2024-05-14T09:21:09Z In(182) --- last message repeated 3 times ---"
-// (the form lnav's ESXi syslog format recognises). The notice refers to the
-// line just before it in the same file.
+// notice that refers to the line just before it in the same file. Classic
+// sysklogd (ESX 4.x service console, many collectors) writes
+// "May 14 09:21:09 esx01 last message repeated 3 times"; for ESXi 7/8's
+// vmsyslogd, lnav's ESXi format expects
+// "2024-05-14T09:21:09Z In(182) --- last message repeated 3 times ---".
 
 interface RepeatNotice {
   repeats: number;
