@@ -1,0 +1,140 @@
+package main
+
+// FetchDVPorts, with DistributedVirtualSwitchPortCriteria as documented
+// (including its trap: portgroupKey only counts when inside is set), and the
+// ports' L2 security state.
+
+import (
+	"strconv"
+
+	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+func (d *dvsObj) FetchDVPorts(req *types.FetchDVPorts) soap.HasFault {
+	var out []types.DistributedVirtualPort
+	for _, pg := range d.model.portgroups {
+		for _, p := range pg.ports {
+			if p.matches(req.Criteria) {
+				out = append(out, p.render())
+			}
+		}
+	}
+	return &methods.FetchDVPortsBody{Res: &types.FetchDVPortsResponse{Returnval: out}}
+}
+
+func (p *dvPort) active() bool { return p.nic != nil && p.nic.active(p.vm) }
+
+func (p *dvPort) matches(c *types.DistributedVirtualSwitchPortCriteria) bool {
+	if c == nil {
+		return true
+	}
+	if c.Connected != nil && *c.Connected != (p.nic != nil) {
+		return false
+	}
+	if c.Active != nil && *c.Active != p.active() {
+		return false
+	}
+	// The lab's switches have no uplink ports and no NSX ports.
+	if (c.UplinkPort != nil && *c.UplinkPort) || (c.NsxPort != nil && *c.NsxPort) {
+		return false
+	}
+	if c.Inside != nil {
+		inside := len(c.PortgroupKey) == 0 || oneOf(p.pg.config.Key, c.PortgroupKey...)
+		if inside != *c.Inside {
+			return false
+		}
+	}
+	if len(c.PortKey) != 0 && !oneOf(p.key, c.PortKey...) {
+		return false
+	}
+	if len(c.Host) != 0 {
+		if p.nic == nil {
+			return false
+		}
+		found := false
+		for _, h := range c.Host {
+			found = found || h == p.vm.host.obj.Self
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *dvPort) render() types.DistributedVirtualPort {
+	d := p.pg.dvs
+	setting := p.pg.config.DefaultPortConfig.(*types.VMwareDVSPortSetting)
+	status := &types.DVPortStatus{
+		LinkUp:       p.active(),
+		Blocked:      p.blocked,
+		VlanIds:      vlanRanges(setting.Vlan),
+		TrunkingMode: boolPtr(false),
+		Mtu:          1500,
+		StatusDetail: p.statusDetail,
+	}
+	out := types.DistributedVirtualPort{
+		Key:          p.key,
+		DvsUuid:      d.uuid,
+		PortgroupKey: p.pg.config.Key,
+		Config: types.DVPortConfigInfo{
+			Setting:       portSetting(setting, p.macChanges, d.legacy),
+			ConfigVersion: "1",
+		},
+		State:            &types.DVPortState{RuntimeInfo: status},
+		LastStatusChange: d.created,
+		HostLocalPort:    boolPtr(false),
+	}
+	if p.nic != nil {
+		vmRef, hostRef := p.vm.obj.Self, p.vm.host.obj.Self
+		out.ProxyHost = &hostRef
+		out.Connectee = &types.DistributedVirtualSwitchPortConnectee{
+			ConnectedEntity: &vmRef,
+			NicKey:          strconv.Itoa(int(p.nic.key)),
+			Type:            "vmVnic",
+		}
+		status.MacAddress = p.nic.mac
+		status.LinkPeer = p.vm.name + "." + p.vm.nicLabel(p.nic)
+	}
+	return out
+}
+
+func vlanRanges(spec types.BaseVmwareDistributedVirtualSwitchVlanSpec) []types.NumericRange {
+	switch v := spec.(type) {
+	case *types.VmwareDistributedVirtualSwitchVlanIdSpec:
+		return []types.NumericRange{{Start: v.VlanId, End: v.VlanId}}
+	case *types.VmwareDistributedVirtualSwitchTrunkVlanSpec:
+		return v.VlanId
+	}
+	return nil
+}
+
+// macChangesAllowed is the port's effective "MAC address changes" setting.
+func (p *dvPort) macChangesAllowed() bool {
+	if p.macChanges != nil {
+		return *p.macChanges
+	}
+	sec := p.pg.config.DefaultPortConfig.(*types.VMwareDVSPortSetting).SecurityPolicy
+	return sec.MacChanges.Value != nil && *sec.MacChanges.Value
+}
+
+// enforce is ESXi's L2Sec_EnforcePortCompliance, which runs whenever a live
+// port's policy or its NIC changes: a guest sending from a MAC other than
+// the vNIC's is blocked under Reject and released under Accept (or once the
+// vNIC's MAC matches the guest's).
+func (p *dvPort) enforce() {
+	if !p.active() {
+		return
+	}
+	violates := p.nic.effectiveGuestMac() != p.nic.mac && !p.macChangesAllowed()
+	switch {
+	case violates && !p.blocked:
+		p.blocked = true
+		p.statusDetail = "Port blocked: guest MAC address change disallowed by security policy"
+	case !violates && p.blocked:
+		p.blocked = false
+		p.statusDetail = ""
+	}
+}

@@ -1,0 +1,91 @@
+package main
+
+// Host logs: realistic, unrelated filler lines followed by the scenario's
+// lines verbatim. Filler is computed from its line number on demand, so
+// 500 hosts with thousands of lines each cost no memory.
+
+import (
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+)
+
+type diagnosticLog struct {
+	seed      string
+	filler    int
+	templates []string
+	vmkernel  bool // vmkernel lines carry "cpuN:world)" before the message
+	// end is the time of the last filler line: just before the first
+	// scenario line when that starts with a timestamp.
+	end   time.Time
+	lines []string
+}
+
+// fillerStep is the average time between two filler lines.
+const fillerStep = 1700 * time.Millisecond
+
+// Filler templates take four values, by index: [1] and [3] large, [2]
+// below 100000, [4] below 8.
+var vmkernelTemplates = []string{
+	`ScsiDeviceIO: 4325: Cmd(0x45b8%[1]08x) 0x85, CmdSN 0x%[2]x from world %[3]d to dev "naa.600508b1001c%[1]08x" failed H:0x0 D:0x2 P:0x0 Valid sense data: 0x5 0x20 0x0.`,
+	`NMP: nmp_ThrottleLogForDevice:3856: Cmd 0x1a (0x45b8%[1]08x, %[2]d) to dev "mpx.vmhba32:C0:T0:L0" on path "vmhba32:C0:T0:L0" Failed: H:0x0 D:0x2 P:0x0 Valid sense data: 0x5 0x24 0x0. Act:NONE`,
+	`HBX: 3058: 'datastore1': HB at offset 3735552 - Waiting for timed out HB: [HB state abcdef02 offset 3735552 gen %[2]d stampUS %[3]d uuid 65f0a1b2-%[1]08x]`,
+	`NetqueueBal: 5032: vmnic%[4]d: new netq module, reset logical space needed`,
+	`VSCSI: 2611: handle %[2]d(vscsi0:0):Reset request on FSS handle %[3]d (0 outstanding commands) from (vmm0:%[1]x)`,
+	`vmw_ahci[0000001f]: CompletionBottomHalf:Error port=1, PxIS=0x08000000, PxTDF=0x%[4]x,PxSERR=0x00400000, PxCI=0x%[2]x, PxSACT=0x00000000, ActiveTags=0x%[2]x`,
+	`NetPort: 1580: disabled port 0x%[3]x`,
+	`CpuSched: 830: user latency of %[2]d vmx-vcpu-0 0 changed by %[2]d vmx -6`,
+	`World: 12077: VC opID sps-Main-%[2]d-%[4]d-%[1]x maps to vmkernel opID %[3]08x`,
+	`DVFilter: 5963: Checking disconnected filters for timeouts`,
+	`Tcpip_Vmk: 209: Set default IPv6 gateway on vmk%[4]d`,
+	`FSS: 6092: Failed to open file 'hpilo-d0ccb%[4]d'; Requested flags 0x5, world: %[2]d [sfcb-smx], (Existing flags 0x5, world: %[2]d [sfcb-smx]): Busy`,
+}
+
+var hostdTemplates = []string{
+	`info hostd[%[2]d] [Originator@6876 sub=Vimsvc.TaskManager opID=sps-Main-%[2]d-%[1]x user=vpxuser] Task Created : haTask--vim.SearchIndex.findByUuid-%[3]d`,
+	`info hostd[%[2]d] [Originator@6876 sub=Vimsvc.TaskManager opID=sps-Main-%[2]d-%[1]x user=vpxuser] Task Completed : haTask--vim.SearchIndex.findByUuid-%[3]d Status success`,
+	`verbose hostd[%[2]d] [Originator@6876 sub=PropertyProvider opID=%[4]d-%[1]x] RecordOp ASSIGN: info, haTask-%[3]d. Applied change to temp map.`,
+	`info hostd[%[2]d] [Originator@6876 sub=Solo.Vmomi opID=%[4]d-%[1]x user=root] Activation finished; <<5247-%[3]d>> 'vim.ServiceInstance' 'RetrieveServiceContent'`,
+}
+
+func newLog(seed string, filler int, vmkernel bool, lines []string) *diagnosticLog {
+	templates := hostdTemplates
+	if vmkernel {
+		templates = vmkernelTemplates
+	}
+	end := time.Date(2024, 5, 14, 8, 0, 0, 0, time.UTC)
+	if len(lines) > 0 {
+		if t, err := time.Parse(time.RFC3339Nano, strings.SplitN(lines[0], " ", 2)[0]); err == nil {
+			end = t.Add(-time.Second)
+		}
+	}
+	return &diagnosticLog{seed: seed, filler: filler, templates: templates, vmkernel: vmkernel, end: end, lines: lines}
+}
+
+func (d *diagnosticLog) len() int { return d.filler + len(d.lines) }
+
+// line is line n, counting from 1.
+func (d *diagnosticLog) line(n int) string {
+	if n > d.filler {
+		return d.lines[n-d.filler-1]
+	}
+	h := hash32(fmt.Sprintf("%s:%d", d.seed, n))
+	at := d.end.Add(-time.Duration(d.filler-n) * fillerStep).Add(time.Duration(h%997) * time.Millisecond)
+	tmpl := d.templates[h%uint32(len(d.templates))]
+	msg := tmpl
+	if strings.Contains(tmpl, "%[") {
+		msg = fmt.Sprintf(tmpl, h>>3, (h>>7)%100000, h>>11, h%8)
+	}
+	stamp := at.Format("2006-01-02T15:04:05.000Z")
+	if d.vmkernel {
+		return fmt.Sprintf("%s cpu%d:%d)%s", stamp, h%48, 2097152+h%65536, msg)
+	}
+	return stamp + " " + msg
+}
+
+func hash32(s string) uint32 {
+	f := fnv.New32a()
+	f.Write([]byte(s))
+	return f.Sum32()
+}

@@ -1,0 +1,119 @@
+package main
+
+// The HTTP side: /sdk is vcsim's SOAP endpoint, behind a recorder of every
+// call; /lab/state and /lab/calls are the lab's own read-outs, outside /sdk
+// and without authentication.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25"
+)
+
+type call struct {
+	Method string `json:"method"`
+	This   string `json:"this"`
+}
+
+type callLog struct {
+	mu    sync.Mutex
+	calls []call
+}
+
+// record notes each SOAP request's method and _this before the simulator
+// handles it.
+func (c *callLog) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if method, this, ok := soapCall(body); ok {
+			c.mu.Lock()
+			c.calls = append(c.calls, call{Method: method, This: this})
+			c.mu.Unlock()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// soapCall finds the method (the Body's first element) and its _this.
+func soapCall(body []byte) (method, this string, ok bool) {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	inBody := false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return method, this, method != ""
+		}
+		start, isStart := tok.(xml.StartElement)
+		switch {
+		case !isStart:
+		case !inBody:
+			inBody = start.Name.Local == "Body"
+		case method == "":
+			method = start.Name.Local
+		case start.Name.Local == "_this":
+			var ref string
+			if dec.DecodeElement(&ref, &start) == nil {
+				this = ref
+			}
+			return method, this, true
+		default:
+			return method, this, true // _this comes first when it is there
+		}
+	}
+}
+
+func (c *callLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	out := append([]call{}, c.calls...)
+	c.mu.Unlock()
+	writeJSON(w, out)
+}
+
+func newHandler(svc *simulator.Service, calls *callLog) (http.Handler, error) {
+	internal, err := vim25.NewClient(context.Background(), svc)
+	if err != nil {
+		return nil, err
+	}
+	svc.RegisterSDK(simulator.Map)
+	mux := http.NewServeMux()
+	mux.Handle("/sdk", calls.record(http.HandlerFunc(svc.ServeSDK)))
+	mux.Handle("/lab/calls", getOnly(calls))
+	mux.Handle("/lab/state", getOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		state, err := readState(r.Context(), internal)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		writeJSON(w, state)
+	})))
+	return mux, nil
+}
+
+func getOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, v interface{}) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
