@@ -6,12 +6,15 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { describeError, ExitCode, UsageError } from '../errors.js';
 import { Interrupts, type Context } from './context.js';
-import { COMMON, CONNECTION, OUTPUT, SCOPE, type OutputArgs } from './options.js';
+import { STRATEGIES } from '../audit/finding.js';
+import { COMMON, CONNECTION, EVIDENCE, OUTPUT, SCOPE, type OutputArgs } from './options.js';
 import type { Result } from '../report/render.js';
 
 interface CommandOutcome {
   readonly result: Result;
   readonly exitCode: number;
+  /** Why a run that still has a result to show stopped early. */
+  readonly error?: Error;
 }
 
 type Run = (args: any, ctx: Context) => Promise<CommandOutcome>;
@@ -39,13 +42,46 @@ const COMMANDS: readonly CommandSpec[] = [
   {
     command: 'audit',
     describe: 'find the VMs whose ports are blocked (or about to be) by MAC address changes = Reject (changes nothing)',
-    options: (y) =>
-      withGroups(CONNECTION, SCOPE, OUTPUT)(y).options({
-        'vmkernel-log': { type: 'string', array: true, group: 'Evidence:', describe: 'vmkernel log files, .gz rotations or vm-support bundle directories; without --vcenter: an offline audit' },
-        'log-lines': { type: 'number', default: 5000, group: 'Evidence:', describe: "lines read from the end of each host's vmkernel log" },
-        concurrency: { type: 'number', default: 8, group: 'Evidence:', describe: 'hosts whose logs are read at once' },
-      }),
+    options: withGroups(CONNECTION, SCOPE, OUTPUT, EVIDENCE),
     load: async () => (await import('./commands/audit.js')).audit,
+  },
+  {
+    command: 'fix',
+    describe: 'audit, then fix: interactively on a terminal, or --yes --strategy NAME; --dry-run writes the change ticket',
+    options: (y) =>
+      withGroups(CONNECTION, SCOPE, OUTPUT, EVIDENCE)(y).options({
+        'dry-run': { type: 'boolean', group: 'Remediation:', describe: 'write the change-ticket report (Markdown, or --format json) and change nothing' },
+        'plan-out': { type: 'string', group: 'Remediation:', describe: 'write the plan for vmfix apply to FILE and change nothing' },
+        yes: { type: 'boolean', group: 'Remediation:', describe: 'apply without asking (needs --strategy)' },
+        strategy: { type: 'string', choices: STRATEGIES, group: 'Remediation:', describe: 'the fix for every finding it fits (else the narrowest per finding)' },
+        'portgroup-name': { type: 'string', group: 'Remediation:', describe: 'dedicated-portgroup: name of the new portgroup (default <name>-macchg)' },
+        journal: { type: 'string', group: 'Remediation:', describe: 'journal file (default ./vmfix-journal-<timestamp>.json)' },
+      }),
+    load: async () => (await import('./commands/fix.js')).fix,
+  },
+  {
+    command: 'apply <plan>',
+    describe: 'apply a plan written by fix --plan-out, refusing if anything it was made against has drifted',
+    options: (y) =>
+      withGroups(CONNECTION, OUTPUT)(y)
+        .positional('plan', { type: 'string', describe: 'the plan file' })
+        .options({
+          yes: { type: 'boolean', group: 'Remediation:', describe: 'apply without asking' },
+          journal: { type: 'string', group: 'Remediation:', describe: 'journal file (default ./vmfix-journal-<timestamp>.json)' },
+        }),
+    load: async () => (await import('./commands/apply.js')).apply,
+  },
+  {
+    command: 'rollback <journal-file>',
+    describe: 'restore the values recorded in a journal written by fix or apply',
+    options: (y) =>
+      withGroups(CONNECTION, OUTPUT)(y)
+        .positional('journal-file', { type: 'string', describe: 'the journal to roll back' })
+        .options({
+          yes: { type: 'boolean', group: 'Remediation:', describe: 'roll back without asking' },
+          journal: { type: 'string', group: 'Remediation:', describe: "the rollback's own journal (default ./vmfix-journal-<timestamp>.json)" },
+        }),
+    load: async () => (await import('./commands/rollback.js')).rollback,
   },
 ];
 
@@ -98,6 +134,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     await parser.parseAsync();
     if (!outcome) return ExitCode.ok; // --help or --version
     await emit(outcome.result, outputArgs, env);
+    if (outcome.error) process.stderr.write(`vmfix: ${outcome.error.message}\n`);
     return outcome.exitCode;
   } catch (err) {
     const { exitCode, message } = describeError(err);

@@ -28,6 +28,12 @@ export const OUTPUT: OptionGroup = {
   output: { type: 'string', group: 'Output:', describe: 'write the result to this file instead of stdout' },
 };
 
+export const EVIDENCE: OptionGroup = {
+  'vmkernel-log': { type: 'string', array: true, group: 'Evidence:', describe: 'vmkernel log files, .gz rotations or vm-support bundle directories; without --vcenter: an offline audit' },
+  'log-lines': { type: 'number', default: 5000, group: 'Evidence:', describe: "lines read from the end of each host's vmkernel log" },
+  concurrency: { type: 'number', default: 8, group: 'Evidence:', describe: 'hosts whose logs are read at once' },
+};
+
 export const COMMON: OptionGroup = {
   debug: { type: 'boolean', describe: 'stack traces, and SOAP traffic (secrets redacted) on stderr' },
 };

@@ -2,7 +2,10 @@
 // Markdown or CSV here, and nowhere else.
 import type { AuditReport } from '../audit/finding.js';
 import type { PostureReport } from '../inventory/posture.js';
+import type { Plan } from '../remedy/plan.js';
 import { auditCsv, auditMarkdown, auditText } from './audit.js';
+import { changesCsv, changesMarkdown, changesText, type ChangesReport } from './changes.js';
+import { ticketMarkdown, type Ticket } from './ticket.js';
 import { inventoryCsv, inventoryTable } from './inventory.js';
 import { csvTable, markdownTable, textTable } from './table.js';
 
@@ -10,7 +13,9 @@ export type Format = 'table' | 'json' | 'markdown' | 'csv';
 
 export type Result =
   | { readonly kind: 'inventory'; readonly report: PostureReport }
-  | { readonly kind: 'audit'; readonly report: AuditReport };
+  | { readonly kind: 'audit'; readonly report: AuditReport }
+  | { readonly kind: 'changes'; readonly report: ChangesReport }
+  | { readonly kind: 'ticket'; readonly report: Ticket; readonly plan: Plan };
 
 export interface Style {
   /** ANSI colours allowed (a terminal, NO_COLOR unset). */
@@ -28,5 +33,11 @@ export function render(result: Result, format: Format, style: Style): string {
     case 'audit':
       if (format === 'csv') return auditCsv(result.report);
       return format === 'markdown' ? auditMarkdown(result.report) : auditText(result.report, style.color);
+    case 'changes':
+      if (format === 'csv') return changesCsv(result.report);
+      return format === 'markdown' ? changesMarkdown(result.report) : changesText(result.report);
+    case 'ticket':
+      // A change ticket is prose: Markdown whether asked for table or markdown; CSV has no shape for it.
+      return ticketMarkdown(result.report, result.plan);
   }
 }

@@ -1,0 +1,36 @@
+// Before apply or rollback changes anything: every object must still be as
+// the plan or journal recorded it. One drifted object refuses the whole run,
+// so a half-applied plan never results from a stale one.
+import { DriftError, UsageError } from '../errors.js';
+import { drift } from '../remedy/apply.js';
+import type { Change } from '../remedy/change.js';
+import { readCurrent } from '../remedy/read.js';
+import type { VimClient } from '../vsphere/client.js';
+import type { Context } from './context.js';
+
+export async function preflight(client: VimClient, changes: readonly Change[]): Promise<void> {
+  const drifted: string[] = [];
+  for (const change of changes) {
+    // A NIC that moves to a portgroup this run creates is checked when it moves.
+    const reason = drift(change, await readCurrent(client, change), { written: new Map() });
+    if (reason) drifted.push(`${change.id} ${change.path}: ${reason}`);
+  }
+  if (drifted.length) {
+    throw new DriftError(`Refusing: ${drifted.length} object(s) changed since this was recorded, so nothing was applied. ${drifted.join('; ')}.`);
+  }
+}
+
+/** The plan or journal must be for the vCenter we are connected to. */
+export function sameEndpoint(recorded: { host: string; instanceUuid: string | null }, about: { instanceUuid?: string }, display: string): void {
+  const same = recorded.instanceUuid && about.instanceUuid ? recorded.instanceUuid === about.instanceUuid : recorded.host === display;
+  if (!same) throw new UsageError(`This was recorded against ${recorded.host}, not ${display}; connect to that vCenter.`);
+}
+
+/** Shows the changes and asks, unless --yes; refuses without a terminal. */
+export async function approve(ctx: Context, yes: boolean | undefined, changes: readonly Change[], lines: (c: Change) => string[]): Promise<boolean> {
+  if (yes) return true;
+  if (!ctx.ui.interactive) throw new UsageError('Not on a terminal: nothing changes without --yes.');
+  ctx.ui.say('This is exactly what would change:');
+  for (const c of changes) for (const line of lines(c)) ctx.ui.say(`  ${line}`);
+  return ctx.ui.confirm(`Apply ${changes.length} change(s)?`, false);
+}

@@ -1,0 +1,117 @@
+// The interactive fix session: one portgroup at a time, explain what the
+// guests are doing, offer the remedies narrowest first with who else they
+// touch, show exactly what would change, apply only after a yes, verify.
+import type { Finding, Remedy, Strategy } from '../audit/finding.js';
+import { DriftError } from '../errors.js';
+import type { Inventory } from '../inventory/model.js';
+import type { ChangeOutcome } from '../remedy/execute.js';
+import { defaultJournalPath, JournalWriter } from '../remedy/journal.js';
+import type { Plan } from '../remedy/plan.js';
+import { changesReport, type Verification } from '../report/changes.js';
+import { changeLines } from '../report/diff.js';
+import type { Result } from '../report/render.js';
+import type { VimClient } from '../vsphere/client.js';
+import { exitCodeOf, runChanges, verify } from './changes.js';
+import type { FixArgs } from './commands/fix.js';
+import { makePlan } from './commands/fix.js';
+import { auditOnline } from './commands/audit.js';
+import type { Endpoint } from './connect.js';
+import type { Context } from './context.js';
+
+type Choice = Strategy | 'skip' | 'quit';
+
+function groupKey(f: Finding): string {
+  return `${f.host?.name ?? f.switch?.name ?? ''} / ${f.portgroup?.name ?? ''}`;
+}
+
+function explain(f: Finding): string[] {
+  const out = [`  ${f.severity.toUpperCase()}: ${f.summary}`];
+  for (const e of f.evidence) out.push(`    ${e.type === 'vmkernel-log' ? `log (${e.source}): ${e.line.trim()}${e.count > 1 ? ` ×${e.count}` : ''}` : e.detail}`);
+  const guest = f.nic?.guestMac;
+  if (guest && guest.startsWith('02:bf:')) out.push('    The guest uses 02:bf:…, the MAC of a Windows NLB cluster in unicast mode.');
+  else if (guest && parseInt(guest.slice(0, 2), 16) & 2) out.push(`    The guest uses ${guest}, a locally administered MAC it set itself.`);
+  return out;
+}
+
+/** The remedies every finding of the group offers, in the first one's order (narrowest first). */
+function commonRemedies(findings: readonly Finding[]): Remedy[] {
+  return findings[0]!.remedies.filter((r) => findings.every((f) => f.remedies.some((s) => s.strategy === r.strategy)));
+}
+
+export async function interactiveSession(
+  client: VimClient,
+  endpoint: Endpoint,
+  args: FixArgs,
+  ctx: Context,
+  initialInventory: Inventory,
+  initialFindings: readonly Finding[],
+): Promise<{ result: Result; exitCode: number; error?: Error }> {
+  const { ui } = ctx;
+  let inventory = initialInventory;
+  let findings = initialFindings;
+  const groups = [...new Set(findings.map(groupKey))];
+  ui.say(`${findings.length} finding(s) to fix on ${groups.length} portgroup(s).`);
+  const outcomes: (Omit<ChangeOutcome, 'status'> & { status: ChangeOutcome['status'] | 'declined' })[] = [];
+  const skipped: Plan['skipped'][number][] = [];
+  const verification: Verification[] = [];
+  let journal: JournalWriter | undefined;
+  let error;
+
+  for (let g = 0; g < groups.length && !error; g++) {
+    const group = findings.filter((f) => groupKey(f) === groups[g]);
+    if (!group.length) continue;
+    ui.say(`\n[${g + 1}/${groups.length}] ${groups[g]}`);
+    for (const f of group) for (const line of explain(f)) ui.say(line);
+
+    const remedies = commonRemedies(group);
+    const choice = await ui.select<Choice>('How do you want to fix it?', [
+      ...remedies.map((r) => ({
+        name: `${r.strategy}: ${r.summary}`,
+        value: r.strategy as Choice,
+        description: [r.blastRadius.vms.length ? `Also affects: ${r.blastRadius.vms.join(', ')}.` : 'Affects no other VM.', ...r.notes].join(' '),
+      })),
+      { name: 'skip: leave this portgroup as it is', value: 'skip' },
+      { name: 'quit: stop here', value: 'quit' },
+    ]);
+    if (choice === 'quit') break;
+    if (choice === 'skip') {
+      skipped.push(...group.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: 'skipped in the session' })));
+      continue;
+    }
+
+    const plan = await makePlan(inventory, group, new Map(group.map((f) => [f.id, choice])), args);
+    skipped.push(...plan.skipped);
+    for (const s of plan.skipped) ui.warn(`${s.vm ?? s.finding}: ${s.reason}`);
+    if (!plan.changes.length) continue;
+    ui.say('\nThis is exactly what would change:');
+    for (const c of plan.changes) for (const line of changeLines(c)) ui.say(`  ${line}`);
+    if (!(await ui.confirm(`Apply ${plan.changes.length} change(s)?`, false))) {
+      outcomes.push(...plan.changes.map((change) => ({ change, status: 'declined' as const })));
+      continue;
+    }
+
+    journal ??= await JournalWriter.open(args.journal ?? defaultJournalPath(), {
+      command: 'fix',
+      endpoint: { host: endpoint.display, instanceUuid: inventory.endpoint.instanceUuid ?? null },
+    });
+    const run = await runChanges(client, ctx, journal, plan.changes);
+    outcomes.push(...run.outcomes);
+    if (run.error instanceof DriftError) {
+      // Someone else changed it meanwhile: show the state as it is now and offer this portgroup again.
+      ui.warn(`${run.error.message} Reading the current state again.`);
+      const fresh = await auditOnline(client, endpoint, args, ctx);
+      inventory = fresh.inventory;
+      findings = fresh.report.findings.filter((f) => f.remedies.length > 0);
+      g--;
+      continue;
+    }
+    error = run.error;
+    const applied = new Set(run.outcomes.filter((o) => o.status === 'applied').flatMap((o) => o.change.findings));
+    const checked = await verify(client, endpoint, args, ctx, plan.findings.filter((f) => applied.has(f.id)));
+    for (const v of checked) ui.say(`${v.resolved ? '✔ resolved' : '✘ not resolved'}: ${v.vm ?? v.finding}: ${v.detail}`);
+    verification.push(...checked);
+  }
+  await journal?.close();
+  const report = changesReport('fix', endpoint.display, journal?.path ?? null, outcomes, skipped, verification);
+  return { result: { kind: 'changes', report }, exitCode: exitCodeOf(error), ...(error ? { error } : {}) };
+}

@@ -1,0 +1,202 @@
+// The one place that writes to vCenter. Each change: re-read the object,
+// refuse if it drifted from what was planned, send the CURRENT spec with the
+// one field set (read-modify-write), journal before and after, re-read to
+// verify. A write is never sent twice: if its answer is lost, the object is
+// read again to learn whether it applied.
+import { ChangeError, DriftError } from '../errors.js';
+import type { VimClient } from '../vsphere/client.js';
+import { faultAdvice, SoapFault } from '../vsphere/faults.js';
+import { waitForTask } from '../vsphere/tasks.js';
+import type { MoRef, VirtualEthernetCard } from '../vsphere/types.js';
+import { canonical, fingerprint, stateOf, targetKey, type Change } from './change.js';
+import type { JournalEntry, JournalWriter } from './journal.js';
+import { readCurrent, type CurrentState } from './read.js';
+import { dvReconfigureSpec, getPath, setPath } from './specs.js';
+
+export interface ApplyContext {
+  readonly client: VimClient;
+  readonly journal: JournalWriter;
+  /** Runs the write and its journal entry so that an interrupt cannot split them. */
+  readonly critical: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Targets this run has written, with the state it left them in. */
+  readonly written: Map<string, string>;
+  /** dvPortgroups created in this run, by the creating change's id. */
+  readonly created: Map<string, { moref: string; key: string }>;
+}
+
+/** The drift, in words, or null if the object is as the change was planned against. */
+export function drift(change: Change, current: CurrentState, ctx: Pick<ApplyContext, 'written'>): string | null {
+  const key = targetKey(change.target);
+  const state = fingerprint(stateOf(change.target, current.spec, current.configVersion));
+  // A second change to an object this run already changed is planned against the first one's result.
+  const expected = ctx.written.get(key) ?? change.fingerprint;
+  if (state === expected) {
+    if ((change.action === 'RemovePortGroup' || change.action === 'DestroyDVPortgroup') && current.inUse) {
+      return `${current.inUse} VM NIC(s) are still connected to it`;
+    }
+    if (change.action === 'EditNic' && change.field === 'address' && current.powerState !== 'poweredOff') {
+      return `${change.target.type === 'VirtualEthernetCard' ? change.target.vm.name : 'the VM'} is ${current.powerState}; its MAC can only change while it is powered off`;
+    }
+    return null;
+  }
+  if (change.before === null) return 'it exists already';
+  if (current.spec === null) return 'it no longer exists';
+  if (change.target.type === 'DistributedVirtualPortgroup') return `its configVersion is ${current.configVersion}, not the planned ${(change.before as { configVersion?: string }).configVersion ?? '?'}`;
+  return 'it was changed since the plan was made';
+}
+
+/** The spec to send: the current one with the change's one field set. */
+function spec(change: Change, current: CurrentState, ctx: ApplyContext): unknown {
+  switch (change.action) {
+    case 'UpdatePortGroup':
+      return setPath('HostPortGroupSpec', current.spec, change.field, getPath(change.after, change.field));
+    case 'UpdateVirtualSwitch':
+      return setPath('HostVirtualSwitchSpec', current.spec, change.field, getPath(change.after, change.field));
+    case 'ReconfigureDVPortgroup':
+      return dvReconfigureSpec(current.configVersion ?? '', change.field, getPath(change.after, change.field));
+    case 'EditNic': {
+      const device = structuredClone(current.spec) as VirtualEthernetCard;
+      const wanted = change.after as VirtualEthernetCard;
+      if (change.field === 'address') return { ...device, addressType: wanted.addressType, macAddress: wanted.macAddress };
+      const backing = structuredClone(wanted.backing)!;
+      // A NIC moved to a dvPortgroup created in this run: its key is known now.
+      if (backing.port && !backing.port.portgroupKey) {
+        const created = change.dependsOn.map((id) => ctx.created.get(id)).find(Boolean);
+        if (!created) throw new ChangeError(`${change.path}: the dvPortgroup it moves to was not created.`);
+        backing.port.portgroupKey = created.key;
+      }
+      return { ...device, backing };
+    }
+    default:
+      return change.after;
+  }
+}
+
+async function send(client: VimClient, change: Change, body: unknown, current: CurrentState): Promise<unknown> {
+  const t = change.target;
+  const runTask = async (method: string, params: Record<string, unknown>) =>
+    waitForTask(client, await client.write<MoRef>(method, params, { type: 'ManagedObjectReference' }));
+  switch (change.action) {
+    case 'UpdatePortGroup':
+      if (t.type !== 'HostPortGroup') break;
+      return client.write('UpdatePortGroup', { _this: t.host.networkSystem, pgName: t.portgroup, portgrp: body });
+    case 'AddPortGroup':
+      if (t.type !== 'HostPortGroup') break;
+      return client.write('AddPortGroup', { _this: t.host.networkSystem, portgrp: body });
+    case 'RemovePortGroup':
+      if (t.type !== 'HostPortGroup') break;
+      return client.write('RemovePortGroup', { _this: t.host.networkSystem, pgName: t.portgroup });
+    case 'UpdateVirtualSwitch':
+      if (t.type !== 'HostVirtualSwitch') break;
+      return client.write('UpdateVirtualSwitch', { _this: t.host.networkSystem, vswitchName: t.vswitch, spec: body });
+    case 'ReconfigureDVPortgroup':
+      if (t.type !== 'DistributedVirtualPortgroup') break;
+      return runTask('ReconfigureDVPortgroup_Task', { _this: { type: 'DistributedVirtualPortgroup', value: t.portgroup.moref }, spec: body });
+    case 'CreateDVPortgroup':
+      if (t.type !== 'DistributedVirtualPortgroup') break;
+      return runTask('CreateDVPortgroup_Task', { _this: { type: t.dvs.type, value: t.dvs.moref }, spec: body });
+    case 'DestroyDVPortgroup':
+      if (t.type !== 'DistributedVirtualPortgroup') break;
+      return runTask('Destroy_Task', { _this: { type: 'DistributedVirtualPortgroup', value: current.ref?.moref ?? t.portgroup.moref } });
+    case 'EditNic':
+      if (t.type !== 'VirtualEthernetCard') break;
+      return runTask('ReconfigVM_Task', {
+        _this: { type: 'VirtualMachine', value: t.vm.moref },
+        spec: { _typeName: 'VirtualMachineConfigSpec', deviceChange: [{ _typeName: 'VirtualDeviceConfigSpec', operation: 'edit', device: body }] },
+      });
+  }
+  throw new Error(`${change.action} cannot target a ${t.type}`);
+}
+
+/** Whether the object now holds what the change set. */
+function holds(change: Change, current: CurrentState, sent: unknown): boolean {
+  switch (change.action) {
+    case 'AddPortGroup':
+    case 'CreateDVPortgroup':
+      return current.spec !== null;
+    case 'RemovePortGroup':
+    case 'DestroyDVPortgroup':
+      return current.spec === null;
+    case 'EditNic':
+      return same(stateOf(change.target, current.spec), stateOf(change.target, sent));
+    default:
+      // A reconfigure spec and the config it changes share the field's path.
+      return same(getPath(current.spec, change.field), getPath(sent, change.field));
+  }
+}
+
+/** Equal as data: vCenter may or may not name a nested object's type when it is the declared one. */
+function same(a: unknown, b: unknown): boolean {
+  const untyped = (v: unknown) => JSON.parse(JSON.stringify(v ?? null, (k, x: unknown) => (k === '_typeName' ? undefined : x))) as unknown;
+  return canonical(untyped(a)) === canonical(untyped(b));
+}
+
+/**
+ * Applies one change. Throws DriftError (exit 5) if the object is not as
+ * planned, ChangeError (exit 4) if vCenter refused or the write failed; the
+ * journal says which, in either case.
+ */
+export async function applyChange(ctx: ApplyContext, change: Change): Promise<JournalEntry> {
+  const { client, journal } = ctx;
+  const current = await readCurrent(client, change);
+  const drifted = drift(change, current, ctx);
+  if (drifted) throw new DriftError(`${change.path}: ${drifted}.`);
+  const body = spec(change, current, ctx);
+
+  return ctx.critical(async () => {
+    const { before: _b, after: _a, ...summary } = change;
+    const entry = await journal.begin({
+      change: summary,
+      before: current.spec,
+      sent: body,
+      ...(current.configVersion !== undefined ? { configVersionBefore: current.configVersion } : {}),
+    });
+    let writeError: unknown;
+    try {
+      await send(client, change, body, current);
+    } catch (err) {
+      writeError = err;
+      if (err instanceof SoapFault) {
+        const concurrent = err.faultType === 'ConcurrentAccess';
+        await journal.finish(entry, { status: 'failed', note: `${err.faultType}: ${err.message}` });
+        if (concurrent) throw new DriftError(`${change.path}: someone changed it at the same moment (ConcurrentAccess); nothing was applied.`);
+        throw new ChangeError(`${change.path}: vCenter refused the change. ${faultAdvice(err, methodOf(change))}`, { cause: err });
+      }
+    }
+    // Read back: to verify, and, if the answer was lost, to learn what happened.
+    const after = await readCurrent(client, change);
+    const applied = holds(change, after, body);
+    const recorded = {
+      after: after.spec,
+      ...(after.configVersion !== undefined ? { configVersionAfter: after.configVersion } : {}),
+      ...(after.ref && change.action === 'CreateDVPortgroup' ? { created: after.ref } : {}),
+    };
+    if (!applied) {
+      const why = writeError ? `the write failed (${(writeError as Error).message})` : 'vCenter accepted it but the value did not change';
+      await journal.finish(entry, { status: 'failed', ...recorded, note: `${why}; re-read shows it did not apply` });
+      throw new ChangeError(`${change.path}: ${why}; vmfix read it back and it did not apply.`, { cause: writeError });
+    }
+    await journal.finish(entry, {
+      status: 'applied',
+      ...recorded,
+      ...(writeError ? { note: `the answer was lost (${(writeError as Error).message}), but re-reading shows it applied` } : {}),
+    });
+    ctx.written.set(targetKey(change.target), fingerprint(stateOf(change.target, after.spec, after.configVersion)));
+    if (after.ref && change.action === 'CreateDVPortgroup') ctx.created.set(change.id, after.ref);
+    return entry;
+  });
+}
+
+function methodOf(change: Change): string {
+  const methods: Record<Change['action'], string> = {
+    UpdatePortGroup: 'UpdatePortGroup',
+    UpdateVirtualSwitch: 'UpdateVirtualSwitch',
+    AddPortGroup: 'AddPortGroup',
+    RemovePortGroup: 'AddPortGroup',
+    ReconfigureDVPortgroup: 'ReconfigureDVPortgroup_Task',
+    CreateDVPortgroup: 'CreateDVPortgroup_Task',
+    DestroyDVPortgroup: 'CreateDVPortgroup_Task',
+    EditNic: 'ReconfigVM_Task',
+  };
+  return methods[change.action];
+}

@@ -1,0 +1,144 @@
+// Plans and journals on disk. They cross from one person (or day) to the
+// next, so reading one validates it against a schema, checks its checksum,
+// and allows only the fields vmfix itself ever changes: a hand-edited plan
+// cannot turn a MAC-policy fix into, say, a VLAN change.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../report/files.js';
+import { checksum, type Action } from './change.js';
+import type { Journal } from './journal.js';
+import type { Plan } from './plan.js';
+
+/** The only field each action may set. */
+export const FIELDS: Record<Action, readonly string[]> = {
+  UpdatePortGroup: ['policy.security.macChanges'],
+  UpdateVirtualSwitch: ['policy.security.macChanges'],
+  AddPortGroup: ['portgroup'],
+  RemovePortGroup: ['portgroup'],
+  ReconfigureDVPortgroup: ['defaultPortConfig.macManagementPolicy', 'defaultPortConfig.securityPolicy'],
+  CreateDVPortgroup: ['portgroup'],
+  DestroyDVPortgroup: ['portgroup'],
+  EditNic: ['backing', 'address'],
+};
+
+const moRef = z.object({ type: z.string().min(1), value: z.string().min(1) });
+const host = z.object({ name: z.string(), moref: z.string().min(1), networkSystem: moRef });
+const target = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('HostPortGroup'), host, portgroup: z.string().min(1) }),
+  z.object({ type: z.literal('HostVirtualSwitch'), host, vswitch: z.string().min(1) }),
+  z.object({
+    type: z.literal('DistributedVirtualPortgroup'),
+    dvs: z.object({ name: z.string(), moref: z.string().min(1), type: z.string().min(1), uuid: z.string().min(1) }),
+    portgroup: z.object({ name: z.string().min(1), moref: z.string(), key: z.string() }),
+  }),
+  z.object({ type: z.literal('VirtualEthernetCard'), vm: z.object({ name: z.string(), moref: z.string().min(1) }), nicKey: z.number().int(), label: z.string() }),
+]);
+const action = z.enum(Object.keys(FIELDS) as [Action, ...Action[]]);
+const strategy = z.enum(['portgroup-accept', 'dedicated-portgroup', 'pin-mac', 'vswitch-accept', 'mac-learning']);
+const changeSummary = z.object({
+  id: z.string().min(1),
+  action,
+  strategy,
+  findings: z.array(z.string()),
+  target,
+  path: z.string(),
+  field: z.string(),
+  from: z.string(),
+  to: z.string(),
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  vms: z.array(z.string()),
+  dependsOn: z.array(z.string()),
+});
+const change = changeSummary.extend({ before: z.unknown(), after: z.unknown() });
+const endpoint = z.object({ host: z.string().min(1), instanceUuid: z.string().nullable() });
+
+const planSchema = z.object({
+  schemaVersion: z.literal(1),
+  kind: z.literal('vmfix-plan'),
+  createdAt: z.string(),
+  endpoint: endpoint.extend({ apiVersion: z.string() }),
+  changes: z.array(change),
+  skipped: z.array(z.object({ finding: z.string(), vm: z.string().nullable(), reason: z.string() })),
+  findings: z.array(z.unknown()),
+  checksum: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+const journalSchema = z.object({
+  schemaVersion: z.literal(1),
+  kind: z.literal('vmfix-journal'),
+  command: z.enum(['fix', 'apply', 'rollback']),
+  endpoint,
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  rollbackOf: z.string().optional(),
+  entries: z.array(
+    z.object({
+      change: changeSummary,
+      status: z.enum(['pending', 'applied', 'failed']),
+      startedAt: z.string(),
+      finishedAt: z.string().optional(),
+      before: z.unknown(),
+      configVersionBefore: z.string().optional(),
+      configVersionAfter: z.string().optional(),
+      sent: z.unknown(),
+      after: z.unknown().optional(),
+      created: z.object({ moref: z.string(), key: z.string() }).optional(),
+      note: z.string().optional(),
+    }),
+  ),
+  checksum: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export async function savePlan(path: string, plan: Plan): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify({ ...plan, checksum: checksum(plan) }, null, 2)}\n`);
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`Cannot read the ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${path} is not valid JSON: the ${what} is truncated or damaged.`);
+  }
+}
+
+function invalid(path: string, what: string, error: z.ZodError): UsageError {
+  const issue = error.issues[0]!;
+  return new UsageError(`${path} is not a valid vmfix ${what}: ${issue.path.join('.') || 'top level'}: ${issue.message}.`);
+}
+
+function allowedFields(path: string, what: string, changes: readonly { id: string; action: Action; field: string }[]): void {
+  for (const c of changes) {
+    if (!FIELDS[c.action].includes(c.field)) {
+      throw new UsageError(`${path} is not a valid vmfix ${what}: change ${c.id} (${c.action}) would set "${c.field}", which vmfix never changes.`);
+    }
+  }
+}
+
+export async function loadPlan(path: string): Promise<Plan> {
+  const raw = await readJson(path, 'plan');
+  const parsed = planSchema.safeParse(raw);
+  if (!parsed.success) throw invalid(path, 'plan', parsed.error);
+  if (checksum(raw as object) !== parsed.data.checksum) {
+    throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); make a new plan with vmfix fix --plan-out.`);
+  }
+  allowedFields(path, 'plan', parsed.data.changes);
+  return raw as Plan;
+}
+
+export async function loadJournal(path: string): Promise<Journal> {
+  const raw = await readJson(path, 'journal');
+  const parsed = journalSchema.safeParse(raw);
+  if (!parsed.success) throw invalid(path, 'journal', parsed.error);
+  if (checksum(raw as object) !== parsed.data.checksum) {
+    throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); vmfix will not roll back from an edited journal.`);
+  }
+  allowedFields(path, 'journal', parsed.data.entries.map((e) => e.change));
+  return raw as Journal;
+}

@@ -1,0 +1,83 @@
+// The journal: every change's before and after, rewritten atomically (temp
+// file, fsync, rename) when a change starts and when it ends, so whatever
+// stops vmfix (an error, Ctrl-C, a power cut) leaves a true record: an entry
+// is `pending` only if its write may or may not have reached vCenter.
+import { writeFileAtomic } from '../report/files.js';
+import { checksum, type Change } from './change.js';
+
+export type EntryStatus = 'pending' | 'applied' | 'failed';
+
+export interface JournalEntry {
+  readonly change: Omit<Change, 'before' | 'after'>;
+  status: EntryStatus;
+  readonly startedAt: string;
+  finishedAt?: string;
+  /** The object as read right before the write (null: it did not exist). */
+  readonly before: unknown;
+  /** dvPortgroups: configVersion before and after. */
+  readonly configVersionBefore?: string;
+  configVersionAfter?: string;
+  /** What was sent. */
+  readonly sent: unknown;
+  /** The object as read back after the write (null: it no longer exists). */
+  after?: unknown;
+  /** A created dvPortgroup. */
+  created?: { readonly moref: string; readonly key: string };
+  /** What went wrong, for failed entries, or how an unclear outcome was settled. */
+  note?: string;
+}
+
+export interface Journal {
+  readonly schemaVersion: 1;
+  readonly kind: 'vmfix-journal';
+  readonly command: 'fix' | 'apply' | 'rollback';
+  readonly endpoint: { readonly host: string; readonly instanceUuid: string | null };
+  readonly startedAt: string;
+  finishedAt?: string;
+  /** rollback: the journal it undid. */
+  readonly rollbackOf?: string;
+  readonly entries: JournalEntry[];
+}
+
+export class JournalWriter {
+  private constructor(
+    readonly path: string,
+    private readonly journal: Journal,
+  ) {}
+
+  /** Creates the file at once, so an unwritable path fails before anything changes. */
+  static async open(path: string, header: Omit<Journal, 'schemaVersion' | 'kind' | 'entries' | 'startedAt'>, now = new Date()): Promise<JournalWriter> {
+    const writer = new JournalWriter(path, { schemaVersion: 1, kind: 'vmfix-journal', ...header, startedAt: now.toISOString(), entries: [] });
+    await writer.flush();
+    return writer;
+  }
+
+  get entries(): readonly JournalEntry[] {
+    return this.journal.entries;
+  }
+
+  async begin(entry: Omit<JournalEntry, 'status' | 'startedAt'>): Promise<JournalEntry> {
+    const full: JournalEntry = { ...entry, status: 'pending', startedAt: new Date().toISOString() };
+    this.journal.entries.push(full);
+    await this.flush();
+    return full;
+  }
+
+  async finish(entry: JournalEntry, patch: Pick<JournalEntry, 'status'> & Partial<JournalEntry>): Promise<void> {
+    Object.assign(entry, patch, { finishedAt: new Date().toISOString() });
+    await this.flush();
+  }
+
+  async close(): Promise<void> {
+    this.journal.finishedAt = new Date().toISOString();
+    await this.flush();
+  }
+
+  private flush(): Promise<void> {
+    return writeFileAtomic(this.path, `${JSON.stringify({ ...this.journal, checksum: checksum(this.journal) }, null, 2)}\n`);
+  }
+}
+
+export function defaultJournalPath(now = new Date()): string {
+  return `vmfix-journal-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`;
+}

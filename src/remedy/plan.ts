@@ -1,0 +1,259 @@
+// plan(inventory, findings, choices) -> Plan. Pure: which objects change,
+// how (full spec before and after), and in what order. Findings that share
+// an object share its change; a finding the chosen strategy does not fit is
+// listed as skipped with the reason.
+import { InventoryIndex, type Attachment } from '../audit/attachment.js';
+import type { Finding, Strategy } from '../audit/finding.js';
+import { DEDICATED_SUFFIX } from '../audit/remedies.js';
+import { distributedPolicy } from '../audit/policy.js';
+import type { Host, Inventory, Vm, VmNic } from '../inventory/model.js';
+import type { DVPortgroupConfigInfo, HostPortGroupSpec } from '../vsphere/types.js';
+import { fingerprint, stateOf, targetKey, type Action, type Change, type HostRef, type Target } from './change.js';
+import {
+  describeDvPolicy, distributedBacking, dvAcceptPolicy, dvCloneSpec, dvMacField, dvMacLearningPolicy,
+  dvReconfigureSpec, getPath, pinnedNic, SECURITY_MAC_CHANGES, setPath, standardBacking, dedicatedPortgroupSpec,
+} from './specs.js';
+
+export interface Plan {
+  readonly schemaVersion: 1;
+  readonly kind: 'vmfix-plan';
+  readonly createdAt: string;
+  readonly endpoint: { readonly host: string; readonly instanceUuid: string | null; readonly apiVersion: string };
+  readonly changes: readonly Change[];
+  readonly skipped: readonly { readonly finding: string; readonly vm: string | null; readonly reason: string }[];
+  /** The findings the plan addresses, as the audit reported them. */
+  readonly findings: readonly Finding[];
+}
+
+export interface PlanOptions {
+  /** dedicated-portgroup: the new portgroup's name (default <name>-macchg). */
+  readonly portgroupName?: string;
+  readonly now: Date;
+}
+
+type Draft = Omit<Change, 'id' | 'dependsOn'> & { dependsOn: string[] };
+
+const word = (v: unknown) => (v === true ? 'accept' : v === false ? 'reject' : 'inherit');
+
+export function plan(inventory: Inventory, findings: readonly Finding[], choices: ReadonlyMap<string, Strategy>, options: PlanOptions): Plan {
+  const builder = new PlanBuilder(new InventoryIndex(inventory), options);
+  const addressed: Finding[] = [];
+  const skipped: { finding: string; vm: string | null; reason: string }[] = [];
+  for (const finding of findings) {
+    const strategy = choices.get(finding.id);
+    if (!strategy) continue;
+    const reason = builder.add(finding, strategy);
+    if (reason) skipped.push({ finding: finding.id, vm: finding.vm?.name ?? null, reason });
+    else addressed.push(finding);
+  }
+  return {
+    schemaVersion: 1,
+    kind: 'vmfix-plan',
+    createdAt: options.now.toISOString(),
+    endpoint: { host: inventory.endpoint.host, instanceUuid: inventory.endpoint.instanceUuid ?? null, apiVersion: inventory.endpoint.apiVersion },
+    changes: builder.changes(),
+    skipped,
+    findings: addressed,
+  };
+}
+
+class PlanBuilder {
+  private readonly drafts = new Map<string, Draft>();
+
+  constructor(
+    private readonly index: InventoryIndex,
+    private readonly options: PlanOptions,
+  ) {}
+
+  /** Adds what `strategy` needs for `finding`; returns why not, if it does not fit. */
+  add(finding: Finding, strategy: Strategy): string | undefined {
+    if (!finding.remedies.some((r) => r.strategy === strategy)) {
+      const offered = finding.remedies.map((r) => r.strategy).join(', ') || 'none';
+      return `${strategy} does not fit this finding (it fits: ${offered}).`;
+    }
+    const vm = this.index.inventory.vms.find((v) => v.moref === finding.vm?.moref);
+    const nic = vm?.nics.find((n) => n.key === finding.nic?.key);
+    const att = vm && nic ? this.index.attach(vm, nic) : undefined;
+    if (!vm || !nic || !att) return 'the NIC is no longer where the audit found it; run the audit again.';
+    switch (strategy) {
+      case 'portgroup-accept':
+        return att.kind === 'standard' ? this.standardAccept(finding, att, 'portgroup') : this.dvPolicy(finding, att, 'accept');
+      case 'vswitch-accept':
+        return att.kind === 'standard' ? this.standardAccept(finding, att, 'vswitch') : 'vswitch-accept is for standard switches.';
+      case 'mac-learning':
+        return att.kind === 'distributed' ? this.dvPolicy(finding, att, 'learning') : 'mac-learning needs a distributed switch.';
+      case 'dedicated-portgroup':
+        return this.dedicated(finding, vm, nic, att);
+      case 'pin-mac':
+        return this.pinMac(finding, vm, nic);
+    }
+  }
+
+  changes(): Change[] {
+    // Policy changes and new portgroups first: NIC moves depend on them.
+    const order: Action[] = ['UpdateVirtualSwitch', 'UpdatePortGroup', 'ReconfigureDVPortgroup', 'AddPortGroup', 'CreateDVPortgroup', 'EditNic'];
+    const drafts = [...this.drafts.entries()].sort(([, a], [, b]) => order.indexOf(a.action) - order.indexOf(b.action));
+    const ids = new Map(drafts.map(([key], i) => [key, `c${i + 1}`]));
+    return drafts.map(([key, d]) => ({ ...d, id: ids.get(key)!, dependsOn: d.dependsOn.map((k) => ids.get(k)!) }));
+  }
+
+  /** Records a change, or adds the finding (and VMs) to the same change already planned. */
+  private put(key: string, draft: Omit<Draft, 'fingerprint'>, configVersion?: string): void {
+    const known = this.drafts.get(key);
+    if (known) {
+      this.drafts.set(key, {
+        ...known,
+        findings: [...new Set([...known.findings, ...draft.findings])],
+        vms: [...new Set([...known.vms, ...draft.vms])].sort(),
+      });
+      return;
+    }
+    this.drafts.set(key, { ...draft, fingerprint: fingerprint(stateOf(draft.target, draft.before, configVersion)) });
+  }
+
+  private hostRef(host: Host): HostRef {
+    return { name: host.name, moref: host.moref, networkSystem: host.networkSystem! };
+  }
+
+  private path(...parts: (string | null)[]): string {
+    return [this.index.inventory.endpoint.host, ...parts.filter((p): p is string => p !== null)].join(' / ');
+  }
+
+  private vmsOn(host: Host, portgroup: string): string[] {
+    return [...new Set(this.index.nicsOnStandard(host.moref, portgroup).map((r) => r.vm.name))].sort();
+  }
+
+  /** MAC changes = Accept on the portgroup (or its vSwitch) on every cluster host that has it. */
+  private standardAccept(finding: Finding, att: Extract<Attachment, { kind: 'standard' }>, level: 'portgroup' | 'vswitch'): string | undefined {
+    const name = att.portgroup.name;
+    for (const host of this.index.clusterPeers(att.host, name)) {
+      if (!host.networkSystem) return `host ${host.name} reports no network system.`;
+      const pg = host.portgroups.find((p) => p.name === name)!;
+      if (level === 'portgroup') {
+        if (pg.spec.policy?.security?.macChanges === true) continue;
+        const target: Target = { type: 'HostPortGroup', host: this.hostRef(host), portgroup: name };
+        this.put(targetKey(target), {
+          action: 'UpdatePortGroup', strategy: 'portgroup-accept', findings: [finding.id], target,
+          path: this.path(host.datacenter, host.name, pg.vswitchName, name),
+          field: SECURITY_MAC_CHANGES, from: word(getPath(pg.spec, SECURITY_MAC_CHANGES)), to: 'accept',
+          before: pg.spec, after: setPath('HostPortGroupSpec', pg.spec, SECURITY_MAC_CHANGES, true),
+          vms: this.vmsOn(host, name), dependsOn: [],
+        });
+      } else {
+        // Only hosts where the portgroup inherits from its vSwitch; an override there would win.
+        if (pg.spec.policy?.security?.macChanges !== undefined) continue;
+        const vs = host.vswitches.find((v) => v.name === pg.vswitchName);
+        if (!vs || vs.spec.policy?.security?.macChanges === true) continue;
+        const target: Target = { type: 'HostVirtualSwitch', host: this.hostRef(host), vswitch: vs.name };
+        const vms = vs.portgroups.flatMap((p) => this.vmsOn(host, p));
+        this.put(targetKey(target), {
+          action: 'UpdateVirtualSwitch', strategy: 'vswitch-accept', findings: [finding.id], target,
+          path: this.path(host.datacenter, host.name, vs.name),
+          field: SECURITY_MAC_CHANGES, from: word(getPath(vs.spec, SECURITY_MAC_CHANGES)), to: 'accept',
+          before: vs.spec, after: setPath('HostVirtualSwitchSpec', vs.spec, SECURITY_MAC_CHANGES, true),
+          vms: [...new Set(vms)].sort(), dependsOn: [],
+        });
+      }
+    }
+    return undefined;
+  }
+
+  private dvPolicy(finding: Finding, att: Extract<Attachment, { kind: 'distributed' }>, what: 'accept' | 'learning'): string | undefined {
+    const { dvs, portgroup: pg } = att;
+    if (what === 'learning' && !pg.config.defaultPortConfig?.macManagementPolicy) {
+      return `MAC learning needs vCenter 6.7+ and a 6.6+ DVS; ${dvs.name} reports no macManagementPolicy.`;
+    }
+    const field = what === 'learning' ? 'defaultPortConfig.macManagementPolicy' : dvMacField(pg.config);
+    const value = what === 'learning' ? dvMacLearningPolicy(pg.config) : dvAcceptPolicy(pg.config);
+    const target: Target = {
+      type: 'DistributedVirtualPortgroup',
+      dvs: { name: dvs.name, moref: dvs.moref, type: dvs.type, uuid: dvs.uuid },
+      portgroup: { name: pg.name, moref: pg.moref, key: pg.key },
+    };
+    this.put(`${targetKey(target)}/${what}`, {
+      action: 'ReconfigureDVPortgroup', strategy: what === 'learning' ? 'mac-learning' : 'portgroup-accept', findings: [finding.id], target,
+      path: this.path(dvs.datacenter, dvs.name, pg.name),
+      field, from: describeDvPolicy(getPath(pg.config, field)), to: describeDvPolicy(value),
+      before: pg.config, after: dvReconfigureSpec(pg.configVersion, field, value),
+      vms: [...new Set(this.index.nicsOnDvPortgroup(dvs.uuid, pg.key).map((r) => r.vm.name))].sort(), dependsOn: [],
+    }, pg.configVersion);
+    return undefined;
+  }
+
+  private dedicated(finding: Finding, vm: Vm, nic: VmNic, att: Attachment): string | undefined {
+    const name = this.options.portgroupName ?? `${att.portgroup.name}${DEDICATED_SUFFIX}`;
+    const creations: string[] = [];
+    let backing;
+    if (att.kind === 'standard') {
+      for (const host of this.index.clusterPeers(att.host, att.portgroup.name)) {
+        if (!host.networkSystem) return `host ${host.name} reports no network system.`;
+        const existing = host.portgroups.find((p) => p.name === name);
+        if (existing) {
+          if (existing.computedPolicy?.security?.macChanges !== true) return `portgroup "${name}" already exists on ${host.name} and does not accept MAC changes.`;
+          continue;
+        }
+        const source = host.portgroups.find((p) => p.name === att.portgroup.name)!.spec;
+        const key = `new/pg/${host.moref}/${name}`;
+        creations.push(key);
+        this.put(key, {
+          action: 'AddPortGroup', strategy: 'dedicated-portgroup', findings: [finding.id],
+          target: { type: 'HostPortGroup', host: this.hostRef(host), portgroup: name },
+          path: this.path(host.datacenter, host.name, source.vswitchName, name),
+          field: 'portgroup', from: 'absent', to: `a copy of "${att.portgroup.name}" with MAC changes accept`,
+          before: null, after: dedicatedPortgroupSpec(source as HostPortGroupSpec, name), vms: [vm.name], dependsOn: [],
+        });
+      }
+      backing = standardBacking(nic.device, name);
+    } else {
+      const existing = att.dvs.portgroups.find((p) => p.name === name);
+      if (existing && distributedPolicy(att.dvs, existing, 'macChanges').value !== true) {
+        return `dvPortgroup "${name}" already exists on ${att.dvs.name} and does not accept MAC changes; pick another name with --portgroup-name.`;
+      }
+      if (!existing) {
+        const key = `new/dvpg/${att.dvs.uuid}/${name}`;
+        creations.push(key);
+        this.put(key, {
+          action: 'CreateDVPortgroup', strategy: 'dedicated-portgroup', findings: [finding.id],
+          target: {
+            type: 'DistributedVirtualPortgroup',
+            dvs: { name: att.dvs.name, moref: att.dvs.moref, type: att.dvs.type, uuid: att.dvs.uuid },
+            portgroup: { name, moref: '', key: '' },
+          },
+          path: this.path(att.dvs.datacenter, att.dvs.name, name),
+          field: 'portgroup', from: 'absent', to: `a copy of "${att.portgroup.name}" with MAC changes accept`,
+          before: null, after: dvCloneSpec(att.portgroup.config as DVPortgroupConfigInfo, name), vms: [vm.name], dependsOn: [],
+        });
+      }
+      // A new portgroup's key is known once it exists; apply fills it in.
+      backing = distributedBacking(att.dvs.uuid, existing?.key ?? '');
+    }
+    const after = { ...nic.device, backing };
+    return this.editNic(finding, vm, nic, 'dedicated-portgroup', 'backing', after, `portgroup "${att.portgroup.name}"`, `portgroup "${name}"`, creations);
+  }
+
+  private pinMac(finding: Finding, vm: Vm, nic: VmNic): string | undefined {
+    const mac = finding.remedies.find((r) => r.strategy === 'pin-mac')?.mac;
+    if (!mac) return 'no MAC to pin.';
+    if (vm.powerState !== 'poweredOff') {
+      return `${vm.name} is ${vm.powerState}: its MAC can only change while it is powered off. Power it off, then run vmfix again (vmfix never powers a VM off).`;
+    }
+    const after = pinnedNic(nic.device, mac);
+    return this.editNic(finding, vm, nic, 'pin-mac', 'address', after, `${nic.addressType} ${nic.macAddress}`, `manual ${mac}`, []);
+  }
+
+  private editNic(
+    finding: Finding, vm: Vm, nic: VmNic, strategy: Strategy, field: 'backing' | 'address',
+    after: VmNic['device'], from: string, to: string, dependsOn: string[],
+  ): string | undefined {
+    const target: Target = { type: 'VirtualEthernetCard', vm: { name: vm.name, moref: vm.moref }, nicKey: nic.key, label: nic.label };
+    const key = targetKey(target);
+    if (this.drafts.has(key)) return `${vm.name} ${nic.label} already has a change planned.`;
+    const host = this.index.host(vm.host);
+    this.put(key, {
+      action: 'EditNic', strategy, findings: [finding.id], target,
+      path: this.path(host?.datacenter ?? null, host?.name ?? null, vm.name, nic.label),
+      field, from, to, before: nic.device, after, vms: [vm.name], dependsOn,
+    });
+    return undefined;
+  }
+}

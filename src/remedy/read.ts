@@ -1,0 +1,73 @@
+// Re-reading the one object a change is about, just before and just after
+// writing it: drift checks and verification both need vCenter's own answer,
+// not what the audit saw minutes ago.
+import type { VimClient } from '../vsphere/client.js';
+import { prop, retrieveObjects } from '../vsphere/property.js';
+import type {
+  DVPortgroupConfigInfo,
+  HostPortGroup,
+  HostVirtualSwitch,
+  MoRef,
+  VirtualEthernetCard,
+} from '../vsphere/types.js';
+import type { Change, Target } from './change.js';
+
+export interface CurrentState {
+  /** The spec as vCenter holds it now; null if the object does not exist. */
+  readonly spec: unknown;
+  /** dvPortgroups: the current configVersion. */
+  readonly configVersion?: string;
+  /** VMs: the power state (a MAC only changes while powered off). */
+  readonly powerState?: string;
+  /** dvPortgroups: the moref and key, needed once a created one exists. */
+  readonly ref?: { readonly moref: string; readonly key: string };
+  /** Standard portgroups: how many VM NICs are on it (a portgroup in use is not removed). */
+  readonly inUse?: number;
+}
+
+async function one(client: VimClient, ref: MoRef, pathSet: string[]) {
+  const [content] = await retrieveObjects(client, [ref], pathSet);
+  if (!content) throw new Error(`${ref.type} ${ref.value} was not found`);
+  return content;
+}
+
+export async function readCurrent(client: VimClient, change: Pick<Change, 'target' | 'action'>): Promise<CurrentState> {
+  const target: Target = change.target;
+  switch (target.type) {
+    case 'HostPortGroup': {
+      const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.portgroup']);
+      const pg = (prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? []).find((p) => p.spec.name === target.portgroup);
+      return { spec: pg?.spec ?? null, inUse: pg?.port?.length ?? 0 };
+    }
+    case 'HostVirtualSwitch': {
+      const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.vswitch']);
+      const vs = (prop<HostVirtualSwitch[]>(host, 'config.network.vswitch') ?? []).find((v) => v.name === target.vswitch);
+      return { spec: vs?.spec ?? null };
+    }
+    case 'DistributedVirtualPortgroup': {
+      const moref = target.portgroup.moref || (await findDvPortgroup(client, target.dvs, target.portgroup.name));
+      if (!moref) return { spec: null };
+      const pg = await one(client, { type: 'DistributedVirtualPortgroup', value: moref }, ['config', 'vm']);
+      const config = prop<DVPortgroupConfigInfo>(pg, 'config')!;
+      return {
+        spec: config,
+        configVersion: config.configVersion ?? '',
+        ref: { moref, key: config.key },
+        inUse: prop<MoRef[]>(pg, 'vm')?.length ?? 0,
+      };
+    }
+    case 'VirtualEthernetCard': {
+      const vm = await one(client, { type: 'VirtualMachine', value: target.vm.moref }, ['config.hardware.device', 'runtime.powerState']);
+      const device = (prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? []).find((d) => d.key === target.nicKey);
+      return { spec: device ?? null, powerState: prop<string>(vm, 'runtime.powerState') ?? 'unknown' };
+    }
+  }
+}
+
+/** A dvPortgroup of the DVS by name (a created one has no moref in the plan). */
+async function findDvPortgroup(client: VimClient, dvs: { moref: string; type: string }, name: string): Promise<string | undefined> {
+  const content = await one(client, { type: dvs.type, value: dvs.moref }, ['portgroup']);
+  const portgroups = prop<MoRef[]>(content, 'portgroup') ?? [];
+  const named = await retrieveObjects(client, portgroups, ['name']);
+  return named.find((o) => prop<string>(o, 'name') === name)?.obj.value;
+}

@@ -1,0 +1,69 @@
+// From a journal to the changes that undo it, newest first. Each undo is
+// planned against the state the journal recorded after the write, so it is
+// refused (drift) if anything touched the object since; it sets back only
+// the one field the original change set.
+import type { VirtualEthernetCard } from '../vsphere/types.js';
+import { fingerprint, stateOf, type Action, type Change } from './change.js';
+import type { Journal, JournalEntry } from './journal.js';
+import { dvReconfigureSpec, getPath, setPath } from './specs.js';
+
+const INVERSE: Record<Action, Action> = {
+  UpdatePortGroup: 'UpdatePortGroup',
+  UpdateVirtualSwitch: 'UpdateVirtualSwitch',
+  AddPortGroup: 'RemovePortGroup',
+  RemovePortGroup: 'AddPortGroup',
+  ReconfigureDVPortgroup: 'ReconfigureDVPortgroup',
+  CreateDVPortgroup: 'DestroyDVPortgroup',
+  DestroyDVPortgroup: 'CreateDVPortgroup',
+  EditNic: 'EditNic',
+};
+
+/** Entries that changed something (applied, or pending: maybe applied), newest first. */
+export function undoable(journal: Journal): JournalEntry[] {
+  return journal.entries.filter((e) => e.status !== 'failed').reverse();
+}
+
+export function undo(entry: JournalEntry, index: number): Change {
+  const c = entry.change;
+  const action = INVERSE[c.action];
+  const target =
+    entry.created && c.target.type === 'DistributedVirtualPortgroup'
+      ? { ...c.target, portgroup: { ...c.target.portgroup, moref: entry.created.moref, key: entry.created.key } }
+      : c.target;
+  const now = entry.after ?? null;
+  return {
+    ...c,
+    id: `u${index + 1}`,
+    action,
+    target,
+    from: c.to,
+    to: c.from,
+    before: now,
+    after: restore(entry, action),
+    fingerprint: fingerprint(stateOf(target, now, entry.configVersionAfter)),
+    dependsOn: [],
+  };
+}
+
+/** The spec that puts back the recorded value (computed again from the current spec at apply time). */
+function restore(entry: JournalEntry, action: Action): unknown {
+  const { field } = entry.change;
+  const was = getPath(entry.before, field);
+  switch (action) {
+    case 'UpdatePortGroup':
+      return setPath('HostPortGroupSpec', entry.after, field, was);
+    case 'UpdateVirtualSwitch':
+      return setPath('HostVirtualSwitchSpec', entry.after, field, was);
+    case 'ReconfigureDVPortgroup':
+      return dvReconfigureSpec(entry.configVersionAfter ?? '', field, was);
+    case 'EditNic': {
+      const before = entry.before as VirtualEthernetCard;
+      const now = entry.after as VirtualEthernetCard;
+      if (field === 'address') return { ...now, addressType: before.addressType, macAddress: before.macAddress };
+      const { connectionCookie: _cookie, ...port } = before.backing?.port ?? {};
+      return { ...now, backing: before.backing?.port ? { ...before.backing, port } : before.backing };
+    }
+    default:
+      return entry.before;
+  }
+}

@@ -1,0 +1,131 @@
+// Read-modify-write, the pure part: a copy of the current spec with exactly
+// one field set. Objects created along the path get their vim25 type from
+// the schema, so the encoder can send them.
+import { typeInfo } from '../vsphere/schema.js';
+import type {
+  DVPortgroupConfigInfo,
+  DVSMacManagementPolicy,
+  HostPortGroupSpec,
+  VirtualEthernetCard,
+} from '../vsphere/types.js';
+import { clone } from './change.js';
+
+type Obj = Record<string, unknown>;
+
+export function getPath(spec: unknown, path: string): unknown {
+  let node: unknown = spec;
+  for (const part of path.split('.')) node = node && typeof node === 'object' ? (node as Obj)[part] : undefined;
+  return node;
+}
+
+/** A copy of `spec` (of vim25 type `type`) with `path` set to `value`; undefined removes the field. */
+export function setPath<T>(type: string, spec: T, path: string, value: unknown): T {
+  const copy = clone(spec) as Obj;
+  const parts = path.split('.');
+  let node = copy;
+  let nodeType = (copy._typeName as string | undefined) ?? type;
+  for (const part of parts.slice(0, -1)) {
+    const fieldType = typeInfo(nodeType)?.byName.get(part)?.type ?? 'DynamicData';
+    if (!node[part] || typeof node[part] !== 'object') node[part] = { _typeName: fieldType };
+    node = node[part] as Obj;
+    nodeType = (node._typeName as string | undefined) ?? fieldType;
+  }
+  const last = parts[parts.length - 1]!;
+  if (value === undefined) delete node[last];
+  else node[last] = clone(value);
+  return copy as T;
+}
+
+// --- Standard switches ---
+
+export const SECURITY_MAC_CHANGES = 'policy.security.macChanges';
+
+/** A new portgroup beside `spec`: same vSwitch, VLAN and policies, its own name, MAC changes Accept. */
+export function dedicatedPortgroupSpec(spec: HostPortGroupSpec, name: string): HostPortGroupSpec {
+  return setPath('HostPortGroupSpec', { ...clone(spec), name }, SECURITY_MAC_CHANGES, true);
+}
+
+// --- dvPortgroups ---
+
+/** 6.7+ vCenters carry macManagementPolicy; older ones only the deprecated securityPolicy. */
+export function dvMacField(config: DVPortgroupConfigInfo): 'defaultPortConfig.macManagementPolicy' | 'defaultPortConfig.securityPolicy' {
+  return config.defaultPortConfig?.macManagementPolicy ? 'defaultPortConfig.macManagementPolicy' : 'defaultPortConfig.securityPolicy';
+}
+
+/**
+ * The MAC policy object with MAC changes = Accept, set on the portgroup
+ * itself (inherited: false), every other value as it is in force now.
+ */
+export function dvAcceptPolicy(config: DVPortgroupConfigInfo): unknown {
+  const setting = config.defaultPortConfig ?? {};
+  if (setting.macManagementPolicy) {
+    return { ...clone(setting.macManagementPolicy), inherited: false, macChanges: true };
+  }
+  const legacy = clone(setting.securityPolicy) ?? { _typeName: 'DVSSecurityPolicy', inherited: false };
+  return { ...legacy, inherited: false, macChanges: { _typeName: 'BoolPolicy', inherited: false, value: true } };
+}
+
+export const MAC_LEARNING_DEFAULTS = { enabled: true, allowUnicastFlooding: true, limit: 4096, limitPolicy: 'DROP' };
+
+export function dvMacLearningPolicy(config: DVPortgroupConfigInfo): DVSMacManagementPolicy {
+  const current = clone(config.defaultPortConfig?.macManagementPolicy) ?? { _typeName: 'DVSMacManagementPolicy', inherited: false };
+  return {
+    ...current,
+    inherited: false,
+    macLearningPolicy: { _typeName: 'DVSMacLearningPolicy', ...MAC_LEARNING_DEFAULTS, ...current.macLearningPolicy, enabled: true, inherited: false },
+  };
+}
+
+/**
+ * ReconfigureDVPortgroup_Task is a delta: the spec carries the configVersion
+ * it was computed from (vCenter refuses a stale one with ConcurrentAccess)
+ * and only the field that changes.
+ */
+export function dvReconfigureSpec(configVersion: string, field: string, value: unknown): Obj {
+  return setPath('DVPortgroupConfigSpec', { _typeName: 'DVPortgroupConfigSpec', configVersion }, field, value);
+}
+
+/** DVPortgroupConfigInfo fields that a DVPortgroupConfigSpec also has, in a create spec. */
+const CLONED = [
+  'numPorts', 'portNameFormat', 'defaultPortConfig', 'description', 'type', 'backingType', 'policy',
+  'vendorSpecificConfig', 'autoExpand', 'vmVnicNetworkResourcePoolKey',
+] as const;
+
+export function dvCloneSpec(config: DVPortgroupConfigInfo, name: string): Obj {
+  const spec: Obj = { _typeName: 'DVPortgroupConfigSpec', name };
+  for (const field of CLONED) {
+    const value = (config as unknown as Obj)[field];
+    if (value !== undefined) spec[field] = clone(value);
+  }
+  return setPath('DVPortgroupConfigSpec', spec, dvMacField(config), dvAcceptPolicy(config));
+}
+
+// --- VM NICs ---
+
+export function pinnedNic(device: VirtualEthernetCard, mac: string): VirtualEthernetCard {
+  return { ...clone(device), addressType: 'manual', macAddress: mac };
+}
+
+/** govc's way: a standard backing names the portgroup; vCenter finds the Network. */
+export function standardBacking(device: VirtualEthernetCard, portgroup: string): VirtualEthernetCard['backing'] {
+  const { network: _network, port: _port, ...rest } = clone(device.backing ?? {});
+  return { ...rest, _typeName: 'VirtualEthernetCardNetworkBackingInfo', deviceName: portgroup };
+}
+
+/** A dvPortgroup backing without a port key: vCenter picks a free port. */
+export function distributedBacking(switchUuid: string, portgroupKey: string): VirtualEthernetCard['backing'] {
+  return {
+    _typeName: 'VirtualEthernetCardDistributedVirtualPortBackingInfo',
+    port: { _typeName: 'DistributedVirtualSwitchPortConnection', switchUuid, portgroupKey },
+  };
+}
+
+/** What of a DVPortSetting to show people. */
+export function describeDvPolicy(value: unknown): string {
+  const policy = value as (DVSMacManagementPolicy & { macChanges?: unknown }) | undefined;
+  if (!policy) return 'unset';
+  const mac = typeof policy.macChanges === 'object' ? (policy.macChanges as { value?: boolean }).value : policy.macChanges;
+  const learning = (policy as DVSMacManagementPolicy).macLearningPolicy?.enabled ? ', MAC learning on' : '';
+  return `${policy.inherited ? 'inherited' : 'set here'}: MAC changes ${mac === true ? 'accept' : mac === false ? 'reject' : 'unset'}${learning}`;
+}
+

@@ -1,0 +1,53 @@
+// "Exactly what will change": the leaves of two specs that differ, and how
+// many stay as they are, so a person sees one changed line, not two blobs.
+import type { Change } from '../remedy/change.js';
+import { getPath } from '../remedy/specs.js';
+
+export interface LeafChange {
+  readonly path: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+function leaves(value: unknown, prefix: string, out: Map<string, string>): Map<string, string> {
+  if (value === null || value === undefined) return out;
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => leaves(v, `${prefix}[${i}]`, out));
+  } else if (typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) if (k !== '_typeName') leaves(v, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    out.set(prefix, String(value));
+  }
+  return out;
+}
+
+export function specDiff(before: unknown, after: unknown): { changed: LeafChange[]; unchanged: number } {
+  const a = leaves(before, '', new Map());
+  const b = leaves(after, '', new Map());
+  const changed: LeafChange[] = [];
+  let unchanged = 0;
+  for (const path of new Set([...a.keys(), ...b.keys()])) {
+    const from = a.get(path) ?? '(unset)';
+    const to = b.get(path) ?? '(unset)';
+    if (from === to) unchanged++;
+    else changed.push({ path, from, to });
+  }
+  return { changed, unchanged };
+}
+
+/** The lines a person reads before confirming one change. */
+export function changeLines(change: Change, paint: (code: string, text: string) => string = (_c, t) => t): string[] {
+  const out = [`${change.id}  ${change.path}`, `    ${change.action}: ${change.field} ${change.from} -> ${change.to}`];
+  if (change.before === null) {
+    out.push(`    new object: ${JSON.stringify(change.after, (k, v: unknown) => (k === '_typeName' ? undefined : v))}`);
+  } else if (change.after !== null) {
+    // A dvPortgroup reconfigure is a delta: compare the one field, not the whole config.
+    const dv = change.action === 'ReconfigureDVPortgroup';
+    const pick = (spec: unknown) => (dv ? { [change.field]: getPath(spec, change.field) } : spec);
+    const { changed, unchanged } = specDiff(pick(change.before), pick(change.after));
+    for (const c of changed) out.push(paint('31', `    - ${c.path}: ${c.from}`), paint('32', `    + ${c.path}: ${c.to}`));
+    out.push(`    (${unchanged} other field${unchanged === 1 ? '' : 's'} of the ${dv ? 'policy' : 'spec'} sent unchanged)`);
+  }
+  if (change.vms.length) out.push(`    VMs affected: ${change.vms.join(', ')}`);
+  return out;
+}
