@@ -28,15 +28,15 @@ const fillerStep = 1700 * time.Millisecond
 // Filler templates take four values, by index: [1] and [3] large, [2]
 // below 100000, [4] below 8.
 var vmkernelTemplates = []string{
-	`ScsiDeviceIO: 4325: Cmd(0x45b8%[1]08x) 0x85, CmdSN 0x%[2]x from world %[3]d to dev "naa.600508b1001c%[1]08x" failed H:0x0 D:0x2 P:0x0 Valid sense data: 0x5 0x20 0x0.`,
-	`NMP: nmp_ThrottleLogForDevice:3856: Cmd 0x1a (0x45b8%[1]08x, %[2]d) to dev "mpx.vmhba32:C0:T0:L0" on path "vmhba32:C0:T0:L0" Failed: H:0x0 D:0x2 P:0x0 Valid sense data: 0x5 0x24 0x0. Act:NONE`,
-	`HBX: 3058: 'datastore1': HB at offset 3735552 - Waiting for timed out HB: [HB state abcdef02 offset 3735552 gen %[2]d stampUS %[3]d uuid 65f0a1b2-%[1]08x]`,
+	`ScsiDeviceIO: 4325: Cmd(0x45b8%08[1]x) 0x85, CmdSN 0x%[2]x from world %[3]d to dev "naa.600508b1001c%08[1]x" failed H:0x0 D:0x2 P:0x0 Valid sense data: 0x5 0x20 0x0.`,
+	`NMP: nmp_ThrottleLogForDevice:3856: Cmd 0x1a (0x45b8%08[1]x, %[2]d) to dev "mpx.vmhba32:C0:T0:L0" on path "vmhba32:C0:T0:L0" Failed: H:0x0 D:0x2 P:0x0 Valid sense data: 0x5 0x24 0x0. Act:NONE`,
+	`HBX: 3058: 'datastore1': HB at offset 3735552 - Waiting for timed out HB: [HB state abcdef02 offset 3735552 gen %[2]d stampUS %[3]d uuid 65f0a1b2-%08[1]x]`,
 	`NetqueueBal: 5032: vmnic%[4]d: new netq module, reset logical space needed`,
 	`VSCSI: 2611: handle %[2]d(vscsi0:0):Reset request on FSS handle %[3]d (0 outstanding commands) from (vmm0:%[1]x)`,
 	`vmw_ahci[0000001f]: CompletionBottomHalf:Error port=1, PxIS=0x08000000, PxTDF=0x%[4]x,PxSERR=0x00400000, PxCI=0x%[2]x, PxSACT=0x00000000, ActiveTags=0x%[2]x`,
 	`NetPort: 1580: disabled port 0x%[3]x`,
 	`CpuSched: 830: user latency of %[2]d vmx-vcpu-0 0 changed by %[2]d vmx -6`,
-	`World: 12077: VC opID sps-Main-%[2]d-%[4]d-%[1]x maps to vmkernel opID %[3]08x`,
+	`World: 12077: VC opID sps-Main-%[2]d-%[4]d-%[1]x maps to vmkernel opID %08[3]x`,
 	`DVFilter: 5963: Checking disconnected filters for timeouts`,
 	`Tcpip_Vmk: 209: Set default IPv6 gateway on vmk%[4]d`,
 	`FSS: 6092: Failed to open file 'hpilo-d0ccb%[4]d'; Requested flags 0x5, world: %[2]d [sfcb-smx], (Existing flags 0x5, world: %[2]d [sfcb-smx]): Busy`,
@@ -74,7 +74,7 @@ func (d *diagnosticLog) line(n int) string {
 	at := d.end.Add(-time.Duration(d.filler-n) * fillerStep).Add(time.Duration(h%997) * time.Millisecond)
 	tmpl := d.templates[h%uint32(len(d.templates))]
 	msg := tmpl
-	if strings.Contains(tmpl, "%[") {
+	if strings.Contains(tmpl, "%") {
 		msg = fmt.Sprintf(tmpl, h>>3, (h>>7)%100000, h>>11, h%8)
 	}
 	stamp := at.Format("2006-01-02T15:04:05.000Z")

@@ -46,8 +46,10 @@ func (v *vm) nic(key int32) *vnic {
 	return nil
 }
 
+// toolsRunning follows the scenario's toolsStatus, even for a VM that is
+// off: a scenario may describe the stale guest view of a stopped VM.
 func (v *vm) toolsRunning() bool {
-	return v.poweredOn && (v.tools == "toolsOk" || v.tools == "toolsOld")
+	return v.tools == "toolsOk" || v.tools == "toolsOld"
 }
 
 // render publishes the VM's devices and guest view of them.
@@ -184,7 +186,9 @@ func (v *vm) guestInfo() *types.GuestInfo {
 		return g
 	}
 	g.ToolsRunningStatus = "guestToolsRunning"
-	g.GuestState = "running"
+	if v.poweredOn {
+		g.GuestState = "running"
+	}
 	g.GuestId = guestID
 	g.GuestFamily = "linuxGuest"
 	g.GuestFullName = guestFullName
