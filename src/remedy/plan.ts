@@ -35,14 +35,28 @@ type Draft = Omit<Change, 'id' | 'dependsOn'> & { dependsOn: string[] };
 
 const word = (v: unknown) => (v === true ? 'accept' : v === false ? 'reject' : 'inherit');
 
-export function plan(inventory: Inventory, findings: readonly Finding[], choices: ReadonlyMap<string, Strategy>, options: PlanOptions): Plan {
+/**
+ * @param choices a strategy per finding id (findings without one are left
+ *   alone), or 'narrowest': each finding's narrowest remedy that can be
+ *   planned now (pin-mac needs the VM powered off, for one)
+ */
+export function plan(
+  inventory: Inventory,
+  findings: readonly Finding[],
+  choices: ReadonlyMap<string, Strategy> | 'narrowest',
+  options: PlanOptions,
+): Plan {
   const builder = new PlanBuilder(new InventoryIndex(inventory), options);
   const addressed: Finding[] = [];
   const skipped: { finding: string; vm: string | null; reason: string }[] = [];
   for (const finding of findings) {
-    const strategy = choices.get(finding.id);
-    if (!strategy) continue;
-    const reason = builder.add(finding, strategy);
+    const candidates = choices === 'narrowest' ? finding.remedies.map((r) => r.strategy) : [choices.get(finding.id)].filter((s) => s !== undefined);
+    if (!candidates.length) continue;
+    let reason: string | undefined;
+    for (const strategy of candidates) {
+      reason = builder.add(finding, strategy);
+      if (!reason) break;
+    }
     if (reason) skipped.push({ finding: finding.id, vm: finding.vm?.name ?? null, reason });
     else addressed.push(finding);
   }

@@ -82,7 +82,9 @@ export function dvMacLearningPolicy(config: DVPortgroupConfigInfo): DVSMacManage
  * and only the field that changes.
  */
 export function dvReconfigureSpec(configVersion: string, field: string, value: unknown): Obj {
-  return setPath('DVPortgroupConfigSpec', { _typeName: 'DVPortgroupConfigSpec', configVersion }, field, value);
+  // The schema declares defaultPortConfig as DVPortSetting; the MAC policies live on its VMware subtype.
+  const spec = { _typeName: 'DVPortgroupConfigSpec', configVersion, defaultPortConfig: { _typeName: 'VMwareDVSPortSetting' } };
+  return setPath('DVPortgroupConfigSpec', spec, field, value);
 }
 
 /** DVPortgroupConfigInfo fields that a DVPortgroupConfigSpec also has, in a create spec. */

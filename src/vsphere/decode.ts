@@ -35,6 +35,8 @@ interface Frame {
   text: string;
   /** The attribute `type` of a ManagedObjectReference. */
   moType?: string;
+  /** An unknown frame's xsi:type, kept if it turns out to hold fields. */
+  xsiType?: string;
   hasChildren: boolean;
 }
 
@@ -140,8 +142,12 @@ export class ResponseDecoder {
       this.push('text', name, type).moType = attrs.type ?? '';
     } else if (isPrimitive(type)) {
       this.push('text', name, type);
-    } else {
+    } else if (typeInfo(type)) {
       this.push('object', name, type).value = { _typeName: type };
+    } else {
+      // Not in the schema: an enum (its value is text, e.g. HostSystemConnectionState),
+      // or a type newer than the schema; which one shows when it closes.
+      this.push('unknown', name, '').xsiType = type;
     }
   }
 
@@ -185,7 +191,7 @@ export class ResponseDecoder {
         attach(parent.value, frame.name, value, typeInfo(parent.type)?.byName.get(frame.name));
         return;
       case 'unknown':
-        parent.value ??= {};
+        parent.value ??= parent.xsiType ? { _typeName: parent.xsiType } : {};
         attach(parent.value, frame.name, value, undefined);
         return;
     }

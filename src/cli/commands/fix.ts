@@ -45,11 +45,11 @@ export async function fix(args: FixArgs, ctx: Context): Promise<{ result: Result
 }
 
 /** The strategy for each finding: the one asked for, or the narrowest that fits. */
-function choose(findings: readonly Finding[], strategy: Strategy | undefined): Map<string, Strategy> {
-  return new Map(findings.map((f) => [f.id, strategy ?? f.remedies[0]!.strategy]));
+function choose(findings: readonly Finding[], strategy: Strategy | undefined): Map<string, Strategy> | 'narrowest' {
+  return strategy ? new Map(findings.map((f) => [f.id, strategy])) : 'narrowest';
 }
 
-export async function makePlan(inventory: Inventory, findings: readonly Finding[], choices: Map<string, Strategy>, args: FixArgs): Promise<Plan> {
+export async function makePlan(inventory: Inventory, findings: readonly Finding[], choices: Map<string, Strategy> | 'narrowest', args: FixArgs): Promise<Plan> {
   const { plan } = await import('../../remedy/plan.js');
   return plan(inventory, findings, choices, { now: new Date(), ...(args.portgroupName ? { portgroupName: args.portgroupName } : {}) });
 }
