@@ -1,0 +1,9 @@
+// Once per test run: compile the CLI (suites run the real binary) and build
+// the simulator lab, so that each suite only starts it.
+import { execFileSync } from 'node:child_process';
+import { buildLab } from '../scripts/lab.js';
+
+export default async function setup(): Promise<void> {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  await buildLab();
+}

@@ -1,0 +1,84 @@
+// The simulator lab for a suite: a scenario object in, a running vCenter out,
+// plus the real vmfix binary pointed at it and an independent read-back.
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startLab } from '../../scripts/lab.js';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const LAB_PASSWORD = 'Tr0ub4dor&3-lab';
+
+export interface Lab {
+  readonly url: string;
+  readonly thumbprint: string;
+  readonly username: string;
+  readonly password: string;
+  readonly caFile: string;
+  readonly about: { apiType: string; apiVersion: string };
+  /** Environment that points vmfix at the lab, TLS verified with the lab's CA. */
+  readonly env: NodeJS.ProcessEnv;
+  /** GET /lab/state: the network configuration as govmomi sees it. */
+  state(): Promise<LabState>;
+  /** GET /lab/calls: every SOAP method called so far. */
+  calls(): Promise<{ method: string; this: string }[]>;
+  stop(): Promise<void>;
+}
+
+export type LabState = Record<string, unknown> & {
+  hosts: { name: string; networkInfo: { vswitch: unknown[]; portgroup: { spec: { name: string } & Record<string, unknown> }[] } }[];
+  dvPortgroups: { name: string; config: Record<string, unknown> }[];
+  vms: { name: string; nics: Record<string, unknown>[] }[];
+};
+
+export async function startScenario(scenario: object | string): Promise<Lab> {
+  let path = typeof scenario === 'string' ? scenario : undefined;
+  if (!path) {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-scenario-'));
+    path = join(dir, 'scenario.json');
+    await writeFile(path, JSON.stringify(scenario));
+  }
+  const lab = await startLab({ scenario: path, password: LAB_PASSWORD });
+  const base = new URL(lab.url);
+  const get = async (route: string) => {
+    // The lab's endpoints are on the same TLS listener as /sdk.
+    const { request } = await import('node:https');
+    const { readFileSync } = await import('node:fs');
+    return new Promise<unknown>((done, fail) => {
+      request(new URL(route, base), { ca: readFileSync(lab.caFile) }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c) => (body += c)).on('end', () => done(JSON.parse(body)));
+      }).on('error', fail).end();
+    });
+  };
+  return {
+    ...lab,
+    env: { VMFIX_VCENTER: lab.url, VMFIX_USER: lab.username, VMFIX_PASSWORD: LAB_PASSWORD, VMFIX_CA_FILE: lab.caFile },
+    state: () => get('/lab/state') as Promise<LabState>,
+    calls: () => get('/lab/calls') as Promise<{ method: string; this: string }[]>,
+  };
+}
+
+export interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built CLI (bin/vmfix.js) as a user would, with only the given environment. */
+export function vmfix(args: readonly string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'vmfix.js'), ...args], {
+      cwd: env.VMFIX_TEST_CWD ?? tmpdir(),
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
