@@ -11,6 +11,7 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/vmware/govmomi/simulator"
@@ -74,6 +75,31 @@ func soapCall(body []byte) (method, this string, ok bool) {
 	}
 }
 
+// vcenterXML rewrites the XML Schema instance prefix of vcsim's responses
+// (xmlns:XMLSchema-instance declared on each polymorphic value) to the xsi
+// prefix vCenter uses, which the envelope already declares.
+func vcenterXML(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		buf := &bufferedResponse{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(buf, r)
+		body := bytes.ReplaceAll(buf.body.Bytes(), []byte(` xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance"`), nil)
+		body = bytes.ReplaceAll(body, []byte(`XMLSchema-instance:type=`), []byte(`xsi:type=`))
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(buf.status)
+		_, _ = w.Write(body)
+	})
+}
+
+type bufferedResponse struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) WriteHeader(status int)      { b.status = status }
+func (b *bufferedResponse) Write(p []byte) (int, error) { return b.body.Write(p) }
+
 func (c *callLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	out := append([]call{}, c.calls...)
@@ -88,7 +114,7 @@ func newHandler(svc *simulator.Service, calls *callLog) (http.Handler, error) {
 	}
 	svc.RegisterSDK(simulator.Map)
 	mux := http.NewServeMux()
-	mux.Handle("/sdk", calls.record(http.HandlerFunc(svc.ServeSDK)))
+	mux.Handle("/sdk", calls.record(vcenterXML(http.HandlerFunc(svc.ServeSDK))))
 	mux.Handle("/lab/calls", getOnly(calls))
 	mux.Handle("/lab/state", getOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		state, err := readState(r.Context(), internal)
