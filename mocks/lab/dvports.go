@@ -111,6 +111,17 @@ func vlanRanges(spec types.BaseVmwareDistributedVirtualSwitchVlanSpec) []types.N
 	return nil
 }
 
+// release disconnects the port's NIC. The port forgets its runtime state,
+// and its own settings too when the portgroup resets ports at disconnect
+// (portConfigResetAtDisconnect, vCenter's default).
+func (p *dvPort) release() {
+	p.nic, p.vm = nil, nil
+	p.blocked, p.statusDetail = false, ""
+	if p.pg.config.Policy.GetDVPortgroupPolicy().PortConfigResetAtDisconnect {
+		p.macChanges = nil
+	}
+}
+
 // macChangesAllowed is the port's effective "MAC address changes" setting.
 func (p *dvPort) macChangesAllowed() bool {
 	if p.macChanges != nil {

@@ -242,7 +242,7 @@ func (l *lab) newPortgroup(d *dvSwitch, config types.DVPortgroupConfigInfo, numP
 	obj.Parent = &d.dc.netFolder.Self
 	obj.Name = config.Name
 	obj.ManagedEntity.Name = config.Name
-	simulator.Map.Put(obj)
+	putChild(d.dc.netFolder, obj)
 	pg := &dvPortgroup{obj: obj, dvs: d, version: 1}
 	obj.model = pg
 	config.Key = obj.Self.Value
@@ -251,7 +251,6 @@ func (l *lab) newPortgroup(d *dvSwitch, config types.DVPortgroupConfigInfo, numP
 	pg.config = config
 	pg.addPorts(numPorts)
 	d.portgroups = append(d.portgroups, pg)
-	updateLocked(d.dc.netFolder, prop("childEntity", addRef(d.dc.netFolder.ChildEntity, obj.Self)))
 	return pg
 }
 

@@ -22,13 +22,11 @@ type lab struct {
 	// the model consistent, and a reader never sees half a change.
 	mu sync.Mutex
 
-	esx        bool
-	dcs        []*datacenter
-	hosts      map[types.ManagedObjectReference]*host
-	dvsByUUID  map[string]*dvSwitch
-	vmsByRef   map[types.ManagedObjectReference]*vm
-	macs       *macAllocator
-	portsByKey map[string]*dvPort // "<dvs uuid>/<port key>"
+	esx       bool
+	dcs       []*datacenter
+	hosts     map[types.ManagedObjectReference]*host
+	dvsByUUID map[string]*dvSwitch
+	macs      *macAllocator
 }
 
 // labLocked is embedded (never first: the simulator finds an object's mo
@@ -84,7 +82,6 @@ type hostPortgroup struct {
 
 type network struct {
 	obj  *networkObj
-	dc   *datacenter
 	name string
 }
 
@@ -143,16 +140,6 @@ func update(obj mo.Reference, changes ...types.PropertyChange) {
 // resource, datacenter, folder), under that object's own lock.
 func updateLocked(obj mo.Reference, changes ...types.PropertyChange) {
 	simulator.Map.WithLock(obj, func() { simulator.Map.Update(obj, changes) })
-}
-
-func refs[T interface {
-	Reference() types.ManagedObjectReference
-}](objs []T) []types.ManagedObjectReference {
-	out := make([]types.ManagedObjectReference, 0, len(objs))
-	for _, o := range objs {
-		out = append(out, o.Reference())
-	}
-	return out
 }
 
 func addRef(list []types.ManagedObjectReference, ref types.ManagedObjectReference) []types.ManagedObjectReference {

@@ -36,12 +36,22 @@ func (l *lab) stdNetwork(dc *datacenter, name string) *network {
 	obj.Name = name
 	obj.ManagedEntity.Name = name
 	obj.Parent = &dc.netFolder.Self
-	simulator.Map.Put(obj)
+	putChild(dc.netFolder, obj)
 	obj.Summary = &types.NetworkSummary{Network: &obj.Self, Name: name, Accessible: true}
-	n := &network{obj: obj, dc: dc, name: name}
+	n := &network{obj: obj, name: name}
 	dc.networks = append(dc.networks, n)
-	updateLocked(dc.netFolder, prop("childEntity", addRef(dc.netFolder.ChildEntity, obj.Self)))
 	return n
+}
+
+// putChild registers a new entity in a folder. The folder must list it
+// before it is registered: that is when ContainerViews check whether the
+// new object is inside them.
+func putChild(folder *simulator.Folder, obj mo.Entity) {
+	if obj.Entity().Self.Value == "" {
+		simulator.Map.NewEntity(obj)
+	}
+	updateLocked(folder, prop("childEntity", addRef(folder.ChildEntity, obj.Entity().Self)))
+	simulator.Map.Put(obj)
 }
 
 // renameNetwork gives a Network object a new name (vCenter keeps the moref

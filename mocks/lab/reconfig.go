@@ -60,7 +60,7 @@ func (l *lab) reconfigure(v *vm, spec types.VirtualMachineConfigSpec) types.Base
 		}
 		if nic.dvPort != next.dvPort {
 			if nic.dvPort != nil {
-				nic.dvPort.nic, nic.dvPort.vm = nil, nil
+				nic.dvPort.release()
 			}
 			if next.dvPort != nil {
 				next.dvPort.nic, next.dvPort.vm = nic, v
