@@ -9,7 +9,7 @@
 // As a script, `node scripts/lab.js [--scenario NAME|PATH]` starts the lab
 // and prints how to point vmfix at it, until Ctrl-C.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -22,8 +22,21 @@ const GOVMOMI = '/usr/share/gocode/src/github.com/vmware/govmomi';
 const READY_TIMEOUT_MS = 120_000;
 const DEFAULT_PASSWORD = 'VMware1!';
 
-/** Builds .cache/vmfix-lab when a mocks/lab/*.go file is newer than it. */
-export async function buildLab() {
+let building;
+
+/**
+ * Builds .cache/vmfix-lab when a mocks/lab/*.go file is newer than it.
+ * Concurrent callers (in this process or others, e.g. vitest workers) are
+ * safe: each build goes to its own file, renamed into place when complete.
+ */
+export function buildLab() {
+  building ??= build().finally(() => {
+    building = undefined;
+  });
+  return building;
+}
+
+async function build() {
   const built = await stat(BINARY).then((s) => s.mtimeMs, () => 0);
   const sources = (await readdir(SOURCE)).filter((f) => f.endsWith('.go'));
   const newest = Math.max(...(await Promise.all(sources.map((f) => stat(join(SOURCE, f)).then((s) => s.mtimeMs)))));
@@ -31,10 +44,11 @@ export async function buildLab() {
   if (!existsSync(GOVMOMI)) {
     throw new Error(`cannot build the lab: govmomi's source is missing (${GOVMOMI}); install it with: apt-get install -y golang-go golang-github-vmware-govmomi-dev`);
   }
+  const partial = `${BINARY}.${process.pid}.tmp`;
   await new Promise((done, fail) => {
     execFile(
       'go',
-      ['build', '-o', BINARY, './mocks/lab'],
+      ['build', '-o', partial, './mocks/lab'],
       {
         cwd: ROOT,
         env: { ...process.env, GO111MODULE: 'off', GOPATH: `${process.env.HOME ?? '/root'}/go:/usr/share/gocode`, GOFLAGS: '' },
@@ -49,6 +63,7 @@ export async function buildLab() {
       },
     );
   });
+  await rename(partial, BINARY);
   return BINARY;
 }
 

@@ -35,6 +35,11 @@ type page struct {
 }
 
 func (pc *propertyCollector) RetrievePropertiesEx(ctx *simulator.Context, req *types.RetrievePropertiesEx) soap.HasFault {
+	if ctx.Session == nil {
+		// vcsim answers with a NotAuthenticated per property; vCenter
+		// refuses the call.
+		return &methods.RetrievePropertiesExBody{Fault_: simulator.Fault("The session is not authenticated.", &types.NotAuthenticated{NoPermission: types.NoPermission{Object: req.This, PrivilegeId: "System.View"}})}
+	}
 	if req.Options.MaxObjects < 0 {
 		return &methods.RetrievePropertiesExBody{Fault_: simulator.Fault("maxObjects must be positive", &types.InvalidArgument{InvalidProperty: "options.maxObjects"})}
 	}
