@@ -206,7 +206,7 @@ func (sc *scenario) applyDefaults() {
 				host.DiagnosticLogs = boolPtr(true)
 			}
 			if host.Vswitches == nil {
-				host.Vswitches = &[]scVswitch{}
+				continue // required: validate says so
 			}
 			for v := range *host.Vswitches {
 				vs := &(*host.Vswitches)[v]
@@ -435,6 +435,9 @@ func (dc *scDatacenter) validate(where string, hostNames map[string]bool) error 
 }
 
 func (host *scHost) validateNetworking(hw string) (map[string]bool, error) {
+	if host.Vswitches == nil {
+		return nil, fmt.Errorf("%s: vswitches is required (it may be empty)", hw)
+	}
 	switches := map[string][]string{}
 	for _, vs := range *host.Vswitches {
 		if vs.Name == "" {
