@@ -80,7 +80,7 @@ func readState(ctx context.Context, c *vim25.Client) (map[string]interface{}, er
 				}
 			}
 		}
-		out = append(out, entry(vm.Name, vm.Self, "ethernetCards", cards))
+		out = append(out, entry(vm.Name, vm.Self, "nics", cards))
 	}
 	state["vms"] = sorted(out)
 	return state, nil
