@@ -1,0 +1,59 @@
+// Effective MAC-changes policy and where it comes from, on the shapes real
+// hosts and vCenters report (absent vSwitch policy, pre-6.7 securityPolicy).
+import { describe, expect, it } from 'vitest';
+import { distributedPolicy, dvsLevel, standardPolicy } from '../../src/audit/policy.js';
+import type { VMwareDVSPortSetting } from '../../src/vsphere/types.js';
+import { dvPortgroup, dvSwitch, host, macPolicy, portgroup, vswitch } from '../helpers/inventory.js';
+
+describe('standard portgroups', () => {
+  it('take their own setting over the vSwitch, and say so', () => {
+    const h = host('host-1', 'esx01', [vswitch('vSwitch0', false)], [portgroup('Own', 'vSwitch0', true, true)]);
+    expect(standardPolicy(h, h.portgroups[0]!, 'macChanges')).toEqual({ value: true, source: 'portgroup' });
+  });
+
+  it('inherit the vSwitch setting when they have none', () => {
+    const h = host('host-1', 'esx01', [vswitch('vSwitch0', false)], [portgroup('Inherits', 'vSwitch0', undefined, false)]);
+    expect(standardPolicy(h, h.portgroups[0]!, 'macChanges')).toEqual({ value: false, source: 'vswitch' });
+  });
+
+  it('survive a vSwitch spec without any policy, trusting the host computed policy', () => {
+    const h = host('host-1', 'esx01', [vswitch('vSwitch1', undefined)], [portgroup('Bare', 'vSwitch1', undefined, true)]);
+    expect(h.vswitches[0]!.spec.policy).toBeUndefined();
+    expect(standardPolicy(h, h.portgroups[0]!, 'macChanges')).toEqual({ value: true, source: 'vswitch' });
+  });
+});
+
+describe('distributed ports', () => {
+  const legacy = (macChanges: boolean | null): VMwareDVSPortSetting => ({
+    _typeName: 'VMwareDVSPortSetting',
+    securityPolicy: {
+      _typeName: 'DVSSecurityPolicy',
+      inherited: macChanges === null,
+      macChanges: { _typeName: 'BoolPolicy', inherited: macChanges === null, ...(macChanges === null ? {} : { value: macChanges }) },
+    },
+  });
+
+  it('read macManagementPolicy first, honouring its inherited flag', () => {
+    expect(dvsLevel(macPolicy(true), 'macChanges')).toBe(true);
+    expect(dvsLevel(macPolicy(undefined), 'macChanges')).toBeUndefined();
+  });
+
+  it('fall back to the pre-6.7 securityPolicy BoolPolicy, honouring inherited', () => {
+    expect(dvsLevel(legacy(true), 'macChanges')).toBe(true);
+    expect(dvsLevel(legacy(false), 'macChanges')).toBe(false);
+    expect(dvsLevel(legacy(null), 'macChanges')).toBeUndefined();
+  });
+
+  it('go port override, then dvPortgroup, then DVS, and only let a port override when allowed', () => {
+    const locked = dvPortgroup('dvportgroup-1', 'Locked', macPolicy(undefined), false);
+    const open = dvPortgroup('dvportgroup-2', 'Open', macPolicy(false), true);
+    const dvs = dvSwitch([locked, open], false);
+    expect(distributedPolicy(dvs, locked, 'macChanges')).toEqual({ value: false, source: 'dvs' });
+    expect(distributedPolicy(dvs, locked, 'macChanges', macPolicy(true))).toEqual({ value: false, source: 'dvs' });
+    expect(distributedPolicy(dvs, open, 'macChanges')).toEqual({ value: false, source: 'dvportgroup' });
+    expect(distributedPolicy(dvs, open, 'macChanges', macPolicy(true))).toEqual({ value: true, source: 'dvport' });
+    // A port that merely repeats its portgroup's value does not override it.
+    expect(distributedPolicy(dvs, open, 'macChanges', macPolicy(false))).toEqual({ value: false, source: 'dvportgroup' });
+    expect(distributedPolicy(dvSwitch([locked], true), locked, 'macChanges')).toEqual({ value: true, source: 'dvs' });
+  });
+});
