@@ -1,7 +1,8 @@
 // `vmfix inventory`: the security-policy posture of every vSwitch,
 // portgroup, DVS and dvPortgroup, as set and as in force. Pure.
 import { distributedPolicy, dvsLevel, SECURITY_FIELDS, standardPolicy, word, type SecurityField } from '../audit/policy.js';
-import type { Inventory, Vm } from './model.js';
+import { InventoryIndex, type NicRef } from '../audit/attachment.js';
+import type { Inventory } from './model.js';
 
 type Setting = 'accept' | 'reject' | 'unset';
 type Own = 'accept' | 'reject' | 'inherit';
@@ -51,21 +52,8 @@ function fields<T>(get: (field: SecurityField) => T): Record<SecurityField, T> {
 const own = (value: boolean | null | undefined): Own => (value === undefined || value === null ? 'inherit' : value ? 'accept' : 'reject');
 
 export function posture(inventory: Inventory): PostureReport {
-  const vmsOnStandard = new Map<string, Set<string>>();
-  const vmsOnDistributed = new Map<string, Set<string>>();
-  const add = (map: Map<string, Set<string>>, key: string, vm: Vm) => {
-    if (!map.has(key)) map.set(key, new Set());
-    map.get(key)!.add(vm.name);
-  };
-  for (const vm of inventory.vms) {
-    for (const nic of vm.nics) {
-      if (nic.backing.kind === 'standard' && vm.host) add(vmsOnStandard, `${vm.host}/${nic.backing.portgroup}`, vm);
-      if (nic.backing.kind === 'distributed' && nic.backing.portgroupKey) {
-        add(vmsOnDistributed, `${nic.backing.switchUuid}/${nic.backing.portgroupKey}`, vm);
-      }
-    }
-  }
-  const sorted = (names: Set<string> | undefined) => [...(names ?? [])].sort();
+  const index = new InventoryIndex(inventory);
+  const names = (refs: readonly NicRef[]) => [...new Set(refs.map((r) => r.vm.name))].sort();
 
   return {
     schemaVersion: 1,
@@ -86,7 +74,7 @@ export function posture(inventory: Inventory): PostureReport {
         vlanId: pg.vlanId,
         policy: fields((f) => own(pg.spec.policy?.security?.[f])),
         effective: fields((f) => word(standardPolicy(host, pg, f).value)),
-        vms: sorted(vmsOnStandard.get(`${host.moref}/${pg.name}`)),
+        vms: names(index.nicsOnStandard(host.moref, pg.name)),
       })),
     })),
     dvSwitches: inventory.dvSwitches.map((dvs) => ({
@@ -105,7 +93,7 @@ export function posture(inventory: Inventory): PostureReport {
           vlanId: typeof pg.config.defaultPortConfig?.vlan?.vlanId === 'number' ? pg.config.defaultPortConfig.vlan.vlanId : null,
           policy: fields((f) => own(dvsLevel(pg.config.defaultPortConfig, f))),
           effective: fields((f) => word(distributedPolicy(dvs, pg, f).value)),
-          vms: sorted(vmsOnDistributed.get(`${dvs.uuid}/${pg.key}`)),
+          vms: names(index.nicsOnDvPortgroup(dvs.uuid, pg.key)),
         })),
     })),
   };
