@@ -92,6 +92,7 @@ type vm struct {
 	name      string
 	poweredOn bool
 	tools     string // guest.toolsStatus
+	guestID   string // config.guestId: vmkernel* for a nested ESXi
 	nics      []*vnic
 	ip        string // first guest IP, for guest.ipAddress
 }

@@ -151,6 +151,7 @@ type scVM struct {
 	Host        string  `json:"host"`
 	PowerState  string  `json:"powerState"`
 	ToolsStatus string  `json:"toolsStatus"`
+	GuestId     string  `json:"guestId"`
 	Nics        []scNic `json:"nics"`
 }
 
@@ -253,6 +254,7 @@ func (sc *scenario) applyDefaults() {
 			vm := &dc.VMs[v]
 			vm.PowerState = orDefault(vm.PowerState, "poweredOn")
 			vm.ToolsStatus = orDefault(vm.ToolsStatus, "toolsOk")
+			vm.GuestId = orDefault(vm.GuestId, "ubuntu64Guest")
 			for n := range vm.Nics {
 				nic := &vm.Nics[n]
 				nic.Type = orDefault(nic.Type, "vmxnet3")

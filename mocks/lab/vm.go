@@ -7,6 +7,7 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
@@ -22,8 +23,6 @@ type virtualMachine struct {
 }
 
 const (
-	guestID       = "ubuntu64Guest"
-	guestFullName = "Ubuntu Linux (64-bit)"
 	firstNicKey   = 4000
 	pciController = 100
 )
@@ -32,6 +31,14 @@ const (
 // PCI and SIO controllers, keyboard, mouse, video card, VMCI. Renders
 // never modify devices in place, so all VMs can share them.
 var sharedDevices = esx.VirtualDevice
+
+// guestFullName is what vCenter shows for the guest OS type.
+func guestFullName(guestID string) string {
+	if strings.HasPrefix(guestID, "vmkernel") {
+		return "VMware ESXi (nested)"
+	}
+	return "Ubuntu Linux (64-bit)"
+}
 
 func (v *vm) nicLabel(nic *vnic) string {
 	return fmt.Sprintf("eth%d", nic.key-firstNicKey)
@@ -64,8 +71,8 @@ func (v *vm) render() {
 		prop("config.hardware.device", devices),
 		prop("guest", guest),
 		prop("summary.guest", &types.VirtualMachineGuestSummary{
-			GuestId:             guestID,
-			GuestFullName:       guestFullName,
+			GuestId:             v.guestID,
+			GuestFullName:       guestFullName(v.guestID),
 			ToolsStatus:         guest.ToolsStatus,
 			ToolsVersionStatus2: guest.ToolsVersionStatus2,
 			ToolsRunningStatus:  guest.ToolsRunningStatus,
@@ -189,9 +196,9 @@ func (v *vm) guestInfo() *types.GuestInfo {
 	if v.poweredOn {
 		g.GuestState = "running"
 	}
-	g.GuestId = guestID
+	g.GuestId = v.guestID
 	g.GuestFamily = "linuxGuest"
-	g.GuestFullName = guestFullName
+	g.GuestFullName = guestFullName(v.guestID)
 	g.HostName = v.name
 	g.IpAddress = v.ip
 	for _, nic := range v.nics {
@@ -217,7 +224,7 @@ func (l *lab) newVM(dc *datacenter, h *host, sv scVM, index int) *vm {
 	if l.esx {
 		obj.Self.Value = strconv.Itoa(index + 1) // ESXi numbers its VMs
 	}
-	v := &vm{obj: obj, dc: dc, host: h, name: sv.Name, poweredOn: sv.PowerState == "poweredOn", tools: sv.ToolsStatus}
+	v := &vm{obj: obj, dc: dc, host: h, name: sv.Name, poweredOn: sv.PowerState == "poweredOn", tools: sv.ToolsStatus, guestID: sv.GuestId}
 	obj.model = v
 
 	now := time.Now()
@@ -239,8 +246,8 @@ func (l *lab) newVM(dc *datacenter, h *host, sv scVM, index int) *vm {
 	}
 	obj.Config = &types.VirtualMachineConfigInfo{
 		Name:          sv.Name,
-		GuestFullName: guestFullName,
-		GuestId:       guestID,
+		GuestFullName: guestFullName(sv.GuestId),
+		GuestId:       sv.GuestId,
 		Version:       "vmx-19",
 		Uuid:          uuid,
 		InstanceUuid:  instanceUUID,
@@ -259,8 +266,8 @@ func (l *lab) newVM(dc *datacenter, h *host, sv scVM, index int) *vm {
 			NumVirtualDisks:  1,
 			Uuid:             uuid,
 			InstanceUuid:     instanceUUID,
-			GuestId:          guestID,
-			GuestFullName:    guestFullName,
+			GuestId:          sv.GuestId,
+			GuestFullName:    guestFullName(sv.GuestId),
 		},
 		OverallStatus: types.ManagedEntityStatusGreen,
 	}
