@@ -41,8 +41,10 @@ export function vswitchPolicy(host: Host, vswitchName: string, field: SecurityFi
  */
 export function dvsLevel(setting: VMwareDVSPortSetting | undefined, field: SecurityField): boolean | undefined {
   const mac = setting?.macManagementPolicy;
-  if (mac) return mac.inherited ? undefined : mac[field];
   const legacy = setting?.securityPolicy?.[field];
+  // macManagementPolicy has one inherited flag for all three fields; vCenter
+  // still says per field in securityPolicy which of them are set here.
+  if (mac) return mac.inherited || legacy?.inherited ? undefined : mac[field];
   if (!legacy || legacy.inherited) return undefined;
   return legacy.value;
 }

@@ -20,8 +20,10 @@ import type { Context } from './context.js';
 
 type Choice = Strategy | 'skip' | 'quit';
 
+/** One group per portgroup as an admin thinks of it: a standard one across its cluster, a dvPortgroup on its DVS. */
 function groupKey(f: Finding): string {
-  return `${f.host?.name ?? f.switch?.name ?? ''} / ${f.portgroup?.name ?? ''}`;
+  if (f.switch?.type === 'distributed') return `${f.switch.name} / ${f.portgroup?.name ?? ''}`;
+  return `${f.cluster ?? f.host?.name ?? ''} / ${f.portgroup?.name ?? ''}`;
 }
 
 function explain(f: Finding): string[] {
@@ -33,9 +35,20 @@ function explain(f: Finding): string[] {
   return out;
 }
 
-/** The remedies every finding of the group offers, in the first one's order (narrowest first). */
+/**
+ * The remedies every finding of the group offers, in the first one's order
+ * (narrowest first), described for the whole group: who ELSE it touches.
+ */
 function commonRemedies(findings: readonly Finding[]): Remedy[] {
-  return findings[0]!.remedies.filter((r) => findings.every((f) => f.remedies.some((s) => s.strategy === r.strategy)));
+  const ours = new Set(findings.map((f) => f.vm?.name));
+  const nics = findings.map((f) => `${f.vm?.name} ${f.nic?.label}`).join(', ');
+  return findings[0]!.remedies
+    .filter((r) => findings.every((f) => f.remedies.some((s) => s.strategy === r.strategy)))
+    .map((r) => {
+      const all = findings.flatMap((f) => f.remedies.find((s) => s.strategy === r.strategy)!.blastRadius.vms);
+      const summary = r.strategy === 'dedicated-portgroup' && findings.length > 1 ? r.summary.replace(/move .* to it\.$/, `move only ${nics} to it.`) : r.summary;
+      return { ...r, summary, blastRadius: { ...r.blastRadius, vms: [...new Set(all)].filter((vm) => !ours.has(vm)).sort() } };
+    });
 }
 
 export async function interactiveSession(

@@ -31,9 +31,6 @@ export function drift(change: Change, current: CurrentState, ctx: Pick<ApplyCont
   // A second change to an object this run already changed is planned against the first one's result.
   const expected = ctx.written.get(key) ?? change.fingerprint;
   if (state === expected) {
-    if ((change.action === 'RemovePortGroup' || change.action === 'DestroyDVPortgroup') && current.inUse) {
-      return `${current.inUse} VM NIC(s) are still connected to it`;
-    }
     if (change.action === 'EditNic' && change.field === 'address' && current.powerState !== 'poweredOff') {
       return `${change.target.type === 'VirtualEthernetCard' ? change.target.vm.name : 'the VM'} is ${current.powerState}; its MAC can only change while it is powered off`;
     }
@@ -141,6 +138,10 @@ export async function applyChange(ctx: ApplyContext, change: Change): Promise<Jo
   const current = await readCurrent(client, change);
   const drifted = drift(change, current, ctx);
   if (drifted) throw new DriftError(`${change.path}: ${drifted}.`);
+  // Checked only now: earlier changes of the same run move the NICs off it.
+  if ((change.action === 'RemovePortGroup' || change.action === 'DestroyDVPortgroup') && current.inUse) {
+    throw new DriftError(`${change.path}: ${current.inUse} VM NIC(s) are connected to it, so it is not removed.`);
+  }
   const body = spec(change, current, ctx);
 
   return ctx.critical(async () => {

@@ -2,6 +2,8 @@
 // file, fsync, rename) when a change starts and when it ends, so whatever
 // stops vmfix (an error, Ctrl-C, a power cut) leaves a true record: an entry
 // is `pending` only if its write may or may not have reached vCenter.
+import { open as openFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../report/files.js';
 import { checksum, type Change } from './change.js';
 
@@ -45,8 +47,19 @@ export class JournalWriter {
     private readonly journal: Journal,
   ) {}
 
-  /** Creates the file at once, so an unwritable path fails before anything changes. */
+  /**
+   * Creates the file at once, so an unwritable path fails before anything
+   * changes, and never over an existing file: that is another run's record.
+   */
   static async open(path: string, header: Omit<Journal, 'schemaVersion' | 'kind' | 'entries' | 'startedAt'>, now = new Date()): Promise<JournalWriter> {
+    try {
+      await (await openFile(path, 'wx', 0o600)).close();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new UsageError(`The journal ${path} already exists (another run's record); vmfix never overwrites one. Name a new file with --journal.`);
+      }
+      // Anything else (a missing directory, no permission): the atomic write below says so.
+    }
     const writer = new JournalWriter(path, { schemaVersion: 1, kind: 'vmfix-journal', ...header, startedAt: now.toISOString(), entries: [] });
     await writer.flush();
     return writer;
@@ -79,5 +92,6 @@ export class JournalWriter {
 }
 
 export function defaultJournalPath(now = new Date()): string {
-  return `vmfix-journal-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`;
+  // Milliseconds: a rollback run right after its fix must not be refused for the same name.
+  return `vmfix-journal-${now.toISOString().replace(/[-:]/g, '')}.json`;
 }

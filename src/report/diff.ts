@@ -39,7 +39,8 @@ export function specDiff(before: unknown, after: unknown): { changed: LeafChange
 export function changeLines(change: Change, paint: (code: string, text: string) => string = (_c, t) => t): string[] {
   const out = [`${change.id}  ${change.path}`, `    ${change.action}: ${change.field} ${change.from} -> ${change.to}`];
   if (change.before === null) {
-    out.push(`    new object: ${JSON.stringify(change.after, (k, v: unknown) => (k === '_typeName' ? undefined : v))}`);
+    const fields = [...leaves(change.after, '', new Map())].map(([path, value]) => `${path}: ${value}`);
+    out.push(`    new ${change.target.type === 'HostPortGroup' ? 'portgroup' : 'dvPortgroup'}: ${fields.join(', ')}`);
   } else if (change.after !== null) {
     // A dvPortgroup reconfigure is a delta: compare the one field, not the whole config.
     const dv = change.action === 'ReconfigureDVPortgroup';
