@@ -39,7 +39,7 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
       ),
     password: (message) => prompt((p) => p.password({ message, mask: '*' }, { output: stderr })),
     spinner(text): Spinner {
-      if (!stderr.isTTY) return { update() {}, stop() {} };
+      if (!stderr.isTTY) return progressLines(text, write);
       let handle: { spinner: import('ora').Ora } | undefined;
       let stopped = false;
       void import('ora').then(({ default: ora }) => {
@@ -67,4 +67,23 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
     warn: (text) => write(`${paint('33', 'warning:')} ${text}`),
     debug: (text) => write(paint('2', text)),
   };
+}
+
+/**
+ * Without a terminal a spinner becomes progress lines: a new phase ("inventory:",
+ * "vmkernel logs:") always shows, updates within a phase at most every 2 s.
+ */
+function progressLines(first: string, write: (text: string) => void): Spinner {
+  let last = 0;
+  let phase = '';
+  const show = (text: string) => {
+    const now = Date.now();
+    const next = text.split(':')[0]!;
+    if (next === phase && now - last < 2000) return;
+    phase = next;
+    last = now;
+    write(text);
+  };
+  show(first);
+  return { update: show, stop() {} };
 }
