@@ -4,6 +4,8 @@
 // a nested ESXi and decoys) and runs vmfix against it the way an admin
 // would: inventory, audit, and the dry-run change ticket.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, ensureNodeModules, ensureSystemPackages } from './setup.js';
@@ -26,7 +28,10 @@ try {
   vmfix('inventory');
   const audit = vmfix('audit');
   console.log(`(vmfix audit exited ${audit}: 1 means it found VMs that are blocked or at risk)`);
-  vmfix('fix', '--dry-run');
+  const ticket = join(mkdtempSync(join(tmpdir(), 'vmfix-demo-')), 'change-ticket.md');
+  vmfix('fix', '--dry-run', '--output', ticket);
+  const text = readFileSync(ticket, 'utf8').split('\n');
+  console.log(`${text.slice(0, 12).join('\n')}\n… (${text.length} lines in all: ${ticket})`);
 } finally {
   await lab.stop();
 }
