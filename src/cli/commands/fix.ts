@@ -76,6 +76,9 @@ async function yes(
   const { JournalWriter, defaultJournalPath } = await import('../../remedy/journal.js');
   const { runChanges, verify, exitCodeOf } = await import('../changes.js');
   const { changesReport } = await import('../../report/changes.js');
+  if (!plan.changes.length) {
+    return { result: { kind: 'changes', report: changesReport('fix', endpoint.display, null, [], plan.skipped, []) }, exitCode: 0 };
+  }
   const journalPath = args.journal ?? defaultJournalPath();
   const journal = await JournalWriter.open(journalPath, { command: 'fix', endpoint: { host: endpoint.display, instanceUuid: inventory.endpoint.instanceUuid ?? null } });
   const run = await runChanges(client, ctx, journal, plan.changes);
