@@ -78,6 +78,17 @@ func (l *lab) setAbout(about *types.AboutInfo, sc *scenario) {
 		*about = esxProduct(h.Version, h.Build)
 		return
 	}
+	// Every vCenter has its own instanceUuid (vcsim's is one constant):
+	// clients tell vCenters apart by it. It follows the inventory's names,
+	// so a restarted lab is the same vCenter.
+	names := []string{"vcenter"}
+	for _, dc := range sc.Datacenters {
+		names = append(names, dc.Name)
+		for _, h := range dc.Hosts {
+			names = append(names, h.Name)
+		}
+	}
+	about.InstanceUuid = stableUUIDv4(strings.Join(names, "/"))
 	for _, dc := range sc.Datacenters {
 		for _, d := range dc.DvSwitches {
 			if d.LegacySecurityPolicyOnly {
