@@ -2,6 +2,7 @@
 // writing it: drift checks and verification both need vCenter's own answer,
 // not what the audit saw minutes ago.
 import type { VimClient } from '../vsphere/client.js';
+import { SoapFault } from '../vsphere/faults.js';
 import { prop, retrieveObjects } from '../vsphere/property.js';
 import type {
   DVPortgroupConfigInfo,
@@ -47,7 +48,12 @@ export async function readCurrent(client: VimClient, change: Pick<Change, 'targe
     case 'DistributedVirtualPortgroup': {
       const moref = target.portgroup.moref || (await findDvPortgroup(client, target.dvs, target.portgroup.name));
       if (!moref) return { spec: null };
-      const pg = await one(client, { type: 'DistributedVirtualPortgroup', value: moref }, ['config', 'vm']);
+      // Destroyed (by a rollback's Destroy_Task, or by someone else): absent, not an error.
+      const pg = await one(client, { type: 'DistributedVirtualPortgroup', value: moref }, ['config', 'vm']).catch((err: unknown) => {
+        if (err instanceof SoapFault && err.faultType === 'ManagedObjectNotFound') return undefined;
+        throw err;
+      });
+      if (!pg) return { spec: null };
       const config = prop<DVPortgroupConfigInfo>(pg, 'config')!;
       return {
         spec: config,
