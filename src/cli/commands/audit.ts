@@ -50,10 +50,8 @@ export async function auditOnline(
   const { audit: runAudit } = await import('../../audit/audit.js');
   const spinner = ctx.ui.spinner('inventory: fetching');
   try {
-    const inventory = applyScope(
-      await fetchInventory(client, endpoint.display, { onPage: (page) => spinner.update(`inventory: page ${page}`) }),
-      args,
-    );
+    const whole = await fetchInventory(client, endpoint.display, { onPage: (page) => spinner.update(`inventory: page ${page}`) });
+    const inventory = applyScope(whole, args);
     spinner.update('evidence: vmkernel logs and dvPorts');
     let evidence = await gatherEvidence(client, inventory, {
       logLines: args.vmkernelLog?.length ? 0 : args.logLines,
@@ -64,15 +62,29 @@ export async function auditOnline(
       const { readVmkernelLogs } = await import('../../audit/log-files.js');
       evidence = { ...evidence, vmkernel: await readVmkernelLogs(args.vmkernelLog) };
     }
-    const result = runAudit(inventory, evidence);
+    // Judged against every VM (a log line or an Accept may concern VMs out of scope), then narrowed.
+    const result = runAudit(whole, evidence);
+    const findings = whole === inventory ? result.findings : result.findings.filter(inScope(inventory));
     return {
       inventory,
       evidence,
-      report: report(endpoint.display, result.findings, result.notes, inventory.vms.length, inventory.hosts.length),
+      report: report(endpoint.display, findings, result.notes, inventory.vms.length, inventory.hosts.length),
     };
   } finally {
     spinner.stop();
   }
+}
+
+/** A finding about a VM in scope, else about a host or DVS in scope. */
+function inScope(inventory: Inventory): (f: Finding) => boolean {
+  const vms = new Set(inventory.vms.map((v) => v.moref));
+  const hosts = new Set(inventory.hosts.map((h) => h.moref));
+  const dvSwitches = new Set(inventory.dvSwitches.map((d) => d.name));
+  return (f) => {
+    if (f.vm) return f.vm.moref !== null && vms.has(f.vm.moref);
+    if (f.host) return f.host.moref !== null && hosts.has(f.host.moref);
+    return f.switch?.type === 'distributed' && dvSwitches.has(f.switch.name);
+  };
 }
 
 async function online(args: AuditArgs, ctx: Context): Promise<AuditReport> {
