@@ -31,23 +31,38 @@ export function undo(entry: JournalEntry, index: number): Change {
       ? { ...c.target, portgroup: { ...c.target.portgroup, moref: entry.created.moref, key: entry.created.key } }
       : c.target;
   const now = entry.after ?? null;
+  const field = restoredField(entry);
   return {
     ...c,
     id: `u${index + 1}`,
     action,
     target,
+    field,
     from: c.to,
     to: c.from,
     before: now,
-    after: restore(entry, action),
+    after: restore(entry, action, field),
     fingerprint: fingerprint(stateOf(target, now, entry.configVersionAfter)),
     dependsOn: [],
   };
 }
 
+/**
+ * The field an undo sets: the one the change set, except for MAC changes on
+ * a 6.7+ dvPortgroup. That went through macManagementPolicy, whose single
+ * `inherited` flag cannot say "only macChanges is inherited"; securityPolicy
+ * (still honoured) has a flag per field, so putting it back as recorded
+ * restores both views exactly.
+ */
+function restoredField(entry: JournalEntry): string {
+  const { action, strategy, field } = entry.change;
+  const legacyView = 'defaultPortConfig.securityPolicy';
+  if (action === 'ReconfigureDVPortgroup' && strategy === 'portgroup-accept' && getPath(entry.before, legacyView)) return legacyView;
+  return field;
+}
+
 /** The spec that puts back the recorded value (computed again from the current spec at apply time). */
-function restore(entry: JournalEntry, action: Action): unknown {
-  const { field } = entry.change;
+function restore(entry: JournalEntry, action: Action, field: string): unknown {
   const was = getPath(entry.before, field);
   switch (action) {
     case 'UpdatePortGroup':
