@@ -13,6 +13,8 @@ interface Holder {
   readonly datacenter: string | null;
   readonly switch: Finding['switch'];
   readonly portgroup: string | null;
+  /** A dvPortgroup's moref (a standard portgroup's Network moref is not in the host's config). */
+  readonly portgroupMoref?: string;
   readonly source: PolicySource;
   readonly what: string;
   readonly nics: NicRef[];
@@ -56,7 +58,7 @@ export function unneededAccept(index: InventoryIndex, needed: ReadonlySet<string
       if (policy.value !== true) continue;
       const nics = index.nicsOnDvPortgroup(dvs.uuid, pg.key);
       if (policy.source === 'dvs') hold(dvsHolder, nics);
-      else hold({ id: `dvpg/${dvs.uuid}/${pg.key}`, ...place, portgroup: pg.name, source: 'dvportgroup', what: `dvPortgroup "${pg.name}" (${dvs.name})` }, nics);
+      else hold({ id: `dvpg/${dvs.uuid}/${pg.key}`, ...place, portgroup: pg.name, portgroupMoref: pg.moref, source: 'dvportgroup', what: `dvPortgroup "${pg.name}" (${dvs.name})` }, nics);
     }
   }
 
@@ -79,7 +81,7 @@ function toFinding(h: Holder): Finding {
     datacenter: h.datacenter,
     cluster: h.host?.cluster ?? null,
     switch: h.switch,
-    portgroup: h.portgroup ? { name: h.portgroup, moref: null, portKey: null } : null,
+    portgroup: h.portgroup ? { name: h.portgroup, moref: h.portgroupMoref ?? null, portKey: null } : null,
     policy: { macChanges: 'accept', source: h.source },
     evidence: [],
     remedies: [],
