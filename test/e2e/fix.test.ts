@@ -1,0 +1,393 @@
+// vmfix fix against a vCenter the code was never tuned to (fix-lab.ts): each
+// strategy changes exactly what it says, as govmomi itself reads it back
+// (/lab/state), journals it, and rolls back exactly; --dry-run and refusals
+// change nothing; the interactive session works in a real terminal.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScenario, vmfix, type Lab, type LabState } from '../helpers/lab.js';
+import {
+  CLUSTER_HOSTS, EDGE_HOST, F5_GUEST_MAC, diffState, dvPortgroup, hostPortgroup, modifyingCalls, nic, readJson,
+  scenario, settled, workdir,
+} from './fix-lab.js';
+
+const NLB_PAIR = ['nlb-web01', 'nlb-web02'];
+
+async function run(lab: Lab, dir: string, args: string[], input?: string) {
+  return vmfix(args, { ...lab.env, VMFIX_TEST_CWD: dir }, input);
+}
+
+/** What the portgroup-accept strategy must change, and nothing more. */
+function portgroupAcceptDiff(): string[] {
+  const lines: string[] = [];
+  for (const host of CLUSTER_HOSTS) {
+    for (const pg of ['App-Backend', 'NLB-Front']) {
+      lines.push(`hosts[${host}].networkInfo.portgroup[${pg}].computedPolicy.security.macChanges: false → true`);
+      lines.push(`hosts[${host}].networkInfo.portgroup[${pg}].spec.policy.security.macChanges: (absent) → true`);
+    }
+  }
+  lines.push(
+    'dvPortgroups[DPG-Nested].config.configVersion: "1" → "2"',
+    'dvPortgroups[DPG-Nested].config.defaultPortConfig.macManagementPolicy.macChanges: false → true',
+    'dvPortgroups[DPG-Nested].config.defaultPortConfig.securityPolicy.macChanges.inherited: true → false',
+    'dvPortgroups[DPG-Nested].config.defaultPortConfig.securityPolicy.macChanges.value: false → true',
+  );
+  return lines.sort();
+}
+
+describe('fix --yes --strategy portgroup-accept', () => {
+  let lab: Lab;
+  let dir: string;
+  let before: LabState;
+  let result: Awaited<ReturnType<typeof vmfix>>;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+    before = await lab.state();
+    result = await run(lab, dir, ['fix', '--yes', '--strategy', 'portgroup-accept', '--format', 'json']);
+  });
+  afterAll(() => lab?.stop());
+
+  it('changes MAC changes on exactly the affected portgroups, on every cluster host that has them, and nothing else', async () => {
+    expect(result.stderr).not.toMatch(/vmfix: /);
+    expect(result.code).toBe(0);
+    // NLB-Front on all three cluster hosts (esx-a3 has no NLB VM running: vMotion must not land it on a Reject host),
+    // never on the standalone edge host; App-Backend for the appliance; the nested ESXi's dvPortgroup.
+    expect(diffState(before, await lab.state())).toEqual(portgroupAcceptDiff());
+  });
+
+  it('reports each change applied, and each finding resolved, as JSON on stdout', async () => {
+    const report = JSON.parse(result.stdout);
+    expect(report.schemaVersion).toBe(1);
+    expect(report.command).toBe('fix');
+    const changes = report.changes.map((c: any) => `${c.status} ${c.action} ${c.path.split(' / ').slice(2).join(' / ')} ${c.field} ${c.from} -> ${c.to}`);
+    expect(changes.sort()).toEqual(
+      [
+        ...CLUSTER_HOSTS.flatMap((h) => [
+          `applied UpdatePortGroup ${h} / vSwitch1 / NLB-Front policy.security.macChanges inherit -> accept`,
+          `applied UpdatePortGroup ${h} / vSwitch0 / App-Backend policy.security.macChanges inherit -> accept`,
+        ]),
+        'applied ReconfigureDVPortgroup DSW-Prod / DPG-Nested defaultPortConfig.macManagementPolicy set here: MAC changes reject -> set here: MAC changes accept',
+      ].sort(),
+    );
+    expect(report.skipped).toEqual([]);
+    expect(report.verification.map((v: any) => [v.vm, v.resolved]).sort()).toEqual([
+      ['f5-ve01 Network adapter 1', true],
+      ['nested-esx7 Network adapter 1', true],
+      ['nlb-web01 Network adapter 1', true],
+      ['nlb-web02 Network adapter 1', true],
+    ]);
+  });
+
+  it('writes a complete journal: every change applied, with the object before and after', async () => {
+    const report = JSON.parse(result.stdout);
+    const path = join(dir, report.journal);
+    expect(existsSync(path)).toBe(true);
+    const journal = await readJson(path);
+    expect(journal).toMatchObject({ schemaVersion: 1, kind: 'vmfix-journal', command: 'fix' });
+    expect(journal.finishedAt).toEqual(expect.any(String));
+    expect(journal.entries).toHaveLength(7);
+    for (const entry of journal.entries) {
+      expect(entry.status).toBe('applied');
+      expect(entry.before).toBeTruthy();
+      expect(entry.after).toBeTruthy();
+    }
+    // Read-modify-write: what was sent is the spec as read with the one field set, whole.
+    for (const entry of journal.entries.filter((e: any) => e.change.action === 'UpdatePortGroup')) {
+      expect(diffState(entry.before, entry.sent)).toEqual(['policy.security.macChanges: (absent) → true']);
+      const host = entry.change.target.host.name;
+      const now = hostPortgroup(await lab.state(), host, entry.change.target.portgroup);
+      expect(diffState(entry.after, now.spec).filter((l) => !l.includes('_typeName'))).toEqual([]);
+    }
+    const dv = journal.entries.find((e: any) => e.change.action === 'ReconfigureDVPortgroup');
+    expect(dv.configVersionBefore).toBe('1');
+    expect(dv.configVersionAfter).toBe('2');
+    // A dvPortgroup reconfigure is a delta: the configVersion it was computed from and the MAC policy, nothing else.
+    expect(Object.keys(dv.sent).sort()).toEqual(['_typeName', 'configVersion', 'defaultPortConfig']);
+    expect(Object.keys(dv.sent.defaultPortConfig).sort()).toEqual(['_typeName', 'macManagementPolicy']);
+    expect(diffState(dv.before.defaultPortConfig.macManagementPolicy, dv.sent.defaultPortConfig.macManagementPolicy)).toEqual(['macChanges: false → true']);
+  });
+
+  it('a second run finds nothing left to change and changes nothing', async () => {
+    const calls = (await modifyingCalls(lab)).length;
+    const state = await lab.state();
+    const again = await run(lab, dir, ['fix', '--yes', '--strategy', 'portgroup-accept', '--format', 'json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).changes).toEqual([]);
+    expect(await modifyingCalls(lab)).toHaveLength(calls);
+    expect(diffState(state, await lab.state())).toEqual([]);
+  });
+});
+
+describe('fix that changes nothing', () => {
+  let lab: Lab;
+  let dir: string;
+  let original: LabState;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+    original = await lab.state();
+  });
+  afterAll(() => lab?.stop());
+
+  async function expectUntouched() {
+    expect(await modifyingCalls(lab)).toEqual([]);
+    expect(diffState(original, await lab.state())).toEqual([]);
+  }
+
+  it('--dry-run writes a Markdown change ticket with every section a change board asks for', async () => {
+    const r = await run(lab, dir, ['fix', '--dry-run', '--strategy', 'portgroup-accept']);
+    expect(r.code).toBe(0);
+    const md = r.stdout;
+    expect(md).toMatch(/^# Change request: 7 change\(s\) on .* so that 4 blocked or at-risk NIC\(s\)/);
+    expect(md).toContain('nothing was changed');
+    // The reason: the KB's explanation and the evidence lines, verbatim.
+    expect(md).toMatch(/## Reason[\s\S]*L2Sec_EnforcePortCompliance messages \(VMware KB 344495\)/);
+    expect(md).toContain('client nlb-web01 requested mac address change to 02:bf:0a:1e:00:82 on port 0x4000004, disallowed by vswitch policy');
+    expect(md).toContain('client nested-esx7 has policy violations on port 0x8000004. Port is blocked');
+    expect(md).toContain(`The guest reports MAC ${F5_GUEST_MAC} on Network adapter 1`);
+    const sections = md.split(/^### /m).slice(1);
+    expect(sections).toHaveLength(7);
+    for (const host of CLUSTER_HOSTS) {
+      const section = sections.find((s) => s.includes(`/ DC-East / ${host} / vSwitch1 / NLB-Front\n`))!;
+      expect(section, host).toBeDefined();
+      expect(section).toContain('**Change:** policy.security.macChanges: inherit → accept');
+      expect(section).toMatch(/\*\*VMs affected:\*\* .+/);
+      expect(section).toContain('**Security note:** The vSphere Security Configuration Guide recommends MAC address changes = Reject');
+      expect(section).toContain('vmfix fix --yes --strategy portgroup-accept');
+      expect(section).toContain(`by hand: vSphere Client: Hosts and Clusters > ${host} > Configure > Networking > Virtual switches.`);
+      expect(section).toContain('Portgroup "NLB-Front" > Edit Settings > Security');
+      expect(section).toMatch(/\*\*Verification\*\*\n\n1\. vmfix audit/);
+      expect(section).toMatch(/\*\*Rollback\*\*\n\n1\. vmfix rollback/);
+      expect(section).toContain('By hand: set policy.security.macChanges back to inherit');
+    }
+    expect(sections.some((s) => s.startsWith(`${lab.url.replace(/^https:\/\/|\/sdk$/g, '')} / DC-East / ${EDGE_HOST}`))).toBe(false);
+    const nested = sections.find((s) => s.includes('/ DC-East / DSW-Prod / DPG-Nested\n'))!;
+    expect(nested).toContain('by hand: vSphere Client: Networking > DSW-Prod > DPG-Nested > Edit Settings > Security: MAC address changes = Accept');
+    await expectUntouched();
+  });
+
+  it('--dry-run --format json --output FILE writes the ticket as JSON to the file, nothing to stdout', async () => {
+    const file = join(dir, 'ticket.json');
+    const r = await run(lab, dir, ['fix', '--dry-run', '--format', 'json', '--output', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const ticket = await readJson(file);
+    expect(ticket).toMatchObject({ schemaVersion: 1, kind: 'vmfix-change-ticket' });
+    expect(ticket.reason.findings.map((f: any) => f.summary).join('\n')).toMatch(/nlb-web01[\s\S]*nested-esx7/);
+    expect(ticket.changes.length).toBeGreaterThan(0);
+    for (const c of ticket.changes) {
+      expect(c.path).toMatch(/^127\.0\.0\.1:\d+ \/ DC-East \/ /);
+      expect(c).toMatchObject({ current: expect.any(String), proposed: expect.any(String), securityNote: expect.any(String) });
+      expect(c.vms.length).toBeGreaterThan(0);
+      expect(c.implementation.vmfix).toMatch(/^vmfix /);
+      expect(c.implementation.manual.length).toBeGreaterThan(0);
+      expect(c.verification.length).toBeGreaterThan(0);
+      expect(c.rollback[0]).toMatch(/^vmfix rollback/);
+    }
+    await expectUntouched();
+  });
+
+  it('refuses without a terminal and without --yes or --dry-run (exit 2), before connecting', async () => {
+    const calls = (await lab.calls()).length;
+    const r = await run(lab, dir, ['fix', '--strategy', 'portgroup-accept']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Not on a terminal: vmfix fix changes nothing without --yes/);
+    expect(r.stdout).toBe('');
+    expect(await lab.calls()).toHaveLength(calls);
+    await expectUntouched();
+  });
+
+  it('refuses --yes without --strategy, and an unknown strategy (exit 2)', async () => {
+    const noStrategy = await run(lab, dir, ['fix', '--yes']);
+    expect(noStrategy.code).toBe(2);
+    expect(noStrategy.stderr).toMatch(/--yes needs --strategy/);
+    const unknown = await run(lab, dir, ['fix', '--yes', '--strategy', 'promiscuous']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/promiscuous/);
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
+    await expectUntouched();
+  });
+
+  it('pin-mac skips powered-on VMs with the reason, and never powers anything off', async () => {
+    const r = await run(lab, dir, ['fix', '--yes', '--strategy', 'pin-mac', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.changes).toEqual([]);
+    const f5 = report.skipped.find((s: any) => s.vm === 'f5-ve01');
+    expect(f5.reason).toMatch(/poweredOn.*powered off.*never powers a VM off/);
+    // The NLB pair shares one MAC, and a nested ESXi is not pinned: pin-mac does not fit them at all.
+    for (const vm of [...NLB_PAIR, 'nested-esx7']) {
+      expect(report.skipped.find((s: any) => s.vm === vm)?.reason, vm).toMatch(/pin-mac does not fit/);
+    }
+    expect(report.journal).toBeNull();
+    await expectUntouched();
+  });
+});
+
+describe('fix --yes --strategy dedicated-portgroup, then rollback', () => {
+  let lab: Lab;
+  let dir: string;
+  let before: LabState;
+  let after: LabState;
+  let report: any;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+    before = await lab.state();
+    const r = await run(lab, dir, ['fix', '--yes', '--strategy', 'dedicated-portgroup', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    report = JSON.parse(r.stdout);
+    after = await lab.state();
+  });
+  afterAll(() => lab?.stop());
+
+  it('creates "<name>-macchg" on each cluster host, a clone with only MAC changes = Accept', () => {
+    for (const host of CLUSTER_HOSTS) {
+      for (const source of ['NLB-Front', 'App-Backend']) {
+        const original = hostPortgroup(after, host, source);
+        const clone = hostPortgroup(after, host, `${source}-macchg`);
+        expect(clone, `${host} ${source}-macchg`).toBeDefined();
+        const strip = ({ port: _port, ...rest }: Record<string, unknown>) => rest;
+        expect(diffState(strip(original), strip(clone))).toEqual([
+          'computedPolicy.security.macChanges: false → true',
+          `key: "key-vim.host.PortGroup-${source}" → "key-vim.host.PortGroup-${source}-macchg"`,
+          `spec.name: "${source}" → "${source}-macchg"`,
+          'spec.policy.security.macChanges: (absent) → true',
+        ]);
+      }
+    }
+    expect(hostPortgroup(after, EDGE_HOST, 'NLB-Front-macchg')).toBeUndefined();
+  });
+
+  it('clones the dvPortgroup with every setting but MAC changes', () => {
+    const original = after.dvPortgroups.find((p) => p.name === 'DPG-Nested')!;
+    const clone = after.dvPortgroups.find((p) => p.name === 'DPG-Nested-macchg')!;
+    expect(clone).toBeDefined();
+    const key = (clone.config as any).key;
+    expect(diffState(original, clone)).toEqual([
+      'config.defaultPortConfig.macManagementPolicy.macChanges: false → true',
+      'config.defaultPortConfig.securityPolicy.macChanges.inherited: true → false',
+      'config.defaultPortConfig.securityPolicy.macChanges.value: false → true',
+      `config.key: "dvportgroup-46" → "${key}"`,
+      'config.name: "DPG-Nested" → "DPG-Nested-macchg"',
+      `moref: "dvportgroup-46" → "${key}"`,
+      'name: "DPG-Nested" → "DPG-Nested-macchg"',
+    ]);
+  });
+
+  it('moves only the affected NICs, changing nothing of them but their network', () => {
+    const moved = diffState(before.vms, after.vms);
+    const touched = new Set(moved.map((l) => l.slice(0, l.indexOf('].', l.indexOf('nics[')) + 1)));
+    expect([...touched].sort()).toEqual(['[f5-ve01].nics[4000]', '[nested-esx7].nics[4000]', '[nlb-web01].nics[4000]', '[nlb-web02].nics[4000]']);
+    for (const line of moved) expect(line).toMatch(/\.nics\[4000\]\.(backing\.(deviceName|network\.value|port\.portKey|port\.portgroupKey)|deviceInfo\.summary): /);
+    for (const vm of NLB_PAIR) expect(nic(after, vm).backing.deviceName).toBe('NLB-Front-macchg');
+    expect(nic(after, 'nested-esx7').backing.port.portgroupKey).toBe((dvPortgroup(after, 'DPG-Nested-macchg') as any).key);
+    // Decoys and bystanders stay where they are.
+    expect(nic(after, 'iis-static01').backing.deviceName).toBe('NLB-Front');
+    expect(nic(after, 'nlb-web03').backing.deviceName).toBe('NLB-Front');
+    expect(nic(after, 'nlb-web01', 4001).backing.deviceName).toBe('Management Network');
+  });
+
+  it('changes nothing else in the network configuration', () => {
+    const created = /(NLB-Front-macchg|App-Backend-macchg|DPG-Nested-macchg)/;
+    const rest = diffState(settled(before), settled(after)).filter((l) => !created.test(l) && !l.startsWith('vms['));
+    // Only the moved NICs' MACs left the original portgroups' ports.
+    const moved = ['nlb-web01', 'nlb-web02', 'f5-ve01'].map((vm) => nic(before, vm).macAddress as string);
+    const left = rest.map((line) => /\.portgroup\[(?:NLB-Front|App-Backend)\]\.port\[\d+\]: "(.*)" → \(absent\)$/.exec(line)?.[1] ?? line);
+    expect(left.sort()).toEqual(moved.sort());
+    expect(report.changes.map((c: any) => c.status)).toEqual(Array(11).fill('applied'));
+  });
+
+  it('rollback removes what it created and puts the NICs back, exactly', async () => {
+    const r = await run(lab, dir, ['rollback', join(dir, report.journal), '--yes', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).changes.map((c: any) => c.status)).toEqual(Array(11).fill('applied'));
+    // Standard vSwitch port IDs are runtime state: a reconnected vNIC gets a new one, as on ESXi.
+    expect(diffState(settled(before), settled(await lab.state()))).toEqual([]);
+  });
+});
+
+describe('fix --yes --strategy vswitch-accept, then rollback', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  it('sets MAC changes on the vSwitch alone, its full spec otherwise unchanged, and rolls back exactly', async () => {
+    const before = await lab.state();
+    const r = await run(lab, dir, ['fix', '--yes', '--strategy', 'vswitch-accept', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.skipped.map((s: any) => [s.vm, s.reason])).toEqual([['nested-esx7', expect.stringMatching(/vswitch-accept does not fit/)]]);
+
+    const expected: string[] = [];
+    for (const host of CLUSTER_HOSTS) {
+      expected.push(`hosts[${host}].networkInfo.vswitch[vSwitch0].spec.policy.security.macChanges: false → true`);
+      expected.push(`hosts[${host}].networkInfo.vswitch[vSwitch1].spec.policy.security.macChanges: false → true`);
+      // Every portgroup that inherits follows; Lab-Open has its own Accept already.
+      for (const pg of ['App-Backend', 'Management Network', 'NLB-Front', 'VM Network']) {
+        expected.push(`hosts[${host}].networkInfo.portgroup[${pg}].computedPolicy.security.macChanges: false → true`);
+      }
+    }
+    expect(diffState(before, await lab.state())).toEqual(expected.sort());
+
+    const journal = await readJson(join(dir, report.journal));
+    for (const entry of journal.entries) {
+      expect(entry.change.action).toBe('UpdateVirtualSwitch');
+      // numPorts, mtu, bridge, teaming: the whole spec as read, with one field set.
+      expect(entry.sent.numPorts).toBe(entry.change.target.vswitch === 'vSwitch0' ? 256 : 512);
+      expect(diffState(entry.before, entry.sent)).toEqual(['policy.security.macChanges: false → true']);
+    }
+
+    const back = await run(lab, dir, ['rollback', join(dir, report.journal), '--yes']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(diffState(before, await lab.state())).toEqual([]);
+  });
+});
+
+describe('fix --yes --strategy mac-learning (fits only the nested ESXi), then rollback', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  it('enables MAC learning on its dvPortgroup only, reports the other findings as skipped, and rolls back', async () => {
+    const before = await lab.state();
+    const r = await run(lab, dir, ['fix', '--yes', '--strategy', 'mac-learning', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.changes.map((c: any) => `${c.status} ${c.path.split(' / ').slice(2).join(' / ')}`)).toEqual(['applied DSW-Prod / DPG-Nested']);
+    expect(report.skipped.map((s: any) => s.vm).sort()).toEqual(['f5-ve01', 'nlb-web01', 'nlb-web02']);
+    for (const s of report.skipped) expect(s.reason).toMatch(/mac-learning does not fit this finding \(it fits: .*portgroup-accept/);
+
+    const diff = diffState(before, await lab.state());
+    expect(diff).toEqual([
+      'dvPortgroups[DPG-Nested].config.configVersion: "1" → "2"',
+      'dvPortgroups[DPG-Nested].config.defaultPortConfig.macManagementPolicy.macLearningPolicy.enabled: false → true',
+      'dvPortgroups[DPG-Nested].config.defaultPortConfig.macManagementPolicy.macLearningPolicy.inherited: true → false',
+      // macManagementPolicy has one inherited flag for the whole policy: sending it marks the
+      // (already set-here) policy's macChanges as set here too. Same value; see the report.
+      'dvPortgroups[DPG-Nested].config.defaultPortConfig.securityPolicy.macChanges.inherited: true → false',
+    ]);
+
+    const back = await run(lab, dir, ['rollback', join(dir, report.journal), '--yes']);
+    expect(back.code, back.stderr).toBe(0);
+    const restored = diffState(before, await lab.state());
+    expect(restored).toEqual([
+      'dvPortgroups[DPG-Nested].config.configVersion: "1" → "3"',
+      'dvPortgroups[DPG-Nested].config.defaultPortConfig.securityPolicy.macChanges.inherited: true → false',
+    ]);
+  });
+});
