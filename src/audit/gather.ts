@@ -3,6 +3,7 @@
 // A bounded number of calls per host and per DVS, hosts in parallel.
 import type { Host, Inventory } from '../inventory/model.js';
 import { normalizeMac } from '../inventory/model.js';
+import { phase } from '../profile.js';
 import type { VimClient } from '../vsphere/client.js';
 import { SoapFault } from '../vsphere/faults.js';
 import type { DistributedVirtualPort, MoRef } from '../vsphere/types.js';
@@ -29,8 +30,8 @@ interface LogHeader {
 export async function gatherEvidence(client: VimClient, inventory: Inventory, options: GatherOptions): Promise<EvidenceSet> {
   const notes: string[] = [];
   const [vmkernel, dvPorts] = await Promise.all([
-    readVmkernelLogs(client, inventory, options, notes),
-    fetchDvPorts(client, inventory, notes),
+    phase('logs', () => readVmkernelLogs(client, inventory, options, notes)),
+    phase('dvPorts', () => fetchDvPorts(client, inventory, notes)),
   ]);
   return { vmkernel, dvPorts, notes };
 }

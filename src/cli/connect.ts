@@ -3,6 +3,7 @@
 // never from argv, and lives only in memory.
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { phase, profileSoap } from '../profile.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { TlsPolicy } from '../vsphere/tls.js';
 import type { ConnectionArgs, CommonArgs } from './options.js';
@@ -101,7 +102,7 @@ export async function withSession<T>(
   const spinner = ctx.ui.spinner(`Connecting to ${endpoint.display}`);
   let client: VimClient;
   try {
-    client = await VimClient.connect({
+    client = await phase('login', () => VimClient.connect({
       url: endpoint.url,
       username: endpoint.username,
       password,
@@ -111,7 +112,8 @@ export async function withSession<T>(
       maxSockets: 8,
       ...(args.debug ? { trace: (text: string) => ctx.ui.debug(text) } : {}),
       onRetry: (method, attempt, err) => ctx.ui.warn(`${method} failed (${err.message}); retrying (${attempt}).`),
-    });
+    }));
+    profileSoap(client.stats);
     spinner.stop();
   } catch (err) {
     spinner.stop();

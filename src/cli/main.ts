@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { describeError, ExitCode, UsageError } from '../errors.js';
+import { phase, startProfile } from '../profile.js';
 import { Interrupts, type Context } from './context.js';
 import { STRATEGIES } from '../audit/finding.js';
 import { COMMON, CONNECTION, EVIDENCE, OUTPUT, SCOPE, type OutputArgs } from './options.js';
@@ -93,6 +94,7 @@ function version(): string {
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { terminalUi } = await import('./ui.js');
   const ui = terminalUi(env);
+  startProfile(env.VMFIX_PROFILE);
   const interrupts = new Interrupts((code) => process.exit(code), (text) => ui.say(text));
   const onSignal = (name: NodeJS.Signals) => interrupts.signal(name);
   process.on('SIGINT', onSignal);
@@ -151,7 +153,7 @@ async function emit(result: Result, args: OutputArgs | undefined, env: NodeJS.Pr
   const { render } = await import('../report/render.js');
   const format = args?.format ?? 'table';
   const toFile = Boolean(args?.output);
-  const text = render(result, format, { color: !toFile && Boolean(process.stdout.isTTY) && !('NO_COLOR' in env) });
+  const text = await phase('render', () => render(result, format, { color: !toFile && Boolean(process.stdout.isTTY) && !('NO_COLOR' in env) }));
   if (args?.output) {
     const { writeFileAtomic } = await import('../report/files.js');
     await writeFileAtomic(args.output, text);

@@ -3,6 +3,7 @@
 import type { AuditReport, Finding } from '../../audit/finding.js';
 import type { EvidenceSet } from '../../audit/evidence.js';
 import { UsageError } from '../../errors.js';
+import { phase } from '../../profile.js';
 import type { Inventory } from '../../inventory/model.js';
 import type { VimClient } from '../../vsphere/client.js';
 import type { Result } from '../../report/render.js';
@@ -50,7 +51,9 @@ export async function auditOnline(
   const { audit: runAudit } = await import('../../audit/audit.js');
   const spinner = ctx.ui.spinner('inventory: fetching');
   try {
-    const whole = await fetchInventory(client, endpoint.display, { onPage: (page) => spinner.update(`inventory: page ${page}`) });
+    const whole = await phase('inventory', () =>
+      fetchInventory(client, endpoint.display, { onPage: (page) => spinner.update(`inventory: page ${page}`) }),
+    );
     const inventory = applyScope(whole, args);
     spinner.update('evidence: vmkernel logs and dvPorts');
     let evidence = await gatherEvidence(client, inventory, {
@@ -63,7 +66,7 @@ export async function auditOnline(
       evidence = { ...evidence, vmkernel: await readVmkernelLogs(args.vmkernelLog) };
     }
     // Judged against every VM (a log line or an Accept may concern VMs out of scope), then narrowed.
-    const result = runAudit(whole, evidence);
+    const result = await phase('audit', () => runAudit(whole, evidence));
     const findings = whole === inventory ? result.findings : result.findings.filter(inScope(inventory));
     return {
       inventory,
