@@ -195,6 +195,24 @@ export function legacyScenario() {
   };
 }
 
+/** What the portgroup-accept strategy must change, and nothing more. */
+export function portgroupAcceptDiff(): string[] {
+  const lines: string[] = [];
+  for (const host of CLUSTER_HOSTS) {
+    for (const pg of ['App-Backend', 'NLB-Front']) {
+      lines.push(`hosts[${host}].networkInfo.portgroup[${pg}].computedPolicy.security.macChanges: false → true`);
+      lines.push(`hosts[${host}].networkInfo.portgroup[${pg}].spec.policy.security.macChanges: (absent) → true`);
+    }
+  }
+  lines.push(
+    'dvPortgroups[DPG-Nested].config.configVersion: "1" → "2"',
+    'dvPortgroups[DPG-Nested].config.defaultPortConfig.macManagementPolicy.macChanges: false → true',
+    'dvPortgroups[DPG-Nested].config.defaultPortConfig.securityPolicy.macChanges.inherited: true → false',
+    'dvPortgroups[DPG-Nested].config.defaultPortConfig.securityPolicy.macChanges.value: false → true',
+  );
+  return lines.sort();
+}
+
 // --- /lab/state, flattened ------------------------------------------------------
 
 /**

@@ -3,36 +3,19 @@
 // (/lab/state), journals it, and rolls back exactly; --dry-run and refusals
 // change nothing; the interactive session works in a real terminal.
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScenario, vmfix, type Lab, type LabState } from '../helpers/lab.js';
 import {
-  CLUSTER_HOSTS, EDGE_HOST, F5_GUEST_MAC, diffState, dvPortgroup, hostPortgroup, modifyingCalls, nic, readJson,
-  scenario, settled, workdir,
+  CLUSTER_HOSTS, EDGE_HOST, F5_GUEST_MAC, diffState, dvPortgroup, hostPortgroup, modifyingCalls, nic, portgroupAcceptDiff,
+  readJson, scenario, settled, workdir,
 } from './fix-lab.js';
 
 const NLB_PAIR = ['nlb-web01', 'nlb-web02'];
 
 async function run(lab: Lab, dir: string, args: string[], input?: string) {
   return vmfix(args, { ...lab.env, VMFIX_TEST_CWD: dir }, input);
-}
-
-/** What the portgroup-accept strategy must change, and nothing more. */
-function portgroupAcceptDiff(): string[] {
-  const lines: string[] = [];
-  for (const host of CLUSTER_HOSTS) {
-    for (const pg of ['App-Backend', 'NLB-Front']) {
-      lines.push(`hosts[${host}].networkInfo.portgroup[${pg}].computedPolicy.security.macChanges: false → true`);
-      lines.push(`hosts[${host}].networkInfo.portgroup[${pg}].spec.policy.security.macChanges: (absent) → true`);
-    }
-  }
-  lines.push(
-    'dvPortgroups[DPG-Nested].config.configVersion: "1" → "2"',
-    'dvPortgroups[DPG-Nested].config.defaultPortConfig.macManagementPolicy.macChanges: false → true',
-    'dvPortgroups[DPG-Nested].config.defaultPortConfig.securityPolicy.macChanges.inherited: true → false',
-    'dvPortgroups[DPG-Nested].config.defaultPortConfig.securityPolicy.macChanges.value: false → true',
-  );
-  return lines.sort();
 }
 
 describe('fix --yes --strategy portgroup-accept', () => {
@@ -208,6 +191,16 @@ describe('fix that changes nothing', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/promiscuous/);
     expect(unknown.stderr).not.toMatch(/\n\s+at /);
+    await expectUntouched();
+  });
+
+  it('never writes its journal over an existing file (exit 2 before any change)', async () => {
+    const earlier = join(dir, 'change-4711.json');
+    await writeFile(earlier, '{"the record of an earlier run": true}\n');
+    const r = await run(lab, dir, ['fix', '--yes', '--strategy', 'portgroup-accept', '--journal', earlier]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/already exists.*never overwrites/);
+    expect(await readFile(earlier, 'utf8')).toBe('{"the record of an earlier run": true}\n');
     await expectUntouched();
   });
 
