@@ -27,6 +27,8 @@ export async function execute(
   const outcomes: ChangeOutcome[] = [];
   for (const [i, change] of changes.entries()) {
     onProgress?.(change, 'applying');
+    // Only this attempt's entries: a session's journal holds earlier groups' changes, numbered c1… again.
+    const journaled = ctx.journal.entries.length;
     try {
       const entry = await applyChange(ctx, change);
       outcomes.push({ change, status: 'applied', ...(entry.note ? { note: entry.note } : {}) });
@@ -35,7 +37,7 @@ export async function execute(
       if (!(err instanceof VmfixError)) throw err;
       // A drift found before writing, or an interrupt after a complete write, leaves this change unattempted or done:
       // the journal has the truth; here we say what the person needs.
-      const done = ctx.journal.entries.some((e) => e.change.id === change.id && e.status === 'applied');
+      const done = ctx.journal.entries.slice(journaled).some((e) => e.change.id === change.id && e.status === 'applied');
       outcomes.push({ change, status: done ? 'applied' : 'failed', note: err.message });
       onProgress?.(change, done ? 'applied' : 'failed');
       outcomes.push(...changes.slice(i + 1).map((c) => ({ change: c, status: 'not-attempted' as const })));
