@@ -35,7 +35,7 @@ export function encodeValue(out: string[], name: string, declared: string, value
     out.push(`<${name} type="${escape(ref.type)}">${escape(ref.value)}</${name}>`);
   } else if (declared === 'anyType' && typeof value !== 'object') {
     out.push(`<${name} xsi:type="${XSD[typeof value] ?? 'xsd:string'}">${escape(String(value))}</${name}>`);
-  } else if (isPrimitive(declared) || typeof value !== 'object') {
+  } else if ((isPrimitive(declared) && declared !== 'anyType') || typeof value !== 'object') {
     out.push(`<${name}>${escape(String(value))}</${name}>`);
   } else {
     const concrete = (value as { _typeName?: string })._typeName ?? declared;
