@@ -133,7 +133,8 @@ export class ResponseDecoder {
 
   /** Opens an element whose declared type is known (or not, for fields newer than the schema). */
   private typed(name: string, declared: string | undefined, attrs: Record<string, string>): void {
-    const type = xsiType(attrs) ?? declared;
+    // A field the schema lacks is still a MoRef when it has the MoRef's unprefixed `type` attribute.
+    const type = xsiType(attrs) ?? declared ?? (attrs.type !== undefined ? MOREF : undefined);
     if (type === undefined) {
       this.push('unknown', name, '');
     } else if (type.startsWith('ArrayOf')) {

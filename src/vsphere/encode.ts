@@ -78,12 +78,21 @@ function writeFields(out: string[], type: string, obj: Record<string, unknown>):
 function writeUntyped(out: string[], name: string, value: unknown): void {
   if (Array.isArray(value)) {
     for (const item of value) writeUntyped(out, name, item);
+  } else if (isMoRef(value)) {
+    encodeValue(out, name, MOREF, value);
   } else if (value !== null && typeof value === 'object') {
     // Declared type unknown: anyType makes a typed value carry its xsi:type.
     encodeValue(out, name, 'anyType', value);
   } else if (value !== undefined && value !== null) {
     out.push(`<${name}>${escape(String(value))}</${name}>`);
   }
+}
+
+/** A MoRef as decoded: { type, value } and nothing else (data objects carry _typeName). */
+function isMoRef(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const keys = Object.keys(value);
+  return keys.length === 2 && typeof (value as { type?: unknown }).type === 'string' && typeof (value as { value?: unknown }).value === 'string';
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
