@@ -2,11 +2,12 @@
 // strategy changes exactly what it says, as govmomi itself reads it back
 // (/lab/state), journals it, and rolls back exactly; --dry-run and refusals
 // change nothing; the interactive session works in a real terminal.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScenario, vmfix, type Lab, type LabState } from '../helpers/lab.js';
+import { ROOT, startScenario, vmfix, type Lab, type LabState } from '../helpers/lab.js';
 import {
   CLUSTER_HOSTS, EDGE_HOST, F5_GUEST_MAC, diffState, dvPortgroup, hostPortgroup, modifyingCalls, nic, portgroupAcceptDiff,
   readJson, scenario, settled, workdir,
@@ -382,5 +383,166 @@ describe('fix --yes --strategy mac-learning (fits only the nested ESXi), then ro
       'dvPortgroups[DPG-Nested].config.configVersion: "1" → "3"',
       'dvPortgroups[DPG-Nested].config.defaultPortConfig.securityPolicy.macChanges.inherited: true → false',
     ]);
+  });
+});
+
+// --- The interactive session, driven in a real terminal -------------------------------
+
+/** A terminal (tmux, on a server of its own) running one command; read by polling for expected text. */
+class Terminal {
+  private readonly socket = `vmfix-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+  constructor(private readonly dir: string) {}
+
+  private tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+  }
+
+  async start(env: NodeJS.ProcessEnv, args: string[]): Promise<void> {
+    const vars = { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', NO_COLOR: '1', ...env };
+    const script = join(this.dir, `session-${Date.now()}.sh`);
+    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    await writeFile(
+      script,
+      [
+        ...Object.entries(vars).filter(([, v]) => v !== undefined).map(([k, v]) => `export ${k}=${quote(String(v))}`),
+        `cd ${quote(this.dir)}`,
+        `${quote(process.execPath)} ${quote(join(ROOT, 'bin', 'vmfix.js'))} ${args.map(quote).join(' ')}`,
+        'echo "VMFIX-EXIT=$?"',
+        'sleep 600',
+      ].join('\n'),
+    );
+    this.tmux('new-session', '-d', '-s', 'fix', '-x', '220', '-y', '80', `sh ${quote(script)}`);
+  }
+
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-J', '-t', 'fix', '-S', '-5000');
+  }
+
+  keys(...keys: string[]): void {
+    this.tmux('send-keys', '-t', 'fix', ...keys);
+  }
+
+  /** Waits until the screen matches, or fails showing it. */
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen();
+      if (pattern.test(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`the terminal never showed ${pattern}; it shows:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** The line the select prompt's cursor is on. */
+  private cursor(): string {
+    return this.screen().split('\n').filter((l) => l.startsWith('❯ ')).at(-1) ?? '';
+  }
+
+  /** Moves the select prompt's cursor down to the choice starting with `label`, and picks it. */
+  async choose(label: string): Promise<void> {
+    for (let i = 0; i < 8; i++) {
+      const at = this.cursor();
+      if (at.startsWith(`❯ ${label}`)) {
+        this.keys('Enter');
+        return;
+      }
+      this.keys('Down');
+      const deadline = Date.now() + 10_000;
+      while (this.cursor() === at) {
+        if (Date.now() > deadline) throw new Error(`the cursor did not move from ${at}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    throw new Error(`no choice "${label}" in:\n${this.screen()}`);
+  }
+
+  close(): void {
+    try {
+      this.tmux('kill-server');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+describe('the interactive session in a terminal', () => {
+  let lab: Lab;
+  let dir: string;
+  let terminal: Terminal;
+  let original: LabState;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+    original = await lab.state();
+  });
+  afterAll(async () => {
+    terminal?.close();
+    await lab?.stop();
+  });
+
+  it('explains each portgroup, offers remedies narrowest first, shows the diff, applies after a yes, verifies; skip and quit', async () => {
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--journal', join(dir, 'session.json')]);
+    let screen = await terminal.waitFor(/How do you want to fix it\?/);
+    expect(screen).toContain('4 finding(s) to fix on 3 portgroup(s).');
+    expect(screen).toContain('[1/3] Prod-CL / NLB-Front');
+    expect(screen).toContain('client nlb-web01 requested mac address change to 02:bf:0a:1e:00:82');
+    expect(screen).toContain('the MAC of a Windows NLB cluster in unicast mode');
+    const offered = screen.split('\n').filter((l) => /^[❯ ] (dedicated-portgroup|portgroup-accept|vswitch-accept|skip|quit):/.test(l)).map((l) => l.slice(2, l.indexOf(':')));
+    expect(offered).toEqual(['dedicated-portgroup', 'portgroup-accept', 'vswitch-accept', 'skip', 'quit']);
+
+    await terminal.choose('portgroup-accept');
+    screen = await terminal.waitFor(/Apply 3 change\(s\)\?/);
+    expect(screen).toContain('This is exactly what would change:');
+    for (const host of CLUSTER_HOSTS) expect(screen).toContain(`/ DC-East / ${host} / vSwitch1 / NLB-Front`);
+    expect(screen).toMatch(/- policy\.security\.macChanges: \(unset\)\n\s+\+ policy\.security\.macChanges: true/);
+    expect(diffState(original, await lab.state())).toEqual([]); // nothing before the yes
+
+    terminal.keys('y', 'Enter');
+    screen = await terminal.waitFor(/\[2\/3\] DSW-Prod \/ DPG-Nested[\s\S]*How do you want to fix it\?/);
+    expect(screen).toContain('✔ resolved: nlb-web01 Network adapter 1');
+    expect(screen).toContain('✔ resolved: nlb-web02 Network adapter 1');
+
+    await terminal.choose('skip');
+    await terminal.waitFor(/\[3\/3\] Prod-CL \/ App-Backend[\s\S]*How do you want to fix it\?/);
+    await terminal.choose('quit');
+    screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
+    expect(screen).toContain('VMFIX-EXIT=0');
+    expect(screen).toMatch(/fix on .*: 3 applied, 1 finding\(s\) skipped\. Journal: .*session\.json/);
+
+    expect(diffState(original, await lab.state())).toEqual(
+      portgroupAcceptDiff().filter((l) => l.includes('[NLB-Front]')),
+    );
+    const journal = await readJson(join(dir, 'session.json'));
+    expect(journal.entries.map((e: any) => e.status)).toEqual(['applied', 'applied', 'applied']);
+    terminal.close();
+  });
+
+  it('Ctrl-C at a prompt exits 130 with a complete journal of what was applied before', async () => {
+    const before = await lab.state();
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--journal', join(dir, 'interrupted.json')]);
+    await terminal.waitFor(/\[1\/2\] DSW-Prod \/ DPG-Nested[\s\S]*How do you want to fix it\?/);
+    await terminal.choose('portgroup-accept');
+    await terminal.waitFor(/Apply 1 change\(s\)\?/);
+    terminal.keys('y', 'Enter');
+    await terminal.waitFor(/\[2\/2\] Prod-CL \/ App-Backend[\s\S]*How do you want to fix it\?/);
+    terminal.keys('C-c');
+    const screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
+    expect(screen).toContain('VMFIX-EXIT=130');
+    expect(screen).not.toMatch(/\n\s+at /);
+
+    const journal = await readJson(join(dir, 'interrupted.json'));
+    expect(journal.entries).toHaveLength(1);
+    expect(journal.entries[0]).toMatchObject({ status: 'applied', after: expect.anything(), change: { path: expect.stringMatching(/DPG-Nested$/) } });
+    expect(diffState(before, await lab.state())).toEqual(portgroupAcceptDiff().filter((l) => l.includes('DPG-Nested')));
+
+    // And the journal rolls back what the interrupted session did.
+    const r = await run(lab, dir, ['rollback', join(dir, 'interrupted.json'), '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(diffState(before, await lab.state())).toEqual(['dvPortgroups[DPG-Nested].config.configVersion: "1" → "3"']);
+    terminal.close();
   });
 });
