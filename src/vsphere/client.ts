@@ -137,7 +137,8 @@ async function retrieveServiceContent(transport: Transport, url: URL): Promise<S
     });
   } catch (err) {
     if (err instanceof ProtocolError) throw notVsphere(err.message);
-    if (err instanceof TransportError && err.failure === 'http') throw notVsphere(err.message);
+    // A 5xx page is a vCenter (or its proxy) in trouble, say while vpxd restarts: not a wrong endpoint.
+    if (err instanceof TransportError && err.failure === 'http' && !err.transient) throw notVsphere(err.message);
     throw err;
   }
   if (response.kind === 'fault') throw notVsphere(`RetrieveServiceContent failed: ${response.fault.faultString}`);
