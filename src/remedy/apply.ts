@@ -6,7 +6,7 @@
 import { ChangeError, DriftError } from '../errors.js';
 import type { VimClient } from '../vsphere/client.js';
 import { faultAdvice, SoapFault } from '../vsphere/faults.js';
-import { waitForTask } from '../vsphere/tasks.js';
+import { TaskFault, waitForTask } from '../vsphere/tasks.js';
 import type { MoRef, VirtualEthernetCard } from '../vsphere/types.js';
 import { canonical, fingerprint, stateOf, targetKey, type Change } from './change.js';
 import type { JournalEntry, JournalWriter } from './journal.js';
@@ -71,8 +71,14 @@ function spec(change: Change, current: CurrentState, ctx: ApplyContext): unknown
 
 async function send(client: VimClient, change: Change, body: unknown, current: CurrentState): Promise<unknown> {
   const t = change.target;
-  const runTask = async (method: string, params: Record<string, unknown>) =>
-    waitForTask(client, await client.write<MoRef>(method, params, { type: 'ManagedObjectReference' }));
+  const runTask = async (method: string, params: Record<string, unknown>) => {
+    const task = await client.write<MoRef>(method, params, { type: 'ManagedObjectReference' });
+    return waitForTask(client, task).catch((err: unknown) => {
+      // Only the task's own error is vCenter refusing the change; losing sight
+      // of the task (an expired session took its collector) is a lost answer.
+      throw err instanceof SoapFault && !(err instanceof TaskFault) ? new Error(`watching the task failed (${err.faultType})`, { cause: err }) : err;
+    });
+  };
   switch (change.action) {
     case 'UpdatePortGroup':
       if (t.type !== 'HostPortGroup') break;

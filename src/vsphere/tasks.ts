@@ -11,7 +11,14 @@ interface UpdateSet {
   filterSet?: { objectSet?: { changeSet?: { name: string; op: string; val?: unknown }[] }[] }[];
 }
 
-/** Resolves with the task's result; a failed task rejects with its fault as a SoapFault. */
+/**
+ * A task that ran and ended in error: vCenter's answer to the call that
+ * started it, unlike a fault met while watching the task (which says
+ * nothing about whether the task did its work).
+ */
+export class TaskFault extends SoapFault {}
+
+/** Resolves with the task's result; a failed task rejects with its fault as a TaskFault. */
 export async function waitForTask(client: VimClient, task: MoRef, maxWaitSeconds = 20): Promise<unknown> {
   const collector = await client.read<MoRef>(
     'CreatePropertyCollector',
@@ -41,7 +48,10 @@ export async function waitForTask(client: VimClient, task: MoRef, maxWaitSeconds
         const info = change.val as TaskInfo | undefined;
         if (change.name !== 'info' || !info) continue;
         if (info.state === 'success') return info.result;
-        if (info.state === 'error') throw SoapFault.fromLocalized(info.error ?? {});
+        if (info.state === 'error') {
+          const fault = SoapFault.fromLocalized(info.error ?? {});
+          throw new TaskFault(fault.faultType, fault.message, fault.detail);
+        }
       }
     }
   } finally {
