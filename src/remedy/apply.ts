@@ -167,7 +167,7 @@ export async function applyChange(ctx: ApplyContext, change: Change): Promise<Jo
         const concurrent = err.faultType === 'ConcurrentAccess';
         await journal.finish(entry, { status: 'failed', note: `${err.faultType}: ${err.message}` });
         if (concurrent) throw new DriftError(`${change.path}: someone changed it at the same moment (ConcurrentAccess); nothing was applied.`);
-        throw new ChangeError(`${change.path}: vCenter refused the change. ${faultAdvice(err, methodOf(change))}`, { cause: err });
+        throw new ChangeError(`${change.path}: ${faultAdvice(err, methodOf(change))}`, { cause: err });
       }
     }
     // Read back: to verify, and, if the answer was lost, to learn what happened.
