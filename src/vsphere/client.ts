@@ -24,6 +24,12 @@ const SERVICE_INSTANCE: MoRef = { type: 'ServiceInstance', value: 'ServiceInstan
 export class VimClient {
   private soapAction = 'urn:vim25';
   private loggedIn = false;
+  /** Counts logins, so a call knows whether the session it was sent in has been replaced since. */
+  private session = 0;
+  /** A Login that replaces an expired session; concurrent calls that meet the expiry share it. */
+  private renewing: Promise<void> | undefined;
+  /** Set by such a Login, cleared by the first call that succeeds after it: a new session refused at once is not worth another Login. */
+  private renewedUnproven = false;
 
   private constructor(
     private readonly transport: Transport,
@@ -65,12 +71,12 @@ export class VimClient {
   ): Promise<T> {
     let relogged = false;
     for (let attempt = 1; ; attempt++) {
+      const session = this.session;
       try {
         return await this.invoke<T>(method, params, returns);
       } catch (err) {
-        if (err instanceof SoapFault && err.faultType === 'NotAuthenticated' && !relogged) {
+        if (err instanceof SoapFault && err.faultType === 'NotAuthenticated' && !relogged && (await this.renew(session))) {
           relogged = true;
-          await this.login();
           continue;
         }
         if (!isTransient(err) || attempt > retries) throw err;
@@ -86,13 +92,30 @@ export class VimClient {
    * again is safe; after any other failure the caller re-reads the object.
    */
   async write<T>(method: string, params: Record<string, unknown>, returns?: ReturnSpec): Promise<T> {
+    const session = this.session;
     try {
       return await this.invoke<T>(method, params, returns);
     } catch (err) {
-      if (!(err instanceof SoapFault && err.faultType === 'NotAuthenticated')) throw err;
-      await this.login();
+      if (!(err instanceof SoapFault && err.faultType === 'NotAuthenticated') || !(await this.renew(session))) throw err;
       return this.invoke<T>(method, params, returns);
     }
+  }
+
+  /**
+   * After NotAuthenticated on a call sent in `session`: logs in again, once
+   * for all the calls that met the same expiry. False when a session just
+   * made by such a Login is refused too: another Login would not help.
+   */
+  private async renew(session: number): Promise<boolean> {
+    if (this.session !== session || this.renewing) {
+      await this.renewing;
+      return true;
+    }
+    if (this.renewedUnproven) return false;
+    this.renewing = this.login().finally(() => (this.renewing = undefined));
+    await this.renewing;
+    this.renewedUnproven = true;
+    return true;
   }
 
   /** Ends the session; never throws, since it runs on the way out of errors too. */
@@ -118,11 +141,13 @@ export class VimClient {
       { type: 'UserSession' },
     );
     this.loggedIn = true;
+    this.session++;
   }
 
   private async invoke<T>(method: string, params: Record<string, unknown>, returns?: ReturnSpec): Promise<T> {
     const response = await this.transport.post(encodeRequest(method, params), this.soapAction, returns);
     if (response.kind === 'fault') throw toFault(response.fault);
+    if (method !== 'Login') this.renewedUnproven = false;
     return response.value as T;
   }
 }
