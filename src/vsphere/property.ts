@@ -3,6 +3,7 @@
 // pages (ContinueRetrievePropertiesEx): the number of round trips depends on
 // the page size, not on how many objects there are or of how many types.
 import { isTransient, type VimClient } from './client.js';
+import { SoapFault } from './faults.js';
 import type { MoRef, ObjectContent, RetrieveResult } from './types.js';
 
 export interface PropertyRequest {
@@ -32,30 +33,37 @@ export async function retrieveAll(
   options: RetrieveOptions & { container?: MoRef } = {},
 ): Promise<ObjectContent[]> {
   const content = client.serviceContent;
-  const view = await client.read<MoRef>(
-    'CreateContainerView',
-    {
-      _this: content.viewManager,
-      container: options.container ?? content.rootFolder,
-      type: [...new Set(requests.map((r) => r.type))],
-      recursive: true,
-    },
-    { type: 'ManagedObjectReference' },
-  );
-  try {
-    return await retrievePages(client, {
-      _typeName: 'PropertyFilterSpec',
-      propSet: requests.map((r) => ({ type: r.type, pathSet: [...r.pathSet] })),
-      objectSet: [
-        {
-          obj: view,
-          skip: true,
-          selectSet: [{ _typeName: 'TraversalSpec', name: 'view', type: 'ContainerView', path: 'view', skip: false }],
-        },
-      ],
-    }, options);
-  } finally {
-    await client.read('DestroyView', { _this: view }).catch(() => undefined);
+  for (let attempt = 1; ; attempt++) {
+    const view = await client.read<MoRef>(
+      'CreateContainerView',
+      {
+        _this: content.viewManager,
+        container: options.container ?? content.rootFolder,
+        type: [...new Set(requests.map((r) => r.type))],
+        recursive: true,
+      },
+      { type: 'ManagedObjectReference' },
+    );
+    try {
+      return await retrievePages(client, {
+        _typeName: 'PropertyFilterSpec',
+        propSet: requests.map((r) => ({ type: r.type, pathSet: [...r.pathSet] })),
+        objectSet: [
+          {
+            obj: view,
+            skip: true,
+            selectSet: [{ _typeName: 'TraversalSpec', name: 'view', type: 'ContainerView', path: 'view', skip: false }],
+          },
+        ],
+      }, options);
+    } catch (err) {
+      // A view lives in the session that made it: after the client logged in
+      // again (the session expired), it is gone and has to be made again.
+      const gone = err instanceof SoapFault && err.faultType === 'ManagedObjectNotFound' && err.object?.value === view.value;
+      if (!gone || attempt > 1) throw err;
+    } finally {
+      await client.read('DestroyView', { _this: view }).catch(() => undefined);
+    }
   }
 }
 
