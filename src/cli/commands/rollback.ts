@@ -3,8 +3,9 @@
 import { canonical, stateOf } from '../../remedy/change.js';
 import { loadJournal } from '../../remedy/files.js';
 import { defaultJournalPath, JournalWriter, type JournalEntry } from '../../remedy/journal.js';
-import { readCurrent } from '../../remedy/read.js';
+import { readCurrent, type CurrentState } from '../../remedy/read.js';
 import { undo, undoable } from '../../remedy/rollback.js';
+import { getPath } from '../../remedy/specs.js';
 import { changesReport } from '../../report/changes.js';
 import { changeLines } from '../../report/diff.js';
 import type { Result } from '../../report/render.js';
@@ -29,7 +30,7 @@ export async function rollback(args: RollbackArgs, ctx: Context): Promise<{ resu
     sameEndpoint(recorded.endpoint, client.serviceContent.about, endpoint.display);
     const entries: JournalEntry[] = [];
     for (const entry of undoable(recorded)) {
-      const settled = entry.status === 'pending' ? await settlePending(client, entry, ctx) : entry;
+      const settled = await settle(client, entry, ctx);
       if (settled) entries.push(settled);
     }
     const changes = entries.map(undo);
@@ -54,15 +55,28 @@ export async function rollback(args: RollbackArgs, ctx: Context): Promise<{ resu
 }
 
 /**
- * A write that was under way when the run stopped: if the object is still
- * as before, there is nothing to undo; if it holds what was sent, undo it.
+ * What is left to undo of an entry. An object that holds the recorded
+ * `before` again needs nothing: a rollback run again after it stopped
+ * halfway, or a write that was under way and never applied. A write that
+ * was under way and did apply is undone from what vCenter holds now.
  */
-async function settlePending(client: VimClient, entry: JournalEntry, ctx: Context): Promise<JournalEntry | undefined> {
+async function settle(client: VimClient, entry: JournalEntry, ctx: Context): Promise<JournalEntry | undefined> {
   const current = await readCurrent(client, entry.change);
-  const now = canonical(stateOf(entry.change.target, current.spec, current.configVersion));
-  if (now === canonical(stateOf(entry.change.target, entry.before, entry.configVersionBefore))) {
-    ctx.ui.say(`${entry.change.id} ${entry.change.path}: the interrupted change had not applied; nothing to undo.`);
+  if (asBefore(entry, current)) {
+    const why = entry.status === 'pending' ? 'the interrupted change had not applied' : 'it is already as it was before';
+    ctx.ui.say(`${entry.change.id} ${entry.change.path}: ${why}; nothing to undo.`);
     return undefined;
   }
+  if (entry.status !== 'pending') return entry;
   return { ...entry, status: 'applied', after: current.spec, ...(current.configVersion ? { configVersionAfter: current.configVersion } : {}), ...(current.ref ? { created: current.ref } : {}) };
+}
+
+/** The field the change set holds its recorded value again (a creation: the object is gone again). */
+function asBefore(entry: JournalEntry, current: CurrentState): boolean {
+  const { action, field, target } = entry.change;
+  if (action === 'UpdatePortGroup' || action === 'UpdateVirtualSwitch' || action === 'ReconfigureDVPortgroup') {
+    // A dvPortgroup's configVersion moves on with every change, so its state is compared by the field.
+    return current.spec !== null && canonical(getPath(current.spec, field) ?? null) === canonical(getPath(entry.before, field) ?? null);
+  }
+  return canonical(stateOf(target, current.spec, current.configVersion)) === canonical(stateOf(target, entry.before, entry.configVersionBefore));
 }
