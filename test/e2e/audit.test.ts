@@ -349,6 +349,44 @@ describe('vmfix audit where nothing is wrong', () => {
   });
 });
 
+describe('vmfix audit on a standalone ESXi host', () => {
+  const HOST = 'esx-branch-07.retail.example';
+  const LINE = '2024-06-01T07:00:00.000Z In(182) vmkernel: cpu1:2099000)etherswitch: L2Sec_EnforcePortCompliance:247: client pos-01 requested mac address change to 02:00:00:00:00:07 on port 0x2000004, disallowed by vswitch policy';
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startScenario({
+      mode: 'esx',
+      datacenters: [{
+        name: 'ha-datacenter',
+        hosts: [{
+          name: HOST, version: '7.0.3', build: '21930508',
+          vswitches: [{ name: 'vSwitch0', nics: ['vmnic0'], policy: { allowPromiscuous: false, macChanges: false, forgedTransmits: false } }],
+          portgroups: [{ name: 'VM Network', vswitch: 'vSwitch0' }, { name: 'POS', vswitch: 'vSwitch0', vlanId: 42 }],
+          vmkernelLog: { filler: 1200, lines: [LINE] },
+        }],
+        vms: [
+          { name: 'pos-01', host: HOST, toolsStatus: 'toolsNotRunning', nics: [{ network: 'VM Network' }] },
+          { name: 'pos-02', host: HOST, nics: [{ network: 'POS' }] },
+        ],
+      }],
+    });
+  });
+  afterAll(() => lab?.stop());
+
+  it('reads the host\'s own vmkernel log (no vCenter in between) and ties the line to the VM', async () => {
+    expect(lab.about.apiType).toBe('HostAgent');
+    const run = await vmfix(['audit', '--format', 'json'], lab.env);
+    expect(run.code).toBe(1);
+    const esx = parse(run.stdout);
+    expect(esx.notes).toEqual([]);
+    expect(esx.findings.map((f) => [f.kind, f.vm?.name, f.host?.name, f.portgroup?.name, f.policy.source])).toEqual([
+      ['mac-change-blocked', 'pos-01', HOST, 'VM Network', 'vswitch'],
+    ]);
+    expect(esx.findings[0]!.evidence).toEqual([expect.objectContaining({ line: LINE, vmName: 'pos-01', mac: '02:00:00:00:00:07', port: '0x2000004' })]);
+    expect(esx.findings[0]!.nic).toMatchObject({ addressType: 'generated', guestMac: null });
+  });
+});
+
 describe('vmfix audit --vmkernel-log, offline', () => {
   let dir: string;
   const SQL = [
