@@ -2,7 +2,7 @@
 // force there, and who else is attached. Built once per audit or plan.
 import type { DvPortgroup, DvSwitch, Host, Inventory, Portgroup, Vm, VmNic, VSwitch } from '../inventory/model.js';
 import type { DvPortState } from './evidence.js';
-import { distributedPolicy, standardPolicy, type EffectiveValue } from './policy.js';
+import { distributedPolicy, macLearning, standardPolicy, type EffectiveValue } from './policy.js';
 
 export type Attachment =
   | {
@@ -18,6 +18,8 @@ export type Attachment =
       readonly portgroup: DvPortgroup;
       readonly port: DvPortState | undefined;
       readonly macChanges: EffectiveValue;
+      /** The port learns the guest's MACs, so a different guest MAC is no violation. */
+      readonly macLearning: boolean;
     };
 
 export interface NicRef {
@@ -79,7 +81,12 @@ export class InventoryIndex {
       const portgroup = this.dvPortgroup(backing.switchUuid, backing.portgroupKey);
       if (!dvs || !portgroup) return undefined;
       const port = this.port(backing.switchUuid, backing.portKey);
-      return { kind: 'distributed', dvs, portgroup, port, macChanges: distributedPolicy(dvs, portgroup, 'macChanges', port?.setting ?? undefined) };
+      const setting = port?.setting ?? undefined;
+      return {
+        kind: 'distributed', dvs, portgroup, port,
+        macChanges: distributedPolicy(dvs, portgroup, 'macChanges', setting),
+        macLearning: macLearning(dvs, portgroup, setting),
+      };
     }
     return undefined;
   }

@@ -72,7 +72,8 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
     });
   }
   const guest = guestMac(vm, nic);
-  const mismatch = guest !== null && nic.macAddress !== null && guest !== nic.macAddress;
+  const learned = att.kind === 'distributed' && att.macLearning;
+  const mismatch = guest !== null && nic.macAddress !== null && guest !== nic.macAddress && !learned;
   if (mismatch) {
     evidence.push({
       type: 'guest-mac-mismatch',
@@ -86,7 +87,7 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
   if (port && portBlocked) {
     evidence.push({
       type: 'dvport-blocked',
-      detail: `dvPort ${port.portKey} is blocked${port.statusDetail ? `: ${port.statusDetail}` : ''}.`,
+      detail: `dvPort ${port.portKey} is blocked${port.statusDetail ? `: ${port.statusDetail.replace(/\.$/, '')}` : ''}.`,
       portKey: port.portKey,
       statusDetail: port.statusDetail,
     });

@@ -73,6 +73,22 @@ export function distributedPolicy(
   return { value: dvsLevel(dvs.defaultPortConfig, field) ?? null, source: 'dvs' };
 }
 
+/** One level's MAC learning (macManagementPolicy.macLearningPolicy); undefined: inherited or not said. */
+function learningLevel(setting: VMwareDVSPortSetting | undefined): boolean | undefined {
+  const learning = setting?.macManagementPolicy?.macLearningPolicy;
+  return learning && !learning.inherited ? learning.enabled : undefined;
+}
+
+/**
+ * Whether a dvPort learns the MACs behind its vNIC (DVS 6.6+, meant for
+ * nested hypervisors): a guest MAC other than the vNIC's is then learned
+ * and forwarded, not a violation of MAC address changes = Reject.
+ */
+export function macLearning(dvs: DvSwitch, portgroup: DvPortgroup, portSetting?: VMwareDVSPortSetting): boolean {
+  const port = portSetting && portOverrideAllowed(portgroup) ? learningLevel(portSetting) : undefined;
+  return port ?? learningLevel(portgroup.config.defaultPortConfig) ?? learningLevel(dvs.defaultPortConfig) ?? false;
+}
+
 /** The three security fields of a standard object's own policy, for display. */
 export function ownSecurity(security: HostNetworkSecurityPolicy | undefined): Record<SecurityField, boolean | null> {
   return {
