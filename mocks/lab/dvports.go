@@ -131,15 +131,23 @@ func (p *dvPort) macChangesAllowed() bool {
 	return sec.MacChanges.Value != nil && *sec.MacChanges.Value
 }
 
+// macLearning is whether the port learns the MACs behind its vNIC (DVS
+// 6.6+, the nested-hypervisor setting): then a guest MAC other than the
+// vNIC's is learned, not a violation.
+func (p *dvPort) macLearning() bool {
+	mm := p.pg.config.DefaultPortConfig.(*types.VMwareDVSPortSetting).MacManagementPolicy
+	return mm != nil && mm.MacLearningPolicy != nil && mm.MacLearningPolicy.Enabled
+}
+
 // enforce is ESXi's L2Sec_EnforcePortCompliance, which runs whenever a live
 // port's policy or its NIC changes: a guest sending from a MAC other than
-// the vNIC's is blocked under Reject and released under Accept (or once the
-// vNIC's MAC matches the guest's).
+// the vNIC's is blocked under Reject and released under Accept, with MAC
+// learning on, or once the vNIC's MAC matches the guest's.
 func (p *dvPort) enforce() {
 	if !p.active() {
 		return
 	}
-	violates := p.nic.effectiveGuestMac() != p.nic.mac && !p.macChangesAllowed()
+	violates := p.nic.effectiveGuestMac() != p.nic.mac && !p.macChangesAllowed() && !p.macLearning()
 	switch {
 	case violates && !p.blocked:
 		p.blocked = true
