@@ -62,7 +62,7 @@ export function remediesFor(input: RemedyInput): Remedy[] {
       strategy: 'portgroup-accept',
       summary: `Set MAC address changes to Accept on portgroup "${pg}" on ${where}.`,
       blastRadius: { vms: others, portgroups: [pg] },
-      notes: [HARDENING_NOTE, ...(others.length ? [`Also allows ${others.length} other VM(s) on "${pg}" to change MACs.`] : [])],
+      notes: [HARDENING_NOTE],
     });
     out.push(dedicated(pg, `on ${where}`, vm, nic));
     if (att.macChanges.source === 'vswitch' && att.vswitch) {
@@ -91,7 +91,7 @@ export function remediesFor(input: RemedyInput): Remedy[] {
         strategy: 'portgroup-accept',
         summary: `Set MAC address changes to Accept on dvPortgroup "${pg.name}" (${att.dvs.name}).`,
         blastRadius: { vms: others, portgroups: [pg.name] },
-        notes: [HARDENING_NOTE, ...(others.length ? [`Also allows ${others.length} other VM(s) on "${pg.name}" to change MACs.`] : [])],
+        notes: [HARDENING_NOTE],
       });
     }
     out.push(dedicated(pg.name, `on ${att.dvs.name}`, vm, nic));

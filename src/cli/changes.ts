@@ -59,6 +59,12 @@ function why(f: Finding): string {
   return '';
 }
 
-export function exitCodeOf(error: VmfixError | undefined): number {
-  return error ? error.exitCode : ExitCode.ok;
+/**
+ * The run's exit code: the error's if it stopped early; else, like audit,
+ * 1 while blocked or at-risk findings were left unfixed (skipped, declined
+ * or not fitting the strategy), so a script knows the work is not done.
+ */
+export function exitCodeOf(error: VmfixError | undefined, unfixed = 0): number {
+  if (error) return error.exitCode;
+  return unfixed ? ExitCode.findings : ExitCode.ok;
 }

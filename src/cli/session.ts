@@ -2,7 +2,7 @@
 // guests are doing, offer the remedies narrowest first with who else they
 // touch, show exactly what would change, apply only after a yes, verify.
 import type { Finding, Remedy, Strategy } from '../audit/finding.js';
-import { DriftError } from '../errors.js';
+import { DriftError, InterruptedError, VmfixError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
 import type { ChangeOutcome } from '../remedy/execute.js';
 import { defaultJournalPath, JournalWriter } from '../remedy/journal.js';
@@ -47,8 +47,20 @@ function commonRemedies(findings: readonly Finding[]): Remedy[] {
     .map((r) => {
       const all = findings.flatMap((f) => f.remedies.find((s) => s.strategy === r.strategy)!.blastRadius.vms);
       const summary = r.strategy === 'dedicated-portgroup' && findings.length > 1 ? r.summary.replace(/move .* to it\.$/, `move only ${nics} to it.`) : r.summary;
+      // Who else, for the group as a whole: not its own VMs.
       return { ...r, summary, blastRadius: { ...r.blastRadius, vms: [...new Set(all)].filter((vm) => !ours.has(vm)).sort() } };
     });
+}
+
+interface SessionState {
+  inventory: Inventory;
+  findings: readonly Finding[];
+  journal?: JournalWriter;
+  /** Change ids run on through the session, as they do in its one journal. */
+  changeCount: number;
+  readonly outcomes: (Omit<ChangeOutcome, 'status'> & { status: ChangeOutcome['status'] | 'declined' })[];
+  readonly skipped: Plan['skipped'][number][];
+  readonly verification: Verification[];
 }
 
 export async function interactiveSession(
@@ -56,27 +68,47 @@ export async function interactiveSession(
   endpoint: Endpoint,
   args: FixArgs,
   ctx: Context,
-  initialInventory: Inventory,
-  initialFindings: readonly Finding[],
+  inventory: Inventory,
+  findings: readonly Finding[],
 ): Promise<{ result: Result; exitCode: number; error?: Error }> {
-  const { ui } = ctx;
-  let inventory = initialInventory;
-  let findings = initialFindings;
   const groups = [...new Set(findings.map(groupKey))];
-  ui.say(`${findings.length} finding(s) to fix on ${groups.length} portgroup(s).`);
-  const outcomes: (Omit<ChangeOutcome, 'status'> & { status: ChangeOutcome['status'] | 'declined' })[] = [];
-  const skipped: Plan['skipped'][number][] = [];
-  const verification: Verification[] = [];
-  let journal: JournalWriter | undefined;
-  let error;
+  ctx.ui.say(`${findings.length} finding(s) to fix on ${groups.length} portgroup(s).`);
+  const state: SessionState = { inventory, findings, changeCount: 0, outcomes: [], skipped: [], verification: [] };
+  let error: VmfixError | undefined;
+  try {
+    for (let g = 0; g < groups.length && !error; g++) {
+      const outcome = await fixGroup(client, endpoint, args, ctx, state, groups[g]!, `[${g + 1}/${groups.length}]`);
+      if (outcome === 'quit') break;
+      if (outcome instanceof VmfixError) error = outcome;
+    }
+  } catch (err) {
+    // Ctrl-C: what was done is journaled; say so before going.
+    if (!(err instanceof InterruptedError)) throw err;
+    error = err;
+  }
+  await state.journal?.close();
+  const report = changesReport('fix', endpoint.display, state.journal?.path ?? null, state.outcomes, state.skipped, state.verification);
+  return { result: { kind: 'changes', report }, exitCode: exitCodeOf(error, state.skipped.length), ...(error ? { error } : {}) };
+}
 
-  for (let g = 0; g < groups.length && !error; g++) {
-    const group = findings.filter((f) => groupKey(f) === groups[g]);
-    if (!group.length) continue;
-    ui.say(`\n[${g + 1}/${groups.length}] ${groups[g]}`);
+/** One portgroup: explain, choose, show, confirm, apply, verify; again for what a remedy could not cover. */
+async function fixGroup(
+  client: VimClient,
+  endpoint: Endpoint,
+  args: FixArgs,
+  ctx: Context,
+  state: SessionState,
+  key: string,
+  counter: string,
+): Promise<'done' | 'quit' | VmfixError> {
+  const { ui } = ctx;
+  const refused = new Set<Strategy>();
+  for (;;) {
+    const group = state.findings.filter((f) => groupKey(f) === key && !state.skipped.some((s) => s.finding === f.id));
+    if (!group.length) return 'done';
+    const remedies = commonRemedies(group).filter((r) => !refused.has(r.strategy));
+    ui.say(`\n${counter} ${key}`);
     for (const f of group) for (const line of explain(f)) ui.say(line);
-
-    const remedies = commonRemedies(group);
     const choice = await ui.select<Choice>('How do you want to fix it?', [
       ...remedies.map((r) => ({
         name: `${r.strategy}: ${r.summary}`,
@@ -86,45 +118,54 @@ export async function interactiveSession(
       { name: 'skip: leave this portgroup as it is', value: 'skip' },
       { name: 'quit: stop here', value: 'quit' },
     ]);
-    if (choice === 'quit') break;
+    if (choice === 'quit') return 'quit';
     if (choice === 'skip') {
-      skipped.push(...group.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: 'skipped in the session' })));
-      continue;
+      state.skipped.push(...group.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: 'skipped in the session' })));
+      return 'done';
     }
 
-    const plan = await makePlan(inventory, group, new Map(group.map((f) => [f.id, choice])), args);
-    skipped.push(...plan.skipped);
+    const plan = renumber(await makePlan(state.inventory, group, new Map(group.map((f) => [f.id, choice])), args), state);
     for (const s of plan.skipped) ui.warn(`${s.vm ?? s.finding}: ${s.reason}`);
-    if (!plan.changes.length) continue;
+    if (!plan.changes.length) {
+      // Nothing of the group fits this remedy (pin-mac on a running VM, say): offer the others.
+      refused.add(choice);
+      continue;
+    }
     ui.say('\nThis is exactly what would change:');
     for (const c of plan.changes) for (const line of changeLines(c)) ui.say(`  ${line}`);
     if (!(await ui.confirm(`Apply ${plan.changes.length} change(s)?`, false))) {
-      outcomes.push(...plan.changes.map((change) => ({ change, status: 'declined' as const })));
-      continue;
+      state.outcomes.push(...plan.changes.map((change) => ({ change, status: 'declined' as const })));
+      state.skipped.push(...group.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: 'declined in the session' })));
+      return 'done';
     }
 
-    journal ??= await JournalWriter.open(args.journal ?? defaultJournalPath(), {
+    state.journal ??= await JournalWriter.open(args.journal ?? defaultJournalPath(), {
       command: 'fix',
-      endpoint: { host: endpoint.display, instanceUuid: inventory.endpoint.instanceUuid ?? null },
+      endpoint: { host: endpoint.display, instanceUuid: state.inventory.endpoint.instanceUuid ?? null },
     });
-    const run = await runChanges(client, ctx, journal, plan.changes);
-    outcomes.push(...run.outcomes);
+    const run = await runChanges(client, ctx, state.journal, plan.changes);
+    state.outcomes.push(...run.outcomes);
     if (run.error instanceof DriftError) {
-      // Someone else changed it meanwhile: show the state as it is now and offer this portgroup again.
+      // Someone else changed it meanwhile: read the state as it is now and offer this portgroup again.
       ui.warn(`${run.error.message} Reading the current state again.`);
       const fresh = await auditOnline(client, endpoint, args, ctx);
-      inventory = fresh.inventory;
-      findings = fresh.report.findings.filter((f) => f.remedies.length > 0);
-      g--;
+      state.inventory = fresh.inventory;
+      state.findings = fresh.report.findings.filter((f) => f.remedies.length > 0);
       continue;
     }
-    error = run.error;
+    if (run.error) return run.error;
     const applied = new Set(run.outcomes.filter((o) => o.status === 'applied').flatMap((o) => o.change.findings));
     const checked = await verify(client, endpoint, args, ctx, plan.findings.filter((f) => applied.has(f.id)));
     for (const v of checked) ui.say(`${v.resolved ? '✔ resolved' : '✘ not resolved'}: ${v.vm ?? v.finding}: ${v.detail}`);
-    verification.push(...checked);
+    state.verification.push(...checked);
+    // Findings this remedy did not cover stay in the group, offered again.
+    state.findings = state.findings.filter((f) => !plan.findings.includes(f));
+    refused.add(choice);
   }
-  await journal?.close();
-  const report = changesReport('fix', endpoint.display, journal?.path ?? null, outcomes, skipped, verification);
-  return { result: { kind: 'changes', report }, exitCode: exitCodeOf(error), ...(error ? { error } : {}) };
+}
+
+/** Change ids continue across the session's plans: one journal, no two c1s. */
+function renumber(plan: Plan, state: SessionState): Plan {
+  const ids = new Map(plan.changes.map((c) => [c.id, `c${++state.changeCount}`]));
+  return { ...plan, changes: plan.changes.map((c) => ({ ...c, id: ids.get(c.id)!, dependsOn: c.dependsOn.map((d) => ids.get(d)!) })) };
 }
