@@ -28,6 +28,12 @@ export interface Plan {
 export interface PlanOptions {
   /** dedicated-portgroup: the new portgroup's name (default <name>-macchg). */
   readonly portgroupName?: string;
+  /**
+   * The plan is applied later (--plan-out): pin-mac asked for by name may be
+   * planned for a running VM, to be powered off in the maintenance window
+   * (apply refuses while it runs).
+   */
+  readonly appliedLater?: boolean;
   readonly now: Date;
 }
 
@@ -46,7 +52,8 @@ export function plan(
   choices: ReadonlyMap<string, Strategy> | 'narrowest',
   options: PlanOptions,
 ): Plan {
-  const builder = new PlanBuilder(new InventoryIndex(inventory), options);
+  // Chosen for the user, pin-mac must work as things are; asked for by name, it may wait for a power-off.
+  const builder = new PlanBuilder(new InventoryIndex(inventory), { ...options, appliedLater: options.appliedLater && choices !== 'narrowest' });
   const addressed: Finding[] = [];
   const skipped: { finding: string; vm: string | null; reason: string }[] = [];
   for (const finding of findings) {
@@ -248,11 +255,12 @@ class PlanBuilder {
   private pinMac(finding: Finding, vm: Vm, nic: VmNic): string | undefined {
     const mac = finding.remedies.find((r) => r.strategy === 'pin-mac')?.mac;
     if (!mac) return 'no MAC to pin.';
-    if (vm.powerState !== 'poweredOff') {
+    if (vm.powerState !== 'poweredOff' && !this.options.appliedLater) {
       return `${vm.name} is ${vm.powerState}: its MAC can only change while it is powered off. Power it off, then run vmfix again (vmfix never powers a VM off).`;
     }
     const after = pinnedNic(nic.device, mac);
-    return this.editNic(finding, vm, nic, 'pin-mac', 'address', after, `${nic.addressType} ${nic.macAddress}`, `manual ${mac}`, []);
+    const to = vm.powerState === 'poweredOff' ? `manual ${mac}` : `manual ${mac} (power ${vm.name} off first)`;
+    return this.editNic(finding, vm, nic, 'pin-mac', 'address', after, `${nic.addressType} ${nic.macAddress}`, to, []);
   }
 
   private editNic(

@@ -70,9 +70,10 @@ export function ticket(plan: Plan, options: TicketOptions = {}): Ticket {
 }
 
 function ticketChange(c: Change, plan: Plan, options: TicketOptions): TicketChange {
+  // A plan applies exactly what was approved; re-running fix would plan afresh.
   const vmfix = options.planPath
     ? `vmfix apply ${options.planPath}  (applies exactly this plan; refuses if anything drifted)`
-    : `vmfix fix --yes --strategy ${c.strategy} --vm ${quote(c.vms[0] ?? '*')}  (against ${plan.endpoint.host})`;
+    : `vmfix fix --dry-run --plan-out plan.json (with the options that made this ticket), then vmfix apply plan.json against ${plan.endpoint.host}`;
   return {
     id: c.id,
     path: c.path,
@@ -132,7 +133,7 @@ function manualSteps(c: Change): string[] {
     case 'EditNic':
       if (t.type !== 'VirtualEthernetCard') break;
       return c.field === 'address'
-        ? [`Power off ${t.vm.name}.`, `Edit Settings > ${t.label} > MAC Address: Manual, ${c.to.replace(/^manual /, '')}, OK.`, `Power ${t.vm.name} on.`]
+        ? [`Power off ${t.vm.name}.`, `Edit Settings > ${t.label} > MAC Address: Manual, ${(c.after as { macAddress?: string }).macAddress}, OK.`, `Power ${t.vm.name} on.`]
         : [`vSphere Client: ${t.vm.name} > Edit Settings > ${t.label} > Network: ${c.to}, OK.`];
     default:
       break;

@@ -140,7 +140,9 @@ describe('fix that changes nothing', () => {
       expect(section).toContain('**Change:** policy.security.macChanges: inherit → accept');
       expect(section).toMatch(/\*\*VMs affected:\*\* .+/);
       expect(section).toContain('**Security note:** The vSphere Security Configuration Guide recommends MAC address changes = Reject');
-      expect(section).toContain('vmfix fix --yes --strategy portgroup-accept');
+      // Without --plan-out the ticket points to planning and applying exactly this, not to a fresh fix.
+      expect(section).toContain('vmfix fix --dry-run --plan-out plan.json');
+      expect(section).toContain('then vmfix apply plan.json');
       expect(section).toContain(`by hand: vSphere Client: Hosts and Clusters > ${host} > Configure > Networking > Virtual switches.`);
       expect(section).toContain('Portgroup "NLB-Front" > Edit Settings > Security');
       expect(section).toMatch(/\*\*Verification\*\*\n\n1\. vmfix audit/);
@@ -207,7 +209,8 @@ describe('fix that changes nothing', () => {
 
   it('pin-mac skips powered-on VMs with the reason, and never powers anything off', async () => {
     const r = await run(lab, dir, ['fix', '--yes', '--strategy', 'pin-mac', '--format', 'json']);
-    expect(r.code).toBe(0);
+    // Nothing fixed, findings remain: exit 1, as audit would say.
+    expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.changes).toEqual([]);
     const f5 = report.skipped.find((s: any) => s.vm === 'f5-ve01');
@@ -318,7 +321,9 @@ describe('fix --yes --strategy vswitch-accept, then rollback', () => {
   it('sets MAC changes on the vSwitch alone, its full spec otherwise unchanged, and rolls back exactly', async () => {
     const before = await lab.state();
     const r = await run(lab, dir, ['fix', '--yes', '--strategy', 'vswitch-accept', '--format', 'json']);
-    expect(r.code, r.stderr).toBe(0);
+    // The nested ESXi's finding does not fit vswitch-accept and remains: exit 1.
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(/vmfix: /);
     const report = JSON.parse(r.stdout);
     expect(report.skipped.map((s: any) => [s.vm, s.reason])).toEqual([['nested-esx7', expect.stringMatching(/vswitch-accept does not fit/)]]);
 
@@ -360,7 +365,9 @@ describe('fix --yes --strategy mac-learning (fits only the nested ESXi), then ro
   it('enables MAC learning on its dvPortgroup only, reports the other findings as skipped, and rolls back', async () => {
     const before = await lab.state();
     const r = await run(lab, dir, ['fix', '--yes', '--strategy', 'mac-learning', '--format', 'json']);
-    expect(r.code, r.stderr).toBe(0);
+    // The others do not fit mac-learning and remain: exit 1.
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(/vmfix: /);
     const report = JSON.parse(r.stdout);
     expect(report.changes.map((c: any) => `${c.status} ${c.path.split(' / ').slice(2).join(' / ')}`)).toEqual(['applied DSW-Prod / DPG-Nested']);
     expect(report.skipped.map((s: any) => s.vm).sort()).toEqual(['f5-ve01', 'nlb-web01', 'nlb-web02']);
@@ -509,7 +516,8 @@ describe('the interactive session in a terminal', () => {
     await terminal.waitFor(/\[3\/3\] Prod-CL \/ App-Backend[\s\S]*How do you want to fix it\?/);
     await terminal.choose('quit');
     screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
-    expect(screen).toContain('VMFIX-EXIT=0');
+    // One portgroup skipped: its finding remains, so exit 1 as audit would.
+    expect(screen).toContain('VMFIX-EXIT=1');
     expect(screen).toMatch(/fix on .*: 3 applied, 1 finding\(s\) skipped\. Journal: .*session\.json/);
 
     expect(diffState(original, await lab.state())).toEqual(

@@ -51,7 +51,11 @@ function choose(findings: readonly Finding[], strategy: Strategy | undefined): M
 
 export async function makePlan(inventory: Inventory, findings: readonly Finding[], choices: Map<string, Strategy> | 'narrowest', args: FixArgs): Promise<Plan> {
   const { plan } = await import('../../remedy/plan.js');
-  return plan(inventory, findings, choices, { now: new Date(), ...(args.portgroupName ? { portgroupName: args.portgroupName } : {}) });
+  return plan(inventory, findings, choices, {
+    now: new Date(),
+    appliedLater: Boolean(args.planOut),
+    ...(args.portgroupName ? { portgroupName: args.portgroupName } : {}),
+  });
 }
 
 async function dryRun(args: FixArgs, inventory: Inventory, findings: readonly Finding[]): Promise<{ result: Result; exitCode: number; error?: Error }> {
@@ -77,7 +81,7 @@ async function yes(
   const { runChanges, verify, exitCodeOf } = await import('../changes.js');
   const { changesReport } = await import('../../report/changes.js');
   if (!plan.changes.length) {
-    return { result: { kind: 'changes', report: changesReport('fix', endpoint.display, null, [], plan.skipped, []) }, exitCode: 0 };
+    return { result: { kind: 'changes', report: changesReport('fix', endpoint.display, null, [], plan.skipped, []) }, exitCode: exitCodeOf(undefined, plan.skipped.length) };
   }
   const journalPath = args.journal ?? defaultJournalPath();
   const journal = await JournalWriter.open(journalPath, { command: 'fix', endpoint: { host: endpoint.display, instanceUuid: inventory.endpoint.instanceUuid ?? null } });
@@ -86,5 +90,5 @@ async function yes(
   const applied = new Set(run.outcomes.filter((o) => o.status === 'applied').flatMap((o) => o.change.findings));
   const verification = run.error ? [] : await verify(client, endpoint, args, ctx, plan.findings.filter((f) => applied.has(f.id)));
   const report = changesReport('fix', endpoint.display, journalPath, run.outcomes, plan.skipped, verification);
-  return { result: { kind: 'changes', report }, exitCode: exitCodeOf(run.error), ...(run.error ? { error: run.error } : {}) };
+  return { result: { kind: 'changes', report }, exitCode: exitCodeOf(run.error, plan.skipped.length), ...(run.error ? { error: run.error } : {}) };
 }
