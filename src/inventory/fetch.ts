@@ -29,7 +29,7 @@ export const PROPERTIES: readonly PropertyRequest[] = [
   },
   {
     type: 'DistributedVirtualSwitch',
-    pathSet: ['name', 'parent', 'uuid', 'summary.productInfo.version', 'config.defaultPortConfig', 'capability.featuresSupported'],
+    pathSet: ['name', 'parent', 'uuid', 'summary.productInfo.version', 'summary.hostMember', 'config.defaultPortConfig', 'capability.featuresSupported'],
   },
   { type: 'DistributedVirtualPortgroup', pathSet: ['name', 'config'] },
   {
@@ -149,6 +149,7 @@ function toDvSwitch(
     datacenter: ancestor(moref, 'Datacenter'),
     defaultPortConfig: prop<VMwareDVSPortSetting>(o, 'config.defaultPortConfig') ?? {},
     macLearningSupported: features?.macLearningSupported ?? null,
+    hosts: (prop<MoRef[]>(o, 'summary.hostMember') ?? []).map((h) => h.value),
     portgroups: [...portgroups.values()].filter((pg) => pg.dvsMoref === moref).sort(byName),
   };
 }

@@ -80,6 +80,8 @@ export interface DvSwitch {
   readonly defaultPortConfig: VMwareDVSPortSetting;
   /** capability.featuresSupported.macLearningSupported, when vCenter says. */
   readonly macLearningSupported: boolean | null;
+  /** Morefs of its member hosts (summary.hostMember). */
+  readonly hosts: readonly string[];
   readonly portgroups: readonly DvPortgroup[];
 }
 

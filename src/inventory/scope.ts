@@ -44,13 +44,12 @@ export function applyScope(inventory: Inventory, scope: Scope): Inventory {
   const isVm = matcher(scope.vm);
   const hosts = inventory.hosts.filter((h) => inDatacenter(h.datacenter) && inCluster(h.cluster) && isHost(h.name));
   const hostIds = new Set(hosts.map((h) => h.moref));
-  // A DVS lives in a datacenter: with hosts narrowed, only where one of them is.
-  const hostDatacenters = new Set(hosts.map((h) => h.datacenter));
+  // With hosts narrowed, a DVS is in scope where one of them is its member.
   const narrowed = Boolean(scope.cluster?.length || scope.host?.length);
   return {
     ...inventory,
     hosts,
-    dvSwitches: inventory.dvSwitches.filter((d) => inDatacenter(d.datacenter) && (!narrowed || hostDatacenters.has(d.datacenter))),
+    dvSwitches: inventory.dvSwitches.filter((d) => inDatacenter(d.datacenter) && (!narrowed || d.hosts.some((h) => hostIds.has(h)))),
     vms: inventory.vms.filter((vm) => vm.host !== null && hostIds.has(vm.host) && isVm(vm.name)),
   };
 }

@@ -68,7 +68,7 @@ export function dvPortgroup(moref: string, name: string, setting: VMwareDVSPortS
 export function dvSwitch(portgroups: DvPortgroup[], defaultMacChanges = false, version = '8.0.0'): DvSwitch {
   return {
     moref: 'dvs-1', type: 'VmwareDistributedVirtualSwitch', name: 'DSwitch01', uuid: '50 11 22 33', version, datacenter: 'DC1',
-    defaultPortConfig: macPolicy(defaultMacChanges), macLearningSupported: null, portgroups,
+    defaultPortConfig: macPolicy(defaultMacChanges), macLearningSupported: null, hosts: ['host-1', 'host-2'], portgroups,
   };
 }
 

@@ -67,7 +67,7 @@ export async function auditOnline(
     }
     // Judged against every VM (a log line or an Accept may concern VMs out of scope), then narrowed.
     const result = await phase('audit', () => runAudit(whole, evidence));
-    const findings = whole === inventory ? result.findings : result.findings.filter(inScope(inventory));
+    const findings = whole === inventory ? result.findings : result.findings.filter(inScope(inventory, Boolean(args.vm?.length)));
     return {
       inventory,
       evidence,
@@ -78,13 +78,18 @@ export async function auditOnline(
   }
 }
 
-/** A finding about a VM in scope, else about a host or DVS in scope. */
-function inScope(inventory: Inventory): (f: Finding) => boolean {
+/**
+ * A finding about a VM in scope, else about a host or DVS in scope. Asked
+ * about VMs (--vm), findings about switches and portgroups alone are not
+ * what was asked.
+ */
+function inScope(inventory: Inventory, vmsOnly: boolean): (f: Finding) => boolean {
   const vms = new Set(inventory.vms.map((v) => v.moref));
   const hosts = new Set(inventory.hosts.map((h) => h.moref));
   const dvSwitches = new Set(inventory.dvSwitches.map((d) => d.name));
   return (f) => {
     if (f.vm) return f.vm.moref !== null && vms.has(f.vm.moref);
+    if (vmsOnly) return false;
     if (f.host) return f.host.moref !== null && hosts.has(f.host.moref);
     return f.switch?.type === 'distributed' && dvSwitches.has(f.switch.name);
   };
