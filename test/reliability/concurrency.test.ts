@@ -1,0 +1,204 @@
+// Two runs on the same objects at once, and Ctrl-C / SIGTERM in the middle
+// of a change. The proxy holds a write at the moment that matters, so each
+// race is played out the same way every time.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, type Run } from '../helpers/lab.js';
+import {
+  bench,
+  comparable,
+  expectJournalTrue,
+  expectOneClearSentence,
+  figure,
+  modifyingCalls,
+  readJournal,
+  type Bench,
+} from './support.js';
+
+const STRATEGY = ['--strategy', 'portgroup-accept'];
+
+/** Like the lab helper's vmfix(), but the process is ours to signal. */
+function start(b: Bench, args: readonly string[]): { child: ChildProcess; done: Promise<Run>; stderr(): string } {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'vmfix.js'), ...args], {
+    cwd: b.dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...b.proxy.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const done = new Promise<Run>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done, stderr: () => stderr };
+}
+
+async function withBench(work: (b: Bench) => Promise<void>): Promise<void> {
+  const b = await bench();
+  try {
+    await work(b);
+  } finally {
+    await b.stop();
+  }
+}
+
+async function plan(b: Bench, ...scope: string[]): Promise<void> {
+  const planned = await b.direct(['fix', ...STRATEGY, ...scope, '--plan-out', 'plan.json', '--format', 'json']);
+  expect(planned.code, planned.stderr).toBe(0);
+}
+
+describe.concurrent('two vmfix apply runs on the same objects at once', () => {
+  it('the second starts while the first one\'s write has applied but is unanswered: the second refuses (exit 5) and sends nothing', async (ctx) => {
+    const fig = figure(ctx, 'concurrency and signals');
+    await withBench(async (b) => {
+      await plan(b);
+      const before = await b.lab.state();
+      b.proxy.inject({ method: 'UpdatePortGroup', fault: { kind: 'hold', stage: 'after' } });
+      const first = start(b, ['apply', 'plan.json', '--yes', '--journal', 'first.json']);
+      const held = await b.proxy.nextHold();
+      const writes = (await modifyingCalls(b.lab)).length;
+
+      const second = await b.direct(['apply', 'plan.json', '--yes', '--journal', 'second.json']);
+      expect(second.code, second.stderr).toBe(5);
+      expectOneClearSentence(second, /changed since/);
+      expect(await modifyingCalls(b.lab)).toHaveLength(writes);
+
+      held.release();
+      const won = await first.done;
+      expect(won.code, won.stderr).toBe(0);
+      const journal = await readJournal(join(b.dir, 'first.json'));
+      expect(journal.entries.map((e) => e.status)).toEqual(['applied', 'applied', 'applied']);
+      expectJournalTrue(journal, before, await b.lab.state());
+      // The loser wrote no journal: it changed nothing and had nothing to record.
+      await expect(readJournal(join(b.dir, 'second.json'))).rejects.toThrow(/ENOENT/);
+    });
+    fig.done();
+  });
+
+  it('both pass their drift checks, the second writes first: vCenter refuses the first\'s stale configVersion (exit 5), nothing of it applies', async (ctx) => {
+    const fig = figure(ctx, 'concurrency and signals');
+    await withBench(async (b) => {
+      // Only the dvPortgroup: its reconfigure carries configVersion, vCenter's compare-and-swap.
+      await plan(b, '--vm', 'db01');
+      b.proxy.inject({ method: 'ReconfigureDVPortgroup_Task', fault: { kind: 'hold', stage: 'before' } });
+      const first = start(b, ['apply', 'plan.json', '--yes', '--journal', 'first.json']);
+      const held = await b.proxy.nextHold();
+
+      const second = await b.direct(['apply', 'plan.json', '--yes', '--journal', 'second.json']);
+      expect(second.code, second.stderr).toBe(0);
+      const won = await b.lab.state();
+
+      held.release();
+      const lost = await first.done;
+      expect(lost.code, lost.stderr).toBe(5);
+      expectOneClearSentence(lost, /same moment.*nothing was applied/);
+      expect(comparable(await b.lab.state())).toEqual(comparable(won));
+      const journal = await readJournal(join(b.dir, 'first.json'));
+      expect(journal.entries.map((e) => e.status)).toEqual(['failed']);
+      expect(journal.entries[0]!.note).toMatch(/ConcurrentAccess/);
+      // The winner's journal rolls back to the original.
+      const undone = await b.direct(['rollback', 'second.json', '--yes', '--journal', 'undo.json']);
+      expect(undone.code, undone.stderr).toBe(0);
+      expect(comparable(await b.lab.state())).toEqual(comparable(b.original));
+    });
+    fig.done();
+  });
+});
+
+describe.concurrent.for(['SIGINT', 'SIGTERM'] as const)('%s during fix --yes', (signal) => {
+  it.for(['before', 'after'] as const)(
+    'while the first write is held %s the lab acts on it: the change completes and is journaled, nothing more, exit 130',
+    async (stage, ctx) => {
+      const fig = figure(ctx, 'concurrency and signals');
+      await withBench(async (b) => {
+        b.proxy.inject({ method: 'UpdatePortGroup', fault: { kind: 'hold', stage } });
+        const fix = start(b, ['fix', '--yes', ...STRATEGY, '--journal', 'journal.json']);
+        const held = await b.proxy.nextHold();
+        fix.child.kill(signal);
+        // The signal is handled (and said) before the write is let go.
+        await until(() => fix.child.exitCode !== null || /finishing the change in progress/.test(fix.stderr()));
+        expect(fix.child.exitCode).toBeNull();
+        held.release();
+        const run = await fix.done;
+
+        expect(run.code, run.stderr).toBe(130);
+        expectOneClearSentence(run, /Interrupted/);
+        const journal = await readJournal(join(b.dir, 'journal.json'));
+        expect(journal.entries.map((e) => e.status)).toEqual(['applied']);
+        expect(journal.finishedAt).toBeDefined();
+        expect(b.proxy.forwarded('UpdatePortGroup')).toBe(1);
+        expect(b.proxy.count('ReconfigureDVPortgroup_Task')).toBe(0);
+        expectJournalTrue(journal, b.original, await b.lab.state());
+        // Complete and valid: rollback takes it and restores the original state.
+        const undone = await b.direct(['rollback', 'journal.json', '--yes', '--journal', 'undo.json']);
+        expect(undone.code, undone.stderr).toBe(0);
+        expect(comparable(await b.lab.state())).toEqual(comparable(b.original));
+      });
+      fig.done();
+    },
+  );
+
+  it('between two changes (a read is held): stops at once, exit 130, the journal holds the change before', async (ctx) => {
+    const fig = figure(ctx, 'concurrency and signals');
+    await withBench(async (b) => {
+      b.proxy.inject({ method: 'UpdatePortGroup', fault: { kind: 'hold', stage: 'after' } });
+      const fix = start(b, ['fix', '--yes', ...STRATEGY, '--journal', 'journal.json']);
+      const write = await b.proxy.nextHold();
+      // After this write's answer: its re-read, then the read that starts the second change. Hold that one.
+      b.proxy.inject({ method: 'RetrievePropertiesEx', nth: b.proxy.count('RetrievePropertiesEx') + 2, fault: { kind: 'hold', stage: 'before' } });
+      write.release();
+      const held = await b.proxy.nextHold();
+      fix.child.kill(signal);
+      const run = await fix.done;
+      held.release();
+
+      expect(run.code, run.stderr).toBe(130);
+      // Nothing was being changed: it says so and stops, without a stack trace.
+      expect(run.stderr).toMatch(new RegExp(`^${signal}: stopping\\.$`, 'm'));
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+      const journal = await readJournal(join(b.dir, 'journal.json'));
+      expect(journal.entries.map((e) => e.status)).toEqual(['applied']);
+      expectJournalTrue(journal, b.original, await b.lab.state());
+      const undone = await b.direct(['rollback', 'journal.json', '--yes', '--journal', 'undo.json']);
+      expect(undone.code, undone.stderr).toBe(0);
+      expect(comparable(await b.lab.state())).toEqual(comparable(b.original));
+    });
+    fig.done();
+  });
+
+  it('twice while a write is held: exits at once, the entry stays pending (it may have applied), and rollback settles it', async (ctx) => {
+    const fig = figure(ctx, 'concurrency and signals');
+    await withBench(async (b) => {
+      b.proxy.inject({ method: 'UpdatePortGroup', fault: { kind: 'hold', stage: 'before' } });
+      const fix = start(b, ['fix', '--yes', ...STRATEGY, '--journal', 'journal.json']);
+      const held = await b.proxy.nextHold();
+      fix.child.kill(signal);
+      await until(() => /finishing the change in progress/.test(fix.stderr()));
+      fix.child.kill(signal);
+      const run = await fix.done;
+      expect(run.code).toBe(130);
+      expect(run.stderr).toMatch(new RegExp(`${signal} again: exiting now`));
+      // The write was on its way: the lab gets it after vmfix is gone.
+      held.release();
+      await until(async () => (await modifyingCalls(b.lab)).length === 1);
+
+      const journal = await readJournal(join(b.dir, 'journal.json'));
+      expect(journal.entries.map((e) => e.status)).toEqual(['pending']);
+      const undone = await b.direct(['rollback', 'journal.json', '--yes', '--journal', 'undo.json']);
+      expect(undone.code, undone.stderr).toBe(0);
+      expect(comparable(await b.lab.state())).toEqual(comparable(b.original));
+    });
+    fig.done();
+  });
+});
+
+async function until(condition: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('gave up waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
