@@ -17,7 +17,7 @@ export interface DvPortState {
   /** The VM (moref) and NIC key the port is connected to. */
   readonly vm: string | null;
   readonly nicKey: number | null;
-  /** The port's own setting (with the portgroup's values where it does not override). */
+  /** The port's MAC policies (macManagementPolicy, securityPolicy) from its setting, which repeats the portgroup's values where it does not override. */
   readonly setting: VMwareDVSPortSetting | null;
 }
 
