@@ -18,6 +18,15 @@ export interface Endpoint {
 
 const DEFAULT_MAX_RESPONSE = 512 * 2 ** 20;
 
+/** The response size cap: 512 MiB, or VMFIX_MAX_RESPONSE_MB (a knob for odd vCenters, and for tests to reach it). */
+function responseCap(env: NodeJS.ProcessEnv): number {
+  const raw = env.VMFIX_MAX_RESPONSE_MB;
+  if (raw === undefined || raw === '') return DEFAULT_MAX_RESPONSE;
+  const mib = Number(raw);
+  if (!Number.isInteger(mib) || mib < 1) throw new UsageError(`VMFIX_MAX_RESPONSE_MB must be a whole number of MiB (1 or more), not "${raw}".`);
+  return mib * 2 ** 20;
+}
+
 function firstEnv(env: NodeJS.ProcessEnv, ...names: string[]): string | undefined {
   for (const name of names) if (env[name]) return env[name];
   return undefined;
@@ -95,6 +104,8 @@ export async function withSession<T>(
   work: (client: VimClient, endpoint: Endpoint) => Promise<T>,
 ): Promise<T> {
   const endpoint = resolveEndpoint(args, ctx.env);
+  if (!Number.isFinite(args.timeout) || args.timeout <= 0) throw new UsageError(`--timeout takes a number of seconds above 0, not ${args.timeout}.`);
+  const maxResponseBytes = responseCap(ctx.env);
   const tls = await resolveTls(args, ctx.env);
   const password = await resolvePassword(args, ctx.env, ctx, endpoint);
   if (tls.insecure) ctx.ui.warn(`TLS verification is off (--insecure): vmfix cannot tell ${endpoint.display} from an impostor, who would receive the password.`);
@@ -108,7 +119,7 @@ export async function withSession<T>(
       password,
       tls,
       timeoutMs: args.timeout * 1000,
-      maxResponseBytes: DEFAULT_MAX_RESPONSE,
+      maxResponseBytes,
       maxSockets: 8,
       ...(args.debug ? { trace: (text: string) => ctx.ui.debug(text) } : {}),
       onRetry: (method, attempt, err) => ctx.ui.warn(`${method} failed (${err.message}); retrying (${attempt}).`),
