@@ -4,7 +4,9 @@
 // cannot turn a MAC-policy fix into, say, a VLAN change.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { pinMacProblem } from '../audit/remedies.js';
 import { UsageError } from '../errors.js';
+import { normalizeMac } from '../inventory/model.js';
 import { writeFileAtomic } from '../report/files.js';
 import { checksum, type Action } from './change.js';
 import type { Journal } from './journal.js';
@@ -121,6 +123,18 @@ function allowedFields(path: string, what: string, changes: readonly { id: strin
   }
 }
 
+/** pin-mac sets exactly the MAC a file names (and rollback the one it recorded), so it must be one a NIC can have. */
+function pinnableMacs(path: string, what: string, macs: readonly { id: string; mac: unknown }[]): void {
+  for (const { id, mac } of macs) {
+    const normal = typeof mac === 'string' ? normalizeMac(mac) : null;
+    const problem = normal === null || normal !== (mac as string).toLowerCase() ? 'it is not a MAC address' : pinMacProblem(normal, new Map(), '');
+    if (problem) throw new UsageError(`${path} is not a valid vmfix ${what}: change ${id} would set the MAC ${String(mac)}, and ${problem}.`);
+  }
+}
+
+const macSet = (c: { action: Action; field: string }, spec: unknown) =>
+  c.action === 'EditNic' && c.field === 'address' ? [(spec as { macAddress?: unknown } | null)?.macAddress] : [];
+
 export async function loadPlan(path: string): Promise<Plan> {
   const raw = await readJson(path, 'plan');
   const parsed = planSchema.safeParse(raw);
@@ -129,6 +143,7 @@ export async function loadPlan(path: string): Promise<Plan> {
     throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); make a new plan with vmfix fix --plan-out.`);
   }
   allowedFields(path, 'plan', parsed.data.changes);
+  pinnableMacs(path, 'plan', parsed.data.changes.flatMap((c) => macSet(c, c.after).map((mac) => ({ id: c.id, mac }))));
   return raw as Plan;
 }
 
@@ -140,5 +155,6 @@ export async function loadJournal(path: string): Promise<Journal> {
     throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); vmfix will not roll back from an edited journal.`);
   }
   allowedFields(path, 'journal', parsed.data.entries.map((e) => e.change));
+  pinnableMacs(path, 'journal', parsed.data.entries.flatMap((e) => macSet(e.change, e.before).map((mac) => ({ id: e.change.id, mac }))));
   return raw as Journal;
 }
