@@ -123,7 +123,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       .recommendCommands()
       .wrap(Math.min(110, process.stdout.columns || 100))
       .fail((message, err) => {
-        throw err ?? new UsageError(`${message.replace(/[.]?$/, ".")} See vmfix --help.`);
+        // yargs lays some messages out over several lines; the contract wants one or two sentences.
+        throw err ?? new UsageError(`${message.replace(/\s*\n\s*/g, ' ').replace(/[.]?$/, ".")} See vmfix --help.`);
       });
     for (const spec of COMMANDS) {
       parser = parser.command(spec.command, spec.describe, spec.options, async (args) => {
