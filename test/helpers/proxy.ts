@@ -82,6 +82,8 @@ export interface Proxy {
   count(method: string): number;
   /** Calls of this method that reached the lab. */
   forwarded(method: string): number;
+  /** Every session cookie the lab handed out (Set-Cookie), to look for in what vmfix prints. */
+  readonly cookies: readonly string[];
   /** Resolves when a `hold` rule holds a call. */
   nextHold(): Promise<Held>;
   /** Forgets the calls seen so far. */
@@ -94,26 +96,31 @@ const SESSIONLESS = new Set(['RetrieveServiceContent', 'Login']);
 
 export const MODIFYING = ['UpdatePortGroup', 'UpdateVirtualSwitch', 'AddPortGroup', 'RemovePortGroup', 'ReconfigureDVPortgroup_Task', 'CreateDVPortgroup_Task', 'Destroy_Task', 'ReconfigVM_Task'];
 
-let certs: { key: string; cert: string; caFile: string; thumbprint: string } | undefined;
+type Certificate = { key: string; cert: string; caFile: string; thumbprint: string };
+const certs = new Map<string, Certificate>();
 
-/** A CA and a server certificate for 127.0.0.1 signed by it (openssl, P-256: fast). */
-export function proxyCertificate(): { key: string; cert: string; caFile: string; thumbprint: string } {
-  if (certs) return certs;
+const LOCAL = 'IP:127.0.0.1,DNS:localhost';
+
+/** A CA and a server certificate signed by it (openssl, P-256: fast), for 127.0.0.1 unless told otherwise. */
+export function proxyCertificate(subjectAltName = LOCAL): Certificate {
+  const made = certs.get(subjectAltName);
+  if (made) return made;
   const dir = mkdtempSync(join(tmpdir(), 'vmfix-proxy-'));
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   run('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=vmfix reliability test CA');
   run('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n');
+  writeFileSync(join(dir, 'san.ext'), `subjectAltName=${subjectAltName}\nbasicConstraints=CA:FALSE\n`);
   run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext');
   const cert = readFileSync(join(dir, 'server.pem'), 'utf8');
-  certs = {
+  const certificate = {
     key: readFileSync(join(dir, 'server.key'), 'utf8'),
     cert,
     caFile: join(dir, 'ca.pem'),
     thumbprint: new X509Certificate(cert).fingerprint256,
   };
-  return certs;
+  certs.set(subjectAltName, certificate);
+  return certificate;
 }
 
 /** The first element inside the SOAP Body: the method called. */
@@ -140,8 +147,8 @@ function cookieOf(req: http.IncomingMessage): string | undefined {
   return /vmware_soap_session="?([^";]+)/.exec(String(req.headers.cookie ?? ''))?.[1];
 }
 
-export async function startProxy(lab: Pick<Lab, 'url' | 'caFile' | 'env'>): Promise<Proxy> {
-  const { key, cert, caFile, thumbprint } = proxyCertificate();
+export async function startProxy(lab: Pick<Lab, 'url' | 'caFile' | 'env'>, options: { subjectAltName?: string } = {}): Promise<Proxy> {
+  const { key, cert, caFile, thumbprint } = proxyCertificate(options.subjectAltName);
   const upstream = new URL(lab.url);
   const upstreamCa = readFileSync(lab.caFile);
   const agent = new https.Agent({ keepAlive: true, ca: upstreamCa });
@@ -150,6 +157,7 @@ export async function startProxy(lab: Pick<Lab, 'url' | 'caFile' | 'env'>): Prom
   const arrivals = new Map<string, number>();
   let allArrivals = 0;
   const expired = new Set<string>();
+  const cookies: string[] = [];
   const holdWaiters: ((held: Held) => void)[] = [];
   const heldQueue: Held[] = [];
   const sockets = new Set<import('node:tls').TLSSocket>();
@@ -189,6 +197,10 @@ export async function startProxy(lab: Pick<Lab, 'url' | 'caFile' | 'env'>): Prom
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => done({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+        for (const line of res.headers['set-cookie'] ?? []) {
+          const value = /vmware_soap_session="?([^";]+)/.exec(line)?.[1];
+          if (value) cookies.push(value);
+        }
         res.on('error', fail);
       });
       out.on('error', fail);
@@ -302,6 +314,7 @@ export async function startProxy(lab: Pick<Lab, 'url' | 'caFile' | 'env'>): Prom
     get seen() {
       return seen;
     },
+    cookies,
     count: (method) => seen.filter((s) => s.method === method).length,
     forwarded: (method) => seen.filter((s) => s.method === method && s.forwarded).length,
     nextHold() {

@@ -1,49 +1,24 @@
 // Two runs on the same objects at once, and Ctrl-C / SIGTERM in the middle
 // of a change. The proxy holds a write at the moment that matters, so each
 // race is played out the same way every time.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, type Run } from '../helpers/lab.js';
 import {
-  bench,
   comparable,
   expectJournalTrue,
   expectOneClearSentence,
   figure,
   modifyingCalls,
   readJournal,
+  spawnVmfix,
+  until,
+  withBench,
   type Bench,
 } from './support.js';
 
 const STRATEGY = ['--strategy', 'portgroup-accept'];
 
-/** Like the lab helper's vmfix(), but the process is ours to signal. */
-function start(b: Bench, args: readonly string[]): { child: ChildProcess; done: Promise<Run>; stderr(): string } {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'vmfix.js'), ...args], {
-    cwd: b.dir,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...b.proxy.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const done = new Promise<Run>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, done, stderr: () => stderr };
-}
-
-async function withBench(work: (b: Bench) => Promise<void>): Promise<void> {
-  const b = await bench();
-  try {
-    await work(b);
-  } finally {
-    await b.stop();
-  }
-}
+const start = (b: Bench, args: readonly string[]) => spawnVmfix(b, args);
 
 async function plan(b: Bench, ...scope: string[]): Promise<void> {
   const planned = await b.direct(['fix', ...STRATEGY, ...scope, '--plan-out', 'plan.json', '--format', 'json']);
@@ -194,11 +169,3 @@ describe.concurrent.for(['SIGINT', 'SIGTERM'] as const)('%s during fix --yes', (
     fig.done();
   });
 });
-
-async function until(condition: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('gave up waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

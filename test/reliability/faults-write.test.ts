@@ -6,13 +6,13 @@ import { describe, expect, it } from 'vitest';
 import type { LabState, Run } from '../helpers/lab.js';
 import type { Fault } from '../helpers/proxy.js';
 import {
-  bench,
   comparable,
   expectJournalTrue,
   expectOneClearSentence,
   figure,
   MODIFYING,
   readJournal,
+  withBench,
   type Bench,
   type JournalFile,
 } from './support.js';
@@ -116,16 +116,6 @@ const COMMANDS: readonly Command[] = [
 
 /** vmfix's --timeout: short, so that a held answer is a timeout; long enough for a loaded machine. */
 const TIMEOUT = ['--timeout', '2'];
-
-/** A fresh lab and proxy for one test (tests run concurrently). */
-async function withBench(work: (b: Bench) => Promise<void>): Promise<void> {
-  const b = await bench();
-  try {
-    await work(b);
-  } finally {
-    await b.stop();
-  }
-}
 
 /** Runs one command with one fault, and checks everything a user relies on afterwards. */
 async function check(b: Bench, command: Command, at: { method: string; nth: number }, c: Case): Promise<void> {

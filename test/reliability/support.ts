@@ -2,11 +2,12 @@
 // findings (two standard portgroups and a dvPortgroup), a fresh lab and a
 // fault proxy in front of it per test, and the checks a user would make:
 // one clear sentence, no stack trace, a journal that tells the truth.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, type TestContext } from 'vitest';
-import { startScenario, vmfix, type Lab, type LabState, type Run } from '../helpers/lab.js';
+import { ROOT, startScenario, vmfix, type Lab, type LabState, type Run } from '../helpers/lab.js';
 import { MODIFYING, startProxy, type Proxy } from '../helpers/proxy.js';
 
 export { MODIFYING };
@@ -81,9 +82,9 @@ export interface Bench {
   stop(): Promise<void>;
 }
 
-export async function bench(scenario: object = SCENARIO): Promise<Bench> {
+export async function bench(scenario: object = SCENARIO, proxyOptions: { subjectAltName?: string } = {}): Promise<Bench> {
   const lab = await startScenario(scenario);
-  const proxy = await startProxy(lab);
+  const proxy = await startProxy(lab, proxyOptions);
   const dir = await mkdtemp(join(tmpdir(), 'vmfix-reliability-'));
   const original = await lab.state();
   return {
@@ -98,6 +99,48 @@ export async function bench(scenario: object = SCENARIO): Promise<Bench> {
       await lab.stop();
     },
   };
+}
+
+/** A fresh lab and proxy for one test, stopped afterwards (tests may run concurrently). */
+export async function withBench(work: (b: Bench) => Promise<void>, scenario?: object): Promise<void> {
+  const b = await bench(scenario);
+  try {
+    await work(b);
+  } finally {
+    await b.stop();
+  }
+}
+
+/** Like the lab helper's vmfix(), through the proxy, but the process is the test's to look at and signal. */
+export function spawnVmfix(
+  b: Bench,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  stdin?: string,
+): { child: ChildProcess; done: Promise<Run>; stderr(): string } {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'vmfix.js'), ...args], {
+    cwd: b.dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...b.proxy.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  child.stdin!.end(stdin ?? '');
+  const done = new Promise<Run>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done, stderr: () => stderr };
+}
+
+export async function until(condition: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('gave up waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /**
