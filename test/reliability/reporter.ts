@@ -56,7 +56,7 @@ export default class ReliabilityReporter implements Reporter {
     }
     lines.push(`| **total** | **${total.tried}** | **${total.passed}** | **${total.intact}** |`);
     const table = lines.join('\n');
-    process.stdout.write(`\nReliability and security (npm run test:reliability), ${ours.length} files, run in ${seconds.toFixed(0)} s:\n\n${table}\n\n`);
+    process.stdout.write(`\nReliability and security: test/reliability, ${ours.length} files (this run took ${seconds.toFixed(0)} s):\n\n${table}\n\n`);
 
     // Only a run of the whole suite speaks for vmfix; one file run alone does not overwrite the figures.
     const files = readdirSync(HERE).filter((f) => f.endsWith('.test.ts'));
