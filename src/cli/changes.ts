@@ -18,6 +18,8 @@ export async function runChanges(
   changes: readonly Change[],
 ): Promise<ExecuteResult> {
   const spinner = ctx.ui.spinner('applying');
+  // A signal between two changes ends the process at once: the journal is closed on the way out.
+  const unregister = ctx.onInterrupt(() => journal.close());
   try {
     return await execute(
       { client, journal, critical: ctx.critical, written: new Map(), created: new Map() },
@@ -28,6 +30,7 @@ export async function runChanges(
       },
     );
   } finally {
+    unregister();
     spinner.stop();
   }
 }

@@ -40,13 +40,17 @@ export class VimClient {
   /** Connects and logs in; throws TransportError('not-vsphere') for HTTPS servers that are not vSphere. */
   static async connect(options: ClientOptions): Promise<VimClient> {
     const transport = new Transport({ ...options, secrets: [options.password] });
+    // A dropped connection or a vCenter restarting its services is no reason to give up at once.
+    const retries = options.readRetries ?? 3;
+    const onRetry = (method: string) => (attempt: number, err: Error) => options.onRetry?.(method, attempt, err);
     try {
-      const content = await retrieveServiceContent(transport, options.url);
+      const content = await retryTransient(() => retrieveServiceContent(transport, options.url), retries, onRetry('RetrieveServiceContent'));
       const client = new VimClient(transport, options, content);
       // Without the version, vCenter answers as its oldest API and hides
       // newer fields such as DVS macManagementPolicy (6.7+).
       client.soapAction = `urn:vim25/${content.about.apiVersion}`;
-      await client.login();
+      // A Login sent again after a lost answer at worst leaves a session that times out.
+      await retryTransient(() => client.login(), retries, onRetry('Login'));
       return client;
     } catch (err) {
       transport.close();
@@ -70,20 +74,25 @@ export class VimClient {
     { retries = this.options.readRetries ?? 3 } = {},
   ): Promise<T> {
     let relogged = false;
-    for (let attempt = 1; ; attempt++) {
-      const session = this.session;
-      try {
-        return await this.invoke<T>(method, params, returns);
-      } catch (err) {
-        if (err instanceof SoapFault && err.faultType === 'NotAuthenticated' && !relogged && (await this.renew(session))) {
+    return retryTransient(
+      async () => {
+        const session = this.session;
+        try {
+          return await this.invoke<T>(method, params, returns);
+        } catch (err) {
+          if (!(err instanceof SoapFault && err.faultType === 'NotAuthenticated') || relogged || !(await this.renew(session))) throw err;
           relogged = true;
-          continue;
+          return this.invoke<T>(method, params, returns);
         }
-        if (!isTransient(err) || attempt > retries) throw err;
-        this.options.onRetry?.(method, attempt, err as Error);
-        await sleep(backoff(attempt));
-      }
-    }
+      },
+      retries,
+      (attempt, err) => this.options.onRetry?.(method, attempt, err),
+    );
+  }
+
+  /** The per-request timeout, which long polls (task waits) must stay under. */
+  get timeoutMs(): number {
+    return this.options.timeoutMs;
   }
 
   /**
@@ -178,8 +187,22 @@ function toFault(body: { faultCode: string; faultString: string; detail?: Record
   return new SoapFault(type, body.faultString, body.detail ?? {});
 }
 
+/** Worth sending again: a dropped or cut-off answer, a timeout, a 5xx page. Hostile or malformed XML is not. */
 export function isTransient(err: unknown): boolean {
-  return (err instanceof TransportError && err.transient) || err instanceof ProtocolError;
+  return (err instanceof TransportError && err.transient) || (err instanceof ProtocolError && err.truncated);
+}
+
+/** Runs `work`, again after a backoff on transient failures, at most `retries` more times. */
+async function retryTransient<T>(work: () => Promise<T>, retries: number, onRetry: (attempt: number, err: Error) => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isTransient(err) || attempt > retries) throw err;
+      onRetry(attempt, err as Error);
+      await sleep(backoff(attempt));
+    }
+  }
 }
 
 function backoff(attempt: number): number {

@@ -69,9 +69,14 @@ export class ResponseDecoder {
   }
 
   end(): DecodedResponse {
-    this.parser.close();
+    // Whatever goes wrong only at the end of input is an answer cut short.
+    try {
+      this.parser.close();
+    } catch (err) {
+      throw new ProtocolError((err as Error).message, true);
+    }
     if (!this.sawEnvelope || !this.done) {
-      throw new ProtocolError('the response is not a complete SOAP envelope');
+      throw new ProtocolError('the response is not a complete SOAP envelope', true);
     }
     if (this.fault) return { kind: 'fault', fault: this.fault };
     return { kind: 'result', value: this.result };

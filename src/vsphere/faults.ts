@@ -63,7 +63,11 @@ export class TransportError extends Error {
 
 /** The server answered something that is not a well-formed SOAP envelope. */
 export class ProtocolError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The answer stopped short (worth asking again), rather than being wrong. */
+    readonly truncated = false,
+  ) {
     super(message);
     this.name = 'ProtocolError';
   }

@@ -19,7 +19,9 @@ interface UpdateSet {
 export class TaskFault extends SoapFault {}
 
 /** Resolves with the task's result; a failed task rejects with its fault as a TaskFault. */
-export async function waitForTask(client: VimClient, task: MoRef, maxWaitSeconds = 20): Promise<unknown> {
+export async function waitForTask(client: VimClient, task: MoRef): Promise<unknown> {
+  // Each long poll must end well within the request timeout, or it would time out while the task runs.
+  const maxWaitSeconds = Math.max(1, Math.min(20, Math.floor(client.timeoutMs / 2000)));
   const collector = await client.read<MoRef>(
     'CreatePropertyCollector',
     { _this: client.serviceContent.propertyCollector },

@@ -47,11 +47,13 @@ export class VerifyingAgent extends https.Agent {
   /** Made once: with an extra CA, every connection would otherwise parse Node's ~140 roots again (~50 ms of CPU). */
   private readonly secureContext: tls.SecureContext | undefined;
 
-  constructor(
-    private readonly policy: TlsPolicy,
-    options: https.AgentOptions,
-  ) {
+  private readonly policy: TlsPolicy;
+
+  constructor(policy: TlsPolicy, options: https.AgentOptions) {
     super(options);
+    // Compared with Node's "AB:CD:…" form, however the caller wrote it.
+    const pinned = policy.thumbprint ? (normalizeThumbprint(policy.thumbprint) ?? policy.thumbprint) : undefined;
+    this.policy = { ...policy, ...(pinned ? { thumbprint: pinned } : {}) };
     this.secureContext = policy.ca ? tls.createSecureContext({ ca: [...tls.rootCertificates, policy.ca] }) : undefined;
   }
 

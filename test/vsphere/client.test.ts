@@ -177,6 +177,26 @@ describe('transient failures', () => {
     expect(mock.callsOf('BrowseDiagnosticLog')).toHaveLength(1);
   });
 
+  it('hostile or malformed XML is an answer, not a failure: refused and not asked for again', async () => {
+    const bomb = '<?xml version="1.0"?><!DOCTYPE e [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]><soapenv:Envelope><soapenv:Body>&b;</soapenv:Body></soapenv:Envelope>';
+    mock.session().bytes('RetrievePropertiesEx', [Buffer.from(bomb)]);
+    const client = await mock.connect();
+    const err = await rejection(readHost(client));
+
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect((err as ProtocolError).truncated).toBe(false);
+    expect(mock.callsOf('RetrievePropertiesEx')).toHaveLength(1);
+  });
+
+  it.each(['reset', 'http-503'] as const)('connecting survives a %s on RetrieveServiceContent and on Login', async (failure) => {
+    mock.failure('RetrieveServiceContent', failure).retrieveServiceContent().failure('Login', failure).login();
+    const retries: string[] = [];
+    const client = await mock.connect({ onRetry: (method, attempt) => retries.push(`${method} ${attempt}`) });
+
+    expect(client.serviceContent.about.apiVersion).toBe(API_VERSION);
+    expect(retries).toEqual(['RetrieveServiceContent 1', 'Login 1']);
+  });
+
   it.each([...failures, 'hang' as const])('a write is never sent twice, even after %s', async (failure) => {
     mock.session().failure('UpdatePortGroup', failure);
     const client = await mock.connect({ timeoutMs: 500 });

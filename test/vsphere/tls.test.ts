@@ -84,6 +84,8 @@ describe('against the lab', () => {
 
     expect(pinned).toBe(fingerprint());
     await connects({ thumbprint: pinned! });
+    // A library caller need not normalise it first.
+    await connects({ thumbprint: form(lab.thumbprint) });
   });
 
   it('a pinned thumbprint that differs is refused, even when the CA would trust the certificate', async () => {
