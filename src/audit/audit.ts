@@ -2,7 +2,7 @@
 // evidence always give the same findings with the same ids.
 import type { Host, Inventory, Vm, VmNic } from '../inventory/model.js';
 import { InventoryIndex, type Attachment } from './attachment.js';
-import type { EvidenceSet } from './evidence.js';
+import { logEvidence, type EvidenceSet } from './evidence.js';
 import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind } from './finding.js';
 import { guestMac, matchLogEvents, nicKey } from './match-logs.js';
 import { remediesFor } from './remedies.js';
@@ -55,22 +55,7 @@ interface Observation {
 }
 
 function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEvent[]): Observation {
-  const evidence: Evidence[] = [];
-  for (const e of events) {
-    evidence.push({
-      type: 'vmkernel-log',
-      detail: logDetail(e),
-      time: e.time,
-      line: e.line,
-      ...(e.vmName ? { vmName: e.vmName } : {}),
-      ...(e.mac ? { mac: e.mac } : {}),
-      ...(e.port ? { port: e.port } : {}),
-      source: e.source,
-      count: e.count,
-      firstTime: e.firstTime,
-      lastTime: e.lastTime,
-    });
-  }
+  const evidence: Evidence[] = events.map(logEvidence);
   const guest = guestMac(vm, nic);
   const learned = att.kind === 'distributed' && att.macLearning;
   const mismatch = guest !== null && nic.macAddress !== null && guest !== nic.macAddress && !learned;
@@ -99,18 +84,6 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
     guestMac: mismatch ? guest : null,
     requestedMac: events.find((e) => e.mac)?.mac ?? null,
   };
-}
-
-function logDetail(e: L2SecEvent): string {
-  const times = e.count > 1 ? ` (${e.count} times${e.firstTime ? `, ${e.firstTime} to ${e.lastTime}` : ''})` : '';
-  switch (e.message) {
-    case 'mac-change-requested':
-      return `vmkernel on ${e.source}: the guest asked to change its MAC to ${e.mac} on port ${e.port}; refused by policy${times}.`;
-    case 'policy-violation-blocked':
-      return `vmkernel on ${e.source}: port ${e.port} blocked for policy violations${times}.`;
-    case 'peer-blocked':
-      return `vmkernel on ${e.source}: port ${e.port} blocked, the peer may not change its address${times}.`;
-  }
 }
 
 /** The object whose MAC-changes setting is in force for an attachment. */

@@ -3,7 +3,8 @@
 // source, no blast radius and no NIC, so those are null and the remedies
 // say what to check.
 import { normalizeMac } from '../inventory/model.js';
-import { findingId, SEVERITY, type Evidence, type Finding, type Remedy } from './finding.js';
+import { logEvidence } from './evidence.js';
+import { findingId, SEVERITY, type Finding, type Remedy } from './finding.js';
 import { HARDENING_NOTE, pinMacProblem } from './remedies.js';
 import type { L2SecEvent } from './vmkernel-log.js';
 
@@ -25,19 +26,7 @@ function toFinding(events: L2SecEvent[]): Finding {
   const vmName = events.find((e) => e.vmName)?.vmName ?? null;
   const mac = normalizeMac(events.find((e) => e.mac)?.mac);
   const ports = [...new Set(events.map((e) => e.port).filter(Boolean))];
-  const evidence: Evidence[] = events.map((e) => ({
-    type: 'vmkernel-log',
-    detail: `${e.source}: ${e.message.replace(/-/g, ' ')}${e.count > 1 ? ` (${e.count} times)` : ''}`,
-    time: e.time,
-    line: e.line,
-    ...(e.vmName ? { vmName: e.vmName } : {}),
-    ...(e.mac ? { mac: e.mac } : {}),
-    ...(e.port ? { port: e.port } : {}),
-    source: e.source,
-    count: e.count,
-    firstTime: e.firstTime,
-    lastTime: e.lastTime,
-  }));
+  const evidence = events.map(logEvidence);
   const who = vmName ? `VM "${vmName}"` : `the VM on port ${ports.join(', ')}`;
   return {
     id: findingId('mac-change-blocked', 'offline', host ?? first.source, vmName ?? ports.join(',')),
