@@ -43,7 +43,7 @@ export function ensureNodeModules() {
 }
 
 export function build() {
-  run('npx', ['tsc', '-p', 'tsconfig.build.json']);
+  run('npm', ['run', '--silent', 'build']);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -4,6 +4,6 @@ import { execFileSync } from 'node:child_process';
 import { buildLab } from '../scripts/lab.js';
 
 export default async function setup(): Promise<void> {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   await buildLab();
 }
