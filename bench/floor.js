@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// The floor: the SOAP requests vmfix sent (recorded from its --debug trace)
+// sent again by a bare HTTPS keep-alive client that reads each response's
+// bytes and throws them away. It keeps vmfix's shape (login, then the
+// inventory pages in turn, then the vmkernel log tails of 8 hosts at once
+// beside FetchDVPorts, then Logout) and only looks inside a response for what
+// the next request needs: the session cookie, the ContainerView and the
+// page token. What vmfix takes beyond this is its own cost.
+//
+//   node bench/floor.js REQUESTS.json   (env VMFIX_VCENTER, VMFIX_PASSWORD, VMFIX_CA_FILE)
+// prints { totalMs, phases: { name: { ms, requests, bytesReceived } } } on stdout.
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+
+const PHASE_OF = {
+  RetrieveServiceContent: 'login',
+  Login: 'login',
+  CreateContainerView: 'inventory',
+  RetrievePropertiesEx: 'inventory',
+  ContinueRetrievePropertiesEx: 'inventory',
+  DestroyView: 'inventory',
+  FetchDVPorts: 'dvPorts',
+  BrowseDiagnosticLog: 'logs',
+  Logout: 'logout',
+};
+
+/** The SOAP method of a request body. */
+export function methodOf(body) {
+  return /<soapenv:Body><(\w+)[\s>]/.exec(body)?.[1] ?? 'unknown';
+}
+
+async function replay({ requests, url, password, ca, concurrency = 8 }) {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: concurrency, ca });
+  let cookie;
+  let view; // [recorded, fresh] ContainerView id
+  let token; // the next page's token
+  const phases = {};
+
+  const send = (recorded) =>
+    new Promise((resolve, reject) => {
+      let body = recorded.body.replace('<password>(redacted)</password>', `<password>${escapeXml(password)}</password>`);
+      if (view) body = body.split(view[0]).join(view[1]);
+      if (recorded.method === 'ContinueRetrievePropertiesEx') body = body.replace(/<token>[^<]*<\/token>/, `<token>${token}</token>`);
+      const req = https.request(url, {
+        method: 'POST',
+        agent,
+        headers: {
+          'Content-Type': 'text/xml; charset=utf-8',
+          SOAPAction: recorded.soapAction,
+          ...(cookie ? { Cookie: cookie } : {}),
+        },
+      });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        const setCookie = res.headers['set-cookie']?.find((c) => c.startsWith('vmware_soap_session='));
+        if (setCookie) cookie = setCookie.split(';')[0];
+        let bytes = 0;
+        let head = ''; // where the page token and the ContainerView are
+        res.on('data', (chunk) => {
+          bytes += chunk.length;
+          if (head.length < 2048) head += chunk.toString('latin1', 0, 2048);
+        });
+        res.on('end', () => {
+          const phase = (phases[PHASE_OF[recorded.method] ?? 'other'] ??= { ms: 0, requests: 0, bytesReceived: 0 });
+          phase.requests++;
+          phase.bytesReceived += bytes;
+          if (res.statusCode !== 200) return reject(new Error(`${recorded.method}: HTTP ${res.statusCode}: ${head.slice(0, 600)}`));
+          resolve(head);
+        });
+        res.on('error', reject);
+      });
+      req.end(body);
+    });
+
+  const timed = async (name, work) => {
+    const start = performance.now();
+    await work();
+    (phases[name] ??= { ms: 0, requests: 0, bytesReceived: 0 }).ms = performance.now() - start;
+  };
+  const byPhase = (name) => requests.filter((r) => (PHASE_OF[r.method] ?? 'other') === name);
+  const inTurn = async (list, after = () => {}) => {
+    for (const r of list) after(r, await send(r));
+  };
+
+  const start = performance.now();
+  await timed('login', () => inTurn(byPhase('login')));
+  await timed('inventory', () =>
+    inTurn(byPhase('inventory'), (r, head) => {
+      if (r.method === 'CreateContainerView') {
+        const recorded = /<obj type="ContainerView">([^<]+)<\/obj>/.exec(requests.find((q) => q.method === 'RetrievePropertiesEx')?.body ?? '')?.[1];
+        const fresh = /<returnval type="ContainerView">([^<]+)<\/returnval>/.exec(head)?.[1];
+        if (recorded && fresh) view = [recorded, fresh];
+      }
+      token = /<token>([^<]+)<\/token>/.exec(head)?.[1];
+    }),
+  );
+  // The log tails of `concurrency` hosts at once, each host's pages in turn, beside FetchDVPorts.
+  const hosts = new Map();
+  for (const r of byPhase('logs')) {
+    const host = /<host type="HostSystem">([^<]+)<\/host>/.exec(r.body)?.[1] ?? '';
+    hosts.set(host, [...(hosts.get(host) ?? []), r]);
+  }
+  const queue = [...hosts.values()];
+  const lane = async () => {
+    while (queue.length) await inTurn(queue.shift());
+  };
+  await Promise.all([
+    timed('logs', () => Promise.all(Array.from({ length: concurrency }, lane))),
+    timed('dvPorts', () => inTurn(byPhase('dvPorts'))),
+  ]);
+  await timed('logout', () => inTurn(byPhase('logout')));
+  const totalMs = performance.now() - start;
+  agent.destroy();
+  return { totalMs, phases };
+}
+
+function escapeXml(text) {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const requests = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+  const { VMFIX_VCENTER: url, VMFIX_PASSWORD: password, VMFIX_CA_FILE: caFile } = process.env;
+  replay({ requests, url, password, ca: readFileSync(caFile, 'utf8') }).then(
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (err) => {
+      process.stderr.write(`floor: ${err.message}\n`);
+      process.exit(1);
+    },
+  );
+}
