@@ -222,26 +222,14 @@ function attributes(text: string, from: number, to: number): Record<string, stri
 /** Entity and character references resolved, line ends normalized (XML 1.0, 2.11). */
 function decodeText(text: string): string {
   const lines = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
-  let amp = lines.indexOf('&');
-  if (amp < 0) return lines;
-  // Log lines are full of &#34; and &#39;: slices and indexOf beat a replace() callback severalfold.
-  let out = '';
-  let from = 0;
-  for (; amp >= 0; amp = lines.indexOf('&', from)) {
-    const semicolon = lines.indexOf(';', amp);
-    const name = semicolon < 0 ? lines.slice(amp + 1, amp + 12) : lines.slice(amp + 1, semicolon);
-    out += lines.slice(from, amp) + reference(name, semicolon >= 0);
-    from = semicolon + 1;
-  }
-  return out + lines.slice(from);
-}
-
-function reference(name: string, terminated: boolean): string {
-  const known = terminated ? ENTITIES[name] : undefined;
-  if (known !== undefined) return known;
-  const code = !terminated ? NaN : /^#x[0-9a-f]+$/i.test(name) ? parseInt(name.slice(2), 16) : /^#\d+$/.test(name) ? Number(name.slice(1)) : NaN;
-  if (!(code >= 1 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) {
-    throw new XmlError(`&${name.slice(0, 12)}${terminated ? ';' : ''} is not a reference XML knows without a DTD`);
-  }
-  return String.fromCodePoint(code);
+  if (!lines.includes('&')) return lines;
+  return lines.replace(/&([^;&]*)(;?)/g, (_, name: string, semicolon: string) => {
+    const known = semicolon ? ENTITIES[name] : undefined;
+    if (known !== undefined) return known;
+    const code = !semicolon ? NaN : /^#x[0-9a-f]+$/i.test(name) ? parseInt(name.slice(2), 16) : /^#\d+$/.test(name) ? Number(name.slice(1)) : NaN;
+    if (!(code >= 1 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) {
+      throw new XmlError(`&${name}${semicolon} is not a reference XML knows without a DTD`);
+    }
+    return String.fromCodePoint(code);
+  });
 }
