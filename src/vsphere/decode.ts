@@ -1,11 +1,11 @@
 // Streaming SOAP response decoder: SAX events straight into plain objects,
 // typed by the schema, so a large PropertyCollector page is never held as
-// raw XML and as a generic tree at once. The tokenizer (xml.ts) never
-// expands entities beyond the five predefined ones; a DOCTYPE is refused
-// outright (SOAP 1.1 forbids it, and it is how entity bombs and XXE arrive).
+// raw XML and as a generic tree at once. saxes is strict and never expands
+// entities beyond the five predefined ones; a DOCTYPE is refused outright
+// (SOAP 1.1 forbids it, and it is how entity bombs and XXE arrive).
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { arrayItemType, isPrimitive, MOREF, typeInfo, type FieldInfo } from './schema.js';
 import { ProtocolError } from './faults.js';
-import { XmlError, XmlTokenizer } from './xml.js';
 
 /** What a method returns: its `returnval` type and whether it repeats. */
 export interface ReturnSpec {
@@ -43,11 +43,7 @@ interface Frame {
 const SOAP_STRUCTURE = new Set(['Envelope', 'Header']);
 
 export class ResponseDecoder {
-  private readonly parser = new XmlTokenizer({
-    open: (name, attributes) => this.open(name, attributes),
-    text: (text) => this.textIn(text),
-    close: () => this.close(),
-  });
+  private readonly parser = new SaxesParser({ position: false });
   private readonly stack: Frame[] = [];
   private result: unknown;
   private fault: { faultCode: string; faultString: string; detail?: Record<string, unknown> } | undefined;
@@ -56,22 +52,28 @@ export class ResponseDecoder {
 
   constructor(private readonly returns: ReturnSpec | undefined) {
     if (returns?.array) this.result = [];
+    this.parser.on('doctype', () => {
+      throw new ProtocolError('the response contains a DOCTYPE, which SOAP forbids; refusing to parse it');
+    });
+    this.parser.on('opentag', (tag) => this.open(tag as SaxesTagPlain));
+    this.parser.on('text', (text) => this.textIn(text));
+    this.parser.on('cdata', (text) => this.textIn(text));
+    this.parser.on('closetag', () => this.close());
+    this.parser.on('error', (err) => {
+      throw new ProtocolError(`the response is not well-formed XML (${err.message})`);
+    });
   }
 
   write(chunk: string): void {
-    try {
-      this.parser.write(chunk);
-    } catch (err) {
-      throw xmlFailure(err);
-    }
+    this.parser.write(chunk);
   }
 
   end(): DecodedResponse {
     // Whatever goes wrong only at the end of input is an answer cut short.
     try {
-      this.parser.end();
+      this.parser.close();
     } catch (err) {
-      throw new ProtocolError((xmlFailure(err) as Error).message, true);
+      throw new ProtocolError((err as Error).message, true);
     }
     if (!this.sawEnvelope || !this.done) {
       throw new ProtocolError('the response is not a complete SOAP envelope', true);
@@ -80,16 +82,17 @@ export class ResponseDecoder {
     return { kind: 'result', value: this.result };
   }
 
-  private open(qname: string, attrs: Record<string, string>): void {
-    const name = localName(qname);
+  private open(tag: SaxesTagPlain): void {
+    const name = localName(tag.name);
     const parent = this.stack[this.stack.length - 1];
+    const attrs = tag.attributes as Record<string, string>;
     if (xsiAttr(attrs, 'nil') === 'true') {
       this.push('skip', name, '');
       return;
     }
     if (parent) parent.hasChildren = true;
     if (!parent) {
-      if (name !== 'Envelope') throw new ProtocolError(`expected a SOAP Envelope, got <${qname}>`);
+      if (name !== 'Envelope') throw new ProtocolError(`expected a SOAP Envelope, got <${tag.name}>`);
       this.sawEnvelope = true;
       this.push('envelope', name, '');
       return;
@@ -199,12 +202,6 @@ export class ResponseDecoder {
         return;
     }
   }
-}
-
-function xmlFailure(err: unknown): unknown {
-  if (!(err instanceof XmlError)) return err;
-  if (err.doctype) return new ProtocolError('the response contains a DOCTYPE, which SOAP forbids; refusing to parse it');
-  return new ProtocolError(`the response is not well-formed XML (${err.message})`);
 }
 
 function attach(target: Record<string, unknown>, name: string, value: unknown, field: FieldInfo | undefined): void {
