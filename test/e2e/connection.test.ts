@@ -279,6 +279,7 @@ describe('vmfix itself', () => {
     const r = await vmfix(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    expect(r.stderr).toBe(''); // the bin's V8 flag is one this Node knows
   });
 
   it('an unknown flag is exit 2 with one line', async () => {
