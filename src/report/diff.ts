@@ -39,16 +39,33 @@ export function specDiff(before: unknown, after: unknown): { changed: LeafChange
 export function changeLines(change: Change, paint: (code: string, text: string) => string = (_c, t) => t): string[] {
   const out = [`${change.id}  ${change.path}`, `    ${change.action}: ${change.field} ${change.from} -> ${change.to}`];
   if (change.before === null) {
-    const fields = [...leaves(change.after, '', new Map())].map(([path, value]) => `${path}: ${value}`);
-    out.push(`    new ${change.target.type === 'HostPortGroup' ? 'portgroup' : 'dvPortgroup'}: ${fields.join(', ')}`);
+    out.push(`    new ${change.target.type === 'HostPortGroup' ? 'portgroup' : 'dvPortgroup'}:`);
+    const { own, inherited } = newObjectFields(change.after);
+    for (const [path, value] of own) out.push(paint('32', `    + ${path}: ${value}`));
+    if (inherited) out.push(`    (${inherited} inherited setting${inherited === 1 ? '' : 's'} copied as they are)`);
   } else if (change.after !== null) {
     // A dvPortgroup reconfigure is a delta: compare the one field, not the whole config.
     const dv = change.action === 'ReconfigureDVPortgroup';
     const pick = (spec: unknown) => (dv ? { [change.field]: getPath(spec, change.field) } : spec);
     const { changed, unchanged } = specDiff(pick(change.before), pick(change.after));
-    for (const c of changed) out.push(paint('31', `    - ${c.path}: ${c.from}`), paint('32', `    + ${c.path}: ${c.to}`));
+    for (const c of changed) {
+      // A NIC moving to a portgroup this plan creates: apply fills the key in.
+      const to = c.to === '' && change.dependsOn.length ? '(the new portgroup\'s, once created)' : c.to;
+      out.push(paint('31', `    - ${c.path}: ${c.from}`), paint('32', `    + ${c.path}: ${to}`));
+    }
     out.push(`    (${unchanged} other field${unchanged === 1 ? '' : 's'} of the ${dv ? 'policy' : 'spec'} sent unchanged)`);
   }
   if (change.vms.length) out.push(`    VMs affected: ${change.vms.join(', ')}`);
   return out;
+}
+
+/**
+ * A new object's settings, those set on it first; a copied dvPortgroup has
+ * ~60 leaves under policies marked inherited, which say nothing of their own.
+ */
+function newObjectFields(spec: unknown): { own: [string, string][]; inherited: number } {
+  const all = [...leaves(spec, '', new Map())];
+  const inheritedUnder = all.filter(([path, value]) => path.endsWith('.inherited') && value === 'true').map(([path]) => path.slice(0, -'inherited'.length));
+  const own = all.filter(([path]) => !inheritedUnder.some((prefix) => path.startsWith(prefix)));
+  return { own, inherited: all.length - own.length };
 }
