@@ -9,7 +9,7 @@
 // Several test runs may build at once while others run vmfix: chunks are
 // named by their content and never overwritten, and main.js, which names
 // them, is renamed into place last. Chunks no build has named for an hour go.
-import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,9 +25,14 @@ await bundle.close();
 
 await mkdir(OUT, { recursive: true });
 const entry = output.find((file) => file.type === 'chunk' && file.isEntry);
+const now = new Date();
 for (const file of output) {
-  if (file === entry || existsSync(join(OUT, file.fileName))) continue;
-  await writeFile(join(OUT, file.fileName), file.type === 'chunk' ? file.code : file.source);
+  if (file === entry) continue;
+  const path = join(OUT, file.fileName);
+  // A chunk's mtime is when a build last named it, so the sweep below spares
+  // what a vmfix started by that build may still import.
+  if (existsSync(path)) await utimes(path, now, now);
+  else await writeFile(path, file.type === 'chunk' ? file.code : file.source);
 }
 const partial = join(OUT, `.main.js.${process.pid}`);
 await writeFile(partial, entry.code);
