@@ -25,7 +25,7 @@ func (pg *dvPortgroupObj) ReconfigureDVPortgroupTask(req *types.ReconfigureDVPor
 	task := simulator.CreateTask(pg, "reconfigureDVPortgroupTask", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
 		return nil, pg.l.reconfigurePortgroup(pg.model, req.Spec)
 	})
-	return &methods.ReconfigureDVPortgroup_TaskBody{Res: &types.ReconfigureDVPortgroup_TaskResponse{Returnval: task.Run()}}
+	return &methods.ReconfigureDVPortgroup_TaskBody{Res: &types.ReconfigureDVPortgroup_TaskResponse{Returnval: pg.l.run(task)}}
 }
 
 func (l *lab) reconfigurePortgroup(pg *dvPortgroup, spec types.DVPortgroupConfigSpec) types.BaseMethodFault {

@@ -265,7 +265,7 @@ func (d *dvsObj) CreateDVPortgroupTask(req *types.CreateDVPortgroup_Task) soap.H
 		}
 		return pg.obj.Self, nil
 	})
-	return &methods.CreateDVPortgroup_TaskBody{Res: &types.CreateDVPortgroup_TaskResponse{Returnval: task.Run()}}
+	return &methods.CreateDVPortgroup_TaskBody{Res: &types.CreateDVPortgroup_TaskResponse{Returnval: d.l.run(task)}}
 }
 
 // createPortgroup applies vCenter's defaults to what the spec leaves out:
@@ -365,7 +365,7 @@ func (pg *dvPortgroupObj) DestroyTask(req *types.Destroy_Task) soap.HasFault {
 		pg.l.renderMembership(d.dc)
 		return nil, nil
 	})
-	return &methods.Destroy_TaskBody{Res: &types.Destroy_TaskResponse{Returnval: task.Run()}}
+	return &methods.Destroy_TaskBody{Res: &types.Destroy_TaskResponse{Returnval: pg.l.run(task)}}
 }
 
 // stableUUID is a dvSwitch uuid in vCenter's format ("50 1c 2a ... -...").

@@ -35,6 +35,7 @@ func buildLab(sc *scenario) (*lab, *simulator.Service, error) {
 		hosts:     map[types.ManagedObjectReference]*host{},
 		dvsByUUID: map[string]*dvSwitch{},
 		macs:      &macAllocator{used: map[string]bool{}},
+		taskDelay: time.Duration(sc.TaskDelayMs) * time.Millisecond,
 	}
 	si := simulator.Map.Get(vim25.ServiceInstance).(*simulator.ServiceInstance)
 	l.setAbout(&si.Content.About, sc)

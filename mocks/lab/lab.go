@@ -9,6 +9,7 @@ package main
 
 import (
 	"sync"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -27,6 +28,23 @@ type lab struct {
 	hosts     map[types.ManagedObjectReference]*host
 	dvsByUUID map[string]*dvSwitch
 	macs      *macAllocator
+	taskDelay time.Duration
+}
+
+// run starts a task: at once, or (taskDelayMs) after it has sat queued for a
+// while, holding the lab's lock as a method call would. Either way the
+// caller answers with the task's reference.
+func (l *lab) run(task *simulator.Task) types.ManagedObjectReference {
+	if l.taskDelay == 0 {
+		return task.Run()
+	}
+	go func() {
+		time.Sleep(l.taskDelay)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		task.Run()
+	}()
+	return task.Self
 }
 
 // labLocked is embedded (never first: the simulator finds an object's mo

@@ -23,7 +23,7 @@ func (o *virtualMachine) ReconfigVMTask(req *types.ReconfigVM_Task) soap.HasFaul
 	task := simulator.CreateTask(o, "reconfigVMTask", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
 		return nil, o.l.reconfigure(o.model, req.Spec)
 	})
-	return &methods.ReconfigVM_TaskBody{Res: &types.ReconfigVM_TaskResponse{Returnval: task.Run()}}
+	return &methods.ReconfigVM_TaskBody{Res: &types.ReconfigVM_TaskResponse{Returnval: o.l.run(task)}}
 }
 
 // nicEdit is a validated edit: the NIC as it will be. A nil port with

@@ -34,6 +34,9 @@ func (n *nullable[T]) UnmarshalJSON(b []byte) error {
 type scenario struct {
 	Mode        string         `json:"mode"`
 	Datacenters []scDatacenter `json:"datacenters"`
+	// TaskDelayMs keeps each task the lab starts queued this long before it
+	// runs, as a busy vCenter does; 0 runs it before the call answers.
+	TaskDelayMs int `json:"taskDelayMs"`
 }
 
 type scDatacenter struct {

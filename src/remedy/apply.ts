@@ -6,7 +6,7 @@
 import { ChangeError, DriftError } from '../errors.js';
 import type { VimClient } from '../vsphere/client.js';
 import { faultAdvice, SoapFault } from '../vsphere/faults.js';
-import { TaskFault, waitForTask } from '../vsphere/tasks.js';
+import { settleTasks, TaskFault, waitForTask } from '../vsphere/tasks.js';
 import type { MoRef, VirtualEthernetCard } from '../vsphere/types.js';
 import { canonical, fingerprint, stateOf, targetKey, type Change } from './change.js';
 import type { JournalEntry, JournalWriter } from './journal.js';
@@ -170,7 +170,10 @@ export async function applyChange(ctx: ApplyContext, change: Change): Promise<Jo
         throw new ChangeError(`${change.path}: ${faultAdvice(err, methodOf(change))}`, { cause: err });
       }
     }
-    // Read back: to verify, and, if the answer was lost, to learn what happened.
+    // Read back: to verify, and, if the answer was lost, to learn what happened
+    // (once a task it may have started has ended).
+    const entity = writeError ? taskEntity(change, current) : undefined;
+    if (entity) await settleTasks(client, entity).catch(() => undefined); // the read-back below decides
     const after = await readCurrent(client, change);
     const applied = holds(change, after, body);
     const recorded = {
@@ -192,6 +195,22 @@ export async function applyChange(ctx: ApplyContext, change: Change): Promise<Jo
     if (after.ref && change.action === 'CreateDVPortgroup') ctx.created.set(change.id, after.ref);
     return entry;
   });
+}
+
+/** The object a task-based change's task runs on (TaskInfo.entity). */
+function taskEntity(change: Change, current: CurrentState): MoRef | undefined {
+  const t = change.target;
+  switch (change.action) {
+    case 'ReconfigureDVPortgroup':
+    case 'DestroyDVPortgroup':
+      return t.type === 'DistributedVirtualPortgroup' ? { type: 'DistributedVirtualPortgroup', value: current.ref?.moref ?? t.portgroup.moref } : undefined;
+    case 'CreateDVPortgroup':
+      return t.type === 'DistributedVirtualPortgroup' ? { type: t.dvs.type, value: t.dvs.moref } : undefined;
+    case 'EditNic':
+      return t.type === 'VirtualEthernetCard' ? { type: 'VirtualMachine', value: t.vm.moref } : undefined;
+    default:
+      return undefined; // HostNetworkSystem methods answer when they are done
+  }
 }
 
 function methodOf(change: Change): string {

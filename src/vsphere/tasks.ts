@@ -3,6 +3,7 @@
 // of being asked every few hundred milliseconds.
 import type { VimClient } from './client.js';
 import { SoapFault } from './faults.js';
+import { prop, retrieveObjects } from './property.js';
 import { MOREF } from './schema.js';
 import type { MoRef, TaskInfo } from './types.js';
 
@@ -58,6 +59,27 @@ export async function waitForTask(client: VimClient, task: MoRef): Promise<unkno
     }
   } finally {
     await client.read('DestroyPropertyCollector', { _this: collector }).catch(() => undefined);
+  }
+}
+
+/**
+ * Waits until no task is queued or running on the entity. When the answer to
+ * a call that starts a task is lost, a busy vCenter may still hold the task
+ * queued: the object is not changed yet, and reading it back at once would
+ * record as failed a change that applies a moment later.
+ */
+export async function settleTasks(client: VimClient, entity: MoRef): Promise<void> {
+  const manager = client.serviceContent.taskManager;
+  if (!manager) return;
+  const [tm] = await retrieveObjects(client, [manager], ['recentTask']);
+  const tasks = await retrieveObjects(client, (tm && prop<MoRef[]>(tm, 'recentTask')) ?? [], ['info']);
+  for (const task of tasks) {
+    const info = prop<TaskInfo>(task, 'info');
+    if (info?.entity?.value !== entity.value || (info.state !== 'queued' && info.state !== 'running')) continue;
+    // Its outcome is learned from the object itself, read next.
+    await waitForTask(client, task.obj).catch((err: unknown) => {
+      if (!(err instanceof TaskFault)) throw err;
+    });
   }
 }
 

@@ -62,6 +62,7 @@ export interface TaskInfo extends DataObject {
   key: string;
   task: MoRef;
   state: 'queued' | 'running' | 'success' | 'error';
+  entity?: MoRef;
   error?: LocalizedMethodFault;
   result?: unknown;
   descriptionId?: string;

@@ -12,6 +12,7 @@ import {
   figure,
   MODIFYING,
   readJournal,
+  SCENARIO,
   withBench,
   type Bench,
   type JournalFile,
@@ -193,6 +194,15 @@ describe.concurrent.each(COMMANDS)('$name', (command) => {
     it.for(CASES.filter((c) => ['reset', 'truncate', 'drop'].includes(c.fault.kind) || c.name === 'SOAP fault NoPermission'))('$name', async (c, ctx) => {
       const fig = figure(ctx, 'fault injected');
       await withBench((b) => check(b, command, command.task, c));
+      fig.done();
+    });
+  });
+
+  // A busy vCenter queues tasks: the answer is lost while the task has not run yet.
+  describe('a dvPortgroup task still queued when its answer is lost', () => {
+    it.for(CASES.filter((c) => ['reset', 'truncate'].includes(c.fault.kind)))('$name', async (c, ctx) => {
+      const fig = figure(ctx, 'fault injected');
+      await withBench((b) => check(b, command, command.task, c), { ...SCENARIO, taskDelayMs: 1500 });
       fig.done();
     });
   });
