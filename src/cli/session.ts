@@ -91,6 +91,27 @@ export async function interactiveSession(
   return { result: { kind: 'changes', report }, exitCode: exitCodeOf(error, state.skipped.length), ...(error ? { error } : {}) };
 }
 
+/**
+ * pin-mac on running VMs: a MAC changes only while the VM is off, and vmfix
+ * never powers a VM off. It can write the plan to apply once someone has.
+ */
+async function planForLater(ctx: Context, state: SessionState, group: readonly Finding[], args: FixArgs): Promise<boolean> {
+  const later = await makePlan(state.inventory, group, new Map(group.map((f) => [f.id, 'pin-mac' as const])), args, true);
+  if (!later.changes.length) return false;
+  const vms = [...new Set(later.changes.flatMap((c) => c.vms))].join(', ');
+  if (!(await ctx.ui.confirm(`Write a plan that pins the MAC once ${vms} ${later.changes.length > 1 ? 'are' : 'is'} powered off?`, true))) return false;
+  const path = defaultPlanPath();
+  const { savePlan } = await import('../remedy/files.js');
+  await savePlan(path, later);
+  ctx.ui.say(`Plan written: ${path}. Power off ${vms}, then run: vmfix apply ${path}`);
+  state.skipped.push(...group.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: `planned for after power-off: vmfix apply ${path}` })));
+  return true;
+}
+
+function defaultPlanPath(now = new Date()): string {
+  return `vmfix-plan-${now.toISOString().replace(/[-:]/g, '')}.json`;
+}
+
 /** One portgroup: explain, choose, show, confirm, apply, verify; again for what a remedy could not cover. */
 async function fixGroup(
   client: VimClient,
@@ -127,7 +148,8 @@ async function fixGroup(
     const plan = renumber(await makePlan(state.inventory, group, new Map(group.map((f) => [f.id, choice])), args), state);
     for (const s of plan.skipped) ui.warn(`${s.vm ?? s.finding}: ${s.reason}`);
     if (!plan.changes.length) {
-      // Nothing of the group fits this remedy (pin-mac on a running VM, say): offer the others.
+      if (choice === 'pin-mac' && (await planForLater(ctx, state, group, args))) return 'done';
+      // Nothing of the group fits this remedy: offer the others.
       refused.add(choice);
       continue;
     }

@@ -553,4 +553,29 @@ describe('the interactive session in a terminal', () => {
     expect(diffState(before, await lab.state())).toEqual(['dvPortgroups[DPG-Nested].config.configVersion: "1" → "3"']);
     terminal.close();
   });
+
+  it('pin-mac on a running VM: nothing changes now, and the plan for after power-off is written on a yes', async () => {
+    const before = await lab.state();
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--vm', 'f5-ve01', '--journal', join(dir, 'later.json')]);
+    await terminal.waitFor(/How do you want to fix it\?/);
+    await terminal.choose('pin-mac');
+    let screen = await terminal.waitFor(/Write a plan that pins the MAC once f5-ve01 is powered off\? \(Y\/n\)/);
+    expect(screen).toContain('f5-ve01 is poweredOn: its MAC can only change while it is powered off');
+    terminal.keys('Enter');
+    screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
+    expect(screen).toContain('VMFIX-EXIT=1'); // the finding remains until the plan is applied
+    const planFile = /Plan written: (vmfix-plan-\S+\.json)\. Power off f5-ve01, then run: vmfix apply \1/.exec(screen)?.[1];
+    expect(planFile, screen).toBeDefined();
+    const plan = await readJson(join(dir, planFile!));
+    expect(plan.changes).toHaveLength(1);
+    expect(plan.changes[0]).toMatchObject({ action: 'EditNic', field: 'address', after: { addressType: 'manual', macAddress: F5_GUEST_MAC } });
+    expect(diffState(before, await lab.state())).toEqual([]);
+    // Applied while the VM still runs, it is refused and changes nothing.
+    const r = await run(lab, dir, ['apply', planFile!, '--yes']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/f5-ve01 is poweredOn; its MAC can only change while it is powered off/);
+    expect(diffState(before, await lab.state())).toEqual([]);
+    terminal.close();
+  });
 });

@@ -49,11 +49,18 @@ function choose(findings: readonly Finding[], strategy: Strategy | undefined): M
   return strategy ? new Map(findings.map((f) => [f.id, strategy])) : 'narrowest';
 }
 
-export async function makePlan(inventory: Inventory, findings: readonly Finding[], choices: Map<string, Strategy> | 'narrowest', args: FixArgs): Promise<Plan> {
+/** appliedLater: the plan is written for `vmfix apply`, so a VM may be powered off by then. */
+export async function makePlan(
+  inventory: Inventory,
+  findings: readonly Finding[],
+  choices: Map<string, Strategy> | 'narrowest',
+  args: FixArgs,
+  appliedLater = Boolean(args.planOut),
+): Promise<Plan> {
   const { plan } = await import('../../remedy/plan.js');
   return plan(inventory, findings, choices, {
     now: new Date(),
-    appliedLater: Boolean(args.planOut),
+    appliedLater,
     ...(args.portgroupName ? { portgroupName: args.portgroupName } : {}),
   });
 }
