@@ -34,13 +34,6 @@ export class UsageError extends VmfixError {
   }
 }
 
-/** Cannot reach, trust or log in to the endpoint. */
-export class ConnectionError extends VmfixError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(ExitCode.connection, message, options);
-  }
-}
-
 /** A change failed or vCenter refused it; the journal says what applied. */
 export class ChangeError extends VmfixError {
   constructor(message: string, options?: { cause?: unknown }) {

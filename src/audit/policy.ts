@@ -1,7 +1,7 @@
 // Effective security policy, with where it comes from. Pure functions of the
 // inventory (and, for dvPorts, of FetchDVPorts' answer).
 import type { DvPortgroup, DvSwitch, Host, Portgroup } from '../inventory/model.js';
-import type { HostNetworkSecurityPolicy, VMwareDVSPortSetting } from '../vsphere/types.js';
+import type { VMwareDVSPortSetting } from '../vsphere/types.js';
 
 export type PolicySource = 'vswitch' | 'portgroup' | 'dvportgroup' | 'dvport' | 'dvs';
 export type SecurityField = 'macChanges' | 'forgedTransmits' | 'allowPromiscuous';
@@ -29,10 +29,6 @@ export function standardPolicy(host: Host, portgroup: Portgroup, field: Security
   const computed = portgroup.computedPolicy?.security?.[field];
   const source: PolicySource = own !== undefined ? 'portgroup' : 'vswitch';
   return { value: computed ?? own ?? inherited ?? null, source };
-}
-
-export function vswitchPolicy(host: Host, vswitchName: string, field: SecurityField): boolean | null {
-  return host.vswitches.find((vs) => vs.name === vswitchName)?.spec.policy?.security?.[field] ?? null;
 }
 
 /**
@@ -89,11 +85,3 @@ export function macLearning(dvs: DvSwitch, portgroup: DvPortgroup, portSetting?:
   return port ?? learningLevel(portgroup.config.defaultPortConfig) ?? learningLevel(dvs.defaultPortConfig) ?? false;
 }
 
-/** The three security fields of a standard object's own policy, for display. */
-export function ownSecurity(security: HostNetworkSecurityPolicy | undefined): Record<SecurityField, boolean | null> {
-  return {
-    macChanges: security?.macChanges ?? null,
-    forgedTransmits: security?.forgedTransmits ?? null,
-    allowPromiscuous: security?.allowPromiscuous ?? null,
-  };
-}

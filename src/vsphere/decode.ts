@@ -40,8 +40,6 @@ interface Frame {
   hasChildren: boolean;
 }
 
-const SOAP_STRUCTURE = new Set(['Envelope', 'Header']);
-
 export class ResponseDecoder {
   private readonly parser = new SaxesParser({ position: false });
   private readonly stack: Frame[] = [];

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
 import { parseCsv } from './scenarios/csv.js';
 import {
-  ERP_OLD_LINE, LEGACY_APP_LINES, LEGACY_APP_REQUESTED, MULTICAST_LINE, NESTED_GUEST_MAC, NESTED_STATUS, NLB_MAC, NLB_WEB_01_MAC,
+  ERP_OLD_LINE, LEGACY_APP_LINES, LEGACY_APP_REQUESTED, MULTICAST_LINE, NESTED_STATUS, NLB_MAC, NLB_WEB_01_MAC,
   NOISE_AFTER_ERP, P1, P1_LINES, P2, P2_LINES, P3, P4, ROTTERDAM, SIP_GUEST_MAC,
 } from './scenarios/rotterdam.js';
 
