@@ -56,7 +56,7 @@ export class InterruptedError extends VmfixError {
 }
 
 /** Unexpected failures: a bug, reported as such (not in the contract's table; see README). */
-export const INTERNAL_ERROR_EXIT = 70;
+const INTERNAL_ERROR_EXIT = 70;
 
 /**
  * The one place anything thrown becomes what the user reads and the exit

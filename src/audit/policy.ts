@@ -46,7 +46,7 @@ export function dvsLevel(setting: VMwareDVSPortSetting | undefined, field: Secur
 }
 
 /** Whether the dvPortgroup lets a port override its MAC policy. */
-export function portOverrideAllowed(portgroup: DvPortgroup): boolean {
+function portOverrideAllowed(portgroup: DvPortgroup): boolean {
   const policy = portgroup.config.policy;
   return Boolean(policy?.macManagementOverrideAllowed ?? policy?.securityPolicyOverrideAllowed);
 }

@@ -23,7 +23,7 @@ export function pinMacProblem(mac: string, owners: ReadonlyMap<string, ReadonlyS
   return null;
 }
 
-export function isNestedHypervisor(vm: Vm): boolean {
+function isNestedHypervisor(vm: Vm): boolean {
   return vm.guestId?.startsWith('vmkernel') ?? false;
 }
 

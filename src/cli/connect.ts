@@ -33,7 +33,7 @@ function firstEnv(env: NodeJS.ProcessEnv, ...names: string[]): string | undefine
 }
 
 /** Where to connect and as whom; throws UsageError for anything missing or malformed. */
-export function resolveEndpoint(args: ConnectionArgs, env: NodeJS.ProcessEnv): Endpoint & { urlPassword?: string } {
+function resolveEndpoint(args: ConnectionArgs, env: NodeJS.ProcessEnv): Endpoint & { urlPassword?: string } {
   const fromArgs = args.vcenter;
   const raw = fromArgs ?? firstEnv(env, 'VMFIX_VCENTER', 'GOVC_URL');
   if (!raw) throw new UsageError('No vCenter given: use --vcenter HOST or set VMFIX_VCENTER.');

@@ -32,7 +32,7 @@ function matcher(patterns: readonly string[] | undefined): (name: string | null)
   return (name) => name !== null && tests.some((t) => t(name));
 }
 
-export function isScoped(scope: Scope): boolean {
+function isScoped(scope: Scope): boolean {
   return Boolean(scope.datacenter?.length || scope.cluster?.length || scope.host?.length || scope.vm?.length);
 }
 

@@ -13,7 +13,7 @@ import type { Journal } from './journal.js';
 import type { Plan } from './plan.js';
 
 /** The only field each action may set. */
-export const FIELDS: Record<Action, readonly string[]> = {
+const FIELDS: Record<Action, readonly string[]> = {
   UpdatePortGroup: ['policy.security.macChanges'],
   UpdateVirtualSwitch: ['policy.security.macChanges'],
   AddPortGroup: ['portgroup'],

@@ -65,7 +65,7 @@ export function dvAcceptPolicy(config: DVPortgroupConfigInfo): unknown {
   return { ...legacy, inherited: false, macChanges: { _typeName: 'BoolPolicy', inherited: false, value: true } };
 }
 
-export const MAC_LEARNING_DEFAULTS = { enabled: true, allowUnicastFlooding: true, limit: 4096, limitPolicy: 'DROP' };
+const MAC_LEARNING_DEFAULTS = { enabled: true, allowUnicastFlooding: true, limit: 4096, limitPolicy: 'DROP' };
 
 export function dvMacLearningPolicy(config: DVPortgroupConfigInfo): DVSMacManagementPolicy {
   const current = clone(config.defaultPortConfig?.macManagementPolicy) ?? { _typeName: 'DVSMacManagementPolicy', inherited: false };

@@ -21,7 +21,7 @@ function leaves(value: unknown, prefix: string, out: Map<string, string>): Map<s
   return out;
 }
 
-export function specDiff(before: unknown, after: unknown): { changed: LeafChange[]; unchanged: number } {
+function specDiff(before: unknown, after: unknown): { changed: LeafChange[]; unchanged: number } {
   const a = leaves(before, '', new Map());
   const b = leaves(after, '', new Map());
   const changed: LeafChange[] = [];

@@ -8,7 +8,7 @@ import type { Change } from '../remedy/change.js';
 import type { Plan } from '../remedy/plan.js';
 import { changeLines } from './diff.js';
 
-export const KB_EXPLANATION =
+const KB_EXPLANATION =
   'When a guest operating system changes the MAC address of its virtual NIC (NLB clusters, nested hypervisors, ' +
   'appliances, bonding, MAC-licensed software) while the security policy "MAC address changes" of its vSwitch or ' +
   'portgroup is Reject, ESXi treats it as a layer-2 security violation and blocks the port: the VM silently loses ' +

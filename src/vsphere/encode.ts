@@ -10,12 +10,12 @@ const XSD: Record<string, string> = {
   boolean: 'xsd:boolean',
 };
 
-export const ENVELOPE_OPEN =
+const ENVELOPE_OPEN =
   '<?xml version="1.0" encoding="UTF-8"?>' +
   '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"' +
   ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
   '<soapenv:Body>';
-export const ENVELOPE_CLOSE = '</soapenv:Body></soapenv:Envelope>';
+const ENVELOPE_CLOSE = '</soapenv:Body></soapenv:Envelope>';
 
 /** The full envelope for calling `method` with `params` (including `_this`). */
 export function encodeRequest(method: string, params: Record<string, unknown>): string {
@@ -28,7 +28,7 @@ export function encodeRequest(method: string, params: Record<string, unknown>): 
 }
 
 /** One value as the element `name` of declared type `declared`. */
-export function encodeValue(out: string[], name: string, declared: string, value: unknown): void {
+function encodeValue(out: string[], name: string, declared: string, value: unknown): void {
   if (value === undefined || value === null) return;
   if (declared === MOREF) {
     const ref = value as { type: string; value: string };
