@@ -352,14 +352,8 @@ func (pg *dvPortgroupObj) DestroyTask(req *types.Destroy_Task) soap.HasFault {
 			}
 		}
 		d := m.dvs
-		var kept []*dvPortgroup
-		for _, other := range d.portgroups {
-			if other != m {
-				kept = append(kept, other)
-			}
-		}
-		d.portgroups = kept
-		updateLocked(d.dc.netFolder, prop("childEntity", removeRef(d.dc.netFolder.ChildEntity, pg.Self)))
+		d.portgroups = without(d.portgroups, m)
+		updateLocked(d.dc.netFolder, prop("childEntity", without(d.dc.netFolder.ChildEntity, pg.Self)))
 		simulator.Map.Remove(pg.Self)
 		d.render()
 		pg.l.renderMembership(d.dc)

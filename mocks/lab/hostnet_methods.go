@@ -140,13 +140,7 @@ func (s *hostNetworkSystem) RemovePortGroup(req *types.RemovePortGroup) soap.Has
 			}
 		}
 	}
-	var kept []*hostPortgroup
-	for _, p := range h.portgroups {
-		if p != pg {
-			kept = append(kept, p)
-		}
-	}
-	h.portgroups = kept
+	h.portgroups = without(h.portgroups, pg)
 	s.l.dropUnusedNetworks(h.dc)
 	h.renderNetwork()
 	s.l.renderMembership(h.dc)

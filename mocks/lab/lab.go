@@ -170,11 +170,13 @@ func addRef(list []types.ManagedObjectReference, ref types.ManagedObjectReferenc
 	return append(append([]types.ManagedObjectReference{}, list...), ref)
 }
 
-func removeRef(list []types.ManagedObjectReference, ref types.ManagedObjectReference) []types.ManagedObjectReference {
-	out := make([]types.ManagedObjectReference, 0, len(list))
-	for _, r := range list {
-		if r != ref {
-			out = append(out, r)
+// without returns a new slice: list may be a property value the simulator
+// still holds, which must not change under it.
+func without[T comparable](list []T, x T) []T {
+	out := make([]T, 0, len(list))
+	for _, e := range list {
+		if e != x {
+			out = append(out, e)
 		}
 	}
 	return out

@@ -86,7 +86,7 @@ func (l *lab) dropUnusedNetworks(dc *datacenter) {
 			kept = append(kept, n)
 			continue
 		}
-		updateLocked(dc.netFolder, prop("childEntity", removeRef(dc.netFolder.ChildEntity, n.obj.Self)))
+		updateLocked(dc.netFolder, prop("childEntity", without(dc.netFolder.ChildEntity, n.obj.Self)))
 		simulator.Map.Remove(n.obj.Self)
 	}
 	dc.networks = kept
