@@ -10,33 +10,29 @@ function shown(own: string, effective: string): string {
   return own === 'inherit' ? `inherit (${effective})` : own;
 }
 
+type PortgroupPosture = PostureReport['hosts'][number]['portgroups'][number] | PostureReport['dvSwitches'][number]['portgroups'][number];
+
+function portgroupRow(owner: string, switchName: string, pg: PortgroupPosture): Row {
+  return [
+    owner, switchName, pg.name, pg.vlanId,
+    shown(pg.policy.macChanges, pg.effective.macChanges),
+    shown(pg.policy.forgedTransmits, pg.effective.forgedTransmits),
+    shown(pg.policy.allowPromiscuous, pg.effective.allowPromiscuous),
+    pg.vms.length,
+  ];
+}
+
 export function inventoryTable(report: PostureReport): Table {
   const rows: Row[] = [];
   for (const host of report.hosts) {
     for (const vs of host.vswitches) {
       rows.push([host.name, vs.name, '', null, vs.policy.macChanges, vs.policy.forgedTransmits, vs.policy.allowPromiscuous, null]);
-      for (const pg of host.portgroups.filter((p) => p.vswitch === vs.name)) {
-        rows.push([
-          host.name, vs.name, pg.name, pg.vlanId,
-          shown(pg.policy.macChanges, pg.effective.macChanges),
-          shown(pg.policy.forgedTransmits, pg.effective.forgedTransmits),
-          shown(pg.policy.allowPromiscuous, pg.effective.allowPromiscuous),
-          pg.vms.length,
-        ]);
-      }
+      for (const pg of host.portgroups.filter((p) => p.vswitch === vs.name)) rows.push(portgroupRow(host.name, vs.name, pg));
     }
   }
   for (const dvs of report.dvSwitches) {
     rows.push([`${dvs.name} (DVS ${dvs.version})`, dvs.name, '', null, dvs.policy.macChanges, dvs.policy.forgedTransmits, dvs.policy.allowPromiscuous, null]);
-    for (const pg of dvs.portgroups) {
-      rows.push([
-        dvs.name, dvs.name, pg.name, pg.vlanId,
-        shown(pg.policy.macChanges, pg.effective.macChanges),
-        shown(pg.policy.forgedTransmits, pg.effective.forgedTransmits),
-        shown(pg.policy.allowPromiscuous, pg.effective.allowPromiscuous),
-        pg.vms.length,
-      ]);
-    }
+    for (const pg of dvs.portgroups) rows.push(portgroupRow(dvs.name, dvs.name, pg));
   }
   return { columns: COLUMNS, rows };
 }
