@@ -71,13 +71,21 @@ function spec(change: Change, current: CurrentState, ctx: ApplyContext): unknown
 
 async function send(client: VimClient, change: Change, body: unknown, current: CurrentState): Promise<unknown> {
   const t = change.target;
-  const runTask = async (method: string, params: Record<string, unknown>) => {
-    const task = await client.write<MoRef>(method, params, { type: 'ManagedObjectReference' });
-    return waitForTask(client, task).catch((err: unknown) => {
-      // Only the task's own error is vCenter refusing the change; losing sight
-      // of the task (an expired session took its collector) is a lost answer.
-      throw err instanceof SoapFault && !(err instanceof TaskFault) ? new Error(`watching the task failed (${err.faultType})`, { cause: err }) : err;
-    });
+  const runTask = async (method: string, params: { _this: MoRef } & Record<string, unknown>) => {
+    try {
+      const task = await client.write<MoRef>(method, params, { type: 'ManagedObjectReference' });
+      return await waitForTask(client, task).catch((err: unknown) => {
+        // Only the task's own error is vCenter refusing the change; losing sight
+        // of the task (an expired session took its collector) is a lost answer.
+        throw err instanceof SoapFault && !(err instanceof TaskFault) ? new Error(`watching the task failed (${err.faultType})`, { cause: err }) : err;
+      });
+    } catch (err) {
+      // A lost answer: the task may still be queued on a busy vCenter, and the
+      // object read back next would not show the change yet. Let it end first;
+      // what the read-back then finds decides.
+      if (!(err instanceof SoapFault)) await settleTasks(client, params._this).catch(() => undefined);
+      throw err;
+    }
   };
   switch (change.action) {
     case 'UpdatePortGroup':
@@ -170,10 +178,7 @@ export async function applyChange(ctx: ApplyContext, change: Change): Promise<Jo
         throw new ChangeError(`${change.path}: ${faultAdvice(err, methodOf(change))}`, { cause: err });
       }
     }
-    // Read back: to verify, and, if the answer was lost, to learn what happened
-    // (once a task it may have started has ended).
-    const entity = writeError ? taskEntity(change, current) : undefined;
-    if (entity) await settleTasks(client, entity).catch(() => undefined); // the read-back below decides
+    // Read back: to verify, and, if the answer was lost, to learn what happened.
     const after = await readCurrent(client, change);
     const applied = holds(change, after, body);
     const recorded = {
@@ -195,22 +200,6 @@ export async function applyChange(ctx: ApplyContext, change: Change): Promise<Jo
     if (after.ref && change.action === 'CreateDVPortgroup') ctx.created.set(change.id, after.ref);
     return entry;
   });
-}
-
-/** The object a task-based change's task runs on (TaskInfo.entity). */
-function taskEntity(change: Change, current: CurrentState): MoRef | undefined {
-  const t = change.target;
-  switch (change.action) {
-    case 'ReconfigureDVPortgroup':
-    case 'DestroyDVPortgroup':
-      return t.type === 'DistributedVirtualPortgroup' ? { type: 'DistributedVirtualPortgroup', value: current.ref?.moref ?? t.portgroup.moref } : undefined;
-    case 'CreateDVPortgroup':
-      return t.type === 'DistributedVirtualPortgroup' ? { type: t.dvs.type, value: t.dvs.moref } : undefined;
-    case 'EditNic':
-      return t.type === 'VirtualEthernetCard' ? { type: 'VirtualMachine', value: t.vm.moref } : undefined;
-    default:
-      return undefined; // HostNetworkSystem methods answer when they are done
-  }
 }
 
 function methodOf(change: Change): string {
