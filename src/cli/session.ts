@@ -5,7 +5,7 @@ import type { Finding, Remedy, Strategy } from '../audit/finding.js';
 import { DriftError, InterruptedError, VmfixError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
 import type { ChangeOutcome } from '../remedy/execute.js';
-import { defaultJournalPath, JournalWriter } from '../remedy/journal.js';
+import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
 import type { Plan } from '../remedy/plan.js';
 import { changesReport, type Verification } from '../report/changes.js';
 import { changeLines } from '../report/diff.js';
@@ -100,16 +100,12 @@ async function planForLater(ctx: Context, state: SessionState, group: readonly F
   if (!later.changes.length) return false;
   const vms = [...new Set(later.changes.flatMap((c) => c.vms))].join(', ');
   if (!(await ctx.ui.confirm(`Write a plan that pins the MAC once ${vms} ${later.changes.length > 1 ? 'are' : 'is'} powered off?`, true))) return false;
-  const path = defaultPlanPath();
+  const path = defaultFilePath('plan');
   const { savePlan } = await import('../remedy/files.js');
   await savePlan(path, later);
   ctx.ui.say(`Plan written: ${path}. Power off ${vms}, then run: vmfix apply ${path}`);
   state.skipped.push(...group.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: `planned for after power-off: vmfix apply ${path}` })));
   return true;
-}
-
-function defaultPlanPath(now = new Date()): string {
-  return `vmfix-plan-${now.toISOString().replace(/[-:]/g, '')}.json`;
 }
 
 /** One portgroup: explain, choose, show, confirm, apply, verify; again for what a remedy could not cover. */
@@ -161,7 +157,7 @@ async function fixGroup(
       return 'done';
     }
 
-    state.journal ??= await JournalWriter.open(args.journal ?? defaultJournalPath(), {
+    state.journal ??= await JournalWriter.open(args.journal ?? defaultFilePath('journal'), {
       command: 'fix',
       endpoint: { host: endpoint.display, instanceUuid: state.inventory.endpoint.instanceUuid ?? null },
     });

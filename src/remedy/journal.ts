@@ -91,7 +91,8 @@ export class JournalWriter {
   }
 }
 
-export function defaultJournalPath(now = new Date()): string {
+/** Where a journal, or a plan the session writes, goes unless the user names a file. */
+export function defaultFilePath(kind: 'journal' | 'plan', now = new Date()): string {
   // Milliseconds: a rollback run right after its fix must not be refused for the same name.
-  return `vmfix-journal-${now.toISOString().replace(/[-:]/g, '')}.json`;
+  return `vmfix-${kind}-${now.toISOString().replace(/[-:]/g, '')}.json`;
 }

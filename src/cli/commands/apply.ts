@@ -1,7 +1,7 @@
 // vmfix apply PLAN: apply a plan written by fix --plan-out, exactly, after
 // checking that nothing it was made against has drifted.
 import { loadPlan } from '../../remedy/files.js';
-import { defaultJournalPath, JournalWriter } from '../../remedy/journal.js';
+import { defaultFilePath, JournalWriter } from '../../remedy/journal.js';
 import { changesReport } from '../../report/changes.js';
 import { changeLines } from '../../report/diff.js';
 import type { Result } from '../../report/render.js';
@@ -26,7 +26,7 @@ export async function apply(args: ApplyArgs, ctx: Context): Promise<{ result: Re
       const declined = plan.changes.map((change) => ({ change, status: 'declined' as const }));
       return { result: { kind: 'changes', report: changesReport('apply', endpoint.display, null, declined, plan.skipped, []) }, exitCode: 0 };
     }
-    const journalPath = args.journal ?? defaultJournalPath();
+    const journalPath = args.journal ?? defaultFilePath('journal');
     const journal = await JournalWriter.open(journalPath, { command: 'apply', endpoint: { host: endpoint.display, instanceUuid: plan.endpoint.instanceUuid } });
     const run = await runChanges(client, ctx, journal, plan.changes);
     await journal.close();

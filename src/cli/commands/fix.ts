@@ -84,13 +84,13 @@ async function yes(
   findings: readonly Finding[],
 ): Promise<{ result: Result; exitCode: number; error?: Error }> {
   const plan = await makePlan(inventory, findings, choose(findings, args.strategy), args);
-  const { JournalWriter, defaultJournalPath } = await import('../../remedy/journal.js');
+  const { JournalWriter, defaultFilePath } = await import('../../remedy/journal.js');
   const { runChanges, verify, exitCodeOf } = await import('../changes.js');
   const { changesReport } = await import('../../report/changes.js');
   if (!plan.changes.length) {
     return { result: { kind: 'changes', report: changesReport('fix', endpoint.display, null, [], plan.skipped, []) }, exitCode: exitCodeOf(undefined, plan.skipped.length) };
   }
-  const journalPath = args.journal ?? defaultJournalPath();
+  const journalPath = args.journal ?? defaultFilePath('journal');
   const journal = await JournalWriter.open(journalPath, { command: 'fix', endpoint: { host: endpoint.display, instanceUuid: inventory.endpoint.instanceUuid ?? null } });
   const run = await runChanges(client, ctx, journal, plan.changes);
   await journal.close();

@@ -2,7 +2,7 @@
 // newest first, refusing if any object changed since that run.
 import { canonical, stateOf } from '../../remedy/change.js';
 import { loadJournal } from '../../remedy/files.js';
-import { defaultJournalPath, JournalWriter, type JournalEntry } from '../../remedy/journal.js';
+import { defaultFilePath, JournalWriter, type JournalEntry } from '../../remedy/journal.js';
 import { readCurrent, type CurrentState } from '../../remedy/read.js';
 import { undo, undoable } from '../../remedy/rollback.js';
 import { getPath } from '../../remedy/specs.js';
@@ -42,7 +42,7 @@ export async function rollback(args: RollbackArgs, ctx: Context): Promise<{ resu
       const declined = changes.map((change) => ({ change, status: 'declined' as const }));
       return { result: { kind: 'changes', report: changesReport('rollback', endpoint.display, null, declined, [], []) }, exitCode: 0 };
     }
-    const journalPath = args.journal ?? defaultJournalPath();
+    const journalPath = args.journal ?? defaultFilePath('journal');
     const journal = await JournalWriter.open(journalPath, { command: 'rollback', rollbackOf: args.journalFile, endpoint: recorded.endpoint });
     const run = await runChanges(client, ctx, journal, changes);
     await journal.close();
