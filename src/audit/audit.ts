@@ -1,13 +1,15 @@
 // audit(inventory, evidence) -> findings. Pure: the same inventory and
 // evidence always give the same findings with the same ids.
 import type { Host, Inventory, Vm, VmNic } from '../inventory/model.js';
-import { InventoryIndex, type Attachment } from './attachment.js';
-import { logEvidence, type EvidenceSet } from './evidence.js';
+import { InventoryIndex } from '../inventory/lookup.js';
+import type { EvidenceSet } from '../evidence/types.js';
+import type { L2SecEvent } from '../evidence/vmkernel-log.js';
+import { Attachments, type Attachment } from './attachment.js';
+import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind } from './finding.js';
 import { guestMac, matchLogEvents, nicKey } from './match-logs.js';
 import { remediesFor } from './remedies.js';
 import { unneededAccept } from './unneeded.js';
-import type { L2SecEvent } from './vmkernel-log.js';
 
 export interface AuditResult {
   readonly findings: readonly Finding[];
@@ -15,8 +17,9 @@ export interface AuditResult {
 }
 
 export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult {
-  const index = new InventoryIndex(inventory, evidence.dvPorts);
-  const logs = matchLogEvents(index, evidence.vmkernel);
+  const index = new InventoryIndex(inventory);
+  const attachments = new Attachments(index, evidence.dvPorts);
+  const logs = matchLogEvents(attachments, evidence.vmkernel);
   const macOwners = macOwnership(inventory.vms);
   const findings: Finding[] = [];
   /** Where some VM changes its MAC: an Accept there is needed. */
@@ -24,7 +27,7 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
 
   for (const vm of inventory.vms) {
     for (const nic of vm.nics) {
-      const att = index.attach(vm, nic);
+      const att = attachments.attach(vm, nic);
       if (!att) continue;
       const seen = observe(vm, nic, att, logs.byNic.get(nicKey(vm, nic)) ?? []);
       if (seen.changedMac) needed.add(policyHolder(att));

@@ -1,12 +1,13 @@
 // The audit's output, shaped as CLI-CONTRACT.md's Finding. Fields a finding
 // cannot know (an offline audit has no inventory) are null, never absent.
 import { createHash } from 'node:crypto';
-import type { PolicySource } from './policy.js';
+import type { PolicySource } from '../inventory/policy.js';
 
 export type FindingKind = 'mac-change-blocked' | 'mac-change-at-risk' | 'mac-accept-unneeded';
 export type Severity = 'critical' | 'warning' | 'info';
-export type Strategy = 'portgroup-accept' | 'dedicated-portgroup' | 'pin-mac' | 'vswitch-accept' | 'mac-learning';
-export const STRATEGIES: readonly Strategy[] = ['portgroup-accept', 'dedicated-portgroup', 'pin-mac', 'vswitch-accept', 'mac-learning'];
+/** Every remedy; among equally narrow ones, this order: the least policy opened first. */
+export const STRATEGIES = ['pin-mac', 'portgroup-accept', 'dedicated-portgroup', 'mac-learning', 'vswitch-accept'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
 
 export const SEVERITY: Record<FindingKind, Severity> = {
   'mac-change-blocked': 'critical',

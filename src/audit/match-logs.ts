@@ -3,8 +3,9 @@
 // guest asked for or by the port id, which the host lists with the MACs on
 // it (HostPortGroupPort key "key-vim.host.PortGroup.Port-<decimal id>").
 import type { Host, Vm, VmNic } from '../inventory/model.js';
-import type { InventoryIndex } from './attachment.js';
-import type { L2SecEvent } from './vmkernel-log.js';
+import type { L2SecEvent } from '../evidence/vmkernel-log.js';
+import type { InventoryIndex } from '../inventory/lookup.js';
+import type { Attachments } from './attachment.js';
 
 export interface MatchedLogs {
   /** Events per NIC, keyed `${vm.moref}/${nic.key}`. */
@@ -14,7 +15,8 @@ export interface MatchedLogs {
 
 export const nicKey = (vm: Vm, nic: VmNic) => `${vm.moref}/${nic.key}`;
 
-export function matchLogEvents(index: InventoryIndex, events: readonly L2SecEvent[]): MatchedLogs {
+export function matchLogEvents(attachments: Attachments, events: readonly L2SecEvent[]): MatchedLogs {
+  const { index } = attachments;
   const hostsByName = new Map<string, Host>();
   for (const host of index.inventory.hosts) hostsByName.set(host.name.toLowerCase(), host);
   const byNic = new Map<string, L2SecEvent[]>();
@@ -22,7 +24,7 @@ export function matchLogEvents(index: InventoryIndex, events: readonly L2SecEven
 
   for (const event of events) {
     const host = hostsByName.get((event.hostName ?? event.source).toLowerCase());
-    const match = event.vmName ? byClient(index, event, event.vmName, host) : byPort(index, event, host);
+    const match = event.vmName ? byClient(attachments, event, event.vmName, host) : byPort(index, event, host);
     if (!match) {
       unmatched.push(event);
       continue;
@@ -33,15 +35,15 @@ export function matchLogEvents(index: InventoryIndex, events: readonly L2SecEven
   return { byNic, unmatched };
 }
 
-function byClient(index: InventoryIndex, event: L2SecEvent, vmName: string, host: Host | undefined) {
-  const candidates = index.vmsByName.get(vmName) ?? [];
+function byClient(attachments: Attachments, event: L2SecEvent, vmName: string, host: Host | undefined) {
+  const candidates = attachments.index.vmsByName.get(vmName) ?? [];
   const vm = candidates.find((v) => host && v.host === host.moref) ?? candidates[0];
   if (!vm) return undefined;
   const nic =
     (event.mac && vm.nics.find((n) => guestMac(vm, n) === event.mac || n.macAddress === event.mac)) ||
     (host && event.port && nicOnPort(vm, host, event.port)) ||
     (vm.nics.length === 1 ? vm.nics[0] : undefined) ||
-    onlyRejecting(index, vm);
+    onlyRejecting(attachments, vm);
   return nic ? { vm, nic } : undefined;
 }
 
@@ -67,8 +69,8 @@ function nicOnPort(vm: Vm, host: Host, port: string): VmNic | undefined {
   return undefined;
 }
 
-function onlyRejecting(index: InventoryIndex, vm: Vm): VmNic | undefined {
-  const rejecting = vm.nics.filter((n) => index.attach(vm, n)?.macChanges.value === false);
+function onlyRejecting(attachments: Attachments, vm: Vm): VmNic | undefined {
+  const rejecting = vm.nics.filter((n) => attachments.attach(vm, n)?.macChanges.value === false);
   return rejecting.length === 1 ? rejecting[0] : undefined;
 }
 

@@ -6,7 +6,7 @@ import { normalizeMac } from '../inventory/model.js';
 import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Finding, type Remedy } from './finding.js';
 import { HARDENING_NOTE, pinMacProblem } from './remedies.js';
-import type { L2SecEvent } from './vmkernel-log.js';
+import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 
 export function auditLogs(events: readonly L2SecEvent[]): Finding[] {
   // One finding per VM (or per port where the line names no VM) per host.

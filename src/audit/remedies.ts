@@ -2,14 +2,13 @@
 // allowed to change MACs, then the least policy opened. The hardening guide
 // wants Reject, so Accept is only ever offered for as little as possible.
 import type { Vm, VmNic } from '../inventory/model.js';
-import type { Attachment, InventoryIndex, NicRef } from './attachment.js';
-import type { Remedy, Strategy } from './finding.js';
+import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
+import { portgroupSetting } from '../inventory/policy.js';
+import type { Attachment } from './attachment.js';
+import { STRATEGIES, type Remedy } from './finding.js';
 
 export const HARDENING_NOTE =
   'The vSphere Security Configuration Guide recommends MAC address changes = Reject; Accept lets every VM on it impersonate other MACs.';
-
-/** Among equally narrow remedies, this order: the least policy opened first. */
-const RANK: readonly Strategy[] = ['pin-mac', 'portgroup-accept', 'dedicated-portgroup', 'mac-learning', 'vswitch-accept'];
 
 export const DEDICATED_SUFFIX = '-macchg';
 
@@ -71,7 +70,7 @@ export function remediesFor(input: RemedyInput): Remedy[] {
       const refs: NicRef[] = [];
       for (const host of peers) {
         for (const p of host.portgroups) {
-          if (p.vswitchName !== vswitch || p.spec.policy?.security?.macChanges !== undefined) continue;
+          if (p.vswitchName !== vswitch || portgroupSetting(p, 'macChanges') !== undefined) continue;
           inheriting.add(p.name);
           refs.push(...index.nicsOnStandard(host.moref, p.name));
         }
@@ -105,7 +104,7 @@ export function remediesFor(input: RemedyInput): Remedy[] {
     }
   }
   const weight = (r: Remedy) => (nested && r.strategy === 'mac-learning' ? -1 : r.blastRadius.vms.length);
-  return out.sort((a, b) => weight(a) - weight(b) || RANK.indexOf(a.strategy) - RANK.indexOf(b.strategy));
+  return out.sort((a, b) => weight(a) - weight(b) || STRATEGIES.indexOf(a.strategy) - STRATEGIES.indexOf(b.strategy));
 }
 
 function dedicated(portgroup: string, where: string, vm: Vm, nic: VmNic): Remedy {

@@ -2,9 +2,9 @@
 // guide recommends Reject, so each one is worth a look; it is only info,
 // because a VM without guest info might still change its MAC.
 import type { Host } from '../inventory/model.js';
-import type { InventoryIndex, NicRef } from './attachment.js';
+import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
+import { distributedPolicy, dvsLevel, standardPolicy, vswitchSetting, type PolicySource } from '../inventory/policy.js';
 import { findingId, SEVERITY, type Finding } from './finding.js';
-import { distributedPolicy, dvsLevel, standardPolicy, type PolicySource } from './policy.js';
 import { HARDENING_NOTE } from './remedies.js';
 
 interface Holder {
@@ -32,7 +32,7 @@ export function unneededAccept(index: InventoryIndex, needed: ReadonlySet<string
   for (const host of index.inventory.hosts) {
     const place = { host, datacenter: host.datacenter };
     for (const vs of host.vswitches) {
-      if (vs.spec.policy?.security?.macChanges === true) {
+      if (vswitchSetting(vs, 'macChanges') === true) {
         hold({ id: `vs/${host.moref}/${vs.name}`, ...place, switch: { type: 'standard', name: vs.name }, portgroup: null, source: 'vswitch', what: `vSwitch "${vs.name}" on ${host.name}` }, []);
       }
     }

@@ -6,15 +6,8 @@ import { UsageError } from '../errors.js';
 import { phase, profileSoap } from '../profile.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { TlsPolicy } from '../vsphere/tls.js';
-import type { ConnectionArgs, CommonArgs } from './options.js';
-import type { Context } from './context.js';
-
-export interface Endpoint {
-  readonly url: URL;
-  /** host[:port], for messages and reports. */
-  readonly display: string;
-  readonly username: string;
-}
+import type { Context, Endpoint } from '../workflow/context.js';
+import type { ConnectionArgs } from './options.js';
 
 const DEFAULT_MAX_RESPONSE = 512 * 2 ** 20;
 
@@ -99,12 +92,11 @@ async function resolvePassword(args: ConnectionArgs, env: NodeJS.ProcessEnv, ctx
 
 /** Connects, runs `work`, and logs out whatever happens (also on Ctrl-C). */
 export async function withSession<T>(
-  args: ConnectionArgs & CommonArgs,
+  args: ConnectionArgs,
   ctx: Context,
   work: (client: VimClient, endpoint: Endpoint) => Promise<T>,
 ): Promise<T> {
   const endpoint = resolveEndpoint(args, ctx.env);
-  if (!Number.isFinite(args.timeout) || args.timeout <= 0) throw new UsageError(`--timeout takes a number of seconds above 0, not ${args.timeout}.`);
   const maxResponseBytes = responseCap(ctx.env);
   const tls = await resolveTls(args, ctx.env);
   const password = await resolvePassword(args, ctx.env, ctx, endpoint);

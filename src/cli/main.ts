@@ -2,87 +2,88 @@
 // top-level catch. Command modules are imported only when they run, so
 // `vmfix --help` loads nothing but yargs, and `vmfix --version` not even that.
 import { readFileSync } from 'node:fs';
-import type { Argv } from 'yargs';
+import type { Argv, Options, PositionalOptions } from 'yargs';
 import { describeError, ExitCode, UsageError } from '../errors.js';
 import { phase, startProfile } from '../profile.js';
-import { Interrupts, type Context } from './context.js';
-import { STRATEGIES } from '../audit/finding.js';
-import { COMMON, CONNECTION, EVIDENCE, OUTPUT, SCOPE, type OutputArgs } from './options.js';
+import type { CommandOutcome, Context } from '../workflow/context.js';
+import { Interrupts } from './interrupts.js';
+import {
+  APPLY_OPTIONS, APPLY_POSITIONALS, AUDIT_OPTIONS, checkFix, COMMON, FIX_OPTIONS, INVENTORY_OPTIONS, ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS,
+  type ArgsOf, type OutputArgs,
+} from './options.js';
 import type { Result } from '../report/render.js';
 
-interface CommandOutcome {
-  readonly result: Result;
-  readonly exitCode: number;
-  /** Why a run that still has a result to show stopped early. */
-  readonly error?: Error;
-}
-
-type Run = (args: any, ctx: Context) => Promise<CommandOutcome>;
-
-interface CommandSpec {
+interface CommandSpec<O extends Record<string, Options>, P extends Record<string, PositionalOptions>> {
+  /** e.g. "apply <plan>": the positionals named here are declared in `positionals`. */
   readonly command: string;
   readonly describe: string;
-  readonly options: (y: Argv) => Argv;
-  readonly load: () => Promise<Run>;
+  readonly options: O;
+  readonly positionals?: P;
+  /** Combinations of flags that cannot work, refused while parsing. */
+  readonly check?: (args: ArgsOf<O & P>) => true;
+  readonly load: () => Promise<(args: ArgsOf<O & P>, ctx: Context) => Promise<CommandOutcome>>;
 }
 
-const withGroups = (...groups: Record<string, object>[]) => (y: Argv) => {
-  for (const group of groups) y.options(group);
-  return y;
-};
+/** A command as yargs runs it. */
+interface Registered {
+  readonly command: string;
+  readonly describe: string;
+  builder(y: Argv): Argv;
+  run(args: Record<string, unknown>, ctx: Context): Promise<CommandOutcome>;
+}
+
+/**
+ * Declares a command. Its options' types are checked against the arguments
+ * its module takes here, once; yargs hands over exactly what they declare.
+ */
+function command<O extends Record<string, Options>, P extends Record<string, PositionalOptions> = {}>(spec: CommandSpec<O, P>): Registered {
+  return {
+    command: spec.command,
+    describe: spec.describe,
+    builder(y) {
+      for (const [name, options] of Object.entries(spec.positionals ?? {})) y.positional(name, options);
+      const declared = y.options(spec.options);
+      return spec.check ? declared.check((args) => spec.check!(args as ArgsOf<O & P>)) : declared;
+    },
+    run: async (args, ctx) => (await spec.load())(args as ArgsOf<O & P>, ctx),
+  };
+}
 
 /** Every command, in the order --help lists them. */
-const COMMANDS: readonly CommandSpec[] = [
-  {
+const COMMANDS: readonly Registered[] = [
+  command({
     command: 'inventory',
     describe: 'the security-policy posture of every vSwitch, portgroup, DVS and dvPortgroup (changes nothing)',
-    options: withGroups(CONNECTION, SCOPE, OUTPUT),
+    options: INVENTORY_OPTIONS,
     load: async () => (await import('./commands/inventory.js')).inventory,
-  },
-  {
+  }),
+  command({
     command: 'audit',
     describe: 'find the VMs whose ports are blocked (or about to be) by MAC address changes = Reject (changes nothing)',
-    options: withGroups(CONNECTION, SCOPE, OUTPUT, EVIDENCE),
+    options: AUDIT_OPTIONS,
     load: async () => (await import('./commands/audit.js')).audit,
-  },
-  {
+  }),
+  command({
     command: 'fix',
     describe: 'audit, then fix: interactively on a terminal, or --yes --strategy NAME; --dry-run writes the change ticket',
-    options: (y) =>
-      withGroups(CONNECTION, SCOPE, OUTPUT, EVIDENCE)(y).options({
-        'dry-run': { type: 'boolean', group: 'Remediation:', describe: 'write the change-ticket report (Markdown, or --format json) and change nothing' },
-        'plan-out': { type: 'string', group: 'Remediation:', describe: 'write the plan for vmfix apply to FILE and change nothing' },
-        yes: { type: 'boolean', group: 'Remediation:', describe: 'apply without asking (needs --strategy)' },
-        strategy: { type: 'string', choices: STRATEGIES, group: 'Remediation:', describe: 'the fix for every finding it fits (else the narrowest per finding)' },
-        'portgroup-name': { type: 'string', group: 'Remediation:', describe: 'dedicated-portgroup: name of the new portgroup (default <name>-macchg)' },
-        journal: { type: 'string', group: 'Remediation:', describe: 'journal file (default ./vmfix-journal-<timestamp>.json)' },
-      }),
+    options: FIX_OPTIONS,
+    check: checkFix,
     load: async () => (await import('./commands/fix.js')).fix,
-  },
-  {
+  }),
+  command({
     command: 'apply <plan>',
     describe: 'apply a plan written by fix --plan-out, refusing if anything it was made against has drifted',
-    options: (y) =>
-      withGroups(CONNECTION, OUTPUT)(y)
-        .positional('plan', { type: 'string', describe: 'the plan file' })
-        .options({
-          yes: { type: 'boolean', group: 'Remediation:', describe: 'apply without asking' },
-          journal: { type: 'string', group: 'Remediation:', describe: 'journal file (default ./vmfix-journal-<timestamp>.json)' },
-        }),
+    options: APPLY_OPTIONS,
+    positionals: APPLY_POSITIONALS,
     load: async () => (await import('./commands/apply.js')).apply,
-  },
-  {
+  }),
+  command({
     command: 'rollback <journal-file>',
     describe: 'restore the values recorded in a journal written by fix or apply',
-    options: (y) =>
-      withGroups(CONNECTION, OUTPUT)(y)
-        .positional('journal-file', { type: 'string', describe: 'the journal to roll back' })
-        .options({
-          yes: { type: 'boolean', group: 'Remediation:', describe: 'roll back without asking' },
-          journal: { type: 'string', group: 'Remediation:', describe: "the rollback's own journal (default ./vmfix-journal-<timestamp>.json)" },
-        }),
+    options: ROLLBACK_OPTIONS,
+    positionals: ROLLBACK_POSITIONALS,
     load: async () => (await import('./commands/rollback.js')).rollback,
-  },
+  }),
 ];
 
 function version(): string {
@@ -128,15 +129,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       .recommendCommands()
       .wrap(Math.min(110, process.stdout.columns || 100))
       .fail((message, err) => {
+        // A YError is yargs refusing the command line (our coerce and check
+        // refusals arrive as one too): usage. Anything else thrown while a
+        // command ran is passed on as it is.
+        if (err && err.name !== 'YError') throw err;
         // yargs lays some messages out over several lines; the contract wants one or two sentences.
-        throw err ?? new UsageError(`${message.replace(/\s*\n\s*/g, ' ').replace(/[.]?$/, ".")} See vmfix --help.`);
+        throw new UsageError(`${(message ?? err?.message ?? '').replace(/\s*\n\s*/g, ' ').replace(/[.]?$/, '.')} See vmfix --help.`);
       });
     for (const spec of COMMANDS) {
-      parser = parser.command(spec.command, spec.describe, spec.options, async (args) => {
+      parser = parser.command(spec.command, spec.describe, (y) => spec.builder(y), async (args) => {
         debug = Boolean(args.debug);
         outputArgs = args as unknown as OutputArgs;
-        const run = await spec.load();
-        outcome = await run(args, ctx);
+        outcome = await spec.run(args, ctx);
       });
     }
     await parser.parseAsync();
@@ -161,7 +165,7 @@ async function emit(result: Result, args: OutputArgs | undefined, env: NodeJS.Pr
   const toFile = Boolean(args?.output);
   const text = await phase('render', () => render(result, format, { color: !toFile && Boolean(process.stdout.isTTY) && !('NO_COLOR' in env) }));
   if (args?.output) {
-    const { writeFileAtomic } = await import('../report/files.js');
+    const { writeFileAtomic } = await import('../files.js');
     await writeFileAtomic(args.output, text);
   } else {
     process.stdout.write(text);

@@ -1,67 +1,122 @@
-// The option groups shared by commands, declared once with their env
-// fallbacks (shown in --help the way govc shows [GOVC_URL]).
-import type { Options } from 'yargs';
+// Every option of every command, declared once with its env fallbacks
+// (shown in --help the way govc shows [GOVC_URL]) and its value checks. The
+// argument types of the commands are derived from these declarations, so a
+// renamed flag fails to compile where it is used.
+import type { InferredOptionTypes, Options, PositionalOptions } from 'yargs';
+import { STRATEGIES } from '../audit/finding.js';
+import { UsageError } from '../errors.js';
+import { FORMATS } from '../report/format.js';
 
 type OptionGroup = Record<string, Options>;
 
+/** kebab-case flag names as yargs also hands them over: camelCase. */
+type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
+type Camelized<T> = { readonly [K in keyof T & string as Camel<K>]: T[K] };
+/** Options that may be absent become optional properties, as in a hand-written interface. */
+type MaybeAbsent<T> = { [K in keyof T]-?: undefined extends T[K] ? K : never }[keyof T];
+type Split<T> = Camelized<Omit<T, MaybeAbsent<T>>> & Partial<Camelized<Pick<T, MaybeAbsent<T>>>>;
+export type ArgsOf<O extends Record<string, Options | PositionalOptions>> = Split<InferredOptionTypes<O>>;
+
+/**
+ * Args, if they carry every option a workflow reads. Commands pass their
+ * args through this, so renaming a flag the workflow depends on fails to
+ * compile instead of silently leaving the option unset.
+ */
+export type Covers<Args, WorkflowOptions> = [Exclude<keyof WorkflowOptions, keyof Args>] extends [never] ? Args : never;
+
 const env = (...names: string[]) => ` [${names.join(', ')}]`;
 
-export const CONNECTION: OptionGroup = {
+// Value checks run while parsing (yargs coerce), so a bad value is refused before anything connects.
+function wholeNumber(min: number, max: number, refusal: (value: number) => string) {
+  return (value: number): number => {
+    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(refusal(value));
+    return value;
+  };
+}
+
+export const COMMON = {
+  debug: { type: 'boolean', describe: 'stack traces, and SOAP traffic (secrets redacted) on stderr' },
+} as const satisfies OptionGroup;
+
+export const CONNECTION = {
   vcenter: { type: 'string', group: 'Connection:', describe: `vCenter or ESXi: HOST[:PORT] or https://host/sdk${env('VMFIX_VCENTER', 'GOVC_URL')}` },
   user: { type: 'string', group: 'Connection:', describe: `user name${env('VMFIX_USER', 'GOVC_USERNAME')}` },
   'password-stdin': { type: 'boolean', group: 'Connection:', describe: `read the password from stdin (else${env('VMFIX_PASSWORD', 'GOVC_PASSWORD')} or a prompt)` },
   insecure: { type: 'boolean', group: 'Connection:', describe: `skip TLS verification (warns)${env('VMFIX_INSECURE=1', 'GOVC_INSECURE=1')}` },
   thumbprint: { type: 'string', group: 'Connection:', describe: `trust the certificate with this SHA-256 fingerprint${env('VMFIX_THUMBPRINT')}` },
   'ca-file': { type: 'string', group: 'Connection:', describe: `extra trusted CA certificate (PEM)${env('VMFIX_CA_FILE')}` },
-  timeout: { type: 'number', group: 'Connection:', default: 60, describe: 'seconds to wait for each vSphere request' },
-};
+  timeout: {
+    type: 'number', group: 'Connection:', default: 60, describe: 'seconds to wait for each vSphere request',
+    coerce: (value: number): number => {
+      if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--timeout takes a number of seconds above 0, not ${value}.`);
+      return value;
+    },
+  },
+} as const satisfies OptionGroup;
 
-export const SCOPE: OptionGroup = {
+export const SCOPE = {
   datacenter: { type: 'string', array: true, group: 'Scope:', describe: 'only this datacenter (repeatable)' },
   cluster: { type: 'string', array: true, group: 'Scope:', describe: 'only this cluster (repeatable)' },
   host: { type: 'string', array: true, group: 'Scope:', describe: 'only this host (repeatable)' },
   vm: { type: 'string', array: true, group: 'Scope:', describe: 'only VMs whose name matches this glob (repeatable)' },
-};
+} as const satisfies OptionGroup;
 
-export const OUTPUT: OptionGroup = {
-  format: { type: 'string', choices: ['table', 'json', 'markdown', 'csv'], default: 'table', group: 'Output:', describe: 'result format' },
+export const OUTPUT = {
+  format: { type: 'string', choices: FORMATS, default: 'table', group: 'Output:', describe: 'result format' },
   output: { type: 'string', group: 'Output:', describe: 'write the result to this file instead of stdout' },
-};
+} as const satisfies OptionGroup;
 
-export const EVIDENCE: OptionGroup = {
+export const EVIDENCE = {
   'vmkernel-log': { type: 'string', array: true, group: 'Evidence:', describe: 'vmkernel log files, .gz rotations or vm-support bundle directories; without --vcenter: an offline audit' },
-  'log-lines': { type: 'number', default: 5000, group: 'Evidence:', describe: "lines read from the end of each host's vmkernel log" },
-  concurrency: { type: 'number', default: 8, group: 'Evidence:', describe: 'hosts whose logs are read at once' },
-};
+  'log-lines': { type: 'number', default: 5000, group: 'Evidence:', describe: "lines read from the end of each host's vmkernel log", coerce: wholeNumber(0, Infinity, (v) => `--log-lines must be a whole number of lines, not ${v}.`) },
+  concurrency: { type: 'number', default: 8, group: 'Evidence:', describe: 'hosts whose logs are read at once', coerce: wholeNumber(1, 64, (v) => `--concurrency must be between 1 and 64, not ${v}.`) },
+} as const satisfies OptionGroup;
 
-export const COMMON: OptionGroup = {
-  debug: { type: 'boolean', describe: 'stack traces, and SOAP traffic (secrets redacted) on stderr' },
-};
+const JOURNAL = { type: 'string', group: 'Remediation:', describe: 'journal file (default ./vmfix-journal-<timestamp>.json)' } as const;
 
-export interface ConnectionArgs {
-  vcenter?: string;
-  user?: string;
-  passwordStdin?: boolean;
-  insecure?: boolean;
-  thumbprint?: string;
-  caFile?: string;
-  timeout: number;
-}
+export const INVENTORY_OPTIONS = { ...COMMON, ...CONNECTION, ...SCOPE, ...OUTPUT } as const;
+export const AUDIT_OPTIONS = { ...INVENTORY_OPTIONS, ...EVIDENCE } as const;
+export const FIX_OPTIONS = {
+  ...AUDIT_OPTIONS,
+  'dry-run': { type: 'boolean', group: 'Remediation:', describe: 'write the change-ticket report (Markdown, or --format json) and change nothing' },
+  'plan-out': { type: 'string', group: 'Remediation:', describe: 'write the plan for vmfix apply to FILE and change nothing' },
+  yes: { type: 'boolean', group: 'Remediation:', describe: 'apply without asking (needs --strategy)' },
+  strategy: { type: 'string', choices: STRATEGIES, group: 'Remediation:', describe: 'the fix for every finding it fits (else the narrowest per finding)' },
+  'portgroup-name': {
+    type: 'string', group: 'Remediation:', describe: 'dedicated-portgroup: name of the new portgroup (default <name>-macchg)',
+    coerce: (name: string): string => {
+      if (!/^[^\s/\\][^/\\]{0,78}$/.test(name)) throw new UsageError(`--portgroup-name "${name}" is not a usable portgroup name (1-79 characters, no slashes).`);
+      return name;
+    },
+  },
+  journal: JOURNAL,
+} as const;
+export const APPLY_OPTIONS = {
+  ...COMMON, ...CONNECTION, ...OUTPUT,
+  yes: { type: 'boolean', group: 'Remediation:', describe: 'apply without asking' },
+  journal: JOURNAL,
+} as const;
+export const APPLY_POSITIONALS = { plan: { type: 'string', demandOption: true, describe: 'the plan file' } } as const;
+export const ROLLBACK_OPTIONS = {
+  ...COMMON, ...CONNECTION, ...OUTPUT,
+  yes: { type: 'boolean', group: 'Remediation:', describe: 'roll back without asking' },
+  journal: { type: 'string', group: 'Remediation:', describe: "the rollback's own journal (default ./vmfix-journal-<timestamp>.json)" },
+} as const;
+export const ROLLBACK_POSITIONALS = { 'journal-file': { type: 'string', demandOption: true, describe: 'the journal to roll back' } } as const;
 
-export interface ScopeArgs {
-  datacenter?: string[];
-  cluster?: string[];
-  host?: string[];
-  vm?: string[];
-}
+export type ConnectionArgs = ArgsOf<typeof CONNECTION & typeof COMMON>;
+export type OutputArgs = ArgsOf<typeof OUTPUT>;
+export type InventoryArgs = ArgsOf<typeof INVENTORY_OPTIONS>;
+export type AuditArgs = ArgsOf<typeof AUDIT_OPTIONS>;
+export type FixArgs = ArgsOf<typeof FIX_OPTIONS>;
+export type ApplyArgs = ArgsOf<typeof APPLY_OPTIONS & typeof APPLY_POSITIONALS>;
+export type RollbackArgs = ArgsOf<typeof ROLLBACK_OPTIONS & typeof ROLLBACK_POSITIONALS>;
 
-export type Format = 'table' | 'json' | 'markdown' | 'csv';
-
-export interface OutputArgs {
-  format: Format;
-  output?: string;
-}
-
-export interface CommonArgs {
-  debug?: boolean;
+/** fix's combinations of flags that cannot work, refused while parsing. */
+export function checkFix(args: FixArgs): true {
+  if (args.vmkernelLog?.length && args.vcenter === undefined) throw new UsageError('fix needs a vCenter (--vcenter); --vmkernel-log alone can only audit.');
+  const writesNothing = Boolean(args.dryRun || args.planOut);
+  if (args.yes && !writesNothing && !args.strategy) throw new UsageError('--yes needs --strategy NAME: name the change you approve (see vmfix fix --help).');
+  if (writesNothing && args.format === 'csv') throw new UsageError('The change ticket is Markdown or JSON; --format csv does not fit it.');
+  return true;
 }

@@ -2,7 +2,7 @@
 // imported only when first used so `vmfix --help` stays fast. Ctrl-C inside
 // a prompt is handled here, once, as an InterruptedError.
 import { InterruptedError } from '../errors.js';
-import type { Choice, Spinner, Ui } from './context.js';
+import type { Choice, Spinner, Ui } from '../workflow/context.js';
 
 export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = process.stderr): Ui {
   const interactive = Boolean(process.stdin.isTTY && stderr.isTTY);

@@ -1,11 +1,11 @@
 // `vmfix inventory`: the security-policy posture of every vSwitch,
 // portgroup, DVS and dvPortgroup, as set and as in force. Pure.
-import { distributedPolicy, dvsLevel, SECURITY_FIELDS, standardPolicy, word, type SecurityField } from '../audit/policy.js';
-import { InventoryIndex, type NicRef } from '../audit/attachment.js';
+import { InventoryIndex, type NicRef } from './lookup.js';
+import {
+  distributedPolicy, dvPortgroupSetting, dvsLevel, ownWord, portgroupSetting, SECURITY_FIELDS, settingWord, standardPolicy, vswitchSetting,
+  type Own, type SecurityField, type Setting,
+} from './policy.js';
 import type { Inventory } from './model.js';
-
-type Setting = 'accept' | 'reject' | 'unset';
-type Own = 'accept' | 'reject' | 'inherit';
 
 export interface PostureReport {
   readonly schemaVersion: 1;
@@ -49,8 +49,6 @@ function fields<T>(get: (field: SecurityField) => T): Record<SecurityField, T> {
   return Object.fromEntries(SECURITY_FIELDS.map((f) => [f, get(f)])) as Record<SecurityField, T>;
 }
 
-const own = (value: boolean | null | undefined): Own => (value === undefined || value === null ? 'inherit' : value ? 'accept' : 'reject');
-
 export function posture(inventory: Inventory): PostureReport {
   const index = new InventoryIndex(inventory);
   const names = (refs: readonly NicRef[]) => [...new Set(refs.map((r) => r.vm.name))].sort();
@@ -66,14 +64,14 @@ export function posture(inventory: Inventory): PostureReport {
       version: host.version,
       vswitches: host.vswitches.map((vs) => ({
         name: vs.name,
-        policy: fields((f) => word(vs.spec.policy?.security?.[f])),
+        policy: fields((f) => settingWord(vswitchSetting(vs, f))),
       })),
       portgroups: host.portgroups.map((pg) => ({
         name: pg.name,
         vswitch: pg.vswitchName,
         vlanId: pg.vlanId,
-        policy: fields((f) => own(pg.spec.policy?.security?.[f])),
-        effective: fields((f) => word(standardPolicy(host, pg, f).value)),
+        policy: fields((f) => ownWord(portgroupSetting(pg, f))),
+        effective: fields((f) => settingWord(standardPolicy(host, pg, f).value)),
         vms: names(index.nicsOnStandard(host.moref, pg.name)),
       })),
     })),
@@ -83,7 +81,7 @@ export function posture(inventory: Inventory): PostureReport {
       uuid: dvs.uuid,
       version: dvs.version,
       datacenter: dvs.datacenter,
-      policy: fields((f) => word(dvsLevel(dvs.defaultPortConfig, f))),
+      policy: fields((f) => settingWord(dvsLevel(dvs.defaultPortConfig, f))),
       portgroups: dvs.portgroups
         .filter((pg) => !pg.uplink)
         .map((pg) => ({
@@ -91,8 +89,8 @@ export function posture(inventory: Inventory): PostureReport {
           moref: pg.moref,
           key: pg.key,
           vlanId: typeof pg.config.defaultPortConfig?.vlan?.vlanId === 'number' ? pg.config.defaultPortConfig.vlan.vlanId : null,
-          policy: fields((f) => own(dvsLevel(pg.config.defaultPortConfig, f))),
-          effective: fields((f) => word(distributedPolicy(dvs, pg, f).value)),
+          policy: fields((f) => ownWord(dvPortgroupSetting(pg, f))),
+          effective: fields((f) => settingWord(distributedPolicy(dvs, pg, f).value)),
           vms: names(index.nicsOnDvPortgroup(dvs.uuid, pg.key)),
         })),
     })),

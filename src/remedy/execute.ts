@@ -1,9 +1,11 @@
-// Applying a list of changes in order, each journaled before the next one
+// Executing a list of changes in order, each journaled before the next one
 // starts. The first failure stops the run: what follows may depend on it,
 // and a person should look before anything else changes.
 import { VmfixError } from '../errors.js';
-import { applyChange, type ApplyContext } from './apply.js';
+import type { VimClient } from '../vsphere/client.js';
 import type { Change } from './change.js';
+import type { JournalWriter } from './journal.js';
+import { writeChange } from './write.js';
 
 export type ChangeStatus = 'applied' | 'failed' | 'not-attempted';
 
@@ -19,30 +21,46 @@ export interface ExecuteResult {
   readonly error?: VmfixError;
 }
 
-export async function execute(
-  ctx: ApplyContext,
-  changes: readonly Change[],
-  onProgress?: (change: Change, status: ChangeStatus | 'applying') => void,
-): Promise<ExecuteResult> {
+/** What executing needs from its caller (the CLI's context satisfies the last three). */
+export interface ExecuteOptions {
+  readonly client: VimClient;
+  readonly journal: JournalWriter;
+  /** Runs a write and its journal entry so that an interrupt cannot split them. */
+  readonly critical: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Cleanup for a signal that ends the process between two changes; returns its unregister. */
+  readonly onInterrupt?: (cleanup: () => Promise<void> | void) => () => void;
+  /** Each change as it starts and as it ends. */
+  readonly onProgress?: (change: Change, status: ChangeStatus | 'applying') => void;
+}
+
+export async function executeChanges(options: ExecuteOptions, changes: readonly Change[]): Promise<ExecuteResult> {
+  const { journal, onProgress } = options;
+  const run = { client: options.client, journal, critical: options.critical, written: new Map<string, string>(), created: new Map<string, { moref: string; key: string }>() };
+  // A signal between two changes ends the process at once: the journal is closed on the way out.
+  const unregister = options.onInterrupt?.(() => journal.close());
   const outcomes: ChangeOutcome[] = [];
-  for (const [i, change] of changes.entries()) {
-    onProgress?.(change, 'applying');
-    // Only this attempt's entries: a session's journal holds earlier groups' changes, numbered c1… again.
-    const journaled = ctx.journal.entries.length;
-    try {
-      const entry = await applyChange(ctx, change);
-      outcomes.push({ change, status: 'applied', ...(entry.note ? { note: entry.note } : {}) });
-      onProgress?.(change, 'applied');
-    } catch (err) {
-      if (!(err instanceof VmfixError)) throw err;
-      // A drift found before writing, or an interrupt after a complete write, leaves this change unattempted or done:
-      // the journal has the truth; here we say what the person needs.
-      const done = ctx.journal.entries.slice(journaled).some((e) => e.change.id === change.id && e.status === 'applied');
-      outcomes.push({ change, status: done ? 'applied' : 'failed', note: err.message });
-      onProgress?.(change, done ? 'applied' : 'failed');
-      outcomes.push(...changes.slice(i + 1).map((c) => ({ change: c, status: 'not-attempted' as const })));
-      return { outcomes, error: err };
+  try {
+    for (const [i, change] of changes.entries()) {
+      onProgress?.(change, 'applying');
+      // Only this run's entries: a session's journal holds earlier groups' changes.
+      const journaled = journal.entries.length;
+      try {
+        const entry = await writeChange(run, change);
+        outcomes.push({ change, status: 'applied', ...(entry.note ? { note: entry.note } : {}) });
+        onProgress?.(change, 'applied');
+      } catch (err) {
+        if (!(err instanceof VmfixError)) throw err;
+        // A drift found before writing, or an interrupt after a complete write, leaves this change unattempted or done:
+        // the journal has the truth; here we say what the person needs.
+        const done = journal.entries.slice(journaled).some((e) => e.change.id === change.id && e.status === 'applied');
+        outcomes.push({ change, status: done ? 'applied' : 'failed', note: err.message });
+        onProgress?.(change, done ? 'applied' : 'failed');
+        outcomes.push(...changes.slice(i + 1).map((c) => ({ change: c, status: 'not-attempted' as const })));
+        return { outcomes, error: err };
+      }
     }
+    return { outcomes };
+  } finally {
+    unregister?.();
   }
-  return { outcomes };
 }

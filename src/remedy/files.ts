@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { pinMacProblem } from '../audit/remedies.js';
 import { UsageError } from '../errors.js';
 import { normalizeMac } from '../inventory/model.js';
-import { writeFileAtomic } from '../report/files.js';
+import { writeFileAtomic } from '../files.js';
 import { checksum, type Action } from './change.js';
 import type { Journal } from './journal.js';
 import type { Plan } from './plan.js';

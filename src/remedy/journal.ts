@@ -4,7 +4,7 @@
 // is `pending` only if its write may or may not have reached vCenter.
 import { open as openFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
-import { writeFileAtomic } from '../report/files.js';
+import { writeFileAtomic } from '../files.js';
 import { checksum, type Change } from './change.js';
 
 export type EntryStatus = 'pending' | 'applied' | 'failed';

@@ -2,11 +2,12 @@
 // how (full spec before and after), and in what order. Findings that share
 // an object share its change; a finding the chosen strategy does not fit is
 // listed as skipped with the reason.
-import { InventoryIndex, type Attachment } from '../audit/attachment.js';
+import { Attachments, type Attachment } from '../audit/attachment.js';
 import type { Finding, Strategy } from '../audit/finding.js';
 import { DEDICATED_SUFFIX } from '../audit/remedies.js';
-import { distributedPolicy } from '../audit/policy.js';
+import { InventoryIndex } from '../inventory/lookup.js';
 import type { Host, Inventory, Vm, VmNic } from '../inventory/model.js';
+import { distributedPolicy, ownWord, portgroupSetting, settingWord, vswitchSetting } from '../inventory/policy.js';
 import type { DVPortgroupConfigInfo, HostPortGroupSpec } from '../vsphere/types.js';
 import { fingerprint, stateOf, targetKey, type Action, type Change, type HostRef, type Target } from './change.js';
 import {
@@ -39,8 +40,6 @@ export interface PlanOptions {
 
 type Draft = Omit<Change, 'id' | 'dependsOn'> & { dependsOn: string[] };
 
-const word = (v: unknown) => (v === true ? 'accept' : v === false ? 'reject' : 'inherit');
-
 /**
  * @param choices a strategy per finding id (findings without one are left
  *   alone), or 'narrowest': each finding's narrowest remedy that can be
@@ -53,7 +52,7 @@ export function plan(
   options: PlanOptions,
 ): Plan {
   // Chosen for the user, pin-mac must work as things are; asked for by name, it may wait for a power-off.
-  const builder = new PlanBuilder(new InventoryIndex(inventory), { ...options, appliedLater: options.appliedLater && choices !== 'narrowest' });
+  const builder = new PlanBuilder(new Attachments(new InventoryIndex(inventory)), { ...options, appliedLater: options.appliedLater && choices !== 'narrowest' });
   const addressed: Finding[] = [];
   const skipped: { finding: string; vm: string | null; reason: string }[] = [];
   for (const finding of findings) {
@@ -81,10 +80,14 @@ export function plan(
 class PlanBuilder {
   private readonly drafts = new Map<string, Draft>();
 
+  private readonly index: InventoryIndex;
+
   constructor(
-    private readonly index: InventoryIndex,
+    private readonly attachments: Attachments,
     private readonly options: PlanOptions,
-  ) {}
+  ) {
+    this.index = attachments.index;
+  }
 
   /** Adds what `strategy` needs for `finding`; returns why not, if it does not fit. */
   add(finding: Finding, strategy: Strategy): string | undefined {
@@ -94,7 +97,7 @@ class PlanBuilder {
     }
     const vm = this.index.inventory.vms.find((v) => v.moref === finding.vm?.moref);
     const nic = vm?.nics.find((n) => n.key === finding.nic?.key);
-    const att = vm && nic ? this.index.attach(vm, nic) : undefined;
+    const att = vm && nic ? this.attachments.attach(vm, nic) : undefined;
     if (!vm || !nic || !att) return 'the NIC is no longer where the audit found it; run the audit again.';
     switch (strategy) {
       case 'portgroup-accept':
@@ -151,26 +154,26 @@ class PlanBuilder {
       if (!host.networkSystem) return `host ${host.name} reports no network system.`;
       const pg = host.portgroups.find((p) => p.name === name)!;
       if (level === 'portgroup') {
-        if (pg.spec.policy?.security?.macChanges === true) continue;
+        if (portgroupSetting(pg, 'macChanges') === true) continue;
         const target: Target = { type: 'HostPortGroup', host: this.hostRef(host), portgroup: name };
         this.put(targetKey(target), {
           action: 'UpdatePortGroup', strategy: 'portgroup-accept', findings: [finding.id], target,
           path: this.path(host.datacenter, host.name, pg.vswitchName, name),
-          field: SECURITY_MAC_CHANGES, from: word(getPath(pg.spec, SECURITY_MAC_CHANGES)), to: 'accept',
+          field: SECURITY_MAC_CHANGES, from: ownWord(portgroupSetting(pg, 'macChanges')), to: 'accept',
           before: pg.spec, after: setPath('HostPortGroupSpec', pg.spec, SECURITY_MAC_CHANGES, true),
           vms: this.vmsOn(host, name), dependsOn: [],
         });
       } else {
         // Only hosts where the portgroup inherits from its vSwitch; an override there would win.
-        if (pg.spec.policy?.security?.macChanges !== undefined) continue;
+        if (portgroupSetting(pg, 'macChanges') !== undefined) continue;
         const vs = host.vswitches.find((v) => v.name === pg.vswitchName);
-        if (!vs || vs.spec.policy?.security?.macChanges === true) continue;
+        if (!vs || vswitchSetting(vs, 'macChanges') === true) continue;
         const target: Target = { type: 'HostVirtualSwitch', host: this.hostRef(host), vswitch: vs.name };
         const vms = vs.portgroups.flatMap((p) => this.vmsOn(host, p));
         this.put(targetKey(target), {
           action: 'UpdateVirtualSwitch', strategy: 'vswitch-accept', findings: [finding.id], target,
           path: this.path(host.datacenter, host.name, vs.name),
-          field: SECURITY_MAC_CHANGES, from: word(getPath(vs.spec, SECURITY_MAC_CHANGES)), to: 'accept',
+          field: SECURITY_MAC_CHANGES, from: settingWord(vswitchSetting(vs, 'macChanges')), to: 'accept',
           before: vs.spec, after: setPath('HostVirtualSwitchSpec', vs.spec, SECURITY_MAC_CHANGES, true),
           vms: [...new Set(vms)].sort(), dependsOn: [],
         });

@@ -3,8 +3,9 @@
 // refused (drift) if anything touched the object since; it sets back only
 // the one field the original change set.
 import type { VirtualEthernetCard } from '../vsphere/types.js';
-import { fingerprint, stateOf, type Action, type Change } from './change.js';
+import { canonical, fingerprint, stateOf, type Action, type Change } from './change.js';
 import type { Journal, JournalEntry } from './journal.js';
+import type { CurrentState } from './read.js';
 import { dvReconfigureSpec, getPath, setPath } from './specs.js';
 
 const INVERSE: Record<Action, Action> = {
@@ -81,4 +82,14 @@ function restore(entry: JournalEntry, action: Action, field: string): unknown {
     default:
       return entry.before;
   }
+}
+
+/** The field the change set holds its recorded value again (a creation: the object is gone again). */
+export function asBefore(entry: JournalEntry, current: CurrentState): boolean {
+  const { action, field, target } = entry.change;
+  if (action === 'UpdatePortGroup' || action === 'UpdateVirtualSwitch' || action === 'ReconfigureDVPortgroup') {
+    // A dvPortgroup's configVersion moves on with every change, so its state is compared by the field.
+    return current.spec !== null && canonical(getPath(current.spec, field) ?? null) === canonical(getPath(entry.before, field) ?? null);
+  }
+  return canonical(stateOf(target, current.spec, current.configVersion)) === canonical(stateOf(target, entry.before, entry.configVersionBefore));
 }

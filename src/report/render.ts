@@ -4,17 +4,17 @@ import type { AuditReport } from '../audit/finding.js';
 import type { PostureReport } from '../inventory/posture.js';
 import type { Plan } from '../remedy/plan.js';
 import { auditCsv, auditMarkdown, auditText } from './audit.js';
-import { changesCsv, changesMarkdown, changesText, type ChangesReport } from './changes.js';
+import { outcomeCsv, outcomeMarkdown, outcomeText, type OutcomeReport } from './outcome.js';
 import { ticketMarkdown, type Ticket } from './ticket.js';
 import { inventoryCsv, inventoryTable } from './inventory.js';
+import type { Format } from './format.js';
 import { csvTable, markdownTable, textTable } from './table.js';
 
-export type Format = 'table' | 'json' | 'markdown' | 'csv';
 
 export type Result =
   | { readonly kind: 'inventory'; readonly report: PostureReport }
   | { readonly kind: 'audit'; readonly report: AuditReport }
-  | { readonly kind: 'changes'; readonly report: ChangesReport }
+  | { readonly kind: 'outcome'; readonly report: OutcomeReport }
   | { readonly kind: 'ticket'; readonly report: Ticket; readonly plan: Plan };
 
 export interface Style {
@@ -33,9 +33,9 @@ export function render(result: Result, format: Format, style: Style): string {
     case 'audit':
       if (format === 'csv') return auditCsv(result.report);
       return format === 'markdown' ? auditMarkdown(result.report) : auditText(result.report, style.color);
-    case 'changes':
-      if (format === 'csv') return changesCsv(result.report);
-      return format === 'markdown' ? changesMarkdown(result.report) : changesText(result.report);
+    case 'outcome':
+      if (format === 'csv') return outcomeCsv(result.report);
+      return format === 'markdown' ? outcomeMarkdown(result.report) : outcomeText(result.report);
     case 'ticket':
       // A change ticket is prose: Markdown whether asked for table or markdown; CSV has no shape for it.
       return ticketMarkdown(result.report, result.plan);

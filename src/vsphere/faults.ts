@@ -78,8 +78,11 @@ const PRIVILEGE_FOR: Record<string, string> = {
   UpdatePortGroup: 'Host.Config.Network',
   UpdateVirtualSwitch: 'Host.Config.Network',
   AddPortGroup: 'Host.Config.Network',
+  RemovePortGroup: 'Host.Config.Network',
   ReconfigureDVPortgroup_Task: 'DVPortgroup.Modify',
   CreateDVPortgroup_Task: 'DVPortgroup.Create',
+  // Destroy_Task is only ever called on a dvPortgroup vmfix created (a rollback).
+  Destroy_Task: 'DVPortgroup.Delete',
   ReconfigVM_Task: 'VirtualMachine.Config.EditDevice',
   BrowseDiagnosticLog: 'Global.Diagnostics',
 };

@@ -2,9 +2,9 @@
 // risk, from which policy source, with which remedies, and which are not.
 import { describe, expect, it } from 'vitest';
 import { audit } from '../../src/audit/audit.js';
-import type { DvPortState, EvidenceSet } from '../../src/audit/evidence.js';
+import type { DvPortState, EvidenceSet } from '../../src/evidence/types.js';
 import type { Finding } from '../../src/audit/finding.js';
-import { parseVmkernelLine, type L2SecEvent } from '../../src/audit/vmkernel-log.js';
+import { parseVmkernelLine, type L2SecEvent } from '../../src/evidence/vmkernel-log.js';
 import {
   dvPortgroup, dvSwitch, host, inventory, macPolicy, nic, onDvPortgroup, onStandard, portgroup, vm, vswitch,
 } from '../helpers/inventory.js';

@@ -62,7 +62,7 @@ describe.concurrent('flags and values', () => {
     ['an unknown flag', ['audit', '--colour'], /Unknown argument: colour/],
     ['an unknown command', ['audti'], /Unknown argument: audti|Did you mean audit/],
     ['no command', [], /Name a command/],
-    ['an unknown strategy', ['fix', '--yes', '--strategy', 'portgroup-acept'], /Invalid values: Argument: strategy, Given: "portgroup-acept", Choices: "portgroup-accept"/],
+    ['an unknown strategy', ['fix', '--yes', '--strategy', 'portgroup-acept'], /Invalid values: Argument: strategy, Given: "portgroup-acept", Choices: "pin-mac", "portgroup-accept"/],
     ['an unknown output format', ['audit', '--format', 'xml'], /Invalid values: Argument: format, Given: "xml"/],
     ['--yes without --strategy', ['fix', '--yes'], /--yes needs --strategy/],
     ['fix without a terminal and without --yes', ['fix', '--strategy', 'pin-mac'], /Not on a terminal/],

@@ -1,4 +1,4 @@
-// execute(): what it reports per change when the run stops. The journal of
+// executeChanges(): what it reports per change when the run stops. The journal of
 // an interactive session holds several groups' changes, each group numbered
 // c1, c2, … again, so "did this change apply?" must be asked of this run's
 // entries, not of any entry with the same id.
@@ -7,13 +7,13 @@ import { DriftError } from '../../src/errors.js';
 import type { Change } from '../../src/remedy/change.js';
 import type { JournalEntry } from '../../src/remedy/journal.js';
 
-vi.mock('../../src/remedy/apply.js', () => ({
-  applyChange: vi.fn(async () => {
+vi.mock('../../src/remedy/write.js', () => ({
+  writeChange: vi.fn(async () => {
     throw new DriftError('DC / DSW / DPG-Nested: its configVersion is 3, not the planned 2.');
   }),
 }));
 
-const { execute } = await import('../../src/remedy/execute.js');
+const { executeChanges } = await import('../../src/remedy/execute.js');
 
 function change(id: string, path: string): Change {
   return {
@@ -23,14 +23,14 @@ function change(id: string, path: string): Change {
   };
 }
 
-describe('execute', () => {
+describe('executeChanges', () => {
   it('reports a change that drifted before it was written as failed, even when an earlier group applied a change with the same id', async () => {
     // The first group of the session applied its c1 (a standard portgroup).
     const earlier = { change: { ...change('c1', 'DC / esx01 / vSwitch1 / NLB-Front') }, status: 'applied' } as unknown as JournalEntry;
     const journal = { entries: [earlier] };
-    const ctx = { client: {}, journal, critical: (w: () => Promise<unknown>) => w(), written: new Map(), created: new Map() } as never;
+    const options = { client: {}, journal, critical: (w: () => Promise<unknown>) => w() } as never;
 
-    const result = await execute(ctx, [change('c1', 'DC / DSW / DPG-Nested'), change('c2', 'DC / DSW / DPG-Other')]);
+    const result = await executeChanges(options, [change('c1', 'DC / DSW / DPG-Nested'), change('c2', 'DC / DSW / DPG-Other')]);
 
     expect(result.error).toBeInstanceOf(DriftError);
     expect(result.outcomes.map((o) => [o.change.path, o.status])).toEqual([

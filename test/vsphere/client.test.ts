@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withSession } from '../../src/cli/connect.js';
-import type { Context } from '../../src/cli/context.js';
+import type { Context } from '../../src/workflow/context.js';
 import type { VimClient } from '../../src/vsphere/client.js';
 import { escape } from '../../src/vsphere/encode.js';
 import { ProtocolError, SoapFault, TransportError } from '../../src/vsphere/faults.js';

@@ -1,42 +1,14 @@
 // vmfix apply PLAN: apply a plan written by fix --plan-out, exactly, after
 // checking that nothing it was made against has drifted.
 import { loadPlan } from '../../remedy/files.js';
-import { defaultFilePath, JournalWriter } from '../../remedy/journal.js';
-import { changesReport } from '../../report/changes.js';
-import { changeLines } from '../../report/diff.js';
-import type { Result } from '../../report/render.js';
-import { exitCodeOf, runChanges, verify } from '../changes.js';
+import { applyPlan, type ApplyOptions } from '../../workflow/apply.js';
+import type { CommandOutcome, Context } from '../../workflow/context.js';
 import { withSession } from '../connect.js';
-import type { Context } from '../context.js';
-import type { CommonArgs, ConnectionArgs } from '../options.js';
-import { approve, preflight, sameEndpoint } from '../preflight.js';
+import type { ApplyArgs, Covers } from '../options.js';
 
-export interface ApplyArgs extends ConnectionArgs, CommonArgs {
-  plan: string;
-  yes?: boolean;
-  journal?: string;
-}
-
-export async function apply(args: ApplyArgs, ctx: Context): Promise<{ result: Result; exitCode: number; error?: Error }> {
+export async function apply(args: ApplyArgs, ctx: Context): Promise<CommandOutcome> {
+  // Read first: a damaged or edited plan costs no login.
   const plan = await loadPlan(args.plan);
-  return withSession(args, ctx, async (client, endpoint) => {
-    sameEndpoint(plan.endpoint, client.serviceContent.about, endpoint.display);
-    await preflight(client, plan.changes);
-    if (!(await approve(ctx, args.yes, plan.changes, (c) => changeLines(c)))) {
-      const declined = plan.changes.map((change) => ({ change, status: 'declined' as const }));
-      return { result: { kind: 'changes', report: changesReport('apply', endpoint.display, null, declined, plan.skipped, []) }, exitCode: 0 };
-    }
-    const journalPath = args.journal ?? defaultFilePath('journal');
-    const journal = await JournalWriter.open(journalPath, { command: 'apply', endpoint: { host: endpoint.display, instanceUuid: plan.endpoint.instanceUuid } });
-    const run = await runChanges(client, ctx, journal, plan.changes);
-    await journal.close();
-    const applied = new Set(run.outcomes.filter((o) => o.status === 'applied').flatMap((o) => o.change.findings));
-    const auditArgs = { ...args, logLines: 0, concurrency: 8 };
-    const verification = run.error ? [] : await verify(client, endpoint, auditArgs, ctx, plan.findings.filter((f) => applied.has(f.id)));
-    return {
-      result: { kind: 'changes', report: changesReport('apply', endpoint.display, journalPath, run.outcomes, plan.skipped, verification) },
-      exitCode: exitCodeOf(run.error),
-      ...(run.error ? { error: run.error } : {}),
-    };
-  });
+  const options: Covers<ApplyArgs, ApplyOptions> = args;
+  return withSession(args, ctx, (client, endpoint) => applyPlan(client, endpoint, plan, options, ctx));
 }

@@ -11,7 +11,7 @@ export interface Verification {
   readonly detail: string;
 }
 
-export interface ChangesReport {
+export interface OutcomeReport {
   readonly schemaVersion: 1;
   readonly command: 'fix' | 'apply' | 'rollback';
   readonly endpoint: string;
@@ -31,14 +31,14 @@ export interface ChangesReport {
   readonly verification: readonly Verification[];
 }
 
-export function changesReport(
-  command: ChangesReport['command'],
+export function outcomeReport(
+  command: OutcomeReport['command'],
   endpoint: string,
   journal: string | null,
-  outcomes: readonly (Omit<ChangeOutcome, 'status'> & { status: ChangesReport['changes'][number]['status'] })[],
+  outcomes: readonly (Omit<ChangeOutcome, 'status'> & { status: OutcomeReport['changes'][number]['status'] })[],
   skipped: Plan['skipped'],
   verification: readonly Verification[],
-): ChangesReport {
+): OutcomeReport {
   const count = (status: string) => outcomes.filter((o) => o.status === status).length;
   const parts = [`${count('applied')} applied`];
   if (count('failed')) parts.push(`${count('failed')} failed`);
@@ -59,26 +59,26 @@ export function changesReport(
   };
 }
 
-function table(report: ChangesReport): Table {
+function table(report: OutcomeReport): Table {
   return {
     columns: ['change', 'status', 'object', 'field', 'from', 'to', 'note'],
     rows: report.changes.map((c) => [c.id, c.status, c.path, c.field, c.from, c.to, c.note ?? null]),
   };
 }
 
-function tail(report: ChangesReport): string[] {
+function tail(report: OutcomeReport): string[] {
   const out: string[] = [];
   for (const s of report.skipped) out.push(`skipped ${s.vm ?? s.finding}: ${s.reason}`);
   for (const v of report.verification) out.push(`${v.resolved ? 'resolved' : 'NOT resolved'} ${v.vm ?? v.finding}: ${v.detail}`);
   return out;
 }
 
-export function changesText(report: ChangesReport): string {
+export function outcomeText(report: OutcomeReport): string {
   return [report.summary, '', report.changes.length ? textTable(table(report)) : 'No changes.', ...tail(report)].join('\n').replace(/\n*$/, '\n');
 }
 
-export function changesMarkdown(report: ChangesReport): string {
+export function outcomeMarkdown(report: OutcomeReport): string {
   return [`# vmfix ${report.command}`, '', report.summary, '', markdownTable(table(report)), ...tail(report).map((l) => `- ${l}`), ''].join('\n');
 }
 
-export const changesCsv = (report: ChangesReport) => csvTable(table(report));
+export const outcomeCsv = (report: OutcomeReport) => csvTable(table(report));

@@ -2,9 +2,9 @@
 // the plan or journal recorded it. One drifted object refuses the whole run,
 // so a half-applied plan never results from a stale one.
 import { DriftError, UsageError } from '../errors.js';
-import { drift } from '../remedy/apply.js';
 import type { Change } from '../remedy/change.js';
 import { readCurrent } from '../remedy/read.js';
+import { drift } from '../remedy/write.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { Context } from './context.js';
 

@@ -7,7 +7,7 @@ import { phase } from '../profile.js';
 import type { VimClient } from '../vsphere/client.js';
 import { SoapFault } from '../vsphere/faults.js';
 import type { DistributedVirtualPort, MoRef, VMwareDVSPortSetting } from '../vsphere/types.js';
-import type { DvPortState, EvidenceSet } from './evidence.js';
+import type { DvPortState, EvidenceSet } from './types.js';
 import { L2SecCollector, type L2SecEvent } from './vmkernel-log.js';
 
 /** BrowseDiagnosticLog serves at most this many lines a call. */
@@ -30,13 +30,13 @@ interface LogHeader {
 export async function gatherEvidence(client: VimClient, inventory: Inventory, options: GatherOptions): Promise<EvidenceSet> {
   const notes: string[] = [];
   const [vmkernel, dvPorts] = await Promise.all([
-    phase('logs', () => readVmkernelLogs(client, inventory, options, notes)),
+    phase('logs', () => tailVmkernelLogs(client, inventory, options, notes)),
     phase('dvPorts', () => fetchDvPorts(client, inventory, notes)),
   ]);
   return { vmkernel, dvPorts, notes };
 }
 
-async function readVmkernelLogs(client: VimClient, inventory: Inventory, options: GatherOptions, notes: string[]): Promise<L2SecEvent[]> {
+async function tailVmkernelLogs(client: VimClient, inventory: Inventory, options: GatherOptions, notes: string[]): Promise<L2SecEvent[]> {
   const manager = client.serviceContent.diagnosticManager;
   if (!manager || options.logLines <= 0) return [];
   const onVcenter = client.serviceContent.about.apiType === 'VirtualCenter';

@@ -1,50 +1,47 @@
-// Shared by fix, apply and rollback: running changes with a journal, and
-// checking afterwards whether the findings they were for are gone.
-import { ExitCode, type VmfixError } from '../errors.js';
+// Shared by fix, apply, rollback and the session: running changes with a
+// journal while a person watches, checking afterwards whether the findings
+// they were for are gone, and the exit code that says how it went.
 import type { Finding } from '../audit/finding.js';
+import { ExitCode, type VmfixError } from '../errors.js';
 import type { Change } from '../remedy/change.js';
-import { execute, type ExecuteResult } from '../remedy/execute.js';
-import { JournalWriter } from '../remedy/journal.js';
-import type { Verification } from '../report/changes.js';
+import { executeChanges, type ExecuteResult } from '../remedy/execute.js';
+import type { JournalWriter } from '../remedy/journal.js';
+import type { Verification } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
-import type { Endpoint } from './connect.js';
-import type { Context } from './context.js';
-import { auditOnline, type AuditArgs } from './commands/audit.js';
+import { auditOnline, type AuditOptions } from './audit.js';
+import type { Context, Endpoint } from './context.js';
 
-export async function runChanges(
-  client: VimClient,
-  ctx: Context,
-  journal: JournalWriter,
-  changes: readonly Change[],
-): Promise<ExecuteResult> {
+export async function runChanges(client: VimClient, ctx: Context, journal: JournalWriter, changes: readonly Change[]): Promise<ExecuteResult> {
   const spinner = ctx.ui.spinner('applying');
-  // A signal between two changes ends the process at once: the journal is closed on the way out.
-  const unregister = ctx.onInterrupt(() => journal.close());
   try {
-    return await execute(
-      { client, journal, critical: ctx.critical, written: new Map(), created: new Map() },
-      changes,
-      (change, status) => {
-        if (status === 'applying') spinner.update(`${change.id}: ${change.path}: ${change.field} -> ${change.to}`);
-        else ctx.ui.say(`${change.id} ${status}: ${change.path}`);
+    return await executeChanges(
+      {
+        client,
+        journal,
+        critical: ctx.critical,
+        onInterrupt: ctx.onInterrupt,
+        onProgress: (change, status) => {
+          if (status === 'applying') spinner.update(`${change.id}: ${change.path}: ${change.field} -> ${change.to}`);
+          else ctx.ui.say(`${change.id} ${status}: ${change.path}`);
+        },
       },
+      changes,
     );
   } finally {
-    unregister();
     spinner.stop();
   }
 }
 
 /** Re-reads the inventory and dvPorts (not the logs: they still hold the old lines) and says which findings are gone. */
-export async function verify(
+export async function verifyFixed(
   client: VimClient,
   endpoint: Endpoint,
-  args: AuditArgs,
+  options: AuditOptions,
   ctx: Context,
   fixed: readonly Finding[],
 ): Promise<Verification[]> {
   if (!fixed.length) return [];
-  const { report } = await auditOnline(client, endpoint, { ...args, vmkernelLog: [], logLines: 0 }, ctx);
+  const { report } = await auditOnline(client, endpoint, { ...options, vmkernelLog: [], logLines: 0 }, ctx);
   return fixed.map((f) => {
     const still = report.findings.find((g) => g.kind !== 'mac-accept-unneeded' && g.vm?.moref === f.vm?.moref && g.nic?.key === f.nic?.key);
     return {
@@ -60,6 +57,12 @@ function why(f: Finding): string {
   if (f.evidence.some((e) => e.type === 'dvport-blocked')) return ' The dvPort stays blocked until the guest re-sends or the link resets.';
   if (f.evidence.some((e) => e.type === 'guest-mac-mismatch')) return ' The guest still uses a MAC the policy rejects.';
   return '';
+}
+
+/** The findings whose changes all applied in a run. */
+export function appliedFindings(run: ExecuteResult, findings: readonly Finding[]): Finding[] {
+  const applied = new Set(run.outcomes.filter((o) => o.status === 'applied').flatMap((o) => o.change.findings));
+  return findings.filter((f) => applied.has(f.id));
 }
 
 /**

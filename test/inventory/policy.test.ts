@@ -1,7 +1,7 @@
 // Effective MAC-changes policy and where it comes from, on the shapes real
 // hosts and vCenters report (absent vSwitch policy, pre-6.7 securityPolicy).
 import { describe, expect, it } from 'vitest';
-import { distributedPolicy, dvsLevel, standardPolicy } from '../../src/audit/policy.js';
+import { distributedPolicy, dvsLevel, standardPolicy } from '../../src/inventory/policy.js';
 import type { VMwareDVSPortSetting } from '../../src/vsphere/types.js';
 import { dvPortgroup, dvSwitch, host, macPolicy, portgroup, vswitch } from '../helpers/inventory.js';
 

@@ -13,7 +13,7 @@ import type { JournalEntry, JournalWriter } from './journal.js';
 import { readCurrent, type CurrentState } from './read.js';
 import { dvReconfigureSpec, getPath, setPath } from './specs.js';
 
-export interface ApplyContext {
+export interface WriteContext {
   readonly client: VimClient;
   readonly journal: JournalWriter;
   /** Runs the write and its journal entry so that an interrupt cannot split them. */
@@ -25,7 +25,7 @@ export interface ApplyContext {
 }
 
 /** The drift, in words, or null if the object is as the change was planned against. */
-export function drift(change: Change, current: CurrentState, ctx: Pick<ApplyContext, 'written'>): string | null {
+export function drift(change: Change, current: CurrentState, ctx: Pick<WriteContext, 'written'>): string | null {
   const key = targetKey(change.target);
   const state = fingerprint(stateOf(change.target, current.spec, current.configVersion));
   // A second change to an object this run already changed is planned against the first one's result.
@@ -43,7 +43,7 @@ export function drift(change: Change, current: CurrentState, ctx: Pick<ApplyCont
 }
 
 /** The spec to send: the current one with the change's one field set. */
-function spec(change: Change, current: CurrentState, ctx: ApplyContext): unknown {
+function spec(change: Change, current: CurrentState, ctx: WriteContext): unknown {
   switch (change.action) {
     case 'UpdatePortGroup':
       return setPath('HostPortGroupSpec', current.spec, change.field, getPath(change.after, change.field));
@@ -143,11 +143,11 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Applies one change. Throws DriftError (exit 5) if the object is not as
+ * Writes one change. Throws DriftError (exit 5) if the object is not as
  * planned, ChangeError (exit 4) if vCenter refused or the write failed; the
  * journal says which, in either case.
  */
-export async function applyChange(ctx: ApplyContext, change: Change): Promise<JournalEntry> {
+export async function writeChange(ctx: WriteContext, change: Change): Promise<JournalEntry> {
   const { client, journal } = ctx;
   const current = await readCurrent(client, change);
   const drifted = drift(change, current, ctx);
@@ -207,10 +207,10 @@ function methodOf(change: Change): string {
     UpdatePortGroup: 'UpdatePortGroup',
     UpdateVirtualSwitch: 'UpdateVirtualSwitch',
     AddPortGroup: 'AddPortGroup',
-    RemovePortGroup: 'AddPortGroup',
+    RemovePortGroup: 'RemovePortGroup',
     ReconfigureDVPortgroup: 'ReconfigureDVPortgroup_Task',
     CreateDVPortgroup: 'CreateDVPortgroup_Task',
-    DestroyDVPortgroup: 'CreateDVPortgroup_Task',
+    DestroyDVPortgroup: 'Destroy_Task',
     EditNic: 'ReconfigVM_Task',
   };
   return methods[change.action];

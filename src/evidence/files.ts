@@ -28,7 +28,7 @@ const READ_CHUNK_BYTES = 256 * 1024;
  *   directory) are one source named after the newest of them; any other file is its own source.
  * Within a source, files are read oldest first.
  */
-export async function readVmkernelLogs(paths: string[], onFile?: (path: string) => void): Promise<L2SecEvent[]> {
+export async function readLogFiles(paths: string[], onFile?: (path: string) => void): Promise<L2SecEvent[]> {
   const events: L2SecEvent[] = [];
   for (const source of await planSources(paths)) {
     const collector = new L2SecCollector(source.name, source.hostName);

@@ -1,6 +1,7 @@
-// Effective security policy, with where it comes from. Pure functions of the
-// inventory (and, for dvPorts, of FetchDVPorts' answer).
-import type { DvPortgroup, DvSwitch, Host, Portgroup } from '../inventory/model.js';
+// The one answer to "which security policy is in force on this port, and
+// who sets it?": standard vSwitches and portgroups, DVS, dvPortgroups and
+// dvPorts. Inventory, audit and planning all ask here, never the raw specs.
+import type { DvPortgroup, DvSwitch, Host, Portgroup, VSwitch } from './model.js';
 import type { VMwareDVSPortSetting } from '../vsphere/types.js';
 
 export type PolicySource = 'vswitch' | 'portgroup' | 'dvportgroup' | 'dvport' | 'dvs';
@@ -12,20 +13,38 @@ export interface EffectiveValue {
   readonly source: PolicySource;
 }
 
-/** accept | reject, or `unset` where neither the object nor anything above it says. */
-export function word(value: boolean | null | undefined): 'accept' | 'reject' | 'unset' {
+/** A value in force (or a level that inherits from nothing): `unset` where nothing says. */
+export type Setting = 'accept' | 'reject' | 'unset';
+/** A value on a level that can inherit: `inherit` where the level says nothing of its own. */
+export type Own = 'accept' | 'reject' | 'inherit';
+
+export function settingWord(value: boolean | null | undefined): Setting {
   return value === true ? 'accept' : value === false ? 'reject' : 'unset';
 }
 
+export function ownWord(value: boolean | null | undefined): Own {
+  return value === true ? 'accept' : value === false ? 'reject' : 'inherit';
+}
+
+/** A vSwitch's own setting; undefined where its spec has none (seen on real hosts). */
+export function vswitchSetting(vswitch: Pick<VSwitch, 'spec'>, field: SecurityField): boolean | undefined {
+  return vswitch.spec.policy?.security?.[field];
+}
+
+/** A standard portgroup's own setting; undefined: it inherits its vSwitch's. */
+export function portgroupSetting(portgroup: Pick<Portgroup, 'spec'>, field: SecurityField): boolean | undefined {
+  return portgroup.spec.policy?.security?.[field];
+}
+
 /**
- * A standard portgroup: its own spec.policy.security field if set, else the
- * vSwitch's. The host's computedPolicy is what is actually in force, so it
- * wins where the two disagree (a vSwitch spec without policy, for one).
+ * A standard portgroup: its own setting if set, else the vSwitch's. The
+ * host's computedPolicy is what is actually in force, so it wins where the
+ * two disagree (a vSwitch spec without policy, for one).
  */
 export function standardPolicy(host: Host, portgroup: Portgroup, field: SecurityField): EffectiveValue {
-  const own = portgroup.spec.policy?.security?.[field];
+  const own = portgroupSetting(portgroup, field);
   const vswitch = host.vswitches.find((vs) => vs.name === portgroup.vswitchName);
-  const inherited = vswitch?.spec.policy?.security?.[field];
+  const inherited = vswitch ? vswitchSetting(vswitch, field) : undefined;
   const computed = portgroup.computedPolicy?.security?.[field];
   const source: PolicySource = own !== undefined ? 'portgroup' : 'vswitch';
   return { value: computed ?? own ?? inherited ?? null, source };
@@ -62,11 +81,16 @@ export function distributedPolicy(
   portSetting?: VMwareDVSPortSetting,
 ): EffectiveValue {
   const port = portSetting && portOverrideAllowed(portgroup) ? dvsLevel(portSetting, field) : undefined;
-  const group = dvsLevel(portgroup.config.defaultPortConfig, field);
+  const group = dvPortgroupSetting(portgroup, field);
   // A port reports the portgroup's value as its own; only a differing one is an override.
   if (port !== undefined && port !== group) return { value: port, source: 'dvport' };
   if (group !== undefined) return { value: group, source: 'dvportgroup' };
   return { value: dvsLevel(dvs.defaultPortConfig, field) ?? null, source: 'dvs' };
+}
+
+/** A dvPortgroup's own setting; undefined: it inherits the DVS default. */
+export function dvPortgroupSetting(portgroup: DvPortgroup, field: SecurityField): boolean | undefined {
+  return dvsLevel(portgroup.config.defaultPortConfig, field);
 }
 
 /** One level's MAC learning (macManagementPolicy.macLearningPolicy); undefined: inherited or not said. */
@@ -84,4 +108,3 @@ export function macLearning(dvs: DvSwitch, portgroup: DvPortgroup, portSetting?:
   const port = portSetting && portOverrideAllowed(portgroup) ? learningLevel(portSetting) : undefined;
   return port ?? learningLevel(portgroup.config.defaultPortConfig) ?? learningLevel(dvs.defaultPortConfig) ?? false;
 }
-

@@ -2,8 +2,8 @@
 // guest changed its MAC while the vSwitch policy "MAC Address Changes" is
 // Reject (VMware KB 344495), in every line form a host or a syslog collector
 // writes them, and collapses repeats into events. Pure: no I/O here, so the
-// offline reader (log-files.ts) and the online path (vCenter's
-// BrowseDiagnosticLog) share it.
+// offline reader (files.ts) and the online path (vCenter's
+// BrowseDiagnosticLog, online.ts) share it.
 //
 // A line is recognised by its tail, which is the same in every ESX/ESXi
 // version:
@@ -240,14 +240,4 @@ function widen(event: L2SecEvent, time: string | null): void {
   if (time === null) return;
   if (event.firstTime === null || time < event.firstTime) event.firstTime = time;
   if (event.lastTime === null || time > event.lastTime) event.lastTime = time;
-}
-
-/** Feeds lines from any source (e.g. BrowseDiagnosticLog pages, flattened) into a collector. */
-export async function collectLines(
-  collector: L2SecCollector,
-  lines: AsyncIterable<string> | Iterable<string>,
-): Promise<L2SecCollector> {
-  for await (const line of lines) collector.add(line);
-  collector.endOfStream();
-  return collector;
 }

@@ -7,16 +7,17 @@ import type { Inventory } from '../inventory/model.js';
 import type { ChangeOutcome } from '../remedy/execute.js';
 import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
 import type { Plan } from '../remedy/plan.js';
-import { changesReport, type Verification } from '../report/changes.js';
 import { changeLines } from '../report/diff.js';
-import type { Result } from '../report/render.js';
+import { outcomeReport, type Verification } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
-import { exitCodeOf, runChanges, verify } from './changes.js';
-import type { FixArgs } from './commands/fix.js';
-import { makePlan } from './commands/fix.js';
-import { auditOnline } from './commands/audit.js';
-import type { Endpoint } from './connect.js';
-import type { Context } from './context.js';
+import { auditOnline, type AuditOptions } from './audit.js';
+import type { CommandOutcome, Context, Endpoint } from './context.js';
+import { makePlan, type PlanChoices } from './plan.js';
+import { appliedFindings, exitCodeOf, runChanges, verifyFixed } from './run.js';
+
+export interface SessionOptions extends AuditOptions, PlanChoices {
+  readonly journal?: string;
+}
 
 type Choice = Strategy | 'skip' | 'quit';
 
@@ -66,11 +67,11 @@ interface SessionState {
 export async function interactiveSession(
   client: VimClient,
   endpoint: Endpoint,
-  args: FixArgs,
+  args: SessionOptions,
   ctx: Context,
   inventory: Inventory,
   findings: readonly Finding[],
-): Promise<{ result: Result; exitCode: number; error?: Error }> {
+): Promise<CommandOutcome> {
   const groups = [...new Set(findings.map(groupKey))];
   ctx.ui.say(`${findings.length} finding(s) to fix on ${groups.length} portgroup(s).`);
   const state: SessionState = { inventory, findings, changeCount: 0, outcomes: [], skipped: [], verification: [] };
@@ -87,15 +88,15 @@ export async function interactiveSession(
     error = err;
   }
   await state.journal?.close();
-  const report = changesReport('fix', endpoint.display, state.journal?.path ?? null, state.outcomes, state.skipped, state.verification);
-  return { result: { kind: 'changes', report }, exitCode: exitCodeOf(error, state.skipped.length), ...(error ? { error } : {}) };
+  const report = outcomeReport('fix', endpoint.display, state.journal?.path ?? null, state.outcomes, state.skipped, state.verification);
+  return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(error, state.skipped.length), ...(error ? { error } : {}) };
 }
 
 /**
  * pin-mac on running VMs: a MAC changes only while the VM is off, and vmfix
  * never powers a VM off. It can write the plan to apply once someone has.
  */
-async function planForLater(ctx: Context, state: SessionState, group: readonly Finding[], args: FixArgs): Promise<boolean> {
+async function planForLater(ctx: Context, state: SessionState, group: readonly Finding[], args: SessionOptions): Promise<boolean> {
   const later = await makePlan(state.inventory, group, new Map(group.map((f) => [f.id, 'pin-mac' as const])), args, true);
   if (!later.changes.length) return false;
   const vms = [...new Set(later.changes.flatMap((c) => c.vms))].join(', ');
@@ -112,7 +113,7 @@ async function planForLater(ctx: Context, state: SessionState, group: readonly F
 async function fixGroup(
   client: VimClient,
   endpoint: Endpoint,
-  args: FixArgs,
+  args: SessionOptions,
   ctx: Context,
   state: SessionState,
   key: string,
@@ -141,7 +142,7 @@ async function fixGroup(
       return 'done';
     }
 
-    const plan = renumber(await makePlan(state.inventory, group, new Map(group.map((f) => [f.id, choice])), args), state);
+    const plan = renumber(await makePlan(state.inventory, group, new Map(group.map((f) => [f.id, choice])), args, false), state);
     for (const s of plan.skipped) ui.warn(`${s.vm ?? s.finding}: ${s.reason}`);
     if (!plan.changes.length) {
       if (choice === 'pin-mac' && (await planForLater(ctx, state, group, args))) return 'done';
@@ -172,8 +173,7 @@ async function fixGroup(
       continue;
     }
     if (run.error) return run.error;
-    const applied = new Set(run.outcomes.filter((o) => o.status === 'applied').flatMap((o) => o.change.findings));
-    const checked = await verify(client, endpoint, args, ctx, plan.findings.filter((f) => applied.has(f.id)));
+    const checked = await verifyFixed(client, endpoint, args, ctx, appliedFindings(run, plan.findings));
     for (const v of checked) ui.say(`${v.resolved ? '✔ resolved' : '✘ not resolved'}: ${v.vm ?? v.finding}: ${v.detail}`);
     state.verification.push(...checked);
     // Findings this remedy did not cover stay in the group, offered again.

@@ -7,8 +7,8 @@ import { createGzip, gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { feedFile, MAX_LINE_BYTES, readVmkernelLogs } from '../../src/audit/log-files.js';
-import { L2SecCollector } from '../../src/audit/vmkernel-log.js';
+import { feedFile, MAX_LINE_BYTES, readLogFiles } from '../../src/evidence/files.js';
+import { L2SecCollector } from '../../src/evidence/vmkernel-log.js';
 import { UsageError } from '../../src/errors.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/vmkernel');
@@ -41,10 +41,10 @@ async function usageError(promise: Promise<unknown>): Promise<string> {
   return (error as UsageError).message;
 }
 
-describe('readVmkernelLogs on plain files', () => {
+describe('readLogFiles on plain files', () => {
   it('reads one file into events whose source is its path', async () => {
     const path = fixture('esxi55-vmkernel.log');
-    const events = await readVmkernelLogs([path]);
+    const events = await readLogFiles([path]);
     expect(events.map((e) => [e.source, e.message, e.vmName, e.count, e.firstTime, e.lastTime])).toEqual([
       [path, 'mac-change-requested', 'nlb-node1', 2, '2014-03-02T11:05:51.002Z', '2014-03-02T11:06:51.010Z'],
       [path, 'policy-violation-blocked', 'nlb-node1', 1, '2014-03-02T11:05:51.002Z', '2014-03-02T11:05:51.002Z'],
@@ -53,7 +53,7 @@ describe('readVmkernelLogs on plain files', () => {
   });
 
   it('handles CRLF files and keeps argument order across sources', async () => {
-    const events = await readVmkernelLogs([fixture('esxi67-vmkernel.log'), fixture('esx40-vmkernel')]);
+    const events = await readLogFiles([fixture('esxi67-vmkernel.log'), fixture('esx40-vmkernel')]);
     expect(events.map((e) => [e.source.split('/').at(-1), e.vmName ?? e.port, e.count])).toEqual([
       ['esxi67-vmkernel.log', 'Prüfstand-DB.01', 1],
       ['esxi67-vmkernel.log', 'Prüfstand-DB.01', 1],
@@ -68,20 +68,20 @@ describe('readVmkernelLogs on plain files', () => {
   it('parses a last line that has no newline', async () => {
     const path = join(tmp, 'no-final-newline.log');
     await writeFile(path, `noise\n${esxi8('2024-05-14T09:21:07.124Z', PEER)}`);
-    expect((await readVmkernelLogs([path])).map((e) => e.message)).toEqual(['peer-blocked']);
+    expect((await readLogFiles([path])).map((e) => e.message)).toEqual(['peer-blocked']);
   });
 
   it('reads a file named twice, or reached through a directory too, only once', async () => {
     const dir = join(tmp, 'twice');
     await mkdir(dir);
     await copyFile(fixture('esxi80-vmkernel.log'), join(dir, 'vmkernel.log'));
-    const once = await readVmkernelLogs([join(dir, 'vmkernel.log')]);
-    const twice = await readVmkernelLogs([join(dir, 'vmkernel.log'), join(dir, '.', 'vmkernel.log'), dir]);
+    const once = await readLogFiles([join(dir, 'vmkernel.log')]);
+    const twice = await readLogFiles([join(dir, 'vmkernel.log'), join(dir, '.', 'vmkernel.log'), dir]);
     expect(twice).toEqual(once);
   });
 
   it('survives binary garbage and still finds the one real line in it', async () => {
-    const events = await readVmkernelLogs([fixture('binary.bin')]);
+    const events = await readLogFiles([fixture('binary.bin')]);
     expect(events.map((e) => [e.message, e.port, e.time, e.count])).toEqual([
       ['peer-blocked', '0x4000004', '2024-05-14T09:21:07.123Z', 1],
     ]);
@@ -100,7 +100,7 @@ describe('readVmkernelLogs on plain files', () => {
       );
     }
     await writeFile(path, lines.join('\n') + '\n');
-    const events = await readVmkernelLogs([path]);
+    const events = await readLogFiles([path]);
     expect(events.map((e) => [e.vmName, e.count, e.firstTime, e.lastTime])).toEqual([
       ['vm-0', 67, '2024-05-01T00:16:39.000Z', '2024-05-03T07:16:39.000Z'],
       ['vm-1', 67, '2024-05-01T00:33:19.000Z', '2024-05-03T07:33:19.000Z'],
@@ -127,7 +127,7 @@ describe('long lines', () => {
   ])('are skipped past %s 64 KiB, and the line after them still counts', async (kind, encode) => {
     const path = join(tmp, `long-lines-${kind}`);
     await writeFile(path, encode(content));
-    const events = await readVmkernelLogs([path]);
+    const events = await readLogFiles([path]);
     expect(events.map((e) => [e.message, e.vmName?.length, e.count])).toEqual([
       ['mac-change-requested', MAX_LINE_BYTES - bare, 1],
       ['peer-blocked', undefined, 1],
@@ -143,7 +143,7 @@ describe('long lines', () => {
       yield Buffer.from(`\n${esxi8('2024-05-14T09:21:08.000Z', PEER)}\n`);
     }
     await pipeline(data(), createGzip({ level: 1 }), createWriteStream(path));
-    const events = await readVmkernelLogs([path]);
+    const events = await readLogFiles([path]);
     expect(events.map((e) => e.message)).toEqual(['peer-blocked']);
   });
 });
@@ -153,7 +153,7 @@ describe('rotated logs', () => {
     const live = fixture('rotated/vmkernel.log');
     const rotated = fixture('rotated/vmkernel.0.gz');
     const read: string[] = [];
-    const events = await readVmkernelLogs([live, rotated], (p) => read.push(p));
+    const events = await readLogFiles([live, rotated], (p) => read.push(p));
     expect(read).toEqual([rotated, live]);
     expect(events.map((e) => [e.source, e.vmName, e.message, e.count, e.firstTime, e.lastTime])).toEqual([
       [live, 'web-01', 'mac-change-requested', 2, '2024-05-13T22:14:03.550Z', '2024-05-14T09:21:07.123Z'],
@@ -165,8 +165,8 @@ describe('rotated logs', () => {
   it('detects gzip by its magic bytes, not its name', async () => {
     const path = join(tmp, 'vmkernel.txt');
     await writeFile(path, gzipSync(await readFile(fixture('esxi80-vmkernel.log'))));
-    expect(await readVmkernelLogs([path])).toEqual(
-      (await readVmkernelLogs([fixture('esxi80-vmkernel.log')])).map((e) => ({ ...e, source: path })),
+    expect(await readLogFiles([path])).toEqual(
+      (await readLogFiles([fixture('esxi80-vmkernel.log')])).map((e) => ({ ...e, source: path })),
     );
   });
 });
@@ -194,7 +194,7 @@ describe('a vm-support bundle directory', () => {
     await symlink(outside, join(bundle, 'var/log/vmkernel.log'));
 
     const read: string[] = [];
-    const events = await readVmkernelLogs([bundle], (p) => read.push(p));
+    const events = await readLogFiles([bundle], (p) => read.push(p));
     expect(read).toEqual(['vmkernel.1.gz', 'vmkernel.0.gz', 'vmkernel.log'].map((f) => join(logDir, f)));
     expect(events.map((e) => [e.source, e.hostName, e.vmName, e.message, e.count, e.firstTime, e.lastTime])).toEqual([
       [bundle, 'esx01.lab.local', 'web-01', 'mac-change-requested', 3, '2024-05-13T10:00:00.000Z', '2024-05-14T09:21:07.123Z'],
@@ -213,7 +213,7 @@ describe('a vm-support bundle directory', () => {
     }
     await mkdir(join(root, 'loose'));
     await writeFile(join(root, 'loose/vmkernel.log'), line + line);
-    const events = await readVmkernelLogs([root]);
+    const events = await readLogFiles([root]);
     expect(events.map((e) => [e.source, e.hostName, e.count])).toEqual([
       [join(root, bundles[0]!), 'esx01', 1],
       [join(root, bundles[1]!), 'esx02', 1],
@@ -222,7 +222,7 @@ describe('a vm-support bundle directory', () => {
   });
 
   it('takes no host name from a directory not named like a bundle', async () => {
-    const events = await readVmkernelLogs([fixture('rotated')]);
+    const events = await readLogFiles([fixture('rotated')]);
     expect(events.map((e) => [e.source, e.hostName])).toEqual(Array(3).fill([fixture('rotated'), undefined]));
   });
 
@@ -230,7 +230,7 @@ describe('a vm-support bundle directory', () => {
     const dir = join(tmp, 'no-logs');
     await mkdir(join(dir, 'var/run/log'), { recursive: true });
     await writeFile(join(dir, 'var/run/log/hostd.log'), 'nothing here\n');
-    expect(await usageError(readVmkernelLogs([dir]))).toBe(
+    expect(await usageError(readLogFiles([dir]))).toBe(
       `${dir}: no vmkernel logs in this directory (looked for vmkernel.log and its rotations).`,
     );
   });
@@ -239,25 +239,25 @@ describe('a vm-support bundle directory', () => {
 describe('unreadable input', () => {
   it('names a path that does not exist', async () => {
     const path = join(tmp, 'missing', 'vmkernel.log');
-    expect(await usageError(readVmkernelLogs([fixture('esxi80-vmkernel.log'), path]))).toBe(
+    expect(await usageError(readLogFiles([fixture('esxi80-vmkernel.log'), path]))).toBe(
       `Cannot read ${path}: no such file or directory.`,
     );
   });
 
   it('names a path through a file', async () => {
     const path = join(fixture('esxi80-vmkernel.log'), 'x');
-    expect(await usageError(readVmkernelLogs([path]))).toBe(`Cannot read ${path}: a component of the path is not a directory.`);
+    expect(await usageError(readLogFiles([path]))).toBe(`Cannot read ${path}: a component of the path is not a directory.`);
   });
 
   it('refuses what is neither a file nor a directory', async () => {
-    expect(await usageError(readVmkernelLogs(['/dev/null']))).toBe('Cannot read /dev/null: not a regular file or directory.');
+    expect(await usageError(readLogFiles(['/dev/null']))).toBe('Cannot read /dev/null: not a regular file or directory.');
   });
 
   it.each([
     ['truncated.gz', 'unexpected end of file'],
     ['corrupt.gz', 'incorrect header check|invalid'],
   ])('names a corrupt gzip: %s', async (name, detail) => {
-    const message = await usageError(readVmkernelLogs([fixture(name)]));
+    const message = await usageError(readLogFiles([fixture(name)]));
     expect(message).toMatch(new RegExp(`^${fixture(name)}: gzip data is corrupt \\((${detail}).*\\)\\.$`));
   });
 
@@ -270,7 +270,7 @@ describe('unreadable input', () => {
     header.write('ustar\u000000', 257, 'latin1');
     const path = join(tmp, `bundle-${kind.replace(' ', '-')}`);
     await writeFile(path, encode(header));
-    expect(await usageError(readVmkernelLogs([path]))).toBe(
+    expect(await usageError(readLogFiles([path]))).toBe(
       `${path} is a tar archive (a vm-support bundle?): extract it and give the directory.`,
     );
   });

@@ -1,6 +1,7 @@
-// What a command gets besides its arguments: the ui, the environment, and
-// the interruption state. Commands never touch process or the console.
-import { InterruptedError } from '../errors.js';
+// What a workflow gets besides its options: the ui, the environment and the
+// interruption state. Workflows never touch process or the console; the CLI
+// (src/cli) supplies a terminal ui, tests a scripted one.
+import type { Result } from '../report/render.js';
 
 export interface Spinner {
   update(text: string): void;
@@ -43,44 +44,17 @@ export interface Context {
   critical<T>(work: () => Promise<T>): Promise<T>;
 }
 
-/** Signal handling for one process run. */
-export class Interrupts {
-  interrupted = false;
-  private depth = 0;
-  private readonly cleanups = new Set<() => Promise<void> | void>();
+/** What every command returns: a result to render, the exit code, and why it stopped early if it did. */
+export interface CommandOutcome {
+  readonly result: Result;
+  readonly exitCode: number;
+  readonly error?: Error;
+}
 
-  constructor(private readonly exit: (code: number) => void, private readonly say: (text: string) => void) {}
-
-  onInterrupt(cleanup: () => Promise<void> | void): () => void {
-    this.cleanups.add(cleanup);
-    return () => this.cleanups.delete(cleanup);
-  }
-
-  async critical<T>(work: () => Promise<T>): Promise<T> {
-    this.depth++;
-    let result: T;
-    try {
-      result = await work();
-    } finally {
-      this.depth--;
-    }
-    if (this.interrupted && this.depth === 0) throw new InterruptedError();
-    return result;
-  }
-
-  signal(name: string): void {
-    if (this.interrupted) {
-      this.say(`${name} again: exiting now.`);
-      this.exit(130);
-      return;
-    }
-    this.interrupted = true;
-    if (this.depth > 0) {
-      this.say(`${name}: finishing the change in progress and recording it, then stopping.`);
-      return;
-    }
-    // Nothing is being changed: clean up (log out) and go.
-    this.say(`${name}: stopping.`);
-    void Promise.allSettled([...this.cleanups].map((c) => c())).then(() => this.exit(130));
-  }
+/** The vCenter (or ESXi host) a session is logged in to. */
+export interface Endpoint {
+  readonly url: URL;
+  /** host[:port], for messages and reports. */
+  readonly display: string;
+  readonly username: string;
 }

@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import {
-  collectLines,
   isoToUtc,
   L2SecCollector,
   parseVmkernelLine,
   type L2SecLine,
-} from '../../src/audit/vmkernel-log.js';
+} from '../../src/evidence/vmkernel-log.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/vmkernel');
 
@@ -399,26 +398,5 @@ describe('L2SecCollector', () => {
     for (const line of fixtureLines('esxi41-messages')) c.add(line);
     expect(c.events().every((e) => e.firstTime === null && e.lastTime === null && e.time === null)).toBe(true);
     expect(c.events()).toHaveLength(3);
-  });
-});
-
-describe('collectLines', () => {
-  it('feeds pages of lines from an async source, as the online path gets them', async () => {
-    const all = fixtureLines('esxi80-vmkernel.log');
-    async function* pages(): AsyncGenerator<string> {
-      for (let i = 0; i < all.length; i += 3) {
-        await Promise.resolve(); // a page fetch
-        yield* all.slice(i, i + 3);
-      }
-    }
-    const online = await collectLines(new L2SecCollector('esx01.lab.local'), pages());
-    const offline = new L2SecCollector('esx01.lab.local');
-    for (const line of all) offline.add(line);
-    expect(online.events()).toEqual(offline.events());
-    expect(online.events().map((e) => [e.message, e.count])).toEqual([
-      ['mac-change-requested', 2],
-      ['policy-violation-blocked', 1],
-      ['peer-blocked', 3],
-    ]);
   });
 });

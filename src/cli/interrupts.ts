@@ -1,0 +1,44 @@
+// Signal handling for one process run: the CLI's half of the workflow
+// Context (src/workflow/context.ts), which it hands to every command.
+import { InterruptedError } from '../errors.js';
+
+export class Interrupts {
+  interrupted = false;
+  private depth = 0;
+  private readonly cleanups = new Set<() => Promise<void> | void>();
+
+  constructor(private readonly exit: (code: number) => void, private readonly say: (text: string) => void) {}
+
+  onInterrupt(cleanup: () => Promise<void> | void): () => void {
+    this.cleanups.add(cleanup);
+    return () => this.cleanups.delete(cleanup);
+  }
+
+  async critical<T>(work: () => Promise<T>): Promise<T> {
+    this.depth++;
+    let result: T;
+    try {
+      result = await work();
+    } finally {
+      this.depth--;
+    }
+    if (this.interrupted && this.depth === 0) throw new InterruptedError();
+    return result;
+  }
+
+  signal(name: string): void {
+    if (this.interrupted) {
+      this.say(`${name} again: exiting now.`);
+      this.exit(130);
+      return;
+    }
+    this.interrupted = true;
+    if (this.depth > 0) {
+      this.say(`${name}: finishing the change in progress and recording it, then stopping.`);
+      return;
+    }
+    // Nothing is being changed: clean up (log out) and go.
+    this.say(`${name}: stopping.`);
+    void Promise.allSettled([...this.cleanups].map((c) => c())).then(() => this.exit(130));
+  }
+}

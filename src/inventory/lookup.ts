@@ -1,0 +1,69 @@
+// Lookups over one inventory, built once per audit, plan or report: hosts
+// and dvPortgroups by key, VMs by name, and who is attached where.
+import type { DvPortgroup, DvSwitch, Host, Inventory, Vm, VmNic } from './model.js';
+
+export interface NicRef {
+  readonly vm: Vm;
+  readonly nic: VmNic;
+}
+
+export class InventoryIndex {
+  readonly hosts = new Map<string, Host>();
+  readonly dvsByUuid = new Map<string, DvSwitch>();
+  readonly vmsByName = new Map<string, Vm[]>();
+  private readonly dvPortgroups = new Map<string, DvPortgroup>();
+  private readonly nicsByAttachment = new Map<string, NicRef[]>();
+
+  constructor(readonly inventory: Inventory) {
+    for (const host of inventory.hosts) this.hosts.set(host.moref, host);
+    for (const dvs of inventory.dvSwitches) {
+      this.dvsByUuid.set(dvs.uuid, dvs);
+      for (const pg of dvs.portgroups) this.dvPortgroups.set(`${dvs.uuid}/${pg.key}`, pg);
+    }
+    for (const vm of inventory.vms) {
+      push(this.vmsByName, vm.name, vm);
+      for (const nic of vm.nics) {
+        const key = attachmentKey(vm, nic);
+        if (key) push(this.nicsByAttachment, key, { vm, nic });
+      }
+    }
+  }
+
+  host(moref: string | null): Host | undefined {
+    return moref ? this.hosts.get(moref) : undefined;
+  }
+
+  dvPortgroup(uuid: string, key: string): DvPortgroup | undefined {
+    return this.dvPortgroups.get(`${uuid}/${key}`);
+  }
+
+  /** Every NIC on a host's standard portgroup. */
+  nicsOnStandard(hostMoref: string, portgroup: string): readonly NicRef[] {
+    return this.nicsByAttachment.get(`std/${hostMoref}/${portgroup}`) ?? [];
+  }
+
+  /** Every NIC on a dvPortgroup. */
+  nicsOnDvPortgroup(uuid: string, key: string): readonly NicRef[] {
+    return this.nicsByAttachment.get(`dvs/${uuid}/${key}`) ?? [];
+  }
+
+  /** The hosts a standard-portgroup change must cover so vMotion/DRS keeps the VM allowed: its cluster's hosts with that portgroup. */
+  clusterPeers(host: Host, portgroup: string): Host[] {
+    if (!host.cluster) return [host];
+    return this.inventory.hosts.filter(
+      (h) => h.datacenter === host.datacenter && h.cluster === host.cluster && h.portgroups.some((pg) => pg.name === portgroup),
+    );
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function attachmentKey(vm: Vm, nic: VmNic): string | undefined {
+  if (nic.backing.kind === 'standard' && vm.host) return `std/${vm.host}/${nic.backing.portgroup}`;
+  if (nic.backing.kind === 'distributed' && nic.backing.portgroupKey) return `dvs/${nic.backing.switchUuid}/${nic.backing.portgroupKey}`;
+  return undefined;
+}

@@ -1,0 +1,4 @@
+// The output formats every command renders to (see render.ts); a module of
+// its own so the option parser can name them without loading the renderers.
+export const FORMATS = ['table', 'json', 'markdown', 'csv'] as const;
+export type Format = (typeof FORMATS)[number];

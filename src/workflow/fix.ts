@@ -1,0 +1,68 @@
+// The fix workflow: audit, then one of three ways on. --dry-run/--plan-out
+// write the change ticket (and the plan) and change nothing; --yes applies
+// one strategy everywhere it fits; otherwise the interactive session.
+import type { Finding, Strategy } from '../audit/finding.js';
+import type { Inventory } from '../inventory/model.js';
+import type { VimClient } from '../vsphere/client.js';
+import { auditOnline } from './audit.js';
+import type { CommandOutcome, Context, Endpoint } from './context.js';
+import { choose, makePlan } from './plan.js';
+import { appliedFindings, exitCodeOf, runChanges, verifyFixed } from './run.js';
+import type { SessionOptions } from './session.js';
+
+export interface FixOptions extends SessionOptions {
+  readonly dryRun?: boolean;
+  readonly yes?: boolean;
+  readonly strategy?: Strategy;
+  readonly planOut?: string;
+}
+
+/** fix writes nothing to vCenter when it only writes the ticket or the plan. */
+export function writesNothing(options: FixOptions): boolean {
+  return Boolean(options.dryRun || options.planOut);
+}
+
+export async function fix(client: VimClient, endpoint: Endpoint, options: FixOptions, ctx: Context): Promise<CommandOutcome> {
+  const { inventory, report } = await auditOnline(client, endpoint, options, ctx);
+  const actionable = report.findings.filter((f) => f.remedies.length > 0);
+  if (writesNothing(options)) return dryRun(options, inventory, actionable);
+  if (!options.yes) {
+    const { interactiveSession } = await import('./session.js');
+    return interactiveSession(client, endpoint, options, ctx, inventory, actionable);
+  }
+  return applyStrategy(client, endpoint, options, ctx, inventory, actionable);
+}
+
+async function dryRun(options: FixOptions, inventory: Inventory, findings: readonly Finding[]): Promise<CommandOutcome> {
+  const plan = await makePlan(inventory, findings, choose(findings, options.strategy), options, Boolean(options.planOut));
+  if (options.planOut) {
+    const { savePlan } = await import('../remedy/files.js');
+    await savePlan(options.planOut, plan);
+  }
+  const { ticket } = await import('../report/ticket.js');
+  return { result: { kind: 'ticket', report: ticket(plan, options.planOut ? { planPath: options.planOut } : {}), plan }, exitCode: 0 };
+}
+
+/** fix --yes --strategy NAME: that strategy wherever it fits, no questions. */
+async function applyStrategy(
+  client: VimClient,
+  endpoint: Endpoint,
+  options: FixOptions,
+  ctx: Context,
+  inventory: Inventory,
+  findings: readonly Finding[],
+): Promise<CommandOutcome> {
+  const plan = await makePlan(inventory, findings, choose(findings, options.strategy), options, false);
+  const { JournalWriter, defaultFilePath } = await import('../remedy/journal.js');
+  const { outcomeReport } = await import('../report/outcome.js');
+  if (!plan.changes.length) {
+    return { result: { kind: 'outcome', report: outcomeReport('fix', endpoint.display, null, [], plan.skipped, []) }, exitCode: exitCodeOf(undefined, plan.skipped.length) };
+  }
+  const journalPath = options.journal ?? defaultFilePath('journal');
+  const journal = await JournalWriter.open(journalPath, { command: 'fix', endpoint: { host: endpoint.display, instanceUuid: inventory.endpoint.instanceUuid ?? null } });
+  const run = await runChanges(client, ctx, journal, plan.changes);
+  await journal.close();
+  const verification = run.error ? [] : await verifyFixed(client, endpoint, options, ctx, appliedFindings(run, plan.findings));
+  const report = outcomeReport('fix', endpoint.display, journalPath, run.outcomes, plan.skipped, verification);
+  return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(run.error, plan.skipped.length), ...(run.error ? { error: run.error } : {}) };
+}

@@ -1,0 +1,62 @@
+// The rollback workflow: put back the values a fix/apply run recorded,
+// newest first, refusing if any object changed since that run.
+import { defaultFilePath, JournalWriter, type Journal, type JournalEntry } from '../remedy/journal.js';
+import { readCurrent } from '../remedy/read.js';
+import { asBefore, undo, undoable } from '../remedy/rollback.js';
+import { changeLines } from '../report/diff.js';
+import { outcomeReport } from '../report/outcome.js';
+import type { VimClient } from '../vsphere/client.js';
+import type { CommandOutcome, Context, Endpoint } from './context.js';
+import { approve, preflight, sameEndpoint } from './preflight.js';
+import { exitCodeOf, runChanges } from './run.js';
+
+export interface RollbackOptions {
+  readonly yes?: boolean;
+  /** Where the rollback's own journal goes. */
+  readonly journal?: string;
+}
+
+export async function rollbackJournal(
+  client: VimClient,
+  endpoint: Endpoint,
+  recorded: Journal,
+  recordedPath: string,
+  options: RollbackOptions,
+  ctx: Context,
+): Promise<CommandOutcome> {
+  sameEndpoint(recorded.endpoint, client.serviceContent.about, endpoint.display);
+  const entries: JournalEntry[] = [];
+  for (const entry of undoable(recorded)) {
+    const settled = await settle(client, entry, ctx);
+    if (settled) entries.push(settled);
+  }
+  const changes = entries.map(undo);
+  const report = (journal: string | null, outcomes: Parameters<typeof outcomeReport>[3]) => outcomeReport('rollback', endpoint.display, journal, outcomes, [], []);
+  if (!changes.length) return { result: { kind: 'outcome', report: report(null, []) }, exitCode: 0 };
+  await preflight(client, changes);
+  if (!(await approve(ctx, options.yes, changes, (c) => changeLines(c)))) {
+    return { result: { kind: 'outcome', report: report(null, changes.map((change) => ({ change, status: 'declined' as const }))) }, exitCode: 0 };
+  }
+  const journalPath = options.journal ?? defaultFilePath('journal');
+  const journal = await JournalWriter.open(journalPath, { command: 'rollback', rollbackOf: recordedPath, endpoint: recorded.endpoint });
+  const run = await runChanges(client, ctx, journal, changes);
+  await journal.close();
+  return { result: { kind: 'outcome', report: report(journalPath, run.outcomes) }, exitCode: exitCodeOf(run.error), ...(run.error ? { error: run.error } : {}) };
+}
+
+/**
+ * What is left to undo of an entry. An object that holds the recorded
+ * `before` again needs nothing: a rollback run again after it stopped
+ * halfway, or a write that was under way and never applied. A write that
+ * was under way and did apply is undone from what vCenter holds now.
+ */
+async function settle(client: VimClient, entry: JournalEntry, ctx: Context): Promise<JournalEntry | undefined> {
+  const current = await readCurrent(client, entry.change);
+  if (asBefore(entry, current)) {
+    const why = entry.status === 'pending' ? 'the interrupted change had not applied' : 'it is already as it was before';
+    ctx.ui.say(`${entry.change.id} ${entry.change.path}: ${why}; nothing to undo.`);
+    return undefined;
+  }
+  if (entry.status !== 'pending') return entry;
+  return { ...entry, status: 'applied', after: current.spec, ...(current.configVersion ? { configVersionAfter: current.configVersion } : {}), ...(current.ref ? { created: current.ref } : {}) };
+}
