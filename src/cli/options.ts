@@ -5,6 +5,7 @@
 import type { InferredOptionTypes, Options, PositionalOptions } from 'yargs';
 import { STRATEGIES } from '../audit/finding.js';
 import { UsageError } from '../errors.js';
+import { checkPattern } from '../inventory/scope.js';
 import { FORMATS } from '../report/format.js';
 
 type OptionGroup = Record<string, Options>;
@@ -54,11 +55,13 @@ export const CONNECTION = {
   },
 } as const satisfies OptionGroup;
 
+const patterns = (option: 'datacenter' | 'cluster' | 'host' | 'vm') => (values: string[]): string[] => values.map((p) => checkPattern(option, p));
+
 export const SCOPE = {
-  datacenter: { type: 'string', array: true, group: 'Scope:', describe: 'only this datacenter (repeatable)' },
-  cluster: { type: 'string', array: true, group: 'Scope:', describe: 'only this cluster (repeatable)' },
-  host: { type: 'string', array: true, group: 'Scope:', describe: 'only this host (repeatable)' },
-  vm: { type: 'string', array: true, group: 'Scope:', describe: 'only VMs whose name matches this glob (repeatable)' },
+  datacenter: { type: 'string', array: true, group: 'Scope:', describe: 'only this datacenter (name or glob, repeatable)', coerce: patterns('datacenter') },
+  cluster: { type: 'string', array: true, group: 'Scope:', describe: 'only this cluster (name or glob, repeatable)', coerce: patterns('cluster') },
+  host: { type: 'string', array: true, group: 'Scope:', describe: 'only this host (name or glob, any case, repeatable)', coerce: patterns('host') },
+  vm: { type: 'string', array: true, group: 'Scope:', describe: "only VMs whose name matches this glob: * ? [a-z] [!0-9] {a,b}, case-sensitive (repeatable)", coerce: patterns('vm') },
 } as const satisfies OptionGroup;
 
 export const OUTPUT = {

@@ -1,5 +1,9 @@
 // --datacenter/--cluster/--host/--vm: narrowing the inventory before the
-// audit, so everything after works on what the user asked about. Pure.
+// audit, so everything after works on what the user asked about. A pattern
+// that matches nothing is a typo, not an all-clear: it is refused, naming
+// the option. Globs are picomatch's (*, ?, [...], [!...], {a,b}).
+import picomatch from 'picomatch';
+import { UsageError } from '../errors.js';
 import type { Inventory } from './model.js';
 
 export interface Scope {
@@ -9,47 +13,79 @@ export interface Scope {
   readonly vm?: readonly string[];
 }
 
-/** A case-insensitive shell glob (`*`, `?`, `[...]`) as a predicate. */
-export function glob(pattern: string): (name: string) => boolean {
-  let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') source += '.*';
-    else if (c === '?') source += '.';
-    else if (c === '[' && pattern.indexOf(']', i + 1) > i + 1) {
-      const end = pattern.indexOf(']', i + 1);
-      source += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/[\\\]]/g, '\\$&')}]`;
-      i = end;
-    } else source += c.replace(/[.+^${}()|\\[\]]/g, '\\$&');
-  }
-  const re = new RegExp(`^${source}$`, 'i');
-  return (name) => re.test(name);
+type ScopeOption = keyof Scope;
+
+const WHAT: Record<ScopeOption, string> = { datacenter: 'datacenter', cluster: 'cluster', host: 'host', vm: 'VM' };
+
+/**
+ * vSphere names are case-sensitive (web01 and WEB01 can be two VMs); host
+ * names are DNS names, which are not. posix: `[!...]` negates as in a shell;
+ * nonegate: a leading `!` is part of a name, not "everything but".
+ */
+function matcher(option: ScopeOption, pattern: string, nocase = option === 'host'): (name: string) => boolean {
+  const isMatch = picomatch(pattern, { posix: true, nonegate: true, dot: true, nocase, strictBrackets: true });
+  // One argument only: picomatch's second one asks for a result object, which is always truthy.
+  return (name) => isMatch(name);
 }
 
-function matcher(patterns: readonly string[] | undefined): (name: string | null) => boolean {
-  if (!patterns?.length) return () => true;
-  const tests = patterns.map(glob);
-  return (name) => name !== null && tests.some((t) => t(name));
+/** Refuses a pattern that cannot mean what was typed, before anything connects. */
+export function checkPattern(option: ScopeOption, pattern: string): string {
+  if (pattern === '') throw new UsageError(`--${option} needs a name or a glob, not an empty string.`);
+  for (const [, set] of pattern.matchAll(/\[!?([^\]]+)\]/g)) {
+    for (const [, from, to] of set!.matchAll(/(.)-(.)/g)) {
+      if (from! > to!) throw new UsageError(`--${option} '${pattern}': the range ${from}-${to} is backwards; write ${to}-${from}.`);
+    }
+  }
+  try {
+    matcher(option, pattern);
+  } catch (err) {
+    throw new UsageError(`--${option} '${pattern}' is not a usable glob (${(err as Error).message}).`);
+  }
+  return pattern;
 }
 
 function isScoped(scope: Scope): boolean {
   return Boolean(scope.datacenter?.length || scope.cluster?.length || scope.host?.length || scope.vm?.length);
 }
 
+/**
+ * The names (of those given) that each pattern of the option matches; a
+ * pattern that matches none of them is refused, with the names that differ
+ * only in case offered instead.
+ */
+function select(option: ScopeOption, patterns: readonly string[] | undefined, names: readonly string[]): (name: string | null) => boolean {
+  if (!patterns?.length) return () => true;
+  const tests = patterns.map((p) => matcher(option, p));
+  for (const [i, pattern] of patterns.entries()) {
+    if (names.some(tests[i]!)) continue;
+    const other = [...new Set(names.filter(matcher(option, pattern, true)))].slice(0, 3);
+    const hint = other.length ? ` (names are case-sensitive; did you mean ${other.map((n) => `'${n}'`).join(', ')}?)` : '';
+    throw new UsageError(`No ${WHAT[option]} matches --${option} '${pattern}'${hint}.`);
+  }
+  return (name) => name !== null && tests.some((t) => t(name));
+}
+
 export function applyScope(inventory: Inventory, scope: Scope): Inventory {
   if (!isScoped(scope)) return inventory;
-  const inDatacenter = matcher(scope.datacenter);
-  const inCluster = matcher(scope.cluster);
-  const isHost = matcher(scope.host);
-  const isVm = matcher(scope.vm);
+  const inDatacenter = select('datacenter', scope.datacenter, [...inventory.hosts.map((h) => h.datacenter), ...inventory.dvSwitches.map((d) => d.datacenter)].filter((n): n is string => n !== null));
+  const inCluster = select('cluster', scope.cluster, inventory.hosts.map((h) => h.cluster).filter((n): n is string => n !== null));
+  const isHost = select('host', scope.host, inventory.hosts.map((h) => h.name));
+  const isVm = select('vm', scope.vm, inventory.vms.map((v) => v.name));
   const hosts = inventory.hosts.filter((h) => inDatacenter(h.datacenter) && inCluster(h.cluster) && isHost(h.name));
+  if (!hosts.length) throw new UsageError(`The scope (${describe(scope, ['datacenter', 'cluster', 'host'])}) matches no host.`);
   const hostIds = new Set(hosts.map((h) => h.moref));
+  const vms = inventory.vms.filter((vm) => vm.host !== null && hostIds.has(vm.host) && isVm(vm.name));
+  if (scope.vm?.length && !vms.length) throw new UsageError(`No VM in scope matches ${describe(scope, ['vm'])} on the hosts of ${describe(scope, ['datacenter', 'cluster', 'host'])}.`);
   // With hosts narrowed, a DVS is in scope where one of them is its member.
   const narrowed = Boolean(scope.cluster?.length || scope.host?.length);
   return {
     ...inventory,
     hosts,
     dvSwitches: inventory.dvSwitches.filter((d) => inDatacenter(d.datacenter) && (!narrowed || d.hosts.some((h) => hostIds.has(h)))),
-    vms: inventory.vms.filter((vm) => vm.host !== null && hostIds.has(vm.host) && isVm(vm.name)),
+    vms,
   };
+}
+
+function describe(scope: Scope, options: readonly ScopeOption[]): string {
+  return options.flatMap((o) => (scope[o] ?? []).map((p) => `--${o} '${p}'`)).join(' ') || 'the whole inventory';
 }

@@ -1,66 +1,9 @@
-// One change to one vCenter object, as planned, journaled and rolled back.
-// `before` is the object's full spec as read; `after` is that spec with
-// exactly one field changed (or, for a creation, the new object's spec).
+// What identifies a change and its object: fingerprints of the state a
+// change was planned against, checksums of the files that carry changes,
+// and a key per object. (The Change type itself is in schema.ts.)
 import { createHash } from 'node:crypto';
-import type { Strategy } from '../audit/finding.js';
-import type { MoRef, VirtualEthernetCard } from '../vsphere/types.js';
-
-export interface HostRef {
-  readonly name: string;
-  readonly moref: string;
-  /** Its HostNetworkSystem, which UpdatePortGroup & co. are called on. */
-  readonly networkSystem: MoRef;
-}
-
-export interface DvsRef {
-  readonly name: string;
-  readonly moref: string;
-  readonly type: string;
-  readonly uuid: string;
-}
-
-export type Target =
-  | { readonly type: 'HostPortGroup'; readonly host: HostRef; readonly portgroup: string }
-  | { readonly type: 'HostVirtualSwitch'; readonly host: HostRef; readonly vswitch: string }
-  | { readonly type: 'DistributedVirtualPortgroup'; readonly dvs: DvsRef; readonly portgroup: { readonly name: string; readonly moref: string; readonly key: string } }
-  | { readonly type: 'VirtualEthernetCard'; readonly vm: { readonly name: string; readonly moref: string }; readonly nicKey: number; readonly label: string };
-
-export type Action =
-  | 'UpdatePortGroup'        // standard portgroup spec, full replacement
-  | 'UpdateVirtualSwitch'    // standard vSwitch spec, full replacement
-  | 'AddPortGroup'           // a new standard portgroup (dedicated-portgroup)
-  | 'RemovePortGroup'        // rolling an AddPortGroup back
-  | 'ReconfigureDVPortgroup' // dvPortgroup, a delta carrying configVersion
-  | 'CreateDVPortgroup'      // a new dvPortgroup (dedicated-portgroup)
-  | 'DestroyDVPortgroup'     // rolling a CreateDVPortgroup back
-  | 'EditNic';               // ReconfigVM_Task editing one ethernet card
-
-export interface Change {
-  /** c1, c2, … in the order they apply. */
-  readonly id: string;
-  readonly action: Action;
-  readonly strategy: Strategy;
-  /** The findings this change addresses. */
-  readonly findings: readonly string[];
-  readonly target: Target;
-  /** Where it is, as the vSphere Client shows it: vCenter / datacenter / host / switch / portgroup. */
-  readonly path: string;
-  /** The one field that changes, e.g. policy.security.macChanges. */
-  readonly field: string;
-  /** The field's value now and after, for people. */
-  readonly from: string;
-  readonly to: string;
-  /** The full spec as read (null: the object does not exist yet). */
-  readonly before: unknown;
-  /** The full spec to send. */
-  readonly after: unknown;
-  /** sha256 of the object's state as planned (see stateOf): apply refuses if it no longer matches. */
-  readonly fingerprint: string;
-  /** VMs whose traffic the change affects (newly allowed, moved, or re-addressed). */
-  readonly vms: readonly string[];
-  /** Changes that must apply first (a NIC move needs its portgroup). */
-  readonly dependsOn: readonly string[];
-}
+import type { VirtualEthernetCard } from '../vsphere/types.js';
+import type { Target } from './schema.js';
 
 /** JSON with keys sorted, so equal objects hash equal whatever order they were built in. */
 export function canonical(value: unknown): string {

@@ -3,7 +3,7 @@
 // and a person should look before anything else changes.
 import { VmfixError } from '../errors.js';
 import type { VimClient } from '../vsphere/client.js';
-import type { Change } from './change.js';
+import type { Change } from './schema.js';
 import type { JournalWriter } from './journal.js';
 import { writeChange } from './write.js';
 

@@ -3,14 +3,13 @@
 // and allows only the fields vmfix itself ever changes: a hand-edited plan
 // cannot turn a MAC-policy fix into, say, a VLAN change.
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { pinMacProblem } from '../audit/remedies.js';
 import { UsageError } from '../errors.js';
 import { normalizeMac } from '../inventory/model.js';
 import { writeFileAtomic } from '../files.js';
-import { checksum, type Action } from './change.js';
-import type { Journal } from './journal.js';
-import type { Plan } from './plan.js';
+import { checksum } from './change.js';
+import { journalFile, planFile, type Action, type Journal, type Plan } from './schema.js';
 
 /** The only field each action may set. */
 const FIELDS: Record<Action, readonly string[]> = {
@@ -23,74 +22,6 @@ const FIELDS: Record<Action, readonly string[]> = {
   DestroyDVPortgroup: ['portgroup'],
   EditNic: ['backing', 'address'],
 };
-
-const moRef = z.object({ type: z.string().min(1), value: z.string().min(1) });
-const host = z.object({ name: z.string(), moref: z.string().min(1), networkSystem: moRef });
-const target = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('HostPortGroup'), host, portgroup: z.string().min(1) }),
-  z.object({ type: z.literal('HostVirtualSwitch'), host, vswitch: z.string().min(1) }),
-  z.object({
-    type: z.literal('DistributedVirtualPortgroup'),
-    dvs: z.object({ name: z.string(), moref: z.string().min(1), type: z.string().min(1), uuid: z.string().min(1) }),
-    portgroup: z.object({ name: z.string().min(1), moref: z.string(), key: z.string() }),
-  }),
-  z.object({ type: z.literal('VirtualEthernetCard'), vm: z.object({ name: z.string(), moref: z.string().min(1) }), nicKey: z.number().int(), label: z.string() }),
-]);
-const action = z.enum(Object.keys(FIELDS) as [Action, ...Action[]]);
-const strategy = z.enum(['portgroup-accept', 'dedicated-portgroup', 'pin-mac', 'vswitch-accept', 'mac-learning']);
-const changeSummary = z.object({
-  id: z.string().min(1),
-  action,
-  strategy,
-  findings: z.array(z.string()),
-  target,
-  path: z.string(),
-  field: z.string(),
-  from: z.string(),
-  to: z.string(),
-  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
-  vms: z.array(z.string()),
-  dependsOn: z.array(z.string()),
-});
-const change = changeSummary.extend({ before: z.unknown(), after: z.unknown() });
-const endpoint = z.object({ host: z.string().min(1), instanceUuid: z.string().nullable() });
-
-const planSchema = z.object({
-  schemaVersion: z.literal(1),
-  kind: z.literal('vmfix-plan'),
-  createdAt: z.string(),
-  endpoint: endpoint.extend({ apiVersion: z.string() }),
-  changes: z.array(change),
-  skipped: z.array(z.object({ finding: z.string(), vm: z.string().nullable(), reason: z.string() })),
-  findings: z.array(z.unknown()),
-  checksum: z.string().regex(/^[0-9a-f]{64}$/),
-});
-
-const journalSchema = z.object({
-  schemaVersion: z.literal(1),
-  kind: z.literal('vmfix-journal'),
-  command: z.enum(['fix', 'apply', 'rollback']),
-  endpoint,
-  startedAt: z.string(),
-  finishedAt: z.string().optional(),
-  rollbackOf: z.string().optional(),
-  entries: z.array(
-    z.object({
-      change: changeSummary,
-      status: z.enum(['pending', 'applied', 'failed']),
-      startedAt: z.string(),
-      finishedAt: z.string().optional(),
-      before: z.unknown(),
-      configVersionBefore: z.string().optional(),
-      configVersionAfter: z.string().optional(),
-      sent: z.unknown(),
-      after: z.unknown().optional(),
-      created: z.object({ moref: z.string(), key: z.string() }).optional(),
-      note: z.string().optional(),
-    }),
-  ),
-  checksum: z.string().regex(/^[0-9a-f]{64}$/),
-});
 
 export async function savePlan(path: string, plan: Plan): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify({ ...plan, checksum: checksum(plan) }, null, 2)}\n`);
@@ -137,24 +68,24 @@ const macSet = (c: { action: Action; field: string }, spec: unknown) =>
 
 export async function loadPlan(path: string): Promise<Plan> {
   const raw = await readJson(path, 'plan');
-  const parsed = planSchema.safeParse(raw);
+  const parsed = planFile.safeParse(raw);
   if (!parsed.success) throw invalid(path, 'plan', parsed.error);
   if (checksum(raw as object) !== parsed.data.checksum) {
     throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); make a new plan with vmfix fix --plan-out.`);
   }
   allowedFields(path, 'plan', parsed.data.changes);
   pinnableMacs(path, 'plan', parsed.data.changes.flatMap((c) => macSet(c, c.after).map((mac) => ({ id: c.id, mac }))));
-  return raw as Plan;
+  return parsed.data;
 }
 
 export async function loadJournal(path: string): Promise<Journal> {
   const raw = await readJson(path, 'journal');
-  const parsed = journalSchema.safeParse(raw);
+  const parsed = journalFile.safeParse(raw);
   if (!parsed.success) throw invalid(path, 'journal', parsed.error);
   if (checksum(raw as object) !== parsed.data.checksum) {
     throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); vmfix will not roll back from an edited journal.`);
   }
   allowedFields(path, 'journal', parsed.data.entries.map((e) => e.change));
   pinnableMacs(path, 'journal', parsed.data.entries.flatMap((e) => macSet(e.change, e.before).map((mac) => ({ id: e.change.id, mac }))));
-  return raw as Journal;
+  return parsed.data;
 }

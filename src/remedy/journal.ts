@@ -5,41 +5,8 @@
 import { open as openFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
-import { checksum, type Change } from './change.js';
-
-export type EntryStatus = 'pending' | 'applied' | 'failed';
-
-export interface JournalEntry {
-  readonly change: Omit<Change, 'before' | 'after'>;
-  status: EntryStatus;
-  readonly startedAt: string;
-  finishedAt?: string;
-  /** The object as read right before the write (null: it did not exist). */
-  readonly before: unknown;
-  /** dvPortgroups: configVersion before and after. */
-  readonly configVersionBefore?: string;
-  configVersionAfter?: string;
-  /** What was sent. */
-  readonly sent: unknown;
-  /** The object as read back after the write (null: it no longer exists). */
-  after?: unknown;
-  /** A created dvPortgroup. */
-  created?: { readonly moref: string; readonly key: string };
-  /** What went wrong, for failed entries, or how an unclear outcome was settled. */
-  note?: string;
-}
-
-export interface Journal {
-  readonly schemaVersion: 1;
-  readonly kind: 'vmfix-journal';
-  readonly command: 'fix' | 'apply' | 'rollback';
-  readonly endpoint: { readonly host: string; readonly instanceUuid: string | null };
-  readonly startedAt: string;
-  finishedAt?: string;
-  /** rollback: the journal it undid. */
-  readonly rollbackOf?: string;
-  readonly entries: JournalEntry[];
-}
+import { checksum } from './change.js';
+import type { Journal, JournalEntry } from './schema.js';
 
 export class JournalWriter {
   private constructor(

@@ -9,22 +9,12 @@ import { InventoryIndex } from '../inventory/lookup.js';
 import type { Host, Inventory, Vm, VmNic } from '../inventory/model.js';
 import { distributedPolicy, ownWord, portgroupSetting, settingWord, vswitchSetting } from '../inventory/policy.js';
 import type { DVPortgroupConfigInfo, HostPortGroupSpec } from '../vsphere/types.js';
-import { fingerprint, stateOf, targetKey, type Action, type Change, type HostRef, type Target } from './change.js';
+import { fingerprint, stateOf, targetKey } from './change.js';
+import type { Action, Change, HostRef, Plan, Target } from './schema.js';
 import {
   describeDvPolicy, distributedBacking, dvAcceptPolicy, dvCloneSpec, dvMacField, dvMacLearningPolicy,
   dvReconfigureSpec, getPath, pinnedNic, SECURITY_MAC_CHANGES, setPath, standardBacking, dedicatedPortgroupSpec,
 } from './specs.js';
-
-export interface Plan {
-  readonly schemaVersion: 1;
-  readonly kind: 'vmfix-plan';
-  readonly createdAt: string;
-  readonly endpoint: { readonly host: string; readonly instanceUuid: string | null; readonly apiVersion: string };
-  readonly changes: readonly Change[];
-  readonly skipped: readonly { readonly finding: string; readonly vm: string | null; readonly reason: string }[];
-  /** The findings the plan addresses, as the audit reported them. */
-  readonly findings: readonly Finding[];
-}
 
 export interface PlanOptions {
   /** dedicated-portgroup: the new portgroup's name (default <name>-macchg). */

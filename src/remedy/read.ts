@@ -11,7 +11,7 @@ import type {
   MoRef,
   VirtualEthernetCard,
 } from '../vsphere/types.js';
-import type { Change, Target } from './change.js';
+import type { Change, Target } from './schema.js';
 
 export interface CurrentState {
   /** The spec as vCenter holds it now; null if the object does not exist. */

@@ -3,8 +3,8 @@
 // refused (drift) if anything touched the object since; it sets back only
 // the one field the original change set.
 import type { VirtualEthernetCard } from '../vsphere/types.js';
-import { canonical, fingerprint, stateOf, type Action, type Change } from './change.js';
-import type { Journal, JournalEntry } from './journal.js';
+import { canonical, fingerprint, stateOf } from './change.js';
+import type { Action, Change, Journal, JournalEntry } from './schema.js';
 import type { CurrentState } from './read.js';
 import { dvReconfigureSpec, getPath, setPath } from './specs.js';
 

@@ -8,8 +8,9 @@ import type { VimClient } from '../vsphere/client.js';
 import { faultAdvice, SoapFault } from '../vsphere/faults.js';
 import { settleTasks, TaskFault, waitForTask } from '../vsphere/tasks.js';
 import type { MoRef, VirtualEthernetCard } from '../vsphere/types.js';
-import { canonical, fingerprint, stateOf, targetKey, type Change } from './change.js';
-import type { JournalEntry, JournalWriter } from './journal.js';
+import { canonical, fingerprint, stateOf, targetKey } from './change.js';
+import type { JournalWriter } from './journal.js';
+import type { Change, JournalEntry } from './schema.js';
 import { readCurrent, type CurrentState } from './read.js';
 import { dvReconfigureSpec, getPath, setPath } from './specs.js';
 

@@ -1,6 +1,6 @@
 // "Exactly what will change": the leaves of two specs that differ, and how
 // many stay as they are, so a person sees one changed line, not two blobs.
-import type { Change } from '../remedy/change.js';
+import type { Change } from '../remedy/schema.js';
 import { getPath } from '../remedy/specs.js';
 
 export interface LeafChange {

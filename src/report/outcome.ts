@@ -1,7 +1,7 @@
 // What fix, apply and rollback did: each change with its outcome, the
 // findings left alone and why, and whether each fixed finding is gone.
 import type { ChangeOutcome } from '../remedy/execute.js';
-import type { Plan } from '../remedy/plan.js';
+import type { Plan } from '../remedy/schema.js';
 import { csvTable, markdownTable, textTable, type Table } from './table.js';
 
 export interface Verification {

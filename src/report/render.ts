@@ -2,7 +2,7 @@
 // Markdown or CSV here, and nowhere else.
 import type { AuditReport } from '../audit/finding.js';
 import type { PostureReport } from '../inventory/posture.js';
-import type { Plan } from '../remedy/plan.js';
+import type { Plan } from '../remedy/schema.js';
 import { auditCsv, auditMarkdown, auditText } from './audit.js';
 import { outcomeCsv, outcomeMarkdown, outcomeText, type OutcomeReport } from './outcome.js';
 import { ticketMarkdown, type Ticket } from './ticket.js';

@@ -4,8 +4,8 @@
 // vSphere Client), how to verify it and how to roll it back.
 import type { Finding } from '../audit/finding.js';
 import { HARDENING_NOTE } from '../audit/remedies.js';
-import type { Change } from '../remedy/change.js';
-import type { Plan } from '../remedy/plan.js';
+import type { Change } from '../remedy/schema.js';
+import type { Plan } from '../remedy/schema.js';
 import { changeLines } from './diff.js';
 
 const KB_EXPLANATION =

@@ -1,7 +1,7 @@
 // The apply workflow: a plan written by fix --plan-out, applied exactly,
 // after checking that nothing it was made against has drifted.
 import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
-import type { Plan } from '../remedy/plan.js';
+import type { Plan } from '../remedy/schema.js';
 import { changeLines } from '../report/diff.js';
 import { outcomeReport } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';

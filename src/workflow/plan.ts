@@ -2,7 +2,7 @@
 // way fix, --dry-run, --plan-out and the session build plans.
 import type { Finding, Strategy } from '../audit/finding.js';
 import type { Inventory } from '../inventory/model.js';
-import type { Plan } from '../remedy/plan.js';
+import type { Plan } from '../remedy/schema.js';
 
 export interface PlanChoices {
   /** dedicated-portgroup: the new portgroup's name. */

@@ -2,7 +2,7 @@
 // the plan or journal recorded it. One drifted object refuses the whole run,
 // so a half-applied plan never results from a stale one.
 import { DriftError, UsageError } from '../errors.js';
-import type { Change } from '../remedy/change.js';
+import type { Change } from '../remedy/schema.js';
 import { readCurrent } from '../remedy/read.js';
 import { drift } from '../remedy/write.js';
 import type { VimClient } from '../vsphere/client.js';

@@ -1,6 +1,7 @@
 // The rollback workflow: put back the values a fix/apply run recorded,
 // newest first, refusing if any object changed since that run.
-import { defaultFilePath, JournalWriter, type Journal, type JournalEntry } from '../remedy/journal.js';
+import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
+import type { Journal, JournalEntry } from '../remedy/schema.js';
 import { readCurrent } from '../remedy/read.js';
 import { asBefore, undo, undoable } from '../remedy/rollback.js';
 import { changeLines } from '../report/diff.js';

@@ -3,7 +3,7 @@
 // they were for are gone, and the exit code that says how it went.
 import type { Finding } from '../audit/finding.js';
 import { ExitCode, type VmfixError } from '../errors.js';
-import type { Change } from '../remedy/change.js';
+import type { Change } from '../remedy/schema.js';
 import { executeChanges, type ExecuteResult } from '../remedy/execute.js';
 import type { JournalWriter } from '../remedy/journal.js';
 import type { Verification } from '../report/outcome.js';

@@ -6,7 +6,7 @@ import { DriftError, InterruptedError, VmfixError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
 import type { ChangeOutcome } from '../remedy/execute.js';
 import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
-import type { Plan } from '../remedy/plan.js';
+import type { Plan } from '../remedy/schema.js';
 import { changeLines } from '../report/diff.js';
 import { outcomeReport, type Verification } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';

@@ -4,8 +4,8 @@
 // entries, not of any entry with the same id.
 import { describe, expect, it, vi } from 'vitest';
 import { DriftError } from '../../src/errors.js';
-import type { Change } from '../../src/remedy/change.js';
-import type { JournalEntry } from '../../src/remedy/journal.js';
+import type { Change } from '../../src/remedy/schema.js';
+import type { JournalEntry } from '../../src/remedy/schema.js';
 
 vi.mock('../../src/remedy/write.js', () => ({
   writeChange: vi.fn(async () => {

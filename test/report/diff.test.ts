@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Change } from '../../src/remedy/change.js';
+import type { Change } from '../../src/remedy/schema.js';
 import { changeLines } from '../../src/report/diff.js';
 
 const dvs = { name: 'DVS-North', moref: 'dvs-21', type: 'VmwareDistributedVirtualSwitch', uuid: '50 f4 ad 1a' };

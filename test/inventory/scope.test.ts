@@ -1,0 +1,80 @@
+// --vm/--host/--cluster/--datacenter as an admin types them: shell globs on
+// vSphere's case-sensitive names, and a refusal (never an empty all-clear)
+// when a pattern matches nothing.
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { applyScope, checkPattern } from '../../src/inventory/scope.js';
+import { host, inventory, nic, onStandard, portgroup, vm, vswitch } from '../helpers/inventory.js';
+
+const pg = () => [portgroup('VM Network', 'vSwitch0', undefined, false)];
+const inv = inventory(
+  [host('host-1', 'esx01.lab.local', [vswitch('vSwitch0', false)], pg(), 'Prod'), host('host-2', 'esx02.lab.local', [vswitch('vSwitch0', false)], pg(), 'Test')],
+  ['web01', 'web02', 'web10', 'WEB01', 'db01', '!legacy', 'app (old)'].map((name, i) =>
+    vm(`vm-${i}`, name, i % 2 ? 'host-2' : 'host-1', [nic(4000, `00:50:56:00:00:${String(i).padStart(2, '0')}`, onStandard('VM Network'))]),
+  ),
+);
+const vms = (...patterns: string[]) => applyScope(inv, { vm: patterns }).vms.map((v) => v.name).sort();
+const refusal = (run: () => unknown) => {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    return (err as Error).message;
+  }
+  throw new Error('not refused');
+};
+
+describe('--vm globs', () => {
+  it('? stands for exactly one character', () => {
+    expect(vms('web0?')).toEqual(['web01', 'web02']);
+    expect(refusal(() => vms('web?'))).toBe("No VM matches --vm 'web?'.");
+  });
+
+  it('[!…] excludes, [a-z] ranges include', () => {
+    expect(vms('web0[!1]')).toEqual(['web02']);
+    expect(vms('web[01][0-9]')).toEqual(['web01', 'web02', 'web10']);
+  });
+
+  it('matches case-sensitively: WEB01 and web01 are two VMs', () => {
+    expect(vms('WEB01')).toEqual(['WEB01']);
+    expect(vms('web*')).toEqual(['web01', 'web02', 'web10']);
+  });
+
+  it('takes a leading ! and parentheses as part of a name', () => {
+    expect(vms('!legacy')).toEqual(['!legacy']);
+    expect(vms('app (old)')).toEqual(['app (old)']);
+  });
+
+  it('{a,b} names alternatives', () => {
+    expect(vms('{web01,db01}')).toEqual(['db01', 'web01']);
+  });
+});
+
+describe('a scope that matches nothing', () => {
+  it('is refused, naming the option and the pattern', () => {
+    expect(refusal(() => vms('nosuch*'))).toBe("No VM matches --vm 'nosuch*'.");
+    expect(refusal(() => applyScope(inv, { host: ['nosuch'] }))).toBe("No host matches --host 'nosuch'.");
+    expect(refusal(() => applyScope(inv, { cluster: ['nosuch'] }))).toBe("No cluster matches --cluster 'nosuch'.");
+  });
+
+  it('offers the names that differ only in case', () => {
+    expect(refusal(() => vms('Db01'))).toBe("No VM matches --vm 'Db01' (names are case-sensitive; did you mean 'db01'?).");
+    expect(refusal(() => applyScope(inv, { cluster: ['prod'] }))).toMatch(/did you mean 'Prod'/);
+  });
+
+  it('is refused when the patterns match, but not together', () => {
+    expect(refusal(() => applyScope(inv, { host: ['esx02.lab.local'], vm: ['web01'] }))).toMatch(/No VM in scope matches --vm 'web01' on the hosts of --host 'esx02.lab.local'/);
+  });
+
+  it('takes host names in any case (they are DNS names)', () => {
+    expect(applyScope(inv, { host: ['ESX01.lab.local'] }).hosts.map((h) => h.name)).toEqual(['esx01.lab.local']);
+  });
+});
+
+describe('patterns checked before connecting', () => {
+  it('refuses a backwards range, an unbalanced bracket and an empty name', () => {
+    expect(refusal(() => checkPattern('vm', '[z-a]'))).toMatch(/the range z-a is backwards/);
+    expect(refusal(() => checkPattern('vm', 'web[0-9'))).toMatch(/not a usable glob/);
+    expect(refusal(() => checkPattern('host', ''))).toMatch(/needs a name/);
+  });
+});
