@@ -103,3 +103,17 @@ func (pc *propertyCollector) CreatePropertyCollector(ctx *simulator.Context, req
 	c := &propertyCollector{}
 	return &methods.CreatePropertyCollectorBody{Res: &types.CreatePropertyCollectorResponse{Returnval: ctx.Session.Put(c).Reference()}}
 }
+
+// WaitForUpdatesEx is vcsim's, registered in waits while it runs (see
+// restart.go).
+func (pc *propertyCollector) WaitForUpdatesEx(ctx *simulator.Context, req *types.WaitForUpdatesEx) soap.HasFault {
+	waits.Lock()
+	waits.m[pc] = true
+	waits.Unlock()
+	defer func() {
+		waits.Lock()
+		delete(waits.m, pc)
+		waits.Unlock()
+	}()
+	return pc.PropertyCollector.WaitForUpdatesEx(ctx, req)
+}

@@ -238,7 +238,7 @@ func (l *lab) newVM(dc *datacenter, h *host, sv scVM, index int) *vm {
 	obj.Datastore = []types.ManagedObjectReference{dsRef}
 	obj.Runtime = types.VirtualMachineRuntimeInfo{
 		Host:            &hostRef,
-		ConnectionState: types.VirtualMachineConnectionStateConnected,
+		ConnectionState: vmConnectionState(h.obj.Runtime.ConnectionState),
 		PowerState:      types.VirtualMachinePowerState(sv.PowerState),
 	}
 	if v.poweredOn {

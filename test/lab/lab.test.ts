@@ -336,7 +336,7 @@ describe('the simulator lab', () => {
     expect(one(one(blocked, 'securityPolicy'), 'macChanges')).toContain('<value>false</value>');
   });
 
-  it('BrowseDiagnosticLog pages the vmkernel log 500 lines a call, ending with the scenario lines', async () => {
+  it('BrowseDiagnosticLog pages the vmkernel log 500 lines a call: timed filler, the scenario lines, then what ESXi logged since', async () => {
     const host = [...objects(await retrieve('HostSystem', ['name']))].find(([, xml]) => propVal(xml, 'name') === 'esx-a')![0];
     const dm = content.diagnosticManager!;
     const descriptions = await call('QueryDescriptions', ref('_this', 'DiagnosticManager', dm) + ref('host', 'HostSystem', host));
@@ -344,7 +344,8 @@ describe('the simulator lab', () => {
 
     const browse = (start: number, lines: number) =>
       call('BrowseDiagnosticLog', ref('_this', 'DiagnosticManager', dm) + ref('host', 'HostSystem', host) + `<key>vmkernel</key><start>${start}</start><lines>${lines}</lines>`);
-    const total = FILLER + LOG_LINES.length;
+    // The test above blocked vm01's dvPort again: ESXi logged it on its host.
+    const total = FILLER + LOG_LINES.length + 2;
     const end = await browse(2 ** 31 - 1, 0);
     expect(one(end, 'lineEnd')).toBe(String(total));
     expect(all(end, 'lineText')).toEqual([]);
@@ -360,12 +361,25 @@ describe('the simulator lab', () => {
       start += lines.length;
     }
     expect(text.length).toBe(total);
-    expect(text.slice(-LOG_LINES.length)).toEqual(LOG_LINES);
-    expect(text.slice(0, FILLER).some((l) => l.includes('L2Sec'))).toBe(false);
+    expect(text.slice(FILLER, FILLER + LOG_LINES.length)).toEqual(LOG_LINES);
+    const filler = text.slice(0, FILLER);
+    expect(filler.some((l) => l.includes('L2Sec'))).toBe(false);
+    // ESXi 8's form, oldest first, ending before the first scenario line and spanning the default 24 hours.
+    expect(filler[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z In\(182\) vmkernel: cpu\d+:\d+\)/);
+    const stamps = filler.map((l) => Date.parse(l.slice(0, 24)));
+    expect(stamps.every((t, i) => i === 0 || t >= stamps[i - 1]!)).toBe(true);
+    const firstScenario = Date.parse(LOG_LINES[0]!.slice(0, 24));
+    expect(stamps.at(-1)!).toBeLessThan(firstScenario);
+    expect(firstScenario - stamps[0]!).toBeGreaterThan(23 * 3600_000);
+    expect(firstScenario - stamps[0]!).toBeLessThanOrEqual(24 * 3600_000 + 1000);
+    const logged = text.slice(-2);
+    expect(logged[0]).toMatch(/^\d{4}-.*Z In\(182\) vmkernel: cpu\d+:\d+\)etherswitch: L2Sec_EnforcePortCompliance:\d+: client vm01 requested mac address change to 00:0c:29:11:22:33 on port 0x[0-9a-f]+, disallowed by vswitch policy$/);
+    expect(logged[1]).toMatch(/L2Sec_EnforcePortCompliance:\d+: client vm01 has policy violations on port 0x[0-9a-f]+\. Port is blocked$/);
+    expect(Math.abs(Date.parse(logged[0]!.slice(0, 24)) - Date.now())).toBeLessThan(60_000);
 
     // govc-style tail: the last N lines.
     const tail = await browse(total - 2 + 1, 2);
-    expect(all(tail, 'lineText')).toEqual(LOG_LINES.slice(-2));
+    expect(all(tail, 'lineText')).toEqual(logged);
   });
 
   it('records every SOAP call at /lab/calls', async () => {
