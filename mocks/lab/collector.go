@@ -101,6 +101,7 @@ func (pc *propertyCollector) CancelRetrievePropertiesEx(req *types.CancelRetriev
 // too.
 func (pc *propertyCollector) CreatePropertyCollector(ctx *simulator.Context, req *types.CreatePropertyCollector) soap.HasFault {
 	c := &propertyCollector{}
+	c.Self.Type = "PropertyCollector" // Put would name it after the Go type
 	return &methods.CreatePropertyCollectorBody{Res: &types.CreatePropertyCollectorResponse{Returnval: ctx.Session.Put(c).Reference()}}
 }
 

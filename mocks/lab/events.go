@@ -108,6 +108,7 @@ func (m *eventManager) CreateCollectorForEvents(ctx *simulator.Context, req *typ
 		return body
 	}
 	c := &eventCollector{labLocked: m.labLocked, m: m, spec: req.Filter, pageSize: defaultPageSize}
+	c.Self.Type = "EventHistoryCollector" // Put would name it after the Go type
 	c.Filter = req.Filter
 	for _, e := range m.history {
 		if c.matches(e) {

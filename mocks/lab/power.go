@@ -49,7 +49,7 @@ func (l *lab) setPower(v *vm, on bool, user string) types.BaseMethodFault {
 		return &types.InvalidPowerState{RequestedState: want, ExistingState: want}
 	}
 	h := v.host
-	var boot *time.Time
+	var boot interface{} // unset while off (a typed nil would not be)
 	if on {
 		now := time.Now()
 		boot = &now
