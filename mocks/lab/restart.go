@@ -82,12 +82,19 @@ func (r *restarter) gate(next http.Handler) http.Handler {
 
 		res := &detachedResponse{header: http.Header{}, status: http.StatusOK}
 		done := make(chan struct{})
+		var crash interface{}
 		go func() {
-			defer close(done)
+			defer func() {
+				crash = recover() // raised again below, where net/http recovers it
+				close(done)
+			}()
 			next.ServeHTTP(res, req)
 		}()
 		select {
 		case <-done:
+			if crash != nil {
+				panic(crash)
+			}
 		case <-drop:
 			panic(http.ErrAbortHandler) // net/http closes the connection
 		}

@@ -117,7 +117,7 @@ func newHandler(l *lab, svc *simulator.Service, calls *callLog) (http.Handler, e
 	svc.RegisterSDK(simulator.Map)
 	mux := http.NewServeMux()
 	restarts := newRestarter(l)
-	mux.Handle("/sdk", calls.record(restarts.gate(toLabEventManager(vcenterXML(http.HandlerFunc(svc.ServeSDK))))))
+	mux.Handle("/sdk", calls.record(restarts.gate(toLabEventManager(l.events.vcsim.Self.Value, vcenterXML(http.HandlerFunc(svc.ServeSDK))))))
 	mux.Handle("/lab/calls", getOnly(calls))
 	mux.Handle("/lab/restart", restarts)
 	mux.HandleFunc("/lab/power", l.powerHandler)
@@ -152,21 +152,22 @@ func writeJSON(w http.ResponseWriter, v interface{}) {
 
 // toLabEventManager sends the client's calls of the EventManager that the
 // lab implements (events.go) to the lab's manager: their _this becomes
-// labEventManagerRef. Its other methods stay vcsim's.
-func toLabEventManager(next http.Handler) http.Handler {
+// labEventManagerRef (moref is the service content's EventManager:
+// "EventManager" on vCenter, "ha-eventmgr" on ESXi). Its other methods stay
+// vcsim's.
+func toLabEventManager(moref string, next http.Handler) http.Handler {
+	this := regexp.MustCompile(`(<(?:[\w.-]+:)?_this\b[^>]*>)\s*` + regexp.QuoteMeta(moref) + `\s*(</)`)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		if method, this, ok := soapCall(body); ok && this == "EventManager" && oneOf(method, "CreateCollectorForEvents", "QueryEvents", "PostEvent") {
-			body = eventManagerThis.ReplaceAll(body, []byte("${1}"+labEventManagerRef.Value+"${2}"))
+		if method, target, ok := soapCall(body); ok && target == moref && oneOf(method, "CreateCollectorForEvents", "QueryEvents", "PostEvent") {
+			body = this.ReplaceAll(body, []byte("${1}"+labEventManagerRef.Value+"${2}"))
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
 }
-
-var eventManagerThis = regexp.MustCompile(`(<(?:[\w.-]+:)?_this\b[^>]*>)\s*EventManager\s*(</)`)
