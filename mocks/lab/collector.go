@@ -101,5 +101,20 @@ func (pc *propertyCollector) CancelRetrievePropertiesEx(req *types.CancelRetriev
 // too.
 func (pc *propertyCollector) CreatePropertyCollector(ctx *simulator.Context, req *types.CreatePropertyCollector) soap.HasFault {
 	c := &propertyCollector{}
+	c.Self.Type = "PropertyCollector" // Put would name it after the Go type
 	return &methods.CreatePropertyCollectorBody{Res: &types.CreatePropertyCollectorResponse{Returnval: ctx.Session.Put(c).Reference()}}
+}
+
+// WaitForUpdatesEx is vcsim's, registered in waits while it runs (see
+// restart.go).
+func (pc *propertyCollector) WaitForUpdatesEx(ctx *simulator.Context, req *types.WaitForUpdatesEx) soap.HasFault {
+	waits.Lock()
+	waits.m[pc] = true
+	waits.Unlock()
+	defer func() {
+		waits.Lock()
+		delete(waits.m, pc)
+		waits.Unlock()
+	}()
+	return pc.PropertyCollector.WaitForUpdatesEx(ctx, req)
 }

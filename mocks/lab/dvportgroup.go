@@ -18,12 +18,17 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-func (pg *dvPortgroupObj) ReconfigureDVPortgroupTask(req *types.ReconfigureDVPortgroup_Task) soap.HasFault {
+func (pg *dvPortgroupObj) ReconfigureDVPortgroupTask(ctx *simulator.Context, req *types.ReconfigureDVPortgroup_Task) soap.HasFault {
+	user := ctx.Session.UserName
 	if f := pg.model.dvs.checkLegacySetting(req.Spec.DefaultPortConfig); f != nil {
 		return &methods.ReconfigureDVPortgroup_TaskBody{Fault_: f}
 	}
 	task := simulator.CreateTask(pg, "reconfigureDVPortgroupTask", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
-		return nil, pg.l.reconfigurePortgroup(pg.model, req.Spec)
+		if f := pg.l.reconfigurePortgroup(pg.model, req.Spec); f != nil {
+			return nil, f
+		}
+		pg.l.events.post(pg.model.reconfiguredEvent(user, req.Spec))
+		return nil, nil
 	})
 	return &methods.ReconfigureDVPortgroup_TaskBody{Res: &types.ReconfigureDVPortgroup_TaskResponse{Returnval: pg.l.run(task)}}
 }
@@ -100,7 +105,9 @@ func (l *lab) reconfigurePortgroup(pg *dvPortgroup, spec types.DVPortgroupConfig
 	}
 	pg.version++
 	for _, p := range pg.ports {
-		p.enforce()
+		if p.nic != nil {
+			l.enforce(p.vm, p.nic, false)
+		}
 	}
 	pg.render()
 	d.render()
@@ -113,4 +120,20 @@ func (l *lab) reconfigurePortgroup(pg *dvPortgroup, spec types.DVPortgroupConfig
 		}
 	}
 	return nil
+}
+
+// reconfiguredEvent is what vCenter posts for a successful
+// ReconfigureDVPortgroup: the portgroup as net, its switch and datacenter.
+func (pg *dvPortgroup) reconfiguredEvent(user string, spec types.DVPortgroupConfigSpec) types.BaseEvent {
+	d := pg.dvs
+	return &types.DVPortgroupReconfiguredEvent{
+		DVPortgroupEvent: types.DVPortgroupEvent{Event: types.Event{
+			UserName:             user,
+			Datacenter:           &types.DatacenterEventArgument{EntityEventArgument: types.EntityEventArgument{Name: d.dc.obj.Name}, Datacenter: d.dc.obj.Self},
+			Net:                  &types.NetworkEventArgument{EntityEventArgument: types.EntityEventArgument{Name: pg.config.Name}, Network: pg.obj.Self},
+			Dvs:                  &types.DvsEventArgument{EntityEventArgument: types.EntityEventArgument{Name: d.name}, Dvs: d.obj.Self},
+			FullFormattedMessage: "Reconfigured dvPort group " + pg.config.Name + " in " + d.dc.obj.Name + ".",
+		}},
+		ConfigSpec: spec,
+	}
 }

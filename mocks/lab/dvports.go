@@ -80,7 +80,7 @@ func (p *dvPort) render() types.DistributedVirtualPort {
 		DvsUuid:      d.uuid,
 		PortgroupKey: p.pg.config.Key,
 		Config: types.DVPortConfigInfo{
-			Setting:       portSetting(setting, p.macChanges, d.legacy),
+			Setting:       portSetting(setting, p.ownMacChanges(), d.legacy),
 			ConfigVersion: "1",
 		},
 		State:            &types.DVPortState{RuntimeInfo: status},
@@ -124,7 +124,7 @@ func (p *dvPort) release() {
 
 // macChangesAllowed is the port's effective "MAC address changes" setting.
 func (p *dvPort) macChangesAllowed() bool {
-	if p.macChanges != nil {
+	if p.macChanges != nil && p.overrideAllowed() {
 		return *p.macChanges
 	}
 	sec := p.pg.config.DefaultPortConfig.(*types.VMwareDVSPortSetting).SecurityPolicy
@@ -139,21 +139,29 @@ func (p *dvPort) macLearning() bool {
 	return mm != nil && mm.MacLearningPolicy != nil && mm.MacLearningPolicy.Enabled
 }
 
-// enforce is ESXi's L2Sec_EnforcePortCompliance, which runs whenever a live
-// port's policy or its NIC changes: a guest sending from a MAC other than
-// the vNIC's is blocked under Reject and released under Accept, with MAC
-// learning on, or once the vNIC's MAC matches the guest's.
-func (p *dvPort) enforce() {
-	if !p.active() {
-		return
+// overrideAllowed tells whether the portgroup lets a port's own "MAC address
+// changes" count. The two flags of VMwareDVSPortgroupPolicy can disagree,
+// since vCenter stores each as sent and does not keep them in sync
+// (community.vmware PR #1508 had to start writing both for that reason).
+// The API reference deprecates securityPolicyOverrideAllowed "as of vSphere
+// API 6.7.1, use macManagementOverrideAllowed instead", and the port's
+// security settings live in macManagementPolicy from 6.7 on, so a 6.7+
+// vCenter honours macManagementOverrideAllowed alone (community.vmware reads
+// its security_override from it too); a pre-6.7 vCenter
+// (legacySecurityPolicyOnly) has only securityPolicyOverrideAllowed.
+func (p *dvPort) overrideAllowed() bool {
+	pol := p.pg.config.Policy.(*types.VMwareDVSPortgroupPolicy)
+	if p.pg.dvs.legacy {
+		return pol.SecurityPolicyOverrideAllowed
 	}
-	violates := p.nic.effectiveGuestMac() != p.nic.mac && !p.macChangesAllowed() && !p.macLearning()
-	switch {
-	case violates && !p.blocked:
-		p.blocked = true
-		p.statusDetail = "Port blocked: guest MAC address change disallowed by security policy"
-	case !violates && p.blocked:
-		p.blocked = false
-		p.statusDetail = ""
+	return pol.MacManagementOverrideAllowed != nil && *pol.MacManagementOverrideAllowed
+}
+
+// ownMacChanges is the port's own setting where it counts, nil otherwise:
+// a port whose override is not allowed shows (and gets) its portgroup's.
+func (p *dvPort) ownMacChanges() *bool {
+	if p.overrideAllowed() {
+		return p.macChanges
 	}
+	return nil
 }

@@ -8,6 +8,11 @@ package main
 // policy field means "inherit" and an omitted vlanId means 0, so a client
 // that sends a partial spec visibly resets what it left out. That is the
 // trap real clients fall into and the lab must reproduce it.
+//
+// vCenter posts no event for these edits (vim25 has no event type for a
+// standard portgroup or vSwitch change), so the lab posts none. A policy
+// change makes ESXi enforce L2 security on the host's live ports again
+// (l2sec.go).
 
 import (
 	"github.com/vmware/govmomi/simulator"
@@ -19,6 +24,10 @@ import (
 func (s *hostNetworkSystem) UpdatePortGroup(req *types.UpdatePortGroup) soap.HasFault {
 	body := &methods.UpdatePortGroupBody{}
 	h := s.host
+	if f := h.unreachable(); f != nil {
+		body.Fault_ = f
+		return body
+	}
 	l := s.l
 	pg := h.portgroup(req.PgName)
 	if pg == nil {
@@ -53,6 +62,7 @@ func (s *hostNetworkSystem) UpdatePortGroup(req *types.UpdatePortGroup) soap.Has
 	if spec.Name != old {
 		l.renameHostPortgroup(h, pg, old)
 	}
+	l.enforceHost(h)
 	h.renderNetwork()
 	l.renderMembership(h.dc)
 	body.Res = &types.UpdatePortGroupResponse{}
@@ -97,6 +107,10 @@ func (l *lab) renameHostPortgroup(h *host, pg *hostPortgroup, old string) {
 func (s *hostNetworkSystem) AddPortGroup(req *types.AddPortGroup) soap.HasFault {
 	body := &methods.AddPortGroupBody{}
 	h := s.host
+	if f := h.unreachable(); f != nil {
+		body.Fault_ = f
+		return body
+	}
 	spec := req.Portgrp
 	if f := s.checkPortgroupSpec(spec, "portgrp"); f != nil {
 		body.Fault_ = f
@@ -127,6 +141,10 @@ func (s *hostNetworkSystem) AddPortGroup(req *types.AddPortGroup) soap.HasFault 
 func (s *hostNetworkSystem) RemovePortGroup(req *types.RemovePortGroup) soap.HasFault {
 	body := &methods.RemovePortGroupBody{}
 	h := s.host
+	if f := h.unreachable(); f != nil {
+		body.Fault_ = f
+		return body
+	}
 	pg := h.portgroup(req.PgName)
 	if pg == nil {
 		body.Fault_ = simulator.Fault("portgroup "+req.PgName+" not found", &types.NotFound{})
@@ -151,6 +169,10 @@ func (s *hostNetworkSystem) RemovePortGroup(req *types.RemovePortGroup) soap.Has
 func (s *hostNetworkSystem) UpdateVirtualSwitch(req *types.UpdateVirtualSwitch) soap.HasFault {
 	body := &methods.UpdateVirtualSwitchBody{}
 	h := s.host
+	if f := h.unreachable(); f != nil {
+		body.Fault_ = f
+		return body
+	}
 	vs := h.vswitch(req.VswitchName)
 	if vs == nil {
 		body.Fault_ = simulator.Fault("vswitch "+req.VswitchName+" not found", &types.NotFound{})
@@ -186,6 +208,7 @@ func (s *hostNetworkSystem) UpdateVirtualSwitch(req *types.UpdateVirtualSwitch) 
 		return body
 	}
 	vs.spec = spec
+	s.l.enforceHost(h)
 	h.renderNetwork()
 	body.Res = &types.UpdateVirtualSwitchResponse{}
 	return body

@@ -36,6 +36,7 @@ func buildLab(sc *scenario) (*lab, *simulator.Service, error) {
 		dvsByUUID: map[string]*dvSwitch{},
 		macs:      &macAllocator{used: map[string]bool{}},
 		taskDelay: time.Duration(sc.TaskDelayMs) * time.Millisecond,
+		started:   time.Now(),
 	}
 	si := simulator.Map.Get(vim25.ServiceInstance).(*simulator.ServiceInstance)
 	l.setAbout(&si.Content.About, sc)
@@ -43,6 +44,7 @@ func buildLab(sc *scenario) (*lab, *simulator.Service, error) {
 	pc := &propertyCollector{}
 	pc.Self = si.Content.PropertyCollector
 	simulator.Map.Put(pc)
+	l.events = newEventManager(l, simulator.Map.Get(*si.Content.EventManager).(*simulator.EventManager))
 	dm := &diagnosticManager{labLocked: labLocked{l}}
 	dm.Self = *si.Content.DiagnosticManager
 	simulator.Map.Put(dm)
@@ -57,6 +59,11 @@ func buildLab(sc *scenario) (*lab, *simulator.Service, error) {
 			h.renderNetwork()
 			for _, v := range h.vms {
 				v.render()
+				for _, nic := range v.nics {
+					// A standard port already violating is blocked, and was
+					// logged before the lab started (the scenario's lines).
+					nic.stdBlocked = nic.dvPort == nil && nic.active(v) && nic.effectiveGuestMac() != nic.mac && !nic.macChangeAllowed(v)
+				}
 			}
 		}
 		for _, d := range dc.dvSwitches {
@@ -276,8 +283,9 @@ func (l *lab) newHost(dc *datacenter, sh *scHost, cluster *simulator.ClusterComp
 	hs.Vm = nil
 
 	l.newLocalDatastore(dc, h)
-	h.log = newLog(sh.Name+"/vmkernel", sh.VmkernelLog.Filler, true, sh.VmkernelLog.Lines)
-	h.hostdLog = newLog(sh.Name+"/hostd", sh.VmkernelLog.Filler, false, nil)
+	span := time.Duration(*sh.VmkernelLog.SpanHours * float64(time.Hour))
+	h.log = newLog(sh.Name+"/vmkernel", sh.VmkernelLog.Filler, true, isESX8(sh.Version), sh.VmkernelLog.Lines, l.started, span)
+	h.hostdLog = newLog(sh.Name+"/hostd", sh.VmkernelLog.Filler, false, false, nil, l.started, span)
 
 	h.netSys = &hostNetworkSystem{labLocked: labLocked{l}, host: h}
 	h.netSys.Self = *hs.ConfigManager.NetworkSystem

@@ -29,6 +29,10 @@ type lab struct {
 	dvsByUUID map[string]*dvSwitch
 	macs      *macAllocator
 	taskDelay time.Duration
+	events    *eventManager
+	started   time.Time // when the lab came up: the end of the filler logs
+	// username is the lab's one user: the admin acting through /lab.
+	username string
 }
 
 // run starts a task: at once, or (taskDelayMs) after it has sat queued for a
@@ -129,6 +133,9 @@ type vnic struct {
 	stdName   string
 	dvPort    *dvPort
 	portID    int32 // standard vSwitch port while the NIC is active, else 0
+	// stdBlocked is ESXi's L2 security block of the standard port, which
+	// the API does not show (a dvPort's is dvPort.blocked).
+	stdBlocked bool
 }
 
 // active tells whether the NIC holds a vSwitch port: ESXi gives ports to the

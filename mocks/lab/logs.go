@@ -7,6 +7,7 @@ package main
 import (
 	"fmt"
 	"hash/fnv"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -16,14 +17,13 @@ type diagnosticLog struct {
 	filler    int
 	templates []string
 	vmkernel  bool // vmkernel lines carry "cpuN:world)" before the message
-	// end is the time of the last filler line: just before the first
-	// scenario line when that starts with a timestamp.
-	end   time.Time
-	lines []string
+	esx8      bool // and ESXi 8's syslog "In(182) vmkernel: " before that
+	// Filler line n (from 1) is stamped start + (n-1)*step plus a jitter
+	// below step: oldest first, never out of order.
+	start time.Time
+	step  time.Duration
+	lines []string // the scenario's, then what the lab appends
 }
-
-// fillerStep is the average time between two filler lines.
-const fillerStep = 1700 * time.Millisecond
 
 // Filler templates take four values, by index: [1] and [3] large, [2]
 // below 100000, [4] below 8.
@@ -49,39 +49,53 @@ var hostdTemplates = []string{
 	`info hostd[%[2]d] [Originator@6876 sub=Solo.Vmomi opID=%[4]d-%[1]x user=root] Activation finished; <<5247-%[3]d>> 'vim.ServiceInstance' 'RetrieveServiceContent'`,
 }
 
-func newLog(seed string, filler int, vmkernel bool, lines []string) *diagnosticLog {
+// newLog spreads filler lines over the span hours that end when the lab
+// started, so that a client reading backwards by time finds them in order
+// and can stop at its window; when the scenario's first line carries an
+// earlier timestamp the filler ends just before it, keeping the log in time
+// order as a real one is.
+func newLog(seed string, filler int, vmkernel, esx8 bool, lines []string, started time.Time, span time.Duration) *diagnosticLog {
 	templates := hostdTemplates
 	if vmkernel {
 		templates = vmkernelTemplates
 	}
-	end := time.Date(2024, 5, 14, 8, 0, 0, 0, time.UTC)
+	end := started
 	if len(lines) > 0 {
-		if t, err := time.Parse(time.RFC3339Nano, strings.SplitN(lines[0], " ", 2)[0]); err == nil {
+		if t, err := time.Parse(time.RFC3339Nano, strings.SplitN(lines[0], " ", 2)[0]); err == nil && t.Before(end) {
 			end = t.Add(-time.Second)
 		}
 	}
-	return &diagnosticLog{seed: seed, filler: filler, templates: templates, vmkernel: vmkernel, end: end, lines: lines}
+	d := &diagnosticLog{seed: seed, filler: filler, templates: templates, vmkernel: vmkernel, esx8: esx8, lines: lines}
+	if filler > 0 {
+		d.step = span / time.Duration(filler)
+		d.start = end.Add(-span)
+	}
+	return d
 }
 
 func (d *diagnosticLog) len() int { return d.filler + len(d.lines) }
+
+// append adds lines at the end, never into the scenario's slice.
+func (d *diagnosticLog) append(lines ...string) {
+	d.lines = append(d.lines[:len(d.lines):len(d.lines)], lines...)
+}
 
 // line is line n, counting from 1.
 func (d *diagnosticLog) line(n int) string {
 	if n > d.filler {
 		return d.lines[n-d.filler-1]
 	}
-	h := hash32(fmt.Sprintf("%s:%d", d.seed, n))
-	at := d.end.Add(-time.Duration(d.filler-n) * fillerStep).Add(time.Duration(h%997) * time.Millisecond)
+	h := hash32(d.seed + ":" + strconv.Itoa(n))
+	at := d.start.Add(time.Duration(n-1)*d.step + time.Duration(h%1000)*d.step/1000)
 	tmpl := d.templates[h%uint32(len(d.templates))]
 	msg := tmpl
 	if strings.Contains(tmpl, "%") {
 		msg = fmt.Sprintf(tmpl, h>>3, (h>>7)%100000, h>>11, h%8)
 	}
-	stamp := at.Format("2006-01-02T15:04:05.000Z")
 	if d.vmkernel {
-		return fmt.Sprintf("%s cpu%d:%d)%s", stamp, h%48, 2097152+h%65536, msg)
+		return vmkernelPrefix(d.esx8, at, int(h%48), 2097152+h%65536) + msg
 	}
-	return stamp + " " + msg
+	return at.UTC().Format("2006-01-02T15:04:05.000Z") + " " + msg
 }
 
 func hash32(s string) uint32 {

@@ -76,7 +76,7 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "vmfix-lab: scenario", err)
 		return exitScenario
 	}
-	_, svc, err := buildLab(sc)
+	l, svc, err := buildLab(sc)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "vmfix-lab: scenario", *scenarioPath+":", err)
 		return exitScenario
@@ -100,7 +100,8 @@ func run() int {
 	// vcsim's SessionManager accepts exactly the user of Service.Listen.
 	svc.Listen = &url.URL{Scheme: "https", Host: ln.Addr().String(), Path: vim25.Path, User: url.UserPassword(*username, password)}
 	calls := &callLog{}
-	handler, err := newHandler(svc, calls)
+	l.username = *username
+	handler, err := newHandler(l, svc, calls)
 	if err != nil {
 		return fail(err)
 	}

@@ -19,9 +19,18 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-func (o *virtualMachine) ReconfigVMTask(req *types.ReconfigVM_Task) soap.HasFault {
+func (o *virtualMachine) ReconfigVMTask(ctx *simulator.Context, req *types.ReconfigVM_Task) soap.HasFault {
+	user := ctx.Session.UserName
 	task := simulator.CreateTask(o, "reconfigVMTask", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
-		return nil, o.l.reconfigure(o.model, req.Spec)
+		v := o.model
+		if f := v.hostStateFault(); f != nil {
+			return nil, f
+		}
+		if f := o.l.reconfigure(v, req.Spec); f != nil {
+			return nil, f
+		}
+		o.l.events.post(&types.VmReconfiguredEvent{VmEvent: v.event(user, "Reconfigured %s on %s in %s"), ConfigSpec: req.Spec})
+		return nil, nil
 	})
 	return &methods.ReconfigVM_TaskBody{Res: &types.ReconfigVM_TaskResponse{Returnval: o.l.run(task)}}
 }
@@ -77,9 +86,7 @@ func (l *lab) reconfigure(v *vm, spec types.VirtualMachineConfigSpec) types.Base
 		case nic.stdName != wasActiveOn:
 			h.assignPort(nic) // a new port, as when ESXi reconnects a vNIC
 		}
-		if nic.dvPort != nil {
-			nic.dvPort.enforce()
-		}
+		l.enforce(v, nic, false)
 	}
 	v.render()
 	h.renderNetwork()

@@ -104,8 +104,11 @@ type scShaping struct {
 }
 
 type scLog struct {
-	Filler int      `json:"filler"`
-	Lines  []string `json:"lines"`
+	Filler int `json:"filler"`
+	// SpanHours is how far back the filler lines go: they end when the
+	// lab starts (or just before the first line's own timestamp).
+	SpanHours *float64 `json:"spanHours"`
+	Lines     []string `json:"lines"`
 }
 
 type scDvSwitch struct {
@@ -206,6 +209,9 @@ func (sc *scenario) applyDefaults() {
 			host.Version = orDefault(host.Version, "8.0.2")
 			host.Build = orDefault(host.Build, "22380479")
 			host.ConnectionState = orDefault(host.ConnectionState, "connected")
+			if host.VmkernelLog.SpanHours == nil {
+				host.VmkernelLog.SpanHours = float64Ptr(24)
+			}
 			if host.DiagnosticLogs == nil {
 				host.DiagnosticLogs = boolPtr(true)
 			}
@@ -345,6 +351,9 @@ func (dc *scDatacenter) validate(where string, hostNames map[string]bool) error 
 		}
 		if host.VmkernelLog.Filler < 0 {
 			return fmt.Errorf("%s: vmkernelLog.filler must not be negative", hw)
+		}
+		if *host.VmkernelLog.SpanHours <= 0 {
+			return fmt.Errorf("%s: vmkernelLog.spanHours must be positive", hw)
 		}
 		nets, err := host.validateNetworking(hw)
 		if err != nil {
@@ -608,5 +617,6 @@ func oneOf(s string, set ...string) bool {
 	return false
 }
 
-func boolPtr(b bool) *bool    { return &b }
-func int32Ptr(i int32) *int32 { return &i }
+func boolPtr(b bool) *bool          { return &b }
+func int32Ptr(i int32) *int32       { return &i }
+func float64Ptr(f float64) *float64 { return &f }

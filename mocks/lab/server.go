@@ -1,8 +1,9 @@
 package main
 
 // The HTTP side: /sdk is vcsim's SOAP endpoint, behind a recorder of every
-// call; /lab/state and /lab/calls are the lab's own read-outs, outside /sdk
-// and without authentication.
+// call and the restart gate (restart.go); /lab/state and /lab/calls are the
+// lab's own read-outs, /lab/power, /lab/guest-mac (admin.go) and
+// /lab/restart its own actions, outside /sdk and without authentication.
 
 import (
 	"bytes"
@@ -11,6 +12,7 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"sync"
 
@@ -107,15 +109,19 @@ func (c *callLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, out)
 }
 
-func newHandler(svc *simulator.Service, calls *callLog) (http.Handler, error) {
+func newHandler(l *lab, svc *simulator.Service, calls *callLog) (http.Handler, error) {
 	internal, err := vim25.NewClient(context.Background(), svc)
 	if err != nil {
 		return nil, err
 	}
 	svc.RegisterSDK(simulator.Map)
 	mux := http.NewServeMux()
-	mux.Handle("/sdk", calls.record(vcenterXML(http.HandlerFunc(svc.ServeSDK))))
+	restarts := newRestarter(l)
+	mux.Handle("/sdk", calls.record(restarts.gate(toLabEventManager(l.events.vcsim.Self.Value, vcenterXML(http.HandlerFunc(svc.ServeSDK))))))
 	mux.Handle("/lab/calls", getOnly(calls))
+	mux.Handle("/lab/restart", restarts)
+	mux.HandleFunc("/lab/power", l.powerHandler)
+	mux.HandleFunc("/lab/guest-mac", l.guestMacHandler)
 	mux.Handle("/lab/state", getOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		state, err := readState(r.Context(), internal)
 		if err != nil {
@@ -142,4 +148,26 @@ func writeJSON(w http.ResponseWriter, v interface{}) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// toLabEventManager sends the client's calls of the EventManager that the
+// lab implements (events.go) to the lab's manager: their _this becomes
+// labEventManagerRef (moref is the service content's EventManager:
+// "EventManager" on vCenter, "ha-eventmgr" on ESXi). Its other methods stay
+// vcsim's.
+func toLabEventManager(moref string, next http.Handler) http.Handler {
+	this := regexp.MustCompile(`(<(?:[\w.-]+:)?_this\b[^>]*>)\s*` + regexp.QuoteMeta(moref) + `\s*(</)`)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if method, target, ok := soapCall(body); ok && target == moref && oneOf(method, "CreateCollectorForEvents", "QueryEvents", "PostEvent") {
+			body = this.ReplaceAll(body, []byte("${1}"+labEventManagerRef.Value+"${2}"))
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		next.ServeHTTP(w, r)
+	})
 }

@@ -70,6 +70,10 @@ func (v *vm) render() {
 	update(v.obj,
 		prop("config.hardware.device", devices),
 		prop("guest", guest),
+		// vcsim's PropertyCollector reports a change to a filter's path or
+		// below it, not above: a filter on guest.net (what clients watch)
+		// needs its own change, as vCenter sends.
+		prop("guest.net", guest.Net),
 		prop("summary.guest", &types.VirtualMachineGuestSummary{
 			GuestId:             v.guestID,
 			GuestFullName:       guestFullName(v.guestID),
@@ -238,7 +242,7 @@ func (l *lab) newVM(dc *datacenter, h *host, sv scVM, index int) *vm {
 	obj.Datastore = []types.ManagedObjectReference{dsRef}
 	obj.Runtime = types.VirtualMachineRuntimeInfo{
 		Host:            &hostRef,
-		ConnectionState: types.VirtualMachineConnectionStateConnected,
+		ConnectionState: vmConnectionState(h.obj.Runtime.ConnectionState),
 		PowerState:      types.VirtualMachinePowerState(sv.PowerState),
 	}
 	if v.poweredOn {

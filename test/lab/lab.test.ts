@@ -336,7 +336,7 @@ describe('the simulator lab', () => {
     expect(one(one(blocked, 'securityPolicy'), 'macChanges')).toContain('<value>false</value>');
   });
 
-  it('BrowseDiagnosticLog pages the vmkernel log 500 lines a call, ending with the scenario lines', async () => {
+  it('BrowseDiagnosticLog pages the vmkernel log 500 lines a call: timed filler, the scenario lines, then what ESXi logged since', async () => {
     const host = [...objects(await retrieve('HostSystem', ['name']))].find(([, xml]) => propVal(xml, 'name') === 'esx-a')![0];
     const dm = content.diagnosticManager!;
     const descriptions = await call('QueryDescriptions', ref('_this', 'DiagnosticManager', dm) + ref('host', 'HostSystem', host));
@@ -344,7 +344,8 @@ describe('the simulator lab', () => {
 
     const browse = (start: number, lines: number) =>
       call('BrowseDiagnosticLog', ref('_this', 'DiagnosticManager', dm) + ref('host', 'HostSystem', host) + `<key>vmkernel</key><start>${start}</start><lines>${lines}</lines>`);
-    const total = FILLER + LOG_LINES.length;
+    // The test above blocked vm01's dvPort again: ESXi logged it on its host.
+    const total = FILLER + LOG_LINES.length + 2;
     const end = await browse(2 ** 31 - 1, 0);
     expect(one(end, 'lineEnd')).toBe(String(total));
     expect(all(end, 'lineText')).toEqual([]);
@@ -360,12 +361,25 @@ describe('the simulator lab', () => {
       start += lines.length;
     }
     expect(text.length).toBe(total);
-    expect(text.slice(-LOG_LINES.length)).toEqual(LOG_LINES);
-    expect(text.slice(0, FILLER).some((l) => l.includes('L2Sec'))).toBe(false);
+    expect(text.slice(FILLER, FILLER + LOG_LINES.length)).toEqual(LOG_LINES);
+    const filler = text.slice(0, FILLER);
+    expect(filler.some((l) => l.includes('L2Sec'))).toBe(false);
+    // ESXi 8's form, oldest first, ending before the first scenario line and spanning the default 24 hours.
+    expect(filler[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z In\(182\) vmkernel: cpu\d+:\d+\)/);
+    const stamps = filler.map((l) => Date.parse(l.slice(0, 24)));
+    expect(stamps.every((t, i) => i === 0 || t >= stamps[i - 1]!)).toBe(true);
+    const firstScenario = Date.parse(LOG_LINES[0]!.slice(0, 24));
+    expect(stamps.at(-1)!).toBeLessThan(firstScenario);
+    expect(firstScenario - stamps[0]!).toBeGreaterThan(23 * 3600_000);
+    expect(firstScenario - stamps[0]!).toBeLessThanOrEqual(24 * 3600_000 + 1000);
+    const logged = text.slice(-2);
+    expect(logged[0]).toMatch(/^\d{4}-.*Z In\(182\) vmkernel: cpu\d+:\d+\)etherswitch: L2Sec_EnforcePortCompliance:\d+: client vm01 requested mac address change to 00:0c:29:11:22:33 on port 0x[0-9a-f]+, disallowed by vswitch policy$/);
+    expect(logged[1]).toMatch(/L2Sec_EnforcePortCompliance:\d+: client vm01 has policy violations on port 0x[0-9a-f]+\. Port is blocked$/);
+    expect(Math.abs(Date.parse(logged[0]!.slice(0, 24)) - Date.now())).toBeLessThan(60_000);
 
     // govc-style tail: the last N lines.
     const tail = await browse(total - 2 + 1, 2);
-    expect(all(tail, 'lineText')).toEqual(LOG_LINES.slice(-2));
+    expect(all(tail, 'lineText')).toEqual(logged);
   });
 
   it('records every SOAP call at /lab/calls', async () => {
@@ -376,5 +390,315 @@ describe('the simulator lab', () => {
     expect(calls).toContainEqual({ method: 'Login', this: content.sessionManager });
     expect(calls.filter((c) => c.method === 'UpdatePortGroup')).toHaveLength(1);
     expect(calls.find((c) => c.method === 'UpdatePortGroup')!.this).toMatch(/^hostnetworksystem-/);
+  });
+});
+
+// The world around vmfix: guests, admins, ESXi and vCenter acting on their
+// own. A second lab, so that its changes do not meet the tests above.
+const WORLD = {
+  mode: 'vcenter',
+  datacenters: [
+    {
+      name: 'DC-World',
+      hosts: [
+        {
+          name: 'esx-up',
+          vswitches: [{ name: 'vSwitch0', policy: { allowPromiscuous: false, macChanges: false, forgedTransmits: false } }],
+          portgroups: [{ name: 'VM Network', vswitch: 'vSwitch0' }],
+          vmkernelLog: { filler: 30, spanHours: 2 },
+        },
+        { name: 'esx-down', connectionState: 'disconnected', vswitches: [{ name: 'vSwitch0' }], portgroups: [{ name: 'VM Network', vswitch: 'vSwitch0', vlanId: 5 }] },
+      ],
+      dvSwitches: [
+        {
+          name: 'DSW',
+          version: '8.0.0',
+          hosts: ['esx-up'],
+          portgroups: [
+            { name: 'DPG-Reject', numPorts: 4 },
+            { name: 'DPG-Learn', numPorts: 4, macLearning: { enabled: true, allowUnicastFlooding: true } },
+            { name: 'DPG-OldFlag', numPorts: 4, securityPolicyOverrideAllowed: true, macManagementOverrideAllowed: false },
+            { name: 'DPG-NewFlag', numPorts: 4, securityPolicyOverrideAllowed: false, macManagementOverrideAllowed: true },
+          ],
+        },
+      ],
+      vms: [
+        { name: 'std01', host: 'esx-up', nics: [{ network: 'VM Network', mac: '00:50:56:aa:00:10' }] },
+        { name: 'dv01', host: 'esx-up', nics: [{ network: 'DPG-Reject', mac: '00:50:56:aa:00:20', portKey: '0' }] },
+        { name: 'learn01', host: 'esx-up', nics: [{ network: 'DPG-Learn', mac: '00:50:56:aa:00:30', portKey: '4' }] },
+        { name: 'old01', host: 'esx-up', nics: [{ network: 'DPG-OldFlag', mac: '00:50:56:aa:00:40', portKey: '8', port: { macChanges: true } }] },
+        { name: 'new01', host: 'esx-up', nics: [{ network: 'DPG-NewFlag', mac: '00:50:56:aa:00:50', portKey: '12', port: { macChanges: true } }] },
+        { name: 'far01', host: 'esx-down', nics: [{ network: 'VM Network', mac: '00:50:56:aa:00:60' }] },
+      ],
+    },
+  ],
+};
+
+async function labPost(path: string, body: unknown): Promise<Reply> {
+  return post(path, JSON.stringify(body), { 'Content-Type': 'application/json' });
+}
+async function byName(type: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [moref, xml] of objects(await retrieve(type, ['name']))) out[propVal(xml, 'name')] = moref;
+  return out;
+}
+async function login(): Promise<void> {
+  cookie = '';
+  await call('Login', ref('_this', 'SessionManager', content.sessionManager!) + `<userName>${esc(lab.username)}</userName><password>${esc(PASSWORD)}</password>`);
+}
+async function newCollector(): Promise<string> {
+  return one(await call('CreatePropertyCollector', ref('_this', 'PropertyCollector', content.propertyCollector!)), 'returnval');
+}
+async function watch(pc: string, type: string, obj: string, path: string): Promise<string> {
+  return one(
+    await call('CreateFilter', ref('_this', 'PropertyCollector', pc) + `<spec><propSet><type>${type}</type><pathSet>${path}</pathSet></propSet><objectSet>${ref('obj', type, obj)}</objectSet></spec><partialUpdates>false</partialUpdates>`),
+    'returnval',
+  );
+}
+function waitUpdates(pc: string, version: string, maxWait = 10): Promise<string> {
+  return call('WaitForUpdatesEx', ref('_this', 'PropertyCollector', pc) + `<version>${version}</version><options><maxWaitSeconds>${maxWait}</maxWaitSeconds></options>`);
+}
+async function port(dvs: string, key: string): Promise<string> {
+  return one(await call('FetchDVPorts', ref('_this', 'VmwareDistributedVirtualSwitch', dvs) + `<criteria><portKey>${key}</portKey></criteria>`), 'returnval');
+}
+async function logTail(host: string, n: number): Promise<{ end: number; lines: string[] }> {
+  const browse = (start: number, lines: number) =>
+    call('BrowseDiagnosticLog', ref('_this', 'DiagnosticManager', content.diagnosticManager!) + ref('host', 'HostSystem', host) + `<key>vmkernel</key><start>${start}</start><lines>${lines}</lines>`);
+  const end = Number(one(await browse(2 ** 31 - 1, 0), 'lineEnd'));
+  return { end, lines: all(await browse(Math.max(1, end - n + 1), n), 'lineText') };
+}
+const blockedOf = (portXml: string) => one(one(portXml, 'runtimeInfo'), 'blocked');
+const eventTypes = (xml: string) => [...xml.matchAll(/xsi:type="(\w+Event)"/g)].map((m) => m[1]).filter((t) => !t!.startsWith('ArrayOf'));
+
+describe('the lab as the world around vmfix', () => {
+  let vms: Record<string, string>;
+  let hosts: Record<string, string>;
+  let dvs: string;
+  let events: string; // an EventHistoryCollector made before anything happened
+  let eventsPc: string;
+  let eventsVersion: string;
+
+  beforeAll(async () => {
+    await lab.stop();
+    const scenario = join(dir, 'world.json');
+    await writeFile(scenario, JSON.stringify(WORLD));
+    const { startLab } = (await import(new URL('../../scripts/lab.js', import.meta.url).href)) as LabModule;
+    lab = await startLab({ scenario, password: PASSWORD });
+    ca = readFileSync(lab.caFile);
+    const sc = await call('RetrieveServiceContent', ref('_this', 'ServiceInstance', 'ServiceInstance'));
+    for (const key of ['rootFolder', 'propertyCollector', 'viewManager', 'sessionManager', 'diagnosticManager', 'eventManager']) content[key] = one(sc, key);
+    await login();
+    vms = await byName('VirtualMachine');
+    hosts = await byName('HostSystem');
+    dvs = Object.values(await byName('DistributedVirtualSwitch'))[0]!;
+    events = one(
+      await call(
+        'CreateCollectorForEvents',
+        ref('_this', 'EventManager', content.eventManager!) +
+          `<filter><entity>${ref('entity', 'VmwareDistributedVirtualSwitch', dvs)}<recursion>all</recursion></entity><eventTypeId>DvsPortBlockedEvent</eventTypeId><eventTypeId>DvsPortUnblockedEvent</eventTypeId></filter>`,
+      ),
+      'returnval',
+    );
+    eventsPc = await newCollector();
+    await watch(eventsPc, 'EventHistoryCollector', events, 'latestPage');
+    eventsVersion = one(await waitUpdates(eventsPc, ''), 'version');
+  }, 180_000);
+
+  it('a guest MAC change on a Reject standard port: guest.net shows it at once, ESXi logs and blocks; the own MAC again releases it', async () => {
+    const pc = await newCollector();
+    await watch(pc, 'VirtualMachine', vms.std01!, 'guest.net');
+    const first = await waitUpdates(pc, '');
+    expect(one(first, 'macAddress')).toBe('00:50:56:aa:00:10');
+    const before = await logTail(hosts['esx-up']!, 1);
+
+    const res = await labPost('/lab/guest-mac', { vm: 'std01', nic: 1, mac: '02:AB:00:00:00:01' });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ guestMac: '02:ab:00:00:00:01', blocked: true });
+    const update = await waitUpdates(pc, one(first, 'version'));
+    expect(one(update, 'macAddress')).toBe('02:ab:00:00:00:01');
+
+    const network = objects(await retrieve('HostSystem', ['config.network'])).get(hosts['esx-up']!)!;
+    const portId = Number(/key-vim\.host\.PortGroup\.Port-(\d+)/.exec(network)![1]);
+    const after = await logTail(hosts['esx-up']!, 2);
+    expect(after.end).toBe(before.end + 2);
+    expect(after.lines[0]).toContain(`In(182) vmkernel: cpu`);
+    expect(after.lines[0]).toContain(`L2Sec_EnforcePortCompliance:247: client std01 requested mac address change to 02:ab:00:00:00:01 on port 0x${portId.toString(16)}, disallowed by vswitch policy`);
+    expect(after.lines[1]).toContain(`L2Sec_EnforcePortCompliance:356: client std01 has policy violations on port 0x${portId.toString(16)}. Port is blocked`);
+
+    const back = await labPost('/lab/guest-mac', { vm: 'std01', nic: 'Network adapter 1', mac: '00:50:56:aa:00:10' });
+    expect(JSON.parse(back.body)).toMatchObject({ blocked: false });
+    expect((await logTail(hosts['esx-up']!, 1)).end).toBe(after.end); // nothing refused, nothing logged
+    expect((await labPost('/lab/guest-mac', { vm: 'std01', nic: 2, mac: '02:ab:00:00:00:01' })).status).toBe(404);
+    expect((await labPost('/lab/guest-mac', { vm: 'std01', nic: 1, mac: '03:00:00:00:00:01' })).status).toBe(400); // multicast
+  });
+
+  it('on a dvPort: blocked with its statusDetail and DvsPortBlockedEvent (latestPage via WaitForUpdatesEx), released with DvsPortUnblockedEvent; a MAC-learning port never blocks', async () => {
+    expect(blockedOf(await port(dvs, '0'))).toBe('false');
+    await labPost('/lab/guest-mac', { vm: 'dv01', nic: 1, mac: '02:ab:00:00:00:02' });
+    const blocked = await port(dvs, '0');
+    expect(blockedOf(blocked)).toBe('true');
+    expect(one(blocked, 'statusDetail')).toMatch(/MAC address change/);
+    const update = await waitUpdates(eventsPc, eventsVersion);
+    eventsVersion = one(update, 'version');
+    expect(eventTypes(update)).toEqual(['DvsPortBlockedEvent']);
+    expect(one(update, 'portKey')).toBe('0');
+    expect(one(update, 'prevBlockState')).toBe('unblocked');
+
+    await labPost('/lab/guest-mac', { vm: 'dv01', nic: 1, mac: '00:50:56:aa:00:20' });
+    expect(blockedOf(await port(dvs, '0'))).toBe('false');
+    const unblocked = await waitUpdates(eventsPc, eventsVersion);
+    eventsVersion = one(unblocked, 'version');
+    expect(eventTypes(one(unblocked, 'val'))).toEqual(['DvsPortUnblockedEvent', 'DvsPortBlockedEvent']); // newest first
+
+    const logEnd = (await logTail(hosts['esx-up']!, 1)).end;
+    const learn = await labPost('/lab/guest-mac', { vm: 'learn01', nic: 1, mac: '02:ab:00:00:00:03' });
+    expect(JSON.parse(learn.body)).toMatchObject({ blocked: false });
+    expect(blockedOf(await port(dvs, '4'))).toBe('false');
+    expect((await logTail(hosts['esx-up']!, 1)).end).toBe(logEnd);
+  });
+
+  it("a port's own MAC-changes setting counts where macManagementOverrideAllowed allows it, not securityPolicyOverrideAllowed (6.7+)", async () => {
+    const old = await labPost('/lab/guest-mac', { vm: 'old01', nic: 1, mac: '02:ab:00:00:00:04' });
+    expect(JSON.parse(old.body)).toMatchObject({ blocked: true });
+    expect(one(one(await port(dvs, '8'), 'securityPolicy'), 'macChanges')).toContain('<value>false</value>'); // the portgroup's, shown
+    const current = await labPost('/lab/guest-mac', { vm: 'new01', nic: 1, mac: '02:ab:00:00:00:05' });
+    expect(JSON.parse(current.body)).toMatchObject({ blocked: false });
+    expect(one(one(await port(dvs, '12'), 'securityPolicy'), 'macChanges')).toContain('<value>true</value>');
+  });
+
+  it('power: off frees the port and keeps guest.net stale; PowerOnVM_Task blocks the port again and ESXi logs it', async () => {
+    await labPost('/lab/guest-mac', { vm: 'dv01', nic: 1, mac: '02:ab:00:00:00:06' });
+    expect(blockedOf(await port(dvs, '0'))).toBe('true');
+    const off = await labPost('/lab/power', { vm: 'dv01', state: 'poweredOff' });
+    expect(off.status).toBe(200);
+    const vm = objects(await retrieve('VirtualMachine', ['runtime.powerState', 'guest.net'])).get(vms.dv01!)!;
+    expect(propVal(vm, 'runtime.powerState')).toBe('poweredOff');
+    expect(one(propVal(vm, 'guest.net'), 'macAddress')).toBe('02:ab:00:00:00:06'); // stale, as Tools last said
+    const idle = await port(dvs, '0');
+    expect(blockedOf(idle)).toBe('false');
+    expect(one(one(idle, 'runtimeInfo'), 'linkUp')).toBe('false');
+    expect(one(idle, 'connectedEntity')).toBe(vms.dv01); // a static port stays bound
+    expect((await labPost('/lab/power', { vm: 'dv01', state: 'poweredOff' })).status).toBe(409);
+    expect((await labPost('/lab/guest-mac', { vm: 'dv01', nic: 1, mac: '02:ab:00:00:00:07' })).status).toBe(409);
+
+    const logEnd = (await logTail(hosts['esx-up']!, 1)).end;
+    const info = await waitTask(one(await call('PowerOnVM_Task', ref('_this', 'VirtualMachine', vms.dv01!)), 'returnval'));
+    expect(one(info, 'state')).toBe('success');
+    expect(propVal(objects(await retrieve('VirtualMachine', ['runtime.powerState'])).get(vms.dv01!)!, 'runtime.powerState')).toBe('poweredOn');
+    expect(blockedOf(await port(dvs, '0'))).toBe('true');
+    const logged = await logTail(hosts['esx-up']!, 2);
+    expect(logged.end).toBe(logEnd + 2);
+    expect(logged.lines[0]).toMatch(/client dv01 requested mac address change to 02:ab:00:00:00:06 on port 0x[0-9a-f]+, disallowed by vswitch policy$/);
+    const again = await soap('PowerOnVM_Task', ref('_this', 'VirtualMachine', vms.dv01!));
+    expect(one(await waitTask(one(again.body, 'returnval')), 'state')).toBe('error');
+  });
+
+  it('EventHistoryCollector scrolls over every matching event, oldest first; QueryEvents filters by type, entity and time', async () => {
+    const read = async (method: string, n: number) => eventTypes(await call(method, ref('_this', 'EventHistoryCollector', events) + `<maxCount>${n}</maxCount>`));
+    // blocked, unblocked, blocked (old01 is on the same switch), blocked (dv01 again), blocked at power-on
+    const history = ['DvsPortBlockedEvent', 'DvsPortUnblockedEvent', 'DvsPortBlockedEvent', 'DvsPortBlockedEvent', 'DvsPortBlockedEvent'];
+    expect(await read('ReadNextEvents', 2)).toEqual(history.slice(0, 2));
+    expect(await read('ReadNextEvents', 100)).toEqual(history.slice(2));
+    expect(await read('ReadNextEvents', 100)).toEqual([]);
+    expect(await read('ReadPreviousEvents', 2)).toEqual(history.slice(3).reverse());
+    await call('RewindCollector', ref('_this', 'EventHistoryCollector', events));
+    expect(await read('ReadNextEvents', 1)).toEqual(history.slice(0, 1));
+    await call('SetCollectorPageSize', ref('_this', 'EventHistoryCollector', events) + '<maxCount>2</maxCount>');
+    await call('ResetCollector', ref('_this', 'EventHistoryCollector', events));
+    expect(await read('ReadPreviousEvents', 100)).toEqual(history.slice(0, 3).reverse()); // all but the latest page
+    expect(await read('ReadNextEvents', 100)).toEqual(history);
+
+    const query = (filter: string) => call('QueryEvents', ref('_this', 'EventManager', content.eventManager!) + `<filter>${filter}</filter>`);
+    const powered = await query(`${'<entity>' + ref('entity', 'VirtualMachine', vms.dv01!) + '<recursion>self</recursion></entity>'}<eventTypeId>VmEvent</eventTypeId>`);
+    expect(eventTypes(powered)).toEqual(['VmPoweredOnEvent', 'VmStartingEvent', 'VmPoweredOffEvent', 'VmStoppingEvent']);
+    expect(one(powered, 'userName')).toBe(lab.username);
+    const future = new Date(Date.now() + 3600_000).toISOString();
+    expect(eventTypes(await query(`<time><beginTime>${future}</beginTime></time>`))).toEqual([]);
+    const dc = Object.values(await byName('Datacenter'))[0]!;
+    expect(eventTypes(await query(`<entity>${ref('entity', 'Datacenter', dc)}<recursion>children</recursion></entity><eventTypeId>DvsPortUnblockedEvent</eventTypeId>`))).toEqual(['DvsPortUnblockedEvent']);
+
+    await call('DestroyCollector', ref('_this', 'EventHistoryCollector', events));
+    const gone = await soap('ReadNextEvents', ref('_this', 'EventHistoryCollector', events) + '<maxCount>1</maxCount>');
+    expect(gone.body).toContain('ManagedObjectNotFound');
+  });
+
+  it('ReconfigVM posts VmReconfiguredEvent and ReconfigureDVPortgroup DVPortgroupReconfiguredEvent; UpdatePortGroup posts nothing, as vCenter', async () => {
+    const since = new Date().toISOString();
+    const task = await call(
+      'ReconfigVM_Task',
+      ref('_this', 'VirtualMachine', vms.learn01!) +
+        '<spec><deviceChange><operation>edit</operation><device xsi:type="VirtualVmxnet3"><key>4000</key><connectable><startConnected>true</startConnected><allowGuestControl>true</allowGuestControl><connected>true</connected></connectable></device></deviceChange></spec>',
+    );
+    expect(one(await waitTask(one(task, 'returnval')), 'state')).toBe('success');
+    const pgs = await byName('DistributedVirtualPortgroup');
+    const pgTask = await call('ReconfigureDVPortgroup_Task', ref('_this', 'DistributedVirtualPortgroup', pgs['DPG-Learn']!) + '<spec><configVersion>1</configVersion><description>learning</description></spec>');
+    expect(one(await waitTask(one(pgTask, 'returnval')), 'state')).toBe('success');
+    const netSys = propVal(objects(await retrieve('HostSystem', ['configManager.networkSystem'])).get(hosts['esx-up']!)!, 'configManager.networkSystem');
+    await call('UpdatePortGroup', ref('_this', 'HostNetworkSystem', netSys) + '<pgName>VM Network</pgName><portgrp><name>VM Network</name><vswitchName>vSwitch0</vswitchName><policy/></portgrp>');
+
+    const recent = await call('QueryEvents', ref('_this', 'EventManager', content.eventManager!) + `<filter><time><beginTime>${since}</beginTime></time></filter>`);
+    expect(eventTypes(recent)).toEqual(['DVPortgroupReconfiguredEvent', 'VmReconfiguredEvent']);
+    expect(recent).toContain(`<network type="DistributedVirtualPortgroup">${pgs['DPG-Learn']}</network>`);
+  });
+
+  it('a disconnected host: network writes fault HostNotConnected, VM reconfiguration fails InvalidHostConnectionState, nothing changes', async () => {
+    const before = await state();
+    const netSys = propVal(objects(await retrieve('HostSystem', ['configManager.networkSystem'])).get(hosts['esx-down']!)!, 'configManager.networkSystem');
+    const update = await soap('UpdatePortGroup', ref('_this', 'HostNetworkSystem', netSys) + '<pgName>VM Network</pgName><portgrp><name>VM Network</name><vlanId>7</vlanId><vswitchName>vSwitch0</vswitchName><policy/></portgrp>');
+    expect(update.status).toBe(500);
+    expect(update.body).toContain('HostNotConnected');
+    const add = await soap('AddPortGroup', ref('_this', 'HostNetworkSystem', netSys) + '<portgrp><name>New</name><vlanId>0</vlanId><vswitchName>vSwitch0</vswitchName><policy/></portgrp>');
+    expect(add.body).toContain('HostNotConnected');
+    const task = await call(
+      'ReconfigVM_Task',
+      ref('_this', 'VirtualMachine', vms.far01!) +
+        '<spec><deviceChange><operation>edit</operation><device xsi:type="VirtualVmxnet3"><key>4000</key><addressType>manual</addressType><macAddress>00:50:56:00:00:99</macAddress></device></deviceChange></spec>',
+    );
+    const info = await waitTask(one(task, 'returnval'));
+    expect(one(info, 'state')).toBe('error');
+    expect(info).toContain('InvalidHostConnectionState');
+    expect(propVal(objects(await retrieve('VirtualMachine', ['runtime.connectionState'])).get(vms.far01!)!, 'runtime.connectionState')).toBe('disconnected');
+    expect(await state()).toEqual(before);
+  });
+
+  it('a vCenter restart: 503 while it starts, the long poll is cut, sessions and their objects are gone, the inventory stays', async () => {
+    const before = await state();
+    const pc = await newCollector();
+    const filter = await watch(pc, 'VirtualMachine', vms.std01!, 'name');
+    const view = one(await call('CreateContainerView', ref('_this', 'ViewManager', content.viewManager!) + ref('container', 'Folder', content.rootFolder!) + '<type>VirtualMachine</type><recursive>true</recursive>'), 'returnval');
+    const collector = one(await call('CreateCollectorForEvents', ref('_this', 'EventManager', content.eventManager!) + '<filter/>'), 'returnval');
+    const version = one(await waitUpdates(pc, ''), 'version');
+    const oldCookie = cookie;
+    const poll = waitUpdates(pc, version, 60).then(
+      () => 'answered',
+      (err: Error) => err.message,
+    );
+    await new Promise((r) => setTimeout(r, 300)); // the poll is in the lab
+
+    const restart = await labPost('/lab/restart', { downSeconds: 1 });
+    expect(restart.status).toBe(200);
+    expect(await poll).toMatch(/socket hang up|ECONNRESET/);
+    const down = await soap('RetrieveServiceContent', ref('_this', 'ServiceInstance', 'ServiceInstance'));
+    expect(down.status).toBe(503);
+    expect(down.body).toContain('_serverNamespace = /sdk');
+    await new Promise((r) => setTimeout(r, 1100));
+
+    const stale = await soap('RetrieveServiceContent', ref('_this', 'ServiceInstance', 'ServiceInstance'));
+    expect(stale.status).toBe(200);
+    const unauthenticated = await soap('CreateContainerView', ref('_this', 'ViewManager', content.viewManager!) + ref('container', 'Folder', content.rootFolder!) + '<type>VirtualMachine</type><recursive>true</recursive>');
+    expect(unauthenticated.body).toContain('NotAuthenticated');
+    await login();
+    expect(cookie).not.toBe(oldCookie);
+    for (const [method, inner] of [
+      ['DestroyPropertyFilter', ref('_this', 'PropertyFilter', filter)],
+      ['DestroyPropertyCollector', ref('_this', 'PropertyCollector', pc)],
+      ['DestroyView', ref('_this', 'ContainerView', view)],
+      ['ReadNextEvents', ref('_this', 'EventHistoryCollector', collector) + '<maxCount>1</maxCount>'],
+    ] as const) {
+      const res = await soap(method, inner);
+      expect(res.status, method).toBe(500);
+      expect(res.body, method).toContain('ManagedObjectNotFound');
+    }
+    expect(await state()).toEqual(before);
   });
 });
