@@ -25,22 +25,27 @@ export interface WriteContext {
   readonly created: Map<string, { moref: string; key: string }>;
 }
 
-/** The drift, in words, or null if the object is as the change was planned against. */
+/** Why the object is not as the change was planned against, in words; null if it is. */
 export function drift(change: Change, current: CurrentState, ctx: Pick<WriteContext, 'written'>): string | null {
   const key = targetKey(change.target);
   const state = fingerprint(stateOf(change.target, current.spec, current.configVersion));
   // A second change to an object this run already changed is planned against the first one's result.
   const expected = ctx.written.get(key) ?? change.fingerprint;
-  if (state === expected) {
-    if (change.action === 'EditNic' && change.field === 'address' && current.powerState !== 'poweredOff') {
-      return `${change.target.type === 'VirtualEthernetCard' ? change.target.vm.name : 'the VM'} is ${current.powerState}; its MAC can only change while it is powered off`;
-    }
-    return null;
-  }
+  if (state === expected) return null;
   if (change.before === null) return 'it exists already';
   if (current.spec === null) return 'it no longer exists';
   if (change.target.type === 'DistributedVirtualPortgroup') return `its configVersion is ${current.configVersion}, not the planned ${(change.before as { configVersion?: string }).configVersion ?? '?'}`;
   return 'it was changed since the plan was made';
+}
+
+/**
+ * Why an object that is as planned cannot take the change yet, or null: a
+ * MAC changes only while the VM is powered off (and vmfix never powers one off).
+ */
+export function notReady(change: Change, current: CurrentState): string | null {
+  if (change.action !== 'EditNic' || change.field !== 'address' || current.powerState === 'poweredOff') return null;
+  const vm = change.target.type === 'VirtualEthernetCard' ? change.target.vm.name : 'the VM';
+  return `${vm} is ${current.powerState}; its MAC can only change while it is powered off`;
 }
 
 /** The spec to send: the current one with the change's one field set. */
@@ -151,7 +156,7 @@ function same(a: unknown, b: unknown): boolean {
 export async function writeChange(ctx: WriteContext, change: Change): Promise<JournalEntry> {
   const { client, journal } = ctx;
   const current = await readCurrent(client, change);
-  const drifted = drift(change, current, ctx);
+  const drifted = drift(change, current, ctx) ?? notReady(change, current);
   if (drifted) throw new DriftError(`${change.path}: ${drifted}.`);
   // Checked only now: earlier changes of the same run move the NICs off it.
   if ((change.action === 'RemovePortGroup' || change.action === 'DestroyDVPortgroup') && current.inUse) {

@@ -36,12 +36,12 @@ function specDiff(before: unknown, after: unknown): { changed: LeafChange[]; unc
 }
 
 /** The lines a person reads before confirming one change. */
-export function changeLines(change: Change, paint: (code: string, text: string) => string = (_c, t) => t): string[] {
+export function changeLines(change: Change): string[] {
   const out = [`${change.id}  ${change.path}`, `    ${change.action}: ${change.field} ${change.from} -> ${change.to}`];
   if (change.before === null) {
     out.push(`    new ${change.target.type === 'HostPortGroup' ? 'portgroup' : 'dvPortgroup'}:`);
     const { own, inherited } = newObjectFields(change.after);
-    for (const [path, value] of own) out.push(paint('32', `    + ${path}: ${value}`));
+    for (const [path, value] of own) out.push(`    + ${path}: ${value}`);
     if (inherited) out.push(`    (${inherited} inherited setting${inherited === 1 ? '' : 's'} copied as they are)`);
   } else if (change.after !== null) {
     // A dvPortgroup reconfigure is a delta: compare the one field, not the whole config.
@@ -51,7 +51,7 @@ export function changeLines(change: Change, paint: (code: string, text: string) 
     for (const c of changed) {
       // A NIC moving to a portgroup this plan creates: apply fills the key in.
       const to = c.to === '' && change.dependsOn.length ? '(the new portgroup\'s, once created)' : c.to;
-      out.push(paint('31', `    - ${c.path}: ${c.from}`), paint('32', `    + ${c.path}: ${to}`));
+      out.push(`    - ${c.path}: ${c.from}`, `    + ${c.path}: ${to}`);
     }
     out.push(`    (${unchanged} other field${unchanged === 1 ? '' : 's'} of the ${dv ? 'policy' : 'spec'} sent unchanged)`);
   }

@@ -30,6 +30,5 @@ export function markdownTable({ columns, rows }: Table): string {
 
 /** Length without ANSI colour codes, so coloured cells still align. */
 function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;]*m/g, '').length;
 }

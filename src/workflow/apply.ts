@@ -2,7 +2,6 @@
 // after checking that nothing it was made against has drifted.
 import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
 import type { Plan } from '../remedy/schema.js';
-import { changeLines } from '../report/diff.js';
 import { outcomeReport } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { AuditOptions } from './audit.js';
@@ -24,7 +23,7 @@ export async function applyPlan(
 ): Promise<CommandOutcome> {
   sameEndpoint(plan.endpoint, client.serviceContent.about, endpoint.display);
   await preflight(client, plan.changes);
-  if (!(await approve(ctx, options.yes, plan.changes, (c) => changeLines(c)))) {
+  if (!(await approve(ctx, options.yes, plan.changes))) {
     const declined = plan.changes.map((change) => ({ change, status: 'declined' as const }));
     return { result: { kind: 'outcome', report: outcomeReport('apply', endpoint.display, null, declined, plan.skipped, []) }, exitCode: 0 };
   }

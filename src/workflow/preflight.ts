@@ -4,20 +4,26 @@
 import { DriftError, UsageError } from '../errors.js';
 import type { Change } from '../remedy/schema.js';
 import { readCurrent } from '../remedy/read.js';
-import { drift } from '../remedy/write.js';
+import { changeLines } from '../report/diff.js';
+import { drift, notReady } from '../remedy/write.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { Context } from './context.js';
 
 export async function preflight(client: VimClient, changes: readonly Change[]): Promise<void> {
   const drifted: string[] = [];
+  const waiting: string[] = [];
   for (const change of changes) {
     // A NIC that moves to a portgroup this run creates is checked when it moves.
-    const reason = drift(change, await readCurrent(client, change), { written: new Map() });
-    if (reason) drifted.push(`${change.id} ${change.path}: ${reason}`);
+    const current = await readCurrent(client, change);
+    const changed = drift(change, current, { written: new Map() });
+    if (changed) drifted.push(`${change.id} ${change.path}: ${changed}`);
+    const early = changed ? null : notReady(change, current);
+    if (early) waiting.push(early);
   }
   if (drifted.length) {
     throw new DriftError(`Refusing: ${drifted.length} object(s) changed since this was recorded, so nothing was applied. ${drifted.join('; ')}.`);
   }
+  if (waiting.length) throw new DriftError(`Not yet, so nothing was applied: ${waiting.join('; ')}. Power it off, then run the same command again.`);
 }
 
 /** The plan or journal must be for the vCenter we are connected to. */
@@ -27,10 +33,10 @@ export function sameEndpoint(recorded: { host: string; instanceUuid: string | nu
 }
 
 /** Shows the changes and asks, unless --yes; refuses without a terminal. */
-export async function approve(ctx: Context, yes: boolean | undefined, changes: readonly Change[], lines: (c: Change) => string[]): Promise<boolean> {
+export async function approve(ctx: Context, yes: boolean | undefined, changes: readonly Change[]): Promise<boolean> {
   if (yes) return true;
   if (!ctx.ui.interactive) throw new UsageError('Not on a terminal: nothing changes without --yes.');
   ctx.ui.say('This is exactly what would change:');
-  for (const c of changes) for (const line of lines(c)) ctx.ui.say(`  ${line}`);
+  for (const c of changes) for (const line of changeLines(c)) ctx.ui.say(`  ${line}`);
   return ctx.ui.confirm(`Apply ${changes.length} change(s)?`, false);
 }

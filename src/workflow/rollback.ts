@@ -4,7 +4,6 @@ import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
 import type { Journal, JournalEntry } from '../remedy/schema.js';
 import { readCurrent } from '../remedy/read.js';
 import { asBefore, undo, undoable } from '../remedy/rollback.js';
-import { changeLines } from '../report/diff.js';
 import { outcomeReport } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
@@ -35,7 +34,7 @@ export async function rollbackJournal(
   const report = (journal: string | null, outcomes: Parameters<typeof outcomeReport>[3]) => outcomeReport('rollback', endpoint.display, journal, outcomes, [], []);
   if (!changes.length) return { result: { kind: 'outcome', report: report(null, []) }, exitCode: 0 };
   await preflight(client, changes);
-  if (!(await approve(ctx, options.yes, changes, (c) => changeLines(c)))) {
+  if (!(await approve(ctx, options.yes, changes))) {
     return { result: { kind: 'outcome', report: report(null, changes.map((change) => ({ change, status: 'declined' as const }))) }, exitCode: 0 };
   }
   const journalPath = options.journal ?? defaultFilePath('journal');

@@ -254,8 +254,15 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
     expect(scoped.notes.join('\n')).not.toContain('decom-ftp-02');
   });
 
+  it('--vm matches names case-sensitively, as vSphere has them, and says what was meant', async () => {
+    const run = await vmfix(['audit', '--vm', 'K8S-*'], lab.env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^vmfix: No VM matches --vm 'K8S-\*' \(names are case-sensitive; did you mean 'k8s-worker-0\d'/m);
+    expect(run.stdout).toBe('');
+  });
+
   it('--vm keeps those VMs\' findings, judged against the whole estate', async () => {
-    const run = await vmfix(['audit', '--format', 'json', '--vm', '*web*', '--vm', 'K8S-*'], lab.env);
+    const run = await vmfix(['audit', '--format', 'json', '--vm', '*web*', '--vm', 'k8s-*'], lab.env);
     expect(run.code).toBe(1);
     const scoped = parse(run.stdout);
     expect(nicFindings(scoped).map((f) => f.vm!.name).sort()).toEqual(['k8s-worker-03', 'nlb-web-01', 'nlb-web-02']);

@@ -575,7 +575,19 @@ describe('the interactive session in a terminal', () => {
     const r = await run(lab, dir, ['apply', planFile!, '--yes']);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/f5-ve01 is poweredOn; its MAC can only change while it is powered off/);
+    expect(r.stderr).not.toMatch(/changed since/); // nothing changed: the VM is still running, and the message says so
     expect(diffState(before, await lab.state())).toEqual([]);
     terminal.close();
+
+    // The maintenance window: someone powers the VM off, and the same plan applies, the MAC and nothing else.
+    await lab.power('f5-ve01', 'poweredOff');
+    const off = await lab.state();
+    const applied = await run(lab, dir, ['apply', planFile!, '--yes', '--format', 'json']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(diffState(nic(off, 'f5-ve01'), nic(await lab.state(), 'f5-ve01'))).toEqual([
+      `addressType: "assigned" → "manual"`,
+      `macAddress: "${nic(off, 'f5-ve01').macAddress}" → "${F5_GUEST_MAC}"`,
+    ]);
+    expect(JSON.parse(applied.stdout).changes).toMatchObject([{ status: 'applied', action: 'EditNic' }]);
   });
 });

@@ -277,10 +277,11 @@ describe('vmfix inventory on a two-site vCenter', () => {
     expect(normalise(JSON.parse(two.stdout) as Report)).toEqual(expected(endpoint, [AMS1, AMS3], ['DVS-Prod'], VMS_ON(AMS1, AMS3)));
   });
 
-  it('--datacenter and --cluster together narrow to both', async () => {
+  it('--datacenter and --cluster together narrow to both, and a combination that holds no host is refused, not an empty report', async () => {
     const run = await vmfix(['inventory', '--format', 'json', '--datacenter', 'DC-Amsterdam', '--cluster', 'Edge'], lab.env);
-    expect(run.code).toBe(0);
-    expect(normalise(JSON.parse(run.stdout) as Report)).toEqual(expected(endpoint, [], [], new Set()));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^vmfix: The scope \(--datacenter 'DC-Amsterdam' --cluster 'Edge'\) matches no host\.$/m);
+    expect(run.stdout).toBe('');
   });
 });
 

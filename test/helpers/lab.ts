@@ -22,6 +22,12 @@ export interface Lab {
   state(): Promise<LabState>;
   /** GET /lab/calls: every SOAP method called so far. */
   calls(): Promise<{ method: string; this: string }[]>;
+  /** POST /lab/power: the admin powers a VM on or off. */
+  power(vm: string, state: 'poweredOn' | 'poweredOff'): Promise<void>;
+  /** POST /lab/guest-mac: the guest of a running VM starts sending from `mac` (ESXi then does what its policy says). */
+  guestMac(vm: string, nic: number | string, mac: string): Promise<{ blocked: boolean }>;
+  /** POST /lab/restart: vCenter restarts, down for `downSeconds`. */
+  restart(downSeconds?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,22 +46,30 @@ export async function startScenario(scenario: object | string): Promise<Lab> {
   }
   const lab = await startLab({ scenario: path, password: LAB_PASSWORD });
   const base = new URL(lab.url);
-  const get = async (route: string) => {
+  const call = async (route: string, body?: object) => {
     // The lab's endpoints are on the same TLS listener as /sdk.
     const { request } = await import('node:https');
     const { readFileSync } = await import('node:fs');
     return new Promise<unknown>((done, fail) => {
-      request(new URL(route, base), { ca: readFileSync(lab.caFile) }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c) => (body += c)).on('end', () => done(JSON.parse(body)));
-      }).on('error', fail).end();
+      const req = request(new URL(route, base), { ca: readFileSync(lab.caFile), method: body ? 'POST' : 'GET' }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => {
+          if ((res.statusCode ?? 0) >= 300) fail(new Error(`${route}: ${res.statusCode} ${text}`));
+          else done(text ? JSON.parse(text) : null);
+        });
+      });
+      req.on('error', fail).end(body ? JSON.stringify(body) : undefined);
     });
   };
+  const get = (route: string) => call(route);
   return {
     ...lab,
     env: { VMFIX_VCENTER: lab.url, VMFIX_USER: lab.username, VMFIX_PASSWORD: LAB_PASSWORD, VMFIX_CA_FILE: lab.caFile },
     state: () => get('/lab/state') as Promise<LabState>,
     calls: () => get('/lab/calls') as Promise<{ method: string; this: string }[]>,
+    power: async (vm, state) => void (await call('/lab/power', { vm, state })),
+    guestMac: (vm, nic, mac) => call('/lab/guest-mac', { vm, nic, mac }) as Promise<{ blocked: boolean }>,
+    restart: async (downSeconds = 0) => void (await call('/lab/restart', { downSeconds })),
   };
 }
 

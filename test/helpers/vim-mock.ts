@@ -3,7 +3,9 @@
 // the simulator lab (mocks/soap/, re-recorded by scripts/record-soap.js).
 // Strict like nock's: a request that no expectation matches is answered
 // with a fault and remembered, and done() fails on it as on any expectation
-// left unused. Expectations for one method are used in the order given.
+// left unused. Expectations for one method are used in the order given;
+// one that states its parameters (.with({ pgName: 'NLB' })) matches only a
+// call that sends them.
 //
 // Why not nock: nock 14 does intercept https.request, but by replacing the
 // request's agent with its own, so the client's VerifyingAgent never runs
@@ -64,6 +66,8 @@ type Answer =
 interface Expectation {
   readonly method: string;
   readonly answer: Answer;
+  /** Parameters the call must send: element name -> its text (for _this, the moref value). */
+  params?: Readonly<Record<string, string>>;
 }
 
 /** The recording each method answers with unless told otherwise. */
@@ -244,6 +248,17 @@ export class VimMock {
     return this.push(method, { kind: 'chunks', chunks });
   }
 
+  /**
+   * The parameters the last expectation requires, by element name in the
+   * request body (first occurrence): mock.updatePortGroup().with({ pgName: 'NLB' }).
+   */
+  with(params: Readonly<Record<string, string>>): this {
+    const last = this.expectations.at(-1);
+    if (!last) throw new Error('vim-mock: with() follows an expectation');
+    last.params = { ...last.params, ...params };
+    return this;
+  }
+
   /** Expectations not used yet, by method. */
   get pending(): string[] {
     return this.expectations.map((e) => e.method);
@@ -284,7 +299,7 @@ export class VimMock {
     const cookie = /(?:^|;\s*)vmware_soap_session="?([^";]+)/.exec(String(req.headers.cookie ?? ''))?.[1];
     const call: SoapCall = { method, soapAction: String(req.headers.soapaction ?? ''), cookie, body, connection };
     this.calls.push(call);
-    const index = this.expectations.findIndex((e) => e.method === method);
+    const index = this.expectations.findIndex((e) => e.method === method && sends(body, e.params));
     if (index < 0) {
       this.unmatched.push(call);
       const fault = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>vim-mock: no expectation for ${method}</faultstring><detail><SystemErrorFault xmlns="urn:vim25" xsi:type="SystemError"><reason>unexpected call</reason></SystemErrorFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>`;
@@ -344,4 +359,13 @@ export class VimMock {
         return;
     }
   }
+}
+
+/** Whether a request body carries each parameter with the given text. */
+function sends(body: string, params: Readonly<Record<string, string>> | undefined): boolean {
+  if (!params) return true;
+  return Object.entries(params).every(([name, text]) => {
+    const m = new RegExp(`<(?:[\\w-]+:)?${name}(?:\\s[^>]*)?>([^<]*)</(?:[\\w-]+:)?${name}>`).exec(body);
+    return m !== null && m[1] === text;
+  });
 }

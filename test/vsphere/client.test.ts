@@ -134,11 +134,30 @@ describe('an expired session (NotAuthenticated)', () => {
   });
 
   it('logs in again for a write too: the server refused it before doing anything', async () => {
-    mock.session().fault('UpdatePortGroup', 'RetrievePropertiesEx-NotAuthenticated').login().updatePortGroup();
+    mock
+      .session()
+      .fault('UpdatePortGroup', 'RetrievePropertiesEx-NotAuthenticated')
+      .login()
+      .updatePortGroup()
+      .with({ _this: NETWORK_SYSTEM.value, pgName: 'VM Network' });
     const client = await mock.connect();
     await updatePortGroup(client);
 
     expect(mock.callsOf('UpdatePortGroup').map((c) => c.cookie)).toEqual(mock.sessions);
+  });
+
+  it('is strict about parameters a test states: the same method for another object is unexpected', async () => {
+    mock.session().updatePortGroup().with({ pgName: 'NLB' });
+    const client = await mock.connect();
+    const err = await rejection(updatePortGroup(client));
+
+    expect(err).toBeInstanceOf(SoapFault);
+    expect(mock.pending).toEqual(['UpdatePortGroup']);
+    expect(() => mock.done()).toThrow(/unexpected UpdatePortGroup call/);
+    // The call it was stated for is answered.
+    await client.write('UpdatePortGroup', { _this: NETWORK_SYSTEM, pgName: 'NLB', portgrp: { name: 'NLB', vlanId: 0, vswitchName: 'vSwitch0', policy: {} } });
+    expect(mock.pending).toEqual([]);
+    mock.unmatched.length = 0;
   });
 });
 
