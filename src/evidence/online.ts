@@ -33,7 +33,7 @@ export async function gatherEvidence(client: VimClient, inventory: Inventory, op
     phase('logs', () => tailVmkernelLogs(client, inventory, options, notes)),
     phase('dvPorts', () => fetchDvPorts(client, inventory, notes)),
   ]);
-  return { vmkernel, dvPorts, notes };
+  return { vmkernel, dvPorts, notes, sources: [], portClients: [], unparsed: { count: 0, samples: [] } };
 }
 
 async function tailVmkernelLogs(client: VimClient, inventory: Inventory, options: GatherOptions, notes: string[]): Promise<L2SecEvent[]> {

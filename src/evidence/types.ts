@@ -21,9 +21,60 @@ export interface DvPortState {
   readonly setting: VMwareDVSPortSetting | null;
 }
 
+/**
+ * One log that evidence was read from: a host's live vmkernel log online; a
+ * file, a bundle's log family or one host's share of a collector file
+ * offline. Every source says what was read and over which time, so a
+ * verdict can say what it rests on.
+ */
+export interface LogSource {
+  /** A host name (online), or a path (offline; inside an archive `archive!member`). */
+  readonly name: string;
+  /** The host the lines are about, where known. */
+  readonly hostName: string | null;
+  /** Lines read from it. */
+  readonly lines: number;
+  /** The oldest and newest time of the lines read; null where no line had a usable time. */
+  readonly firstTime: string | null;
+  readonly lastTime: string | null;
+  /**
+   * The start of the --since window applied to it (online: back from now;
+   * offline: back from its newest line), or null where no window applied.
+   */
+  readonly since: string | null;
+}
+
+/**
+ * A vmkernel port and the VM NIC on it, as the host itself listed it: a
+ * bundle's `commands/net-stats_-l.txt`, or a vmkernel line such as
+ * "NetPort: enabled port 0x3000007 with mac 00:50:56:…". Offline, this is
+ * what ties a port id in a log line to a VM.
+ */
+export interface PortClient {
+  readonly hostName: string;
+  /** Lower-case hex with 0x, as L2SecLine.port. */
+  readonly port: string;
+  /** The client as ESXi names it: the VM's display name, perhaps with ".eth0". */
+  readonly client: string | null;
+  readonly mac: string | null;
+  /** The file (or host) that said so. */
+  readonly source: string;
+}
+
+/** L2Sec_EnforcePortCompliance lines that were not understood: counted and shown, never dropped silently. */
+export interface UnparsedLines {
+  readonly count: number;
+  /** The first few, with where they came from. */
+  readonly samples: readonly { readonly source: string; readonly line: string }[];
+}
+
 export interface EvidenceSet {
   readonly vmkernel: readonly L2SecEvent[];
   readonly dvPorts: readonly DvPortState[];
   /** Evidence that could not be gathered, said once each. */
   readonly notes: readonly string[];
+  /** Every log read, with its lines and times. */
+  readonly sources: readonly LogSource[];
+  readonly portClients: readonly PortClient[];
+  readonly unparsed: UnparsedLines;
 }

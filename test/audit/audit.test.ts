@@ -66,6 +66,9 @@ const evidence: EvidenceSet = {
     port('8', { portgroupKey: 'dvportgroup-12', vm: 'vm-8', setting: macPolicy(true) }),
   ],
   notes: ['vmkernel logs could not be read on esx03 (NoPermission)'],
+  sources: [],
+  portClients: [],
+  unparsed: { count: 0, samples: [] },
 };
 
 const result = audit(inventory([esx01, esx02], vms, [dvs]), evidence);
