@@ -32,11 +32,16 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
       const seen = observe(vm, nic, att, logs.byNic.get(nicKey(vm, nic)) ?? []);
       if (seen.changedMac) needed.add(policyHolder(att));
       // A powered-off VM's guest info is stale and its port is not in use.
-      if (vm.powerState !== 'poweredOn' || att.macChanges.value !== false) continue;
+      if (vm.powerState !== 'poweredOn') continue;
+      // A dvPort vCenter shows blocked for this guest's MAC is blocked, whatever the policy reads: ESXi has not
+      // released it (KB 417819), or follows a port setting vmfix cannot see. Only a new port or MAC helps then.
+      const stuck = seen.portBlocked && seen.changedMac && att.macChanges.value !== false;
+      if (att.macChanges.value !== false && !stuck) continue;
       const kind: FindingKind | undefined = seen.blocked ? 'mac-change-blocked' : seen.changedMac ? 'mac-change-at-risk' : undefined;
       if (!kind) continue;
       const mac = seen.guestMac ?? seen.requestedMac;
-      const remedies = remediesFor({ index, macOwners, vm, nic, attachment: att, guestMac: mac });
+      const remedies = remediesFor({ index, macOwners, vm, nic, attachment: att, guestMac: mac })
+        .filter((r) => !stuck || r.strategy === 'pin-mac' || r.strategy === 'dedicated-portgroup');
       findings.push(nicFinding(kind, vm, nic, att, index.host(vm.host), seen.evidence, remedies));
     }
   }
@@ -52,6 +57,8 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
 interface Observation {
   readonly evidence: Evidence[];
   readonly blocked: boolean;
+  /** vCenter shows the NIC's dvPort blocked (not by an administrator). */
+  readonly portBlocked: boolean;
   readonly changedMac: boolean;
   readonly guestMac: string | null;
   readonly requestedMac: string | null;
@@ -83,6 +90,7 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
   return {
     evidence,
     blocked: events.length > 0 || portBlocked,
+    portBlocked,
     changedMac: mismatch || events.length > 0,
     guestMac: mismatch ? guest : null,
     requestedMac: events.find((e) => e.mac)?.mac ?? null,
@@ -111,10 +119,13 @@ function nicFinding(
 ): Finding {
   const guest = guestMac(vm, nic);
   const pgName = att.portgroup.name;
-  const summary =
-    kind === 'mac-change-blocked'
-      ? `${vm.name} ${nic.label} changed its MAC and ESXi blocked the port: MAC address changes is Reject on "${pgName}".`
-      : `${vm.name} ${nic.label} uses a MAC other than its configured one while MAC address changes is Reject on "${pgName}": ESXi may block it.`;
+  const accepted = att.macChanges.value !== false;
+  const where = att.macChanges.source === 'dvport' && att.kind === 'distributed' ? `its dvPort ${att.port?.portKey ?? ''} (which overrides "${pgName}")` : `"${pgName}"`;
+  const summary = accepted
+    ? `${vm.name} ${nic.label}: vCenter still shows its dvPort ${att.kind === 'distributed' ? att.port?.portKey : ''} blocked although MAC address changes reads Accept on ${where}; ESXi has not released the port.`
+    : kind === 'mac-change-blocked'
+      ? `${vm.name} ${nic.label} changed its MAC and ESXi blocked the port: MAC address changes is Reject on ${where}.`
+      : `${vm.name} ${nic.label} uses a MAC other than its configured one while MAC address changes is Reject on ${where}: ESXi may block it.`;
   return {
     id: findingId(kind, vm.moref, nic.key),
     kind,
@@ -131,7 +142,7 @@ function nicFinding(
     portgroup: att.kind === 'standard'
       ? { name: pgName, moref: nic.backing.kind === 'standard' ? nic.backing.network : null, portKey: null }
       : { name: pgName, moref: att.portgroup.moref, portKey: att.port?.portKey ?? (nic.backing.kind === 'distributed' ? nic.backing.portKey : null) },
-    policy: { macChanges: 'reject', source: att.macChanges.source },
+    policy: { macChanges: accepted ? 'accept' : 'reject', source: att.macChanges.source },
     evidence,
     remedies,
   };

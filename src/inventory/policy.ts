@@ -64,10 +64,31 @@ export function dvsLevel(setting: VMwareDVSPortSetting | undefined, field: Secur
   return legacy.value;
 }
 
-/** Whether the dvPortgroup lets a port override its MAC policy. */
-function portOverrideAllowed(portgroup: DvPortgroup): boolean {
+/**
+ * Whether the dvPortgroup lets a port override its MAC policy. vCenter 6.7+
+ * has two flags: macManagementOverrideAllowed, and the deprecated
+ * securityPolicyOverrideAllowed that older vCenters have alone. It stores
+ * each as sent, so they can disagree, and no document says which one ESXi
+ * then follows: 'unclear'.
+ */
+function portOverride(portgroup: DvPortgroup): 'allowed' | 'denied' | 'unclear' {
   const policy = portgroup.config.policy;
-  return Boolean(policy?.macManagementOverrideAllowed ?? policy?.securityPolicyOverrideAllowed);
+  const mac = policy?.macManagementOverrideAllowed;
+  const legacy = policy?.securityPolicyOverrideAllowed;
+  const allowed = mac ?? legacy ?? false;
+  if (mac !== undefined && legacy !== undefined && mac !== legacy) return 'unclear';
+  return allowed ? 'allowed' : 'denied';
+}
+
+/**
+ * A port's own value where it counts. Where the flags disagree, a port's
+ * Reject (false) may be in force and its Accept may not: the conservative
+ * reading, so vmfix never reports an all-clear the real port may not have.
+ */
+function portLevel<T>(portgroup: DvPortgroup, own: T | undefined, restrictive: (value: T) => boolean): T | undefined {
+  const override = portOverride(portgroup);
+  if (override === 'denied' || own === undefined) return undefined;
+  return override === 'allowed' || restrictive(own) ? own : undefined;
 }
 
 /**
@@ -80,12 +101,11 @@ export function distributedPolicy(
   field: SecurityField,
   portSetting?: VMwareDVSPortSetting,
 ): EffectiveValue {
-  const port = portSetting && portOverrideAllowed(portgroup) ? dvsLevel(portSetting, field) : undefined;
+  const port = portSetting ? portLevel(portgroup, dvsLevel(portSetting, field), (value) => value === false) : undefined;
   const group = dvPortgroupSetting(portgroup, field);
-  // A port reports the portgroup's value as its own; only a differing one is an override.
-  if (port !== undefined && port !== group) return { value: port, source: 'dvport' };
-  if (group !== undefined) return { value: group, source: 'dvportgroup' };
-  return { value: dvsLevel(dvs.defaultPortConfig, field) ?? null, source: 'dvs' };
+  const inherited: EffectiveValue = group !== undefined ? { value: group, source: 'dvportgroup' } : { value: dvsLevel(dvs.defaultPortConfig, field) ?? null, source: 'dvs' };
+  // A port reports what it inherits as its own; only a differing value is an override.
+  return port !== undefined && port !== inherited.value ? { value: port, source: 'dvport' } : inherited;
 }
 
 /** A dvPortgroup's own setting; undefined: it inherits the DVS default. */
@@ -105,6 +125,6 @@ function learningLevel(setting: VMwareDVSPortSetting | undefined): boolean | und
  * and forwarded, not a violation of MAC address changes = Reject.
  */
 export function macLearning(dvs: DvSwitch, portgroup: DvPortgroup, portSetting?: VMwareDVSPortSetting): boolean {
-  const port = portSetting && portOverrideAllowed(portgroup) ? learningLevel(portSetting) : undefined;
+  const port = portSetting ? portLevel(portgroup, learningLevel(portSetting), (enabled) => !enabled) : undefined;
   return port ?? learningLevel(portgroup.config.defaultPortConfig) ?? learningLevel(dvs.defaultPortConfig) ?? false;
 }

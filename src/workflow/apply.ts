@@ -7,7 +7,7 @@ import type { VimClient } from '../vsphere/client.js';
 import type { AuditOptions } from './audit.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
 import { approve, preflight, sameEndpoint } from './preflight.js';
-import { appliedFindings, exitCodeOf, runChanges, verifyFixed } from './run.js';
+import { appliedFindings, exitCodeOf, runChanges, unresolved, verifyFixed } from './run.js';
 
 export interface ApplyOptions {
   readonly yes?: boolean;
@@ -36,7 +36,7 @@ export async function applyPlan(
   const verification = run.error ? [] : await verifyFixed(client, endpoint, verifyOptions, ctx, appliedFindings(run, plan.findings));
   return {
     result: { kind: 'outcome', report: outcomeReport('apply', endpoint.display, journalPath, run.outcomes, plan.skipped, verification) },
-    exitCode: exitCodeOf(run.error),
+    exitCode: exitCodeOf(run.error, unresolved(verification)),
     ...(run.error ? { error: run.error } : {}),
   };
 }

@@ -7,7 +7,7 @@ import type { VimClient } from '../vsphere/client.js';
 import { auditOnline } from './audit.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
 import { choose, makePlan } from './plan.js';
-import { appliedFindings, exitCodeOf, runChanges, verifyFixed } from './run.js';
+import { appliedFindings, exitCodeOf, runChanges, unresolved, verifyFixed } from './run.js';
 import type { SessionOptions } from './session.js';
 
 export interface FixOptions extends SessionOptions {
@@ -64,5 +64,5 @@ async function applyStrategy(
   await journal.close();
   const verification = run.error ? [] : await verifyFixed(client, endpoint, options, ctx, appliedFindings(run, plan.findings));
   const report = outcomeReport('fix', endpoint.display, journalPath, run.outcomes, plan.skipped, verification);
-  return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(run.error, plan.skipped.length), ...(run.error ? { error: run.error } : {}) };
+  return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(run.error, plan.skipped.length + unresolved(verification)), ...(run.error ? { error: run.error } : {}) };
 }

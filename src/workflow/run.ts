@@ -59,6 +59,11 @@ function why(f: Finding): string {
   return '';
 }
 
+/** Findings a change was for that the audit still reports afterwards: not fixed, whatever applied. */
+export function unresolved(verification: readonly Verification[]): number {
+  return verification.filter((v) => !v.resolved).length;
+}
+
 /** The findings whose changes all applied in a run. */
 export function appliedFindings(run: ExecuteResult, findings: readonly Finding[]): Finding[] {
   const applied = new Set(run.outcomes.filter((o) => o.status === 'applied').flatMap((o) => o.change.findings));

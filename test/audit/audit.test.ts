@@ -148,3 +148,21 @@ describe('audit', () => {
     expect(new Set(ids(result.findings)).size).toBe(result.findings.length);
   });
 });
+
+describe('a dvPort vCenter still shows blocked', () => {
+  const stuck = vm('vm-20', 'stuck1', 'host-1', [nic(4000, '00:50:56:a1:00:20', onDvPortgroup('dvportgroup-11', '20'))], ['02:00:00:00:00:20']);
+  const shown = (blocked: boolean) =>
+    audit(inventory([esx01], [stuck], [dvs]), { ...evidence, vmkernel: [], dvPorts: [port('20', { portgroupKey: 'dvportgroup-11', vm: 'vm-20', blocked, statusDetail: blocked ? 'Port blocked' : null })] });
+
+  it('stays a finding although the policy reads Accept (KB 417819): only a new port or the MAC itself helps', () => {
+    const [finding] = shown(true).findings.filter((f) => f.vm);
+    expect(finding).toMatchObject({ kind: 'mac-change-blocked', policy: { macChanges: 'accept', source: 'dvportgroup' } });
+    expect(finding!.summary).toMatch(/still shows its dvPort 20 blocked although MAC address changes reads Accept on "DPG-Accept"/);
+    expect(finding!.remedies.map((r) => r.strategy)).toEqual(['pin-mac', 'dedicated-portgroup']);
+  });
+
+  it('is no finding once vCenter shows the port released', () => {
+    expect(shown(false).findings.filter((f) => f.vm)).toEqual([]);
+  });
+});
+

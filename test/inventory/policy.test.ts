@@ -57,3 +57,32 @@ describe('distributed ports', () => {
     expect(distributedPolicy(dvSwitch([locked], true), locked, 'macChanges')).toEqual({ value: true, source: 'dvs' });
   });
 });
+
+describe('the two override flags of a dvPortgroup', () => {
+  const flags = (macManagementOverrideAllowed: boolean | undefined, securityPolicyOverrideAllowed: boolean) => {
+    const pg = dvPortgroup('dvportgroup-3', 'Mixed', macPolicy(true));
+    const policy = { _typeName: 'VMwareDVSPortgroupPolicy', securityPolicyOverrideAllowed, ...(macManagementOverrideAllowed === undefined ? {} : { macManagementOverrideAllowed }) };
+    return { ...pg, config: { ...pg.config, policy } };
+  };
+
+  it('a pre-6.7 vCenter has securityPolicyOverrideAllowed alone: it decides', () => {
+    const dvs = dvSwitch([], false);
+    expect(distributedPolicy(dvs, flags(undefined, true), 'macChanges', macPolicy(false))).toEqual({ value: false, source: 'dvport' });
+    expect(distributedPolicy(dvs, flags(undefined, false), 'macChanges', macPolicy(false))).toEqual({ value: true, source: 'dvportgroup' });
+  });
+
+  it('where they disagree, a port\'s own Reject counts (it may be in force) and its own Accept does not (it may not be)', () => {
+    const dvs = dvSwitch([], false);
+    for (const pg of [flags(false, true), flags(true, false)]) {
+      // The portgroup says Accept; the port's Reject may still hold: never report the all-clear.
+      expect(distributedPolicy(dvs, pg, 'macChanges', macPolicy(false))).toEqual({ value: false, source: 'dvport' });
+      const locked = { ...pg, config: { ...pg.config, defaultPortConfig: macPolicy(false) } };
+      expect(distributedPolicy(dvs, locked, 'macChanges', macPolicy(true))).toEqual({ value: false, source: 'dvportgroup' });
+    }
+  });
+
+  it('a port that repeats what it inherits from the DVS is no override', () => {
+    const inherits = dvPortgroup('dvportgroup-4', 'Inherits', macPolicy(undefined), true);
+    expect(distributedPolicy(dvSwitch([inherits], false), inherits, 'macChanges', macPolicy(false))).toEqual({ value: false, source: 'dvs' });
+  });
+});
