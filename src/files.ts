@@ -1,13 +1,99 @@
-// Files users keep (reports, plans, journals) are written whole or not at
-// all: a temporary file beside the target, flushed to disk, then renamed.
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+// Files vmfix writes (reports, plans, journals) and reads (plans, journals,
+// a CA file). A regular file, or a new one, is written whole or not at all:
+// a temporary file beside it, flushed to disk, then renamed over it. What
+// is not a regular file is written through, never replaced: a device
+// (/dev/null stays the system's), a FIFO (its reader gets the text), a
+// symlink (its target is written and the link stays), and this process's
+// own descriptors (/dev/stdout, as bash treats the name) are those streams.
+import { randomBytes } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import { lstat, open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+/** Why a file operation failed, in words, with the code for searching. */
+export function fileProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    EROFS: 'read-only file system',
+    EACCES: 'permission denied',
+    EPERM: 'not permitted',
+    ENOENT: 'no such file or directory',
+    ENOTDIR: 'a part of the path is not a directory',
+    EISDIR: 'it is a directory',
+    ENXIO: 'nothing is listening on it',
+    EFBIG: 'the file is too large',
+    EIO: 'input/output error',
+  };
+  return code ? (words[code] ? `${code}: ${words[code]}` : code) : (err as Error).message;
+}
+
+/** Raised by writeFile: the file was not written (a temporary file is removed again). */
+export class WriteError extends UsageError {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`Cannot write ${path} (${fileProblem(cause)}).`, { cause });
+  }
+}
+
+export async function writeFile(path: string, text: string): Promise<void> {
   try {
-    const handle = await open(temp, 'w', 0o600);
+    const own = ownDescriptor(path);
+    if (own) return await writeStream(own, text);
+    const link = await lstat(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (!link || link.isFile()) return await replace(path, text, link?.mode);
+    if (link.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
+    if (link.isSymbolicLink()) await mayFollow(path, link.uid);
+    const target = await stat(path).catch(() => undefined);
+    // A symlink to a regular file: that file is replaced whole, in its own directory.
+    if (target?.isFile()) return await replace(await realpath(path), text, target.mode);
+    await writeThrough(path, text);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new WriteError(path, err);
+  }
+}
+
+/** stdout or stderr when the path names them (/dev/stdout, /dev/fd/1, /proc/self/fd/2). */
+function ownDescriptor(path: string): NodeJS.WriteStream | undefined {
+  const match = /^\/(?:dev\/(stdout|stderr|fd\/([12]))|proc\/(?:self|thread-self)\/fd\/([12]))$/.exec(resolve(path));
+  if (!match) return undefined;
+  const fd = match[2] ?? match[3] ?? (match[1] === 'stdout' ? '1' : '2');
+  return fd === '1' ? process.stdout : process.stderr;
+}
+
+function writeStream(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((done, fail) => stream.write(text, (err) => (err ? fail(err) : done())));
+}
+
+/**
+ * The kernel's fs.protected_symlinks rule, which a rename would bypass: in a
+ * sticky world-writable directory (/tmp) only a link owned by us or by the
+ * directory's owner is followed, so a link another user planted there
+ * cannot aim vmfix at a file of their choosing.
+ */
+async function mayFollow(path: string, linkOwner: number): Promise<void> {
+  const dir = await stat(dirname(resolve(path)));
+  const sticky = 0o1000; // S_ISVTX, which node:fs does not export
+  const shared = (dir.mode & sticky) !== 0 && (dir.mode & constants.S_IWOTH) !== 0;
+  const uid = process.getuid?.();
+  if (shared && linkOwner !== uid && linkOwner !== dir.uid) {
+    throw new UsageError(`${path} is a symlink another user owns in a shared directory; vmfix does not follow it. Name the file itself.`);
+  }
+}
+
+async function replace(path: string, text: string, mode = 0o600): Promise<void> {
+  // A random name, created exclusively: a link planted at a predictable name would be followed.
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx', mode & 0o777);
     try {
       await handle.writeFile(text, 'utf8');
       await handle.sync();
@@ -17,7 +103,84 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     await rename(temp, path);
   } catch (err) {
     await rm(temp, { force: true });
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`Cannot write ${path} (${code ?? (err as Error).message}).`, { cause: err });
+    throw err;
+  }
+}
+
+async function writeThrough(path: string, text: string): Promise<void> {
+  // No O_TRUNC: a device or FIFO has nothing to truncate. O_CREAT: a dangling symlink's target is made, as the shell's > would.
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOCTTY, 0o600);
+  try {
+    await handle.writeFile(text, 'utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads a file whole, at most `limit` bytes: /dev/zero or a runaway FIFO
+ * ends in a refusal, not in all the memory there is. FIFOs are read (a
+ * plan from `<(...)` is one); a regular file's size is checked first.
+ */
+export async function readFileBounded(path: string, what: string, limit: number): Promise<string> {
+  const tooBig = () => new UsageError(`Cannot read the ${what} ${path}: it is larger than ${limit >> 20} MiB, far more than any ${what} vmfix writes.`);
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
+    size = info.isFile() ? info.size : 0;
+  } catch (err) {
+    throw new UsageError(`Cannot read the ${what} ${path} (${fileProblem(err)}).`);
+  }
+  if (size > limit) throw tooBig();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16 })) {
+      total += (chunk as Buffer).length;
+      if (total > limit) throw tooBig();
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`Cannot read the ${what} ${path} (${fileProblem(err)}).`);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * One file, however it is named: the same device and inode, or, for one not
+ * made yet, the same directory and name. None for a character device
+ * (/dev/null): writes to one do not overwrite one another.
+ */
+async function identity(path: string, links = 0): Promise<string | undefined> {
+  const full = resolve(path);
+  const own = ownDescriptor(full);
+  if (own) return own === process.stdout ? 'stdout' : 'stderr';
+  try {
+    const s = await stat(full);
+    return s.isCharacterDevice() ? undefined : `${s.dev}:${s.ino}`;
+  } catch {
+    // A dangling symlink names the file its target will be.
+    const target = links < 40 ? await readlink(full).catch(() => undefined) : undefined;
+    if (target !== undefined) return identity(resolve(dirname(full), target), links + 1);
+    const dir = await stat(dirname(full)).catch(() => undefined);
+    return dir ? `${dir.dev}:${dir.ino}/${basename(full)}` : full;
+  }
+}
+
+/**
+ * Refuses (exit 2, before anything happens) two options that name the same
+ * file where one of them writes it: the report over the journal would lose
+ * the record rollback needs.
+ */
+export async function refuseSharedFiles(files: readonly { option: string; path: string; writes: boolean }[]): Promise<void> {
+  const ids = await Promise.all(files.map((f) => identity(f.path)));
+  for (let i = 0; i < files.length; i++) {
+    for (let j = i + 1; j < files.length; j++) {
+      if (ids[i] === undefined || ids[i] !== ids[j] || !(files[i]!.writes || files[j]!.writes)) continue;
+      const [a, b] = [files[i]!, files[j]!];
+      throw new UsageError(`${a.option} and ${b.option} name the same file (${b.path}), and vmfix would write over one with the other; give each its own file.`);
+    }
   }
 }

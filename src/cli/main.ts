@@ -103,8 +103,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   startProfile(env.VMFIX_PROFILE);
   const interrupts = new Interrupts((code) => process.exit(code), (text) => ui.say(text));
   const onSignal = (name: NodeJS.Signals) => interrupts.signal(name);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP too: a closed terminal must not cut a change from its journal entry.
+  for (const signal of SIGNALS) process.on(signal, onSignal);
   const ctx: Context = {
     ui,
     env,
@@ -140,12 +140,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       parser = parser.command(spec.command, spec.describe, (y) => spec.builder(y), async (args) => {
         debug = Boolean(args.debug);
         outputArgs = args as unknown as OutputArgs;
+        await (await import('../files.js')).refuseSharedFiles(namedFiles(args));
         outcome = await spec.run(args, ctx);
       });
     }
     await parser.parseAsync();
     if (!outcome) return ExitCode.ok; // --help or --version
-    await emit(outcome.result, outputArgs, env);
+    const lost = await emit(outcome.result, outputArgs, env);
+    if (lost) return reportLost(outcome, lost);
     if (outcome.error) process.stderr.write(`vmfix: ${outcome.error.message}\n`);
     return outcome.exitCode;
   } catch (err) {
@@ -154,25 +156,80 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return exitCode;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of SIGNALS) process.off(signal, onSignal);
   }
 }
 
-async function emit(result: Result, args: OutputArgs | undefined, env: NodeJS.ProcessEnv): Promise<void> {
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Every file a command line names, and whether the run writes it. */
+function namedFiles(args: Record<string, unknown>): { option: string; path: string; writes: boolean }[] {
+  const one = (option: string, value: unknown, writes: boolean) => (typeof value === 'string' && value ? [{ option, path: value, writes }] : []);
+  return [
+    ...(args.output ? one('--output', args.output, true) : one('the report (stdout)', '/dev/stdout', true)),
+    ...one('--journal', args.journal, true),
+    ...one('--plan-out', args.planOut, true),
+    ...one('the plan', args.plan, false),
+    ...one('the journal to roll back', args.journalFile, false),
+    ...one('--ca-file', args.caFile, false),
+    ...((args.vmkernelLog as string[] | undefined) ?? []).flatMap((path) => one('--vmkernel-log', path, false)),
+  ];
+}
+
+/** Where the result could not go, and why; undefined when it went (or its reader had gone). */
+type Lost = { readonly where: string; readonly cause: unknown };
+
+async function emit(result: Result, args: OutputArgs | undefined, env: NodeJS.ProcessEnv): Promise<Lost | undefined> {
   const { render } = await import('../report/render.js');
   const format = args?.format ?? 'table';
   const toFile = Boolean(args?.output);
   const text = await phase('render', () => render(result, format, { color: !toFile && Boolean(process.stdout.isTTY) && !('NO_COLOR' in env) }));
-  if (args?.output) {
-    const { writeFileAtomic } = await import('../files.js');
-    await writeFileAtomic(args.output, text);
-  } else {
-    process.stdout.write(text);
+  const { writeFile } = await import('../files.js');
+  const where = args?.output ?? 'stdout';
+  try {
+    await writeFile(args?.output ?? '/dev/stdout', text);
+    return undefined;
+  } catch (err) {
+    const cause = (err as Error).cause ?? err;
+    // A reader that stopped reading (| head) is no failure: the output ends there, quietly.
+    if ((cause as NodeJS.ErrnoException).code === 'EPIPE') return undefined;
+    return { where, cause };
   }
 }
 
+/**
+ * The result could not be written. Before anything changed that is bad
+ * output (exit 2); after changes it is not: what ran and where the journal
+ * is must still be said, with the exit code of what happened (4 at least).
+ */
+async function reportLost(outcome: CommandOutcome, lost: Lost): Promise<number> {
+  const { fileProblem } = await import('../files.js');
+  const cannot = `the report could not be written to ${lost.where} (${fileProblem(lost.cause)})`;
+  const report = outcome.result.kind === 'outcome' ? outcome.result.report : undefined;
+  if (!report?.journal) {
+    process.stderr.write(`vmfix: ${capitalize(cannot)}.\n`);
+    if (outcome.error) process.stderr.write(`vmfix: ${outcome.error.message}\n`);
+    return outcome.error ? outcome.exitCode : ExitCode.usage;
+  }
+  if (outcome.error) {
+    process.stderr.write(`vmfix: ${outcome.error.message}\n`);
+    process.stderr.write(`vmfix: Also, ${cannot}; the journal ${report.journal} has every change.\n`);
+    return outcome.exitCode;
+  }
+  const count = (status: string) => report.changes.filter((c) => c.status === status).length;
+  const ran = [`${count('applied')} applied`, ...(count('failed') ? [`${count('failed')} failed`] : [])].join(', ');
+  process.stderr.write(`vmfix: ${report.command} changed vCenter (${ran}; the journal ${report.journal} has every change), but ${cannot}.\n`);
+  return ExitCode.changeFailed;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export function run(): void {
+  // Without a listener, a closed stdout or stderr (| head, a terminal that went away) is thrown as an unhandled
+  // 'error' event, even in the middle of a change; each write's own callback reports it where it matters (emit).
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   main(process.argv.slice(2), process.env).then(
     (code) => {
       process.exitCode = code;

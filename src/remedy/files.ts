@@ -2,12 +2,11 @@
 // next, so reading one validates it against a schema, checks its checksum,
 // and allows only the fields vmfix itself ever changes: a hand-edited plan
 // cannot turn a MAC-policy fix into, say, a VLAN change.
-import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { pinMacProblem } from '../audit/remedies.js';
 import { UsageError } from '../errors.js';
 import { normalizeMac } from '../inventory/model.js';
-import { writeFileAtomic } from '../files.js';
+import { readFileBounded, writeFile } from '../files.js';
 import { checksum } from './change.js';
 import { journalFile, planFile, type Action, type Journal, type Plan } from './schema.js';
 
@@ -24,16 +23,14 @@ const FIELDS: Record<Action, readonly string[]> = {
 };
 
 export async function savePlan(path: string, plan: Plan): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify({ ...plan, checksum: checksum(plan) }, null, 2)}\n`);
+  await writeFile(path, `${JSON.stringify({ ...plan, checksum: checksum(plan) }, null, 2)}\n`);
 }
 
+/** Far above any plan or journal vmfix writes (a 10,000-VM pin-mac plan is some 40 MiB). */
+const MAX_FILE_BYTES = 256 * 2 ** 20;
+
 async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`Cannot read the ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
-  }
+  const text = await readFileBounded(path, what, MAX_FILE_BYTES);
   try {
     return JSON.parse(text);
   } catch {

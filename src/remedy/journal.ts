@@ -2,9 +2,11 @@
 // file, fsync, rename) when a change starts and when it ends, so whatever
 // stops vmfix (an error, Ctrl-C, a power cut) leaves a true record: an entry
 // is `pending` only if its write may or may not have reached vCenter.
-import { open as openFile } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
+// When the journal cannot be written (a full disk), nothing more is sent:
+// vmfix changes nothing it cannot record.
+import { open as openFile, rm } from 'node:fs/promises';
+import { ChangeError, UsageError } from '../errors.js';
+import { fileProblem, writeFile } from '../files.js';
 import { checksum } from './change.js';
 import type { Journal, JournalEntry } from './schema.js';
 
@@ -20,15 +22,24 @@ export class JournalWriter {
    */
   static async open(path: string, header: Omit<Journal, 'schemaVersion' | 'kind' | 'entries' | 'startedAt'>, now = new Date()): Promise<JournalWriter> {
     try {
+      // O_EXCL also refuses a symlink (even a dangling one) and a FIFO: only a new regular file becomes a journal.
       await (await openFile(path, 'wx', 0o600)).close();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new UsageError(`The journal ${path} already exists (another run's record); vmfix never overwrites one. Name a new file with --journal.`);
-      }
-      // Anything else (a missing directory, no permission): the atomic write below says so.
+      const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
+      throw new UsageError(
+        exists
+          ? `The journal ${path} already exists (another run's record); vmfix never overwrites one. Name a new file with --journal.`
+          : `Cannot create the journal ${path} (${fileProblem(err)}), so nothing was changed; name a writable place with --journal.`,
+      );
     }
     const writer = new JournalWriter(path, { schemaVersion: 1, kind: 'vmfix-journal', ...header, startedAt: now.toISOString(), entries: [] });
-    await writer.flush();
+    try {
+      await writer.flush();
+    } catch (err) {
+      // The empty file made above would block the name for the next run.
+      await rm(path, { force: true });
+      throw new UsageError(`Cannot write the journal ${path} (${why(err)}), so nothing was changed; free space or name another place with --journal.`);
+    }
     return writer;
   }
 
@@ -36,26 +47,58 @@ export class JournalWriter {
     return this.journal.entries;
   }
 
+  /** Records a change as under way; throws ChangeError (exit 4) if that cannot be written, and then it must not be sent. */
   async begin(entry: Omit<JournalEntry, 'status' | 'startedAt'>): Promise<JournalEntry> {
     const full: JournalEntry = { ...entry, status: 'pending', startedAt: new Date().toISOString() };
     this.journal.entries.push(full);
-    await this.flush();
+    try {
+      await this.flush();
+    } catch (err) {
+      this.journal.entries.pop();
+      throw new ChangeError(`${entry.change.id} was not sent: the journal ${this.path} could not be written (${why(err)}), and vmfix changes nothing it cannot record. ${this.recorded()}`, { cause: err });
+    }
     return full;
   }
 
+  /** Records how a change ended; throws ChangeError (exit 4) if that cannot be written (the file then shows it pending). */
   async finish(entry: JournalEntry, patch: Pick<JournalEntry, 'status'> & Partial<JournalEntry>): Promise<void> {
     Object.assign(entry, patch, { finishedAt: new Date().toISOString() });
-    await this.flush();
+    try {
+      await this.flush();
+    } catch (err) {
+      const what = patch.status === 'applied' ? 'applied' : 'did not apply';
+      throw new ChangeError(
+        `${entry.change.id} ${what}, but the journal ${this.path} could not record it (${why(err)}) and shows it pending. ${this.recorded()}`,
+        { cause: err },
+      );
+    }
   }
 
+  /**
+   * Stamps the end. Every change was flushed as it happened, so a failure
+   * here (a disk that filled meanwhile) loses nothing a rollback needs,
+   * and is not an error of its own.
+   */
   async close(): Promise<void> {
     this.journal.finishedAt = new Date().toISOString();
-    await this.flush();
+    await this.flush().catch(() => undefined);
+  }
+
+  /** What the file on disk holds, and what to do with it. */
+  private recorded(): string {
+    const done = this.journal.entries.filter((e) => e.status !== 'failed').map((e) => e.change.id);
+    if (!done.length) return 'Nothing was changed.';
+    return `The journal holds ${done.join(', ')}: once it can be written again, vmfix rollback ${this.path} undoes what applied.`;
   }
 
   private flush(): Promise<void> {
-    return writeFileAtomic(this.path, `${JSON.stringify({ ...this.journal, checksum: checksum(this.journal) }, null, 2)}\n`);
+    return writeFile(this.path, `${JSON.stringify({ ...this.journal, checksum: checksum(this.journal) }, null, 2)}\n`);
   }
+}
+
+/** The file system's reason (writeFile wraps it). */
+function why(err: unknown): string {
+  return fileProblem((err as Error).cause ?? err);
 }
 
 /** Where a journal, or a plan the session writes, goes unless the user names a file. */

@@ -140,14 +140,14 @@ describe.concurrent.each([
 ])('$kind files', ({ kind, command, doc }) => {
   it(`a ${kind} that does not exist`, async (ctx) => {
     const fig = figure(ctx, 'bad input');
-    await refused(command('missing.json'), new RegExp(`Cannot read the ${kind} missing.json \\(ENOENT\\)`));
+    await refused(command('missing.json'), new RegExp(`Cannot read the ${kind} missing.json \\(ENOENT: no such file or directory\\)`));
     fig.done();
   });
 
   it(`a ${kind} that cannot be read (a directory)`, async (ctx) => {
     const fig = figure(ctx, 'bad input');
     await mkdir(join(b.dir, 'a-directory.json'), { recursive: true });
-    await refused(command('a-directory.json'), new RegExp(`Cannot read the ${kind} a-directory.json \\(EISDIR\\)`));
+    await refused(command('a-directory.json'), new RegExp(`Cannot read the ${kind} a-directory.json \\(EISDIR: it is a directory\\)`));
     fig.done();
   });
 

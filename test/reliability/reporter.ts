@@ -11,8 +11,11 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 
 const ROWS: readonly { category: Category; label: string }[] = [
   { category: 'fault injected', label: 'faults injected (reset, timeout, truncation, HTML 500/503, SOAP faults, session expiry)' },
-  { category: 'concurrency and signals', label: 'concurrent runs and signals (two applies at once, SIGINT/SIGTERM mid-change)' },
+  { category: 'concurrency and signals', label: 'concurrent runs and signals (two applies at once, SIGINT/SIGTERM/SIGHUP mid-change, SIGKILL with a task queued)' },
   { category: 'bad input', label: 'bad inputs tried (flags, plans, journals, logs, hostile servers, odd names)' },
+  { category: 'file hazard', label: 'file hazards (devices, symlinks, FIFOs, one file named twice, full and read-only disks)' },
+  { category: 'terminal and pipe', label: 'terminals and pipes (closed pipes, 0×0 terminals, a signal at the prompt)' },
+  { category: 'inventory shape', label: 'inventory shapes (dvPort override flags that disagree, ports still blocked, disconnected hosts)' },
   { category: 'secrets check', label: 'secrets checks (password and cookie in output, traces, files, argv)' },
   { category: 'TLS check', label: 'TLS checks (default verification, pinning, CA file, insecure)' },
 ];

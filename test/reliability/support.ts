@@ -135,6 +135,37 @@ export function spawnVmfix(
   return { child, done, stderr: () => stderr };
 }
 
+/**
+ * vmfix in a private mount namespace (unshare: as root, or any user where
+ * user namespaces are on), after `setup` and before `after` (shell, run in
+ * the bench's directory): a test can mount a tiny, full or read-only file
+ * system, or bind a device node, under its directory and touch nothing of
+ * the machine's. `inside(path)` reaches a path as the namespace sees it.
+ */
+export function spawnInNamespace(
+  b: Bench,
+  sh: { setup: string; after?: string },
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; done: Promise<Run>; stderr(): string; inside(path: string): string } {
+  const script = `set -e; ${sh.setup}; set +e; "$NODE" "$VMFIX" "$@"; rc=$?; ${sh.after ?? ':'}; exit $rc`;
+  const child = spawn('unshare', ['--mount', '--map-root-user', 'sh', '-c', script, 'sh', ...args], {
+    cwd: b.dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...b.proxy.env, ...env, NODE: process.execPath, VMFIX: join(ROOT, 'bin', 'vmfix.js') },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  child.stdin!.end('');
+  const done = new Promise<Run>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done, stderr: () => stderr, inside: (path) => join('/proc', String(child.pid), 'root', b.dir, path) };
+}
+
 export async function until(condition: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await condition())) {
@@ -232,7 +263,15 @@ export async function modifyingCalls(lab: Lab): Promise<string[]> {
 // ---------------------------------------------------------------------------
 // Figures: each test says what it tried; the reporter (reporter.ts) counts.
 
-export type Category = 'fault injected' | 'bad input' | 'secrets check' | 'TLS check' | 'concurrency and signals';
+export type Category =
+  | 'fault injected'
+  | 'bad input'
+  | 'secrets check'
+  | 'TLS check'
+  | 'concurrency and signals'
+  | 'file hazard'
+  | 'terminal and pipe'
+  | 'inventory shape';
 
 export interface Figure {
   readonly category: Category;
