@@ -9,6 +9,9 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
   const color = Boolean(stderr.isTTY) && !('NO_COLOR' in env) && env.TERM !== 'dumb';
   const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
   let active: { spinner: import('ora').Ora } | undefined;
+  // A terminal of size 0x0 (docker exec -t, script without a terminal behind it): ora divides by its width
+  // and would clear lines without end. Progress lines instead, as without a terminal.
+  const spins = () => Boolean(stderr.isTTY && stderr.columns);
 
   const write = (text: string) => {
     // A line printed under a running spinner would be overdrawn by it.
@@ -39,7 +42,7 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
       ),
     password: (message) => prompt((p) => p.password({ message, mask: '*' }, { output: stderr })),
     spinner(text): Spinner {
-      if (!stderr.isTTY) return progressLines(text, write);
+      if (!spins()) return progressLines(text, write);
       let handle: { spinner: import('ora').Ora } | undefined;
       let stopped = false;
       void import('ora').then(({ default: ora }) => {
@@ -61,7 +64,7 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
     },
     progress(text) {
       if (active) active.spinner.text = text;
-      else if (!stderr.isTTY) write(text);
+      else if (!spins()) write(text);
     },
     say: (text) => write(text),
     warn: (text) => write(`${paint('33', 'warning:')} ${text}`),
