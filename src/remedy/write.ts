@@ -75,11 +75,32 @@ function spec(change: Change, current: CurrentState, ctx: WriteContext): unknown
   }
 }
 
+/**
+ * The object a change's task runs on (a dvPortgroup; its DVS for a
+ * creation; a VM), or null for a change made by a direct call.
+ */
+export function taskEntity(change: Pick<Change, 'action' | 'target'>, current?: Pick<CurrentState, 'ref'>): MoRef | null {
+  const t = change.target;
+  switch (change.action) {
+    case 'ReconfigureDVPortgroup':
+    case 'DestroyDVPortgroup':
+      return t.type === 'DistributedVirtualPortgroup' ? { type: 'DistributedVirtualPortgroup', value: current?.ref?.moref ?? t.portgroup.moref } : null;
+    case 'CreateDVPortgroup':
+      return t.type === 'DistributedVirtualPortgroup' ? { type: t.dvs.type, value: t.dvs.moref } : null;
+    case 'EditNic':
+      return t.type === 'VirtualEthernetCard' ? { type: 'VirtualMachine', value: t.vm.moref } : null;
+    default:
+      return null;
+  }
+}
+
 async function send(client: VimClient, change: Change, body: unknown, current: CurrentState): Promise<unknown> {
   const t = change.target;
-  const runTask = async (method: string, params: { _this: MoRef } & Record<string, unknown>) => {
+  const entity = taskEntity(change, current);
+  const runTask = async (method: string, params: Record<string, unknown>) => {
+    if (!entity) throw new Error(`${change.action} cannot target a ${t.type}`);
     try {
-      const task = await client.write<MoRef>(method, params, { type: 'ManagedObjectReference' });
+      const task = await client.write<MoRef>(method, { _this: entity, ...params }, { type: 'ManagedObjectReference' });
       return await waitForTask(client, task).catch((err: unknown) => {
         // Only the task's own error is vCenter refusing the change; losing sight
         // of the task (an expired session took its collector) is a lost answer.
@@ -89,7 +110,7 @@ async function send(client: VimClient, change: Change, body: unknown, current: C
       // A lost answer: the task may still be queued on a busy vCenter, and the
       // object read back next would not show the change yet. Let it end first;
       // what the read-back then finds decides.
-      if (!(err instanceof SoapFault)) await settleTasks(client, params._this).catch(() => undefined);
+      if (!(err instanceof SoapFault)) await settleTasks(client, entity).catch(() => undefined);
       throw err;
     }
   };
@@ -107,18 +128,13 @@ async function send(client: VimClient, change: Change, body: unknown, current: C
       if (t.type !== 'HostVirtualSwitch') break;
       return client.write('UpdateVirtualSwitch', { _this: t.host.networkSystem, vswitchName: t.vswitch, spec: body });
     case 'ReconfigureDVPortgroup':
-      if (t.type !== 'DistributedVirtualPortgroup') break;
-      return runTask('ReconfigureDVPortgroup_Task', { _this: { type: 'DistributedVirtualPortgroup', value: t.portgroup.moref }, spec: body });
+      return runTask('ReconfigureDVPortgroup_Task', { spec: body });
     case 'CreateDVPortgroup':
-      if (t.type !== 'DistributedVirtualPortgroup') break;
-      return runTask('CreateDVPortgroup_Task', { _this: { type: t.dvs.type, value: t.dvs.moref }, spec: body });
+      return runTask('CreateDVPortgroup_Task', { spec: body });
     case 'DestroyDVPortgroup':
-      if (t.type !== 'DistributedVirtualPortgroup') break;
-      return runTask('Destroy_Task', { _this: { type: 'DistributedVirtualPortgroup', value: current.ref?.moref ?? t.portgroup.moref } });
+      return runTask('Destroy_Task', {});
     case 'EditNic':
-      if (t.type !== 'VirtualEthernetCard') break;
       return runTask('ReconfigVM_Task', {
-        _this: { type: 'VirtualMachine', value: t.vm.moref },
         spec: { _typeName: 'VirtualMachineConfigSpec', deviceChange: [{ _typeName: 'VirtualDeviceConfigSpec', operation: 'edit', device: body }] },
       });
   }

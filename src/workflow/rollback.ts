@@ -3,6 +3,8 @@
 import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
 import type { Journal, JournalEntry } from '../remedy/schema.js';
 import { readCurrent } from '../remedy/read.js';
+import { taskEntity } from '../remedy/write.js';
+import { settleTasks } from '../vsphere/tasks.js';
 import { asBefore, undo, undoable } from '../remedy/rollback.js';
 import { outcomeReport } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
@@ -51,9 +53,18 @@ export async function rollbackJournal(
  * was under way and did apply is undone from what vCenter holds now.
  */
 async function settle(client: VimClient, entry: JournalEntry, ctx: Context): Promise<JournalEntry | undefined> {
+  const entity = entry.status === 'pending' ? taskEntity(entry.change, entry.created ? { ref: entry.created } : undefined) : null;
+  // A task the interrupted run started may still be queued (vmfix was killed, vCenter is busy): until it has
+  // run, the object shows the old value, and "nothing to undo" would be said of a change that applies a moment later.
+  if (entity) {
+    await settleTasks(client, entity, (task) =>
+      ctx.ui.say(`${entry.change.id} ${entry.change.path}: a task on it is still ${task.state} (${task.descriptionId ?? task.key}); waiting for it to end.`),
+    );
+  }
   const current = await readCurrent(client, entry.change);
   if (asBefore(entry, current)) {
-    const why = entry.status === 'pending' ? 'the interrupted change had not applied' : 'it is already as it was before';
+    const why =
+      entry.status !== 'pending' ? 'it is already as it was before' : `the interrupted change had not applied${entity ? ' (and no task on it is left to run)' : ''}`;
     ctx.ui.say(`${entry.change.id} ${entry.change.path}: ${why}; nothing to undo.`);
     return undefined;
   }

@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   comparable,
+  dvPortgroup,
   expectJournalTrue,
   expectOneClearSentence,
   figure,
   modifyingCalls,
   readJournal,
+  SCENARIO,
   spawnVmfix,
   until,
   withBench,
@@ -83,7 +85,8 @@ describe.concurrent('two vmfix apply runs on the same objects at once', () => {
   });
 });
 
-describe.concurrent.for(['SIGINT', 'SIGTERM'] as const)('%s during fix --yes', (signal) => {
+// SIGHUP: the terminal (or ssh session) that ran vmfix went away.
+describe.concurrent.for(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during fix --yes', (signal) => {
   it.for(['before', 'after'] as const)(
     'while the first write is held %s the lab acts on it: the change completes and is journaled, nothing more, exit 130',
     async (stage, ctx) => {
@@ -169,3 +172,41 @@ describe.concurrent.for(['SIGINT', 'SIGTERM'] as const)('%s during fix --yes', (
     fig.done();
   });
 });
+
+describe.concurrent('SIGKILL during fix --yes while the dvPortgroup task is still queued (a busy vCenter)', () => {
+  const QUEUED_MS = 8000;
+
+  it('an immediate rollback waits for that task, then undoes all three changes; nothing is left changed once it has run', async (ctx) => {
+    const fig = figure(ctx, 'concurrency and signals');
+    await withBench(async (b) => {
+      // The lab has queued the task and answered; the answer is held, and vmfix is killed waiting for it.
+      b.proxy.inject({ method: 'ReconfigureDVPortgroup_Task', fault: { kind: 'hold', stage: 'after' } });
+      const fix = start(b, ['fix', '--yes', ...STRATEGY, '--journal', 'journal.json']);
+      const held = await b.proxy.nextHold();
+      const queuedAt = Date.now();
+      fix.child.kill('SIGKILL');
+      await fix.done;
+      held.release();
+      const journal = await readJournal(join(b.dir, 'journal.json'));
+      expect(journal.entries.map((e) => e.status)).toEqual(['applied', 'applied', 'pending']);
+      // Still queued: the dvPortgroup shows the old value, which is what fooled rollback before.
+      expect(dvPortgroup(await b.lab.state(), 'DPG-Db')).toEqual(dvPortgroup(b.original, 'DPG-Db'));
+
+      const undone = await b.direct(['rollback', 'journal.json', '--yes', '--journal', 'undo.json']);
+      expect(undone.code, undone.stderr).toBe(0);
+      expect(undone.stderr).toMatch(/c3 .*DPG-Db: a task on it is still (queued|running) \(.*\); waiting for it to end/);
+      expect(undone.stderr).not.toMatch(/nothing to undo/);
+      const undo = await readJournal(join(b.dir, 'undo.json'));
+      expect(undo.entries.map((e) => [e.change.target.portgroup, e.status])).toEqual([
+        [expect.objectContaining({ name: 'DPG-Db' }), 'applied'],
+        [expect.anything(), 'applied'],
+        [expect.anything(), 'applied'],
+      ]);
+      // Well after the killed run's task would have run: everything is as it was.
+      await new Promise((r) => setTimeout(r, Math.max(0, queuedAt + QUEUED_MS + 1000 - Date.now())));
+      expect(comparable(await b.lab.state())).toEqual(comparable(b.original));
+    }, { ...SCENARIO, taskDelayMs: QUEUED_MS });
+    fig.done();
+  });
+});
+
