@@ -83,12 +83,21 @@ class PlanBuilder {
   add(finding: Finding, strategy: Strategy): string | undefined {
     if (!finding.remedies.some((r) => r.strategy === strategy)) {
       const offered = finding.remedies.map((r) => r.strategy).join(', ') || 'none';
+      if (strategy === 'portgroup-accept' && finding.policy.source === 'dvport') {
+        return `dvPort ${finding.portgroup?.portKey ?? '?'} keeps its own MAC address changes = Reject, which overrides (or, where the dvPortgroup's two override flags disagree, may override) the dvPortgroup's, so portgroup-accept would not reach it (it fits: ${offered}).`;
+      }
       return `${strategy} does not fit this finding (it fits: ${offered}).`;
     }
     const vm = this.index.inventory.vms.find((v) => v.moref === finding.vm?.moref);
     const nic = vm?.nics.find((n) => n.key === finding.nic?.key);
     const att = vm && nic ? this.attachments.attach(vm, nic) : undefined;
     if (!vm || !nic || !att) return 'the NIC is no longer where the audit found it; run the audit again.';
+    // A standard portgroup changes on every host of the cluster that has it; pin-mac touches the VM alone.
+    const peers = att.kind === 'standard' && strategy !== 'pin-mac' ? this.index.clusterPeers(att.host, att.portgroup.name) : [];
+    const down = [this.index.host(vm.host), ...peers].find((h) => h && h.connectionState !== 'connected');
+    if (down) {
+      return `host ${down.name} is ${down.connectionState} in vCenter, which can change neither it nor its VMs until it is connected again (and shows their state as last known); nothing is planned for it. Reconnect it, then run vmfix again.`;
+    }
     switch (strategy) {
       case 'portgroup-accept':
         return att.kind === 'standard' ? this.standardAccept(finding, att, 'portgroup') : this.dvPolicy(finding, att, 'accept');

@@ -28,8 +28,14 @@ export async function preflight(client: VimClient, changes: readonly Change[]): 
 
 /** The plan or journal must be for the vCenter we are connected to. */
 export function sameEndpoint(recorded: { host: string; instanceUuid: string | null }, about: { instanceUuid?: string }, display: string): void {
-  const same = recorded.instanceUuid && about.instanceUuid ? recorded.instanceUuid === about.instanceUuid : recorded.host === display;
-  if (!same) throw new UsageError(`This was recorded against ${recorded.host}, not ${display}; connect to that vCenter.`);
+  const byUuid = Boolean(recorded.instanceUuid && about.instanceUuid);
+  if (byUuid ? recorded.instanceUuid === about.instanceUuid : recorded.host === display) return;
+  // The address alone may be the same (a rebuilt or restored vCenter, a DNS name that moved): then say what differs.
+  const what =
+    byUuid && recorded.host === display
+      ? `the vCenter with instance UUID ${recorded.instanceUuid}, but ${display} now answers as instance ${about.instanceUuid} (another vCenter at the same address)`
+      : `${recorded.host}, not ${display}`;
+  throw new UsageError(`This was recorded against ${what}; connect to that vCenter.`);
 }
 
 /** Shows the changes and asks, unless --yes; refuses without a terminal. */

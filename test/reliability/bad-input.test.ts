@@ -86,6 +86,9 @@ describe.concurrent('flags and values', () => {
     ['a CA file with no certificate', ['inventory', '--ca-file', '/etc/hostname'], /holds no PEM certificate/],
     ['a response cap that is not a number', ['inventory'], /VMFIX_MAX_RESPONSE_MB must be a whole number/, { VMFIX_MAX_RESPONSE_MB: 'lots' }],
     ['apply without a plan', ['apply'], /Not enough non-option arguments|plan/],
+    ['a backwards range in --vm', ['audit', '--vm', '[z-a]'], /--vm '\[z-a\]': the range z-a is backwards; write a-z/],
+    ['an unbalanced bracket in --host', ['inventory', '--host', 'esx[01'], /--host 'esx\[01' is not a usable glob/],
+    ['an empty --cluster', ['fix', '--dry-run', '--cluster', ''], /--cluster needs a name or a glob, not an empty string/],
     ['--vmkernel-log with fix and no vCenter', ['fix', '--yes', '--strategy', 'pin-mac', '--vmkernel-log', '/etc/hostname'], /fix needs a vCenter|No vCenter/, { VMFIX_VCENTER: '' }],
   ];
 
@@ -156,6 +159,27 @@ describe.concurrent.each([
     const file = `${kind}-${name.replace(/\W+/g, '-')}.json`;
     await writeFile(join(b.dir, file), content());
     await refused(command(file), says);
+    fig.done();
+  });
+});
+
+describe.concurrent('a plan or journal from another vCenter at the same address (checksum recomputed)', () => {
+  const OTHER = '6f0c2a8e-0000-4000-8000-000000000001';
+  it.for([
+    ['plan', () => plan, (file: string) => ['apply', file, '--yes', '--journal', 'never.json']],
+    ['journal', () => journal, (file: string) => ['rollback', file, '--yes', '--journal', 'never.json']],
+  ] as const)('a %s: refused (exit 2), naming both instance UUIDs, nothing changed', async ([kind, doc, command], ctx) => {
+    const fig = figure(ctx, 'bad input');
+    const d = structuredClone(doc());
+    expect(d.endpoint.instanceUuid).toMatch(/^[0-9a-f-]{36}$/);
+    d.endpoint.instanceUuid = OTHER;
+    await writeFile(join(b.dir, `other-${kind}.json`), resealed(d));
+    const calls = (await modifyingCalls(b.lab)).length;
+    // Straight to the lab: the address is the one recorded.
+    const run = await b.direct(command(`other-${kind}.json`));
+    expect(run.code, run.stderr).toBe(2);
+    expectOneClearSentence(run, new RegExp(`recorded against the vCenter with instance UUID ${OTHER}, but 127\\.0\\.0\\.1:\\d+ now answers as instance [0-9a-f-]{36} \\(another vCenter at the same address\\); connect to that vCenter`));
+    expect(await modifyingCalls(b.lab)).toHaveLength(calls);
     fig.done();
   });
 });
