@@ -1,8 +1,8 @@
 // From options and environment to a logged-in session, and always out of it
 // again. The password is read from the environment, stdin or a prompt,
 // never from argv, and lives only in memory.
-import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { readFileBounded } from '../files.js';
 import { phase, profileSoap } from '../profile.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { TlsPolicy } from '../vsphere/tls.js';
@@ -10,6 +10,7 @@ import type { Context, Endpoint } from '../workflow/context.js';
 import type { ConnectionArgs } from './options.js';
 
 const DEFAULT_MAX_RESPONSE = 512 * 2 ** 20;
+const MAX_PASSWORD_BYTES = 64 * 2 ** 10;
 
 /** The response size cap: 512 MiB, or VMFIX_MAX_RESPONSE_MB (a knob for odd vCenters, and for tests to reach it). */
 function responseCap(env: NodeJS.ProcessEnv): number {
@@ -25,26 +26,72 @@ function firstEnv(env: NodeJS.ProcessEnv, ...names: string[]): string | undefine
   return undefined;
 }
 
-/** Where to connect and as whom; throws UsageError for anything missing or malformed. */
-function resolveEndpoint(args: ConnectionArgs, env: NodeJS.ProcessEnv): Endpoint & { urlPassword?: string } {
-  const fromArgs = args.vcenter;
-  const raw = fromArgs ?? firstEnv(env, 'VMFIX_VCENTER', 'GOVC_URL');
-  if (!raw) throw new UsageError('No vCenter given: use --vcenter HOST or set VMFIX_VCENTER.');
+/**
+ * A vCenter URL read as govc reads GOVC_URL (soap.ParseURL over Go's
+ * net/url): https:// when no scheme is given; user and password are what
+ * precedes the LAST "@" of the host part, split at the first ":", each
+ * percent-decoded. What precedes that "@" is never repeated in a message:
+ * it may hold the password.
+ */
+function parseVcenterUrl(raw: string, source: string): { url: URL; username?: string; password?: string } {
+  const full = /^\w+:\/\//.test(raw) ? raw : `https://${raw}`;
+  const scheme = full.slice(0, full.indexOf('://'));
+  const rest = full.slice(scheme.length + 3);
+  const end = rest.search(/[/?#]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  const tail = end < 0 ? '' : rest.slice(end);
+  const at = authority.lastIndexOf('@');
+  const host = authority.slice(at + 1);
+  const userinfo = at < 0 ? undefined : authority.slice(0, at);
+  const refuse = (why: string) => new UsageError(`${source} ${why}`);
+  // "root:P@ss#w0rd@vc" ends its host part at "#": Go would connect to "ss", a piece of the password.
+  if (tail.includes('@')) {
+    throw refuse('has an "@" after a "/", "?" or "#": a user name or password holding one of those must have it percent-encoded (%2F, %3F, %23), or give the password in VMFIX_PASSWORD or GOVC_PASSWORD.');
+  }
+  if (scheme.toLowerCase() !== 'https') throw new UsageError(`vmfix only talks HTTPS to vSphere; ${source} asks for ${scheme}.`);
+  let username: string | undefined;
+  let password: string | undefined;
+  if (userinfo !== undefined) {
+    // Go's validUserinfo: anything else (a space, a quote) must be percent-encoded.
+    if (!/^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(userinfo)) {
+      throw refuse('holds a user name or password with a character a URL cannot carry as it is (a space, say): percent-encode it, or give the password in VMFIX_PASSWORD or GOVC_PASSWORD.');
+    }
+    const colon = userinfo.indexOf(':');
+    try {
+      username = decode(colon < 0 ? userinfo : userinfo.slice(0, colon));
+      if (colon >= 0) password = decode(userinfo.slice(colon + 1));
+    } catch {
+      throw refuse('holds a user name or password with a "%" that starts no valid escape (%XX): write a "%" itself as %25, or give the password in VMFIX_PASSWORD or GOVC_PASSWORD.');
+    }
+  }
+  const shown = `${scheme}://${host}${tail}`;
   let url: URL;
   try {
-    url = new URL(/^[a-z]+:\/\//i.test(raw) ? raw : `https://${raw}`);
+    if (!host) throw new Error('no host');
+    url = new URL(shown);
   } catch {
-    throw new UsageError(`"${raw}" is not a host name or URL; use --vcenter HOST[:PORT] or https://HOST/sdk.`);
+    throw refuse(`(${shown}) is not a host name or URL; use --vcenter HOST[:PORT] or https://HOST/sdk.`);
   }
-  if (url.protocol !== 'https:') throw new UsageError(`vmfix only talks HTTPS to vSphere; "${raw}" is ${url.protocol.slice(0, -1)}.`);
-  if (url.password && fromArgs) {
+  return { url, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+}
+
+/** Strict percent-decoding, as Go's: a "%" not followed by two hex digits is an error, not a literal. */
+function decode(text: string): string {
+  if (/%(?![0-9a-fA-F]{2})/.test(text)) throw new URIError('bad escape');
+  return decodeURIComponent(text);
+}
+
+/** Where to connect and as whom; throws UsageError for anything missing or malformed. */
+function resolveEndpoint(args: ConnectionArgs, env: NodeJS.ProcessEnv): Endpoint & { urlPassword?: string } {
+  const source = args.vcenter !== undefined ? '--vcenter' : env.VMFIX_VCENTER ? 'VMFIX_VCENTER' : 'GOVC_URL';
+  const raw = args.vcenter ?? firstEnv(env, 'VMFIX_VCENTER', 'GOVC_URL');
+  if (!raw) throw new UsageError('No vCenter given: use --vcenter HOST or set VMFIX_VCENTER.');
+  const { url, username: urlUser, password: urlPassword } = parseVcenterUrl(raw, source);
+  if (urlPassword && source === '--vcenter') {
     throw new UsageError('Do not put the password in --vcenter (it would show in the process list); use VMFIX_PASSWORD or --password-stdin.');
   }
-  const username = args.user ?? firstEnv(env, 'VMFIX_USER', 'GOVC_USERNAME') ?? decodeURIComponent(url.username);
+  const username = args.user ?? firstEnv(env, 'VMFIX_USER', 'GOVC_USERNAME') ?? urlUser;
   if (!username) throw new UsageError('No user name given: use --user NAME or set VMFIX_USER.');
-  const urlPassword = url.password ? decodeURIComponent(url.password) : undefined;
-  url.username = '';
-  url.password = '';
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/sdk';
   return { url, display: url.host, username, ...(urlPassword ? { urlPassword } : {}) };
 }
@@ -68,9 +115,7 @@ export async function resolveTls(args: ConnectionArgs, env: NodeJS.ProcessEnv): 
   const caFile = args.caFile ?? env.VMFIX_CA_FILE;
   let ca: string | undefined;
   if (caFile) {
-    ca = await readFile(caFile, 'utf8').catch(() => {
-      throw new UsageError(`Cannot read the CA file ${caFile}.`);
-    });
+    ca = await readFileBounded(caFile, 'CA file', 16 * 2 ** 20);
     if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${caFile} holds no PEM certificate.`);
   }
   return { insecure, ...(thumbprint ? { thumbprint } : {}), ...(ca ? { ca } : {}) };
@@ -79,7 +124,12 @@ export async function resolveTls(args: ConnectionArgs, env: NodeJS.ProcessEnv): 
 async function resolvePassword(args: ConnectionArgs, env: NodeJS.ProcessEnv, ctx: Context, endpoint: Endpoint & { urlPassword?: string }): Promise<string> {
   if (args.passwordStdin) {
     const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    let size = 0;
+    for await (const chunk of process.stdin) {
+      // stdin may be /dev/zero or a stream that never ends; a password is not 64 KiB long.
+      if ((size += (chunk as Buffer).length) > MAX_PASSWORD_BYTES) throw new UsageError('--password-stdin read more than 64 KiB without the input ending; give it the password alone.');
+      chunks.push(chunk as Buffer);
+    }
     const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
     if (!password) throw new UsageError('--password-stdin was given but stdin was empty.');
     return password;

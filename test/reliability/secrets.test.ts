@@ -3,10 +3,12 @@
 // journal or process argument list, and no session cookie shows in the
 // traces. TLS is verified by default, a pin is enforced, and a server that
 // fails either never receives a single request, let alone the password.
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAB_PASSWORD, type Run } from '../helpers/lab.js';
+import { LAB_PASSWORD, ROOT, type Run } from '../helpers/lab.js';
 import { bench, comparable, expectOneClearSentence, figure, spawnVmfix, withBench, type Bench } from './support.js';
 
 /** The password as vmfix might leak it: raw, XML-escaped, URL-encoded, base64. */
@@ -161,6 +163,69 @@ describe('where the password comes from', () => {
       expect(run.stderr).not.toContain('Wr0ng&amp;&lt;pass&gt;');
       expect(b.proxy.count('Login')).toBe(1);
     });
+    fig.done();
+  });
+});
+
+describe('credentials inside a vCenter URL (VMFIX_VCENTER, GOVC_URL)', () => {
+  let b: Bench;
+  let hostPort: string;
+  beforeAll(async () => {
+    b = await bench();
+    hostPort = new URL(b.proxy.url).host;
+  });
+  afterAll(() => b?.stop());
+
+  /** Runs inventory with only these connection variables (and the proxy's CA). */
+  const go = async (env: NodeJS.ProcessEnv, stdin?: string) => {
+    b.proxy.reset();
+    return b.run(['inventory', '--format', 'json'], { VMFIX_VCENTER: '', VMFIX_USER: '', VMFIX_PASSWORD: '', ...env }, stdin);
+  };
+  const USER = 'root';
+
+  it.for([
+    ['VMFIX_VCENTER, malformed (an unclosed IPv6 bracket)', () => ({ VMFIX_VCENTER: `https://${USER}:Sesame-Open-42@[::1/sdk` }), 'Sesame-Open-42', /VMFIX_VCENTER \(https:\/\/\[::1\/sdk\) is not a host name or URL/],
+    ['VMFIX_VCENTER over plain HTTP', () => ({ VMFIX_VCENTER: `http://${USER}:Sesame-Open-42@${hostPort}/sdk` }), 'Sesame-Open-42', /vmfix only talks HTTPS to vSphere; VMFIX_VCENTER asks for http/],
+    ['GOVC_URL with an unencoded "#" in the password (P@ss#w0rd)', () => ({ GOVC_URL: `${USER}:P@ss#w0rd@${hostPort}` }), 'w0rd', /GOVC_URL has an "@" after a "\/", "\?" or "#": .* percent-encoded \(%2F, %3F, %23\)/],
+    ['GOVC_URL with an unencoded space in the password', () => ({ GOVC_URL: `${USER}:open sesame@${hostPort}` }), 'open sesame', /GOVC_URL holds a user name or password with a character a URL cannot carry as it is/],
+    ['GOVC_URL with a "%" that is no escape', () => ({ GOVC_URL: `${USER}:100%sure@${hostPort}` }), '100%sure', /GOVC_URL holds a user name or password with a "%" that starts no valid escape/],
+  ] as const)('%s: exit 2 before anything is sent, and nothing of the user part is repeated', async ([, env, secret, says], ctx) => {
+    const fig = figure(ctx, 'secrets check');
+    const run = await go(env());
+    expect(run.code, run.stderr).toBe(2);
+    expectOneClearSentence(run, says);
+    for (const piece of [secret, `${USER}:`, 'P@ss']) expect(run.stdout + run.stderr).not.toContain(piece);
+    // No piece of the password was taken for a host name, and nothing was sent anywhere.
+    expect(run.stderr).not.toMatch(/cannot reach|ENOTFOUND|Connecting to/);
+    expect(b.proxy.seen).toEqual([]);
+    fig.done();
+  });
+
+  it('GOVC_URL as govc reads it: the user split at the last "@" (administrator@vsphere.local unencoded), the password percent-decoded; it connects, and the password shows nowhere', async (ctx) => {
+    const fig = figure(ctx, 'secrets check');
+    const run = await go({ GOVC_URL: `${b.lab.username}:${encodeURIComponent(LAB_PASSWORD)}@${hostPort}` });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).schemaVersion).toBe(1);
+    expect(b.proxy.count('Login')).toBe(1);
+    expectNoSecret('stdout', run.stdout);
+    expectNoSecret('stderr', run.stderr);
+    fig.done();
+  });
+
+  it('--password-stdin fed from /dev/zero: refused at 64 KiB, exit 2, nothing sent', async (ctx) => {
+    const fig = figure(ctx, 'secrets check');
+    b.proxy.reset();
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'vmfix.js'), 'inventory', '--password-stdin'], {
+      cwd: b.dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...b.proxy.env, VMFIX_PASSWORD: '', NODE_OPTIONS: '--max-old-space-size=64' },
+      stdio: [openSync('/dev/zero', 'r'), 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const code = await new Promise((done) => child.on('close', done));
+    expect(code, stderr).toBe(2);
+    expectOneClearSentence({ code: 2, stdout: '', stderr }, /--password-stdin read more than 64 KiB without the input ending/);
+    expect(b.proxy.seen).toEqual([]);
     fig.done();
   });
 });
