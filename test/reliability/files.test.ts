@@ -14,6 +14,7 @@ import {
 } from './support.js';
 
 const FIX = ['fix', '--yes', '--strategy', 'portgroup-accept'];
+const LOG_LINE = '2024-05-14T09:21:07.123Z cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client web01 has policy violations on port 0x4000004. Port is blocked\n';
 
 /** Fills a file system the namespace mounted (seen from outside through /proc/PID/root) until it has no space left. */
 async function fill(path: string): Promise<void> {
@@ -120,6 +121,7 @@ describe.concurrent('two options that name the same file: refused (exit 2) befor
     b = await bench();
     await writeFile(join(b.dir, 'plan.json'), '{"a plan": true}\n');
     await writeFile(join(b.dir, 'fix-journal.json'), '{"a journal": true}\n');
+    await writeFile(join(b.dir, 'vmkernel.log'), LOG_LINE);
     await link(join(b.dir, 'plan.json'), join(b.dir, 'plan-hardlink.json'));
     await symlink('fix-journal.json', join(b.dir, 'journal-symlink.json'));
     await symlink('not-yet.json', join(b.dir, 'dangling.json'));
@@ -131,6 +133,7 @@ describe.concurrent('two options that name the same file: refused (exit 2) befor
     expect(b.proxy.seen).toEqual([]);
     expect(await readFile(join(b.dir, 'plan.json'), 'utf8')).toBe('{"a plan": true}\n');
     expect(await readFile(join(b.dir, 'fix-journal.json'), 'utf8')).toBe('{"a journal": true}\n');
+    expect(await readFile(join(b.dir, 'vmkernel.log'), 'utf8')).toBe(LOG_LINE);
     await b.stop();
   });
 
@@ -143,6 +146,7 @@ describe.concurrent('two options that name the same file: refused (exit 2) befor
     ['apply --output over the plan itself, by a hard link', ['apply', 'plan.json', '--yes', '--output', 'plan-hardlink.json'], /--output and the plan name the same file/],
     ['rollback --output over the journal it rolls back, by a symlink', ['rollback', 'fix-journal.json', '--yes', '--output', 'journal-symlink.json'], /--output and the journal to roll back name the same file/],
     ['--journal over the plan being applied', ['apply', 'plan.json', '--yes', '--journal', 'plan.json'], /--journal and the plan name the same file/],
+    ['an offline audit with --output over its own --vmkernel-log', ['audit', '--vmkernel-log', 'vmkernel.log', '--output', 'vmkernel.log'], /--output and --vmkernel-log name the same file/],
   ] as const)('%s', async ([, args, says], ctx) => {
     const fig = figure(ctx, 'file hazard');
     const run = await b.run(args);
