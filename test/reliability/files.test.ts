@@ -10,7 +10,7 @@ import { chmod, lchown, link, lstat, mkdir, readFile, readlink, stat, symlink, w
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  bench, comparable, expectJournalTrue, expectOneClearSentence, figure, modifyingCalls, readJournal, spawnInNamespace, withBench, type Bench,
+  bench, comparable, DEVICES_CHECK, expectJournalTrue, expectOneClearSentence, figure, modifyingCalls, PRIVATE_DEV, readJournal, spawnInNamespace, withBench, type Bench,
 } from './support.js';
 
 const FIX = ['fix', '--yes', '--strategy', 'portgroup-accept'];
@@ -47,9 +47,16 @@ describe.concurrent('--output onto what is not a regular file (inventory)', () =
     fig.done();
   });
 
+  // Device names are run with a private /dev (PRIVATE_DEV): a vmfix that replaced them would not replace the machine's.
+  const isolated = async (args: readonly string[]) => {
+    const run = await spawnInNamespace(b, { setup: PRIVATE_DEV, after: DEVICES_CHECK }, args).done;
+    expect(run.stderr).not.toContain('a device in /dev was replaced');
+    return run;
+  };
+
   it('/dev/stdout: the report reaches stdout', async (ctx) => {
     const fig = figure(ctx, 'file hazard');
-    const run = await b.run([...INVENTORY, '/dev/stdout']);
+    const run = await isolated([...INVENTORY, '/dev/stdout']);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).schemaVersion).toBe(1);
     fig.done();
@@ -107,7 +114,7 @@ describe.concurrent('--output onto what is not a regular file (inventory)', () =
   ] as const)('%s: exit 2, one sentence, nothing else touched', async ([, path, says], ctx) => {
     const fig = figure(ctx, 'file hazard');
     await mkdir(join(b.dir, 'a-dir'), { recursive: true });
-    const run = await b.run([...INVENTORY, path]);
+    const run = await isolated([...INVENTORY, path]);
     expect(run.code).toBe(2);
     expectOneClearSentence(run, says);
     expect((await stat(join(b.dir, 'a-dir'))).isDirectory()).toBe(true);
@@ -149,8 +156,10 @@ describe.concurrent('two options that name the same file: refused (exit 2) befor
     ['an offline audit with --output over its own --vmkernel-log', ['audit', '--vmkernel-log', 'vmkernel.log', '--output', 'vmkernel.log'], /--output and --vmkernel-log name the same file/],
   ] as const)('%s', async ([, args, says], ctx) => {
     const fig = figure(ctx, 'file hazard');
-    const run = await b.run(args);
+    // A private /dev: one of them names /dev/stdout.
+    const run = await spawnInNamespace(b, { setup: PRIVATE_DEV, after: DEVICES_CHECK }, args).done;
     expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).not.toContain('a device in /dev was replaced');
     expectOneClearSentence(run, says);
     expect(run.stdout).toBe('');
     fig.done();

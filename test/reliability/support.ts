@@ -166,6 +166,22 @@ export function spawnInNamespace(
   return { child, done, stderr: () => stderr, inside: (path) => join('/proc', String(child.pid), 'root', b.dir, path) };
 }
 
+/**
+ * Setup for spawnInNamespace: a private /dev (a tmpfs with the machine's
+ * null, zero, full and random nodes bound in, and its own stdin/stdout/
+ * stderr links). A test that names /dev/stdout or /dev/full runs there, so
+ * a vmfix that replaced them (as one once did) could not touch the machine's.
+ */
+export const PRIVATE_DEV = [
+  'mkdir -p .dev && mount -t tmpfs -o mode=755 tmpfs .dev',
+  'for n in null zero full random urandom; do touch .dev/$n && mount --bind /dev/$n .dev/$n; done',
+  'ln -s /proc/self/fd .dev/fd && ln -s /proc/self/fd/0 .dev/stdin && ln -s /proc/self/fd/1 .dev/stdout && ln -s /proc/self/fd/2 .dev/stderr',
+  'mount --rbind .dev /dev',
+].join(' && ');
+
+/** After a run with PRIVATE_DEV: says so on stderr if a device or link there was replaced by a file. */
+export const DEVICES_CHECK = '[ -L /dev/stdout ] && [ -c /dev/full ] && [ -c /dev/null ] || echo "a device in /dev was replaced" >&2';
+
 export async function until(condition: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await condition())) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, type Run } from '../helpers/lab.js';
 import {
-  bench, comparable, expectJournalTrue, figure, modifyingCalls, readJournal, spawnVmfix, until, withBench, type Bench,
+  bench, comparable, DEVICES_CHECK, expectJournalTrue, figure, modifyingCalls, PRIVATE_DEV, readJournal, spawnInNamespace, spawnVmfix, until, withBench, type Bench,
 } from './support.js';
 
 /** No stack trace, no Node internals, no unhandled event: what a closed pipe must not produce. */
@@ -72,12 +72,14 @@ describe.concurrent('a pipe whose reader has gone', () => {
     ['--output /dev/stdout', ['inventory', '--output', '/dev/stdout'], 0],
   ] as const)('%s | (closed at once): ends quietly with its own exit code', async ([, args, code], ctx) => {
     const fig = figure(ctx, 'terminal and pipe');
-    const vmfix = spawnVmfix(b, args);
+    // A private /dev (one case names /dev/stdout).
+    const vmfix = spawnInNamespace(b, { setup: PRIVATE_DEV, after: DEVICES_CHECK }, args);
     vmfix.child.stdout!.destroy();
     const run = await vmfix.done;
     expect(run.code, run.stderr).toBe(code);
     expectQuiet(run);
     expect(run.stderr).not.toMatch(/^vmfix: /m);
+    expect(run.stderr).not.toContain('a device in /dev was replaced');
     fig.done();
   });
 });
