@@ -1,6 +1,7 @@
 // audit(inventory, evidence) -> findings. Pure: the same inventory and
 // evidence always give the same findings with the same ids.
-import type { Host, Inventory, Vm, VmNic } from '../inventory/model.js';
+import { isNestedHypervisor, type Host, type Inventory, type Vm, type VmNic } from '../inventory/model.js';
+import { distributedPolicy, standardPolicy } from '../inventory/policy.js';
 import { InventoryIndex } from '../inventory/lookup.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
@@ -37,7 +38,14 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
       const running = vm.powerState === 'poweredOn';
       const seen = observe(vm, nic, att, logs.byNic.get(nicKey(vm, nic)) ?? [], running);
       if (seen.changedMac) needed.add(policyHolder(att));
-      if (att.macChanges.value !== false) continue;
+      if (att.macChanges.value !== false) {
+        // Allowed to change MACs, a nested hypervisor still loses its VMs' frames while forged transmits is Reject.
+        if (running && isNestedHypervisor(vm) && sendsForeignMacs(vm, nic, att) && forgedTransmits(att) === false) {
+          const remedies = remediesFor({ index, macOwners, vm, nic, attachment: att, guestMac: null });
+          findings.push(nicFinding('mac-change-at-risk', vm, nic, att, index.host(vm.host), seen.evidence, remedies, 'forged-transmits'));
+        }
+        continue;
+      }
       // Off (or suspended), its guest info is stale and its port unused; only lines about its last run tell.
       const kind: FindingKind | undefined = !running
         ? (seen.logged ? 'mac-change-blocked' : undefined)
@@ -113,6 +121,18 @@ export function policyHolder(att: Attachment): string {
   return `dvpg/${att.dvs.uuid}/${att.portgroup.key}`;
 }
 
+/** A nested hypervisor's vNIC carries other MACs: its guest reports another, or its port learns them. */
+function sendsForeignMacs(vm: Vm, nic: VmNic, att: Attachment): boolean {
+  const guest = guestMac(vm, nic);
+  return (guest !== null && guest !== nic.macAddress) || (att.kind === 'distributed' && att.macLearning);
+}
+
+function forgedTransmits(att: Attachment): boolean | null {
+  return att.kind === 'standard'
+    ? standardPolicy(att.host, att.portgroup, 'forgedTransmits').value
+    : distributedPolicy(att.dvs, att.portgroup, 'forgedTransmits', att.port?.setting ?? undefined).value;
+}
+
 function nicFinding(
   kind: FindingKind,
   vm: Vm,
@@ -121,11 +141,15 @@ function nicFinding(
   host: Host | undefined,
   evidence: Evidence[],
   remedies: Finding['remedies'],
+  /** What is wrong: MAC changes rejected (the usual), or a nested hypervisor's forged transmits. */
+  rejects: 'mac-changes' | 'forged-transmits' = 'mac-changes',
 ): Finding {
   const guest = guestMac(vm, nic);
   const pgName = att.portgroup.name;
   const running = vm.powerState === 'poweredOn';
-  const summary = !running
+  const summary = rejects === 'forged-transmits'
+    ? `${vm.name} ${nic.label} is a nested hypervisor: MAC address changes allows its MACs on "${pgName}", but Forged transmits is Reject there, so the frames its VMs send are dropped.`
+    : !running
     ? `${vm.name} ${nic.label} was blocked by ESXi before the VM was ${vm.powerState === 'suspended' ? 'suspended' : 'powered off'}, and will be blocked again when it runs: MAC address changes is Reject on "${pgName}".`
     : kind === 'mac-change-blocked'
       ? `${vm.name} ${nic.label} changed its MAC and ESXi blocked the port: MAC address changes is Reject on "${pgName}".`
@@ -147,7 +171,7 @@ function nicFinding(
     portgroup: att.kind === 'standard'
       ? { name: pgName, moref: nic.backing.kind === 'standard' ? nic.backing.network : null, portKey: null }
       : { name: pgName, moref: att.portgroup.moref, portKey: att.port?.portKey ?? (nic.backing.kind === 'distributed' ? nic.backing.portKey : null) },
-    policy: { macChanges: 'reject', source: att.macChanges.source },
+    policy: { macChanges: rejects === 'mac-changes' ? 'reject' : 'accept', source: att.macChanges.source },
     evidence,
     remedies,
   };
