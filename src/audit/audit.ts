@@ -8,7 +8,7 @@ import { Attachments, type Attachment } from './attachment.js';
 import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind } from './finding.js';
 import { guestMac, matchLogEvents, nicKey } from './match-logs.js';
-import { remediesFor } from './remedies.js';
+import { notOffered, remediesFor } from './remedies.js';
 import { unneededAccept } from './unneeded.js';
 
 export interface AuditResult {
@@ -36,8 +36,9 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
       const kind: FindingKind | undefined = seen.blocked ? 'mac-change-blocked' : seen.changedMac ? 'mac-change-at-risk' : undefined;
       if (!kind) continue;
       const mac = seen.guestMac ?? seen.requestedMac;
-      const remedies = remediesFor({ index, macOwners, vm, nic, attachment: att, guestMac: mac });
-      findings.push(nicFinding(kind, vm, nic, att, index.host(vm.host), seen.evidence, remedies));
+      const input = { index, macOwners, vm, nic, attachment: att, guestMac: mac };
+      const remedies = remediesFor(input);
+      findings.push({ ...nicFinding(kind, vm, nic, att, index.host(vm.host), seen.evidence, remedies), notOffered: notOffered(input, remedies) });
     }
   }
   findings.push(...unneededAccept(index, needed));

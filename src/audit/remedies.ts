@@ -5,7 +5,7 @@ import type { Vm, VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
 import { portgroupSetting } from '../inventory/policy.js';
 import type { Attachment } from './attachment.js';
-import { STRATEGIES, type Remedy } from './finding.js';
+import { STRATEGIES, type NotOffered, type Remedy, type Strategy } from './finding.js';
 
 export const HARDENING_NOTE =
   'The vSphere Security Configuration Guide recommends MAC address changes = Reject; Accept lets every VM on it impersonate other MACs.';
@@ -105,6 +105,26 @@ export function remediesFor(input: RemedyInput): Remedy[] {
   }
   const weight = (r: Remedy) => (nested && r.strategy === 'mac-learning' ? -1 : r.blastRadius.vms.length);
   return out.sort((a, b) => weight(a) - weight(b) || STRATEGIES.indexOf(a.strategy) - STRATEGIES.indexOf(b.strategy));
+}
+
+/** Why each remedy remediesFor left out does not fit, so nobody is left guessing. */
+export function notOffered(input: RemedyInput, offered: readonly Remedy[]): NotOffered[] {
+  const { vm, nic, guestMac, attachment: att } = input;
+  const why: Record<Strategy, () => string> = {
+    'pin-mac': () => {
+      if (isNestedHypervisor(vm)) return 'a nested hypervisor sends from the MACs of its own VMs; one pinned MAC does not cover them (mac-learning does)';
+      if (!guestMac) return 'the MAC the guest uses is not known (neither VMware Tools nor a log line names it)';
+      if (guestMac === nic.macAddress) return 'the guest uses the configured MAC';
+      return `the guest's MAC ${guestMac} cannot be pinned: ${pinMacProblem(guestMac, input.macOwners, `${vm.name}/${nic.label}`)}`;
+    },
+    'portgroup-accept': () => 'the dvPort overrides the policy itself (Reject on the port), which a dvPortgroup setting does not change',
+    'dedicated-portgroup': () => 'not planned for this NIC',
+    'mac-learning': () =>
+      att.kind === 'standard' ? 'MAC learning is a distributed switch policy (DVS 6.6+); this NIC is on a standard vSwitch' : `${att.dvs.name} is a version ${att.dvs.version} DVS; MAC learning needs 6.6 or later`,
+    'vswitch-accept': () =>
+      att.kind === 'distributed' ? 'the NIC is on a distributed switch, which has no vSwitch-level setting' : `portgroup "${att.portgroup.name}" sets Reject itself, which a vSwitch setting does not override`,
+  };
+  return STRATEGIES.filter((s) => !offered.some((r) => r.strategy === s)).map((strategy) => ({ strategy, reason: why[strategy]() }));
 }
 
 function dedicated(portgroup: string, where: string, vm: Vm, nic: VmNic): Remedy {

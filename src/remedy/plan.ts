@@ -83,7 +83,8 @@ class PlanBuilder {
   add(finding: Finding, strategy: Strategy): string | undefined {
     if (!finding.remedies.some((r) => r.strategy === strategy)) {
       const offered = finding.remedies.map((r) => r.strategy).join(', ') || 'none';
-      return `${strategy} does not fit this finding (it fits: ${offered}).`;
+      const why = finding.notOffered?.find((n) => n.strategy === strategy)?.reason;
+      return `${strategy} does not fit this finding (it fits: ${offered})${why ? `: ${why}` : ''}.`;
     }
     const vm = this.index.inventory.vms.find((v) => v.moref === finding.vm?.moref);
     const nic = vm?.nics.find((n) => n.key === finding.nic?.key);
