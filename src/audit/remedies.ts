@@ -107,22 +107,24 @@ export function remediesFor(input: RemedyInput): Remedy[] {
   return out.sort((a, b) => weight(a) - weight(b) || STRATEGIES.indexOf(a.strategy) - STRATEGIES.indexOf(b.strategy));
 }
 
-/** Why each remedy remediesFor left out does not fit, so nobody is left guessing. */
+/**
+ * Why each remedy remediesFor left out does not fit, short enough for a
+ * menu line, so nobody is left guessing.
+ */
 export function notOffered(input: RemedyInput, offered: readonly Remedy[]): NotOffered[] {
   const { vm, nic, guestMac, attachment: att } = input;
   const why: Record<Strategy, () => string> = {
     'pin-mac': () => {
-      if (isNestedHypervisor(vm)) return 'a nested hypervisor sends from the MACs of its own VMs; one pinned MAC does not cover them (mac-learning does)';
-      if (!guestMac) return 'the MAC the guest uses is not known (neither VMware Tools nor a log line names it)';
+      if (isNestedHypervisor(vm)) return 'a nested hypervisor uses many MACs (see mac-learning)';
+      if (!guestMac) return "the guest's MAC is not known";
       if (guestMac === nic.macAddress) return 'the guest uses the configured MAC';
-      return `the guest's MAC ${guestMac} cannot be pinned: ${pinMacProblem(guestMac, input.macOwners, `${vm.name}/${nic.label}`)}`;
+      const problem = pinMacProblem(guestMac, input.macOwners, `${vm.name}/${nic.label}`) ?? 'it cannot be pinned';
+      return problem.startsWith('it is also used by') ? `its MAC ${problem.slice(3)}` : `${guestMac} ${problem.slice(3)}`;
     },
-    'portgroup-accept': () => 'the dvPort overrides the policy itself (Reject on the port), which a dvPortgroup setting does not change',
+    'portgroup-accept': () => 'the dvPort itself sets Reject (a port override)',
     'dedicated-portgroup': () => 'not planned for this NIC',
-    'mac-learning': () =>
-      att.kind === 'standard' ? 'MAC learning is a distributed switch policy (DVS 6.6+); this NIC is on a standard vSwitch' : `${att.dvs.name} is a version ${att.dvs.version} DVS; MAC learning needs 6.6 or later`,
-    'vswitch-accept': () =>
-      att.kind === 'distributed' ? 'the NIC is on a distributed switch, which has no vSwitch-level setting' : `portgroup "${att.portgroup.name}" sets Reject itself, which a vSwitch setting does not override`,
+    'mac-learning': () => (att.kind === 'standard' ? 'MAC learning is for distributed switches (6.6+)' : `${att.dvs.name} is DVS ${att.dvs.version}; MAC learning needs 6.6+`),
+    'vswitch-accept': () => (att.kind === 'distributed' ? 'a distributed switch has no vSwitch setting' : `portgroup "${att.portgroup.name}" sets Reject itself`),
   };
   return STRATEGIES.filter((s) => !offered.some((r) => r.strategy === s)).map((strategy) => ({ strategy, reason: why[strategy]() }));
 }

@@ -79,7 +79,7 @@ function notOffered(group: readonly Finding[], offered: readonly Remedy[], refus
   for (const f of group) {
     for (const n of f.notOffered ?? []) {
       if (offered.some((r) => r.strategy === n.strategy) || reasons.has(n.strategy)) continue;
-      reasons.set(n.strategy, group.length > 1 ? `${f.vm?.name}: ${n.reason}` : n.reason);
+      reasons.set(n.strategy, n.reason);
     }
   }
   return reasons;
@@ -111,7 +111,12 @@ export async function interactiveSession(
   try {
     for (let g = 0; g < groups.length && !error; g++) {
       const outcome = await fixGroup(client, endpoint, args, ctx, state, groups[g]!, `[${g + 1}/${groups.length}]`);
-      if (outcome === 'quit') break;
+      if (outcome === 'quit') {
+        // Left as they are, like skipped ones: the run's exit code says the work is not done.
+        const left = state.findings.filter((f) => groups.indexOf(groupKey(f)) >= g && !state.skipped.some((s) => s.finding === f.id));
+        state.skipped.push(...left.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: 'not fixed: the session was ended with quit' })));
+        break;
+      }
       if (outcome instanceof VmfixError) error = outcome;
     }
   } catch (err) {
