@@ -232,6 +232,9 @@ describe('fix that changes nothing', () => {
     for (const vm of [...NLB_PAIR, 'nested-esx7']) {
       expect(report.skipped.find((s: any) => s.vm === vm)?.reason, vm).toMatch(/pin-mac does not fit/);
     }
+    // ... and each says why, not only that it does not fit.
+    expect(report.skipped.find((s: any) => s.vm === 'nlb-web01').reason).toMatch(/: its MAC is also used by nlb-web02\/Network adapter 1/);
+    expect(report.skipped.find((s: any) => s.vm === 'nested-esx7').reason).toMatch(/: a nested hypervisor uses many MACs \(see mac-learning\)\.$/);
     expect(report.journal).toBeNull();
     await expectUntouched();
   });
