@@ -68,8 +68,8 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
       });
       return {
         update(next) {
-          text = next;
-          if (handle) handle.spinner.text = next;
+          text = terminalText(next);
+          if (handle) handle.spinner.text = text;
         },
         stop() {
           stopped = true;
@@ -79,7 +79,7 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
       };
     },
     progress(text) {
-      if (active) active.spinner.text = text;
+      if (active) active.spinner.text = terminalText(text);
       else if (!stderr.isTTY) write(text);
     },
     say: (text) => write(text),

@@ -181,7 +181,8 @@ async function decide(ctx: Context, plan: Plan): Promise<boolean> {
     ]);
     if (answer !== 'diff') return answer === 'apply';
     full = true;
-    for (const c of plan.changes) for (const line of changeLines(c)) ctx.ui.say(`  ${line}`);
+    const sign = (line: string) => (line.startsWith('    - ') ? paint('removed', line) : line.startsWith('    + ') ? paint('added', line) : line);
+    for (const c of plan.changes) for (const line of changeLines(c)) ctx.ui.say(`  ${sign(line)}`);
   }
 }
 

@@ -2,7 +2,7 @@
 // exit codes in each command's help, a completion script, messages that
 // read as sentences, one line for a plain-HTTP port, and `vmfix journal`
 // finding the journal a rollback starts from. No lab needed.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -147,6 +147,6 @@ describe('vmfix journal', () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
     const r = await vmfix(['journal'], { VMFIX_TEST_CWD: dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('No vmfix journal in ..\n');
+    expect(r.stdout).toBe(`No vmfix journal in ${await realpath(dir)}.\n`);
   });
 });

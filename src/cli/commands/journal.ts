@@ -5,5 +5,5 @@ import { listJournals, showJournal } from '../../workflow/journals.js';
 import type { JournalArgs } from '../options.js';
 
 export async function journal(args: JournalArgs, _ctx: Context): Promise<CommandOutcome> {
-  return args.file ? showJournal(args.file) : listJournals('.');
+  return args.file ? showJournal(args.file) : listJournals(process.cwd());
 }
