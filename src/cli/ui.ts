@@ -7,9 +7,9 @@ import { terminalText } from '../report/escape.js';
 import { painter } from '../report/style.js';
 import type { Choice, Spinner, Ui } from '../workflow/context.js';
 
-/** Colours on a terminal only, and never with NO_COLOR set (https://no-color.org) or TERM=dumb. */
+/** Colours on a terminal only, and never with NO_COLOR set to anything but "" (https://no-color.org) or TERM=dumb. */
 export function colorAllowed(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(stream.isTTY) && !('NO_COLOR' in env) && env.TERM !== 'dumb';
+  return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
 }
 
 /** A terminal's width, if it reports one (0×0 terminals do not). */
@@ -63,7 +63,7 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
       let stopped = false;
       void import('ora').then(({ default: ora }) => {
         if (stopped) return;
-        handle = { spinner: ora({ text, stream: stderr, color: 'cyan', isEnabled: true }).start() };
+        handle = { spinner: ora({ text, stream: stderr, color: color ? 'cyan' : false, isEnabled: true }).start() };
         active = handle;
       });
       return {
