@@ -79,6 +79,14 @@ describe('messages', () => {
     }
   });
 
+  it('--vm=-rf, as the ticket prints it, is the option with its value (it gets as far as connecting)', async () => {
+    const env = { VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' };
+    const printed = await vmfix(['audit', '--log-lines=0', '--vm=-rf'], env);
+    expect(printed.code).toBe(3);
+    const spaced = await vmfix(['audit', '--vm', '-rf'], env);
+    expect(spaced.code).toBe(2);
+  });
+
   it('a name with terminal escapes in an error is shown, not obeyed', async () => {
     const r = await vmfix(['inventory', '--vm', 'x\x1b]0;pwned\x07'], { VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' });
     expect(r.stderr).not.toContain('\x1b]');
