@@ -7,6 +7,7 @@ package main
 import (
 	"fmt"
 	"hash/fnv"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,7 @@ var hostdTemplates = []string{
 // earlier timestamp the filler ends just before it, keeping the log in time
 // order as a real one is.
 func newLog(seed string, filler int, vmkernel, esx8 bool, lines []string, started time.Time, span time.Duration) *diagnosticLog {
+	lines = stampLines(lines, started)
 	templates := hostdTemplates
 	if vmkernel {
 		templates = vmkernelTemplates
@@ -96,6 +98,29 @@ func (d *diagnosticLog) line(n int) string {
 		return vmkernelPrefix(d.esx8, at, int(h%48), 2097152+h%65536) + msg
 	}
 	return at.UTC().Format("2006-01-02T15:04:05.000Z") + " " + msg
+}
+
+// relativeStamp is "{{now}}" or "{{now-90s}}", "{{now-15m}}", "{{now-2h}}",
+// "{{now-3d}}" in a scenario line: the lab's start time less that much, in
+// ESXi's form, so a scenario's evidence is as recent as a real incident's
+// whenever the lab runs.
+var relativeStamp = regexp.MustCompile(`\{\{now(?:-(\d+)([smhd]))?\}\}`)
+
+func stampLines(lines []string, started time.Time) []string {
+	out := make([]string, len(lines))
+	for i, line := range lines {
+		out[i] = relativeStamp.ReplaceAllStringFunc(line, func(m string) string {
+			parts := relativeStamp.FindStringSubmatch(m)
+			at := started
+			if parts[1] != "" {
+				n, _ := strconv.Atoi(parts[1])
+				unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[parts[2]]
+				at = started.Add(-time.Duration(n) * unit)
+			}
+			return at.UTC().Format("2006-01-02T15:04:05.000Z")
+		})
+	}
+	return out
 }
 
 func hash32(s string) uint32 {

@@ -1,19 +1,25 @@
 // audit(inventory, evidence) -> findings. Pure: the same inventory and
 // evidence always give the same findings with the same ids.
-import type { Host, Inventory, Vm, VmNic } from '../inventory/model.js';
+import { isNestedHypervisor, type Host, type Inventory, type Vm, type VmNic } from '../inventory/model.js';
+import { distributedPolicy, standardPolicy } from '../inventory/policy.js';
 import { InventoryIndex } from '../inventory/lookup.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import { Attachments, type Attachment } from './attachment.js';
 import { logEvidence } from './evidence.js';
-import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind } from './finding.js';
-import { guestMac, matchLogEvents, nicKey } from './match-logs.js';
+import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind, type HistoryItem } from './finding.js';
+import { guestMac, matchLogEvents, nicKey, type PastEvents } from './match-logs.js';
 import { notOffered, remediesFor } from './remedies.js';
 import { unneededAccept } from './unneeded.js';
 
 export interface AuditResult {
   readonly findings: readonly Finding[];
+  /** Lines about NICs and VMs that no longer describe them: shown with their time, never findings. */
+  readonly history: readonly HistoryItem[];
+  /** Evidence that could not be gathered (from the readers). */
   readonly notes: readonly string[];
+  /** Lines from hosts or about VMs this inventory does not have. */
+  readonly unmatched: readonly L2SecEvent[];
 }
 
 export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult {
@@ -29,11 +35,21 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
     for (const nic of vm.nics) {
       const att = attachments.attach(vm, nic);
       if (!att) continue;
-      const seen = observe(vm, nic, att, logs.byNic.get(nicKey(vm, nic)) ?? []);
+      const running = vm.powerState === 'poweredOn';
+      const seen = observe(vm, nic, att, logs.byNic.get(nicKey(vm, nic)) ?? [], running);
       if (seen.changedMac) needed.add(policyHolder(att));
-      // A powered-off VM's guest info is stale and its port is not in use.
-      if (vm.powerState !== 'poweredOn' || att.macChanges.value !== false) continue;
-      const kind: FindingKind | undefined = seen.blocked ? 'mac-change-blocked' : seen.changedMac ? 'mac-change-at-risk' : undefined;
+      if (att.macChanges.value !== false) {
+        // Allowed to change MACs, a nested hypervisor still loses its VMs' frames while forged transmits is Reject.
+        if (running && isNestedHypervisor(vm) && sendsForeignMacs(vm, nic, att) && forgedTransmits(att) === false) {
+          const remedies = remediesFor({ index, macOwners, vm, nic, attachment: att, guestMac: null });
+          findings.push(nicFinding('mac-change-at-risk', vm, nic, att, index.host(vm.host), seen.evidence, remedies, 'forged-transmits'));
+        }
+        continue;
+      }
+      // Off (or suspended), its guest info is stale and its port unused; only lines about its last run tell.
+      const kind: FindingKind | undefined = !running
+        ? (seen.logged ? 'mac-change-blocked' : undefined)
+        : seen.blocked ? 'mac-change-blocked' : seen.changedMac ? 'mac-change-at-risk' : undefined;
       if (!kind) continue;
       const mac = seen.guestMac ?? seen.requestedMac;
       const input = { index, macOwners, vm, nic, attachment: att, guestMac: mac };
@@ -42,27 +58,31 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
     }
   }
   findings.push(...unneededAccept(index, needed));
+  findings.push(...logs.unattributed.map((u) => portFinding(u.host, u.events)));
+  return { findings: findings.sort(byPlace), history: logs.history.map(historyItem), notes: evidence.notes, unmatched: logs.unmatched };
+}
 
-  const notes = [...evidence.notes];
-  for (const event of logs.unmatched) {
-    notes.push(`${event.source}: a vmkernel log line${event.vmName ? ` for "${event.vmName}"` : ''} matches no NIC in the inventory: ${event.line}`);
-  }
-  return { findings: findings.sort(byPlace), notes };
+/** A line that matched nothing, as a note. */
+export function unmatchedNote(event: L2SecEvent): string {
+  const about = event.vmName ? ` for "${event.vmName}"` : '';
+  return `${event.source}: a vmkernel log line${about} matches no host or VM in the inventory: ${event.line}`;
 }
 
 interface Observation {
   readonly evidence: Evidence[];
+  /** Log lines tie ESXi blocking this NIC to its present state. */
+  readonly logged: boolean;
   readonly blocked: boolean;
   readonly changedMac: boolean;
   readonly guestMac: string | null;
   readonly requestedMac: string | null;
 }
 
-function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEvent[]): Observation {
+function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEvent[], running: boolean): Observation {
   const evidence: Evidence[] = events.map(logEvidence);
   const guest = guestMac(vm, nic);
   const learned = att.kind === 'distributed' && att.macLearning;
-  const mismatch = guest !== null && nic.macAddress !== null && guest !== nic.macAddress && !learned;
+  const mismatch = running && guest !== null && nic.macAddress !== null && guest !== nic.macAddress && !learned;
   if (mismatch) {
     evidence.push({
       type: 'guest-mac-mismatch',
@@ -71,7 +91,7 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
       configuredMac: nic.macAddress,
     });
   }
-  const port = att.kind === 'distributed' ? att.port : undefined;
+  const port = running && att.kind === 'distributed' ? att.port : undefined;
   const portBlocked = Boolean(port?.blocked && !port.adminBlocked);
   if (port && portBlocked) {
     evidence.push({
@@ -83,6 +103,7 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
   }
   return {
     evidence,
+    logged: events.length > 0,
     blocked: events.length > 0 || portBlocked,
     changedMac: mismatch || events.length > 0,
     guestMac: mismatch ? guest : null,
@@ -101,6 +122,18 @@ export function policyHolder(att: Attachment): string {
   return `dvpg/${att.dvs.uuid}/${att.portgroup.key}`;
 }
 
+/** A nested hypervisor's vNIC carries other MACs: its guest reports another, or its port learns them. */
+function sendsForeignMacs(vm: Vm, nic: VmNic, att: Attachment): boolean {
+  const guest = guestMac(vm, nic);
+  return (guest !== null && guest !== nic.macAddress) || (att.kind === 'distributed' && att.macLearning);
+}
+
+function forgedTransmits(att: Attachment): boolean | null {
+  return att.kind === 'standard'
+    ? standardPolicy(att.host, att.portgroup, 'forgedTransmits').value
+    : distributedPolicy(att.dvs, att.portgroup, 'forgedTransmits', att.port?.setting ?? undefined).value;
+}
+
 function nicFinding(
   kind: FindingKind,
   vm: Vm,
@@ -109,17 +142,24 @@ function nicFinding(
   host: Host | undefined,
   evidence: Evidence[],
   remedies: Finding['remedies'],
+  /** What is wrong: MAC changes rejected (the usual), or a nested hypervisor's forged transmits. */
+  rejects: 'mac-changes' | 'forged-transmits' = 'mac-changes',
 ): Finding {
   const guest = guestMac(vm, nic);
   const pgName = att.portgroup.name;
-  const summary =
-    kind === 'mac-change-blocked'
+  const running = vm.powerState === 'poweredOn';
+  const summary = rejects === 'forged-transmits'
+    ? `${vm.name} ${nic.label} is a nested hypervisor: MAC address changes allows its MACs on "${pgName}", but Forged transmits is Reject there, so the frames its VMs send are dropped.`
+    : !running
+    ? `${vm.name} ${nic.label} was blocked by ESXi before the VM was ${vm.powerState === 'suspended' ? 'suspended' : 'powered off'}, and will be blocked again when it runs: MAC address changes is Reject on "${pgName}".`
+    : kind === 'mac-change-blocked'
       ? `${vm.name} ${nic.label} changed its MAC and ESXi blocked the port: MAC address changes is Reject on "${pgName}".`
       : `${vm.name} ${nic.label} uses a MAC other than its configured one while MAC address changes is Reject on "${pgName}": ESXi may block it.`;
   return {
     id: findingId(kind, vm.moref, nic.key),
     kind,
-    severity: SEVERITY[kind],
+    // Not blocked now (it is not running), but sure to be at power-on: worth fixing while it is off.
+    severity: running ? SEVERITY[kind] : 'warning',
     summary,
     vm: { name: vm.name, moref: vm.moref, powerState: vm.powerState },
     nic: { label: nic.label, key: nic.key, configuredMac: nic.macAddress, addressType: nic.addressType, guestMac: guest },
@@ -132,9 +172,48 @@ function nicFinding(
     portgroup: att.kind === 'standard'
       ? { name: pgName, moref: nic.backing.kind === 'standard' ? nic.backing.network : null, portKey: null }
       : { name: pgName, moref: att.portgroup.moref, portKey: att.port?.portKey ?? (nic.backing.kind === 'distributed' ? nic.backing.portKey : null) },
-    policy: { macChanges: 'reject', source: att.macChanges.source },
+    policy: { macChanges: rejects === 'mac-changes' ? 'reject' : 'accept', source: att.macChanges.source },
     evidence,
     remedies,
+  };
+}
+
+/**
+ * Lines about a port on a host in the inventory that vmfix cannot tie to a
+ * NIC (a distributed switch's port ids are not in vCenter's API): the block
+ * is real and recent, so it is said, but about the port, not a guessed NIC.
+ */
+function portFinding(host: Host, events: readonly L2SecEvent[]): Finding {
+  const port = events.find((e) => e.port)?.port ?? 'unknown';
+  const last = events.map((e) => e.lastTime).filter((t): t is string => t !== null).sort().at(-1);
+  return {
+    id: findingId('mac-change-blocked', 'port', host.moref, port),
+    kind: 'mac-change-blocked',
+    severity: 'warning',
+    summary: `ESXi blocked port ${port} on ${host.name}${last ? ` (last at ${last})` : ''} because a guest changed its MAC; no NIC vCenter lists can be tied to that port (distributed switches do not list their port ids), so check which VM used it.`,
+    vm: null,
+    nic: null,
+    host: { name: host.name, moref: host.moref },
+    datacenter: host.datacenter,
+    cluster: host.cluster,
+    switch: null,
+    portgroup: null,
+    policy: { macChanges: 'reject', source: null },
+    evidence: events.map(logEvidence),
+    remedies: [],
+  };
+}
+
+function historyItem(past: PastEvents): HistoryItem {
+  const times = past.events.map((e) => e.lastTime).filter((t): t is string => t !== null).sort();
+  return {
+    vm: past.vm ? { name: past.vm.name, moref: past.vm.moref } : null,
+    nic: past.nic ? { label: past.nic.label, key: past.nic.key } : null,
+    host: { name: past.host.name, moref: past.host.moref },
+    port: past.events.find((e) => e.port)?.port ?? null,
+    lastTime: times.at(-1) ?? null,
+    why: past.why,
+    evidence: past.events.map(logEvidence),
   };
 }
 

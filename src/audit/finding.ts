@@ -76,6 +76,19 @@ export interface Finding {
   readonly notOffered?: readonly NotOffered[];
 }
 
+/** Lines about a NIC or VM that no longer describe it (it moved, was fixed, or the port is gone). */
+export interface HistoryItem {
+  readonly vm: { readonly name: string; readonly moref: string } | null;
+  readonly nic: { readonly label: string; readonly key: number } | null;
+  readonly host: { readonly name: string; readonly moref: string };
+  readonly port: string | null;
+  /** When the newest of its lines was written. */
+  readonly lastTime: string | null;
+  /** Why it is history, in one clause. */
+  readonly why: string;
+  readonly evidence: readonly Evidence[];
+}
+
 export interface AuditReport {
   readonly schemaVersion: 1;
   /** host[:port], or "offline". */
@@ -88,10 +101,27 @@ export interface AuditReport {
     readonly info: number;
     readonly vmsScanned: number;
     readonly hostsScanned: number;
+    /** Lines shown as history (not findings). */
+    readonly history: number;
   };
-  /** Evidence that could not be gathered, and log lines no NIC could be matched to. */
+  /** What the verdict rests on. */
+  readonly evidence: {
+    /** The --since window in words ("the last 7d"). */
+    readonly window: string;
+    /** Logs read, lines read from them, and the span of time they cover. */
+    readonly logs: number;
+    readonly lines: number;
+    readonly from: string | null;
+    readonly to: string | null;
+    /** Distributed switches whose port state was read. */
+    readonly dvSwitches: number;
+  };
+  /** Evidence that could not be read or understood: each one makes the exit code non-zero. */
+  readonly warnings: readonly string[];
+  /** What the reader should know: evidence not gathered, lines matching nothing in the inventory. */
   readonly notes: readonly string[];
   readonly findings: readonly Finding[];
+  readonly history: readonly HistoryItem[];
 }
 
 /** Stable across runs: derived from what the finding is about, never from when or in what order. */

@@ -1,79 +1,216 @@
-// Tying vmkernel log events to NICs: to the VM by the line's client name
-// (preferring a VM on the host that wrote it), to the NIC by the MAC the
-// guest asked for or by the port id, which the host lists with the MACs on
-// it (HostPortGroupPort key "key-vim.host.PortGroup.Port-<decimal id>").
-import type { Host, Vm, VmNic } from '../inventory/model.js';
+// Tying vmkernel log events to NICs, only through what identifies a NIC now:
+// the port the line names, where the host lists that port with the NIC's
+// MAC (HostPortGroupPort key "key-vim.host.PortGroup.Port-<decimal id>");
+// the MAC the guest asked for, where it is the MAC the guest uses now; or
+// the client name, where that VM has one NIC. Never by elimination. A line
+// that names a NIC, but a port it no longer has (moved, restarted, fixed),
+// a MAC now configured on it, or a policy that now allows it, is history:
+// shown with its time, never a finding.
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { InventoryIndex } from '../inventory/lookup.js';
+import type { Host, Vm, VmNic } from '../inventory/model.js';
 import type { Attachments } from './attachment.js';
 
+export interface PastEvents {
+  readonly events: readonly L2SecEvent[];
+  readonly vm: Vm | null;
+  readonly nic: VmNic | null;
+  readonly host: Host;
+  /** Why these lines are not about the present, in one clause. */
+  readonly why: string;
+}
+
 export interface MatchedLogs {
-  /** Events per NIC, keyed `${vm.moref}/${nic.key}`. */
+  /** Events that identify a NIC as it is now, keyed `${vm.moref}/${nic.key}`. */
   readonly byNic: ReadonlyMap<string, readonly L2SecEvent[]>;
+  /** Events about a NIC or VM that are no longer about its present state. */
+  readonly history: readonly PastEvents[];
+  /** Events on a known host that nothing ties to a NIC or VM. */
+  readonly unattributed: readonly { readonly events: readonly L2SecEvent[]; readonly host: Host }[];
+  /** Events from hosts this inventory does not have, or naming VMs it does not have. */
   readonly unmatched: readonly L2SecEvent[];
 }
 
 export const nicKey = (vm: Vm, nic: VmNic) => `${vm.moref}/${nic.key}`;
 
-export function matchLogEvents(attachments: Attachments, events: readonly L2SecEvent[]): MatchedLogs {
-  const { index } = attachments;
-  const hostsByName = new Map<string, Host>();
-  for (const host of index.inventory.hosts) hostsByName.set(host.name.toLowerCase(), host);
-  const byNic = new Map<string, L2SecEvent[]>();
-  const unmatched: L2SecEvent[] = [];
-
-  for (const event of events) {
-    const host = hostsByName.get((event.hostName ?? event.source).toLowerCase());
-    const match = event.vmName ? byClient(attachments, event, event.vmName, host) : byPort(index, event, host);
-    if (!match) {
-      unmatched.push(event);
-      continue;
-    }
-    const key = nicKey(match.vm, match.nic);
-    byNic.set(key, [...(byNic.get(key) ?? []), event]);
-  }
-  return { byNic, unmatched };
-}
-
-function byClient(attachments: Attachments, event: L2SecEvent, vmName: string, host: Host | undefined) {
-  const candidates = attachments.index.vmsByName.get(vmName) ?? [];
-  const vm = candidates.find((v) => host && v.host === host.moref) ?? candidates[0];
-  if (!vm) return undefined;
-  const nic =
-    (event.mac && vm.nics.find((n) => guestMac(vm, n) === event.mac || n.macAddress === event.mac)) ||
-    (host && event.port && nicOnPort(vm, host, event.port)) ||
-    (vm.nics.length === 1 ? vm.nics[0] : undefined) ||
-    onlyRejecting(attachments, vm);
-  return nic ? { vm, nic } : undefined;
-}
-
-/** "0x100000f: peer not allowed to change address" names only the port. */
-function byPort(index: InventoryIndex, event: L2SecEvent, host: Host | undefined) {
-  if (!host || !event.port) return undefined;
-  for (const vm of index.inventory.vms) {
-    if (vm.host !== host.moref) continue;
-    const nic = nicOnPort(vm, host, event.port);
-    if (nic) return { vm, nic };
-  }
-  return undefined;
-}
-
-function nicOnPort(vm: Vm, host: Host, port: string): VmNic | undefined {
-  const id = String(parseInt(port, 16));
-  for (const pg of host.portgroups) {
-    for (const p of pg.ports) {
-      if (p.key.slice(p.key.lastIndexOf('-') + 1) !== id) continue;
-      return vm.nics.find((n) => n.macAddress !== null && p.macs.includes(n.macAddress));
-    }
-  }
-  return undefined;
-}
-
-function onlyRejecting(attachments: Attachments, vm: Vm): VmNic | undefined {
-  const rejecting = vm.nics.filter((n) => attachments.attach(vm, n)?.macChanges.value === false);
-  return rejecting.length === 1 ? rejecting[0] : undefined;
-}
-
 export function guestMac(vm: Vm, nic: VmNic): string | null {
   return vm.guestNics.find((g) => g.deviceConfigId === nic.key)?.macAddress ?? null;
+}
+
+/** ManagedEntity.name escapes /, \ and % (as %2f, %5c, %25); ESXi's client names do not. */
+export function displayName(name: string): string {
+  return name.replace(/%(2f|5c|25)/gi, (code) => String.fromCharCode(parseInt(code.slice(1), 16)));
+}
+
+/** The vmkernel port id (hex) of a standard-switch NIC, from the ports its host lists with their MACs. */
+export function standardPortOf(host: Host, nic: VmNic): string | null {
+  if (nic.macAddress === null) return null;
+  for (const pg of host.portgroups) {
+    for (const p of pg.ports) {
+      if (p.macs.includes(nic.macAddress)) return portId(p.key);
+    }
+  }
+  return null;
+}
+
+function portId(key: string): string | null {
+  const decimal = key.slice(key.lastIndexOf('-') + 1);
+  return /^\d+$/.test(decimal) ? `0x${Number(decimal).toString(16)}` : null;
+}
+
+/** The lines of one incident: same host and port, and (for the lines that name no client) the same moment. */
+interface Incident {
+  readonly host: Host | undefined;
+  readonly hostName: string;
+  readonly port: string | undefined;
+  readonly vmName: string | undefined;
+  readonly events: L2SecEvent[];
+}
+
+const SAME_MOMENT_MS = 60_000;
+
+/**
+ * The host a line is about: the one it names, else the one it was read
+ * from (online, the host whose log it is). Syslog heads often carry the
+ * short name ("esx-p3" for esx-p3.rtm.corp.example): a unique first label matches.
+ */
+function hostFinder(index: InventoryIndex): (e: L2SecEvent) => Host | undefined {
+  const exact = new Map(index.inventory.hosts.map((h) => [h.name.toLowerCase(), h]));
+  const short = new Map<string, Host | null>();
+  for (const h of index.inventory.hosts) {
+    const label = h.name.toLowerCase().split('.')[0]!;
+    short.set(label, short.has(label) ? null : h);
+  }
+  const find = (name: string | undefined) => (name ? (exact.get(name.toLowerCase()) ?? short.get(name.toLowerCase()) ?? undefined) : undefined);
+  return (e) => find(e.hostName) ?? find(e.source);
+}
+
+function incidents(index: InventoryIndex, events: readonly L2SecEvent[]): Incident[] {
+  const hostOf = hostFinder(index);
+  const named = new Map<string, Incident>();
+  const unnamed: L2SecEvent[] = [];
+  for (const e of events) {
+    if (!e.vmName) {
+      unnamed.push(e);
+      continue;
+    }
+    const host = hostOf(e);
+    const hostName = host?.name ?? e.hostName ?? e.source;
+    const key = `${hostName.toLowerCase()}\u0000${e.port ?? ''}\u0000${e.vmName}`;
+    const known = named.get(key);
+    if (known) known.events.push(e);
+    else named.set(key, { host, hostName, port: e.port, vmName: e.vmName, events: [e] });
+  }
+  const out = [...named.values()];
+  for (const e of unnamed) {
+    const host = hostOf(e);
+    const hostName = host?.name ?? e.hostName ?? e.source;
+    // "0x… peer not allowed to change address" comes with the client's own lines about the same port.
+    const partner = out.find((i) => i.hostName.toLowerCase() === hostName.toLowerCase() && i.port === e.port && i.events.some((n) => near(n, e)));
+    if (partner) partner.events.push(e);
+    else out.push({ host, hostName, port: e.port, vmName: undefined, events: [e] });
+  }
+  return out;
+}
+
+function near(a: L2SecEvent, b: L2SecEvent): boolean {
+  if (a.lastTime === null || b.lastTime === null) return a.lastTime === b.lastTime;
+  const start = Date.parse(a.firstTime ?? a.lastTime) - SAME_MOMENT_MS;
+  const end = Date.parse(a.lastTime) + SAME_MOMENT_MS;
+  const t = Date.parse(b.lastTime);
+  return t >= start && t <= end;
+}
+
+export function matchLogEvents(attachments: Attachments, events: readonly L2SecEvent[]): MatchedLogs {
+  const { index } = attachments;
+  const vmsByName = new Map<string, Vm[]>();
+  for (const vm of index.inventory.vms) vmsByName.set(displayName(vm.name), [...(vmsByName.get(displayName(vm.name)) ?? []), vm]);
+  const byNic = new Map<string, L2SecEvent[]>();
+  const history: PastEvents[] = [];
+  const unattributed: { events: L2SecEvent[]; host: Host }[] = [];
+  const unmatched: L2SecEvent[] = [];
+
+  for (const incident of incidents(index, events)) {
+    const { host } = incident;
+    if (!host) {
+      unmatched.push(...incident.events);
+      continue;
+    }
+    const tie = incident.vmName ? byClient(attachments, incident, host, vmsByName) : byPort(attachments, incident, host);
+    if (tie.kind === 'current') {
+      const key = nicKey(tie.vm, tie.nic);
+      byNic.set(key, [...(byNic.get(key) ?? []), ...incident.events]);
+    } else if (tie.kind === 'past') {
+      history.push({ events: incident.events, vm: tie.vm, nic: tie.nic, host, why: tie.why });
+    } else if (tie.kind === 'unknown-vm') {
+      unmatched.push(...incident.events);
+    } else {
+      unattributed.push({ events: incident.events, host });
+    }
+  }
+  return { byNic, history, unattributed, unmatched };
+}
+
+type Tie =
+  | { readonly kind: 'current'; readonly vm: Vm; readonly nic: VmNic }
+  | { readonly kind: 'past'; readonly vm: Vm | null; readonly nic: VmNic | null; readonly why: string }
+  | { readonly kind: 'unknown-vm' }
+  | { readonly kind: 'untied' };
+
+/** Lines that name the client: that VM, then which of its NICs, then whether it is still so. */
+function byClient(attachments: Attachments, incident: Incident, host: Host, vmsByName: ReadonlyMap<string, Vm[]>): Tie {
+  const name = incident.vmName!;
+  // ESXi's client may be "<vm>.eth0" in some forms; the VM's own name first.
+  const candidates = vmsByName.get(name) ?? vmsByName.get(name.replace(/\.eth\d+$/, '')) ?? [];
+  const vm = candidates.find((v) => v.host === host.moref);
+  if (!vm) {
+    if (!candidates.length) return { kind: 'unknown-vm' };
+    const elsewhere = candidates[0]!;
+    const now = attachments.index.host(elsewhere.host)?.name ?? 'no host';
+    return { kind: 'past', vm: elsewhere, nic: null, why: `${elsewhere.name} runs on ${now} now, not on ${host.name} where the line was written` };
+  }
+  const macs = new Set(incident.events.map((e) => e.mac).filter((m): m is string => Boolean(m)));
+  const onPort = incident.port ? nicOnStandardPort(host, vm, incident.port) : undefined;
+  const byMac = vm.nics.filter((n) => macs.has(guestMac(vm, n) ?? '') || (n.macAddress !== null && macs.has(n.macAddress)));
+  const nic = onPort ?? (byMac.length === 1 ? byMac[0] : undefined) ?? (vm.nics.length === 1 ? vm.nics[0] : undefined);
+  if (!nic) {
+    return { kind: 'past', vm, nic: null, why: `it names ${vm.name} but neither a port nor a MAC of one of its ${vm.nics.length} NICs now` };
+  }
+  return present(attachments, host, vm, nic, incident, macs);
+}
+
+/** Lines that name only a port: the NIC the host lists on that port now. */
+function byPort(attachments: Attachments, incident: Incident, host: Host): Tie {
+  const { index } = attachments;
+  if (!incident.port) return { kind: 'untied' };
+  for (const vm of index.inventory.vms) {
+    if (vm.host !== host.moref) continue;
+    const nic = nicOnStandardPort(host, vm, incident.port);
+    if (nic) return present(attachments, host, vm, nic, incident, new Set());
+  }
+  const standardOnly = !index.inventory.dvSwitches.some((d) => d.hosts.includes(host.moref));
+  // Every port of a standard-only host is listed: one not listed is gone.
+  if (standardOnly) return { kind: 'past', vm: null, nic: null, why: `port ${incident.port} no longer exists on ${host.name}` };
+  return { kind: 'untied' };
+}
+
+function nicOnStandardPort(host: Host, vm: Vm, port: string): VmNic | undefined {
+  return vm.nics.find((n) => n.backing.kind === 'standard' && standardPortOf(host, n) === port);
+}
+
+/** Whether lines tied to a NIC still describe it: the same port, a MAC it does not have, a policy that rejects. */
+function present(attachments: Attachments, host: Host, vm: Vm, nic: VmNic, incident: Incident, macs: ReadonlySet<string>): Tie {
+  const past = (why: string): Tie => ({ kind: 'past', vm, nic, why });
+  if (nic.backing.kind === 'standard' && incident.port && vm.powerState === 'poweredOn') {
+    const now = standardPortOf(host, nic);
+    if (now !== null && now !== incident.port) return past(`port ${incident.port} is no longer its port (now ${now})`);
+  }
+  if (nic.macAddress !== null && macs.size && [...macs].every((m) => m === nic.macAddress)) {
+    return past(`the MAC it asked for, ${nic.macAddress}, is now its configured MAC`);
+  }
+  const att = attachments.attach(vm, nic);
+  if (!att) return past(`${nic.label} is no longer on a portgroup vmfix can read`);
+  if (att.macChanges.value !== false) return past(`MAC address changes is Accept on "${att.portgroup.name}" now`);
+  if (att.kind === 'distributed' && att.macLearning) return past(`its port on "${att.portgroup.name}" learns MACs now`);
+  return { kind: 'current', vm, nic };
 }

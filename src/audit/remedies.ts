@@ -1,7 +1,7 @@
 // The fixes that fit a finding, narrowest first: fewest other VMs newly
 // allowed to change MACs, then the least policy opened. The hardening guide
 // wants Reject, so Accept is only ever offered for as little as possible.
-import type { Vm, VmNic } from '../inventory/model.js';
+import { isNestedHypervisor, type Vm, type VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
 import { portgroupSetting } from '../inventory/policy.js';
 import type { Attachment } from './attachment.js';
@@ -20,10 +20,6 @@ export function pinMacProblem(mac: string, owners: ReadonlyMap<string, ReadonlyS
   const others = [...(owners.get(mac) ?? [])].filter((o) => o !== self);
   if (others.length) return `it is also used by ${others.join(', ')}`;
   return null;
-}
-
-function isNestedHypervisor(vm: Vm): boolean {
-  return vm.guestId?.startsWith('vmkernel') ?? false;
 }
 
 function names(refs: readonly NicRef[], except: Vm): string[] {
@@ -99,12 +95,27 @@ export function remediesFor(input: RemedyInput): Remedy[] {
         strategy: 'mac-learning',
         summary: `Enable MAC learning on dvPortgroup "${pg.name}" (${att.dvs.name}): the port learns the MACs behind the vNIC.`,
         blastRadius: { vms: others, portgroups: [pg.name] },
-        notes: ['Meant for nested hypervisors and appliances that send from several MACs; nested ESXi also needs Forged transmits = Accept.'],
+        notes: ['Meant for nested hypervisors and appliances that send from several MACs.'],
       });
     }
   }
   const weight = (r: Remedy) => (nested && r.strategy === 'mac-learning' ? -1 : r.blastRadius.vms.length);
-  return out.sort((a, b) => weight(a) - weight(b) || STRATEGIES.indexOf(a.strategy) - STRATEGIES.indexOf(b.strategy));
+  const ranked = out.sort((a, b) => weight(a) - weight(b) || STRATEGIES.indexOf(a.strategy) - STRATEGIES.indexOf(b.strategy));
+  return nested ? ranked.map((r) => forNested(r, att)) : ranked;
+}
+
+/**
+ * A nested hypervisor's VMs send from their own MACs through its vNIC:
+ * allowing it to change MACs is not enough. Every remedy for it also sets
+ * Forged transmits = Accept where it sets anything, and says what a
+ * standard switch would still need.
+ */
+function forNested(r: Remedy, att: Attachment): Remedy {
+  const notes = ['For this nested hypervisor it also sets Forged transmits = Accept, which its VMs need to send.'];
+  if (att.kind === 'standard') {
+    notes.push('On a standard switch a nested ESXi also needs Promiscuous mode = Accept for its VMs to receive; vmfix does not set it (a 6.6+ distributed switch with MAC learning avoids it).');
+  }
+  return { ...r, summary: r.summary.replace(/MAC address changes (to |= )Accept|MAC learning/, (m) => `${m} (and Forged transmits = Accept)`), notes: [...r.notes, ...notes] };
 }
 
 /**

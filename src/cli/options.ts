@@ -5,6 +5,7 @@
 import type { InferredOptionTypes, Options, PositionalOptions } from 'yargs';
 import { STRATEGIES } from '../audit/finding.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_SINCE, parseSince } from '../evidence/since.js';
 import { checkPattern } from '../inventory/scope.js';
 import { FORMATS } from '../report/format.js';
 
@@ -71,7 +72,11 @@ export const OUTPUT = {
 
 export const EVIDENCE = {
   'vmkernel-log': { type: 'string', array: true, group: 'Evidence:', describe: 'vmkernel log files, .gz rotations or vm-support bundle directories; without --vcenter: an offline audit' },
-  'log-lines': { type: 'number', default: 5000, group: 'Evidence:', describe: "lines read from the end of each host's vmkernel log", coerce: wholeNumber(0, Infinity, (v) => `--log-lines must be a whole number of lines, not ${v}.`) },
+  since: {
+    type: 'string', default: DEFAULT_SINCE, group: 'Evidence:', coerce: parseSince,
+    describe: 'log evidence from this window: a duration back from now (offline: from each log\'s newest line), a date or time with zone, or all',
+  },
+  'log-lines': { type: 'number', default: 100_000, group: 'Evidence:', describe: "the most lines read back from the end of each host's vmkernel log", coerce: wholeNumber(0, Infinity, (v) => `--log-lines must be a whole number of lines, not ${v}.`) },
   concurrency: { type: 'number', default: 8, group: 'Evidence:', describe: 'hosts whose logs are read at once', coerce: wholeNumber(1, 64, (v) => `--concurrency must be between 1 and 64, not ${v}.`) },
 } as const satisfies OptionGroup;
 

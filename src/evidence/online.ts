@@ -1,42 +1,43 @@
-// Online evidence: the tail of each host's vmkernel log through vCenter's
-// DiagnosticManager, and the runtime state of every connected dvPort.
-// A bounded number of calls per host and per DVS, hosts in parallel.
-import type { Host, Inventory } from '../inventory/model.js';
+// Online evidence: each host's vmkernel log over the --since window
+// (host-logs.ts), and the runtime state of every connected dvPort. Calls
+// per host follow the window, one per DVS; hosts in parallel.
+import type { Inventory } from '../inventory/model.js';
 import { normalizeMac } from '../inventory/model.js';
 import { phase } from '../profile.js';
 import type { VimClient } from '../vsphere/client.js';
 import { SoapFault } from '../vsphere/faults.js';
 import type { DistributedVirtualPort, MoRef, VMwareDVSPortSetting } from '../vsphere/types.js';
 import type { DvPortState, EvidenceSet } from './types.js';
-import { L2SecCollector, type L2SecEvent } from './vmkernel-log.js';
-
-/** BrowseDiagnosticLog serves at most this many lines a call. */
-export const LOG_PAGE = 500;
+import { tailHostLog, type HostLog } from './host-logs.js';
 
 export interface GatherOptions {
-  /** Lines from the end of each host's vmkernel log. */
+  /** The most lines read from the end of each host's vmkernel log (0: no logs). */
   readonly logLines: number;
+  /** The start of the --since window (ISO), or null for no window. */
+  readonly since: string | null;
   /** Hosts read at once. */
   readonly concurrency: number;
   readonly onProgress?: (text: string) => void;
 }
 
-interface LogHeader {
-  lineStart: number;
-  lineEnd: number;
-  lineText?: string[];
-}
-
 export async function gatherEvidence(client: VimClient, inventory: Inventory, options: GatherOptions): Promise<EvidenceSet> {
   const notes: string[] = [];
-  const [vmkernel, dvPorts] = await Promise.all([
+  const [logs, dvPorts] = await Promise.all([
     phase('logs', () => tailVmkernelLogs(client, inventory, options, notes)),
     phase('dvPorts', () => fetchDvPorts(client, inventory, notes)),
   ]);
-  return { vmkernel, dvPorts, notes, sources: [], portClients: [], unparsed: { count: 0, samples: [] } };
+  const unparsed = logs.flatMap((log) => log.unparsed.map((line) => ({ source: log.source.name, line })));
+  return {
+    vmkernel: logs.flatMap((log) => log.events),
+    dvPorts,
+    notes,
+    sources: logs.map((log) => log.source),
+    portClients: [],
+    unparsed: { count: unparsed.length, samples: unparsed.slice(0, 5) },
+  };
 }
 
-async function tailVmkernelLogs(client: VimClient, inventory: Inventory, options: GatherOptions, notes: string[]): Promise<L2SecEvent[]> {
+async function tailVmkernelLogs(client: VimClient, inventory: Inventory, options: GatherOptions, notes: string[]): Promise<HostLog[]> {
   const manager = client.serviceContent.diagnosticManager;
   if (!manager || options.logLines <= 0) return [];
   const onVcenter = client.serviceContent.about.apiType === 'VirtualCenter';
@@ -45,47 +46,32 @@ async function tailVmkernelLogs(client: VimClient, inventory: Inventory, options
   if (skipped.length) notes.push(`vmkernel logs not read on ${describeHosts(skipped)}: not connected to vCenter.`);
 
   const refused = new Map<string, string[]>();
-  const events: L2SecEvent[] = [];
+  const logs: HostLog[] = [];
   let done = 0;
   await pool(hosts, options.concurrency, async (host) => {
     try {
       const ref: MoRef = { type: 'HostSystem', value: host.moref };
-      events.push(...(await tail(client, manager, onVcenter ? ref : undefined, host, options.logLines)));
+      logs.push(await tailHostLog(client, manager, onVcenter ? ref : undefined, host, { since: options.since, maxLines: options.logLines }));
     } catch (err) {
       if (!(err instanceof SoapFault)) throw err;
       const why = err.faultType === 'NoPermission' ? `NoPermission (needs ${err.privilegeId ?? 'Global.Diagnostics'})` : err.faultType;
       refused.set(why, [...(refused.get(why) ?? []), host.name]);
     }
-    options.onProgress?.(`vmkernel logs: ${++done}/${hosts.length} hosts`);
+    done++;
+    const failed = [...refused.values()].reduce((n, names) => n + names.length, 0);
+    options.onProgress?.(`vmkernel logs: ${done - failed}/${hosts.length} hosts read${failed ? `, ${failed} refused` : ''}`);
   });
   for (const [why, names] of refused) {
     notes.push(`vmkernel logs could not be read on ${describeHosts(names)} (${why}); the audit used the other evidence there.`);
   }
-  return events;
-}
-
-/** The last `lines` lines of the host's vmkernel log, collapsed into events. */
-async function tail(client: VimClient, manager: MoRef, hostRef: MoRef | undefined, host: Host, lines: number): Promise<L2SecEvent[]> {
-  const browse = (start: number, count: number) =>
-    client.read<LogHeader>(
-      'BrowseDiagnosticLog',
-      { _this: manager, ...(hostRef ? { host: hostRef } : {}), key: 'vmkernel', start, lines: count },
-      { type: 'DiagnosticManagerLogHeader' },
-    );
-  // A start past the end answers with no lines but says where the end is
-  // (govc's DiagnosticLog.Seek does the same against real vCenters).
-  const { lineEnd } = await browse(2 ** 31 - 1, 0);
-  const collector = new L2SecCollector(host.name);
-  let start = Math.max(1, lineEnd - lines + 1);
-  while (start <= lineEnd) {
-    const page = await browse(start, Math.min(LOG_PAGE, lineEnd - start + 1));
-    const text = page.lineText ?? [];
-    for (const line of text) collector.add(line);
-    if (!text.length) break;
-    start += text.length;
+  const short = (why: HostLog['shortBy']) => logs.filter((l) => l.shortBy === why).map((l) => l.source.name);
+  const rotated = short('rotated');
+  if (rotated.length) {
+    notes.push(`The live vmkernel log of ${describeHosts(rotated)} begins after the start of --since; older lines are in its rotated logs (vmkernel.N.gz), which vCenter does not serve: give a support bundle with --vmkernel-log to read them.`);
   }
-  collector.endOfStream();
-  return collector.events();
+  const capped = short('cap');
+  if (capped.length) notes.push(`On ${describeHosts(capped)} the last ${options.logLines} lines (--log-lines) did not reach the start of --since; older lines were not read.`);
+  return logs.sort((a, b) => a.source.name.localeCompare(b.source.name));
 }
 
 async function fetchDvPorts(client: VimClient, inventory: Inventory, notes: string[]): Promise<DvPortState[]> {

@@ -132,6 +132,15 @@ export interface Vm {
   readonly guestNics: readonly GuestNic[];
 }
 
+/**
+ * A nested hypervisor (config.guestId vmkernel*: nested ESXi): its own VMs
+ * send from their MACs through its vNIC, so besides MAC changes it needs
+ * Forged transmits = Accept (and, on a standard switch, promiscuous mode).
+ */
+export function isNestedHypervisor(vm: Pick<Vm, 'guestId'>): boolean {
+  return vm.guestId?.startsWith('vmkernel') ?? false;
+}
+
 /** Lower-case colon form, or null for anything that is not a 6-byte MAC. */
 export function normalizeMac(mac: string | null | undefined): string | null {
   if (!mac) return null;

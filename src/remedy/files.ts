@@ -13,7 +13,7 @@ import { journalFile, planFile, type Action, type Journal, type Plan } from './s
 
 /** The only field each action may set. */
 const FIELDS: Record<Action, readonly string[]> = {
-  UpdatePortGroup: ['policy.security.macChanges'],
+  UpdatePortGroup: ['policy.security.macChanges', 'policy.security.forgedTransmits'],
   UpdateVirtualSwitch: ['policy.security.macChanges'],
   AddPortGroup: ['portgroup'],
   RemovePortGroup: ['portgroup'],

@@ -6,14 +6,14 @@ import { Attachments, type Attachment } from '../audit/attachment.js';
 import type { Finding, Strategy } from '../audit/finding.js';
 import { DEDICATED_SUFFIX } from '../audit/remedies.js';
 import { InventoryIndex } from '../inventory/lookup.js';
-import type { Host, Inventory, Vm, VmNic } from '../inventory/model.js';
-import { distributedPolicy, ownWord, portgroupSetting, settingWord, vswitchSetting } from '../inventory/policy.js';
+import { isNestedHypervisor, type Host, type Inventory, type Vm, type VmNic } from '../inventory/model.js';
+import { distributedPolicy, ownWord, portgroupSetting, settingWord, standardPolicy, vswitchSetting } from '../inventory/policy.js';
 import type { DVPortgroupConfigInfo, HostPortGroupSpec } from '../vsphere/types.js';
 import { fingerprint, stateOf, targetKey } from './change.js';
 import type { Action, Change, HostRef, Plan, Target } from './schema.js';
 import {
   describeDvPolicy, distributedBacking, dvAcceptPolicy, dvCloneSpec, dvMacField, dvMacLearningPolicy,
-  dvReconfigureSpec, getPath, pinnedNic, SECURITY_MAC_CHANGES, setPath, standardBacking, dedicatedPortgroupSpec,
+  dvReconfigureSpec, getPath, pinnedNic, SECURITY_FORGED_TRANSMITS, SECURITY_MAC_CHANGES, setPath, standardBacking, dedicatedPortgroupSpec,
 } from './specs.js';
 
 export interface PlanOptions {
@@ -90,15 +90,17 @@ class PlanBuilder {
     const nic = vm?.nics.find((n) => n.key === finding.nic?.key);
     const att = vm && nic ? this.attachments.attach(vm, nic) : undefined;
     if (!vm || !nic || !att) return 'the NIC is no longer where the audit found it; run the audit again.';
+    // A nested hypervisor passes its own VMs' frames: it needs forged transmits too, wherever it is allowed to change MACs.
+    const nested = isNestedHypervisor(vm);
     switch (strategy) {
       case 'portgroup-accept':
-        return att.kind === 'standard' ? this.standardAccept(finding, att, 'portgroup') : this.dvPolicy(finding, att, 'accept');
+        return att.kind === 'standard' ? this.standardAccept(finding, att, 'portgroup', nested) : this.dvPolicy(finding, att, 'accept', nested);
       case 'vswitch-accept':
-        return att.kind === 'standard' ? this.standardAccept(finding, att, 'vswitch') : 'vswitch-accept is for standard switches.';
+        return att.kind === 'standard' ? this.standardAccept(finding, att, 'vswitch', nested) : 'vswitch-accept is for standard switches.';
       case 'mac-learning':
-        return att.kind === 'distributed' ? this.dvPolicy(finding, att, 'learning') : 'mac-learning needs a distributed switch.';
+        return att.kind === 'distributed' ? this.dvPolicy(finding, att, 'learning', nested) : 'mac-learning needs a distributed switch.';
       case 'dedicated-portgroup':
-        return this.dedicated(finding, vm, nic, att);
+        return this.dedicated(finding, vm, nic, att, nested);
       case 'pin-mac':
         return this.pinMac(finding, vm, nic);
     }
@@ -112,12 +114,17 @@ class PlanBuilder {
     return drafts.map(([key, d]) => ({ ...d, id: ids.get(key)!, dependsOn: d.dependsOn.map((k) => ids.get(k)!) }));
   }
 
-  /** Records a change, or adds the finding (and VMs) to the same change already planned. */
-  private put(key: string, draft: Omit<Draft, 'fingerprint'>, configVersion?: string): void {
+  /**
+   * Records a change, or adds the finding (and VMs) to the same change
+   * already planned; `wider` (a nested hypervisor's policy, which also
+   * accepts forged transmits) replaces a narrower value planned for another.
+   */
+  private put(key: string, draft: Omit<Draft, 'fingerprint'>, configVersion?: string, wider = false): void {
     const known = this.drafts.get(key);
     if (known) {
       this.drafts.set(key, {
         ...known,
+        ...(wider ? { to: draft.to, after: draft.after } : {}),
         findings: [...new Set([...known.findings, ...draft.findings])],
         vms: [...new Set([...known.vms, ...draft.vms])].sort(),
       });
@@ -138,15 +145,29 @@ class PlanBuilder {
     return [...new Set(this.index.nicsOnStandard(host.moref, portgroup).map((r) => r.vm.name))].sort();
   }
 
-  /** MAC changes = Accept on the portgroup (or its vSwitch) on every cluster host that has it. */
-  private standardAccept(finding: Finding, att: Extract<Attachment, { kind: 'standard' }>, level: 'portgroup' | 'vswitch'): string | undefined {
+  /**
+   * MAC changes = Accept on the portgroup (or its vSwitch) on every cluster
+   * host that has it; for a nested hypervisor, forged transmits = Accept on
+   * the portgroup too (a second change to the same spec, after the first).
+   */
+  private standardAccept(finding: Finding, att: Extract<Attachment, { kind: 'standard' }>, level: 'portgroup' | 'vswitch', nested: boolean): string | undefined {
     const name = att.portgroup.name;
     for (const host of this.index.clusterPeers(att.host, name)) {
       if (!host.networkSystem) return `host ${host.name} reports no network system.`;
       const pg = host.portgroups.find((p) => p.name === name)!;
+      const portgroupTarget: Target = { type: 'HostPortGroup', host: this.hostRef(host), portgroup: name };
+      if (nested && standardPolicy(host, pg, 'forgedTransmits').value !== true) {
+        this.put(`${targetKey(portgroupTarget)}/forgedTransmits`, {
+          action: 'UpdatePortGroup', strategy: level === 'portgroup' ? 'portgroup-accept' : 'vswitch-accept', findings: [finding.id], target: portgroupTarget,
+          path: this.path(host.datacenter, host.name, pg.vswitchName, name),
+          field: SECURITY_FORGED_TRANSMITS, from: ownWord(portgroupSetting(pg, 'forgedTransmits')), to: 'accept',
+          before: pg.spec, after: setPath('HostPortGroupSpec', pg.spec, SECURITY_FORGED_TRANSMITS, true),
+          vms: this.vmsOn(host, name), dependsOn: [],
+        });
+      }
       if (level === 'portgroup') {
         if (portgroupSetting(pg, 'macChanges') === true) continue;
-        const target: Target = { type: 'HostPortGroup', host: this.hostRef(host), portgroup: name };
+        const target = portgroupTarget;
         this.put(targetKey(target), {
           action: 'UpdatePortGroup', strategy: 'portgroup-accept', findings: [finding.id], target,
           path: this.path(host.datacenter, host.name, pg.vswitchName, name),
@@ -173,13 +194,13 @@ class PlanBuilder {
     return undefined;
   }
 
-  private dvPolicy(finding: Finding, att: Extract<Attachment, { kind: 'distributed' }>, what: 'accept' | 'learning'): string | undefined {
+  private dvPolicy(finding: Finding, att: Extract<Attachment, { kind: 'distributed' }>, what: 'accept' | 'learning', nested: boolean): string | undefined {
     const { dvs, portgroup: pg } = att;
     if (what === 'learning' && !pg.config.defaultPortConfig?.macManagementPolicy) {
       return `MAC learning needs vCenter 6.7+ and a 6.6+ DVS; ${dvs.name} reports no macManagementPolicy.`;
     }
     const field = what === 'learning' ? 'defaultPortConfig.macManagementPolicy' : dvMacField(pg.config);
-    const value = what === 'learning' ? dvMacLearningPolicy(pg.config) : dvAcceptPolicy(pg.config);
+    const value = what === 'learning' ? dvMacLearningPolicy(pg.config, nested) : dvAcceptPolicy(pg.config, nested);
     const target: Target = {
       type: 'DistributedVirtualPortgroup',
       dvs: { name: dvs.name, moref: dvs.moref, type: dvs.type, uuid: dvs.uuid },
@@ -191,11 +212,11 @@ class PlanBuilder {
       field, from: describeDvPolicy(getPath(pg.config, field)), to: describeDvPolicy(value),
       before: pg.config, after: dvReconfigureSpec(pg.configVersion, field, value),
       vms: [...new Set(this.index.nicsOnDvPortgroup(dvs.uuid, pg.key).map((r) => r.vm.name))].sort(), dependsOn: [],
-    }, pg.configVersion);
+    }, pg.configVersion, nested);
     return undefined;
   }
 
-  private dedicated(finding: Finding, vm: Vm, nic: VmNic, att: Attachment): string | undefined {
+  private dedicated(finding: Finding, vm: Vm, nic: VmNic, att: Attachment, nested: boolean): string | undefined {
     const name = this.options.portgroupName ?? `${att.portgroup.name}${DEDICATED_SUFFIX}`;
     const creations: string[] = [];
     let backing;
@@ -204,7 +225,8 @@ class PlanBuilder {
         if (!host.networkSystem) return `host ${host.name} reports no network system.`;
         const existing = host.portgroups.find((p) => p.name === name);
         if (existing) {
-          if (existing.computedPolicy?.security?.macChanges !== true) return `portgroup "${name}" already exists on ${host.name} and does not accept MAC changes.`;
+          const field = existing.computedPolicy?.security?.macChanges !== true ? 'MAC changes' : nested && existing.computedPolicy?.security?.forgedTransmits !== true ? 'forged transmits' : null;
+          if (field) return `portgroup "${name}" already exists on ${host.name} and does not accept ${field}; pick another name with --portgroup-name.`;
           continue;
         }
         const source = host.portgroups.find((p) => p.name === att.portgroup.name)!.spec;
@@ -215,15 +237,14 @@ class PlanBuilder {
           target: { type: 'HostPortGroup', host: this.hostRef(host), portgroup: name },
           path: this.path(host.datacenter, host.name, source.vswitchName, name),
           field: 'portgroup', from: 'absent', to: `a copy of "${att.portgroup.name}" with MAC changes accept`,
-          before: null, after: dedicatedPortgroupSpec(source as HostPortGroupSpec, name), vms: [vm.name], dependsOn: [],
+          before: null, after: dedicatedPortgroupSpec(source as HostPortGroupSpec, name, nested), vms: [vm.name], dependsOn: [],
         });
       }
       backing = standardBacking(nic.device, name);
     } else {
       const existing = att.dvs.portgroups.find((p) => p.name === name);
-      if (existing && distributedPolicy(att.dvs, existing, 'macChanges').value !== true) {
-        return `dvPortgroup "${name}" already exists on ${att.dvs.name} and does not accept MAC changes; pick another name with --portgroup-name.`;
-      }
+      const refuses = existing && (distributedPolicy(att.dvs, existing, 'macChanges').value !== true ? 'MAC changes' : nested && distributedPolicy(att.dvs, existing, 'forgedTransmits').value !== true ? 'forged transmits' : null);
+      if (refuses) return `dvPortgroup "${name}" already exists on ${att.dvs.name} and does not accept ${refuses}; pick another name with --portgroup-name.`;
       if (!existing) {
         const key = `new/dvpg/${att.dvs.uuid}/${name}`;
         creations.push(key);
@@ -236,7 +257,7 @@ class PlanBuilder {
           },
           path: this.path(att.dvs.datacenter, att.dvs.name, name),
           field: 'portgroup', from: 'absent', to: `a copy of "${att.portgroup.name}" with MAC changes accept`,
-          before: null, after: dvCloneSpec(att.portgroup.config as DVPortgroupConfigInfo, name), vms: [vm.name], dependsOn: [],
+          before: null, after: dvCloneSpec(att.portgroup.config as DVPortgroupConfigInfo, name, nested), vms: [vm.name], dependsOn: [],
         });
       }
       // A new portgroup's key is known once it exists; apply fills it in.

@@ -39,10 +39,15 @@ export function setPath<T>(type: string, spec: T, path: string, value: unknown):
 // --- Standard switches ---
 
 export const SECURITY_MAC_CHANGES = 'policy.security.macChanges';
+export const SECURITY_FORGED_TRANSMITS = 'policy.security.forgedTransmits';
 
-/** A new portgroup beside `spec`: same vSwitch, VLAN and policies, its own name, MAC changes Accept. */
-export function dedicatedPortgroupSpec(spec: HostPortGroupSpec, name: string): HostPortGroupSpec {
-  return setPath('HostPortGroupSpec', { ...clone(spec), name }, SECURITY_MAC_CHANGES, true);
+/**
+ * A new portgroup beside `spec`: same vSwitch, VLAN and policies, its own
+ * name, MAC changes Accept (and, for a nested hypervisor, forged transmits).
+ */
+export function dedicatedPortgroupSpec(spec: HostPortGroupSpec, name: string, nested = false): HostPortGroupSpec {
+  const accept = setPath('HostPortGroupSpec', { ...clone(spec), name }, SECURITY_MAC_CHANGES, true);
+  return nested ? setPath('HostPortGroupSpec', accept, SECURITY_FORGED_TRANSMITS, true) : accept;
 }
 
 // --- dvPortgroups ---
@@ -53,25 +58,29 @@ export function dvMacField(config: DVPortgroupConfigInfo): 'defaultPortConfig.ma
 }
 
 /**
- * The MAC policy object with MAC changes = Accept, set on the portgroup
- * itself (inherited: false), every other value as it is in force now.
+ * The MAC policy object with MAC changes = Accept (for a nested hypervisor
+ * forged transmits too), set on the portgroup itself (inherited: false),
+ * every other value as it is in force now.
  */
-export function dvAcceptPolicy(config: DVPortgroupConfigInfo): unknown {
+export function dvAcceptPolicy(config: DVPortgroupConfigInfo, nested = false): unknown {
   const setting = config.defaultPortConfig ?? {};
   if (setting.macManagementPolicy) {
-    return { ...clone(setting.macManagementPolicy), inherited: false, macChanges: true };
+    return { ...clone(setting.macManagementPolicy), inherited: false, macChanges: true, ...(nested ? { forgedTransmits: true } : {}) };
   }
   const legacy = clone(setting.securityPolicy) ?? { _typeName: 'DVSSecurityPolicy', inherited: false };
-  return { ...legacy, inherited: false, macChanges: { _typeName: 'BoolPolicy', inherited: false, value: true } };
+  const accept = { _typeName: 'BoolPolicy', inherited: false, value: true };
+  return { ...legacy, inherited: false, macChanges: accept, ...(nested ? { forgedTransmits: accept } : {}) };
 }
 
 const MAC_LEARNING_DEFAULTS = { enabled: true, allowUnicastFlooding: true, limit: 4096, limitPolicy: 'DROP' };
 
-export function dvMacLearningPolicy(config: DVPortgroupConfigInfo): DVSMacManagementPolicy {
+/** MAC learning on (for a nested hypervisor with forged transmits, which it still needs: William Lam, "Native MAC Learning in vSphere 6.7"). */
+export function dvMacLearningPolicy(config: DVPortgroupConfigInfo, nested = false): DVSMacManagementPolicy {
   const current = clone(config.defaultPortConfig?.macManagementPolicy) ?? { _typeName: 'DVSMacManagementPolicy', inherited: false };
   return {
     ...current,
     inherited: false,
+    ...(nested ? { forgedTransmits: true } : {}),
     macLearningPolicy: { _typeName: 'DVSMacLearningPolicy', ...MAC_LEARNING_DEFAULTS, ...current.macLearningPolicy, enabled: true, inherited: false },
   };
 }
@@ -93,13 +102,13 @@ const CLONED = [
   'vendorSpecificConfig', 'autoExpand', 'vmVnicNetworkResourcePoolKey',
 ] as const;
 
-export function dvCloneSpec(config: DVPortgroupConfigInfo, name: string): Obj {
+export function dvCloneSpec(config: DVPortgroupConfigInfo, name: string, nested = false): Obj {
   const spec: Obj = { _typeName: 'DVPortgroupConfigSpec', name };
   for (const field of CLONED) {
     const value = (config as unknown as Obj)[field];
     if (value !== undefined) spec[field] = clone(value);
   }
-  return setPath('DVPortgroupConfigSpec', spec, dvMacField(config), dvAcceptPolicy(config));
+  return setPath('DVPortgroupConfigSpec', spec, dvMacField(config), dvAcceptPolicy(config, nested));
 }
 
 // --- VM NICs ---
@@ -124,10 +133,14 @@ export function distributedBacking(switchUuid: string, portgroupKey: string): Vi
 
 /** What of a DVPortSetting to show people. */
 export function describeDvPolicy(value: unknown): string {
-  const policy = value as (DVSMacManagementPolicy & { macChanges?: unknown }) | undefined;
+  const policy = value as (Record<'macChanges' | 'forgedTransmits', unknown> & { inherited?: boolean; macLearningPolicy?: { enabled?: boolean } }) | undefined;
   if (!policy) return 'unset';
-  const mac = typeof policy.macChanges === 'object' ? (policy.macChanges as { value?: boolean }).value : policy.macChanges;
-  const learning = (policy as DVSMacManagementPolicy).macLearningPolicy?.enabled ? ', MAC learning on' : '';
-  return `${policy.inherited ? 'inherited' : 'set here'}: MAC changes ${mac === true ? 'accept' : mac === false ? 'reject' : 'unset'}${learning}`;
+  // macManagementPolicy holds booleans; the legacy securityPolicy BoolPolicy objects.
+  const word = (v: unknown) => {
+    const b = v && typeof v === 'object' ? (v as { value?: boolean }).value : v;
+    return b === true ? 'accept' : b === false ? 'reject' : 'unset';
+  };
+  const learning = policy.macLearningPolicy?.enabled ? ', MAC learning on' : '';
+  return `${policy.inherited ? 'inherited' : 'set here'}: MAC changes ${word(policy.macChanges)}, forged transmits ${word(policy.forgedTransmits)}${learning}`;
 }
 

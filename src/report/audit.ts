@@ -24,13 +24,30 @@ function evidenceLine(e: Finding['evidence'][number]): string {
 
 function headline(report: AuditReport): string {
   const s = report.summary;
-  if (!s.findings) return `No findings on ${report.endpoint} (${s.vmsScanned} VMs, ${s.hostsScanned} hosts).`;
-  return `${s.findings} finding(s) on ${report.endpoint}: ${s.critical} critical, ${s.warning} warning, ${s.info} info (${s.vmsScanned} VMs, ${s.hostsScanned} hosts).`;
+  const unread = report.warnings.length ? `, but ${report.warnings.length} piece(s) of evidence could not be understood (see the warnings)` : '';
+  if (!s.findings) return `No findings on ${report.endpoint}${unread} (${s.vmsScanned} VMs, ${s.hostsScanned} hosts).`;
+  return `${s.findings} finding(s) on ${report.endpoint}: ${s.critical} critical, ${s.warning} warning, ${s.info} info${unread} (${s.vmsScanned} VMs, ${s.hostsScanned} hosts).`;
+}
+
+/** What the verdict rests on, in one line. */
+function basis(report: AuditReport): string {
+  const e = report.evidence;
+  const logs = e.logs
+    ? `vmkernel logs: ${e.lines} line(s) from ${e.logs} log(s)${e.from ? `, ${e.from} to ${e.to}` : ''}, window ${e.window}`
+    : `no vmkernel log read (window ${e.window})`;
+  return `Evidence: ${logs}; dvPort state of ${e.dvSwitches} distributed switch(es); guest MACs from VMware Tools.`;
+}
+
+function historyLine(h: AuditReport['history'][number]): string {
+  const who = h.vm ? `${h.vm.name}${h.nic ? ` ${h.nic.label}` : ''}` : `port ${h.port ?? '?'}`;
+  return `${h.lastTime ?? 'time unknown'}  ${who} on ${h.host.name}: ${h.why}.`;
 }
 
 export function auditText(report: AuditReport, color: boolean): string {
   const paint = painter(color);
-  const out: string[] = [oneLine(headline(report)), ''];
+  const out: string[] = [oneLine(headline(report)), oneLine(basis(report)), ''];
+  for (const w of report.warnings) out.push(`${paint('warning', 'warning:')} ${oneLine(w)}`);
+  if (report.warnings.length) out.push('');
   for (const [group, findings] of grouped(report)) {
     const policy = findings[0]!.policy;
     out.push(paint('heading', oneLine(group)) + `  (MAC changes ${policy.macChanges}${policy.source ? `, set on the ${policy.source}` : ''})`);
@@ -40,6 +57,11 @@ export function auditText(report: AuditReport, color: boolean): string {
       for (const e of f.evidence) out.push(`           ${oneLine(evidenceLine(e))}`);
       if (f.remedies.length) out.push(`           fix: ${f.remedies.map((r) => r.strategy + (r.blastRadius.vms.length ? ` (+${r.blastRadius.vms.length} VMs)` : '')).join(' | ')}`);
     }
+    out.push('');
+  }
+  if (report.history.length) {
+    out.push(paint('heading', 'History') + '  (lines about a port, MAC or policy these NICs no longer have: not findings)');
+    for (const h of report.history) out.push(`  ${oneLine(historyLine(h))}`);
     out.push('');
   }
   for (const note of report.notes) out.push(`note: ${oneLine(note)}`);
@@ -60,7 +82,8 @@ function flat(report: AuditReport): Table {
 export const auditCsv = (report: AuditReport) => csvTable(flat(report));
 
 export function auditMarkdown(report: AuditReport): string {
-  const out = [`# vmfix audit: ${md(report.endpoint)}`, '', md(headline(report)), ''];
+  const out = [`# vmfix audit: ${md(report.endpoint)}`, '', md(headline(report)), '', md(basis(report)), ''];
+  if (report.warnings.length) out.push('## Warnings', '', ...report.warnings.map((w) => `- ${md(w)}`), '');
   for (const [group, findings] of grouped(report)) {
     out.push(`## ${md(group)}`, '');
     for (const f of findings) {
@@ -70,6 +93,7 @@ export function auditMarkdown(report: AuditReport): string {
     }
     out.push('');
   }
+  if (report.history.length) out.push('## History (not findings)', '', ...report.history.map((h) => `- ${md(historyLine(h))}`), '');
   if (report.notes.length) out.push('## Notes', '', ...report.notes.map((n) => `- ${md(n)}`), '');
   if (report.findings.length) out.push('## All findings', '', markdownTable(flat(report)));
   return out.join('\n');

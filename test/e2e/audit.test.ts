@@ -66,7 +66,7 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
 
   beforeAll(async () => {
     lab = await startScenario(ROTTERDAM);
-    const run = await vmfix(['audit', '--format', 'json'], lab.env);
+    const run = await vmfix(['audit', '--since', '2024-05-01', '--format', 'json'], lab.env);
     expect(run.stderr).not.toMatch(/Internal error|at .*\.js:\d+/);
     expect(run.code).toBe(1);
     stdout = run.stdout;
@@ -84,7 +84,7 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
     }
     for (const decoy of DECOYS) expect(report.findings.map((f) => f.vm?.name)).not.toContain(decoy);
     expect(report.schemaVersion).toBe(1);
-    expect(report.summary).toEqual({ findings: 15, critical: 6, warning: 5, info: 4, vmsScanned: 20, hostsScanned: 4 });
+    expect(report.summary).toEqual({ findings: 15, critical: 6, warning: 5, info: 4, vmsScanned: 20, hostsScanned: 4, history: 0 });
   });
 
   it('shapes a finding as the contract says, field by field', () => {
@@ -168,7 +168,9 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
     expect(report.notes.filter((n) => n.includes(P4))).toHaveLength(1);
     expect(report.notes.find((n) => n.includes(P4))).toMatch(/NoPermission|permission/i);
     expect(report.notes.filter((n) => n.includes('decom-ftp-02'))).toHaveLength(1);
-    expect(report.notes).toHaveLength(2);
+    // And that the live logs do not reach back to the start of --since (2024-05-01): the rest is in rotated files.
+    expect(report.notes.filter((n) => /begins after the start of --since/.test(n))).toHaveLength(1);
+    expect(report.notes).toHaveLength(3);
     expect(report.findings.map((f) => f.vm?.name)).not.toContain('decom-ftp-02');
   });
 
@@ -234,7 +236,7 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
   });
 
   it('gives the same finding the same id on the next run', async () => {
-    const again = parse((await vmfix(['audit', '--format', 'json'], lab.env)).stdout);
+    const again = parse((await vmfix(['audit', '--since', '2024-05-01', '--format', 'json'], lab.env)).stdout);
     const ids = (r: Report) => Object.fromEntries(r.findings.map((f) => [f.id, `${f.kind} ${f.vm?.name ?? ''} ${f.nic?.key ?? ''} ${f.host?.name ?? ''} ${f.switch?.name} ${f.portgroup?.name ?? ''}`]));
     expect(ids(again)).toEqual(ids(report));
     expect(new Set(report.findings.map((f) => f.id)).size).toBe(report.findings.length);
@@ -243,15 +245,15 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
   it('reads only the last --log-lines lines of each host\'s log', async () => {
     // esx-p3's log ends with erp-01's line, then NOISE_AFTER_ERP lines, then three more.
     const after = NOISE_AFTER_ERP + LEGACY_APP_LINES.length + 1;
-    const short = parse((await vmfix(['audit', '--format', 'json', '--host', P3, '--log-lines', String(after)], lab.env)).stdout);
+    const short = parse((await vmfix(['audit', '--since', '2024-05-01', '--format', 'json', '--host', P3, '--log-lines', String(after)], lab.env)).stdout);
     expect(byVm(short, 'erp-01')).toMatchObject({ kind: 'mac-change-at-risk', evidence: [{ type: 'guest-mac-mismatch' }] });
     expect(byVm(short, 'legacy-app-01').kind).toBe('mac-change-blocked');
-    const enough = parse((await vmfix(['audit', '--format', 'json', '--host', P3, '--log-lines', String(after + 1)], lab.env)).stdout);
+    const enough = parse((await vmfix(['audit', '--since', '2024-05-01', '--format', 'json', '--host', P3, '--log-lines', String(after + 1)], lab.env)).stdout);
     expect(byVm(enough, 'erp-01').kind).toBe('mac-change-blocked');
   });
 
   it('--host keeps that host\'s findings, and reads only its logs', async () => {
-    const run = await vmfix(['audit', '--format', 'json', '--host', 'esx-p3.*'], lab.env);
+    const run = await vmfix(['audit', '--since', '2024-05-01', '--format', 'json', '--host', 'esx-p3.*'], lab.env);
     expect(run.code).toBe(1);
     const scoped = parse(run.stdout);
     expect(nicFindings(scoped).map((f) => f.vm!.name).sort()).toEqual(['erp-01', 'legacy-app-01', 'nlb-legacy-03', 'rac-node-02']);
@@ -261,14 +263,14 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
   });
 
   it('--vm matches names case-sensitively, as vSphere has them, and says what was meant', async () => {
-    const run = await vmfix(['audit', '--vm', 'K8S-*'], lab.env);
+    const run = await vmfix(['audit', '--since', '2024-05-01', '--vm', 'K8S-*'], lab.env);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^vmfix: No VM matches --vm 'K8S-\*' \(names are case-sensitive; did you mean 'k8s-worker-0\d'/m);
     expect(run.stdout).toBe('');
   });
 
   it('--vm keeps those VMs\' findings, judged against the whole estate', async () => {
-    const run = await vmfix(['audit', '--format', 'json', '--vm', '*web*', '--vm', 'k8s-*'], lab.env);
+    const run = await vmfix(['audit', '--since', '2024-05-01', '--format', 'json', '--vm', '*web*', '--vm', 'k8s-*'], lab.env);
     expect(run.code).toBe(1);
     const scoped = parse(run.stdout);
     expect(nicFindings(scoped).map((f) => f.vm!.name).sort()).toEqual(['k8s-worker-03', 'nlb-web-01', 'nlb-web-02']);
@@ -281,16 +283,16 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
   });
 
   it('exits 0 for a VM whose changed MAC an Accept portgroup allows; asked about VMs, it shows no switch-only findings', async () => {
-    const run = await vmfix(['audit', '--format', 'json', '--vm', 'test-clone-01'], lab.env);
+    const run = await vmfix(['audit', '--since', '2024-05-01', '--format', 'json', '--vm', 'test-clone-01'], lab.env);
     expect(run.code).toBe(0);
     expect(parse(run.stdout).findings).toEqual([]);
     // The same host audited whole has info findings about its portgroups: still exit 0 only if nothing worse.
-    const host = await vmfix(['audit', '--format', 'json', '--host', P1], lab.env);
+    const host = await vmfix(['audit', '--since', '2024-05-01', '--format', 'json', '--host', P1], lab.env);
     expect(parse(host.stdout).findings.some((f) => f.severity === 'info')).toBe(true);
   });
 
   it('writes Markdown for a ticket: grouped by host and portgroup, with the log lines and every finding', async () => {
-    const run = await vmfix(['audit', '--format', 'markdown'], lab.env);
+    const run = await vmfix(['audit', '--since', '2024-05-01', '--format', 'markdown'], lab.env);
     expect(run.code).toBe(1);
     const md = run.stdout;
     expect(md).toMatch(/^# vmfix audit/);
@@ -303,7 +305,7 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
   });
 
   it('writes CSV with one row per finding, matching the JSON', async () => {
-    const run = await vmfix(['audit', '--format', 'csv'], lab.env);
+    const run = await vmfix(['audit', '--since', '2024-05-01', '--format', 'csv'], lab.env);
     expect(run.code).toBe(1);
     const [header, ...rows] = parseCsv(run.stdout);
     const col = (name: string) => header!.indexOf(name);
@@ -321,7 +323,7 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
   });
 
   it('prints the table by default, grouped, with the evidence one line each', async () => {
-    const run = await vmfix(['audit'], lab.env);
+    const run = await vmfix(['audit', '--since', '2024-05-01'], lab.env);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^15 finding\(s\) on .*: 6 critical, 5 warning, 4 info/);
     expect(run.stdout).toContain(`${P1} / NLB-Front`);
@@ -360,6 +362,8 @@ describe('vmfix audit where nothing is wrong', () => {
     const table = await vmfix(['audit'], lab.env);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^No findings on /);
+    // What the all-clear rests on: the window and what was read.
+    expect(table.stdout).toMatch(/^Evidence: vmkernel logs: \d+ line\(s\) from 1 log\(s\), .* window the last 7d; dvPort state of 0 distributed switch\(es\)/m);
   });
 });
 
@@ -389,7 +393,7 @@ describe('vmfix audit on a standalone ESXi host', () => {
 
   it('reads the host\'s own vmkernel log (no vCenter in between) and ties the line to the VM', async () => {
     expect(lab.about.apiType).toBe('HostAgent');
-    const run = await vmfix(['audit', '--format', 'json'], lab.env);
+    const run = await vmfix(['audit', '--since', '2024-06-01', '--format', 'json'], lab.env);
     expect(run.code).toBe(1);
     const esx = parse(run.stdout);
     expect(esx.notes).toEqual([]);

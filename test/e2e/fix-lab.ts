@@ -79,14 +79,14 @@ function stdHost(name: string, cluster: string | undefined, nlbLog: string[]) {
 
 export function scenario() {
   const a1Log = [
-    `2025-02-03T07:41:12.004Z cpu14:2099041)etherswitch: L2Sec_EnforcePortCompliance:247: client nlb-web01 requested mac address change to ${NLB_MAC} on port 0x4000004, disallowed by vswitch policy`,
-    '2025-02-03T07:41:12.004Z cpu14:2099041)etherswitch: L2Sec_EnforcePortCompliance:356: client nlb-web01 has policy violations on port 0x4000004. Port is blocked',
-    `2025-02-03T09:03:55.817Z cpu2:2099041)etherswitch: L2Sec_EnforcePortCompliance:247: client nlb-web01 requested mac address change to ${NLB_MAC} on port 0x4000004, disallowed by vswitch policy`,
-    '2025-02-03T09:03:55.817Z cpu2:2099041)etherswitch: L2Sec_EnforcePortCompliance:356: client nlb-web01 has policy violations on port 0x4000004. Port is blocked',
+    `{{now-30h}} cpu14:2099041)etherswitch: L2Sec_EnforcePortCompliance:247: client nlb-web01 requested mac address change to ${NLB_MAC} on port 0x4000004, disallowed by vswitch policy`,
+    '{{now-30h}} cpu14:2099041)etherswitch: L2Sec_EnforcePortCompliance:356: client nlb-web01 has policy violations on port 0x4000004. Port is blocked',
+    `{{now-2h}} cpu2:2099041)etherswitch: L2Sec_EnforcePortCompliance:247: client nlb-web01 requested mac address change to ${NLB_MAC} on port 0x4000004, disallowed by vswitch policy`,
+    '{{now-2h}} cpu2:2099041)etherswitch: L2Sec_EnforcePortCompliance:356: client nlb-web01 has policy violations on port 0x4000004. Port is blocked',
   ];
   const a3Log = [
-    '2025-02-03T08:15:40.221Z cpu6:2101877)etherswitch: L2Sec_EnforcePortCompliance:247: client nested-esx7 requested mac address change to 00:0c:29:7e:a1:04 on port 0x8000004, disallowed by vswitch policy',
-    '2025-02-03T08:15:40.221Z cpu6:2101877)etherswitch: L2Sec_EnforcePortCompliance:356: client nested-esx7 has policy violations on port 0x8000004. Port is blocked',
+    '{{now-5h}} cpu6:2101877)etherswitch: L2Sec_EnforcePortCompliance:247: client nested-esx7 requested mac address change to 00:0c:29:7e:a1:04 on port 0x8000004, disallowed by vswitch policy',
+    '{{now-5h}} cpu6:2101877)etherswitch: L2Sec_EnforcePortCompliance:356: client nested-esx7 has policy violations on port 0x8000004. Port is blocked',
   ];
   return {
     mode: 'vcenter',
@@ -169,7 +169,7 @@ export function legacyScenario() {
           vmkernelLog: {
             filler: 120,
             lines: i === 0
-              ? ['2025-01-20T22:10:03.550Z cpu1:68311)etherswitch: L2Sec_EnforcePortCompliance:247: client rac-node01 requested mac address change to 00:50:56:3f:10:21 on port 0x2000007, disallowed by vswitch policy']
+              ? ['{{now-50h}} cpu1:68311)etherswitch: L2Sec_EnforcePortCompliance:247: client rac-node01 requested mac address change to 00:50:56:3f:10:21 on port 0x2000007, disallowed by vswitch policy']
               : [],
           },
         })),

@@ -52,7 +52,7 @@ describe('fix --yes --strategy portgroup-accept', () => {
           `applied UpdatePortGroup ${h} / vSwitch1 / NLB-Front policy.security.macChanges inherit -> accept`,
           `applied UpdatePortGroup ${h} / vSwitch0 / App-Backend policy.security.macChanges inherit -> accept`,
         ]),
-        'applied ReconfigureDVPortgroup DSW-Prod / DPG-Nested defaultPortConfig.macManagementPolicy set here: MAC changes reject -> set here: MAC changes accept',
+        'applied ReconfigureDVPortgroup DSW-Prod / DPG-Nested defaultPortConfig.macManagementPolicy set here: MAC changes reject, forged transmits accept -> set here: MAC changes accept, forged transmits accept',
       ].sort(),
     );
     expect(report.skipped).toEqual([]);

@@ -1,0 +1,117 @@
+// Each host's live vmkernel log through vCenter's DiagnosticManager, read
+// backwards from its end, a page at a time, until the --since window is
+// covered (or the --log-lines cap is reached): the cost follows the window,
+// not the size of the log. Pages are then fed oldest first, so that a
+// "last message repeated" notice meets the line it repeats.
+import type { Host } from '../inventory/model.js';
+import type { VimClient } from '../vsphere/client.js';
+import type { MoRef } from '../vsphere/types.js';
+import type { LogSource } from './types.js';
+import { isoToUtc, L2SecCollector, parseVmkernelLine, type L2SecEvent } from './vmkernel-log.js';
+
+/** BrowseDiagnosticLog serves at most this many lines a call through vCenter. */
+export const LOG_PAGE = 500;
+
+export interface TailOptions {
+  /** The start of the window (ISO), or null to read up to `maxLines`. */
+  readonly since: string | null;
+  /** The most lines read from the end of the log, window or not. */
+  readonly maxLines: number;
+}
+
+export interface HostLog {
+  readonly events: L2SecEvent[];
+  readonly source: LogSource;
+  /** L2Sec lines the parser did not understand. */
+  readonly unparsed: string[];
+  /** Why the window is not covered: the log starts later (rotated), or the cap was reached. */
+  readonly shortBy: 'rotated' | 'cap' | null;
+}
+
+interface LogHeader {
+  lineStart: number;
+  lineEnd: number;
+  lineText?: string[];
+}
+
+const MARKER = 'L2Sec_EnforcePortCompliance';
+const ISO_HEAD = /^(?:<\d{1,3}>(?:1 )?)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))/;
+
+/** A line's time from its ISO head (every ESXi 5+ vmkernel.log line has one), or null. */
+function lineTime(line: string): string | null {
+  const m = ISO_HEAD.exec(line);
+  return m ? isoToUtc(m[1]!) : null;
+}
+
+/** The first timed line of a page, searching from `from` in `step` direction. */
+function timeAt(lines: readonly string[], from: 'start' | 'end'): string | null {
+  for (let i = 0; i < lines.length; i++) {
+    const t = lineTime(lines[from === 'start' ? i : lines.length - 1 - i]!);
+    if (t) return t;
+  }
+  return null;
+}
+
+/**
+ * What of a page is worth keeping while older pages are fetched: the L2Sec
+ * lines and the repeat notices, and one empty line for each run of others
+ * (so a notice never attaches to a line it did not follow).
+ */
+function relevant(lines: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (const line of lines) {
+    if (line.includes(MARKER) || line.includes('last message repeated')) kept.push(line);
+    else if (kept.at(-1) !== '') kept.push('');
+  }
+  return kept;
+}
+
+export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: MoRef | undefined, host: Host, options: TailOptions): Promise<HostLog> {
+  const browse = (start: number, count: number) =>
+    client.read<LogHeader>(
+      'BrowseDiagnosticLog',
+      { _this: manager, ...(hostRef ? { host: hostRef } : {}), key: 'vmkernel', start, lines: count },
+      { type: 'DiagnosticManagerLogHeader' },
+    );
+  // A start past the end answers with no lines but says where the end is
+  // (govc's DiagnosticLog.Seek does the same against real vCenters).
+  const { lineEnd } = await browse(2 ** 31 - 1, 0);
+  const pages: string[][] = [];
+  let end = lineEnd;
+  let read = 0;
+  let firstTime: string | null = null;
+  let lastTime: string | null = null;
+  let covered = options.since === null;
+  while (end >= 1 && read < options.maxLines) {
+    const count = Math.min(LOG_PAGE, end, options.maxLines - read);
+    const text = (await browse(end - count + 1, count)).lineText ?? [];
+    if (!text.length) break;
+    pages.push(relevant(text));
+    read += text.length;
+    end -= text.length;
+    lastTime ??= timeAt(text, 'end');
+    firstTime = timeAt(text, 'start') ?? firstTime;
+    if (options.since !== null && firstTime !== null && firstTime < options.since) {
+      covered = true;
+      break;
+    }
+  }
+  const collector = new L2SecCollector(host.name);
+  const unparsed: string[] = [];
+  for (const page of pages.reverse()) {
+    for (const line of page) {
+      collector.add(line);
+      if (line.includes(MARKER) && !parseVmkernelLine(line)) unparsed.push(line);
+    }
+  }
+  collector.endOfStream();
+  // The window's edge falls inside the oldest page read: what happened before it is not evidence now.
+  const since = options.since;
+  const events = since === null ? collector.events() : collector.events().filter((e) => e.lastTime === null || e.lastTime >= since);
+  return {
+    events,
+    source: { name: host.name, hostName: host.name, lines: read, firstTime, lastTime, since },
+    unparsed,
+    shortBy: covered ? null : end < 1 ? 'rotated' : 'cap',
+  };
+}

@@ -1,0 +1,180 @@
+// The verdict issue's measured cases, on hand-built inventories: a log line
+// is tied to a NIC only by what identifies it now (its port, the MAC its
+// guest uses, a one-NIC VM), never by elimination; lines about a port, MAC
+// or policy the NIC no longer has are history; a VM blocked and then
+// powered off is reported; a nested hypervisor needs forged transmits too.
+import { describe, expect, it } from 'vitest';
+import { audit } from '../../src/audit/audit.js';
+import type { EvidenceSet } from '../../src/evidence/types.js';
+import { parseVmkernelLine, type L2SecEvent } from '../../src/evidence/vmkernel-log.js';
+import type { Host, Vm } from '../../src/inventory/model.js';
+import { dvPortgroup, dvSwitch, host, inventory, macPolicy, nic, onDvPortgroup, onStandard, portgroup, vm, vswitch } from '../helpers/inventory.js';
+
+const NLB_MAC = '02:bf:0a:00:00:15';
+const WEB_NIC1 = '00:50:56:a1:00:01';
+const WEB_NIC2 = '00:50:56:a1:01:01';
+const T = '2026-12-01T09:21:07.123Z';
+
+function events(source: string, ...lines: string[]): L2SecEvent[] {
+  return lines.map((line) => {
+    const parsed = parseVmkernelLine(line)!;
+    return { ...parsed, source, count: 1, firstTime: parsed.time, lastTime: parsed.time };
+  });
+}
+
+function evidence(vmkernel: L2SecEvent[], extra: Partial<EvidenceSet> = {}): EvidenceSet {
+  return { vmkernel, dvPorts: [], notes: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] }, ...extra };
+}
+
+/** The incident KB 344495 shows, as ESXi 8 writes it: web01's NLB guest asks for the cluster MAC on its port. */
+const incident = (port: string) => events(
+  'esx01',
+  `${T} In(182) vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client web01 requested mac address change to ${NLB_MAC} on port ${port}, disallowed by vswitch policy`,
+  `${T} In(182) vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client web01 has policy violations on port ${port}. Port is blocked`,
+  `${T} In(182) vmkernel: cpu3:4099)etherswitch: L2Sec_EnforcePortCompliance: ${port}: peer not allowed to change address, blocking port`,
+);
+
+/** esx01 (standard switches only): web01 with NIC 1 on NLB (Reject) and NIC 2 on Management (Reject). */
+function estate(opts: { nlbPorts: { id: number; mac: string }[]; nic1On?: string; nlbAccept?: boolean; web01?: Partial<Vm> }): { hosts: Host[]; vms: Vm[] } {
+  const pgs = [
+    portgroup('NLB', 'vSwitch0', opts.nlbAccept ? true : undefined, Boolean(opts.nlbAccept), opts.nlbPorts),
+    portgroup('NLB-macchg', 'vSwitch0', true, true, opts.nic1On === 'NLB-macchg' ? [{ id: 0x4000007, mac: WEB_NIC1 }] : []),
+    portgroup('Management', 'vSwitch0', undefined, false, [{ id: 0x4000005, mac: WEB_NIC2 }]),
+  ];
+  const esx01 = host('host-1', 'esx01.corp.example', [vswitch('vSwitch0', false)], pgs);
+  const web01 = vm('vm-1', 'web01', 'host-1', [nic(4000, WEB_NIC1, onStandard(opts.nic1On ?? 'NLB')), nic(4001, WEB_NIC2, onStandard('Management'))], [NLB_MAC, undefined as never], opts.web01);
+  return { hosts: [esx01], vms: [web01] };
+}
+
+const ids = (r: ReturnType<typeof audit>) => r.findings.filter((f) => f.vm).map((f) => `${f.kind} ${f.vm!.name} ${f.nic!.label} ${f.id}`);
+
+describe('before and after a fix', () => {
+  const before = (() => {
+    const { hosts, vms } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }] });
+    return audit(inventory(hosts, vms), evidence(incident('0x4000004')));
+  })();
+
+  it('before: one critical finding, on the NIC whose port the lines name, with all three lines as its evidence', () => {
+    expect(ids(before)).toEqual([expect.stringMatching(/^mac-change-blocked web01 Network adapter 1 /)]);
+    expect(before.findings[0]!.evidence.filter((e) => e.type === 'vmkernel-log')).toHaveLength(3);
+    expect(before.history).toEqual([]);
+  });
+
+  it('after dedicated-portgroup moved NIC 1: nothing about NIC 2, and the old lines are history with their time', () => {
+    const { hosts, vms } = estate({ nlbPorts: [], nic1On: 'NLB-macchg' });
+    const after = audit(inventory(hosts, vms), evidence(incident('0x4000004')));
+    expect(after.findings.filter((f) => f.vm)).toEqual([]);
+    expect(after.history).toEqual([
+      expect.objectContaining({ vm: { name: 'web01', moref: 'vm-1' }, nic: { label: 'Network adapter 1', key: 4000 }, port: '0x4000004', lastTime: T, why: 'port 0x4000004 is no longer its port (now 0x4000007)' }),
+    ]);
+  });
+
+  it('after portgroup-accept: the same lines are history, as the policy now allows the change', () => {
+    const { hosts, vms } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }], nlbAccept: true });
+    const after = audit(inventory(hosts, vms), evidence(incident('0x4000004')));
+    expect(after.findings.filter((f) => f.vm)).toEqual([]);
+    expect(after.history.map((h) => h.why)).toEqual(['MAC address changes is Accept on "NLB" now']);
+  });
+
+  it('after a rollback: the same finding, with the same id', () => {
+    const { hosts, vms } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }] });
+    const again = audit(inventory(hosts, vms), evidence(incident('0x4000004')));
+    expect(ids(again)).toEqual(ids(before));
+  });
+
+  it('after pin-mac: the MAC the guest asked for is its own now, so the lines are history', () => {
+    const { hosts, vms } = estate({ nlbPorts: [{ id: 0x4000009, mac: NLB_MAC }] });
+    const pinned = { ...vms[0]!, nics: [nic(4000, NLB_MAC, onStandard('NLB')), vms[0]!.nics[1]!] };
+    const after = audit(inventory(hosts, [pinned]), evidence(incident('0x4000004')));
+    expect(after.findings.filter((f) => f.vm)).toEqual([]);
+    expect(after.history).toHaveLength(1);
+  });
+});
+
+describe('never by elimination', () => {
+  it('a line that names a two-NIC VM but neither its port nor a MAC it uses now is history, not a finding on the other NIC', () => {
+    const { hosts, vms } = estate({ nlbPorts: [] });
+    const noMacs = { ...vms[0]!, guestNics: [] };
+    const lines = events('esx01', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client web01 has policy violations on port 0x4000004. Port is blocked`);
+    const result = audit(inventory(hosts, [noMacs]), evidence(lines));
+    expect(result.findings.filter((f) => f.vm)).toEqual([]);
+    expect(result.history.map((h) => h.why)).toEqual(['it names web01 but neither a port nor a MAC of one of its 2 NICs now']);
+  });
+
+  it('a line naming only a port no NIC has on a standard-only host is history; on a DVS member it is said as a port, not pinned on a NIC', () => {
+    const { hosts, vms } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }] });
+    const peer = events('esx01', `${T} cpu3:4099)etherswitch: L2Sec_EnforcePortCompliance: 0x40000aa: peer not allowed to change address, blocking port`);
+    const standard = audit(inventory(hosts, vms), evidence(peer));
+    expect(standard.findings.filter((f) => !f.vm && f.kind !== 'mac-accept-unneeded')).toEqual([]);
+    expect(standard.history.map((h) => h.why)).toEqual(['port 0x40000aa no longer exists on esx01.corp.example']);
+
+    const dvs = { ...dvSwitch([dvPortgroup('dvportgroup-10', 'DPG-Apps', macPolicy(false))]), hosts: ['host-1'] };
+    const member = audit(inventory(hosts, vms, [dvs]), evidence(peer));
+    const portLevel = member.findings.filter((f) => !f.vm && f.kind !== 'mac-accept-unneeded');
+    expect(portLevel.map((f) => [f.kind, f.severity, f.host?.name])).toEqual([['mac-change-blocked', 'warning', 'esx01.corp.example']]);
+    expect(portLevel[0]!.summary).toMatch(/port 0x40000aa on esx01\.corp\.example .*no NIC vCenter lists can be tied to that port/);
+  });
+
+  it('a VM that runs on another host now: the line from its old host is history', () => {
+    const { hosts, vms } = estate({ nlbPorts: [] });
+    const esx02 = host('host-2', 'esx02.corp.example', [vswitch('vSwitch0', false)], [portgroup('NLB', 'vSwitch0', undefined, false, [{ id: 0x2000004, mac: WEB_NIC1 }])]);
+    const moved = { ...vms[0]!, host: 'host-2' };
+    const result = audit(inventory([...hosts, esx02], [moved]), evidence(incident('0x4000004')));
+    expect(result.findings.filter((f) => f.vm && f.severity !== 'info')).toEqual([expect.objectContaining({ kind: 'mac-change-at-risk' })]);
+    expect(result.history.map((h) => h.why)).toEqual(['web01 runs on esx02.corp.example now, not on esx01.corp.example where the line was written']);
+  });
+
+  it('ties lines to a VM whose name vSphere escapes (web/app is web%2fapp), and to a host the syslog head names short', () => {
+    const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }] });
+    const escaped = vm('vm-2', 'web%2fapp', 'host-1', [nic(4000, WEB_NIC1, onStandard('NLB'))], [NLB_MAC]);
+    const line = `May 14 09:21:07 esx01 vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client web/app requested mac address change to ${NLB_MAC} on port 0x4000004, disallowed by vswitch policy`;
+    const result = audit(inventory(hosts, [escaped]), evidence(events('/var/log/collector/esx.log', line)));
+    expect(result.findings.filter((f) => f.vm).map((f) => [f.kind, f.vm!.name])).toEqual([['mac-change-blocked', 'web%2fapp']]);
+  });
+});
+
+describe('powered-off VMs', () => {
+  it('a VM blocked before it was powered off is reported, as a warning, with pin-mac first', () => {
+    const { hosts, vms } = estate({ nlbPorts: [] });
+    const off = vm('vm-3', 'lic01', 'host-1', [nic(4000, '00:50:56:a1:00:33', onStandard('NLB'))], ['00:50:56:3f:00:33'], { powerState: 'poweredOff' });
+    const lines = events('esx01',
+      `${T} cpu1:1)etherswitch: L2Sec_EnforcePortCompliance:247: client lic01 requested mac address change to 00:50:56:3f:00:33 on port 0x4000011, disallowed by vswitch policy`,
+      `${T} cpu1:1)etherswitch: L2Sec_EnforcePortCompliance:356: client lic01 has policy violations on port 0x4000011. Port is blocked`,
+    );
+    const result = audit(inventory(hosts, [...vms, off]), evidence(lines));
+    const lic = result.findings.find((f) => f.vm?.name === 'lic01')!;
+    expect(lic).toMatchObject({ kind: 'mac-change-blocked', severity: 'warning', vm: { powerState: 'poweredOff' } });
+    expect(lic.summary).toMatch(/before the VM was powered off, and will be blocked again when it runs/);
+    expect(lic.remedies[0]).toMatchObject({ strategy: 'pin-mac', mac: '00:50:56:3f:00:33' });
+    expect(lic.remedies[0]!.notes.join(' ')).not.toMatch(/must be powered off/);
+  });
+
+  it('a powered-off VM with only a stale guest MAC is not a finding', () => {
+    const { hosts } = estate({ nlbPorts: [] });
+    const off = vm('vm-3', 'lic01', 'host-1', [nic(4000, '00:50:56:a1:00:33', onStandard('NLB'))], ['00:50:56:3f:00:33'], { powerState: 'poweredOff' });
+    expect(audit(inventory(hosts, [off]), evidence([])).findings.filter((f) => f.vm)).toEqual([]);
+  });
+});
+
+describe('nested hypervisors', () => {
+  const nestedOn = (forgedTransmits: boolean) => {
+    const setting = macPolicy(true);
+    setting.macManagementPolicy!.forgedTransmits = forgedTransmits;
+    const dvs = { ...dvSwitch([dvPortgroup('dvportgroup-20', 'DPG-Nested', setting)]), hosts: ['host-1'] };
+    const { hosts } = estate({ nlbPorts: [] });
+    const esxi = vm('vm-9', 'nested-esx7', 'host-1', [nic(4000, '00:50:56:a1:00:99', onDvPortgroup('dvportgroup-20', '9'))], ['00:0c:29:7e:a1:04'], { guestId: 'vmkernel7Guest' });
+    return audit(inventory(hosts, [esxi], [dvs]), evidence([])).findings.filter((f) => f.vm);
+  };
+
+  it('with MAC changes Accept but Forged transmits Reject, is still at risk, and every remedy sets forged transmits too', () => {
+    const [finding, ...rest] = nestedOn(false);
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({ kind: 'mac-change-at-risk', severity: 'warning', policy: { macChanges: 'accept' } });
+    expect(finding!.summary).toMatch(/nested hypervisor.*Forged transmits is Reject/);
+    for (const r of finding!.remedies) expect(r.notes.join(' ')).toMatch(/also sets Forged transmits = Accept/);
+  });
+
+  it('is resolved only once Forged transmits is Accept as well', () => {
+    expect(nestedOn(true)).toEqual([]);
+  });
+});
