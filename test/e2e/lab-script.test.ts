@@ -17,15 +17,22 @@ it('prints the exports to use the lab, and Ctrl-C removes its temporary folder',
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (c) => (out += c));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  const deadline = Date.now() + 120_000;
-  while (!out.includes('Ctrl-C stops the lab') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  expect(out).toContain("  export VMFIX_PASSWORD='S3cret lab pw'");
-  const exports = /export VMFIX_VCENTER=(https:\/\/\S+) VMFIX_USER=(\S+) VMFIX_CA_FILE=(\S+)/.exec(out);
-  expect(exports, out).not.toBeNull();
-  const tmp = dirname(exports![3]!);
-  expect(existsSync(exports![3]!)).toBe(true);
+  let stopped = false;
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!out.includes('Ctrl-C stops the lab') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain("  export VMFIX_PASSWORD='S3cret lab pw'");
+    const exports = /export VMFIX_VCENTER=(https:\/\/\S+) VMFIX_USER=(\S+) VMFIX_CA_FILE=(\S+)/.exec(out);
+    expect(exports, out).not.toBeNull();
+    const tmp = dirname(exports![3]!);
+    expect(existsSync(exports![3]!)).toBe(true);
 
-  process.kill(-child.pid!, 'SIGINT');
-  expect(await exited).toBe(0);
-  expect(existsSync(tmp)).toBe(false);
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    stopped = true;
+    expect(existsSync(tmp)).toBe(false);
+  } finally {
+    // A failed check must not leave the lab running.
+    if (!stopped) process.kill(-child.pid!, 'SIGKILL');
+  }
 });
