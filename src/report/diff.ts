@@ -37,15 +37,34 @@ function specDiff(before: unknown, after: unknown): { changed: LeafChange[]; unc
   return { changed, unchanged };
 }
 
-/** The object a change is on, without the vCenter every change shares. */
-export function shortPath(change: Change): string {
-  return oneLine(change.path.split(' / ').slice(1).join(' / ') || change.path);
+/** The object a change is on, as an admin names it: "portgroup NLB-Front", "web01 Network adapter 1". */
+export function objectName(c: Change): string {
+  const t = c.target;
+  switch (t.type) {
+    case 'HostPortGroup':
+      return `portgroup ${t.portgroup}`;
+    case 'HostVirtualSwitch':
+      return `vSwitch ${t.vswitch}`;
+    case 'DistributedVirtualPortgroup':
+      return `dvPortgroup ${t.portgroup.name}`;
+    case 'VirtualEthernetCard':
+      return `${t.vm.name} ${t.label}`;
+  }
 }
 
-/** One line to decide on: which object, which field, from what to what (red and green where colour is allowed). */
+const FIELD_WORDS: Record<string, string> = { backing: 'network', address: 'MAC' };
+
+/**
+ * One line to decide on, object and values first so they survive an
+ * 80-column terminal: which object (and host), which field, from what to
+ * what (red and green where colour is allowed).
+ */
 export function compactLine(change: Change, paint: Paint): string {
-  const field = change.field.split('.').at(-1)!;
-  return `${change.id}  ${shortPath(change)}: ${field} ${paint('removed', oneLine(change.from))} → ${paint('added', oneLine(change.to))}`;
+  const on = 'host' in change.target ? ` on ${change.target.host.name}` : '';
+  const what = oneLine(`${objectName(change)}${on}`);
+  if (change.before === null) return `${change.id}  ${what}: ${paint('added', `new, ${oneLine(change.to)}`)}`;
+  const last = change.field.split('.').at(-1)!;
+  return `${change.id}  ${what}: ${FIELD_WORDS[last] ?? last} ${paint('removed', oneLine(change.from))} → ${paint('added', oneLine(change.to))}`;
 }
 
 /** The header and the diff a person reads before confirming one change. */

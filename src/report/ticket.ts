@@ -7,6 +7,7 @@
 import type { Finding } from '../audit/finding.js';
 import { HARDENING_NOTE } from '../audit/remedies.js';
 import type { Change, Plan } from '../remedy/schema.js';
+import { objectName } from './diff.js';
 import { shellArg, shellOption } from './escape.js';
 
 export const KB_EXPLANATION =
@@ -196,21 +197,6 @@ function whatChanges(changes: readonly Change[]): string {
     clauses.push(`${STRATEGY_WORDS[strategy]} ${where.join(', ')}`);
   }
   return clauses.join('; ');
-}
-
-/** The object a change is on, as an admin names it. */
-function objectName(c: Change): string {
-  const t = c.target;
-  switch (t.type) {
-    case 'HostPortGroup':
-      return `portgroup ${t.portgroup}`;
-    case 'HostVirtualSwitch':
-      return `vSwitch ${t.vswitch}`;
-    case 'DistributedVirtualPortgroup':
-      return `dvPortgroup ${t.portgroup.name}`;
-    case 'VirtualEthernetCard':
-      return `${t.vm.name} ${t.label}`;
-  }
 }
 
 function findingVms(plan: Plan): Set<string> {

@@ -542,7 +542,7 @@ describe('the interactive session in a terminal', () => {
     // Numbering starts at c1 again: the declined changes took no numbers.
     await terminal.choose('portgroup-accept');
     const screen = await terminal.waitFor(/(What would change \(3\):[\s\S]*){2}Apply 3 change\(s\)\?/);
-    expect(screen.split('What would change (3):').at(-1)).toMatch(/^\s+c1 {2}DC-East/);
+    expect(screen.split('What would change (3):').at(-1)).toMatch(/^\s+c1 {2}portgroup NLB-Front on esx-a1\.east\.corp: macChanges inherit → accept\n/);
     await terminal.choose('No, back to the remedies');
     await terminal.waitFor(/(No, back to the remedies[\s\S]*){2}How do you want to fix it\?[\s\S]*quit: stop here/);
     await terminal.choose('quit');
@@ -568,7 +568,7 @@ describe('the interactive session in a terminal', () => {
     screen = await terminal.waitFor(/Apply 3 change\(s\)\?/);
     // One line a change first; what exactly is sent on request.
     expect(screen).toContain('What would change (3):');
-    for (const [i, host] of CLUSTER_HOSTS.entries()) expect(screen).toContain(`c${i + 1}  DC-East / ${host} / vSwitch1 / NLB-Front: macChanges inherit → accept`);
+    for (const [i, host] of CLUSTER_HOSTS.entries()) expect(screen).toContain(`c${i + 1}  portgroup NLB-Front on ${host}: macChanges inherit → accept`);
     expect(screen).not.toContain('policy.security.macChanges: (unset)');
     await terminal.choose('Show exactly what is sent first');
     screen = await terminal.waitFor(/\+ policy\.security\.macChanges: true[\s\S]*Apply 3 change\(s\)\?/);

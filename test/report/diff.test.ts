@@ -68,7 +68,8 @@ describe('a dvPortgroup policy that stops being inherited', () => {
   });
 
   it('reads as one line to decide on, red and green only where colour is allowed', () => {
-    expect(compactLine(reconfigure, painter(false))).toBe('c3  DC / DVS-North / DPG-Apps: macManagementPolicy inherited: MAC changes reject → set here: MAC changes accept');
+    expect(compactLine(reconfigure, painter(false))).toBe('c3  dvPortgroup DPG-Apps: macManagementPolicy inherited: MAC changes reject → set here: MAC changes accept');
+    expect(compactLine(create, painter(false))).toBe('c1  dvPortgroup DPG-Apps-macchg: new, a copy of "DPG-Apps" with MAC changes accept');
     const coloured = compactLine(reconfigure, painter(true));
     expect(coloured).toContain('\x1b[31minherited: MAC changes reject\x1b[39m');
     expect(coloured).toContain('\x1b[32mset here: MAC changes accept\x1b[39m');
