@@ -70,6 +70,9 @@ describe('fix --yes --strategy portgroup-accept', () => {
     expect(existsSync(path)).toBe(true);
     const journal = await readJson(path);
     expect(journal).toMatchObject({ schemaVersion: 1, kind: 'vmfix-journal', command: 'fix' });
+    // Who ran it: the session's vCenter user (never the password), and which vmfix.
+    expect(journal.preparedBy).toEqual({ user: lab.username, vmfixVersion: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(JSON.stringify(journal)).not.toContain(lab.password);
     expect(journal.finishedAt).toEqual(expect.any(String));
     expect(journal.entries).toHaveLength(7);
     for (const entry of journal.entries) {
