@@ -159,22 +159,28 @@ async function main(argv) {
     } else throw new Error(`unknown argument: ${arg}`);
   }
   if (!scenario) throw new Error('--scenario needs a NAME or a PATH');
-  console.log('building the lab...');
-  const lab = await startLab({ scenario, password: process.env.VMFIX_LAB_PASSWORD || DEFAULT_PASSWORD });
-  console.log(`lab ready: ${lab.url} (${lab.about.apiType} ${lab.about.apiVersion}), scenario ${scenarioPath(scenario)}`);
-  console.log(`user: ${lab.username}`);
-  console.log('to use it:');
-  console.log(`  export VMFIX_VCENTER=${lab.url} VMFIX_USER=${lab.username} VMFIX_THUMBPRINT=${lab.thumbprint}`);
-  console.log(`  # VMFIX_PASSWORD is the lab password (VMFIX_LAB_PASSWORD, default ${DEFAULT_PASSWORD}); CA file: ${lab.caFile}`);
-  console.log('Ctrl-C stops the lab.');
-  const stop = () => lab.stop().then(() => process.exit(0));
-  lab.exited.then(({ code, signal }) => {
-    // Code 0 is a clean stop (Ctrl-C reaches the lab too); anything else died.
-    if (code !== 0) console.error(`the lab exited (${signal ?? `code ${code}`})`);
-    process.exit(code ?? 1);
-  });
+  // Ctrl-C reaches the lab too (one process group): it exits, and exited below removes the temporary folder.
+  // Until the lab is up, the same happens inside startLab, whose failure removes it.
+  let lab;
+  const stop = () => void lab?.stop();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  console.log('building the lab...');
+  const password = process.env.VMFIX_LAB_PASSWORD || DEFAULT_PASSWORD;
+  lab = await startLab({ scenario, password });
+  console.log(`lab ready: ${lab.url} (${lab.about.apiType} ${lab.about.apiVersion}), scenario ${scenarioPath(scenario)}`);
+  console.log('to use it (the password is the lab\'s own, VMFIX_LAB_PASSWORD to change it):');
+  const quote = (value) => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
+  console.log(`  export VMFIX_VCENTER=${quote(lab.url)} VMFIX_USER=${quote(lab.username)} VMFIX_CA_FILE=${quote(lab.caFile)}`);
+  console.log(`  export VMFIX_PASSWORD=${quote(password)}`);
+  console.log(`  # or, instead of the CA file: export VMFIX_THUMBPRINT=${lab.thumbprint}`);
+  console.log('Ctrl-C stops the lab and removes its temporary files.');
+  lab.exited.then(async ({ code, signal }) => {
+    // Code 0 is a clean stop (Ctrl-C reaches the lab too); anything else died.
+    if (code !== 0) console.error(`the lab exited (${signal ?? `code ${code}`})`);
+    await lab.stop();
+    process.exit(code ?? 1);
+  });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

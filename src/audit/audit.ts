@@ -9,7 +9,7 @@ import { Attachments, type Attachment } from './attachment.js';
 import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind, type HistoryItem } from './finding.js';
 import { guestMac, matchLogEvents, nicKey, type PastEvents } from './match-logs.js';
-import { remediesFor } from './remedies.js';
+import { notOffered, remediesFor } from './remedies.js';
 import { unneededAccept } from './unneeded.js';
 
 export interface AuditResult {
@@ -55,9 +55,15 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
         : seen.blocked ? 'mac-change-blocked' : seen.changedMac ? 'mac-change-at-risk' : undefined;
       if (!kind) continue;
       const mac = seen.guestMac ?? seen.requestedMac;
-      const remedies = remediesFor({ index, macOwners, vm, nic, attachment: att, guestMac: mac })
-        .filter((r) => !stuck || r.strategy === 'pin-mac' || r.strategy === 'dedicated-portgroup');
-      findings.push(nicFinding(kind, vm, nic, att, index.host(vm.host), seen.evidence, remedies));
+      const input = { index, macOwners, vm, nic, attachment: att, guestMac: mac };
+      // A port still blocked under a policy that now accepts: opening the policy further cannot release it.
+      const remedies = remediesFor(input).filter((r) => !stuck || r.strategy === 'pin-mac' || r.strategy === 'dedicated-portgroup');
+      const skipped = notOffered(input, remedies).map((n) =>
+        stuck && n.strategy !== 'pin-mac' && n.strategy !== 'dedicated-portgroup'
+          ? { ...n, reason: 'the policy already accepts MAC changes and the port stays blocked; a new port (or a pinned MAC) releases it' }
+          : n,
+      );
+      findings.push({ ...nicFinding(kind, vm, nic, att, index.host(vm.host), seen.evidence, remedies), notOffered: skipped });
     }
   }
   findings.push(...unneededAccept(index, needed));

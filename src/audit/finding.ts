@@ -44,6 +44,12 @@ export interface Remedy {
   readonly mac?: string;
 }
 
+/** A remedy the audit did not offer for a finding, and why. */
+export interface NotOffered {
+  readonly strategy: Strategy;
+  readonly reason: string;
+}
+
 export interface Finding {
   readonly id: string;
   readonly kind: FindingKind;
@@ -66,6 +72,8 @@ export interface Finding {
   readonly policy: { readonly macChanges: 'reject' | 'accept'; readonly source: PolicySource | null };
   readonly evidence: readonly Evidence[];
   readonly remedies: readonly Remedy[];
+  /** The remedies left out of `remedies`, each with the reason (NIC findings only). */
+  readonly notOffered?: readonly NotOffered[];
 }
 
 /** Lines about a NIC or VM that no longer describe it (it moved, was fixed, or the port is gone). */

@@ -5,7 +5,7 @@ import { isNestedHypervisor, type Vm, type VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
 import { portgroupSetting } from '../inventory/policy.js';
 import type { Attachment } from './attachment.js';
-import { STRATEGIES, type Remedy } from './finding.js';
+import { STRATEGIES, type NotOffered, type Remedy, type Strategy } from './finding.js';
 
 export const HARDENING_NOTE =
   'The vSphere Security Configuration Guide recommends MAC address changes = Reject; Accept lets every VM on it impersonate other MACs.';
@@ -116,6 +116,28 @@ function forNested(r: Remedy, att: Attachment): Remedy {
     notes.push('On a standard switch a nested ESXi also needs Promiscuous mode = Accept for its VMs to receive; vmfix does not set it (a 6.6+ distributed switch with MAC learning avoids it).');
   }
   return { ...r, summary: r.summary.replace(/MAC address changes (to |= )Accept|MAC learning/, (m) => `${m} (and Forged transmits = Accept)`), notes: [...r.notes, ...notes] };
+}
+
+/**
+ * Why each remedy remediesFor left out does not fit, short enough for a
+ * menu line, so nobody is left guessing.
+ */
+export function notOffered(input: RemedyInput, offered: readonly Remedy[]): NotOffered[] {
+  const { vm, nic, guestMac, attachment: att } = input;
+  const why: Record<Strategy, () => string> = {
+    'pin-mac': () => {
+      if (isNestedHypervisor(vm)) return 'a nested hypervisor uses many MACs (see mac-learning)';
+      if (!guestMac) return "the guest's MAC is not known";
+      if (guestMac === nic.macAddress) return 'the guest uses the configured MAC';
+      const problem = pinMacProblem(guestMac, input.macOwners, `${vm.name}/${nic.label}`) ?? 'it cannot be pinned';
+      return problem.startsWith('it is also used by') ? `its MAC ${problem.slice(3)}` : `${guestMac} ${problem.slice(3)}`;
+    },
+    'portgroup-accept': () => 'the dvPort itself sets Reject (a port override)',
+    'dedicated-portgroup': () => 'not planned for this NIC',
+    'mac-learning': () => (att.kind === 'standard' ? 'MAC learning is for distributed switches (6.6+)' : `${att.dvs.name} is DVS ${att.dvs.version}; MAC learning needs 6.6+`),
+    'vswitch-accept': () => (att.kind === 'distributed' ? 'a distributed switch has no vSwitch setting' : `portgroup "${att.portgroup.name}" sets Reject itself`),
+  };
+  return STRATEGIES.filter((s) => !offered.some((r) => r.strategy === s)).map((strategy) => ({ strategy, reason: why[strategy]() }));
 }
 
 function dedicated(portgroup: string, where: string, vm: Vm, nic: VmNic): Remedy {

@@ -5,11 +5,12 @@ import { readFileSync } from 'node:fs';
 import type { Argv, Options, PositionalOptions } from 'yargs';
 import { describeError, ExitCode, UsageError } from '../errors.js';
 import { phase, startProfile } from '../profile.js';
+import { terminalText } from '../report/escape.js';
 import type { CommandOutcome, Context } from '../workflow/context.js';
 import { Interrupts } from './interrupts.js';
 import {
-  APPLY_OPTIONS, APPLY_POSITIONALS, AUDIT_OPTIONS, checkFix, COMMON, FIX_OPTIONS, INVENTORY_OPTIONS, ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS,
-  type ArgsOf, type OutputArgs,
+  APPLY_OPTIONS, APPLY_POSITIONALS, AUDIT_OPTIONS, checkFix, COMMON, FIX_OPTIONS, INVENTORY_OPTIONS, JOURNAL_OPTIONS, JOURNAL_POSITIONALS,
+  ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS, type ArgsOf, type OutputArgs,
 } from './options.js';
 import type { Result } from '../report/render.js';
 
@@ -17,6 +18,10 @@ interface CommandSpec<O extends Record<string, Options>, P extends Record<string
   /** e.g. "apply <plan>": the positionals named here are declared in `positionals`. */
   readonly command: string;
   readonly describe: string;
+  /** Two or three command lines an admin would type, each with what it does. */
+  readonly examples: readonly (readonly [string, string])[];
+  /** The exit codes this command can end with, beyond the ones every command shares. */
+  readonly exits: string;
   readonly options: O;
   readonly positionals?: P;
   /** Combinations of flags that cannot work, refused while parsing. */
@@ -42,6 +47,8 @@ function command<O extends Record<string, Options>, P extends Record<string, Pos
     describe: spec.describe,
     builder(y) {
       for (const [name, options] of Object.entries(spec.positionals ?? {})) y.positional(name, options);
+      for (const [line, what] of spec.examples) y.example(line, what);
+      y.epilogue(`Exit codes: ${spec.exits}, 70 a bug in vmfix, 130 interrupted (see vmfix --help).`);
       const declared = y.options(spec.options);
       return spec.check ? declared.check((args) => spec.check!(args as ArgsOf<O & P>)) : declared;
     },
@@ -49,23 +56,43 @@ function command<O extends Record<string, Options>, P extends Record<string, Pos
   };
 }
 
+const CONNECTS = '3 cannot connect, TLS not trusted or login refused';
+
 /** Every command, in the order --help lists them. */
 const COMMANDS: readonly Registered[] = [
   command({
     command: 'inventory',
     describe: 'the security-policy posture of every vSwitch, portgroup, DVS and dvPortgroup (changes nothing)',
+    examples: [
+      ['$0 inventory', 'every switch and portgroup, as set and as in force'],
+      ["$0 inventory --cluster Prod-CL --portgroup 'NLB-*'", 'only those portgroups, on that cluster\'s hosts'],
+      ['$0 inventory --format csv --output posture.csv', 'for a spreadsheet'],
+    ],
+    exits: `0 done, 2 bad input, ${CONNECTS}`,
     options: INVENTORY_OPTIONS,
     load: async () => (await import('./commands/inventory.js')).inventory,
   }),
   command({
     command: 'audit',
     describe: 'find the VMs whose ports are blocked (or about to be) by MAC address changes = Reject (changes nothing)',
+    examples: [
+      ['$0 audit', 'every VM the vCenter has'],
+      ["$0 audit --vm 'web*' --format json", 'some VMs, for a script'],
+      ['$0 audit --vmkernel-log ./esx-esx01-2024-05-14--09.21/', 'offline, from a vm-support bundle'],
+    ],
+    exits: `0 nothing blocked or at risk, 1 blocked or at-risk VMs found, 2 bad input or unreadable logs, ${CONNECTS}`,
     options: AUDIT_OPTIONS,
     load: async () => (await import('./commands/audit.js')).audit,
   }),
   command({
     command: 'fix',
     describe: 'audit, then fix: interactively on a terminal, or --yes --strategy NAME; --dry-run writes the change ticket',
+    examples: [
+      ['$0 fix', 'explain each finding, choose a remedy, see the change, confirm'],
+      ['$0 fix --dry-run --plan-out plan.json --output ticket.md --change-id CHG0012345 --window "Sat 02:00-04:00"', 'the change ticket and the plan; nothing changes'],
+      ['$0 fix --yes --strategy dedicated-portgroup', 'unattended'],
+    ],
+    exits: `0 done, 1 findings left unfixed, 2 bad input, ${CONNECTS}, 4 a change failed (the journal says what applied), 5 an object changed meanwhile`,
     options: FIX_OPTIONS,
     check: checkFix,
     load: async () => (await import('./commands/fix.js')).fix,
@@ -73,6 +100,11 @@ const COMMANDS: readonly Registered[] = [
   command({
     command: 'apply <plan>',
     describe: 'apply a plan written by fix --plan-out, refusing if anything it was made against has drifted',
+    examples: [
+      ['$0 apply plan.json --journal plan-journal.json', 'prints the plan\'s checksum, shows the changes, asks'],
+      ['$0 apply plan.json --yes --change-id CHG0012345', 'unattended, the change request recorded in the journal'],
+    ],
+    exits: `0 applied, 2 bad, edited or foreign plan, ${CONNECTS}, 4 a change failed, 5 drifted since it was planned (nothing applied)`,
     options: APPLY_OPTIONS,
     positionals: APPLY_POSITIONALS,
     load: async () => (await import('./commands/apply.js')).apply,
@@ -80,9 +112,26 @@ const COMMANDS: readonly Registered[] = [
   command({
     command: 'rollback <journal-file>',
     describe: 'restore the values recorded in a journal written by fix or apply',
+    examples: [
+      ['$0 journal', 'find the journal to roll back'],
+      ['$0 rollback plan-journal.json', 'shows what it puts back, asks'],
+    ],
+    exits: `0 rolled back, 2 bad or edited journal, ${CONNECTS}, 4 a change failed, 5 an object changed since (nothing rolled back)`,
     options: ROLLBACK_OPTIONS,
     positionals: ROLLBACK_POSITIONALS,
     load: async () => (await import('./commands/rollback.js')).rollback,
+  }),
+  command({
+    command: 'journal [file]',
+    describe: 'list the journals in the current directory (what, when, who, status), or show one (changes nothing)',
+    examples: [
+      ['$0 journal', 'newest first'],
+      ['$0 journal plan-journal.json', 'each change, its status, before and after'],
+    ],
+    exits: '0 done, 2 unreadable or edited journal',
+    options: JOURNAL_OPTIONS,
+    positionals: JOURNAL_POSITIONALS,
+    load: async () => (await import('./commands/journal.js')).journal,
   }),
 ];
 
@@ -108,6 +157,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const ctx: Context = {
     ui,
     env,
+    version: version(),
     get interrupted() {
       return interrupts.interrupted;
     },
@@ -124,8 +174,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       .usage('$0 <command> [options]\n\nFind and fix VMs whose ports ESXi blocks because the guest changed its MAC under a Reject policy.')
       .options(COMMON)
       .version(version())
+      .help()
+      .alias('h', 'help')
+      .completion('completion', 'print a bash/zsh completion script: vmfix completion >> ~/.bashrc (or ~/.zshrc)')
       .strict()
-      .demandCommand(1, 'Name a command; see vmfix --help.')
+      .demandCommand(1, 'Name a command.')
       .recommendCommands()
       .wrap(Math.min(110, process.stdout.columns || 100))
       .fail((message, err) => {
@@ -134,7 +187,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         // command ran is passed on as it is.
         if (err && err.name !== 'YError') throw err;
         // yargs lays some messages out over several lines; the contract wants one or two sentences.
-        throw new UsageError(`${(message ?? err?.message ?? '').replace(/\s*\n\s*/g, ' ').replace(/[.]?$/, '.')} See vmfix --help.`);
+        throw new UsageError(`${(message ?? err?.message ?? '').replace(/\s*\n\s*/g, ' ').replace(/([^.?!])$/, '$1.')} See vmfix --help.`);
       });
     for (const spec of COMMANDS) {
       parser = parser.command(spec.command, spec.describe, (y) => spec.builder(y), async (args) => {
@@ -148,11 +201,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     if (!outcome) return ExitCode.ok; // --help or --version
     const lost = await emit(outcome.result, outputArgs, env);
     if (lost) return reportLost(outcome, lost);
-    if (outcome.error) process.stderr.write(`vmfix: ${outcome.error.message}\n`);
+    if (outputArgs?.output) {
+      const { resultName } = await import('../report/render.js');
+      ui.say(`Wrote ${resultName(outcome.result)} to ${outputArgs.output}.`);
+    }
+    if (outcome.error) process.stderr.write(`vmfix: ${terminalText(outcome.error.message)}\n`);
     return outcome.exitCode;
   } catch (err) {
     const { exitCode, message } = describeError(err);
-    process.stderr.write(`vmfix: ${message}\n`);
+    // Messages name VMs and portgroups: whatever those hold must not drive the terminal.
+    process.stderr.write(`vmfix: ${terminalText(message)}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return exitCode;
   } finally {
@@ -183,7 +241,9 @@ async function emit(result: Result, args: OutputArgs | undefined, env: NodeJS.Pr
   const { render } = await import('../report/render.js');
   const format = args?.format ?? 'table';
   const toFile = Boolean(args?.output);
-  const text = await phase('render', () => render(result, format, { color: !toFile && Boolean(process.stdout.isTTY) && !('NO_COLOR' in env) }));
+  const { colorAllowed, columnsOf } = await import('./ui.js');
+  const style = toFile ? { color: false } : { color: colorAllowed(process.stdout, env), width: columnsOf(process.stdout) };
+  const text = await phase('render', () => render(result, format, style));
   const { writeFile } = await import('../files.js');
   const where = args?.output ?? 'stdout';
   try {

@@ -81,11 +81,24 @@ export const EVIDENCE = {
 } as const satisfies OptionGroup;
 
 const JOURNAL = { type: 'string', group: 'Remediation:', describe: 'journal file (default ./vmfix-journal-<timestamp>.json)' } as const;
+const CHANGE_ID = { type: 'string', group: 'Change request:', describe: 'the change request this run carries out (e.g. CHG0012345), recorded in the journal' } as const;
 
-export const INVENTORY_OPTIONS = { ...COMMON, ...CONNECTION, ...SCOPE, ...OUTPUT } as const;
-export const AUDIT_OPTIONS = { ...INVENTORY_OPTIONS, ...EVIDENCE } as const;
+/** What a change tool is told about the change request: carried into the ticket, the plan and the journal as given. */
+export const REQUEST = {
+  'change-id': { ...CHANGE_ID, describe: 'the change request (e.g. CHG0012345), carried into the ticket, the plan and the journal' },
+  requester: { type: 'string', group: 'Change request:', describe: 'who asks for the change (free text), carried into the ticket and the plan' },
+  window: { type: 'string', group: 'Change request:', describe: 'the change window (free text, e.g. "Sat 02:00-04:00 CET"), carried into the ticket and the plan' },
+} as const satisfies OptionGroup;
+
+export const INVENTORY_OPTIONS = {
+  ...COMMON, ...CONNECTION, ...SCOPE, ...OUTPUT,
+  portgroup: { type: 'string', array: true, group: 'Scope:', describe: 'only portgroups and dvPortgroups with this name (or glob, case-sensitive, repeatable)', coerce: (values: string[]) => values.map((p) => checkPattern('portgroup', p)) },
+} as const;
+const AUDIT_SOURCES = { ...COMMON, ...CONNECTION, ...SCOPE, ...OUTPUT } as const;
+export const AUDIT_OPTIONS = { ...AUDIT_SOURCES, ...EVIDENCE } as const;
 export const FIX_OPTIONS = {
   ...AUDIT_OPTIONS,
+  ...REQUEST,
   'dry-run': { type: 'boolean', group: 'Remediation:', describe: 'write the change-ticket report (Markdown, or --format json) and change nothing' },
   'plan-out': { type: 'string', group: 'Remediation:', describe: 'write the plan for vmfix apply to FILE and change nothing' },
   yes: { type: 'boolean', group: 'Remediation:', describe: 'apply without asking (needs --strategy)' },
@@ -103,14 +116,20 @@ export const APPLY_OPTIONS = {
   ...COMMON, ...CONNECTION, ...OUTPUT,
   yes: { type: 'boolean', group: 'Remediation:', describe: 'apply without asking' },
   journal: JOURNAL,
+  'change-id': { ...CHANGE_ID, describe: "the change request this run carries out, recorded in the journal (default: the plan's)" },
 } as const;
 export const APPLY_POSITIONALS = { plan: { type: 'string', demandOption: true, describe: 'the plan file' } } as const;
 export const ROLLBACK_OPTIONS = {
   ...COMMON, ...CONNECTION, ...OUTPUT,
   yes: { type: 'boolean', group: 'Remediation:', describe: 'roll back without asking' },
   journal: { type: 'string', group: 'Remediation:', describe: "the rollback's own journal (default ./vmfix-journal-<timestamp>.json)" },
+  'change-id': CHANGE_ID,
 } as const;
 export const ROLLBACK_POSITIONALS = { 'journal-file': { type: 'string', demandOption: true, describe: 'the journal to roll back' } } as const;
+
+export const JOURNAL_OPTIONS = { ...COMMON, ...OUTPUT } as const;
+export const JOURNAL_POSITIONALS = { file: { type: 'string', describe: 'a journal to show (default: list the journals in the current directory)' } } as const;
+export const COMPLETION_OPTIONS = { ...COMMON } as const;
 
 export type ConnectionArgs = ArgsOf<typeof CONNECTION & typeof COMMON>;
 export type OutputArgs = ArgsOf<typeof OUTPUT>;
@@ -119,6 +138,7 @@ export type AuditArgs = ArgsOf<typeof AUDIT_OPTIONS>;
 export type FixArgs = ArgsOf<typeof FIX_OPTIONS>;
 export type ApplyArgs = ArgsOf<typeof APPLY_OPTIONS & typeof APPLY_POSITIONALS>;
 export type RollbackArgs = ArgsOf<typeof ROLLBACK_OPTIONS & typeof ROLLBACK_POSITIONALS>;
+export type JournalArgs = ArgsOf<typeof JOURNAL_OPTIONS & typeof JOURNAL_POSITIONALS>;
 
 /** fix's combinations of flags that cannot work, refused while parsing. */
 export function checkFix(args: FixArgs): true {

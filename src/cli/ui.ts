@@ -1,13 +1,26 @@
 // The terminal ui: @inquirer/prompts and ora behind the small Ui interface,
 // imported only when first used so `vmfix --help` stays fast. Ctrl-C inside
-// a prompt is handled here, once, as an InterruptedError.
+// a prompt is handled here, once, as an InterruptedError. Whether colours
+// are allowed is decided here too, for stderr and for stdout alike.
 import { InterruptedError } from '../errors.js';
+import { terminalText } from '../report/escape.js';
+import { painter } from '../report/style.js';
 import type { Choice, Spinner, Ui } from '../workflow/context.js';
+
+/** Colours on a terminal only, and never with NO_COLOR set to anything but "" (https://no-color.org) or TERM=dumb. */
+export function colorAllowed(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
+/** A terminal's width, if it reports one (0×0 terminals do not). */
+export function columnsOf(stream: { isTTY?: boolean; columns?: number }): number | undefined {
+  return stream.isTTY && stream.columns ? stream.columns : undefined;
+}
 
 export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = process.stderr): Ui {
   const interactive = Boolean(process.stdin.isTTY && stderr.isTTY);
-  const color = Boolean(stderr.isTTY) && !('NO_COLOR' in env) && env.TERM !== 'dumb';
-  const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const color = colorAllowed(stderr, env);
+  const paint = painter(color);
   let active: { spinner: import('ora').Ora } | undefined;
   // A terminal of size 0x0 (docker exec -t, script without a terminal behind it): ora divides by its width
   // and would clear lines without end. Progress lines instead, as without a terminal.
@@ -16,7 +29,9 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
   const write = (text: string) => {
     // A line printed under a running spinner would be overdrawn by it.
     if (active) active.spinner.clear();
-    stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    // Names and log lines inside messages must not drive the terminal.
+    const safe = terminalText(text);
+    stderr.write(safe.endsWith('\n') ? safe : `${safe}\n`);
     if (active) active.spinner.render();
   };
 
@@ -32,11 +47,15 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
 
   return {
     interactive,
+    color,
+    get columns() {
+      return columnsOf(stderr);
+    },
     confirm: (message, defaultValue = false) => prompt((p) => p.confirm({ message, default: defaultValue }, { output: stderr })),
     select: <T>(message: string, choices: readonly Choice<T>[]) =>
       prompt((p) =>
         p.select<T>(
-          { message, choices: choices.map((c) => ({ name: c.name, value: c.value, ...(c.description ? { description: c.description } : {}) })), pageSize: 12 },
+          { message, choices: choices.map((c) => ({ name: c.name, value: c.value, ...(c.description ? { description: c.description } : {}), ...(c.disabled ? { disabled: c.disabled } : {}) })), pageSize: Math.min(12, choices.length) },
           { output: stderr },
         ),
       ),
@@ -47,13 +66,13 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
       let stopped = false;
       void import('ora').then(({ default: ora }) => {
         if (stopped) return;
-        handle = { spinner: ora({ text, stream: stderr, color: 'cyan', isEnabled: true }).start() };
+        handle = { spinner: ora({ text, stream: stderr, color: color ? 'cyan' : false, isEnabled: true }).start() };
         active = handle;
       });
       return {
         update(next) {
-          text = next;
-          if (handle) handle.spinner.text = next;
+          text = terminalText(next);
+          if (handle) handle.spinner.text = text;
         },
         stop() {
           stopped = true;
@@ -63,12 +82,12 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
       };
     },
     progress(text) {
-      if (active) active.spinner.text = text;
+      if (active) active.spinner.text = terminalText(text);
       else if (!spins()) write(text);
     },
     say: (text) => write(text),
-    warn: (text) => write(`${paint('33', 'warning:')} ${text}`),
-    debug: (text) => write(paint('2', text)),
+    warn: (text) => write(`${paint('warning', 'warning:')} ${text}`),
+    debug: (text) => write(paint('dim', text)),
   };
 }
 

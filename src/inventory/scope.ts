@@ -13,9 +13,10 @@ export interface Scope {
   readonly vm?: readonly string[];
 }
 
-type ScopeOption = keyof Scope;
+/** portgroup: inventory's --portgroup, which narrows its report rather than the inventory. */
+type ScopeOption = keyof Scope | 'portgroup';
 
-const WHAT: Record<ScopeOption, string> = { datacenter: 'datacenter', cluster: 'cluster', host: 'host', vm: 'VM' };
+const WHAT: Record<ScopeOption, string> = { datacenter: 'datacenter', cluster: 'cluster', host: 'host', vm: 'VM', portgroup: 'portgroup' };
 
 /**
  * vSphere names are case-sensitive (web01 and WEB01 can be two VMs); host
@@ -53,7 +54,7 @@ function isScoped(scope: Scope): boolean {
  * pattern that matches none of them is refused, with the names that differ
  * only in case offered instead.
  */
-function select(option: ScopeOption, patterns: readonly string[] | undefined, names: readonly string[]): (name: string | null) => boolean {
+export function selectNames(option: ScopeOption, patterns: readonly string[] | undefined, names: readonly string[]): (name: string | null) => boolean {
   if (!patterns?.length) return () => true;
   const tests = patterns.map((p) => matcher(option, p));
   for (const [i, pattern] of patterns.entries()) {
@@ -67,10 +68,10 @@ function select(option: ScopeOption, patterns: readonly string[] | undefined, na
 
 export function applyScope(inventory: Inventory, scope: Scope): Inventory {
   if (!isScoped(scope)) return inventory;
-  const inDatacenter = select('datacenter', scope.datacenter, [...inventory.hosts.map((h) => h.datacenter), ...inventory.dvSwitches.map((d) => d.datacenter)].filter((n): n is string => n !== null));
-  const inCluster = select('cluster', scope.cluster, inventory.hosts.map((h) => h.cluster).filter((n): n is string => n !== null));
-  const isHost = select('host', scope.host, inventory.hosts.map((h) => h.name));
-  const isVm = select('vm', scope.vm, inventory.vms.map((v) => v.name));
+  const inDatacenter = selectNames('datacenter', scope.datacenter, [...inventory.hosts.map((h) => h.datacenter), ...inventory.dvSwitches.map((d) => d.datacenter)].filter((n): n is string => n !== null));
+  const inCluster = selectNames('cluster', scope.cluster, inventory.hosts.map((h) => h.cluster).filter((n): n is string => n !== null));
+  const isHost = selectNames('host', scope.host, inventory.hosts.map((h) => h.name));
+  const isVm = selectNames('vm', scope.vm, inventory.vms.map((v) => v.name));
   const hosts = inventory.hosts.filter((h) => inDatacenter(h.datacenter) && inCluster(h.cluster) && isHost(h.name));
   if (!hosts.length) throw new UsageError(`The scope (${describe(scope, ['datacenter', 'cluster', 'host'])}) matches no host.`);
   const hostIds = new Set(hosts.map((h) => h.moref));
@@ -86,6 +87,6 @@ export function applyScope(inventory: Inventory, scope: Scope): Inventory {
   };
 }
 
-function describe(scope: Scope, options: readonly ScopeOption[]): string {
+function describe(scope: Scope, options: readonly (keyof Scope)[]): string {
   return options.flatMap((o) => (scope[o] ?? []).map((p) => `--${o} '${p}'`)).join(' ') || 'the whole inventory';
 }

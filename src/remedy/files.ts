@@ -22,8 +22,11 @@ const FIELDS: Record<Action, readonly string[]> = {
   EditNic: ['backing', 'address'],
 };
 
-export async function savePlan(path: string, plan: Plan): Promise<void> {
-  await writeFile(path, `${JSON.stringify({ ...plan, checksum: checksum(plan) }, null, 2)}\n`);
+/** Returns the plan's checksum, which the change ticket names and apply prints. */
+export async function savePlan(path: string, plan: Plan): Promise<string> {
+  const sum = checksum(plan);
+  await writeFile(path, `${JSON.stringify({ ...plan, checksum: sum }, null, 2)}\n`);
+  return sum;
 }
 
 /** Far above any plan or journal vmfix writes (a 10,000-VM pin-mac plan is some 40 MiB). */
@@ -63,7 +66,7 @@ function pinnableMacs(path: string, what: string, macs: readonly { id: string; m
 const macSet = (c: { action: Action; field: string }, spec: unknown) =>
   c.action === 'EditNic' && c.field === 'address' ? [(spec as { macAddress?: unknown } | null)?.macAddress] : [];
 
-export async function loadPlan(path: string): Promise<Plan> {
+export async function loadPlan(path: string): Promise<Plan & { checksum: string }> {
   const raw = await readJson(path, 'plan');
   const parsed = planFile.safeParse(raw);
   if (!parsed.success) throw invalid(path, 'plan', parsed.error);

@@ -86,7 +86,8 @@ class PlanBuilder {
       if (strategy === 'portgroup-accept' && finding.policy.source === 'dvport') {
         return `dvPort ${finding.portgroup?.portKey ?? '?'} keeps its own MAC address changes = Reject, which overrides (or, where the dvPortgroup's two override flags disagree, may override) the dvPortgroup's, so portgroup-accept would not reach it (it fits: ${offered}).`;
       }
-      return `${strategy} does not fit this finding (it fits: ${offered}).`;
+      const why = finding.notOffered?.find((n) => n.strategy === strategy)?.reason;
+      return `${strategy} does not fit this finding (it fits: ${offered})${why ? `: ${why}` : ''}.`;
     }
     const vm = this.index.inventory.vms.find((v) => v.moref === finding.vm?.moref);
     const nic = vm?.nics.find((n) => n.key === finding.nic?.key);

@@ -62,6 +62,10 @@ const change = changeSummary.extend({
 
 const endpoint = z.object({ host: z.string().min(1), instanceUuid: z.string().nullable() });
 const skipped = z.object({ finding: z.string(), vm: z.string().nullable(), reason: z.string() });
+/** Who ran vmfix (the vCenter user of the session, never a password) and which vmfix; absent in files of vmfix 0.1. */
+const preparedBy = z.object({ user: z.string(), vmfixVersion: z.string() });
+/** The change request's own words, carried as given: --change-id, --requester, --window. */
+const request = z.object({ changeId: z.string().optional(), requester: z.string().optional(), window: z.string().optional() });
 
 export const planFile = z.object({
   schemaVersion: z.literal(1),
@@ -72,6 +76,8 @@ export const planFile = z.object({
   skipped: z.array(skipped),
   /** The findings the plan addresses, as the audit reported them (carried, not re-checked). */
   findings: z.array(z.custom<Finding>()),
+  preparedBy: preparedBy.optional(),
+  request: request.optional(),
   checksum: sha256,
 });
 
@@ -105,6 +111,10 @@ export const journalFile = z.object({
   finishedAt: z.string().optional(),
   /** rollback: the journal it undid. */
   rollbackOf: z.string().optional(),
+  preparedBy: preparedBy.optional(),
+  /** apply: the plan applied, so the journal names what the change board approved. */
+  plan: z.object({ file: z.string(), checksum: sha256 }).optional(),
+  request: request.optional(),
   entries: z.array(journalEntry),
   checksum: sha256,
 });
@@ -116,3 +126,5 @@ export type Plan = Omit<z.infer<typeof planFile>, 'checksum'>;
 export type Journal = Omit<z.infer<typeof journalFile>, 'checksum'>;
 export type JournalEntry = z.infer<typeof journalEntry>;
 export type EntryStatus = JournalEntry['status'];
+export type PreparedBy = z.infer<typeof preparedBy>;
+export type Request = z.infer<typeof request>;

@@ -1,9 +1,9 @@
 // The audit for people: grouped by host and portgroup, severity first, the
 // evidence one line each, the remedies narrowest first.
 import type { AuditReport, Finding } from '../audit/finding.js';
+import { md, mdCode, oneLine } from './escape.js';
+import { painter } from './style.js';
 import { csvTable, markdownTable, type Table } from './table.js';
-
-const SEVERITY_COLOUR = { critical: '31;1', warning: '33', info: '36' } as const;
 
 function groupOf(f: Finding): string {
   const sw = f.switch ? `${f.switch.type === 'standard' ? 'vSwitch' : 'DVS'} ${f.switch.name}` : undefined;
@@ -44,27 +44,27 @@ function historyLine(h: AuditReport['history'][number]): string {
 }
 
 export function auditText(report: AuditReport, color: boolean): string {
-  const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
-  const out: string[] = [headline(report), basis(report), ''];
-  for (const w of report.warnings) out.push(`${paint('33', 'warning:')} ${w}`);
+  const paint = painter(color);
+  const out: string[] = [oneLine(headline(report)), oneLine(basis(report)), ''];
+  for (const w of report.warnings) out.push(`${paint('warning', 'warning:')} ${oneLine(w)}`);
   if (report.warnings.length) out.push('');
   for (const [group, findings] of grouped(report)) {
     const policy = findings[0]!.policy;
-    out.push(paint('1', group) + `  (MAC changes ${policy.macChanges}${policy.source ? `, set on the ${policy.source}` : ''})`);
+    out.push(paint('heading', oneLine(group)) + `  (MAC changes ${policy.macChanges}${policy.source ? `, set on the ${policy.source}` : ''})`);
     for (const f of findings) {
-      const tag = paint(SEVERITY_COLOUR[f.severity], f.severity.toUpperCase().padEnd(8));
-      out.push(`  ${tag} ${f.summary}  [${f.id}]`);
-      for (const e of f.evidence) out.push(`           ${evidenceLine(e)}`);
+      const tag = paint(f.severity, f.severity.toUpperCase().padEnd(8));
+      out.push(`  ${tag} ${oneLine(f.summary)}  [${f.id}]`);
+      for (const e of f.evidence) out.push(`           ${oneLine(evidenceLine(e))}`);
       if (f.remedies.length) out.push(`           fix: ${f.remedies.map((r) => r.strategy + (r.blastRadius.vms.length ? ` (+${r.blastRadius.vms.length} VMs)` : '')).join(' | ')}`);
     }
     out.push('');
   }
   if (report.history.length) {
-    out.push(paint('1', 'History') + '  (lines about a port, MAC or policy these NICs no longer have: not findings)');
-    for (const h of report.history) out.push(`  ${historyLine(h)}`);
+    out.push(paint('heading', 'History') + '  (lines about a port, MAC or policy these NICs no longer have: not findings)');
+    for (const h of report.history) out.push(`  ${oneLine(historyLine(h))}`);
     out.push('');
   }
-  for (const note of report.notes) out.push(`note: ${note}`);
+  for (const note of report.notes) out.push(`note: ${oneLine(note)}`);
   return out.join('\n').replace(/\n*$/, '\n');
 }
 
@@ -82,19 +82,19 @@ function flat(report: AuditReport): Table {
 export const auditCsv = (report: AuditReport) => csvTable(flat(report));
 
 export function auditMarkdown(report: AuditReport): string {
-  const out = [`# vmfix audit: ${report.endpoint}`, '', headline(report), '', basis(report), ''];
-  if (report.warnings.length) out.push('## Warnings', '', ...report.warnings.map((w) => `- ${w}`), '');
+  const out = [`# vmfix audit: ${md(report.endpoint)}`, '', md(headline(report)), '', md(basis(report)), ''];
+  if (report.warnings.length) out.push('## Warnings', '', ...report.warnings.map((w) => `- ${md(w)}`), '');
   for (const [group, findings] of grouped(report)) {
-    out.push(`## ${group}`, '');
+    out.push(`## ${md(group)}`, '');
     for (const f of findings) {
-      out.push(`- **${f.severity}** ${f.summary} (\`${f.id}\`)`);
-      for (const e of f.evidence) out.push(`  - ${e.type === 'vmkernel-log' ? `\`${e.line.trim()}\`${e.count > 1 ? ` ×${e.count}` : ''}` : e.detail}`);
-      for (const r of f.remedies) out.push(`  - fix \`${r.strategy}\`: ${r.summary}`);
+      out.push(`- **${f.severity}** ${md(f.summary)} (\`${f.id}\`)`);
+      for (const e of f.evidence) out.push(`  - ${e.type === 'vmkernel-log' ? `${mdCode(e.line.trim())}${e.count > 1 ? ` ×${e.count}` : ''}` : md(e.detail)}`);
+      for (const r of f.remedies) out.push(`  - fix \`${r.strategy}\`: ${md(r.summary)}`);
     }
     out.push('');
   }
-  if (report.history.length) out.push('## History (not findings)', '', ...report.history.map((h) => `- ${historyLine(h)}`), '');
-  if (report.notes.length) out.push('## Notes', '', ...report.notes.map((n) => `- ${n}`), '');
+  if (report.history.length) out.push('## History (not findings)', '', ...report.history.map((h) => `- ${md(historyLine(h))}`), '');
+  if (report.notes.length) out.push('## Notes', '', ...report.notes.map((n) => `- ${md(n)}`), '');
   if (report.findings.length) out.push('## All findings', '', markdownTable(flat(report)));
   return out.join('\n');
 }

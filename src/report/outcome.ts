@@ -2,6 +2,7 @@
 // findings left alone and why, and whether each fixed finding is gone.
 import type { ChangeOutcome } from '../remedy/execute.js';
 import type { Plan } from '../remedy/schema.js';
+import { md, oneLine } from './escape.js';
 import { csvTable, markdownTable, textTable, type Table } from './table.js';
 
 export interface Verification {
@@ -16,6 +17,8 @@ export interface OutcomeReport {
   readonly command: 'fix' | 'apply' | 'rollback';
   readonly endpoint: string;
   readonly journal: string | null;
+  /** apply: the plan applied and its checksum, the one the change ticket names. */
+  readonly plan?: { readonly file: string; readonly checksum: string };
   readonly summary: string;
   readonly changes: readonly {
     readonly id: string;
@@ -38,6 +41,7 @@ export function outcomeReport(
   outcomes: readonly (Omit<ChangeOutcome, 'status'> & { status: OutcomeReport['changes'][number]['status'] })[],
   skipped: Plan['skipped'],
   verification: readonly Verification[],
+  plan?: OutcomeReport['plan'],
 ): OutcomeReport {
   const count = (status: string) => outcomes.filter((o) => o.status === status).length;
   const parts = [`${count('applied')} applied`];
@@ -50,7 +54,8 @@ export function outcomeReport(
     command,
     endpoint,
     journal,
-    summary: `${command} on ${endpoint}: ${parts.join(', ')}.${journal ? ` Journal: ${journal}` : ''}`,
+    ...(plan ? { plan } : {}),
+    summary: `${command}${plan ? ` ${plan.file} (sha256 ${plan.checksum})` : ''} on ${endpoint}: ${parts.join(', ')}.${journal ? ` Journal: ${journal}` : ''}`,
     changes: outcomes.map(({ change: c, status, note }) => ({
       id: c.id, path: c.path, action: c.action, field: c.field, from: c.from, to: c.to, status, ...(note ? { note } : {}),
     })),
@@ -59,10 +64,12 @@ export function outcomeReport(
   };
 }
 
-function table(report: OutcomeReport): Table {
+/** People read the object without the vCenter, which the summary names once; CSV keeps the whole path. */
+function table(report: OutcomeReport, short: boolean): Table {
+  const object = (path: string) => (short ? path.split(' / ').slice(1).join(' / ') || path : path);
   return {
     columns: ['change', 'status', 'object', 'field', 'from', 'to', 'note'],
-    rows: report.changes.map((c) => [c.id, c.status, c.path, c.field, c.from, c.to, c.note ?? null]),
+    rows: report.changes.map((c) => [c.id, c.status, object(c.path), short ? c.field.split('.').at(-1)! : c.field, c.from, c.to, c.note ?? null]),
   };
 }
 
@@ -73,12 +80,14 @@ function tail(report: OutcomeReport): string[] {
   return out;
 }
 
-export function outcomeText(report: OutcomeReport): string {
-  return [report.summary, '', report.changes.length ? textTable(table(report)) : 'No changes.', ...tail(report)].join('\n').replace(/\n*$/, '\n');
+/** @param width the terminal's, if it goes to one: the table wraps to fit */
+export function outcomeText(report: OutcomeReport, width?: number): string {
+  const changes = report.changes.length ? textTable(table(report, true), width) : 'No changes.';
+  return [oneLine(report.summary), '', changes, ...tail(report).map(oneLine)].join('\n').replace(/\n*$/, '\n');
 }
 
 export function outcomeMarkdown(report: OutcomeReport): string {
-  return [`# vmfix ${report.command}`, '', report.summary, '', markdownTable(table(report)), ...tail(report).map((l) => `- ${l}`), ''].join('\n');
+  return [`# vmfix ${report.command}`, '', md(report.summary), '', markdownTable(table(report, true)), ...tail(report).map((l) => `- ${md(l)}`), ''].join('\n');
 }
 
-export const outcomeCsv = (report: OutcomeReport) => csvTable(table(report));
+export const outcomeCsv = (report: OutcomeReport) => csvTable(table(report, false));

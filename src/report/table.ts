@@ -1,5 +1,10 @@
-// Plain tabular output in three dialects: aligned text for terminals, CSV
-// (RFC 4180) for spreadsheets, and GitHub-flavoured Markdown for tickets.
+// Plain tabular output in three dialects: aligned text for terminals
+// (measured in terminal columns, so a CJK name does not break a column, and
+// wrapped to fit a given width), CSV (RFC 4180, formula injection escaped)
+// for spreadsheets, and GitHub-flavoured Markdown for tickets.
+import { stringify } from 'csv-stringify/sync';
+import stringWidth from 'string-width';
+import { md, oneLine } from './escape.js';
 
 export type Row = readonly (string | number | null)[];
 
@@ -8,27 +13,86 @@ export interface Table {
   readonly rows: readonly Row[];
 }
 
-const cell = (value: string | number | null) => (value === null ? '' : String(value));
+const cell = (value: string | number | null) => (value === null ? '' : oneLine(String(value)));
+const GAP = 2;
+/** Below this a column is not squeezed further; the table runs wider instead. */
+const MIN_COLUMN = 10;
 
-export function textTable({ columns, rows }: Table): string {
-  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => visibleLength(cell(r[i] ?? null)))));
-  const line = (values: readonly string[]) =>
-    values.map((v, i) => (i === values.length - 1 ? v : v + ' '.repeat(widths[i]! - visibleLength(v)))).join('  ').trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(r.map((v) => cell(v))))].join('\n') + '\n';
+/**
+ * @param maxWidth the terminal's width, if the table goes to one: the widest
+ *   columns wrap until it fits
+ */
+export function textTable({ columns, rows }: Table, maxWidth?: number): string {
+  const cells = rows.map((r) => columns.map((_, i) => cell(r[i] ?? null)));
+  const widths = fitted(columns.map((c, i) => Math.max(stringWidth(c), ...cells.map((r) => stringWidth(r[i]!)))), maxWidth);
+  const lines = (values: readonly string[]): string[] => {
+    const wrapped = values.map((v, i) => wrap(v, widths[i]!));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    return Array.from({ length: height }, (_, n) =>
+      wrapped.map((w, i) => (i === values.length - 1 ? (w[n] ?? '') : pad(w[n] ?? '', widths[i]!))).join(' '.repeat(GAP)).trimEnd(),
+    );
+  };
+  return [...lines(columns), widths.map((w) => '-'.repeat(w)).join(' '.repeat(GAP)), ...cells.flatMap(lines)].join('\n') + '\n';
 }
 
+/** Narrows the widest columns, one column at a time, until the row fits (or nothing is left to narrow). */
+function fitted(natural: number[], maxWidth: number | undefined): number[] {
+  const widths = [...natural];
+  if (!maxWidth) return widths;
+  const total = () => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
+  while (total() > maxWidth) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if (widths[widest]! <= MIN_COLUMN) break;
+    widths[widest] = Math.max(MIN_COLUMN, widths[widest]! - (total() - maxWidth));
+  }
+  return widths;
+}
+
+function pad(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - stringWidth(text)));
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** Lines of at most `width` columns, broken after spaces and slashes where possible. */
+export function wrap(text: string, width: number): string[] {
+  if (stringWidth(text) <= width) return [text];
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/(?<=[ /,])/)) {
+    if (line && stringWidth(line + word) > width) {
+      out.push(line.trimEnd());
+      line = '';
+    }
+    for (const { segment } of graphemes.segment(word)) {
+      if (stringWidth(line + segment) > width) {
+        out.push(line);
+        line = '';
+      }
+      line += segment;
+    }
+  }
+  if (line.trim()) out.push(line.trimEnd());
+  return out;
+}
+
+/** At most `width` columns, an ellipsis marking the cut; no width: as it is. */
+export function truncate(text: string, width: number | undefined): string {
+  if (!width || stringWidth(text) <= width) return text;
+  let out = '';
+  for (const { segment } of graphemes.segment(text)) {
+    if (stringWidth(out + segment) > width - 1) break;
+    out += segment;
+  }
+  return `${out}…`;
+}
+
+/** Cells that a spreadsheet would run as formulas (=, +, -, @ first) are prefixed with a quote (csv-stringify's escape_formulas). */
 export function csvTable({ columns, rows }: Table): string {
-  const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return [columns, ...rows].map((r) => r.map((v) => quote(cell(v))).join(',')).join('\r\n') + '\r\n';
+  return stringify([columns, ...rows], { escape_formulas: true, record_delimiter: 'windows' });
 }
 
 export function markdownTable({ columns, rows }: Table): string {
-  const escape = (v: string) => v.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-  const line = (values: readonly string[]) => `| ${values.map(escape).join(' | ')} |`;
-  return [line(columns), line(columns.map(() => '---')), ...rows.map((r) => line(r.map((v) => cell(v))))].join('\n') + '\n';
-}
-
-/** Length without ANSI colour codes, so coloured cells still align. */
-function visibleLength(text: string): number {
-  return text.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const line = (values: readonly string[]) => `| ${values.join(' | ')} |`;
+  return [line(columns.map(md)), line(columns.map(() => '---')), ...rows.map((r) => line(columns.map((_, i) => md(r[i] ?? null))))].join('\n') + '\n';
 }

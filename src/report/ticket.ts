@@ -1,22 +1,28 @@
-// The dry-run change ticket: what a change board asks for. Why (the KB's
-// explanation and the evidence), what exactly changes where, who is
-// affected, the security note, how to implement it (vmfix or by hand in the
-// vSphere Client), how to verify it and how to roll it back.
+// The dry-run change ticket, in the shape change boards use (an ITIL
+// normal change): a summary a reviewer reads first (what, why, risk and its
+// reason, impact and outage per VM, the configuration items touched, how to
+// back out), then the implementation plan, the exact diffs, one
+// verification plan, one backout plan and the evidence. Each thing is said
+// once; ticket-markdown.ts lays it out, JSON carries the same fields.
 import type { Finding } from '../audit/finding.js';
 import { HARDENING_NOTE } from '../audit/remedies.js';
-import type { Change } from '../remedy/schema.js';
-import type { Plan } from '../remedy/schema.js';
-import { changeLines } from './diff.js';
+import type { Change, Plan } from '../remedy/schema.js';
+import { objectName } from './diff.js';
+import { shellArg, shellOption } from './escape.js';
 
-const KB_EXPLANATION =
+export const KB_EXPLANATION =
   'When a guest operating system changes the MAC address of its virtual NIC (NLB clusters, nested hypervisors, ' +
   'appliances, bonding, MAC-licensed software) while the security policy "MAC address changes" of its vSwitch or ' +
   'portgroup is Reject, ESXi treats it as a layer-2 security violation and blocks the port: the VM silently loses ' +
   'connectivity, and the vmkernel log records L2Sec_EnforcePortCompliance messages (VMware KB 344495). The fix is to ' +
   'allow MAC address changes where it is needed, or to give the NIC the MAC its guest uses.';
 
+export type RiskLevel = 'low' | 'medium' | 'high';
+
 export interface TicketChange {
   readonly id: string;
+  /** Where, without the vCenter (named once, in `affected`). */
+  readonly object: string;
   readonly path: string;
   readonly action: Change['action'];
   readonly strategy: Change['strategy'];
@@ -24,167 +30,372 @@ export interface TicketChange {
   readonly current: string;
   readonly proposed: string;
   readonly vms: readonly string[];
-  readonly securityNote: string;
-  readonly implementation: { readonly vmfix: string; readonly manual: readonly string[] };
-  readonly verification: readonly string[];
-  readonly rollback: readonly string[];
+  readonly dependsOn: readonly string[];
 }
 
 export interface Ticket {
   readonly schemaVersion: 1;
   readonly kind: 'vmfix-change-ticket';
+  readonly title: string;
   readonly endpoint: string;
   readonly createdAt: string;
+  /** The vCenter user whose session prepared it (never a password), and the vmfix that did. */
+  readonly preparedBy: { readonly user: string | null; readonly endpoint: string; readonly vmfixVersion: string | null };
+  readonly request: { readonly changeId: string | null; readonly requester: string | null; readonly window: string | null };
+  /** With --plan-out: the file `vmfix apply` takes, and its checksum, which apply prints. */
+  readonly plan: { readonly file: string; readonly checksum: string } | null;
+  /** What changes, in a sentence. */
   readonly summary: string;
-  readonly reason: { readonly explanation: string; readonly findings: readonly { id: string; summary: string; evidence: readonly string[] }[] };
+  readonly reason: {
+    readonly explanation: string;
+    /** Why, in a sentence: who is blocked now, who is at risk. */
+    readonly summary: string;
+    readonly findings: readonly { id: string; kind: Finding['kind']; summary: string; evidence: readonly { type: string; text: string }[] }[];
+  };
+  readonly risk: { readonly level: RiskLevel; readonly reasons: readonly string[] };
+  readonly impact: readonly { readonly vms: readonly string[]; readonly change: string; readonly outage: string }[];
+  readonly affected: {
+    readonly vcenter: string;
+    readonly datacenters: readonly string[];
+    readonly clusters: readonly string[];
+    readonly hosts: readonly string[];
+    readonly switches: readonly string[];
+    readonly portgroups: readonly string[];
+    readonly vms: readonly string[];
+  };
+  readonly implementation: { readonly vmfix: readonly Step[]; readonly manual: readonly ManualStep[] };
   readonly changes: readonly TicketChange[];
+  readonly securityNotes: readonly string[];
+  readonly verification: readonly Step[];
+  readonly backout: { readonly vmfix: Step; readonly manual: readonly ManualStep[] };
   readonly skipped: Plan['skipped'];
 }
 
-export interface TicketOptions {
-  /** Where the plan was written, if it was: the implementation step applies exactly it. */
-  readonly planPath?: string;
+/** A command to run as printed (null: a step for a person), and what to know about it. */
+export interface Step {
+  readonly command: string | null;
+  readonly text: string;
 }
 
+/** Steps by hand for one or more changes that read the same but for the host. */
+export interface ManualStep {
+  readonly changes: readonly string[];
+  readonly steps: readonly string[];
+}
+
+/** The fix options that made the plan, so the ticket can say how to make it again. */
+export interface Replan {
+  readonly strategy?: string;
+  readonly portgroupName?: string;
+  readonly datacenter?: readonly string[];
+  readonly cluster?: readonly string[];
+  readonly host?: readonly string[];
+  readonly vm?: readonly string[];
+}
+
+export interface TicketOptions {
+  /** Where the plan was written, if it was, and its checksum. */
+  readonly plan?: { readonly file: string; readonly checksum: string };
+  readonly replan?: Replan;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const sorted = (values: Iterable<string | null | undefined>) => [...new Set([...values].filter((v): v is string => Boolean(v)))].sort();
+
 export function ticket(plan: Plan, options: TicketOptions = {}): Ticket {
-  const vms = new Set(plan.changes.flatMap((c) => c.vms));
+  const host = plan.endpoint.host;
+  const blocked = plan.findings.filter((f) => f.kind === 'mac-change-blocked');
+  const atRisk = plan.findings.filter((f) => f.kind === 'mac-change-at-risk');
+  const journal = journalFor(options.plan?.file);
+  const summary = plan.changes.length ? `${plural(plan.changes.length, 'change')} on ${host}: ${whatChanges(plan.changes)}.` : `No change proposed on ${host}.`;
   return {
     schemaVersion: 1,
     kind: 'vmfix-change-ticket',
-    endpoint: plan.endpoint.host,
+    title: title(plan, blocked.length, atRisk.length),
+    endpoint: host,
     createdAt: plan.createdAt,
-    summary: plan.changes.length
-      ? `${plan.changes.length} change(s) on ${plan.endpoint.host} so that ${plan.findings.length} blocked or at-risk NIC(s) keep their connectivity; ${vms.size} VM(s) affected.`
-      : `No change proposed on ${plan.endpoint.host}.`,
+    preparedBy: { user: plan.preparedBy?.user ?? null, endpoint: host, vmfixVersion: plan.preparedBy?.vmfixVersion ?? null },
+    request: { changeId: plan.request?.changeId ?? null, requester: plan.request?.requester ?? null, window: plan.request?.window ?? null },
+    plan: options.plan ?? null,
+    summary,
     reason: {
       explanation: KB_EXPLANATION,
-      findings: plan.findings.map((f: Finding) => ({
+      summary: why(blocked, atRisk),
+      findings: plan.findings.map((f) => ({
         id: f.id,
+        kind: f.kind,
         summary: f.summary,
-        evidence: f.evidence.map((e) => (e.type === 'vmkernel-log' ? e.line : e.detail)),
+        evidence: f.evidence.map((e) => ({ type: e.type, text: e.type === 'vmkernel-log' ? e.line : e.detail })),
       })),
     },
-    changes: plan.changes.map((c) => ticketChange(c, plan, options)),
+    risk: risk(plan),
+    impact: impact(plan),
+    affected: affected(plan),
+    implementation: {
+      vmfix: [
+        ...(options.plan ? [] : [{ command: replanCommand(options.replan), text: 'writes the plan this ticket describes; check that it plans the same changes.' }]),
+        {
+          command: `vmfix apply ${shellArg(options.plan?.file ?? 'plan.json')} ${shellOption('journal', journal)}`,
+          text: `prints the plan's checksum${options.plan ? ' (compare it with the one above)' : ''}, shows the changes and asks; refuses, changing nothing, if any object changed since it was planned.`,
+        },
+      ],
+      manual: grouped(plan.changes, manualSteps),
+    },
+    changes: plan.changes.map((c) => ({
+      id: c.id, object: c.path.split(' / ').slice(1).join(' / '), path: c.path, action: c.action, strategy: c.strategy,
+      field: c.field, current: c.from, proposed: c.to, vms: c.vms, dependsOn: c.dependsOn,
+    })),
+    securityNotes: sorted(plan.changes.map(securityNote)),
+    verification: verification(plan),
+    backout: {
+      vmfix: { command: `vmfix rollback ${shellArg(journal)}`, text: 'puts back every value the journal recorded, newest first; refuses, changing nothing, if an object changed since.' },
+      manual: grouped([...plan.changes].reverse(), manualBackout),
+    },
     skipped: plan.skipped,
   };
 }
 
-function ticketChange(c: Change, plan: Plan, options: TicketOptions): TicketChange {
-  // A plan applies exactly what was approved; re-running fix would plan afresh.
-  const vmfix = options.planPath
-    ? `vmfix apply ${options.planPath}  (applies exactly this plan; refuses if anything drifted)`
-    : `vmfix fix --dry-run --plan-out plan.json (with the options that made this ticket), then vmfix apply plan.json against ${plan.endpoint.host}`;
+/** The journal the implementation step names, so the backout command is exact. */
+function journalFor(planFile: string | undefined): string {
+  return `${(planFile ?? 'plan.json').replace(/\.json$/i, '')}-journal.json`;
+}
+
+function title(plan: Plan, blocked: number, atRisk: number): string {
+  if (!plan.changes.length) return `No change proposed on ${plan.endpoint.host}`;
+  const goals = [
+    blocked ? `${plural(blocked, 'blocked NIC')} ${blocked === 1 ? 'regains its' : 'regain their'} network` : '',
+    atRisk ? `${plural(atRisk, 'at-risk NIC')} ${atRisk === 1 ? 'keeps its' : 'keep their'} network` : '',
+  ].filter(Boolean);
+  return `${plural(plan.changes.length, 'change')} on ${plan.endpoint.host} so that ${goals.join(' and ')}`;
+}
+
+function why(blocked: readonly Finding[], atRisk: readonly Finding[]): string {
+  const nics = (fs: readonly Finding[]) => sorted(fs.map((f) => f.vm?.name ?? f.id)).join(', ');
+  const parts = [];
+  if (blocked.length) parts.push(`${plural(blocked.length, 'NIC')} ${blocked.length === 1 ? 'is' : 'are'} blocked now (${nics(blocked)}): the guest changed its MAC while MAC address changes is Reject, and ESXi blocked the port.`);
+  if (atRisk.length) parts.push(`${plural(atRisk.length, 'NIC')} ${atRisk.length === 1 ? 'uses' : 'use'} a MAC other than the configured one under Reject and ${atRisk.length === 1 ? 'is' : 'are'} at risk of the same (${nics(atRisk)}).`);
+  return parts.join(' ') || 'No finding is addressed.';
+}
+
+const STRATEGY_WORDS: Record<Change['strategy'], string> = {
+  'pin-mac': 'the guest\'s MAC pinned on',
+  'portgroup-accept': 'MAC address changes = Accept on',
+  'dedicated-portgroup': 'a dedicated portgroup with Accept for',
+  'mac-learning': 'MAC learning on',
+  'vswitch-accept': 'MAC address changes = Accept on',
+};
+
+/** One clause per strategy: what it does and where. */
+function whatChanges(changes: readonly Change[]): string {
+  const clauses: string[] = [];
+  for (const strategy of new Set(changes.map((c) => c.strategy))) {
+    const mine = changes.filter((c) => c.strategy === strategy);
+    const where =
+      strategy === 'pin-mac' || strategy === 'dedicated-portgroup'
+        ? sorted(mine.flatMap((c) => c.vms))
+        : sorted(mine.map((c) => objectName(c)));
+    clauses.push(`${STRATEGY_WORDS[strategy]} ${where.join(', ')}`);
+  }
+  return clauses.join('; ');
+}
+
+function findingVms(plan: Plan): Set<string> {
+  return new Set(plan.findings.map((f) => f.vm?.name).filter((v): v is string => Boolean(v)));
+}
+
+function risk(plan: Plan): Ticket['risk'] {
+  const ours = findingVms(plan);
+  const reasons: string[] = [];
+  let level: RiskLevel = 'low';
+  const raise = (to: RiskLevel) => {
+    if (to === 'high' || (to === 'medium' && level === 'low')) level = to;
+  };
+  const opening = plan.changes.filter((c) => c.action !== 'EditNic' && c.before !== null && c.strategy !== 'mac-learning');
+  const others = sorted(opening.flatMap((c) => c.vms.filter((vm) => !ours.has(vm))));
+  if (others.length) {
+    raise('high');
+    reasons.push(`MAC address changes = Accept also applies to ${plural(others.length, 'VM')} not involved (${others.join(', ')}): they could impersonate other MACs unnoticed.`);
+  } else if (opening.length) {
+    reasons.push('Accept is opened only where the affected VMs are.');
+  }
+  const learning = plan.changes.filter((c) => c.strategy === 'mac-learning');
+  if (learning.length) {
+    raise('medium');
+    reasons.push(`MAC learning changes how ${sorted(learning.map(objectName)).join(', ')} forward${learning.length === 1 ? 's' : ''} frames for every VM on ${learning.length === 1 ? 'it' : 'them'}.`);
+  }
+  const moves = plan.changes.filter((c) => c.action === 'EditNic' && c.field === 'backing');
+  if (moves.length) {
+    raise('medium');
+    reasons.push(`${plural(moves.length, 'NIC')} move${moves.length === 1 ? 's' : ''} to a new portgroup: a brief interruption of ${moves.length === 1 ? 'its' : 'their'} traffic.`);
+  }
+  const pins = plan.changes.filter((c) => c.action === 'EditNic' && c.field === 'address');
+  if (pins.length) {
+    raise('medium');
+    reasons.push(`Pinning a MAC needs the VM powered off (${sorted(pins.flatMap((c) => c.vms)).join(', ')}): downtime in the window.`);
+  }
+  reasons.push('Every change is journaled and undone by vmfix rollback; nothing applies if an object changed since it was planned.');
+  return { level, reasons };
+}
+
+function impact(plan: Plan): Ticket['impact'] {
+  const rows: { vms: string[]; change: string; outage: string }[] = [];
+  const add = (vms: string[], change: string, outage: string) => {
+    const same = rows.find((r) => r.change === change && r.outage === outage);
+    if (same) same.vms = sorted([...same.vms, ...vms]);
+    else rows.push({ vms, change, outage });
+  };
+  const ours = findingVms(plan);
+  for (const f of plan.findings) {
+    const vm = f.vm?.name ?? f.id;
+    const changes = plan.changes.filter((c) => c.findings.includes(f.id) && (c.action !== 'EditNic' || c.vms.includes(vm)));
+    const regains = f.kind === 'mac-change-blocked' ? 'blocked now, traffic resumes once the guest sends again' : 'at risk now, stays connected';
+    const nic = changes.find((c) => c.action === 'EditNic');
+    if (nic?.field === 'address') add([vm], `the NIC gets the manual MAC the guest uses; ${regains}`, f.vm?.powerState === 'poweredOff' ? 'none now: the VM is off' : 'the VM is powered off for the change, then on again');
+    else if (nic) add([vm], `the NIC moves to ${nic.to}; ${regains}`, 'a brief interruption while the NIC moves');
+    else add([vm], `${sorted(changes.map((c) => `${STRATEGY_WORDS[c.strategy]} ${objectName(c)}`)).join('; ')}; ${regains}`, 'none: the policy changes in place');
+  }
+  for (const c of plan.changes.filter((c) => c.action !== 'EditNic' && c.before !== null)) {
+    const others = c.vms.filter((vm) => !ours.has(vm));
+    if (!others.length) continue;
+    add(others, c.strategy === 'mac-learning' ? `MAC learning on ${objectName(c)}` : `may now change their MAC (${objectName(c)} accepts it)`, 'none');
+  }
+  return rows;
+}
+
+function affected(plan: Plan): Ticket['affected'] {
+  const hosts: string[] = [];
+  const switches: string[] = [];
+  const portgroups: string[] = [];
+  for (const c of plan.changes) {
+    const t = c.target;
+    if (t.type === 'HostPortGroup') {
+      hosts.push(t.host.name);
+      portgroups.push(c.before === null ? `${t.portgroup} (new)` : t.portgroup);
+    } else if (t.type === 'HostVirtualSwitch') {
+      hosts.push(t.host.name);
+      switches.push(t.vswitch);
+    } else if (t.type === 'DistributedVirtualPortgroup') {
+      switches.push(t.dvs.name);
+      portgroups.push(c.before === null ? `${t.portgroup.name} (new)` : t.portgroup.name);
+    }
+  }
+  for (const f of plan.findings) {
+    hosts.push(f.host?.name ?? '');
+    switches.push(f.switch?.name ?? '');
+    portgroups.push(f.portgroup?.name ?? '');
+  }
   return {
-    id: c.id,
-    path: c.path,
-    action: c.action,
-    strategy: c.strategy,
-    field: c.field,
-    current: c.from,
-    proposed: c.to,
-    vms: c.vms,
-    securityNote: securityNote(c),
-    implementation: { vmfix, manual: manualSteps(c) },
-    verification: verification(c),
-    rollback: [
-      'vmfix rollback <the journal vmfix apply or fix wrote>  (restores the recorded value; refuses if the object changed since)',
-      ...manualRollback(c),
-    ],
+    vcenter: plan.endpoint.host,
+    datacenters: sorted(plan.findings.map((f) => f.datacenter)),
+    clusters: sorted(plan.findings.map((f) => f.cluster)),
+    hosts: sorted(hosts),
+    switches: sorted(switches),
+    portgroups: sorted(portgroups),
+    vms: sorted(plan.changes.flatMap((c) => c.vms)),
   };
 }
 
-function quote(text: string): string {
-  return /^[\w.-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+function replanCommand(replan: Replan = {}): string {
+  const words = ['vmfix', 'fix', '--dry-run', shellOption('plan-out', 'plan.json')];
+  if (replan.strategy) words.push(shellOption('strategy', replan.strategy));
+  if (replan.portgroupName) words.push(shellOption('portgroup-name', replan.portgroupName));
+  for (const scope of ['datacenter', 'cluster', 'host', 'vm'] as const) for (const value of replan[scope] ?? []) words.push(shellOption(scope, value));
+  return words.join(' ');
 }
 
 function securityNote(c: Change): string {
   switch (c.strategy) {
     case 'pin-mac':
-      return 'MAC address changes stays Reject; only this NIC gets a fixed MAC. The VM must be powered off to change it.';
+      return 'pin-mac: MAC address changes stays Reject; only the NIC gets a fixed MAC.';
     case 'dedicated-portgroup':
-      return `Accept only on a new portgroup holding just the affected NICs, as the hardening guide advises. ${HARDENING_NOTE}`;
+      return `dedicated-portgroup: Accept only on a new portgroup holding just the affected NICs, as the hardening guide advises. ${HARDENING_NOTE}`;
     case 'mac-learning':
-      return 'MAC learning lets the port learn the MACs behind the vNIC (nested hypervisors) instead of opening promiscuous mode.';
+      return 'mac-learning: the port learns the MACs behind the vNIC (nested hypervisors) instead of opening promiscuous mode.';
     default:
-      return `${HARDENING_NOTE}${c.vms.length > 1 ? ` VMs on it: ${c.vms.join(', ')}.` : ''}`;
+      return `${c.strategy}: ${HARDENING_NOTE}`;
   }
 }
 
-function manualSteps(c: Change): string[] {
+/**
+ * Changes whose steps read the same once the host is left out (the same
+ * portgroup on every host of a cluster) become one step naming the hosts.
+ */
+function grouped(changes: readonly Change[], steps: (c: Change, hosts: string) => string[]): ManualStep[] {
+  const out: { changes: string[]; hosts: string[]; change: Change }[] = [];
+  for (const c of changes) {
+    const key = steps(c, '\u0000').join('\n');
+    const same = out.find((g) => steps(g.change, '\u0000').join('\n') === key);
+    const host = 'host' in c.target ? c.target.host.name : '';
+    if (same) {
+      same.changes.push(c.id);
+      same.hosts.push(host);
+    } else {
+      out.push({ changes: [c.id], hosts: [host], change: c });
+    }
+  }
+  return out.map((g) => ({ changes: g.changes, steps: steps(g.change, g.hosts.join(', ')) })).filter((g) => g.steps.length);
+}
+
+function manualSteps(c: Change, hosts: string): string[] {
   const t = c.target;
   switch (c.action) {
     case 'UpdatePortGroup':
       if (t.type !== 'HostPortGroup') break;
-      return [`vSphere Client: Hosts and Clusters > ${t.host.name} > Configure > Networking > Virtual switches.`, `Portgroup "${t.portgroup}" > Edit Settings > Security: tick Override for MAC address changes, select Accept, OK.`];
+      return [`Hosts and Clusters > ${hosts} > Configure > Networking > Virtual switches > portgroup "${t.portgroup}" > Edit Settings > Security: tick Override for MAC address changes, Accept, OK.`];
     case 'UpdateVirtualSwitch':
       if (t.type !== 'HostVirtualSwitch') break;
-      return [`vSphere Client: Hosts and Clusters > ${t.host.name} > Configure > Networking > Virtual switches.`, `vSwitch "${t.vswitch}" > Edit > Security: MAC address changes = Accept, OK.`];
+      return [`Hosts and Clusters > ${hosts} > Configure > Networking > Virtual switches > vSwitch "${t.vswitch}" > Edit > Security: MAC address changes = Accept, OK.`];
     case 'ReconfigureDVPortgroup':
       if (t.type !== 'DistributedVirtualPortgroup') break;
       return c.strategy === 'mac-learning'
-        ? [`vSphere Client 8: Networking > ${t.dvs.name} > ${t.portgroup.name} > Edit Settings > Security: MAC learning = Enabled, OK. (Older clients: only through the API or PowerCLI.)`]
-        : [`vSphere Client: Networking > ${t.dvs.name} > ${t.portgroup.name} > Edit Settings > Security: MAC address changes = Accept, OK.`];
+        ? [`Networking > ${t.dvs.name} > ${t.portgroup.name} > Edit Settings > Security: MAC learning = Enabled, OK (vSphere Client 8; older clients: the API or PowerCLI only).`]
+        : [`Networking > ${t.dvs.name} > ${t.portgroup.name} > Edit Settings > Security: MAC address changes = Accept, OK.`];
     case 'AddPortGroup':
       if (t.type !== 'HostPortGroup') break;
-      return [`vSphere Client: ${t.host.name} > Configure > Networking > Virtual switches > Add Networking > Virtual Machine Port Group.`, `Name "${t.portgroup}", same vSwitch, VLAN, teaming and security as the original; Security: MAC address changes = Accept (Override).`];
+      return [`${hosts} > Configure > Networking > Virtual switches > Add Networking > Virtual Machine Port Group "${t.portgroup}": ${c.to.replace(/^a copy/, 'a copy (same vSwitch, VLAN, teaming and security)')} (Override).`];
     case 'CreateDVPortgroup':
       if (t.type !== 'DistributedVirtualPortgroup') break;
-      return [`vSphere Client: Networking > ${t.dvs.name} > Distributed Port Group > New Distributed Port Group "${t.portgroup.name}".`, 'Same VLAN, teaming and policies as the original; Security: MAC address changes = Accept.'];
+      return [`Networking > ${t.dvs.name} > Distributed Port Group > New Distributed Port Group "${t.portgroup.name}": ${c.to.replace(/^a copy/, 'a copy (same VLAN, teaming and policies)')}.`];
     case 'EditNic':
       if (t.type !== 'VirtualEthernetCard') break;
       return c.field === 'address'
-        ? [`Power off ${t.vm.name}.`, `Edit Settings > ${t.label} > MAC Address: Manual, ${(c.after as { macAddress?: string }).macAddress}, OK.`, `Power ${t.vm.name} on.`]
-        : [`vSphere Client: ${t.vm.name} > Edit Settings > ${t.label} > Network: ${c.to}, OK.`];
+        ? [`Power off ${t.vm.name}; Edit Settings > ${t.label} > MAC Address: Manual, ${(c.after as { macAddress?: string }).macAddress}, OK; power it on.`]
+        : [`${t.vm.name} > Edit Settings > ${t.label} > Network: ${c.to}, OK.`];
     default:
       break;
   }
   return [];
 }
 
-function verification(c: Change): string[] {
-  const vm = c.vms[0];
-  const steps = [`vmfix audit${vm ? ` --vm ${quote(vm)}` : ''}: the finding(s) ${c.findings.join(', ')} are gone.`];
-  if (c.action === 'UpdatePortGroup' && c.target.type === 'HostPortGroup') {
-    steps.push(`On ${c.target.host.name}: esxcli network vswitch standard portgroup policy security get -p '${c.target.portgroup}' shows Allow MAC Address Change: true.`);
-  }
-  steps.push('From the guest, check connectivity (ping its gateway); the vmkernel log shows no new L2Sec_EnforcePortCompliance lines for it.');
-  return steps;
-}
-
-function manualRollback(c: Change): string[] {
+function manualBackout(c: Change, hosts: string): string[] {
+  const t = c.target;
   switch (c.action) {
     case 'AddPortGroup':
     case 'CreateDVPortgroup':
-      return ['By hand: move the NICs back to the original portgroup, then remove the new portgroup.'];
+      return [`Remove the new portgroup ${objectName(c).replace(/^\w+ /, '')}${hosts ? ` on ${hosts}` : ''} once no NIC uses it.`];
     case 'EditNic':
-      return [`By hand: set ${c.field === 'address' ? 'the MAC address' : 'the network'} of the NIC back to ${c.from}.`];
+      return [`${t.type === 'VirtualEthernetCard' ? `${t.vm.name} > Edit Settings > ${t.label}` : c.path}: set ${c.field === 'address' ? 'the MAC address' : 'the network'} back to ${c.from}.`];
     default:
-      return [`By hand: set ${c.field} back to ${c.from} at ${c.path}.`];
+      return [`${objectName(c)}${hosts ? ` on ${hosts}` : ''}: set ${c.field} back to ${c.from}.`];
   }
 }
 
-export function ticketMarkdown(t: Ticket, plan: Plan): string {
-  const out = [`# Change request: ${t.summary}`, '', `Prepared by vmfix on ${t.createdAt} against ${t.endpoint}. Dry run: nothing was changed.`, ''];
-  out.push('## Reason', '', t.reason.explanation, '');
-  for (const f of t.reason.findings) {
-    out.push(`- ${f.summary} (\`${f.id}\`)`);
-    for (const e of f.evidence) out.push(`  - \`${e}\``);
+function verification(plan: Plan): Step[] {
+  if (!plan.changes.length) return [];
+  const vms = sorted(plan.findings.map((f) => f.vm?.name));
+  const n = plan.findings.length;
+  // Without the logs: they still hold the lines that led to this change.
+  const steps: Step[] = [{
+    command: ['vmfix', 'audit', shellOption('log-lines', '0'), ...vms.map((vm) => shellOption('vm', vm))].join(' '),
+    text: `exits 0: the finding${n === 1 ? '' : 's'} ${plan.findings.map((f) => f.id).join(', ')} ${n === 1 ? 'is' : 'are'} gone (--log-lines=0: the logs still hold the old lines).`,
+  }];
+  const hostsOf = new Map<string, string[]>();
+  for (const c of plan.changes) {
+    if (c.action === 'UpdatePortGroup' && c.target.type === 'HostPortGroup') hostsOf.set(c.target.portgroup, [...(hostsOf.get(c.target.portgroup) ?? []), c.target.host.name]);
   }
-  out.push('');
-  out.push('## Changes', '');
-  t.changes.forEach((c, i) => {
-    const change = plan.changes[i]!;
-    out.push(`### ${c.id}: ${c.path}`, '');
-    out.push(`- **Change:** ${c.field}: ${c.current} → ${c.proposed} (${c.action}, strategy \`${c.strategy}\`)`);
-    out.push(`- **VMs affected:** ${c.vms.length ? c.vms.join(', ') : 'none'}`);
-    out.push(`- **Security note:** ${c.securityNote}`, '');
-    out.push('Exactly what is sent (read-modify-write of the current spec):', '', '```', ...changeLines(change), '```', '');
-    out.push('**Implementation**', '', `1. \`${c.implementation.vmfix}\``, ...c.implementation.manual.map((s) => `   - or by hand: ${s}`), '');
-    out.push('**Verification**', '', ...c.verification.map((s, n) => `${n + 1}. ${s}`), '');
-    out.push('**Rollback**', '', ...c.rollback.map((s, n) => `${n + 1}. ${s}`), '');
-  });
-  if (t.skipped.length) {
-    out.push('## Not covered by this change', '', ...t.skipped.map((s) => `- ${s.vm ?? s.finding}: ${s.reason}`), '');
+  for (const [portgroup, hosts] of hostsOf) {
+    steps.push({ command: `esxcli network vswitch standard portgroup policy security get -p ${shellArg(portgroup)}`, text: `on ${hosts.join(', ')}: shows Allow MAC Address Change: true.` });
   }
-  return out.join('\n');
+  steps.push({ command: null, text: `From each guest (${vms.join(', ')}), ping its gateway; the hosts' vmkernel logs show no new L2Sec_EnforcePortCompliance line for them.` });
+  return steps;
 }

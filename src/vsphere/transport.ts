@@ -168,6 +168,10 @@ function networkError(err: Error, url: URL): Error {
   if (failure === 'reset') {
     return new TransportError('reset', `the connection to ${url.host} dropped (${code || err.message})`, { code });
   }
+  // A TLS handshake answered in plain text: the port speaks HTTP, not HTTPS.
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/.test(err.message)) {
+    return new TransportError('not-vsphere', `${url.host} answers plain HTTP, not HTTPS`, { code });
+  }
   if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /SSL|TLS/.test(err.message)) {
     return new TransportError('tls-untrusted', `TLS with ${url.host} failed (${err.message})`, { code });
   }

@@ -12,12 +12,18 @@ export interface Choice<T> {
   readonly name: string;
   readonly value: T;
   readonly description?: string;
+  /** Shown, but not selectable: why not. */
+  readonly disabled?: string;
 }
 
 /** Everything interactive goes through here, so tests can script it. */
 export interface Ui {
   /** stdin and stderr are terminals: prompts are possible. */
   readonly interactive: boolean;
+  /** Colours allowed on the ui's stream (decided once, in src/cli/ui.ts). */
+  readonly color: boolean;
+  /** The terminal's width, when the ui's stream is a terminal that reports one. */
+  readonly columns: number | undefined;
   confirm(message: string, defaultValue?: boolean): Promise<boolean>;
   select<T>(message: string, choices: readonly Choice<T>[]): Promise<T>;
   password(message: string): Promise<string>;
@@ -33,6 +39,8 @@ export interface Ui {
 export interface Context {
   readonly ui: Ui;
   readonly env: NodeJS.ProcessEnv;
+  /** vmfix's version, recorded in plans, journals and tickets. */
+  readonly version: string;
   /** Set once SIGINT or SIGTERM arrived. */
   readonly interrupted: boolean;
   /** Cleanup to run if an interrupt ends the process; returns its unregister function. */

@@ -6,8 +6,8 @@ import type { Inventory } from '../inventory/model.js';
 import type { VimClient } from '../vsphere/client.js';
 import { auditOnline } from './audit.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
-import { choose, makePlan } from './plan.js';
-import { appliedFindings, exitCodeOf, runChanges, unresolved, verifyFixed } from './run.js';
+import { choose, makePlan, preparedBy, requestOf } from './plan.js';
+import { appliedFindings, exitCodeOf, openJournal, runChanges, unresolved, verifyFixed } from './run.js';
 import type { SessionOptions } from './session.js';
 
 export interface FixOptions extends SessionOptions {
@@ -25,7 +25,7 @@ export function writesNothing(options: FixOptions): boolean {
 export async function fix(client: VimClient, endpoint: Endpoint, options: FixOptions, ctx: Context): Promise<CommandOutcome> {
   const { inventory, report } = await auditOnline(client, endpoint, options, ctx);
   const actionable = report.findings.filter((f) => f.remedies.length > 0);
-  if (writesNothing(options)) return dryRun(options, inventory, actionable);
+  if (writesNothing(options)) return dryRun(options, inventory, actionable, endpoint, ctx);
   if (!options.yes) {
     const { interactiveSession } = await import('./session.js');
     return interactiveSession(client, endpoint, options, ctx, inventory, actionable);
@@ -33,14 +33,24 @@ export async function fix(client: VimClient, endpoint: Endpoint, options: FixOpt
   return applyStrategy(client, endpoint, options, ctx, inventory, actionable);
 }
 
-async function dryRun(options: FixOptions, inventory: Inventory, findings: readonly Finding[]): Promise<CommandOutcome> {
-  const plan = await makePlan(inventory, findings, choose(findings, options.strategy), options, Boolean(options.planOut));
+async function dryRun(options: FixOptions, inventory: Inventory, findings: readonly Finding[], endpoint: Endpoint, ctx: Context): Promise<CommandOutcome> {
+  const plan = await makePlan(inventory, findings, choose(findings, options.strategy), options, Boolean(options.planOut), preparedBy(endpoint, ctx));
+  let written: { file: string; checksum: string } | undefined;
   if (options.planOut) {
     const { savePlan } = await import('../remedy/files.js');
-    await savePlan(options.planOut, plan);
+    written = { file: options.planOut, checksum: await savePlan(options.planOut, plan) };
+    ctx.ui.say(`Plan written to ${written.file} (sha256 ${written.checksum}).`);
   }
   const { ticket } = await import('../report/ticket.js');
-  return { result: { kind: 'ticket', report: ticket(plan, options.planOut ? { planPath: options.planOut } : {}), plan }, exitCode: 0 };
+  const replan = {
+    ...(options.strategy ? { strategy: options.strategy } : {}),
+    ...(options.portgroupName ? { portgroupName: options.portgroupName } : {}),
+    ...(options.datacenter ? { datacenter: options.datacenter } : {}),
+    ...(options.cluster ? { cluster: options.cluster } : {}),
+    ...(options.host ? { host: options.host } : {}),
+    ...(options.vm ? { vm: options.vm } : {}),
+  };
+  return { result: { kind: 'ticket', report: ticket(plan, { ...(written ? { plan: written } : {}), replan }), plan }, exitCode: 0 };
 }
 
 /** fix --yes --strategy NAME: that strategy wherever it fits, no questions. */
@@ -52,17 +62,19 @@ async function applyStrategy(
   inventory: Inventory,
   findings: readonly Finding[],
 ): Promise<CommandOutcome> {
-  const plan = await makePlan(inventory, findings, choose(findings, options.strategy), options, false);
-  const { JournalWriter, defaultFilePath } = await import('../remedy/journal.js');
+  const plan = await makePlan(inventory, findings, choose(findings, options.strategy), options, false, preparedBy(endpoint, ctx));
   const { outcomeReport } = await import('../report/outcome.js');
   if (!plan.changes.length) {
     return { result: { kind: 'outcome', report: outcomeReport('fix', endpoint.display, null, [], plan.skipped, []) }, exitCode: exitCodeOf(undefined, plan.skipped.length) };
   }
-  const journalPath = options.journal ?? defaultFilePath('journal');
-  const journal = await JournalWriter.open(journalPath, { command: 'fix', endpoint: { host: endpoint.display, instanceUuid: inventory.endpoint.instanceUuid ?? null } });
+  const journal = await openJournal(options.journal, endpoint, ctx, {
+    command: 'fix',
+    endpoint: { host: endpoint.display, instanceUuid: inventory.endpoint.instanceUuid ?? null },
+    ...(requestOf(options) ? { request: requestOf(options)! } : {}),
+  });
   const run = await runChanges(client, ctx, journal, plan.changes);
   await journal.close();
   const verification = run.error ? [] : await verifyFixed(client, endpoint, options, ctx, appliedFindings(run, plan.findings));
-  const report = outcomeReport('fix', endpoint.display, journalPath, run.outcomes, plan.skipped, verification);
+  const report = outcomeReport('fix', endpoint.display, journal.path, run.outcomes, plan.skipped, verification);
   return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(run.error, plan.skipped.length + unresolved(verification)), ...(run.error ? { error: run.error } : {}) };
 }

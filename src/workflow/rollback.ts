@@ -1,6 +1,5 @@
 // The rollback workflow: put back the values a fix/apply run recorded,
 // newest first, refusing if any object changed since that run.
-import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
 import type { Journal, JournalEntry } from '../remedy/schema.js';
 import { readCurrent } from '../remedy/read.js';
 import { taskEntity } from '../remedy/write.js';
@@ -10,12 +9,14 @@ import { outcomeReport } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
 import { approve, preflight, sameEndpoint } from './preflight.js';
-import { exitCodeOf, runChanges } from './run.js';
+import { exitCodeOf, openJournal, runChanges } from './run.js';
 
 export interface RollbackOptions {
   readonly yes?: boolean;
   /** Where the rollback's own journal goes. */
   readonly journal?: string;
+  /** The change request the rollback belongs to; default: the one the journal records. */
+  readonly changeId?: string;
 }
 
 export async function rollbackJournal(
@@ -39,11 +40,16 @@ export async function rollbackJournal(
   if (!(await approve(ctx, options.yes, changes))) {
     return { result: { kind: 'outcome', report: report(null, changes.map((change) => ({ change, status: 'declined' as const }))) }, exitCode: 0 };
   }
-  const journalPath = options.journal ?? defaultFilePath('journal');
-  const journal = await JournalWriter.open(journalPath, { command: 'rollback', rollbackOf: recordedPath, endpoint: recorded.endpoint });
+  const changeId = options.changeId ?? recorded.request?.changeId;
+  const journal = await openJournal(options.journal, endpoint, ctx, {
+    command: 'rollback',
+    rollbackOf: recordedPath,
+    endpoint: recorded.endpoint,
+    ...(changeId ? { request: { changeId } } : {}),
+  });
   const run = await runChanges(client, ctx, journal, changes);
   await journal.close();
-  return { result: { kind: 'outcome', report: report(journalPath, run.outcomes) }, exitCode: exitCodeOf(run.error), ...(run.error ? { error: run.error } : {}) };
+  return { result: { kind: 'outcome', report: report(journal.path, run.outcomes) }, exitCode: exitCodeOf(run.error), ...(run.error ? { error: run.error } : {}) };
 }
 
 /**

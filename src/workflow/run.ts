@@ -5,11 +5,29 @@ import type { Finding } from '../audit/finding.js';
 import { ExitCode, type VmfixError } from '../errors.js';
 import type { Change } from '../remedy/schema.js';
 import { executeChanges, type ExecuteResult } from '../remedy/execute.js';
-import type { JournalWriter } from '../remedy/journal.js';
+import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
+import type { Journal } from '../remedy/schema.js';
 import type { Verification } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
 import { auditOnline, type AuditOptions } from './audit.js';
 import type { Context, Endpoint } from './context.js';
+
+/**
+ * Opens the run's journal, recording who runs it (the session's vCenter
+ * user, never a password), with which vmfix, and for which change request.
+ */
+export function openJournal(
+  path: string | undefined,
+  endpoint: Endpoint,
+  ctx: Context,
+  header: Pick<Journal, 'command' | 'endpoint'> & Partial<Pick<Journal, 'rollbackOf' | 'plan' | 'request'>>,
+): Promise<JournalWriter> {
+  return JournalWriter.open(path ?? defaultFilePath('journal'), {
+    ...header,
+    preparedBy: { user: endpoint.username, vmfixVersion: ctx.version },
+    ...(header.request ? { request: header.request } : {}),
+  });
+}
 
 export async function runChanges(client: VimClient, ctx: Context, journal: JournalWriter, changes: readonly Change[]): Promise<ExecuteResult> {
   const spinner = ctx.ui.spinner('applying');

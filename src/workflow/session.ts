@@ -1,21 +1,27 @@
 // The interactive fix session: one portgroup at a time, explain what the
-// guests are doing, offer the remedies narrowest first with who else they
-// touch, show exactly what would change, apply only after a yes, verify.
+// guests are doing, offer the remedies narrowest first (those that can be
+// applied now before those that wait for a power-off) with who else they
+// touch and why the others are not offered, show one line a change (the
+// full diff on request), apply only after a yes, verify. No goes back to
+// the choice. Made to fit a terminal of 80×24: the finding stays on screen.
 import type { Finding, Remedy, Strategy } from '../audit/finding.js';
 import { DriftError, InterruptedError, VmfixError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
 import type { ChangeOutcome } from '../remedy/execute.js';
-import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
+import { defaultFilePath, type JournalWriter } from '../remedy/journal.js';
 import type { Plan } from '../remedy/schema.js';
-import { changeLines } from '../report/diff.js';
+import { changeLines, compactLine } from '../report/diff.js';
+import { oneLine } from '../report/escape.js';
 import { outcomeReport, type Verification } from '../report/outcome.js';
+import { painter } from '../report/style.js';
+import { truncate } from '../report/table.js';
 import type { VimClient } from '../vsphere/client.js';
 import { auditOnline, type AuditOptions } from './audit.js';
-import type { CommandOutcome, Context, Endpoint } from './context.js';
-import { makePlan, type PlanChoices } from './plan.js';
-import { appliedFindings, exitCodeOf, runChanges, verifyFixed } from './run.js';
+import type { Choice as UiChoice, CommandOutcome, Context, Endpoint } from './context.js';
+import { makePlan, preparedBy, requestOf, type PlanChoices, type RequestOptions } from './plan.js';
+import { appliedFindings, exitCodeOf, openJournal, runChanges, verifyFixed } from './run.js';
 
-export interface SessionOptions extends AuditOptions, PlanChoices {
+export interface SessionOptions extends AuditOptions, PlanChoices, RequestOptions {
   readonly journal?: string;
 }
 
@@ -27,23 +33,36 @@ function groupKey(f: Finding): string {
   return `${f.cluster ?? f.host?.name ?? ''} / ${f.portgroup?.name ?? ''}`;
 }
 
-function explain(f: Finding): string[] {
-  const out = [`  ${f.severity.toUpperCase()}: ${f.summary}`];
-  for (const e of f.evidence) out.push(`    ${e.type === 'vmkernel-log' ? `log (${e.source}): ${e.line.trim()}${e.count > 1 ? ` ×${e.count}` : ''}` : e.detail}`);
+/** A finding in three lines at most: what, the first evidence, and what the guest's MAC says about it. */
+function explain(f: Finding, width: number | undefined): string[] {
+  const fit = (text: string) => truncate(oneLine(text), width && width - 4);
+  const out = [`  ${f.severity.toUpperCase()}: ${oneLine(f.summary)}`];
+  const [first, ...more] = f.evidence;
+  if (first) {
+    const text =
+      first.type === 'vmkernel-log'
+        ? `log ${first.source}: ${first.line.trim().replace(/^.*?L2Sec_EnforcePortCompliance:\d*:?\s*/, '')}${first.count > 1 ? ` ×${first.count}` : ''}`
+        : first.detail;
+    out.push(`    ${fit(`${text}${more.length ? ` (+${more.length} more)` : ''}`)}`);
+  }
   const guest = f.nic?.guestMac;
   if (guest && guest.startsWith('02:bf:')) out.push('    The guest uses 02:bf:…, the MAC of a Windows NLB cluster in unicast mode.');
   else if (guest && parseInt(guest.slice(0, 2), 16) & 2) out.push(`    The guest uses ${guest}, a locally administered MAC it set itself.`);
   return out;
 }
 
+/** pin-mac waits for a power-off on a running VM: vmfix never powers one off. */
+const waitsForPowerOff = (r: Remedy, group: readonly Finding[]) => r.strategy === 'pin-mac' && group.some((f) => f.vm?.powerState !== 'poweredOff');
+
 /**
  * The remedies every finding of the group offers, in the first one's order
- * (narrowest first), described for the whole group: who ELSE it touches.
+ * (narrowest first) but those that can be applied now first, described for
+ * the whole group: who ELSE it touches.
  */
 function commonRemedies(findings: readonly Finding[]): Remedy[] {
   const ours = new Set(findings.map((f) => f.vm?.name));
   const nics = findings.map((f) => `${f.vm?.name} ${f.nic?.label}`).join(', ');
-  return findings[0]!.remedies
+  const common = findings[0]!.remedies
     .filter((r) => findings.every((f) => f.remedies.some((s) => s.strategy === r.strategy)))
     .map((r) => {
       const all = findings.flatMap((f) => f.remedies.find((s) => s.strategy === r.strategy)!.blastRadius.vms);
@@ -51,15 +70,28 @@ function commonRemedies(findings: readonly Finding[]): Remedy[] {
       // Who else, for the group as a whole: not its own VMs.
       return { ...r, summary, blastRadius: { ...r.blastRadius, vms: [...new Set(all)].filter((vm) => !ours.has(vm)).sort() } };
     });
+  return [...common.filter((r) => !waitsForPowerOff(r, findings)), ...common.filter((r) => waitsForPowerOff(r, findings))];
+}
+
+/** Why each remedy not offered for the group is not: the audit's reason, a finding it does not fit, or what it said when tried. */
+function notOffered(group: readonly Finding[], offered: readonly Remedy[], refused: ReadonlyMap<Strategy, string>): Map<Strategy, string> {
+  const reasons = new Map(refused);
+  for (const f of group) {
+    for (const n of f.notOffered ?? []) {
+      if (offered.some((r) => r.strategy === n.strategy) || reasons.has(n.strategy)) continue;
+      reasons.set(n.strategy, n.reason);
+    }
+  }
+  return reasons;
 }
 
 interface SessionState {
   inventory: Inventory;
   findings: readonly Finding[];
   journal?: JournalWriter;
-  /** Change ids run on through the session, as they do in its one journal. */
+  /** Change ids run on through the session's journal: only changes that were run take a number. */
   changeCount: number;
-  readonly outcomes: (Omit<ChangeOutcome, 'status'> & { status: ChangeOutcome['status'] | 'declined' })[];
+  readonly outcomes: ChangeOutcome[];
   readonly skipped: Plan['skipped'][number][];
   readonly verification: Verification[];
 }
@@ -79,7 +111,12 @@ export async function interactiveSession(
   try {
     for (let g = 0; g < groups.length && !error; g++) {
       const outcome = await fixGroup(client, endpoint, args, ctx, state, groups[g]!, `[${g + 1}/${groups.length}]`);
-      if (outcome === 'quit') break;
+      if (outcome === 'quit') {
+        // Left as they are, like skipped ones: the run's exit code says the work is not done.
+        const left = state.findings.filter((f) => groups.indexOf(groupKey(f)) >= g && !state.skipped.some((s) => s.finding === f.id));
+        state.skipped.push(...left.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: 'not fixed: the session was ended with quit' })));
+        break;
+      }
       if (outcome instanceof VmfixError) error = outcome;
     }
   } catch (err) {
@@ -96,17 +133,57 @@ export async function interactiveSession(
  * pin-mac on running VMs: a MAC changes only while the VM is off, and vmfix
  * never powers a VM off. It can write the plan to apply once someone has.
  */
-async function planForLater(ctx: Context, state: SessionState, group: readonly Finding[], args: SessionOptions): Promise<boolean> {
-  const later = await makePlan(state.inventory, group, new Map(group.map((f) => [f.id, 'pin-mac' as const])), args, true);
+async function planForLater(ctx: Context, endpoint: Endpoint, state: SessionState, group: readonly Finding[], args: SessionOptions): Promise<boolean> {
+  const later = await makePlan(state.inventory, group, new Map(group.map((f) => [f.id, 'pin-mac' as const])), args, true, preparedBy(endpoint, ctx));
   if (!later.changes.length) return false;
-  const vms = [...new Set(later.changes.flatMap((c) => c.vms))].join(', ');
+  const vms = [...new Set(later.changes.flatMap((c) => c.vms))].map(oneLine).join(', ');
   if (!(await ctx.ui.confirm(`Write a plan that pins the MAC once ${vms} ${later.changes.length > 1 ? 'are' : 'is'} powered off?`, true))) return false;
   const path = defaultFilePath('plan');
   const { savePlan } = await import('../remedy/files.js');
-  await savePlan(path, later);
-  ctx.ui.say(`Plan written: ${path}. Power off ${vms}, then run: vmfix apply ${path}`);
+  const checksum = await savePlan(path, later);
+  ctx.ui.say(`Plan written: ${path} (sha256 ${checksum}). Power off ${vms}, then run: vmfix apply ${path}`);
   state.skipped.push(...group.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: `planned for after power-off: vmfix apply ${path}` })));
   return true;
+}
+
+/** The remedy menu: those offered, then skip and quit, then those not offered with the reason (not selectable). */
+function menu(remedies: readonly Remedy[], group: readonly Finding[], reasons: ReadonlyMap<Strategy, string>, width: number | undefined): UiChoice<Choice>[] {
+  const fit = (text: string) => truncate(oneLine(text), width && width - 4);
+  return [
+    ...remedies.map((r) => ({
+      name: fit(`${r.strategy}${waitsForPowerOff(r, group) ? ' (once powered off)' : ''}: ${r.summary}`),
+      value: r.strategy as Choice,
+      description: oneLine([r.summary, r.blastRadius.vms.length ? `Also affects: ${r.blastRadius.vms.join(', ')}.` : 'Affects no other VM.', ...r.notes].join(' ')),
+    })),
+    { name: 'skip: leave this portgroup as it is', value: 'skip' },
+    { name: 'quit: stop here', value: 'quit' },
+    // The prompt shows a disabled choice as "- NAME REASON".
+    ...[...reasons].map(([strategy, reason]) => ({ name: strategy, value: strategy as Choice, disabled: truncate(oneLine(`not offered: ${reason}`), width && width - strategy.length - 5) })),
+  ];
+}
+
+/** One line a change, then yes, back, or the full diff first. Returns whether to apply. */
+async function decide(ctx: Context, plan: Plan): Promise<boolean> {
+  const paint = painter(ctx.ui.color);
+  const width = ctx.ui.columns;
+  ctx.ui.say(`\nWhat would change (${plan.changes.length}):`);
+  for (const c of plan.changes) {
+    const plain = compactLine(c, painter(false));
+    const cut = truncate(plain, width && width - 2);
+    ctx.ui.say(`  ${cut === plain ? compactLine(c, paint) : cut}`);
+  }
+  let full = false;
+  for (;;) {
+    const answer = await ctx.ui.select<'back' | 'apply' | 'diff'>(`Apply ${plan.changes.length} change(s)?`, [
+      { name: 'No, back to the remedies', value: 'back' },
+      { name: `Yes, apply ${plan.changes.length} change(s)`, value: 'apply' },
+      ...(full ? [] : [{ name: 'Show exactly what is sent first', value: 'diff' as const }]),
+    ]);
+    if (answer !== 'diff') return answer === 'apply';
+    full = true;
+    const sign = (line: string) => (line.startsWith('    - ') ? paint('removed', line) : line.startsWith('    + ') ? paint('added', line) : line);
+    for (const c of plan.changes) for (const line of changeLines(c)) ctx.ui.say(`  ${sign(line)}`);
+  }
 }
 
 /** One portgroup: explain, choose, show, confirm, apply, verify; again for what a remedy could not cover. */
@@ -120,48 +197,38 @@ async function fixGroup(
   counter: string,
 ): Promise<'done' | 'quit' | VmfixError> {
   const { ui } = ctx;
-  const refused = new Set<Strategy>();
+  const refused = new Map<Strategy, string>();
   for (;;) {
     const group = state.findings.filter((f) => groupKey(f) === key && !state.skipped.some((s) => s.finding === f.id));
     if (!group.length) return 'done';
     const remedies = commonRemedies(group).filter((r) => !refused.has(r.strategy));
-    ui.say(`\n${counter} ${key}`);
-    for (const f of group) for (const line of explain(f)) ui.say(line);
-    const choice = await ui.select<Choice>('How do you want to fix it?', [
-      ...remedies.map((r) => ({
-        name: `${r.strategy}: ${r.summary}`,
-        value: r.strategy as Choice,
-        description: [r.blastRadius.vms.length ? `Also affects: ${r.blastRadius.vms.join(', ')}.` : 'Affects no other VM.', ...r.notes].join(' '),
-      })),
-      { name: 'skip: leave this portgroup as it is', value: 'skip' },
-      { name: 'quit: stop here', value: 'quit' },
-    ]);
+    ui.say(`\n${counter} ${oneLine(key)}`);
+    for (const f of group) for (const line of explain(f, ui.columns)) ui.say(line);
+    const choice = await ui.select<Choice>('How do you want to fix it?', menu(remedies, group, notOffered(group, remedies, refused), ui.columns));
     if (choice === 'quit') return 'quit';
     if (choice === 'skip') {
       state.skipped.push(...group.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: 'skipped in the session' })));
       return 'done';
     }
 
-    const plan = renumber(await makePlan(state.inventory, group, new Map(group.map((f) => [f.id, choice])), args, false), state);
+    const made = await makePlan(state.inventory, group, new Map(group.map((f) => [f.id, choice])), args, false, preparedBy(endpoint, ctx));
+    const plan = renumber(made, state.changeCount);
     for (const s of plan.skipped) ui.warn(`${s.vm ?? s.finding}: ${s.reason}`);
     if (!plan.changes.length) {
-      if (choice === 'pin-mac' && (await planForLater(ctx, state, group, args))) return 'done';
-      // Nothing of the group fits this remedy: offer the others.
-      refused.add(choice);
+      if (choice === 'pin-mac' && (await planForLater(ctx, endpoint, state, group, args))) return 'done';
+      // Nothing of the group fits this remedy: offer the others, and say why not this one.
+      refused.set(choice, plan.skipped[0]?.reason ?? 'it fits none of these findings');
       continue;
     }
-    ui.say('\nThis is exactly what would change:');
-    for (const c of plan.changes) for (const line of changeLines(c)) ui.say(`  ${line}`);
-    if (!(await ui.confirm(`Apply ${plan.changes.length} change(s)?`, false))) {
-      state.outcomes.push(...plan.changes.map((change) => ({ change, status: 'declined' as const })));
-      state.skipped.push(...group.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: 'declined in the session' })));
-      return 'done';
-    }
+    if (!(await decide(ctx, plan))) continue;
 
-    state.journal ??= await JournalWriter.open(args.journal ?? defaultFilePath('journal'), {
+    const request = requestOf(args);
+    state.journal ??= await openJournal(args.journal, endpoint, ctx, {
       command: 'fix',
       endpoint: { host: endpoint.display, instanceUuid: state.inventory.endpoint.instanceUuid ?? null },
+      ...(request ? { request } : {}),
     });
+    state.changeCount += plan.changes.length;
     const run = await runChanges(client, ctx, state.journal, plan.changes);
     state.outcomes.push(...run.outcomes);
     if (run.error instanceof DriftError) {
@@ -174,16 +241,16 @@ async function fixGroup(
     }
     if (run.error) return run.error;
     const checked = await verifyFixed(client, endpoint, args, ctx, appliedFindings(run, plan.findings));
-    for (const v of checked) ui.say(`${v.resolved ? '✔ resolved' : '✘ not resolved'}: ${v.vm ?? v.finding}: ${v.detail}`);
+    for (const v of checked) ui.say(`${v.resolved ? '✔ resolved' : '✘ not resolved'}: ${oneLine(v.vm ?? v.finding)}: ${oneLine(v.detail)}`);
     state.verification.push(...checked);
     // Findings this remedy did not cover stay in the group, offered again.
     state.findings = state.findings.filter((f) => !plan.findings.includes(f));
-    refused.add(choice);
+    refused.set(choice, 'applied already; it did not cover the findings left');
   }
 }
 
 /** Change ids continue across the session's plans: one journal, no two c1s. */
-function renumber(plan: Plan, state: SessionState): Plan {
-  const ids = new Map(plan.changes.map((c) => [c.id, `c${++state.changeCount}`]));
+function renumber(plan: Plan, after: number): Plan {
+  const ids = new Map(plan.changes.map((c, i) => [c.id, `c${after + i + 1}`]));
   return { ...plan, changes: plan.changes.map((c) => ({ ...c, id: ids.get(c.id)!, dependsOn: c.dependsOn.map((d) => ids.get(d)!) })) };
 }

@@ -125,6 +125,12 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
           blastRadius: { vms: ['nlb-web-02', 'old-nlb-04', 'web-03'], portgroups: ['NLB-Front'] }, notes: expect.any(Array),
         },
       ],
+      // Every other remedy, with why it does not fit.
+      notOffered: [
+        { strategy: 'pin-mac', reason: expect.stringMatching(/^its MAC is also used by nlb-web-02/) },
+        { strategy: 'mac-learning', reason: 'MAC learning is for distributed switches (6.6+)' },
+        { strategy: 'vswitch-accept', reason: 'portgroup "NLB-Front" sets Reject itself' },
+      ],
     });
     // A standard portgroup change covers the cluster's hosts that have it (vMotion).
     expect(remedy(f, 'portgroup-accept')!.summary).toContain(P1);

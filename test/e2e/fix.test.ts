@@ -70,6 +70,9 @@ describe('fix --yes --strategy portgroup-accept', () => {
     expect(existsSync(path)).toBe(true);
     const journal = await readJson(path);
     expect(journal).toMatchObject({ schemaVersion: 1, kind: 'vmfix-journal', command: 'fix' });
+    // Who ran it: the session's vCenter user (never the password), and which vmfix.
+    expect(journal.preparedBy).toEqual({ user: lab.username, vmfixVersion: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(JSON.stringify(journal)).not.toContain(lab.password);
     expect(journal.finishedAt).toEqual(expect.any(String));
     expect(journal.entries).toHaveLength(7);
     for (const entry of journal.entries) {
@@ -122,57 +125,70 @@ describe('fix that changes nothing', () => {
   }
 
   it('--dry-run writes a Markdown change ticket with every section a change board asks for', async () => {
-    const r = await run(lab, dir, ['fix', '--dry-run', '--strategy', 'portgroup-accept']);
+    const r = await run(lab, dir, ['fix', '--dry-run', '--strategy', 'portgroup-accept', '--requester', 'NetOps on-call', '--window', 'Sat 02:00-04:00 CET']);
     expect(r.code).toBe(0);
     const md = r.stdout;
-    expect(md).toMatch(/^# Change request: 7 change\(s\) on .* so that 4 blocked or at-risk NIC\(s\)/);
-    expect(md).toContain('nothing was changed');
-    // The reason: the KB's explanation and the evidence lines, verbatim.
-    expect(md).toMatch(/## Reason[\s\S]*L2Sec_EnforcePortCompliance messages \(VMware KB 344495\)/);
+    const endpoint = lab.url.replace(/^https:\/\/|\/sdk$/g, '');
+    expect(md).toMatch(new RegExp(`^# Change request: 7 changes on ${endpoint.replace(/\./g, '\\.')} so that 2 blocked NICs regain their network and 2 at-risk NICs keep their network\n`));
+    // Who prepared it, from the session: the vCenter user, never the password.
+    expect(md).toMatch(new RegExp(`\\*\\*Prepared:\\*\\* \\S+ by ${lab.username} on ${endpoint}, vmfix \\d+\\.\\d+\\.\\d+; a dry run: nothing was changed\\.`));
+    expect(md).not.toContain(lab.password);
+    expect(md).toContain('**Requester:** NetOps on-call · **Window:** Sat 02:00-04:00 CET');
+    const first = md.split('\n').slice(0, 40).join('\n');
+    // Accept on NLB-Front also lets iis-static01 change its MAC: the board must see that first.
+    expect(first).toMatch(/\*\*Risk: high\.\*\* MAC address changes = Accept also applies to \d+ VMs not involved \(.*iis-static01.*\)/);
+    expect(first).toContain('| nlb-web01 | MAC address changes = Accept on portgroup NLB-Front; blocked now, traffic resumes once the guest sends again | none: the policy changes in place |');
+    expect(first).toContain('| iis-static01, nlb-web03 | may now change their MAC (portgroup NLB-Front accepts it) | none |');
+    expect(first).toContain(`**Affected CIs:** vCenter ${endpoint}; datacenter DC-East; cluster Prod-CL; hosts ${CLUSTER_HOSTS.join(', ')}`);
+    expect(first).toContain('**Backout:** `vmfix rollback plan-journal.json`');
+    // Implementation: write the plan with the options that made this ticket, then apply exactly it.
+    expect(md).toContain('1. `vmfix fix --dry-run --plan-out=plan.json --strategy=portgroup-accept`');
+    expect(md).toContain('2. `vmfix apply plan.json --journal=plan-journal.json`');
+    for (const host of CLUSTER_HOSTS) expect(md).toMatch(new RegExp(`\\| c\\d \\| DC-East / ${host} / vSwitch1 / NLB-Front \\| policy\\.security\\.macChanges \\| inherit \\| accept \\|`));
+    expect(md).not.toContain(EDGE_HOST);
+    expect(md).toContain(`- c1, c2, c3: Hosts and Clusters > ${CLUSTER_HOSTS.join(', ')} > Configure > Networking > Virtual switches > portgroup "NLB-Front" > Edit Settings > Security`);
+    expect(md).toContain('Networking > DSW-Prod > DPG-Nested > Edit Settings > Security: MAC address changes = Accept, OK.');
+    // One verification plan naming every VM, one backout plan.
+    expect(md).toMatch(/## Verification\n\n1\. `vmfix audit --log-lines=0 --vm=f5-ve01 --vm=nested-esx7 --vm=nlb-web01 --vm=nlb-web02`: exits 0/);
+    expect(md).toContain(`\`esxcli network vswitch standard portgroup policy security get -p NLB-Front\`: on ${CLUSTER_HOSTS.join(', ')}: shows Allow MAC Address Change: true.`);
+    expect(md).toMatch(/## Backout plan\n\n1\. `vmfix rollback plan-journal.json`/);
+    expect(md).toContain(`portgroup NLB-Front on ${[...CLUSTER_HOSTS].reverse().join(', ')}: set policy.security.macChanges back to inherit.`);
+    // The reason: the KB's explanation and the evidence lines, verbatim, once.
+    expect(md).toMatch(/## Evidence[\s\S]*L2Sec_EnforcePortCompliance messages \(VMware KB 344495\)/);
     expect(md).toContain('client nlb-web01 requested mac address change to 02:bf:0a:1e:00:82 on port 0x4000004, disallowed by vswitch policy');
     expect(md).toContain('client nested-esx7 has policy violations on port 0x8000004. Port is blocked');
     expect(md).toContain(`The guest reports MAC ${F5_GUEST_MAC} on Network adapter 1`);
-    const sections = md.split(/^### /m).slice(1);
-    expect(sections).toHaveLength(7);
-    for (const host of CLUSTER_HOSTS) {
-      const section = sections.find((s) => s.includes(`/ DC-East / ${host} / vSwitch1 / NLB-Front\n`))!;
-      expect(section, host).toBeDefined();
-      expect(section).toContain('**Change:** policy.security.macChanges: inherit → accept');
-      expect(section).toMatch(/\*\*VMs affected:\*\* .+/);
-      expect(section).toContain('**Security note:** The vSphere Security Configuration Guide recommends MAC address changes = Reject');
-      // Without --plan-out the ticket points to planning and applying exactly this, not to a fresh fix.
-      expect(section).toContain('vmfix fix --dry-run --plan-out plan.json');
-      expect(section).toContain('then vmfix apply plan.json');
-      expect(section).toContain(`by hand: vSphere Client: Hosts and Clusters > ${host} > Configure > Networking > Virtual switches.`);
-      expect(section).toContain('Portgroup "NLB-Front" > Edit Settings > Security');
-      expect(section).toMatch(/\*\*Verification\*\*\n\n1\. vmfix audit/);
-      expect(section).toMatch(/\*\*Rollback\*\*\n\n1\. vmfix rollback/);
-      expect(section).toContain('By hand: set policy.security.macChanges back to inherit');
-    }
-    expect(sections.some((s) => s.startsWith(`${lab.url.replace(/^https:\/\/|\/sdk$/g, '')} / DC-East / ${EDGE_HOST}`))).toBe(false);
-    const nested = sections.find((s) => s.includes('/ DC-East / DSW-Prod / DPG-Nested\n'))!;
-    expect(nested).toContain('by hand: vSphere Client: Networking > DSW-Prod > DPG-Nested > Edit Settings > Security: MAC address changes = Accept');
+    expect(md.match(/recommends MAC address changes = Reject/g)).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/Wrote/);
     await expectUntouched();
   });
 
-  it('--dry-run --format json --output FILE writes the ticket as JSON to the file, nothing to stdout', async () => {
+  it('--dry-run --format json --output FILE writes the ticket as JSON to the file, nothing to stdout, and says where it went', async () => {
     const file = join(dir, 'ticket.json');
-    const r = await run(lab, dir, ['fix', '--dry-run', '--format', 'json', '--output', file]);
+    const r = await run(lab, dir, ['fix', '--dry-run', '--format', 'json', '--output', file, '--change-id', 'CHG0012345']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`Wrote the change ticket to ${file}.`);
     const ticket = await readJson(file);
-    expect(ticket).toMatchObject({ schemaVersion: 1, kind: 'vmfix-change-ticket' });
+    expect(ticket).toMatchObject({
+      schemaVersion: 1, kind: 'vmfix-change-ticket',
+      preparedBy: { user: lab.username, vmfixVersion: expect.stringMatching(/^\d+\.\d+\.\d+/) },
+      request: { changeId: 'CHG0012345', requester: null, window: null },
+      plan: null,
+      risk: { level: expect.stringMatching(/^(low|medium|high)$/), reasons: expect.any(Array) },
+      backout: { vmfix: { command: 'vmfix rollback plan-journal.json' } },
+    });
     expect(ticket.reason.findings.map((f: any) => f.summary).join('\n')).toMatch(/nlb-web01[\s\S]*nested-esx7/);
+    expect(ticket.impact.flatMap((i: any) => i.vms).sort()).toEqual(['f5-ve01', 'nested-esx7', 'nlb-web01', 'nlb-web02']);
+    expect(ticket.affected).toMatchObject({ datacenters: ['DC-East'], clusters: ['Prod-CL'] });
     expect(ticket.changes.length).toBeGreaterThan(0);
     for (const c of ticket.changes) {
       expect(c.path).toMatch(/^127\.0\.0\.1:\d+ \/ DC-East \/ /);
-      expect(c).toMatchObject({ current: expect.any(String), proposed: expect.any(String), securityNote: expect.any(String) });
+      expect(c).toMatchObject({ current: expect.any(String), proposed: expect.any(String) });
       expect(c.vms.length).toBeGreaterThan(0);
-      expect(c.implementation.vmfix).toMatch(/^vmfix /);
-      expect(c.implementation.manual.length).toBeGreaterThan(0);
-      expect(c.verification.length).toBeGreaterThan(0);
-      expect(c.rollback[0]).toMatch(/^vmfix rollback/);
     }
+    expect(ticket.verification[0].command).toMatch(/^vmfix audit --log-lines=0 --vm=/);
+    expect(ticket.implementation.manual.length).toBeGreaterThan(0);
     await expectUntouched();
   });
 
@@ -219,6 +235,9 @@ describe('fix that changes nothing', () => {
     for (const vm of [...NLB_PAIR, 'nested-esx7']) {
       expect(report.skipped.find((s: any) => s.vm === vm)?.reason, vm).toMatch(/pin-mac does not fit/);
     }
+    // ... and each says why, not only that it does not fit.
+    expect(report.skipped.find((s: any) => s.vm === 'nlb-web01').reason).toMatch(/: its MAC is also used by nlb-web02\/Network adapter 1/);
+    expect(report.skipped.find((s: any) => s.vm === 'nested-esx7').reason).toMatch(/: a nested hypervisor uses many MACs \(see mac-learning\)\.$/);
     expect(report.journal).toBeNull();
     await expectUntouched();
   });
@@ -405,7 +424,7 @@ class Terminal {
     return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
   }
 
-  async start(env: NodeJS.ProcessEnv, args: string[]): Promise<void> {
+  async start(env: NodeJS.ProcessEnv, args: string[], size: { columns: number; rows: number } = { columns: 220, rows: 80 }): Promise<void> {
     const vars = { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', NO_COLOR: '1', ...env };
     const script = join(this.dir, `session-${Date.now()}.sh`);
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -419,11 +438,16 @@ class Terminal {
         'sleep 600',
       ].join('\n'),
     );
-    this.tmux('new-session', '-d', '-s', 'fix', '-x', '220', '-y', '80', `sh ${quote(script)}`);
+    this.tmux('new-session', '-d', '-s', 'fix', '-x', String(size.columns), '-y', String(size.rows), `sh ${quote(script)}`);
   }
 
   screen(): string {
     return this.tmux('capture-pane', '-p', '-J', '-t', 'fix', '-S', '-5000');
+  }
+
+  /** What is on the screen now, nothing scrolled off (wrapped lines as displayed). */
+  visible(): string {
+    return this.tmux('capture-pane', '-p', '-t', 'fix');
   }
 
   keys(...keys: string[]): void {
@@ -489,6 +513,49 @@ describe('the interactive session in a terminal', () => {
     await lab?.stop();
   });
 
+  it('at 80×24: the finding stays on screen while the choice is asked, No returns to the choice, and what is not offered says why', async () => {
+    const before = await lab.state();
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--vm', 'nlb-web0[12]', '--journal', join(dir, 'small.json')], { columns: 80, rows: 24 });
+    await terminal.waitFor(/How do you want to fix it\?/);
+    const atChoice = async () => {
+      // The prompt draws its list after the message: wait for the last line of it.
+      await terminal.waitFor(/quit: stop here/);
+      const visible = terminal.visible().trimEnd();
+      expect(visible.split('\n').length).toBeLessThanOrEqual(24);
+      expect(visible).toContain('[1/1] Prod-CL / NLB-Front');
+      expect(visible).toMatch(/CRITICAL: nlb-web01 Network adapter 1 changed its MAC/);
+      expect(visible).toMatch(/How do you want to fix it\?/);
+      return visible;
+    };
+    let visible = await atChoice();
+    // The NLB pair shares one cluster MAC: pin-mac cannot give both the same manual MAC, and says so.
+    expect(visible).toContain('- pin-mac not offered: its MAC is also used by nlb-web02/Network adapter 1');
+    expect(visible).toContain('- mac-learning not offered: MAC learning is for distributed switches (6.6+)');
+    for (const line of visible.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+
+    await terminal.choose('portgroup-accept');
+    await terminal.waitFor(/Apply 3 change\(s\)\?/);
+    await terminal.choose('No, back to the remedies');
+    // Back at the same choice, the finding on screen again, and nothing changed.
+    await terminal.waitFor(/Apply 3 change\(s\)\? No, back to the remedies[\s\S]*How do you want to fix it\?[\s\S]*quit: stop here/);
+    visible = await atChoice();
+    expect(diffState(before, await lab.state())).toEqual([]);
+
+    // Numbering starts at c1 again: the declined changes took no numbers.
+    await terminal.choose('portgroup-accept');
+    const screen = await terminal.waitFor(/(What would change \(3\):[\s\S]*){2}Apply 3 change\(s\)\?/);
+    expect(screen.split('What would change (3):').at(-1)).toMatch(/^\s+c1 {2}portgroup NLB-Front on esx-a1\.east\.corp: macChanges inherit → accept\n/);
+    await terminal.choose('No, back to the remedies');
+    await terminal.waitFor(/(No, back to the remedies[\s\S]*){2}How do you want to fix it\?[\s\S]*quit: stop here/);
+    await terminal.choose('quit');
+    // Quitting leaves the findings as they are: exit 1, as audit would say.
+    expect(await terminal.waitFor(/VMFIX-EXIT=\d+/)).toContain('VMFIX-EXIT=1');
+    expect(existsSync(join(dir, 'small.json'))).toBe(false);
+    expect(diffState(before, await lab.state())).toEqual([]);
+    terminal.close();
+  });
+
   it('explains each portgroup, offers remedies narrowest first, shows the diff, applies after a yes, verifies; skip and quit', async () => {
     terminal = new Terminal(dir);
     await terminal.start(lab.env, ['fix', '--journal', join(dir, 'session.json')]);
@@ -502,12 +569,17 @@ describe('the interactive session in a terminal', () => {
 
     await terminal.choose('portgroup-accept');
     screen = await terminal.waitFor(/Apply 3 change\(s\)\?/);
-    expect(screen).toContain('This is exactly what would change:');
+    // One line a change first; what exactly is sent on request.
+    expect(screen).toContain('What would change (3):');
+    for (const [i, host] of CLUSTER_HOSTS.entries()) expect(screen).toContain(`c${i + 1}  portgroup NLB-Front on ${host}: macChanges inherit → accept`);
+    expect(screen).not.toContain('policy.security.macChanges: (unset)');
+    await terminal.choose('Show exactly what is sent first');
+    screen = await terminal.waitFor(/\+ policy\.security\.macChanges: true[\s\S]*Apply 3 change\(s\)\?/);
     for (const host of CLUSTER_HOSTS) expect(screen).toContain(`/ DC-East / ${host} / vSwitch1 / NLB-Front`);
     expect(screen).toMatch(/- policy\.security\.macChanges: \(unset\)\n\s+\+ policy\.security\.macChanges: true/);
     expect(diffState(original, await lab.state())).toEqual([]); // nothing before the yes
 
-    terminal.keys('y', 'Enter');
+    await terminal.choose('Yes, apply 3 change(s)');
     screen = await terminal.waitFor(/\[2\/3\] DSW-Prod \/ DPG-Nested[\s\S]*How do you want to fix it\?/);
     expect(screen).toContain('✔ resolved: nlb-web01 Network adapter 1');
     expect(screen).toContain('✔ resolved: nlb-web02 Network adapter 1');
@@ -516,9 +588,9 @@ describe('the interactive session in a terminal', () => {
     await terminal.waitFor(/\[3\/3\] Prod-CL \/ App-Backend[\s\S]*How do you want to fix it\?/);
     await terminal.choose('quit');
     screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
-    // One portgroup skipped: its finding remains, so exit 1 as audit would.
+    // One portgroup skipped, one left by quitting: their findings remain, so exit 1 as audit would.
     expect(screen).toContain('VMFIX-EXIT=1');
-    expect(screen).toMatch(/fix on .*: 3 applied, 1 finding\(s\) skipped\. Journal: .*session\.json/);
+    expect(screen).toMatch(/fix on .*: 3 applied, 2 finding\(s\) skipped\. Journal: .*session\.json/);
 
     expect(diffState(original, await lab.state())).toEqual(
       portgroupAcceptDiff().filter((l) => l.includes('[NLB-Front]')),
@@ -535,7 +607,7 @@ describe('the interactive session in a terminal', () => {
     await terminal.waitFor(/\[1\/2\] DSW-Prod \/ DPG-Nested[\s\S]*How do you want to fix it\?/);
     await terminal.choose('portgroup-accept');
     await terminal.waitFor(/Apply 1 change\(s\)\?/);
-    terminal.keys('y', 'Enter');
+    await terminal.choose('Yes, apply 1 change(s)');
     await terminal.waitFor(/\[2\/2\] Prod-CL \/ App-Backend[\s\S]*How do you want to fix it\?/);
     terminal.keys('C-c');
     const screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
@@ -565,7 +637,7 @@ describe('the interactive session in a terminal', () => {
     terminal.keys('Enter');
     screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
     expect(screen).toContain('VMFIX-EXIT=1'); // the finding remains until the plan is applied
-    const planFile = /Plan written: (vmfix-plan-\S+\.json)\. Power off f5-ve01, then run: vmfix apply \1/.exec(screen)?.[1];
+    const planFile = /Plan written: (vmfix-plan-\S+\.json) \(sha256 [0-9a-f]{64}\)\. Power off f5-ve01, then run: vmfix apply \1/.exec(screen)?.[1];
     expect(planFile, screen).toBeDefined();
     const plan = await readJson(join(dir, planFile!));
     expect(plan.changes).toHaveLength(1);

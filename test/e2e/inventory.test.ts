@@ -13,8 +13,8 @@ type Word = 'accept' | 'reject' | 'unset' | 'inherit';
 interface Policy { macChanges: Word; forgedTransmits: Word; allowPromiscuous: Word }
 interface PortgroupRow { name: string; vswitch: string; vlanId: number; policy: Policy; effective: Policy; vms: string[] }
 interface HostRow { name: string; moref: string; datacenter: string | null; cluster: string | null; version: string; vswitches: { name: string; policy: Policy }[]; portgroups: PortgroupRow[] }
-interface DvPortgroupRow { name: string; moref: string; key: string; vlanId: number | null; policy: Policy; effective: Policy; vms: string[] }
-interface DvsRow { name: string; moref: string; uuid: string; version: string; datacenter: string | null; policy: Policy; portgroups: DvPortgroupRow[] }
+interface DvPortgroupRow { name: string; moref: string; key: string; vlanId: number | null; policy: Policy; effective: Policy; macLearning: boolean; vms: string[] }
+interface DvsRow { name: string; moref: string; uuid: string; version: string; datacenter: string | null; policy: Policy; macLearning: boolean; portgroups: DvPortgroupRow[] }
 interface Report { schemaVersion: number; endpoint: string; hosts: HostRow[]; dvSwitches: DvsRow[] }
 
 /** MAC changes, forged transmits, promiscuous: the order of the vSphere Client's security page. */
@@ -23,7 +23,7 @@ const REJECT = p('reject', 'reject', 'reject');
 const INHERIT = p('inherit', 'inherit', 'inherit');
 const UNSET = p('unset', 'unset', 'unset');
 const pg = (name: string, vswitch: string, vlanId: number, policy: Policy, effective: Policy, vms: string[] = []): PortgroupRow => ({ name, vswitch, vlanId, policy, effective, vms });
-const dvpg = (name: string, vlanId: number, policy: Policy, effective: Policy, vms: string[] = []) => ({ name, vlanId, policy, effective, vms });
+const dvpg = (name: string, vlanId: number, policy: Policy, effective: Policy, vms: string[] = [], macLearning = false) => ({ name, vlanId, policy, effective, macLearning, vms });
 
 const AMS1 = 'esx-ams-01.corp.example';
 const AMS2 = 'esx-ams-02.corp.example';
@@ -88,17 +88,17 @@ const HOSTS: Omit<HostRow, 'moref'>[] = [
 
 const DV_SWITCHES = [
   {
-    name: 'DVS-Prod', uuid: '50 2a 6b 1c 9e 4d 7f 3a-b1 c2 d3 e4 f5 06 17 28', version: '7.0.3', datacenter: 'DC-Amsterdam', policy: REJECT,
+    name: 'DVS-Prod', uuid: '50 2a 6b 1c 9e 4d 7f 3a-b1 c2 d3 e4 f5 06 17 28', version: '7.0.3', datacenter: 'DC-Amsterdam', policy: REJECT, macLearning: false,
     portgroups: [
       dvpg('DPG-App', 100, INHERIT, REJECT, ['app-ams-01', 'app-ams-02']),
-      dvpg('DPG-Nested-ESXi', 50, p('accept', 'accept', 'inherit'), p('accept', 'accept', 'reject'), ['nested-esx-01']),
+      dvpg('DPG-Nested-ESXi', 50, p('accept', 'accept', 'inherit'), p('accept', 'accept', 'reject'), ['nested-esx-01'], true),
       dvpg('DPG-Monitor', 4000, p('inherit', 'inherit', 'accept'), p('reject', 'reject', 'accept'), ['app-ams-02']),
       dvpg('DPG-Locked', 60, REJECT, REJECT),
     ],
   },
   {
     // vCenter before 6.7: securityPolicy BoolPolicies only, per-field inheritance.
-    name: 'DVS-Legacy', uuid: null, version: '6.0.0', datacenter: 'DC-Berlin', policy: p('accept', 'accept', 'reject'),
+    name: 'DVS-Legacy', uuid: null, version: '6.0.0', datacenter: 'DC-Berlin', policy: p('accept', 'accept', 'reject'), macLearning: false,
     portgroups: [
       dvpg('Legacy-Inherit', 500, INHERIT, p('accept', 'accept', 'reject'), ['edge-fw-01']),
       dvpg('Legacy-Reject', 501, p('reject', 'inherit', 'inherit'), p('reject', 'accept', 'reject'), ['edge-app-01']),
@@ -203,17 +203,19 @@ describe('vmfix inventory on a two-site vCenter', () => {
     expect(header).toEqual([
       'scope', 'host', 'switch', 'switchType', 'portgroup', 'vlanId',
       'macChanges', 'macChangesEffective', 'forgedTransmits', 'forgedTransmitsEffective',
-      'allowPromiscuous', 'allowPromiscuousEffective', 'vms',
+      'allowPromiscuous', 'allowPromiscuousEffective', 'vms', 'datacenter', 'cluster', 'macLearning',
     ]);
     const both = (own: Policy, eff: Policy) => [own.macChanges, eff.macChanges, own.forgedTransmits, eff.forgedTransmits, own.allowPromiscuous, eff.allowPromiscuous];
+    const onOff = (on: boolean) => (on ? 'on' : 'off');
     const want: string[][] = [];
     for (const h of HOSTS) {
-      for (const vs of h.vswitches) want.push(['vswitch', h.name, vs.name, 'standard', '', '', ...both(vs.policy, vs.policy), '']);
-      for (const g of h.portgroups) want.push(['portgroup', h.name, g.vswitch, 'standard', g.name, String(g.vlanId), ...both(g.policy, g.effective), g.vms.join(' ')]);
+      const where = [h.datacenter ?? '', h.cluster ?? '', 'n/a'];
+      for (const vs of h.vswitches) want.push(['vswitch', h.name, vs.name, 'standard', '', '', ...both(vs.policy, vs.policy), '', ...where]);
+      for (const g of h.portgroups) want.push(['portgroup', h.name, g.vswitch, 'standard', g.name, String(g.vlanId), ...both(g.policy, g.effective), g.vms.join(' '), ...where]);
     }
     for (const d of DV_SWITCHES) {
-      want.push(['dvs', '', d.name, 'distributed', '', '', ...both(d.policy, d.policy), '']);
-      for (const g of d.portgroups) want.push(['dvportgroup', '', d.name, 'distributed', g.name, String(g.vlanId), ...both(g.policy, g.effective), g.vms.join(' ')]);
+      want.push(['dvs', '', d.name, 'distributed', '', '', ...both(d.policy, d.policy), '', d.datacenter, '', onOff(d.macLearning)]);
+      for (const g of d.portgroups) want.push(['dvportgroup', '', d.name, 'distributed', g.name, String(g.vlanId), ...both(g.policy, g.effective), g.vms.join(' '), d.datacenter, '', onOff(g.macLearning)]);
     }
     const key = (r: string[]) => r.join('\u0000');
     expect(rows.map(key).sort()).toEqual(want.map(key).sort());
@@ -224,11 +226,13 @@ describe('vmfix inventory on a two-site vCenter', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain('\x1b[');
     const { header, rows } = textCells(run.stdout);
-    expect(header).toEqual(['host / DVS', 'switch', 'portgroup', 'vlan', 'MAC changes', 'forged transmits', 'promiscuous', 'VMs']);
+    expect(header).toEqual(['datacenter', 'cluster', 'host / DVS', 'switch', 'portgroup', 'vlan', 'MAC changes', 'forged transmits', 'promiscuous', 'MAC learning', 'VMs']);
     // Every portgroup row sits under its own switch's row, and a host's or DVS's rows are together.
     const seen: string[] = [];
     let switchRow: string[] | undefined;
-    for (const row of rows) {
+    const place = (row: string[]) => row.slice(2);
+    for (const full of rows) {
+      const row = place(full);
       const owner = row[0]!.replace(/ \(DVS .*\)$/, '');
       if (seen.at(-1) !== owner) {
         expect(seen, `${owner} appears in two places`).not.toContain(owner);
@@ -242,17 +246,32 @@ describe('vmfix inventory on a two-site vCenter', () => {
     }
     expect(seen).toEqual([...ALL_HOSTS, 'DVS-Legacy', 'DVS-Prod']);
     const find = (owner: string, portgroup: string, sw?: string) =>
-      rows.find((r) => r[0]!.startsWith(owner) && r[2] === portgroup && (sw === undefined || r[1] === sw));
+      rows.find((r) => r[2]!.startsWith(owner) && r[4] === portgroup && (sw === undefined || r[3] === sw));
     // The same portgroup name on two hosts, with and without an override.
-    expect(find(AMS1, 'DMZ-Web')).toEqual([AMS1, 'vSwitch0', 'DMZ-Web', '210', 'accept', 'inherit (reject)', 'inherit (reject)', '1']);
-    expect(find(AMS2, 'DMZ-Web')).toEqual([AMS2, 'vSwitch0', 'DMZ-Web', '210', 'inherit (reject)', 'inherit (reject)', 'inherit (reject)', '1']);
-    expect(find(AMS1, '', 'vSwitch1')).toEqual([AMS1, 'vSwitch1', '', '', 'unset', 'unset', 'unset', '']);
-    expect(find(AMS1, 'Lab-Sniffer')).toEqual([AMS1, 'vSwitch-Lab', 'Lab-Sniffer', '4095', 'inherit (accept)', 'inherit (reject)', 'inherit (accept)', '0']);
-    expect(find(AMS3, 'VM Network')).toEqual([AMS3, 'vSwitch0', 'VM Network', '0', 'inherit (accept)', 'inherit (accept)', 'inherit (reject)', '2']);
-    expect(find('DVS-Legacy', '')).toEqual(['DVS-Legacy (DVS 6.0.0)', 'DVS-Legacy', '', '', 'accept', 'accept', 'reject', '']);
-    expect(find('DVS-Legacy', 'Legacy-Inherit')).toEqual(['DVS-Legacy', 'DVS-Legacy', 'Legacy-Inherit', '500', 'inherit (accept)', 'inherit (accept)', 'inherit (reject)', '1']);
-    expect(find('DVS-Prod', 'DPG-Monitor')).toEqual(['DVS-Prod', 'DVS-Prod', 'DPG-Monitor', '4000', 'inherit (reject)', 'inherit (reject)', 'accept', '1']);
+    expect(find(AMS1, 'DMZ-Web')).toEqual(['DC-Amsterdam', 'Prod-A', AMS1, 'vSwitch0', 'DMZ-Web', '210', 'accept', 'inherit (reject)', 'inherit (reject)', 'n/a', '1']);
+    expect(find(AMS2, 'DMZ-Web')).toEqual(['DC-Amsterdam', 'Prod-A', AMS2, 'vSwitch0', 'DMZ-Web', '210', 'inherit (reject)', 'inherit (reject)', 'inherit (reject)', 'n/a', '1']);
+    expect(find(AMS1, '', 'vSwitch1')).toEqual(['DC-Amsterdam', 'Prod-A', AMS1, 'vSwitch1', '', '', 'unset', 'unset', 'unset', 'n/a', '']);
+    expect(find(AMS1, 'Lab-Sniffer')).toEqual(['DC-Amsterdam', 'Prod-A', AMS1, 'vSwitch-Lab', 'Lab-Sniffer', '4095', 'inherit (accept)', 'inherit (reject)', 'inherit (accept)', 'n/a', '0']);
+    expect(find(AMS3, 'VM Network')).toEqual(['DC-Amsterdam', '', AMS3, 'vSwitch0', 'VM Network', '0', 'inherit (accept)', 'inherit (accept)', 'inherit (reject)', 'n/a', '2']);
+    expect(find('DVS-Legacy', '')).toEqual(['DC-Berlin', '', 'DVS-Legacy (DVS 6.0.0)', 'DVS-Legacy', '', '', 'accept', 'accept', 'reject', 'off', '']);
+    expect(find('DVS-Legacy', 'Legacy-Inherit')).toEqual(['DC-Berlin', '', 'DVS-Legacy', 'DVS-Legacy', 'Legacy-Inherit', '500', 'inherit (accept)', 'inherit (accept)', 'inherit (reject)', 'off', '1']);
+    expect(find('DVS-Prod', 'DPG-Monitor')).toEqual(['DC-Amsterdam', '', 'DVS-Prod', 'DVS-Prod', 'DPG-Monitor', '4000', 'inherit (reject)', 'inherit (reject)', 'accept', 'off', '1']);
+    expect(find('DVS-Prod', 'DPG-Nested-ESXi')).toEqual(['DC-Amsterdam', '', 'DVS-Prod', 'DVS-Prod', 'DPG-Nested-ESXi', '50', 'accept', 'accept', 'inherit (reject)', 'on', '1']);
     expect(rows).toHaveLength(HOSTS.reduce((n, h) => n + h.vswitches.length + h.portgroups.length, 0) + DV_SWITCHES.reduce((n, d) => n + 1 + d.portgroups.length, 0));
+  });
+
+  it('--portgroup keeps the portgroups so named (globs, case-sensitive) and the switches they are on; a name that matches none is refused', async () => {
+    const run = await vmfix(['inventory', '--format', 'json', '--portgroup', 'DMZ-*', '--portgroup', 'DPG-App'], lab.env);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as Report;
+    expect(report.hosts.map((h) => [h.name, h.vswitches.map((v) => v.name), h.portgroups.map((g) => g.name)])).toEqual([
+      [AMS1, ['vSwitch0'], ['DMZ-Web']],
+      [AMS2, ['vSwitch0'], ['DMZ-Web']],
+    ]);
+    expect(report.dvSwitches.map((d) => [d.name, d.portgroups.map((g) => g.name)])).toEqual([['DVS-Prod', ['DPG-App']]]);
+    const none = await vmfix(['inventory', '--portgroup', 'dmz-*'], lab.env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/No portgroup matches --portgroup 'dmz-\*' \(names are case-sensitive; did you mean 'DMZ-Web'\?\)/);
   });
 
   it('--datacenter keeps that datacenter\'s hosts and DVS only', async () => {

@@ -42,11 +42,19 @@ describe('fix --plan-out, then apply', () => {
   afterAll(() => lab?.stop());
 
   it('--plan-out writes the plan and the ticket, and changes nothing', async () => {
-    const r = await run(lab, dir, ['fix', '--plan-out', planPath, '--strategy', 'portgroup-accept']);
+    const r = await run(lab, dir, ['fix', '--plan-out', planPath, '--strategy', 'portgroup-accept', '--change-id', 'CHG0012345', '--window', 'Sat 02:00-04:00']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`vmfix apply ${planPath}`);
     const plan = await readJson(planPath);
     expect(plan).toMatchObject({ schemaVersion: 1, kind: 'vmfix-plan', checksum: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // The ticket names the plan's checksum, so a board can tell that what is applied is what it approved.
+    expect(r.stdout).toContain(`sha256 \`${plan.checksum}\``);
+    expect(r.stderr).toContain(`Plan written to ${planPath} (sha256 ${plan.checksum}).`);
+    expect(plan).toMatchObject({
+      preparedBy: { user: lab.username, vmfixVersion: expect.any(String) },
+      request: { changeId: 'CHG0012345', window: 'Sat 02:00-04:00' },
+    });
+    expect(JSON.stringify(plan)).not.toContain(lab.password);
     expect(plan.changes).toHaveLength(7);
     for (const c of plan.changes) expect(c.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(await modifyingCalls(lab)).toEqual([]);
@@ -77,18 +85,38 @@ describe('fix --plan-out, then apply', () => {
     expect(await modifyingCalls(lab)).toEqual([]);
   });
 
-  it('apply --yes applies exactly the plan, with a journal', async () => {
+  it('apply --yes applies exactly the plan, says which (its checksum), and journals who applied it for which change', async () => {
+    const { checksum } = await readJson(planPath);
     const r = await run(lab, dir, ['apply', planPath, '--yes', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Applying ${planPath}, sha256 ${checksum}, change CHG0012345.`);
     const report = JSON.parse(r.stdout);
     expect(report.command).toBe('apply');
+    expect(report.plan).toEqual({ file: planPath, checksum });
+    expect(report.summary).toContain(`sha256 ${checksum}`);
     expect(report.changes.map((c: any) => c.status)).toEqual(Array(7).fill('applied'));
     const plan = await readJson(planPath);
     expect(report.changes.map((c: any) => c.path)).toEqual(plan.changes.map((c: any) => c.path));
     expect(diffState(original, await lab.state())).toEqual(portgroupAcceptDiff());
     const journal = await readJson(join(dir, report.journal));
     expect(journal.command).toBe('apply');
+    expect(journal).toMatchObject({
+      preparedBy: { user: lab.username }, plan: { file: planPath, checksum }, request: { changeId: 'CHG0012345' },
+    });
     expect(journal.entries.map((e: any) => e.status)).toEqual(Array(7).fill('applied'));
+
+    // vmfix journal finds it: what, when, who, status.
+    const list = await run(lab, dir, ['journal', '--format', 'json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout).journals).toEqual([
+      expect.objectContaining({ file: report.journal, command: 'apply', user: lab.username, changeId: 'CHG0012345', changes: { applied: 7, failed: 0, pending: 0 }, problem: null }),
+    ]);
+    const text = await run(lab, dir, ['journal']);
+    expect(text.stdout).toMatch(new RegExp(`${report.journal}\\s+apply\\s+\\S+\\s+${lab.username}\\s+\\S+\\s+CHG0012345\\s+7 applied`));
+    const one = await run(lab, dir, ['journal', report.journal]);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain(`plan ${planPath}, sha256 ${checksum}`);
+    expect(one.stdout).toContain(`To undo it: vmfix rollback ${report.journal}`);
   });
 
   it('applying the same plan again is refused as drift (exit 5): the objects are no longer as planned', async () => {

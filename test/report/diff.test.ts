@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/remedy/schema.js';
-import { changeLines } from '../../src/report/diff.js';
+import { changeLines, compactLine } from '../../src/report/diff.js';
+import { painter } from '../../src/report/style.js';
 
 const dvs = { name: 'DVS-North', moref: 'dvs-21', type: 'VmwareDistributedVirtualSwitch', uuid: '50 f4 ad 1a' };
 const base = { strategy: 'dedicated-portgroup', findings: ['f1'], fingerprint: 'x', vms: ['fw01'] } as const;
@@ -43,6 +44,34 @@ describe('what a person reads before confirming', () => {
     const lines = changeLines(move);
     expect(lines).toContain('    - backing.port.portgroupKey: dvportgroup-29');
     expect(lines).toContain("    + backing.port.portgroupKey: (the new portgroup's, once created)");
-    expect(lines).toContain('    + backing.port.portKey: (unset)');
+    // vCenter gives the moved NIC a port of the new portgroup: not sending one is not a loss.
+    expect(lines).toContain('    + backing.port.portKey: (not sent: vCenter sets it for the new portgroup)');
+  });
+});
+
+describe('a dvPortgroup policy that stops being inherited', () => {
+  const reconfigure = {
+    ...base, id: 'c3', action: 'ReconfigureDVPortgroup', strategy: 'portgroup-accept',
+    target: { type: 'DistributedVirtualPortgroup', dvs, portgroup: { name: 'DPG-Apps', moref: 'dvportgroup-29', key: 'dvportgroup-29' } },
+    path: 'vc / DC / DVS-North / DPG-Apps', field: 'defaultPortConfig.macManagementPolicy',
+    from: 'inherited: MAC changes reject', to: 'set here: MAC changes accept',
+    before: { defaultPortConfig: { macManagementPolicy: { inherited: true, allowPromiscuous: false, macChanges: false, forgedTransmits: false } } },
+    after: { defaultPortConfig: { macManagementPolicy: { inherited: false, allowPromiscuous: false, macChanges: true, forgedTransmits: false } } },
+    dependsOn: [],
+  } as unknown as Change;
+
+  it('says which other settings become set on the dvPortgroup, with their values', () => {
+    const lines = changeLines(reconfigure);
+    expect(lines).toContain('    + defaultPortConfig.macManagementPolicy.macChanges: true');
+    expect(lines.find((l) => l.includes('rather than inherited'))).toMatch(/allowPromiscuous false, forgedTransmits false$/);
+    expect(lines.some((l) => /other fields? of the policy sent unchanged/.test(l))).toBe(false);
+  });
+
+  it('reads as one line to decide on, red and green only where colour is allowed', () => {
+    expect(compactLine(reconfigure, painter(false))).toBe('c3  dvPortgroup DPG-Apps: macManagementPolicy inherited: MAC changes reject → set here: MAC changes accept');
+    expect(compactLine(create, painter(false))).toBe('c1  dvPortgroup DPG-Apps-macchg: new, a copy of "DPG-Apps" with MAC changes accept');
+    const coloured = compactLine(reconfigure, painter(true));
+    expect(coloured).toContain('\x1b[31minherited: MAC changes reject\x1b[39m');
+    expect(coloured).toContain('\x1b[32mset here: MAC changes accept\x1b[39m');
   });
 });

@@ -433,11 +433,14 @@ describe('bytes on the wire', () => {
 function testContext(env: NodeJS.ProcessEnv, debug: string[]): Context {
   return {
     env,
+    version: '0.0.0-test',
     interrupted: false,
     onInterrupt: () => () => undefined,
     critical: (work) => work(),
     ui: {
       interactive: false,
+      color: false,
+      columns: undefined,
       confirm: async () => false,
       select: async () => {
         throw new Error('no prompts in this test');

@@ -8,7 +8,7 @@ import type { ApplyArgs, Covers } from '../options.js';
 
 export async function apply(args: ApplyArgs, ctx: Context): Promise<CommandOutcome> {
   // Read first: a damaged or edited plan costs no login.
-  const plan = await loadPlan(args.plan);
+  const { checksum, ...plan } = await loadPlan(args.plan);
   const options: Covers<ApplyArgs, ApplyOptions> = args;
-  return withSession(args, ctx, (client, endpoint) => applyPlan(client, endpoint, plan, options, ctx));
+  return withSession(args, ctx, (client, endpoint) => applyPlan(client, endpoint, { path: args.plan, plan, checksum }, options, ctx));
 }

@@ -80,7 +80,10 @@ export const TWO_SITES = {
           defaultPortConfig: { allowPromiscuous: false, macChanges: false, forgedTransmits: false, macLearning: null },
           portgroups: [
             { name: 'DPG-App', vlanId: 100, policy: { macChanges: null, forgedTransmits: null, allowPromiscuous: null } },
-            { name: 'DPG-Nested-ESXi', vlanId: 50, numPorts: 16, policy: { macChanges: true, forgedTransmits: true } },
+            {
+              name: 'DPG-Nested-ESXi', vlanId: 50, numPorts: 16, policy: { macChanges: true, forgedTransmits: true },
+              macLearning: { enabled: true, allowUnicastFlooding: true, limit: 4096, limitPolicy: 'DROP' },
+            },
             { name: 'DPG-Monitor', vlanId: 4000, policy: { allowPromiscuous: true } },
             { name: 'DPG-Locked', vlanId: 60, policy: { macChanges: false, forgedTransmits: false, allowPromiscuous: false } },
           ],

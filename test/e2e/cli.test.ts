@@ -1,0 +1,160 @@
+// The habits admins expect of a command line: -h everywhere, examples and
+// exit codes in each command's help, a completion script, messages that
+// read as sentences, one line for a plain-HTTP port, and `vmfix journal`
+// finding the journal a rollback starts from. No lab needed.
+import { mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checksum } from '../../src/remedy/change.js';
+import { vmfix } from '../helpers/lab.js';
+
+describe('help', () => {
+  it('-h works for vmfix and for every command', async () => {
+    const top = await vmfix(['-h']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/vmfix <command> \[options\]/);
+    for (const command of ['inventory', 'audit', 'fix', 'apply', 'rollback', 'journal', 'completion']) expect(top.stdout, command).toContain(`vmfix ${command}`);
+    for (const command of ['inventory', 'audit', 'fix', 'apply', 'rollback', 'journal']) {
+      const help = await vmfix([command, '-h']);
+      expect(help.code, command).toBe(0);
+      expect(help.stdout, command).toMatch(/Examples:\n {2}vmfix /);
+      // yargs wraps to the terminal: read it as one line.
+      const flat = help.stdout.replace(/\s+/g, ' ');
+      expect(flat, command).toMatch(/Exit codes: 0 /);
+      expect(flat, command).toContain('130 interrupted');
+    }
+  });
+
+  it('fix -h names the change-request options and what they are carried into', async () => {
+    const help = (await vmfix(['fix', '-h'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--change-id the change request \(e\.g\. CHG0012345\), carried into the ticket, the plan and the journal/);
+    expect(help).toMatch(/--requester/);
+    expect(help).toMatch(/--window/);
+    expect(help).toMatch(/4 a change failed \(the journal says what applied\)/);
+  });
+});
+
+describe('completion', () => {
+  it('prints a bash completion script, and zsh under zsh', async () => {
+    const bash = await vmfix(['completion'], { SHELL: '/bin/bash' });
+    expect(bash.code).toBe(0);
+    expect(bash.stdout).toContain('###-begin-vmfix-completions-###');
+    expect(bash.stdout).toContain('complete -o bashdefault -o default -F _vmfix_yargs_completions vmfix');
+    const zsh = await vmfix(['completion'], { SHELL: '/usr/bin/zsh' });
+    expect(zsh.stdout).toMatch(/^#compdef vmfix/);
+  });
+
+  it('completes commands and options', async () => {
+    const commands = await vmfix(['--get-yargs-completions', 'vmfix', 'jo']);
+    expect(commands.stdout.split('\n')).toContain('journal');
+    const options = await vmfix(['--get-yargs-completions', 'vmfix', 'fix', '--']);
+    expect(options.stdout.split('\n')).toEqual(expect.arrayContaining(['--dry-run', '--plan-out', '--change-id', '--window', '--requester']));
+  });
+});
+
+describe('messages', () => {
+  it('read as sentences: no doubled advice, no "?."', async () => {
+    const none = await vmfix([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe('vmfix: Name a command. See vmfix --help.\n');
+    const typo = await vmfix(['adit']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe('vmfix: Did you mean audit? See vmfix --help.\n');
+  });
+
+  it('a plain-HTTP port: one line that says so (exit 3)', async () => {
+    const server = createServer((_req, res) => res.end('<html>hello</html>'));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const r = await vmfix(['audit'], { VMFIX_VCENTER: `127.0.0.1:${port}`, VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' });
+      expect(r.code).toBe(3);
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('vmfix: '));
+      expect(errors).toEqual([`vmfix: 127.0.0.1:${port} answers plain HTTP, not HTTPS. Check --vcenter: it must be a vCenter Server or ESXi host.`]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('--vm=-rf, as the ticket prints it, is the option with its value (it gets as far as connecting)', async () => {
+    const env = { VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' };
+    const printed = await vmfix(['audit', '--log-lines=0', '--vm=-rf'], env);
+    expect(printed.code).toBe(3);
+    const spaced = await vmfix(['audit', '--vm', '-rf'], env);
+    expect(spaced.code).toBe(2);
+  });
+
+  it('a name with terminal escapes in an error is shown, not obeyed', async () => {
+    const r = await vmfix(['inventory', '--vm', 'x\x1b]0;pwned\x07'], { VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' });
+    expect(r.stderr).not.toContain('\x1b]');
+  });
+});
+
+describe('vmfix journal', () => {
+  const endpoint = { host: 'vc.example.com', instanceUuid: 'uuid-1' };
+  const seal = (doc: Record<string, unknown>) => `${JSON.stringify({ ...doc, checksum: checksum(doc) }, null, 2)}\n`;
+  const change = (id: string) => ({
+    id, action: 'UpdatePortGroup', strategy: 'portgroup-accept', findings: ['f1'],
+    target: { type: 'HostPortGroup', host: { name: 'esx01', moref: 'host-1', networkSystem: { type: 'HostNetworkSystem', value: 'ns-1' } }, portgroup: 'NLB' },
+    path: 'vc.example.com / DC / esx01 / vSwitch0 / NLB', field: 'policy.security.macChanges', from: 'inherit', to: 'accept',
+    fingerprint: 'a'.repeat(64), vms: ['web01'], dependsOn: [],
+  });
+  const entry = (id: string, status: string) => ({ change: change(id), status, startedAt: '2026-11-23T19:41:36Z', before: {}, sent: {} });
+
+  it('lists the journals of the current directory, newest first, with what, when, who and status; shows one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const base = { schemaVersion: 1, kind: 'vmfix-journal', endpoint };
+    await writeFile(join(dir, 'fix-journal.json'), seal({
+      ...base, command: 'fix', startedAt: '2026-11-23T19:41:35Z', finishedAt: '2026-11-23T19:41:40Z',
+      preparedBy: { user: 'alice@vsphere.local', vmfixVersion: '0.2.0' }, request: { changeId: 'CHG1' },
+      entries: [entry('c1', 'applied'), entry('c2', 'failed')],
+    }));
+    await writeFile(join(dir, 'undo.json'), seal({
+      ...base, command: 'rollback', rollbackOf: 'fix-journal.json', startedAt: '2026-11-24T08:00:00Z', finishedAt: '2026-11-24T08:00:03Z',
+      preparedBy: { user: 'bob@vsphere.local', vmfixVersion: '0.2.0' }, entries: [entry('c1', 'applied')],
+    }));
+    // An old journal (no user recorded), one edited by hand, and files that are not journals.
+    await writeFile(join(dir, 'old.json'), seal({ ...base, command: 'apply', startedAt: '2025-01-01T00:00:00Z', entries: [entry('c1', 'pending')] }));
+    await writeFile(join(dir, 'edited.json'), seal({ ...base, command: 'fix', startedAt: '2026-01-01T00:00:00Z', entries: [] }).replace('"fix"', '"apply"'));
+    await writeFile(join(dir, 'plan.json'), '{"kind":"vmfix-plan"}');
+    await writeFile(join(dir, 'notes.json'), 'not json');
+
+    const r = await vmfix(['journal', '--format', 'json'], { VMFIX_TEST_CWD: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const listing = JSON.parse(r.stdout);
+    expect(listing.journals.map((j: any) => [j.file, j.command, j.user, j.changeId])).toEqual([
+      ['undo.json', 'rollback', 'bob@vsphere.local', null],
+      ['fix-journal.json', 'fix', 'alice@vsphere.local', 'CHG1'],
+      ['old.json', 'apply', null, null],
+      ['edited.json', null, null, null],
+    ]);
+    expect(listing.journals[1]).toMatchObject({ changes: { applied: 1, failed: 1, pending: 0 }, rolledBackBy: ['undo.json'] });
+    expect(listing.journals[3].problem).toMatch(/modified after vmfix wrote it/);
+
+    const text = await vmfix(['journal'], { VMFIX_TEST_CWD: dir, COLUMNS: '200' });
+    expect(text.stdout).toMatch(/fix-journal\.json +fix +2026-11-23T19:41:35Z +alice@vsphere\.local +vc\.example\.com +CHG1 +1 applied, 1 failed, rolled back by undo\.json/);
+    expect(text.stdout).toMatch(/old\.json +apply .*0 applied, 1 interrupted \(outcome unknown\), not finished/);
+
+    const one = await vmfix(['journal', 'fix-journal.json'], { VMFIX_TEST_CWD: dir });
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('fix-journal.json: vmfix fix on vc.example.com, 2026-11-23T19:41:35Z to 2026-11-23T19:41:40Z');
+    expect(one.stdout).toContain('by alice@vsphere.local with vmfix 0.2.0');
+    expect(one.stdout).toMatch(/c2 +failed +DC \/ esx01 \/ vSwitch0 \/ NLB +policy\.security\.macChanges +inherit +accept/);
+    expect(one.stdout).toContain('To undo it: vmfix rollback fix-journal.json');
+
+    const bad = await vmfix(['journal', 'edited.json'], { VMFIX_TEST_CWD: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/modified after vmfix wrote it/);
+    expect(await readFile(join(dir, 'edited.json'), 'utf8')).toContain('"apply"');
+  });
+
+  it('says so when a directory holds none', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const r = await vmfix(['journal'], { VMFIX_TEST_CWD: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`No vmfix journal in ${await realpath(dir)}.\n`);
+  });
+});
