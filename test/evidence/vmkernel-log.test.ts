@@ -331,9 +331,9 @@ describe('L2SecCollector', () => {
       ['mac-change-requested', 'web-01', '02:00:5e:10:00:02', 1, '2024-05-14T09:26:00.000Z', '2024-05-14T09:26:00.000Z'],
       ['mac-change-requested', 'web-02', '02:00:5e:10:00:01', 1, '2024-05-14T09:27:00.000Z', '2024-05-14T09:27:00.000Z'],
     ]);
-    // The event keeps its first line and that line's time.
-    expect(events[0]).toMatchObject({ source: 'esx01', time: '2024-05-14T09:21:07.123Z', port: '0x4000004' });
-    expect(events[0]!.line).toContain('02:00:5E:10:00:01');
+    // The event shows its oldest line and that line's time, whatever order the lines came in.
+    expect(events[0]).toMatchObject({ source: 'esx01', time: '2024-05-14T09:20:00.000Z', port: '0x4000004' });
+    expect(events[0]!.line).toContain('T09:20:00.000Z');
   });
 
   it('keeps the same VM and port on different hosts apart (a collector file mixes hosts)', () => {
