@@ -1,6 +1,7 @@
 // The audit's output, shaped as CLI-CONTRACT.md's Finding. Fields a finding
 // cannot know (an offline audit has no inventory) are null, never absent.
 import { createHash } from 'node:crypto';
+import type { LogSource, UnparsedLines } from '../evidence/types.js';
 import type { PolicySource } from '../inventory/policy.js';
 
 export type FindingKind = 'mac-change-blocked' | 'mac-change-at-risk' | 'mac-accept-unneeded';
@@ -83,7 +84,20 @@ export interface AuditReport {
   };
   /** Evidence that could not be gathered, and log lines no NIC could be matched to. */
   readonly notes: readonly string[];
+  /** What the log evidence rests on, where logs were read. */
+  readonly logs?: LogReadout;
   readonly findings: readonly Finding[];
+}
+
+export interface LogReadout {
+  /** Every log read: its lines, their times, and where the --since window started. */
+  readonly sources: readonly LogSource[];
+  /** The --since window in words ("7 days back from each log's newest line"), or null. */
+  readonly window: string | null;
+  /** L2Sec_EnforcePortCompliance lines not understood: not in the verdict, so it cannot pass as clean. */
+  readonly unparsed: UnparsedLines;
+  /** Parts that could not be read (a bundle member, a fragment): the verdict may miss evidence there. */
+  readonly problems: readonly string[];
 }
 
 /** Stable across runs: derived from what the finding is about, never from when or in what order. */

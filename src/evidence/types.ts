@@ -57,6 +57,12 @@ export interface PortClient {
   /** The client as ESXi names it: the VM's display name, perhaps with ".eth0". */
   readonly client: string | null;
   readonly mac: string | null;
+  /**
+   * When it was so: a log line's time. null for a listing (net-stats), which
+   * shows the port as it was when the bundle was collected and before, back to
+   * the port's last "connected" line.
+   */
+  readonly time: string | null;
   /** The file (or host) that said so. */
   readonly source: string;
 }
