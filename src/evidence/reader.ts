@@ -221,7 +221,8 @@ function startFragments(reading: Reading, source: SourceBuilder, label: string):
       if (outcome.trailingGarbage) reading.problems.push(trailingGarbage(label));
     } catch (error) {
       if (!(error instanceof UnreadableError)) throw error;
-      reading.problems.push(`${label} (joined from its fragments): ${error.message}; the lines before that were read.`);
+      // After a missing slice the data is cut short: that was said already.
+      if (!open.broken) reading.problems.push(`${label} (joined from its fragments): ${error.message}; the lines before that were read.`);
       channel.resume(); // keep taking what is written, so the archive reads on
     }
   })();
@@ -341,7 +342,7 @@ export async function readFile(reading: Reading, path: string, source: () => Sou
       const inner = await peek(gunzip(all, outcome)).catch(unreadable);
       if (sniff(inner.head) === 'tar') {
         await readTarContainer(reading, container(path, '!', depth, vcenterMemberHost(path), mtime), inner.all);
-        return { trailingGarbage: outcome.trailingGarbage, kind };
+        return { trailingGarbage: outcome.trailingGarbage, kind: 'tar' };
       }
       reading.onFile?.(path);
       await readLogStream(source(), inner.all);
