@@ -185,7 +185,12 @@ interface Head {
 const HEAD =
   /^(?:<\d{1,3}>(?:1 )?)?(?:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)|([A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}))? *(?:(?:Em|Al|Cr|Er|Wa|No|In|Db)\(\d*\)(?:\+|\[\+\])? )?(?:(?:(\S+) )?vmkernel(?:\[\d+\])?:? (?:- - )?(?:-|(?:\[[^\]]*\])+)? ?)?(?:\d+:\d{2}:\d{2}:\d{2}\.\d+ )?$/;
 
+// RFC 5424 names its fields by position, whatever APP, PROCID, MSGID and SD hold.
+const HEAD_5424 = /^<\d{1,3}>1 (\S+) (\S+) /;
+
 function parseHead(head: string, reference: number | undefined): Head {
+  const rfc5424 = HEAD_5424.exec(head);
+  if (rfc5424) return { time: isoToUtc(rfc5424[1]!), hostName: rfc5424[2]! };
   const m = HEAD.exec(head.replace(/^\uFEFF/, ''));
   if (!m) return { time: null };
   const out: Head = { time: m[1] ? isoToUtc(m[1]) : null };
