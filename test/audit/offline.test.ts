@@ -38,7 +38,7 @@ describe('auditLogs', () => {
 
   it("prefers the client line of the same moment to the host's listing, taken later when another VM may hold the port", () => {
     const findings = auditLogs([change('web01', '0x2000007'), peer('0x2000007')], [listing('0x2000007', 'db02.eth0')]);
-    expect(shape(findings).map((f) => [f[0], f[2].length])).toEqual([['web01', 2]]);
+    expect(shape(findings).map((f) => [f[0], (f[2] as string[]).length])).toEqual([['web01', 2]]);
   });
 
   it('falls back to a client line of the same port in the window when nothing else names it', () => {
