@@ -58,6 +58,11 @@ function hostKeyOf(e: L2SecEvent): string {
   return (e.hostName ?? e.source).toLowerCase();
 }
 
+/** As hostKeyOf: a record from a log that names no host belongs to that log. */
+function hostKeyOfRecord(r: PortClient): string {
+  return (r.hostName ?? r.source).toLowerCase();
+}
+
 /** ESXi names a VM NIC's client "<display name>.eth<N>" in some lines and listings, the display name alone in others. */
 export function vmNameOf(client: string): string {
   return client.replace(/\.eth\d+$/, '');
@@ -96,10 +101,10 @@ class PortIndex {
 
   constructor(records: readonly PortClient[]) {
     for (const r of records) {
-      const key = `${r.hostName.toLowerCase()}\u0000${r.port}`;
+      const key = `${hostKeyOfRecord(r)}\u0000${r.port}`;
       this.#byPort.set(key, [...(this.#byPort.get(key) ?? []), r]);
       if (r.mac && r.client) {
-        const macKey = `${r.hostName.toLowerCase()}\u0000${r.mac}`;
+        const macKey = `${hostKeyOfRecord(r)}\u0000${r.mac}`;
         this.#clientByMac.set(macKey, (this.#clientByMac.get(macKey) ?? new Set()).add(vmNameOf(r.client)));
       }
     }
@@ -122,7 +127,7 @@ class PortIndex {
 
   #vms(r: PortClient): string[] {
     if (r.client) return [vmNameOf(r.client)];
-    return r.mac ? [...(this.#clientByMac.get(`${r.hostName.toLowerCase()}\u0000${r.mac}`) ?? [])] : [];
+    return r.mac ? [...(this.#clientByMac.get(`${hostKeyOfRecord(r)}\u0000${r.mac}`) ?? [])] : [];
   }
 }
 

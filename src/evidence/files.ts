@@ -180,9 +180,9 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
 
 /** Only ports some event names are worth carrying on: the rest tie nothing. */
 function relevant(portClients: PortClient[], events: L2SecEvent[]): PortClient[] {
-  const named = new Set(events.filter((e) => e.port && e.hostName).map((e) => `${e.hostName!.toLowerCase()}\u0000${e.port}`));
+  const named = new Set(events.filter((e) => e.port).map((e) => `${(e.hostName ?? e.source).toLowerCase()}\u0000${e.port}`));
   const macs = new Set<string>();
-  const out = portClients.filter((p) => named.has(`${p.hostName.toLowerCase()}\u0000${p.port}`));
+  const out = portClients.filter((p) => named.has(`${(p.hostName ?? p.source).toLowerCase()}\u0000${p.port}`));
   // A port seen only with its MAC ties to a VM through another record of that MAC (a listing).
   for (const p of out) if (p.mac && !p.client) macs.add(p.mac);
   for (const p of portClients) if (p.mac && p.client && macs.has(p.mac) && !out.includes(p)) out.push(p);

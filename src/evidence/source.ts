@@ -84,7 +84,7 @@ export class SourceBuilder {
       if (share.lastTime === null || head.time > share.lastTime) share.lastTime = head.time;
     }
     const port = parsePortLine(line);
-    if (port && hostName !== null) this.addPortClient({ ...port, hostName, time: head.time, source: this.init.name });
+    if (port) this.addPortClient({ ...port, hostName, time: head.time, source: this.init.name });
   }
 
   addListing(records: readonly PortClientRecord[], source: string): void {

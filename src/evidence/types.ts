@@ -51,7 +51,8 @@ export interface LogSource {
  * what ties a port id in a log line to a VM.
  */
 export interface PortClient {
-  readonly hostName: string;
+  /** null where the log names no host (a host's own vmkernel.log): then `source`, that log, stands for it. */
+  readonly hostName: string | null;
   /** Lower-case hex with 0x, as L2SecLine.port. */
   readonly port: string;
   /** The client as ESXi names it: the VM's display name, perhaps with ".eth0". */

@@ -65,6 +65,14 @@ describe('auditLogs', () => {
     expect(shape(auditLogs([before], ports)).map((f) => f[0])).toEqual([null]);
   });
 
+  it('ties a lone peer line of a log that names no host through that log\'s own port lines', () => {
+    const noHost = { hostName: undefined, source: '/logs/vmkernel.log' };
+    const ports = [listing('0x2000007', 'db02.eth0', { hostName: null, source: '/logs/vmkernel.log', time: '2024-05-14T08:00:00.000Z' })];
+    expect(shape(auditLogs([peer('0x2000007', noHost)], ports)).map((f) => [f[0], f[1]])).toEqual([['db02', null]]);
+    // The same port in another file is another host's.
+    expect(shape(auditLogs([peer('0x2000007', { ...noHost, source: '/other/vmkernel.log' })], ports)).map((f) => f[0])).toEqual([null]);
+  });
+
   it('ties a port known only by MAC through the listing that names that MAC', () => {
     const ports = [listing('0x2000007', '', { client: null, mac: '00:50:56:9a:00:07', time: '2024-05-14T08:00:00.000Z' }), listing('0x3000001', 'db02.eth0', { mac: '00:50:56:9a:00:07' })];
     expect(shape(auditLogs([peer('0x2000007')], ports)).map((f) => f[0])).toEqual(['db02']);

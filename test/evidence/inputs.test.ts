@@ -167,6 +167,22 @@ describe('lines without a year (ESX 4.x syslog)', () => {
   });
 });
 
+describe('what ties ports to VMs in a plain log', () => {
+  it('keeps the "connected … portID" and "enabled port … with mac" lines of ports an event names, the log standing for its host', async () => {
+    const path = await file('vmkernel-ports.log', text([
+      esxi8('2024-05-14T08:00:00.000Z', 'Net: 2587: connected db02 eth0 to VM Network, portID 0x2000007'),
+      esxi8('2024-05-14T08:00:01.000Z', 'NetPort: 1426: enabled port 0x2000007 with mac 00:50:56:9a:00:07'),
+      esxi8('2024-05-14T08:00:02.000Z', 'Net: 2587: connected other eth0 to VM Network, portID 0x2000008'),
+      esxi8('2024-05-14T09:00:00.000Z', peer('0x2000007')),
+    ]));
+    const logs = await readLogFiles([path]);
+    expect(logs.portClients).toEqual([
+      { port: '0x2000007', client: 'db02.eth0', mac: null, hostName: null, time: '2024-05-14T08:00:00.000Z', source: path },
+      { port: '0x2000007', client: null, mac: '00:50:56:9a:00:07', hostName: null, time: '2024-05-14T08:00:01.000Z', source: path },
+    ]);
+  });
+});
+
 describe('lines the parser does not understand', () => {
   it('counts and shows them, and splits two messages run together', async () => {
     const runTogether = esxi8('2024-05-14T09:21:07.123Z', macChange('web01', '02:00:00:00:00:01', '0x2000004')) + esxi8('2024-05-14T09:21:07.123Z', violation('web01', '0x2000004'));
