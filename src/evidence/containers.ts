@@ -12,7 +12,8 @@ import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { drain, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
 import { SourceBuilder } from './source.js';
-import { gunzip, peek, sniff, type Bytes, type Kind } from './streams.js';
+import { gunzip } from './gzip.js';
+import { peek, sniff, type Bytes, type Kind } from './streams.js';
 import { readTar } from './tar.js';
 import { readZip } from './zip.js';
 

@@ -13,7 +13,8 @@ import { bundleRoot, isArchiveName, isNetStatsListing, isVcenterOwnBundle, vcent
 import { container, readTarContainer, readZipFile, route } from './containers.js';
 import { READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
-import { gunzip, peek, sniff, type GunzipOutcome, type Kind } from './streams.js';
+import { gunzip, type GunzipOutcome } from './gzip.js';
+import { peek, sniff, type Kind } from './streams.js';
 
 /** A file named on the command line (or found in a directory): a log, or an archive by its magic bytes. */
 export async function readFile(reading: Reading, path: string, source: () => SourceBuilder, depth = 1): Promise<{ trailingGarbage: boolean; kind: Kind }> {

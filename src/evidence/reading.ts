@@ -2,7 +2,8 @@
 // notes), and the reading of one log stream into a source: gzip detected by
 // its magic bytes, text in any encoding lines.ts knows.
 import { SourceBuilder } from './source.js';
-import { gunzip, InflateLimitError, peek, sniff, type Bytes, type GunzipOutcome } from './streams.js';
+import { gunzip, InflateLimitError, type GunzipOutcome } from './gzip.js';
+import { peek, sniff, type Bytes } from './streams.js';
 
 /** Read size; Node's 64 KiB default costs throughput on plain files. */
 export const READ_CHUNK_BYTES = 256 * 1024;

@@ -3,7 +3,7 @@
 // download of several GB is never unpacked to disk or held in memory.
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 
-import { MAX_INFLATE_RATIO } from './streams.js';
+import { MAX_INFLATE_RATIO } from './gzip.js';
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
 
 /** Zip members are opened only when they declare a sane size: the central directory says it before any byte is read. */

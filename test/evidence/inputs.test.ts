@@ -65,12 +65,33 @@ describe('encodings and gzip as zcat reads it', () => {
     expect(await found(await file('members.gz', Buffer.concat([gzipSync(a), gzipSync(b)])))).toEqual(WEB01);
   });
 
-  it('reads past trailing garbage as zcat does, and says so', async () => {
-    const log = text([esxi8('2024-05-14T09:00:00.000Z', macChange('web01', '02:00:00:00:00:01', '0x2000004')), ...chatter('2024-05-14T09:00:01.000Z', 5000)]);
-    const path = await file('garbage.gz', Buffer.concat([gzipSync(log), Buffer.from('this is not gzip')]));
+  it.each([
+    ['a small log', LOG],
+    ['a log of many blocks', text([esxi8('2024-05-14T09:00:00.000Z', macChange('web01', '02:00:00:00:00:01', '0x2000004')), ...chatter('2024-05-14T09:00:01.000Z', 5000), esxi8('2024-05-14T10:00:00.000Z', peer('0x2000004'))])],
+  ])('reads %s past trailing garbage as zcat does, every line of it, and says so', async (_name, log) => {
+    const path = await file(`garbage-${log.length}.gz`, Buffer.concat([gzipSync(log), Buffer.from('this is not gzip')]));
     const logs = await readLogFiles([path]);
-    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(logs.sources[0]!.lines).toBe(log.split('\n').length - 1);
     expect(logs.problems).toEqual([`${path}: the gzip data is followed by data that is not gzip; it was ignored (as zcat does) and the last lines before it may be missing.`]);
+  });
+
+  it('reads a gzip that stores the file name and a comment in its header, as gzip(1) writes it', async () => {
+    // FLG.FNAME | FLG.FCOMMENT | FLG.FEXTRA | FLG.FHCRC: the optional header fields of RFC 1952.
+    const plain = gzipSync(LOG);
+    const extra = Buffer.from([4, 0, 0x41, 0x42, 1, 2]);
+    const header = Buffer.concat([plain.subarray(0, 3), Buffer.from([8 | 16 | 4 | 2]), plain.subarray(4, 10), extra, Buffer.from('vmkernel.log\0a comment\0'), Buffer.from([0, 0])]);
+    expect(await found(await file('named.gz', Buffer.concat([header, plain.subarray(10)])))).toEqual(WEB01);
+  });
+
+  it.each([
+    ['a damaged CRC-32', (gz: Buffer) => Buffer.concat([gz.subarray(0, -8), Buffer.from([gz.at(-8)! ^ 0xff]), gz.subarray(-7)]), 'incorrect data check'],
+    ['a wrong length', (gz: Buffer) => Buffer.concat([gz.subarray(0, -4), Buffer.from([gz.at(-4)! ^ 1]), gz.subarray(-3)]), 'incorrect length check'],
+    ['no trailer', (gz: Buffer) => gz.subarray(0, -8), 'unexpected end of file'],
+    ['a second member cut short', (gz: Buffer) => Buffer.concat([gz, gz.subarray(0, 30)]), 'unexpected end of file'],
+    ['an unknown method', (gz: Buffer) => Buffer.concat([gz.subarray(0, 2), Buffer.from([7]), gz.subarray(3)]), 'unknown compression method'],
+  ])('refuses gzip with %s, naming the file', async (name, damage, says) => {
+    const path = await file(`${name.replace(/\W/g, '')}.gz`, damage(gzipSync(LOG)));
+    expect(await usageError(readLogFiles([path]))).toBe(`${path}: gzip data is corrupt (${says}).`);
   });
 
   it('refuses a gzip bomb with a clear error', async () => {
