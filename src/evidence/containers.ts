@@ -176,7 +176,9 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
   const c = container(reading, path, '!', depth, null, mtime);
   try {
     await readZip(path, (member) => route(reading, c, member), (member, reason) => {
-      if (vmkernelLogName(member) || isArchiveName(member)) reading.problems.push(`${path}!${member}: not read: ${reason}.`);
+      if (!vmkernelLogName(member) && !isArchiveName(member)) return; // not read anyway
+      reading.logFiles++;
+      reading.problems.push(`${path}!${member}: not read: ${reason}.`);
     });
   } finally {
     await c.fragments.close();

@@ -136,8 +136,9 @@ function nothingRead(file: { path: string; size: number }, kind: Kind, hadLogs: 
       : 'no log line in it (binary data, or not a vmkernel log).';
   }
   if (kind === 'gzip' && !hadLogs) return 'no log line in its gzip data.';
+  if (problems.length) return `nothing could be read from it (${problems[0]!.replace(/\.$/, '')}).`;
   if (!hadLogs) return 'no vmkernel log in this archive (looked for var/run/log/vmkernel.log and its rotations, vmkernel.N.gz).';
-  return problems.length ? `no log line could be read from its vmkernel logs (${problems[0]!.replace(/\.$/, '')}).` : 'no log line in its vmkernel logs.';
+  return 'no log line in its vmkernel logs.';
 }
 
 async function readDirectoryArgument(reading: Reading, dir: string, seen: (path: string) => Promise<boolean>): Promise<void> {

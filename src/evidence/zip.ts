@@ -71,7 +71,7 @@ function refuse(entry: Entry): string | undefined {
   if (entry.isEncrypted()) return 'it is encrypted';
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) return `it uses compression method ${entry.compressionMethod}, which vmfix does not read`;
   if (entry.uncompressedSize > RATIO_GRACE_BYTES && entry.uncompressedSize > MAX_INFLATE_RATIO * Math.max(1, entry.compressedSize)) {
-    return `it would expand to ${entry.uncompressedSize} bytes from ${entry.compressedSize}: a zip bomb, not a log`;
+    return `it would expand to ${entry.uncompressedSize} bytes from ${entry.compressedSize} bytes: a zip bomb, not a log`;
   }
   return undefined;
 }

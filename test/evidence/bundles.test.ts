@@ -239,6 +239,14 @@ describe("vCenter's Export System Logs .zip", () => {
     expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
   });
 
+  it('refuses to inflate a member whose declared size is a zip bomb, and says so', async () => {
+    const zip = join(tmp, 'bomb.zip');
+    await writeZip(zip, [{ name: 'esx07/vmkernel.log', content: Buffer.alloc(65 << 20) }]);
+    expect(await usageError(readLogFiles([zip]))).toBe(
+      `${zip}: nothing could be read from it (${zip}!esx07/vmkernel.log: not read: it would expand to ${65 << 20} bytes from ${(await import('node:zlib')).deflateRawSync(Buffer.alloc(65 << 20)).length} bytes: a zip bomb, not a log).`,
+    );
+  });
+
   it('refuses a truncated zip', async () => {
     const whole = await readFile(path);
     const cut = join(tmp, 'cut.zip');
