@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
+import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../src/errors.js';
@@ -139,6 +140,30 @@ describe('a host bundle .tgz, as downloaded', () => {
       expect(summary(logs.events)).toEqual(fromTgz);
       expect(logs.sources.map((s) => [s.name, s.hostName, s.lines])).toEqual([[dir, 'esx01.lab.local', 2505]]);
     }
+  });
+
+  it('never follows a link in the archive to a file of this machine', async () => {
+    const outside = join(tmp, 'outside-vmkernel.log');
+    await writeFile(outside, text([esxi8('2024-05-14T09:00:00.000Z', macChange('intruder', '02:00:00:00:00:66', '0x2000066'))]));
+    const tgz = join(tmp, 'links.tgz');
+    await writeBundleTgz(tgz, { ...esx02(), symlinks: { 'var/log/vmkernel.1': outside, 'var/run/log/vmkernel.2.gz': outside } });
+    const logs = await readLogFiles([tgz]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(logs.sources.map((s) => s.lines)).toEqual([51]);
+  });
+
+  it('keeps several bundles in one tar apart, each named under the archive', async () => {
+    const work = join(tmp, 'several');
+    await mkdir(work);
+    await writeBundleDir(work, esx01());
+    await writeBundleDir(work, esx02());
+    const tarPath = join(tmp, 'cases.tar');
+    await createTar({ file: tarPath, cwd: work }, [bundleName(esx01()), bundleName(esx02())]);
+    const logs = await readLogFiles([tarPath]);
+    expect(logs.sources.map((s) => [s.name, s.hostName])).toEqual([
+      [tarPath, 'esx01.lab.local'],
+      [`${tarPath}!${bundleName(esx02())}`, 'esx02'],
+    ]);
   });
 
   it('reads a bundle whose var/log holds a copy of the live log once', async () => {
