@@ -62,7 +62,7 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
   const top = bundleRoot(basename(dir)) ? dirname(dir) : dir;
   const c = container(reading, top, sep, 0, null, undefined);
   try {
-    for (const file of await walk(dir)) {
+    for (const file of await walk(reading, dir)) {
       const path = relative(top, file.path).split(sep).join('/');
       if (!(await seen(file.path))) {
         reading.alreadyRead++;
@@ -75,6 +75,9 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
       const body = createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer> & { destroy(): void };
       try {
         await route(reading, c, { path, type: 'file', mtime: file.mtime, body });
+      } catch (error) {
+        if (!isFsError(error)) throw error;
+        reading.problems.push(`${file.path}: cannot be read (${fsReason(error)}).`);
       } finally {
         body.destroy();
       }
@@ -106,14 +109,24 @@ interface Found {
   readonly mtime: Date;
 }
 
-/** Regular files under dir, in reading order: by directory, then oldest rotation first, fragments in order. */
-async function walk(dir: string): Promise<Found[]> {
+/**
+ * Regular files under dir, in reading order: by directory, then oldest rotation first, fragments in
+ * order. A subdirectory that cannot be listed is a problem; the top one, an error naming it.
+ */
+async function walk(reading: Reading, dir: string, top = true): Promise<Found[]> {
   const out: Found[] = [];
-  const entries: Dirent[] = await readdir(dir, { withFileTypes: true });
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if (top || !isFsError(error)) throw error;
+    reading.problems.push(`${dir}: cannot be read (${fsReason(error)}).`);
+    return out;
+  }
   const files: string[] = [];
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) for (const found of await walk(path)) out.push(found);
+    if (entry.isDirectory()) for (const found of await walk(reading, path, false)) out.push(found);
     else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name))) {
       files.push(path);
     }
@@ -121,6 +134,14 @@ async function walk(dir: string): Promise<Found[]> {
   files.sort((a, b) => readingOrder(a) - readingOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
   for (const path of files) out.push({ path, mtime: (await stat(path)).mtime });
   return out;
+}
+
+function isFsError(error: unknown): error is NodeJS.ErrnoException {
+  return typeof (error as NodeJS.ErrnoException | undefined)?.code === 'string' && /^E[A-Z]+$/.test((error as NodeJS.ErrnoException).code!);
+}
+
+function fsReason(error: NodeJS.ErrnoException): string {
+  return error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : (error.code ?? error.message);
 }
 
 /** Higher rotation numbers are older: vmkernel.7.gz … vmkernel.0.gz, then the live log. */
