@@ -167,7 +167,13 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
   const notes = [...reading.notes];
   const samples: { source: string; line: string }[] = [];
   let unparsed = 0;
+  const problems = [...reading.problems];
   for (const builder of reading.sources) {
+    const { name, hostName } = builder.init;
+    if (builder.lines === 0 && !problems.some((p) => p.startsWith(name))) {
+      // A host bundle with a listing but no log: the verdict knows nothing of that host.
+      problems.push(`${name}: no vmkernel log line in it${hostName ? `, so nothing is known of ${hostName}` : ''}.`);
+    }
     const done = builder.finish(since);
     // Loops, not push(...spread): a source may hold tens of thousands of items.
     for (const event of done.events) events.push(event);
@@ -177,7 +183,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     unparsed += done.unparsed.count;
     for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
   }
-  return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems: [...reading.problems] };
+  return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems };
 }
 
 /** Only ports some event names are worth carrying on: the rest tie nothing. */

@@ -244,6 +244,17 @@ describe("vCenter's Export System Logs .zip", () => {
     expect(logs.problems).toEqual([expect.stringMatching(new RegExp(`^${zip}!esx01.lab.local-vm2024-14-05@10-00-01.tgz: gzip data is corrupt \\(unexpected end of file\\)`))]);
   });
 
+  it('says so when a host bundle in it holds no vmkernel log', async () => {
+    const zip = join(tmp, 'VMware-vCenter-support-2024-05-14@11-00-00.zip');
+    const empty: BundleSpec = { host: 'esx03', stamp: '2024-05-14--09.12', files: { 'commands/net-stats_-l.txt': NET_STATS } };
+    await writeVcenterZip(zip, [
+      { memberHost: 'esx02', spec: esx02() },
+      { memberHost: 'esx03', spec: empty },
+    ]);
+    const logs = await readLogFiles([zip]);
+    expect(logs.problems).toEqual([`${zip}!esx03-vm2024-14-05@09-12-41.tgz: no vmkernel log line in it, so nothing is known of esx03.`]);
+  });
+
   it('refuses a zip with no host bundle or vmkernel log in it', async () => {
     const zip = join(tmp, 'empty-ish.zip');
     await writeZip(zip, [{ name: 'README.txt', content: Buffer.from('nothing\n') }]);
