@@ -91,7 +91,7 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
   reading.onFile?.(name);
   try {
     const outcome = await readLogStream(source, member.body);
-    if (outcome.trailingGarbage) reading.problems.push(trailingGarbage(name));
+    if (outcome.trailingGarbage) reading.notes.push(trailingGarbage(name));
   } catch (error) {
     if (!(error instanceof UnreadableError)) throw error;
     reading.problems.push(`${name}: ${error.message}; the lines before that were read.`);

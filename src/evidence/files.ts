@@ -15,7 +15,7 @@ import { UsageError } from '../errors.js';
 import { rotationOf } from './bundle-layout.js';
 import { CorruptArchiveError } from './archive.js';
 import { readDirectory, readFile } from './disk.js';
-import { Reading, UnreadableError } from './reading.js';
+import { Reading, trailingGarbage, UnreadableError } from './reading.js';
 import type { Since } from './since.js';
 import { SourceBuilder } from './source.js';
 import type { Kind } from './streams.js';
@@ -116,7 +116,7 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
       const outcome = await readFile(reading, file.path, source);
       kind = outcome.kind;
       if (outcome.trailingGarbage) {
-        reading.problems.push(`${file.path}: the gzip data is followed by data that is not gzip; it was ignored (as zcat does) and the last lines before it may be missing.`);
+        reading.notes.push(trailingGarbage(file.path));
       }
     } catch (error) {
       if (error instanceof UnreadableError || error instanceof CorruptArchiveError) throw new UsageError(`${file.path}: ${error.message}.`, { cause: error });

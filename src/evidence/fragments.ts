@@ -59,7 +59,7 @@ export class Fragments {
     joining.done = (async () => {
       try {
         const outcome = await readLogStream(source, channel);
-        if (outcome.trailingGarbage) this.reading.problems.push(trailingGarbage(label));
+        if (outcome.trailingGarbage) this.reading.notes.push(trailingGarbage(label));
       } catch (error) {
         if (!(error instanceof UnreadableError)) throw error;
         // After a missing slice the data is cut short: that was said already.

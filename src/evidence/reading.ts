@@ -77,5 +77,5 @@ export async function drain(input: Bytes): Promise<void> {
   for await (const _ of input);
 }
 
-export const trailingGarbage = (name: string) =>
-  `${name}: the gzip data is followed by data that is not gzip; it was ignored (as zcat does) and the last lines before it may be missing.`;
+/** Every line was read (gzip.ts stops at the last member's end): worth saying, not a gap in the evidence. */
+export const trailingGarbage = (name: string) => `${name}: the gzip data is followed by data that is not gzip; it was ignored, as zcat does.`;
