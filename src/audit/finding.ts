@@ -1,6 +1,7 @@
 // The audit's output, shaped as CLI-CONTRACT.md's Finding. Fields a finding
 // cannot know (an offline audit has no inventory) are null, never absent.
 import { createHash } from 'node:crypto';
+import type { LogSource } from '../evidence/types.js';
 import type { PolicySource } from '../inventory/policy.js';
 
 export type FindingKind = 'mac-change-blocked' | 'mac-change-at-risk' | 'mac-accept-unneeded';
@@ -106,7 +107,7 @@ export interface AuditReport {
   };
   /** What the verdict rests on. */
   readonly evidence: {
-    /** The --since window in words ("the last 7d"). */
+    /** The --since window in words ("the last 7 days", offline "… back from each log's newest line"). */
     readonly window: string;
     /** Logs read, lines read from them, and the span of time they cover. */
     readonly logs: number;
@@ -115,6 +116,8 @@ export interface AuditReport {
     readonly to: string | null;
     /** Distributed switches whose port state was read. */
     readonly dvSwitches: number;
+    /** Every log read: its lines, their times, and where its window started. */
+    readonly sources: readonly LogSource[];
   };
   /** Evidence that could not be read or understood: each one makes the exit code non-zero. */
   readonly warnings: readonly string[];

@@ -1,56 +1,189 @@
 // An audit from vmkernel logs alone (no vCenter): every blocked port the
-// logs show becomes a finding. Without an inventory there is no policy
-// source, no blast radius and no NIC, so those are null and the remedies
-// say what to check.
+// logs show becomes a finding, one per VM per host. Without an inventory a
+// line is tied to its VM by the client it names or, for "0x…: peer not
+// allowed to change address" which names only a port, by the client line of
+// the same port at the same moment, else by what the host said was on that
+// port then (port-clients.ts). There is no policy source, blast radius or
+// NIC, so those are null and the remedies say what to check.
 import { normalizeMac } from '../inventory/model.js';
+import type { PortClient } from '../evidence/types.js';
+import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Finding, type Remedy } from './finding.js';
 import { HARDENING_NOTE, pinMacProblem } from './remedies.js';
-import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 
-export function auditLogs(events: readonly L2SecEvent[]): Finding[] {
-  // One finding per VM (or per port where the line names no VM) per host.
-  const groups = new Map<string, L2SecEvent[]>();
+/** Lines this close are one moment: ESXi writes a port's L2Sec lines together. */
+const SAME_MOMENT_MS = 60_000;
+/** More distinct MACs than this from one guest: it bridges or nests machines, pinning one MAC fixes nothing. */
+const MANY_MACS = 3;
+
+interface Group {
+  readonly host: string | null;
+  readonly hostKey: string;
+  readonly vmName: string | null;
+  readonly port: string | null;
+  /** How the port-only lines were tied to the VM, when they were. */
+  tiedBy: 'listing' | null;
+  readonly events: L2SecEvent[];
+}
+
+export function auditLogs(events: readonly L2SecEvent[], portClients: readonly PortClient[] = []): Finding[] {
+  const groups = new Map<string, Group>();
+  const group = (host: string | null, hostKey: string, vmName: string | null, port: string | null) => {
+    const key = `${hostKey}\u0000${vmName ?? ''}\u0000${vmName ? '' : (port ?? '')}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { host, hostKey, vmName, port: vmName ? null : port, tiedBy: null, events: [] }));
+    return g;
+  };
+  const clientEvents = events.filter((e) => e.vmName);
+  for (const e of clientEvents) group(e.hostName ?? null, hostKeyOf(e), vmNameOf(e.vmName!), e.port ?? null).events.push(e);
+
+  const ports = new PortIndex(portClients);
   for (const e of events) {
-    const host = e.hostName ?? e.source;
-    const key = `${host}\u0000${e.vmName ?? `port ${e.port}`}`;
-    groups.set(key, [...(groups.get(key) ?? []), e]);
+    if (e.vmName) continue;
+    const hostKey = hostKeyOf(e);
+    const sameMoment = nearestClient(e, clientEvents, hostKey, SAME_MOMENT_MS);
+    const listed = sameMoment ? null : ports.holderAt(hostKey, e.port ?? '', e.firstTime ?? e.lastTime);
+    const vmName = sameMoment ?? listed ?? nearestClient(e, clientEvents, hostKey, Infinity);
+    const g = group(e.hostName ?? null, hostKey, vmName, e.port ?? null);
+    if (listed && !sameMoment) g.tiedBy = 'listing';
+    g.events.push(e);
   }
   const findings = [...groups.values()].map(toFinding);
   return findings.sort((a, b) => (a.host?.name ?? '').localeCompare(b.host?.name ?? '') || (a.vm?.name ?? '').localeCompare(b.vm?.name ?? ''));
 }
 
-function toFinding(events: L2SecEvent[]): Finding {
+/** A line from a plain log names no host: its file stands for it, so two files' port ids never mix. */
+function hostKeyOf(e: L2SecEvent): string {
+  return (e.hostName ?? e.source).toLowerCase();
+}
+
+/** As hostKeyOf: a record from a log that names no host belongs to that log. */
+function hostKeyOfRecord(r: PortClient): string {
+  return (r.hostName ?? r.source).toLowerCase();
+}
+
+/** ESXi names a VM NIC's client "<display name>.eth<N>" in some lines and listings, the display name alone in others. */
+export function vmNameOf(client: string): string {
+  return client.replace(/\.eth\d+$/, '');
+}
+
+/** The VM whose client line on the same host and port is nearest in time, within `withinMs`; null if none or two VMs tie. */
+function nearestClient(e: L2SecEvent, clients: readonly L2SecEvent[], hostKey: string, withinMs: number): string | null {
+  let best: { vm: string; distance: number } | null = null;
+  let tie = false;
+  for (const c of clients) {
+    if (c.port !== e.port || hostKeyOf(c) !== hostKey) continue;
+    const distance = gap(e, c);
+    if (distance > withinMs) continue;
+    const vm = vmNameOf(c.vmName!);
+    if (!best || distance < best.distance) {
+      best = { vm, distance };
+      tie = false;
+    } else if (distance === best.distance && vm !== best.vm) {
+      tie = true;
+    }
+  }
+  return best && !tie ? best.vm : null;
+}
+
+/** How far apart two events' [first, last] spans are (0 when they overlap); lines without a time are far from all. */
+function gap(a: L2SecEvent, b: L2SecEvent): number {
+  if (a.firstTime === null || b.firstTime === null) return a.firstTime === b.firstTime ? 0 : Number.MAX_SAFE_INTEGER;
+  const [a0, a1, b0, b1] = [a.firstTime, a.lastTime ?? a.firstTime, b.firstTime, b.lastTime ?? b.firstTime].map(Date.parse) as [number, number, number, number];
+  return Math.max(0, b0 - a1, a0 - b1);
+}
+
+/** Who was on a port when: the host's listing and its vmkernel "connected … portID" / "enabled port … with mac" lines. */
+class PortIndex {
+  readonly #byPort = new Map<string, PortClient[]>();
+  readonly #clientByMac = new Map<string, Set<string>>();
+
+  constructor(records: readonly PortClient[]) {
+    for (const r of records) {
+      const key = `${hostKeyOfRecord(r)}\u0000${r.port}`;
+      this.#byPort.set(key, [...(this.#byPort.get(key) ?? []), r]);
+      if (r.mac && r.client) {
+        const macKey = `${hostKeyOfRecord(r)}\u0000${r.mac}`;
+        this.#clientByMac.set(macKey, (this.#clientByMac.get(macKey) ?? new Set()).add(vmNameOf(r.client)));
+      }
+    }
+  }
+
+  /**
+   * The VM on the port at `time`: the latest line at or before it; else the listing, unless a line after
+   * `time` shows the port changing hands before the bundle was collected. null where that is not one VM.
+   */
+  holderAt(hostKey: string, port: string, time: string | null): string | null {
+    const records = this.#byPort.get(`${hostKey}\u0000${port}`) ?? [];
+    const lines = records.filter((r) => r.time !== null).sort((a, b) => (a.time! < b.time! ? -1 : 1));
+    const listing = records.filter((r) => r.time === null);
+    if (time === null) return only(records.flatMap((r) => this.#vms(r)));
+    const before = lines.filter((r) => r.time! <= time).at(-1);
+    if (before) return only(this.#vms(before));
+    if (lines.some((r) => r.time! > time)) return null;
+    return only(listing.flatMap((r) => this.#vms(r)));
+  }
+
+  #vms(r: PortClient): string[] {
+    if (r.client) return [vmNameOf(r.client)];
+    return r.mac ? [...(this.#clientByMac.get(`${hostKeyOfRecord(r)}\u0000${r.mac}`) ?? [])] : [];
+  }
+}
+
+function only(vms: string[]): string | null {
+  return new Set(vms).size === 1 ? vms[0]! : null;
+}
+
+function toFinding(g: Group): Finding {
+  const events = [...g.events].sort((a, b) => (a.firstTime ?? '\uffff').localeCompare(b.firstTime ?? '\uffff'));
   const first = events[0]!;
-  const host = first.hostName ?? null;
-  const vmName = events.find((e) => e.vmName)?.vmName ?? null;
-  const mac = normalizeMac(events.find((e) => e.mac)?.mac);
+  const macs = [...new Set(events.filter((e) => e.mac).map((e) => normalizeMac(e.mac)!))];
+  const moreMacs = events.filter((e) => e.otherMacs).reduce((sum, e) => sum + e.count, 0);
   const ports = [...new Set(events.map((e) => e.port).filter(Boolean))];
-  const evidence = events.map(logEvidence);
-  const who = vmName ? `VM "${vmName}"` : `the VM on port ${ports.join(', ')}`;
+  const vmkernelAdapter = g.vmName !== null && /^vmk\d+$/.test(g.vmName);
+  const who = g.vmName === null ? `the VM on port ${ports.join(', ')}` : vmkernelAdapter ? `VMkernel adapter ${g.vmName}` : `VM "${g.vmName}"`;
+  // Said only where nothing else names the VM: the port lines alone were tied to it.
+  const tie = g.tiedBy === 'listing' && !events.some((e) => e.vmName) ? ` (port ${ports.join(', ')}, tied to it by what the host listed on that port)` : '';
   return {
-    id: findingId('mac-change-blocked', 'offline', host ?? first.source, vmName ?? ports.join(',')),
+    id: findingId('mac-change-blocked', 'offline', g.host ?? first.source, g.vmName ?? ports.join(',')),
     kind: 'mac-change-blocked',
     severity: SEVERITY['mac-change-blocked'],
-    summary: `ESXi blocked the port of ${who}${host ? ` on ${host}` : ''} because its guest changed the MAC${mac ? ` to ${mac}` : ''} while MAC address changes is Reject.`,
-    vm: vmName ? { name: vmName, moref: null, powerState: null } : null,
+    summary: `ESXi blocked the port of ${who}${tie}${g.host ? ` on ${g.host}` : ''} because its guest changed the MAC${macsPhrase(macs, moreMacs)} while MAC address changes is Reject.`,
+    vm: g.vmName !== null && !vmkernelAdapter ? { name: g.vmName, moref: null, powerState: null } : null,
     nic: null,
-    host: host ? { name: host, moref: null } : null,
+    host: g.host ? { name: g.host, moref: null } : null,
     datacenter: null,
     cluster: null,
     switch: null,
     portgroup: null,
     policy: { macChanges: 'reject', source: null },
-    evidence,
-    remedies: offlineRemedies(mac),
+    evidence: events.map(logEvidence),
+    remedies: offlineRemedies(macs, moreMacs, vmkernelAdapter),
   };
+}
+
+function macsPhrase(macs: string[], moreMacs: number): string {
+  if (moreMacs > 0) return ` to ${macs.length} different MACs and more (${moreMacs} further request(s) not kept), e.g. ${macs[0]}`;
+  if (macs.length > 1) return ` to ${macs.length} different MACs (${macs.join(', ')})`;
+  return macs.length ? ` to ${macs[0]}` : '';
 }
 
 const UNKNOWN_RADIUS = 'Run vmfix audit against vCenter to see which other VMs this would also affect.';
 
-function offlineRemedies(mac: string | null): Remedy[] {
+function offlineRemedies(macs: string[], moreMacs: number, vmkernelAdapter: boolean): Remedy[] {
   const out: Remedy[] = [];
-  if (mac && !pinMacProblem(mac, new Map(), '')) {
+  const many = moreMacs > 0 || macs.length > MANY_MACS;
+  if (many) {
+    out.push({
+      strategy: 'mac-learning',
+      summary: 'Enable MAC learning on the dvPortgroup of the NIC: a guest using this many MACs bridges or nests other machines.',
+      blastRadius: { vms: [], portgroups: [] },
+      notes: ['Needs a distributed switch of version 6.7 or later.', UNKNOWN_RADIUS],
+    });
+  }
+  const mac = macs.length === 1 && moreMacs === 0 ? macs[0]! : null;
+  if (mac && !vmkernelAdapter && !pinMacProblem(mac, new Map(), '')) {
     out.push({
       strategy: 'pin-mac',
       summary: `Give the VM's NIC the manual MAC ${mac} that its guest asked for (check that no other NIC uses it).`,

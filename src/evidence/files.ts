@@ -1,291 +1,205 @@
-// Offline evidence: vmkernel logs given as files (plain or gzip) or as an
-// extracted vm-support bundle directory. Everything streams through a
-// bounded line splitter into L2SecCollector, so file size never matters.
-
-import { createReadStream } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+// Offline evidence: what --vmkernel-log names, read as given. Log files
+// (plain, gzip, UTF-16), their rotations, vm-support bundle directories and
+// .tgz files of ESXi 5.x-8.x, vCenter's "Export System Logs" .zip of host
+// bundles, and syslog collectors' files where many hosts share one file.
+// Everything streams (reader.ts); memory grows with distinct events and
+// ports, not with lines.
+//
+// Never silent: an argument from which no log line came is an error (exit 2)
+// naming it; a part of an argument that could not be read is a problem the
+// verdict must show, and the rest is still read.
+import { realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 import { UsageError } from '../errors.js';
-import { L2SecCollector, type L2SecEvent } from './vmkernel-log.js';
+import { rotationOf } from './bundle-layout.js';
+import { CorruptArchiveError } from './archive.js';
+import { readDirectory, readFile } from './disk.js';
+import { Reading, trailingGarbage, UnreadableError } from './reading.js';
+import type { Since } from './since.js';
+import { SourceBuilder } from './source.js';
+import type { Kind } from './streams.js';
+import type { LogSource, PortClient, UnparsedLines } from './types.js';
+import type { L2SecEvent } from './vmkernel-log.js';
 
-/** Longer lines are skipped unread: no vmkernel message is anywhere near this. */
-export const MAX_LINE_BYTES = 64 * 1024;
-/** Read size; Node's 64 KiB default costs throughput on plain files. */
-const READ_CHUNK_BYTES = 256 * 1024;
+export { MAX_LINE_BYTES } from './lines.js';
 
-/**
- * Expands PATH arguments: files (plain or .gz, detected by magic bytes not name), and directories
- * (a vm-support bundle: every vmkernel log inside, recursively, e.g. var/run/log/vmkernel.log,
- * var/run/log/vmkernel.0.gz). Streams; never loads a whole file into memory.
- *
- * Events collapse per source, so the same event in rotated files counts once with the sum:
- * - a directory is one source, or one per vm-support bundle (esx-<host>-<date>) found in it,
- *   named by the bundle's path and carrying the host name from that name;
- * - file arguments that are rotations of one log (vmkernel.log, vmkernel.0.gz, ... in one
- *   directory) are one source named after the newest of them; any other file is its own source.
- * Within a source, files are read oldest first.
- */
-export async function readLogFiles(paths: string[], onFile?: (path: string) => void): Promise<L2SecEvent[]> {
-  const events: L2SecEvent[] = [];
-  for (const source of await planSources(paths)) {
-    const collector = new L2SecCollector(source.name, source.hostName);
-    for (const file of source.files) {
-      onFile?.(file);
-      await feedFile(file, collector);
-    }
-    events.push(...collector.events());
-  }
-  return events;
+export interface ReadOptions {
+  /** Keeps events whose last occurrence is inside the window, measured back from each source's newest line. */
+  readonly since?: Since;
+  /** Called with each file (or archive member) as its reading starts. */
+  readonly onFile?: (name: string) => void;
+  /** For tests: "now", which year-less times may not pass. */
+  readonly now?: Date;
 }
 
-/** Reads one file (plain or gzip) into a collector, line by line. */
-export async function feedFile(path: string, collector: L2SecCollector): Promise<void> {
-  const gzipped = await hasGzipMagic(path);
-  const splitter = new LineSplitter((line) => collector.add(line));
-  let first = true;
-  // Kept aside: pipeline() may reject with the abort it caused upstream rather than with this.
-  let refusal: UsageError | undefined;
-  const sink = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
-    for await (const chunk of chunks) {
-      if (first && isTarHeader(chunk)) {
-        refusal = new UsageError(`${path} is a tar archive (a vm-support bundle?): extract it and give the directory.`);
-        throw refusal;
-      }
-      first = false;
-      splitter.push(chunk);
-    }
-  };
-  try {
-    const input = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
-    if (gzipped) await pipeline(input, createGunzip(), sink);
-    else await pipeline(input, sink);
-  } catch (error) {
-    throw refusal ?? readError(path, error);
-  }
-  splitter.end();
-  collector.endOfStream();
+export interface LogEvidence {
+  readonly events: L2SecEvent[];
+  /** Every log read: per file family, bundle, or host share of a collector's file. */
+  readonly sources: LogSource[];
+  /** What ties port ids to VMs, for the ports the events name. */
+  readonly portClients: PortClient[];
+  readonly unparsed: UnparsedLines;
+  /** Worth saying, changes nothing: a window applied, years inferred, a vCenter bundle skipped. */
+  readonly notes: string[];
+  /** Something read failed partway (a member, a fragment): the verdict may miss evidence, so it must not pass as clean. */
+  readonly problems: string[];
 }
 
-// ---------------------------------------------------------------------------
-// Planning: which files, in which order, under which source.
+const UNPARSED_SAMPLES = 5;
 
-interface Source {
-  name: string;
-  hostName?: string;
-  files: string[];
-}
-
-async function planSources(paths: string[]): Promise<Source[]> {
-  const sources: Source[] = [];
-  const byFamily = new Map<string, Source>();
-  const seen = new Set<string>(); // real paths: the same file twice would double every count
-  for (const path of paths) {
-    if (await isDirectory(path)) {
-      sources.push(...(await planDirectory(path, seen)));
-      continue;
-    }
-    if ((await unseen([path], seen)).length === 0) continue;
-    const family = join(dirname(path), rotation(basename(path)).family);
-    const known = byFamily.get(family);
-    if (known) {
-      known.files = sortOldestFirst([...known.files, path]);
-      known.name = known.files.at(-1)!; // the newest, usually the live vmkernel.log
-    } else {
-      const source = { name: path, files: [path] };
-      byFamily.set(family, source);
-      sources.push(source);
-    }
-  }
-  return sources;
-}
-
-/**
- * One source per vm-support bundle found in the directory (the directory itself may be one), and
- * one for logs outside any bundle: port numbers repeat from host to host, so two hosts' logs must
- * not collapse together.
- */
-async function planDirectory(dir: string, seen: Set<string>): Promise<Source[]> {
-  const found = await findVmkernelLogs(dir);
-  if (found.length === 0) {
-    throw new UsageError(`${dir}: no vmkernel logs in this directory (looked for vmkernel.log and its rotations).`);
-  }
-  const byBundle = new Map<string, Source>();
-  for (const file of await unseen(found, seen)) {
-    const name = bundleOf(file, dir);
-    const hostName = bundleHostName(name);
-    const source = byBundle.get(name) ?? { name, ...(hostName ? { hostName } : {}), files: [] };
-    source.files.push(file);
-    byBundle.set(name, source);
-  }
-  return [...byBundle.values()].map((source) => ({ ...source, files: sortOldestFirst(source.files) }));
-}
-
-/** The innermost directory between `root` (included) and `file` named like a vm-support bundle, else `root`. */
-function bundleOf(file: string, root: string): string {
-  const steps = relative(root, dirname(file)).split(sep).filter(Boolean);
-  for (let depth = steps.length; depth > 0; depth--) {
-    const dir = join(root, ...steps.slice(0, depth));
-    if (bundleHostName(dir)) return dir;
-  }
-  return root;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch (error) {
-    throw readError(path, error);
-  }
-  if (info.isDirectory()) return true;
-  if (info.isFile()) return false;
-  throw new UsageError(`Cannot read ${path}: not a regular file or directory.`);
-}
-
-async function unseen(files: string[], seen: Set<string>): Promise<string[]> {
-  const fresh: string[] = [];
-  for (const file of files) {
-    const real = await realpath(file).catch((error: unknown) => {
-      throw readError(file, error);
+export async function readLogFiles(paths: readonly string[], options: ReadOptions = {}): Promise<LogEvidence> {
+  const reading = new Reading((options.now ?? new Date()).getTime(), options.onFile);
+  const realPaths = new Set<string>(); // the same file twice would double every count
+  const seen = async (path: string) => {
+    const real = await realpath(path).catch((error: unknown) => {
+      throw readError(path, error);
     });
-    if (seen.has(real)) continue;
-    seen.add(real);
-    fresh.push(file);
+    if (realPaths.has(real)) return false;
+    realPaths.add(real);
+    return true;
+  };
+  for (const argument of await plan(paths)) {
+    if (argument.kind === 'directory') await readDirectoryArgument(reading, argument.path, seen);
+    else await readFamily(reading, argument, seen);
   }
-  return fresh;
+  return gather(reading, options.since);
 }
 
-// vmkernel.log (ESXi 5+), vmkernel (ESX 4.x), and their rotations vmkernel.0.gz,
-// vmkernel.1, vmkernel.log.1.gz ... but not vmkwarning.log, which repeats
-// vmkernel's warnings and would double-count them.
-const VMKERNEL_LOG = /^vmkernel(?:\.log)?(?:\.\d+)?(?:\.log)?(?:\.gz)?$/;
+type Argument = { kind: 'directory'; path: string } | { kind: 'family'; name: string; files: { path: string; size: number; mtime: number }[] };
 
 /**
- * Regular files only. Symbolic links are not followed: a bundle's var/log/vmkernel.log is a link
- * to /var/run/log/vmkernel.log, which on the machine reading the bundle is some other file or none.
+ * Directories as they come; files grouped by rotation family (vmkernel.log, vmkernel.0.gz … in one
+ * directory are one log, named after the newest, read oldest first).
  */
-async function findVmkernelLogs(dir: string): Promise<string[]> {
-  let entries;
+async function plan(paths: readonly string[]): Promise<Argument[]> {
+  const out: Argument[] = [];
+  const families = new Map<string, Extract<Argument, { kind: 'family' }>>();
+  for (const path of paths) {
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      throw readError(path, error);
+    }
+    if (info.isDirectory()) {
+      out.push({ kind: 'directory', path });
+    } else if (info.isFile()) {
+      const key = join(dirname(path), rotationOf(basename(path)).family);
+      const family = families.get(key) ?? { kind: 'family', name: path, files: [] };
+      if (!families.has(key)) {
+        families.set(key, family);
+        out.push(family);
+      }
+      family.files.push({ path, size: info.size, mtime: info.mtimeMs });
+    } else {
+      throw new UsageError(`Cannot read ${path}: not a regular file or directory.`);
+    }
+  }
+  for (const family of families.values()) {
+    family.files.sort((a, b) => rotationOf(basename(b.path)).age - rotationOf(basename(a.path)).age);
+    family.name = family.files.at(-1)!.path;
+  }
+  return out;
+}
+
+async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'family' }>, seen: (path: string) => Promise<boolean>): Promise<void> {
+  const reference = Math.min(reading.now, Math.max(...family.files.map((f) => f.mtime)));
+  const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference }));
+  for (const file of family.files) {
+    if (!(await seen(file.path))) continue;
+    const lines = reading.lines;
+    const logFiles = reading.logFiles;
+    const problems = reading.problems.length;
+    let kind: Kind;
+    try {
+      const outcome = await readFile(reading, file.path, source);
+      kind = outcome.kind;
+      if (outcome.trailingGarbage) {
+        reading.notes.push(trailingGarbage(file.path));
+      }
+    } catch (error) {
+      if (error instanceof UnreadableError || error instanceof CorruptArchiveError) throw new UsageError(`${file.path}: ${error.message}.`, { cause: error });
+      throw readError(file.path, error);
+    }
+    if (reading.lines === lines) {
+      throw new UsageError(`${file.path}: ${nothingRead(file, kind, reading.logFiles > logFiles, reading.problems.slice(problems))}`);
+    }
+  }
+}
+
+function nothingRead(file: { path: string; size: number }, kind: Kind, hadLogs: boolean, problems: string[]): string {
+  if (file.size === 0) return 'the file is empty.';
+  if (kind === 'text') {
+    return /\.gz$/i.test(file.path)
+      ? 'not gzip data despite its name, and no log line in it (binary data?).'
+      : 'no log line in it (binary data, or not a vmkernel log).';
+  }
+  if (kind === 'gzip' && !hadLogs) return 'no log line in its gzip data.';
+  if (problems.length) return `nothing could be read from it (${problems[0]!.replace(/\.$/, '')}).`;
+  if (!hadLogs) return 'no vmkernel log in this archive (looked for var/run/log/vmkernel.log and its rotations, vmkernel.N.gz).';
+  return 'no log line in its vmkernel logs.';
+}
+
+async function readDirectoryArgument(reading: Reading, dir: string, seen: (path: string) => Promise<boolean>): Promise<void> {
+  const lines = reading.lines;
+  const logFiles = reading.logFiles;
+  const problems = reading.problems.length;
+  const alreadyRead = reading.alreadyRead;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    await readDirectory(reading, dir, seen);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw readError(dir, error);
   }
-  const found: string[] = [];
-  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await findVmkernelLogs(path)));
-    else if (entry.isFile() && VMKERNEL_LOG.test(entry.name)) found.push(path);
+  if (reading.lines > lines || reading.alreadyRead > alreadyRead) return;
+  if (reading.logFiles === logFiles && reading.problems.length === problems) {
+    throw new UsageError(`${dir}: no vmkernel logs in this directory (looked for vmkernel.log and its rotations).`);
   }
-  return found;
+  const why = reading.problems.slice(problems)[0];
+  throw new UsageError(`${dir}: no log line could be read from the vmkernel logs in this directory${why ? ` (${why.replace(/\.$/, '')})` : ''}.`);
 }
 
-/** "vmkernel.3.gz" → family "vmkernel", age 3; the live "vmkernel.log" has age -1. */
-function rotation(name: string): { family: string; age: number } {
-  const m = /^(.+?)(?:\.log)?(?:\.(\d+))?(?:\.log)?(?:\.gz)?$/.exec(name);
-  return { family: m?.[1] ?? name, age: m?.[2] === undefined ? -1 : Number(m[2]) };
-}
-
-/** Oldest first within each directory and family, so "first appearance" follows time. */
-function sortOldestFirst(files: string[]): string[] {
-  const keyed = files.map((file) => {
-    const { family, age } = rotation(basename(file));
-    return { file, group: join(dirname(file), family), age };
-  });
-  keyed.sort((a, b) => (a.group === b.group ? b.age - a.age : a.group < b.group ? -1 : 1));
-  return keyed.map((k) => k.file);
-}
-
-/**
- * vm-support names its bundle esx-<host>-<yyyy>-<mm>-<dd>--<hh>.<mm>-<n>; extracted, that is the
- * directory name. Only that name is used: files inside (etc/hosts and the like) can name several hosts.
- */
-function bundleHostName(dir: string): string | undefined {
-  return /^esx-(.+?)-\d{4}-\d{2}-\d{2}(?:--.*)?$/.exec(basename(dir))?.[1];
-}
-
-// ---------------------------------------------------------------------------
-// Reading.
-
-async function hasGzipMagic(path: string): Promise<boolean> {
-  const magic = Buffer.alloc(2);
-  let handle;
-  try {
-    handle = await open(path, 'r');
-    const { bytesRead } = await handle.read(magic, 0, 2, 0);
-    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  } catch (error) {
-    throw readError(path, error);
-  } finally {
-    await handle?.close();
-  }
-}
-
-/** POSIX ustar: "ustar" at offset 257 of the first header block. */
-function isTarHeader(chunk: Buffer): boolean {
-  return chunk.length >= 262 && chunk.toString('latin1', 257, 262) === 'ustar';
-}
-
-/**
- * Splits a byte stream into lines (\n; a trailing \r is the parser's business). A line longer
- * than MAX_LINE_BYTES is dropped as it streams past: at most that much is ever held.
- */
-class LineSplitter {
-  #held: Buffer[] = [];
-  #heldBytes = 0;
-  #skipping = false;
-
-  constructor(private readonly onLine: (line: string) => void) {}
-
-  push(chunk: Buffer): void {
-    let start = 0;
-    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-      if (this.#heldBytes === 0 && !this.#skipping) {
-        // The common case: the whole line is inside this chunk.
-        if (nl - start <= MAX_LINE_BYTES) this.onLine(chunk.toString('utf8', start, nl));
-      } else {
-        this.#hold(chunk.subarray(start, nl));
-        this.#flush();
-      }
-      start = nl + 1;
+function gather(reading: Reading, since: Since | undefined): LogEvidence {
+  const events: L2SecEvent[] = [];
+  const sources: LogSource[] = [];
+  const portClients: PortClient[] = [];
+  const notes = [...reading.notes];
+  const samples: { source: string; line: string }[] = [];
+  let unparsed = 0;
+  const problems = [...reading.problems];
+  for (const builder of reading.sources) {
+    const { name, hostName } = builder.init;
+    if (builder.lines === 0 && !problems.some((p) => p.startsWith(name))) {
+      // A host bundle with a listing but no log: the verdict knows nothing of that host.
+      problems.push(`${name}: no vmkernel log line in it${hostName ? `, so nothing is known of ${hostName}` : ''}.`);
     }
-    if (start < chunk.length) this.#hold(chunk.subarray(start));
+    const done = builder.finish(since);
+    // Loops, not push(...spread): a source may hold tens of thousands of items.
+    for (const event of done.events) events.push(event);
+    for (const source of done.sources) sources.push(source);
+    for (const client of done.portClients) portClients.push(client);
+    for (const note of done.notes) notes.push(note);
+    unparsed += done.unparsed.count;
+    for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
   }
+  return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems };
+}
 
-  /** The last line of a file needs no newline. */
-  end(): void {
-    if (this.#heldBytes > 0) this.#flush();
-  }
-
-  #hold(piece: Buffer): void {
-    if (this.#skipping) return;
-    if (this.#heldBytes + piece.length > MAX_LINE_BYTES) {
-      this.#skipping = true;
-      this.#held = [];
-      this.#heldBytes = 0;
-      return;
-    }
-    this.#held.push(piece);
-    this.#heldBytes += piece.length;
-  }
-
-  #flush(): void {
-    if (!this.#skipping) this.onLine(Buffer.concat(this.#held, this.#heldBytes).toString('utf8'));
-    this.#held = [];
-    this.#heldBytes = 0;
-    this.#skipping = false;
-  }
+/** Only ports some event names are worth carrying on: the rest tie nothing. */
+function relevant(portClients: PortClient[], events: L2SecEvent[]): PortClient[] {
+  const named = new Set(events.filter((e) => e.port).map((e) => `${(e.hostName ?? e.source).toLowerCase()}\u0000${e.port}`));
+  const macs = new Set<string>();
+  const out = portClients.filter((p) => named.has(`${(p.hostName ?? p.source).toLowerCase()}\u0000${p.port}`));
+  // A port seen only with its MAC ties to a VM through another record of that MAC (a listing).
+  for (const p of out) if (p.mac && !p.client) macs.add(p.mac);
+  for (const p of portClients) if (p.mac && p.client && macs.has(p.mac) && !out.includes(p)) out.push(p);
+  return out;
 }
 
 /** One line naming the path, whatever failed. */
-function readError(path: string, error: unknown): Error {
+export function readError(path: string, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
-  if (code.startsWith('Z_')) {
-    return new UsageError(`${path}: gzip data is corrupt (${(error as Error).message}).`, { cause: error });
-  }
   const reasons: Record<string, string> = {
     ENOENT: 'no such file or directory',
     EACCES: 'permission denied',

@@ -7,7 +7,7 @@ import type { Host } from '../inventory/model.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { MoRef } from '../vsphere/types.js';
 import type { LogSource } from './types.js';
-import { isoToUtc, L2SecCollector, parseVmkernelLine, type L2SecEvent } from './vmkernel-log.js';
+import { isoToUtc, L2SecCollector, type L2SecEvent } from './vmkernel-log.js';
 
 /** BrowseDiagnosticLog serves at most this many lines a call through vCenter. */
 export const LOG_PAGE = 500;
@@ -22,8 +22,8 @@ export interface TailOptions {
 export interface HostLog {
   readonly events: L2SecEvent[];
   readonly source: LogSource;
-  /** L2Sec lines the parser did not understand. */
-  readonly unparsed: string[];
+  /** L2Sec lines the parser did not understand: how many, and the first few. */
+  readonly unparsed: { readonly count: number; readonly samples: readonly string[] };
   /** Why the window is not covered: the log starts later (rotated), or the cap was reached. */
   readonly shortBy: 'rotated' | 'cap' | null;
 }
@@ -97,13 +97,7 @@ export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: Mo
     }
   }
   const collector = new L2SecCollector(host.name);
-  const unparsed: string[] = [];
-  for (const page of pages.reverse()) {
-    for (const line of page) {
-      collector.add(line);
-      if (line.includes(MARKER) && !parseVmkernelLine(line)) unparsed.push(line);
-    }
-  }
+  for (const page of pages.reverse()) for (const line of page) collector.add(line);
   collector.endOfStream();
   // The window's edge falls inside the oldest page read: what happened before it is not evidence now.
   const since = options.since;
@@ -111,7 +105,7 @@ export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: Mo
   return {
     events,
     source: { name: host.name, hostName: host.name, lines: read, firstTime, lastTime, since },
-    unparsed,
+    unparsed: collector.unparsed(),
     shortBy: covered ? null : end < 1 ? 'rotated' : 'cap',
   };
 }

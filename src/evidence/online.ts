@@ -26,14 +26,15 @@ export async function gatherEvidence(client: VimClient, inventory: Inventory, op
     phase('logs', () => tailVmkernelLogs(client, inventory, options, notes)),
     phase('dvPorts', () => fetchDvPorts(client, inventory, notes)),
   ]);
-  const unparsed = logs.flatMap((log) => log.unparsed.map((line) => ({ source: log.source.name, line })));
+  const count = logs.reduce((n, log) => n + log.unparsed.count, 0);
+  const samples = logs.flatMap((log) => log.unparsed.samples.map((line) => ({ source: log.source.name, line })));
   return {
     vmkernel: logs.flatMap((log) => log.events),
     dvPorts,
     notes,
     sources: logs.map((log) => log.source),
     portClients: [],
-    unparsed: { count: unparsed.length, samples: unparsed.slice(0, 5) },
+    unparsed: { count, samples: samples.slice(0, 5) },
   };
 }
 

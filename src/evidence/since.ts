@@ -1,42 +1,65 @@
-// --since: how far back log evidence counts. A duration (7d, 36h, 90m, 2w)
-// is measured back from now online and, offline, back from each log's
-// newest line (a bundle is often read long after it was collected); a time
-// (2026-11-25, 2026-11-25T08:00Z) is the same everywhere; `all` reads all.
+// --since DURATION|TIME: how far back log evidence counts. A duration is
+// measured back from "now" online and from each log's newest line offline
+// (a bundle is often read long after it was collected); a time is a fixed
+// start; `all` reads every line there is. Pure: the CLI and the readers share it.
 import { UsageError } from '../errors.js';
 
-export type Since = { readonly durationMs: number; readonly text: string } | { readonly time: string; readonly text: string } | { readonly all: true; readonly text: 'all' };
+export type Since = { readonly durationMs: number } | { readonly time: string } | { readonly all: true };
 
+/** The window when --since is not given: a week covers most incidents and stays cheap to read. */
 export const DEFAULT_SINCE = '7d';
 
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const UNIT_NAME = { m: 'minute', h: 'hour', d: 'day', w: 'week' } as const;
 
-export function parseSince(text: string): Since {
+const DURATION = /^(\d{1,6})\s*([mhdw])$/;
+// Dates and times as people type them; without a zone they are UTC, as ESXi's logs are.
+const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** `7d`, `36h`, `90m`, `2w`, or an ISO date or date-time (UTC unless it says otherwise); never in the future. */
+export function parseSince(text: string, now: Date = new Date()): Since {
   const trimmed = text.trim();
-  if (trimmed === 'all') return { all: true, text: 'all' };
-  const duration = /^(\d+(?:\.\d+)?)\s*([mhdw])$/i.exec(trimmed);
+  if (trimmed.toLowerCase() === 'all') return { all: true };
+  const duration = DURATION.exec(trimmed.toLowerCase());
   if (duration) {
-    const ms = Number(duration[1]) * UNITS[duration[2]!.toLowerCase()]!;
-    if (ms > 0) return { durationMs: ms, text: trimmed };
+    const amount = Number(duration[1]);
+    if (amount === 0) throw new UsageError(`--since ${text}: the window must be longer than zero.`);
+    return { durationMs: amount * UNIT_MS[duration[2] as keyof typeof UNIT_MS] };
   }
-  // A date alone is midnight UTC; a date and time needs its zone (ESXi logs in UTC).
-  const date = /^\d{4}-\d{2}-\d{2}$/.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed;
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i.test(date)) {
-    const time = new Date(date);
-    if (!Number.isNaN(time.getTime())) return { time: time.toISOString(), text: trimmed };
+  const m = TIME.exec(trimmed);
+  if (!m) {
+    throw new UsageError(`--since takes a duration such as 7d, 36h, 90m or 2w, a date such as 2024-05-14 or 2024-05-14T09:00Z, or all, not "${text}".`);
   }
-  throw new UsageError(`--since takes a duration (7d, 36h, 90m, 2w), a date or time with its zone (2026-11-25, 2026-11-25T08:00Z) or "all", not "${text}".`);
+  const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', zone = 'Z'] = m;
+  const iso = `${year}-${month}-${day}T${hour}:${minute}:${second}${fraction}${zone.toUpperCase() === 'Z' ? 'Z' : withColon(zone)}`;
+  const ms = Date.parse(iso);
+  // Date.parse rolls 2024-02-30 over to March; an impossible date is a typo, not a time.
+  if (Number.isNaN(ms) || new Date(Date.UTC(Number(year), Number(month) - 1, Number(day))).getUTCDate() !== Number(day)) {
+    throw new UsageError(`--since ${text}: not a valid date or time.`);
+  }
+  if (ms > now.getTime()) throw new UsageError(`--since ${text} is in the future.`);
+  return { time: new Date(ms).toISOString() };
 }
 
-/** The start of the window for a log whose newest line is `newest` (online: now). */
-export function windowStart(since: Since, newest: Date): string | null {
-  if ('all' in since) return null;
+function withColon(zone: string): string {
+  return zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+}
+
+/** Where the window starts for a log whose newest line is `newest` (offline) or for now (online); null where nothing bounds it. */
+export function windowStart(since: Since | undefined, newest: string | null): string | null {
+  if (!since || 'all' in since) return null;
   if ('time' in since) return since.time;
-  return new Date(newest.getTime() - since.durationMs).toISOString();
+  if (newest === null) return null;
+  return new Date(Date.parse(newest) - since.durationMs).toISOString();
 }
 
-/** The window in words, for the report: "the last 7d", "since 2026-11-25T00:00:00.000Z", "all lines". */
+/** "the last 7 days", "since 2024-05-14T09:00:00.000Z", "all lines": for the report's words. */
 export function describeSince(since: Since): string {
   if ('all' in since) return 'all lines';
   if ('time' in since) return `since ${since.time}`;
-  return `the last ${since.text}`;
+  for (const unit of ['w', 'd', 'h', 'm'] as const) {
+    const amount = since.durationMs / UNIT_MS[unit];
+    if (Number.isInteger(amount)) return `the last ${amount} ${UNIT_NAME[unit]}${amount === 1 ? '' : 's'}`;
+  }
+  return `the last ${Math.round(since.durationMs / 60_000)} minutes`;
 }

@@ -51,12 +51,19 @@ export interface LogSource {
  * what ties a port id in a log line to a VM.
  */
 export interface PortClient {
-  readonly hostName: string;
+  /** null where the log names no host (a host's own vmkernel.log): then `source`, that log, stands for it. */
+  readonly hostName: string | null;
   /** Lower-case hex with 0x, as L2SecLine.port. */
   readonly port: string;
   /** The client as ESXi names it: the VM's display name, perhaps with ".eth0". */
   readonly client: string | null;
   readonly mac: string | null;
+  /**
+   * When it was so: a log line's time. null for a listing (net-stats), which
+   * shows the port as it was when the bundle was collected and before, back to
+   * the port's last "connected" line.
+   */
+  readonly time: string | null;
   /** The file (or host) that said so. */
   readonly source: string;
 }

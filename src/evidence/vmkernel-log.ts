@@ -10,6 +10,10 @@
 //   cpuN:WORLD[ opID=X])[subsystem: ]L2Sec_EnforcePortCompliance[:LINE]: [SD]MESSAGE
 // and its head (everything before "cpuN:") only supplies time and host name.
 
+import { inferYear, isoToUtc } from './log-time.js';
+
+export { isoToUtc } from './log-time.js';
+
 export type L2SecMessage = 'mac-change-requested' | 'policy-violation-blocked' | 'peer-blocked';
 
 export interface L2SecLine {
@@ -26,15 +30,25 @@ export interface L2SecLine {
   port?: string;
   /** Where the line itself names the host (syslog forms). */
   hostName?: string;
+  /** A year-less syslog stamp ("May 14 09:21:07") was placed in a year inferred from when the log was collected. */
+  yearInferred?: true;
 }
 
-/** Repeated lines (same message, vmName, mac, port, host, source) collapse into one with a count and first/last time. */
+/**
+ * Repeated lines (same message, vmName, mac, port, host, source) collapse into one with a count and
+ * first/last time; `line` and `time` are those of its oldest line.
+ */
 export interface L2SecEvent extends L2SecLine {
   /** A host name (online) or a file path (offline). */
   source: string;
   count: number;
   firstTime: string | null;
   lastTime: string | null;
+  /**
+   * Stands for the requests of this client and port beyond the first MAX_MACS_PER_PORT distinct MACs
+   * (a guest flooding MACs): `count` lines, their MACs not kept.
+   */
+  otherMacs?: true;
 }
 
 const MARKER = 'L2Sec_EnforcePortCompliance';
@@ -53,8 +67,14 @@ const MAC_CHANGE = new RegExp(
 );
 const VIOLATION = new RegExp(`^client (.+) has policy violations on port ${PORT}\\. Port is blocked$`);
 const PEER = new RegExp(`^${PORT}: peer not allowed to change address, blocking port$`);
+// Understood, and about other policies than MAC address changes.
+const OTHER_POLICY = /^client .+ requested (?:promiscuous mode|forged transmits?) on port 0x[0-9A-Fa-f]+, disallowed by vswitch policy$/;
 
-export function parseVmkernelLine(rawLine: string): L2SecLine | null {
+/**
+ * @param reference when the log was collected (ms): places year-less syslog stamps in a year. Without
+ *   it such lines have no time.
+ */
+export function parseVmkernelLine(rawLine: string, reference?: number): L2SecLine | null {
   // Cheap substring test first: nearly every line of a real log fails it.
   if (!rawLine.includes(MARKER)) return null;
   const line = stripLineEnd(rawLine);
@@ -63,14 +83,59 @@ export function parseVmkernelLine(rawLine: string): L2SecLine | null {
   // Trimmed here rather than with \s*$ in TAIL, which backtracks quadratically on long blank runs.
   const body = parseBody((tail[1] ?? '').trimEnd());
   if (!body) return null;
-  const head = parseHead(line.slice(0, tail.index));
+  const head = parseHead(line.slice(0, tail.index), reference);
   const parsed: L2SecLine = { message: body.message, time: head.time, line };
   // Assigned one by one, not spread, so that absent fields stay absent and objects keep one shape.
   if (body.vmName !== undefined) parsed.vmName = body.vmName;
   if (body.mac !== undefined) parsed.mac = body.mac;
   parsed.port = body.port;
   if (head.hostName !== undefined) parsed.hostName = head.hostName;
+  if (head.yearInferred) parsed.yearInferred = true;
   return parsed;
+}
+
+/**
+ * What a line that names L2Sec_EnforcePortCompliance says: the lines it holds (two messages run
+ * together where a newline was lost), `other` for messages about other policies, and `unparsed`
+ * for what could not be understood, which must be shown rather than dropped.
+ */
+export function classifyL2SecLine(rawLine: string, reference?: number): { lines: L2SecLine[]; unparsed: string[] } {
+  const out: { lines: L2SecLine[]; unparsed: string[] } = { lines: [], unparsed: [] };
+  if (!rawLine.includes(MARKER)) return out;
+  for (const piece of splitRunTogether(stripLineEnd(rawLine))) {
+    const parsed = parseVmkernelLine(piece, reference);
+    if (parsed) out.lines.push(parsed);
+    else if (!isOtherPolicy(piece)) out.unparsed.push(piece);
+  }
+  return out;
+}
+
+function isOtherPolicy(line: string): boolean {
+  const tail = TAIL.exec(line);
+  return tail !== null && OTHER_POLICY.test((tail[1] ?? '').trimEnd());
+}
+
+// Where a record may start: a timestamp (with its <PRI>) or a vmkernel world prefix.
+const RECORD_START = /(?:<\d{1,3}>(?:1 )?)?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}|cpu\d+:\d+(?: opID=[^)\s]*)?\)/g;
+
+/** "…disallowed by vswitch policy2024-05-14T09:21:07.123Z cpu3:…)etherswitch: L2Sec…" → two lines. */
+function splitRunTogether(line: string): string[] {
+  const markers: number[] = [];
+  for (let at = line.indexOf(MARKER); at !== -1; at = line.indexOf(MARKER, at + MARKER.length)) markers.push(at);
+  if (markers.length < 2) return [line];
+  const starts: number[] = [];
+  for (const m of line.matchAll(RECORD_START)) starts.push(m.index);
+  const pieces: string[] = [];
+  let from = 0;
+  for (let i = 1; i < markers.length; i++) {
+    // The earliest record start between the previous marker and this one keeps this one's head whole.
+    const cut = starts.find((start) => start > markers[i - 1]! && start < markers[i]!);
+    if (cut === undefined) continue;
+    pieces.push(line.slice(from, cut));
+    from = cut;
+  }
+  pieces.push(line.slice(from));
+  return pieces;
 }
 
 interface Body {
@@ -90,13 +155,13 @@ function parseBody(text: string): Body | null {
   return null;
 }
 
-function stripLineEnd(line: string): string {
+export function stripLineEnd(line: string): string {
   let end = line.length;
   while (end > 0 && (line[end - 1] === '\n' || line[end - 1] === '\r')) end--;
   return end === line.length ? line : line.slice(0, end);
 }
 
-function normalizePort(port: string): string {
+export function normalizePort(port: string): string {
   return `0x${BigInt(port.toLowerCase()).toString(16)}`;
 }
 
@@ -114,39 +179,27 @@ function normalizePort(port: string): string {
 interface Head {
   time: string | null;
   hostName?: string;
+  yearInferred?: boolean;
 }
 
 const HEAD =
-  /^(?:<\d{1,3}>(?:1 )?)?(?:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)|[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2})? *(?:(?:Em|Al|Cr|Er|Wa|No|In|Db)\(\d*\)(?:\+|\[\+\])? )?(?:(?:(\S+) )?vmkernel(?:\[\d+\])?:? (?:- - )?(?:-|(?:\[[^\]]*\])+)? ?)?(?:\d+:\d{2}:\d{2}:\d{2}\.\d+ )?$/;
+  /^(?:<\d{1,3}>(?:1 )?)?(?:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)|([A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}))? *(?:(?:Em|Al|Cr|Er|Wa|No|In|Db)\(\d*\)(?:\+|\[\+\])? )?(?:(?:(\S+) )?vmkernel(?:\[\d+\])?:? (?:- - )?(?:-|(?:\[[^\]]*\])+)? ?)?(?:\d+:\d{2}:\d{2}:\d{2}\.\d+ )?$/;
 
-function parseHead(head: string): Head {
+// RFC 5424 names its fields by position, whatever APP, PROCID, MSGID and SD hold.
+const HEAD_5424 = /^<\d{1,3}>1 (\S+) (\S+) /;
+
+function parseHead(head: string, reference: number | undefined): Head {
+  const rfc5424 = HEAD_5424.exec(head);
+  if (rfc5424) return { time: isoToUtc(rfc5424[1]!), hostName: rfc5424[2]! };
   const m = HEAD.exec(head.replace(/^\uFEFF/, ''));
   if (!m) return { time: null };
-  return { time: m[1] ? isoToUtc(m[1]) : null, ...(m[2] ? { hostName: m[2] } : {}) };
-}
-
-const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
-
-/** "2024-05-14T11:21:07.123456+02:00" → "2024-05-14T09:21:07.123Z"; null without a zone or for an impossible date. */
-export function isoToUtc(stamp: string): string | null {
-  const m = ISO.exec(stamp); // no zone, no match: the local time of an unknown zone is no time
-  if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
-    return null;
+  const out: Head = { time: m[1] ? isoToUtc(m[1]) : null };
+  if (m[2] && reference !== undefined) {
+    out.time = inferYear(m[2], reference);
+    out.yearInferred = out.time !== null;
   }
-  // ESXi's own form is already the answer; this is the hot path when every line is a hit.
-  if (m[8] === undefined && m[7]?.length === 3) return stamp;
-  const offsetMinutes = m[8] ? (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) : 0;
-  const utc = new Date(0);
-  utc.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years 0-99 as 1900-1999
-  utc.setUTCHours(hour, minute - offsetMinutes, second, Number((m[7] ?? '').padEnd(3, '0').slice(0, 3)));
-  return utc.toISOString();
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  if (m[3]) out.hostName = m[3];
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -166,21 +219,43 @@ interface RepeatNotice {
 const REPEAT =
   /^(?:<\d{1,3}>)?(\d{4}-\d{2}-\d{2}T\S+|[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2})?(?: +(?:Em|Al|Cr|Er|Wa|No|In|Db)\(\d*\)\+?)?(?: +(?!---|last )(\S+?))?:? *(?:--- )?last message repeated (\d+) times?(?: ---)?\s*$/;
 
-function parseRepeatNotice(line: string): RepeatNotice | null {
+function parseRepeatNotice(line: string, reference: number | undefined): RepeatNotice | null {
   const m = REPEAT.exec(line);
   if (!m) return null;
-  const notice: RepeatNotice = { repeats: Number(m[3]), time: m[1]?.includes('T') ? isoToUtc(m[1]) : null };
+  const stamp = m[1];
+  const time = !stamp ? null : stamp.includes('T') ? isoToUtc(stamp) : reference === undefined ? null : inferYear(stamp, reference);
+  const notice: RepeatNotice = { repeats: Number(m[3]), time };
   if (m[2]) notice.hostName = m[2];
   return notice;
 }
 
 // ---------------------------------------------------------------------------
 
-/** Streaming collapse of lines into events; memory grows only with distinct events. */
+/** Distinct events a collector keeps; past it, lines are counted, not kept. Bounds memory, not lines. */
+export const MAX_EVENTS = 5000;
+/** Distinct MACs kept per client and port: a guest flooding MACs would otherwise make one event per line. */
+export const MAX_MACS_PER_PORT = 16;
+/** L2Sec lines not understood, kept as samples. */
+const UNPARSED_SAMPLES = 5;
+
+export interface CollectorOptions {
+  /** When the log was collected (ms): places year-less syslog stamps in a year. */
+  readonly reference?: number;
+  /** Every line is this collector's host's, whatever host a line names (one host's vm-support bundle). */
+  readonly fixedHost?: boolean;
+  readonly maxEvents?: number;
+}
+
+/** Streaming collapse of lines into events; memory grows only with distinct events, up to MAX_EVENTS. */
 export class L2SecCollector {
   readonly #events = new Map<string, L2SecEvent>();
+  /** Distinct MACs seen per client and port (mac-change lines), up to MAX_MACS_PER_PORT. */
+  readonly #macs = new Map<string, number>();
   /** The event the previous line belonged to, for "last message repeated" notices. */
   #previous: L2SecEvent | undefined;
+  #unparsedCount = 0;
+  readonly #unparsedSamples: string[] = [];
+  #linesNotKept = 0;
 
   /**
    * @param source a host name (online) or a path (offline) that every event carries
@@ -189,16 +264,19 @@ export class L2SecCollector {
   constructor(
     readonly source: string,
     private readonly hostName?: string,
+    private readonly options: CollectorOptions = {},
   ) {}
 
   add(line: string): void {
-    const parsed = parseVmkernelLine(line);
-    if (parsed) {
-      this.#previous = this.#record(parsed);
+    if (line.includes(MARKER)) {
+      const { lines, unparsed } = classifyL2SecLine(line, this.options.reference);
+      this.#previous = undefined;
+      for (const parsed of lines) this.#previous = this.#record(parsed);
+      for (const text of unparsed) this.#unparsed(text);
       return;
     }
-    const notice = this.#previous && line.includes('last message repeated') ? parseRepeatNotice(line) : null;
-    if (notice && this.#previous && sameHost(notice.hostName, this.#previous.hostName)) {
+    const notice = this.#previous && line.includes('last message repeated') ? parseRepeatNotice(line, this.options.reference) : null;
+    if (notice && this.#previous && (this.options.fixedHost || sameHost(notice.hostName, this.#previous.hostName))) {
       this.#previous.count += notice.repeats;
       widen(this.#previous, notice.time);
       return;
@@ -213,22 +291,72 @@ export class L2SecCollector {
 
   /** In order of first appearance; copies, so the caller may keep them while adding more lines. */
   events(): L2SecEvent[] {
-    return [...this.#events.values()].map((event) => ({ ...event }));
+    return Array.from(this.#events.values(), (event) => ({ ...event }));
   }
 
-  #record(parsed: L2SecLine): L2SecEvent {
-    const line: L2SecLine = parsed.hostName || !this.hostName ? parsed : { ...parsed, hostName: this.hostName };
-    const key = `${line.message}\u0000${line.vmName ?? ''}\u0000${line.mac ?? ''}\u0000${line.port ?? ''}\u0000${line.hostName ?? ''}`;
-    const known = this.#events.get(key);
-    if (known) {
-      known.count++;
-      widen(known, line.time);
-      return known;
+  /** L2Sec_EnforcePortCompliance lines not understood: how many, and the first few. */
+  unparsed(): { count: number; samples: readonly string[] } {
+    return { count: this.#unparsedCount, samples: [...this.#unparsedSamples] };
+  }
+
+  /** Lines of events beyond MAX_EVENTS: counted, not kept. */
+  get linesNotKept(): number {
+    return this.#linesNotKept;
+  }
+
+  #unparsed(text: string): void {
+    this.#unparsedCount++;
+    if (this.#unparsedSamples.length < UNPARSED_SAMPLES) this.#unparsedSamples.push(text);
+  }
+
+  #record(parsed: L2SecLine): L2SecEvent | undefined {
+    const line = this.#withHost(parsed);
+    const host = line.hostName ?? '';
+    let key = `${line.message}\u0000${line.vmName ?? ''}\u0000${line.mac ?? ''}\u0000${line.port ?? ''}\u0000${host}`;
+    let known = this.#events.get(key);
+    if (!known && line.mac !== undefined) {
+      const client = `${line.vmName ?? ''}\u0000${line.port ?? ''}\u0000${host}`;
+      const macs = this.#macs.get(client) ?? 0;
+      if (macs >= MAX_MACS_PER_PORT) {
+        key = `${line.message}\u0000${line.vmName ?? ''}\u0000*\u0000${line.port ?? ''}\u0000${host}`;
+        known = this.#events.get(key);
+        if (!known) return this.#create(key, withoutMac(line));
+      } else {
+        this.#macs.set(client, macs + 1);
+      }
+    }
+    if (!known) return this.#create(key, line);
+    known.count++;
+    if (line.time !== null && (known.firstTime === null || line.time < known.firstTime)) {
+      // The oldest line stands for the event, whatever order files (or archive members) came in.
+      known.line = line.line;
+      known.time = line.time;
+    }
+    if (line.yearInferred) known.yearInferred = true;
+    widen(known, line.time);
+    return known;
+  }
+
+  #create(key: string, line: L2SecLine): L2SecEvent | undefined {
+    if (this.#events.size >= (this.options.maxEvents ?? MAX_EVENTS)) {
+      this.#linesNotKept++;
+      return undefined;
     }
     const event: L2SecEvent = { ...line, source: this.source, count: 1, firstTime: line.time, lastTime: line.time };
+    if (line.mac === undefined && line.message === 'mac-change-requested') event.otherMacs = true;
     this.#events.set(key, event);
     return event;
   }
+
+  #withHost(parsed: L2SecLine): L2SecLine {
+    if (!this.hostName || (parsed.hostName && !this.options.fixedHost)) return parsed;
+    return { ...parsed, hostName: this.hostName };
+  }
+}
+
+function withoutMac(line: L2SecLine): L2SecLine {
+  const { mac: _mac, ...rest } = line;
+  return rest;
 }
 
 function sameHost(a: string | undefined, b: string | undefined): boolean {

@@ -2,7 +2,7 @@
 // (through a vCenter session) or offline (log files alone). fix, apply and
 // the session reuse the online one to plan and to verify.
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
-import type { EvidenceSet, UnparsedLines } from '../evidence/types.js';
+import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { Inventory } from '../inventory/model.js';
 import type { Scope } from '../inventory/scope.js';
@@ -42,13 +42,17 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
     spinner.update('evidence: vmkernel logs and dvPorts');
     let evidence = await gatherEvidence(client, inventory, {
       logLines: options.vmkernelLog?.length ? 0 : options.logLines,
-      since: windowStart(since, new Date()),
+      since: windowStart(since, new Date().toISOString()),
       concurrency: options.concurrency,
       onProgress: (text) => spinner.update(text),
     });
+    // Parts of given log files that could not be read: the verdict may miss evidence there.
+    let problems: readonly string[] = [];
     if (options.vmkernelLog?.length) {
       const { readLogFiles } = await import('../evidence/files.js');
-      evidence = { ...evidence, vmkernel: await readLogFiles([...options.vmkernelLog]) };
+      const logs = await readLogFiles(options.vmkernelLog, { since });
+      evidence = { ...evidence, vmkernel: logs.events, sources: logs.sources, portClients: logs.portClients, unparsed: logs.unparsed, notes: [...evidence.notes, ...logs.notes] };
+      problems = logs.problems;
     }
     // Judged against every VM (a log line or an Accept may concern VMs out of scope), then narrowed.
     const result = await phase('audit', () => audit(whole, evidence));
@@ -61,10 +65,10 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
         findings: result.findings.filter(scoped.finding),
         history: result.history.filter(scoped.history),
         notes,
-        warnings: unparsedWarnings(evidence.unparsed),
+        warnings: [...unparsedWarnings(evidence.unparsed), ...problems.map((p) => `Not fully read: ${p}`)],
         vms: inventory.vms.length,
         hosts: inventory.hosts.length,
-        evidence: evidenceSummary(since, evidence),
+        evidence: evidenceSummary(options.vmkernelLog?.length ? offlineWindow(since) : describeSince(since), evidence.sources, new Set(evidence.dvPorts.map((p) => p.dvsUuid)).size),
       }),
     };
   } finally {
@@ -72,23 +76,29 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
   }
 }
 
-/** An audit of log files alone: every blocked port they show is a finding. */
-export async function auditOffline(paths: readonly string[], ctx: Context): Promise<AuditReport> {
+/**
+ * An audit of log files alone: every blocked port they show is a finding.
+ * What the logs could not give (unreadable parts, lines not understood) is a
+ * warning, and keeps the exit code off 0.
+ */
+export async function auditOffline(paths: readonly string[], ctx: Context, options: { readonly since?: Since } = {}): Promise<AuditReport> {
   const { readLogFiles } = await import('../evidence/files.js');
   const { auditLogs } = await import('../audit/offline.js');
-  const events = await readLogFiles([...paths], (path) => ctx.ui.progress(`reading ${path}`));
+  const since = options.since ?? parseSince(DEFAULT_SINCE);
+  const logs = await readLogFiles(paths, { since, onFile: (name) => ctx.ui.progress(`reading ${name}`) });
+  const window = offlineWindow(since);
   return auditReport('offline', {
-    findings: auditLogs(events),
+    findings: auditLogs(logs.events, logs.portClients),
     history: [],
-    notes: [],
-    warnings: [],
+    notes: logs.notes,
+    warnings: [...unparsedWarnings(logs.unparsed), ...logs.problems.map((p) => `Not fully read: ${p}`)],
     vms: 0,
-    hosts: new Set(events.map((e) => e.hostName ?? e.source)).size,
-    evidence: { window: 'all lines', logs: new Set(events.map((e) => e.source)).size, lines: 0, from: null, to: null, dvSwitches: 0 },
+    hosts: new Set(logs.sources.map((s) => (s.hostName ?? s.name).toLowerCase())).size,
+    evidence: evidenceSummary(window, logs.sources, 0),
   });
 }
 
-/** audit's exit code: 1 while any finding is a warning or worse, or any evidence could not be understood. */
+/** audit's exit code: 1 while any finding is a warning or worse, or any evidence could not be read or understood. */
 export function auditExitCode(report: AuditReport): 0 | 1 {
   return report.warnings.length || report.findings.some((f) => f.severity !== 'info') ? 1 : 0;
 }
@@ -102,15 +112,21 @@ function unparsedWarnings(unparsed: UnparsedLines): string[] {
   ];
 }
 
-function evidenceSummary(since: Since, evidence: EvidenceSet): AuditReport['evidence'] {
-  const times = evidence.sources.flatMap((s) => [s.firstTime, s.lastTime]).filter((t): t is string => t !== null).sort();
+/** Log files are read long after they were written: a duration counts back from each one's newest line. */
+function offlineWindow(since: Since): string {
+  return 'durationMs' in since ? `${describeSince(since)} back from each log's newest line` : describeSince(since);
+}
+
+function evidenceSummary(window: string, sources: readonly LogSource[], dvSwitches: number): AuditReport['evidence'] {
+  const times = sources.flatMap((s) => [s.firstTime, s.lastTime]).filter((t): t is string => t !== null).sort();
   return {
-    window: describeSince(since),
-    logs: evidence.sources.length,
-    lines: evidence.sources.reduce((n, s) => n + s.lines, 0),
+    window,
+    logs: sources.length,
+    lines: sources.reduce((n, s) => n + s.lines, 0),
     from: times[0] ?? null,
     to: times.at(-1) ?? null,
-    dvSwitches: new Set(evidence.dvPorts.map((p) => p.dvsUuid)).size,
+    dvSwitches,
+    sources,
   };
 }
 

@@ -158,14 +158,14 @@ describe('the window and what cannot be read', () => {
 
   it('counts only the last 7 days by default, says so, and warns (exit 1) about the line it cannot read', async () => {
     const { code, report } = await audit(lab, dir);
-    expect(report.evidence).toMatchObject({ window: 'the last 7d', logs: 2 });
+    expect(report.evidence).toMatchObject({ window: 'the last 7 days', logs: 2 });
     // app01's guest uses another MAC (at risk); the 9-day-old line saying ESXi blocked it is outside the window.
     expect(about(report, 'app01').map((f) => f.kind)).toEqual(['mac-change-at-risk']);
     expect(report.warnings).toEqual([expect.stringMatching(/^1 vmkernel line\(s\) mention L2Sec_EnforcePortCompliance in a form vmfix does not understand/)]);
     expect(code).toBe(1);
     const table = await vmfix(['audit', '--vm', 'db01'], { ...lab.env, VMFIX_TEST_CWD: dir });
     expect(table.stdout).toMatch(/but 1 piece\(s\) of evidence could not be understood/);
-    expect(table.stdout).toMatch(/window the last 7d/);
+    expect(table.stdout).toMatch(/window the last 7 days/);
   });
 
   it('--since 14d reaches the older line; --since takes dates and refuses nonsense before connecting', async () => {

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import {
+  classifyL2SecLine,
   isoToUtc,
   L2SecCollector,
+  MAX_MACS_PER_PORT,
   parseVmkernelLine,
   type L2SecLine,
 } from '../../src/evidence/vmkernel-log.js';
@@ -197,6 +199,30 @@ const CORPUS: { version: string; file: string; expected: Record<number, Expected
       },
     },
   },
+  {
+    version: 'ESXi 7.0-8.0 forwarded as RFC 5424 (NILVALUEs, an SD element, a PROCID, a zone offset, an IP as host)',
+    file: 'forwarded-rfc5424.log',
+    expected: {
+      1: {
+        message: 'mac-change-requested',
+        time: '2024-05-14T09:21:07.123Z',
+        vmName: 'web01.eth0',
+        mac: '02:00:00:00:00:01',
+        port: '0x2000004',
+        hostName: 'esx01.lab.local',
+      },
+      2: { message: 'policy-violation-blocked', time: '2024-05-14T09:21:07.124Z', vmName: 'web01.eth0', port: '0x2000004', hostName: 'esx01.lab.local' },
+      3: { message: 'peer-blocked', time: '2024-05-14T09:21:07.125Z', port: '0x2000007', hostName: 'esx02' },
+      6: {
+        message: 'mac-change-requested',
+        time: '2024-05-14T09:21:10.000Z',
+        vmName: 'app (blue)',
+        mac: '52:54:00:ab:cd:ef',
+        port: '0x3000002',
+        hostName: '10.0.0.12',
+      },
+    },
+  },
   // Other L2Sec messages (promiscuous, forged transmits), truncated lines, malformed MAC/port,
   // other subsystems, and the message quoted outside a vmkernel world prefix.
   { version: 'near misses', file: 'near-misses.log', expected: {} },
@@ -331,9 +357,9 @@ describe('L2SecCollector', () => {
       ['mac-change-requested', 'web-01', '02:00:5e:10:00:02', 1, '2024-05-14T09:26:00.000Z', '2024-05-14T09:26:00.000Z'],
       ['mac-change-requested', 'web-02', '02:00:5e:10:00:01', 1, '2024-05-14T09:27:00.000Z', '2024-05-14T09:27:00.000Z'],
     ]);
-    // The event keeps its first line and that line's time.
-    expect(events[0]).toMatchObject({ source: 'esx01', time: '2024-05-14T09:21:07.123Z', port: '0x4000004' });
-    expect(events[0]!.line).toContain('02:00:5E:10:00:01');
+    // The event shows its oldest line and that line's time, whatever order the lines came in.
+    expect(events[0]).toMatchObject({ source: 'esx01', time: '2024-05-14T09:20:00.000Z', port: '0x4000004' });
+    expect(events[0]!.line).toContain('T09:20:00.000Z');
   });
 
   it('keeps the same VM and port on different hosts apart (a collector file mixes hosts)', () => {
@@ -398,5 +424,79 @@ describe('L2SecCollector', () => {
     for (const line of fixtureLines('esxi41-messages')) c.add(line);
     expect(c.events().every((e) => e.firstTime === null && e.lastTime === null && e.time === null)).toBe(true);
     expect(c.events()).toHaveLength(3);
+  });
+});
+
+describe('classifyL2SecLine', () => {
+  const line = (time: string, body: string) => `${time} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:${body}`;
+  const change = line('2024-05-14T09:21:07.123Z', '247: client web01 requested mac address change to 02:00:00:00:00:01 on port 0x2000004, disallowed by vswitch policy');
+  const block = line('2024-05-14T09:21:07.123Z', '155: client web01 has policy violations on port 0x2000004. Port is blocked');
+
+  it('splits two messages run together where a newline was lost, and keeps each whole', () => {
+    const { lines, unparsed } = classifyL2SecLine(change + block);
+    expect(lines.map((l) => [l.message, l.vmName, l.time, l.line])).toEqual([
+      ['mac-change-requested', 'web01', '2024-05-14T09:21:07.123Z', change],
+      ['policy-violation-blocked', 'web01', '2024-05-14T09:21:07.123Z', block],
+    ]);
+    expect(unparsed).toEqual([]);
+    // Without the second head's timestamp, the world prefix still starts it.
+    const bare = block.slice('2024-05-14T09:21:07.123Z '.length);
+    expect(classifyL2SecLine(change + bare).lines.map((l) => l.message)).toEqual(['mac-change-requested', 'policy-violation-blocked']);
+  });
+
+  it.each([
+    ["KB 344495's template port", 'cpuN:cccc)etherswitch: L2Sec_EnforcePortCompliance: client <vmname> requested mac address change to <mac> on port 0xN nnnnnnn, disallowed by vswitch policy'],
+    ['a truncated line', change.slice(0, -20)],
+    ['the message quoted by another program', '2024-05-14T09:21:07.125Z In(182) Hostd[2098450]: L2Sec_EnforcePortCompliance: client web-01 has policy violations on port 0x4000004. Port is blocked'],
+    ['a message of a later ESXi', line('2024-05-14T09:21:07.123Z', '300: client web01 changed its mind on port 0x2000004')],
+  ])('returns %s as unparsed, to be counted and shown', (_name, text) => {
+    expect(classifyL2SecLine(text)).toEqual({ lines: [], unparsed: [text] });
+  });
+
+  it.each([
+    ['promiscuous mode', line('2014-03-02T11:05:44.518Z', '226: client vmk0 requested promiscuous mode on port 0x1000003, disallowed by vswitch policy')],
+    ['forged transmits', line('2014-03-02T11:05:44.518Z', '281: client web01 requested forged transmits on port 0x1000003, disallowed by vswitch policy')],
+  ])('understands %s as another policy, neither an event nor unparsed', (_name, text) => {
+    expect(classifyL2SecLine(text)).toEqual({ lines: [], unparsed: [] });
+  });
+
+  it('places a year-less line with a reference, and marks it', () => {
+    const old = 'Dec 31 23:59:51 esx40 vmkernel: 12:03:44:43.502 cpu3:4099)etherswitch: L2Sec_EnforcePortCompliance: 0x4000004: peer not allowed to change address, blocking port';
+    expect(classifyL2SecLine(old, Date.parse('2011-01-01T00:05:00Z')).lines).toEqual([
+      { message: 'peer-blocked', time: '2010-12-31T23:59:51.000Z', line: old, port: '0x4000004', hostName: 'esx40', yearInferred: true },
+    ]);
+  });
+});
+
+describe('L2SecCollector bounds', () => {
+  const at = (i: number, mac: string) =>
+    `2024-05-14T09:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000Z cpu3:1)etherswitch: L2Sec_EnforcePortCompliance:247: client br01 requested mac address change to ${mac} on port 0x2000004, disallowed by vswitch policy`;
+
+  it('keeps the first MACs of a flooding guest and folds the rest into one event that counts them', () => {
+    const c = new L2SecCollector('esx01');
+    for (let i = 0; i < 1000; i++) c.add(at(i, `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`));
+    const events = c.events();
+    expect(events).toHaveLength(MAX_MACS_PER_PORT + 1);
+    expect(events.at(-1)).toMatchObject({ vmName: 'br01', otherMacs: true, count: 1000 - MAX_MACS_PER_PORT });
+    expect(events.at(-1)!.mac).toBeUndefined();
+  });
+
+  it('stops keeping new events past its cap, and counts their lines', () => {
+    const c = new L2SecCollector('esx01', undefined, { maxEvents: 3 });
+    for (let i = 0; i < 10; i++) c.add(at(i, '02:00:00:00:00:01').replace('client br01', `client vm${i}`));
+    expect(c.events().map((e) => e.vmName)).toEqual(['vm0', 'vm1', 'vm2']);
+    expect(c.linesNotKept).toBe(7);
+  });
+
+  it('counts unparsed lines with a few samples', () => {
+    const c = new L2SecCollector('esx01');
+    for (let i = 0; i < 8; i++) c.add(`cpu1:1)etherswitch: L2Sec_EnforcePortCompliance: odd line ${i}`);
+    expect(c.unparsed()).toEqual({ count: 8, samples: [0, 1, 2, 3, 4].map((i) => `cpu1:1)etherswitch: L2Sec_EnforcePortCompliance: odd line ${i}`) });
+  });
+
+  it('gives every line the bundle host when the host is fixed', () => {
+    const c = new L2SecCollector('/b.tgz', 'esx01.lab.local', { fixedHost: true });
+    c.add(`May 14 09:20:51 esx01 vmkernel: 12:03:44:43.503 cpu3:4099)etherswitch: L2Sec_EnforcePortCompliance: 0x4000004: peer not allowed to change address, blocking port`);
+    expect(c.events().map((e) => e.hostName)).toEqual(['esx01.lab.local']);
   });
 });

@@ -212,13 +212,48 @@ describe.concurrent('vmkernel log files (offline audit)', () => {
   });
   const offline = (path: string, env: NodeJS.ProcessEnv = {}) => b.run(['audit', '--vmkernel-log', path, '--format', 'json'], { VMFIX_VCENTER: '', ...env });
 
-  it('pure binary garbage: no crash, no finding, exit 0', async (ctx) => {
+  // Was "no findings", exit 0: a file from which nothing readable came must say so (issue 10).
+  it.for([
+    ['pure binary garbage', 'random.bin', () => randomBytes(1 << 20), /no log line in it/],
+    ['random bytes named x.gz', 'x.gz', () => randomBytes(1 << 20), /not gzip data despite its name/],
+  ] as const)('%s: exit 2, naming the file', async ([, name, content, says], ctx) => {
     const fig = figure(ctx, 'bad input');
-    await writeFile(join(logs, 'random.bin'), randomBytes(1 << 20));
-    const run = await offline(join(logs, 'random.bin'));
-    expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout).findings).toEqual([]);
+    const path = join(logs, name);
+    await writeFile(path, content());
+    const run = await offline(path);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(path);
+    expect(run.stderr).toMatch(says);
     expect(run.stderr).not.toMatch(/^\s+at /m);
+    fig.done();
+  });
+
+  it.for([
+    ['UTF-16 with a BOM', 'utf16.log', () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(LINE, 'utf16le')])],
+    ['a gzip followed by zero padding (zcat reads it)', 'padded.gz', () => Buffer.concat([gzipSync(LINE), Buffer.alloc(1 << 20)])],
+  ] as const)('%s: the line is found', async ([, name, content], ctx) => {
+    const fig = figure(ctx, 'bad input');
+    const path = join(logs, name);
+    await writeFile(path, content());
+    const run = await offline(path);
+    expect(run.code, run.stderr).toBe(1);
+    expect(JSON.parse(run.stdout).findings.map((f: any) => f.vm?.name)).toEqual(['web01']);
+    fig.done();
+  });
+
+  it('a log of 200,000 distinct events (a guest flooding MACs) in a 64 MiB heap: one finding, no crash', async (ctx) => {
+    const fig = figure(ctx, 'bad input');
+    const path = join(logs, 'flood.log');
+    const out = createWriteStream(path);
+    for (let i = 0; i < 200_000; i++) {
+      const mac = `02:00:${[i >> 16, (i >> 8) & 255, i & 255].map((x) => x.toString(16).padStart(2, '0')).join(':')}:01`;
+      out.write(`2024-05-14T09:21:07.123Z cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client bridge01 requested mac address change to ${mac} on port 0x4000004, disallowed by vswitch policy\n`);
+    }
+    await new Promise((done) => out.end(done));
+    const run = await offline(path, { NODE_OPTIONS: '--max-old-space-size=64' });
+    expect(run.code, run.stderr).toBe(1);
+    const findings = JSON.parse(run.stdout).findings;
+    expect(findings.map((f: any) => [f.vm?.name, f.remedies[0].strategy])).toEqual([['bridge01', 'mac-learning']]);
     fig.done();
   });
 

@@ -1,0 +1,14 @@
+// What the archive readers (tar.ts, zip.ts) hand over, one member at a time.
+import type { Bytes } from './streams.js';
+
+export interface ArchiveMember {
+  /** The path inside the archive, without a leading "./". */
+  readonly path: string;
+  readonly type: 'file' | 'link' | 'other';
+  readonly mtime: Date | null;
+  /** The member's bytes; read it to its end or leave it: the reader drains what is left. */
+  readonly body: Bytes;
+}
+
+/** The archive itself cannot be read on (truncated, damaged, not the format it claims). */
+export class CorruptArchiveError extends Error {}

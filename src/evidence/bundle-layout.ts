@@ -1,0 +1,98 @@
+// Where things are in ESXi's vm-support bundles (ESXi 5.x-8.x) and in
+// vCenter's "Export System Logs" download, told by name alone:
+//   VMware-vCenter-support-2024-05-14@09-12-40.zip
+//   ├── esx01.lab.local-vm2024-14-05@09-12-41.tgz       one per host
+//   │   └── esx-esx01.lab.local-2024-05-14--09.12-2101234/
+//   │       ├── commands/net-stats_-l.txt               port ids and the clients on them
+//   │       ├── var/log/vmkernel.log -> /var/run/log/…  a symbolic link: never followed
+//   │       └── var/run/log/vmkernel.log, vmkernel.0.gz … vmkernel.7.gz,
+//   │           vmkernel.log.FRAG-00000, -00001 …       a large file split in ~1 MiB slices
+//   └── vcsa01-vcsupport2024-14-05@09-12-40.tgz         vCenter's own logs: no vmkernel log
+import { basename } from 'node:path';
+
+export interface BundleRoot {
+  /** The host as ESXi named itself; it may contain dots and dashes. */
+  readonly hostName: string;
+  /** When vm-support ran (ms, UTC as the host's clock), where the name says. */
+  readonly collected: number | null;
+}
+
+// esx-<host>-<yyyy>-<mm>-<dd>--<hh>.<mm>-<n>, parsed from the right: the host may contain dashes.
+const BUNDLE = /^esx-(.+?)-(\d{4})-(\d{2})-(\d{2})(?:--(\d{2})\.(\d{2})(?:-\d+)?)?(?:\.tgz|\.tar\.gz|\.tar)?$/;
+
+/** The vm-support bundle a directory (or archive) name is, if it is one. */
+export function bundleRoot(name: string): BundleRoot | null {
+  const m = BUNDLE.exec(basename(name));
+  if (!m) return null;
+  const [, hostName, year, month, day, hour, minute] = m;
+  const collected = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour ?? 23), Number(minute ?? 59));
+  return { hostName: hostName!, collected: Number.isNaN(collected) ? null : collected };
+}
+
+/**
+ * The innermost directory of `path` (a member's path, '/'-separated) named like a bundle, with its
+ * path; null outside any bundle.
+ */
+export function bundleOfMember(path: string): { path: string; root: BundleRoot } | null {
+  const steps = path.split('/').slice(0, -1);
+  for (let depth = steps.length; depth > 0; depth--) {
+    const root = bundleRoot(steps[depth - 1]!);
+    if (root) return { path: steps.slice(0, depth).join('/'), root };
+  }
+  return null;
+}
+
+// vCenter names each host's bundle "<host as vCenter knows it>-vm<yyyy>-<d>-<mm>@<hh>-<mm>-<ss>.tgz"
+// (day and month in that odd order); older vCenters "<host>-vmsupport-<yyyy>-<mm>-<dd>@…".
+const VCENTER_HOST_BUNDLE = /^(.+?)-vm(?:support-)?\d{4}-\d{1,2}-\d{1,2}@[\d-]+\.(?:tgz|tar\.gz)$/;
+const VCENTER_OWN_BUNDLE = /-vcsupport-?\d{4}-\d{1,2}-\d{1,2}@[\d-]+\.(?:tgz|tar\.gz)$/;
+
+/** The host a member of vCenter's download is about, from its name alone. */
+export function vcenterMemberHost(name: string): string | null {
+  return VCENTER_HOST_BUNDLE.exec(basename(name))?.[1] ?? null;
+}
+
+/** vCenter's own support bundle inside its download: no host's vmkernel log is in it. */
+export function isVcenterOwnBundle(name: string): boolean {
+  return VCENTER_OWN_BUNDLE.test(basename(name));
+}
+
+export function isArchiveName(name: string): boolean {
+  return /\.(?:tgz|tar\.gz|tar|zip)$/i.test(name);
+}
+
+export interface LogFileName {
+  /** The file the member is (or is a fragment of): the path without ".FRAG-nnnnn". */
+  readonly file: string;
+  /** Its family: the path without rotation number, ".log" or ".gz" ("var/run/log/vmkernel"). */
+  readonly family: string;
+  /** Rotation age: -1 for the live log, 0 for vmkernel.0.gz (the newest rotation), and so on. */
+  readonly age: number;
+  /** The slice number of a fragment (FRAG-00000 is the start of the file), else null. */
+  readonly fragment: number | null;
+}
+
+// vmkernel.log (ESXi 5+), vmkernel (ESX 4.x), and their rotations vmkernel.0.gz,
+// vmkernel.1, vmkernel.log.1.gz ... but not vmkwarning.log, which repeats
+// vmkernel's warnings and would double-count them.
+const VMKERNEL_LOG = /^vmkernel(?:\.log)?(?:\.(\d+))?(?:\.log)?(?:\.gz)?(?:\.FRAG-(\d{5}))?$/;
+
+/** A vmkernel log (or a fragment of one), by name; null for any other file. */
+export function vmkernelLogName(path: string): LogFileName | null {
+  const name = basename(path);
+  const m = VMKERNEL_LOG.exec(name);
+  if (!m) return null;
+  const file = m[2] === undefined ? path : path.slice(0, -'.FRAG-00000'.length);
+  return { file, family: path.slice(0, path.length - name.length) + 'vmkernel', age: m[1] === undefined ? -1 : Number(m[1]), fragment: m[2] === undefined ? null : Number(m[2]) };
+}
+
+/** Any log file by the same rotation grammar ("syslog.3.gz" → family "syslog"): for files named on the command line. */
+export function rotationOf(name: string): { family: string; age: number } {
+  const m = /^(.+?)(?:\.log)?(?:\.(\d+))?(?:\.log)?(?:\.gz)?$/.exec(name);
+  return { family: m?.[1] ?? name, age: m?.[2] === undefined ? -1 : Number(m[2]) };
+}
+
+/** `net-stats -l` as vm-support saves it under commands/ (some bundles number their command files: "1.net-stats_-l.txt"). */
+export function isNetStatsListing(path: string): boolean {
+  return /(?:^|\/)commands\/(?:\d+\.)?net-stats_-l\.txt$/.test(path);
+}

@@ -1,0 +1,186 @@
+// Containers: a directory, a tar stream or a zip file, whose members go
+// through route() one at a time, in their order. A member is a vmkernel log
+// (or a FRAG slice of one), a net-stats listing, or an archive (vCenter's
+// zip of host .tgz files); anything else is left unread. So a bundle reads
+// the same extracted or not, and nothing is unpacked to disk.
+import { stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+
+import { CorruptArchiveError, type ArchiveMember } from './archive.js';
+import { bundleOfMember, isArchiveName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
+import { Fragments } from './fragments.js';
+import { parseNetStats } from './port-clients.js';
+import { drain, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
+import { SourceBuilder } from './source.js';
+import { gunzip } from './gzip.js';
+import { peek, sniff, type Bytes, type Kind } from './streams.js';
+import { readTar } from './tar.js';
+import { readZip } from './zip.js';
+
+/** An archive inside an archive is read (vCenter's zip of host .tgz files); one more level is not. */
+const MAX_ARCHIVE_DEPTH = 2;
+/** net-stats listings are a few hundred KB at most. */
+const MAX_LISTING_BYTES = 8 << 20;
+
+export interface Container {
+  /** How members are named in messages and sources: a path on disk, or "archive!member". */
+  readonly label: string;
+  /** Members' paths are joined to the label with this ('/' for directories, '!' for archives). */
+  readonly joiner: string;
+  readonly depth: number;
+  /** The host a vCenter download's member name gives, for members outside any esx-… directory. */
+  readonly hostHint: string | null;
+  /** When the container was made (ms): the year of year-less lines outside a dated bundle. */
+  readonly reference: number | undefined;
+  /** Bundle roots seen, in order: the first is named by the container alone. */
+  readonly roots: string[];
+  /** Log files already taken per bundle root, by name: var/log and var/run/log may both hold a copy. */
+  readonly taken: Map<string, string>;
+  readonly fragments: Fragments;
+}
+
+export function container(reading: Reading, label: string, joiner: string, depth: number, hostHint: string | null, reference: number | undefined): Container {
+  return { label, joiner, depth, hostHint, reference, roots: [], taken: new Map(), fragments: new Fragments(reading) };
+}
+
+export async function route(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
+  if (member.type !== 'file') return; // links are never followed
+  const name = c.label + c.joiner + member.path;
+  const log = vmkernelLogName(member.path);
+  if (log) return routeLog(reading, c, member, name, log.file, log.fragment);
+  if (isNetStatsListing(member.path)) return routeListing(reading, c, member, name);
+  if (isArchiveName(member.path)) return routeArchive(reading, c, member, name);
+}
+
+function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Date | null): SourceBuilder {
+  const bundle = bundleOfMember(memberPath);
+  if (bundle) {
+    if (!c.roots.includes(bundle.path)) c.roots.push(bundle.path);
+    // One bundle per archive is the rule: it is named by the archive; a directory's bundle by its path.
+    const name = c.joiner === '!' && c.roots[0] === bundle.path ? c.label : c.label + c.joiner + bundle.path;
+    const reference = bundle.root.collected ?? mtime?.getTime() ?? c.reference;
+    return reading.source(name, () =>
+      new SourceBuilder({ name, hostName: bundle.root.hostName, fixedHost: true, ...capped(reference, reading.now) }),
+    );
+  }
+  // Loose logs: one source per directory (each is one host's, or a collector's share of many).
+  const dir = dirname(memberPath);
+  const name = dir === '.' ? c.label : c.label + c.joiner + dir;
+  const reference = mtime?.getTime() ?? c.reference;
+  return reading.source(name, () =>
+    new SourceBuilder({ name, hostName: c.hostHint, fixedHost: c.hostHint !== null, ...capped(reference, reading.now) }),
+  );
+}
+
+/** Never in the future: a clock set wrong must not move year-less lines a year ahead. */
+function capped(reference: number | undefined, now: number): { reference?: number } {
+  return reference === undefined ? {} : { reference: Math.min(reference, now) };
+}
+
+async function routeLog(reading: Reading, c: Container, member: ArchiveMember, name: string, file: string, fragment: number | null): Promise<void> {
+  reading.logFiles++;
+  const bundle = bundleOfMember(member.path);
+  if (bundle) {
+    const key = `${bundle.path}\u0000${basename(file)}`;
+    const taken = c.taken.get(key);
+    if (taken !== undefined && taken !== file) return; // the same log under another directory of the bundle
+    c.taken.set(key, file);
+  }
+  const source = sourceFor(reading, c, member.path, member.mtime);
+  if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, fragment, member.body);
+  reading.onFile?.(name);
+  try {
+    const outcome = await readLogStream(source, member.body);
+    if (outcome.trailingGarbage) reading.notes.push(trailingGarbage(name));
+  } catch (error) {
+    if (!(error instanceof UnreadableError)) throw error;
+    reading.problems.push(`${name}: ${error.message}; the lines before that were read.`);
+  }
+}
+
+async function routeListing(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of member.body) {
+    if ((bytes += chunk.length) <= MAX_LISTING_BYTES) chunks.push(chunk);
+  }
+  if (bytes > MAX_LISTING_BYTES || !bundleOfMember(member.path)) return;
+  sourceFor(reading, c, member.path, member.mtime).addListing(parseNetStats(Buffer.concat(chunks).toString('utf8')), name);
+}
+
+async function routeArchive(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {
+  if (isVcenterOwnBundle(member.path)) {
+    reading.notes.push(`${name} is vCenter's own support bundle (no host's vmkernel log in it): not read.`);
+    return;
+  }
+  if (c.depth >= MAX_ARCHIVE_DEPTH) {
+    reading.notes.push(`${name} is an archive inside an archive inside an archive: not read.`);
+    return;
+  }
+  const host = vcenterMemberHost(member.path);
+  try {
+    await readArchive(reading, name, member.body, c.depth + 1, host, member.mtime?.getTime() ?? c.reference, () =>
+      member.path.toLowerCase().endsWith('.zip') ? 'zip' : undefined,
+    );
+  } catch (error) {
+    if (!(error instanceof UnreadableError || error instanceof CorruptArchiveError)) throw error;
+    reading.problems.push(`${name}: ${error.message}; what was read before that counts.`);
+  }
+}
+
+/**
+ * An archive given as a stream: gzip, then tar. A zip member inside another archive cannot be read
+ * (zip needs to seek), and says so.
+ */
+async function readArchive(
+  reading: Reading,
+  label: string,
+  body: Bytes,
+  depth: number,
+  hostHint: string | null,
+  reference: number | undefined,
+  claimedKind: () => Kind | undefined,
+): Promise<void> {
+  const { head, all } = await peek(body);
+  let kind = claimedKind() ?? sniff(head);
+  let data = all;
+  if (kind === 'gzip') {
+    const inner = await peek(gunzip(all)).catch(unreadable);
+    kind = sniff(inner.head);
+    data = inner.all;
+  }
+  if (kind === 'zip') {
+    await drain(data);
+    throw new UnreadableError('a zip inside an archive is not read; extract it and give vmfix the zip');
+  }
+  if (kind !== 'tar') {
+    await drain(data);
+    throw new UnreadableError(`not a tar archive (it holds ${kind === 'text' ? 'text' : kind} data)`);
+  }
+  await readTarContainer(reading, container(reading, label, '!', depth, hostHint, reference), data);
+}
+
+export async function readTarContainer(reading: Reading, c: Container, data: Bytes): Promise<void> {
+  try {
+    await readTar(data, (member) => route(reading, c, member));
+  } catch (error) {
+    if (error instanceof CorruptArchiveError) throw error;
+    unreadable(error);
+  } finally {
+    await c.fragments.close();
+  }
+}
+
+export async function readZipFile(reading: Reading, path: string, depth: number): Promise<void> {
+  const mtime = (await stat(path)).mtimeMs;
+  const c = container(reading, path, '!', depth, null, mtime);
+  try {
+    await readZip(path, (member) => route(reading, c, member), (member, reason) => {
+      if (!vmkernelLogName(member) && !isArchiveName(member)) return; // not read anyway
+      reading.logFiles++;
+      reading.problems.push(`${path}!${member}: not read: ${reason}.`);
+    });
+  } finally {
+    await c.fragments.close();
+  }
+}

@@ -1,0 +1,151 @@
+// Files and directories on disk: a file is a log or an archive by its magic
+// bytes, not its name; a directory is walked for vmkernel logs, net-stats
+// listings and archives (an unzipped vCenter download is a directory of host
+// .tgz files). Symbolic links inside a directory are never followed: a
+// bundle's var/log/vmkernel.log points at /var/run/log on the host, which on
+// this machine is some other file or none.
+import { createReadStream, type Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+
+import { CorruptArchiveError } from './archive.js';
+import { bundleRoot, isArchiveName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
+import { container, readTarContainer, readZipFile, route } from './containers.js';
+import { READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
+import type { SourceBuilder } from './source.js';
+import { gunzip, type GunzipOutcome } from './gzip.js';
+import { peek, sniff, type Kind } from './streams.js';
+
+/** A file named on the command line (or found in a directory): a log, or an archive by its magic bytes. */
+export async function readFile(reading: Reading, path: string, source: () => SourceBuilder, depth = 1): Promise<{ trailingGarbage: boolean; kind: Kind }> {
+  const mtime = (await stat(path)).mtimeMs;
+  const input = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer> & { destroy(): void };
+  try {
+    const { head, all } = await peek(input);
+    const kind = sniff(head);
+    if (kind === 'zip') {
+      await readZipFile(reading, path, depth);
+      return { trailingGarbage: false, kind };
+    }
+    if (kind === 'bzip2' || kind === 'xz' || kind === 'zstd' || kind === '7z' || kind === 'rar') {
+      throw new UnreadableError(`it is a ${kind} file, which vmfix does not read; decompress or extract it first`);
+    }
+    if (kind === 'tar') {
+      await readTarContainer(reading, container(reading, path, '!', depth, vcenterMemberHost(path), mtime), all);
+      return { trailingGarbage: false, kind };
+    }
+    if (kind === 'gzip') {
+      const outcome: GunzipOutcome = { trailingGarbage: false };
+      const inner = await peek(gunzip(all, outcome)).catch(unreadable);
+      if (sniff(inner.head) === 'tar') {
+        await readTarContainer(reading, container(reading, path, '!', depth, vcenterMemberHost(path), mtime), inner.all);
+        return { trailingGarbage: outcome.trailingGarbage, kind: 'tar' };
+      }
+      reading.onFile?.(path);
+      await readLogStream(source(), inner.all);
+      return { trailingGarbage: outcome.trailingGarbage, kind };
+    }
+    reading.onFile?.(path);
+    const outcome = await readLogStream(source(), all);
+    return { trailingGarbage: outcome.trailingGarbage, kind };
+  } finally {
+    input.destroy();
+  }
+}
+
+/**
+ * A directory: every vmkernel log, net-stats listing and archive in it, recursively, oldest rotation
+ * first within each directory. Symbolic links are not followed.
+ */
+export async function readDirectory(reading: Reading, dir: string, seen: (path: string) => Promise<boolean>): Promise<void> {
+  // A bundle given by its own directory: its name, kept in members' paths, says whose it is.
+  const top = bundleRoot(basename(dir)) ? dirname(dir) : dir;
+  const c = container(reading, top, sep, 0, null, undefined);
+  try {
+    for (const file of await walk(reading, dir)) {
+      const path = relative(top, file.path).split(sep).join('/');
+      if (!(await seen(file.path))) {
+        reading.alreadyRead++;
+        continue;
+      }
+      if (isArchiveName(path) && !vmkernelLogName(path)) {
+        await readNestedFile(reading, file.path, path);
+        continue;
+      }
+      const body = createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer> & { destroy(): void };
+      try {
+        await route(reading, c, { path, type: 'file', mtime: file.mtime, body });
+      } catch (error) {
+        if (!isFsError(error)) throw error;
+        reading.problems.push(`${file.path}: cannot be read (${fsReason(error)}).`);
+      } finally {
+        body.destroy();
+      }
+    }
+  } finally {
+    await c.fragments.close();
+  }
+}
+
+async function readNestedFile(reading: Reading, path: string, member: string): Promise<void> {
+  if (isVcenterOwnBundle(member)) {
+    reading.notes.push(`${path} is vCenter's own support bundle (no host's vmkernel log in it): not read.`);
+    return;
+  }
+  try {
+    const lines = reading.lines;
+    await readFile(reading, path, () => {
+      throw new UnreadableError('it is neither a tar nor a zip archive');
+    });
+    if (reading.lines === lines) reading.problems.push(`${path}: no vmkernel log line was read from it.`);
+  } catch (error) {
+    if (!(error instanceof UnreadableError || error instanceof CorruptArchiveError)) throw error;
+    reading.problems.push(`${path}: ${error.message}.`);
+  }
+}
+
+interface Found {
+  readonly path: string;
+  readonly mtime: Date;
+}
+
+/**
+ * Regular files under dir, in reading order: by directory, then oldest rotation first, fragments in
+ * order. A subdirectory that cannot be listed is a problem; the top one, an error naming it.
+ */
+async function walk(reading: Reading, dir: string, top = true): Promise<Found[]> {
+  const out: Found[] = [];
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if (top || !isFsError(error)) throw error;
+    reading.problems.push(`${dir}: cannot be read (${fsReason(error)}).`);
+    return out;
+  }
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) for (const found of await walk(reading, path, false)) out.push(found);
+    else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name))) {
+      files.push(path);
+    }
+  }
+  files.sort((a, b) => readingOrder(a) - readingOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
+  for (const path of files) out.push({ path, mtime: (await stat(path)).mtime });
+  return out;
+}
+
+function isFsError(error: unknown): error is NodeJS.ErrnoException {
+  return typeof (error as NodeJS.ErrnoException | undefined)?.code === 'string' && /^E[A-Z]+$/.test((error as NodeJS.ErrnoException).code!);
+}
+
+function fsReason(error: NodeJS.ErrnoException): string {
+  return error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : (error.code ?? error.message);
+}
+
+/** Higher rotation numbers are older: vmkernel.7.gz … vmkernel.0.gz, then the live log. */
+function readingOrder(path: string): number {
+  const log = vmkernelLogName(basename(path));
+  return log ? -log.age * 1e6 + (log.fragment ?? 0) : 1e12;
+}

@@ -1,0 +1,81 @@
+// What one readLogFiles call gathers while it reads (sources, problems,
+// notes), and the reading of one log stream into a source: gzip detected by
+// its magic bytes, text in any encoding lines.ts knows.
+import { SourceBuilder } from './source.js';
+import { gunzip, InflateLimitError, type GunzipOutcome } from './gzip.js';
+import { peek, sniff, type Bytes } from './streams.js';
+
+/** Read size; Node's 64 KiB default costs throughput on plain files. */
+export const READ_CHUNK_BYTES = 256 * 1024;
+
+/** Everything one readLogFiles call gathers, shared by the arguments it reads. */
+export class Reading {
+  readonly sources: SourceBuilder[] = [];
+  readonly #byName = new Map<string, SourceBuilder>();
+  /** Something read failed partway: the verdict may miss evidence there. */
+  readonly problems: string[] = [];
+  readonly notes: string[] = [];
+  /** vmkernel log files (or fragments) met so far, read or not. */
+  logFiles = 0;
+  /** Files not read again: reached twice, through two arguments or a link. */
+  alreadyRead = 0;
+
+  constructor(
+    readonly now: number,
+    readonly onFile?: (name: string) => void,
+  ) {}
+
+  source(name: string, make: () => SourceBuilder): SourceBuilder {
+    let source = this.#byName.get(name);
+    if (!source) {
+      source = make();
+      this.#byName.set(name, source);
+      this.sources.push(source);
+    }
+    return source;
+  }
+
+  get lines(): number {
+    return this.sources.reduce((sum, source) => sum + source.lines, 0);
+  }
+}
+
+/** A failure of the file itself, before or while reading it; the caller names the file. */
+export class UnreadableError extends Error {}
+
+/**
+ * Reads a log file (not an archive) into `source`: gzip detected by its magic bytes, not its name.
+ * Throws UnreadableError for what it cannot read (corrupt gzip, an archive kind it does not read).
+ */
+export async function readLogStream(source: SourceBuilder, body: Bytes): Promise<{ trailingGarbage: boolean }> {
+  const { head, all } = await peek(body);
+  let kind = sniff(head);
+  const outcome: GunzipOutcome = { trailingGarbage: false };
+  let text = all;
+  if (kind === 'gzip') {
+    const inner = await peek(gunzip(all, outcome)).catch(unreadable);
+    kind = sniff(inner.head);
+    text = inner.all;
+  }
+  if (kind !== 'text') {
+    await drain(text);
+    throw new UnreadableError(`it is a ${kind} file, not a log`);
+  }
+  await source.feed(text).catch(unreadable);
+  return outcome;
+}
+
+/** zlib's errors and a refused expansion as UnreadableError; anything else as it is. */
+export function unreadable(error: unknown): never {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  if (code.startsWith('Z_')) throw new UnreadableError(`gzip data is corrupt (${(error as Error).message})`, { cause: error });
+  if (error instanceof InflateLimitError) throw new UnreadableError(error.message, { cause: error });
+  throw error;
+}
+
+export async function drain(input: Bytes): Promise<void> {
+  for await (const _ of input);
+}
+
+/** Every line was read (gzip.ts stops at the last member's end): worth saying, not a gap in the evidence. */
+export const trailingGarbage = (name: string) => `${name}: the gzip data is followed by data that is not gzip; it was ignored, as zcat does.`;

@@ -1,0 +1,159 @@
+// One log source as it is read: every line goes through here once, to count
+// it (per sending host, since a collector's file holds many), to find L2Sec
+// events, and to note which client or MAC each port had. finish() applies the
+// --since window back from the newest line of each host's share.
+import { LineDecoder } from './lines.js';
+import { LineHeadReader } from './line-head.js';
+import { parsePortLine, type PortClientRecord } from './port-clients.js';
+import { windowStart, type Since } from './since.js';
+import type { Bytes } from './streams.js';
+import type { LogSource, PortClient } from './types.js';
+import { L2SecCollector, type L2SecEvent } from './vmkernel-log.js';
+
+/** Port records kept per source: ports come and go with power-ons and vMotions, a few hundred a week. */
+const MAX_PORT_RECORDS = 20_000;
+
+export interface SourceInit {
+  readonly name: string;
+  readonly hostName: string | null;
+  /** Every line is this host's (a vm-support bundle), whatever host a line names. */
+  readonly fixedHost: boolean;
+  /** When the log was collected (ms): places year-less syslog stamps in a year. */
+  readonly reference?: number;
+}
+
+interface Share {
+  readonly hostName: string | null;
+  lines: number;
+  firstTime: string | null;
+  lastTime: string | null;
+}
+
+export interface FinishedSource {
+  readonly sources: LogSource[];
+  readonly events: L2SecEvent[];
+  readonly portClients: PortClient[];
+  readonly notes: string[];
+  readonly unparsed: { readonly count: number; readonly samples: readonly string[] };
+}
+
+export class SourceBuilder {
+  readonly collector: L2SecCollector;
+  readonly #heads: LineHeadReader;
+  readonly #shares = new Map<string, Share>();
+  readonly #ports = new Map<string, PortClient>();
+  #portsNotKept = 0;
+  #lines = 0;
+  #yearInferred = false;
+
+  constructor(readonly init: SourceInit) {
+    this.collector = new L2SecCollector(init.name, init.hostName ?? undefined, {
+      fixedHost: init.fixedHost,
+      ...(init.reference === undefined ? {} : { reference: init.reference }),
+    });
+    this.#heads = new LineHeadReader(init.reference);
+  }
+
+  /** Log lines read so far (lines with a log head; binary junk and blank lines do not count). */
+  get lines(): number {
+    return this.#lines;
+  }
+
+  /** Reads a stream of text to its end; every line is added. */
+  async feed(text: Bytes): Promise<void> {
+    const decoder = new LineDecoder((line) => this.add(line));
+    try {
+      for await (const chunk of text) decoder.push(chunk);
+      decoder.end();
+    } finally {
+      this.collector.endOfStream();
+    }
+  }
+
+  add(line: string): void {
+    this.collector.add(line);
+    const head = this.#heads.read(line);
+    if (!head) return;
+    this.#lines++;
+    if (head.yearInferred) this.#yearInferred = true;
+    const hostName = this.init.fixedHost ? this.init.hostName : (head.hostName ?? this.init.hostName);
+    const share = this.#share(hostName);
+    share.lines++;
+    if (head.time !== null) {
+      if (share.firstTime === null || head.time < share.firstTime) share.firstTime = head.time;
+      if (share.lastTime === null || head.time > share.lastTime) share.lastTime = head.time;
+    }
+    const port = parsePortLine(line);
+    if (port) this.addPortClient({ ...port, hostName, time: head.time, source: this.init.name });
+  }
+
+  addListing(records: readonly PortClientRecord[], source: string): void {
+    if (this.init.hostName === null) return;
+    for (const record of records) this.addPortClient({ ...record, hostName: this.init.hostName, time: null, source });
+  }
+
+  addPortClient(record: PortClient): void {
+    const key = `${record.hostName}\u0000${record.port}\u0000${record.client ?? ''}\u0000${record.mac ?? ''}\u0000${record.time ?? ''}`;
+    if (this.#ports.has(key)) return;
+    if (this.#ports.size >= MAX_PORT_RECORDS) {
+      this.#portsNotKept++;
+      return;
+    }
+    this.#ports.set(key, record);
+  }
+
+  finish(since: Since | undefined): FinishedSource {
+    const notes: string[] = [];
+    const shares = this.#shares.size ? [...this.#shares.values()] : [this.#share(this.init.hostName)];
+    const starts = new Map(shares.map((share) => [share, windowStart(since, share.lastTime)]));
+    const sources: LogSource[] = shares.map((share) => ({
+      name: this.init.name,
+      hostName: share.hostName,
+      lines: share.lines,
+      firstTime: share.firstTime,
+      lastTime: share.lastTime,
+      since: starts.get(share) ?? null,
+    }));
+    const events: L2SecEvent[] = [];
+    let outside = 0;
+    for (const event of this.collector.events()) {
+      const share = this.#shareOf(event.hostName ?? null);
+      const start = share ? starts.get(share) : null;
+      // An event without a time cannot be judged against the window, so it stays.
+      if (start && event.lastTime !== null && event.lastTime < start) outside++;
+      else events.push(event);
+    }
+    events.sort(byFirstTime);
+    if (outside) notes.push(`${this.init.name}: ${outside} event(s) older than the window were left out.`);
+    if (this.#yearInferred) {
+      notes.push(`${this.init.name}: its lines carry no year; vmfix placed them in the year up to ${new Date(this.init.reference!).toISOString().slice(0, 10)} (when the log was collected), their times of day as written.`);
+    }
+    if (this.collector.linesNotKept) {
+      notes.push(`${this.init.name}: more distinct L2Sec events than vmfix keeps; ${this.collector.linesNotKept} further line(s) were counted but not kept.`);
+    }
+    if (this.#portsNotKept) notes.push(`${this.init.name}: ${this.#portsNotKept} port record(s) beyond ${MAX_PORT_RECORDS} were not kept.`);
+    return { sources, events, portClients: [...this.#ports.values()], notes, unparsed: this.collector.unparsed() };
+  }
+
+  #share(hostName: string | null): Share {
+    const key = hostName?.toLowerCase() ?? '';
+    let share = this.#shares.get(key);
+    if (!share) {
+      share = { hostName, lines: 0, firstTime: null, lastTime: null };
+      this.#shares.set(key, share);
+    }
+    return share;
+  }
+
+  #shareOf(hostName: string | null): Share | undefined {
+    return this.#shares.get(hostName?.toLowerCase() ?? '') ?? (this.init.fixedHost ? this.#shares.values().next().value : undefined);
+  }
+}
+
+/** Oldest first; events with no time after those with one, in the order they came. */
+function byFirstTime(a: L2SecEvent, b: L2SecEvent): number {
+  if (a.firstTime === b.firstTime) return 0;
+  if (a.firstTime === null) return 1;
+  if (b.firstTime === null) return -1;
+  return a.firstTime < b.firstTime ? -1 : 1;
+}

@@ -1,0 +1,82 @@
+// A zip file's members, one at a time, through yauzl: it reads the central
+// directory and streams each member, so a vCenter "Export System Logs"
+// download of several GB is never unpacked to disk or held in memory.
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+
+import { MAX_INFLATE_RATIO } from './gzip.js';
+import { CorruptArchiveError, type ArchiveMember } from './archive.js';
+
+/** Zip members are opened only when they declare a sane size: the central directory says it before any byte is read. */
+const RATIO_GRACE_BYTES = 64 << 20;
+
+/**
+ * Calls onMember for each file member in order (directories skipped; symbolic links reported as links,
+ * never read). A member that cannot be read is handed to onUnreadable with the reason, and the rest
+ * are still read. Throws CorruptArchiveError when the zip itself cannot be read.
+ */
+export async function readZip(
+  path: string,
+  onMember: (member: ArchiveMember) => Promise<void>,
+  onUnreadable: (member: string, reason: string) => void,
+): Promise<void> {
+  let zip: ZipFile;
+  try {
+    zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false });
+  } catch (error) {
+    throw new CorruptArchiveError(`not a readable zip archive (${(error as Error).message})`, { cause: error });
+  }
+  try {
+    for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
+      if (entry.fileName.endsWith('/')) continue;
+      const member = { path: entry.fileName.replace(/^(\.\/)+/, ''), mtime: entry.getLastModDate() };
+      if (isSymlink(entry)) {
+        await onMember({ ...member, type: 'link', body: (async function* () {})() });
+        continue;
+      }
+      const refusal = refuse(entry);
+      if (refusal) {
+        onUnreadable(member.path, refusal);
+        continue;
+      }
+      let body;
+      try {
+        body = await zip.openReadStreamPromise(entry);
+      } catch (error) {
+        onUnreadable(member.path, (error as Error).message);
+        continue;
+      }
+      try {
+        await onMember({ ...member, type: 'file', body: body as AsyncIterable<Buffer> });
+      } finally {
+        body.destroy();
+      }
+    }
+  } finally {
+    zip.close();
+  }
+}
+
+function nextEntry(zip: ZipFile): Promise<Entry | null> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => zip.off('entry', onEntry).off('end', onEnd).off('error', onError);
+    const onEntry = (entry: Entry) => (cleanup(), resolve(entry));
+    const onEnd = () => (cleanup(), resolve(null));
+    const onError = (error: Error) => (cleanup(), reject(new CorruptArchiveError(`not a readable zip archive (${error.message})`, { cause: error })));
+    zip.on('entry', onEntry).on('end', onEnd).on('error', onError);
+    zip.readEntry();
+  });
+}
+
+function refuse(entry: Entry): string | undefined {
+  if (entry.isEncrypted()) return 'it is encrypted';
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) return `it uses compression method ${entry.compressionMethod}, which vmfix does not read`;
+  if (entry.uncompressedSize > RATIO_GRACE_BYTES && entry.uncompressedSize > MAX_INFLATE_RATIO * Math.max(1, entry.compressedSize)) {
+    return `it would expand to ${entry.uncompressedSize} bytes from ${entry.compressedSize} bytes: a zip bomb, not a log`;
+  }
+  return undefined;
+}
+
+/** Unix mode in the high 16 bits of the external attributes, as Info-ZIP writes them. */
+function isSymlink(entry: Entry): boolean {
+  return ((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000;
+}

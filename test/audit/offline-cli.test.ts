@@ -1,0 +1,103 @@
+// Issue 10's measured cases, as an admin meets them: the real binary, the
+// files they have (vCenter's download, a host bundle .tgz, a collector's
+// file), and the verdict and exit code they get.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { vmfix } from '../helpers/lab.js';
+import { chatter, esxi8, fragments, macChange, peer, text, violation, writeBundleTgz, writeVcenterZip, type BundleSpec } from '../helpers/bundles.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'vmfix-offline-cli-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const offline = (...paths: string[]) => vmfix(['audit', '--format', 'json', '--vmkernel-log', ...paths], { VMFIX_VCENTER: '' });
+const json = (stdout: string) => JSON.parse(stdout) as { findings: any[]; notes: string[]; evidence: any; warnings: string[]; summary: any };
+
+/** vm-support split the live log; the newest block, with the block, is in FRAG-00001. */
+const host = (name: string, vm: string, port: string): BundleSpec => ({
+  host: name,
+  stamp: '2024-05-14--09.12',
+  files: {
+    'commands/net-stats_-l.txt': 'PortNum          Type SubType SwitchName       MACAddress         ClientName\n33554439            5       9 vSwitch0         00:50:56:9a:00:07  db02.eth0\n',
+    ...fragments(
+      'var/run/log/vmkernel.log',
+      Buffer.from(text([
+        ...chatter('2024-05-14T00:00:00.000Z', 3000),
+        esxi8('2024-05-14T09:00:00.000Z', macChange(vm, '02:00:00:00:00:01', port)),
+        esxi8('2024-05-14T09:00:00.000Z', violation(vm, port)),
+        esxi8('2024-05-14T09:00:00.001Z', peer(port)),
+      ])),
+      2,
+    ),
+  },
+  symlinks: { 'var/log/vmkernel.log': '/var/run/log/vmkernel.log' },
+});
+
+describe('vmfix audit --vmkernel-log, offline (issue 10)', () => {
+  it("reads vCenter's Export System Logs zip: one finding per blocked VM, per host, exit 1", async () => {
+    const zip = join(tmp, 'VMware-vCenter-support-2024-05-14@09-12-40.zip');
+    await writeVcenterZip(zip, [
+      { memberHost: 'esx01.lab.local', spec: host('esx01.lab.local', 'web01.eth0', '0x100000f') },
+      { memberHost: '10.0.0.12', spec: host('esx02', 'web01', '0x100000f') },
+    ]);
+    const run = await offline(zip);
+    expect(run.code, run.stderr).toBe(1);
+    const report = json(run.stdout);
+    // The peer line of the same port and moment is the same finding, not a second one without a VM.
+    expect(report.findings.map((f) => [f.vm?.name, f.host?.name, f.evidence.length])).toEqual([
+      ['web01', 'esx01.lab.local', 3],
+      ['web01', 'esx02', 3],
+    ]);
+    expect(report.summary).toMatchObject({ findings: 2, critical: 2, hostsScanned: 2 });
+    expect(report.evidence.sources.map((s: any) => [s.hostName, s.lines])).toEqual([['esx01.lab.local', 3003], ['esx02', 3003]]);
+    expect(report.notes).toEqual(expect.arrayContaining([expect.stringContaining("vCenter's own support bundle")]));
+  });
+
+  it('reads a host bundle .tgz as downloaded, the fragmented live log included', async () => {
+    const tgz = join(tmp, 'esx-esx03-2024-05-14--09.12-2101234.tgz');
+    await writeBundleTgz(tgz, host('esx03', 'app07', '0x2000004'));
+    const run = await offline(tgz);
+    expect(run.code, run.stderr).toBe(1);
+    expect(json(run.stdout).findings.map((f) => [f.vm?.name, f.host?.name])).toEqual([['app07', 'esx03']]);
+  });
+
+  it('shows L2Sec lines it does not understand, and does not exit 0 for them', async () => {
+    const path = join(tmp, 'templates.log');
+    await writeFile(path, text([
+      ...chatter('2024-05-14T00:00:00.000Z', 10),
+      'cpuN:cccc)etherswitch: L2Sec_EnforcePortCompliance: client <vmname> requested mac address change to <mac> on port 0xN nnnnnnn, disallowed by vswitch policy',
+    ]));
+    const run = await vmfix(['audit', '--vmkernel-log', path], { VMFIX_VCENTER: '' });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toContain('No findings on offline');
+    expect(run.stdout).toContain('1 L2Sec_EnforcePortCompliance line(s) were not understood and are not in the verdict');
+  });
+
+  it('says what it read: lines and times per source', async () => {
+    const path = join(tmp, 'vmkernel.log');
+    await writeFile(path, text(chatter('2024-05-14T00:00:00.000Z', 10)));
+    const run = await vmfix(['audit', '--vmkernel-log', path], { VMFIX_VCENTER: '' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`note: ${path}: 10 line(s), 2024-05-14T00:00:00.000Z to 2024-05-14T00:00:09.000Z.`);
+  });
+
+  it('refuses a file of random bytes named x.gz with exit 2, naming it', async () => {
+    const path = join(tmp, 'x.gz');
+    await writeFile(path, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)));
+    const run = await offline(path);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    // Without a terminal, progress lines ("reading …") come first; the error is one sentence.
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('vmfix: '))).toEqual([
+      `vmfix: ${path}: not gzip data despite its name, and no log line in it (binary data?).`,
+    ]);
+  });
+});

@@ -1,0 +1,127 @@
+// The offline verdict: findings from log events alone, one per VM per host,
+// with port-only lines tied to their VM where the logs or the host's listing
+// allow, and never to the wrong one.
+import { describe, expect, it } from 'vitest';
+
+import { auditLogs } from '../../src/audit/offline.js';
+import type { PortClient } from '../../src/evidence/types.js';
+import type { L2SecEvent } from '../../src/evidence/vmkernel-log.js';
+
+function event(fields: Partial<L2SecEvent> & Pick<L2SecEvent, 'message'>): L2SecEvent {
+  const time = fields.time ?? '2024-05-14T09:00:00.000Z';
+  return { time, line: `line ${fields.message} ${fields.vmName ?? fields.port}`, source: '/logs/vmkernel.log', count: 1, firstTime: time, lastTime: time, ...fields };
+}
+const change = (vmName: string, port: string, extra: Partial<L2SecEvent> = {}) =>
+  event({ message: 'mac-change-requested', vmName, mac: '02:00:00:00:00:01', port, hostName: 'esx01', ...extra });
+const blocked = (vmName: string, port: string, extra: Partial<L2SecEvent> = {}) => event({ message: 'policy-violation-blocked', vmName, port, hostName: 'esx01', ...extra });
+const peer = (port: string, extra: Partial<L2SecEvent> = {}) => event({ message: 'peer-blocked', port, hostName: 'esx01', ...extra });
+const listing = (port: string, client: string, extra: Partial<PortClient> = {}): PortClient => ({
+  hostName: 'esx01',
+  port,
+  client,
+  mac: null,
+  time: null,
+  source: 'esx01/commands/net-stats_-l.txt',
+  ...extra,
+});
+
+const shape = (findings: ReturnType<typeof auditLogs>) => findings.map((f) => [f.vm?.name ?? null, f.host?.name ?? null, f.evidence.map((e) => (e.type === 'vmkernel-log' ? e.line : e.type))]);
+
+describe('auditLogs', () => {
+  it('merges the peer line with the client lines of the same port at the same moment: one finding, with the VM', () => {
+    const findings = auditLogs([change('web01.eth0', '0x100000f'), blocked('web01.eth0', '0x100000f'), peer('0x100000f', { time: '2024-05-14T09:00:00.001Z', firstTime: '2024-05-14T09:00:00.001Z', lastTime: '2024-05-14T09:00:00.001Z' })]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ vm: { name: 'web01' }, host: { name: 'esx01' }, severity: 'critical' });
+    expect(findings[0]!.evidence).toHaveLength(3);
+    expect(findings[0]!.summary).toBe('ESXi blocked the port of VM "web01" on esx01 because its guest changed the MAC to 02:00:00:00:00:01 while MAC address changes is Reject.');
+  });
+
+  it("prefers the client line of the same moment to the host's listing, taken later when another VM may hold the port", () => {
+    const findings = auditLogs([change('web01', '0x2000007'), peer('0x2000007')], [listing('0x2000007', 'db02.eth0')]);
+    expect(shape(findings).map((f) => [f[0], (f[2] as string[]).length])).toEqual([['web01', 2]]);
+  });
+
+  it('falls back to a client line of the same port in the window when nothing else names it', () => {
+    const later = { time: '2024-05-15T09:00:00.000Z', firstTime: '2024-05-15T09:00:00.000Z', lastTime: '2024-05-15T09:00:00.000Z' };
+    expect(shape(auditLogs([change('web01', '0x2000007'), peer('0x2000007', later)])).map((f) => f[0])).toEqual(['web01']);
+  });
+
+  it("ties a lone peer line to the VM the host's listing shows on that port", () => {
+    const findings = auditLogs([peer('0x2000007')], [listing('0x2000007', 'db 02.eth0')]);
+    expect(findings.map((f) => [f.vm?.name, f.summary])).toEqual([
+      ['db 02', 'ESXi blocked the port of VM "db 02" (port 0x2000007, tied to it by what the host listed on that port) on esx01 because its guest changed the MAC while MAC address changes is Reject.'],
+    ]);
+  });
+
+  it('takes the client a "connected … portID" line put on the port before the block, not the listing taken after a reconnect', () => {
+    const ports = [
+      listing('0x2000007', 'late.eth0'),
+      listing('0x2000007', 'early.eth0', { time: '2024-05-14T08:00:00.000Z', source: 'vmkernel.log' }),
+      listing('0x2000007', 'late.eth0', { time: '2024-05-14T10:00:00.000Z', source: 'vmkernel.log' }),
+    ];
+    expect(shape(auditLogs([peer('0x2000007')], ports)).map((f) => f[0])).toEqual(['early']);
+    // Before any line names the port, with a line after it showing the port changing hands: nobody can say.
+    const before = peer('0x2000007', { firstTime: '2024-05-14T07:00:00.000Z', lastTime: '2024-05-14T07:00:00.000Z' });
+    expect(shape(auditLogs([before], ports)).map((f) => f[0])).toEqual([null]);
+  });
+
+  it('ties a lone peer line of a log that names no host through that log\'s own port lines', () => {
+    const noHost = { hostName: undefined, source: '/logs/vmkernel.log' };
+    const ports = [listing('0x2000007', 'db02.eth0', { hostName: null, source: '/logs/vmkernel.log', time: '2024-05-14T08:00:00.000Z' })];
+    expect(shape(auditLogs([peer('0x2000007', noHost)], ports)).map((f) => [f[0], f[1]])).toEqual([['db02', null]]);
+    // The same port in another file is another host's.
+    expect(shape(auditLogs([peer('0x2000007', { ...noHost, source: '/other/vmkernel.log' })], ports)).map((f) => f[0])).toEqual([null]);
+  });
+
+  it('ties a port known only by MAC through the listing that names that MAC', () => {
+    const ports = [listing('0x2000007', '', { client: null, mac: '00:50:56:9a:00:07', time: '2024-05-14T08:00:00.000Z' }), listing('0x3000001', 'db02.eth0', { mac: '00:50:56:9a:00:07' })];
+    expect(shape(auditLogs([peer('0x2000007')], ports)).map((f) => f[0])).toEqual(['db02']);
+  });
+
+  it('keeps a port that nothing ties to a VM as "the VM on port …", with a stable id', () => {
+    const findings = auditLogs([peer('0x400000c')]);
+    expect(findings.map((f) => [f.vm, f.summary])).toEqual([
+      [null, 'ESXi blocked the port of the VM on port 0x400000c on esx01 because its guest changed the MAC while MAC address changes is Reject.'],
+    ]);
+    expect(auditLogs([peer('0x400000c', { count: 7 })])[0]!.id).toBe(findings[0]!.id);
+  });
+
+  it('does not tie a port to a VM of another host, or of another file when no host is named', () => {
+    const other = change('web01', '0x100000f', { hostName: 'esx02' });
+    expect(shape(auditLogs([other, peer('0x100000f')])).map((f) => [f[0], f[1]])).toEqual([
+      [null, 'esx01'],
+      ['web01', 'esx02'],
+    ]);
+    const fileA = change('web01', '0x100000f', { hostName: undefined, source: '/a/vmkernel.log' });
+    const fileB = peer('0x100000f', { hostName: undefined, source: '/b/vmkernel.log' });
+    expect(shape(auditLogs([fileA, fileB])).map((f) => f[0])).toEqual([null, 'web01']);
+  });
+
+  it('keeps the same VM name on two hosts as two findings with different ids', () => {
+    const findings = auditLogs([change('web01', '0x2000004'), change('web01', '0x2000004', { hostName: 'esx02' })]);
+    expect(findings.map((f) => f.host?.name)).toEqual(['esx01', 'esx02']);
+    expect(new Set(findings.map((f) => f.id)).size).toBe(2);
+  });
+
+  it('offers MAC learning, not pin-mac, to a guest flooding MACs', () => {
+    const flood = [
+      ...Array.from({ length: 16 }, (_, i) => change('bridge01', '0x2000004', { mac: `02:00:00:00:00:${String(i).padStart(2, '0')}` })),
+      event({ message: 'mac-change-requested', vmName: 'bridge01', port: '0x2000004', hostName: 'esx01', otherMacs: true, count: 199_984 }),
+    ];
+    const [finding] = auditLogs(flood);
+    expect(finding!.remedies.map((r) => r.strategy)).toEqual(['mac-learning', 'dedicated-portgroup', 'portgroup-accept']);
+    expect(finding!.summary).toContain('to 16 different MACs and more (199984 further request(s) not kept)');
+  });
+
+  it('offers pin-mac with the one MAC the guest asked for', () => {
+    const [finding] = auditLogs([change('web01', '0x2000004')]);
+    expect(finding!.remedies[0]).toMatchObject({ strategy: 'pin-mac', mac: '02:00:00:00:00:01' });
+  });
+
+  it('names a VMkernel adapter as such, not as a VM', () => {
+    const [finding] = auditLogs([change('vmk1', '0x4000010')]);
+    expect(finding!.vm).toBeNull();
+    expect(finding!.summary).toContain('VMkernel adapter vmk1 on esx01');
+    expect(finding!.remedies.map((r) => r.strategy)).not.toContain('pin-mac');
+  });
+});

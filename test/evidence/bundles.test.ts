@@ -1,0 +1,303 @@
+// vm-support bundles and vCenter's download, built here in their real layout
+// (real tar.gz and zip files, FRAG slices, symbolic links) and read as given.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+import { create as createTar } from 'tar';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { UsageError } from '../../src/errors.js';
+import { readLogFiles } from '../../src/evidence/files.js';
+import {
+  bundleName,
+  chatter,
+  esxi8,
+  fragments,
+  macChange,
+  peer,
+  text,
+  violation,
+  writeBundleDir,
+  writeBundleTgz,
+  writeVcenterZip,
+  writeZip,
+  type BundleSpec,
+} from '../helpers/bundles.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'vmfix-bundles-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function usageError(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a UsageError');
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UsageError);
+  expect((error as UsageError).message).not.toContain('\n');
+  return (error as UsageError).message;
+}
+
+const NET_STATS = `PortNum          Type SubType SwitchName       MACAddress         ClientName
+2214592518          4       0 DvsPortset-0     00:50:56:01:10:01  vmnic0
+33554434            3       0 vSwitch0         00:50:56:01:10:02  vmk0
+33554439            5       9 vSwitch0         00:50:56:9a:00:07  db 02.eth0
+33554440            5       9 vSwitch0         00:50:56:9a:00:08  NSX Manager.eth0
+`;
+
+/**
+ * An ESXi 8 host's bundle: the live log split by vm-support into two FRAG slices with the newest block
+ * (web01's MAC change) in the second; rotations vmkernel.0.gz and vmkernel.1.gz, the older split in gzip
+ * slices; var/log/vmkernel.log a link to /var/run/log/vmkernel.log as on the host.
+ */
+function esx01(): BundleSpec {
+  const older = text([...chatter('2024-05-12T00:00:00.000Z', 200), esxi8('2024-05-12T08:00:00.000Z', macChange('app03', '02:00:00:00:00:03', '0x2000009'))]);
+  const rotated = text([...chatter('2024-05-13T00:00:00.000Z', 300), esxi8('2024-05-13T10:00:00.000Z', peer('0x2000007'))]);
+  const live = text([
+    ...chatter('2024-05-14T00:00:00.000Z', 2000),
+    esxi8('2024-05-14T09:00:00.000Z', macChange('web01.eth0', '02:00:00:00:00:01', '0x2000004')),
+    esxi8('2024-05-14T09:00:00.000Z', violation('web01.eth0', '0x2000004')),
+    esxi8('2024-05-14T09:00:00.001Z', peer('0x2000004')),
+  ]);
+  return {
+    host: 'esx01.lab.local',
+    stamp: '2024-05-14--09.12',
+    files: {
+      'commands/net-stats_-l.txt': NET_STATS,
+      ...fragments('var/run/log/vmkernel.log', Buffer.from(live), 2),
+      'var/run/log/vmkernel.0.gz': gzipSync(rotated),
+      ...fragments('var/run/log/vmkernel.1.gz', gzipSync(older), 3),
+      // Not vmkernel logs: vmkwarning repeats vmkernel's warnings.
+      'var/run/log/vmkwarning.log': text([esxi8('2024-05-14T09:00:00.001Z', peer('0x2000004'))]),
+      'var/run/log/hostd.log': 'hostd chatter\n',
+    },
+    symlinks: { 'var/log/vmkernel.log': '/var/run/log/vmkernel.log', 'var/log/hostd.log': '/var/run/log/hostd.log' },
+  };
+}
+
+function esx02(): BundleSpec {
+  return {
+    host: 'esx02',
+    stamp: '2024-05-14--09.13',
+    files: { 'var/run/log/vmkernel.log': text([...chatter('2024-05-14T08:00:00.000Z', 50), esxi8('2024-05-14T08:30:00.000Z', macChange('web01', '02:00:00:00:00:99', '0x2000004'))]) },
+  };
+}
+
+const summary = (events: Awaited<ReturnType<typeof readLogFiles>>['events']) =>
+  events.map((e) => [e.hostName, e.message, e.vmName ?? e.port, e.mac ?? null, e.count]);
+
+describe('a host bundle .tgz, as downloaded', () => {
+  let path: string;
+  beforeAll(async () => {
+    path = join(tmp, `${bundleName(esx01())}.tgz`);
+    await writeBundleTgz(path, esx01());
+  });
+
+  it('reads every vmkernel log in it, fragments joined, links not followed', async () => {
+    const read: string[] = [];
+    const logs = await readLogFiles([path], { onFile: (name) => read.push(name) });
+    expect(summary(logs.events)).toEqual([
+      ['esx01.lab.local', 'mac-change-requested', 'app03', '02:00:00:00:00:03', 1],
+      ['esx01.lab.local', 'peer-blocked', '0x2000007', null, 1],
+      ['esx01.lab.local', 'mac-change-requested', 'web01.eth0', '02:00:00:00:00:01', 1],
+      ['esx01.lab.local', 'policy-violation-blocked', 'web01.eth0', null, 1],
+      ['esx01.lab.local', 'peer-blocked', '0x2000004', null, 1],
+    ]);
+    expect(logs.events.every((e) => e.source === path)).toBe(true);
+    expect(read.map((name) => name.slice(path.length))).toEqual(
+      expect.arrayContaining([`!${bundleName(esx01())}/var/run/log/vmkernel.log`, `!${bundleName(esx01())}/var/run/log/vmkernel.1.gz`, `!${bundleName(esx01())}/var/run/log/vmkernel.0.gz`]),
+    );
+    expect(logs.sources).toEqual([
+      { name: path, hostName: 'esx01.lab.local', lines: 2000 + 3 + 300 + 1 + 200 + 1, firstTime: '2024-05-12T00:00:00.000Z', lastTime: '2024-05-14T09:00:00.001Z', since: null },
+    ]);
+    expect(logs.problems).toEqual([]);
+    expect(logs.unparsed).toEqual({ count: 0, samples: [] });
+  });
+
+  it('ties ports to clients with the bundle\'s net-stats listing', async () => {
+    const logs = await readLogFiles([path]);
+    // The listing's decimal 33554439 is the log's 0x2000007; only ports an event names are kept.
+    expect(logs.portClients).toEqual([
+      { hostName: 'esx01.lab.local', port: '0x2000007', client: 'db 02.eth0', mac: '00:50:56:9a:00:07', time: null, source: `${path}!${bundleName(esx01())}/commands/net-stats_-l.txt` },
+    ]);
+  });
+
+  it('reads the same from the extracted directory, the directory itself or its parent', async () => {
+    const parent = join(tmp, 'extracted');
+    await mkdir(parent);
+    const dir = await writeBundleDir(parent, esx01());
+    const fromTgz = summary((await readLogFiles([path])).events);
+    for (const given of [dir, parent]) {
+      const logs = await readLogFiles([given]);
+      expect(summary(logs.events)).toEqual(fromTgz);
+      expect(logs.sources.map((s) => [s.name, s.hostName, s.lines])).toEqual([[dir, 'esx01.lab.local', 2505]]);
+    }
+  });
+
+  it('never follows a link in the archive to a file of this machine', async () => {
+    const outside = join(tmp, 'outside-vmkernel.log');
+    await writeFile(outside, text([esxi8('2024-05-14T09:00:00.000Z', macChange('intruder', '02:00:00:00:00:66', '0x2000066'))]));
+    const tgz = join(tmp, 'links.tgz');
+    await writeBundleTgz(tgz, { ...esx02(), symlinks: { 'var/log/vmkernel.1': outside, 'var/run/log/vmkernel.2.gz': outside } });
+    const logs = await readLogFiles([tgz]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(logs.sources.map((s) => s.lines)).toEqual([51]);
+  });
+
+  it('keeps several bundles in one tar apart, each named under the archive', async () => {
+    const work = join(tmp, 'several');
+    await mkdir(work);
+    await writeBundleDir(work, esx01());
+    await writeBundleDir(work, esx02());
+    const tarPath = join(tmp, 'cases.tar');
+    await createTar({ file: tarPath, cwd: work }, [bundleName(esx01()), bundleName(esx02())]);
+    const logs = await readLogFiles([tarPath]);
+    expect(logs.sources.map((s) => [s.name, s.hostName])).toEqual([
+      [tarPath, 'esx01.lab.local'],
+      [`${tarPath}!${bundleName(esx02())}`, 'esx02'],
+    ]);
+  });
+
+  it('reads a bundle whose var/log holds a copy of the live log once', async () => {
+    const spec = esx01();
+    const copy: BundleSpec = { ...spec, symlinks: {}, files: { ...spec.files, 'var/log/vmkernel.log': Buffer.concat(Object.entries(spec.files).filter(([p]) => p.startsWith('var/run/log/vmkernel.log.FRAG')).map(([, c]) => Buffer.from(c))) } };
+    const tgz = join(tmp, 'copy.tgz');
+    await writeBundleTgz(tgz, copy);
+    expect(summary((await readLogFiles([tgz])).events)).toEqual(summary((await readLogFiles([path])).events));
+  });
+
+  it('reports a missing fragment, and reads what it can', async () => {
+    const spec = esx01();
+    const files = Object.fromEntries(Object.entries(spec.files).filter(([p]) => !p.endsWith('vmkernel.1.gz.FRAG-00001')));
+    const tgz = join(tmp, 'gap.tgz');
+    await writeBundleTgz(tgz, { ...spec, files });
+    const logs = await readLogFiles([tgz]);
+    expect(logs.problems).toEqual([`${tgz}!${bundleName(spec)}/var/run/log/vmkernel.1.gz: FRAG-00001 is missing; what came after it was not read.`]);
+    // vmkernel.1.gz cannot be read past the gap (its first slice ends mid-stream): app03's line is in its tail.
+    expect(summary(logs.events).map((e) => e[2])).toEqual(['0x2000007', 'web01.eth0', 'web01.eth0', '0x2000004']);
+  });
+
+  it('refuses a tgz cut short, naming it', async () => {
+    const whole = await readFile(path);
+    const cut = join(tmp, 'cut.tgz');
+    await writeFile(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    expect(await usageError(readLogFiles([cut]))).toMatch(new RegExp(`^${cut}: (gzip data is corrupt \\(unexpected end of file\\)|not a valid tar archive .*)\\.$`));
+  });
+
+  it('refuses a tar archive with no vmkernel log in it', async () => {
+    const tgz = join(tmp, 'no-logs.tgz');
+    await writeBundleTgz(tgz, { host: 'esx09', stamp: '2024-05-14--09.12', files: { 'var/run/log/hostd.log': 'x\n' } });
+    expect(await usageError(readLogFiles([tgz]))).toBe(
+      `${tgz}: no vmkernel log in this archive (looked for var/run/log/vmkernel.log and its rotations, vmkernel.N.gz).`,
+    );
+  });
+});
+
+describe("vCenter's Export System Logs .zip", () => {
+  let path: string;
+  beforeAll(async () => {
+    path = join(tmp, 'VMware-vCenter-support-2024-05-14@09-12-40.zip');
+    // vCenter names members after the host as it knows it; the bundle inside names the host as ESXi does.
+    await writeVcenterZip(path, [
+      { memberHost: 'esx01.lab.local', spec: esx01() },
+      { memberHost: '10.0.0.12', spec: esx02() },
+    ]);
+  });
+
+  it('reads each host bundle in it as its own source, named from the bundle', async () => {
+    const logs = await readLogFiles([path]);
+    expect(logs.sources.map((s) => [s.name, s.hostName, s.lines])).toEqual([
+      [`${path}!esx01.lab.local-vm2024-14-05@09-12-41.tgz`, 'esx01.lab.local', 2505],
+      [`${path}!10.0.0.12-vm2024-14-05@09-12-41.tgz`, 'esx02', 51],
+    ]);
+    // The same VM name and port on two hosts stay two events.
+    expect(summary(logs.events).filter((e) => e[2] === 'web01' || e[2] === 'web01.eth0').map((e) => [e[0], e[3]])).toEqual([
+      ['esx01.lab.local', '02:00:00:00:00:01'],
+      ['esx01.lab.local', null],
+      ['esx02', '02:00:00:00:00:99'],
+    ]);
+    expect(logs.notes).toEqual([`${path}!vcsa01.lab.local-vcsupport2024-14-05@09-12-40.tgz is vCenter's own support bundle (no host's vmkernel log in it): not read.`]);
+    expect(logs.problems).toEqual([]);
+  });
+
+  it('reads the other hosts when one host bundle is damaged, and says which', async () => {
+    const work = join(tmp, 'damaged');
+    await mkdir(work);
+    const good = join(work, 'good.tgz');
+    await writeBundleTgz(good, esx02());
+    const whole = await readFile(good);
+    const zip = join(work, 'VMware-vCenter-support-2024-05-14@10-00-00.zip');
+    await writeZip(zip, [
+      { name: 'esx01.lab.local-vm2024-14-05@10-00-01.tgz', content: whole.subarray(0, 100), compress: false },
+      { name: 'esx02-vm2024-14-05@10-00-01.tgz', content: whole, compress: false },
+    ]);
+    const logs = await readLogFiles([zip]);
+    expect(logs.sources.map((s) => s.hostName)).toEqual(['esx02']);
+    expect(logs.problems).toEqual([expect.stringMatching(new RegExp(`^${zip}!esx01.lab.local-vm2024-14-05@10-00-01.tgz: gzip data is corrupt \\(unexpected end of file\\)`))]);
+  });
+
+  it('says so when a host bundle in it holds no vmkernel log', async () => {
+    const zip = join(tmp, 'VMware-vCenter-support-2024-05-14@11-00-00.zip');
+    const empty: BundleSpec = { host: 'esx03', stamp: '2024-05-14--09.12', files: { 'commands/net-stats_-l.txt': NET_STATS } };
+    await writeVcenterZip(zip, [
+      { memberHost: 'esx02', spec: esx02() },
+      { memberHost: 'esx03', spec: empty },
+    ]);
+    const logs = await readLogFiles([zip]);
+    expect(logs.problems).toEqual([`${zip}!esx03-vm2024-14-05@09-12-41.tgz: no vmkernel log line in it, so nothing is known of esx03.`]);
+  });
+
+  it('refuses a zip with no host bundle or vmkernel log in it', async () => {
+    const zip = join(tmp, 'empty-ish.zip');
+    await writeZip(zip, [{ name: 'README.txt', content: Buffer.from('nothing\n') }]);
+    expect(await usageError(readLogFiles([zip]))).toBe(
+      `${zip}: no vmkernel log in this archive (looked for var/run/log/vmkernel.log and its rotations, vmkernel.N.gz).`,
+    );
+  });
+
+  it('reads plain logs zipped, and skips a zipped symbolic link', async () => {
+    const zip = join(tmp, 'logs.zip');
+    const line = esxi8('2024-05-14T09:00:00.000Z', macChange('web01', '02:00:00:00:00:01', '0x2000004'));
+    await writeZip(zip, [
+      { name: 'esx07/vmkernel.log', content: Buffer.from(text([line])) },
+      { name: 'esx07/vmkernel.0.gz', content: Buffer.from('/etc/passwd'), mode: 0o120777 },
+    ]);
+    const logs = await readLogFiles([zip]);
+    expect(logs.sources.map((s) => [s.name, s.lines])).toEqual([[`${zip}!esx07`, 1]]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+  });
+
+  it('refuses to inflate a member whose declared size is a zip bomb, and says so', async () => {
+    const zip = join(tmp, 'bomb.zip');
+    await writeZip(zip, [{ name: 'esx07/vmkernel.log', content: Buffer.alloc(65 << 20) }]);
+    expect(await usageError(readLogFiles([zip]))).toBe(
+      `${zip}: nothing could be read from it (${zip}!esx07/vmkernel.log: not read: it would expand to ${65 << 20} bytes from ${(await import('node:zlib')).deflateRawSync(Buffer.alloc(65 << 20)).length} bytes: a zip bomb, not a log).`,
+    );
+  });
+
+  it('refuses a truncated zip', async () => {
+    const whole = await readFile(path);
+    const cut = join(tmp, 'cut.zip');
+    await writeFile(cut, whole.subarray(0, whole.length - 30));
+    expect(await usageError(readLogFiles([cut]))).toMatch(new RegExp(`^${cut}: not a readable zip archive \\(.+\\)\\.$`));
+  });
+
+  it('finds the host bundles of an unzipped download in its directory', async () => {
+    const dir = join(tmp, 'unzipped');
+    await mkdir(dir);
+    await writeBundleTgz(join(dir, 'esx01.lab.local-vm2024-14-05@09-12-41.tgz'), esx01());
+    await writeFile(join(dir, 'manifest.txt'), 'not read\n');
+    const logs = await readLogFiles([join(dir, 'esx01.lab.local-vm2024-14-05@09-12-41.tgz')]);
+    expect(logs.sources.map((s) => s.hostName)).toEqual(['esx01.lab.local']);
+    const fromDir = await readLogFiles([dir]);
+    expect(fromDir.sources.map((s) => [s.name, s.hostName, s.lines])).toEqual([[join(dir, 'esx01.lab.local-vm2024-14-05@09-12-41.tgz'), 'esx01.lab.local', 2505]]);
+  });
+});
