@@ -117,8 +117,7 @@ export class Transport {
       throw new TransportError('http', `${url.host} answered HTTP ${status} ${res.statusMessage ?? ''} with ${type || 'no content type'}`.trim(), { status });
     }
     const decoder = new ResponseDecoder(returns);
-    const text = new TextDecoder('utf-8', { fatal: false });
-    const traced: string[] = [];
+    const traced: Buffer[] = [];
     let received = 0;
     try {
       for await (const chunk of res as AsyncIterable<Buffer>) {
@@ -127,12 +126,10 @@ export class Transport {
         if (received > maxResponseBytes) {
           throw new TransportError('too-large', `the response from ${url.host} passed the ${Math.round(maxResponseBytes / 2 ** 20)} MiB cap`);
         }
-        const part = text.decode(chunk, { stream: true });
-        if (trace) traced.push(part);
-        decoder.write(part);
+        if (trace) traced.push(chunk);
+        decoder.write(chunk);
       }
-      decoder.write(text.decode());
-      if (trace) trace(this.redact(`< HTTP ${status} (${received} bytes)\n${traced.join('')}`));
+      if (trace) trace(this.redact(`< HTTP ${status} (${received} bytes)\n${new TextDecoder().decode(Buffer.concat(traced))}`));
       return decoder.end();
     } catch (err) {
       if (err instanceof TransportError || err instanceof ProtocolError) throw err;
