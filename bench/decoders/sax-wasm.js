@@ -2,24 +2,37 @@
 // events.js. It reports no well-formedness errors at all: a mismatched
 // closing tag comes out as text, an undeclared entity as its own name, an
 // unquoted or repeated attribute is taken; it does not resolve references
-// either, which resolveReferences (src/vsphere/xml.ts) does here.
+// either, which resolveReferences below does.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { SAXParser, SaxEventType } from 'sax-wasm';
-import { resolveReferences } from '../../dist/vsphere/xml.js';
 import { EventDecoder } from './events.js';
 
 const wasm = readFileSync(createRequire(import.meta.url).resolve('sax-wasm/lib/sax-wasm.wasm'));
 const EVENTS = SaxEventType.OpenTag | SaxEventType.CloseTag | SaxEventType.Text | SaxEventType.Cdata | SaxEventType.Doctype;
-const parsers = [];
+const PREDEFINED = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const REFERENCE = /&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);/g;
 
-/** One parser per event mask, compiled once (prepareWasm is asynchronous); resolves when ready. */
+function resolveReferences(text) {
+  if (/&(?!(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);)/.test(text)) throw new Error('a "&" starts no known reference');
+  return text.replace(REFERENCE, (_, ref) =>
+    ref[0] === '#' ? String.fromCodePoint(ref[1] === 'x' ? parseInt(ref.slice(2), 16) : Number(ref.slice(1))) : PREDEFINED[ref]);
+}
+
+let parsers = [];
+
+/**
+ * One parser per event mask, made ready (prepareWasm is asynchronous) for
+ * the decoders below to share; again, after an answer left one mid-document.
+ */
 export async function prepareSaxWasm() {
+  const ready = [];
   for (const events of [EVENTS, SaxEventType.OpenTag | SaxEventType.CloseTag | SaxEventType.Text]) {
     const parser = new SAXParser(events);
     await parser.prepareWasm(wasm);
-    parsers.push(parser);
+    ready.push(parser);
   }
+  parsers = ready;
 }
 
 export function saxWasmDecoder(returns) {
