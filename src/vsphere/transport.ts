@@ -179,7 +179,9 @@ export class Transport {
       });
       res.on('error', fail);
       // A connection that drops mid-answer closes the response without 'end'.
-      res.on('close', () => fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+      res.on('close', () => {
+        if (!done) fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+      });
     });
   }
 

@@ -189,6 +189,8 @@ export class XmlScanner {
     const buf = this.buf;
     const length = buf.length;
     if (final) {
+      // Text still inside the document element is an answer cut short, whatever it ends in; end() says so.
+      if (this.where === 'root') return pos;
       if (pos < length) this.text(pos, length);
       return length;
     }
@@ -380,7 +382,7 @@ export class XmlScanner {
       this.sink.text(end - start <= SHORT_TEXT ? cachedText(buf, start, end) : utf8(buf, start, end));
       return;
     }
-    const text = decodeText(buf, start, end, false);
+    const text = decodeText(buf, start, end, false, cr);
     if (wanted) this.sink.text(text);
   }
 
@@ -489,7 +491,7 @@ function isSpace(c: number): boolean {
 
 /** An attribute value that is not a plain run of ASCII. */
 function attributeText(buf: Buffer, start: number, end: number): string {
-  return decodeText(buf, start, end, true);
+  return decodeText(buf, start, end, true, true);
 }
 
 /** The code point of the UTF-8 sequence at buf[i] (U+FFFD for a malformed one, as a decoder would make it). */
@@ -536,21 +538,31 @@ let scratch = Buffer.allocUnsafe(1 << 16);
  * entities and character references) resolved and line ends normalised
  * (XML 1.0 2.11): "\r\n" and "\r" become "\n" in text, and like tab and
  * line feed a space in an attribute value (3.3.3). What a reference stands
- * for is never normalised. Built as bytes, decoded once.
+ * for is never normalised. Built as bytes, decoded once. `whiteSpace`:
+ * whether [start, end) may hold white space to normalise.
  */
-function decodeText(buf: Buffer, start: number, end: number, attribute: boolean): string {
+function decodeText(buf: Buffer, start: number, end: number, attribute: boolean, whiteSpace: boolean): string {
   if (scratch.length < end - start) scratch = Buffer.allocUnsafe(Math.max(end - start, 2 * scratch.length));
   const out = scratch;
   let k = 0;
   let i = start;
+  if (!whiteSpace) {
+    // The usual case (a log line with quotes in it): copy the runs between references whole.
+    // (By hand: Buffer.copy makes a view per call, which costs more than these short runs.)
+    for (let amp = buf.indexOf(AMP, i); amp >= 0 && amp < end; amp = buf.indexOf(AMP, i)) {
+      while (i < amp) out[k++] = buf[i++]!;
+      i = referenceEnd(buf, amp, end);
+      k = writeUtf8(out, k, reference(buf, amp + 1, i - 1));
+    }
+    while (i < end) out[k++] = buf[i++]!;
+    return utf8(out, 0, k);
+  }
   while (i < end) {
     const c = buf[i]!;
     if (c === AMP) {
-      let semi = i + 1;
-      while (semi < end && semi - i < 12 && buf[semi] !== SEMICOLON) semi++;
-      if (buf[semi] !== SEMICOLON || semi >= end) throw notWellFormed('a "&" starts no reference');
-      k = writeUtf8(out, k, reference(buf, i + 1, semi));
-      i = semi + 1;
+      const next = referenceEnd(buf, i, end);
+      k = writeUtf8(out, k, reference(buf, i + 1, next - 1));
+      i = next;
     } else if (c === CR) {
       out[k++] = attribute ? SPACE : LF;
       i += i + 1 < end && buf[i + 1] === LF ? 2 : 1;
@@ -560,6 +572,13 @@ function decodeText(buf: Buffer, start: number, end: number, attribute: boolean)
     }
   }
   return utf8(out, 0, k);
+}
+
+/** Just past the ";" that ends the reference at buf[amp] ("&"), which must come before `end`. */
+function referenceEnd(buf: Buffer, amp: number, end: number): number {
+  const limit = Math.min(end, amp + 12);
+  for (let i = amp + 1; i < limit; i++) if (buf[i] === SEMICOLON) return i + 1;
+  throw notWellFormed('a "&" starts no reference');
 }
 
 /** The character the reference between "&" and ";" (buf[start, end)) stands for. */
