@@ -6,6 +6,7 @@
 // page tokens are carried over as the floor (bench/floor.js) does.
 //
 //   node bench/corpus.js [--hosts N] [--out DIR]     (default 100 hosts, .cache/soap-corpus/N)
+// npm run bench saves a sample of each size's answers the same way (SAMPLE).
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -17,9 +18,15 @@ import { benchScenario } from './scenario.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PASSWORD = 'corpus-Passw0rd!';
+/** The sample npm run bench decodes at each size: every inventory page up to 3, FetchDVPorts up to 3, 300 log calls. */
+export const SAMPLE = { RetrievePropertiesEx: 1, ContinueRetrievePropertiesEx: 2, FetchDVPorts: 3, BrowseDiagnosticLog: 300 };
 
-/** Saves the answers to `requests` (as recordRequests returns them) into `dir`; resolves to the bytes saved. */
-export async function saveAnswers(requests, { url, password, caFile }, dir) {
+/**
+ * Saves the answers to `requests` (as recordRequests returns them) into
+ * `dir`; resolves to the bytes saved. `limit` (method -> count): keep only
+ * the first so many answers of a method, and do not ask for the others.
+ */
+export async function saveAnswers(requests, { url, password, caFile }, dir, limit = {}) {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: readFileSync(caFile, 'utf8') });
@@ -28,7 +35,9 @@ export async function saveAnswers(requests, { url, password, caFile }, dir) {
   let token;
   let total = 0;
   const recordedView = /<obj type="ContainerView">([^<]+)<\/obj>/.exec(requests.find((q) => q.method === 'RetrievePropertiesEx')?.body ?? '')?.[1];
+  const kept = {};
   for (const [i, r] of requests.entries()) {
+    if ((kept[r.method] = (kept[r.method] ?? 0) + 1) > (limit[r.method] ?? Infinity)) continue;
     let body = r.body.replace('<password>(redacted)</password>', `<password>${password}</password>`);
     if (view && recordedView) body = body.split(recordedView).join(view);
     if (r.method === 'ContinueRetrievePropertiesEx') body = body.replace(/<token>[^<]*<\/token>/, `<token>${token}</token>`);

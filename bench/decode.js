@@ -121,11 +121,11 @@ async function child(candidateName, shapeName, dir) {
   process.stdout.write(`${JSON.stringify({ seconds: (used.user + used.system) / 1e6, bytes, refusals })}\n`);
 }
 
-/** Runs every candidate on every shape, `rounds` times in turn; returns rows of MB per CPU-second (medians). */
-export function measure(dir, rounds = 3) {
+/** Runs every candidate on `shapes` (default all), `rounds` times in turn; returns rows of MB per CPU-second (medians). */
+export function measure(dir, rounds = 3, shapes = SHAPES.map(([s]) => s)) {
   const samples = new Map();
   for (let round = 0; round < rounds; round++) {
-    for (const [shape] of SHAPES) {
+    for (const shape of shapes) {
       for (const candidate of CANDIDATES) {
         const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', candidate.name, shape, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
         const { seconds, bytes, refusals } = JSON.parse(out);
@@ -138,8 +138,8 @@ export function measure(dir, rounds = 3) {
     name: candidate.name,
     what: candidate.what,
     chosen: candidate.chosen === true,
-    refusals: samples.get(`${candidate.name}\u0000${SHAPES[0][0]}`)[0].refusals,
-    shapes: Object.fromEntries(SHAPES.map(([shape]) => {
+    refusals: samples.get(`${candidate.name}\u0000${shapes[0]}`)[0].refusals,
+    shapes: Object.fromEntries(shapes.map((shape) => {
       const list = samples.get(`${candidate.name}\u0000${shape}`);
       return [shape, { mbPerCpuS: median(list.map((s) => s.mbPerCpuS)), mb: list[0].bytes / 1e6 }];
     })),
@@ -147,7 +147,7 @@ export function measure(dir, rounds = 3) {
 }
 
 export function table(rows) {
-  const shapes = SHAPES.map(([s]) => s);
+  const shapes = Object.keys(rows[0].shapes);
   const mb = (row, s) => row.shapes[s].mb.toFixed(1);
   const out = [
     `| candidate | ${shapes.map((s) => `${s} (${mb(rows[0], s)} MB)`).join(' | ')} | malformed or hostile answers refused |`,
