@@ -216,3 +216,47 @@ describe('the answers vmfix reads', () => {
     expect(second).toEqual(first);
   });
 });
+
+describe('beside saxes, on answers with random damage', () => {
+  // The decoder vmfix used until issue 15 (saxes and an event decoder) as the
+  // oracle: for each damaged answer, both refuse it or both decode the same
+  // value. Processing instructions are left out: SOAP forbids them, and only
+  // vmfix refuses them.
+  const SOAP = join(import.meta.dirname, '..', '..', 'mocks', 'soap');
+  const bases = ['RetrievePropertiesEx-vms-page1.xml', 'BrowseDiagnosticLog.xml', 'handmade/RetrievePropertiesEx-vcenter.xml'].map((f) => readFileSync(join(SOAP, f), 'utf8'));
+  const pieces = ['<', '>', '&', ';', '/', '"', "'", '=', ' ', '!', '?', '-', ']', '[', 'a', ':', '#', 'x', '\u0001', '\r', '\n', '&amp;', '&#60;', '<!--', '-->', '<![CDATA[', ']]>', '</a>', '<a>', 'é', '\uFFFE'];
+
+  it('800 damaged answers: the same verdict and the same value as saxes', async () => {
+    const { saxesDecoder } = await import('../../bench/decoders/saxes.js');
+    let seed = 15;
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const outcome = (make: () => { write(b: Buffer): void; end(): unknown }, chunks: Buffer[]) => {
+      try {
+        const decoder = make();
+        for (const chunk of chunks) decoder.write(chunk);
+        return { value: decoder.end() };
+      } catch (err) {
+        return { refused: (err as Error).message };
+      }
+    };
+    let compared = 0;
+    for (let i = 0; i < 800; i++) {
+      let xml = bases[i % bases.length]!;
+      for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
+        const at = Math.floor(random() * xml.length);
+        const piece = pieces[Math.floor(random() * pieces.length)]!;
+        const op = random();
+        xml = op < 0.33 ? xml.slice(0, at) + xml.slice(at + 1 + Math.floor(random() * 3)) : op < 0.66 ? xml.slice(0, at) + piece + xml.slice(at) : xml.slice(0, at) + piece + xml.slice(at + 1);
+      }
+      if (/<\?(?!xml )/.test(xml)) continue;
+      const bytes = Buffer.from(xml);
+      const cut = Math.floor(random() * bytes.length);
+      const ours = outcome(() => new ResponseDecoder({ type: 'RetrieveResult' }), [bytes.subarray(0, cut), bytes.subarray(cut)]);
+      const theirs = outcome(() => saxesDecoder({ type: 'RetrieveResult' }), [bytes]);
+      expect('refused' in ours, `${JSON.stringify(xml)}\nvmfix: ${JSON.stringify(ours).slice(0, 200)}\nsaxes: ${JSON.stringify(theirs).slice(0, 200)}`).toBe('refused' in theirs);
+      if ('value' in ours) expect(ours.value).toEqual(theirs.value);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(750);
+  });
+});
