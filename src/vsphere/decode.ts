@@ -210,12 +210,12 @@ export class ResponseDecoder implements XmlSink {
     top.text = top.text === '' ? text : top.text + text;
   }
 
-  close(): void {
+  close(): string[] | undefined {
     const frame = this.frames[--this.depth]!;
     const parent = this.depth > 0 ? this.frames[this.depth - 1]! : undefined;
     if (!parent) {
       this.done = true;
-      return;
+      return undefined;
     }
     switch (frame.kind) {
       case 'skip':
@@ -224,31 +224,33 @@ export class ResponseDecoder implements XmlSink {
       case 'response':
       case 'fault':
       case 'detail':
-        return;
+        return undefined;
     }
     const value = valueOf(frame);
+    // A string that repeats (a log page's lineText, an ArrayOfString): its siblings may go straight into the same array.
+    const strings = frame.kind === 'text' && frame.type === 'string' && frame.moType === undefined;
     switch (parent.kind) {
       case 'fault':
         if (frame.name === 'faultcode') this.fault!.faultCode = String(value);
         if (frame.name === 'faultstring') this.fault!.faultString = String(value);
-        return;
+        return undefined;
       case 'detail':
         this.fault = { ...this.fault!, detail: value as Record<string, unknown> };
-        return;
+        return undefined;
       case 'response':
         if (this.returns?.array) (this.result as unknown[]).push(value);
         else this.result = value;
-        return;
+        return undefined;
       case 'array':
         parent.value.push(value);
-        return;
+        return strings && parent.itemType === 'string' ? parent.value : undefined;
       case 'object':
         attach(parent.value, frame.name, value, frame.field);
-        return;
+        return strings && frame.field?.array ? parent.value[frame.name] : undefined;
       case 'unknown':
         parent.value ??= parent.xsiType ? { _typeName: parent.xsiType } : {};
         attach(parent.value, frame.name, value, undefined);
-        return;
+        return undefined;
     }
   }
 }

@@ -56,7 +56,13 @@ export interface XmlSink {
   wantsText(): boolean;
   /** Text (references resolved, line ends normalised), in one or more pieces per text run. */
   text(text: string): void;
-  close(): void;
+  /**
+   * The element open now closed. A sink may return the array of strings its
+   * text went into: the scanner then reads the siblings that follow with the
+   * same name, no attributes and only text (a page of log lines), straight
+   * into it, without open() and close() for each.
+   */
+  close(): string[] | undefined;
 }
 
 /** Bound on one tag, comment or CDATA section still open at the end of a chunk; vSphere's are a few hundred bytes. */
@@ -317,9 +323,32 @@ export class XmlScanner {
     if (c === undefined) return -1;
     if (c !== GT) throw notWellFormed(`unexpected "${this.show(end)}" in the closing tag </${expected.text}>`);
     this.open.pop();
-    this.sink.close();
+    const strings = this.sink.close();
     if (this.open.length === 0) this.where = 'epilog';
-    return end + 1;
+    return strings ? this.strings(expected, strings, end + 1) : end + 1;
+  }
+
+  /**
+   * Siblings `<name>text</name>` from `pos` on, each text pushed to `out`,
+   * for as long as they come in exactly that form (white space between them
+   * allowed); returns where the first one that does not (or is not all
+   * there yet) starts, for the general path to read.
+   */
+  private strings(name: XmlName, out: string[], pos: number): number {
+    const buf = this.buf;
+    const bytes = name.bytes;
+    const length = bytes.length;
+    for (;;) {
+      let at = pos;
+      while (at < buf.length && isSpace(buf[at]!)) at++;
+      if (buf[at] !== LT || buf[at + length + 1] !== GT || !sameBytes(buf, at + 1, at + 1 + length, bytes)) return pos;
+      const start = at + length + 2;
+      const lt = buf.indexOf(LT, start);
+      if (lt < 0 || buf[lt + 1] !== SLASH || buf[lt + length + 2] !== GT || !sameBytes(buf, lt + 2, lt + 2 + length, bytes)) return pos;
+      if (at > pos) this.text(pos, at);
+      out.push(this.textValue(start, lt));
+      pos = lt + length + 3;
+    }
   }
 
   /** "<!": a comment, CDATA, or a DOCTYPE (refused). */
@@ -370,20 +399,28 @@ export class XmlScanner {
       }
       return;
     }
+    if (this.sink.wantsText()) {
+      this.sink.text(this.textValue(start, end));
+      return;
+    }
+    // Text the decoder does not keep (white space between elements) is checked all the same.
     if (this.cdataEndAt < start && this.cdataEndAt !== -1) this.cdataEndAt = buf.indexOf(CDATA_END, start);
     if (this.cdataEndAt >= 0 && this.cdataEndAt + 3 <= end) throw notWellFormed('text contains "]]>"');
     if (this.ampAt < start && this.ampAt !== -1) this.ampAt = buf.indexOf(AMP, start);
-    const references = this.ampAt >= 0 && this.ampAt < end;
-    const wanted = this.sink.wantsText();
-    if (!references && !wanted) return;
+    if (this.ampAt >= 0 && this.ampAt < end) this.textValue(start, end);
+  }
+
+  /** Text in the document element as a string: "]]>" refused, references resolved, line ends normalised. */
+  private textValue(start: number, end: number): string {
+    const buf = this.buf;
+    if (this.cdataEndAt < start && this.cdataEndAt !== -1) this.cdataEndAt = buf.indexOf(CDATA_END, start);
+    if (this.cdataEndAt >= 0 && this.cdataEndAt + 3 <= end) throw notWellFormed('text contains "]]>"');
+    if (this.ampAt < start && this.ampAt !== -1) this.ampAt = buf.indexOf(AMP, start);
     if (this.crAt < start && this.crAt !== -1) this.crAt = buf.indexOf(CR, start);
+    const references = this.ampAt >= 0 && this.ampAt < end;
     const cr = this.crAt >= 0 && this.crAt < end;
-    if (!references && !cr) {
-      this.sink.text(end - start <= SHORT_TEXT ? cachedText(buf, start, end) : utf8(buf, start, end));
-      return;
-    }
-    const text = decodeText(buf, start, end, false, cr);
-    if (wanted) this.sink.text(text);
+    if (references || cr) return decodeText(buf, start, end, false, cr);
+    return end - start <= SHORT_TEXT ? cachedText(buf, start, end) : utf8(buf, start, end);
   }
 
   /**
