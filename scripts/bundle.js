@@ -19,7 +19,33 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bundle'); // as deep as dist/cli: main's ../../package.json still resolves
 const KEEP_UNUSED_MS = 60 * 60 * 1000;
 
-const bundle = await rolldown({ input: join(ROOT, 'dist', 'cli', 'main.js'), platform: 'node', logLevel: 'warn' });
+/**
+ * What `vmfix --help` spent a third of its time on after node itself:
+ * yargs's help layout (cliui) measures every line with string-width 7,
+ * which runs an ICU grapheme segmenter and a 60 KB emoji regex over plain
+ * ASCII. string-width 8 (ora's, already in the bundle, same function) sees
+ * ASCII and returns its length; cliui gets that one, and its segmenter
+ * (~10 ms to make) is made the first time a line is not ASCII.
+ */
+const STRING_WIDTH = join(ROOT, 'node_modules', 'string-width', 'index.js');
+const helpLayout = {
+  name: 'vmfix-help-layout',
+  resolveId(source, importer) {
+    if (source === 'string-width' && importer?.includes(`${join('node_modules', 'cliui')}/`)) return STRING_WIDTH;
+    return null;
+  },
+  transform(code, id) {
+    if (id !== STRING_WIDTH) return null;
+    const eager = 'const segmenter = new Intl.Segmenter();';
+    const use = 'segmenter.segment(string)';
+    if (code.split(eager).length !== 2 || code.split(use).length !== 2) {
+      throw new Error(`string-width changed: ${eager} / ${use} not found once in ${id}; look at scripts/bundle.js`);
+    }
+    return code.replace(eager, 'let segmenter;').replace(use, '(segmenter ??= new Intl.Segmenter()).segment(string)');
+  },
+};
+
+const bundle = await rolldown({ input: join(ROOT, 'dist', 'cli', 'main.js'), platform: 'node', logLevel: 'warn', plugins: [helpLayout] });
 const { output } = await bundle.generate({ format: 'esm', entryFileNames: 'main.js', chunkFileNames: '[name]-[hash].js' });
 await bundle.close();
 

@@ -1,11 +1,15 @@
-// Streaming SOAP response decoder: SAX events straight into plain objects,
-// typed by the schema, so a large PropertyCollector page is never held as
-// raw XML and as a generic tree at once. saxes is strict and never expands
-// entities beyond the five predefined ones; a DOCTYPE is refused outright
-// (SOAP 1.1 forbids it, and it is how entity bombs and XXE arrive).
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import { arrayItemType, isPrimitive, MOREF, typeInfo, type FieldInfo } from './schema.js';
+// Streaming SOAP response decoder: elements straight into plain objects,
+// typed by the schema, as the answer arrives, so a large PropertyCollector
+// page is never held as raw XML and as a generic tree at once. The XML is
+// read by XmlScanner (xml.ts), which is strict and never expands an entity;
+// bench/analysis.md says why it is ours rather than saxes.
+//
+// Per element the decoder allocates only what it returns: frames are reused,
+// a field's type is looked up once per (type, field) and kept on the schema's
+// FieldInfo, and a text element becomes its value when it closes.
+import { arrayItemType, isPrimitive, MOREF, typeInfo, type FieldInfo, type TypeInfo } from './schema.js';
 import { ProtocolError } from './faults.js';
+import { XmlScanner, type TagAttributes, type XmlName, type XmlSink } from './xml.js';
 
 /** What a method returns: its `returnval` type and whether it repeats. */
 export interface ReturnSpec {
@@ -31,18 +35,32 @@ interface Frame {
   name: string;
   /** Concrete type: xsi:type when given, else the declared type. */
   type: string;
+  /** The field of the parent's type this element fills, if the schema knows it. */
+  field: FieldInfo | undefined;
+  /** An object frame's type, an array frame's item type. */
+  info: TypeInfo | undefined;
+  itemType: string | undefined;
   value: any;
   text: string;
   /** The attribute `type` of a ManagedObjectReference. */
-  moType?: string;
+  moType: string | undefined;
   /** An unknown frame's xsi:type, kept if it turns out to hold fields. */
-  xsiType?: string;
-  hasChildren: boolean;
+  xsiType: string | undefined;
 }
 
-export class ResponseDecoder {
-  private readonly parser = new SaxesParser({ position: false });
-  private readonly stack: Frame[] = [];
+/** How an element of a given concrete type is read; one per type name. */
+interface Shape {
+  readonly kind: 'array' | 'moref' | 'primitive' | 'object' | 'unknown';
+  /** The type's name without prefix, a copy shared by every object of the type. */
+  readonly type: string;
+  readonly info: TypeInfo | undefined;
+  readonly itemType: string | undefined;
+}
+
+export class ResponseDecoder implements XmlSink {
+  private readonly scanner: XmlScanner = new XmlScanner(this);
+  private readonly frames: Frame[] = [];
+  private depth = 0;
   private result: unknown;
   private fault: { faultCode: string; faultString: string; detail?: Record<string, unknown> } | undefined;
   private sawEnvelope = false;
@@ -50,29 +68,15 @@ export class ResponseDecoder {
 
   constructor(private readonly returns: ReturnSpec | undefined) {
     if (returns?.array) this.result = [];
-    this.parser.on('doctype', () => {
-      throw new ProtocolError('the response contains a DOCTYPE, which SOAP forbids; refusing to parse it');
-    });
-    this.parser.on('opentag', (tag) => this.open(tag as SaxesTagPlain));
-    this.parser.on('text', (text) => this.textIn(text));
-    this.parser.on('cdata', (text) => this.textIn(text));
-    this.parser.on('closetag', () => this.close());
-    this.parser.on('error', (err) => {
-      throw new ProtocolError(`the response is not well-formed XML (${err.message})`);
-    });
   }
 
-  write(chunk: string): void {
-    this.parser.write(chunk);
+  /** The answer's next bytes (a string is taken as its UTF-8 encoding). */
+  write(chunk: Buffer | string): void {
+    this.scanner.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
   }
 
   end(): DecodedResponse {
-    // Whatever goes wrong only at the end of input is an answer cut short.
-    try {
-      this.parser.close();
-    } catch (err) {
-      throw new ProtocolError((err as Error).message, true);
-    }
+    this.scanner.end();
     if (!this.sawEnvelope || !this.done) {
       throw new ProtocolError('the response is not a complete SOAP envelope', true);
     }
@@ -80,17 +84,15 @@ export class ResponseDecoder {
     return { kind: 'result', value: this.result };
   }
 
-  private open(tag: SaxesTagPlain): void {
-    const name = localName(tag.name);
-    const parent = this.stack[this.stack.length - 1];
-    const attrs = tag.attributes as Record<string, string>;
-    if (xsiAttr(attrs, 'nil') === 'true') {
+  open(element: XmlName, attrs: TagAttributes): void {
+    const name = element.local;
+    const parent = this.depth > 0 ? this.frames[this.depth - 1]! : undefined;
+    if (attrs.xsiNil === 'true') {
       this.push('skip', name, '');
       return;
     }
-    if (parent) parent.hasChildren = true;
     if (!parent) {
-      if (name !== 'Envelope') throw new ProtocolError(`expected a SOAP Envelope, got <${tag.name}>`);
+      if (name !== 'Envelope') throw new ProtocolError(`expected a SOAP Envelope, got <${element.text}>`);
       this.sawEnvelope = true;
       this.push('envelope', name, '');
       return;
@@ -108,7 +110,7 @@ export class ResponseDecoder {
         }
         return;
       case 'response':
-        if (name === 'returnval' && this.returns) this.typed(name, this.returns.type, attrs);
+        if (name === 'returnval' && this.returns) this.typed(name, this.returns.type, undefined, attrs);
         else this.push('skip', name, '');
         return;
       case 'fault':
@@ -116,16 +118,18 @@ export class ResponseDecoder {
         return;
       case 'detail':
         // <NoPermissionFault xsi:type="NoPermission">: the element names the fault too.
-        this.typed(name, name.endsWith('Fault') ? name.slice(0, -5) : name, attrs);
+        this.typed(name, name.endsWith('Fault') ? name.slice(0, -5) : name, undefined, attrs);
         return;
       case 'array':
-        this.typed(name, arrayItemType(parent.type) ?? 'anyType', attrs);
+        this.typed(name, parent.itemType, undefined, attrs);
         return;
-      case 'object':
-        this.typed(name, typeInfo(parent.type)?.byName.get(name)?.type, attrs);
+      case 'object': {
+        const field = fieldOf(parent.info!, element);
+        this.typed(name, field?.type, field, attrs);
         return;
+      }
       case 'unknown':
-        this.typed(name, undefined, attrs);
+        this.typed(name, undefined, undefined, attrs);
         return;
       case 'text':
       case 'skip':
@@ -135,79 +139,165 @@ export class ResponseDecoder {
   }
 
   /** Opens an element whose declared type is known (or not, for fields newer than the schema). */
-  private typed(name: string, declared: string | undefined, attrs: Record<string, string>): void {
+  private typed(name: string, declared: string | undefined, field: FieldInfo | undefined, attrs: TagAttributes): void {
     // A field the schema lacks is still a MoRef when it has the MoRef's unprefixed `type` attribute.
-    const type = xsiType(attrs) ?? declared ?? (attrs.type !== undefined ? MOREF : undefined);
-    if (type === undefined) {
-      this.push('unknown', name, '');
-    } else if (type.startsWith('ArrayOf')) {
-      this.push('array', name, type).value = [];
-    } else if (type === MOREF) {
-      this.push('text', name, type).moType = attrs.type ?? '';
-    } else if (isPrimitive(type)) {
-      this.push('text', name, type);
-    } else if (typeInfo(type)) {
-      this.push('object', name, type).value = { _typeName: typeName(type) };
-    } else {
-      // Not in the schema: an enum (its value is text, e.g. HostSystemConnectionState),
-      // or a type newer than the schema; which one shows when it closes.
-      this.push('unknown', name, '').xsiType = type;
+    const xsiType = attrs.xsiType;
+    const written = xsiType === undefined ? declared ?? (attrs.type !== undefined ? MOREF : undefined) : undefined;
+    if (xsiType === undefined && written === undefined) {
+      this.push('unknown', name, '').field = field;
+      return;
+    }
+    const shape = xsiType === undefined ? shapeOf(written!) : ((xsiType.typeMemo ??= shapeOf(xsiType.text)) as Shape);
+    const type = shape.type;
+    switch (shape.kind) {
+      case 'array': {
+        const frame = this.push('array', name, type);
+        frame.value = [];
+        frame.itemType = shape.itemType;
+        frame.field = field;
+        return;
+      }
+      case 'moref': {
+        const frame = this.push('text', name, type);
+        frame.moType = attrs.type?.text ?? '';
+        frame.field = field;
+        return;
+      }
+      case 'primitive':
+        this.push('text', name, type).field = field;
+        return;
+      case 'object': {
+        const frame = this.push('object', name, type);
+        frame.value = { _typeName: type };
+        frame.info = shape.info;
+        frame.field = field;
+        return;
+      }
+      case 'unknown': {
+        // Not in the schema: an enum (its value is text, e.g. HostSystemConnectionState),
+        // or a type newer than the schema; which one shows when it closes.
+        const frame = this.push('unknown', name, '');
+        frame.xsiType = type;
+        frame.field = field;
+        return;
+      }
     }
   }
 
   private push(kind: FrameKind, name: string, type: string): Frame {
-    const frame: Frame = { kind, name, type, value: undefined, text: '', hasChildren: false };
-    this.stack.push(frame);
+    let frame = this.frames[this.depth];
+    if (frame === undefined) {
+      frame = { kind, name, type, field: undefined, info: undefined, itemType: undefined, value: undefined, text: '', moType: undefined, xsiType: undefined };
+      this.frames.push(frame);
+    } else {
+      frame.kind = kind;
+      frame.name = name;
+      frame.type = type;
+      frame.field = frame.info = frame.itemType = frame.value = frame.moType = frame.xsiType = undefined;
+      frame.text = '';
+    }
+    this.depth++;
     return frame;
   }
 
-  private textIn(text: string): void {
-    const top = this.stack[this.stack.length - 1];
-    if (top && (top.kind === 'text' || top.kind === 'unknown')) top.text += text;
+  wantsText(): boolean {
+    const kind = this.depth > 0 ? this.frames[this.depth - 1]!.kind : undefined;
+    return kind === 'text' || kind === 'unknown';
   }
 
-  private close(): void {
-    const frame = this.stack.pop()!;
-    const parent = this.stack[this.stack.length - 1];
+  text(text: string): void {
+    const top = this.frames[this.depth - 1]!;
+    top.text = top.text === '' ? text : top.text + text;
+  }
+
+  close(): string[] | undefined {
+    const frame = this.frames[--this.depth]!;
+    const parent = this.depth > 0 ? this.frames[this.depth - 1]! : undefined;
     if (!parent) {
       this.done = true;
-      return;
+      return undefined;
     }
-    if (frame.kind === 'skip' || frame.kind === 'envelope' || frame.kind === 'body' || frame.kind === 'response') return;
-    if (frame.kind === 'fault' || frame.kind === 'detail') return;
+    switch (frame.kind) {
+      case 'skip':
+      case 'envelope':
+      case 'body':
+      case 'response':
+      case 'fault':
+      case 'detail':
+        return undefined;
+    }
     const value = valueOf(frame);
+    // A string that repeats (a log page's lineText, an ArrayOfString): its siblings may go straight into the same array.
+    const strings = frame.kind === 'text' && frame.type === 'string' && frame.moType === undefined;
     switch (parent.kind) {
       case 'fault':
         if (frame.name === 'faultcode') this.fault!.faultCode = String(value);
         if (frame.name === 'faultstring') this.fault!.faultString = String(value);
-        return;
+        return undefined;
       case 'detail':
         this.fault = { ...this.fault!, detail: value as Record<string, unknown> };
-        return;
+        return undefined;
       case 'response':
         if (this.returns?.array) (this.result as unknown[]).push(value);
         else this.result = value;
-        return;
+        return undefined;
       case 'array':
         parent.value.push(value);
-        return;
+        return strings && parent.itemType === 'string' ? parent.value : undefined;
       case 'object':
-        attach(parent.value, frame.name, value, typeInfo(parent.type)?.byName.get(frame.name));
-        return;
+        attach(parent.value, frame.name, value, frame.field);
+        return strings && frame.field?.array ? parent.value[frame.name] : undefined;
       case 'unknown':
-        parent.value ??= parent.xsiType ? { _typeName: typeName(parent.xsiType) } : {};
+        parent.value ??= parent.xsiType ? { _typeName: parent.xsiType } : {};
         attach(parent.value, frame.name, value, undefined);
-        return;
+        return undefined;
     }
   }
 }
 
+/** What an element name means as a field of the type last asked about; one per name, overwritten. */
+interface FieldMemo {
+  info: TypeInfo | undefined;
+  field: FieldInfo | undefined;
+}
+
+function fieldOf(info: TypeInfo, element: XmlName): FieldInfo | undefined {
+  let memo = element.elementMemo as FieldMemo | undefined;
+  if (memo === undefined) element.elementMemo = memo = { info: undefined, field: undefined };
+  if (memo.info !== info) {
+    memo.info = info;
+    memo.field = info.byName.get(element.local);
+  }
+  return memo.field;
+}
+
+/** By type name as written (xsi:type's value, prefix and all, or the schema's declared type). */
+const shapes = new Map<string, Shape>();
+const MAX_SHAPES = 4096;
+
+function shapeOf(written: string): Shape {
+  let shape = shapes.get(written);
+  if (shape === undefined) {
+    const type = localName(written);
+    const info = typeInfo(type);
+    const kind = type.startsWith('ArrayOf') ? 'array' : type === MOREF ? 'moref' : isPrimitive(type) ? 'primitive' : info ? 'object' : 'unknown';
+    shape = { kind, type, info, itemType: kind === 'array' ? arrayItemType(type) ?? 'anyType' : undefined };
+    // Bounded: a hostile server could send a new xsi:type on every element.
+    if (shapes.size < MAX_SHAPES) shapes.set(written, shape);
+  }
+  return shape;
+}
+
 function attach(target: Record<string, unknown>, name: string, value: unknown, field: FieldInfo | undefined): void {
+  if (field && !field.array) {
+    target[name] = value;
+    return;
+  }
   const existing = target[name];
-  if (field?.array) {
+  if (field) {
     if (existing) (existing as unknown[]).push(value);
     else target[name] = [value];
-  } else if (field || existing === undefined) {
+  } else if (existing === undefined) {
     target[name] = value;
   } else {
     // A field the schema doesn't know that repeats: keep every occurrence.
@@ -221,9 +311,9 @@ function valueOf(frame: Frame): unknown {
     case 'array':
       return frame.value;
     case 'unknown':
-      return frame.value ?? detach(frame.text);
+      return frame.value ?? frame.text;
     default:
-      if (frame.moType !== undefined) return { type: typeName(frame.moType), value: detach(frame.text) };
+      if (frame.moType !== undefined) return { type: frame.moType, value: frame.text };
       return primitive(frame.type, frame.text);
   }
 }
@@ -240,49 +330,11 @@ function primitive(type: string, text: string): unknown {
     case 'double':
       return Number(text);
     default:
-      return detach(text);
+      return text;
   }
-}
-
-/**
- * A copy of a string cut from the response text that shares no memory with
- * it. V8 makes a substring a view of its parent, so a MAC address kept in the
- * inventory would otherwise keep a whole chunk of the response alive (at
- * 10,000 VMs, 110 MB of XML text held by 300,000 short values).
- */
-function detach(text: string): string {
-  // Shorter substrings are copies already; ' ' + text flattens into a new string.
-  return text.length < 13 ? text : (' ' + text).slice(1);
-}
-
-/** Type names repeat on every object: one detached copy of each. */
-const typeNames = new Map<string, string>();
-
-function typeName(name: string): string {
-  let known = typeNames.get(name);
-  if (known === undefined) typeNames.set((known = detach(name)), known);
-  return known;
 }
 
 function localName(qname: string): string {
   const colon = qname.indexOf(':');
   return colon < 0 ? qname : qname.slice(colon + 1);
-}
-
-/**
- * An XMLSchema-instance attribute. Its prefix varies (vCenter writes xsi:,
- * Go's encoder XMLSchema-instance:), and the one unprefixed attribute in
- * vim25, ManagedObjectReference's `type`, is not one, so any prefix will do.
- */
-function xsiAttr(attrs: Record<string, string>, name: string): string | undefined {
-  for (const key in attrs) {
-    const colon = key.indexOf(':');
-    if (colon > 0 && key.slice(colon + 1) === name && !key.startsWith('xmlns')) return attrs[key];
-  }
-  return undefined;
-}
-
-function xsiType(attrs: Record<string, string>): string | undefined {
-  const raw = xsiAttr(attrs, 'type');
-  return raw === undefined ? undefined : localName(raw);
 }

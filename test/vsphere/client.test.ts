@@ -96,6 +96,24 @@ describe('session', () => {
     await vi.waitFor(() => expect(mock.openConnections).toBe(0));
   });
 
+  it('more calls at once than sockets wait for one: no more connections than maxSockets are ever opened', async () => {
+    mock.session();
+    for (let i = 0; i < 12; i++) mock.browseDiagnosticLog();
+    const client = await mock.connect({ maxSockets: 3 });
+    const pages = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        client.read<{ lineText: string[] }>(
+          'BrowseDiagnosticLog',
+          { _this: client.serviceContent.diagnosticManager, host: HOST, key: 'vmkernel', start: 1, lines: 500 },
+          { type: 'DiagnosticManagerLogHeader' },
+        ),
+      ),
+    );
+
+    expect(pages.map((p) => p.lineText.length)).toEqual(Array(12).fill(5));
+    expect(mock.connectionCount).toBeLessThanOrEqual(3);
+  });
+
   it('sends the password XML-escaped in Login, and a wrong one fails with InvalidLogin and no Logout', async () => {
     mock.retrieveServiceContent().fault('Login', 'Login-InvalidLogin');
     const err = await rejection(mock.connect());
