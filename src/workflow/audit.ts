@@ -135,7 +135,7 @@ function scope(whole: Inventory, inventory: Inventory, vmsOnly: boolean) {
       if (f.host) return f.host.moref !== null && hosts.has(f.host.moref);
       return f.switch?.type === 'distributed' && dvSwitches.has(f.switch.name);
     },
-    history: (h: HistoryItem) => all || (h.vm ? vms.has(h.vm.moref) : !vmsOnly && hosts.has(h.host.moref)),
+    history: (h: HistoryItem) => all || (h.vm ? vms.has(h.vm.moref) : !vmsOnly && h.host !== null && hosts.has(h.host.moref)),
     line: (e: L2SecEvent) => {
       const host = (e.hostName ?? e.source).toLowerCase();
       return all || (!vmsOnly && (hostNames.has(host) || !knownHosts.has(host)));
