@@ -126,6 +126,7 @@ func (r *restarter) restart(down time.Duration) {
 	r.l.mu.Lock()
 	r.l.events.dropCollectors()
 	r.l.mu.Unlock()
+	endSession("")
 	endWaits()
 }
 
