@@ -9,7 +9,7 @@ import type { CommandOutcome, Context } from '../workflow/context.js';
 import { Interrupts } from './interrupts.js';
 import {
   APPLY_OPTIONS, APPLY_POSITIONALS, AUDIT_OPTIONS, checkFix, COMMON, FIX_OPTIONS, INVENTORY_OPTIONS, ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS,
-  type ArgsOf, type OutputArgs,
+  WATCH_OPTIONS, type ArgsOf, type OutputArgs,
 } from './options.js';
 import type { Result } from '../report/render.js';
 
@@ -62,6 +62,12 @@ const COMMANDS: readonly Registered[] = [
     describe: 'find the VMs whose ports are blocked (or about to be) by MAC address changes = Reject (changes nothing)',
     options: AUDIT_OPTIONS,
     load: async () => (await import('./commands/audit.js')).audit,
+  }),
+  command({
+    command: 'watch',
+    describe: 'audit once, then report each change (blocked, at risk, resolved) as it happens until Ctrl-C (changes nothing)',
+    options: WATCH_OPTIONS,
+    load: async () => (await import('./commands/watch.js')).watch,
   }),
   command({
     command: 'fix',

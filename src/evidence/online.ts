@@ -22,7 +22,12 @@ export interface GatherOptions {
   readonly onProgress?: (text: string) => void;
 }
 
-export async function gatherEvidence(client: VimClient, inventory: Inventory, options: GatherOptions): Promise<EvidenceSet> {
+/** The evidence, and each host's log as read (where watch goes on reading it). */
+export interface GatheredEvidence extends EvidenceSet {
+  readonly hostLogs: readonly HostLog[];
+}
+
+export async function gatherEvidence(client: VimClient, inventory: Inventory, options: GatherOptions): Promise<GatheredEvidence> {
   const notes: string[] = [];
   const [logs, dvPorts, dvPortEvents] = await Promise.all([
     phase('logs', () => tailVmkernelLogs(client, inventory, options, notes)),
@@ -38,6 +43,7 @@ export async function gatherEvidence(client: VimClient, inventory: Inventory, op
     sources: logs.map((log) => log.source),
     portClients: [],
     unparsed: { count: unparsed.length, samples: unparsed.slice(0, 5) },
+    hostLogs: logs,
   };
 }
 

@@ -114,8 +114,8 @@ export class UpdateFollower {
         if (this.stopping) return;
         const lost = lostState(err);
         const down = lost === undefined ? trouble(err) : undefined;
-        if (lost === undefined && down === undefined) throw err;
         await this.teardown();
+        if (lost === undefined && down === undefined) throw err;
         resync = lost ?? down;
         // A replaced session is mended by the next attempt's Login at once; failing again and again, or an unreachable vCenter, is waited out.
         if (down !== undefined || lostInARow++ > 0) await this.pause(down ?? lost!);

@@ -1,6 +1,7 @@
 // The audit workflow: inventory and evidence in, an AuditReport out, online
 // (through a vCenter session) or offline (log files alone). fix, apply and
 // the session reuse the online one to plan and to verify.
+import { audit, unmatchedNote } from '../audit/audit.js';
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, UnparsedLines } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
@@ -31,7 +32,6 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
   const { fetchInventory } = await import('../inventory/fetch.js');
   const { applyScope } = await import('../inventory/scope.js');
   const { gatherEvidence } = await import('../evidence/online.js');
-  const { audit, unmatchedNote } = await import('../audit/audit.js');
   const since = options.since ?? parseSince(DEFAULT_SINCE);
   const spinner = ctx.ui.spinner('inventory: fetching');
   try {
@@ -50,26 +50,30 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
       const { readLogFiles } = await import('../evidence/files.js');
       evidence = { ...evidence, vmkernel: await readLogFiles([...options.vmkernelLog]) };
     }
-    // Judged against every VM (a log line or an Accept may concern VMs out of scope), then narrowed.
-    const result = await phase('audit', () => audit(whole, evidence));
-    const scoped = scope(whole, inventory, Boolean(options.vm?.length));
-    const notes = [...result.notes, ...result.unmatched.filter(scoped.line).map(unmatchedNote)];
-    return {
-      inventory,
-      evidence,
-      report: auditReport(endpoint.display, {
-        findings: result.findings.filter(scoped.finding),
-        history: result.history.filter(scoped.history),
-        notes,
-        warnings: unparsedWarnings(evidence.unparsed),
-        vms: inventory.vms.length,
-        hosts: inventory.hosts.length,
-        evidence: evidenceSummary(since, evidence),
-      }),
-    };
+    const report = await phase('audit', () => judge(endpoint.display, whole, inventory, evidence, since, Boolean(options.vm?.length)));
+    return { inventory, evidence, report };
   } finally {
     spinner.stop();
   }
+}
+
+/**
+ * The verdict: judged against every VM (a log line or an Accept may concern
+ * VMs out of scope), then narrowed to the scope (`inventory`; `vmsOnly`
+ * when asked about VMs by name). Pure; watch runs it on every change.
+ */
+export function judge(endpoint: string, whole: Inventory, inventory: Inventory, evidence: EvidenceSet, since: Since, vmsOnly: boolean): AuditReport {
+  const result = audit(whole, evidence);
+  const scoped = scope(whole, inventory, vmsOnly);
+  return auditReport(endpoint, {
+    findings: result.findings.filter(scoped.finding),
+    history: result.history.filter(scoped.history),
+    notes: [...result.notes, ...result.unmatched.filter(scoped.line).map(unmatchedNote)],
+    warnings: unparsedWarnings(evidence.unparsed),
+    vms: inventory.vms.length,
+    hosts: inventory.hosts.length,
+    evidence: evidenceSummary(since, evidence),
+  });
 }
 
 /** An audit of log files alone: every blocked port they show is a finding. */
