@@ -29,6 +29,7 @@ type propertyCollector struct {
 	paging map[string]page
 
 	updates updateVersions
+	follow  follower
 }
 
 // updateVersions is a collector's WaitForUpdatesEx state: the last data
@@ -120,12 +121,13 @@ func (pc *propertyCollector) CreatePropertyCollector(ctx *simulator.Context, req
 }
 
 func (pc *propertyCollector) DestroyPropertyCollector(ctx *simulator.Context, req *types.DestroyPropertyCollector) soap.HasFault {
+	pc.CancelWaitForUpdates(nil)
 	untrackSessionObject(pc.Self)
 	return pc.PropertyCollector.DestroyPropertyCollector(ctx, req)
 }
 
-// WaitForUpdatesEx is vcsim's (registered in waits while it runs, see
-// restart.go), with what vcsim 0.24 leaves out of vCenter's:
+// WaitForUpdatesEx is the lab's (follow.go; registered in waits while it
+// runs, see restart.go), with these of vCenter's rules besides:
 //
 //   - data versions: each answer carries a new one, and a call must give
 //     the last ("" starts over). Any other version faults
@@ -162,14 +164,18 @@ func (pc *propertyCollector) WaitForUpdatesEx(ctx *simulator.Context, req *types
 		delete(waits.m, pc)
 		waits.Unlock()
 	}()
-	res := pc.PropertyCollector.WaitForUpdatesEx(ctx, req)
-	body := res.(*methods.WaitForUpdatesExBody)
-	if body.Fault_ != nil || body.Res == nil || body.Res.Returnval == nil {
-		return body
+	filters, fault := pc.wait(ctx, req)
+	body := &methods.WaitForUpdatesExBody{}
+	switch {
+	case fault != nil:
+		body.Fault_ = fault
+	case filters == nil:
+		body.Res = &types.WaitForUpdatesExResponse{}
+	default:
+		pc.mu.Lock()
+		body.Res = &types.WaitForUpdatesExResponse{Returnval: pc.answer(filters, max)}
+		pc.mu.Unlock()
 	}
-	pc.mu.Lock()
-	body.Res.Returnval = pc.answer(body.Res.Returnval.FilterSet, max)
-	pc.mu.Unlock()
 	return body
 }
 

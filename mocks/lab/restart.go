@@ -173,6 +173,6 @@ func endWaits() {
 	waits.Lock()
 	defer waits.Unlock()
 	for pc := range waits.m {
-		pc.PropertyCollector.CancelWaitForUpdates(&types.CancelWaitForUpdates{This: pc.Self})
+		pc.CancelWaitForUpdates(&types.CancelWaitForUpdates{This: pc.Self})
 	}
 }
