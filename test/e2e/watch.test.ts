@@ -171,3 +171,44 @@ describe('vmfix watch', () => {
     expect(watching.stderr()).not.toContain('T0KEN-in-the-path');
   });
 });
+
+describe('vmfix watch, other ways', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startScenario({
+      mode: 'esx',
+      datacenters: [{
+        name: 'ha-datacenter',
+        hosts: [{ name: 'esx-edge.plant.example', version: '7.0.3', vswitches: [{ name: 'vSwitch0', policy: reject }], portgroups: [{ name: 'VM Network', vswitch: 'vSwitch0' }], vmkernelLog: { filler: 50 } }],
+        vms: [{ name: 'edge-fw01', host: 'esx-edge.plant.example', nics: [{ network: 'VM Network' }] }],
+      }],
+    });
+  });
+  afterAll(() => lab?.stop());
+
+  it('on a terminal-style output (no --format), against a standalone ESXi host: the audit once, then a readable line per change', async () => {
+    const watching = startWatch(['--log-interval', '1'], lab.env);
+    try {
+      await watching.lines.next((l) => l.type === 'text' && /No findings on/.test(l.text), 30_000, 'the audit text');
+      await lab.guestMac('edge-fw01', 1, '02:00:00:00:0e:01');
+      const line = await watching.lines.next((l) => l.type === 'text' && l.text.includes('edge-fw01'), PROMPTLY_MS, 'the change line');
+      expect(line.text).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z {2}BLOCKED {2}edge-fw01 Network adapter 1 on "VM Network" \(MAC changes reject, set on the vswitch\) · /);
+      expect(line.text).toContain('client edge-fw01 requested mac address change to 02:00:00:00:0e:01');
+      expect(line.text).toMatch(/fix: pin-mac .*\[[0-9a-f]{12}\]$/);
+    } finally {
+      expect(await watching.stop('SIGTERM')).toBe(130);
+    }
+    expect(await lab.collectors()).toEqual([]);
+  });
+
+  it('refuses what cannot work before connecting (exit 2), and a wrong password with exit 3', async () => {
+    const plain = await vmfix(['watch', '--webhook', 'http://127.0.0.1:9/hook'], lab.env);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/--webhook must be an https:\/\/ URL/);
+    const interval = await vmfix(['watch', '--log-interval', '0'], lab.env);
+    expect(interval.code).toBe(2);
+    const wrong = await vmfix(['watch'], { ...lab.env, VMFIX_PASSWORD: 'not-it' });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toMatch(/refused the user name or password/);
+  });
+});

@@ -84,7 +84,8 @@ export function startWatch(args: readonly string[], env: NodeJS.ProcessEnv): Wat
     while ((nl = partial.indexOf('\n')) >= 0) {
       const text = partial.slice(0, nl);
       partial = partial.slice(nl + 1);
-      if (text.trim()) lines.push({ ...(JSON.parse(text) as { type: string }), seenAt: Date.now() });
+      // JSON Lines become objects; a line of text is { type: 'text', text }.
+      if (text.trim()) lines.push({ ...(text.startsWith('{') ? (JSON.parse(text) as { type: string }) : { type: 'text', text }), seenAt: Date.now() });
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
