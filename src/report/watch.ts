@@ -34,7 +34,7 @@ export function changeText(change: WatchChange, color: boolean): string {
     if (evidence.length) parts.push(`evidence: ${evidence.join(' | ')}${f.evidence.length > 3 ? ` | … ${f.evidence.length - 3} more` : ''}`);
     if (f.remedies.length) parts.push(`fix: ${f.remedies[0]!.strategy}${f.remedies.length > 1 ? ` (or ${f.remedies.slice(1).map((r) => r.strategy).join(', ')})` : ''}`);
   }
-  for (const cause of change.causes ?? []) parts.push(`${cause.time} ${cause.userName ?? 'someone'}: ${cause.message || cause.type}`);
+  for (const cause of change.causes ?? []) parts.push(`${cause.time} ${cause.userName ?? 'vCenter'}: ${cause.message || cause.type}`);
   return `${parts.join(' · ')}  [${f.id}]\n`;
 }
 

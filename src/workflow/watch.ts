@@ -288,7 +288,8 @@ class Watcher {
   }
 
   private explained(change: WatchChange): WatchChange {
-    const causes = this.causes.filter((e) => about(e, change.finding)).map(toCause);
+    // A block event is the finding's evidence already; its release, or a reconfiguration, is what explains a change.
+    const causes = this.causes.filter((e) => e._typeName !== 'DvsPortBlockedEvent' && about(e, change.finding)).map(toCause);
     return causes.length ? { ...change, causes } : change;
   }
 
