@@ -8,12 +8,14 @@
 //   - CPU vmfix uses while vCenter is idle, over a minute (--log-interval at
 //     its default, 30 s, so the hosts' logs are read twice), once the start
 //     has settled (its garbage collected);
-//   - RSS at the start and after an hour of churn compressed into the run:
-//     guests flapping their MACs (each flap a block and a release: log lines,
+//   - RSS once the start has settled and after an hour of churn compressed
+//     into the run, an operation for each second of the hour: guests
+//     flapping their MACs (each flap a block and a release: log lines,
 //     events, dvPort state) and VMs powered off and on again.
 // Targets (issue 13): a report within 2 s, idle CPU under 1 %, RSS not growing.
 //
-//   node bench/watch.js [--hosts 500] [--changes 20] [--idle 60] [--churn 1200] [--no-write]
+//   node bench/watch.js [--hosts 500] [--changes 20] [--idle 60] [--churn 3600] [--no-write]
+//   node bench/watch.js --report     (watch-results.md again from watch-results.json)
 // run.js can call it: import { benchWatch, watchReport } from './watch.js'.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -36,7 +38,7 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
  * hosts: inventory size (20 VMs a host); changes: injected changes timed;
  * idleSeconds: the idle window; churn: operations in the compressed hour.
  */
-export async function benchWatch({ hosts = 500, changes = 20, idleSeconds = 60, churn = 1200, log = () => undefined } = {}) {
+export async function benchWatch({ hosts = 500, changes = 20, idleSeconds = 60, churn = 3600, log = () => undefined } = {}) {
   const { scenario, vms: vmCount, nics } = benchScenario(hosts);
   const tmp = await mkdtemp(join(os.tmpdir(), 'vmfix-bench-watch-'));
   const scenarioFile = join(tmp, `watch-${hosts}.json`);
@@ -52,7 +54,7 @@ export async function benchWatch({ hosts = 500, changes = 20, idleSeconds = 60, 
     await watch.next((l) => l.type === 'watching', 600_000);
     const startS = (Date.now() - started) / 1000;
     log(`  watching after ${startS.toFixed(1)} s (the audit's own start: inventory, logs, dvPorts, events)`);
-    await sleep(5000); // let the start's garbage go before RSS is read
+    await sleep(5000);
     const rssStartMb = rssMb(watch.pid);
 
     // Fresh VMs, each changed once: their first NIC on a Reject portgroup, the guest still on its own MAC.
@@ -83,6 +85,7 @@ export async function benchWatch({ hosts = 500, changes = 20, idleSeconds = 60, 
     const idleWallMs = performance.now() - idleStart;
     const idleLines = watch.lines.length - linesBefore;
     log(`  idle: ${idleCpuMs} ms of CPU in ${(idleWallMs / 1000).toFixed(0)} s (${((100 * idleCpuMs) / idleWallMs).toFixed(2)} %), ${idleLines} line(s)`);
+    const rssBeforeMb = rssMb(watch.pid);
 
     // The compressed hour: flappers change their MAC and back; others are powered off and on.
     const flappers = distributed.slice(-25).concat(standard.slice(-25));
@@ -110,7 +113,7 @@ export async function benchWatch({ hosts = 500, changes = 20, idleSeconds = 60, 
     await sleep(10_000); // the last changes reported, a log read, garbage collected as it would be
     const rssEndMb = rssMb(watch.pid);
     const churnLines = watch.lines.length - linesBefore - idleLines;
-    log(`  RSS: ${rssStartMb.toFixed(0)} MB at the start, ${rssEndMb.toFixed(0)} MB after ${churn} operations in ${churnS.toFixed(0)} s (${churnLines} change lines)`);
+    log(`  RSS: ${rssStartMb.toFixed(0)} MB just after the start, ${rssBeforeMb.toFixed(0)} MB settled, ${rssEndMb.toFixed(0)} MB after ${churn} operations in ${churnS.toFixed(0)} s (${churnLines} change lines)`);
 
     const stopAt = performance.now();
     const code = await watch.stop();
@@ -119,7 +122,7 @@ export async function benchWatch({ hosts = 500, changes = 20, idleSeconds = 60, 
       hosts, vms: vmCount, nics, startS,
       report: { changes: latencies.length, medianMs: median(ms), worstMs: ms.at(-1), list: latencies },
       idle: { seconds: idleWallMs / 1000, cpuMs: idleCpuMs, percent: (100 * idleCpuMs) / idleWallMs, lines: idleLines },
-      rss: { startMb: rssStartMb, endMb: rssEndMb, samples, churnOps: churn, churnS, churnLines },
+      rss: { startMb: rssStartMb, beforeMb: rssBeforeMb, endMb: rssEndMb, samples, churnOps: churn, churnS, churnLines },
       exit: { code, ms: performance.now() - stopAt },
     };
   } finally {
@@ -131,7 +134,12 @@ export async function benchWatch({ hosts = 500, changes = 20, idleSeconds = 60, 
 
 export function watchReport(r) {
   const pass = (ok) => (ok ? 'met' : '**missed**');
-  const growth = r.rss.endMb - r.rss.startMb;
+  // Growing means a trend through the churn: the last quarter's samples against the first's.
+  const quarter = Math.max(1, Math.floor(r.rss.samples.length / 4));
+  const mean = (list) => list.reduce((sum, x) => sum + x.rssMb, 0) / list.length;
+  const early = mean(r.rss.samples.slice(0, quarter));
+  const late = mean(r.rss.samples.slice(-quarter));
+  const growth = late - early;
   return [
     `## vmfix watch at ${r.hosts} hosts / ${r.vms.toLocaleString('en')} VMs`,
     '',
@@ -142,10 +150,15 @@ export function watchReport(r) {
     `| injected change → report, median (${r.report.changes} changes, half on dvPorts) | ${(r.report.medianMs / 1000).toFixed(2)} s | ≤ ${WATCH_TARGETS.reportMs / 1000} s | ${pass(r.report.medianMs <= WATCH_TARGETS.reportMs)} |`,
     `| injected change → report, worst | ${(r.report.worstMs / 1000).toFixed(2)} s | ≤ ${WATCH_TARGETS.reportMs / 1000} s | ${pass(r.report.worstMs <= WATCH_TARGETS.reportMs)} |`,
     `| CPU while vCenter is idle (${r.idle.seconds.toFixed(0)} s, logs read every 30 s) | ${r.idle.percent.toFixed(2)} % (${r.idle.cpuMs} ms) | < ${WATCH_TARGETS.idleCpuPercent} % | ${pass(r.idle.percent < WATCH_TARGETS.idleCpuPercent)} |`,
-    `| RSS at the start | ${r.rss.startMb.toFixed(0)} MB | | |`,
-    `| RSS after the compressed hour (${r.rss.churnOps} operations in ${r.rss.churnS.toFixed(0)} s, ${r.rss.churnLines} changes reported) | ${r.rss.endMb.toFixed(0)} MB (${growth >= 0 ? '+' : ''}${growth.toFixed(0)} MB) | not growing | ${pass(growth < 0.1 * r.rss.startMb)} |`,
+    `| RSS at the start, settled (just after the start: ${r.rss.startMb.toFixed(0)} MB, the first read's garbage not yet collected) | ${r.rss.beforeMb.toFixed(0)} MB | | |`,
+    `| RSS after the compressed hour (${r.rss.churnOps} operations, one per second of the hour, in ${r.rss.churnS.toFixed(0)} s; ${r.rss.churnLines} changes reported) | ${r.rss.endMb.toFixed(0)} MB | | |`,
+    `| RSS trend through the churn: mean of its last quarter against its first | ${early.toFixed(0)} → ${late.toFixed(0)} MB (${growth >= 0 ? '+' : ''}${((100 * growth) / early).toFixed(1)} %) | not growing | ${pass(growth < 0.05 * early)} |`,
     '',
     `RSS during the churn, every 100 operations: ${r.rss.samples.map((s) => `${s.rssMb.toFixed(0)}`).join(', ')} MB. SIGINT: exit ${r.exit.code} after ${r.exit.ms.toFixed(0)} ms.`,
+    '',
+    'Settled, the heap holds the live set (the inventory and the evidence kept, about 120 MB at 10,000 VMs). Under churn each verdict leaves its garbage (an inventory and an audit of 10,000 VMs), and V8 lets the heap grow to about twice the live set before a full collection (bin/vmfix.js sets --heap-growing-percent=100), so RSS rises to that level within the first few hundred operations and stays there: the figure to watch is the trend after it.',
+    '',
+    'The time is counted from the moment the test sends /lab/guest-mac (the lab changes the guest, ESXi blocks and logs, vCenter posts its event, all inside that request) to the JSON line on vmfix\'s stdout. vCenter itself is the lab\'s WaitForUpdatesEx (mocks/lab/follow.go), which answers with the changed objects only, as vCenter does.',
   ].join('\n');
 }
 
@@ -235,19 +248,28 @@ function option(argv, name, fallback) {
   return i >= 0 ? Number(argv[i + 1]) : fallback;
 }
 
+async function writeResults(results, when) {
+  const header = `# vmfix watch benchmark\n\nWritten by \`node bench/watch.js\` on ${when}: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, node ${process.version}.\n\n`;
+  await writeFile(join(ROOT, 'bench', 'watch-results.md'), `${header}${watchReport(results)}\n`);
+  await writeFile(join(ROOT, 'bench', 'watch-results.json'), `${JSON.stringify({ ...results, written: when }, null, 2)}\n`);
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
+  if (argv.includes('--report')) {
+    // watch-results.md again from watch-results.json (after a change to the report's wording).
+    const results = JSON.parse(readFileSync(join(ROOT, 'bench', 'watch-results.json'), 'utf8'));
+    await writeResults(results, results.written ?? 'an earlier run');
+    process.exit(0);
+  }
   const results = await benchWatch({
     hosts: option(argv, 'hosts', 500),
     changes: option(argv, 'changes', 20),
     idleSeconds: option(argv, 'idle', 60),
-    churn: option(argv, 'churn', 1200),
+    churn: option(argv, 'churn', 3600),
     log: (text) => process.stderr.write(`${text}\n`),
   });
   const text = watchReport(results);
   process.stdout.write(`\n${text}\n`);
-  if (!argv.includes('--no-write')) {
-    await writeFile(join(ROOT, 'bench', 'watch-results.md'), `# vmfix watch benchmark\n\nWritten by \`node bench/watch.js\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, node ${process.version}.\n\n${text}\n`);
-    await writeFile(join(ROOT, 'bench', 'watch-results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  }
+  if (!argv.includes('--no-write')) await writeResults(results, `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
 }

@@ -277,13 +277,18 @@ class Watcher {
     }
   }
 
-  /** Hosts that came into scope have their logs read; those that left are no longer read. */
+  /**
+   * Hosts that came into scope have their logs read; those that left it are
+   * no longer read. A host that is disconnected keeps what was read of its
+   * log (its blocks did not go away), and starts being read once connected.
+   */
   private async followHosts(scoped: Inventory): Promise<void> {
     const evidence = this.evidence!;
-    const now = new Set(scoped.hosts.filter((h) => h.connectionState === 'connected').map((h) => h.moref));
-    for (const moref of evidence.followedHosts) if (!now.has(moref)) evidence.dropHost(moref);
+    const followed = evidence.followedHosts;
+    const inScope = new Set(scoped.hosts.map((h) => h.moref));
+    for (const moref of followed) if (!inScope.has(moref)) evidence.dropHost(moref);
     for (const host of scoped.hosts) {
-      if (now.has(host.moref) && !evidence.followedHosts.has(host.moref)) await evidence.addHost(host, this.windowStart(), this.options.logLines);
+      if (host.connectionState === 'connected' && !followed.has(host.moref)) await evidence.addHost(host, this.windowStart(), this.options.logLines);
     }
   }
 

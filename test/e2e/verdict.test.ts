@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
-import { readJson, workdir } from './fix-lab.js';
+import { workdir } from './fix-lab.js';
 
 const NLB_MAC = '02:bf:0a:1e:00:50';
 const reject = { allowPromiscuous: false, macChanges: false, forgedTransmits: false };
