@@ -145,4 +145,42 @@ describe('UpdateFollower', () => {
     expect(calls).toEqual(expect.arrayContaining(['CancelWaitForUpdates', 'DestroyPropertyCollector', 'DestroyView']));
     expect(await lab.collectors()).toEqual([]);
   });
+  it('a session that expires while it waits costs one Login, and the collector it lost is made again (a full resync)', async () => {
+    const proxy = await startProxy(lab);
+    const viaProxy = await VimClient.connect({
+      url: new URL(proxy.url), username: lab.username, password: LAB_PASSWORD, tls: { ca: readFileSync(proxy.caFile, 'utf8') },
+      timeoutMs: 20_000, maxResponseBytes: 64 * 2 ** 20, maxSockets: 4,
+    });
+    const got: UpdateBatch[] = [];
+    const said: string[] = [];
+    const expiring = new UpdateFollower(viaProxy, {
+      async watch(c) {
+        const view = await createContainerView(c, REQUESTS);
+        return { specs: [viewFilterSpec(view, REQUESTS)], teardown: () => destroyView(c, view) };
+      },
+      onBatch: (batch) => void got.push(batch),
+      onResync: (why) => said.push(why),
+    });
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; !ok(); i++) {
+        if (i > 100) throw new Error('timed out');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    void expiring.run();
+    await until(() => got.length === 1);
+    const logins = proxy.count('Login');
+    const polls = proxy.seen.filter((s) => s.method === 'WaitForUpdatesEx').length;
+    proxy.inject({ method: 'WaitForUpdatesEx', nth: polls + 1, fault: { kind: 'expire' } });
+    await lab.guestMac('a4', 1, '02:00:00:00:00:44');
+    await until(() => got.length === 3);
+    expect(proxy.count('Login')).toBe(logins + 1);
+    expect(said).toEqual(['the vCenter session was replaced']);
+    expect(got[2]!.full).toBe(true);
+    expect(names(got[2]!)).toEqual(VMS);
+    await expiring.stop();
+    await viaProxy.logout();
+    await proxy.stop();
+    // (The lab's own session behind the proxy's "expired" one still holds the first collector: only the proxy forgot it.)
+  });
 });
