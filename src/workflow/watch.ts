@@ -8,7 +8,7 @@
 // what each finding is about, so a reconnection and its full resync report
 // real differences only. An idle vCenter costs one long poll per
 // half-timeout and one small log read per host per interval.
-import { diffVerdicts, subjectOf, verdictOf, type Cause, type Verdict, type WatchChange } from '../audit/changes.js';
+import { verdictOf, type Cause, type WatchChange } from '../audit/changes.js';
 import type { AuditReport, Finding } from '../audit/finding.js';
 import { UsageError } from '../errors.js';
 import { readDvPortEvents, toDvPortEvent } from '../evidence/dvport-events.js';
@@ -27,6 +27,7 @@ import { judge } from './audit.js';
 import type { Context, Endpoint } from './context.js';
 import { EVENT_FILTER, followed, INVENTORY_FILTER, pageEvents } from './watch/followed.js';
 import { portRefreshes } from './watch/ports.js';
+import { ChangeReporter } from './watch/reporter.js';
 
 export interface WatchOptions extends Scope {
   /** How far back evidence counts (default: the last 7 days); the window slides while watching. */
@@ -48,14 +49,6 @@ export interface WatchSink {
 
 /** WaitForUpdatesEx answers hold at most this many objects: a 10,000-VM resync comes in pieces, not one huge answer. */
 const MAX_OBJECT_UPDATES = 1000;
-
-/**
- * How long an info finding (an Accept no guest needs) must hold before it
- * is reported: a fix in progress passes through such states (a portgroup
- * made Accept, then the NIC moved to it), and they are not worth an alert.
- * Blocked and at-risk NICs are reported at once.
- */
-const INFO_HOLD_MS = 10_000;
 
 /** The longest the way out waits for vCenter to destroy the collectors. */
 const STOP_DEADLINE_MS = 10_000;
@@ -84,13 +77,7 @@ class Watcher {
   private readonly inventory: LiveInventory;
   private readonly follower: UpdateFollower;
   private evidence: LiveEvidence | undefined;
-  /** What has been reported: the verdict as the user knows it. */
-  private reported: Verdict = new Map();
-  /** The verdict last reached, which may hold info findings not reported yet. */
-  private latest: Verdict = new Map();
-  /** Info findings waiting to be reported, by subject, and since when. */
-  private readonly held = new Map<string, number>();
-  private holdTimer: NodeJS.Timeout | undefined;
+  private readonly reporter: ChangeReporter;
   /** Verdicts one at a time: updates, log reads and refreshes all feed the same state. */
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -113,6 +100,10 @@ class Watcher {
   ) {
     this.since = options.since ?? parseSince(DEFAULT_SINCE);
     this.inventory = new LiveInventory(client.serviceContent.about, endpoint.display);
+    this.reporter = new ChangeReporter(
+      (change) => sink.change(this.explained(change)),
+      (recheck) => void this.enqueue(async () => recheck()),
+    );
     this.follower = new UpdateFollower(client, {
       watch: followed,
       onBatch: (batch) => this.onBatch(batch),
@@ -134,7 +125,7 @@ class Watcher {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
-    clearTimeout(this.holdTimer);
+    this.reporter.stop();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_DEADLINE_MS)));
     await Promise.race([Promise.all([this.follower.stop(), this.queue]), deadline]);
@@ -187,7 +178,7 @@ class Watcher {
       spinner.stop();
     }
     const report = this.report();
-    this.reported = this.latest = verdictOf(report.findings);
+    this.reporter.start(verdictOf(report.findings));
     this.sink.started(report);
     this.ctx.ui.say(`Watching ${this.endpoint.display}: changes are reported as they happen; Ctrl-C stops.`);
     this.scheduleLogs();
@@ -221,40 +212,8 @@ class Watcher {
       this.portsStale = false;
     }
     await this.followHosts(this.scoped(whole));
-    this.publish(verdictOf(this.report().findings));
+    this.reporter.publish(verdictOf(this.report().findings));
     this.causes = [];
-  }
-
-  /** Reports what differs from what was reported, but for info findings still held. */
-  private publish(next: Verdict): void {
-    this.latest = next;
-    const now = Date.now();
-    const reported = new Map(this.reported);
-    for (const change of diffVerdicts(this.reported, next, new Date(now).toISOString())) {
-      const subject = subjectOf(change.finding);
-      if (change.type === 'new' && change.finding.severity === 'info') {
-        const since = this.held.get(subject) ?? now;
-        this.held.set(subject, since);
-        if (now - since < INFO_HOLD_MS) {
-          this.recheckAfter(since + INFO_HOLD_MS - now);
-          continue;
-        }
-      }
-      this.held.delete(subject);
-      if (change.type === 'resolved') reported.delete(subject);
-      else reported.set(subject, change.finding);
-      this.sink.change(this.explained(change));
-    }
-    for (const subject of this.held.keys()) if (!next.has(subject)) this.held.delete(subject);
-    this.reported = reported;
-  }
-
-  private recheckAfter(ms: number): void {
-    if (this.holdTimer || this.stopped) return;
-    this.holdTimer = setTimeout(() => {
-      this.holdTimer = undefined;
-      void this.enqueue(async () => this.publish(this.latest));
-    }, ms);
   }
 
   private report(): AuditReport {
