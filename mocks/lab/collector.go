@@ -5,7 +5,8 @@ package main
 // when more remain; ContinueRetrievePropertiesEx(token) returns the next
 // page and CancelRetrievePropertiesEx(token) discards the rest. A token is
 // good for one call: an unknown or used one faults InvalidArgument, as on
-// vCenter. Everything else is vcsim's PropertyCollector.
+// vCenter. WaitForUpdatesEx gets what vcsim leaves out too (data versions,
+// maxObjectUpdates). Everything else is vcsim's PropertyCollector.
 
 import (
 	"strconv"
@@ -26,6 +27,17 @@ type propertyCollector struct {
 	mu     sync.Mutex
 	next   int
 	paging map[string]page
+
+	updates updateVersions
+	follow  follower
+}
+
+// updateVersions is a collector's WaitForUpdatesEx state: the last data
+// version it answered with, and the rest of a truncated answer.
+type updateVersions struct {
+	seq     int
+	version string
+	rest    []types.PropertyFilterUpdate
 }
 
 // page is what a token stands for: the objects not yet returned.
@@ -102,12 +114,48 @@ func (pc *propertyCollector) CancelRetrievePropertiesEx(req *types.CancelRetriev
 func (pc *propertyCollector) CreatePropertyCollector(ctx *simulator.Context, req *types.CreatePropertyCollector) soap.HasFault {
 	c := &propertyCollector{}
 	c.Self.Type = "PropertyCollector" // Put would name it after the Go type
-	return &methods.CreatePropertyCollectorBody{Res: &types.CreatePropertyCollectorResponse{Returnval: ctx.Session.Put(c).Reference()}}
+	ref := ctx.Session.Put(c).Reference()
+	// At a session's end it stops hearing of changes (vcsim forgets it only at Logout, not at a restart).
+	trackSessionObject(ctx, ref, func() int { return len(c.Filter) }, func() { simulator.Map.RemoveHandler(c) })
+	return &methods.CreatePropertyCollectorBody{Res: &types.CreatePropertyCollectorResponse{Returnval: ref}}
 }
 
-// WaitForUpdatesEx is vcsim's, registered in waits while it runs (see
-// restart.go).
+func (pc *propertyCollector) DestroyPropertyCollector(ctx *simulator.Context, req *types.DestroyPropertyCollector) soap.HasFault {
+	pc.CancelWaitForUpdates(nil)
+	untrackSessionObject(pc.Self)
+	return pc.PropertyCollector.DestroyPropertyCollector(ctx, req)
+}
+
+// WaitForUpdatesEx is the lab's (follow.go; registered in waits while it
+// runs, see restart.go), with these of vCenter's rules besides:
+//
+//   - data versions: each answer carries a new one, and a call must give
+//     the last ("" starts over). Any other version faults
+//     InvalidCollectorVersion, as an out-of-date one does on vCenter: a
+//     client that lost an answer cannot ask for it again with its old
+//     version, since vcsim keeps no history to answer from;
+//   - options.maxObjectUpdates: an answer holds at most that many object
+//     updates; a larger one is truncated (truncated = true) and the rest
+//     comes with the next call, which must give that truncated version.
 func (pc *propertyCollector) WaitForUpdatesEx(ctx *simulator.Context, req *types.WaitForUpdatesEx) soap.HasFault {
+	max := 0
+	if req.Options != nil && req.Options.MaxObjectUpdates > 0 {
+		max = int(req.Options.MaxObjectUpdates)
+	}
+	pc.mu.Lock()
+	if req.Version == "" {
+		pc.updates.rest = nil
+	} else if req.Version != pc.updates.version {
+		pc.mu.Unlock()
+		return &methods.WaitForUpdatesExBody{Fault_: simulator.Fault("The collector version is out of date or invalid", &types.InvalidCollectorVersion{})}
+	}
+	if rest := pc.updates.rest; len(rest) > 0 {
+		set := pc.answer(rest, max)
+		pc.mu.Unlock()
+		return &methods.WaitForUpdatesExBody{Res: &types.WaitForUpdatesExResponse{Returnval: set}}
+	}
+	pc.mu.Unlock()
+
 	waits.Lock()
 	waits.m[pc] = true
 	waits.Unlock()
@@ -116,5 +164,46 @@ func (pc *propertyCollector) WaitForUpdatesEx(ctx *simulator.Context, req *types
 		delete(waits.m, pc)
 		waits.Unlock()
 	}()
-	return pc.PropertyCollector.WaitForUpdatesEx(ctx, req)
+	filters, fault := pc.wait(ctx, req)
+	body := &methods.WaitForUpdatesExBody{}
+	switch {
+	case fault != nil:
+		body.Fault_ = fault
+	case filters == nil:
+		body.Res = &types.WaitForUpdatesExResponse{}
+	default:
+		pc.mu.Lock()
+		body.Res = &types.WaitForUpdatesExResponse{Returnval: pc.answer(filters, max)}
+		pc.mu.Unlock()
+	}
+	return body
+}
+
+// answer cuts what is to be sent at max object updates (0: no limit),
+// keeping the rest, and gives the answer its new version. The caller holds
+// pc.mu.
+func (pc *propertyCollector) answer(filters []types.PropertyFilterUpdate, max int) *types.UpdateSet {
+	var sent, rest []types.PropertyFilterUpdate
+	n := 0
+	for _, f := range filters {
+		switch {
+		case max == 0 || n+len(f.ObjectSet) <= max:
+			sent = append(sent, f)
+			n += len(f.ObjectSet)
+		case n < max:
+			head := f
+			head.ObjectSet = f.ObjectSet[:max-n]
+			tail := f
+			tail.ObjectSet = f.ObjectSet[max-n:]
+			sent = append(sent, head)
+			rest = append(rest, tail)
+			n = max
+		default:
+			rest = append(rest, f)
+		}
+	}
+	pc.updates.seq++
+	pc.updates.version = strconv.Itoa(pc.updates.seq)
+	pc.updates.rest = rest
+	return &types.UpdateSet{Version: pc.updates.version, FilterSet: sent, Truncated: boolPtr(len(rest) > 0)}
 }

@@ -118,6 +118,11 @@ func (m *eventManager) CreateCollectorForEvents(ctx *simulator.Context, req *typ
 	c.LatestPage = c.latestPage()
 	ctx.Session.Put(c)
 	m.collectors[c] = true
+	trackSessionObject(ctx, c.Self, nil, func() {
+		m.l.mu.Lock()
+		defer m.l.mu.Unlock()
+		delete(m.collectors, c)
+	})
 	body.Res = &types.CreateCollectorForEventsResponse{Returnval: c.Self}
 	return body
 }
@@ -209,6 +214,7 @@ func (c *eventCollector) SetCollectorPageSize(req *types.SetCollectorPageSize) s
 
 func (c *eventCollector) DestroyCollector(ctx *simulator.Context, req *types.DestroyCollector) soap.HasFault {
 	delete(c.m.collectors, c)
+	untrackSessionObject(c.Self)
 	ctx.Session.Remove(req.This)
 	return &methods.DestroyCollectorBody{Res: &types.DestroyCollectorResponse{}}
 }

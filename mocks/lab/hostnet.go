@@ -134,10 +134,13 @@ func (h *host) networkInfo() *types.HostNetworkInfo {
 }
 
 // renderNetwork publishes the host's networking on both objects that show it.
+// vcsim's PropertyCollector reports a change to a filter's path or below it,
+// never above: clients watch config.network.vswitch and .portgroup (what the
+// inventory reads), so those paths change too, as vCenter reports them.
 func (h *host) renderNetwork() {
 	info := h.networkInfo()
 	update(h.netSys, prop("networkInfo", info))
-	updateLocked(h.obj, prop("config.network", info))
+	updateLocked(h.obj, prop("config.network", info), prop("config.network.vswitch", info.Vswitch), prop("config.network.portgroup", info.Portgroup))
 }
 
 // makePnics describes the physical NICs the scenario's vSwitches use.

@@ -126,6 +126,7 @@ func (r *restarter) restart(down time.Duration) {
 	r.l.mu.Lock()
 	r.l.events.dropCollectors()
 	r.l.mu.Unlock()
+	endSession("")
 	endWaits()
 }
 
@@ -172,6 +173,6 @@ func endWaits() {
 	waits.Lock()
 	defer waits.Unlock()
 	for pc := range waits.m {
-		pc.PropertyCollector.CancelWaitForUpdates(&types.CancelWaitForUpdates{This: pc.Self})
+		pc.CancelWaitForUpdates(&types.CancelWaitForUpdates{This: pc.Self})
 	}
 }

@@ -2,7 +2,7 @@ package main
 
 // The HTTP side: /sdk is vcsim's SOAP endpoint, behind a recorder of every
 // call and the restart gate (restart.go); /lab/state and /lab/calls are the
-// lab's own read-outs, /lab/power, /lab/guest-mac (admin.go) and
+// lab's own read-outs (and /lab/collectors, sessions.go), /lab/power, /lab/guest-mac (admin.go) and
 // /lab/restart its own actions, outside /sdk and without authentication.
 
 import (
@@ -34,12 +34,11 @@ type callLog struct {
 // handles it.
 func (c *callLog) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
 		if method, this, ok := soapCall(body); ok {
 			c.mu.Lock()
 			c.calls = append(c.calls, call{Method: method, This: this})
@@ -47,6 +46,16 @@ func (c *callLog) record(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readBody reads a request's body and puts it back for the next handler.
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
 }
 
 // soapCall finds the method (the Body's first element) and its _this.
@@ -117,8 +126,9 @@ func newHandler(l *lab, svc *simulator.Service, calls *callLog) (http.Handler, e
 	svc.RegisterSDK(simulator.Map)
 	mux := http.NewServeMux()
 	restarts := newRestarter(l)
-	mux.Handle("/sdk", calls.record(restarts.gate(toLabEventManager(l.events.vcsim.Self.Value, vcenterXML(http.HandlerFunc(svc.ServeSDK))))))
+	mux.Handle("/sdk", calls.record(restarts.gate(endSessionsAtLogout(toLabEventManager(l.events.vcsim.Self.Value, vcenterXML(http.HandlerFunc(svc.ServeSDK)))))))
 	mux.Handle("/lab/calls", getOnly(calls))
+	mux.Handle("/lab/collectors", getOnly(http.HandlerFunc(collectorsHandler)))
 	mux.Handle("/lab/restart", restarts)
 	mux.HandleFunc("/lab/power", l.powerHandler)
 	mux.HandleFunc("/lab/guest-mac", l.guestMacHandler)

@@ -43,6 +43,8 @@ var methods = []string{
 	"UpdatePortGroup", "UpdateVirtualSwitch", "AddPortGroup", "RemovePortGroup",
 	"ReconfigureDVPortgroup_Task", "CreateDVPortgroup_Task", "ReconfigVM_Task", "Destroy_Task",
 	"FetchDVPorts", "BrowseDiagnosticLog", "QueryDescriptions",
+	"CancelWaitForUpdates", "CreateCollectorForEvents", "QueryEvents", "ReadNextEvents", "ReadPreviousEvents",
+	"RewindCollector", "ResetCollector", "SetCollectorPageSize", "DestroyCollector",
 }
 
 type field struct {

@@ -9,6 +9,7 @@ import { Attachments, type Attachment } from './attachment.js';
 import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind, type HistoryItem } from './finding.js';
 import { guestMac, matchLogEvents, nicKey, type PastEvents } from './match-logs.js';
+import { matchPortEvents } from './match-events.js';
 import { notOffered, remediesFor } from './remedies.js';
 import { unneededAccept } from './unneeded.js';
 
@@ -26,6 +27,7 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
   const index = new InventoryIndex(inventory);
   const attachments = new Attachments(index, evidence.dvPorts);
   const logs = matchLogEvents(attachments, evidence.vmkernel);
+  const portEvents = matchPortEvents(attachments, evidence.dvPortEvents ?? []);
   const macOwners = macOwnership(inventory.vms);
   const findings: Finding[] = [];
   /** Where some VM changes its MAC: an Accept there is needed. */
@@ -36,7 +38,8 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
       const att = attachments.attach(vm, nic);
       if (!att) continue;
       const running = vm.powerState === 'poweredOn';
-      const seen = observe(vm, nic, att, logs.byNic.get(nicKey(vm, nic)) ?? [], running);
+      const key = nicKey(vm, nic);
+      const seen = observe(vm, nic, att, logs.byNic.get(key) ?? [], portEvents.byNic.get(key) ?? [], running);
       if (seen.changedMac) needed.add(policyHolder(att));
       // A dvPort vCenter shows blocked for this guest's MAC is blocked, whatever the policy reads: ESXi has not
       // released it (KB 417819), or follows a port setting vmfix cannot see. Only a new port or MAC helps then.
@@ -68,7 +71,8 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
   }
   findings.push(...unneededAccept(index, needed));
   findings.push(...logs.unattributed.map((u) => portFinding(u.host, u.events)));
-  return { findings: findings.sort(byPlace), history: logs.history.map(historyItem), notes: evidence.notes, unmatched: logs.unmatched };
+  const history = [...logs.history.map(historyItem), ...portEvents.history];
+  return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched };
 }
 
 /** A line that matched nothing, as a note. */
@@ -89,8 +93,10 @@ interface Observation {
   readonly requestedMac: string | null;
 }
 
-function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEvent[], running: boolean): Observation {
-  const evidence: Evidence[] = events.map(logEvidence);
+/** `portEvents`: vCenter's block events of the NIC's port (evidence like log lines, which may have rotated away). */
+function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEvent[], portEvents: readonly Evidence[], running: boolean): Observation {
+  const evidence: Evidence[] = [...events.map(logEvidence), ...portEvents];
+  const logged = events.length > 0 || portEvents.length > 0;
   const guest = guestMac(vm, nic);
   const learned = att.kind === 'distributed' && att.macLearning;
   const mismatch = running && guest !== null && nic.macAddress !== null && guest !== nic.macAddress && !learned;
@@ -114,10 +120,10 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
   }
   return {
     evidence,
-    logged: events.length > 0,
-    blocked: events.length > 0 || portBlocked,
+    logged,
+    blocked: logged || portBlocked,
     portBlocked,
-    changedMac: mismatch || events.length > 0,
+    changedMac: mismatch || logged,
     guestMac: mismatch ? guest : null,
     requestedMac: events.find((e) => e.mac)?.mac ?? null,
   };

@@ -32,7 +32,18 @@ export type Evidence =
       readonly lastTime: string | null;
     }
   | { readonly type: 'guest-mac-mismatch'; readonly detail: string; readonly guestMac: string; readonly configuredMac: string | null }
-  | { readonly type: 'dvport-blocked'; readonly detail: string; readonly portKey: string; readonly statusDetail: string | null };
+  | { readonly type: 'dvport-blocked'; readonly detail: string; readonly portKey: string; readonly statusDetail: string | null }
+  | {
+      /** vCenter's DvsPortBlockedEvent for the port the NIC is on now: a block it saw, perhaps released since. */
+      readonly type: 'dvport-event';
+      readonly detail: string;
+      readonly time: string;
+      /** The distributed switch's name. */
+      readonly dvs: string;
+      readonly portKey: string;
+      /** When vCenter saw the port released (DvsPortUnblockedEvent), or null. */
+      readonly releasedAt: string | null;
+    };
 
 export interface Remedy {
   readonly strategy: Strategy;
@@ -81,7 +92,9 @@ export interface Finding {
 export interface HistoryItem {
   readonly vm: { readonly name: string; readonly moref: string } | null;
   readonly nic: { readonly label: string; readonly key: number } | null;
-  readonly host: { readonly name: string; readonly moref: string };
+  /** Null for a dvPort block event whose port no NIC vmfix sees is on now. */
+  readonly host: { readonly name: string; readonly moref: string } | null;
+  /** The vmkernel port id of a log line, or the dvPort key of a block event. */
   readonly port: string | null;
   /** When the newest of its lines was written. */
   readonly lastTime: string | null;

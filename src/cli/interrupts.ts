@@ -39,6 +39,21 @@ export class Interrupts {
     }
     // Nothing is being changed: clean up (log out) and go.
     this.say(`${name}: stopping.`);
-    void Promise.allSettled([...this.cleanups].map((c) => c())).then(() => this.exit(130));
+    void this.cleanUp().then(() => this.exit(130));
+  }
+
+  /**
+   * The latest registered first, one after the other, as nested finally
+   * blocks would: what a workflow made in a session (watch's collectors) is
+   * destroyed before the session it lives in is logged out.
+   */
+  private async cleanUp(): Promise<void> {
+    for (const cleanup of [...this.cleanups].reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // The next cleanup still runs: a failed destroy must not keep the session open.
+      }
+    }
   }
 }

@@ -10,7 +10,7 @@ import type { CommandOutcome, Context } from '../workflow/context.js';
 import { Interrupts } from './interrupts.js';
 import {
   APPLY_OPTIONS, APPLY_POSITIONALS, AUDIT_OPTIONS, checkFix, COMMON, FIX_OPTIONS, INVENTORY_OPTIONS, JOURNAL_OPTIONS, JOURNAL_POSITIONALS,
-  ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS, type ArgsOf, type OutputArgs,
+  ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS, WATCH_OPTIONS, type ArgsOf, type OutputArgs,
 } from './options.js';
 import type { Result } from '../report/render.js';
 
@@ -83,6 +83,18 @@ const COMMANDS: readonly Registered[] = [
     exits: `0 nothing blocked or at risk, 1 blocked or at-risk VMs found, 2 bad input or unreadable logs, ${CONNECTS}`,
     options: AUDIT_OPTIONS,
     load: async () => (await import('./commands/audit.js')).audit,
+  }),
+  command({
+    command: 'watch',
+    describe: 'audit once, then report each change (blocked, at risk, resolved) as it happens until Ctrl-C (changes nothing)',
+    examples: [
+      ['$0 watch', 'the current state once, then a line per change'],
+      ['$0 watch --format json | tee -a vmfix-watch.jsonl', 'JSON Lines, one change a line, for a pipe'],
+      ['$0 watch --webhook https://alerts.example.com/hooks/vmfix', 'also POST each change as JSON'],
+    ],
+    exits: `130 stopped by Ctrl-C or SIGTERM (its filters and collectors destroyed first), 2 bad input, ${CONNECTS}`,
+    options: WATCH_OPTIONS,
+    load: async () => (await import('./commands/watch.js')).watch,
   }),
   command({
     command: 'fix',

@@ -130,6 +130,33 @@ export const ROLLBACK_POSITIONALS = { 'journal-file': { type: 'string', demandOp
 export const JOURNAL_OPTIONS = { ...COMMON, ...OUTPUT } as const;
 export const JOURNAL_POSITIONALS = { file: { type: 'string', describe: 'a journal to show (default: list the journals in the current directory)' } } as const;
 export const COMPLETION_OPTIONS = { ...COMMON } as const;
+const https = (option: string) => (text: string): URL => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--${option} takes an https:// URL.`);
+  }
+  if (url.protocol !== 'https:') throw new UsageError(`--${option} must be an https:// URL: changes are not sent in the clear.`);
+  return url;
+};
+
+export const WATCH_OPTIONS = {
+  ...COMMON, ...CONNECTION, ...SCOPE,
+  format: { type: 'string', choices: ['table', 'json'] as const, default: 'table', group: 'Output:', describe: 'table: a line per change; json: JSON Lines' },
+  since: EVIDENCE.since,
+  'log-lines': { ...EVIDENCE['log-lines'], describe: "the most lines read back from the end of each host's vmkernel log at the start" },
+  concurrency: EVIDENCE.concurrency,
+  'log-interval': {
+    type: 'number', default: 30, group: 'Evidence:', describe: "seconds between reads of each host's vmkernel log (only the new lines are read)",
+    coerce: (value: number): number => {
+      if (!Number.isFinite(value) || value < 1 || value > 3600) throw new UsageError(`--log-interval takes 1 to 3600 seconds, not ${value}.`);
+      return value;
+    },
+  },
+  webhook: { type: 'string', group: 'Output:', describe: 'also POST each change as JSON to this https:// URL (retried with backoff; TLS verified)', coerce: https('webhook') },
+  'webhook-ca-file': { type: 'string', group: 'Output:', describe: `extra trusted CA certificate (PEM) for the webhook${env('VMFIX_WEBHOOK_CA_FILE')}` },
+} as const satisfies OptionGroup;
 
 export type ConnectionArgs = ArgsOf<typeof CONNECTION & typeof COMMON>;
 export type OutputArgs = ArgsOf<typeof OUTPUT>;
@@ -139,6 +166,7 @@ export type FixArgs = ArgsOf<typeof FIX_OPTIONS>;
 export type ApplyArgs = ArgsOf<typeof APPLY_OPTIONS & typeof APPLY_POSITIONALS>;
 export type RollbackArgs = ArgsOf<typeof ROLLBACK_OPTIONS & typeof ROLLBACK_POSITIONALS>;
 export type JournalArgs = ArgsOf<typeof JOURNAL_OPTIONS & typeof JOURNAL_POSITIONALS>;
+export type WatchArgs = ArgsOf<typeof WATCH_OPTIONS>;
 
 /** fix's combinations of flags that cannot work, refused while parsing. */
 export function checkFix(args: FixArgs): true {

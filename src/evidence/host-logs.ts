@@ -20,15 +20,19 @@ export interface TailOptions {
 }
 
 export interface HostLog {
+  /** The HostSystem whose log it is. */
+  readonly host: Host;
   readonly events: L2SecEvent[];
   readonly source: LogSource;
   /** L2Sec lines the parser did not understand: how many, and the first few. */
   readonly unparsed: { readonly count: number; readonly samples: readonly string[] };
   /** Why the window is not covered: the log starts later (rotated), or the cap was reached. */
   readonly shortBy: 'rotated' | 'cap' | null;
+  /** The number of the log's last line when it was read: where reading it forward (watch) starts. */
+  readonly lineEnd: number;
 }
 
-interface LogHeader {
+export interface LogHeader {
   lineStart: number;
   lineEnd: number;
   lineText?: string[];
@@ -38,7 +42,7 @@ const MARKER = 'L2Sec_EnforcePortCompliance';
 const ISO_HEAD = /^(?:<\d{1,3}>(?:1 )?)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))/;
 
 /** A line's time from its ISO head (every ESXi 5+ vmkernel.log line has one), or null. */
-function lineTime(line: string): string | null {
+export function lineTime(line: string): string | null {
   const m = ISO_HEAD.exec(line);
   return m ? isoToUtc(m[1]!) : null;
 }
@@ -66,13 +70,24 @@ function relevant(lines: readonly string[]): string[] {
   return kept;
 }
 
-export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: MoRef | undefined, host: Host, options: TailOptions): Promise<HostLog> {
-  const browse = (start: number, count: number) =>
+/**
+ * BrowseDiagnosticLog of a host's vmkernel log (through vCenter: `hostRef`
+ * names the host), `count` lines from line `start` (1-based). `retries`:
+ * the client's own when unset; a reader that comes back later anyway (watch)
+ * passes 0.
+ */
+export function logBrowser(client: VimClient, manager: MoRef, hostRef: MoRef | undefined, retries?: number): (start: number, count: number) => Promise<LogHeader> {
+  return (start, count) =>
     client.read<LogHeader>(
       'BrowseDiagnosticLog',
       { _this: manager, ...(hostRef ? { host: hostRef } : {}), key: 'vmkernel', start, lines: count },
       { type: 'DiagnosticManagerLogHeader' },
+      retries === undefined ? {} : { retries },
     );
+}
+
+export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: MoRef | undefined, host: Host, options: TailOptions): Promise<HostLog> {
+  const browse = logBrowser(client, manager, hostRef);
   // A start past the end answers with no lines but says where the end is
   // (govc's DiagnosticLog.Seek does the same against real vCenters).
   const { lineEnd } = await browse(2 ** 31 - 1, 0);
@@ -103,9 +118,11 @@ export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: Mo
   const since = options.since;
   const events = since === null ? collector.events() : collector.events().filter((e) => e.lastTime === null || e.lastTime >= since);
   return {
+    host,
     events,
     source: { name: host.name, hostName: host.name, lines: read, firstTime, lastTime, since },
     unparsed: collector.unparsed(),
     shortBy: covered ? null : end < 1 ? 'rotated' : 'cap',
+    lineEnd,
   };
 }

@@ -1,13 +1,15 @@
 // Online evidence: each host's vmkernel log over the --since window
-// (host-logs.ts), and the runtime state of every connected dvPort. Calls
-// per host follow the window, one per DVS; hosts in parallel.
-import type { Inventory } from '../inventory/model.js';
+// (host-logs.ts), the runtime state of every connected dvPort, and the
+// dvPort block events vCenter recorded in the window (dvport-events.ts).
+// Calls per host follow the window, one per DVS; hosts in parallel.
+import type { DvSwitch, Inventory } from '../inventory/model.js';
 import { normalizeMac } from '../inventory/model.js';
 import { phase } from '../profile.js';
 import type { VimClient } from '../vsphere/client.js';
 import { SoapFault } from '../vsphere/faults.js';
 import type { DistributedVirtualPort, MoRef, VMwareDVSPortSetting } from '../vsphere/types.js';
-import type { DvPortState, EvidenceSet } from './types.js';
+import type { DvPortEvent, DvPortState, EvidenceSet } from './types.js';
+import { readDvPortEvents } from './dvport-events.js';
 import { tailHostLog, type HostLog } from './host-logs.js';
 
 export interface GatherOptions {
@@ -20,21 +22,29 @@ export interface GatherOptions {
   readonly onProgress?: (text: string) => void;
 }
 
-export async function gatherEvidence(client: VimClient, inventory: Inventory, options: GatherOptions): Promise<EvidenceSet> {
+/** The evidence, and each host's log as read (where watch goes on reading it). */
+export interface GatheredEvidence extends EvidenceSet {
+  readonly hostLogs: readonly HostLog[];
+}
+
+export async function gatherEvidence(client: VimClient, inventory: Inventory, options: GatherOptions): Promise<GatheredEvidence> {
   const notes: string[] = [];
-  const [logs, dvPorts] = await Promise.all([
+  const [logs, dvPorts, dvPortEvents] = await Promise.all([
     phase('logs', () => tailVmkernelLogs(client, inventory, options, notes)),
     phase('dvPorts', () => fetchDvPorts(client, inventory, notes)),
+    phase('events', () => blockEvents(client, inventory, options.since, notes)),
   ]);
   const count = logs.reduce((n, log) => n + log.unparsed.count, 0);
   const samples = logs.flatMap((log) => log.unparsed.samples.map((line) => ({ source: log.source.name, line })));
   return {
     vmkernel: logs.flatMap((log) => log.events),
     dvPorts,
+    dvPortEvents,
     notes,
     sources: logs.map((log) => log.source),
     portClients: [],
     unparsed: { count, samples: samples.slice(0, 5) },
+    hostLogs: logs,
   };
 }
 
@@ -79,18 +89,46 @@ async function fetchDvPorts(client: VimClient, inventory: Inventory, notes: stri
   const out: DvPortState[] = [];
   for (const dvs of inventory.dvSwitches) {
     try {
-      const ports = await client.read<DistributedVirtualPort[]>(
-        'FetchDVPorts',
-        { _this: { type: dvs.type, value: dvs.moref }, criteria: { connected: true, uplinkPort: false } },
-        { type: 'DistributedVirtualPort', array: true },
-      );
-      for (const port of ports) out.push(toPortState(port));
+      out.push(...(await readDvPorts(client, dvs)));
     } catch (err) {
       if (!(err instanceof SoapFault)) throw err;
       notes.push(`dvPort state of ${dvs.name} could not be read (${err.faultType}); blocked dvPorts there are not reported.`);
     }
   }
   return out;
+}
+
+/** The connected ports of a DVS (FetchDVPorts), or of those of its ports given, and of a portgroup's. */
+export async function readDvPorts(
+  client: VimClient,
+  dvs: Pick<DvSwitch, 'type' | 'moref'>,
+  only: { readonly portKeys?: readonly string[]; readonly portgroupKeys?: readonly string[] } = {},
+): Promise<DvPortState[]> {
+  const criteria = {
+    connected: true,
+    uplinkPort: false,
+    // portgroupKey counts only with inside set (DistributedVirtualSwitchPortCriteria).
+    ...(only.portgroupKeys ? { inside: true, portgroupKey: [...only.portgroupKeys] } : {}),
+    ...(only.portKeys ? { portKey: [...only.portKeys] } : {}),
+  };
+  const ports = await client.read<DistributedVirtualPort[]>(
+    'FetchDVPorts',
+    { _this: { type: dvs.type, value: dvs.moref }, criteria },
+    { type: 'DistributedVirtualPort', array: true },
+  );
+  return ports.map(toPortState);
+}
+
+/** Only vCenter keeps events about distributed switches; a standalone host has none. */
+async function blockEvents(client: VimClient, inventory: Inventory, since: string | null, notes: string[]): Promise<DvPortEvent[]> {
+  if (!inventory.dvSwitches.length || !client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') return [];
+  try {
+    return await readDvPortEvents(client, since);
+  } catch (err) {
+    if (!(err instanceof SoapFault)) throw err;
+    notes.push(`vCenter's dvPort block events could not be read (${err.faultType}); blocks no longer in force are reported from the vmkernel logs alone.`);
+    return [];
+  }
 }
 
 function toPortState(port: DistributedVirtualPort): DvPortState {

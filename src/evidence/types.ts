@@ -22,6 +22,27 @@ export interface DvPortState {
 }
 
 /**
+ * vCenter's record that a dvPort was blocked or released
+ * (DvsPortBlockedEvent, DvsPortUnblockedEvent): a block it has seen, even
+ * after the port was released, the VM moved or the log rotated.
+ */
+export interface DvPortEvent {
+  /** The event's key: vCenter numbers events in the order it made them. */
+  readonly key: number;
+  readonly blocked: boolean;
+  readonly time: string;
+  /** The distributed switch (moref) and its name when the event was made. */
+  readonly dvs: string;
+  readonly dvsName: string;
+  readonly portKey: string;
+  readonly statusDetail: string | null;
+  /** runtimeInfo.macAddress: the vNIC's MAC on the port then. */
+  readonly macAddress: string | null;
+  /** runtimeInfo.linkPeer: what the port was connected to then, as vCenter names it. */
+  readonly linkPeer: string | null;
+}
+
+/**
  * One log that evidence was read from: a host's live vmkernel log online; a
  * file, a bundle's log family or one host's share of a collector file
  * offline. Every source says what was read and over which time, so a
@@ -78,6 +99,8 @@ export interface UnparsedLines {
 export interface EvidenceSet {
   readonly vmkernel: readonly L2SecEvent[];
   readonly dvPorts: readonly DvPortState[];
+  /** dvPort block events inside the window, oldest first (online only). */
+  readonly dvPortEvents?: readonly DvPortEvent[];
   /** Evidence that could not be gathered, said once each. */
   readonly notes: readonly string[];
   /** Every log read, with its lines and times. */

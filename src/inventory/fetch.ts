@@ -4,6 +4,7 @@
 import type { VimClient } from '../vsphere/client.js';
 import { prop, retrieveAll, type PropertyRequest } from '../vsphere/property.js';
 import type {
+  AboutInfo,
   DVPortgroupConfigInfo,
   GuestNicInfo,
   HostPortGroup,
@@ -52,49 +53,69 @@ interface Parented {
   parent: string | null;
 }
 
+/**
+ * An inventory as its objects arrive: each ObjectContent is turned into its
+ * model as it comes (VMs and dvPortgroups, the many), so the raw page can go;
+ * hosts and switches, which need their ancestors' names, are kept raw until
+ * inventory() assembles the whole. `watch` keeps one and feeds it updates.
+ */
+export class InventoryParts {
+  private readonly tree = new Map<string, Parented>();
+  private readonly hosts = new Map<string, ObjectContent>();
+  private readonly dvs = new Map<string, ObjectContent>();
+  private readonly dvPortgroups = new Map<string, DvPortgroup>();
+  private readonly vms = new Map<string, Vm>();
+
+  /** Adds an object, or replaces what was known of it. */
+  add(o: ObjectContent): void {
+    const ref = o.obj;
+    const parent = prop<MoRef>(o, 'parent');
+    this.tree.set(ref.value, { name: prop<string>(o, 'name') ?? ref.value, type: ref.type, parent: parent?.value ?? null });
+    if (ref.type === 'HostSystem') this.hosts.set(ref.value, o);
+    else if (ref.type.endsWith('DistributedVirtualSwitch')) this.dvs.set(ref.value, o);
+    else if (ref.type === 'DistributedVirtualPortgroup') this.dvPortgroups.set(ref.value, toDvPortgroup(o));
+    else if (ref.type === 'VirtualMachine') {
+      if (prop<boolean>(o, 'config.template')) this.vms.delete(ref.value);
+      else this.vms.set(ref.value, toVm(o));
+    }
+  }
+
+  remove(moref: string): void {
+    for (const map of [this.tree, this.hosts, this.dvs, this.dvPortgroups, this.vms]) map.delete(moref);
+  }
+
+  inventory(about: AboutInfo, endpointHost: string): Inventory {
+    const ancestor = (moref: string, type: string): string | null => {
+      for (let node = this.tree.get(moref); node; node = node.parent ? this.tree.get(node.parent) : undefined) {
+        if (node.type === type) return node.name;
+      }
+      return null;
+    };
+    return {
+      endpoint: {
+        host: endpointHost,
+        apiType: about.apiType,
+        apiVersion: about.apiVersion,
+        fullName: about.fullName,
+        ...(about.instanceUuid ? { instanceUuid: about.instanceUuid } : {}),
+      },
+      hosts: [...this.hosts.values()].map((o) => toHost(o, ancestor)).sort(byName),
+      dvSwitches: [...this.dvs.values()].map((o) => toDvSwitch(o, ancestor, this.dvPortgroups)).sort(byName),
+      vms: [...this.vms.values()].sort(byName),
+    };
+  }
+}
+
 /** Everything vmfix needs to know about the endpoint's networks and VMs. */
 export async function fetchInventory(client: VimClient, endpointHost: string, options: FetchOptions = {}): Promise<Inventory> {
-  const tree = new Map<string, Parented>();
-  const hosts = new Map<string, ObjectContent>();
-  const dvs = new Map<string, ObjectContent>();
-  const dvPortgroups = new Map<string, DvPortgroup>();
-  const vms = new Map<string, Vm>();
-
+  const parts = new InventoryParts();
   await retrieveAll(client, PROPERTIES, {
     ...options,
     sink(objects) {
-      for (const o of objects) {
-        const ref = o.obj;
-        const parent = prop<MoRef>(o, 'parent');
-        tree.set(ref.value, { name: prop<string>(o, 'name') ?? ref.value, type: ref.type, parent: parent?.value ?? null });
-        if (ref.type === 'HostSystem') hosts.set(ref.value, o);
-        else if (ref.type.endsWith('DistributedVirtualSwitch')) dvs.set(ref.value, o);
-        else if (ref.type === 'DistributedVirtualPortgroup') dvPortgroups.set(ref.value, toDvPortgroup(o));
-        else if (ref.type === 'VirtualMachine' && !prop<boolean>(o, 'config.template')) vms.set(ref.value, toVm(o));
-      }
+      for (const o of objects) parts.add(o);
     },
   });
-
-  const ancestor = (moref: string, type: string): string | null => {
-    for (let node = tree.get(moref); node; node = node.parent ? tree.get(node.parent) : undefined) {
-      if (node.type === type) return node.name;
-    }
-    return null;
-  };
-
-  const about = client.serviceContent.about;
-  return {
-    endpoint: {
-      host: endpointHost,
-      apiType: about.apiType,
-      apiVersion: about.apiVersion,
-      fullName: about.fullName,
-      ...(about.instanceUuid ? { instanceUuid: about.instanceUuid } : {}),
-    },
-    hosts: [...hosts.values()].map((o) => toHost(o, ancestor)).sort(byName),
-    dvSwitches: [...dvs.values()].map((o) => toDvSwitch(o, ancestor, dvPortgroups)).sort(byName),
-    vms: [...vms.values()].sort(byName),
-  };
+  return parts.inventory(client.serviceContent.about, endpointHost);
 }
 
 function toHost(o: ObjectContent, ancestor: (moref: string, type: string) => string | null): Host {
@@ -182,7 +203,7 @@ function toVm(o: ObjectContent): Vm {
 }
 
 // Every ethernet card type (VirtualVmxnet3, VirtualE1000e, VirtualSriovEthernetCard, …) has a MAC and addressType.
-function isEthernetCard(device: VirtualEthernetCard): boolean {
+export function isEthernetCard(device: VirtualEthernetCard): boolean {
   return 'addressType' in device || 'macAddress' in device;
 }
 

@@ -40,7 +40,7 @@ function basis(report: AuditReport): string {
 
 function historyLine(h: AuditReport['history'][number]): string {
   const who = h.vm ? `${h.vm.name}${h.nic ? ` ${h.nic.label}` : ''}` : `port ${h.port ?? '?'}`;
-  return `${h.lastTime ?? 'time unknown'}  ${who} on ${h.host.name}: ${h.why}.`;
+  return `${h.lastTime ?? 'time unknown'}  ${who}${h.host ? ` on ${h.host.name}` : ''}: ${h.why}.`;
 }
 
 export function auditText(report: AuditReport, color: boolean): string {

@@ -5,13 +5,9 @@
 import { isTransient, type VimClient } from './client.js';
 import { SoapFault } from './faults.js';
 import type { MoRef, ObjectContent, RetrieveResult } from './types.js';
+import { createContainerView, viewFilterSpec, type PropertyRequest } from './view.js';
 
-export interface PropertyRequest {
-  /** Managed object type (subtypes match too), e.g. "HostSystem". */
-  readonly type: string;
-  /** Property paths, e.g. ["name", "config.network"]. */
-  readonly pathSet: readonly string[];
-}
+export type { PropertyRequest } from './view.js';
 
 export interface RetrieveOptions {
   /** Objects per page (RetrieveOptions.maxObjects). */
@@ -32,30 +28,10 @@ export async function retrieveAll(
   requests: readonly PropertyRequest[],
   options: RetrieveOptions & { container?: MoRef } = {},
 ): Promise<ObjectContent[]> {
-  const content = client.serviceContent;
   for (let attempt = 1; ; attempt++) {
-    const view = await client.read<MoRef>(
-      'CreateContainerView',
-      {
-        _this: content.viewManager,
-        container: options.container ?? content.rootFolder,
-        type: [...new Set(requests.map((r) => r.type))],
-        recursive: true,
-      },
-      { type: 'ManagedObjectReference' },
-    );
+    const view = await createContainerView(client, requests, options.container);
     try {
-      return await retrievePages(client, {
-        _typeName: 'PropertyFilterSpec',
-        propSet: requests.map((r) => ({ type: r.type, pathSet: [...r.pathSet] })),
-        objectSet: [
-          {
-            obj: view,
-            skip: true,
-            selectSet: [{ _typeName: 'TraversalSpec', name: 'view', type: 'ContainerView', path: 'view', skip: false }],
-          },
-        ],
-      }, options);
+      return await retrievePages(client, viewFilterSpec(view, requests), options);
     } catch (err) {
       // A view lives in the session that made it: after the client logged in
       // again (the session expired), it is gone and has to be made again.

@@ -30,6 +30,7 @@ export interface ServiceContent extends DataObject {
   sessionManager?: MoRef;
   diagnosticManager?: MoRef;
   taskManager?: MoRef;
+  eventManager?: MoRef;
 }
 
 export interface UserSession extends DataObject {

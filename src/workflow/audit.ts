@@ -1,6 +1,7 @@
 // The audit workflow: inventory and evidence in, an AuditReport out, online
 // (through a vCenter session) or offline (log files alone). fix, apply and
 // the session reuse the online one to plan and to verify.
+import { audit, unmatchedNote } from '../audit/audit.js';
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
@@ -31,7 +32,6 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
   const { fetchInventory } = await import('../inventory/fetch.js');
   const { applyScope } = await import('../inventory/scope.js');
   const { gatherEvidence } = await import('../evidence/online.js');
-  const { audit, unmatchedNote } = await import('../audit/audit.js');
   const since = options.since ?? parseSince(DEFAULT_SINCE);
   const spinner = ctx.ui.spinner('inventory: fetching');
   try {
@@ -54,26 +54,37 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
       evidence = { ...evidence, vmkernel: logs.events, sources: logs.sources, portClients: logs.portClients, unparsed: logs.unparsed, notes: [...evidence.notes, ...logs.notes] };
       problems = logs.problems;
     }
-    // Judged against every VM (a log line or an Accept may concern VMs out of scope), then narrowed.
-    const result = await phase('audit', () => audit(whole, evidence));
-    const scoped = scope(whole, inventory, Boolean(options.vm?.length));
-    const notes = [...result.notes, ...result.unmatched.filter(scoped.line).map(unmatchedNote)];
-    return {
-      inventory,
-      evidence,
-      report: auditReport(endpoint.display, {
-        findings: result.findings.filter(scoped.finding),
-        history: result.history.filter(scoped.history),
-        notes,
-        warnings: [...unparsedWarnings(evidence.unparsed), ...problems.map((p) => `Not fully read: ${p}`)],
-        vms: inventory.vms.length,
-        hosts: inventory.hosts.length,
-        evidence: evidenceSummary(options.vmkernelLog?.length ? offlineWindow(since) : describeSince(since), evidence.sources, new Set(evidence.dvPorts.map((p) => p.dvsUuid)).size),
-      }),
-    };
+    const window = options.vmkernelLog?.length ? offlineWindow(since) : describeSince(since);
+    const report = await phase('audit', () => judge(endpoint.display, whole, inventory, evidence, { window, vmsOnly: Boolean(options.vm?.length), problems }));
+    return { inventory, evidence, report };
   } finally {
     spinner.stop();
   }
+}
+
+/**
+ * The verdict: judged against every VM (a log line or an Accept may concern
+ * VMs out of scope), then narrowed to the scope (`inventory`; `vmsOnly`
+ * when asked about VMs by name). Pure; watch runs it on every change.
+ */
+export function judge(
+  endpoint: string,
+  whole: Inventory,
+  inventory: Inventory,
+  evidence: EvidenceSet,
+  how: { readonly window: string; readonly vmsOnly: boolean; readonly problems?: readonly string[] },
+): AuditReport {
+  const result = audit(whole, evidence);
+  const scoped = scope(whole, inventory, how.vmsOnly);
+  return auditReport(endpoint, {
+    findings: result.findings.filter(scoped.finding),
+    history: result.history.filter(scoped.history),
+    notes: [...result.notes, ...result.unmatched.filter(scoped.line).map(unmatchedNote)],
+    warnings: [...unparsedWarnings(evidence.unparsed), ...(how.problems ?? []).map((p) => `Not fully read: ${p}`)],
+    vms: inventory.vms.length,
+    hosts: inventory.hosts.length,
+    evidence: evidenceSummary(how.window, evidence.sources, new Set(evidence.dvPorts.map((p) => p.dvsUuid)).size),
+  });
 }
 
 /**
@@ -151,7 +162,7 @@ function scope(whole: Inventory, inventory: Inventory, vmsOnly: boolean) {
       if (f.host) return f.host.moref !== null && hosts.has(f.host.moref);
       return f.switch?.type === 'distributed' && dvSwitches.has(f.switch.name);
     },
-    history: (h: HistoryItem) => all || (h.vm ? vms.has(h.vm.moref) : !vmsOnly && hosts.has(h.host.moref)),
+    history: (h: HistoryItem) => all || (h.vm ? vms.has(h.vm.moref) : !vmsOnly && h.host !== null && hosts.has(h.host.moref)),
     line: (e: L2SecEvent) => {
       const host = (e.hostName ?? e.source).toLowerCase();
       return all || (!vmsOnly && (hostNames.has(host) || !knownHosts.has(host)));

@@ -22,6 +22,8 @@ export interface Lab {
   state(): Promise<LabState>;
   /** GET /lab/calls: every SOAP method called so far. */
   calls(): Promise<{ method: string; this: string }[]>;
+  /** GET /lab/collectors: the created PropertyCollectors and EventHistoryCollectors alive now. */
+  collectors(): Promise<{ type: string; moref: string; user: string; filters?: number }[]>;
   /** POST /lab/power: the admin powers a VM on or off. */
   power(vm: string, state: 'poweredOn' | 'poweredOff'): Promise<void>;
   /** POST /lab/guest-mac: the guest of a running VM starts sending from `mac` (ESXi then does what its policy says). */
@@ -67,6 +69,7 @@ export async function startScenario(scenario: object | string): Promise<Lab> {
     env: { VMFIX_VCENTER: lab.url, VMFIX_USER: lab.username, VMFIX_PASSWORD: LAB_PASSWORD, VMFIX_CA_FILE: lab.caFile },
     state: () => get('/lab/state') as Promise<LabState>,
     calls: () => get('/lab/calls') as Promise<{ method: string; this: string }[]>,
+    collectors: () => get('/lab/collectors') as Promise<{ type: string; moref: string; user: string; filters?: number }[]>,
     power: async (vm, state) => void (await call('/lab/power', { vm, state })),
     guestMac: (vm, nic, mac) => call('/lab/guest-mac', { vm, nic, mac }) as Promise<{ blocked: boolean }>,
     restart: async (downSeconds = 0) => void (await call('/lab/restart', { downSeconds })),

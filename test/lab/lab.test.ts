@@ -661,6 +661,60 @@ describe('the lab as the world around vmfix', () => {
     expect(await state()).toEqual(before);
   });
 
+  it('WaitForUpdatesEx versions as vCenter: a new one each answer, an out-of-date one faults InvalidCollectorVersion; maxObjectUpdates truncates, the rest comes once with the truncated version', async () => {
+    const pc = await newCollector();
+    const view = one(await call('CreateContainerView', ref('_this', 'ViewManager', content.viewManager!) + ref('container', 'Folder', content.rootFolder!) + '<type>VirtualMachine</type><recursive>true</recursive>'), 'returnval');
+    await call(
+      'CreateFilter',
+      ref('_this', 'PropertyCollector', pc) +
+        `<spec><propSet><type>VirtualMachine</type><pathSet>name</pathSet></propSet><objectSet>${ref('obj', 'ContainerView', view)}<skip>true</skip><selectSet xsi:type="TraversalSpec"><name>view</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet></objectSet></spec><partialUpdates>false</partialUpdates>`,
+    );
+    const wait = (version: string) =>
+      soap('WaitForUpdatesEx', ref('_this', 'PropertyCollector', pc) + `<version>${version}</version><options><maxWaitSeconds>1</maxWaitSeconds><maxObjectUpdates>4</maxObjectUpdates></options>`);
+    const first = (await wait('')).body;
+    expect(one(first, 'truncated')).toBe('true');
+    expect(all(first, 'objectSet')).toHaveLength(4);
+    const truncatedVersion = one(first, 'version');
+    const rest = (await wait(truncatedVersion)).body;
+    expect(one(rest, 'truncated')).toBe('false');
+    expect(all(rest, 'objectSet')).toHaveLength(Object.keys(vms).length - 4);
+    expect(one(rest, 'version')).not.toBe(truncatedVersion);
+    const again = await wait(truncatedVersion);
+    expect(again.status).toBe(500);
+    expect(again.body).toContain('InvalidCollectorVersion');
+    await call('DestroyPropertyCollector', ref('_this', 'PropertyCollector', pc));
+    await call('DestroyView', ref('_this', 'ContainerView', view));
+  });
+
+  it("a host's network change reaches a filter on config.network.portgroup, as on vCenter (vcsim reports only changes at or below a filter's path)", async () => {
+    const pc = await newCollector();
+    await watch(pc, 'HostSystem', hosts['esx-up']!, 'config.network.portgroup');
+    const version = one(await waitUpdates(pc, ''), 'version');
+    expect((await labPost('/lab/power', { vm: 'std01', state: 'poweredOff' })).status).toBe(200);
+    const update = await waitUpdates(pc, version);
+    expect(all(update, 'name')).toContain('config.network.portgroup');
+    expect((await labPost('/lab/power', { vm: 'std01', state: 'poweredOn' })).status).toBe(200);
+    await call('DestroyPropertyCollector', ref('_this', 'PropertyCollector', pc));
+  });
+
+  it('/lab/collectors lists what a session made; DestroyPropertyCollector and DestroyCollector end it, and so does Logout', async () => {
+    const listed = async () => JSON.parse((await get('/lab/collectors')).body) as { type: string; moref: string; user: string; filters?: number }[];
+    const pc = await newCollector();
+    await watch(pc, 'VirtualMachine', vms.std01!, 'name');
+    const collector = one(await call('CreateCollectorForEvents', ref('_this', 'EventManager', content.eventManager!) + '<filter/>'), 'returnval');
+    const now = await listed();
+    expect(now).toContainEqual({ type: 'PropertyCollector', moref: pc, user: lab.username, filters: 1 });
+    expect(now).toContainEqual({ type: 'EventHistoryCollector', moref: collector, user: lab.username });
+    await call('DestroyPropertyCollector', ref('_this', 'PropertyCollector', pc));
+    expect((await listed()).map((c) => c.moref)).not.toContain(pc);
+    const other = one(await call('CreateCollectorForEvents', ref('_this', 'EventManager', content.eventManager!) + '<filter/>'), 'returnval');
+    await call('DestroyCollector', ref('_this', 'EventHistoryCollector', other));
+    expect((await listed()).map((c) => c.moref)).not.toContain(other);
+    await call('Logout', ref('_this', 'SessionManager', content.sessionManager!));
+    expect((await listed()).map((c) => c.moref)).not.toContain(collector);
+    await login();
+  });
+
   it('a vCenter restart: 503 while it starts, the long poll is cut, sessions and their objects are gone, the inventory stays', async () => {
     const before = await state();
     const pc = await newCollector();

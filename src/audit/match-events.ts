@@ -1,0 +1,116 @@
+// Tying vCenter's dvPort block events to NICs, as log lines are tied
+// (match-logs.ts): only through what identifies a NIC now. An event names a
+// switch and a port; the NIC is the one that port is connected to now. The
+// block is about that NIC only while the port still carries the same vNIC
+// MAC and still rejects MAC changes; a port now connected to another NIC (or
+// to none), a NIC whose MAC has been pinned since, or a policy that allows
+// it now, makes the event history: shown with its time, never a finding.
+import type { DvPortEvent } from '../evidence/types.js';
+import type { DvSwitch, Vm, VmNic } from '../inventory/model.js';
+import type { Attachments } from './attachment.js';
+import type { Evidence, HistoryItem } from './finding.js';
+import { nicKey } from './match-logs.js';
+
+export interface MatchedPortEvents {
+  /** Block events of the port each NIC is on now, keyed `${vm.moref}/${nic.key}`. */
+  readonly byNic: ReadonlyMap<string, readonly Evidence[]>;
+  readonly history: readonly HistoryItem[];
+}
+
+export function matchPortEvents(attachments: Attachments, events: readonly DvPortEvent[]): MatchedPortEvents {
+  const { index } = attachments;
+  const dvsByMoref = new Map(index.inventory.dvSwitches.map((d) => [d.moref, d]));
+  const vms = new Map(index.inventory.vms.map((v) => [v.moref, v]));
+  const byNic = new Map<string, Evidence[]>();
+  const history: HistoryItem[] = [];
+
+  for (const port of ports(events)) {
+    const dvs = dvsByMoref.get(port.dvs);
+    const state = dvs ? attachments.port(dvs.uuid, port.portKey) : undefined;
+    const vm = state?.vm ? vms.get(state.vm) : undefined;
+    const nic = vm?.nics.find((n) => n.key === state!.nicKey);
+    const evidence = port.blocks.map((b) => blockEvidence(port, b));
+    const past = (why: string, who?: { vm: Vm; nic: VmNic }) => {
+      const host = index.host(who?.vm.host ?? null);
+      history.push(historyItem(port, evidence, why, host ? { name: host.name, moref: host.moref } : null, who));
+    };
+    if (!dvs) {
+      past(`the distributed switch ${port.dvsName} is no longer in the inventory`);
+      continue;
+    }
+    if (!vm || !nic) {
+      past(`dvPort ${port.portKey} of ${dvs.name} is connected to no NIC vmfix sees now`);
+      continue;
+    }
+    const why = notNow(attachments, dvs, port, vm, nic);
+    if (why) past(why, { vm, nic });
+    else byNic.set(nicKey(vm, nic), evidence);
+  }
+  return { byNic, history };
+}
+
+interface PortHistory {
+  readonly dvs: string;
+  readonly dvsName: string;
+  readonly portKey: string;
+  /** Its block events, oldest first, each with the release that followed it, if any. */
+  readonly blocks: { readonly event: DvPortEvent; released: string | null }[];
+}
+
+/** The events grouped by port; ports that were only ever released are left out. */
+function ports(events: readonly DvPortEvent[]): PortHistory[] {
+  const out = new Map<string, PortHistory>();
+  for (const event of [...events].sort((a, b) => a.key - b.key)) {
+    const id = `${event.dvs}/${event.portKey}`;
+    let port = out.get(id);
+    if (event.blocked) {
+      if (!port) out.set(id, (port = { dvs: event.dvs, dvsName: event.dvsName, portKey: event.portKey, blocks: [] }));
+      port.blocks.push({ event, released: null });
+    } else {
+      const last = port?.blocks.at(-1);
+      if (last && last.released === null) last.released = event.time;
+    }
+  }
+  return [...out.values()];
+}
+
+/** Why the port's blocks no longer describe the NIC on it, or null if they do. */
+function notNow(attachments: Attachments, dvs: DvSwitch, port: PortHistory, vm: Vm, nic: VmNic): string | null {
+  if (nic.backing.kind !== 'distributed' || nic.backing.switchUuid !== dvs.uuid || nic.backing.portKey !== port.portKey) {
+    return `dvPort ${port.portKey} of ${dvs.name} is no longer ${nic.label}'s port`;
+  }
+  const macs = new Set(port.blocks.map((b) => b.event.macAddress).filter((m): m is string => m !== null));
+  if (nic.macAddress !== null && macs.size && !macs.has(nic.macAddress)) {
+    return `${nic.label} had MAC ${[...macs].join(', ')} when the port was blocked; it has ${nic.macAddress} now`;
+  }
+  const att = attachments.attach(vm, nic);
+  if (!att) return `${nic.label} is no longer on a portgroup vmfix can read`;
+  if (att.macChanges.value !== false) return `MAC address changes is Accept on "${att.portgroup.name}" now`;
+  if (att.kind === 'distributed' && att.macLearning) return `its port on "${att.portgroup.name}" learns MACs now`;
+  return null;
+}
+
+function blockEvidence(port: PortHistory, block: PortHistory['blocks'][number]): Evidence {
+  const { event, released } = block;
+  const why = event.statusDetail ? `: ${event.statusDetail.replace(/\.$/, '')}` : '';
+  return {
+    type: 'dvport-event',
+    detail: `vCenter: dvPort ${port.portKey} of ${event.dvsName} was blocked at ${event.time}${why}${released ? `; released at ${released}` : ''}.`,
+    time: event.time,
+    dvs: event.dvsName,
+    portKey: port.portKey,
+    releasedAt: released,
+  };
+}
+
+function historyItem(port: PortHistory, evidence: readonly Evidence[], why: string, host: HistoryItem['host'], who?: { vm: Vm; nic: VmNic }): HistoryItem {
+  return {
+    vm: who ? { name: who.vm.name, moref: who.vm.moref } : null,
+    nic: who ? { label: who.nic.label, key: who.nic.key } : null,
+    host,
+    port: port.portKey,
+    lastTime: port.blocks.at(-1)!.event.time,
+    why,
+    evidence,
+  };
+}

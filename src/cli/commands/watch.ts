@@ -1,0 +1,57 @@
+// vmfix watch: the audit once, then each change as it happens, until
+// Ctrl-C: a line each on stdout (JSON Lines with --format json) and, with
+// --webhook, a POST each. Changes nothing.
+import { readFile } from 'node:fs/promises';
+import type { WatchChange } from '../../audit/changes.js';
+import type { AuditReport } from '../../audit/finding.js';
+import { UsageError } from '../../errors.js';
+import { auditText } from '../../report/audit.js';
+import { changeJson, changeText } from '../../report/watch.js';
+import type { TlsPolicy } from '../../vsphere/tls.js';
+import type { CommandOutcome, Context } from '../../workflow/context.js';
+import { watch as watchVcenter, type WatchOptions, type WatchSink } from '../../workflow/watch.js';
+import { Webhook } from '../../workflow/watch/webhook.js';
+import { withSession } from '../connect.js';
+import type { Covers, WatchArgs } from '../options.js';
+
+/** How long the way out waits for the webhook to take what it still holds. */
+const WEBHOOK_DRAIN_MS = 3000;
+
+export async function watch(args: WatchArgs, ctx: Context): Promise<CommandOutcome> {
+  const options: Covers<WatchArgs, WatchOptions> = args;
+  const webhook = args.webhook
+    ? new Webhook({ url: args.webhook, tls: await webhookTls(args, ctx.env), warn: (text) => ctx.ui.warn(text) })
+    : undefined;
+  // Whoever reads the output went away (a closed pipe): stop as Ctrl-C does, collectors destroyed.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.kill(process.pid, 'SIGTERM');
+  });
+  const json = args.format === 'json';
+  const color = Boolean(process.stdout.isTTY) && !('NO_COLOR' in ctx.env);
+  const out = (text: string) => void process.stdout.write(text);
+  const sink: WatchSink = {
+    started(report: AuditReport) {
+      if (!json) return out(auditText(report, color));
+      const time = new Date().toISOString();
+      for (const finding of report.findings) out(changeJson({ schemaVersion: 1, type: 'current', time, finding }));
+      out(changeJson({ schemaVersion: 1, type: 'watching', time, endpoint: report.endpoint, summary: report.summary, evidence: report.evidence }));
+    },
+    change(change: WatchChange) {
+      out(json ? changeJson(change) : changeText(change, color));
+      webhook?.post(change);
+    },
+    close: async () => webhook?.close(WEBHOOK_DRAIN_MS),
+  };
+  return withSession(args, ctx, (client, endpoint) => watchVcenter(client, endpoint, options, ctx, sink));
+}
+
+/** The webhook's TLS: Node's trusted roots, plus a CA of the site's if given. --insecure is for vCenter only. */
+async function webhookTls(args: WatchArgs, env: NodeJS.ProcessEnv): Promise<TlsPolicy> {
+  const file = args.webhookCaFile ?? env.VMFIX_WEBHOOK_CA_FILE;
+  if (!file) return {};
+  const ca = await readFile(file, 'utf8').catch(() => {
+    throw new UsageError(`Cannot read the webhook CA file ${file}.`);
+  });
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${file} holds no PEM certificate.`);
+  return { ca };
+}

@@ -1,0 +1,156 @@
+// Evidence kept current while watching: gathered once as the audit gathers
+// it (online.ts), then each piece refreshed only where something says it
+// changed: the vmkernel logs read forward at an interval, the dvPorts a
+// vCenter update or event names fetched again, new block events added.
+// snapshot() is an EvidenceSet like the audit's, for the same pure audit.
+import type { DvSwitch, Host } from '../inventory/model.js';
+import type { VimClient } from '../vsphere/client.js';
+import { SoapFault } from '../vsphere/faults.js';
+import type { MoRef } from '../vsphere/types.js';
+import { LOG_PAGE, logBrowser, tailHostLog, type HostLog } from './host-logs.js';
+import { FollowedLog } from './log-follow.js';
+import { readDvPorts, type GatheredEvidence } from './online.js';
+import type { DvPortEvent, DvPortState, EvidenceSet } from './types.js';
+
+/** Which ports of a DVS to read again: some ports, a portgroup's, or (neither) all. */
+export interface PortRefresh {
+  readonly dvs: DvSwitch;
+  readonly portKeys?: readonly string[];
+  readonly portgroupKeys?: readonly string[];
+}
+
+export class LiveEvidence {
+  private readonly logs = new Map<string, FollowedLog>();
+  private readonly ports = new Map<string, DvPortState>();
+  private portEvents: DvPortEvent[] = [];
+  /** The newest event key taken: events come again after a resync, and keys never repeat. */
+  private lastEventKey = 0;
+  /** Evidence that could not be gathered, by what it is about, so a later success can clear it. */
+  private readonly notes = new Map<string, string>();
+
+  constructor(
+    private readonly client: VimClient,
+    gathered: GatheredEvidence,
+  ) {
+    for (const log of gathered.hostLogs) this.follow(log);
+    for (const port of gathered.dvPorts) this.ports.set(portId(port), port);
+    this.addEvents(gathered.dvPortEvents ?? []);
+    gathered.notes.forEach((note, i) => this.notes.set(`gathered/${i}`, note));
+  }
+
+  /** Hosts whose log is followed. */
+  get followedHosts(): ReadonlySet<string> {
+    return new Set(this.logs.keys());
+  }
+
+  /** Starts following a host that came into the inventory: its window read backwards first. */
+  async addHost(host: Host, since: string | null, maxLines: number): Promise<void> {
+    const browse = this.browser(host);
+    if (!browse || this.logs.has(host.moref)) return;
+    try {
+      this.follow(await tailHostLog(this.client, browse.manager, browse.hostRef, host, { since, maxLines }));
+      this.notes.delete(`log/${host.moref}`);
+    } catch (err) {
+      if (!(err instanceof SoapFault)) throw err;
+      this.notes.set(`log/${host.moref}`, `vmkernel log of ${host.name} could not be read (${err.faultType}).`);
+    }
+  }
+
+  dropHost(moref: string): void {
+    this.logs.delete(moref);
+  }
+
+  /** Reads the followed logs (of the hosts given, else all) forward; the number of new L2Sec events. Hosts that refuse are noted, not fatal. */
+  async pollLogs(concurrency: number, hosts?: ReadonlySet<string>): Promise<number> {
+    let added = 0;
+    const logs = [...this.logs.values()].filter((l) => !hosts || hosts.has(l.host.moref));
+    let next = 0;
+    const lane = async () => {
+      while (next < logs.length) {
+        const log = logs[next++]!;
+        try {
+          added += await log.poll();
+          this.notes.delete(`log/${log.host.moref}`);
+        } catch (err) {
+          if (!(err instanceof SoapFault)) throw err;
+          this.notes.set(`log/${log.host.moref}`, `vmkernel log of ${log.host.name} could not be read (${err.faultType}); its newer lines were not seen.`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, logs.length)) }, lane));
+    return added;
+  }
+
+  /** Fetches the ports again: those asked for are replaced by what vCenter says now (a port no longer connected goes). */
+  async refreshPorts(refresh: PortRefresh): Promise<void> {
+    const { dvs, portKeys, portgroupKeys } = refresh;
+    let fresh: DvPortState[];
+    try {
+      fresh = await readDvPorts(this.client, dvs, { ...(portKeys ? { portKeys } : {}), ...(portgroupKeys ? { portgroupKeys } : {}) });
+      this.notes.delete(`ports/${dvs.moref}`);
+    } catch (err) {
+      if (!(err instanceof SoapFault)) throw err;
+      this.notes.set(`ports/${dvs.moref}`, `dvPort state of ${dvs.name} could not be read (${err.faultType}); blocked dvPorts there are not reported.`);
+      return;
+    }
+    const keys = portKeys ? new Set(portKeys) : undefined;
+    const groups = portgroupKeys ? new Set(portgroupKeys) : undefined;
+    for (const [id, port] of this.ports) {
+      if (port.dvsUuid !== dvs.uuid) continue;
+      if (keys ? keys.has(port.portKey) : groups ? groups.has(port.portgroupKey ?? '') : true) this.ports.delete(id);
+    }
+    for (const port of fresh) this.ports.set(portId(port), port);
+  }
+
+  /** Takes the events not seen before (by key); returns them. */
+  addEvents(events: readonly DvPortEvent[]): DvPortEvent[] {
+    const fresh = events.filter((e) => e.key > this.lastEventKey).sort((a, b) => a.key - b.key);
+    if (fresh.length) this.lastEventKey = fresh.at(-1)!.key;
+    this.portEvents.push(...fresh);
+    return fresh;
+  }
+
+  /** When the newest event taken was made: where reading the history again after a resync starts. */
+  get lastEventTime(): string | null {
+    return this.portEvents.at(-1)?.time ?? null;
+  }
+
+  /** Whether some evidence held has left the window since (a verdict would drop it). */
+  expires(since: string | null): boolean {
+    if (since === null) return false;
+    return this.portEvents.some((e) => e.time < since) || [...this.logs.values()].some((l) => l.oldest !== null && l.oldest < since);
+  }
+
+  /** The evidence now, inside the window (since: its start, ISO; null: all). */
+  snapshot(since: string | null): EvidenceSet {
+    if (since !== null) this.portEvents = this.portEvents.filter((e) => e.time >= since);
+    const logs = [...this.logs.values()].sort((a, b) => a.host.name.localeCompare(b.host.name));
+    const samples = logs.flatMap((l) => l.unparsedSamples.map((line) => ({ source: l.host.name, line })));
+    return {
+      vmkernel: logs.flatMap((l) => l.current(since)),
+      dvPorts: [...this.ports.values()],
+      dvPortEvents: [...this.portEvents],
+      notes: [...this.notes.values()],
+      sources: logs.map((l) => l.source(since)),
+      portClients: [],
+      unparsed: { count: logs.reduce((n, l) => n + l.unparsedCount, 0), samples: samples.slice(0, 5) },
+    };
+  }
+
+  private follow(log: HostLog): void {
+    const browse = this.browser(log.host);
+    // Not retried: the next poll reads the same lines, and the watch says when vCenter is away.
+    if (browse) this.logs.set(log.host.moref, new FollowedLog(logBrowser(this.client, browse.manager, browse.hostRef, 0), log.host, log, LOG_PAGE));
+  }
+
+  private browser(host: Host): { manager: MoRef; hostRef: MoRef | undefined } | undefined {
+    const manager = this.client.serviceContent.diagnosticManager;
+    if (!manager) return undefined;
+    const onVcenter = this.client.serviceContent.about.apiType === 'VirtualCenter';
+    return { manager, hostRef: onVcenter ? { type: 'HostSystem', value: host.moref } : undefined };
+  }
+}
+
+function portId(port: DvPortState): string {
+  return `${port.dvsUuid}/${port.portKey}`;
+}

@@ -1,0 +1,280 @@
+// vmfix watch: the audit once, then only what changes, as it happens, until
+// Ctrl-C. vCenter is followed the way it is meant to be (one
+// PropertyCollector, WaitForUpdatesEx over the properties the audit reads
+// and an event collector's latestPage); each host's vmkernel log is read
+// forward at --log-interval; a dvPort is read again only when an update or
+// an event says it may have changed. Every change runs the same pure audit
+// on the evidence kept so far, and the verdict is compared with the last by
+// what each finding is about, so a reconnection and its full resync report
+// real differences only. An idle vCenter costs one long poll per
+// half-timeout and one small log read per host per interval.
+import { verdictOf, type Cause, type WatchChange } from '../audit/changes.js';
+import type { AuditReport, Finding } from '../audit/finding.js';
+import { UsageError } from '../errors.js';
+import { readDvPortEvents, toDvPortEvent } from '../evidence/dvport-events.js';
+import { LiveEvidence, type PortRefresh } from '../evidence/live.js';
+import { gatherEvidence } from '../evidence/online.js';
+import { DEFAULT_SINCE, describeSince, parseSince, windowStart, type Since } from '../evidence/since.js';
+import type { DvPortEvent } from '../evidence/types.js';
+import { LiveInventory } from '../inventory/live.js';
+import type { Inventory } from '../inventory/model.js';
+import { applyScope, type Scope } from '../inventory/scope.js';
+import { isTransient, type VimClient } from '../vsphere/client.js';
+import type { VimEvent } from '../vsphere/events.js';
+import { SoapFault, TransportError } from '../vsphere/faults.js';
+import { UpdateFollower, type UpdateBatch } from '../vsphere/updates.js';
+import { judge } from './audit.js';
+import type { Context, Endpoint } from './context.js';
+import { EVENT_FILTER, followed, INVENTORY_FILTER, pageEvents } from './watch/followed.js';
+import { portRefreshes } from './watch/ports.js';
+import { ChangeReporter } from './watch/reporter.js';
+
+export interface WatchOptions extends Scope {
+  /** How far back evidence counts (default: the last 7 days); the window slides while watching. */
+  readonly since?: Since;
+  /** The most lines read back from the end of each host's vmkernel log at the start. */
+  readonly logLines: number;
+  readonly concurrency: number;
+  /** Seconds between reads of the hosts' vmkernel logs. */
+  readonly logInterval: number;
+}
+
+/** Where the verdict and the changes go (the terminal, a pipe, a webhook). */
+export interface WatchSink {
+  started(report: AuditReport): void;
+  change(change: WatchChange): void;
+  /** On the way out: deliver what is still held, within a short deadline. */
+  close(): Promise<void>;
+}
+
+/** WaitForUpdatesEx answers hold at most this many objects: a 10,000-VM resync comes in pieces, not one huge answer. */
+const MAX_OBJECT_UPDATES = 1000;
+
+/** The longest the way out waits for vCenter to destroy the collectors. */
+const STOP_DEADLINE_MS = 10_000;
+
+/**
+ * Watches until interrupted: SIGINT or SIGTERM destroys the collectors (a
+ * cleanup that runs before the session's logout), then the process exits
+ * 130. Rejects only on what retrying cannot mend (a refused login, a scope
+ * that matches nothing at the start).
+ */
+export async function watch(client: VimClient, endpoint: Endpoint, options: WatchOptions, ctx: Context, sink: WatchSink): Promise<never> {
+  const watcher = new Watcher(client, endpoint, options, ctx, sink);
+  ctx.onInterrupt(() => watcher.stop());
+  try {
+    await watcher.run();
+  } catch (err) {
+    await watcher.stop();
+    throw err;
+  }
+  // Stopped by an interrupt: the process exits once the cleanups have run.
+  return new Promise<never>(() => undefined);
+}
+
+class Watcher {
+  private readonly since: Since;
+  private readonly inventory: LiveInventory;
+  private readonly follower: UpdateFollower;
+  private evidence: LiveEvidence | undefined;
+  private readonly reporter: ChangeReporter;
+  /** Verdicts one at a time: updates, log reads and refreshes all feed the same state. */
+  private queue: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  /** Events that explain changes, since the last verdict. */
+  private causes: VimEvent[] = [];
+  /** The newest event key taken from latestPage (each update carries the whole page). */
+  private lastEventKey = 0;
+  private scopeRefused = false;
+  /** A refresh of dvPorts failed while vCenter was away: all are read again before the next verdict. */
+  private portsStale = false;
+  private stopped = false;
+  private failed: ((err: unknown) => void) | undefined;
+
+  constructor(
+    private readonly client: VimClient,
+    private readonly endpoint: Endpoint,
+    private readonly options: WatchOptions,
+    private readonly ctx: Context,
+    private readonly sink: WatchSink,
+  ) {
+    this.since = options.since ?? parseSince(DEFAULT_SINCE);
+    this.inventory = new LiveInventory(client.serviceContent.about, endpoint.display);
+    this.reporter = new ChangeReporter(
+      (change) => sink.change(this.explained(change)),
+      (recheck) => void this.enqueue(async () => recheck()),
+    );
+    this.follower = new UpdateFollower(client, {
+      watch: followed,
+      onBatch: (batch) => this.onBatch(batch),
+      onTrouble: (why, ms) => ctx.ui.warn(`vCenter is not answering (${why}); trying again in ${Math.ceil(ms / 1000)} s.`),
+      onResync: (why) => ctx.ui.say(`Reading vCenter again in full (${why}); only real differences will be reported.`),
+      maxObjectUpdates: MAX_OBJECT_UPDATES,
+    });
+  }
+
+  run(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.failed = reject;
+      this.follower.run().then(resolve, reject);
+    });
+  }
+
+  /** Destroys what was made in vCenter; bounded, so a vCenter that stopped answering cannot hold up the exit for long. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.reporter.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_DEADLINE_MS)));
+    await Promise.race([Promise.all([this.follower.stop(), this.queue]), deadline]);
+    clearTimeout(timer);
+    await this.sink.close();
+  }
+
+  private async onBatch(batch: UpdateBatch): Promise<void> {
+    const before = this.inventory.inventory();
+    const touched = this.inventory.apply(batch.filters[INVENTORY_FILTER] ?? [], batch.full);
+    const events = pageEvents(batch.filters[EVENT_FILTER] ?? []).filter((e) => e.key > this.lastEventKey);
+    this.lastEventKey = Math.max(this.lastEventKey, ...events.map((e) => e.key));
+    const blocks = events.map(toDvPortEvent).filter((e): e is DvPortEvent => e !== null);
+    if (!this.evidence) return this.start(blocks);
+    const evidence = this.evidence;
+    this.causes.push(...events);
+    await this.enqueue(async () => {
+      const fresh = evidence.addEvents(blocks);
+      let refreshes: PortRefresh[];
+      if (batch.full) {
+        // Back from a disconnection: events made meanwhile may have left latestPage; the history has them.
+        evidence.addEvents(await readDvPortEvents(this.client, evidence.lastEventTime ?? this.windowStart()));
+        refreshes = this.inventory.inventory().dvSwitches.map((dvs) => ({ dvs }));
+        await evidence.pollLogs(this.options.concurrency);
+      } else {
+        refreshes = portRefreshes(before, this.inventory.inventory(), touched, fresh);
+        // A guest that changed its MAC: ESXi logged the block as it happened, before Tools told vCenter; read it now.
+        const hosts = new Set(this.inventory.inventory().vms.filter((vm) => touched.vms.has(vm.moref) && vm.host).map((vm) => vm.host!));
+        if (hosts.size) await evidence.pollLogs(this.options.concurrency, hosts);
+      }
+      for (const refresh of refreshes) await evidence.refreshPorts(refresh);
+      await this.verdictNow();
+    });
+  }
+
+  /** The first picture of vCenter: the audit's evidence, its verdict shown once, then the log timer. */
+  private async start(blocks: DvPortEvent[]): Promise<void> {
+    const spinner = this.ctx.ui.spinner('evidence: vmkernel logs, dvPorts and events');
+    try {
+      const scoped = applyScope(this.inventory.inventory(), this.options);
+      const gathered = await gatherEvidence(this.client, scoped, {
+        logLines: this.options.logLines,
+        since: this.windowStart(),
+        concurrency: this.options.concurrency,
+        onProgress: (text) => spinner.update(text),
+      });
+      this.evidence = new LiveEvidence(this.client, gathered);
+      this.evidence.addEvents(blocks);
+    } finally {
+      spinner.stop();
+    }
+    const report = this.report();
+    this.reporter.start(verdictOf(report.findings));
+    this.sink.started(report);
+    this.ctx.ui.say(`Watching ${this.endpoint.display}: changes are reported as they happen; Ctrl-C stops.`);
+    this.scheduleLogs();
+  }
+
+  private scheduleLogs(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.enqueue(async () => {
+        const evidence = this.evidence!;
+        const added = await evidence.pollLogs(this.options.concurrency);
+        if (added || evidence.expires(this.windowStart())) await this.verdictNow();
+      }).finally(() => this.scheduleLogs());
+    }, this.options.logInterval * 1000);
+  }
+
+  /** Runs after whatever runs now. A failure vCenter's absence explains is left to the follower to mend; anything else ends the watch. */
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(work).catch((err: unknown) => {
+      if (this.stopped) return;
+      if (passing(err)) this.portsStale = true;
+      else this.failed?.(err);
+    });
+    return this.queue;
+  }
+
+  private async verdictNow(): Promise<void> {
+    const whole = this.inventory.inventory();
+    if (this.portsStale) {
+      for (const dvs of whole.dvSwitches) await this.evidence!.refreshPorts({ dvs });
+      this.portsStale = false;
+    }
+    await this.followHosts(this.scoped(whole));
+    this.reporter.publish(verdictOf(this.report().findings));
+    this.causes = [];
+  }
+
+  private report(): AuditReport {
+    const whole = this.inventory.inventory();
+    const evidence = this.evidence!.snapshot(this.windowStart());
+    return judge(this.endpoint.display, whole, this.scoped(whole), evidence, { window: describeSince(this.since), vmsOnly: Boolean(this.options.vm?.length) });
+  }
+
+  /** The scope now. A name that matched at the start and no longer does (a VM deleted) leaves nothing in scope, said once. */
+  private scoped(whole: Inventory): Inventory {
+    try {
+      const scoped = applyScope(whole, this.options);
+      this.scopeRefused = false;
+      return scoped;
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      if (!this.scopeRefused) this.ctx.ui.warn(`${err.message} Nothing is in scope until it matches again.`);
+      this.scopeRefused = true;
+      return { ...whole, hosts: [], dvSwitches: [], vms: [] };
+    }
+  }
+
+  /**
+   * Hosts that came into scope have their logs read; those that left it are
+   * no longer read. A host that is disconnected keeps what was read of its
+   * log (its blocks did not go away), and starts being read once connected.
+   */
+  private async followHosts(scoped: Inventory): Promise<void> {
+    const evidence = this.evidence!;
+    const followed = evidence.followedHosts;
+    const inScope = new Set(scoped.hosts.map((h) => h.moref));
+    for (const moref of followed) if (!inScope.has(moref)) evidence.dropHost(moref);
+    for (const host of scoped.hosts) {
+      if (host.connectionState === 'connected' && !followed.has(host.moref)) await evidence.addHost(host, this.windowStart(), this.options.logLines);
+    }
+  }
+
+  private explained(change: WatchChange): WatchChange {
+    // A block event is the finding's evidence already; its release, or a reconfiguration, is what explains a change.
+    const causes = this.causes.filter((e) => e._typeName !== 'DvsPortBlockedEvent' && about(e, change.finding)).map(toCause);
+    return causes.length ? { ...change, causes } : change;
+  }
+
+  private windowStart(): string | null {
+    return windowStart(this.since, new Date().toISOString());
+  }
+}
+
+/** Whether an event is about what a finding is about: its VM, its portgroup, its port. */
+function about(e: VimEvent, f: Finding): boolean {
+  if (f.vm?.moref && e.vm?.vm.value === f.vm.moref) return true;
+  if (f.portgroup?.moref && e.net?.network.value === f.portgroup.moref) return true;
+  return e.portKey !== undefined && f.portgroup?.portKey === e.portKey && f.switch?.name === e.dvs?.name;
+}
+
+function toCause(e: VimEvent): Cause {
+  return { type: e._typeName ?? 'Event', time: new Date(e.createdTime).toISOString(), userName: e.userName || null, message: e.fullFormattedMessage ?? '' };
+}
+
+/** Failures of a moment: vCenter unreachable or restarting, the session being replaced. */
+function passing(err: unknown): boolean {
+  return isTransient(err) || (err instanceof TransportError && err.failure === 'unreachable') ||
+    (err instanceof SoapFault && (err.faultType === 'NotAuthenticated' || err.faultType === 'ManagedObjectNotFound'));
+}
