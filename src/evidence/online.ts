@@ -80,6 +80,8 @@ async function tailVmkernelLogs(client: VimClient, inventory: Inventory, options
   if (rotated.length) {
     notes.push(`The live vmkernel log of ${describeHosts(rotated)} begins after the start of --since; older lines are in its rotated logs (vmkernel.N.gz), which vCenter does not serve: give a support bundle with --vmkernel-log to read them.`);
   }
+  const stale = logs.filter((l) => options.since !== null && l.source.lastTime !== null && l.source.lastTime < options.since).map((l) => l.source.name);
+  if (stale.length) notes.push(`The newest line of the vmkernel log of ${describeHosts(stale)} is older than the start of --since: nothing inside the window came from it (is the host's clock or logging right?).`);
   const capped = short('cap');
   if (capped.length) notes.push(`On ${describeHosts(capped)} the last ${options.logLines} lines (--log-lines) did not reach the start of --since; older lines were not read.`);
   return logs.sort((a, b) => a.source.name.localeCompare(b.source.name));

@@ -57,7 +57,7 @@ export function windowStart(since: Since | undefined, newest: string | null): st
 export function describeSince(since: Since): string {
   if ('all' in since) return 'all lines';
   if ('time' in since) return `since ${since.time}`;
-  for (const unit of ['w', 'd', 'h', 'm'] as const) {
+  for (const unit of ['d', 'h', 'm'] as const) {
     const amount = since.durationMs / UNIT_MS[unit];
     if (Number.isInteger(amount)) return `the last ${amount} ${UNIT_NAME[unit]}${amount === 1 ? '' : 's'}`;
   }

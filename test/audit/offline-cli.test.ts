@@ -78,15 +78,17 @@ describe('vmfix audit --vmkernel-log, offline (issue 10)', () => {
     const run = await vmfix(['audit', '--vmkernel-log', path], { VMFIX_VCENTER: '' });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toContain('No findings on offline');
-    expect(run.stdout).toContain('1 L2Sec_EnforcePortCompliance line(s) were not understood and are not in the verdict');
+    expect(run.stdout).toContain('warning: 1 vmkernel line(s) mention L2Sec_EnforcePortCompliance in a form vmfix does not understand');
   });
 
-  it('says what it read: lines and times per source', async () => {
+  it('says what it read: lines, logs, their times and the window; each source in the JSON', async () => {
     const path = join(tmp, 'vmkernel.log');
     await writeFile(path, text(chatter('2024-05-14T00:00:00.000Z', 10)));
     const run = await vmfix(['audit', '--vmkernel-log', path], { VMFIX_VCENTER: '' });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`note: ${path}: 10 line(s), 2024-05-14T00:00:00.000Z to 2024-05-14T00:00:09.000Z.`);
+    expect(run.stdout).toContain("Evidence: vmkernel logs: 10 line(s) from 1 log(s), 2024-05-14T00:00:00.000Z to 2024-05-14T00:00:09.000Z, window the last 7 days back from each log's newest line");
+    const json = JSON.parse((await vmfix(['audit', '--vmkernel-log', path, '--format', 'json'], { VMFIX_VCENTER: '' })).stdout);
+    expect(json.evidence.sources).toEqual([{ name: path, hostName: null, lines: 10, firstTime: '2024-05-14T00:00:00.000Z', lastTime: '2024-05-14T00:00:09.000Z', since: '2024-05-07T00:00:09.000Z' }]);
   });
 
   it('refuses a file of random bytes named x.gz with exit 2, naming it', async () => {

@@ -344,7 +344,7 @@ describe('vmfix audit where nothing is wrong', () => {
           name: 'esx-q1.corp.example',
           vswitches: [{ name: 'vSwitch0', nics: ['vmnic0'], policy: { allowPromiscuous: false, macChanges: false, forgedTransmits: false } }],
           portgroups: [{ name: 'VM Network', vswitch: 'vSwitch0' }, { name: 'Backup', vswitch: 'vSwitch0', vlanId: 30 }],
-          vmkernelLog: { filler: 800, lines: ['2024-05-14T09:21:09.881Z cpu12:2097682)NetPort: 1580: disabled port 0x2000004'] },
+          vmkernelLog: { filler: 800, spanHours: 240, lines: ['{{now-1h}} cpu12:2097682)NetPort: 1580: disabled port 0x2000004'] },
         }],
         vms: [
           { name: 'file-01', host: 'esx-q1.corp.example', nics: [{ network: 'VM Network' }, { network: 'Backup' }] },
