@@ -98,14 +98,25 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
 function progressLines(first: string, write: (text: string) => void): Spinner {
   let last = 0;
   let phase = '';
+  /** The newest text not written yet: a phase's last word is always written, so it agrees with what follows. */
+  let pending: string | undefined;
+  const flush = () => {
+    if (pending !== undefined) write(pending);
+    pending = undefined;
+  };
   const show = (text: string) => {
     const now = Date.now();
     const next = text.split(':')[0]!;
-    if (next === phase && now - last < 2000) return;
+    if (next === phase && now - last < 2000) {
+      pending = text;
+      return;
+    }
+    if (next !== phase) flush();
+    pending = undefined;
     phase = next;
     last = now;
     write(text);
   };
   show(first);
-  return { update: show, stop() {} };
+  return { update: show, stop: flush };
 }
