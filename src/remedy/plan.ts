@@ -234,7 +234,7 @@ class PlanBuilder {
         if (!host.networkSystem) return `host ${host.name} reports no network system.`;
         const existing = host.portgroups.find((p) => p.name === name);
         if (existing) {
-          const field = existing.computedPolicy?.security?.macChanges !== true ? 'MAC changes' : nested && existing.computedPolicy?.security?.forgedTransmits !== true ? 'forged transmits' : null;
+          const field = standardPolicy(host, existing, 'macChanges').value !== true ? 'MAC changes' : nested && standardPolicy(host, existing, 'forgedTransmits').value !== true ? 'forged transmits' : null;
           if (field) return `portgroup "${name}" already exists on ${host.name} and does not accept ${field}; pick another name with --portgroup-name.`;
           continue;
         }
