@@ -40,7 +40,7 @@ export class WriteError extends UsageError {
   }
 }
 
-export async function writeFile(path: string, text: string): Promise<void> {
+export async function writeFile(path: string, text: string, options: { readonly journal?: boolean } = {}): Promise<void> {
   try {
     const own = ownDescriptor(path);
     if (own) return await writeStream(own, text);
@@ -48,6 +48,7 @@ export async function writeFile(path: string, text: string): Promise<void> {
       if (err.code === 'ENOENT') return undefined;
       throw err;
     });
+    if (!options.journal && (link?.isFile() || link?.isSymbolicLink())) await notAJournal(path);
     if (!link || link.isFile()) return await replace(path, text, link?.mode);
     if (link.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
     if (link.isSymbolicLink()) await mayFollow(path, link.uid);
@@ -58,6 +59,26 @@ export async function writeFile(path: string, text: string): Promise<void> {
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new WriteError(path, err);
+  }
+}
+
+/**
+ * A journal is the only record rollback has of what changed: a report or a
+ * plan written over one (a name typed twice, tab completion) would lose it.
+ * Only the journal writer itself rewrites a journal.
+ */
+async function notAJournal(path: string): Promise<void> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => undefined);
+  if (!handle) return;
+  try {
+    if (!(await handle.stat()).isFile()) return;
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (/"kind":\s*"vmfix-journal"/.test(head.toString('utf8', 0, bytesRead))) {
+      throw new UsageError(`${path} is a vmfix journal, the record a rollback needs; vmfix does not write over it. Name another file.`);
+    }
+  } finally {
+    await handle.close();
   }
 }
 
@@ -183,4 +204,6 @@ export async function refuseSharedFiles(files: readonly { option: string; path: 
       throw new UsageError(`${a.option} and ${b.option} name the same file (${b.path}), and vmfix would write over one with the other; give each its own file.`);
     }
   }
+  // A report or plan about to be written over an earlier run's journal: said now, not after the changes.
+  for (const f of files) if (f.writes && f.option !== '--journal') await notAJournal(f.path);
 }

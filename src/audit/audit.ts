@@ -57,7 +57,8 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
         ? (seen.logged ? 'mac-change-blocked' : undefined)
         : seen.blocked ? 'mac-change-blocked' : seen.changedMac ? 'mac-change-at-risk' : undefined;
       if (!kind) continue;
-      const mac = seen.guestMac ?? seen.requestedMac;
+      // A guest back on its configured MAC: the MAC it asked for is no longer one to pin.
+      const mac = seen.guestMac ?? (seen.reverted ? null : seen.requestedMac);
       const input = { index, macOwners, vm, nic, attachment: att, guestMac: mac };
       // A port still blocked under a policy that now accepts: opening the policy further cannot release it.
       const remedies = remediesFor(input).filter((r) => !stuck || r.strategy === 'pin-mac' || r.strategy === 'dedicated-portgroup');
@@ -66,25 +67,36 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
           ? { ...n, reason: 'the policy already accepts MAC changes and the port stays blocked; a new port (or a pinned MAC) releases it' }
           : n,
       );
-      findings.push({ ...nicFinding(kind, vm, nic, att, index.host(vm.host), seen.evidence, remedies), notOffered: skipped });
+      const finding = nicFinding(kind, vm, nic, att, index.host(vm.host), seen.evidence, remedies, 'mac-changes', seen.reverted && kind === 'mac-change-blocked');
+      findings.push({ ...finding, notOffered: skipped });
     }
   }
   findings.push(...unneededAccept(index, needed));
   findings.push(...logs.unattributed.map((u) => portFinding(u.host, u.events)));
   const history = [...logs.history.map(historyItem), ...portEvents.history];
+  for (const off of logs.offVms) {
+    const rejecting = off.vm.nics.filter((n) => {
+      const att = attachments.attach(off.vm, n);
+      return att !== undefined && att.macChanges.value === false && !(att.kind === 'distributed' && att.macLearning);
+    });
+    if (rejecting.length) findings.push(offVmFinding(off.vm, off.host, off.events, rejecting.length));
+    else history.push(historyItem({ events: off.events, vm: off.vm, nic: null, host: off.host, why: `every NIC of ${off.vm.name} is on a portgroup that allows MAC changes now` }));
+  }
   return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched };
 }
 
 /** A line that matched nothing, as a note. */
 export function unmatchedNote(event: L2SecEvent): string {
   const about = event.vmName ? ` for "${event.vmName}"` : '';
-  return `${event.source}: a vmkernel log line${about} matches no host or VM in the inventory: ${event.line}`;
+  return `${event.source}: a vmkernel log line${about} names a VM or host this inventory does not have (deleted or renamed since?): ${event.line}`;
 }
 
 interface Observation {
   readonly evidence: Evidence[];
   /** Log lines tie ESXi blocking this NIC to its present state. */
   readonly logged: boolean;
+  /** Blocked inside the window, but its guest is back on the configured MAC and the port is not blocked now. */
+  readonly reverted: boolean;
   readonly blocked: boolean;
   /** vCenter shows the NIC's dvPort blocked (not by an administrator). */
   readonly portBlocked: boolean;
@@ -121,6 +133,7 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
   return {
     evidence,
     logged,
+    reverted: running && logged && !portBlocked && guest !== null && guest === nic.macAddress,
     blocked: logged || portBlocked,
     portBlocked,
     changedMac: mismatch || logged,
@@ -162,6 +175,8 @@ function nicFinding(
   remedies: Finding['remedies'],
   /** What is wrong: MAC changes rejected (the usual), or a nested hypervisor's forged transmits. */
   rejects: 'mac-changes' | 'forged-transmits' = 'mac-changes',
+  /** Blocked earlier in the window, released since: the guest is back on its configured MAC. */
+  released = false,
 ): Finding {
   const guest = guestMac(vm, nic);
   const pgName = att.portgroup.name;
@@ -171,7 +186,9 @@ function nicFinding(
     ? `${vm.name} ${nic.label} is a nested hypervisor: MAC address changes allows its MACs on "${pgName}", but Forged transmits is Reject there, so the frames its VMs send are dropped.`
     : att.macChanges.value !== false
     ? `${vm.name} ${nic.label}: vCenter still shows its dvPort ${att.kind === 'distributed' ? att.port?.portKey : ''} blocked although MAC address changes reads Accept on ${where}; ESXi has not released the port.`
-    : !running
+    : released
+      ? `${vm.name} ${nic.label} changed its MAC (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) and ESXi blocked the port; its guest is back on the configured MAC now, and the next change (a failover) will be blocked again: MAC address changes is Reject on "${pgName}".`
+      : !running
     ? `${vm.name} ${nic.label} was blocked by ESXi before the VM was ${vm.powerState === 'suspended' ? 'suspended' : 'powered off'}, and will be blocked again when it runs: MAC address changes is Reject on ${where}.`
     : kind === 'mac-change-blocked'
       ? `${vm.name} ${nic.label} changed its MAC and ESXi blocked the port: MAC address changes is Reject on ${where}.`
@@ -180,7 +197,7 @@ function nicFinding(
     id: findingId(kind, vm.moref, nic.key),
     kind,
     // Not blocked now (it is not running), but sure to be at power-on: worth fixing while it is off.
-    severity: running ? SEVERITY[kind] : 'warning',
+    severity: running && !released ? SEVERITY[kind] : 'warning',
     summary,
     vm: { name: vm.name, moref: vm.moref, powerState: vm.powerState },
     nic: { label: nic.label, key: nic.key, configuredMac: nic.macAddress, addressType: nic.addressType, guestMac: guest },
@@ -221,6 +238,37 @@ function portFinding(host: Host, events: readonly L2SecEvent[]): Finding {
     portgroup: null,
     policy: { macChanges: 'reject', source: null },
     evidence: events.map(logEvidence),
+    remedies: [],
+  };
+}
+
+/** The newest time any of the evidence was seen. */
+function lastSeen(evidence: readonly Evidence[]): string | null {
+  return evidence.map((e) => (e.type === 'vmkernel-log' ? e.lastTime : e.type === 'dvport-event' ? e.time : null)).filter((t): t is string => t !== null).sort().at(-1) ?? null;
+}
+
+/**
+ * A powered-off VM with several NICs that ESXi blocked before it went off:
+ * its ports are gone, so neither vCenter nor the line says which NIC, and
+ * none is guessed. It will be blocked again when it runs.
+ */
+function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], rejecting: number): Finding {
+  const port = events.find((e) => e.port)?.port ?? 'unknown';
+  const evidence = events.map(logEvidence);
+  return {
+    id: findingId('mac-change-blocked', vm.moref, 'vm'),
+    kind: 'mac-change-blocked',
+    severity: 'warning',
+    summary: `${vm.name} was blocked by ESXi on port ${port} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) before it was powered off, on one of its ${vm.nics.length} NICs (${rejecting} of them under MAC address changes = Reject); which one, neither vCenter nor the line says now that its ports are gone: it will be blocked again when it runs.`,
+    vm: { name: vm.name, moref: vm.moref, powerState: vm.powerState },
+    nic: null,
+    host: { name: host.name, moref: host.moref },
+    datacenter: host.datacenter,
+    cluster: host.cluster,
+    switch: null,
+    portgroup: null,
+    policy: { macChanges: 'reject', source: null },
+    evidence,
     remedies: [],
   };
 }

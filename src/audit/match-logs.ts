@@ -25,6 +25,8 @@ export interface MatchedLogs {
   readonly byNic: ReadonlyMap<string, readonly L2SecEvent[]>;
   /** Events about a NIC or VM that are no longer about its present state. */
   readonly history: readonly PastEvents[];
+  /** Events that name a powered-off VM with several NICs, but not which one (its ports are gone). */
+  readonly offVms: readonly { readonly vm: Vm; readonly host: Host; readonly events: readonly L2SecEvent[] }[];
   /** Events on a known host that nothing ties to a NIC or VM. */
   readonly unattributed: readonly { readonly events: readonly L2SecEvent[]; readonly host: Host }[];
   /** Events from hosts this inventory does not have, or naming VMs it does not have. */
@@ -129,6 +131,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
   const history: PastEvents[] = [];
   const unattributed: { events: L2SecEvent[]; host: Host }[] = [];
   const unmatched: L2SecEvent[] = [];
+  const offVms: { vm: Vm; host: Host; events: L2SecEvent[] }[] = [];
 
   for (const incident of incidents(index, events)) {
     const { host } = incident;
@@ -142,52 +145,66 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
       byNic.set(key, [...(byNic.get(key) ?? []), ...incident.events]);
     } else if (tie.kind === 'past') {
       history.push({ events: incident.events, vm: tie.vm, nic: tie.nic, host, why: tie.why });
+    } else if (tie.kind === 'vm') {
+      offVms.push({ vm: tie.vm, host, events: incident.events });
     } else if (tie.kind === 'unknown-vm') {
       unmatched.push(...incident.events);
     } else {
       unattributed.push({ events: incident.events, host });
     }
   }
-  return { byNic, history, unattributed, unmatched };
+  return { byNic, history, offVms, unattributed, unmatched };
 }
 
 type Tie =
   | { readonly kind: 'current'; readonly vm: Vm; readonly nic: VmNic }
   | { readonly kind: 'past'; readonly vm: Vm | null; readonly nic: VmNic | null; readonly why: string }
   | { readonly kind: 'unknown-vm' }
+  | { readonly kind: 'vm'; readonly vm: Vm }
   | { readonly kind: 'untied' };
 
 /** Lines that name the client: that VM, then which of its NICs, then whether it is still so. */
 function byClient(attachments: Attachments, incident: Incident, host: Host, vmsByName: ReadonlyMap<string, Vm[]>): Tie {
   const name = incident.vmName!;
   // ESXi's client may be "<vm>.eth0" in some forms; the VM's own name first.
-  const candidates = vmsByName.get(name) ?? vmsByName.get(name.replace(/\.eth\d+$/, '')) ?? [];
-  const vm = candidates.find((v) => v.host === host.moref);
-  if (!vm) {
-    if (!candidates.length) return { kind: 'unknown-vm' };
-    const elsewhere = candidates[0]!;
+  const named = vmsByName.get(name) ?? vmsByName.get(name.replace(/\.eth\d+$/, '')) ?? [];
+  const here = named.filter((v) => v.host === host.moref);
+  const macs = new Set(incident.events.map((e) => e.mac).filter((m): m is string => Boolean(m)));
+  // The port the host lists identifies the NIC whatever the name says: a VM renamed since the line, or two VMs of one name.
+  const onPort = incident.port ? nicOnHostPort(attachments.index, host, incident.port) : undefined;
+  if (onPort && (here.length === 0 || here.includes(onPort.vm))) return present(attachments, host, onPort.vm, onPort.nic, incident, macs);
+  if (!here.length) {
+    if (!named.length) return { kind: 'unknown-vm' };
+    const elsewhere = named[0]!;
     const now = attachments.index.host(elsewhere.host)?.name ?? 'no host';
     return { kind: 'past', vm: elsewhere, nic: null, why: `${elsewhere.name} runs on ${now} now, not on ${host.name} where the line was written` };
   }
-  const macs = new Set(incident.events.map((e) => e.mac).filter((m): m is string => Boolean(m)));
-  const onPort = incident.port ? nicOnStandardPort(host, vm, incident.port) : undefined;
-  const byMac = vm.nics.filter((n) => macs.has(guestMac(vm, n) ?? '') || (n.macAddress !== null && macs.has(n.macAddress)));
-  const nic = onPort ?? (byMac.length === 1 ? byMac[0] : undefined) ?? (vm.nics.length === 1 ? vm.nics[0] : undefined);
-  if (!nic) {
-    return { kind: 'past', vm, nic: null, why: `it names ${vm.name} but neither a port nor a MAC of one of its ${vm.nics.length} NICs now` };
+  const byMac = here.flatMap((vm) => vm.nics.filter((n) => macs.has(guestMac(vm, n) ?? '') || (n.macAddress !== null && macs.has(n.macAddress))).map((nic) => ({ vm, nic })));
+  if (byMac.length === 1) return present(attachments, host, byMac[0]!.vm, byMac[0]!.nic, incident, macs);
+  if (here.length > 1) return { kind: 'past', vm: here[0]!, nic: null, why: `${here.length} VMs on ${host.name} are named ${name}, and neither a port nor a MAC says which` };
+  const vm = here[0]!;
+  if (vm.nics.length === 1) return present(attachments, host, vm, vm.nics[0]!, incident, macs);
+  // Powered off, a VM has no ports to compare: the block was on one of its NICs, and comes back at power-on.
+  if (vm.powerState !== 'poweredOn') return { kind: 'vm', vm };
+  return { kind: 'past', vm, nic: null, why: `it names ${vm.name} but neither a port nor a MAC of one of its ${vm.nics.length} NICs now` };
+}
+
+/** The NIC the host lists on a standard port now, of any VM on that host. */
+function nicOnHostPort(index: InventoryIndex, host: Host, port: string): { vm: Vm; nic: VmNic } | undefined {
+  for (const vm of index.inventory.vms) {
+    if (vm.host !== host.moref) continue;
+    const nic = nicOnStandardPort(host, vm, port);
+    if (nic) return { vm, nic };
   }
-  return present(attachments, host, vm, nic, incident, macs);
+  return undefined;
 }
 
 /** Lines that name only a port: the NIC the host lists on that port now. */
 function byPort(attachments: Attachments, incident: Incident, host: Host): Tie {
   const { index } = attachments;
   if (!incident.port) return { kind: 'untied' };
-  for (const vm of index.inventory.vms) {
-    if (vm.host !== host.moref) continue;
-    const nic = nicOnStandardPort(host, vm, incident.port);
-    if (nic) return present(attachments, host, vm, nic, incident, new Set());
-  }
+  const onPort = nicOnHostPort(index, host, incident.port);
+  if (onPort) return present(attachments, host, onPort.vm, onPort.nic, incident, new Set());
   const standardOnly = !index.inventory.dvSwitches.some((d) => d.hosts.includes(host.moref));
   // Every port of a standard-only host is listed: one not listed is gone.
   if (standardOnly) return { kind: 'past', vm: null, nic: null, why: `port ${incident.port} no longer exists on ${host.name}` };

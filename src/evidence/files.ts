@@ -180,6 +180,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     for (const source of done.sources) sources.push(source);
     for (const client of done.portClients) portClients.push(client);
     for (const note of done.notes) notes.push(note);
+    for (const problem of done.problems) problems.push(problem);
     unparsed += done.unparsed.count;
     for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
   }

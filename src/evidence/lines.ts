@@ -2,10 +2,11 @@ import { TextDecoder } from 'node:util';
 
 // Bytes to lines, whatever the log was saved as: UTF-8 (with or without a
 // BOM) as ESXi writes it, or UTF-16 with a BOM as Windows tools save a log
-// copied off a host. Bounded: a line longer than MAX_LINE_BYTES is dropped
-// as it streams past, so at most that much is ever held.
+// copied off a host. Bounded: of a line longer than MAX_LINE_BYTES only its
+// last MAX_LINE_BYTES are kept, so at most that much is ever held, and a
+// message run onto the end of junk (a crash's NUL bytes) is still read.
 
-/** Longer lines are skipped unread: no vmkernel message is anywhere near this. */
+/** Longer lines keep only their tail: no vmkernel message is anywhere near this long, and it ends the line. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
 type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
@@ -17,8 +18,14 @@ export class LineDecoder {
   /** The first bytes, until there are enough to tell the encoding. */
   #start: Buffer[] = [];
 
-  constructor(onLine: (line: string) => void) {
+  /** @param onLine each line; `cut` where only its last MAX_LINE_BYTES were kept */
+  constructor(onLine: (line: string, cut: boolean) => void) {
     this.#splitter = new LineSplitter(onLine);
+  }
+
+  /** Lines longer than MAX_LINE_BYTES, read by their tail. */
+  get cutLines(): number {
+    return this.#splitter.cut;
   }
 
   push(chunk: Buffer): void {
@@ -59,16 +66,20 @@ export class LineDecoder {
 class LineSplitter {
   #held: Buffer[] = [];
   #heldBytes = 0;
-  #skipping = false;
+  /** The line being held grew past MAX_LINE_BYTES: its head was let go. */
+  #cutting = false;
+  cut = 0;
 
-  constructor(private readonly onLine: (line: string) => void) {}
+  constructor(private readonly onLine: (line: string, cut: boolean) => void) {}
 
   push(chunk: Buffer): void {
     let start = 0;
     for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-      if (this.#heldBytes === 0 && !this.#skipping) {
+      if (this.#heldBytes === 0 && !this.#cutting) {
         // The common case: the whole line is inside this chunk.
-        if (nl - start <= MAX_LINE_BYTES) this.onLine(chunk.toString('utf8', start, nl));
+        const cut = nl - start > MAX_LINE_BYTES;
+        if (cut) this.cut++;
+        this.onLine(chunk.toString('utf8', Math.max(start, nl - MAX_LINE_BYTES), nl), cut);
       } else {
         this.#hold(chunk.subarray(start, nl));
         this.#flush();
@@ -80,27 +91,33 @@ class LineSplitter {
 
   /** The last line of a file needs no newline. */
   end(): void {
-    if (this.#heldBytes > 0) this.#flush();
-    this.#skipping = false;
+    if (this.#heldBytes > 0 || this.#cutting) this.#flush();
   }
 
   #hold(piece: Buffer): void {
-    if (this.#skipping) return;
-    if (this.#heldBytes + piece.length > MAX_LINE_BYTES) {
-      this.#skipping = true;
-      this.#held = [];
-      this.#heldBytes = 0;
-      return;
-    }
     // Copied: a held piece must not pin the whole read buffer it came from.
-    this.#held.push(Buffer.from(piece));
-    this.#heldBytes += piece.length;
+    this.#held.push(Buffer.from(piece.length > MAX_LINE_BYTES ? piece.subarray(piece.length - MAX_LINE_BYTES) : piece));
+    this.#heldBytes += Math.min(piece.length, MAX_LINE_BYTES);
+    if (piece.length > MAX_LINE_BYTES) this.#cutting = true;
+    while (this.#heldBytes > MAX_LINE_BYTES) {
+      const first = this.#held[0]!;
+      const excess = this.#heldBytes - MAX_LINE_BYTES;
+      this.#cutting = true;
+      if (first.length <= excess) {
+        this.#held.shift();
+        this.#heldBytes -= first.length;
+      } else {
+        this.#held[0] = first.subarray(excess);
+        this.#heldBytes -= excess;
+      }
+    }
   }
 
   #flush(): void {
-    if (!this.#skipping) this.onLine(Buffer.concat(this.#held, this.#heldBytes).toString('utf8'));
+    if (this.#cutting) this.cut++;
+    this.onLine(Buffer.concat(this.#held, this.#heldBytes).toString('utf8'), this.#cutting);
     this.#held = [];
     this.#heldBytes = 0;
-    this.#skipping = false;
+    this.#cutting = false;
   }
 }

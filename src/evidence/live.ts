@@ -27,6 +27,8 @@ export class LiveEvidence {
   private lastEventKey = 0;
   /** Evidence that could not be gathered, by what it is about, so a later success can clear it. */
   private readonly notes = new Map<string, string>();
+  /** Evidence that could not be read, by what it is about; gone once it reads again. */
+  private readonly problems = new Map<string, string>();
 
   constructor(
     private readonly client: VimClient,
@@ -36,6 +38,7 @@ export class LiveEvidence {
     for (const port of gathered.dvPorts) this.ports.set(portId(port), port);
     this.addEvents(gathered.dvPortEvents ?? []);
     gathered.notes.forEach((note, i) => this.notes.set(`gathered/${i}`, note));
+    gathered.problems.forEach((problem, i) => this.problems.set(`gathered/${i}`, problem));
   }
 
   /** Hosts whose log is followed. */
@@ -49,10 +52,10 @@ export class LiveEvidence {
     if (!browse || this.logs.has(host.moref)) return;
     try {
       this.follow(await tailHostLog(this.client, browse.manager, browse.hostRef, host, { since, maxLines }));
-      this.notes.delete(`log/${host.moref}`);
+      this.problems.delete(`log/${host.moref}`);
     } catch (err) {
       if (!(err instanceof SoapFault)) throw err;
-      this.notes.set(`log/${host.moref}`, `vmkernel log of ${host.name} could not be read (${err.faultType}).`);
+      this.problems.set(`log/${host.moref}`, `vmkernel log of ${host.name} could not be read (${err.faultType}).`);
     }
   }
 
@@ -70,10 +73,10 @@ export class LiveEvidence {
         const log = logs[next++]!;
         try {
           added += await log.poll();
-          this.notes.delete(`log/${log.host.moref}`);
+          this.problems.delete(`log/${log.host.moref}`);
         } catch (err) {
           if (!(err instanceof SoapFault)) throw err;
-          this.notes.set(`log/${log.host.moref}`, `vmkernel log of ${log.host.name} could not be read (${err.faultType}); its newer lines were not seen.`);
+          this.problems.set(`log/${log.host.moref}`, `vmkernel log of ${log.host.name} could not be read (${err.faultType}); its newer lines were not seen.`);
         }
       }
     };
@@ -87,10 +90,10 @@ export class LiveEvidence {
     let fresh: DvPortState[];
     try {
       fresh = await readDvPorts(this.client, dvs, { ...(portKeys ? { portKeys } : {}), ...(portgroupKeys ? { portgroupKeys } : {}) });
-      this.notes.delete(`ports/${dvs.moref}`);
+      this.problems.delete(`ports/${dvs.moref}`);
     } catch (err) {
       if (!(err instanceof SoapFault)) throw err;
-      this.notes.set(`ports/${dvs.moref}`, `dvPort state of ${dvs.name} could not be read (${err.faultType}); blocked dvPorts there are not reported.`);
+      this.problems.set(`ports/${dvs.moref}`, `dvPort state of ${dvs.name} could not be read (${err.faultType}); blocked dvPorts there are not reported.`);
       return;
     }
     const keys = portKeys ? new Set(portKeys) : undefined;
@@ -131,6 +134,7 @@ export class LiveEvidence {
       dvPorts: [...this.ports.values()],
       dvPortEvents: [...this.portEvents],
       notes: [...this.notes.values()],
+      problems: [...this.problems.values()],
       sources: logs.map((l) => l.source(since)),
       portClients: [],
       unparsed: { count: logs.reduce((n, l) => n + l.unparsedCount, 0), samples: samples.slice(0, 5) },

@@ -29,9 +29,10 @@ export interface GatheredEvidence extends EvidenceSet {
 
 export async function gatherEvidence(client: VimClient, inventory: Inventory, options: GatherOptions): Promise<GatheredEvidence> {
   const notes: string[] = [];
+  const problems: string[] = [];
   const [logs, dvPorts, dvPortEvents] = await Promise.all([
-    phase('logs', () => tailVmkernelLogs(client, inventory, options, notes)),
-    phase('dvPorts', () => fetchDvPorts(client, inventory, notes)),
+    phase('logs', () => tailVmkernelLogs(client, inventory, options, { notes, problems })),
+    phase('dvPorts', () => fetchDvPorts(client, inventory, problems)),
     phase('events', () => blockEvents(client, inventory, options.since, notes)),
   ]);
   const count = logs.reduce((n, log) => n + log.unparsed.count, 0);
@@ -41,6 +42,7 @@ export async function gatherEvidence(client: VimClient, inventory: Inventory, op
     dvPorts,
     dvPortEvents,
     notes,
+    problems,
     sources: logs.map((log) => log.source),
     portClients: [],
     unparsed: { count, samples: samples.slice(0, 5) },
@@ -48,13 +50,18 @@ export async function gatherEvidence(client: VimClient, inventory: Inventory, op
   };
 }
 
-async function tailVmkernelLogs(client: VimClient, inventory: Inventory, options: GatherOptions, notes: string[]): Promise<HostLog[]> {
+async function tailVmkernelLogs(
+  client: VimClient,
+  inventory: Inventory,
+  options: GatherOptions,
+  { notes, problems }: { notes: string[]; problems: string[] },
+): Promise<HostLog[]> {
   const manager = client.serviceContent.diagnosticManager;
   if (!manager || options.logLines <= 0) return [];
   const onVcenter = client.serviceContent.about.apiType === 'VirtualCenter';
   const hosts = inventory.hosts.filter((h) => h.connectionState === 'connected');
   const skipped = inventory.hosts.filter((h) => h.connectionState !== 'connected').map((h) => h.name);
-  if (skipped.length) notes.push(`vmkernel logs not read on ${describeHosts(skipped)}: not connected to vCenter.`);
+  if (skipped.length) problems.push(`vmkernel logs not read on ${describeHosts(skipped)}: not connected to vCenter.`);
 
   const refused = new Map<string, string[]>();
   const logs: HostLog[] = [];
@@ -73,7 +80,7 @@ async function tailVmkernelLogs(client: VimClient, inventory: Inventory, options
     options.onProgress?.(`vmkernel logs: ${done - failed}/${hosts.length} hosts read${failed ? `, ${failed} refused` : ''}`);
   });
   for (const [why, names] of refused) {
-    notes.push(`vmkernel logs could not be read on ${describeHosts(names)} (${why}); the audit used the other evidence there.`);
+    problems.push(`vmkernel logs could not be read on ${describeHosts(names)} (${why}); the audit used the other evidence there.`);
   }
   const short = (why: HostLog['shortBy']) => logs.filter((l) => l.shortBy === why).map((l) => l.source.name);
   const rotated = short('rotated');
@@ -83,18 +90,18 @@ async function tailVmkernelLogs(client: VimClient, inventory: Inventory, options
   const stale = logs.filter((l) => options.since !== null && l.source.lastTime !== null && l.source.lastTime < options.since).map((l) => l.source.name);
   if (stale.length) notes.push(`The newest line of the vmkernel log of ${describeHosts(stale)} is older than the start of --since: nothing inside the window came from it (is the host's clock or logging right?).`);
   const capped = short('cap');
-  if (capped.length) notes.push(`On ${describeHosts(capped)} the last ${options.logLines} lines (--log-lines) did not reach the start of --since; older lines were not read.`);
+  if (capped.length) problems.push(`On ${describeHosts(capped)} the last ${options.logLines} lines (--log-lines) did not reach the start of --since; older lines were not read.`);
   return logs.sort((a, b) => a.source.name.localeCompare(b.source.name));
 }
 
-async function fetchDvPorts(client: VimClient, inventory: Inventory, notes: string[]): Promise<DvPortState[]> {
+async function fetchDvPorts(client: VimClient, inventory: Inventory, problems: string[]): Promise<DvPortState[]> {
   const out: DvPortState[] = [];
   for (const dvs of inventory.dvSwitches) {
     try {
       out.push(...(await readDvPorts(client, dvs)));
     } catch (err) {
       if (!(err instanceof SoapFault)) throw err;
-      notes.push(`dvPort state of ${dvs.name} could not be read (${err.faultType}); blocked dvPorts there are not reported.`);
+      problems.push(`dvPort state of ${dvs.name} could not be read (${err.faultType}); blocked dvPorts there are not reported.`);
     }
   }
   return out;

@@ -27,13 +27,22 @@ interface Share {
   lines: number;
   firstTime: string | null;
   lastTime: string | null;
+  /** The time of the last timed line in read order (oldest file first): where the window is measured from. */
+  lastRead: string | null;
+  /** A line stamped an hour or more before the one read just before it: the host's clock was set back. */
+  clockJumped: boolean;
 }
+
+/** How far back a line may be stamped from the one before it before the clock counts as set back. */
+const CLOCK_JUMP_MS = 3_600_000;
 
 export interface FinishedSource {
   readonly sources: LogSource[];
   readonly events: L2SecEvent[];
   readonly portClients: PortClient[];
   readonly notes: string[];
+  /** What makes the verdict on this source unsure: a warning each. */
+  readonly problems: string[];
   readonly unparsed: { readonly count: number; readonly samples: readonly string[] };
 }
 
@@ -45,6 +54,7 @@ export class SourceBuilder {
   #portsNotKept = 0;
   #lines = 0;
   #yearInferred = false;
+  #cutLines = 0;
 
   constructor(readonly init: SourceInit) {
     this.collector = new L2SecCollector(init.name, init.hostName ?? undefined, {
@@ -61,12 +71,13 @@ export class SourceBuilder {
 
   /** Reads a stream of text to its end; every line is added. */
   async feed(text: Bytes): Promise<void> {
-    const decoder = new LineDecoder((line) => this.add(line));
+    const decoder = new LineDecoder((line, cut) => this.add(cut ? messageOf(line) : line));
     try {
       for await (const chunk of text) decoder.push(chunk);
       decoder.end();
     } finally {
       this.collector.endOfStream();
+      this.#cutLines += decoder.cutLines;
     }
   }
 
@@ -82,6 +93,8 @@ export class SourceBuilder {
     if (head.time !== null) {
       if (share.firstTime === null || head.time < share.firstTime) share.firstTime = head.time;
       if (share.lastTime === null || head.time > share.lastTime) share.lastTime = head.time;
+      if (share.lastRead !== null && Date.parse(share.lastRead) - Date.parse(head.time) >= CLOCK_JUMP_MS) share.clockJumped = true;
+      share.lastRead = head.time;
     }
     const port = parsePortLine(line);
     if (port) this.addPortClient({ ...port, hostName, time: head.time, source: this.init.name });
@@ -104,8 +117,11 @@ export class SourceBuilder {
 
   finish(since: Since | undefined): FinishedSource {
     const notes: string[] = [];
+    const problems: string[] = [];
     const shares = this.#shares.size ? [...this.#shares.values()] : [this.#share(this.init.hostName)];
-    const starts = new Map(shares.map((share) => [share, windowStart(since, share.lastTime)]));
+    // Measured from the last line written, not the latest stamp: one line from a clock set wrong
+    // (and set back) must not move the window past everything else.
+    const starts = new Map(shares.map((share) => [share, windowStart(since, share.lastRead)]));
     const sources: LogSource[] = shares.map((share) => ({
       name: this.init.name,
       hostName: share.hostName,
@@ -116,30 +132,36 @@ export class SourceBuilder {
     }));
     const events: L2SecEvent[] = [];
     let outside = 0;
+    let unsure = 0;
     for (const event of this.collector.events()) {
       const share = this.#shareOf(event.hostName ?? null);
       const start = share ? starts.get(share) : null;
       // An event without a time cannot be judged against the window, so it stays.
-      if (start && event.lastTime !== null && event.lastTime < start) outside++;
-      else events.push(event);
+      if (start && event.lastTime !== null && event.lastTime < start) {
+        outside++;
+        if (share?.clockJumped) unsure++;
+      } else events.push(event);
     }
     events.sort(byFirstTime);
-    if (outside) notes.push(`${this.init.name}: ${outside} event(s) older than the window were left out.`);
+    if (unsure) {
+      problems.push(`${this.init.name}: its times jump back (a host clock set wrong, then corrected?), and ${unsure} event(s) fell before the window measured from its last line; read them with --since all.`);
+    } else if (outside) notes.push(`${this.init.name}: ${outside} event(s) older than the window were left out (--since all reads them).`);
     if (this.#yearInferred) {
       notes.push(`${this.init.name}: its lines carry no year; vmfix placed them in the year up to ${new Date(this.init.reference!).toISOString().slice(0, 10)} (when the log was collected), their times of day as written.`);
     }
     if (this.collector.linesNotKept) {
-      notes.push(`${this.init.name}: more distinct L2Sec events than vmfix keeps; ${this.collector.linesNotKept} further line(s) were counted but not kept.`);
+      notes.push(`${this.init.name}: more distinct L2Sec events than vmfix keeps: the oldest made room for newer ones, and ${this.collector.linesNotKept} line(s) of them were counted but not kept.`);
     }
+    if (this.#cutLines) notes.push(`${this.init.name}: ${this.#cutLines} line(s) longer than 64 KiB were read by their last 64 KiB.`);
     if (this.#portsNotKept) notes.push(`${this.init.name}: ${this.#portsNotKept} port record(s) beyond ${MAX_PORT_RECORDS} were not kept.`);
-    return { sources, events, portClients: [...this.#ports.values()], notes, unparsed: this.collector.unparsed() };
+    return { sources, events, portClients: [...this.#ports.values()], notes, problems, unparsed: this.collector.unparsed() };
   }
 
   #share(hostName: string | null): Share {
     const key = hostName?.toLowerCase() ?? '';
     let share = this.#shares.get(key);
     if (!share) {
-      share = { hostName, lines: 0, firstTime: null, lastTime: null };
+      share = { hostName, lines: 0, firstTime: null, lastTime: null, lastRead: null, clockJumped: false };
       this.#shares.set(key, share);
     }
     return share;
@@ -156,4 +178,18 @@ function byFirstTime(a: L2SecEvent, b: L2SecEvent): number {
   if (a.firstTime === null) return 1;
   if (b.firstTime === null) return -1;
   return a.firstTime < b.firstTime ? -1 : 1;
+}
+
+/**
+ * What of a line cut to its tail is a log line: from its last timestamp, or
+ * else from the vmkernel world prefix ("cpu3:2098131)"), so that junk before
+ * it (a crash's NUL bytes, a half-written line) is not read as its head.
+ */
+function messageOf(tail: string): string {
+  const marker = tail.lastIndexOf('L2Sec_EnforcePortCompliance');
+  const before = marker === -1 ? tail : tail.slice(0, marker);
+  let at = -1;
+  for (const m of before.matchAll(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/g)) at = m.index;
+  if (at === -1) for (const m of before.matchAll(/cpu\d+:\d+/g)) at = m.index;
+  return at === -1 ? tail : tail.slice(at);
 }

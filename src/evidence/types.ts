@@ -101,8 +101,14 @@ export interface EvidenceSet {
   readonly dvPorts: readonly DvPortState[];
   /** dvPort block events inside the window, oldest first (online only). */
   readonly dvPortEvents?: readonly DvPortEvent[];
-  /** Evidence that could not be gathered, said once each. */
+  /** What the reader should know about the evidence (a log starting after the window), said once each. */
   readonly notes: readonly string[];
+  /**
+   * Evidence that could not be read (a host's log refused or out of reach,
+   * the --log-lines cap hit inside the window, a DVS's ports): each is a
+   * warning, so that no verdict passes as an all-clear without it.
+   */
+  readonly problems: readonly string[];
   /** Every log read, with its lines and times. */
   readonly sources: readonly LogSource[];
   readonly portClients: readonly PortClient[];

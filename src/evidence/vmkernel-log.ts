@@ -299,7 +299,7 @@ export class L2SecCollector {
     return { count: this.#unparsedCount, samples: [...this.#unparsedSamples] };
   }
 
-  /** Lines of events beyond MAX_EVENTS: counted, not kept. */
+  /** Lines of events beyond MAX_EVENTS (the oldest dropped, or new ones where none had a time): counted, not kept. */
   get linesNotKept(): number {
     return this.#linesNotKept;
   }
@@ -338,7 +338,7 @@ export class L2SecCollector {
   }
 
   #create(key: string, line: L2SecLine): L2SecEvent | undefined {
-    if (this.#events.size >= (this.options.maxEvents ?? MAX_EVENTS)) {
+    if (this.#events.size >= (this.options.maxEvents ?? MAX_EVENTS) && !this.#dropOldest()) {
       this.#linesNotKept++;
       return undefined;
     }
@@ -346,6 +346,22 @@ export class L2SecCollector {
     if (line.mac === undefined && line.message === 'mac-change-requested') event.otherMacs = true;
     this.#events.set(key, event);
     return event;
+  }
+
+  /**
+   * At the cap, the oldest tenth of the timed events makes room: the window
+   * (applied when the source ends) wants the newest, and months of old
+   * blocks must not push out the one of today. Their lines are counted.
+   */
+  #dropOldest(): boolean {
+    const timed = [...this.#events.entries()].filter(([, e]) => e.lastTime !== null).sort(([, a], [, b]) => (a.lastTime! < b.lastTime! ? -1 : 1));
+    const drop = timed.slice(0, Math.max(1, Math.floor(this.#events.size / 10)));
+    for (const [key, event] of drop) {
+      this.#events.delete(key);
+      this.#linesNotKept += event.count;
+      if (this.#previous === event) this.#previous = undefined;
+    }
+    return drop.length > 0;
   }
 
   #withHost(parsed: L2SecLine): L2SecLine {

@@ -104,8 +104,9 @@ export function distributedPolicy(
   const port = portSetting ? portLevel(portgroup, dvsLevel(portSetting, field), (value) => value === false) : undefined;
   const group = dvPortgroupSetting(portgroup, field);
   const inherited: EffectiveValue = group !== undefined ? { value: group, source: 'dvportgroup' } : { value: dvsLevel(dvs.defaultPortConfig, field) ?? null, source: 'dvs' };
-  // A port reports what it inherits as its own; only a differing value is an override.
-  return port !== undefined && port !== inherited.value ? { value: port, source: 'dvport' } : inherited;
+  // A port's own Reject counts even where it repeats what it inherits: the port keeps it when the
+  // portgroup changes (so portgroup-accept would not reach it). A repeated Accept changes nothing.
+  return port !== undefined && (port !== inherited.value || port === false) ? { value: port, source: 'dvport' } : inherited;
 }
 
 /** A dvPortgroup's own setting; undefined: it inherits the DVS default. */

@@ -92,7 +92,7 @@ export class JournalWriter {
   }
 
   private flush(): Promise<void> {
-    return writeFile(this.path, `${JSON.stringify({ ...this.journal, checksum: checksum(this.journal) }, null, 2)}\n`);
+    return writeFile(this.path, `${JSON.stringify({ ...this.journal, checksum: checksum(this.journal) }, null, 2)}\n`, { journal: true });
   }
 }
 

@@ -7,6 +7,7 @@ import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { Inventory } from '../inventory/model.js';
 import type { Scope } from '../inventory/scope.js';
+import { UsageError } from '../errors.js';
 import { phase } from '../profile.js';
 import { DEFAULT_SINCE, describeSince, parseSince, windowStart, type Since } from '../evidence/since.js';
 import type { VimClient } from '../vsphere/client.js';
@@ -80,7 +81,7 @@ export function judge(
     findings: result.findings.filter(scoped.finding),
     history: result.history.filter(scoped.history),
     notes: [...result.notes, ...result.unmatched.filter(scoped.line).map(unmatchedNote)],
-    warnings: [...unparsedWarnings(evidence.unparsed), ...(how.problems ?? []).map((p) => `Not fully read: ${p}`)],
+    warnings: [...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`)],
     vms: inventory.vms.length,
     hosts: inventory.hosts.length,
     evidence: evidenceSummary(how.window, evidence.sources, new Set(evidence.dvPorts.map((p) => p.dvsUuid)).size),
@@ -92,14 +93,23 @@ export function judge(
  * What the logs could not give (unreadable parts, lines not understood) is a
  * warning, and keeps the exit code off 0.
  */
-export async function auditOffline(paths: readonly string[], ctx: Context, options: { readonly since?: Since } = {}): Promise<AuditReport> {
+export async function auditOffline(paths: readonly string[], ctx: Context, options: Scope & { readonly since?: Since } = {}): Promise<AuditReport> {
+  // Log files name hosts and VMs, never clusters or datacenters: a scope they cannot answer is refused, not ignored.
+  for (const option of ['cluster', 'datacenter'] as const) {
+    if (options[option]?.length) throw new UsageError(`--${option} needs a vCenter (--vcenter): log files do not say which ${option} a host is in.`);
+  }
   const { readLogFiles } = await import('../evidence/files.js');
+  const { selectNames } = await import('../inventory/scope.js');
   const { auditLogs } = await import('../audit/offline.js');
   const since = options.since ?? parseSince(DEFAULT_SINCE);
   const logs = await readLogFiles(paths, { since, onFile: (name) => ctx.ui.progress(`reading ${name}`) });
   const window = offlineWindow(since);
+  const isVm = selectNames('vm', options.vm, [...new Set(logs.events.map((e) => e.vmName).filter((n): n is string => Boolean(n)))]);
+  const hostNames = [...new Set([...logs.sources.map((s) => s.hostName), ...logs.events.map((e) => e.hostName)].filter((n): n is string => Boolean(n)))];
+  const isHost = selectNames('host', options.host, hostNames);
+  const inScope = (f: Finding) => (!options.vm?.length || (f.vm !== null && isVm(f.vm.name))) && (!options.host?.length || isHost(f.host?.name ?? null));
   return auditReport('offline', {
-    findings: auditLogs(logs.events, logs.portClients),
+    findings: auditLogs(logs.events, logs.portClients).filter(inScope),
     history: [],
     notes: logs.notes,
     warnings: [...unparsedWarnings(logs.unparsed), ...logs.problems.map((p) => `Not fully read: ${p}`)],

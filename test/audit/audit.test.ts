@@ -65,7 +65,7 @@ const evidence: EvidenceSet = {
     // The port's own setting accepts MAC changes, and its portgroup allows that override.
     port('8', { portgroupKey: 'dvportgroup-12', vm: 'vm-8', setting: macPolicy(true) }),
   ],
-  notes: ['vmkernel logs could not be read on esx03 (NoPermission)'],
+  notes: ['vmkernel logs could not be read on esx03 (NoPermission)'], problems: [],
   sources: [],
   portClients: [],
   unparsed: { count: 0, samples: [] },

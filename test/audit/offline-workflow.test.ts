@@ -43,7 +43,7 @@ describe('auditOffline', () => {
     expect(report.evidence.sources).toEqual([
       { name: tgz, hostName: 'esx01', lines: 12, firstTime: '2019-02-01T10:00:00.000Z', lastTime: '2019-03-04T10:15:22.481Z', since: '2019-02-25T10:15:22.481Z' },
     ]);
-    expect(report.notes).toEqual([`${tgz}: 1 event(s) older than the window were left out.`]);
+    expect(report.notes).toEqual([`${tgz}: 1 event(s) older than the window were left out (--since all reads them).`]);
     expect(auditExitCode(report)).toBe(1);
     expect(progress).toContain(`reading ${tgz}!esx-esx01-2019-03-04--10.30-2101234/var/run/log/vmkernel.log`);
   });

@@ -23,7 +23,7 @@ function portState(vmMoref: string | null, nicKey: number | null, portKey = '12'
 }
 
 function evidence(dvPorts: DvPortState[], dvPortEvents: DvPortEvent[]): EvidenceSet {
-  return { vmkernel: [], dvPorts, dvPortEvents, notes: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] } };
+  return { vmkernel: [], dvPorts, dvPortEvents, notes: [], problems: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] } };
 }
 
 function estate(opts: { accept?: boolean; mac?: string; portKey?: string } = {}) {

@@ -23,7 +23,7 @@ function events(source: string, ...lines: string[]): L2SecEvent[] {
 }
 
 function evidence(vmkernel: L2SecEvent[], extra: Partial<EvidenceSet> = {}): EvidenceSet {
-  return { vmkernel, dvPorts: [], notes: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] }, ...extra };
+  return { vmkernel, dvPorts: [], notes: [], problems: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] }, ...extra };
 }
 
 /** The incident KB 344495 shows, as ESXi 8 writes it: web01's NLB guest asks for the cluster MAC on its port. */
@@ -176,5 +176,44 @@ describe('nested hypervisors', () => {
 
   it('is resolved only once Forged transmits is Accept as well', () => {
     expect(nestedOn(true)).toEqual([]);
+  });
+});
+
+describe('what an adversarial run found', () => {
+  it('a line naming a client vCenter does not know is tied by its port (a VM renamed while it ran)', () => {
+    const { hosts, vms } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }] });
+    const renamed = { ...vms[0]!, name: 'web01-new', guestNics: [] };
+    const line = events('esx01', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client web01 has policy violations on port 0x4000004. Port is blocked`);
+    const result = audit(inventory(hosts, [renamed]), evidence(line));
+    expect(result.findings.filter((f) => f.vm).map((f) => [f.kind, f.vm!.name, f.nic!.label])).toEqual([['mac-change-blocked', 'web01-new', 'Network adapter 1']]);
+  });
+
+  it('two VMs of one name on one host: the port says which', () => {
+    const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: '00:50:56:a1:00:02' }] });
+    const first = vm('vm-1', 'app01', 'host-1', [nic(4000, '00:50:56:a1:00:01', onStandard('NLB'))], [null]);
+    const second = vm('vm-2', 'app01', 'host-1', [nic(4000, '00:50:56:a1:00:02', onStandard('NLB'))], [null]);
+    const line = events('esx01', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client app01 has policy violations on port 0x4000004. Port is blocked`);
+    const result = audit(inventory(hosts, [first, second]), evidence(line));
+    expect(result.findings.filter((f) => f.vm).map((f) => f.vm!.moref)).toEqual(['vm-2']);
+  });
+
+  it('a two-NIC VM blocked and then powered off is reported for the VM, no NIC guessed', () => {
+    const { hosts, vms } = estate({ nlbPorts: [] });
+    const off = { ...vms[0]!, powerState: 'poweredOff', guestNics: [] };
+    const line = events('esx01', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client web01 has policy violations on port 0x4000009. Port is blocked`);
+    const result = audit(inventory(hosts, [off]), evidence(line));
+    const finding = result.findings.find((f) => f.vm?.name === 'web01')!;
+    expect(finding).toMatchObject({ kind: 'mac-change-blocked', severity: 'warning', nic: null });
+    expect(finding.summary).toMatch(/one of its 2 NICs .*will be blocked again when it runs/);
+  });
+
+  it('a guest back on its configured MAC: a warning that it was blocked, and no pin-mac to the MAC it left', () => {
+    const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }] });
+    const back = vm('vm-1', 'web01', 'host-1', [nic(4000, WEB_NIC1, onStandard('NLB'))]);
+    const result = audit(inventory(hosts, [back]), evidence(incident('0x4000004')));
+    const [finding] = result.findings.filter((f) => f.vm);
+    expect(finding).toMatchObject({ kind: 'mac-change-blocked', severity: 'warning' });
+    expect(finding!.summary).toMatch(/back on the configured MAC now/);
+    expect(finding!.remedies.map((r) => r.strategy)).not.toContain('pin-mac');
   });
 });

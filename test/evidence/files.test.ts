@@ -118,22 +118,31 @@ describe('long lines', () => {
   const padded = (bytes: number) => withName('x'.repeat(bytes - bare));
   const content = [
     padded(MAX_LINE_BYTES), // kept: at the limit
-    padded(MAX_LINE_BYTES + 1), // skipped: one byte over
-    padded(1 << 20), // skipped: spans many read chunks
+    padded(MAX_LINE_BYTES + 1), // one byte over: read by its last 64 KiB, which still hold the message
+    padded(1 << 20), // spans many read chunks: its last 64 KiB are name padding alone, no message
     esxi8('2024-05-14T09:21:08.000Z', PEER),
   ].join('\n');
 
   it.each([
     ['plain', (data: string) => Buffer.from(data)],
     ['gzip', (data: string) => gzipSync(data)],
-  ])('are skipped past %s 64 KiB, and the line after them still counts', async (kind, encode) => {
+  ])('are read by their last %s 64 KiB, and the line after them still counts', async (kind, encode) => {
     const path = join(tmp, `long-lines-${kind}`);
     await writeFile(path, encode(content));
     const events = await readLogFiles([path]);
     expect(events.map((e) => [e.message, e.vmName?.length, e.count])).toEqual([
       ['mac-change-requested', MAX_LINE_BYTES - bare, 1],
       ['peer-blocked', undefined, 1],
+      // Its head was cut off with the rest, so it has no time (and sorts last).
+      ['mac-change-requested', MAX_LINE_BYTES + 1 - bare, 1],
     ]);
+  });
+
+  it('a block run onto the end of a crash\'s NUL bytes is still read', async () => {
+    const path = join(tmp, 'nul-run.log');
+    await writeFile(path, Buffer.concat([Buffer.alloc(70_000, 0), Buffer.from(`${withName('web01')}\n`)]));
+    const events = await readLogFiles([path]);
+    expect(events.map((e) => [e.message, e.vmName])).toEqual([['mac-change-requested', 'web01']]);
   });
 
   it('a 600 MiB line without a newline is streamed past, not held', async () => {

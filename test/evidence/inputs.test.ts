@@ -150,7 +150,7 @@ describe("a syslog collector's file, many hosts in one", () => {
       ['esx01.lab.local', 'web01'],
       ['esx01.lab.local', 'web01'],
     ]);
-    expect(logs.notes).toEqual([`${path}: 1 event(s) older than the window were left out.`]);
+    expect(logs.notes).toEqual([`${path}: 1 event(s) older than the window were left out (--since all reads them).`]);
   });
 
   it('applies a fixed start to every source alike', async () => {

@@ -481,10 +481,10 @@ describe('L2SecCollector bounds', () => {
     expect(events.at(-1)!.mac).toBeUndefined();
   });
 
-  it('stops keeping new events past its cap, and counts their lines', () => {
+  it('at its cap lets the oldest events go for newer ones (the window wants the newest), and counts their lines', () => {
     const c = new L2SecCollector('esx01', undefined, { maxEvents: 3 });
     for (let i = 0; i < 10; i++) c.add(at(i, '02:00:00:00:00:01').replace('client br01', `client vm${i}`));
-    expect(c.events().map((e) => e.vmName)).toEqual(['vm0', 'vm1', 'vm2']);
+    expect(c.events().map((e) => e.vmName)).toEqual(['vm7', 'vm8', 'vm9']);
     expect(c.linesNotKept).toBe(7);
   });
 

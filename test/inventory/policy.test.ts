@@ -52,8 +52,11 @@ describe('distributed ports', () => {
     expect(distributedPolicy(dvs, locked, 'macChanges', macPolicy(true))).toEqual({ value: false, source: 'dvs' });
     expect(distributedPolicy(dvs, open, 'macChanges')).toEqual({ value: false, source: 'dvportgroup' });
     expect(distributedPolicy(dvs, open, 'macChanges', macPolicy(true))).toEqual({ value: true, source: 'dvport' });
-    // A port that merely repeats its portgroup's value does not override it.
-    expect(distributedPolicy(dvs, open, 'macChanges', macPolicy(false))).toEqual({ value: false, source: 'dvportgroup' });
+    // A port's own Reject is its own even where it repeats the portgroup's: it stays when the portgroup changes.
+    expect(distributedPolicy(dvs, open, 'macChanges', macPolicy(false))).toEqual({ value: false, source: 'dvport' });
+    // A port's own Accept that repeats the portgroup's changes nothing.
+    const accepting = dvPortgroup('dvportgroup-5', 'Accepting', macPolicy(true), true);
+    expect(distributedPolicy(dvs, accepting, 'macChanges', macPolicy(true))).toEqual({ value: true, source: 'dvportgroup' });
     expect(distributedPolicy(dvSwitch([locked], true), locked, 'macChanges')).toEqual({ value: true, source: 'dvs' });
   });
 });
@@ -81,8 +84,9 @@ describe('the two override flags of a dvPortgroup', () => {
     }
   });
 
-  it('a port that repeats what it inherits from the DVS is no override', () => {
+  it('a port\'s own Reject that repeats what it inherits from the DVS is still its own (portgroup-accept would not reach it)', () => {
     const inherits = dvPortgroup('dvportgroup-4', 'Inherits', macPolicy(undefined), true);
-    expect(distributedPolicy(dvSwitch([inherits], false), inherits, 'macChanges', macPolicy(false))).toEqual({ value: false, source: 'dvs' });
+    expect(distributedPolicy(dvSwitch([inherits], false), inherits, 'macChanges', macPolicy(false))).toEqual({ value: false, source: 'dvport' });
+    expect(distributedPolicy(dvSwitch([inherits], false), inherits, 'macChanges', macPolicy(undefined))).toEqual({ value: false, source: 'dvs' });
   });
 });

@@ -32,7 +32,7 @@ const lab = inventory(
     vm('vm-6', 'app-other', 'host-3', [nic(4000, '00:50:56:a1:00:06', onStandard('Apps'))]),
   ],
 );
-const evidence: EvidenceSet = { vmkernel: [], dvPorts: [], notes: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] } };
+const evidence: EvidenceSet = { vmkernel: [], dvPorts: [], notes: [], problems: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] } };
 const findings = audit(lab, evidence).findings.filter((f) => f.vm);
 
 function planWith(strategy: 'dedicated-portgroup' | 'portgroup-accept'): Plan & { checksum: string } {

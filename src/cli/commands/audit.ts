@@ -10,7 +10,7 @@ export async function audit(args: AuditArgs, ctx: Context): Promise<CommandOutco
   // Log files without --vcenter: the contract's offline audit, even with VMFIX_VCENTER set.
   const report =
     args.vcenter === undefined && args.vmkernelLog?.length
-      ? await auditOffline(args.vmkernelLog, ctx, { since: args.since })
+      ? await auditOffline(args.vmkernelLog, ctx, options)
       : await withSession(args, ctx, async (client, endpoint) => (await auditOnline(client, endpoint, options, ctx)).report);
   return { result: { kind: 'audit', report }, exitCode: auditExitCode(report) };
 }
