@@ -95,7 +95,7 @@ interface Observation {
   readonly evidence: Evidence[];
   /** Log lines tie ESXi blocking this NIC to its present state. */
   readonly logged: boolean;
-  /** Blocked inside the window, but its guest is back on the configured MAC and the port is not blocked now. */
+  /** Blocked inside the window, but its guest is back on the configured MAC and its dvPort forwards again. */
   readonly reverted: boolean;
   readonly blocked: boolean;
   /** vCenter shows the NIC's dvPort blocked (not by an administrator). */
@@ -133,7 +133,9 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
   return {
     evidence,
     logged,
-    reverted: running && logged && !portBlocked && guest !== null && guest === nic.macAddress,
+    // Positive evidence only: a dvPort vCenter shows forwarding again. A standard port's state is not in
+    // the API, and guest info that shows the configured MAC may be stale (old Tools): that stays blocked.
+    reverted: running && logged && port !== undefined && !portBlocked && guest !== null && guest === nic.macAddress,
     blocked: logged || portBlocked,
     portBlocked,
     changedMac: mismatch || logged,

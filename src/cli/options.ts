@@ -71,7 +71,14 @@ export const OUTPUT = {
 } as const satisfies OptionGroup;
 
 export const EVIDENCE = {
-  'vmkernel-log': { type: 'string', array: true, group: 'Evidence:', describe: 'vmkernel log files, .gz rotations or vm-support bundle directories; without --vcenter: an offline audit' },
+  'vmkernel-log': {
+    type: 'string', array: true, group: 'Evidence:',
+    describe: "log files (.gz too), a host's vm-support bundle (.tgz or extracted), vCenter's Export System Logs .zip, a syslog collector's files; without --vcenter: an offline audit",
+    coerce: (paths: string[]): string[] => {
+      if (!paths.length || paths.some((p) => p === '')) throw new UsageError('--vmkernel-log needs the path of a log file, bundle or .zip.');
+      return paths;
+    },
+  },
   since: {
     type: 'string', default: DEFAULT_SINCE, group: 'Evidence:', coerce: parseSince,
     describe: 'log evidence from this window: a duration back from now (offline: from each log\'s newest line), a date or time with zone, or all',

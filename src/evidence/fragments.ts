@@ -1,18 +1,28 @@
 // vm-support splits a large file into raw ~1 MiB slices, <name>.FRAG-00000,
 // -00001 … (the live vmkernel.log, or a rotated .gz whose slices are slices
-// of gzip data). They are joined here in order as they arrive, into one
-// stream read like any log; a missing slice ends the file there, and says so.
+// of gzip data). They are joined here in order into one stream read like any
+// log. An archive may hold them out of order (an extracted bundle tarred
+// again): a slice that comes early is held until its turn, up to a bound;
+// a slice that never comes ends the file there, and says so.
 import { PassThrough } from 'node:stream';
 
 import { drain, READ_CHUNK_BYTES, readLogStream, trailingGarbage, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
 import type { Bytes } from './streams.js';
 
+/** Early slices held per file: vm-support's are ~1 MiB, so this holds dozens. */
+const MAX_HELD_BYTES = 64 * 2 ** 20;
+
 interface Joining {
+  readonly source: SourceBuilder;
   next: number;
+  /** Slices that came before their turn, by index. */
+  readonly early: Map<number, Buffer>;
+  held: number;
   /** Slices after a missing one: a gzip cannot be read past the gap. */
   broken: boolean;
-  readonly channel: PassThrough;
+  /** Made when FRAG-00000 comes. */
+  channel?: PassThrough;
   done: Promise<void>;
 }
 
@@ -25,40 +35,69 @@ export class Fragments {
   async add(source: SourceBuilder, label: string, index: number, body: Bytes): Promise<void> {
     let joining = this.#files.get(label);
     if (!joining) {
-      if (index !== 0) {
-        this.reading.problems.push(`${label}: its fragments start at FRAG-${pad(index)}, not FRAG-00000; they were not read.`);
-        this.#files.set(label, { next: index, broken: true, channel: new PassThrough(), done: Promise.resolve() });
-        return drain(body);
-      }
-      joining = this.#start(source, label);
+      joining = { source, next: 0, early: new Map(), held: 0, broken: false, done: Promise.resolve() };
       this.#files.set(label, joining);
     }
-    if (joining.broken) return drain(body);
-    if (index !== joining.next) {
-      this.reading.problems.push(`${label}: FRAG-${pad(joining.next)} is missing; what came after it was not read.`);
-      joining.broken = true;
-      joining.channel.end();
-      return drain(body);
-    }
-    joining.next++;
-    for await (const chunk of body) {
-      if (!joining.channel.write(chunk)) await new Promise((resolve) => joining.channel.once('drain', resolve));
+    if (joining.broken || index < joining.next || joining.early.has(index)) return drain(body);
+    if (index > joining.next) return this.#hold(joining, label, index, body);
+    await this.#write(joining, label, body);
+    for (let early = joining.early.get(joining.next); early; early = joining.early.get(joining.next)) {
+      joining.early.delete(joining.next);
+      joining.held -= early.length;
+      await this.#write(joining, label, [early]);
     }
   }
 
-  /** Ends every file still being joined, and waits for its reading. */
+  /** Ends every file still being joined, says which slice was missing, and waits for the reading. */
   async close(): Promise<void> {
-    for (const joining of this.#files.values()) joining.channel.end();
+    for (const [label, joining] of this.#files) {
+      if (joining.early.size && !joining.broken) this.#gap(joining, label);
+      joining.channel?.end();
+    }
     await Promise.all([...this.#files.values()].map((joining) => joining.done));
   }
 
-  #start(source: SourceBuilder, label: string): Joining {
+  async #hold(joining: Joining, label: string, index: number, body: Bytes): Promise<void> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (joining.held + size > MAX_HELD_BYTES) {
+        this.#gap(joining, label);
+        return drain(body);
+      }
+      chunks.push(chunk);
+    }
+    joining.early.set(index, Buffer.concat(chunks, size));
+    joining.held += size;
+  }
+
+  async #write(joining: Joining, label: string, body: Iterable<Buffer> | Bytes): Promise<void> {
+    const channel = (joining.channel ??= this.#start(joining, label));
+    joining.next++;
+    for await (const chunk of body) {
+      if (!channel.write(chunk)) await new Promise((resolve) => channel.once('drain', resolve));
+    }
+  }
+
+  #gap(joining: Joining, label: string): void {
+    this.reading.problems.push(
+      joining.next === 0
+        ? `${label}: FRAG-00000 is not in it (its fragments start at FRAG-${pad(Math.min(...joining.early.keys()))}); they were not read.`
+        : `${label}: FRAG-${pad(joining.next)} is missing; what came after it was not read.`,
+    );
+    joining.broken = true;
+    joining.early.clear();
+    joining.held = 0;
+    joining.channel?.end();
+  }
+
+  #start(joining: Joining, label: string): PassThrough {
     this.reading.onFile?.(label);
     const channel = new PassThrough({ highWaterMark: READ_CHUNK_BYTES });
-    const joining: Joining = { next: 0, broken: false, channel, done: Promise.resolve() };
     joining.done = (async () => {
       try {
-        const outcome = await readLogStream(source, channel);
+        const outcome = await readLogStream(joining.source, channel);
         if (outcome.trailingGarbage) this.reading.notes.push(trailingGarbage(label));
       } catch (error) {
         if (!(error instanceof UnreadableError)) throw error;
@@ -67,7 +106,7 @@ export class Fragments {
         channel.resume(); // keep taking what is written, so the archive reads on
       }
     })();
-    return joining;
+    return channel;
   }
 }
 

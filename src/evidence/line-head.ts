@@ -24,6 +24,8 @@ const SYSLOG_HOST = /([A-Za-z0-9][\w.-]*) (?:[A-Za-z][\w.-]*(?:\[\d+\])?: |last 
 const RFC5424_HOST = /([^\s-]\S*) /y;
 // vmkernel lines as the KB quotes them, with no head at all.
 const WORLD = /^\uFEFF?cpu\d+:\d+/;
+/** An ESXi line's own ISO timestamp, followed by its sender and program: where a wrapped line starts. */
+const EMBEDDED = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})\s+\S+\s+vmkernel(?:\[\d+\])?:/;
 
 export class LineHeadReader {
   #lastStamp = '';
@@ -38,7 +40,13 @@ export class LineHeadReader {
   /** null: not a log line. */
   read(line: string): LineHead | null {
     const m = HEAD.exec(line);
-    if (!m) return WORLD.test(line) ? { time: null, yearInferred: false } : null;
+    if (!m) {
+      if (WORLD.test(line)) return { time: null, yearInferred: false };
+      // A collector that puts its own fields first (Kiwi: date TAB time TAB facility TAB sender TAB message):
+      // the ESXi line starts at its own timestamp inside.
+      const inner = EMBEDDED.exec(line);
+      return inner && inner.index > 0 ? this.read(line.slice(inner.index)) : null;
+    }
     const hostPattern = m[1] ? RFC5424_HOST : SYSLOG_HOST;
     hostPattern.lastIndex = m[0].length;
     const hostName = hostPattern.exec(line)?.[1];

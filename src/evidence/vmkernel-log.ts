@@ -192,7 +192,11 @@ function parseHead(head: string, reference: number | undefined): Head {
   const rfc5424 = HEAD_5424.exec(head);
   if (rfc5424) return { time: isoToUtc(rfc5424[1]!), hostName: rfc5424[2]! };
   const m = HEAD.exec(head.replace(/^\uFEFF/, ''));
-  if (!m) return { time: null };
+  if (!m) {
+    // A collector's own fields first (Kiwi: date TAB time TAB facility TAB sender TAB): the ESXi head starts at its timestamp.
+    const inner = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.exec(head);
+    return inner && inner.index > 0 ? parseHead(head.slice(inner.index), reference) : { time: null };
+  }
   const out: Head = { time: m[1] ? isoToUtc(m[1]) : null };
   if (m[2] && reference !== undefined) {
     out.time = inferYear(m[2], reference);

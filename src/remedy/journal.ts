@@ -4,7 +4,7 @@
 // is `pending` only if its write may or may not have reached vCenter.
 // When the journal cannot be written (a full disk), nothing more is sent:
 // vmfix changes nothing it cannot record.
-import { open as openFile, rm } from 'node:fs/promises';
+import { lstat, open as openFile, rm } from 'node:fs/promises';
 import { ChangeError, UsageError } from '../errors.js';
 import { fileProblem, writeFile } from '../files.js';
 import { checksum } from './change.js';
@@ -26,10 +26,14 @@ export class JournalWriter {
       await (await openFile(path, 'wx', 0o600)).close();
     } catch (err) {
       const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
+      const what = exists ? await lstat(path).catch(() => undefined) : undefined;
+      const kind = what?.isFile() ? undefined : what?.isSymbolicLink() ? 'a symbolic link' : what?.isCharacterDevice() ? 'a device' : what?.isFIFO() ? 'a FIFO' : 'not a regular file';
       throw new UsageError(
-        exists
-          ? `The journal ${path} already exists (another run's record); vmfix never overwrites one. Name a new file with --journal.`
-          : `Cannot create the journal ${path} (${fileProblem(err)}), so nothing was changed; name a writable place with --journal.`,
+        !exists
+          ? `Cannot create the journal ${path} (${fileProblem(err)}), so nothing was changed; name a writable place with --journal.`
+          : kind === undefined
+            ? `The journal ${path} already exists (another run's record); vmfix never overwrites one. Name a new file with --journal.`
+            : `${path} is ${kind}: a journal must be a new regular file, kept for rollback. Name one with --journal; nothing was changed.`,
       );
     }
     const writer = new JournalWriter(path, { schemaVersion: 1, kind: 'vmfix-journal', ...header, startedAt: now.toISOString(), entries: [] });

@@ -35,6 +35,8 @@ function basis(report: AuditReport): string {
   const logs = e.logs
     ? `vmkernel logs: ${e.lines} line(s) from ${e.logs} log(s)${e.from ? `, ${e.from} to ${e.to}` : ''}, window ${e.window}`
     : `no vmkernel log read (window ${e.window})`;
+  // Offline there is no vCenter to ask: only the logs stand behind the verdict.
+  if (report.endpoint === 'offline') return `Evidence: ${logs} (no vCenter: no guest MACs, no dvPort state).`;
   return `Evidence: ${logs}; dvPort state of ${e.dvSwitches} distributed switch(es); guest MACs from VMware Tools.`;
 }
 

@@ -41,7 +41,10 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
     );
     const inventory = applyScope(whole, options);
     spinner.update('evidence: vmkernel logs and dvPorts');
-    let evidence = await gatherEvidence(client, inventory, {
+    // Asked about VMs, the logs that matter are their hosts': another host's unreadable log is not a gap in this verdict.
+    const vmHosts = new Set(inventory.vms.map((v) => v.host));
+    const readFrom = options.vm?.length ? { ...inventory, hosts: inventory.hosts.filter((h) => vmHosts.has(h.moref)) } : inventory;
+    let evidence = await gatherEvidence(client, readFrom, {
       logLines: options.vmkernelLog?.length ? 0 : options.logLines,
       since: windowStart(since, new Date().toISOString()),
       concurrency: options.concurrency,

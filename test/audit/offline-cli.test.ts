@@ -103,3 +103,36 @@ describe('vmfix audit --vmkernel-log, offline (issue 10)', () => {
     ]);
   });
 });
+
+describe('offline, as an unfriendly admin types it', () => {
+  const twoVms = async () => {
+    const path = join(tmp, 'scope.log');
+    await writeFile(path, text([esxi8('2024-05-14T09:21:07.123Z', macChange('web01', '02:00:00:00:00:01', '0x2000004')), esxi8('2024-05-14T09:22:07.123Z', macChange('db01', '02:00:00:00:00:02', '0x2000005'))]));
+    return path;
+  };
+
+  it('--vm narrows the findings, and a --vm that matches no VM in the logs is refused (exit 2)', async () => {
+    const path = await twoVms();
+    const web = await vmfix(['audit', '--format', 'json', '--vm', 'web*', '--vmkernel-log', path], { VMFIX_VCENTER: '' });
+    expect(json(web.stdout).findings.map((f) => f.vm?.name)).toEqual(['web01']);
+    const none = await vmfix(['audit', '--vm', 'nosuch*', '--vmkernel-log', path], { VMFIX_VCENTER: '' });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^vmfix: No VM matches --vm 'nosuch\*'\.$/m);
+  });
+
+  it('--cluster cannot be answered from log files: refused, not ignored', async () => {
+    const run = await vmfix(['audit', '--cluster', 'Prod', '--vmkernel-log', await twoVms()], { VMFIX_VCENTER: '' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--cluster needs a vCenter/);
+  });
+
+  it('--output naming an earlier run\'s journal is refused, and the journal is left as it was', async () => {
+    const journal = join(tmp, 'vmfix-journal-20261201T000000000Z.json');
+    const body = `${JSON.stringify({ schemaVersion: 1, kind: 'vmfix-journal', command: 'fix', entries: [] }, null, 2)}\n`;
+    await writeFile(journal, body);
+    const run = await vmfix(['audit', '--vmkernel-log', await twoVms(), '--output', journal], { VMFIX_VCENTER: '' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/is a vmfix journal, the record a rollback needs/);
+    expect(await (await import('node:fs/promises')).readFile(journal, 'utf8')).toBe(body);
+  });
+});

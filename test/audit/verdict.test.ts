@@ -207,13 +207,23 @@ describe('what an adversarial run found', () => {
     expect(finding.summary).toMatch(/one of its 2 NICs .*will be blocked again when it runs/);
   });
 
-  it('a guest back on its configured MAC: a warning that it was blocked, and no pin-mac to the MAC it left', () => {
-    const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }] });
-    const back = vm('vm-1', 'web01', 'host-1', [nic(4000, WEB_NIC1, onStandard('NLB'))]);
-    const result = audit(inventory(hosts, [back]), evidence(incident('0x4000004')));
+  it('a guest back on its configured MAC, its dvPort forwarding again: a warning that it was blocked, no pin-mac to the MAC it left', () => {
+    const { hosts } = estate({ nlbPorts: [] });
+    const dvs = { ...dvSwitch([dvPortgroup('dvportgroup-10', 'DPG-Web', macPolicy(false))]), hosts: ['host-1'] };
+    const back = vm('vm-1', 'web01', 'host-1', [nic(4000, WEB_NIC1, onDvPortgroup('dvportgroup-10', '7'))]);
+    const port = { dvsUuid: '50 11 22 33', portKey: '7', portgroupKey: 'dvportgroup-10', blocked: false, adminBlocked: false, statusDetail: null, macAddress: WEB_NIC1, vm: 'vm-1', nicKey: 4000, setting: null };
+    const lines = events('esx01', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client web01 requested mac address change to ${NLB_MAC} on port 0x6000007, disallowed by vswitch policy`);
+    const result = audit(inventory(hosts, [back], [dvs]), evidence(lines, { dvPorts: [port] }));
     const [finding] = result.findings.filter((f) => f.vm);
     expect(finding).toMatchObject({ kind: 'mac-change-blocked', severity: 'warning' });
     expect(finding!.summary).toMatch(/back on the configured MAC now/);
     expect(finding!.remedies.map((r) => r.strategy)).not.toContain('pin-mac');
+  });
+
+  it('guest info that shows the configured MAC after a block on a standard port is not taken as released (old Tools may show it)', () => {
+    const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }] });
+    const back = vm('vm-1', 'web01', 'host-1', [nic(4000, WEB_NIC1, onStandard('NLB'))]);
+    const result = audit(inventory(hosts, [back]), evidence(incident('0x4000004')));
+    expect(result.findings.filter((f) => f.vm).map((f) => f.severity)).toEqual(['critical']);
   });
 });

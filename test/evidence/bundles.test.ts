@@ -185,6 +185,24 @@ describe('a host bundle .tgz, as downloaded', () => {
     expect(summary(logs.events).map((e) => e[2])).toEqual(['0x2000007', 'web01.eth0', 'web01.eth0', '0x2000004']);
   });
 
+  it('joins fragments an archive holds out of order (a bundle extracted and tarred again), as in order', async () => {
+    const spec = esx01();
+    const inOrder = await readLogFiles([await (async () => {
+      const path = join(tmp, 'in-order.tgz');
+      await writeBundleTgz(path, spec);
+      return path;
+    })()]);
+    // The slices of each file, last first.
+    const entries = Object.entries(spec.files);
+    const slices = entries.filter(([p]) => /\.FRAG-\d{5}$/.test(p)).reverse();
+    const shuffled = Object.fromEntries([...entries.filter(([p]) => !/\.FRAG-\d{5}$/.test(p)), ...slices]);
+    const tgz = join(tmp, 'reversed.tgz');
+    await writeBundleTgz(tgz, { ...spec, files: shuffled });
+    const logs = await readLogFiles([tgz]);
+    expect(logs.problems).toEqual([]);
+    expect(summary(logs.events)).toEqual(summary(inOrder.events));
+  });
+
   it('refuses a tgz cut short, naming it', async () => {
     const whole = await readFile(path);
     const cut = join(tmp, 'cut.tgz');

@@ -191,7 +191,7 @@ describe.concurrent('a journal vmfix cannot create: exit 2 and nothing changed',
     await symlink(join(b.dir, 'elsewhere.json'), join(b.dir, 'journal-link.json'));
     const run = await b.run([...FIX, '--journal', 'journal-link.json']);
     expect(run.code).toBe(2);
-    expectOneClearSentence(run, /The journal journal-link.json already exists/);
+    expectOneClearSentence(run, /journal-link.json is a symbolic link: a journal must be a new regular file/);
     await expect(lstat(join(b.dir, 'elsewhere.json'))).rejects.toThrow(/ENOENT/);
     fig.done();
   });
@@ -201,7 +201,7 @@ describe.concurrent('a journal vmfix cannot create: exit 2 and nothing changed',
     execFileSync('mkfifo', [join(b.dir, 'journal.fifo')]);
     const run = await b.run([...FIX, '--journal', 'journal.fifo']);
     expect(run.code).toBe(2);
-    expectOneClearSentence(run, /The journal journal.fifo already exists/);
+    expectOneClearSentence(run, /journal.fifo is a FIFO: a journal must be a new regular file/);
     expect((await lstat(join(b.dir, 'journal.fifo'))).isFIFO()).toBe(true);
     fig.done();
   });
