@@ -24,7 +24,7 @@ function evidenceLine(e: Finding['evidence'][number]): string {
 
 function headline(report: AuditReport): string {
   const s = report.summary;
-  const unread = report.warnings.length ? `, but ${report.warnings.length} piece(s) of evidence could not be understood (see the warnings)` : '';
+  const unread = report.warnings.length ? `, but ${report.warnings.length} piece(s) of evidence could not be read or understood (see the warnings)` : '';
   if (!s.findings) return `No findings on ${report.endpoint}${unread} (${s.vmsScanned} VMs, ${s.hostsScanned} hosts).`;
   return `${s.findings} finding(s) on ${report.endpoint}: ${s.critical} critical, ${s.warning} warning, ${s.info} info${unread} (${s.vmsScanned} VMs, ${s.hostsScanned} hosts).`;
 }

@@ -164,7 +164,7 @@ describe('the window and what cannot be read', () => {
     expect(report.warnings).toEqual([expect.stringMatching(/^1 vmkernel line\(s\) mention L2Sec_EnforcePortCompliance in a form vmfix does not understand/)]);
     expect(code).toBe(1);
     const table = await vmfix(['audit', '--vm', 'app01'], { ...lab.env, VMFIX_TEST_CWD: dir });
-    expect(table.stdout).toMatch(/but 1 piece\(s\) of evidence could not be understood/);
+    expect(table.stdout).toMatch(/but 1 piece\(s\) of evidence could not be read or understood/);
     expect(table.stdout).toMatch(/window the last 7 days/);
     // Asked about a VM on the other host, the line it cannot read is not in that verdict's evidence.
     const other = await vmfix(['audit', '--vm', 'db01', '--format', 'json'], { ...lab.env, VMFIX_TEST_CWD: dir });
