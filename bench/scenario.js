@@ -1,10 +1,10 @@
 // Benchmark scenarios for the simulator lab (format: mocks/scenarios/README.md),
 // shaped like a real vCenter at scale: clusters of 10 hosts, 20 VMs a host,
 // one DVS per 50 hosts, every host with a vmkernel log of 3,000 lines over
-// 14 days (a quiet host: the default 7-day window holds half of it, as a
-// live vmkernel.log that rotates by size holds more than the window when
+// 14 days (a quiet host: the default 7-day window holds half of it; a
+// live vmkernel.log, rotated by size, spans more than a week when
 // little happens). About 3 % of the VMs have a guest that changed its MAC;
-// some of those are already blocked (log lines of the last day on standard
+// some of those are already blocked (log lines of the last half hour on standard
 // portgroups, a blocked dvPort on dvPortgroups), the rest are at risk.
 // Deterministic per size, but for the log's times, which end at the lab's start.
 
@@ -74,8 +74,8 @@ export function benchScenario(hosts, log = { lines: LOG_FILLER, spanHours: LOG_S
           if (blocked && distributed) {
             nic.port = { blocked: true, statusDetail: 'Port blocked: guest MAC address change disallowed by security policy' };
           } else if (blocked) {
-            // Within the last day (so inside every window measured), oldest first as a log is.
-            const time = `{{now-${VMS_PER_HOST - v}h}}`;
+            // Minutes before the lab started (inside every window measured), oldest first as a log is.
+            const time = `{{now-${VMS_PER_HOST - v}m}}`;
             logLines[h].push(
               `${time} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client ${name} requested mac address change to ${guestMac} on port ${port}, disallowed by vswitch policy`,
               `${time} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client ${name} has policy violations on port ${port}. Port is blocked`,
