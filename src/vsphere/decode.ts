@@ -15,6 +15,17 @@ import { XmlScanner, type TagAttributes, type XmlName, type XmlSink } from './xm
 export interface ReturnSpec {
   readonly type: string;
   readonly array?: boolean;
+  /**
+   * The fields of the returned object worth building, as dotted paths of
+   * element names (`config.setting.blocked`); every other element is still
+   * read and checked as XML, but becomes nothing. Unset: all of it.
+   */
+  readonly keep?: readonly string[];
+}
+
+/** An element's kept children by name: null keeps one whole. */
+interface Keep {
+  readonly fields: Map<string, Keep | null>;
 }
 
 export interface SoapFaultBody {
@@ -46,6 +57,8 @@ interface Frame {
   moType: string | undefined;
   /** An unknown frame's xsi:type, kept if it turns out to hold fields. */
   xsiType: string | undefined;
+  /** Which of its children are built; undefined: all of them. */
+  keep: Keep | undefined;
 }
 
 /** How an element of a given concrete type is read; one per type name. */
@@ -65,9 +78,11 @@ export class ResponseDecoder implements XmlSink {
   private fault: { faultCode: string; faultString: string; detail?: Record<string, unknown> } | undefined;
   private sawEnvelope = false;
   private done = false;
+  private readonly keep: Keep | undefined;
 
   constructor(private readonly returns: ReturnSpec | undefined) {
     if (returns?.array) this.result = [];
+    this.keep = returns?.keep ? keepTree(returns.keep) : undefined;
   }
 
   /** The answer's next bytes (a string is taken as its UTF-8 encoding). */
@@ -110,7 +125,7 @@ export class ResponseDecoder implements XmlSink {
         }
         return;
       case 'response':
-        if (name === 'returnval' && this.returns) this.typed(name, this.returns.type, undefined, attrs);
+        if (name === 'returnval' && this.returns) this.typed(name, this.returns.type, undefined, attrs, this.keep);
         else this.push('skip', name, '');
         return;
       case 'fault':
@@ -121,16 +136,20 @@ export class ResponseDecoder implements XmlSink {
         this.typed(name, name.endsWith('Fault') ? name.slice(0, -5) : name, undefined, attrs);
         return;
       case 'array':
-        this.typed(name, parent.itemType, undefined, attrs);
+        this.typed(name, parent.itemType, undefined, attrs, parent.keep);
         return;
-      case 'object': {
-        const field = fieldOf(parent.info!, element);
-        this.typed(name, field?.type, field, attrs);
+      case 'object':
+      case 'unknown': {
+        // Of a ReturnSpec.keep answer, only the children it names are built; the others are read as XML and dropped.
+        const keep = parent.keep?.fields.get(name);
+        if (parent.keep && keep === undefined) {
+          this.push('skip', name, '');
+          return;
+        }
+        const field = parent.kind === 'object' ? fieldOf(parent.info!, element) : undefined;
+        this.typed(name, field?.type, field, attrs, keep ?? undefined);
         return;
       }
-      case 'unknown':
-        this.typed(name, undefined, undefined, attrs);
-        return;
       case 'text':
       case 'skip':
         this.push('skip', name, '');
@@ -138,13 +157,15 @@ export class ResponseDecoder implements XmlSink {
     }
   }
 
-  /** Opens an element whose declared type is known (or not, for fields newer than the schema). */
-  private typed(name: string, declared: string | undefined, field: FieldInfo | undefined, attrs: TagAttributes): void {
+  /** Opens an element whose declared type is known (or not, for fields newer than the schema); `keep`: which of its children to build. */
+  private typed(name: string, declared: string | undefined, field: FieldInfo | undefined, attrs: TagAttributes, keep: Keep | undefined = undefined): void {
     // A field the schema lacks is still a MoRef when it has the MoRef's unprefixed `type` attribute.
     const xsiType = attrs.xsiType;
     const written = xsiType === undefined ? declared ?? (attrs.type !== undefined ? MOREF : undefined) : undefined;
     if (xsiType === undefined && written === undefined) {
-      this.push('unknown', name, '').field = field;
+      const frame = this.push('unknown', name, '');
+      frame.field = field;
+      frame.keep = keep;
       return;
     }
     const shape = xsiType === undefined ? shapeOf(written!) : ((xsiType.typeMemo ??= shapeOf(xsiType.text)) as Shape);
@@ -155,6 +176,7 @@ export class ResponseDecoder implements XmlSink {
         frame.value = [];
         frame.itemType = shape.itemType;
         frame.field = field;
+        frame.keep = keep;
         return;
       }
       case 'moref': {
@@ -171,6 +193,7 @@ export class ResponseDecoder implements XmlSink {
         frame.value = { _typeName: type };
         frame.info = shape.info;
         frame.field = field;
+        frame.keep = keep;
         return;
       }
       case 'unknown': {
@@ -179,6 +202,7 @@ export class ResponseDecoder implements XmlSink {
         const frame = this.push('unknown', name, '');
         frame.xsiType = type;
         frame.field = field;
+        frame.keep = keep;
         return;
       }
     }
@@ -187,13 +211,13 @@ export class ResponseDecoder implements XmlSink {
   private push(kind: FrameKind, name: string, type: string): Frame {
     let frame = this.frames[this.depth];
     if (frame === undefined) {
-      frame = { kind, name, type, field: undefined, info: undefined, itemType: undefined, value: undefined, text: '', moType: undefined, xsiType: undefined };
+      frame = { kind, name, type, field: undefined, info: undefined, itemType: undefined, value: undefined, text: '', moType: undefined, xsiType: undefined, keep: undefined };
       this.frames.push(frame);
     } else {
       frame.kind = kind;
       frame.name = name;
       frame.type = type;
-      frame.field = frame.info = frame.itemType = frame.value = frame.moType = frame.xsiType = undefined;
+      frame.field = frame.info = frame.itemType = frame.value = frame.moType = frame.xsiType = frame.keep = undefined;
       frame.text = '';
     }
     this.depth++;
@@ -253,6 +277,27 @@ export class ResponseDecoder implements XmlSink {
         return undefined;
     }
   }
+}
+
+/** ReturnSpec.keep's paths as a tree; a path that another one extends keeps its element whole. */
+function keepTree(paths: readonly string[]): Keep {
+  const root: Keep = { fields: new Map() };
+  for (const path of paths) {
+    let node = root;
+    const names = path.split('.');
+    for (const [i, name] of names.entries()) {
+      const known = node.fields.get(name);
+      if (known === null) break;
+      if (i === names.length - 1) {
+        node.fields.set(name, null);
+        break;
+      }
+      const next: Keep = known ?? { fields: new Map() };
+      node.fields.set(name, next);
+      node = next;
+    }
+  }
+  return root;
 }
 
 /** What an element name means as a field of the type last asked about; one per name, overwritten. */

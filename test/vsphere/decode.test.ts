@@ -228,6 +228,42 @@ describe('recorded answers', () => {
     expect(blocked[0].config.setting._typeName).toBe('VMwareDVSPortSetting');
   });
 
+  it('FetchDVPorts with keep: only the named fields are built, each as the whole decode has it', () => {
+    const keep = ['key', 'connectee.nicKey', 'state.runtimeInfo', 'config.setting.securityPolicy', 'config.setting.securityPolicy.macChanges'];
+    const whole = recorded<any[]>('FetchDVPorts');
+    const narrow = value<any[]>(recording('FetchDVPorts'), { type: 'DistributedVirtualPort', array: true, keep });
+
+    expect(narrow).toHaveLength(whole.length);
+    for (const [i, port] of narrow.entries()) {
+      const full = whole[i];
+      expect(port).toEqual({
+        _typeName: 'DistributedVirtualPort',
+        key: full.key,
+        config: { _typeName: full.config._typeName, setting: { _typeName: 'VMwareDVSPortSetting', securityPolicy: full.config.setting.securityPolicy } },
+        ...(full.connectee ? { connectee: { _typeName: full.connectee._typeName, nicKey: full.connectee.nicKey } } : {}),
+        ...(full.state ? { state: { _typeName: full.state._typeName, runtimeInfo: full.state.runtimeInfo } } : {}),
+      });
+    }
+    // A path that another extends keeps its element whole.
+    expect(narrow[0].config.setting.securityPolicy.allowPromiscuous).toBeDefined();
+  });
+
+  it('FetchDVPorts with keep: XML in the fields not built is still checked', () => {
+    const keep = { type: 'DistributedVirtualPort', array: true, keep: ['key'] } as const;
+    const xml = recording('FetchDVPorts');
+    const damaged = [
+      xml.replace('<vmDirectPathGen2Allowed>', '<vmDirectPathGen2Allowed x=1>'),
+      xml.replace('<value>100000000</value>', '<value>100000000</valu>'),
+      xml.replace('<value>loadbalance_srcid</value>', '<value>&xxe;</value>'),
+      xml.replace('<value>loadbalance_srcid</value>', '<value>a\u0001b</value>'),
+      xml.slice(0, xml.indexOf('</config>')),
+    ];
+    for (const answer of damaged) {
+      expect(answer).not.toBe(xml);
+      expect(thrown(() => decode(answer, keep))).toBeInstanceOf(ProtocolError);
+    }
+  });
+
   it('BrowseDiagnosticLog: numbers and the lines; a seek past the end has no lines', () => {
     const log = recorded<any>('BrowseDiagnosticLog');
     const end = recorded<any>('BrowseDiagnosticLog-end');
