@@ -7,7 +7,7 @@
 // Per element the decoder allocates only what it returns: frames are reused,
 // a field's type is looked up once per (type, field) and kept on the schema's
 // FieldInfo, and a text element becomes its value when it closes.
-import { arrayItemType, isPrimitive, MOREF, typeInfo, type FieldInfo, type TypeInfo } from './schema.js';
+import { arrayItemType, isA, isPrimitive, MOREF, typeInfo, type FieldInfo, type TypeInfo } from './schema.js';
 import { ProtocolError } from './faults.js';
 import { XmlScanner, type TagAttributes, type XmlName, type XmlSink } from './xml.js';
 
@@ -21,6 +21,14 @@ export interface ReturnSpec {
    * read and checked as XML, but becomes nothing. Unset: all of it.
    */
   readonly keep?: readonly string[];
+  /**
+   * Of an array whose items are declared as a key's type, only the items of
+   * the value's type or of one derived from it are built ({ VirtualDevice:
+   * 'VirtualEthernetCard' }: a VM's NICs, not its disks and controllers);
+   * items of the other types the schema knows are read and checked as XML
+   * and dropped. An item of a type it does not know is built: it may be one.
+   */
+  readonly items?: Readonly<Record<string, string>>;
 }
 
 /** An element's kept children by name: null keeps one whole. */
@@ -79,10 +87,12 @@ export class ResponseDecoder implements XmlSink {
   private sawEnvelope = false;
   private done = false;
   private readonly keep: Keep | undefined;
+  private readonly items: ReadonlyMap<string, string> | undefined;
 
   constructor(private readonly returns: ReturnSpec | undefined) {
     if (returns?.array) this.result = [];
     this.keep = returns?.keep ? keepTree(returns.keep) : undefined;
+    this.items = returns?.items ? new Map(Object.entries(returns.items)) : undefined;
   }
 
   /** The answer's next bytes (a string is taken as its UTF-8 encoding). */
@@ -135,9 +145,15 @@ export class ResponseDecoder implements XmlSink {
         // <NoPermissionFault xsi:type="NoPermission">: the element names the fault too.
         this.typed(name, name.endsWith('Fault') ? name.slice(0, -5) : name, undefined, attrs);
         return;
-      case 'array':
+      case 'array': {
+        const wanted = this.items?.get(parent.itemType!);
+        if (wanted !== undefined && attrs.xsiType !== undefined && !qualifies(attrs.xsiType, wanted)) {
+          this.push('skip', name, '');
+          return;
+        }
         this.typed(name, parent.itemType, undefined, attrs, parent.keep);
         return;
+      }
       case 'object':
       case 'unknown': {
         // Of a ReturnSpec.keep answer, only the children it names are built; the others are read as XML and dropped.
@@ -277,6 +293,12 @@ export class ResponseDecoder implements XmlSink {
         return undefined;
     }
   }
+}
+
+/** Whether an array item of this xsi:type is built under ReturnSpec.items. */
+function qualifies(xsiType: XmlName, wanted: string): boolean {
+  const shape = (xsiType.typeMemo ??= shapeOf(xsiType.text)) as Shape;
+  return shape.kind === 'unknown' || isA(shape.type, wanted);
 }
 
 /** ReturnSpec.keep's paths as a tree; a path that another one extends keeps its element whole. */

@@ -185,6 +185,36 @@ describe('recorded answers', () => {
     expect(Object.keys(byName(last.objects))).toEqual(['off01']);
   });
 
+  it('VMs with items: of the devices only the NICs are built, the same as in the whole decode; other properties untouched', () => {
+    const items = { VirtualDevice: 'VirtualEthernetCard' };
+    const xml = recording('RetrievePropertiesEx-vms-page1');
+    const whole = byName(value<RetrieveResult>(xml, RESULT).objects);
+    const narrow = byName(value<RetrieveResult>(xml, { ...RESULT, items }).objects);
+
+    expect(Object.keys(narrow)).toEqual(Object.keys(whole));
+    for (const [name, props] of Object.entries(narrow)) {
+      const devices = whole[name]!['config.hardware.device'];
+      expect(devices.length).toBeGreaterThan(nics(devices).length);
+      expect(props['config.hardware.device']).toEqual(nics(devices));
+      expect({ ...props, 'config.hardware.device': null }).toEqual({ ...whole[name], 'config.hardware.device': null });
+    }
+  });
+
+  it('VMs with items: a NIC type newer than the schema is built; markup in a dropped device is still checked', () => {
+    const items = { VirtualDevice: 'VirtualEthernetCard' };
+    const devices = (extra: string) => returnval('ArrayOfVirtualDevice',
+      '<VirtualDevice xsi:type="VirtualDisk"><key>2000</key><capacityInKB>1024</capacityInKB>' + extra + '</VirtualDevice>' +
+      '<VirtualDevice xsi:type="VirtualVmxnet9"><key>4000</key><macAddress>00:50:56:00:00:01</macAddress></VirtualDevice>' +
+      '<VirtualDevice xsi:type="VirtualVmxnet3"><key>4001</key><macAddress>00:50:56:00:00:02</macAddress></VirtualDevice>');
+    const built = value<any[]>(devices(''), { type: 'ArrayOfVirtualDevice', items });
+
+    expect(built.map((d) => d.key)).toEqual(['4000', 4001]);
+    expect(built[0]).toMatchObject({ _typeName: 'VirtualVmxnet9', macAddress: '00:50:56:00:00:01' });
+    for (const bad of ['<a>x</b>', '&xxe;', '<b c="1" c="2"/>', 'a]]>b']) {
+      expect(thrown(() => decode(devices(bad), { type: 'ArrayOfVirtualDevice', items }))).toBeInstanceOf(ProtocolError);
+    }
+  });
+
   it('ArrayOfManagedObjectReference inside a DynamicProperty val', () => {
     const networks = byName(recorded<RetrieveResult>('RetrievePropertiesEx-networks').objects);
 
