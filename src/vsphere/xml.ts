@@ -313,15 +313,19 @@ export class XmlScanner {
   private closeTag(lt: number): number {
     const buf = this.buf;
     const at = lt + 2;
-    const nameEnd = this.nameEnd(at);
-    if (nameEnd < 0) return -1;
     const expected = this.open[this.open.length - 1];
     if (expected === undefined) throw notWellFormed('a closing tag with no element open');
-    if (!sameBytes(buf, at, nameEnd, expected.bytes)) throw notWellFormed(`</${utf8(buf, at, nameEnd)}> closes <${expected.text}>`);
-    const end = this.skipSpaces(nameEnd);
-    const c = buf[end];
-    if (c === undefined) return -1;
-    if (c !== GT) throw notWellFormed(`unexpected "${this.show(end)}" in the closing tag </${expected.text}>`);
+    // Nearly always `</name>` exactly, with the open element's name: then it needs reading no further.
+    let end = at + expected.bytes.length;
+    if (buf[end] !== GT || !sameBytes(buf, at, end, expected.bytes)) {
+      const nameEnd = this.nameEnd(at);
+      if (nameEnd < 0) return -1;
+      if (!sameBytes(buf, at, nameEnd, expected.bytes)) throw notWellFormed(`</${utf8(buf, at, nameEnd)}> closes <${expected.text}>`);
+      end = this.skipSpaces(nameEnd);
+      const c = buf[end];
+      if (c === undefined) return -1;
+      if (c !== GT) throw notWellFormed(`unexpected "${this.show(end)}" in the closing tag </${expected.text}>`);
+    }
     this.open.pop();
     const strings = this.sink.close();
     if (this.open.length === 0) this.where = 'epilog';
