@@ -256,6 +256,12 @@ describe('recorded answers', () => {
       state: { runtimeInfo: { blocked: true, statusDetail: 'Port blocked: guest MAC address change disallowed by security policy' } },
     });
     expect(blocked[0].config.setting._typeName).toBe('VMwareDVSPortSetting');
+    // Plain objects, as JSON.parse would make them (what a plan, a journal or a deep comparison sees).
+    for (const object of [blocked[0], blocked[0].config, blocked[0].config.setting, blocked[0].state.runtimeInfo]) {
+      expect(Object.getPrototypeOf(object)).toBe(Object.prototype);
+      expect(object.constructor).toBe(Object);
+    }
+    expect(structuredClone(ports)).toStrictEqual(JSON.parse(JSON.stringify(ports)));
   });
 
   it('FetchDVPorts with keep: only the named fields are built, each as the whole decode has it', () => {
