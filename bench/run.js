@@ -28,7 +28,7 @@ import { chart } from './chart.js';
 import { SAMPLE, saveAnswers } from './corpus.js';
 import { measure as measureDecoders, table as decoderTable } from './decode.js';
 import { recordRequests } from './record.js';
-import { benchScenario } from './scenario.js';
+import { BENCH_LOG, benchScenario } from './scenario.js';
 import { markdownTable, measure, median, ms, s } from './measure.js';
 import { benchWatch, watchReport } from './watch.js';
 import { benchWindow, windowReport } from './window.js';
@@ -314,7 +314,9 @@ function report(r) {
     `the load average, which counts the benchmark itself (about 2 while it runs), went ${r.sizes.map((x) => `${x.load[0].toFixed(2)}→${x.load[1].toFixed(2)}`).join(', ')}.`, '');
   out.push('Medians of the measured runs (after one unmeasured warm-up). Wall = process start to exit; CPU = user + sys ' +
     'of that process (the lab, on the same 2 cores, is not counted); RSS = peak resident set (GNU time). The floor replays ' +
-    "vmfix's recorded requests with a bare HTTPS keep-alive client (same order and concurrency) that discards the answers.", '');
+    "vmfix's recorded requests with a bare HTTPS keep-alive client (same order and concurrency) that discards the answers. " +
+    `Each host's vmkernel log holds ${BENCH_LOG.lines.toLocaleString('en')} lines over ${BENCH_LOG.spanHours / 24} days, and the audit reads it over its default window, the last 7 days ` +
+    '(read backwards from the end until the window is covered: about half the log, 5 calls a host); a realistic log and other windows are measured further down.', '');
   out.push('![time and memory against inventory size](results.svg)', '');
 
   out.push('## vmfix audit --format json against the whole inventory', '');

@@ -11,8 +11,8 @@
 const VMS_PER_HOST = 20;
 const HOSTS_PER_CLUSTER = 10;
 const HOSTS_PER_DVS = 50;
-const LOG_FILLER = 3000;
-const LOG_SPAN_HOURS = 14 * 24;
+/** Each host's vmkernel log at every size: lines over hours. */
+export const BENCH_LOG = { lines: 3000, spanHours: 14 * 24 };
 
 const REJECT = { allowPromiscuous: false, macChanges: false, forgedTransmits: false };
 
@@ -36,7 +36,7 @@ const mac = (prefix, n) => `${prefix}:${hex((n >> 16) & 0xff, 2)}:${hex((n >> 8)
  * counts the NICs the audit should report, as a sanity check on the run.
  * log: each host's vmkernel log, `lines` unrelated lines over `spanHours`.
  */
-export function benchScenario(hosts, log = { lines: LOG_FILLER, spanHours: LOG_SPAN_HOURS }) {
+export function benchScenario(hosts, log = BENCH_LOG) {
   const rnd = random(hosts);
   const dvsCount = Math.ceil(hosts / HOSTS_PER_DVS);
   const hostName = (h) => `esx${String(h + 1).padStart(4, '0')}.bench.local`;
