@@ -13,7 +13,7 @@ const SERIES = [
 /** sizes: bench/run.js's per-size results. */
 export function chart(sizes) {
   const time = panel('wall time (s)', sizes, (x, key) => x[key] && x[key].wallMs / 1000);
-  const memory = panel('peak RSS (MB)', sizes, (x, key) => x[key] && x[key].rssMb, { line: 250, label: 'target 250 MB' });
+  const memory = panel('peak RSS (MB)', sizes, (x, key) => x[key] && x[key].rssMb, { line: 200, label: 'target 200 MB' });
   const legend = SERIES.map((l, i) =>
     `<g transform="translate(${PAD.left + i * 200},14)"><line x1="0" y1="0" x2="22" y2="0" stroke="${l.color}" stroke-width="${l.width}"${l.dash ? ` stroke-dasharray="${l.dash}"` : ''}/>` +
     `<text x="28" y="4">${l.label}</text></g>`).join('');

@@ -16,13 +16,17 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHUNK = 16 * 1024; // what a TLS socket hands over at a time
 
-/** What each recorded method returns, as the client asks for it. */
+/**
+ * What each recorded method returns, as the client asks for it. FetchDVPorts
+ * names the fields the audit keeps (ReturnSpec.keep): vmfix builds only
+ * those; the other candidates' decoders build every port whole.
+ */
 const RETURNS = {
   RetrieveServiceContent: { type: 'ServiceContent' },
   RetrievePropertiesEx: { type: 'RetrieveResult' },
   ContinueRetrievePropertiesEx: { type: 'RetrieveResult' },
   CreateContainerView: { type: 'ManagedObjectReference' },
-  FetchDVPorts: { type: 'DistributedVirtualPort', array: true },
+  FetchDVPorts: (await import('../dist/evidence/online.js')).DV_PORTS,
   BrowseDiagnosticLog: { type: 'DiagnosticManagerLogHeader' },
 };
 

@@ -3,9 +3,9 @@
 // sent again by a bare HTTPS keep-alive client that reads each response's
 // bytes and throws them away. It keeps vmfix's shape (login, then the
 // inventory pages in turn, then the vmkernel log tails of 8 hosts at once
-// beside FetchDVPorts, then Logout) and only looks inside a response for what
-// the next request needs: the session cookie, the ContainerView and the
-// page token. What vmfix takes beyond this is its own cost.
+// beside FetchDVPorts and the event history, then Logout) and only looks
+// inside a response for what the next request needs: the session cookie,
+// the ContainerView, the page token and the event collector. What vmfix takes beyond this is its own cost.
 //
 //   node bench/floor.js REQUESTS.json   (env VMFIX_VCENTER, VMFIX_PASSWORD, VMFIX_CA_FILE)
 // prints { totalMs, phases: { name: { ms, requests, bytesReceived } } } on stdout.
@@ -21,6 +21,9 @@ const PHASE_OF = {
   DestroyView: 'inventory',
   FetchDVPorts: 'dvPorts',
   BrowseDiagnosticLog: 'logs',
+  CreateCollectorForEvents: 'events',
+  ReadNextEvents: 'events',
+  DestroyCollector: 'events',
   Logout: 'logout',
 };
 
@@ -33,6 +36,7 @@ async function replay({ requests, url, password, ca, concurrency = 8 }) {
   const agent = new https.Agent({ keepAlive: true, maxSockets: concurrency, ca });
   let cookie;
   let view; // [recorded, fresh] ContainerView id
+  let collector; // [recorded, fresh] EventHistoryCollector id
   let token; // the next page's token
   const phases = {};
 
@@ -40,6 +44,7 @@ async function replay({ requests, url, password, ca, concurrency = 8 }) {
     new Promise((resolve, reject) => {
       let body = recorded.body.replace('<password>(redacted)</password>', `<password>${escapeXml(password)}</password>`);
       if (view) body = body.split(view[0]).join(view[1]);
+      if (collector) body = body.split(collector[0]).join(collector[1]);
       if (recorded.method === 'ContinueRetrievePropertiesEx') body = body.replace(/<token>[^<]*<\/token>/, `<token>${token}</token>`);
       const req = https.request(url, {
         method: 'POST',
@@ -82,6 +87,8 @@ async function replay({ requests, url, password, ca, concurrency = 8 }) {
     for (const r of list) after(r, await send(r));
   };
 
+  const unknown = requests.find((r) => !PHASE_OF[r.method]);
+  if (unknown) throw new Error(`${unknown.method}: a request the floor does not know how to replay; add it to PHASE_OF`);
   const start = performance.now();
   await timed('login', () => inTurn(byPhase('login')));
   await timed('inventory', () =>
@@ -104,9 +111,18 @@ async function replay({ requests, url, password, ca, concurrency = 8 }) {
   const lane = async () => {
     while (queue.length) await inTurn(queue.shift());
   };
+  const events = byPhase('events');
   await Promise.all([
     timed('logs', () => Promise.all(Array.from({ length: concurrency }, lane))),
     timed('dvPorts', () => inTurn(byPhase('dvPorts'))),
+    timed('events', () =>
+      inTurn(events, (r, head) => {
+        if (r.method !== 'CreateCollectorForEvents') return;
+        const recorded = /<_this type="EventHistoryCollector">([^<]+)<\/_this>/.exec(events.find((q) => q.method !== r.method)?.body ?? '')?.[1];
+        const fresh = /<returnval type="EventHistoryCollector">([^<]+)<\/returnval>/.exec(head)?.[1];
+        if (recorded && fresh) collector = [recorded, fresh];
+      }),
+    ),
   ]);
   await timed('logout', () => inTurn(byPhase('logout')));
   const totalMs = performance.now() - start;

@@ -2,9 +2,10 @@
 """What admins use instead of vmfix: a pyvmomi script doing the same reads.
 
 Default (well written): one ContainerView and one paged RetrievePropertiesEx
-for exactly the properties vmfix reads, the vmkernel log tails through
-BrowseDiagnosticLog with 8 hosts at once, FetchDVPorts once per DVS; then a
-light audit (guest MAC mismatches, L2Sec log lines, blocked dvPorts).
+for exactly the properties vmfix reads, the vmkernel logs of the last 7 days
+(vmfix's default window, read backwards from each log's end as vmfix does)
+through BrowseDiagnosticLog with 8 hosts at once, FetchDVPorts once per DVS;
+then a light audit (guest MAC mismatches, L2Sec log lines, blocked dvPorts).
 
 --naive: what a script written from the first pyvmomi examples does: walk
 the objects of a ContainerView and read properties as attributes (one
@@ -22,14 +23,17 @@ import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 
 warnings.simplefilter("ignore")  # pyvmomi 6.7 on Python 3.11 warns at import
 from pyVim.connect import Connect, Disconnect  # noqa: E402
 from pyVmomi import vim, vmodl  # noqa: E402
 
-LOG_LINES = 5000
+WINDOW = timedelta(days=7)
+LOG_LINES = 100000  # vmfix's --log-lines cap
 LOG_PAGE = 500
+ISO_HEAD = re.compile(r"^(?:<\d{1,3}>(?:1 )?)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})")
 CONCURRENCY = 8
 L2SEC = re.compile(r"L2Sec_EnforcePortCompliance.*(requested mac address change|policy violations|not allowed to change)")
 
@@ -75,17 +79,22 @@ def retrieve_all(content):
 
 
 def log_tail(manager, host, concurrency_note=None):
-    """L2Sec lines among the last LOG_LINES lines of the host's vmkernel log."""
+    """L2Sec lines of the last 7 days of the host's vmkernel log, read backwards in pages from its end."""
     end = manager.BrowseDiagnosticLog(host=host, key="vmkernel", start=2**31 - 1, lines=0).lineEnd
+    since = (datetime.now(timezone.utc) - WINDOW).strftime("%Y-%m-%dT%H:%M:%S")
     hits = []
-    start = max(1, end - LOG_LINES + 1)
-    while start <= end:
-        page = manager.BrowseDiagnosticLog(host=host, key="vmkernel", start=start, lines=min(LOG_PAGE, end - start + 1))
-        lines = page.lineText or []
-        hits.extend(line for line in lines if L2SEC.search(line))
+    read = 0
+    while end >= 1 and read < LOG_LINES:
+        count = min(LOG_PAGE, end)
+        lines = manager.BrowseDiagnosticLog(host=host, key="vmkernel", start=end - count + 1, lines=count).lineText or []
         if not lines:
             break
-        start += len(lines)
+        hits.extend(line for line in lines if L2SEC.search(line))
+        read += len(lines)
+        end -= len(lines)
+        first = next((m.group(1) for m in map(ISO_HEAD.match, lines) if m), None)
+        if first is not None and first < since:
+            break
     return hits
 
 

@@ -10,12 +10,14 @@
 //   - a well-written pyvmomi script doing the same reads (bench/pyvmomi_audit.py);
 // and decodes a sample of the answers with each candidate parser (bench/decode.js);
 // and, once where it is affordable, the naive pyvmomi script. Also times
-// `vmfix --version` and `vmfix --help` start-up. Prints the tables and
-// writes bench/results.md, results.svg and results.json.
+// `vmfix --version` and `vmfix --help` start-up, what --since costs on a
+// realistic log (bench/window.js) and vmfix watch at 500 hosts
+// (bench/watch.js). Prints the tables and writes bench/results.md,
+// results.svg and results.json.
 //
-//   node bench/run.js [--sizes 10,100,500] [--runs N] [--no-python] [--no-write]
+//   node bench/run.js [--sizes 10,100,500] [--runs N] [--no-python] [--no-window] [--no-watch] [--no-write]
 //   node bench/run.js --report    (results.md and .svg again from bench/results.json)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -26,13 +28,16 @@ import { chart } from './chart.js';
 import { SAMPLE, saveAnswers } from './corpus.js';
 import { measure as measureDecoders, table as decoderTable } from './decode.js';
 import { recordRequests } from './record.js';
-import { benchScenario } from './scenario.js';
+import { BENCH_LOG, benchScenario } from './scenario.js';
+import { markdownTable, measure, median, ms, s } from './measure.js';
+import { benchWatch, watchReport } from './watch.js';
+import { benchWindow, windowReport } from './window.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VMFIX = join(ROOT, 'bin', 'vmfix.js');
 const PYTHON = '/usr/bin/python3'; // Debian's, where apt puts python3-pyvmomi
 const PASSWORD = 'bench-Passw0rd!';
-const PHASES = ['login', 'inventory', 'dvPorts', 'logs', 'audit', 'render'];
+const PHASES = ['login', 'inventory', 'dvPorts', 'events', 'logs', 'audit', 'render'];
 /** hosts: runs of each measured program. */
 const DEFAULT_RUNS = { 10: 5, 100: 5, 500: 5 };
 /** The pyvmomi script takes ~35 s at 500 hosts: at most this many runs of it. */
@@ -40,6 +45,8 @@ const PYVMOMI_RUNS = 3;
 /** The naive pyvmomi script makes a call per property per object: only where it ends in reasonable time. */
 const NAIVE_MAX_HOSTS = 100;
 const TARGETS = { ratio: 1.3, rssMb: 200, cpuS: 5, startupMs: 100 };
+/** vmfix watch is measured at this size (issue 13). */
+const WATCH_HOSTS = 500;
 
 const args = parseArgs(process.argv.slice(2));
 
@@ -59,7 +66,10 @@ async function main() {
     const startup = await measureStartup();
     const sizes = [];
     for (const hosts of args.sizes) sizes.push(await benchSize(hosts, tmp, python));
-    const results = { machine: machine(), began, seconds: (Date.now() - began) / 1000, python, startup, sizes };
+    const window = args.window ? await benchWindow({ tmp, password: PASSWORD, log }) : undefined;
+    if (args.watch) log(`\nvmfix watch at ${WATCH_HOSTS} hosts (bench/watch.js)`);
+    const watch = args.watch ? await benchWatch({ hosts: WATCH_HOSTS, log }) : undefined;
+    const results = { machine: machine(), began, seconds: (Date.now() - began) / 1000, python, startup, sizes, window, watch };
     process.stdout.write(`\n${report(results)}\n`);
     if (args.write) {
       await writeFile(join(ROOT, 'bench', 'results.md'), `${report(results)}\n`);
@@ -73,25 +83,6 @@ async function main() {
 }
 
 // ---------------------------------------------------------------- measuring
-
-/** Runs a program under GNU time: wall ms, CPU s (user+sys), peak RSS. */
-async function measure(command, argv, { env = process.env, stdout = false } = {}) {
-  const timeFile = join(os.tmpdir(), `vmfix-bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const start = process.hrtime.bigint();
-  const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, command, ...argv], {
-    env,
-    stdio: ['ignore', stdout ? 'pipe' : 'ignore', 'pipe'],
-  });
-  const out = [];
-  const err = [];
-  child.stdout?.on('data', (c) => out.push(c));
-  child.stderr.on('data', (c) => err.push(c));
-  const code = await new Promise((done) => child.once('close', done));
-  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
-  const [user, sys, rssKb] = (await readFile(timeFile, 'utf8')).trim().split('\n').pop().split(' ').map(Number);
-  await rm(timeFile, { force: true });
-  return { code, wallMs, cpuMs: (user + sys) * 1000, rssMb: rssKb / 1024, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
 
 async function measureStartup() {
   log('start-up: node -e 0, vmfix --version, vmfix --help (10 each, interleaved)');
@@ -323,7 +314,9 @@ function report(r) {
     `the load average, which counts the benchmark itself (about 2 while it runs), went ${r.sizes.map((x) => `${x.load[0].toFixed(2)}→${x.load[1].toFixed(2)}`).join(', ')}.`, '');
   out.push('Medians of the measured runs (after one unmeasured warm-up). Wall = process start to exit; CPU = user + sys ' +
     'of that process (the lab, on the same 2 cores, is not counted); RSS = peak resident set (GNU time). The floor replays ' +
-    "vmfix's recorded requests with a bare HTTPS keep-alive client (same order and concurrency) that discards the answers.", '');
+    "vmfix's recorded requests with a bare HTTPS keep-alive client (same order and concurrency) that discards the answers. " +
+    `Each host's vmkernel log holds ${BENCH_LOG.lines.toLocaleString('en')} lines over ${BENCH_LOG.spanHours / 24} days, and the audit reads it over its default window, the last 7 days ` +
+    '(read backwards from the end until the window is covered: about half the log, 5 calls a host); a realistic log and other windows are measured further down.', '');
   out.push('![time and memory against inventory size](results.svg)', '');
 
   out.push('## vmfix audit --format json against the whole inventory', '');
@@ -362,7 +355,7 @@ function report(r) {
     rows.push(['**total**', `**${ms(x.vmfix.wallMs)}**`, ms(x.floor.wallMs), x.pyvmomi ? ms(x.pyvmomi.wallMs) : '–', x.vmfix.requests.toLocaleString('en'),
       `${(x.vmfix.bytesReceived / 1e6).toFixed(1)} MB`, `${x.vmfix.rssMb.toFixed(0)} MB`]);
     out.push(...markdownTable(['phase', 'vmfix wall', 'floor wall', 'pyvmomi wall', 'round trips', 'received', 'peak RSS by its end'], rows), '');
-    out.push(`dvPorts runs beside logs (both after inventory). CPU: vmfix ${s(x.vmfix.cpuMs)}, the floor ${s(x.floor.cpuMs)}; ` +
+    out.push(`dvPorts and events (vCenter's dvPort block events) run beside logs, after inventory. CPU: vmfix ${s(x.vmfix.cpuMs)}, the floor ${s(x.floor.cpuMs)}; ` +
       `the lab, on the same 2 cores, used ${s(x.vmfix.labCpuMs ?? 0)} serving vmfix and ${s(x.floor.labCpuMs ?? 0)} serving the floor. ` +
       `Requests: ${Object.entries(x.methods).map(([k, v]) => `${k} ${v}`).join(', ')}. Lab ready in ${x.labReadyS.toFixed(1)} s.`, '');
   }
@@ -370,10 +363,13 @@ function report(r) {
   out.push('## Decoding: the chosen parser beside the others', '');
   out.push('MB of SOAP per CPU-second, in one process per candidate and shape, for a sample of each size\'s answers as vmfix received them ' +
     `(${Object.entries(SAMPLE).map(([m, n]) => `${m} up to ${n}`).join(', ')}), fed in 16 KiB chunks, after a pass that warms the JIT; ` +
-    'and how many of 14 malformed or hostile answers (bench/decode.js) each refuses. "vmfix, whole process" is the audit\'s bytes received over its CPU time, everything included.', '');
+    'and how many of 14 malformed or hostile answers (bench/decode.js) each refuses. Of FetchDVPorts vmfix builds only the fields the audit reads (ReturnSpec.keep; the rest is read and checked as XML), the others every port whole. ' +
+    '"vmfix, whole process" is the audit\'s bytes received over its CPU time, everything included.', '');
   for (const x of r.sizes.filter((size) => size.decoders)) {
     out.push(`### ${x.hosts} hosts: vmfix, whole process, ${throughput(x).toFixed(0)} MB per CPU-second`, '', ...decoderTable(x.decoders), '');
   }
+  if (r.window) out.push(...windowReport(r.window), '');
+  if (r.watch) out.push(watchReport(r.watch), '');
   out.push(...targets(r), '');
 
   out.push('## Start-up (median of 10)', '');
@@ -415,40 +411,24 @@ function targets(r) {
   return lines;
 }
 
-function markdownTable(head, rows) {
-  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
-}
-
 // ---------------------------------------------------------------- helpers
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function s(msValue) {
-  return `${(msValue / 1000).toFixed(msValue < 10_000 ? 2 : 1)} s`;
-}
-
-function ms(value) {
-  return value >= 10_000 ? s(value) : `${Math.round(value)} ms`;
-}
 
 function log(text) {
   process.stderr.write(`${text}\n`);
 }
 
 function parseArgs(argv) {
-  const out = { sizes: [10, 100, 500], runs: undefined, python: true, write: true, report: false };
+  const out = { sizes: [10, 100, 500], runs: undefined, python: true, window: true, watch: true, write: true, report: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--sizes') out.sizes = argv[++i].split(',').map(Number);
     else if (arg === '--runs') out.runs = Number(argv[++i]);
     else if (arg === '--no-python') out.python = false;
+    else if (arg === '--no-window') out.window = false;
+    else if (arg === '--no-watch') out.watch = false;
     else if (arg === '--no-write') out.write = false;
     else if (arg === '--report') out.report = true;
-    else throw new Error(`unknown argument ${arg}; usage: node bench/run.js [--sizes 10,100,500] [--runs N] [--no-python] [--no-write] | --report`);
+    else throw new Error(`unknown argument ${arg}; usage: node bench/run.js [--sizes 10,100,500] [--runs N] [--no-python] [--no-window] [--no-watch] [--no-write] | --report`);
   }
   return out;
 }

@@ -1,14 +1,18 @@
 // Benchmark scenarios for the simulator lab (format: mocks/scenarios/README.md),
 // shaped like a real vCenter at scale: clusters of 10 hosts, 20 VMs a host,
-// one DVS per 50 hosts, every host with a vmkernel log of a few thousand
-// lines. About 3 % of the VMs have a guest that changed its MAC; some of
-// those are already blocked (log lines on standard portgroups, a blocked
-// dvPort on dvPortgroups), the rest are at risk. Deterministic per size.
+// one DVS per 50 hosts, every host with a vmkernel log of 3,000 lines over
+// 14 days (a quiet host: the default 7-day window holds half of it; a
+// live vmkernel.log, rotated by size, spans more than a week when
+// little happens). About 3 % of the VMs have a guest that changed its MAC;
+// some of those are already blocked (log lines of the last half hour on standard
+// portgroups, a blocked dvPort on dvPortgroups), the rest are at risk.
+// Deterministic per size, but for the log's times, which end at the lab's start.
 
 const VMS_PER_HOST = 20;
 const HOSTS_PER_CLUSTER = 10;
 const HOSTS_PER_DVS = 50;
-const LOG_FILLER = 3000;
+/** Each host's vmkernel log at every size: lines over hours. */
+export const BENCH_LOG = { lines: 3000, spanHours: 14 * 24 };
 
 const REJECT = { allowPromiscuous: false, macChanges: false, forgedTransmits: false };
 
@@ -30,8 +34,9 @@ const mac = (prefix, n) => `${prefix}:${hex((n >> 16) & 0xff, 2)}:${hex((n >> 8)
 /**
  * { scenario, expected } for `hosts` hosts and 20 VMs each. `expected`
  * counts the NICs the audit should report, as a sanity check on the run.
+ * log: each host's vmkernel log, `lines` unrelated lines over `spanHours`.
  */
-export function benchScenario(hosts) {
+export function benchScenario(hosts, log = BENCH_LOG) {
   const rnd = random(hosts);
   const dvsCount = Math.ceil(hosts / HOSTS_PER_DVS);
   const hostName = (h) => `esx${String(h + 1).padStart(4, '0')}.bench.local`;
@@ -69,7 +74,8 @@ export function benchScenario(hosts) {
           if (blocked && distributed) {
             nic.port = { blocked: true, statusDetail: 'Port blocked: guest MAC address change disallowed by security policy' };
           } else if (blocked) {
-            const time = `2024-05-14T09:${String(v).padStart(2, '0')}:07.123Z`;
+            // Minutes before the lab started (inside every window measured), oldest first as a log is.
+            const time = `{{now-${VMS_PER_HOST - v}m}}`;
             logLines[h].push(
               `${time} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client ${name} requested mac address change to ${guestMac} on port ${port}, disallowed by vswitch policy`,
               `${time} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client ${name} has policy violations on port ${port}. Port is blocked`,
@@ -95,7 +101,7 @@ export function benchScenario(hosts) {
       { name: 'App-Tier', vswitch: 'vSwitch0', vlanId: 120 },
       { name: 'Lab-Accept', vswitch: 'vSwitch0', vlanId: 200, policy: { macChanges: true, forgedTransmits: true } },
     ],
-    vmkernelLog: { filler: LOG_FILLER, lines: logLines[h] },
+    vmkernelLog: { filler: log.lines, spanHours: log.spanHours, lines: logLines[h] },
   }));
 
   const dvSwitches = dvPorts.map((ports, d) => ({

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // dist/bundle (npm run build) is dist/cli bundled, which starts ~80 ms
 // sooner; a `tsc`-only build leaves it older than dist/cli, and dist/cli runs.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
 // V8 lets the old generation grow to ~4x what survived the last full GC
@@ -14,6 +14,21 @@ setFlagsFromString('--heap-growing-percent=100');
 
 const built = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? -1;
 const bundled = built('../dist/bundle/main.js') >= built('../dist/cli/main.js');
-const { run } = await import(bundled ? '../dist/bundle/main.js' : '../dist/cli/main.js');
 
-run();
+/**
+ * `vmfix --version` and `vmfix --help` alone, answered before the CLI and
+ * yargs load (~50 ms, as long as node's own start): the help as the bundle's
+ * yargs laid it out at build time for each width (scripts/bundle.js), when
+ * that is what the bundle would print now. Undefined: the CLI answers.
+ */
+function answer(args) {
+  if (args.length !== 1) return undefined;
+  if (args[0] === '--version') return `${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`;
+  if ((args[0] !== '--help' && args[0] !== '-h') || !bundled || built('../dist/bundle/help.json') < built('../dist/bundle/main.js')) return undefined;
+  const help = JSON.parse(readFileSync(new URL('../dist/bundle/help.json', import.meta.url), 'utf8'));
+  return help.texts[Math.min(help.max, process.stdout.columns || help.piped)];
+}
+
+const text = answer(process.argv.slice(2));
+if (text !== undefined) process.stdout.write(text);
+else (await import(bundled ? '../dist/bundle/main.js' : '../dist/cli/main.js')).run();

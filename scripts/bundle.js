@@ -8,11 +8,16 @@
 //
 // Several test runs may build at once while others run vmfix: chunks are
 // named by their content and never overwritten, and main.js, which names
-// them, is renamed into place last. Chunks no build has named for an hour go.
+// them, is renamed into place, then help.json. Chunks no build has named for
+// an hour go.
+//
+// help.json is `vmfix --help` as this bundle prints it, laid out for every
+// width it may be printed at: bin/vmfix.js answers --help from it without
+// loading yargs, which was ~40 % of the run.
 import { mkdir, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { rolldown } from 'rolldown';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,7 +69,14 @@ const partial = join(OUT, `.main.js.${process.pid}`);
 await writeFile(partial, entry.code);
 await rename(partial, join(OUT, 'main.js'));
 
-const named = new Set(output.map((file) => file.fileName));
+const { helpText, HELP_WIDTH } = await import(pathToFileURL(join(OUT, 'main.js')).href);
+const texts = {};
+for (let width = HELP_WIDTH.min; width <= HELP_WIDTH.max; width++) texts[width] = `${await helpText(width)}\n`;
+const help = join(OUT, `.help.json.${process.pid}`);
+await writeFile(help, JSON.stringify({ ...HELP_WIDTH, texts }));
+await rename(help, join(OUT, 'help.json'));
+
+const named = new Set([...output.map((file) => file.fileName), 'help.json']);
 for (const name of await readdir(OUT)) {
   const path = join(OUT, name);
   if (!named.has(name) && !name.startsWith('.') && Date.now() - (await stat(path)).mtimeMs > KEEP_UNUSED_MS) await unlink(path).catch(() => {});

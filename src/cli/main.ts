@@ -1,6 +1,7 @@
 // The vmfix command line: the list of commands, their options, and the one
 // top-level catch. Command modules are imported only when they run, so
-// `vmfix --help` loads nothing but yargs, and `vmfix --version` not even that.
+// help loads nothing but yargs; bin/vmfix.js answers `vmfix --help` and
+// `vmfix --version` before even that.
 import { readFileSync } from 'node:fs';
 import type { Argv, Options, PositionalOptions } from 'yargs';
 import { describeError, ExitCode, UsageError } from '../errors.js';
@@ -152,12 +153,38 @@ function version(): string {
   return pkg.version;
 }
 
+/**
+ * How wide help is laid out: the terminal's width up to `max`, `piped` when
+ * stdout is no terminal. bin/vmfix.js answers `vmfix --help` from the texts
+ * helpText() laid out at build time (scripts/bundle.js), without loading yargs.
+ */
+export const HELP_WIDTH = { max: 110, piped: 100, min: 40 } as const;
+
+/** The command line as yargs reads it; `run` runs the command it names. */
+function commandLine(yargs: typeof import('yargs').default, argv: string[], width: number, run: (spec: Registered, args: Record<string, unknown>) => Promise<void>): Argv {
+  let parser = yargs(argv)
+    .scriptName('vmfix')
+    .usage('$0 <command> [options]\n\nFind and fix VMs whose ports ESXi blocks because the guest changed its MAC under a Reject policy.')
+    .options(COMMON)
+    .version(version())
+    .help()
+    .alias('h', 'help')
+    .completion('completion', 'print a bash/zsh completion script: vmfix completion >> ~/.bashrc (or ~/.zshrc)')
+    .strict()
+    .demandCommand(1, 'Name a command.')
+    .recommendCommands()
+    .wrap(width);
+  for (const spec of COMMANDS) parser = parser.command(spec.command, spec.describe, (y) => spec.builder(y), (args) => run(spec, args));
+  return parser;
+}
+
+/** What `vmfix --help` prints, laid out `width` columns wide. */
+export async function helpText(width: number): Promise<string> {
+  const { default: yargs } = await import('yargs');
+  return commandLine(yargs, [], width, async () => undefined).getHelp();
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  // The one answer that needs no option parser: spare it the ~90 ms yargs takes to load.
-  if (argv.length === 1 && argv[0] === '--version') {
-    process.stdout.write(`${version()}\n`);
-    return ExitCode.ok;
-  }
   const { default: yargs } = await import('yargs');
   const { terminalUi } = await import('./ui.js');
   const ui = terminalUi(env);
@@ -181,34 +208,19 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   try {
     let outcome: CommandOutcome | undefined;
     let outputArgs: OutputArgs | undefined;
-    let parser = yargs(argv)
-      .scriptName('vmfix')
-      .usage('$0 <command> [options]\n\nFind and fix VMs whose ports ESXi blocks because the guest changed its MAC under a Reject policy.')
-      .options(COMMON)
-      .version(version())
-      .help()
-      .alias('h', 'help')
-      .completion('completion', 'print a bash/zsh completion script: vmfix completion >> ~/.bashrc (or ~/.zshrc)')
-      .strict()
-      .demandCommand(1, 'Name a command.')
-      .recommendCommands()
-      .wrap(Math.min(110, process.stdout.columns || 100))
-      .fail((message, err) => {
-        // A YError is yargs refusing the command line (our coerce and check
-        // refusals arrive as one too): usage. Anything else thrown while a
-        // command ran is passed on as it is.
-        if (err && err.name !== 'YError') throw err;
-        // yargs lays some messages out over several lines; the contract wants one or two sentences.
-        throw new UsageError(`${(message ?? err?.message ?? '').replace(/\s*\n\s*/g, ' ').replace(/([^.?!])$/, '$1.')} See vmfix --help.`);
-      });
-    for (const spec of COMMANDS) {
-      parser = parser.command(spec.command, spec.describe, (y) => spec.builder(y), async (args) => {
-        debug = Boolean(args.debug);
-        outputArgs = args as unknown as OutputArgs;
-        await (await import('../files.js')).refuseSharedFiles(namedFiles(args));
-        outcome = await spec.run(args, ctx);
-      });
-    }
+    const parser = commandLine(yargs, argv, Math.min(HELP_WIDTH.max, process.stdout.columns || HELP_WIDTH.piped), async (spec, args) => {
+      debug = Boolean(args.debug);
+      outputArgs = args as unknown as OutputArgs;
+      await (await import('../files.js')).refuseSharedFiles(namedFiles(args));
+      outcome = await spec.run(args, ctx);
+    }).fail((message, err) => {
+      // A YError is yargs refusing the command line (our coerce and check
+      // refusals arrive as one too): usage. Anything else thrown while a
+      // command ran is passed on as it is.
+      if (err && err.name !== 'YError') throw err;
+      // yargs lays some messages out over several lines; the contract wants one or two sentences.
+      throw new UsageError(`${(message ?? err?.message ?? '').replace(/\s*\n\s*/g, ' ').replace(/([^.?!])$/, '$1.')} See vmfix --help.`);
+    });
     await parser.parseAsync();
     if (!outcome) return ExitCode.ok; // --help or --version
     const lost = await emit(outcome.result, outputArgs, env);

@@ -111,6 +111,8 @@ export async function fetchInventory(client: VimClient, endpointHost: string, op
   const parts = new InventoryParts();
   await retrieveAll(client, PROPERTIES, {
     ...options,
+    // Of a VM's devices only its NICs are read (toVm): disks, controllers and the rest are not built.
+    items: { VirtualDevice: 'VirtualEthernetCard' },
     sink(objects) {
       for (const o of objects) parts.add(o);
     },

@@ -3,6 +3,7 @@
 // pages (ContinueRetrievePropertiesEx): the number of round trips depends on
 // the page size, not on how many objects there are or of how many types.
 import { isTransient, type VimClient } from './client.js';
+import type { ReturnSpec } from './decode.js';
 import { SoapFault } from './faults.js';
 import type { MoRef, ObjectContent, RetrieveResult } from './types.js';
 import { createContainerView, viewFilterSpec, type PropertyRequest } from './view.js';
@@ -20,6 +21,8 @@ export interface RetrieveOptions {
    * a lost page the retrieval starts over, so an object may come twice.
    */
   readonly sink?: (objects: readonly ObjectContent[]) => void;
+  /** Which items of the arrays in the properties are built (ReturnSpec.items). */
+  readonly items?: ReturnSpec['items'];
 }
 
 /** Properties of every object of the given types below `container` (default: the root folder). */
@@ -74,7 +77,7 @@ class PageLost extends Error {}
 
 async function retrieveOnce(client: VimClient, spec: Record<string, unknown>, options: RetrieveOptions): Promise<ObjectContent[]> {
   const collector = client.serviceContent.propertyCollector;
-  const returns = { type: 'RetrieveResult' };
+  const returns: ReturnSpec = { type: 'RetrieveResult', ...(options.items ? { items: options.items } : {}) };
   const out: ObjectContent[] = [];
   const sink = options.sink ?? ((objects: readonly ObjectContent[]) => void out.push(...objects));
   let page = 1;

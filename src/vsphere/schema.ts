@@ -57,6 +57,12 @@ function parseField(spec: string): FieldInfo {
   return { name: array ? raw.slice(0, -2) : raw, type: spec.slice(colon + 1), array };
 }
 
+/** Whether `type` is `base` or derives from it. */
+export function isA(type: string, base: string): boolean {
+  for (let t: string | undefined = type; t; t = typeInfo(t) && table[t]![0]) if (t === base) return true;
+  return false;
+}
+
 /** The element type of an `ArrayOfXxx` wrapper, e.g. ArrayOfString -> string. */
 export function arrayItemType(arrayType: string): string | undefined {
   if (!arrayType.startsWith('ArrayOf')) return undefined;

@@ -2,6 +2,7 @@
 // exit codes in each command's help, a completion script, messages that
 // read as sentences, one line for a plain-HTTP port, and `vmfix journal`
 // finding the journal a rollback starts from. No lab needed.
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checksum } from '../../src/remedy/change.js';
 import { vmfix } from '../helpers/lab.js';
+
+/** What `vmfix ARGS` shows on a pseudo-terminal (script(1)) `cols` columns wide. */
+function onTerminal(cols: number, args: string): Promise<string> {
+  const command = `stty cols ${cols}; ${process.execPath} ${join(import.meta.dirname, '..', '..', 'bin', 'vmfix.js')} ${args}`;
+  return new Promise((done, fail) => {
+    execFile('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, SHELL: '/bin/sh', TERM: 'xterm', NO_COLOR: '1' } }, (err, stdout) =>
+      err ? fail(err) : done(stdout));
+  });
+}
 
 describe('help', () => {
   it('-h works for vmfix and for every command', async () => {
@@ -26,6 +36,22 @@ describe('help', () => {
       expect(flat, command).toMatch(/Exit codes: 0 /);
       expect(flat, command).toContain('130 interrupted');
     }
+  });
+
+  it('vmfix --help and -h, answered without yargs, print exactly what yargs prints, piped and at any terminal width', async () => {
+    // --debug sends the same request through yargs (the answer from the build is for --help or -h alone).
+    const yargs = await vmfix(['--debug', '--help']);
+    expect(yargs.code).toBe(0);
+    expect(yargs.stdout).toMatch(/^vmfix <command> \[options\]\n/);
+    for (const alone of [['--help'], ['-h']]) expect(await vmfix(alone)).toEqual(yargs);
+    // On a terminal the help is laid out to its width (stty cols 0: a terminal of size 0x0).
+    const screens = new Map<string, string>();
+    for (const cols of [0, 30, 57, 80, 150]) {
+      const [fast, slow] = await Promise.all([onTerminal(cols, '--help'), onTerminal(cols, '--help --debug')]);
+      expect(fast, `${cols} columns`).toBe(slow);
+      screens.set(fast, String(cols));
+    }
+    expect(screens.size).toBe(5);
   });
 
   it('fix -h names the change-request options and what they are carried into', async () => {

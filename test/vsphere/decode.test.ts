@@ -185,6 +185,36 @@ describe('recorded answers', () => {
     expect(Object.keys(byName(last.objects))).toEqual(['off01']);
   });
 
+  it('VMs with items: of the devices only the NICs are built, the same as in the whole decode; other properties untouched', () => {
+    const items = { VirtualDevice: 'VirtualEthernetCard' };
+    const xml = recording('RetrievePropertiesEx-vms-page1');
+    const whole = byName(value<RetrieveResult>(xml, RESULT).objects);
+    const narrow = byName(value<RetrieveResult>(xml, { ...RESULT, items }).objects);
+
+    expect(Object.keys(narrow)).toEqual(Object.keys(whole));
+    for (const [name, props] of Object.entries(narrow)) {
+      const devices = whole[name]!['config.hardware.device'];
+      expect(devices.length).toBeGreaterThan(nics(devices).length);
+      expect(props['config.hardware.device']).toEqual(nics(devices));
+      expect({ ...props, 'config.hardware.device': null }).toEqual({ ...whole[name], 'config.hardware.device': null });
+    }
+  });
+
+  it('VMs with items: a NIC type newer than the schema is built; markup in a dropped device is still checked', () => {
+    const items = { VirtualDevice: 'VirtualEthernetCard' };
+    const devices = (extra: string) => returnval('ArrayOfVirtualDevice',
+      '<VirtualDevice xsi:type="VirtualDisk"><key>2000</key><capacityInKB>1024</capacityInKB>' + extra + '</VirtualDevice>' +
+      '<VirtualDevice xsi:type="VirtualVmxnet9"><key>4000</key><macAddress>00:50:56:00:00:01</macAddress></VirtualDevice>' +
+      '<VirtualDevice xsi:type="VirtualVmxnet3"><key>4001</key><macAddress>00:50:56:00:00:02</macAddress></VirtualDevice>');
+    const built = value<any[]>(devices(''), { type: 'ArrayOfVirtualDevice', items });
+
+    expect(built.map((d) => d.key)).toEqual(['4000', 4001]);
+    expect(built[0]).toMatchObject({ _typeName: 'VirtualVmxnet9', macAddress: '00:50:56:00:00:01' });
+    for (const bad of ['<a>x</b>', '&xxe;', '<b c="1" c="2"/>', 'a]]>b']) {
+      expect(thrown(() => decode(devices(bad), { type: 'ArrayOfVirtualDevice', items }))).toBeInstanceOf(ProtocolError);
+    }
+  });
+
   it('ArrayOfManagedObjectReference inside a DynamicProperty val', () => {
     const networks = byName(recorded<RetrieveResult>('RetrievePropertiesEx-networks').objects);
 
@@ -226,6 +256,48 @@ describe('recorded answers', () => {
       state: { runtimeInfo: { blocked: true, statusDetail: 'Port blocked: guest MAC address change disallowed by security policy' } },
     });
     expect(blocked[0].config.setting._typeName).toBe('VMwareDVSPortSetting');
+    // Plain objects, as JSON.parse would make them (what a plan, a journal or a deep comparison sees).
+    for (const object of [blocked[0], blocked[0].config, blocked[0].config.setting, blocked[0].state.runtimeInfo]) {
+      expect(Object.getPrototypeOf(object)).toBe(Object.prototype);
+      expect(object.constructor).toBe(Object);
+    }
+    expect(structuredClone(ports)).toStrictEqual(JSON.parse(JSON.stringify(ports)));
+  });
+
+  it('FetchDVPorts with keep: only the named fields are built, each as the whole decode has it', () => {
+    const keep = ['key', 'connectee.nicKey', 'state.runtimeInfo', 'config.setting.securityPolicy', 'config.setting.securityPolicy.macChanges'];
+    const whole = recorded<any[]>('FetchDVPorts');
+    const narrow = value<any[]>(recording('FetchDVPorts'), { type: 'DistributedVirtualPort', array: true, keep });
+
+    expect(narrow).toHaveLength(whole.length);
+    for (const [i, port] of narrow.entries()) {
+      const full = whole[i];
+      expect(port).toEqual({
+        _typeName: 'DistributedVirtualPort',
+        key: full.key,
+        config: { _typeName: full.config._typeName, setting: { _typeName: 'VMwareDVSPortSetting', securityPolicy: full.config.setting.securityPolicy } },
+        ...(full.connectee ? { connectee: { _typeName: full.connectee._typeName, nicKey: full.connectee.nicKey } } : {}),
+        ...(full.state ? { state: { _typeName: full.state._typeName, runtimeInfo: full.state.runtimeInfo } } : {}),
+      });
+    }
+    // A path that another extends keeps its element whole.
+    expect(narrow[0].config.setting.securityPolicy.allowPromiscuous).toBeDefined();
+  });
+
+  it('FetchDVPorts with keep: XML in the fields not built is still checked', () => {
+    const keep = { type: 'DistributedVirtualPort', array: true, keep: ['key'] } as const;
+    const xml = recording('FetchDVPorts');
+    const damaged = [
+      xml.replace('<vmDirectPathGen2Allowed>', '<vmDirectPathGen2Allowed x=1>'),
+      xml.replace('<value>100000000</value>', '<value>100000000</valu>'),
+      xml.replace('<value>loadbalance_srcid</value>', '<value>&xxe;</value>'),
+      xml.replace('<value>loadbalance_srcid</value>', '<value>a\u0001b</value>'),
+      xml.slice(0, xml.indexOf('</config>')),
+    ];
+    for (const answer of damaged) {
+      expect(answer).not.toBe(xml);
+      expect(thrown(() => decode(answer, keep))).toBeInstanceOf(ProtocolError);
+    }
   });
 
   it('BrowseDiagnosticLog: numbers and the lines; a seek past the end has no lines', () => {
