@@ -11,7 +11,7 @@ import type { CommandOutcome, Context } from '../workflow/context.js';
 import { Interrupts } from './interrupts.js';
 import {
   APPLY_OPTIONS, APPLY_POSITIONALS, AUDIT_OPTIONS, checkFix, COMMON, FIX_OPTIONS, INVENTORY_OPTIONS, JOURNAL_OPTIONS, JOURNAL_POSITIONALS,
-  ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS, WATCH_OPTIONS, type ArgsOf, type OutputArgs,
+  ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS, valuesRequired, WATCH_OPTIONS, type ArgsOf, type OutputArgs,
 } from './options.js';
 import type { Result } from '../report/render.js';
 
@@ -50,7 +50,7 @@ function command<O extends Record<string, Options>, P extends Record<string, Pos
       for (const [name, options] of Object.entries(spec.positionals ?? {})) y.positional(name, options);
       for (const [line, what] of spec.examples) y.example(line, what);
       y.epilogue(`Exit codes: ${spec.exits}, 70 a bug in vmfix, 130 interrupted (see vmfix --help).`);
-      const declared = y.options(spec.options);
+      const declared = y.options(valuesRequired(spec.options));
       return spec.check ? declared.check((args) => spec.check!(args as ArgsOf<O & P>)) : declared;
     },
     run: async (args, ctx) => (await spec.load())(args as ArgsOf<O & P>, ctx),
@@ -219,7 +219,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       // command ran is passed on as it is.
       if (err && err.name !== 'YError') throw err;
       // yargs lays some messages out over several lines; the contract wants one or two sentences.
-      throw new UsageError(`${(message ?? err?.message ?? '').replace(/\s*\n\s*/g, ' ').replace(/([^.?!])$/, '$1.')} See vmfix --help.`);
+      const said = (message ?? err?.message ?? '').replace(/^Not enough arguments following: (\S+)$/, '--$1 needs a value');
+      throw new UsageError(`${said.replace(/\s*\n\s*/g, ' ').replace(/([^.?!])$/, '$1.')} See vmfix --help.`);
     });
     await parser.parseAsync();
     if (!outcome) return ExitCode.ok; // --help or --version

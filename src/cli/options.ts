@@ -36,6 +36,15 @@ function wholeNumber(min: number, max: number, refusal: (value: number) => strin
   };
 }
 
+/**
+ * The options as yargs is given them: one that takes a single value must be given it. Otherwise
+ * `--output` at the end of the line, or `--since -7d`, would be read as "" or as the default.
+ */
+export function valuesRequired<O extends Record<string, Options>>(options: O): O {
+  const entries = Object.entries(options).map(([name, o]) => [name, (o.type === 'string' || o.type === 'number') && !o.array ? { ...o, requiresArg: true } : o]);
+  return Object.fromEntries(entries) as O;
+}
+
 export const COMMON = {
   debug: { type: 'boolean', describe: 'stack traces, and SOAP traffic (secrets redacted) on stderr' },
 } as const satisfies OptionGroup;
@@ -56,7 +65,11 @@ export const CONNECTION = {
   },
 } as const satisfies OptionGroup;
 
-const patterns = (option: 'datacenter' | 'cluster' | 'host' | 'vm') => (values: string[]): string[] => values.map((p) => checkPattern(option, p));
+/** Patterns as given; `--vm` with nothing after it is refused, not read as "every VM". */
+const patterns = (option: 'datacenter' | 'cluster' | 'host' | 'vm' | 'portgroup') => (values: string[]): string[] => {
+  if (!values.length) throw new UsageError(`--${option} needs a name or a glob.`);
+  return values.map((p) => checkPattern(option, p));
+};
 
 export const SCOPE = {
   datacenter: { type: 'string', array: true, group: 'Scope:', describe: 'only this datacenter (name or glob, repeatable)', coerce: patterns('datacenter') },
@@ -99,7 +112,7 @@ export const REQUEST = {
 
 export const INVENTORY_OPTIONS = {
   ...COMMON, ...CONNECTION, ...SCOPE, ...OUTPUT,
-  portgroup: { type: 'string', array: true, group: 'Scope:', describe: 'only portgroups and dvPortgroups with this name (or glob, case-sensitive, repeatable)', coerce: (values: string[]) => values.map((p) => checkPattern('portgroup', p)) },
+  portgroup: { type: 'string', array: true, group: 'Scope:', describe: 'only portgroups and dvPortgroups with this name (or glob, case-sensitive, repeatable)', coerce: patterns('portgroup') },
 } as const;
 const AUDIT_SOURCES = { ...COMMON, ...CONNECTION, ...SCOPE, ...OUTPUT } as const;
 export const AUDIT_OPTIONS = { ...AUDIT_SOURCES, ...EVIDENCE } as const;

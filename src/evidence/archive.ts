@@ -6,6 +6,8 @@ export interface ArchiveMember {
   readonly path: string;
   readonly type: 'file' | 'link' | 'other';
   readonly mtime: Date | null;
+  /** A hard link's target: an earlier member of the same archive (tar only). */
+  readonly hardLinkTo?: string;
   /** The member's bytes; read it to its end or leave it: the reader drains what is left. */
   readonly body: Bytes;
 }

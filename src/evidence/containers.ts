@@ -44,12 +44,22 @@ export function container(reading: Reading, label: string, joiner: string, depth
 }
 
 export async function route(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
-  if (member.type !== 'file') return; // links are never followed
   const name = c.label + c.joiner + member.path;
+  if (member.type !== 'file') return member.hardLinkTo === undefined ? undefined : hardLink(reading, name, member.path, member.hardLinkTo);
   const log = vmkernelLogName(member.path);
   if (log) return routeLog(reading, c, member, name, log.file, log.fragment);
   if (isNetStatsListing(member.path)) return routeListing(reading, c, member, name);
   if (isArchiveName(member.path)) return routeArchive(reading, c, member, name);
+}
+
+/**
+ * Links are never followed. A symbolic one points outside the bundle (/var/run/log on the host); a
+ * hard one names an earlier member, which was read only if it too is a log's name. A vmkernel log
+ * kept under another name went past unread, and the stream cannot go back: say so.
+ */
+function hardLink(reading: Reading, name: string, path: string, target: string): void {
+  if (!vmkernelLogName(path) || vmkernelLogName(target)) return;
+  reading.problems.push(`${name} is a hard link to ${target} in the archive, which vmfix does not read back: extract the archive and give vmfix the directory.`);
 }
 
 function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Date | null): SourceBuilder {

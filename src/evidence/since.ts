@@ -12,11 +12,12 @@ export const DEFAULT_SINCE = '7d';
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const UNIT_NAME = { m: 'minute', h: 'hour', d: 'day', w: 'week' } as const;
 
-const DURATION = /^(\d{1,6})\s*([mhdw])$/;
+// A leading "-" (journalctl's -7d) says the same: a duration always counts back.
+const DURATION = /^-?(\d{1,6})\s*([mhdw])$/;
 // Dates and times as people type them; without a zone they are UTC, as ESXi's logs are.
 const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
-/** `7d`, `36h`, `90m`, `2w`, or an ISO date or date-time (UTC unless it says otherwise); never in the future. */
+/** `7d` (or `-7d`), `36h`, `90m`, `2w`, or an ISO date or date-time (UTC unless it says otherwise); never in the future. */
 export function parseSince(text: string, now: Date = new Date()): Since {
   const trimmed = text.trim();
   if (trimmed.toLowerCase() === 'all') return { all: true };

@@ -56,11 +56,16 @@ async function visit(entry: ReadEntry, onMember: (member: ArchiveMember) => Prom
   }
   const body: Bytes = type === 'file' ? (entry as AsyncIterable<Buffer>) : (async function* () {})();
   try {
-    await onMember({ path: entry.path.replace(/^(\.\/)+/, ''), type, mtime: entry.mtime ?? null, body });
+    const hardLinkTo = entry.type === 'Link' && entry.linkpath ? { hardLinkTo: memberPath(entry.linkpath) } : {};
+    await onMember({ path: memberPath(entry.path), type, mtime: entry.mtime ?? null, body, ...hardLinkTo });
   } finally {
     // What onMember left unread, so the parser reaches the next member.
     entry.resume();
   }
+}
+
+function memberPath(path: string): string {
+  return path.replace(/^(\.\/)+/, '');
 }
 
 function drained(parser: Parser): Promise<void> {

@@ -1,6 +1,6 @@
 // vm-support bundles and vCenter's download, built here in their real layout
 // (real tar.gz and zip files, FRAG slices, symbolic links) and read as given.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -150,6 +150,27 @@ describe('a host bundle .tgz, as downloaded', () => {
     const logs = await readLogFiles([tgz]);
     expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
     expect(logs.sources.map((s) => s.lines)).toEqual([51]);
+  });
+
+  it('says so when the live log is stored as a hard link to a member of another name, and reads one under a log name once', async () => {
+    const work = join(tmp, 'hard');
+    const root = join(work, bundleName(esx02()));
+    const log = text([esxi8('2024-05-14T09:00:00.000Z', macChange('web01', '02:00:00:00:00:99', '0x2000004'))]);
+    await mkdir(join(root, 'scratch/log'), { recursive: true });
+    await mkdir(join(root, 'var/run/log'), { recursive: true });
+    await mkdir(join(root, 'var/log'), { recursive: true });
+    await writeFile(join(root, 'scratch/log/vmk.keep'), log);
+    await link(join(root, 'scratch/log/vmk.keep'), join(root, 'var/run/log/vmkernel.log'));
+    const only = join(tmp, 'hard-only.tgz');
+    await createTar({ file: only, cwd: work, gzip: true }, [`${bundleName(esx02())}/scratch/log/vmk.keep`, `${bundleName(esx02())}/var/run/log/vmkernel.log`]);
+    expect(await usageError(readLogFiles([only]))).toMatch(/vmkernel\.log is a hard link to .*scratch\/log\/vmk\.keep in the archive, which vmfix does not read back: extract the archive/);
+
+    await link(join(root, 'scratch/log/vmk.keep'), join(root, 'var/log/vmkernel.log'));
+    const twice = join(tmp, 'hard-twice.tgz');
+    await createTar({ file: twice, cwd: work, gzip: true }, [`${bundleName(esx02())}/var/log/vmkernel.log`, `${bundleName(esx02())}/var/run/log/vmkernel.log`]);
+    const logs = await readLogFiles([twice]);
+    expect(logs.events.map((e) => [e.vmName, e.count])).toEqual([['web01', 1]]);
+    expect(logs.problems).toEqual([]);
   });
 
   it('keeps several bundles in one tar apart, each named under the archive', async () => {

@@ -12,6 +12,7 @@ describe('parseSince', () => {
     ['90m', 90 * 60_000],
     ['2w', 14 * 86_400_000],
     [' 7D ', 7 * 86_400_000],
+    ['-3d', 3 * 86_400_000],
   ])('%s is a duration', (text, durationMs) => {
     expect(parseSince(text, NOW)).toEqual({ durationMs });
   });
@@ -32,7 +33,7 @@ describe('parseSince', () => {
     ['7', /takes a duration such as 7d/],
     ['7 days', /takes a duration/],
     ['0d', /longer than zero/],
-    ['-3d', /takes a duration/],
+    ['--3d', /takes a duration/],
     ['yesterday', /takes a duration/],
     ['2023-02-29', /not a valid date/],
     ['2024-13-01', /not a valid date/],

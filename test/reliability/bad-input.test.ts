@@ -89,6 +89,10 @@ describe.concurrent('flags and values', () => {
     ['a backwards range in --vm', ['audit', '--vm', '[z-a]'], /--vm '\[z-a\]': the range z-a is backwards; write a-z/],
     ['an unbalanced bracket in --host', ['inventory', '--host', 'esx[01'], /--host 'esx\[01' is not a usable glob/],
     ['an empty --cluster', ['fix', '--dry-run', '--cluster', ''], /--cluster needs a name or a glob, not an empty string/],
+    ['--vm with no name after it (with --yes it would have meant every VM)', ['fix', '--yes', '--strategy', 'pin-mac', '--vm'], /--vm needs a name or a glob\./],
+    ['--output with no file name', ['audit', '--output'], /--output needs a value\./],
+    ['--since followed by another flag instead of its value', ['audit', '--since', '--insecure'], /--since needs a value\./],
+    ['--format with no value (it has a default, which must not be taken silently)', ['inventory', '--format'], /--format needs a value\./],
     ['--vmkernel-log with fix and no vCenter', ['fix', '--yes', '--strategy', 'pin-mac', '--vmkernel-log', '/etc/hostname'], /fix needs a vCenter|No vCenter/, { VMFIX_VCENTER: '' }],
   ];
 
