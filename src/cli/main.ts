@@ -11,7 +11,7 @@ import type { CommandOutcome, Context } from '../workflow/context.js';
 import { Interrupts } from './interrupts.js';
 import {
   APPLY_OPTIONS, APPLY_POSITIONALS, AUDIT_OPTIONS, checkFix, COMMON, FIX_OPTIONS, INVENTORY_OPTIONS, JOURNAL_OPTIONS, JOURNAL_POSITIONALS,
-  ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS, valuesRequired, WATCH_OPTIONS, type ArgsOf, type OutputArgs,
+  refuseEmptyNumbers, ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS, valuesRequired, WATCH_OPTIONS, type ArgsOf, type OutputArgs,
 } from './options.js';
 import type { Result } from '../report/render.js';
 
@@ -34,6 +34,7 @@ interface CommandSpec<O extends Record<string, Options>, P extends Record<string
 interface Registered {
   readonly command: string;
   readonly describe: string;
+  readonly options: Record<string, Options>;
   builder(y: Argv): Argv;
   run(args: Record<string, unknown>, ctx: Context): Promise<CommandOutcome>;
 }
@@ -46,6 +47,7 @@ function command<O extends Record<string, Options>, P extends Record<string, Pos
   return {
     command: spec.command,
     describe: spec.describe,
+    options: spec.options,
     builder(y) {
       for (const [name, options] of Object.entries(spec.positionals ?? {})) y.positional(name, options);
       for (const [line, what] of spec.examples) y.example(line, what);
@@ -171,6 +173,8 @@ function commandLine(yargs: typeof import('yargs').default, argv: string[], widt
     .alias('h', 'help')
     .completion('completion', 'print a bash/zsh completion script: vmfix completion >> ~/.bashrc (or ~/.zshrc)')
     .strict()
+    // --no-vm would be vm=false: a value no option of vmfix takes. Without negation it is an unknown argument.
+    .parserConfiguration({ 'boolean-negation': false })
     .demandCommand(1, 'Name a command.')
     .recommendCommands()
     .wrap(width);
@@ -208,7 +212,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   try {
     let outcome: CommandOutcome | undefined;
     let outputArgs: OutputArgs | undefined;
+    for (const spec of COMMANDS) refuseEmptyNumbers(argv, spec.options);
     const parser = commandLine(yargs, argv, Math.min(HELP_WIDTH.max, process.stdout.columns || HELP_WIDTH.piped), async (spec, args) => {
+      // strict() does not see what follows `--`: an option there would be dropped without a word.
+      const rest = (args._ as unknown[]).slice(1);
+      if (rest.length) throw new UsageError(`Unknown argument after --: ${String(rest[0])} (options go before --). See vmfix --help.`);
       debug = Boolean(args.debug);
       outputArgs = args as unknown as OutputArgs;
       await (await import('../files.js')).refuseSharedFiles(namedFiles(args));
@@ -219,7 +227,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       // command ran is passed on as it is.
       if (err && err.name !== 'YError') throw err;
       // yargs lays some messages out over several lines; the contract wants one or two sentences.
-      const said = (message ?? err?.message ?? '').replace(/^Not enough arguments following: (\S+)$/, '--$1 needs a value');
+      const said = (message ?? err?.message ?? '')
+        .replace(/^Not enough arguments following: (\S+)$/, '--$1 needs a value')
+        // yargs names an unknown --dry-run twice, as given and camelCased.
+        .replace(/^(Unknown arguments?): (.+)$/, (_, head: string, list: string) => {
+          const names = list.split(', ');
+          const given = names.filter((n) => !names.some((other) => other !== n && other.replace(/-(.)/g, (__, c: string) => c.toUpperCase()) === n));
+          return `${given.length === 1 ? 'Unknown argument' : head}: ${given.join(', ')}`;
+        });
       throw new UsageError(`${said.replace(/\s*\n\s*/g, ' ').replace(/([^.?!])$/, '$1.')} See vmfix --help.`);
     });
     await parser.parseAsync();

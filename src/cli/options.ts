@@ -37,12 +37,36 @@ function wholeNumber(min: number, max: number, refusal: (value: number) => strin
 }
 
 /**
- * The options as yargs is given them: one that takes a single value must be given it. Otherwise
- * `--output` at the end of the line, or `--since -7d`, would be read as "" or as the default.
+ * The options as yargs is given them. One that takes a single value must be
+ * given it, once: otherwise `--output` at the end of the line or `--since -7d`
+ * would be read as "" or as the default, and `--format json --format csv` as
+ * a list no command expects.
  */
 export function valuesRequired<O extends Record<string, Options>>(options: O): O {
-  const entries = Object.entries(options).map(([name, o]) => [name, (o.type === 'string' || o.type === 'number') && !o.array ? { ...o, requiresArg: true } : o]);
+  const entries = Object.entries(options).map(([name, o]) => {
+    if ((o.type !== 'string' && o.type !== 'number') || o.array) return [name, o];
+    const given = o.coerce;
+    const once = (value: unknown): unknown => {
+      if (Array.isArray(value)) throw new UsageError(`--${name} was given ${value.length} times; give it once.`);
+      return given ? given(value) : value;
+    };
+    return [name, { ...o, requiresArg: true, coerce: once }];
+  });
   return Object.fromEntries(entries) as O;
+}
+
+/**
+ * yargs reads `--timeout=` and `--timeout ''` as 0, a value nobody typed
+ * (with --log-lines, "read no log"): refused here, before yargs sees them.
+ */
+export function refuseEmptyNumbers(argv: readonly string[], options: Record<string, Options>): void {
+  const end = argv.indexOf('--');
+  const given = end < 0 ? argv : argv.slice(0, end);
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== 'number') continue;
+    const empty = given.some((arg, i) => arg === `--${name}=` || (arg === `--${name}` && given[i + 1]?.trim() === ''));
+    if (empty) throw new UsageError(`--${name} needs a number.`);
+  }
 }
 
 export const COMMON = {

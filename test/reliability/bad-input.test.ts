@@ -93,6 +93,12 @@ describe.concurrent('flags and values', () => {
     ['--output with no file name', ['audit', '--output'], /--output needs a value\./],
     ['--since followed by another flag instead of its value', ['audit', '--since', '--insecure'], /--since needs a value\./],
     ['--format with no value (it has a default, which must not be taken silently)', ['inventory', '--format'], /--format needs a value\./],
+    ['an option given twice (a script would get neither)', ['audit', '--format', 'json', '--format', 'csv'], /--format was given 2 times; give it once\./],
+    ['--thumbprint given twice', ['inventory', '--thumbprint', 'aa', '--thumbprint', 'bb'], /--thumbprint was given 2 times; give it once\./],
+    ['--no-vm (no option of vmfix is negated)', ['fix', '--yes', '--strategy', 'pin-mac', '--no-vm'], /Unknown argument: no-vm\./],
+    ['--log-lines= (yargs would read it as 0: no log read)', ['audit', '--log-lines='], /--log-lines needs a number\./],
+    ["--timeout ''", ['inventory', '--timeout', ''], /--timeout needs a number\./],
+    ['an option after -- (it would be dropped, and --vm with it)', ['fix', '--yes', '--strategy', 'pin-mac', '--', '--vm', 'web01'], /Unknown argument after --: --vm \(options go before --\)/],
     ['--vmkernel-log with fix and no vCenter', ['fix', '--yes', '--strategy', 'pin-mac', '--vmkernel-log', '/etc/hostname'], /fix needs a vCenter|No vCenter/, { VMFIX_VCENTER: '' }],
   ];
 
