@@ -36,16 +36,18 @@ export interface Container {
   readonly roots: string[];
   /** Log files already taken per bundle root, by name: var/log and var/run/log may both hold a copy. */
   readonly taken: Map<string, string>;
+  /** Members read as vmkernel logs: what a hard link may point at. */
+  readonly logsRead: Set<string>;
   readonly fragments: Fragments;
 }
 
 export function container(reading: Reading, label: string, joiner: string, depth: number, hostHint: string | null, reference: number | undefined): Container {
-  return { label, joiner, depth, hostHint, reference, roots: [], taken: new Map(), fragments: new Fragments(reading) };
+  return { label, joiner, depth, hostHint, reference, roots: [], taken: new Map(), logsRead: new Set(), fragments: new Fragments(reading) };
 }
 
 export async function route(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
   const name = c.label + c.joiner + member.path;
-  if (member.type !== 'file') return member.hardLinkTo === undefined ? undefined : hardLink(reading, name, member.path, member.hardLinkTo);
+  if (member.type !== 'file') return member.hardLinkTo === undefined ? undefined : hardLink(reading, c, name, member.path, member.hardLinkTo);
   const log = vmkernelLogName(member.path);
   if (log) return routeLog(reading, c, member, name, log.file, log.fragment);
   if (isNetStatsListing(member.path)) return routeListing(reading, c, member, name);
@@ -54,11 +56,12 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
 
 /**
  * Links are never followed. A symbolic one points outside the bundle (/var/run/log on the host); a
- * hard one names an earlier member, which was read only if it too is a log's name. A vmkernel log
- * kept under another name went past unread, and the stream cannot go back: say so.
+ * hard one names an earlier member, read only if it was read as a log. A vmkernel log kept under
+ * another name (or under a link, or not kept at all) went past unread, and the stream cannot go
+ * back: say so.
  */
-function hardLink(reading: Reading, name: string, path: string, target: string): void {
-  if (!vmkernelLogName(path) || vmkernelLogName(target)) return;
+function hardLink(reading: Reading, c: Container, name: string, path: string, target: string): void {
+  if (!vmkernelLogName(path) || c.logsRead.has(target)) return;
   reading.problems.push(`${name} is a hard link to ${target} in the archive, which vmfix does not read back: extract the archive and give vmfix the directory.`);
 }
 
@@ -82,6 +85,10 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
   );
 }
 
+function copySource(reading: Reading, original: SourceBuilder, name: string): SourceBuilder {
+  return reading.source(name, () => new SourceBuilder({ ...original.init, name, copyOf: original.init.name }));
+}
+
 /** Never in the future: a clock set wrong must not move year-less lines a year ahead. */
 function capped(reference: number | undefined, now: number): { reference?: number } {
   return reference === undefined ? {} : { reference: Math.min(reference, now) };
@@ -89,14 +96,17 @@ function capped(reference: number | undefined, now: number): { reference?: numbe
 
 async function routeLog(reading: Reading, c: Container, member: ArchiveMember, name: string, file: string, fragment: number | null): Promise<void> {
   reading.logFiles++;
+  c.logsRead.add(member.path);
   const bundle = bundleOfMember(member.path);
+  let source = sourceFor(reading, c, member.path, member.mtime);
   if (bundle) {
     const key = `${bundle.path}\u0000${basename(file)}`;
     const taken = c.taken.get(key);
-    if (taken !== undefined && taken !== file) return; // the same log under another directory of the bundle
-    c.taken.set(key, file);
+    if (taken === undefined) c.taken.set(key, file);
+    // The same log under another directory of the bundle (var/log beside var/run/log): usually a copy,
+    // but it may be older or newer. Read on its own; the evidence keeps it only if it adds something.
+    else if (taken !== file) source = copySource(reading, source, c.label + c.joiner + dirname(member.path));
   }
-  const source = sourceFor(reading, c, member.path, member.mtime);
   if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, fragment, member.body);
   reading.onFile?.(name);
   try {

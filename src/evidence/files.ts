@@ -17,10 +17,10 @@ import { CorruptArchiveError } from './archive.js';
 import { readDirectory, readFile } from './disk.js';
 import { Reading, trailingGarbage, UnreadableError } from './reading.js';
 import type { Since } from './since.js';
-import { SourceBuilder } from './source.js';
+import { SourceBuilder, type FinishedSource } from './source.js';
 import type { Kind } from './streams.js';
 import type { LogSource, PortClient, UnparsedLines } from './types.js';
-import type { L2SecEvent } from './vmkernel-log.js';
+import { eventKey, type L2SecEvent } from './vmkernel-log.js';
 
 export { MAX_LINE_BYTES } from './lines.js';
 
@@ -168,13 +168,18 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
   const samples: { source: string; line: string }[] = [];
   let unparsed = 0;
   const problems = [...reading.problems];
+  const finished = new Map(reading.sources.map((builder) => [builder.init.name, builder.finish(since)]));
   for (const builder of reading.sources) {
-    const { name, hostName } = builder.init;
+    const { name, hostName, copyOf } = builder.init;
+    const done = finished.get(name)!;
+    if (copyOf !== undefined) {
+      if (addsNothing(done, finished.get(copyOf)!)) continue;
+      notes.push(`${name} holds a second vmkernel log of ${copyOf}, with lines the other does not have: both were read.`);
+    }
     if (builder.lines === 0 && !problems.some((p) => p.startsWith(name))) {
       // A host bundle with a listing but no log: the verdict knows nothing of that host.
       problems.push(`${name}: no vmkernel log line in it${hostName ? `, so nothing is known of ${hostName}` : ''}.`);
     }
-    const done = builder.finish(since);
     // Loops, not push(...spread): a source may hold tens of thousands of items.
     for (const event of done.events) events.push(event);
     for (const source of done.sources) sources.push(source);
@@ -185,6 +190,16 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
   }
   return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems };
+}
+
+/** A copy of a log whose every event the original has, seen as late: an identical or older copy. */
+function addsNothing(copy: FinishedSource, original: FinishedSource): boolean {
+  const latest = new Map(original.events.map((e) => [eventKey(e), e.lastTime ?? '']));
+  const unread = copy.unparsed.count > original.unparsed.count;
+  return !unread && copy.events.every((e) => {
+    const seen = latest.get(eventKey(e));
+    return seen !== undefined && seen >= (e.lastTime ?? '');
+  });
 }
 
 /** Only ports some event names are worth carrying on: the rest tie nothing. */

@@ -6,7 +6,7 @@
 import type { Host } from '../inventory/model.js';
 import { lineTime, type HostLog, type LogHeader } from './host-logs.js';
 import type { LogSource } from './types.js';
-import { L2SecCollector, type L2SecEvent } from './vmkernel-log.js';
+import { eventKey, L2SecCollector, type L2SecEvent } from './vmkernel-log.js';
 
 /** Lines read at most per poll, so one chatty host cannot hold the others up; the rest come next time. */
 const MAX_PAGES_PER_POLL = 20;
@@ -106,9 +106,4 @@ export class FollowedLog {
   source(since: string | null): LogSource {
     return { name: this.host.name, hostName: this.host.name, lines: this.lines, firstTime: this.firstTime, lastTime: this.lastTime, since };
   }
-}
-
-/** What makes two lines one event (as L2SecCollector counts them). */
-function eventKey(e: L2SecEvent): string {
-  return `${e.message}\u0000${e.vmName ?? ''}\u0000${e.mac ?? ''}\u0000${e.port ?? ''}\u0000${e.hostName ?? ''}`;
 }

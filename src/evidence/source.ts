@@ -20,6 +20,8 @@ export interface SourceInit {
   readonly fixedHost: boolean;
   /** When the log was collected (ms): places year-less syslog stamps in a year. */
   readonly reference?: number;
+  /** A second regular copy of a log this source (by name) already reads, elsewhere in the bundle. */
+  readonly copyOf?: string;
 }
 
 interface Share {

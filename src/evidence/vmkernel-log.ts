@@ -389,3 +389,8 @@ function widen(event: L2SecEvent, time: string | null): void {
   if (event.firstTime === null || time < event.firstTime) event.firstTime = time;
   if (event.lastTime === null || time > event.lastTime) event.lastTime = time;
 }
+
+/** What makes two lines one event (as L2SecCollector counts them), whichever log they came from. */
+export function eventKey(e: L2SecEvent): string {
+  return `${e.message}\u0000${e.vmName ?? ''}\u0000${e.mac ?? ''}\u0000${e.port ?? ''}\u0000${e.hostName ?? ''}`;
+}

@@ -1,11 +1,11 @@
 // vm-support bundles and vCenter's download, built here in their real layout
 // (real tar.gz and zip files, FRAG slices, symbolic links) and read as given.
-import { link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-import { create as createTar } from 'tar';
+import { create as createTar, Header as TarHeader } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../src/errors.js';
@@ -33,6 +33,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
+
+/** A .tgz of files (content) and hard links (the path of the member they name), in that order. */
+async function hardLinkTar(name: string, members: [string, Buffer | string][]): Promise<string> {
+  const mtime = new Date('2024-05-14T09:13:00Z');
+  const blocks = members.flatMap(([path, body]) => {
+    const header = Buffer.alloc(512);
+    if (typeof body === 'string') {
+      new TarHeader({ path, type: 'Link', linkpath: body, size: 0, mode: 0o644, mtime }).encode(header, 0);
+      return [header];
+    }
+    new TarHeader({ path, type: 'File', size: body.length, mode: 0o644, mtime }).encode(header, 0);
+    return [header, body, Buffer.alloc((512 - (body.length % 512)) % 512)];
+  });
+  const file = join(tmp, name);
+  await writeFile(file, gzipSync(Buffer.concat([...blocks, Buffer.alloc(1024)])));
+  return file;
+}
 
 async function usageError(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -153,24 +170,42 @@ describe('a host bundle .tgz, as downloaded', () => {
   });
 
   it('says so when the live log is stored as a hard link to a member of another name, and reads one under a log name once', async () => {
-    const work = join(tmp, 'hard');
-    const root = join(work, bundleName(esx02()));
-    const log = text([esxi8('2024-05-14T09:00:00.000Z', macChange('web01', '02:00:00:00:00:99', '0x2000004'))]);
-    await mkdir(join(root, 'scratch/log'), { recursive: true });
-    await mkdir(join(root, 'var/run/log'), { recursive: true });
-    await mkdir(join(root, 'var/log'), { recursive: true });
-    await writeFile(join(root, 'scratch/log/vmk.keep'), log);
-    await link(join(root, 'scratch/log/vmk.keep'), join(root, 'var/run/log/vmkernel.log'));
-    const only = join(tmp, 'hard-only.tgz');
-    await createTar({ file: only, cwd: work, gzip: true }, [`${bundleName(esx02())}/scratch/log/vmk.keep`, `${bundleName(esx02())}/var/run/log/vmkernel.log`]);
+    // Written header by header as GNU tar stores a second name of an inode (a 'Link' entry naming the first).
+    const root = bundleName(esx02());
+    const log = Buffer.from(text([esxi8('2024-05-14T09:00:00.000Z', macChange('web01', '02:00:00:00:00:99', '0x2000004'))]));
+    const only = await hardLinkTar('hard-only.tgz', [[`${root}/scratch/log/vmk.keep`, log], [`${root}/var/run/log/vmkernel.log`, `${root}/scratch/log/vmk.keep`]]);
     expect(await usageError(readLogFiles([only]))).toMatch(/vmkernel\.log is a hard link to .*scratch\/log\/vmk\.keep in the archive, which vmfix does not read back: extract the archive/);
 
-    await link(join(root, 'scratch/log/vmk.keep'), join(root, 'var/log/vmkernel.log'));
-    const twice = join(tmp, 'hard-twice.tgz');
-    await createTar({ file: twice, cwd: work, gzip: true }, [`${bundleName(esx02())}/var/log/vmkernel.log`, `${bundleName(esx02())}/var/run/log/vmkernel.log`]);
+    const twice = await hardLinkTar('hard-twice.tgz', [[`${root}/var/log/vmkernel.log`, log], [`${root}/var/run/log/vmkernel.log`, `${root}/var/log/vmkernel.log`]]);
     const logs = await readLogFiles([twice]);
     expect(logs.events.map((e) => [e.vmName, e.count])).toEqual([['web01', 1]]);
     expect(logs.problems).toEqual([]);
+
+    // A link to a log's name that the archive does not hold (deleted from it since): nothing was read under either name.
+    const missing = await hardLinkTar('hard-missing.tgz', [[`${root}/var/run/log/vmkernel.log`, `${root}/old/vmkernel.log`]]);
+    expect(await usageError(readLogFiles([missing]))).toMatch(/vmkernel\.log is a hard link to .*old\/vmkernel\.log in the archive, which vmfix does not read back/);
+  });
+
+  it('reads a second regular copy of the live log that holds lines the first does not, and says so', async () => {
+    const older = text([esxi8('2024-05-14T08:00:00.000Z', peer('0x2000009'))]);
+    const newer = text([esxi8('2024-05-14T08:00:00.000Z', peer('0x2000009')), esxi8('2024-05-14T09:00:00.000Z', macChange('web01', '02:00:00:00:00:99', '0x2000004'))]);
+    const root = bundleName({ host: 'esx02', stamp: '2024-05-14--09.13', files: {} });
+    // In tar order: var/log's copy first, then var/run/log's.
+    const copies = async (name: string, varLog: string, varRunLog: string) => {
+      const work = join(tmp, `${name}-dir`);
+      await writeBundleDir(work, { host: 'esx02', stamp: '2024-05-14--09.13', files: { 'var/log/vmkernel.log': varLog, 'var/run/log/vmkernel.log': varRunLog } });
+      const tgz = join(tmp, `${name}.tar`);
+      await createTar({ file: tgz, cwd: work }, [`${root}/var/log/vmkernel.log`, `${root}/var/run/log/vmkernel.log`]);
+      return readLogFiles([tgz]);
+    };
+    const both = await copies('newer-second', older, newer);
+    expect(both.events.map((e) => e.vmName)).toContain('web01');
+    expect(both.notes.join('\n')).toMatch(/var\/run\/log holds a second vmkernel log of .*newer-second\.tar, with lines the other does not have: both were read/);
+    // The other way round, the older copy adds nothing: read once, nothing said.
+    const once = await copies('older-second', newer, older);
+    expect(once.events.map((e) => e.vmName)).toContain('web01');
+    expect(once.sources).toHaveLength(1);
+    expect(once.notes.join('\n')).not.toMatch(/second vmkernel log/);
   });
 
   it('keeps several bundles in one tar apart, each named under the archive', async () => {
