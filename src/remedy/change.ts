@@ -44,11 +44,26 @@ export function stateOf(target: Target, spec: unknown, configVersion?: string): 
         key: device.key,
         type: device._typeName,
         addressType: device.addressType ?? null,
-        macAddress: device.macAddress ?? null,
+        // Only a manual MAC is the admin's: an assigned or generated one is vCenter's to give, and it
+        // gives a new one when a NIC leaves manual addressing, so putting back "assigned" is all a
+        // rollback can do (vCenter refuses its own range, 00:50:56:80-bf, as a manual MAC).
+        macAddress: isManual(device) ? (device.macAddress ?? null) : null,
         network: port ? `${port.switchUuid}/${port.portgroupKey ?? ''}` : (device.backing?.deviceName ?? null),
       };
     }
   }
+}
+
+function isManual(device: VirtualEthernetCard): boolean {
+  return (device.addressType ?? '').toLowerCase() === 'manual';
+}
+
+/** The MAC vCenter gave a NIC that a write (a rollback of pin-mac) took off manual addressing, if it is not the one asked for. */
+export function macReassigned(sent: unknown, after: unknown): { asked: string; given: string } | null {
+  const want = sent as VirtualEthernetCard | null;
+  const got = after as VirtualEthernetCard | null;
+  if (!want || !got || isManual(want) || !want.macAddress || !got.macAddress) return null;
+  return want.macAddress.toLowerCase() === got.macAddress.toLowerCase() ? null : { asked: want.macAddress, given: got.macAddress };
 }
 
 export function targetKey(target: Target): string {

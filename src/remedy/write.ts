@@ -8,7 +8,7 @@ import type { VimClient } from '../vsphere/client.js';
 import { faultAdvice, SoapFault } from '../vsphere/faults.js';
 import { settleTasks, TaskFault, waitForTask } from '../vsphere/tasks.js';
 import type { MoRef, VirtualEthernetCard } from '../vsphere/types.js';
-import { canonical, fingerprint, stateOf, targetKey } from './change.js';
+import { canonical, fingerprint, macReassigned, stateOf, targetKey } from './change.js';
 import type { JournalWriter } from './journal.js';
 import type { Change, JournalEntry } from './schema.js';
 import { readCurrent, type CurrentState } from './read.js';
@@ -213,15 +213,20 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Jo
       await journal.finish(entry, { status: 'failed', ...recorded, note: `${why}; re-read shows it did not apply` });
       throw new ChangeError(`${change.path}: ${why}; vmfix read it back and it did not apply.`, { cause: writeError });
     }
-    await journal.finish(entry, {
-      status: 'applied',
-      ...recorded,
-      ...(writeError ? { note: `the answer was lost (${(writeError as Error).message}), but re-reading shows it applied` } : {}),
-    });
+    const notes = [
+      ...(writeError ? [`the answer was lost (${(writeError as Error).message}), but re-reading shows it applied`] : []),
+      ...reassigned(change, body, after.spec),
+    ];
+    await journal.finish(entry, { status: 'applied', ...recorded, ...(notes.length ? { note: notes.join('; ') } : {}) });
     ctx.written.set(targetKey(change.target), fingerprint(stateOf(change.target, after.spec, after.configVersion)));
     if (after.ref && change.action === 'CreateDVPortgroup') ctx.created.set(change.id, after.ref);
     return entry;
   });
+}
+
+function reassigned(change: Change, sent: unknown, after: unknown): string[] {
+  const mac = change.action === 'EditNic' ? macReassigned(sent, after) : null;
+  return mac ? [`vCenter gave the NIC a new MAC, ${mac.given}, not ${mac.asked}: a MAC vCenter assigns cannot be set back by hand`] : [];
 }
 
 function methodOf(change: Change): string {

@@ -148,7 +148,7 @@ export function ticket(plan: Plan, options: TicketOptions = {}): Ticket {
     securityNotes: sorted(plan.changes.map(securityNote)),
     verification: verification(plan),
     backout: {
-      vmfix: { command: `vmfix rollback ${shellArg(journal)}`, text: 'puts back every value the journal recorded, newest first; refuses, changing nothing, if an object changed since.' },
+      vmfix: { command: `vmfix rollback ${shellArg(journal)}`, text: `puts back every value the journal recorded, newest first; refuses, changing nothing, if an object changed since.${leavesAutomatic(plan) ? ' A NIC pinned from a MAC vCenter assigned goes back to Automatic, and vCenter gives it a new MAC.' : ''}` },
       manual: grouped([...plan.changes].reverse(), manualBackout),
     },
     skipped: plan.skipped,
@@ -367,14 +367,25 @@ function manualSteps(c: Change, hosts: string): string[] {
   return [];
 }
 
+function leavesAutomatic(plan: Plan): boolean {
+  return plan.changes.some((c) => c.action === 'EditNic' && c.field === 'address' && !c.from.startsWith('manual '));
+}
+
 function manualBackout(c: Change, hosts: string): string[] {
   const t = c.target;
   switch (c.action) {
     case 'AddPortGroup':
     case 'CreateDVPortgroup':
       return [`Remove the new portgroup ${objectName(c).replace(/^\w+ /, '')}${hosts ? ` on ${hosts}` : ''} once no NIC uses it.`];
-    case 'EditNic':
-      return [`${t.type === 'VirtualEthernetCard' ? `${t.vm.name} > Edit Settings > ${t.label}` : c.path}: set ${c.field === 'address' ? 'the MAC address' : 'the network'} back to ${c.from}.`];
+    case 'EditNic': {
+      const where = t.type === 'VirtualEthernetCard' ? `${t.vm.name} > Edit Settings > ${t.label}` : c.path;
+      if (c.field !== 'address') return [`${where}: set the network back to ${c.from}.`];
+      const [type, mac] = c.from.split(' ');
+      // vCenter gives a NIC leaving manual addressing a new MAC, and refuses its own range as a manual one.
+      return type === 'manual'
+        ? [`${where}: set the MAC address back to manual ${mac}.`]
+        : [`${where}: set the MAC address back to Automatic; vCenter gives the NIC a new MAC (${mac} cannot be set back by hand or by vmfix rollback).`];
+    }
     default:
       return [`${objectName(c)}${hosts ? ` on ${hosts}` : ''}: set ${c.field} back to ${c.from}.`];
   }

@@ -343,5 +343,19 @@ describe('pin-mac on a powered-off VM', () => {
     expect((await modifyingCalls(lab)).map((c) => c.method)).toEqual(['ReconfigVM_Task']);
     const journal = await readJson(join(dir, JSON.parse(r.stdout).journal));
     expect(journal.entries[0]).toMatchObject({ status: 'applied', change: { action: 'EditNic', field: 'address' } });
+
+    // Rollback: back to an assigned MAC, which vCenter gives anew (its own range cannot be set by hand).
+    const back = await run(lab, dir, ['rollback', join(dir, JSON.parse(r.stdout).journal), '--yes', '--format', 'json']);
+    expect(back.code, back.stderr).toBe(0);
+    const restored = nic(await lab.state(), 'lic-server01') as { addressType: string; macAddress: string };
+    expect(restored.addressType).toBe('assigned');
+    expect([LIC_MAC, LIC_GUEST_MAC]).not.toContain(restored.macAddress);
+    const undo = await readJson(join(dir, JSON.parse(back.stdout).journal));
+    expect(undo.entries[0]).toMatchObject({ status: 'applied' });
+    expect(undo.entries[0].note).toBe(`vCenter gave the NIC a new MAC, ${restored.macAddress}, not ${LIC_MAC}: a MAC vCenter assigns cannot be set back by hand`);
+    // Nothing is left to roll back: a second rollback changes nothing.
+    const again = await run(lab, dir, ['rollback', join(dir, JSON.parse(r.stdout).journal), '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect((await modifyingCalls(lab)).map((c) => c.method)).toEqual(['ReconfigVM_Task', 'ReconfigVM_Task']);
   });
 });

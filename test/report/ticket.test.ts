@@ -139,3 +139,16 @@ describe('risk', () => {
     expect(markdown).toMatch(/\| app-other \| may now change their MAC \(portgroup Apps accepts it\) \| none \|/);
   });
 });
+
+describe('the backout of pin-mac', () => {
+  it('says a NIC pinned from a MAC vCenter assigned goes back to Automatic with a new MAC, not to the old one', () => {
+    const pinned = findings.filter((f) => f.vm?.name === '-rf');
+    // Planned once the VM is off, as pin-mac is.
+    const off = { ...lab, vms: lab.vms.map((v) => (v.name === '-rf' ? { ...v, powerState: 'poweredOff' as const } : v)) };
+    const made = makePlan(off, pinned, new Map(pinned.map((f) => [f.id, 'pin-mac' as const])), { now: new Date('2026-11-23T19:41:35Z') });
+    expect(made.changes.map((c) => c.from)).toEqual(['assigned 00:50:56:a1:00:03']);
+    const markdown = ticketMarkdown(ticket(made, {}), made);
+    expect(markdown).toContain('A NIC pinned from a MAC vCenter assigned goes back to Automatic, and vCenter gives it a new MAC.');
+    expect(markdown).toContain('set the MAC address back to Automatic; vCenter gives the NIC a new MAC (00:50:56:a1:00:03 cannot be set back by hand or by vmfix rollback).');
+  });
+});
