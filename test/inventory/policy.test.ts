@@ -1,7 +1,7 @@
 // Effective MAC-changes policy and where it comes from, on the shapes real
 // hosts and vCenters report (absent vSwitch policy, pre-6.7 securityPolicy).
 import { describe, expect, it } from 'vitest';
-import { distributedPolicy, dvsLevel, standardPolicy } from '../../src/inventory/policy.js';
+import { distributedPolicy, dvsLevel, macLearning, standardPolicy } from '../../src/inventory/policy.js';
 import type { VMwareDVSPortSetting } from '../../src/vsphere/types.js';
 import { dvPortgroup, dvSwitch, host, macPolicy, portgroup, vswitch } from '../helpers/inventory.js';
 
@@ -88,5 +88,25 @@ describe('the two override flags of a dvPortgroup', () => {
     const inherits = dvPortgroup('dvportgroup-4', 'Inherits', macPolicy(undefined), true);
     expect(distributedPolicy(dvSwitch([inherits], false), inherits, 'macChanges', macPolicy(false))).toEqual({ value: false, source: 'dvport' });
     expect(distributedPolicy(dvSwitch([inherits], false), inherits, 'macChanges', macPolicy(undefined))).toEqual({ value: false, source: 'dvs' });
+  });
+});
+
+describe('MAC learning on a dvPort', () => {
+  // macLearningPolicy is an InheritablePolicy inside macManagementPolicy: it has its own inherited flag.
+  const learning = (macChanges: boolean | undefined, enabled: boolean | null): VMwareDVSPortSetting => {
+    const setting = macPolicy(macChanges);
+    const policy = { _typeName: 'DVSMacLearningPolicy', inherited: enabled === null, ...(enabled === null ? {} : { enabled }) };
+    return { ...setting, macManagementPolicy: { ...setting.macManagementPolicy!, macLearningPolicy: policy } } as VMwareDVSPortSetting;
+  };
+
+  it('comes from the dvPortgroup to a port that overrides only MAC changes, and from the port where the port sets it and may', () => {
+    const open = dvPortgroup('dvportgroup-1', 'Nested', learning(false, true), true);
+    const locked = dvPortgroup('dvportgroup-2', 'Locked', learning(false, true), false);
+    const dvs = dvSwitch([open, locked], false);
+    expect(macLearning(dvs, open)).toBe(true);
+    expect(macLearning(dvs, open, learning(false, null))).toBe(true);
+    expect(macLearning(dvs, open, learning(false, false))).toBe(false);
+    // Where overrides are not allowed, the port's own value is not in force.
+    expect(macLearning(dvs, locked, learning(false, false))).toBe(true);
   });
 });
