@@ -224,29 +224,11 @@ function nicFinding(
  * is real and recent, so it is said, but about the port, not a guessed NIC.
  */
 function portFinding(host: Host, events: readonly L2SecEvent[]): Finding {
-  const port = events.find((e) => e.port)?.port ?? 'unknown';
-  const last = events.map((e) => e.lastTime).filter((t): t is string => t !== null).sort().at(-1);
-  return {
-    id: findingId('mac-change-blocked', 'port', host.moref, port),
-    kind: 'mac-change-blocked',
-    severity: 'warning',
-    summary: `ESXi blocked port ${port} on ${host.name}${last ? ` (last at ${last})` : ''} because a guest changed its MAC; no NIC vCenter lists can be tied to that port (distributed switches do not list their port ids), so check which VM used it.`,
-    vm: null,
-    nic: null,
-    host: { name: host.name, moref: host.moref },
-    datacenter: host.datacenter,
-    cluster: host.cluster,
-    switch: null,
-    portgroup: null,
-    policy: { macChanges: 'reject', source: null },
-    evidence: events.map(logEvidence),
-    remedies: [],
-  };
-}
-
-/** The newest time any of the evidence was seen. */
-function lastSeen(evidence: readonly Evidence[]): string | null {
-  return evidence.map((e) => (e.type === 'vmkernel-log' ? e.lastTime : e.type === 'dvport-event' ? e.time : null)).filter((t): t is string => t !== null).sort().at(-1) ?? null;
+  const port = firstPort(events);
+  const evidence = events.map(logEvidence);
+  const last = lastSeen(evidence);
+  return blockedWithoutNic(findingId('mac-change-blocked', 'port', host.moref, port), null, host, evidence,
+    `ESXi blocked port ${port} on ${host.name}${last ? ` (last at ${last})` : ''} because a guest changed its MAC; no NIC vCenter lists can be tied to that port (distributed switches do not list their port ids), so check which VM used it.`);
 }
 
 /**
@@ -255,14 +237,19 @@ function lastSeen(evidence: readonly Evidence[]): string | null {
  * none is guessed. It will be blocked again when it runs.
  */
 function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], rejecting: number): Finding {
-  const port = events.find((e) => e.port)?.port ?? 'unknown';
   const evidence = events.map(logEvidence);
+  return blockedWithoutNic(findingId('mac-change-blocked', vm.moref, 'vm'), vm, host, evidence,
+    `${vm.name} was blocked by ESXi on port ${firstPort(events)} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) before it was powered off, on one of its ${vm.nics.length} NICs (${rejecting} of them under MAC address changes = Reject); which one, neither vCenter nor the line says now that its ports are gone: it will be blocked again when it runs.`);
+}
+
+/** A block the logs show on a host, tied to no NIC: a warning with no remedy, since none can be aimed. */
+function blockedWithoutNic(id: string, vm: Vm | null, host: Host, evidence: Evidence[], summary: string): Finding {
   return {
-    id: findingId('mac-change-blocked', vm.moref, 'vm'),
+    id,
     kind: 'mac-change-blocked',
     severity: 'warning',
-    summary: `${vm.name} was blocked by ESXi on port ${port} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) before it was powered off, on one of its ${vm.nics.length} NICs (${rejecting} of them under MAC address changes = Reject); which one, neither vCenter nor the line says now that its ports are gone: it will be blocked again when it runs.`,
-    vm: { name: vm.name, moref: vm.moref, powerState: vm.powerState },
+    summary,
+    vm: vm ? { name: vm.name, moref: vm.moref, powerState: vm.powerState } : null,
     nic: null,
     host: { name: host.name, moref: host.moref },
     datacenter: host.datacenter,
@@ -275,16 +262,25 @@ function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], rejecti
   };
 }
 
+function firstPort(events: readonly L2SecEvent[]): string {
+  return events.find((e) => e.port)?.port ?? 'unknown';
+}
+
+/** The newest time any of the evidence was seen. */
+function lastSeen(evidence: readonly Evidence[]): string | null {
+  return evidence.map((e) => (e.type === 'vmkernel-log' ? e.lastTime : e.type === 'dvport-event' ? e.time : null)).filter((t): t is string => t !== null).sort().at(-1) ?? null;
+}
+
 function historyItem(past: PastEvents): HistoryItem {
-  const times = past.events.map((e) => e.lastTime).filter((t): t is string => t !== null).sort();
+  const evidence = past.events.map(logEvidence);
   return {
     vm: past.vm ? { name: past.vm.name, moref: past.vm.moref } : null,
     nic: past.nic ? { label: past.nic.label, key: past.nic.key } : null,
     host: { name: past.host.name, moref: past.host.moref },
     port: past.events.find((e) => e.port)?.port ?? null,
-    lastTime: times.at(-1) ?? null,
+    lastTime: lastSeen(evidence),
     why: past.why,
-    evidence: past.events.map(logEvidence),
+    evidence,
   };
 }
 

@@ -58,6 +58,12 @@ function isManual(device: VirtualEthernetCard): boolean {
   return (device.addressType ?? '').toLowerCase() === 'manual';
 }
 
+/** The MAC of a NIC whose address vCenter gives (assigned or generated), which no write can give back; null for a manual one. */
+export function vcenterMac(device: unknown): string | null {
+  const nic = device as VirtualEthernetCard | null;
+  return nic && !isManual(nic) ? (nic.macAddress ?? null) : null;
+}
+
 /** The MAC vCenter gave a NIC that a write (a rollback of pin-mac) took off manual addressing, if it is not the one asked for. */
 export function macReassigned(sent: unknown, after: unknown): { asked: string; given: string } | null {
   const want = sent as VirtualEthernetCard | null;

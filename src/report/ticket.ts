@@ -6,6 +6,7 @@
 // once; ticket-markdown.ts lays it out, JSON carries the same fields.
 import type { Finding } from '../audit/finding.js';
 import { HARDENING_NOTE } from '../audit/remedies.js';
+import { vcenterMac } from '../remedy/change.js';
 import type { Change, Plan } from '../remedy/schema.js';
 import { objectName } from './diff.js';
 import { shellArg, shellOption } from './escape.js';
@@ -367,8 +368,13 @@ function manualSteps(c: Change, hosts: string): string[] {
   return [];
 }
 
+/** The MAC vCenter gave the NIC a change pins, which a rollback cannot give back (vCenter gives a new one). */
+function lostMac(c: Change): string | null {
+  return c.action === 'EditNic' && c.field === 'address' ? vcenterMac(c.before) : null;
+}
+
 function leavesAutomatic(plan: Plan): boolean {
-  return plan.changes.some((c) => c.action === 'EditNic' && c.field === 'address' && !c.from.startsWith('manual '));
+  return plan.changes.some((c) => lostMac(c) !== null);
 }
 
 function manualBackout(c: Change, hosts: string): string[] {
@@ -380,11 +386,11 @@ function manualBackout(c: Change, hosts: string): string[] {
     case 'EditNic': {
       const where = t.type === 'VirtualEthernetCard' ? `${t.vm.name} > Edit Settings > ${t.label}` : c.path;
       if (c.field !== 'address') return [`${where}: set the network back to ${c.from}.`];
-      const [type, mac] = c.from.split(' ');
+      const lost = lostMac(c);
       // vCenter gives a NIC leaving manual addressing a new MAC, and refuses its own range as a manual one.
-      return type === 'manual'
-        ? [`${where}: set the MAC address back to manual ${mac}.`]
-        : [`${where}: set the MAC address back to Automatic; vCenter gives the NIC a new MAC (${mac} cannot be set back by hand or by vmfix rollback).`];
+      return lost === null
+        ? [`${where}: set the MAC address back to ${c.from}.`]
+        : [`${where}: set the MAC address back to Automatic; vCenter gives the NIC a new MAC (${lost} cannot be set back by hand or by vmfix rollback).`];
     }
     default:
       return [`${objectName(c)}${hosts ? ` on ${hosts}` : ''}: set ${c.field} back to ${c.from}.`];
