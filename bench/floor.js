@@ -2,7 +2,8 @@
 // The floor: the SOAP requests vmfix sent (recorded from its --debug trace)
 // sent again by a bare HTTPS keep-alive client that reads each response's
 // bytes and throws them away. It keeps vmfix's shape (login, then the
-// inventory pages in turn, then the vmkernel log tails of 8 hosts at once
+// inventory pages, each asked for as soon as the previous page's token has
+// arrived, then the vmkernel log tails of 8 hosts at once
 // beside FetchDVPorts and the event history, then Logout) and only looks
 // inside a response for what the next request needs: the session cookie,
 // the ContainerView, the page token and the event collector. What vmfix takes beyond this is its own cost.
@@ -40,7 +41,8 @@ async function replay({ requests, url, password, ca, concurrency = 8 }) {
   let token; // the next page's token
   const phases = {};
 
-  const send = (recorded) =>
+  // onHead: told the start of the answer as it grows (where a page's token is).
+  const send = (recorded, onHead = () => {}) =>
     new Promise((resolve, reject) => {
       let body = recorded.body.replace('<password>(redacted)</password>', `<password>${escapeXml(password)}</password>`);
       if (view) body = body.split(view[0]).join(view[1]);
@@ -63,7 +65,10 @@ async function replay({ requests, url, password, ca, concurrency = 8 }) {
         let head = ''; // where the page token and the ContainerView are
         res.on('data', (chunk) => {
           bytes += chunk.length;
-          if (head.length < 2048) head += chunk.toString('latin1', 0, 2048);
+          if (head.length < 2048) {
+            head += chunk.toString('latin1', 0, 2048);
+            onHead(head);
+          }
         });
         res.on('end', () => {
           const phase = (phases[PHASE_OF[recorded.method] ?? 'other'] ??= { ms: 0, requests: 0, bytesReceived: 0 });
@@ -91,16 +96,30 @@ async function replay({ requests, url, password, ca, concurrency = 8 }) {
   if (unknown) throw new Error(`${unknown.method}: a request the floor does not know how to replay; add it to PHASE_OF`);
   const start = performance.now();
   await timed('login', () => inTurn(byPhase('login')));
-  await timed('inventory', () =>
-    inTurn(byPhase('inventory'), (r, head) => {
-      if (r.method === 'CreateContainerView') {
+  await timed('inventory', async () => {
+    const list = byPhase('inventory');
+    const asked = new Map(); // index → a page asked for when its predecessor's token arrived (as vmfix does)
+    const sendAt = (i) => {
+      const following = list[i + 1]?.method === 'ContinueRetrievePropertiesEx' ? i + 1 : -1;
+      return send(list[i], (head) => {
+        const found = /<token>([^<]+)<\/token>/.exec(head)?.[1];
+        if (following < 0 || asked.has(following) || !found) return;
+        token = found;
+        const page = sendAt(following);
+        page.catch(() => undefined);
+        asked.set(following, page);
+      });
+    };
+    for (let i = 0; i < list.length; i++) {
+      const head = await (asked.get(i) ?? sendAt(i));
+      if (!asked.has(i + 1)) token = /<token>([^<]+)<\/token>/.exec(head)?.[1];
+      if (list[i].method === 'CreateContainerView') {
         const recorded = /<obj type="ContainerView">([^<]+)<\/obj>/.exec(requests.find((q) => q.method === 'RetrievePropertiesEx')?.body ?? '')?.[1];
         const fresh = /<returnval type="ContainerView">([^<]+)<\/returnval>/.exec(head)?.[1];
         if (recorded && fresh) view = [recorded, fresh];
       }
-      token = /<token>([^<]+)<\/token>/.exec(head)?.[1];
-    }),
-  );
+    }
+  });
   // The log tails of `concurrency` hosts at once, each host's pages in turn, beside FetchDVPorts.
   const hosts = new Map();
   for (const r of byPhase('logs')) {

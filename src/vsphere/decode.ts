@@ -29,6 +29,13 @@ export interface ReturnSpec {
    * and dropped. An item of a type it does not know is built: it may be one.
    */
   readonly items?: Readonly<Record<string, string>>;
+  /**
+   * Told the value of one field of the returned object as soon as that
+   * field closes, while the rest of the answer is still arriving: a page's
+   * `token`, so the next page is asked for while this one is read. Told
+   * again if the call is sent again; the answer as a whole still decides.
+   */
+  readonly early?: { readonly field: string; readonly then: (value: unknown) => void };
 }
 
 /** An element's kept children by name: null keeps one whole. */
@@ -288,6 +295,8 @@ export class ResponseDecoder implements XmlSink {
         return strings && parent.itemType === 'string' ? parent.value : undefined;
       case 'object':
         attach(parent.value, frame.name, value, frame.field);
+        // Depth 4 is a field of returnval (Envelope, Body, the response, returnval).
+        if (this.depth === 4 && frame.name === this.returns?.early?.field) this.returns.early.then(value);
         return strings && frame.field?.array ? parent.value[frame.name] : undefined;
       case 'unknown':
         parent.value ??= parent.xsiType ? { _typeName: parent.xsiType } : {};

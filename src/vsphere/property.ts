@@ -77,34 +77,54 @@ class PageLost extends Error {}
 
 async function retrieveOnce(client: VimClient, spec: Record<string, unknown>, options: RetrieveOptions): Promise<ObjectContent[]> {
   const collector = client.serviceContent.propertyCollector;
-  const returns: ReturnSpec = { type: 'RetrieveResult', ...(options.items ? { items: options.items } : {}) };
   const out: ObjectContent[] = [];
   const sink = options.sink ?? ((objects: readonly ObjectContent[]) => void out.push(...objects));
-  let page = 1;
-  let count = 0;
-  let result = await client.read<RetrieveResult | undefined>(
-    'RetrievePropertiesEx',
-    { _this: collector, specSet: [spec], options: { maxObjects: options.pageSize ?? 1000 } },
-    returns,
-  );
-  for (;;) {
-    const objects = result?.objects ?? [];
-    count += objects.length;
-    sink(objects);
-    options.onPage?.(page, count);
-    if (!result?.token) return out;
-    page++;
-    try {
-      result = await client.read<RetrieveResult | undefined>(
-        'ContinueRetrievePropertiesEx',
-        { _this: collector, token: result.token },
-        returns,
-        { retries: 0 },
-      );
-    } catch (err) {
-      if (isTransient(err)) throw new PageLost('page lost', { cause: err });
-      throw err;
+  // The next page is asked for as soon as this one's token arrives (it comes
+  // before the objects), so the server prepares it while this one is read.
+  // Keyed by token: a page is taken only for the token its predecessor ended
+  // with, whatever a resent call told early.
+  const ahead = new Map<string, Promise<RetrieveResult | undefined>>();
+  const next = (token: string): Promise<RetrieveResult | undefined> =>
+    client
+      .read<RetrieveResult | undefined>('ContinueRetrievePropertiesEx', { _this: collector, token }, returns, { retries: 0 })
+      .catch((err: unknown) => {
+        throw isTransient(err) ? new PageLost('page lost', { cause: err }) : err;
+      });
+  const returns: ReturnSpec = {
+    type: 'RetrieveResult',
+    ...(options.items ? { items: options.items } : {}),
+    early: {
+      field: 'token',
+      then: (token) => {
+        if (typeof token !== 'string' || ahead.has(token) || ahead.size >= 2) return;
+        const page = next(token);
+        page.catch(() => undefined); // met where it is taken, or dropped with the retrieval
+        ahead.set(token, page);
+      },
+    },
+  };
+  try {
+    let page = 1;
+    let count = 0;
+    let result = await client.read<RetrieveResult | undefined>(
+      'RetrievePropertiesEx',
+      { _this: collector, specSet: [spec], options: { maxObjects: options.pageSize ?? 1000 } },
+      returns,
+    );
+    for (;;) {
+      const objects = result?.objects ?? [];
+      count += objects.length;
+      sink(objects);
+      options.onPage?.(page, count);
+      if (!result?.token) return out;
+      page++;
+      const asked = ahead.get(result.token);
+      ahead.delete(result.token);
+      result = await (asked ?? next(result.token));
     }
+  } finally {
+    // Nothing left in flight once the retrieval returns or starts over.
+    await Promise.allSettled(ahead.values());
   }
 }
 

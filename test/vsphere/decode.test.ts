@@ -330,6 +330,27 @@ describe('recorded answers', () => {
     expect(faultAdvice(fault)).toMatch(/Someone else changed this object/);
   });
 
+  it('early: a page\'s token is told as soon as it closes, before the objects after it arrive', () => {
+    const xml = recording('RetrievePropertiesEx-vms-page1');
+    const cut = xml.indexOf('</token>') + '</token>'.length;
+    const told: unknown[] = [];
+    const decoder = new ResponseDecoder({ ...RESULT, early: { field: 'token', then: (value) => told.push(value) } });
+    decoder.write(xml.slice(0, cut));
+    const token = /<token>([^<]+)</.exec(xml)![1];
+    expect(told).toEqual([token]);
+    decoder.write(xml.slice(cut));
+    const answer = decoder.end();
+    expect(told).toEqual([token]);
+    expect(answer.kind === 'result' && (answer.value as RetrieveResult).token).toBe(token);
+  });
+
+  it('early: a field of the same name deeper in the answer is not told', () => {
+    const told: unknown[] = [];
+    const decoded = decode(recording('RetrievePropertiesEx-vms-page1'), { ...RESULT, early: { field: 'name', then: (v) => told.push(v) } });
+    expect(decoded.kind).toBe('result');
+    expect(told).toEqual([]);
+  });
+
   it('decodes the same whatever the chunks the answer arrives in', () => {
     for (const name of ['RetrievePropertiesEx-vms-page1', 'FetchDVPorts', 'WaitForUpdatesEx-task-error']) {
       const xml = recording(name);
