@@ -141,9 +141,13 @@ export function isNestedHypervisor(vm: Pick<Vm, 'guestId'>): boolean {
   return vm.guestId?.startsWith('vmkernel') ?? false;
 }
 
+const NORMAL_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+
 /** Lower-case colon form, or null for anything that is not a 6-byte MAC. */
 export function normalizeMac(mac: string | null | undefined): string | null {
   if (!mac) return null;
+  // Nearly always already so (vSphere writes MACs this way): returned as it is, with no copies made.
+  if (NORMAL_MAC.test(mac)) return mac;
   const hex = mac.replace(/[-:.]/g, '').toLowerCase();
   if (!/^[0-9a-f]{12}$/.test(hex)) return null;
   return hex.match(/../g)!.join(':');
