@@ -5,6 +5,7 @@
 // "last message repeated" notice meets the line it repeats.
 import type { Host } from '../inventory/model.js';
 import type { VimClient } from '../vsphere/client.js';
+import type { ReturnSpec } from '../vsphere/decode.js';
 import type { MoRef } from '../vsphere/types.js';
 import type { LogSource } from './types.js';
 import { isoToUtc, L2SecCollector, type L2SecEvent } from './vmkernel-log.js';
@@ -39,6 +40,15 @@ export interface LogHeader {
 }
 
 const MARKER = 'L2Sec_EnforcePortCompliance';
+const REPEATED = 'last message repeated';
+
+/** A page of the log as BrowseDiagnosticLog returns it. */
+const PAGE: ReturnSpec = { type: 'DiagnosticManagerLogHeader' };
+/**
+ * A page older than the newest: of its lines only those relevant() keeps
+ * are built, and the first few (the page's time); the rest come as ''.
+ */
+const OLDER_PAGE: ReturnSpec = { ...PAGE, only: { field: 'lineText', containing: [MARKER, REPEATED], head: 16 } };
 const ISO_HEAD = /^(?:<\d{1,3}>(?:1 )?)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))/;
 
 /** A line's time from its ISO head (every ESXi 5+ vmkernel.log line has one), or null. */
@@ -64,7 +74,7 @@ function timeAt(lines: readonly string[], from: 'start' | 'end'): string | null 
 function relevant(lines: readonly string[]): string[] {
   const kept: string[] = [];
   for (const line of lines) {
-    if (line.includes(MARKER) || line.includes('last message repeated')) kept.push(line);
+    if (line.includes(MARKER) || line.includes(REPEATED)) kept.push(line);
     else if (kept.at(-1) !== '') kept.push('');
   }
   return kept;
@@ -72,16 +82,21 @@ function relevant(lines: readonly string[]): string[] {
 
 /**
  * BrowseDiagnosticLog of a host's vmkernel log (through vCenter: `hostRef`
- * names the host), `count` lines from line `start` (1-based). `retries`:
- * the client's own when unset; a reader that comes back later anyway (watch)
- * passes 0.
+ * names the host), `count` lines from line `start` (1-based); `older`: a page
+ * before the newest (OLDER_PAGE). `retries`: the client's own when unset; a
+ * reader that comes back later anyway (watch) passes 0.
  */
-export function logBrowser(client: VimClient, manager: MoRef, hostRef: MoRef | undefined, retries?: number): (start: number, count: number) => Promise<LogHeader> {
-  return (start, count) =>
+export function logBrowser(
+  client: VimClient,
+  manager: MoRef,
+  hostRef: MoRef | undefined,
+  retries?: number,
+): (start: number, count: number, older?: boolean) => Promise<LogHeader> {
+  return (start, count, older = false) =>
     client.read<LogHeader>(
       'BrowseDiagnosticLog',
       { _this: manager, ...(hostRef ? { host: hostRef } : {}), key: 'vmkernel', start, lines: count },
-      { type: 'DiagnosticManagerLogHeader' },
+      older ? OLDER_PAGE : PAGE,
       retries === undefined ? {} : { retries },
     );
 }
@@ -99,7 +114,8 @@ export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: Mo
   let covered = options.since === null;
   while (end >= 1 && read < options.maxLines) {
     const count = Math.min(LOG_PAGE, end, options.maxLines - read);
-    const text = (await browse(end - count + 1, count)).lineText ?? [];
+    // The newest page whole (its last line is the log's last time), the older ones filtered.
+    const text = (await browse(end - count + 1, count, pages.length > 0)).lineText ?? [];
     if (!text.length) break;
     pages.push(relevant(text));
     read += text.length;

@@ -9,7 +9,7 @@
 // FieldInfo, and a text element becomes its value when it closes.
 import { arrayItemType, isA, isPrimitive, MOREF, typeInfo, type FieldInfo, type TypeInfo } from './schema.js';
 import { ProtocolError } from './faults.js';
-import { XmlScanner, type TagAttributes, type XmlName, type XmlSink } from './xml.js';
+import { keeps, XmlScanner, type StringFilter, type TagAttributes, type XmlName, type XmlSink } from './xml.js';
 
 /** What a method returns: its `returnval` type and whether it repeats. */
 export interface ReturnSpec {
@@ -36,6 +36,12 @@ export interface ReturnSpec {
    * again if the call is sent again; the answer as a whole still decides.
    */
   readonly early?: { readonly field: string; readonly then: (value: unknown) => void };
+  /**
+   * Of a repeated string field of the returned object (a log page's
+   * lineText), only the strings worth keeping are built; the others are ''
+   * (StringFilter). Unset: all of them.
+   */
+  readonly only?: StringFilter;
 }
 
 /** An element's kept children by name: null keeps one whole. */
@@ -88,7 +94,7 @@ interface Shape {
 }
 
 export class ResponseDecoder implements XmlSink {
-  private readonly scanner: XmlScanner = new XmlScanner(this);
+  private readonly scanner: XmlScanner;
   private readonly frames: Frame[] = [];
   private depth = 0;
   private result: unknown;
@@ -99,6 +105,7 @@ export class ResponseDecoder implements XmlSink {
   private readonly items: ReadonlyMap<string, string> | undefined;
 
   constructor(private readonly returns: ReturnSpec | undefined) {
+    this.scanner = new XmlScanner(this, returns?.only);
     if (returns?.array) this.result = [];
     this.keep = returns?.keep ? keepTree(returns.keep) : undefined;
     this.items = returns?.items ? new Map(Object.entries(returns.items)) : undefined;
@@ -293,11 +300,15 @@ export class ResponseDecoder implements XmlSink {
       case 'array':
         parent.value.push(value);
         return strings && parent.itemType === 'string' ? parent.value : undefined;
-      case 'object':
-        attach(parent.value, frame.name, value, frame.field);
+      case 'object': {
+        // A filtered string that did not come by the scanner's run of siblings is judged the same way here.
+        const only = this.returns?.only;
+        const dropped = only !== undefined && strings && frame.name === only.field && !keeps(only, value as string, parent.value[frame.name]?.length ?? 0);
+        attach(parent.value, frame.name, dropped ? '' : value, frame.field);
         // Depth 4 is a field of returnval (Envelope, Body, the response, returnval).
         if (this.depth === 4 && frame.name === this.returns?.early?.field) this.returns.early.then(value);
         return strings && frame.field?.array ? parent.value[frame.name] : undefined;
+      }
       case 'unknown':
         parent.value ??= parent.xsiType ? { _typeName: parent.xsiType } : {};
         attach(parent.value, frame.name, value, undefined);

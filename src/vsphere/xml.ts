@@ -49,6 +49,44 @@ export interface TagAttributes {
   type: XmlName | undefined;
 }
 
+/**
+ * Which strings of a repeated text field are built (a page of log lines, of
+ * which only a few matter): those containing one of `containing` (ASCII),
+ * and the first `head` of the field. The others become '' once checked as
+ * XML all the same, without a string made for each.
+ */
+export interface StringFilter {
+  /** The element name of the field (without prefix). */
+  readonly field: string;
+  readonly containing: readonly string[];
+  readonly head: number;
+}
+
+/** Whether a string of a filtered field is kept, as the scanner decides it from the bytes. */
+export function keeps(filter: StringFilter, text: string, index: number): boolean {
+  return index < filter.head || filter.containing.some((wanted) => text.includes(wanted));
+}
+
+/** A StringFilter as the scanner uses it: its strings as bytes, and which ASCII characters they use. */
+interface CompiledFilter {
+  readonly filter: StringFilter;
+  readonly wanted: readonly Buffer[];
+  readonly alphabet: Uint8Array;
+}
+
+const compiled = new WeakMap<StringFilter, CompiledFilter>();
+
+function compile(filter: StringFilter): CompiledFilter {
+  let out = compiled.get(filter);
+  if (!out) {
+    const alphabet = new Uint8Array(128);
+    for (const wanted of filter.containing) for (const c of Buffer.from(wanted, 'latin1')) if (c < 128) alphabet[c] = 1;
+    out = { filter, wanted: filter.containing.map((w) => Buffer.from(w, 'latin1')), alphabet };
+    compiled.set(filter, out);
+  }
+  return out;
+}
+
 export interface XmlSink {
   /** An element opened. `attributes` is reused for the next tag. */
   open(name: XmlName, attributes: TagAttributes): void;
@@ -132,8 +170,14 @@ export class XmlScanner {
   private ampAt = -2;
   private cdataEndAt = -2;
   private crAt = -2;
+  private readonly filter: CompiledFilter | undefined;
+  /** Where the next occurrence of each of the filter's strings is in buf (as ampAt). */
+  private readonly wantedAt: number[];
 
-  constructor(private readonly sink: XmlSink) {}
+  constructor(private readonly sink: XmlSink, filter?: StringFilter) {
+    this.filter = filter ? compile(filter) : undefined;
+    this.wantedAt = this.filter ? this.filter.wanted.map(() => -2) : [];
+  }
 
   write(chunk: Buffer): void {
     const rest = this.buf.length - this.pos;
@@ -151,6 +195,7 @@ export class XmlScanner {
     this.pos = 0;
     checkCharacters(this.buf, Math.max(0, rest - 2));
     this.ampAt = this.cdataEndAt = this.crAt = -2;
+    this.wantedAt.fill(-2);
     this.scan(false);
   }
 
@@ -342,6 +387,7 @@ export class XmlScanner {
     const buf = this.buf;
     const bytes = name.bytes;
     const length = bytes.length;
+    const filter = this.filter !== undefined && name.local === this.filter.filter.field ? this.filter.filter : undefined;
     for (;;) {
       let at = pos;
       while (at < buf.length && isSpace(buf[at]!)) at++;
@@ -350,7 +396,7 @@ export class XmlScanner {
       const lt = buf.indexOf(LT, start);
       if (lt < 0 || buf[lt + 1] !== SLASH || buf[lt + length + 2] !== GT || !sameBytes(buf, lt + 2, lt + 2 + length, bytes)) return pos;
       if (at > pos) this.text(pos, at);
-      out.push(this.textValue(start, lt));
+      out.push(filter === undefined || out.length < filter.head ? this.textValue(start, lt) : this.filtered(start, lt));
       pos = lt + length + 3;
     }
   }
@@ -412,6 +458,35 @@ export class XmlScanner {
     if (this.cdataEndAt >= 0 && this.cdataEndAt + 3 <= end) throw notWellFormed('text contains "]]>"');
     if (this.ampAt < start && this.ampAt !== -1) this.ampAt = buf.indexOf(AMP, start);
     if (this.ampAt >= 0 && this.ampAt < end) this.textValue(start, end);
+  }
+
+  /**
+   * A text of the filtered field: the text when it holds one of the filter's
+   * strings, else '' (checked all the same). Without references the bytes
+   * are the text; a reference to a character of those strings could hide
+   * one, and then the text itself decides.
+   */
+  private filtered(start: number, end: number): string {
+    const buf = this.buf;
+    const { filter, wanted, alphabet } = this.filter!;
+    if (this.cdataEndAt < start && this.cdataEndAt !== -1) this.cdataEndAt = buf.indexOf(CDATA_END, start);
+    if (this.cdataEndAt >= 0 && this.cdataEndAt + 3 <= end) throw notWellFormed('text contains "]]>"');
+    if (this.ampAt < start && this.ampAt !== -1) this.ampAt = buf.indexOf(AMP, start);
+    for (let amp = this.ampAt; amp >= 0 && amp < end; ) {
+      const next = referenceEnd(buf, amp, end);
+      const code = reference(buf, amp + 1, next - 1);
+      if (code < 128 && alphabet[code] === 1) {
+        const text = this.textValue(start, end);
+        return keeps(filter, text, filter.head) ? text : '';
+      }
+      amp = buf.indexOf(AMP, next);
+    }
+    const at = this.wantedAt;
+    for (let k = 0; k < wanted.length; k++) {
+      if (at[k]! < start && at[k] !== -1) at[k] = buf.indexOf(wanted[k]!, start);
+      if (at[k]! >= 0 && at[k]! + wanted[k]!.length <= end) return this.textValue(start, end);
+    }
+    return '';
   }
 
   /** Text in the document element as a string: "]]>" refused, references resolved, line ends normalised. */

@@ -360,6 +360,48 @@ describe('recorded answers', () => {
   });
 });
 
+describe('only: a log page of which few lines matter', () => {
+  const MARKER = 'L2Sec_EnforcePortCompliance';
+  const ONLY = { field: 'lineText', containing: [MARKER, 'last message repeated'], head: 2 };
+  const PAGE = { type: 'DiagnosticManagerLogHeader' };
+  const page = (lines: string[]) =>
+    '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>' +
+    '<BrowseDiagnosticLogResponse xmlns="urn:vim25"><returnval><lineStart>1</lineStart><lineEnd>' + lines.length + '</lineEnd>' +
+    lines.map((l) => `<lineText>${l}</lineText>`).join('') + '</returnval></BrowseDiagnosticLogResponse></soapenv:Body></soapenv:Envelope>';
+  const LINES = [
+    '2026-12-01T10:00:00.000Z In(182) vmkernel: cpu1:2098000)NetPort: 1580: disabled port 0x2000002',
+    '2026-12-01T10:00:01.000Z In(182) vmkernel: cpu1:2098000)FSS: Failed to open file &#39;hpilo&#39;; Busy',
+    '2026-12-01T10:00:02.000Z In(182) vmkernel: cpu1:2098000)ScsiDeviceIO: to dev &#34;naa.6005&#34; failed',
+    `2026-12-01T10:00:03.000Z In(182) vmkernel: cpu3:2098131)etherswitch: ${MARKER}:247: client web01 requested mac address change to 02:bf:0a:1e:00:50 on port 0x4000004, disallowed by vswitch policy`,
+    '2026-12-01T10:00:04.000Z In(182) --- last message repeated 3 times ---',
+    // A quote made a reference, beside the marker: kept, and decoded.
+    `2026-12-01T10:00:05.000Z In(182) vmkernel: cpu3:2098131)etherswitch: ${MARKER}: client &#34;db 01&#34; has policy violations on port 0x4000005. Port is blocked`,
+    // The marker written with references, as no vSphere encoder does but XML allows: still found.
+    '2026-12-01T10:00:06.000Z In(182) vmkernel: cpu3:2098131)etherswitch: L2Sec&#95;EnforcePortCompliance: client app01 has policy violations on port 0x4000006. Port is blocked',
+    '2026-12-01T10:00:07.000Z In(182) vmkernel: cpu1:2098000)CpuSched: user latency &amp; more &lt;6&gt;',
+  ];
+  const lines = (decoded: DecodedResponse) => (decoded.kind === 'result' ? (decoded.value as { lineText: string[] }).lineText : []);
+  const whole = lines(decode(page(LINES), PAGE));
+
+  it('builds the first `head` lines and those holding a wanted string; the others are "", in any chunks', () => {
+    const expected = whole.map((line, i) => (i < 2 || line.includes(MARKER) || line.includes('last message repeated') ? line : ''));
+    expect(expected.filter(Boolean)).toHaveLength(6);
+    const xml = page(LINES);
+    for (const size of [1, 7, 64, 1000, xml.length]) {
+      const chunks = Array.from({ length: Math.ceil(xml.length / size) }, (_, i) => xml.slice(i * size, (i + 1) * size));
+      expect(lines(decode(chunks, { ...PAGE, only: ONLY })), `chunks of ${size}`).toEqual(expected);
+    }
+    expect(whole[6]).toContain('L2Sec_EnforcePortCompliance: client app01');
+  });
+
+  it('still checks the lines it does not build', () => {
+    for (const bad of ['a &bogus; reference', 'a character &#1; XML excludes', 'text with ]]> in it', 'an & alone']) {
+      const xml = page([LINES[0]!, LINES[1]!, `2026-12-01T10:00:09.000Z ${bad}`, LINES[3]!]);
+      expect(() => decode(xml, { ...PAGE, only: ONLY }), bad).toThrow(ProtocolError);
+    }
+  });
+});
+
 describe('faults', () => {
   it('InvalidLogin: fault code, string and the typed detail', () => {
     expect(decode(recording('Login-InvalidLogin'), { type: 'UserSession' })).toEqual({
