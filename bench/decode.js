@@ -43,6 +43,11 @@ export const CANDIDATES = [
     const { ResponseDecoder } = await import('../dist/vsphere/decode.js');
     return (returns) => new ResponseDecoder(returns);
   } },
+  { name: 'vmfix, as it reads log pages older than the newest', what: 'the same with ReturnSpec.only: of those pages only the lines the audit keeps become strings', load: async () => {
+    const { ResponseDecoder } = await import('../dist/vsphere/decode.js');
+    const { OLDER_PAGE } = await import('../dist/evidence/host-logs.js');
+    return (returns) => new ResponseDecoder(returns?.type === OLDER_PAGE.type ? OLDER_PAGE : returns);
+  } },
   { name: 'saxes + decoder', what: 'what vmfix used until issue 15: TextDecoder, saxes, the event decoder', load: async () => (await import('./decoders/saxes.js')).saxesDecoder },
   { name: 'saxes alone', what: 'TextDecoder and saxes, events ignored', load: async () => (await import('./decoders/saxes.js')).saxesParseOnly },
   { name: 'sax-wasm + decoder', what: 'sax-wasm 3 (Rust, WebAssembly), references resolved, the event decoder', load: async () => {

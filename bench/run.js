@@ -314,7 +314,8 @@ function report(r) {
     `the load average, which counts the benchmark itself (about 2 while it runs), went ${r.sizes.map((x) => `${x.load[0].toFixed(2)}→${x.load[1].toFixed(2)}`).join(', ')}.`, '');
   out.push('Medians of the measured runs (after one unmeasured warm-up). Wall = process start to exit; CPU = user + sys ' +
     'of that process (the lab, on the same 2 cores, is not counted); RSS = peak resident set (GNU time). The floor replays ' +
-    "vmfix's recorded requests with a bare HTTPS keep-alive client (same order and concurrency) that discards the answers. " +
+    "vmfix's recorded requests with a bare HTTPS keep-alive client (same order and concurrency: each inventory page asked for as soon as the " +
+    "previous page's token has arrived, the logs of 8 hosts at once beside FetchDVPorts) that discards the answers. " +
     `Each host's vmkernel log holds ${BENCH_LOG.lines.toLocaleString('en')} lines over ${BENCH_LOG.spanHours / 24} days, and the audit reads it over its default window, the last 7 days ` +
     '(read backwards from the end until the window is covered: about half the log, 5 calls a host); a realistic log and other windows are measured further down.', '');
   out.push('![time and memory against inventory size](results.svg)', '');
@@ -393,7 +394,8 @@ function targets(r) {
   const verdict = (ok) => (ok ? 'met' : '**missed**');
   const ratios = r.sizes.map((x) => x.vmfix.wallMs / x.floor.wallMs);
   const lines = ['## Targets', ''];
-  lines.push(`- vmfix / floor ≤ ${TARGETS.ratio} at every size: ${verdict(ratios.every((v) => v <= TARGETS.ratio))} (${ratios.map((v, i) => `${r.sizes[i].hosts} hosts ${v.toFixed(2)}`).join(', ')}).`);
+  if (largest.vms >= 10_000) lines.push(`- vmfix / floor ≤ ${TARGETS.ratio} at ${largest.hosts} hosts / ${largest.vms.toLocaleString('en')} VMs (issue 15): ${verdict(ratios.at(-1) <= TARGETS.ratio)} (${ratios.at(-1).toFixed(2)}).`);
+  lines.push(`- vmfix / floor ≤ ${TARGETS.ratio} at every size (issue 5): ${verdict(ratios.every((v) => v <= TARGETS.ratio))} (${ratios.map((v, i) => `${r.sizes[i].hosts} hosts ${v.toFixed(2)}`).join(', ')}).`);
   if (r.sizes.length > 1) {
     const [a, b] = r.sizes.slice(-2);
     const growth = b.vmfix.wallMs / a.vmfix.wallMs;

@@ -48,7 +48,7 @@ const PAGE: ReturnSpec = { type: 'DiagnosticManagerLogHeader' };
  * A page older than the newest: of its lines only those relevant() keeps
  * are built, and the first few (the page's time); the rest come as ''.
  */
-const OLDER_PAGE: ReturnSpec = { ...PAGE, only: { field: 'lineText', containing: [MARKER, REPEATED], head: 16 } };
+export const OLDER_PAGE: ReturnSpec = { ...PAGE, only: { field: 'lineText', containing: [MARKER, REPEATED], head: 16 } };
 const ISO_HEAD = /^(?:<\d{1,3}>(?:1 )?)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))/;
 
 /** A line's time from its ISO head (every ESXi 5+ vmkernel.log line has one), or null. */
