@@ -125,7 +125,14 @@ export class ResponseDecoder implements XmlSink {
     return { kind: 'result', value: this.result };
   }
 
-  open(element: XmlName, attrs: TagAttributes): void {
+  /** True when nothing inside the element is read (a skip frame): the scanner then only checks it. */
+  open(element: XmlName, attrs: TagAttributes): boolean {
+    this.place(element, attrs);
+    return this.frames[this.depth - 1]!.kind === 'skip';
+  }
+
+  /** Pushes the frame for an element that opened. */
+  private place(element: XmlName, attrs: TagAttributes): void {
     const name = element.local;
     const parent = this.depth > 0 ? this.frames[this.depth - 1]! : undefined;
     if (attrs.xsiNil === 'true') {

@@ -88,8 +88,12 @@ function compile(filter: StringFilter): CompiledFilter {
 }
 
 export interface XmlSink {
-  /** An element opened. `attributes` is reused for the next tag. */
-  open(name: XmlName, attributes: TagAttributes): void;
+  /**
+   * An element opened. `attributes` is reused for the next tag. True: nothing
+   * inside it is of interest; the scanner checks its content as XML without
+   * telling the sink, and tells only its close().
+   */
+  open(name: XmlName, attributes: TagAttributes): boolean;
   /** Whether text in the element open now is kept; text elsewhere is checked and dropped. */
   wantsText(): boolean;
   /** Text (references resolved, line ends normalised), in one or more pieces per text run. */
@@ -170,6 +174,8 @@ export class XmlScanner {
   private ampAt = -2;
   private cdataEndAt = -2;
   private crAt = -2;
+  /** Elements open inside (and including) one whose content the sink does not read; 0: none. */
+  private skipDepth = 0;
   private readonly filter: CompiledFilter | undefined;
   /** Where the next occurrence of each of the filter's strings is in buf (as ampAt). */
   private readonly wantedAt: number[];
@@ -317,12 +323,20 @@ export class XmlScanner {
       i = valueEnd + 1;
     }
     this.where = 'root';
-    this.sink.open(name, attributes);
+    if (this.skipDepth > 0) {
+      if (!selfClosing) {
+        this.open.push(name);
+        this.skipDepth++;
+      }
+      return i;
+    }
+    const skip = this.sink.open(name, attributes);
     if (selfClosing) {
       this.sink.close();
       if (this.open.length === 0) this.where = 'epilog';
     } else {
       this.open.push(name);
+      if (skip) this.skipDepth = 1;
     }
     return i;
   }
@@ -340,6 +354,11 @@ export class XmlScanner {
       if (c === LT) throw notWellFormed(`the value of the attribute ${name.text} contains "<"`);
       if (c === AMP || c === TAB || c === LF || c === CR || c >= 0x80) special = true;
       hash = (Math.imul(hash, 31) + c) | 0;
+    }
+    // Inside an element the sink does not read, a value is only checked.
+    if (this.skipDepth > 0) {
+      if (special) attributeText(buf, start, end);
+      return end;
     }
     const local = name.local;
     if (local === 'type') {
@@ -372,6 +391,11 @@ export class XmlScanner {
       if (c !== GT) throw notWellFormed(`unexpected "${this.show(end)}" in the closing tag </${expected.text}>`);
     }
     this.open.pop();
+    if (this.skipDepth > 1) {
+      this.skipDepth--;
+      return end + 1;
+    }
+    this.skipDepth = 0;
     const strings = this.sink.close();
     if (this.open.length === 0) this.where = 'epilog';
     return strings ? this.strings(expected, strings, end + 1) : end + 1;
@@ -416,7 +440,7 @@ export class XmlScanner {
       const end = buf.indexOf(CDATA_END, lt + 9);
       if (end < 0) return -1;
       if (this.where !== 'root') throw notWellFormed('a CDATA section outside the document element');
-      if (this.sink.wantsText()) this.sink.text(normaliseLineEnds(utf8(buf, lt + 9, end)));
+      if (this.skipDepth === 0 && this.sink.wantsText()) this.sink.text(normaliseLineEnds(utf8(buf, lt + 9, end)));
       return end + 3;
     }
     if (sameBytes(buf, lt, lt + available, DOCTYPE_OPEN.subarray(0, available))) {
@@ -449,7 +473,7 @@ export class XmlScanner {
       }
       return;
     }
-    if (this.sink.wantsText()) {
+    if (this.skipDepth === 0 && this.sink.wantsText()) {
       this.sink.text(this.textValue(start, end));
       return;
     }

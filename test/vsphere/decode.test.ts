@@ -210,8 +210,15 @@ describe('recorded answers', () => {
 
     expect(built.map((d) => d.key)).toEqual(['4000', 4001]);
     expect(built[0]).toMatchObject({ _typeName: 'VirtualVmxnet9', macAddress: '00:50:56:00:00:01' });
-    for (const bad of ['<a>x</b>', '&xxe;', '<b c="1" c="2"/>', 'a]]>b']) {
-      expect(thrown(() => decode(devices(bad), { type: 'ArrayOfVirtualDevice', items }))).toBeInstanceOf(ProtocolError);
+    // The decoder reads nothing inside a dropped device: the scanner checks it alone, nested or not.
+    const nested = '<c xsi:type="xsd:string"><d a="&amp;&#34;">x &lt; y<![CDATA[<z>]]><!-- note --></d><e/></c>';
+    expect(value<any[]>(devices(nested), { type: 'ArrayOfVirtualDevice', items }).map((d) => d.key)).toEqual(['4000', 4001]);
+    const bad = [
+      '<a>x</b>', '&xxe;', '<b c="1" c="2"/>', 'a]]>b', '<b c="<"/>', '<b c="&bogus;"/>', '<b c=1/>', '<!-- a -- b -->',
+      '<?pi x?>', '<!DOCTYPE x>', '<c><d>x</d>', '<c><d a="&#0;"/></c>', 'a\u0001b', '<c>x</c></VirtualDevice><x>',
+    ];
+    for (const markup of bad) {
+      expect(thrown(() => decode(devices(markup), { type: 'ArrayOfVirtualDevice', items })), markup).toBeInstanceOf(ProtocolError);
     }
   });
 
