@@ -307,20 +307,20 @@ describe('PropertyCollector paging', () => {
     expect(mock.callsOf('DestroyView')[0]!.body).toContain(`<_this type="ContainerView">${view}</_this>`);
   });
 
+  /** Pages 2 and 3, each answered to the token that asks for it, as vCenter answers. */
+  const laterPages = (m: VimMock) =>
+    m
+      .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page2')
+      .with({ token: token('RetrievePropertiesEx-vms-page1') })
+      .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page3')
+      .with({ token: token('ContinueRetrievePropertiesEx-vms-page2') });
+
   it('asks for the next page as soon as its token arrives, while the rest of the page is still coming', async () => {
     const page1 = recording('RetrievePropertiesEx-vms-page1');
     const cut = page1.indexOf('</token>') + '</token>'.length;
     const rest = Buffer.from(page1.slice(cut));
     const slices = Array.from({ length: 5 }, (_, i) => rest.subarray(Math.floor((i * rest.length) / 5), Math.floor(((i + 1) * rest.length) / 5)));
-    mock
-      .session()
-      .createContainerView()
-      .bytes('RetrievePropertiesEx', [Buffer.from(page1.slice(0, cut)), ...slices])
-      .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page2')
-      .with({ token: token('RetrievePropertiesEx-vms-page1') })
-      .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page3')
-      .with({ token: token('ContinueRetrievePropertiesEx-vms-page2') })
-      .destroyView();
+    laterPages(mock.session().createContainerView().bytes('RetrievePropertiesEx', [Buffer.from(page1.slice(0, cut)), ...slices])).destroyView();
     const client = await mock.connect();
     const askedBeforePageEnded: number[] = [];
     const objects = await retrieveAll(client, vms, {
@@ -348,12 +348,8 @@ describe('PropertyCollector paging', () => {
       .with({ token: token('RetrievePropertiesEx-vms-page1') })
       .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page3')
       .with({ token: token('ContinueRetrievePropertiesEx-vms-page2') })
-      .retrievePropertiesEx('RetrievePropertiesEx-vms-page1')
-      .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page2')
-      .with({ token: token('RetrievePropertiesEx-vms-page1') })
-      .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page3')
-      .with({ token: token('ContinueRetrievePropertiesEx-vms-page2') })
-      .destroyView();
+      .retrievePropertiesEx('RetrievePropertiesEx-vms-page1');
+    laterPages(mock).destroyView();
     const client = await mock.connect();
     const objects = await retrieveAll(client, vms, { pageSize: 2 });
 
