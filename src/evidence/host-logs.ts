@@ -48,7 +48,8 @@ const PAGE: ReturnSpec = { type: 'DiagnosticManagerLogHeader' };
  * A page older than the newest: of its lines only those relevant() keeps
  * are built, and the first few (the page's time); the rest come as ''.
  */
-export const OLDER_PAGE: ReturnSpec = { ...PAGE, only: { field: 'lineText', containing: [MARKER, REPEATED], head: 16 } };
+const HEAD = 16;
+export const OLDER_PAGE: ReturnSpec = { ...PAGE, only: { field: 'lineText', containing: [MARKER, REPEATED], head: HEAD } };
 const ISO_HEAD = /^(?:<\d{1,3}>(?:1 )?)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))/;
 
 /** A line's time from its ISO head (every ESXi 5+ vmkernel.log line has one), or null. */
@@ -114,8 +115,11 @@ export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: Mo
   let covered = options.since === null;
   while (end >= 1 && read < options.maxLines) {
     const count = Math.min(LOG_PAGE, end, options.maxLines - read);
-    // The newest page whole (its last line is the log's last time), the older ones filtered.
-    const text = (await browse(end - count + 1, count, pages.length > 0)).lineText ?? [];
+    // The newest page whole (its last line is the log's last time), the older ones filtered; a
+    // filtered page whose first lines carry no time is read again whole, for the time of its start.
+    const start = end - count + 1;
+    let text = (await browse(start, count, lastTime !== null)).lineText ?? [];
+    if (lastTime !== null && text.length > HEAD && timeAt(text.slice(0, HEAD), 'start') === null) text = (await browse(start, count)).lineText ?? [];
     if (!text.length) break;
     pages.push(relevant(text));
     read += text.length;

@@ -82,34 +82,49 @@ async function retrieveOnce(client: VimClient, spec: Record<string, unknown>, op
   // The next page is asked for as soon as this one's token arrives (it comes
   // before the objects), so the server prepares it while this one is read.
   // Keyed by token: a page is taken only for the token its predecessor ended
-  // with, whatever a resent call told early.
+  // with. A call whose answer tells a token twice was sent again (the client
+  // retried it): what its first answer asked for belongs to an abandoned pass,
+  // and asks for nothing more.
   const ahead = new Map<string, Promise<RetrieveResult | undefined>>();
+  const inFlight: Promise<unknown>[] = [];
+  let pass = 0;
+  let open = true;
+  const returns = (): ReturnSpec => {
+    let mine = pass;
+    let told = false;
+    return {
+      type: 'RetrieveResult',
+      ...(options.items ? { items: options.items } : {}),
+      early: {
+        field: 'token',
+        then: (token) => {
+          if (told) {
+            mine = ++pass;
+            ahead.clear();
+          }
+          told = true;
+          if (!open || mine !== pass || typeof token !== 'string' || ahead.has(token) || ahead.size >= 2) return;
+          const page = next(token);
+          page.catch(() => undefined); // met where it is taken, or awaited before the retrieval ends
+          inFlight.push(page);
+          ahead.set(token, page);
+        },
+      },
+    };
+  };
   const next = (token: string): Promise<RetrieveResult | undefined> =>
     client
-      .read<RetrieveResult | undefined>('ContinueRetrievePropertiesEx', { _this: collector, token }, returns, { retries: 0 })
+      .read<RetrieveResult | undefined>('ContinueRetrievePropertiesEx', { _this: collector, token }, returns(), { retries: 0 })
       .catch((err: unknown) => {
         throw isTransient(err) ? new PageLost('page lost', { cause: err }) : err;
       });
-  const returns: ReturnSpec = {
-    type: 'RetrieveResult',
-    ...(options.items ? { items: options.items } : {}),
-    early: {
-      field: 'token',
-      then: (token) => {
-        if (typeof token !== 'string' || ahead.has(token) || ahead.size >= 2) return;
-        const page = next(token);
-        page.catch(() => undefined); // met where it is taken, or dropped with the retrieval
-        ahead.set(token, page);
-      },
-    },
-  };
   try {
     let page = 1;
     let count = 0;
     let result = await client.read<RetrieveResult | undefined>(
       'RetrievePropertiesEx',
       { _this: collector, specSet: [spec], options: { maxObjects: options.pageSize ?? 1000 } },
-      returns,
+      returns(),
     );
     for (;;) {
       const objects = result?.objects ?? [];
@@ -123,8 +138,9 @@ async function retrieveOnce(client: VimClient, spec: Record<string, unknown>, op
       result = await (asked ?? next(result.token));
     }
   } finally {
-    // Nothing left in flight once the retrieval returns or starts over.
-    await Promise.allSettled(ahead.values());
+    // Nothing asked from here on, and nothing left in flight once the retrieval returns or starts over.
+    open = false;
+    await Promise.allSettled(inFlight);
   }
 }
 

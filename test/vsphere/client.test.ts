@@ -365,6 +365,57 @@ describe('PropertyCollector paging', () => {
     ]);
   });
 
+  it('leaves nothing in flight: a page asked early from a lost pass is awaited, and asks for nothing once the retrieval is over', async () => {
+    // Page 3 of the lost pass has a token of its own, so it would ask for a page 4; its token
+    // comes in pieces, 20 ms apart, after the cut of page 2 has ended that pass.
+    const page3 = recording('ContinueRetrievePropertiesEx-vms-page2').replace(/<token>[^<]+<\/token>/, '<token>page-4</token>');
+    const at = page3.indexOf('<token>');
+    const pieces = [page3.slice(0, at), '<to', 'ken>pa', 'ge-4</tok', 'en>', page3.slice(at + '<token>page-4</token>'.length)];
+    mock
+      .session()
+      .createContainerView()
+      .retrievePropertiesEx('RetrievePropertiesEx-vms-page1')
+      .failure('ContinueRetrievePropertiesEx', 'truncated', 'ContinueRetrievePropertiesEx-vms-page2')
+      .with({ token: token('RetrievePropertiesEx-vms-page1') })
+      .bytes('ContinueRetrievePropertiesEx', pieces.map((piece) => Buffer.from(piece)))
+      .with({ token: token('ContinueRetrievePropertiesEx-vms-page2') })
+      .retrievePropertiesEx('RetrievePropertiesEx-vms-page1');
+    laterPages(mock).destroyView();
+    const client = await mock.connect();
+    const objects = await retrieveAll(client, vms, { pageSize: 2 });
+    const atReturn = mock.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(names(objects)).toEqual(VM_NAMES);
+    expect(mock.callsOf('ContinueRetrievePropertiesEx').map((c) => /<token>([^<]+)</.exec(c.body)?.[1])).not.toContain('page-4');
+    expect(mock.calls.length).toBe(atReturn);
+  });
+
+  it("a first call the client sent again: its first answer's pages stop, the new pass pages ahead", async () => {
+    const retoken = (file: string, to: string) => Buffer.from(recording(file).replace(/<token>[^<]+<\/token>/, `<token>${to}</token>`));
+    mock
+      .session()
+      .createContainerView()
+      .failure('RetrievePropertiesEx', 'truncated', 'RetrievePropertiesEx-vms-page1')
+      .bytes('RetrievePropertiesEx', [retoken('RetrievePropertiesEx-vms-page1', 'again-2')])
+      .bytes('ContinueRetrievePropertiesEx', [retoken('ContinueRetrievePropertiesEx-vms-page2', 'again-3')])
+      .with({ token: 'again-2' })
+      .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page3')
+      .with({ token: 'again-3' });
+    laterPages(mock).destroyView();
+    const client = await mock.connect();
+    const objects = await retrieveAll(client, vms, { pageSize: 2 });
+    const atReturn = mock.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const asked = mock.callsOf('ContinueRetrievePropertiesEx').map((c) => /<token>([^<]+)</.exec(c.body)?.[1]);
+
+    expect(names(objects)).toEqual(VM_NAMES);
+    expect(asked.filter((t) => t?.startsWith('again-'))).toEqual(['again-2', 'again-3']);
+    // The first pass asked at most two pages before the call was sent again, and nothing after.
+    expect(asked.length).toBeLessThanOrEqual(4);
+    expect(mock.calls.length).toBe(atReturn);
+  });
+
   it('destroys the view when the retrieval fails', async () => {
     mock.session().createContainerView().fault('RetrievePropertiesEx', 'BrowseDiagnosticLog-NoPermission').destroyView();
     const client = await mock.connect();
