@@ -44,11 +44,12 @@ const REPEATED = 'last message repeated';
 
 /** A page of the log as BrowseDiagnosticLog returns it. */
 const PAGE: ReturnSpec = { type: 'DiagnosticManagerLogHeader' };
+/** The first lines of an older page built whatever they hold: where its time is. */
+const HEAD = 16;
 /**
  * A page older than the newest: of its lines only those relevant() keeps
- * are built, and the first few (the page's time); the rest come as ''.
+ * are built, and the first HEAD (the page's time); the rest come as ''.
  */
-const HEAD = 16;
 export const OLDER_PAGE: ReturnSpec = { ...PAGE, only: { field: 'lineText', containing: [MARKER, REPEATED], head: HEAD } };
 const ISO_HEAD = /^(?:<\d{1,3}>(?:1 )?)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))/;
 

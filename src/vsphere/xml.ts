@@ -478,8 +478,7 @@ export class XmlScanner {
       return;
     }
     // Text the decoder does not keep (white space between elements) is checked all the same.
-    if (this.cdataEndAt < start && this.cdataEndAt !== -1) this.cdataEndAt = buf.indexOf(CDATA_END, start);
-    if (this.cdataEndAt >= 0 && this.cdataEndAt + 3 <= end) throw notWellFormed('text contains "]]>"');
+    this.refuseCdataEnd(start, end);
     if (this.ampAt < start && this.ampAt !== -1) this.ampAt = buf.indexOf(AMP, start);
     if (this.ampAt >= 0 && this.ampAt < end) this.textValue(start, end);
   }
@@ -493,8 +492,7 @@ export class XmlScanner {
   private filtered(start: number, end: number): string {
     const buf = this.buf;
     const { filter, wanted, alphabet } = this.filter!;
-    if (this.cdataEndAt < start && this.cdataEndAt !== -1) this.cdataEndAt = buf.indexOf(CDATA_END, start);
-    if (this.cdataEndAt >= 0 && this.cdataEndAt + 3 <= end) throw notWellFormed('text contains "]]>"');
+    this.refuseCdataEnd(start, end);
     if (this.ampAt < start && this.ampAt !== -1) this.ampAt = buf.indexOf(AMP, start);
     for (let amp = this.ampAt; amp >= 0 && amp < end; ) {
       const next = referenceEnd(buf, amp, end);
@@ -513,11 +511,16 @@ export class XmlScanner {
     return '';
   }
 
+  /** Refuses "]]>" in the text buf[start, end), which XML forbids outside a CDATA section. */
+  private refuseCdataEnd(start: number, end: number): void {
+    if (this.cdataEndAt < start && this.cdataEndAt !== -1) this.cdataEndAt = this.buf.indexOf(CDATA_END, start);
+    if (this.cdataEndAt >= 0 && this.cdataEndAt + 3 <= end) throw notWellFormed('text contains "]]>"');
+  }
+
   /** Text in the document element as a string: "]]>" refused, references resolved, line ends normalised. */
   private textValue(start: number, end: number): string {
     const buf = this.buf;
-    if (this.cdataEndAt < start && this.cdataEndAt !== -1) this.cdataEndAt = buf.indexOf(CDATA_END, start);
-    if (this.cdataEndAt >= 0 && this.cdataEndAt + 3 <= end) throw notWellFormed('text contains "]]>"');
+    this.refuseCdataEnd(start, end);
     if (this.ampAt < start && this.ampAt !== -1) this.ampAt = buf.indexOf(AMP, start);
     if (this.crAt < start && this.crAt !== -1) this.crAt = buf.indexOf(CR, start);
     const references = this.ampAt >= 0 && this.ampAt < end;
