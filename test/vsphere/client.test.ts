@@ -284,6 +284,26 @@ describe('PropertyCollector paging', () => {
   const token = (file: string) => /<token>([^<]+)</.exec(recording(file))![1]!;
   const vms = [{ type: 'VirtualMachine', pathSet: ['name', 'config.hardware.device', 'guest.net'] }];
 
+  /** The tokens the Continue calls sent, in order. */
+  const askedTokens = () => mock.callsOf('ContinueRetrievePropertiesEx').map((c) => /<token>([^<]+)</.exec(c.body)?.[1]);
+
+  /** Page 1, then page 2 cut off after its token (which asks for page 3 at once). */
+  const pageTwoLost = () =>
+    mock
+      .session()
+      .createContainerView()
+      .retrievePropertiesEx('RetrievePropertiesEx-vms-page1')
+      .failure('ContinueRetrievePropertiesEx', 'truncated', 'ContinueRetrievePropertiesEx-vms-page2')
+      .with({ token: token('RetrievePropertiesEx-vms-page1') });
+
+  /** Pages 2 and 3, each answered to the token that asks for it, as vCenter answers. */
+  const laterPages = (m: VimMock) =>
+    m
+      .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page2')
+      .with({ token: token('RetrievePropertiesEx-vms-page1') })
+      .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page3')
+      .with({ token: token('ContinueRetrievePropertiesEx-vms-page2') });
+
   it('follows the tokens page by page and destroys the view', async () => {
     mock
       .session()
@@ -299,21 +319,13 @@ describe('PropertyCollector paging', () => {
     expect(names(objects)).toEqual(VM_NAMES);
     expect(pages).toEqual([1, 2, 3]);
     expect(mock.callsOf('RetrievePropertiesEx')[0]!.body).toContain('<maxObjects>2</maxObjects>');
-    expect(mock.callsOf('ContinueRetrievePropertiesEx').map((c) => /<token>([^<]+)</.exec(c.body)?.[1])).toEqual([
+    expect(askedTokens()).toEqual([
       token('RetrievePropertiesEx-vms-page1'),
       token('ContinueRetrievePropertiesEx-vms-page2'),
     ]);
     const view = /<returnval type="ContainerView">([^<]+)</.exec(recording('CreateContainerView'))![1]!.replace(SCRUBBED_KEY, mock.sessions[0]!);
     expect(mock.callsOf('DestroyView')[0]!.body).toContain(`<_this type="ContainerView">${view}</_this>`);
   });
-
-  /** Pages 2 and 3, each answered to the token that asks for it, as vCenter answers. */
-  const laterPages = (m: VimMock) =>
-    m
-      .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page2')
-      .with({ token: token('RetrievePropertiesEx-vms-page1') })
-      .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page3')
-      .with({ token: token('ContinueRetrievePropertiesEx-vms-page2') });
 
   it('asks for the next page as soon as its token arrives, while the rest of the page is still coming', async () => {
     const page1 = recording('RetrievePropertiesEx-vms-page1');
@@ -340,12 +352,7 @@ describe('PropertyCollector paging', () => {
     // The Continue answers go by token, as vCenter's do. The lost page's token
     // arrived before the cut, so its follower was asked for and answered; it
     // goes with the abandoned retrieval.
-    mock
-      .session()
-      .createContainerView()
-      .retrievePropertiesEx('RetrievePropertiesEx-vms-page1')
-      .failure('ContinueRetrievePropertiesEx', 'truncated', 'ContinueRetrievePropertiesEx-vms-page2')
-      .with({ token: token('RetrievePropertiesEx-vms-page1') })
+    pageTwoLost()
       .continueRetrievePropertiesEx('ContinueRetrievePropertiesEx-vms-page3')
       .with({ token: token('ContinueRetrievePropertiesEx-vms-page2') })
       .retrievePropertiesEx('RetrievePropertiesEx-vms-page1');
@@ -357,7 +364,7 @@ describe('PropertyCollector paging', () => {
     expect(mock.callsOf('RetrievePropertiesEx')).toHaveLength(2);
     expect(mock.unmatched).toEqual([]);
     // The lost page's token was used up: it is never asked for again.
-    expect(mock.callsOf('ContinueRetrievePropertiesEx').map((c) => /<token>([^<]+)</.exec(c.body)?.[1])).toEqual([
+    expect(askedTokens()).toEqual([
       token('RetrievePropertiesEx-vms-page1'),
       token('ContinueRetrievePropertiesEx-vms-page2'),
       token('RetrievePropertiesEx-vms-page1'),
@@ -371,12 +378,7 @@ describe('PropertyCollector paging', () => {
     const page3 = recording('ContinueRetrievePropertiesEx-vms-page2').replace(/<token>[^<]+<\/token>/, '<token>page-4</token>');
     const at = page3.indexOf('<token>');
     const pieces = [page3.slice(0, at), '<to', 'ken>pa', 'ge-4</tok', 'en>', page3.slice(at + '<token>page-4</token>'.length)];
-    mock
-      .session()
-      .createContainerView()
-      .retrievePropertiesEx('RetrievePropertiesEx-vms-page1')
-      .failure('ContinueRetrievePropertiesEx', 'truncated', 'ContinueRetrievePropertiesEx-vms-page2')
-      .with({ token: token('RetrievePropertiesEx-vms-page1') })
+    pageTwoLost()
       .bytes('ContinueRetrievePropertiesEx', pieces.map((piece) => Buffer.from(piece)))
       .with({ token: token('ContinueRetrievePropertiesEx-vms-page2') })
       .retrievePropertiesEx('RetrievePropertiesEx-vms-page1');
@@ -387,7 +389,7 @@ describe('PropertyCollector paging', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     expect(names(objects)).toEqual(VM_NAMES);
-    expect(mock.callsOf('ContinueRetrievePropertiesEx').map((c) => /<token>([^<]+)</.exec(c.body)?.[1])).not.toContain('page-4');
+    expect(askedTokens()).not.toContain('page-4');
     expect(mock.calls.length).toBe(atReturn);
   });
 
@@ -407,7 +409,7 @@ describe('PropertyCollector paging', () => {
     const objects = await retrieveAll(client, vms, { pageSize: 2 });
     const atReturn = mock.calls.length;
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const asked = mock.callsOf('ContinueRetrievePropertiesEx').map((c) => /<token>([^<]+)</.exec(c.body)?.[1]);
+    const asked = askedTokens();
 
     expect(names(objects)).toEqual(VM_NAMES);
     expect(asked.filter((t) => t?.startsWith('again-'))).toEqual(['again-2', 'again-3']);
