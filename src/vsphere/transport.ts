@@ -3,6 +3,7 @@
 // whole XML text, and parsing overlaps with the server still sending.
 import type http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { VerifyingAgent, type TlsPolicy } from './tls.js';
 import { ProtocolError, TransportError } from './faults.js';
 import { escape as escapeXml } from './encode.js';
@@ -55,9 +56,12 @@ export class Transport {
    */
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Where every call goes, as https.request takes it: made once, not parsed from the URL per call. */
+  private readonly target: https.RequestOptions;
 
   constructor(private readonly options: TransportOptions) {
     this.agent = new VerifyingAgent(options.tls, { keepAlive: true, maxSockets: options.maxSockets });
+    this.target = { ...urlToHttpOptions(options.url), method: 'POST', agent: this.agent };
   }
 
   /** Whether a session cookie is held (Logout is only worth sending then). */
@@ -80,9 +84,11 @@ export class Transport {
 
   private send(body: string, soapAction: string, returns: ReturnSpec | undefined): Promise<DecodedResponse> {
     const { url, timeoutMs, trace } = this.options;
-    const payload = Buffer.from(body, 'utf8');
+    // Sent as a string, not a Buffer: http then writes the head and the body
+    // in one write, one TLS record, where a Buffer costs a second (writev).
+    const length = Buffer.byteLength(body, 'utf8');
     this.stats.requests++;
-    this.stats.bytesSent += payload.length;
+    this.stats.bytesSent += length;
     if (trace) trace(this.redact(`> POST ${url.pathname} SOAPAction: ${soapAction}\n${body}`));
     return new Promise<DecodedResponse>((resolve, reject) => {
       let settled = false;
@@ -97,12 +103,11 @@ export class Transport {
         () => fail(new TransportError('timeout', `no complete answer from ${url.host} within ${timeoutMs / 1000} s`)),
         timeoutMs,
       );
-      const req = https.request(url, {
-        method: 'POST',
-        agent: this.agent,
+      const req = https.request({
+        ...this.target,
         headers: {
           'Content-Type': 'text/xml; charset=utf-8',
-          'Content-Length': payload.length,
+          'Content-Length': length,
           SOAPAction: soapAction,
           ...(this.cookie ? { Cookie: `${COOKIE}=${this.cookie}` } : {}),
         },
@@ -120,7 +125,7 @@ export class Transport {
           (err: Error) => fail(err),
         );
       });
-      req.end(payload);
+      req.end(body, 'utf8');
     });
   }
 
