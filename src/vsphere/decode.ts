@@ -91,6 +91,8 @@ interface Shape {
   readonly itemType: string | undefined;
   /** How an object of the type is made. */
   readonly make: DataObjectConstructor | undefined;
+  /** Whether the type is or derives from a type asked about (ReturnSpec.items), by that type's name. */
+  readonly isA: Map<string, boolean>;
 }
 
 export class ResponseDecoder implements XmlSink {
@@ -207,7 +209,9 @@ export class ResponseDecoder implements XmlSink {
       frame.keep = keep;
       return;
     }
-    const shape = xsiType === undefined ? shapeOf(written!) : ((xsiType.typeMemo ??= shapeOf(xsiType.text)) as Shape);
+    const shape = (
+      xsiType !== undefined ? (xsiType.typeMemo ??= shapeOf(xsiType.text)) : field !== undefined && written === field.type ? (field.typeMemo ??= shapeOf(written)) : shapeOf(written!)
+    ) as Shape;
     const type = shape.type;
     switch (shape.kind) {
       case 'array': {
@@ -327,7 +331,10 @@ export class ResponseDecoder implements XmlSink {
 /** Whether an array item of this xsi:type is built under ReturnSpec.items. */
 function qualifies(xsiType: XmlName, wanted: string): boolean {
   const shape = (xsiType.typeMemo ??= shapeOf(xsiType.text)) as Shape;
-  return shape.kind === 'unknown' || isA(shape.type, wanted);
+  if (shape.kind === 'unknown') return true;
+  let answer = shape.isA.get(wanted);
+  if (answer === undefined) shape.isA.set(wanted, (answer = isA(shape.type, wanted)));
+  return answer;
 }
 
 /** ReturnSpec.keep's paths as a tree; a path that another one extends keeps its element whole. */
@@ -377,7 +384,7 @@ function shapeOf(written: string): Shape {
     const type = localName(written);
     const info = typeInfo(type);
     const kind = type.startsWith('ArrayOf') ? 'array' : type === MOREF ? 'moref' : isPrimitive(type) ? 'primitive' : info ? 'object' : 'unknown';
-    shape = { kind, type, info, itemType: kind === 'array' ? arrayItemType(type) ?? 'anyType' : undefined, make: kind === 'object' ? constructorFor() : undefined };
+    shape = { kind, type, info, itemType: kind === 'array' ? arrayItemType(type) ?? 'anyType' : undefined, make: kind === 'object' ? constructorFor() : undefined, isA: new Map() };
     // Bounded: a hostile server could send a new xsi:type on every element.
     if (shapes.size < MAX_SHAPES) shapes.set(written, shape);
   }

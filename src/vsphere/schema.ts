@@ -8,6 +8,8 @@ export interface FieldInfo {
   readonly name: string;
   readonly type: string;
   readonly array: boolean;
+  /** Free for the decoder: what it derived from `type`, which saves it a lookup per element. */
+  typeMemo: unknown;
 }
 
 export interface TypeInfo {
@@ -54,7 +56,7 @@ function parseField(spec: string): FieldInfo {
   const colon = spec.indexOf(':');
   const raw = spec.slice(0, colon);
   const array = raw.endsWith('[]');
-  return { name: array ? raw.slice(0, -2) : raw, type: spec.slice(colon + 1), array };
+  return { name: array ? raw.slice(0, -2) : raw, type: spec.slice(colon + 1), array, typeMemo: undefined };
 }
 
 /** Whether `type` is `base` or derives from it. */
