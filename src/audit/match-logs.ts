@@ -212,6 +212,13 @@ function byPort(attachments: Attachments, incident: Incident, host: Host): Tie {
   return { kind: 'untied' };
 }
 
+/** How far a host's log clock may trail vCenter's before a line's time is trusted against bootTime. */
+const CLOCK_SKEW_MS = 60_000;
+
+function loggedBefore(incident: Incident, time: number): boolean {
+  return incident.events.every((e) => e.lastTime !== null && Date.parse(e.lastTime) < time);
+}
+
 function nicOnStandardPort(host: Host, vm: Vm, port: string): VmNic | undefined {
   return vm.nics.find((n) => n.backing.kind === 'standard' && standardPortOf(host, n) === port);
 }
@@ -224,6 +231,10 @@ function present(attachments: Attachments, host: Host, vm: Vm, nic: VmNic, incid
   if (nic.backing.kind === 'standard' && incident.port && vm.powerState === 'poweredOn') {
     const now = standardPortOf(host, nic);
     if (now !== null && now !== incident.port) return past(`port ${incident.port} is no longer its port (now ${now})`);
+    // A standard port is freed at power-off and its number given out again: one logged before this run was not this NIC's.
+    if (vm.bootTime && loggedBefore(incident, Date.parse(vm.bootTime) - CLOCK_SKEW_MS)) {
+      return past(`the line is older than ${vm.name}'s power-on at ${vm.bootTime}: port ${incident.port} was another connection then`);
+    }
   }
   if (nic.macAddress !== null && macs.size && [...macs].every((m) => m === nic.macAddress)) {
     return past(`the MAC it asked for, ${nic.macAddress}, is now its configured MAC`);

@@ -245,4 +245,21 @@ describe('what an adversarial run found', () => {
     expect(result.findings.filter((f) => f.vm)).toEqual([]);
     expect(result.history.map((h) => h.why)).toEqual(['Network adapter 1 is disconnected now']);
   });
+  it('a line older than the power-on of the VM holding that port number now is history: ESXi gave the number out again', () => {
+    // A VM blocked on 0x4000004 was deleted (or made a template); web02 powered on an hour later and got the same port id.
+    const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }] });
+    const later = new Date(Date.parse(T) + 3600_000).toISOString();
+    const web02 = vm('vm-2', 'web02', 'host-1', [nic(4000, WEB_NIC1, onStandard('NLB'))], [], { bootTime: later });
+    const lines = events(
+      'esx01',
+      `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client old-nlb01 has policy violations on port 0x4000004. Port is blocked`,
+      `${T} cpu3:4099)etherswitch: L2Sec_EnforcePortCompliance: 0x4000004: peer not allowed to change address, blocking port`,
+    );
+    const result = audit(inventory(hosts, [web02]), evidence(lines));
+    expect(result.findings.filter((f) => f.vm)).toEqual([]);
+    expect(result.history.map((h) => h.why)).toEqual([`the line is older than web02's power-on at ${later}: port 0x4000004 was another connection then`]);
+    // Logged after its power-on, the same lines are about web02.
+    const booted = audit(inventory(hosts, [{ ...web02, bootTime: new Date(Date.parse(T) - 3600_000).toISOString() }]), evidence(lines));
+    expect(booted.findings.filter((f) => f.vm).map((f) => [f.kind, f.vm!.name])).toEqual([['mac-change-blocked', 'web02']]);
+  });
 });
