@@ -77,6 +77,20 @@ func newLog(seed string, filler int, vmkernel, esx8 bool, lines []string, starte
 
 func (d *diagnosticLog) len() int { return d.filler + len(d.lines) }
 
+// began is the time of the log's oldest line (started for an empty log).
+func (d *diagnosticLog) began(started time.Time) time.Time {
+	oldest := started
+	if d.filler > 0 {
+		oldest = d.start
+	}
+	for _, line := range d.lines {
+		if t, err := time.Parse(time.RFC3339Nano, strings.SplitN(line, " ", 2)[0]); err == nil && t.Before(oldest) {
+			oldest = t
+		}
+	}
+	return oldest
+}
+
 // append adds lines at the end, never into the scenario's slice.
 func (d *diagnosticLog) append(lines ...string) {
 	d.lines = append(d.lines[:len(d.lines):len(d.lines)], lines...)

@@ -246,7 +246,9 @@ func (l *lab) newVM(dc *datacenter, h *host, sv scVM, index int) *vm {
 		PowerState:      types.VirtualMachinePowerState(sv.PowerState),
 	}
 	if v.poweredOn {
-		obj.Runtime.BootTime = &now
+		// Running since before its host's log begins: the scenario's lines about its ports are about this run.
+		boot := h.log.began(l.started).Add(-time.Hour)
+		obj.Runtime.BootTime = &boot
 	}
 	obj.Config = &types.VirtualMachineConfigInfo{
 		Name:          sv.Name,

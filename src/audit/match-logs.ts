@@ -170,9 +170,10 @@ function byClient(attachments: Attachments, incident: Incident, host: Host, vmsB
   const named = vmsByName.get(name) ?? vmsByName.get(name.replace(/\.eth\d+$/, '')) ?? [];
   const here = named.filter((v) => v.host === host.moref);
   const macs = new Set(incident.events.map((e) => e.mac).filter((m): m is string => Boolean(m)));
-  // The port the host lists identifies the NIC whatever the name says: a VM renamed since the line, or two VMs of one name.
+  // The port the host lists identifies the NIC whatever the name says (a VM renamed since the line, or two VMs of
+  // one name), unless the VM the line names still exists: then the port number went to another VM after it left.
   const onPort = incident.port ? nicOnHostPort(attachments.index, host, incident.port) : undefined;
-  if (onPort && (here.length === 0 || here.includes(onPort.vm))) return present(attachments, host, onPort.vm, onPort.nic, incident, macs);
+  if (onPort && (named.length === 0 || named.includes(onPort.vm))) return present(attachments, host, onPort.vm, onPort.nic, incident, macs);
   if (!here.length) {
     if (!named.length) return { kind: 'unknown-vm' };
     const elsewhere = named[0]!;
@@ -211,6 +212,13 @@ function byPort(attachments: Attachments, incident: Incident, host: Host): Tie {
   return { kind: 'untied' };
 }
 
+/** How far a host's log clock may trail vCenter's before a line's time is trusted against bootTime. */
+const CLOCK_SKEW_MS = 60_000;
+
+function loggedBefore(incident: Incident, time: number): boolean {
+  return incident.events.every((e) => e.lastTime !== null && Date.parse(e.lastTime) < time);
+}
+
 function nicOnStandardPort(host: Host, vm: Vm, port: string): VmNic | undefined {
   return vm.nics.find((n) => n.backing.kind === 'standard' && standardPortOf(host, n) === port);
 }
@@ -218,9 +226,15 @@ function nicOnStandardPort(host: Host, vm: Vm, port: string): VmNic | undefined 
 /** Whether lines tied to a NIC still describe it: the same port, a MAC it does not have, a policy that rejects. */
 function present(attachments: Attachments, host: Host, vm: Vm, nic: VmNic, incident: Incident, macs: ReadonlySet<string>): Tie {
   const past = (why: string): Tie => ({ kind: 'past', vm, nic, why });
+  // A running VM's disconnected NIC has no port: nothing ESXi logged can be blocking it now. (Off, every NIC reads disconnected.)
+  if (vm.powerState === 'poweredOn' && !nic.connected) return past(`${nic.label} is disconnected now`);
   if (nic.backing.kind === 'standard' && incident.port && vm.powerState === 'poweredOn') {
     const now = standardPortOf(host, nic);
     if (now !== null && now !== incident.port) return past(`port ${incident.port} is no longer its port (now ${now})`);
+    // A standard port is freed at power-off and its number given out again: one logged before this run was not this NIC's.
+    if (vm.bootTime && loggedBefore(incident, Date.parse(vm.bootTime) - CLOCK_SKEW_MS)) {
+      return past(`the line is older than ${vm.name}'s power-on at ${vm.bootTime}: port ${incident.port} was another connection then`);
+    }
   }
   if (nic.macAddress !== null && macs.size && [...macs].every((m) => m === nic.macAddress)) {
     return past(`the MAC it asked for, ${nic.macAddress}, is now its configured MAC`);

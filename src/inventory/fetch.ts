@@ -36,7 +36,7 @@ export const PROPERTIES: readonly PropertyRequest[] = [
   {
     type: 'VirtualMachine',
     pathSet: [
-      'name', 'config.template', 'config.guestId', 'runtime.host', 'runtime.powerState', 'guest.toolsRunningStatus',
+      'name', 'config.template', 'config.guestId', 'runtime.host', 'runtime.powerState', 'runtime.bootTime', 'guest.toolsRunningStatus',
       'guest.net', 'config.hardware.device',
     ],
   },
@@ -197,6 +197,7 @@ function toVm(o: ObjectContent): Vm {
     name: prop<string>(o, 'name') ?? o.obj.value,
     host: prop<MoRef>(o, 'runtime.host')?.value ?? null,
     powerState: prop<string>(o, 'runtime.powerState') ?? 'poweredOff',
+    bootTime: prop<string>(o, 'runtime.bootTime') ?? null,
     guestId: prop<string>(o, 'config.guestId') ?? null,
     toolsRunningStatus: prop<string>(o, 'guest.toolsRunningStatus') ?? null,
     nics: devices.filter(isEthernetCard).map(toNic),

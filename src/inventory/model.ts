@@ -125,6 +125,8 @@ export interface Vm {
   readonly name: string;
   readonly host: string | null;
   readonly powerState: 'poweredOn' | 'poweredOff' | 'suspended' | string;
+  /** runtime.bootTime: when it was last powered on (unset while off); its standard ports are no older. */
+  readonly bootTime: string | null;
   /** config.guestId; vmkernel* marks a nested ESXi. */
   readonly guestId: string | null;
   readonly toolsRunningStatus: string | null;

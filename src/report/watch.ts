@@ -12,6 +12,9 @@ export interface WatchStart {
   readonly endpoint: string;
   readonly summary: AuditReport['summary'];
   readonly evidence: AuditReport['evidence'];
+  /** Evidence that could not be read or understood: the findings are complete only where this is empty. */
+  readonly warnings: AuditReport['warnings'];
+  readonly notes: AuditReport['notes'];
 }
 
 const KIND = { 'mac-change-blocked': 'BLOCKED', 'mac-change-at-risk': 'AT RISK', 'mac-accept-unneeded': 'UNNEEDED ACCEPT' } as const;

@@ -226,4 +226,40 @@ describe('what an adversarial run found', () => {
     const result = audit(inventory(hosts, [back]), evidence(incident('0x4000004')));
     expect(result.findings.filter((f) => f.vm).map((f) => f.severity)).toEqual(['critical']);
   });
+  it('a line naming a VM that runs on another host now is not pinned on the VM holding its old port number here', () => {
+    // alpha was blocked on esx01's port 0x4000004, then moved to esx02; bravo powered on later and got that port number.
+    const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: '00:50:56:a1:00:02' }] });
+    const esx02 = host('host-2', 'esx02.corp.example', [vswitch('vSwitch0', false)], [portgroup('NLB', 'vSwitch0', undefined, false, [{ id: 0x2000004, mac: '00:50:56:a1:00:01' }])]);
+    const alpha = vm('vm-1', 'alpha', 'host-2', [nic(4000, '00:50:56:a1:00:01', onStandard('NLB'))]);
+    const bravo = vm('vm-2', 'bravo', 'host-1', [nic(4000, '00:50:56:a1:00:02', onStandard('NLB'))]);
+    const lines = events('esx01', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client alpha has policy violations on port 0x4000004. Port is blocked`);
+    const result = audit(inventory([...hosts, esx02], [alpha, bravo]), evidence(lines));
+    expect(result.findings.filter((f) => f.vm)).toEqual([]);
+    expect(result.history.map((h) => h.why)).toEqual(['alpha runs on esx02.corp.example now, not on esx01.corp.example where the line was written']);
+  });
+
+  it('a line about a NIC that is disconnected now is history: a disconnected NIC has no port to block', () => {
+    const { hosts } = estate({ nlbPorts: [] });
+    const web = vm('vm-1', 'web01', 'host-1', [{ ...nic(4000, WEB_NIC1, onStandard('NLB')), connected: false }]);
+    const result = audit(inventory(hosts, [web]), evidence(incident('0x4000004')));
+    expect(result.findings.filter((f) => f.vm)).toEqual([]);
+    expect(result.history.map((h) => h.why)).toEqual(['Network adapter 1 is disconnected now']);
+  });
+  it('a line older than the power-on of the VM holding that port number now is history: ESXi gave the number out again', () => {
+    // A VM blocked on 0x4000004 was deleted (or made a template); web02 powered on an hour later and got the same port id.
+    const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }] });
+    const later = new Date(Date.parse(T) + 3600_000).toISOString();
+    const web02 = vm('vm-2', 'web02', 'host-1', [nic(4000, WEB_NIC1, onStandard('NLB'))], [], { bootTime: later });
+    const lines = events(
+      'esx01',
+      `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client old-nlb01 has policy violations on port 0x4000004. Port is blocked`,
+      `${T} cpu3:4099)etherswitch: L2Sec_EnforcePortCompliance: 0x4000004: peer not allowed to change address, blocking port`,
+    );
+    const result = audit(inventory(hosts, [web02]), evidence(lines));
+    expect(result.findings.filter((f) => f.vm)).toEqual([]);
+    expect(result.history.map((h) => h.why)).toEqual([`the line is older than web02's power-on at ${later}: port 0x4000004 was another connection then`]);
+    // Logged after its power-on, the same lines are about web02.
+    const booted = audit(inventory(hosts, [{ ...web02, bootTime: new Date(Date.parse(T) - 3600_000).toISOString() }]), evidence(lines));
+    expect(booted.findings.filter((f) => f.vm).map((f) => [f.kind, f.vm!.name])).toEqual([['mac-change-blocked', 'web02']]);
+  });
 });

@@ -212,3 +212,32 @@ describe('vmfix watch, other ways', () => {
     expect(wrong.stderr).toMatch(/refused the user name or password/);
   });
 });
+
+describe('vmfix watch --format json, where some evidence cannot be read', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startScenario({
+      mode: 'vcenter',
+      datacenters: [{
+        name: 'DC-Plant',
+        hosts: ['esx-r1.plant.example', 'esx-r2.plant.example'].map((name, i) => ({
+          name, version: '8.0.2', vswitches: [{ name: 'vSwitch0', policy: reject }], portgroups: [{ name: 'VM Network', vswitch: 'vSwitch0' }],
+          vmkernelLog: { filler: 20 }, diagnosticLogs: i === 0,
+        })),
+        vms: [{ name: 'plc01', host: 'esx-r2.plant.example', nics: [{ network: 'VM Network' }] }],
+      }],
+    });
+  });
+  afterAll(() => lab?.stop());
+
+  it('the watching line says what was not read (a host whose log needs a privilege the user lacks), as the audit does', async () => {
+    const watching = startWatch(['--format', 'json'], lab.env);
+    try {
+      const start = await watching.lines.next((l) => l.type === 'watching', 30_000, 'watching line');
+      expect(start.warnings).toEqual([expect.stringMatching(/vmkernel logs could not be read on esx-r2\.plant\.example \(NoPermission/)]);
+      expect(start.notes).toEqual(expect.any(Array));
+    } finally {
+      expect(await watching.stop('SIGINT')).toBe(130);
+    }
+  });
+});

@@ -34,7 +34,7 @@ export async function watch(args: WatchArgs, ctx: Context): Promise<CommandOutco
       if (!json) return out(auditText(report, color));
       const time = new Date().toISOString();
       for (const finding of report.findings) out(changeJson({ schemaVersion: 1, type: 'current', time, finding }));
-      out(changeJson({ schemaVersion: 1, type: 'watching', time, endpoint: report.endpoint, summary: report.summary, evidence: report.evidence }));
+      out(changeJson({ schemaVersion: 1, type: 'watching', time, endpoint: report.endpoint, summary: report.summary, evidence: report.evidence, warnings: report.warnings, notes: report.notes }));
     },
     change(change: WatchChange) {
       out(json ? changeJson(change) : changeText(change, color));
