@@ -9,9 +9,13 @@ package main
 //     guest OS of a running VM starts sending from another MAC. guest.net
 //     shows it (Tools reports it), and ESXi enforces L2 security on the port
 //     (l2sec.go); the configured MAC again releases the port.
+//   - POST /lab/diagnostics {"host", "allowed": bool}: the admin takes the
+//     Global.Diagnostics privilege on a host away from the lab's user (or
+//     gives it back), as a role edit in vCenter does: from the next call on,
+//     BrowseDiagnosticLog of that host answers NoPermission.
 //
-// Both answer 404 for an unknown VM or NIC, 400 for a malformed request and
-// 409 when the VM cannot do it now (already in that power state, powered
+// They answer 404 for an unknown VM, NIC or host, 400 for a malformed request
+// and 409 when the VM cannot do it now (already in that power state, powered
 // off, host not connected).
 
 import (
@@ -133,4 +137,28 @@ func (l *lab) guestMacHandler(w http.ResponseWriter, req *http.Request) {
 		blocked = nic.dvPort.blocked
 	}
 	writeJSON(w, map[string]interface{}{"vm": v.name, "nic": v.nicLabel(nic), "guestMac": nic.effectiveGuestMac(), "blocked": blocked})
+}
+
+func (l *lab) diagnosticsHandler(w http.ResponseWriter, req *http.Request) {
+	var body struct {
+		Host    string `json:"host"`
+		Allowed *bool  `json:"allowed"`
+	}
+	if !decodeJSON(w, req, &body) {
+		return
+	}
+	if body.Allowed == nil {
+		http.Error(w, "allowed must be true or false", http.StatusBadRequest)
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, h := range l.hosts {
+		if h.obj.Name == body.Host {
+			h.diagnosticLogs = *body.Allowed
+			writeJSON(w, map[string]interface{}{"host": h.obj.Name, "allowed": h.diagnosticLogs})
+			return
+		}
+	}
+	http.Error(w, fmt.Sprintf("no host named %q", body.Host), http.StatusNotFound)
 }

@@ -132,6 +132,7 @@ func newHandler(l *lab, svc *simulator.Service, calls *callLog) (http.Handler, e
 	mux.Handle("/lab/restart", restarts)
 	mux.HandleFunc("/lab/power", l.powerHandler)
 	mux.HandleFunc("/lab/guest-mac", l.guestMacHandler)
+	mux.HandleFunc("/lab/diagnostics", l.diagnosticsHandler)
 	mux.Handle("/lab/state", getOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		state, err := readState(r.Context(), internal)
 		if err != nil {

@@ -30,6 +30,8 @@ export interface Lab {
   guestMac(vm: string, nic: number | string, mac: string): Promise<{ blocked: boolean }>;
   /** POST /lab/restart: vCenter restarts, down for `downSeconds`. */
   restart(downSeconds?: number): Promise<void>;
+  /** POST /lab/diagnostics: the admin takes Global.Diagnostics on a host from the lab's user, or gives it back. */
+  diagnostics(host: string, allowed: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function startScenario(scenario: object | string): Promise<Lab> {
     power: async (vm, state) => void (await call('/lab/power', { vm, state })),
     guestMac: (vm, nic, mac) => call('/lab/guest-mac', { vm, nic, mac }) as Promise<{ blocked: boolean }>,
     restart: async (downSeconds = 0) => void (await call('/lab/restart', { downSeconds })),
+    diagnostics: async (host, allowed) => void (await call('/lab/diagnostics', { host, allowed })),
   };
 }
 
