@@ -41,6 +41,11 @@ export class LiveEvidence {
     gathered.problems.forEach((problem, i) => this.problems.set(`gathered/${i}`, problem));
   }
 
+  /** What could not be read, as it stands now (a later success clears it). */
+  get problemList(): readonly string[] {
+    return [...this.problems.values()];
+  }
+
   /** Hosts whose log is followed. */
   get followedHosts(): ReadonlySet<string> {
     return new Set(this.logs.keys());

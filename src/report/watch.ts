@@ -4,7 +4,7 @@
 import type { WatchChange } from '../audit/changes.js';
 import type { AuditReport, Finding } from '../audit/finding.js';
 
-/** The JSON line that says watching has started: after it, every line is a change. */
+/** The JSON line that says watching has started: after it, every line is a change or a warning. */
 export interface WatchStart {
   readonly schemaVersion: 1;
   readonly type: 'watching';
@@ -17,10 +17,18 @@ export interface WatchStart {
   readonly notes: AuditReport['notes'];
 }
 
+/** The JSON line for evidence that could no longer be read while watching. */
+export interface WatchWarning {
+  readonly schemaVersion: 1;
+  readonly type: 'warning';
+  readonly time: string;
+  readonly warning: string;
+}
+
 const KIND = { 'mac-change-blocked': 'BLOCKED', 'mac-change-at-risk': 'AT RISK', 'mac-accept-unneeded': 'UNNEEDED ACCEPT' } as const;
 const COLOUR = { critical: '31;1', warning: '33', info: '36' } as const;
 
-export function changeJson(change: WatchChange | WatchStart): string {
+export function changeJson(change: WatchChange | WatchStart | WatchWarning): string {
   return `${JSON.stringify(change)}\n`;
 }
 

@@ -43,6 +43,8 @@ export interface WatchOptions extends Scope {
 export interface WatchSink {
   started(report: AuditReport): void;
   change(change: WatchChange): void;
+  /** Evidence that could no longer be read (a log, a switch's dvPorts), said once as it appears: findings there may be missing. */
+  warning(text: string): void;
   /** On the way out: deliver what is still held, within a short deadline. */
   close(): Promise<void>;
 }
@@ -90,6 +92,8 @@ class Watcher {
   private portsStale = false;
   private stopped = false;
   private failed: ((err: unknown) => void) | undefined;
+  /** The warnings the user has been told of and that still hold. */
+  private warned = new Set<string>();
 
   constructor(
     private readonly client: VimClient,
@@ -179,6 +183,7 @@ class Watcher {
     }
     const report = this.report();
     this.reporter.start(verdictOf(report.findings));
+    this.warned = new Set(report.warnings);
     this.sink.started(report);
     this.ctx.ui.say(`Watching ${this.endpoint.display}: changes are reported as they happen; Ctrl-C stops.`);
     this.scheduleLogs();
@@ -189,8 +194,10 @@ class Watcher {
     this.timer = setTimeout(() => {
       void this.enqueue(async () => {
         const evidence = this.evidence!;
+        const problems = evidence.problemList.join('\n');
         const added = await evidence.pollLogs(this.options.concurrency);
-        if (added || evidence.expires(this.windowStart())) await this.verdictNow();
+        // A log that stopped (or started again) being readable changes what the verdict can vouch for.
+        if (added || evidence.expires(this.windowStart()) || evidence.problemList.join('\n') !== problems) await this.verdictNow();
       }).finally(() => this.scheduleLogs());
     }, this.options.logInterval * 1000);
   }
@@ -212,8 +219,12 @@ class Watcher {
       this.portsStale = false;
     }
     await this.followHosts(this.scoped(whole));
-    this.reporter.publish(verdictOf(this.report().findings));
+    const report = this.report();
+    this.reporter.publish(verdictOf(report.findings));
     this.causes = [];
+    // A verdict is only as complete as what could be read for it: a log or dvPorts lost while watching is said, once.
+    for (const warning of report.warnings) if (!this.warned.has(warning)) this.sink.warning(warning);
+    this.warned = new Set(report.warnings);
   }
 
   private report(): AuditReport {

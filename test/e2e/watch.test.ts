@@ -240,4 +240,26 @@ describe('vmfix watch --format json, where some evidence cannot be read', () => 
       expect(await watching.stop('SIGINT')).toBe(130);
     }
   });
+
+  it('a log that can no longer be read while watching is said once, on stdout as a warning line and on stderr, and again if it recurs', async () => {
+    const watching = startWatch(['--format', 'json', '--log-interval', '1'], lab.env);
+    try {
+      const start = await watching.lines.next((l) => l.type === 'watching', 30_000, 'watching line');
+      expect(start.warnings.join('\n')).not.toContain('esx-r1');
+      await lab.diagnostics('esx-r1.plant.example', false);
+      const lost = await watching.lines.next((l) => l.type === 'warning', PROMPTLY_MS, 'the warning line');
+      expect(lost.warning).toMatch(/vmkernel log of esx-r1\.plant\.example could not be read \(NoPermission\)/);
+      expect(watching.stderr()).toContain('vmkernel log of esx-r1.plant.example could not be read (NoPermission)');
+      // Said once: the next reads fail the same way and add nothing.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await lab.diagnostics('esx-r1.plant.example', true);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await lab.diagnostics('esx-r1.plant.example', false);
+      await watching.lines.next((l) => l.type === 'warning' && l !== lost, PROMPTLY_MS, 'the warning again, once the log was read in between');
+      expect(watching.lines.all.filter((l) => l.type === 'warning')).toHaveLength(2);
+    } finally {
+      await lab.diagnostics('esx-r1.plant.example', true);
+      expect(await watching.stop('SIGINT')).toBe(130);
+    }
+  });
 });

@@ -40,6 +40,10 @@ export async function watch(args: WatchArgs, ctx: Context): Promise<CommandOutco
       out(json ? changeJson(change) : changeText(change, color));
       webhook?.post(change);
     },
+    warning(text: string) {
+      ctx.ui.warn(text);
+      if (json) out(changeJson({ schemaVersion: 1, type: 'warning', time: new Date().toISOString(), warning: text }));
+    },
     close: async () => webhook?.close(WEBHOOK_DRAIN_MS),
   };
   return withSession(args, ctx, (client, endpoint) => watchVcenter(client, endpoint, options, ctx, sink));
