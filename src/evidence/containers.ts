@@ -134,10 +134,10 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
     // but it may be older or newer. Read on its own; the evidence keeps it only if it adds something.
     else if (taken !== file) source = copySource(reading, source, c.label + c.joiner + dirname(member.path));
   }
-  if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, fragment, member.body);
+  if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);
   try {
-    const outcome = await readLogStream(source, member.body);
+    const outcome = await readLogStream(source, member.body, vmkernelLogName(file)!.age);
     if (outcome.trailingGarbage) reading.notes.push(trailingGarbage(name));
   } catch (error) {
     if (!(error instanceof UnreadableError)) throw error;

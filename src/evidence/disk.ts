@@ -9,7 +9,7 @@ import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleRoot, isArchiveName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
+import { bundleRoot, isArchiveName, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
 import { closeContainer, container, readTarContainer, readZipFile, route } from './containers.js';
 import { READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
@@ -42,11 +42,11 @@ export async function readFile(reading: Reading, path: string, source: () => Sou
         return { trailingGarbage: outcome.trailingGarbage, kind: 'tar' };
       }
       reading.onFile?.(path);
-      await readLogStream(source(), inner.all);
+      await readLogStream(source(), inner.all, rotationOf(basename(path)).age);
       return { trailingGarbage: outcome.trailingGarbage, kind };
     }
     reading.onFile?.(path);
-    const outcome = await readLogStream(source(), all);
+    const outcome = await readLogStream(source(), all, rotationOf(basename(path)).age);
     return { trailingGarbage: outcome.trailingGarbage, kind };
   } finally {
     input.destroy();
