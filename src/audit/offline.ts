@@ -42,9 +42,9 @@ export function auditLogs(events: readonly L2SecEvent[], portClients: readonly P
   for (const e of events) {
     if (e.vmName) continue;
     const hostKey = hostKeyOf(e);
-    const sameMoment = nearestClient(e, clientEvents, hostKey, SAME_MOMENT_MS);
+    const sameMoment = nearestClient(e, clientEvents, hostKey, SAME_MOMENT_MS)?.vm ?? null;
     const listed = sameMoment ? null : ports.holderAt(hostKey, e.port ?? '', e.firstTime ?? e.lastTime);
-    const vmName = sameMoment ?? listed ?? nearestClient(e, clientEvents, hostKey, Infinity);
+    const vmName = sameMoment ?? listed ?? onlyHolderSince(e, nearestClient(e, clientEvents, hostKey, Infinity), hostKey, ports);
     const g = group(e.hostName ?? null, hostKey, vmName, e.port ?? null);
     if (listed && !sameMoment) g.tiedBy = 'listing';
     g.events.push(e);
@@ -68,9 +68,27 @@ export function vmNameOf(client: string): string {
   return client.replace(/\.eth\d+$/, '');
 }
 
+/**
+ * A client line of the port at another time names the VM of a port-only line only if no line between
+ * them shows the port going to another NIC (ESXi reuses the port ids of NICs that went away).
+ */
+function onlyHolderSince(e: L2SecEvent, nearest: Nearest | null, hostKey: string, ports: PortIndex): string | null {
+  if (!nearest) return null;
+  const times = [e.firstTime, e.lastTime, nearest.client.firstTime, nearest.client.lastTime];
+  if (times.some((t) => t === null)) return nearest.vm;
+  // Normalised ISO strings: string order is time order.
+  const span = (times as string[]).sort();
+  return ports.othersBetween(hostKey, e.port ?? '', span[0]!, span.at(-1)!, nearest.vm) ? null : nearest.vm;
+}
+
+interface Nearest {
+  readonly vm: string;
+  readonly client: L2SecEvent;
+}
+
 /** The VM whose client line on the same host and port is nearest in time, within `withinMs`; null if none or two VMs tie. */
-function nearestClient(e: L2SecEvent, clients: readonly L2SecEvent[], hostKey: string, withinMs: number): string | null {
-  let best: { vm: string; distance: number } | null = null;
+function nearestClient(e: L2SecEvent, clients: readonly L2SecEvent[], hostKey: string, withinMs: number): Nearest | null {
+  let best: { vm: string; distance: number; client: L2SecEvent } | null = null;
   let tie = false;
   for (const c of clients) {
     if (c.port !== e.port || hostKeyOf(c) !== hostKey) continue;
@@ -78,13 +96,13 @@ function nearestClient(e: L2SecEvent, clients: readonly L2SecEvent[], hostKey: s
     if (distance > withinMs) continue;
     const vm = vmNameOf(c.vmName!);
     if (!best || distance < best.distance) {
-      best = { vm, distance };
+      best = { vm, distance, client: c };
       tie = false;
     } else if (distance === best.distance && vm !== best.vm) {
       tie = true;
     }
   }
-  return best && !tie ? best.vm : null;
+  return best && !tie ? { vm: best.vm, client: best.client } : null;
 }
 
 /** How far apart two events' [first, last] spans are (0 when they overlap); lines without a time are far from all. */
@@ -123,6 +141,12 @@ class PortIndex {
     if (before) return only(this.#vms(before));
     if (lines.some((r) => r.time! > time)) return null;
     return only(listing.flatMap((r) => this.#vms(r)));
+  }
+
+  /** A line strictly between `from` and `to` shows the port with some other VM, or with a MAC no listing ties to `vm`. */
+  othersBetween(hostKey: string, port: string, from: string, to: string, vm: string): boolean {
+    const records = this.#byPort.get(`${hostKey}\u0000${port}`) ?? [];
+    return records.some((r) => r.time !== null && r.time > from && r.time < to && only(this.#vms(r)) !== vm);
   }
 
   #vms(r: PortClient): string[] {

@@ -8,6 +8,10 @@ export interface ArchiveMember {
   readonly mtime: Date | null;
   /** A hard link's target: an earlier member of the same archive (tar only). */
   readonly hardLinkTo?: string;
+  /** A symbolic link's target, where the archive says it. */
+  readonly linkTarget?: string;
+  /** What a member of type 'other' is, in words: "a FIFO", "a character device". */
+  readonly what?: string;
   /** The member's bytes; read it to its end or leave it: the reader drains what is left. */
   readonly body: Bytes;
 }

@@ -38,16 +38,36 @@ export interface Container {
   readonly taken: Map<string, string>;
   /** Members read as vmkernel logs: what a hard link may point at. */
   readonly logsRead: Set<string>;
+  /** Members named as vmkernel logs that are not files (links, FIFOs): said at the end, unless a file of that name was read. */
+  readonly notFiles: { readonly name: string; readonly path: string; readonly why: string }[];
   readonly fragments: Fragments;
 }
 
 export function container(reading: Reading, label: string, joiner: string, depth: number, hostHint: string | null, reference: number | undefined): Container {
-  return { label, joiner, depth, hostHint, reference, roots: [], taken: new Map(), logsRead: new Set(), fragments: new Fragments(reading) };
+  return { label, joiner, depth, hostHint, reference, roots: [], taken: new Map(), logsRead: new Set(), notFiles: [], fragments: new Fragments(reading) };
+}
+
+/** Ends the container's reading: fragments still being joined, and the vmkernel logs it held only as links or special files. */
+export async function closeContainer(reading: Reading, c: Container): Promise<void> {
+  await c.fragments.close();
+  const read = new Set([...c.logsRead].map(logKey));
+  for (const notFile of c.notFiles) {
+    if (!read.has(logKey(notFile.path))) reading.problems.push(`${notFile.name} is ${notFile.why}: its lines were not read.`);
+  }
+}
+
+/** A log by its name in its bundle (or its container, outside any): var/log/vmkernel.log and var/run/log/vmkernel.log are one. */
+function logKey(path: string): string {
+  return `${bundleOfMember(path)?.path ?? ''}\u0000${basename(vmkernelLogName(path)?.file ?? path)}`;
 }
 
 export async function route(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
   const name = c.label + c.joiner + member.path;
-  if (member.type !== 'file') return member.hardLinkTo === undefined ? undefined : hardLink(reading, c, name, member.path, member.hardLinkTo);
+  if (member.type !== 'file') {
+    if (member.hardLinkTo !== undefined) return hardLink(reading, c, name, member.path, member.hardLinkTo);
+    if (vmkernelLogName(member.path)) c.notFiles.push({ name, path: member.path, why: notAFile(member) });
+    return;
+  }
   const log = vmkernelLogName(member.path);
   if (log) return routeLog(reading, c, member, name, log.file, log.fragment);
   if (isNetStatsListing(member.path)) return routeListing(reading, c, member, name);
@@ -63,6 +83,13 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
 function hardLink(reading: Reading, c: Container, name: string, path: string, target: string): void {
   if (!vmkernelLogName(path) || c.logsRead.has(target)) return;
   reading.problems.push(`${name} is a hard link to ${target} in the archive, which vmfix does not read back: extract the archive and give vmfix the directory.`);
+}
+
+function notAFile(member: ArchiveMember): string {
+  if (member.type === 'other') return `${member.what ?? 'not a regular file'}, not a file`;
+  const other = basename(vmkernelLogName(member.path)!.file);
+  const next = bundleOfMember(member.path) ? `, and the bundle holds no other ${other}` : ' (give vmfix the file it points to)';
+  return `a symbolic link${member.linkTarget ? ` to ${member.linkTarget}` : ''}, which vmfix does not follow${next}`;
 }
 
 function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Date | null): SourceBuilder {
@@ -107,10 +134,10 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
     // but it may be older or newer. Read on its own; the evidence keeps it only if it adds something.
     else if (taken !== file) source = copySource(reading, source, c.label + c.joiner + dirname(member.path));
   }
-  if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, fragment, member.body);
+  if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);
   try {
-    const outcome = await readLogStream(source, member.body);
+    const outcome = await readLogStream(source, member.body, vmkernelLogName(file)!.age);
     if (outcome.trailingGarbage) reading.notes.push(trailingGarbage(name));
   } catch (error) {
     if (!(error instanceof UnreadableError)) throw error;
@@ -187,7 +214,7 @@ export async function readTarContainer(reading: Reading, c: Container, data: Byt
     if (error instanceof CorruptArchiveError) throw error;
     unreadable(error);
   } finally {
-    await c.fragments.close();
+    await closeContainer(reading, c);
   }
 }
 
@@ -201,6 +228,6 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
     });
   } finally {
-    await c.fragments.close();
+    await closeContainer(reading, c);
   }
 }

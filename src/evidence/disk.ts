@@ -5,12 +5,12 @@
 // bundle's var/log/vmkernel.log points at /var/run/log on the host, which on
 // this machine is some other file or none.
 import { createReadStream, type Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 
-import { CorruptArchiveError } from './archive.js';
-import { bundleRoot, isArchiveName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
-import { container, readTarContainer, readZipFile, route } from './containers.js';
+import { CorruptArchiveError, type ArchiveMember } from './archive.js';
+import { bundleRoot, isArchiveName, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
+import { closeContainer, container, readTarContainer, readZipFile, route } from './containers.js';
 import { READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
 import { gunzip, type GunzipOutcome } from './gzip.js';
@@ -42,11 +42,11 @@ export async function readFile(reading: Reading, path: string, source: () => Sou
         return { trailingGarbage: outcome.trailingGarbage, kind: 'tar' };
       }
       reading.onFile?.(path);
-      await readLogStream(source(), inner.all);
+      await readLogStream(source(), inner.all, rotationOf(basename(path)).age);
       return { trailingGarbage: outcome.trailingGarbage, kind };
     }
     reading.onFile?.(path);
-    const outcome = await readLogStream(source(), all);
+    const outcome = await readLogStream(source(), all, rotationOf(basename(path)).age);
     return { trailingGarbage: outcome.trailingGarbage, kind };
   } finally {
     input.destroy();
@@ -64,6 +64,10 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
   try {
     for (const file of await walk(reading, dir)) {
       const path = relative(top, file.path).split(sep).join('/');
+      if (file.notFile) {
+        await route(reading, c, { path, mtime: file.mtime, body: (async function* () {})(), ...file.notFile });
+        continue;
+      }
       if (!(await seen(file.path))) {
         reading.alreadyRead++;
         continue;
@@ -83,7 +87,7 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
       }
     }
   } finally {
-    await c.fragments.close();
+    await closeContainer(reading, c);
   }
 }
 
@@ -107,6 +111,8 @@ async function readNestedFile(reading: Reading, path: string, member: string): P
 interface Found {
   readonly path: string;
   readonly mtime: Date;
+  /** A vmkernel log's name on something else than a file: said, never read. */
+  readonly notFile?: Pick<ArchiveMember, 'type' | 'linkTarget' | 'what'>;
 }
 
 /**
@@ -129,11 +135,19 @@ async function walk(reading: Reading, dir: string, top = true): Promise<Found[]>
     if (entry.isDirectory()) for (const found of await walk(reading, path, false)) out.push(found);
     else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name))) {
       files.push(path);
+    } else if (!entry.isFile() && vmkernelLogName(entry.name)) {
+      out.push({ path, mtime: (await lstat(path)).mtime, notFile: await notAFile(entry, path) });
     }
   }
   files.sort((a, b) => readingOrder(a) - readingOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
   for (const path of files) out.push({ path, mtime: (await stat(path)).mtime });
   return out;
+}
+
+async function notAFile(entry: Dirent, path: string): Promise<Found['notFile']> {
+  if (entry.isSymbolicLink()) return { type: 'link', linkTarget: await readlink(path) };
+  const what = entry.isFIFO() ? 'a FIFO' : entry.isCharacterDevice() ? 'a character device' : entry.isBlockDevice() ? 'a block device' : 'a socket';
+  return { type: 'other', what };
 }
 
 function isFsError(error: unknown): error is NodeJS.ErrnoException {

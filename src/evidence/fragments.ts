@@ -15,6 +15,8 @@ const MAX_HELD_BYTES = 64 * 2 ** 20;
 
 interface Joining {
   readonly source: SourceBuilder;
+  /** The file's rotation age. */
+  readonly age: number;
   next: number;
   /** Slices that came before their turn, by index. */
   readonly early: Map<number, Buffer>;
@@ -31,11 +33,11 @@ export class Fragments {
 
   constructor(private readonly reading: Reading) {}
 
-  /** Slice `index` of `file` (named `label` in messages), whose lines go to `source`. */
-  async add(source: SourceBuilder, label: string, index: number, body: Bytes): Promise<void> {
+  /** Slice `index` of `file` (named `label` in messages, of rotation age `age`), whose lines go to `source`. */
+  async add(source: SourceBuilder, label: string, age: number, index: number, body: Bytes): Promise<void> {
     let joining = this.#files.get(label);
     if (!joining) {
-      joining = { source, next: 0, early: new Map(), held: 0, broken: false, done: Promise.resolve() };
+      joining = { source, age, next: 0, early: new Map(), held: 0, broken: false, done: Promise.resolve() };
       this.#files.set(label, joining);
     }
     if (joining.broken || index < joining.next || joining.early.has(index)) return drain(body);
@@ -97,7 +99,7 @@ export class Fragments {
     const channel = new PassThrough({ highWaterMark: READ_CHUNK_BYTES });
     joining.done = (async () => {
       try {
-        const outcome = await readLogStream(joining.source, channel);
+        const outcome = await readLogStream(joining.source, channel, joining.age);
         if (outcome.trailingGarbage) this.reading.notes.push(trailingGarbage(label));
       } catch (error) {
         if (!(error instanceof UnreadableError)) throw error;

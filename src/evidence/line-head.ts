@@ -24,8 +24,11 @@ const SYSLOG_HOST = /([A-Za-z0-9][\w.-]*) (?:[A-Za-z][\w.-]*(?:\[\d+\])?: |last 
 const RFC5424_HOST = /([^\s-]\S*) /y;
 // vmkernel lines as the KB quotes them, with no head at all.
 const WORLD = /^\uFEFF?cpu\d+:\d+/;
-/** An ESXi line's own ISO timestamp, followed by its sender and program: where a wrapped line starts. */
-const EMBEDDED = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})\s+\S+\s+vmkernel(?:\[\d+\])?:/;
+/**
+ * An ESXi line's own ISO timestamp, followed by its sender and program (or, in an ESXi 5-7 vmkernel.log,
+ * its world prefix): where a line behind another tool's fields starts (a collector's, grep -H's file name).
+ */
+const EMBEDDED = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})\s+(?:\S+\s+vmkernel(?:\[\d+\])?:|cpu\d+:\d+)/;
 
 export class LineHeadReader {
   #lastStamp = '';

@@ -45,9 +45,10 @@ export class UnreadableError extends Error {}
 
 /**
  * Reads a log file (not an archive) into `source`: gzip detected by its magic bytes, not its name.
+ * `age` is its rotation age (-1, the live log, by default).
  * Throws UnreadableError for what it cannot read (corrupt gzip, an archive kind it does not read).
  */
-export async function readLogStream(source: SourceBuilder, body: Bytes): Promise<{ trailingGarbage: boolean }> {
+export async function readLogStream(source: SourceBuilder, body: Bytes, age?: number): Promise<{ trailingGarbage: boolean }> {
   const { head, all } = await peek(body);
   let kind = sniff(head);
   const outcome: GunzipOutcome = { trailingGarbage: false };
@@ -61,7 +62,7 @@ export async function readLogStream(source: SourceBuilder, body: Bytes): Promise
     await drain(text);
     throw new UnreadableError(`it is a ${kind} file, not a log`);
   }
-  await source.feed(text).catch(unreadable);
+  await source.feed(text, age).catch(unreadable);
   return outcome;
 }
 

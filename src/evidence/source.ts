@@ -29,8 +29,13 @@ interface Share {
   lines: number;
   firstTime: string | null;
   lastTime: string | null;
-  /** The time of the last timed line in read order (oldest file first): where the window is measured from. */
+  /** The time of the last timed line read, for telling a clock set back. */
   lastRead: string | null;
+  /**
+   * The last timed line of the newest file (lowest rotation age) read: where the window is measured
+   * from, whatever order an archive holds the files in.
+   */
+  end: { age: number; time: string } | null;
   /** A line stamped an hour or more before the one read just before it: the host's clock was set back. */
   clockJumped: boolean;
 }
@@ -57,6 +62,8 @@ export class SourceBuilder {
   #lines = 0;
   #yearInferred = false;
   #cutLines = 0;
+  /** The rotation age of the file being read: -1 the live log, 0 vmkernel.0.gz, … */
+  #age = -1;
 
   constructor(readonly init: SourceInit) {
     this.collector = new L2SecCollector(init.name, init.hostName ?? undefined, {
@@ -71,8 +78,14 @@ export class SourceBuilder {
     return this.#lines;
   }
 
-  /** Reads a stream of text to its end; every line is added. */
-  async feed(text: Bytes): Promise<void> {
+  /**
+   * Reads a stream of text to its end; every line is added.
+   * @param age the file's rotation age (-1 the live log, N vmkernel.N.gz)
+   */
+  async feed(text: Bytes, age = -1): Promise<void> {
+    // An older file after a newer one (an archive's order): the step between them is no clock set back.
+    if (age > this.#age) for (const share of this.#shares.values()) share.lastRead = null;
+    this.#age = age;
     const decoder = new LineDecoder((line, cut) => this.add(cut ? messageOf(line) : line));
     try {
       for await (const chunk of text) decoder.push(chunk);
@@ -97,6 +110,7 @@ export class SourceBuilder {
       if (share.lastTime === null || head.time > share.lastTime) share.lastTime = head.time;
       if (share.lastRead !== null && Date.parse(share.lastRead) - Date.parse(head.time) >= CLOCK_JUMP_MS) share.clockJumped = true;
       share.lastRead = head.time;
+      if (share.end === null || this.#age <= share.end.age) share.end = { age: this.#age, time: head.time };
     }
     const port = parsePortLine(line);
     if (port) this.addPortClient({ ...port, hostName, time: head.time, source: this.init.name });
@@ -123,7 +137,7 @@ export class SourceBuilder {
     const shares = this.#shares.size ? [...this.#shares.values()] : [this.#share(this.init.hostName)];
     // Measured from the last line written, not the latest stamp: one line from a clock set wrong
     // (and set back) must not move the window past everything else.
-    const starts = new Map(shares.map((share) => [share, windowStart(since, share.lastRead)]));
+    const starts = new Map(shares.map((share) => [share, windowStart(since, share.end?.time ?? null)]));
     const sources: LogSource[] = shares.map((share) => ({
       name: this.init.name,
       hostName: share.hostName,
@@ -163,7 +177,7 @@ export class SourceBuilder {
     const key = hostName?.toLowerCase() ?? '';
     let share = this.#shares.get(key);
     if (!share) {
-      share = { hostName, lines: 0, firstTime: null, lastTime: null, lastRead: null, clockJumped: false };
+      share = { hostName, lines: 0, firstTime: null, lastTime: null, lastRead: null, end: null, clockJumped: false };
       this.#shares.set(key, share);
     }
     return share;

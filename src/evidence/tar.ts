@@ -8,7 +8,7 @@ import type { Bytes } from './streams.js';
 /**
  * Calls onMember for each member in order, waiting for it. Links (symbolic or hard) are reported as
  * links and never read: a vm-support bundle's var/log/vmkernel.log points at /var/run/log, which on the
- * machine reading the bundle is some other file or none. Throws CorruptArchiveError for a truncated or
+ * machine reading the bundle is some other file or none. FIFOs, devices and directories come as 'other'. Throws CorruptArchiveError for a truncated or
  * damaged tar, and whatever the input throws.
  */
 export async function readTar(input: Bytes, onMember: (member: ArchiveMember) => Promise<void>): Promise<void> {
@@ -50,19 +50,27 @@ export async function readTar(input: Bytes, onMember: (member: ArchiveMember) =>
 
 async function visit(entry: ReadEntry, onMember: (member: ArchiveMember) => Promise<void>): Promise<void> {
   const type = entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile' ? 'file' : /Link$/.test(entry.type) ? 'link' : 'other';
-  if (type !== 'file') {
-    entry.resume();
-    if (type === 'other') return;
-  }
+  if (type !== 'file') entry.resume();
   const body: Bytes = type === 'file' ? (entry as AsyncIterable<Buffer>) : (async function* () {})();
   try {
-    const hardLinkTo = entry.type === 'Link' && entry.linkpath ? { hardLinkTo: memberPath(entry.linkpath) } : {};
-    await onMember({ path: memberPath(entry.path), type, mtime: entry.mtime ?? null, body, ...hardLinkTo });
+    const link =
+      entry.type === 'Link' && entry.linkpath ? { hardLinkTo: memberPath(entry.linkpath) }
+      : entry.type === 'SymbolicLink' && entry.linkpath ? { linkTarget: entry.linkpath }
+      : {};
+    const what = type === 'other' ? { what: SPECIAL[entry.type] ?? `a ${entry.type} entry` } : {};
+    await onMember({ path: memberPath(entry.path), type, mtime: entry.mtime ?? null, body, ...link, ...what });
   } finally {
     // What onMember left unread, so the parser reaches the next member.
     entry.resume();
   }
 }
+
+const SPECIAL: Record<string, string> = {
+  FIFO: 'a FIFO',
+  CharacterDevice: 'a character device',
+  BlockDevice: 'a block device',
+  Directory: 'a directory',
+};
 
 function memberPath(path: string): string {
   return path.replace(/^(\.\/)+/, '');

@@ -46,6 +46,21 @@ describe('auditLogs', () => {
     expect(shape(auditLogs([change('web01', '0x2000007'), peer('0x2000007', later)])).map((f) => f[0])).toEqual(['web01']);
   });
 
+  it('does not fall back to a client line of the port when a line between them shows the port enabled for another MAC', () => {
+    // appA was blocked on 0x4000004 on the 10th; the port was enabled again on the 13th for another NIC, blocked on the 14th.
+    const at = (time: string) => ({ time, firstTime: time, lastTime: time });
+    const appA = [change('appA.eth0', '0x4000004', at('2024-05-10T08:00:00.000Z')), blocked('appA.eth0', '0x4000004', at('2024-05-10T08:00:00.001Z'))];
+    const reenabled = listing('0x4000004', '', { client: null, mac: '00:50:56:aa:bb:cc', time: '2024-05-13T10:00:00.000Z', source: 'vmkernel.log' });
+    const findings = auditLogs([...appA, peer('0x4000004', at('2024-05-14T09:21:07.123Z'))], [reenabled]);
+    expect(shape(findings)).toEqual([
+      [null, 'esx01', ['line peer-blocked 0x4000004']],
+      ['appA', 'esx01', ['line mac-change-requested appA.eth0', 'line policy-violation-blocked appA.eth0']],
+    ]);
+    // The same VM connected to the port again in between: still that VM's.
+    const again = listing('0x4000004', 'appA.eth0', { time: '2024-05-13T10:00:00.000Z', source: 'vmkernel.log' });
+    expect(shape(auditLogs([...appA, peer('0x4000004', at('2024-05-14T09:21:07.123Z'))], [again])).map((f) => f[0])).toEqual(['appA']);
+  });
+
   it("ties a lone peer line to the VM the host's listing shows on that port", () => {
     const findings = auditLogs([peer('0x2000007')], [listing('0x2000007', 'db 02.eth0')]);
     expect(findings.map((f) => [f.vm?.name, f.summary])).toEqual([

@@ -169,6 +169,36 @@ describe('a host bundle .tgz, as downloaded', () => {
     expect(logs.sources.map((s) => s.lines)).toEqual([51]);
   });
 
+  it('says so when a vmkernel log of the bundle is only a symbolic link: its lines were not read, however clean the rest', async () => {
+    // The live log a link (to the host's scratch), only a quiet rotation stored: "No findings" alone would hide the live log.
+    const quiet = gzipSync(text(chatter('2024-05-13T00:00:00.000Z', 20)));
+    const spec: BundleSpec = { host: 'esx02', stamp: '2024-05-14--09.13', files: { 'var/run/log/vmkernel.0.gz': quiet }, symlinks: { 'var/run/log/vmkernel.log': '/scratch/log/vmkernel.log' } };
+    const tgz = join(tmp, 'live-linked.tgz');
+    await writeBundleTgz(tgz, spec);
+    const linked = `${bundleName(spec)}/var/run/log/vmkernel.log`;
+    expect((await readLogFiles([tgz])).problems).toEqual([
+      `${tgz}!${linked} is a symbolic link to /scratch/log/vmkernel.log, which vmfix does not follow, and the bundle holds no other vmkernel.log: its lines were not read.`,
+    ]);
+    const parent = join(tmp, 'live-linked');
+    await mkdir(parent);
+    await writeBundleDir(parent, spec);
+    expect((await readLogFiles([parent])).problems).toEqual([
+      `${join(parent, linked)} is a symbolic link to /scratch/log/vmkernel.log, which vmfix does not follow, and the bundle holds no other vmkernel.log: its lines were not read.`,
+    ]);
+  });
+
+  it('says so when a vmkernel log of the bundle is a FIFO or a device, not a file', async () => {
+    const root = bundleName(esx02());
+    const quiet = gzipSync(text(chatter('2024-05-13T00:00:00.000Z', 20)));
+    const header = Buffer.alloc(512);
+    new TarHeader({ path: `${root}/var/run/log/vmkernel.log`, type: 'FIFO', size: 0, mode: 0o644, mtime: new Date('2024-05-14T09:13:00Z') }).encode(header, 0);
+    const rotation = Buffer.alloc(512);
+    new TarHeader({ path: `${root}/var/run/log/vmkernel.0.gz`, type: 'File', size: quiet.length, mode: 0o644, mtime: new Date('2024-05-14T09:13:00Z') }).encode(rotation, 0);
+    const tgz = join(tmp, 'fifo.tgz');
+    await writeFile(tgz, gzipSync(Buffer.concat([header, rotation, quiet, Buffer.alloc((512 - (quiet.length % 512)) % 512), Buffer.alloc(1024)])));
+    expect((await readLogFiles([tgz])).problems).toEqual([`${tgz}!${root}/var/run/log/vmkernel.log is a FIFO, not a file: its lines were not read.`]);
+  });
+
   it('says so when the live log is stored as a hard link to a member of another name, and reads one under a log name once', async () => {
     // Written header by header as GNU tar stores a second name of an inode (a 'Link' entry naming the first).
     const root = bundleName(esx02());

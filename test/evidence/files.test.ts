@@ -82,6 +82,22 @@ describe('readLogFiles on plain files', () => {
     expect(twice).toEqual(once);
   });
 
+  it("reads what grep -rH saved of an ESXi 6.7 host's logs: each line behind the name of the file it came from", async () => {
+    const path = join(tmp, 'l2sec-grep.txt');
+    const esxi67 = (time: string, body: string) => `${time} cpu3:2098131)etherswitch: ${body}`;
+    await writeFile(path, [
+      `var/run/log/vmkernel.0.gz:${esxi67('2024-05-13T08:00:00.000Z', macChange('db01', '02:00:00:00:00:02', '0x4000005'))}`,
+      `var/run/log/vmkernel.log:${esxi67('2024-05-14T09:21:07.124Z', PEER)}`,
+      '',
+    ].join('\n'));
+    const logs = await readAll([path]);
+    expect(logs.events.map((e) => [e.message, e.time])).toEqual([
+      ['mac-change-requested', '2024-05-13T08:00:00.000Z'],
+      ['peer-blocked', '2024-05-14T09:21:07.124Z'],
+    ]);
+    expect(logs.sources.map((s) => [s.lines, s.firstTime, s.lastTime])).toEqual([[2, '2024-05-13T08:00:00.000Z', '2024-05-14T09:21:07.124Z']]);
+  });
+
   it('survives binary garbage and still finds the one real line in it', async () => {
     const events = await readLogFiles([fixture('binary.bin')]);
     expect(events.map((e) => [e.message, e.port, e.time, e.count])).toEqual([

@@ -20,6 +20,8 @@ describe('LineHeadReader', () => {
     ['sysklogd repeat', 'Jan  1 00:00:11 esx40 last message repeated 4 times', { time: '2011-01-01T00:00:11.000Z', yearInferred: true, hostName: 'esx40' }],
     ['KB form, no head', 'cpu2:4151)etherswitch: L2Sec_EnforcePortCompliance: x', { time: null, yearInferred: false }],
     ['ISO without a zone', '2024-05-14T09:21:07.123 esx01 vmkernel: x', { time: null, yearInferred: false, hostName: 'esx01' }],
+    ['grep -H of an ESXi 5-7 file', 'var/run/log/vmkernel.log:2019-03-04T10:15:22.481Z cpu2:2097624)Net: 2587: x', { time: '2019-03-04T10:15:22.481Z', yearInferred: false }],
+    ['grep -H of an ESXi 7 opID line', 'vmkernel.0.gz:2022-04-19T17:46:40.897Z cpu10:266351 opID=936118c3)World: 12075: x', { time: '2022-04-19T17:46:40.897Z', yearInferred: false }],
   ])('%s', (_name, line, head) => {
     expect(reader.read(line)).toEqual(head);
   });

@@ -1,8 +1,11 @@
 // The offline window against what real logs do to time: a clock set wrong
 // and corrected, and months of old blocks before today's.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+import { create } from 'tar';
 import { describe, expect, it } from 'vitest';
 import { readLogFiles } from '../../src/evidence/files.js';
 
@@ -46,5 +49,27 @@ describe('the offline window', () => {
     const { events, notes } = await readLogFiles([path], { since: WEEK });
     expect(events.map((e) => e.vmName)).toEqual(['db01']);
     expect(notes.join(' ')).toMatch(/the oldest made room for newer ones/);
+  });
+});
+
+describe('the offline window in a bundle re-tarred with its newest log first', () => {
+  it('is measured from the live log, whatever order the archive holds the rotations in', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'vmfix-window-tar-'));
+    const root = 'esx-esx01.lab.local-2024-05-14--09.40-2101234';
+    await mkdir(join(work, root, 'var/run/log'), { recursive: true });
+    const write = (name: string, lines: string[], gz: boolean) =>
+      writeFile(join(work, root, 'var/run/log', name), gz ? gzipSync(`${lines.join('\n')}\n`) : `${lines.join('\n')}\n`);
+    await write('vmkernel.log', [chatter('2024-05-14T00:00:00.000Z'), block('2024-05-14T09:00:00.000Z', 'now01', '0x4000011'), chatter('2024-05-14T09:30:00.000Z')], false);
+    await write('vmkernel.0.gz', [chatter('2024-05-10T00:00:00.000Z'), chatter('2024-05-12T00:00:00.000Z')], true);
+    await write('vmkernel.1.gz', [block('2024-04-20T00:00:00.000Z', 'old02', '0x4000022'), chatter('2024-04-21T00:00:00.000Z')], true);
+    const verdicts = [];
+    for (const order of [['vmkernel.log', 'vmkernel.0.gz', 'vmkernel.1.gz'], ['vmkernel.1.gz', 'vmkernel.0.gz', 'vmkernel.log']]) {
+      const tgz = join(work, `${order[0]}-first.tgz`);
+      await create({ gzip: true, file: tgz, cwd: work }, order.map((name) => `${root}/var/run/log/${name}`));
+      const { events, sources, notes, problems } = await readLogFiles([tgz], { since: WEEK });
+      verdicts.push({ vms: events.map((e) => e.vmName), since: sources[0]!.since, notes: notes.map((n) => n.slice(tgz.length)), problems });
+    }
+    expect(verdicts[0]).toEqual({ vms: ['now01'], since: '2024-05-07T09:30:00.000Z', notes: [': 1 event(s) older than the window were left out (--since all reads them).'], problems: [] });
+    expect(verdicts[1]).toEqual(verdicts[0]);
   });
 });
