@@ -9,6 +9,9 @@ import { TextDecoder } from 'node:util';
 /** Longer lines keep only their tail: no vmkernel message is anywhere near this long, and it ends the line. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
+/** What, in the head let go of a long line, would have been evidence: such a line is not merely cut, it is lost. */
+const MARKER = Buffer.from('L2Sec_EnforcePortCompliance');
+
 type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 
 export class LineDecoder {
@@ -26,6 +29,11 @@ export class LineDecoder {
   /** Lines longer than MAX_LINE_BYTES, read by their tail. */
   get cutLines(): number {
     return this.#splitter.cut;
+  }
+
+  /** Of those, the lines whose head, let go, held an L2Sec message. */
+  get lostMarkers(): number {
+    return this.#splitter.lostMarkers;
   }
 
   push(chunk: Buffer): void {
@@ -68,7 +76,10 @@ class LineSplitter {
   #heldBytes = 0;
   /** The line being held grew past MAX_LINE_BYTES: its head was let go. */
   #cutting = false;
+  /** An L2Sec message was in what the line being held let go. */
+  #lostMarker = false;
   cut = 0;
+  lostMarkers = 0;
 
   constructor(private readonly onLine: (line: string, cut: boolean) => void) {}
 
@@ -78,7 +89,10 @@ class LineSplitter {
       if (this.#heldBytes === 0 && !this.#cutting) {
         // The common case: the whole line is inside this chunk.
         const cut = nl - start > MAX_LINE_BYTES;
-        if (cut) this.cut++;
+        if (cut) {
+          this.cut++;
+          if (holdsMarker(chunk, start, nl - MAX_LINE_BYTES)) this.lostMarkers++;
+        }
         this.onLine(chunk.toString('utf8', Math.max(start, nl - MAX_LINE_BYTES), nl), cut);
       } else {
         this.#hold(chunk.subarray(start, nl));
@@ -95,6 +109,7 @@ class LineSplitter {
   }
 
   #hold(piece: Buffer): void {
+    if (piece.length > MAX_LINE_BYTES && holdsMarker(piece, 0, piece.length - MAX_LINE_BYTES)) this.#lostMarker = true;
     // Copied: a held piece must not pin the whole read buffer it came from.
     this.#held.push(Buffer.from(piece.length > MAX_LINE_BYTES ? piece.subarray(piece.length - MAX_LINE_BYTES) : piece));
     this.#heldBytes += Math.min(piece.length, MAX_LINE_BYTES);
@@ -103,6 +118,7 @@ class LineSplitter {
       const first = this.#held[0]!;
       const excess = this.#heldBytes - MAX_LINE_BYTES;
       this.#cutting = true;
+      if (holdsMarker(first, 0, Math.min(first.length, excess))) this.#lostMarker = true;
       if (first.length <= excess) {
         this.#held.shift();
         this.#heldBytes -= first.length;
@@ -115,9 +131,21 @@ class LineSplitter {
 
   #flush(): void {
     if (this.#cutting) this.cut++;
+    if (this.#lostMarker) this.lostMarkers++;
     this.onLine(Buffer.concat(this.#held, this.#heldBytes).toString('utf8'), this.#cutting);
     this.#held = [];
     this.#heldBytes = 0;
     this.#cutting = false;
+    this.#lostMarker = false;
   }
+}
+
+/**
+ * Whether a marker starts in bytes[from, to), the part let go (it may run on
+ * into the part kept, of which a piece of it is no message). A marker split
+ * between two pieces let go one after the other is not seen.
+ */
+function holdsMarker(bytes: Buffer, from: number, to: number): boolean {
+  const at = bytes.indexOf(MARKER, from);
+  return at !== -1 && at < to;
 }

@@ -62,6 +62,7 @@ export class SourceBuilder {
   #lines = 0;
   #yearInferred = false;
   #cutLines = 0;
+  #lostMarkers = 0;
   /** The rotation age of the file being read: -1 the live log, 0 vmkernel.0.gz, … */
   #age = -1;
 
@@ -93,6 +94,7 @@ export class SourceBuilder {
     } finally {
       this.collector.endOfStream();
       this.#cutLines += decoder.cutLines;
+      this.#lostMarkers += decoder.lostMarkers;
     }
   }
 
@@ -168,7 +170,10 @@ export class SourceBuilder {
     if (this.collector.linesNotKept) {
       notes.push(`${this.init.name}: more distinct L2Sec events than vmfix keeps: the oldest made room for newer ones, and ${this.collector.linesNotKept} line(s) of them were counted but not kept.`);
     }
-    if (this.#cutLines) notes.push(`${this.init.name}: ${this.#cutLines} line(s) longer than 64 KiB were read by their last 64 KiB.`);
+    if (this.#lostMarkers) {
+      problems.push(`${this.init.name}: ${this.#lostMarkers} line(s) longer than 64 KiB held an L2Sec message in the part before their last 64 KiB, which vmfix does not read: look at them by hand.`);
+    }
+    if (this.#cutLines > this.#lostMarkers) notes.push(`${this.init.name}: ${this.#cutLines - this.#lostMarkers} line(s) longer than 64 KiB were read by their last 64 KiB.`);
     if (this.#portsNotKept) notes.push(`${this.init.name}: ${this.#portsNotKept} port record(s) beyond ${MAX_PORT_RECORDS} were not kept.`);
     return { sources, events, portClients: [...this.#ports.values()], notes, problems, unparsed: this.collector.unparsed() };
   }
