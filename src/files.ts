@@ -68,6 +68,8 @@ export async function writeFile(path: string, text: string, options: { readonly 
  * Only the journal writer itself rewrites a journal.
  */
 async function notAJournal(path: string): Promise<void> {
+  // stdout is whatever the shell opened (`>> log`): written through, it replaces nothing.
+  if (ownDescriptor(path)) return;
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => undefined);
   if (!handle) return;
   try {

@@ -5,6 +5,8 @@ import { InterruptedError } from '../errors.js';
 export class Interrupts {
   interrupted = false;
   private depth = 0;
+  /** What to tell the person if a second signal ends the process in the middle of the critical work. */
+  private readonly forced: string[] = [];
   private readonly cleanups = new Set<() => Promise<void> | void>();
 
   constructor(private readonly exit: (code: number) => void, private readonly say: (text: string) => void) {}
@@ -14,13 +16,15 @@ export class Interrupts {
     return () => this.cleanups.delete(cleanup);
   }
 
-  async critical<T>(work: () => Promise<T>): Promise<T> {
+  async critical<T>(work: () => Promise<T>, forced?: string): Promise<T> {
     this.depth++;
+    if (forced) this.forced.push(forced);
     let result: T;
     try {
       result = await work();
     } finally {
       this.depth--;
+      if (forced) this.forced.pop();
     }
     if (this.interrupted && this.depth === 0) throw new InterruptedError();
     return result;
@@ -28,7 +32,8 @@ export class Interrupts {
 
   signal(name: string): void {
     if (this.interrupted) {
-      this.say(`${name} again: exiting now.`);
+      const cut = this.depth > 0 ? this.forced.at(-1) : undefined;
+      this.say(`${name} again: exiting now.${cut ? ` ${cut}` : ''}`);
       this.exit(130);
       return;
     }

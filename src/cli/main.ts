@@ -205,7 +205,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return interrupts.interrupted;
     },
     onInterrupt: (cleanup) => interrupts.onInterrupt(cleanup),
-    critical: (work) => interrupts.critical(work),
+    critical: (work, forced) => interrupts.critical(work, forced),
   };
 
   let debug = argv.includes('--debug');

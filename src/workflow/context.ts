@@ -48,8 +48,9 @@ export interface Context {
   /**
    * Runs a change that must not be cut in half (the write and its journal
    * entry): an interrupt during it waits for it to finish, then throws.
+   * `forced`: what to tell the person if a second interrupt cuts it short.
    */
-  critical<T>(work: () => Promise<T>): Promise<T>;
+  critical<T>(work: () => Promise<T>, forced?: string): Promise<T>;
 }
 
 /** What every command returns: a result to render, the exit code, and why it stopped early if it did. */

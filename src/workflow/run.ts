@@ -7,6 +7,7 @@ import type { Change } from '../remedy/schema.js';
 import { executeChanges, type ExecuteResult } from '../remedy/execute.js';
 import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
 import type { Journal } from '../remedy/schema.js';
+import { shellArg } from '../report/escape.js';
 import type { Verification } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
 import { auditOnline, type AuditOptions } from './audit.js';
@@ -31,14 +32,20 @@ export function openJournal(
 
 export async function runChanges(client: VimClient, ctx: Context, journal: JournalWriter, changes: readonly Change[]): Promise<ExecuteResult> {
   const spinner = ctx.ui.spinner('applying');
+  let current: Change | undefined;
+  const file = shellArg(journal.path);
+  // A second Ctrl-C cuts the write from its journal entry: what then holds, and where to look.
+  const forced = () =>
+    `${current?.id ?? 'The change under way'} may still apply: the journal ${journal.path} records it as pending; vmfix journal ${file} shows what applied, vmfix rollback ${file} undoes it.`;
   try {
     return await executeChanges(
       {
         client,
         journal,
-        critical: ctx.critical,
+        critical: (work) => ctx.critical(work, forced()),
         onInterrupt: ctx.onInterrupt,
         onProgress: (change, status) => {
+          current = change;
           if (status === 'applying') spinner.update(`${change.id}: ${change.path}: ${change.field} -> ${change.to}`);
           else ctx.ui.say(`${change.id} ${status}: ${change.path}`);
         },

@@ -177,6 +177,18 @@ describe('vmfix journal', () => {
     expect(await readFile(join(dir, 'edited.json'), 'utf8')).toContain('"apply"');
   });
 
+  it('appends to a log whose first lines are a journal shown before (>>: the shell opened it, vmfix replaces nothing)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    await writeFile(join(dir, 'fix-journal.json'), seal({
+      schemaVersion: 1, kind: 'vmfix-journal', endpoint, command: 'fix', startedAt: '2026-11-23T19:41:35Z', entries: [entry('c1', 'applied')],
+    }));
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'vmfix.js');
+    const twice = `for output in '' '--output /dev/stdout'; do ${process.execPath} ${bin} journal fix-journal.json --format json $output >> log.json || exit $?; done`;
+    await new Promise<void>((done, fail) => execFile('sh', ['-c', twice], { cwd: dir, env: { PATH: process.env.PATH } }, (err, _out, stderr) => (err ? fail(new Error(stderr)) : done())));
+    const log = await readFile(join(dir, 'log.json'), 'utf8');
+    expect(log.match(/"kind": "vmfix-journal"/g)).toHaveLength(2);
+  });
+
   it('says so when a directory holds none', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
     const r = await vmfix(['journal'], { VMFIX_TEST_CWD: dir });

@@ -159,6 +159,8 @@ describe.concurrent.for(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during fix
       const run = await fix.done;
       expect(run.code).toBe(130);
       expect(run.stderr).toMatch(new RegExp(`${signal} again: exiting now`));
+      // Cut short, it says what may have happened and where the record is.
+      expect(run.stderr).toContain('c1 may still apply: the journal journal.json records it as pending; vmfix journal journal.json shows what applied, vmfix rollback journal.json undoes it.');
       // The write was on its way: the lab gets it after vmfix is gone.
       held.release();
       await until(async () => (await modifyingCalls(b.lab)).length === 1);
