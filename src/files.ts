@@ -7,7 +7,7 @@
 // own descriptors (/dev/stdout, as bash treats the name) are those streams.
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { lstat, open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { access, lstat, open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -208,4 +208,27 @@ export async function refuseSharedFiles(files: readonly { option: string; path: 
   }
   // A report or plan about to be written over an earlier run's journal: said now, not after the changes.
   for (const f of files) if (f.writes && f.option !== '--journal') await notAJournal(f.path);
+  // A report or plan that cannot be written: said now, not after a whole audit (the journal is created at once anyway).
+  for (const f of files) if (f.writes && f.option !== '--journal') await refuseUnwritable(f.option, f.path);
+}
+
+/**
+ * What writeFile would fail on for certain, checked before the work: a
+ * directory, a missing or unwritable directory to put a new file in (or to
+ * replace a file in, which is how a file is written whole). What is not a
+ * regular file (a device, a FIFO, stdout) is left to the write itself.
+ */
+async function refuseUnwritable(option: string, path: string): Promise<void> {
+  if (ownDescriptor(path)) return;
+  const refuse = (err: unknown) =>
+    new UsageError(`The ${option === '--plan-out' ? 'plan' : 'report'} could not be written to ${path} (${fileProblem(err)}); nothing was done.`);
+  const target = await stat(path).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : err));
+  if (target instanceof Error) throw refuse(target);
+  if (target?.isDirectory()) throw refuse(Object.assign(new Error('a directory'), { code: 'EISDIR' }));
+  if (target && !target.isFile()) return;
+  // A file is written whole by a rename in its directory: that directory must take a new file.
+  const dir = dirname(target ? await realpath(path) : resolve(path));
+  await access(dir, constants.W_OK | constants.X_OK).catch((err: unknown) => {
+    throw refuse(err);
+  });
 }

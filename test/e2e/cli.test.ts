@@ -113,6 +113,20 @@ describe('messages', () => {
     expect(spaced.code).toBe(2);
   });
 
+  it('a report or plan that cannot be written is refused before connecting (exit 2), not after a whole audit', async () => {
+    // Port 9 refuses connections: reaching it would be exit 3.
+    const env = { VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' };
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-out-'));
+    const missing = await vmfix(['audit', '--output', join(dir, 'no-such-dir', 'report.json')], env);
+    expect([missing.code, missing.stderr]).toEqual([2, `vmfix: The report could not be written to ${join(dir, 'no-such-dir', 'report.json')} (ENOENT: no such file or directory); nothing was done.\n`]);
+    const directory = await vmfix(['fix', '--dry-run', '--output', dir], env);
+    expect([directory.code, directory.stderr]).toEqual([2, `vmfix: The report could not be written to ${dir} (EISDIR: it is a directory); nothing was done.\n`]);
+    const plan = await vmfix(['fix', '--plan-out', join(dir, 'gone', 'plan.json')], env);
+    expect([plan.code, plan.stderr]).toEqual([2, `vmfix: The plan could not be written to ${join(dir, 'gone', 'plan.json')} (ENOENT: no such file or directory); nothing was done.\n`]);
+    // Written where it can be, the same command gets as far as connecting.
+    expect((await vmfix(['audit', '--output', join(dir, 'report.json')], env)).code).toBe(3);
+  });
+
   it('a name with terminal escapes in an error is shown, not obeyed', async () => {
     const r = await vmfix(['inventory', '--vm', 'x\x1b]0;pwned\x07'], { VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' });
     expect(r.stderr).not.toContain('\x1b]');
