@@ -41,7 +41,15 @@ async function readJson(path: string, what: string): Promise<unknown> {
   }
 }
 
-function invalid(path: string, what: string, error: z.ZodError): UsageError {
+/** The other kind of file, given where one kind was expected: what to run on it instead. */
+const OTHER_KIND: Record<string, string> = {
+  'vmfix-plan': 'a vmfix plan, not a journal: vmfix apply takes it',
+  'vmfix-journal': 'a vmfix journal, not a plan: vmfix journal shows it, vmfix rollback undoes it',
+};
+
+function invalid(path: string, what: string, error: z.ZodError, raw: unknown): UsageError {
+  const kind = (raw as { kind?: unknown } | null)?.kind;
+  if (typeof kind === 'string' && kind !== `vmfix-${what}` && OTHER_KIND[kind]) return new UsageError(`${path} is ${OTHER_KIND[kind]}.`);
   const issue = error.issues[0]!;
   return new UsageError(`${path} is not a valid vmfix ${what}: ${issue.path.join('.') || 'top level'}: ${issue.message}.`);
 }
@@ -69,7 +77,7 @@ const macSet = (c: { action: Action; field: string }, spec: unknown) =>
 export async function loadPlan(path: string): Promise<Plan & { checksum: string }> {
   const raw = await readJson(path, 'plan');
   const parsed = planFile.safeParse(raw);
-  if (!parsed.success) throw invalid(path, 'plan', parsed.error);
+  if (!parsed.success) throw invalid(path, 'plan', parsed.error, raw);
   if (checksum(raw as object) !== parsed.data.checksum) {
     throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); make a new plan with vmfix fix --plan-out.`);
   }
@@ -81,7 +89,7 @@ export async function loadPlan(path: string): Promise<Plan & { checksum: string 
 export async function loadJournal(path: string): Promise<Journal> {
   const raw = await readJson(path, 'journal');
   const parsed = journalFile.safeParse(raw);
-  if (!parsed.success) throw invalid(path, 'journal', parsed.error);
+  if (!parsed.success) throw invalid(path, 'journal', parsed.error, raw);
   if (checksum(raw as object) !== parsed.data.checksum) {
     throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); vmfix will not roll back from an edited journal.`);
   }

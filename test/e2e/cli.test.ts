@@ -191,6 +191,19 @@ describe('vmfix journal', () => {
     expect(await readFile(join(dir, 'edited.json'), 'utf8')).toContain('"apply"');
   });
 
+  it('a plan given where a journal goes, or a journal where a plan goes: one sentence that names the command that takes it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    await writeFile(join(dir, 'fix-journal.json'), seal({ schemaVersion: 1, kind: 'vmfix-journal', endpoint, command: 'fix', startedAt: '2026-11-23T19:41:35Z', entries: [entry('c1', 'applied')] }));
+    await writeFile(join(dir, 'plan.json'), seal({ schemaVersion: 1, kind: 'vmfix-plan', endpoint, changes: [change('c1')] }));
+    const env = { VMFIX_TEST_CWD: dir, VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' };
+    for (const command of ['rollback', 'journal']) {
+      const r = await vmfix([command, 'plan.json', ...(command === 'rollback' ? ['--yes'] : [])], env);
+      expect([command, r.code, r.stderr]).toEqual([command, 2, 'vmfix: plan.json is a vmfix plan, not a journal: vmfix apply takes it.\n']);
+    }
+    const apply = await vmfix(['apply', 'fix-journal.json', '--yes'], env);
+    expect([apply.code, apply.stderr]).toEqual([2, 'vmfix: fix-journal.json is a vmfix journal, not a plan: vmfix journal shows it, vmfix rollback undoes it.\n']);
+  });
+
   it('appends to a log whose first lines are a journal shown before (>>: the shell opened it, vmfix replaces nothing)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
     await writeFile(join(dir, 'fix-journal.json'), seal({
