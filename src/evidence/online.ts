@@ -86,7 +86,7 @@ async function tailVmkernelLogs(
   const short = (why: HostLog['shortBy']) => logs.filter((l) => l.shortBy === why).map((l) => l.source.name);
   const rotated = short('rotated');
   if (rotated.length) {
-    notes.push(`The live vmkernel log of ${describeHosts(rotated)} begins after the start of --since; older lines are in its rotated logs (vmkernel.N.gz), which vCenter does not serve: give a support bundle with --vmkernel-log to read them.`);
+    notes.push(`The live vmkernel log of ${describeHosts(rotated)} begins after the start of --since; older lines are in its rotated logs (vmkernel.N.gz), which ${onVcenter ? 'vCenter' : 'the host'} does not serve through the API: give a support bundle with --vmkernel-log to read them.`);
   }
   const stale = logs.filter((l) => options.since !== null && l.source.lastTime !== null && l.source.lastTime < options.since).map((l) => l.source.name);
   if (stale.length) notes.push(`The newest line of the vmkernel log of ${describeHosts(stale)} is older than the start of --since: nothing inside the window came from it (is the host's clock or logging right?).`);
