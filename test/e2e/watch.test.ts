@@ -241,8 +241,9 @@ describe('vmfix watch --format json, where some evidence cannot be read', () => 
     }
   });
 
-  it('a log that can no longer be read while watching is said once, on stdout as a warning line and on stderr, and again if it recurs', async () => {
-    const watching = startWatch(['--format', 'json', '--log-interval', '1'], lab.env);
+  it('a log that can no longer be read while watching is said once, on stdout as a warning line, on stderr and at the webhook, and again if it recurs', async () => {
+    const receiver = await startReceiver();
+    const watching = startWatch(['--format', 'json', '--log-interval', '1', '--webhook', receiver.url, '--webhook-ca-file', WEBHOOK_CA_FILE], lab.env);
     try {
       const start = await watching.lines.next((l) => l.type === 'watching', 30_000, 'watching line');
       expect(start.warnings.join('\n')).not.toContain('esx-r1');
@@ -250,6 +251,7 @@ describe('vmfix watch --format json, where some evidence cannot be read', () => 
       const lost = await watching.lines.next((l) => l.type === 'warning', PROMPTLY_MS, 'the warning line');
       expect(lost.warning).toMatch(/vmkernel log of esx-r1\.plant\.example could not be read \(NoPermission\)/);
       expect(watching.stderr()).toContain('vmkernel log of esx-r1.plant.example could not be read (NoPermission)');
+      expect(await receiver.bodies.next((b) => b.type === 'warning', PROMPTLY_MS, 'the warning posted')).toEqual({ ...lost, seenAt: expect.any(Number) });
       // Said once: the next reads fail the same way and add nothing.
       await new Promise((resolve) => setTimeout(resolve, 2500));
       await lab.diagnostics('esx-r1.plant.example', true);
@@ -260,6 +262,7 @@ describe('vmfix watch --format json, where some evidence cannot be read', () => 
     } finally {
       await lab.diagnostics('esx-r1.plant.example', true);
       expect(await watching.stop('SIGINT')).toBe(130);
+      await receiver.close();
     }
   });
 });

@@ -42,7 +42,10 @@ export async function watch(args: WatchArgs, ctx: Context): Promise<CommandOutco
     },
     warning(text: string) {
       ctx.ui.warn(text);
-      if (json) out(changeJson({ schemaVersion: 1, type: 'warning', time: new Date().toISOString(), warning: text }));
+      const line = { schemaVersion: 1, type: 'warning', time: new Date().toISOString(), warning: text } as const;
+      if (json) out(changeJson(line));
+      // An alerting pipeline needs to know what it can no longer be alerted about.
+      webhook?.post(line);
     },
     close: async () => webhook?.close(WEBHOOK_DRAIN_MS),
   };
