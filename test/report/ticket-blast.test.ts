@@ -26,7 +26,7 @@ const evidence: EvidenceSet = { vmkernel: [], dvPorts: [], notes: [], problems: 
 describe('vswitch-accept in the change ticket', () => {
   const findings = audit(lab, evidence).findings.filter((f) => f.vm?.name === 'web01');
   const plan = makePlan(lab, findings, new Map(findings.map((f) => [f.id, 'vswitch-accept'])), { now: new Date('2026-11-23T19:41:35Z') });
-  const t = ticket({ ...plan, checksum: 'x' });
+  const t = ticket(plan);
 
   it('names only the VMs on portgroups that inherit from the vSwitch as newly exposed', () => {
     expect(plan.changes.map((c) => [c.field, c.vms])).toEqual([['policy.security.macChanges', ['bystander', 'web01']]]);
