@@ -68,7 +68,11 @@ export function unneededAccept(index: InventoryIndex, needed: ReadonlySet<string
 function toFinding(h: Holder): Finding {
   const vms = new Set(h.nics.map((n) => n.vm.name));
   const blind = new Set(h.nics.filter((n) => n.vm.toolsRunningStatus !== 'guestToolsRunning').map((n) => n.vm.name));
-  const onIt = vms.size ? `none of the ${vms.size} VM(s) on it shows a MAC change` : 'no VM is on it';
+  // A switch's Accept reaches only the portgroups that inherit it: VMs on the others are not "on it".
+  const inherited = h.source === 'vswitch' || h.source === 'dvs';
+  const onIt = vms.size
+    ? `none of the ${vms.size} VM(s) ${inherited ? 'on portgroups that inherit it' : 'on it'} shows a MAC change`
+    : `no VM is ${inherited ? 'on a portgroup that inherits it' : 'on it'}`;
   const caveat = blind.size ? ` (${blind.size} of them report no guest info, so a change there cannot be ruled out)` : '';
   return {
     id: findingId('mac-accept-unneeded', h.id),

@@ -190,7 +190,9 @@ class PlanBuilder {
         const vs = host.vswitches.find((v) => v.name === pg.vswitchName);
         if (!vs || vswitchSetting(vs, 'macChanges') === true) continue;
         const target: Target = { type: 'HostVirtualSwitch', host: this.hostRef(host), vswitch: vs.name };
-        const vms = vs.portgroups.flatMap((p) => this.vmsOn(host, p));
+        // A portgroup that sets MAC changes itself keeps its own value: its VMs are not exposed.
+        const inheriting = host.portgroups.filter((p) => p.vswitchName === vs.name && portgroupSetting(p, 'macChanges') === undefined);
+        const vms = inheriting.flatMap((p) => this.vmsOn(host, p.name));
         this.put(targetKey(target), {
           action: 'UpdateVirtualSwitch', strategy: 'vswitch-accept', findings: [finding.id], target,
           path: this.path(host.datacenter, host.name, vs.name),

@@ -87,9 +87,12 @@ export function truncate(text: string, width: number | undefined): string {
   return `${out}…`;
 }
 
-/** Cells that a spreadsheet would run as formulas (=, +, -, @ first) are prefixed with a quote (csv-stringify's escape_formulas). */
+/**
+ * Cells that a spreadsheet would run as formulas (=, +, -, @ first) are prefixed with a quote (csv-stringify's escape_formulas).
+ * csv-stringify quotes only the record delimiter itself (\r\n): a name with a bare \n or \r would split its row.
+ */
 export function csvTable({ columns, rows }: Table): string {
-  return stringify([columns, ...rows], { escape_formulas: true, record_delimiter: 'windows' });
+  return stringify([columns, ...rows], { escape_formulas: true, record_delimiter: 'windows', quoted_match: /[\r\n]/ });
 }
 
 export function markdownTable({ columns, rows }: Table): string {

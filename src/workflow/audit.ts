@@ -24,7 +24,8 @@ export interface AuditOptions extends Scope {
 }
 
 export interface OnlineAudit {
-  readonly inventory: Inventory;
+  /** Unscoped: what plans are made against, since an Accept reaches VMs out of scope too. */
+  readonly whole: Inventory;
   readonly evidence: EvidenceSet;
   readonly report: AuditReport;
 }
@@ -60,7 +61,7 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
     }
     const window = options.vmkernelLog?.length ? offlineWindow(since) : describeSince(since);
     const report = await phase('audit', () => judge(endpoint.display, whole, inventory, evidence, { window, vmsOnly: Boolean(options.vm?.length), problems }));
-    return { inventory, evidence, report };
+    return { whole, evidence, report };
   } finally {
     spinner.stop();
   }

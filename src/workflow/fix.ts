@@ -23,7 +23,7 @@ export function writesNothing(options: FixOptions): boolean {
 }
 
 export async function fix(client: VimClient, endpoint: Endpoint, options: FixOptions, ctx: Context): Promise<CommandOutcome> {
-  const { inventory, report } = await auditOnline(client, endpoint, options, ctx);
+  const { whole: inventory, report } = await auditOnline(client, endpoint, options, ctx);
   const actionable = report.findings.filter((f) => f.remedies.length > 0);
   if (writesNothing(options)) return dryRun(options, inventory, actionable, endpoint, ctx);
   if (!options.yes) {

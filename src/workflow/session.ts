@@ -235,7 +235,7 @@ async function fixGroup(
       // Someone else changed it meanwhile: read the state as it is now and offer this portgroup again.
       ui.warn(`${run.error.message} Reading the current state again.`);
       const fresh = await auditOnline(client, endpoint, args, ctx);
-      state.inventory = fresh.inventory;
+      state.inventory = fresh.whole;
       state.findings = fresh.report.findings.filter((f) => f.remedies.length > 0);
       continue;
     }

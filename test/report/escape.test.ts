@@ -83,6 +83,14 @@ describe('CSV', () => {
     const text = csvTable({ columns: ['vm', 'vlan'], rows: [['=HYPERLINK("http://x")', 10], ['+1', -1], ['-rf', null], ['@SUM(A1)', 0], ['web01', 20]] });
     expect(text.split('\r\n')).toEqual(['vm,vlan', `"'=HYPERLINK(""http://x"")",10`, "'+1,-1", "'-rf,", "'@SUM(A1),0", 'web01,20', '']);
   });
+
+  it('keeps a VM whose name holds a bare newline or carriage return in one row, as a CSV parser reads it', () => {
+    const rows = [['vm\nnew|line', 'PG-A'], ['cr\rname', 'PG-B'], ['web01', 'PG-C']];
+    const text = csvTable({ columns: ['vm', 'portgroup'], rows });
+    const parse = 'import csv, io, json, sys; print(json.dumps(list(csv.reader(io.StringIO(sys.stdin.read(), newline="")))))';
+    const parsed = JSON.parse(execFileSync('python3', ['-c', parse], { input: text, encoding: 'utf8' }));
+    expect(parsed).toEqual([['vm', 'portgroup'], ...rows]);
+  });
 });
 
 describe('a shell', () => {
