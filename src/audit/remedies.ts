@@ -3,7 +3,7 @@
 // wants Reject, so Accept is only ever offered for as little as possible.
 import { isNestedHypervisor, type Vm, type VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
-import { portgroupSetting } from '../inventory/policy.js';
+import { portgroupSetting, standardPolicy, vswitchSetting } from '../inventory/policy.js';
 import type { Attachment } from './attachment.js';
 import { STRATEGIES, type NotOffered, type Remedy, type Strategy } from './finding.js';
 
@@ -51,7 +51,9 @@ export function remediesFor(input: RemedyInput): Remedy[] {
   if (att.kind === 'standard') {
     const pg = att.portgroup.name;
     const peers = index.clusterPeers(att.host, pg);
-    const others = names(peers.flatMap((h) => index.nicsOnStandard(h.moref, pg)), vm);
+    // Where the portgroup accepts already, the change exposes no one new.
+    const rejecting = peers.filter((h) => standardPolicy(h, h.portgroups.find((p) => p.name === pg)!, 'macChanges').value !== true);
+    const others = names(rejecting.flatMap((h) => index.nicsOnStandard(h.moref, pg)), vm);
     const where = hostList(peers);
     out.push({
       strategy: 'portgroup-accept',
@@ -64,7 +66,13 @@ export function remediesFor(input: RemedyInput): Remedy[] {
       const vswitch = att.vswitch.name;
       const inheriting = new Set<string>();
       const refs: NicRef[] = [];
-      for (const host of peers) {
+      // As the plan does: only hosts whose portgroup inherits from a vSwitch that does not accept already.
+      const changed = peers.filter((h) => {
+        const own = h.portgroups.find((p) => p.name === pg)!;
+        const vs = h.vswitches.find((v) => v.name === own.vswitchName);
+        return portgroupSetting(own, 'macChanges') === undefined && vs !== undefined && vswitchSetting(vs, 'macChanges') !== true;
+      });
+      for (const host of changed) {
         for (const p of host.portgroups) {
           if (p.vswitchName !== vswitch || portgroupSetting(p, 'macChanges') !== undefined) continue;
           inheriting.add(p.name);
@@ -73,7 +81,7 @@ export function remediesFor(input: RemedyInput): Remedy[] {
       }
       out.push({
         strategy: 'vswitch-accept',
-        summary: `Set MAC address changes to Accept on vSwitch "${vswitch}" on ${where}: every portgroup inheriting from it changes too.`,
+        summary: `Set MAC address changes to Accept on vSwitch "${vswitch}" on ${hostList(changed)}: every portgroup inheriting from it changes too.`,
         blastRadius: { vms: names(refs, vm), portgroups: [...inheriting].sort() },
         notes: [HARDENING_NOTE, 'The broadest fix; prefer a portgroup-level one.'],
       });

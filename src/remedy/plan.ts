@@ -182,7 +182,8 @@ class PlanBuilder {
           path: this.path(host.datacenter, host.name, pg.vswitchName, name),
           field: SECURITY_MAC_CHANGES, from: ownWord(portgroupSetting(pg, 'macChanges')), to: 'accept',
           before: pg.spec, after: setPath('HostPortGroupSpec', pg.spec, SECURITY_MAC_CHANGES, true),
-          vms: this.vmsOn(host, name), dependsOn: [],
+          // Set here so that it holds whatever its vSwitch becomes; where it accepted already, no VM is newly exposed.
+          vms: standardPolicy(host, pg, 'macChanges').value === true ? [] : this.vmsOn(host, name), dependsOn: [],
         });
       } else {
         // Only hosts where the portgroup inherits from its vSwitch; an override there would win.

@@ -126,6 +126,19 @@ describe('audit', () => {
     expect(vswitchAccept.blastRadius.portgroups).toEqual(['NLB', 'VM Network']);
   });
 
+  it('counts no one as newly exposed where the cluster peer accepts already (its vSwitch is Accept), and names only the hosts a vSwitch change touches', () => {
+    // app1 on esx01 changes its MAC; on esx02 vSwitch0 already accepts, so VM Network accepts there.
+    const mixed = [esx01, hostWith('host-2', 'esx02', [])].map((h) =>
+      h.name === 'esx02' ? { ...h, vswitches: h.vswitches.map((v) => (v.name === 'vSwitch0' ? vswitch('vSwitch0', true) : v)), portgroups: h.portgroups.map((p) => (p.vswitchName === 'vSwitch0' && p.spec.policy.security?.macChanges === undefined ? portgroup(p.name, 'vSwitch0', undefined, true) : p)) } : h,
+    );
+    const app1 = audit(inventory(mixed, vms.filter((v) => v.name !== 'nlb2'), [dvs]), evidence).findings.find((f) => f.vm?.name === 'app1')!;
+    const remedy = (strategy: string) => app1.remedies.find((r) => r.strategy === strategy)!;
+    // plain1 and off1 sit on VM Network on esx02, which accepts already: not newly exposed.
+    expect(remedy('portgroup-accept').blastRadius.vms).toEqual(['nlb1']);
+    expect(remedy('vswitch-accept').summary).toBe('Set MAC address changes to Accept on vSwitch "vSwitch0" on host esx01: every portgroup inheriting from it changes too.');
+    expect(remedy('vswitch-accept').blastRadius.vms).toEqual(['nlb1']);
+  });
+
   it('puts MAC learning first for a nested hypervisor on a DVS that supports it', () => {
     expect(byVm('nested1')!.remedies[0]!.strategy).toBe('mac-learning');
   });
