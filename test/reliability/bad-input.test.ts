@@ -143,7 +143,7 @@ function damaged(kind: 'plan' | 'journal', docOf: () => Record<string, any>): [s
       firstChange(d).field = 'vlanId';
       return resealed(d);
     }, /would set "vlanId", which vmfix never changes/],
-    [`a ${kind === 'plan' ? 'journal' : 'plan'} instead`, () => JSON.stringify(kind === 'plan' ? journal : plan), new RegExp(`not a valid vmfix ${kind}`)],
+    [`a ${kind === 'plan' ? 'journal' : 'plan'} instead`, () => JSON.stringify(kind === 'plan' ? journal : plan), kind === 'plan' ? /is a vmfix journal, not a plan: vmfix journal shows it, vmfix rollback undoes it\./ : /is a vmfix plan, not a journal: vmfix apply takes it\./],
   ];
 }
 
