@@ -626,6 +626,27 @@ describe('the interactive session in a terminal', () => {
     terminal.close();
   });
 
+  it('Ctrl-D at the choice or at the confirmation ends the session with exit 130 and a message, changing nothing', async () => {
+    const before = await lab.state();
+    for (const atConfirmation of [false, true]) {
+      terminal = new Terminal(dir);
+      await terminal.start(lab.env, ['fix', '--journal', join(dir, 'eof.json')]);
+      await terminal.waitFor(/How do you want to fix it\?[\s\S]*quit: stop here/);
+      if (atConfirmation) {
+        await terminal.choose('portgroup-accept');
+        await terminal.waitFor(/Apply \d+ change\(s\)\?/);
+      }
+      terminal.keys('C-d');
+      // Not a silent exit 0 as if all were fixed: the input ended, and vmfix says so.
+      const screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
+      expect(screen).toContain('VMFIX-EXIT=130');
+      expect(screen).toMatch(/input ended \(Ctrl-D\)/);
+      expect(existsSync(join(dir, 'eof.json'))).toBe(false);
+      expect(diffState(before, await lab.state())).toEqual([]);
+      terminal.close();
+    }
+  });
+
   it('pin-mac on a running VM: nothing changes now, and the plan for after power-off is written on a yes', async () => {
     const before = await lab.state();
     terminal = new Terminal(dir);
