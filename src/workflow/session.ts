@@ -243,8 +243,14 @@ async function fixGroup(
     const checked = await verifyFixed(client, endpoint, args, ctx, appliedFindings(run, plan.findings));
     for (const v of checked) ui.say(`${v.resolved ? '✔ resolved' : '✘ not resolved'}: ${oneLine(v.vm ?? v.finding)}: ${oneLine(v.detail)}`);
     state.verification.push(...checked);
-    // Findings this remedy did not cover stay in the group, offered again.
-    state.findings = state.findings.filter((f) => !plan.findings.includes(f));
+    // A change can cover more than it was chosen for (a vSwitch covers every portgroup inheriting
+    // from it): read again, so nothing fixed is offered and nothing is planned from a stale read.
+    // Findings this remedy did not cover stay in the group, offered again; its own are done.
+    const fresh = await auditOnline(client, endpoint, args, ctx);
+    const nicOf = (f: Finding) => `${f.vm?.moref} ${f.nic?.key}`;
+    const done = new Set(plan.findings.map(nicOf));
+    state.inventory = fresh.inventory;
+    state.findings = fresh.report.findings.filter((f) => f.remedies.length > 0 && !done.has(nicOf(f)));
     refused.set(choice, 'applied already; it did not cover the findings left');
   }
 }

@@ -1,0 +1,79 @@
+// The interactive session when one change covers more than the portgroup it
+// was chosen for, and when things change under it: an admin's outage, in a
+// real terminal, against a lab of its own.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScenario, type Lab } from '../helpers/lab.js';
+import { Terminal } from '../helpers/terminal.js';
+import { diffState, readJson, workdir } from './fix-lab.js';
+
+const HOST = 'esx-r1.lab.corp';
+
+function scenario() {
+  return {
+    mode: 'vcenter',
+    datacenters: [{
+      name: 'DC-R',
+      clusters: ['CL-R'],
+      hosts: [{
+        name: HOST,
+        cluster: 'CL-R',
+        version: '8.0.2',
+        vswitches: [{ name: 'vSwitch0', nics: ['vmnic0'], policy: { allowPromiscuous: false, macChanges: false, forgedTransmits: false } }],
+        portgroups: [
+          { name: 'PG-Pair', vswitch: 'vSwitch0', vlanId: 11 },
+          { name: 'PG-Solo', vswitch: 'vSwitch0', vlanId: 12 },
+        ],
+        vmkernelLog: { filler: 20, lines: [] },
+      }],
+      vms: [
+        { name: 'pair-1', host: HOST, nics: [{ network: 'PG-Pair' }] },
+        { name: 'pair-2', host: HOST, nics: [{ network: 'PG-Pair' }] },
+        { name: 'solo-1', host: HOST, nics: [{ network: 'PG-Solo' }] },
+      ],
+    }],
+  };
+}
+
+describe('the interactive session, one change covering several portgroups', () => {
+  let lab: Lab;
+  let dir: string;
+  let terminal: Terminal | undefined;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+    // The guests change their MACs while the lab runs: ESXi blocks all three ports.
+    await lab.guestMac('pair-1', 1, '02:00:00:00:11:01');
+    await lab.guestMac('pair-2', 1, '02:00:00:00:11:02');
+    await lab.guestMac('solo-1', 1, '02:00:00:00:12:01');
+  });
+  afterAll(async () => {
+    terminal?.close();
+    await lab?.stop();
+  });
+
+  it('after vswitch-accept, the portgroups it covered are not offered again, and the session ends with exit 0', async () => {
+    const before = await lab.state();
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--journal', join(dir, 'vswitch.json')]);
+    let screen = await terminal.waitFor(/How do you want to fix it\?[\s\S]*quit: stop here/);
+    expect(screen).toContain('3 finding(s) to fix on 2 portgroup(s).');
+    await terminal.choose('vswitch-accept');
+    await terminal.waitFor(/Apply 1 change\(s\)\?/);
+    await terminal.choose('Yes, apply 1 change(s)');
+    screen = await terminal.waitFor(/VMFIX-EXIT=\d+|\[2\/2\][\s\S]*quit: stop here/);
+    // Every portgroup inherits from the vSwitch: nothing is left to fix.
+    expect(screen).not.toContain('[2/2]');
+    expect(screen).toContain('VMFIX-EXIT=0');
+    expect(existsSync(join(dir, 'vswitch.json'))).toBe(true);
+    const journal = await readJson(join(dir, 'vswitch.json'));
+    expect(journal.entries.map((e: { status: string }) => e.status)).toEqual(['applied']);
+    expect(diffState(before, await lab.state())).toEqual([
+      `hosts[${HOST}].networkInfo.portgroup[PG-Pair].computedPolicy.security.macChanges: false → true`,
+      `hosts[${HOST}].networkInfo.portgroup[PG-Solo].computedPolicy.security.macChanges: false → true`,
+      `hosts[${HOST}].networkInfo.vswitch[vSwitch0].spec.policy.security.macChanges: false → true`,
+    ]);
+  });
+});
