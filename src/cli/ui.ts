@@ -61,10 +61,10 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
       return columnsOf(stderr);
     },
     confirm: (message, defaultValue = false) => prompt((p, context) => p.confirm({ message, default: defaultValue }, context)),
-    select: <T>(message: string, choices: readonly Choice<T>[]) =>
+    select: <T>(message: string, choices: readonly Choice<T>[], initial?: T) =>
       prompt((p, context) =>
         p.select<T>(
-          { message, choices: choices.map((c) => ({ name: c.name, value: c.value, ...(c.description ? { description: c.description } : {}), ...(c.disabled ? { disabled: c.disabled } : {}) })), pageSize: Math.min(12, choices.length) },
+          { message, choices: choices.map((c) => ({ name: c.name, value: c.value, ...(c.description ? { description: c.description } : {}), ...(c.disabled ? { disabled: c.disabled } : {}) })), pageSize: Math.min(12, choices.length), ...(initial === undefined ? {} : { default: initial }) },
           context,
         ),
       ),

@@ -23,6 +23,8 @@ import { appliedFindings, exitCodeOf, openJournal, runChanges, verifyFixed } fro
 
 export interface SessionOptions extends AuditOptions, PlanChoices, RequestOptions {
   readonly journal?: string;
+  /** Named on the command line: where the cursor starts when it is offered. The admin still chooses. */
+  readonly strategy?: Strategy;
 }
 
 type Choice = Strategy | 'skip' | 'quit';
@@ -204,7 +206,8 @@ async function fixGroup(
     const remedies = commonRemedies(group).filter((r) => !refused.has(r.strategy));
     ui.say(`\n${counter} ${oneLine(key)}`);
     for (const f of group) for (const line of explain(f, ui.columns)) ui.say(line);
-    const choice = await ui.select<Choice>('How do you want to fix it?', menu(remedies, group, notOffered(group, remedies, refused), ui.columns));
+    const named = remedies.some((r) => r.strategy === args.strategy) ? args.strategy : undefined;
+    const choice = await ui.select<Choice>('How do you want to fix it?', menu(remedies, group, notOffered(group, remedies, refused), ui.columns), named);
     if (choice === 'quit') return 'quit';
     if (choice === 'skip') {
       state.skipped.push(...group.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: 'skipped in the session' })));

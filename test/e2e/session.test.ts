@@ -54,6 +54,20 @@ describe('the interactive session, one change covering several portgroups', () =
     await lab?.stop();
   });
 
+  it('--strategy on a terminal puts the cursor on that remedy, still narrowest first, and still asks', async () => {
+    const before = await lab.state();
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--strategy', 'vswitch-accept', '--journal', join(dir, 'strategy.json')]);
+    const screen = await terminal.waitFor(/How do you want to fix it\?[\s\S]*quit: stop here/);
+    const menu = screen.split('\n').filter((l) => /^[❯ ] (dedicated-portgroup|portgroup-accept|vswitch-accept|pin-mac)/.test(l));
+    expect(menu.map((l) => l.slice(2, l.indexOf(':')))).toEqual(['dedicated-portgroup', 'portgroup-accept', 'vswitch-accept', 'pin-mac (once powered off)']);
+    expect(menu.find((l) => l.startsWith('❯ '))).toMatch(/^❯ vswitch-accept:/);
+    terminal.keys('C-c');
+    expect(await terminal.waitFor(/VMFIX-EXIT=\d+/)).toContain('VMFIX-EXIT=130');
+    expect(diffState(before, await lab.state())).toEqual([]);
+    terminal.close();
+  });
+
   it('after vswitch-accept, the portgroups it covered are not offered again, and the session ends with exit 0', async () => {
     const before = await lab.state();
     terminal = new Terminal(dir);
