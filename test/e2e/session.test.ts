@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScenario, type Lab } from '../helpers/lab.js';
+import { startProxy } from '../helpers/proxy.js';
 import { Terminal } from '../helpers/terminal.js';
 import { diffState, readJson, workdir } from './fix-lab.js';
 
@@ -66,6 +67,30 @@ describe('the interactive session, one change covering several portgroups', () =
     expect(await terminal.waitFor(/VMFIX-EXIT=\d+/)).toContain('VMFIX-EXIT=130');
     expect(diffState(before, await lab.state())).toEqual([]);
     terminal.close();
+  });
+
+  it('a write vCenter refuses (NoPermission): the session stops with exit 4, says which privilege, and the journal says it failed', async () => {
+    const before = await lab.state();
+    const proxy = await startProxy(lab);
+    try {
+      proxy.inject({ method: 'UpdatePortGroup', fault: { kind: 'soap-fault', type: 'NoPermission', message: 'Permission to perform this operation was denied.' } });
+      terminal = new Terminal(dir);
+      await terminal.start(proxy.env, ['fix', '--journal', join(dir, 'refused.json')]);
+      await terminal.waitFor(/How do you want to fix it\?[\s\S]*quit: stop here/);
+      await terminal.choose('portgroup-accept');
+      await terminal.waitFor(/Apply 1 change\(s\)\?/);
+      await terminal.choose('Yes, apply 1 change(s)');
+      const screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
+      expect(screen).toContain('VMFIX-EXIT=4');
+      expect(screen).toMatch(/Host\.Config\.Network/);
+      expect(screen).not.toMatch(/\n\s+at /);
+      const journal = await readJson(join(dir, 'refused.json'));
+      expect(journal.entries.map((e: { status: string }) => e.status)).toEqual(['failed']);
+      expect(diffState(before, await lab.state())).toEqual([]);
+    } finally {
+      terminal?.close();
+      await proxy.stop();
+    }
   });
 
   it('after vswitch-accept, the portgroups it covered are not offered again, and the session ends with exit 0', async () => {
