@@ -68,11 +68,17 @@ function commonRemedies(findings: readonly Finding[]): Remedy[] {
     .filter((r) => findings.every((f) => f.remedies.some((s) => s.strategy === r.strategy)))
     .map((r) => {
       const all = findings.flatMap((f) => f.remedies.find((s) => s.strategy === r.strategy)!.blastRadius.vms);
-      const summary = r.strategy === 'dedicated-portgroup' && findings.length > 1 ? r.summary.replace(/move .* to it\.$/, `move only ${nics} to it.`) : r.summary;
+      const summary = findings.length === 1 ? r.summary : r.strategy === 'dedicated-portgroup' ? r.summary.replace(/move .* to it\.$/, `move only ${nics} to it.`) : r.strategy === 'pin-mac' ? pinned(findings) : r.summary;
       // Who else, for the group as a whole: not its own VMs.
       return { ...r, summary, blastRadius: { ...r.blastRadius, vms: [...new Set(all)].filter((vm) => !ours.has(vm)).sort() } };
     });
   return [...common.filter((r) => !waitsForPowerOff(r, findings)), ...common.filter((r) => waitsForPowerOff(r, findings))];
+}
+
+/** pin-mac for a group: each NIC gets the MAC its own guest uses, and the line names them all. */
+function pinned(findings: readonly Finding[]): string {
+  const each = findings.map((f) => `${f.vm?.name} ${f.nic?.label} ${f.remedies.find((r) => r.strategy === 'pin-mac')?.mac}`);
+  return `Give each NIC the manual MAC its guest uses: ${each.join(', ')}.`;
 }
 
 /** Why each remedy not offered for the group is not: the audit's reason, a finding it does not fit, or what it said when tried. */

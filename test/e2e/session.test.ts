@@ -63,6 +63,8 @@ describe('the interactive session, one change covering several portgroups', () =
     const menu = screen.split('\n').filter((l) => /^[❯ ] (dedicated-portgroup|portgroup-accept|vswitch-accept|pin-mac)/.test(l));
     expect(menu.map((l) => l.slice(2, l.indexOf(':')))).toEqual(['dedicated-portgroup', 'portgroup-accept', 'vswitch-accept', 'pin-mac (once powered off)']);
     expect(menu.find((l) => l.startsWith('❯ '))).toMatch(/^❯ vswitch-accept:/);
+    // pin-mac pins each NIC to its own guest's MAC, and says so for both, not just the first.
+    expect(menu.find((l) => l.includes('pin-mac'))).toContain('Give each NIC the manual MAC its guest uses: pair-1 Network adapter 1 02:00:00:00:11:01, pair-2 Network adapter 1 02:00:00:00:11:02.');
     terminal.keys('C-c');
     expect(await terminal.waitFor(/VMFIX-EXIT=\d+/)).toContain('VMFIX-EXIT=130');
     expect(diffState(before, await lab.state())).toEqual([]);
