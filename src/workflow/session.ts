@@ -111,10 +111,12 @@ export async function interactiveSession(
   ctx: Context,
   inventory: Inventory,
   findings: readonly Finding[],
+  unfixable: Plan['skipped'] = [],
 ): Promise<CommandOutcome> {
   const groups = [...new Set(findings.map(groupKey))];
   ctx.ui.say(`${findings.length} finding(s) to fix on ${groups.length} portgroup(s).`);
-  const state: SessionState = { inventory, findings, changeCount: 0, outcomes: [], skipped: [], verification: [] };
+  for (const s of unfixable) ctx.ui.warn(`${s.vm ?? s.finding}: ${s.reason}`);
+  const state: SessionState = { inventory, findings, changeCount: 0, outcomes: [], skipped: [...unfixable], verification: [] };
   let error: VmfixError | undefined;
   try {
     for (let g = 0; g < groups.length && !error; g++) {

@@ -4,10 +4,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScenario, type Lab } from '../helpers/lab.js';
+import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
 import { startProxy } from '../helpers/proxy.js';
 import { Terminal } from '../helpers/terminal.js';
-import { diffState, readJson, workdir } from './fix-lab.js';
+import { diffState, modifyingCalls, readJson, workdir } from './fix-lab.js';
 
 const HOST = 'esx-r1.lab.corp';
 
@@ -116,5 +116,53 @@ describe('the interactive session, one change covering several portgroups', () =
       `hosts[${HOST}].networkInfo.portgroup[PG-Solo].computedPolicy.security.macChanges: false → true`,
       `hosts[${HOST}].networkInfo.vswitch[vSwitch0].spec.policy.security.macChanges: false → true`,
     ]);
+  });
+});
+
+/** A VM that ESXi blocked and that was then powered off, with two NICs under Reject: the log cannot say which one. */
+function offScenario() {
+  const host = { ...scenario().datacenters[0]!.hosts[0]!, vmkernelLog: { filler: 20, lines: [
+    '{{now-2h}} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client app-off01 requested mac address change to 02:00:00:00:21:01 on port 0x4000020, disallowed by vswitch policy',
+    '{{now-2h}} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client app-off01 has policy violations on port 0x4000020. Port is blocked',
+  ] } };
+  return {
+    mode: 'vcenter',
+    datacenters: [{ ...scenario().datacenters[0]!, hosts: [host], vms: [
+      { name: 'app-off01', host: HOST, powerState: 'poweredOff', nics: [{ network: 'PG-Pair' }, { network: 'PG-Solo' }] },
+    ] }],
+  };
+}
+
+describe('a finding no change can be aimed at', () => {
+  let lab: Lab;
+  let dir: string;
+  let terminal: Terminal | undefined;
+
+  beforeAll(async () => {
+    lab = await startScenario(offScenario());
+    dir = await workdir();
+  });
+  afterAll(async () => {
+    terminal?.close();
+    await lab?.stop();
+  });
+
+  it('is not "nothing to fix": the session names it and exits 1, as audit does', async () => {
+    const audit = await vmfix(['audit'], { ...lab.env, VMFIX_TEST_CWD: dir });
+    expect(audit.code, audit.stderr).toBe(1);
+    expect(audit.stdout).toContain('app-off01 was blocked by ESXi');
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--journal', join(dir, 'none.json')]);
+    const screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
+    expect(screen).toContain('VMFIX-EXIT=1');
+    expect(screen).toMatch(/app-off01: no change can be aimed at it/);
+    terminal.close();
+  });
+
+  it('fix --yes reports it as not fixed, exit 1', async () => {
+    const r = await vmfix(['fix', '--yes', '--strategy', 'portgroup-accept'], { ...lab.env, VMFIX_TEST_CWD: dir });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/app-off01: no change can be aimed at it/);
+    expect(await modifyingCalls(lab)).toEqual([]);
   });
 });
