@@ -166,3 +166,47 @@ describe('a finding no change can be aimed at', () => {
     expect(await modifyingCalls(lab)).toEqual([]);
   });
 });
+
+describe('vCenter stops answering in the middle of a session', () => {
+  let lab: Lab;
+  let dir: string;
+  let terminal: Terminal | undefined;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+    await lab.guestMac('pair-1', 1, '02:00:00:00:11:01');
+    await lab.guestMac('solo-1', 1, '02:00:00:00:12:01');
+  });
+  afterAll(async () => {
+    terminal?.close();
+    await lab?.stop();
+  });
+
+  it('what applied before is reported with its journal, not hidden behind the connection error', async () => {
+    const proxy = await startProxy(lab);
+    try {
+      terminal = new Terminal(dir);
+      await terminal.start(proxy.env, ['fix', '--journal', join(dir, 'lost.json')]);
+      await terminal.waitFor(/\[1\/2\][\s\S]*quit: stop here/);
+      await terminal.choose('portgroup-accept');
+      await terminal.waitFor(/Apply 1 change\(s\)\?/);
+      await terminal.choose('Yes, apply 1 change(s)');
+      await terminal.waitFor(/\[2\/2\][\s\S]*quit: stop here/);
+      await terminal.choose('portgroup-accept');
+      await terminal.waitFor(/(Apply 1 change\(s\)\?[\s\S]*){2}/);
+      // vCenter restarts: every read answers 503 from now on.
+      proxy.inject({ method: 'RetrievePropertiesEx', times: Infinity, fault: { kind: 'http', status: 503 } });
+      await terminal.choose('Yes, apply 1 change(s)');
+      const screen = await terminal.waitFor(/VMFIX-EXIT=\d+/, 60_000);
+      expect(screen).toContain('VMFIX-EXIT=3');
+      expect(screen).toMatch(/fix on .*: 1 applied, 1 failed\. Journal: .*lost\.json/);
+      expect(screen).toMatch(/not answering properly right now/);
+      const journal = await readJson(join(dir, 'lost.json'));
+      expect(journal.entries.map((e: { status: string }) => e.status)).toEqual(['applied']);
+    } finally {
+      terminal?.close();
+      await proxy.stop();
+    }
+  });
+});
