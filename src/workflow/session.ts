@@ -5,7 +5,7 @@
 // full diff on request), apply only after a yes, verify. No goes back to
 // the choice. Made to fit a terminal of 80×24: the finding stays on screen.
 import type { Finding, Remedy, Strategy } from '../audit/finding.js';
-import { DriftError, InterruptedError, VmfixError } from '../errors.js';
+import { asVmfixError, DriftError, VmfixError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
 import type { ChangeOutcome } from '../remedy/execute.js';
 import { defaultFilePath, type JournalWriter } from '../remedy/journal.js';
@@ -130,9 +130,10 @@ export async function interactiveSession(
       if (outcome instanceof VmfixError) error = outcome;
     }
   } catch (err) {
-    // Ctrl-C: what was done is journaled; say so before going.
-    if (!(err instanceof InterruptedError)) throw err;
-    error = err;
+    // Ctrl-C, or vCenter lost while reading: what was done is journaled; say so before going.
+    const known = asVmfixError(err);
+    if (!known) throw err;
+    error = known;
   }
   await state.journal?.close();
   const report = outcomeReport('fix', endpoint.display, state.journal?.path ?? null, state.outcomes, state.skipped, state.verification);

@@ -167,13 +167,22 @@ describe('a finding no change can be aimed at', () => {
   });
 });
 
+/** One more portgroup, and a quiet VM on it, for a run of its own. */
+function spareScenario() {
+  const s = scenario();
+  const dc = s.datacenters[0]!;
+  dc.hosts[0]!.portgroups.push({ name: 'PG-Spare', vswitch: 'vSwitch0', vlanId: 13 });
+  dc.vms.push({ name: 'spare-1', host: HOST, nics: [{ network: 'PG-Spare' }] });
+  return s;
+}
+
 describe('vCenter stops answering in the middle of a session', () => {
   let lab: Lab;
   let dir: string;
   let terminal: Terminal | undefined;
 
   beforeAll(async () => {
-    lab = await startScenario(scenario());
+    lab = await startScenario(spareScenario());
     dir = await workdir();
     await lab.guestMac('pair-1', 1, '02:00:00:00:11:01');
     await lab.guestMac('solo-1', 1, '02:00:00:00:12:01');
@@ -206,6 +215,51 @@ describe('vCenter stops answering in the middle of a session', () => {
       expect(journal.entries.map((e: { status: string }) => e.status)).toEqual(['applied']);
     } finally {
       terminal?.close();
+      await proxy.stop();
+    }
+  });
+
+  it('lost while verifying a change that applied: the change is reported applied, with its journal', async () => {
+    const proxy = await startProxy(lab);
+    try {
+      terminal = new Terminal(dir);
+      await terminal.start(proxy.env, ['fix', '--journal', join(dir, 'verify.json')]);
+      await terminal.waitFor(/\[1\/1\] CL-R \/ PG-Solo[\s\S]*quit: stop here/);
+      await terminal.choose('portgroup-accept');
+      await terminal.waitFor(/Apply 1 change\(s\)\?/);
+      proxy.inject({ method: 'UpdatePortGroup', fault: { kind: 'hold', stage: 'after' } });
+      await terminal.choose('Yes, apply 1 change(s)');
+      const held = await proxy.nextHold();
+      // The write applied; its read-back is answered; everything after it answers 503.
+      proxy.inject({ method: 'RetrievePropertiesEx', nth: proxy.count('RetrievePropertiesEx') + 2, times: Infinity, fault: { kind: 'http', status: 503 } });
+      held.release();
+      const screen = await terminal.waitFor(/VMFIX-EXIT=\d+/, 60_000);
+      expect(screen).toContain('VMFIX-EXIT=3');
+      expect(screen).toMatch(/fix on .*: 1 applied\. Journal: .*verify\.json/);
+      const journal = await readJson(join(dir, 'verify.json'));
+      expect(journal.entries.map((e: { status: string }) => e.status)).toEqual(['applied']);
+    } finally {
+      terminal?.close();
+      await proxy.stop();
+    }
+  });
+
+  it('fix --yes lost while verifying: the changes are reported applied, with the journal, exit 3', async () => {
+    await lab.guestMac('spare-1', 1, '02:00:00:00:13:01');
+    const proxy = await startProxy(lab);
+    try {
+      proxy.inject({ method: 'UpdatePortGroup', fault: { kind: 'hold', stage: 'after' } });
+      const running = vmfix(['fix', '--yes', '--strategy', 'portgroup-accept', '--journal', join(dir, 'yes.json')], { ...proxy.env, VMFIX_TEST_CWD: dir });
+      const held = await proxy.nextHold();
+      proxy.inject({ method: 'RetrievePropertiesEx', nth: proxy.count('RetrievePropertiesEx') + 2, times: Infinity, fault: { kind: 'http', status: 503 } });
+      held.release();
+      const r = await running;
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stdout).toMatch(/fix on .*: 1 applied\. Journal: .*yes\.json/);
+      expect(r.stderr).toMatch(/not answering properly right now/);
+      const journal = await readJson(join(dir, 'yes.json'));
+      expect(journal.entries.map((e: { status: string }) => e.status)).toEqual(['applied']);
+    } finally {
       await proxy.stop();
     }
   });
