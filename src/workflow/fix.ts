@@ -2,15 +2,13 @@
 // write the change ticket (and the plan) and change nothing; --yes applies
 // one strategy everywhere it fits; otherwise the interactive session.
 import type { Finding, Strategy } from '../audit/finding.js';
-import { asVmfixError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
 import type { Plan } from '../remedy/schema.js';
-import type { Verification } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
 import { auditOnline } from './audit.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
 import { choose, makePlan, preparedBy, requestOf } from './plan.js';
-import { appliedFindings, exitCodeOf, openJournal, runChanges, unresolved, verifyFixed } from './run.js';
+import { exitCodeOf, openJournal, runChanges, unresolved, verifyRun } from './run.js';
 import type { SessionOptions } from './session.js';
 
 export interface FixOptions extends SessionOptions {
@@ -90,16 +88,7 @@ async function applyStrategy(
   });
   const run = await runChanges(client, ctx, journal, plan.changes);
   await journal.close();
-  let error = run.error;
-  let verification: Verification[] = [];
-  if (!error) {
-    // vCenter lost while verifying: the changes applied all the same, and the report says so.
-    verification = await verifyFixed(client, endpoint, options, ctx, appliedFindings(run, plan.findings)).catch((err: unknown) => {
-      error = asVmfixError(err);
-      if (!error) throw err;
-      return [];
-    });
-  }
+  const { verification, error } = await verifyRun(client, endpoint, options, ctx, run, plan.findings);
   const report = outcomeReport('fix', endpoint.display, journal.path, run.outcomes, plan.skipped, verification);
   return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(error, plan.skipped.length + unresolved(verification)), ...(error ? { error } : {}) };
 }
