@@ -3,7 +3,7 @@
 // wants Reject, so Accept is only ever offered for as little as possible.
 import { isNestedHypervisor, type Vm, type VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
-import { portgroupSetting } from '../inventory/policy.js';
+import { portgroupSetting, vswitchSetting } from '../inventory/policy.js';
 import type { Attachment } from './attachment.js';
 import { STRATEGIES, type NotOffered, type Remedy, type Strategy } from './finding.js';
 
@@ -62,9 +62,15 @@ export function remediesFor(input: RemedyInput): Remedy[] {
     out.push(dedicated(pg, `on ${where}`, vm, nic));
     if (att.macChanges.source === 'vswitch' && att.vswitch) {
       const vswitch = att.vswitch.name;
+      // Only the hosts where it changes anything, as the plan: the portgroup inherits there and the vSwitch still rejects.
+      const changing = peers.filter((h) => {
+        const p = h.portgroups.find((x) => x.name === pg);
+        const vs = p && h.vswitches.find((v) => v.name === p.vswitchName);
+        return vs && portgroupSetting(p, 'macChanges') === undefined && vswitchSetting(vs, 'macChanges') !== true;
+      });
       const inheriting = new Set<string>();
       const refs: NicRef[] = [];
-      for (const host of peers) {
+      for (const host of changing) {
         for (const p of host.portgroups) {
           if (p.vswitchName !== vswitch || portgroupSetting(p, 'macChanges') !== undefined) continue;
           inheriting.add(p.name);
@@ -73,7 +79,7 @@ export function remediesFor(input: RemedyInput): Remedy[] {
       }
       out.push({
         strategy: 'vswitch-accept',
-        summary: `Set MAC address changes to Accept on vSwitch "${vswitch}" on ${where}: every portgroup inheriting from it changes too.`,
+        summary: `Set MAC address changes to Accept on vSwitch "${vswitch}" on ${hostList(changing)}: every portgroup inheriting from it changes too.`,
         blastRadius: { vms: names(refs, vm), portgroups: [...inheriting].sort() },
         notes: [HARDENING_NOTE, 'The broadest fix; prefer a portgroup-level one.'],
       });
