@@ -73,6 +73,18 @@ export function describeError(err: unknown): { exitCode: number; message: string
   return { exitCode: INTERNAL_ERROR_EXIT, message: `Internal error: ${message}. This is a bug in vmfix; please report it with the output of --debug.` };
 }
 
+/**
+ * vCenter, or the path to it, failing in the middle of a run, as a VmfixError (exit 3), so that
+ * the run stops like on a refusal and still reports what applied; anything else (a bug) is not.
+ */
+export function asVmfixError(err: unknown): VmfixError | undefined {
+  if (err instanceof VmfixError) return err;
+  if (err instanceof TransportError || err instanceof ProtocolError || err instanceof SoapFault) {
+    return new VmfixError(ExitCode.connection, describeError(err).message, { cause: err });
+  }
+  return undefined;
+}
+
 function transportMessage(err: TransportError): string {
   const fingerprint = err.details.fingerprint;
   switch (err.failure) {

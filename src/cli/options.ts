@@ -146,7 +146,7 @@ export const FIX_OPTIONS = {
   'dry-run': { type: 'boolean', group: 'Remediation:', describe: 'write the change-ticket report (Markdown, or --format json) and change nothing' },
   'plan-out': { type: 'string', group: 'Remediation:', describe: 'write the plan for vmfix apply to FILE and change nothing' },
   yes: { type: 'boolean', group: 'Remediation:', describe: 'apply without asking (needs --strategy)' },
-  strategy: { type: 'string', choices: STRATEGIES, group: 'Remediation:', describe: 'the fix for every finding it fits (else the narrowest per finding)' },
+  strategy: { type: 'string', choices: STRATEGIES, group: 'Remediation:', describe: 'the fix for every finding it fits (else the narrowest per finding); in the session, where the cursor starts' },
   'portgroup-name': {
     type: 'string', group: 'Remediation:', describe: 'dedicated-portgroup: name of the new portgroup (default <name>-macchg)',
     coerce: (name: string): string => {

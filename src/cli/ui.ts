@@ -35,13 +35,22 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
     if (active) active.spinner.render();
   };
 
-  const prompt = async <T>(run: (p: typeof import('@inquirer/prompts')) => Promise<T>): Promise<T> => {
+  const prompt = async <T>(run: (p: typeof import('@inquirer/prompts'), context: { output: NodeJS.WriteStream; signal: AbortSignal }) => Promise<T>): Promise<T> => {
     const prompts = await import('@inquirer/prompts');
+    // Ctrl-D closes the prompt's input without an answer or an error; with nothing else
+    // pending, Node would then exit 0 as if the work were done. The event loop running
+    // dry while a prompt waits means exactly that: the input ended.
+    const ended = new AbortController();
+    const onEnd = () => ended.abort();
+    process.once('beforeExit', onEnd);
     try {
-      return await run(prompts);
+      return await run(prompts, { output: stderr, signal: ended.signal });
     } catch (err) {
       if ((err as Error).name === 'ExitPromptError') throw new InterruptedError();
+      if (ended.signal.aborted) throw new InterruptedError('The input ended (Ctrl-D) at a prompt: stopped there.');
       throw err;
+    } finally {
+      process.off('beforeExit', onEnd);
     }
   };
 
@@ -51,15 +60,15 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
     get columns() {
       return columnsOf(stderr);
     },
-    confirm: (message, defaultValue = false) => prompt((p) => p.confirm({ message, default: defaultValue }, { output: stderr })),
-    select: <T>(message: string, choices: readonly Choice<T>[]) =>
-      prompt((p) =>
+    confirm: (message, defaultValue = false) => prompt((p, context) => p.confirm({ message, default: defaultValue }, context)),
+    select: <T>(message: string, choices: readonly Choice<T>[], initial?: T) =>
+      prompt((p, context) =>
         p.select<T>(
-          { message, choices: choices.map((c) => ({ name: c.name, value: c.value, ...(c.description ? { description: c.description } : {}), ...(c.disabled ? { disabled: c.disabled } : {}) })), pageSize: Math.min(12, choices.length) },
-          { output: stderr },
+          { message, choices: choices.map((c) => ({ name: c.name, value: c.value, ...(c.description ? { description: c.description } : {}), ...(c.disabled ? { disabled: c.disabled } : {}) })), pageSize: Math.min(12, choices.length), ...(initial === undefined ? {} : { default: initial }) },
+          context,
         ),
       ),
-    password: (message) => prompt((p) => p.password({ message, mask: '*' }, { output: stderr })),
+    password: (message) => prompt((p, context) => p.password({ message, mask: '*' }, context)),
     spinner(text): Spinner {
       if (!spins()) return progressLines(text, write);
       let handle: { spinner: import('ora').Ora } | undefined;

@@ -1,7 +1,7 @@
 // Executing a list of changes in order, each journaled before the next one
 // starts. The first failure stops the run: what follows may depend on it,
 // and a person should look before anything else changes.
-import { VmfixError } from '../errors.js';
+import { asVmfixError, type VmfixError } from '../errors.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { Change } from './schema.js';
 import type { JournalWriter } from './journal.js';
@@ -48,12 +48,16 @@ export async function executeChanges(options: ExecuteOptions, changes: readonly 
         const entry = await writeChange(run, change);
         outcomes.push({ change, status: 'applied', ...(entry.note ? { note: entry.note } : {}) });
         onProgress?.(change, 'applied');
-      } catch (err) {
-        if (!(err instanceof VmfixError)) throw err;
-        // A drift found before writing, or an interrupt after a complete write, leaves this change unattempted or done:
-        // the journal has the truth; here we say what the person needs.
-        const done = journal.entries.slice(journaled).some((e) => e.change.id === change.id && e.status === 'applied');
-        outcomes.push({ change, status: done ? 'applied' : 'failed', note: err.message });
+      } catch (thrown) {
+        const err = asVmfixError(thrown);
+        if (!err) throw thrown;
+        // A drift found before writing, or an interrupt after a complete write, leaves this change unattempted or done;
+        // a connection lost after the write leaves it pending: the journal has the truth; here we say what the person needs.
+        const mine = journal.entries.slice(journaled).filter((e) => e.change.id === change.id);
+        const done = mine.some((e) => e.status === 'applied');
+        const pending = mine.some((e) => e.status === 'pending');
+        const note = pending ? `${err.message} It may have applied: the journal records it as pending.` : err.message;
+        outcomes.push({ change, status: done ? 'applied' : 'failed', note });
         onProgress?.(change, done ? 'applied' : 'failed');
         outcomes.push(...changes.slice(i + 1).map((c) => ({ change: c, status: 'not-attempted' as const })));
         return { outcomes, error: err };

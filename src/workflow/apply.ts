@@ -6,7 +6,7 @@ import type { VimClient } from '../vsphere/client.js';
 import type { AuditOptions } from './audit.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
 import { approve, preflight, sameEndpoint } from './preflight.js';
-import { appliedFindings, exitCodeOf, openJournal, runChanges, unresolved, verifyFixed } from './run.js';
+import { exitCodeOf, openJournal, runChanges, unresolved, verifyRun } from './run.js';
 
 export interface ApplyOptions {
   readonly yes?: boolean;
@@ -49,10 +49,10 @@ export async function applyPlan(
   await journal.close();
   // The whole inventory, no logs: they still hold the lines that led to the plan.
   const verifyOptions: AuditOptions = { logLines: 0, concurrency: 8 };
-  const verification = run.error ? [] : await verifyFixed(client, endpoint, verifyOptions, ctx, appliedFindings(run, plan.findings));
+  const { verification, error } = await verifyRun(client, endpoint, verifyOptions, ctx, run, plan.findings);
   return {
     result: { kind: 'outcome', report: outcomeReport('apply', endpoint.display, journal.path, run.outcomes, plan.skipped, verification, applied) },
-    exitCode: exitCodeOf(run.error, unresolved(verification)),
-    ...(run.error ? { error: run.error } : {}),
+    exitCode: exitCodeOf(error, unresolved(verification)),
+    ...(error ? { error } : {}),
   };
 }

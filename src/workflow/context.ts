@@ -25,7 +25,8 @@ export interface Ui {
   /** The terminal's width, when the ui's stream is a terminal that reports one. */
   readonly columns: number | undefined;
   confirm(message: string, defaultValue?: boolean): Promise<boolean>;
-  select<T>(message: string, choices: readonly Choice<T>[]): Promise<T>;
+  /** `initial`: the choice the cursor starts on (else the first). */
+  select<T>(message: string, choices: readonly Choice<T>[], initial?: T): Promise<T>;
   password(message: string): Promise<string>;
   spinner(text: string): Spinner;
   /** A progress line on stderr (a spinner's text on a terminal, else a plain line). */

@@ -3,11 +3,12 @@
 // one strategy everywhere it fits; otherwise the interactive session.
 import type { Finding, Strategy } from '../audit/finding.js';
 import type { Inventory } from '../inventory/model.js';
+import type { Plan } from '../remedy/schema.js';
 import type { VimClient } from '../vsphere/client.js';
 import { auditOnline } from './audit.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
 import { choose, makePlan, preparedBy, requestOf } from './plan.js';
-import { appliedFindings, exitCodeOf, openJournal, runChanges, unresolved, verifyFixed } from './run.js';
+import { exitCodeOf, openJournal, runChanges, unresolved, verifyRun } from './run.js';
 import type { SessionOptions } from './session.js';
 
 export interface FixOptions extends SessionOptions {
@@ -26,11 +27,22 @@ export async function fix(client: VimClient, endpoint: Endpoint, options: FixOpt
   const { whole: inventory, report } = await auditOnline(client, endpoint, options, ctx);
   const actionable = report.findings.filter((f) => f.remedies.length > 0);
   if (writesNothing(options)) return dryRun(options, inventory, actionable, endpoint, ctx);
+  const unfixable = unaimable(report.findings);
   if (!options.yes) {
     const { interactiveSession } = await import('./session.js');
-    return interactiveSession(client, endpoint, options, ctx, inventory, actionable);
+    return interactiveSession(client, endpoint, options, ctx, inventory, actionable, unfixable);
   }
-  return applyStrategy(client, endpoint, options, ctx, inventory, actionable);
+  return applyStrategy(client, endpoint, options, ctx, inventory, actionable, unfixable);
+}
+
+/**
+ * Blocked or at risk, yet tied to no NIC (a VM powered off since, with several NICs under
+ * Reject): no change can be aimed at them. Not fixed, so said, and the exit code says so.
+ */
+function unaimable(findings: readonly Finding[]): Plan['skipped'] {
+  return findings
+    .filter((f) => f.remedies.length === 0 && f.severity !== 'info')
+    .map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: `no change can be aimed at it: ${f.summary}` }));
 }
 
 async function dryRun(options: FixOptions, inventory: Inventory, findings: readonly Finding[], endpoint: Endpoint, ctx: Context): Promise<CommandOutcome> {
@@ -61,8 +73,10 @@ async function applyStrategy(
   ctx: Context,
   inventory: Inventory,
   findings: readonly Finding[],
+  unfixable: Plan['skipped'],
 ): Promise<CommandOutcome> {
-  const plan = await makePlan(inventory, findings, choose(findings, options.strategy), options, false, preparedBy(endpoint, ctx));
+  const made = await makePlan(inventory, findings, choose(findings, options.strategy), options, false, preparedBy(endpoint, ctx));
+  const plan = { ...made, skipped: [...made.skipped, ...unfixable] };
   const { outcomeReport } = await import('../report/outcome.js');
   if (!plan.changes.length) {
     return { result: { kind: 'outcome', report: outcomeReport('fix', endpoint.display, null, [], plan.skipped, []) }, exitCode: exitCodeOf(undefined, plan.skipped.length) };
@@ -74,7 +88,7 @@ async function applyStrategy(
   });
   const run = await runChanges(client, ctx, journal, plan.changes);
   await journal.close();
-  const verification = run.error ? [] : await verifyFixed(client, endpoint, options, ctx, appliedFindings(run, plan.findings));
+  const { verification, error } = await verifyRun(client, endpoint, options, ctx, run, plan.findings);
   const report = outcomeReport('fix', endpoint.display, journal.path, run.outcomes, plan.skipped, verification);
-  return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(run.error, plan.skipped.length + unresolved(verification)), ...(run.error ? { error: run.error } : {}) };
+  return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(error, plan.skipped.length + unresolved(verification)), ...(error ? { error } : {}) };
 }

@@ -2,7 +2,7 @@
 // journal while a person watches, checking afterwards whether the findings
 // they were for are gone, and the exit code that says how it went.
 import type { Finding } from '../audit/finding.js';
-import { ExitCode, type VmfixError } from '../errors.js';
+import { asVmfixError, ExitCode, type VmfixError } from '../errors.js';
 import type { Change } from '../remedy/schema.js';
 import { executeChanges, type ExecuteResult } from '../remedy/execute.js';
 import { defaultFilePath, JournalWriter } from '../remedy/journal.js';
@@ -76,6 +76,28 @@ export async function verifyFixed(
       detail: still ? `still reported: ${still.summary}${why(still)}` : 'no longer reported by the audit.',
     };
   });
+}
+
+/**
+ * After a run: verifyFixed unless it stopped early. vCenter lost while verifying becomes
+ * the run's error rather than the end of its report: the changes applied all the same.
+ */
+export async function verifyRun(
+  client: VimClient,
+  endpoint: Endpoint,
+  options: AuditOptions,
+  ctx: Context,
+  run: ExecuteResult,
+  findings: readonly Finding[],
+): Promise<{ verification: Verification[]; error?: VmfixError }> {
+  if (run.error) return { verification: [], error: run.error };
+  try {
+    return { verification: await verifyFixed(client, endpoint, options, ctx, appliedFindings(run, findings)) };
+  } catch (err) {
+    const error = asVmfixError(err);
+    if (!error) throw err;
+    return { verification: [], error };
+  }
 }
 
 function why(f: Finding): string {

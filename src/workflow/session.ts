@@ -5,7 +5,7 @@
 // full diff on request), apply only after a yes, verify. No goes back to
 // the choice. Made to fit a terminal of 80×24: the finding stays on screen.
 import type { Finding, Remedy, Strategy } from '../audit/finding.js';
-import { DriftError, InterruptedError, VmfixError } from '../errors.js';
+import { asVmfixError, DriftError, VmfixError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
 import type { ChangeOutcome } from '../remedy/execute.js';
 import { defaultFilePath, type JournalWriter } from '../remedy/journal.js';
@@ -23,6 +23,8 @@ import { appliedFindings, exitCodeOf, openJournal, runChanges, verifyFixed } fro
 
 export interface SessionOptions extends AuditOptions, PlanChoices, RequestOptions {
   readonly journal?: string;
+  /** Named on the command line: where the cursor starts when it is offered. The admin still chooses. */
+  readonly strategy?: Strategy;
 }
 
 type Choice = Strategy | 'skip' | 'quit';
@@ -66,11 +68,17 @@ function commonRemedies(findings: readonly Finding[]): Remedy[] {
     .filter((r) => findings.every((f) => f.remedies.some((s) => s.strategy === r.strategy)))
     .map((r) => {
       const all = findings.flatMap((f) => f.remedies.find((s) => s.strategy === r.strategy)!.blastRadius.vms);
-      const summary = r.strategy === 'dedicated-portgroup' && findings.length > 1 ? r.summary.replace(/move .* to it\.$/, `move only ${nics} to it.`) : r.summary;
+      const summary = findings.length === 1 ? r.summary : r.strategy === 'dedicated-portgroup' ? r.summary.replace(/move .* to it\.$/, `move only ${nics} to it.`) : r.strategy === 'pin-mac' ? pinned(findings) : r.summary;
       // Who else, for the group as a whole: not its own VMs.
       return { ...r, summary, blastRadius: { ...r.blastRadius, vms: [...new Set(all)].filter((vm) => !ours.has(vm)).sort() } };
     });
   return [...common.filter((r) => !waitsForPowerOff(r, findings)), ...common.filter((r) => waitsForPowerOff(r, findings))];
+}
+
+/** pin-mac for a group: each NIC gets the MAC its own guest uses, and the line names them all. */
+function pinned(findings: readonly Finding[]): string {
+  const each = findings.map((f) => `${f.vm?.name} ${f.nic?.label} ${f.remedies.find((r) => r.strategy === 'pin-mac')?.mac}`);
+  return `Give each NIC the manual MAC its guest uses: ${each.join(', ')}.`;
 }
 
 /** Why each remedy not offered for the group is not: the audit's reason, a finding it does not fit, or what it said when tried. */
@@ -103,10 +111,12 @@ export async function interactiveSession(
   ctx: Context,
   inventory: Inventory,
   findings: readonly Finding[],
+  unfixable: Plan['skipped'] = [],
 ): Promise<CommandOutcome> {
   const groups = [...new Set(findings.map(groupKey))];
   ctx.ui.say(`${findings.length} finding(s) to fix on ${groups.length} portgroup(s).`);
-  const state: SessionState = { inventory, findings, changeCount: 0, outcomes: [], skipped: [], verification: [] };
+  for (const s of unfixable) ctx.ui.warn(`${s.vm ?? s.finding}: ${s.reason}`);
+  const state: SessionState = { inventory, findings, changeCount: 0, outcomes: [], skipped: [...unfixable], verification: [] };
   let error: VmfixError | undefined;
   try {
     for (let g = 0; g < groups.length && !error; g++) {
@@ -120,9 +130,10 @@ export async function interactiveSession(
       if (outcome instanceof VmfixError) error = outcome;
     }
   } catch (err) {
-    // Ctrl-C: what was done is journaled; say so before going.
-    if (!(err instanceof InterruptedError)) throw err;
-    error = err;
+    // Ctrl-C, or vCenter lost while reading: what was done is journaled; say so before going.
+    const known = asVmfixError(err);
+    if (!known) throw err;
+    error = known;
   }
   await state.journal?.close();
   const report = outcomeReport('fix', endpoint.display, state.journal?.path ?? null, state.outcomes, state.skipped, state.verification);
@@ -204,7 +215,8 @@ async function fixGroup(
     const remedies = commonRemedies(group).filter((r) => !refused.has(r.strategy));
     ui.say(`\n${counter} ${oneLine(key)}`);
     for (const f of group) for (const line of explain(f, ui.columns)) ui.say(line);
-    const choice = await ui.select<Choice>('How do you want to fix it?', menu(remedies, group, notOffered(group, remedies, refused), ui.columns));
+    const named = remedies.some((r) => r.strategy === args.strategy) ? args.strategy : undefined;
+    const choice = await ui.select<Choice>('How do you want to fix it?', menu(remedies, group, notOffered(group, remedies, refused), ui.columns), named);
     if (choice === 'quit') return 'quit';
     if (choice === 'skip') {
       state.skipped.push(...group.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: 'skipped in the session' })));
@@ -243,8 +255,14 @@ async function fixGroup(
     const checked = await verifyFixed(client, endpoint, args, ctx, appliedFindings(run, plan.findings));
     for (const v of checked) ui.say(`${v.resolved ? '✔ resolved' : '✘ not resolved'}: ${oneLine(v.vm ?? v.finding)}: ${oneLine(v.detail)}`);
     state.verification.push(...checked);
-    // Findings this remedy did not cover stay in the group, offered again.
-    state.findings = state.findings.filter((f) => !plan.findings.includes(f));
+    // A change can cover more than it was chosen for (a vSwitch covers every portgroup inheriting
+    // from it): read again, so nothing fixed is offered and nothing is planned from a stale read.
+    // Findings this remedy did not cover stay in the group, offered again; its own are done.
+    const fresh = await auditOnline(client, endpoint, args, ctx);
+    const nicOf = (f: Finding) => `${f.vm?.moref} ${f.nic?.key}`;
+    const done = new Set(plan.findings.map(nicOf));
+    state.inventory = fresh.whole;
+    state.findings = fresh.report.findings.filter((f) => f.remedies.length > 0 && !done.has(nicOf(f)));
     refused.set(choice, 'applied already; it did not cover the findings left');
   }
 }

@@ -162,6 +162,23 @@ describe('audit', () => {
   });
 });
 
+describe('vswitch-accept on a cluster whose hosts differ', () => {
+  it('names only the hosts whose vSwitch it changes, and only the VMs there', () => {
+    // esx02's vSwitch0 already accepts: the plan leaves it alone, so the remedy must not claim it.
+    const rejecting = host('host-1', 'esx01', [vswitch('vSwitch0', false, ['Shared'])], [portgroup('Shared', 'vSwitch0', undefined, false)]);
+    const accepting = host('host-2', 'esx02', [vswitch('vSwitch0', true, ['Shared'])], [portgroup('Shared', 'vSwitch0', undefined, true)]);
+    const both = [
+      vm('vm-1', 'web1', 'host-1', [nic(4000, '00:50:56:a1:00:01', onStandard('Shared'))], ['02:00:00:00:00:01']),
+      vm('vm-2', 'web2', 'host-2', [nic(4000, '00:50:56:a1:00:02', onStandard('Shared'))], ['02:00:00:00:00:02']),
+      vm('vm-3', 'web3', 'host-1', [nic(4000, '00:50:56:a1:00:03', onStandard('Shared'))]),
+    ];
+    const web1 = audit(inventory([rejecting, accepting], both), { ...evidence, vmkernel: [], dvPorts: [] }).findings.find((f) => f.vm?.name === 'web1')!;
+    const remedy = web1.remedies.find((r) => r.strategy === 'vswitch-accept')!;
+    expect(remedy.summary).toBe('Set MAC address changes to Accept on vSwitch "vSwitch0" on host esx01: every portgroup inheriting from it changes too.');
+    expect(remedy.blastRadius.vms).toEqual(['web3']);
+  });
+});
+
 describe('a dvPort vCenter still shows blocked', () => {
   const stuck = vm('vm-20', 'stuck1', 'host-1', [nic(4000, '00:50:56:a1:00:20', onDvPortgroup('dvportgroup-11', '20'))], ['02:00:00:00:00:20']);
   const shown = (blocked: boolean) =>

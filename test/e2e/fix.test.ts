@@ -2,12 +2,12 @@
 // strategy changes exactly what it says, as govmomi itself reads it back
 // (/lab/state), journals it, and rolls back exactly; --dry-run and refusals
 // change nothing; the interactive session works in a real terminal.
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startScenario, vmfix, type Lab, type LabState } from '../helpers/lab.js';
+import { startScenario, vmfix, type Lab, type LabState } from '../helpers/lab.js';
+import { Terminal } from '../helpers/terminal.js';
 import {
   CLUSTER_HOSTS, EDGE_HOST, F5_GUEST_MAC, diffState, dvPortgroup, hostPortgroup, modifyingCalls, nic, portgroupAcceptDiff,
   readJson, scenario, settled, workdir,
@@ -414,89 +414,6 @@ describe('fix --yes --strategy mac-learning (fits only the nested ESXi), then ro
 
 // --- The interactive session, driven in a real terminal -------------------------------
 
-/** A terminal (tmux, on a server of its own) running one command; read by polling for expected text. */
-class Terminal {
-  private readonly socket = `vmfix-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-
-  constructor(private readonly dir: string) {}
-
-  private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
-  }
-
-  async start(env: NodeJS.ProcessEnv, args: string[], size: { columns: number; rows: number } = { columns: 220, rows: 80 }): Promise<void> {
-    const vars = { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', NO_COLOR: '1', ...env };
-    const script = join(this.dir, `session-${Date.now()}.sh`);
-    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    await writeFile(
-      script,
-      [
-        ...Object.entries(vars).filter(([, v]) => v !== undefined).map(([k, v]) => `export ${k}=${quote(String(v))}`),
-        `cd ${quote(this.dir)}`,
-        `${quote(process.execPath)} ${quote(join(ROOT, 'bin', 'vmfix.js'))} ${args.map(quote).join(' ')}`,
-        'echo "VMFIX-EXIT=$?"',
-        'sleep 600',
-      ].join('\n'),
-    );
-    this.tmux('new-session', '-d', '-s', 'fix', '-x', String(size.columns), '-y', String(size.rows), `sh ${quote(script)}`);
-  }
-
-  screen(): string {
-    return this.tmux('capture-pane', '-p', '-J', '-t', 'fix', '-S', '-5000');
-  }
-
-  /** What is on the screen now, nothing scrolled off (wrapped lines as displayed). */
-  visible(): string {
-    return this.tmux('capture-pane', '-p', '-t', 'fix');
-  }
-
-  keys(...keys: string[]): void {
-    this.tmux('send-keys', '-t', 'fix', ...keys);
-  }
-
-  /** Waits until the screen matches, or fails showing it. */
-  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const screen = this.screen();
-      if (pattern.test(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`the terminal never showed ${pattern}; it shows:\n${screen}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  /** The line the select prompt's cursor is on. */
-  private cursor(): string {
-    return this.screen().split('\n').filter((l) => l.startsWith('❯ ')).at(-1) ?? '';
-  }
-
-  /** Moves the select prompt's cursor down to the choice starting with `label`, and picks it. */
-  async choose(label: string): Promise<void> {
-    for (let i = 0; i < 8; i++) {
-      const at = this.cursor();
-      if (at.startsWith(`❯ ${label}`)) {
-        this.keys('Enter');
-        return;
-      }
-      this.keys('Down');
-      const deadline = Date.now() + 10_000;
-      while (this.cursor() === at) {
-        if (Date.now() > deadline) throw new Error(`the cursor did not move from ${at}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    throw new Error(`no choice "${label}" in:\n${this.screen()}`);
-  }
-
-  close(): void {
-    try {
-      this.tmux('kill-server');
-    } catch {
-      // already gone
-    }
-  }
-}
-
 describe('the interactive session in a terminal', () => {
   let lab: Lab;
   let dir: string;
@@ -624,6 +541,27 @@ describe('the interactive session in a terminal', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(diffState(before, await lab.state())).toEqual(['dvPortgroups[DPG-Nested].config.configVersion: "1" → "3"']);
     terminal.close();
+  });
+
+  it('Ctrl-D at the choice or at the confirmation ends the session with exit 130 and a message, changing nothing', async () => {
+    const before = await lab.state();
+    for (const atConfirmation of [false, true]) {
+      terminal = new Terminal(dir);
+      await terminal.start(lab.env, ['fix', '--journal', join(dir, 'eof.json')]);
+      await terminal.waitFor(/How do you want to fix it\?[\s\S]*quit: stop here/);
+      if (atConfirmation) {
+        await terminal.choose('portgroup-accept');
+        await terminal.waitFor(/Apply \d+ change\(s\)\?/);
+      }
+      terminal.keys('C-d');
+      // Not a silent exit 0 as if all were fixed: the input ended, and vmfix says so.
+      const screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
+      expect(screen).toContain('VMFIX-EXIT=130');
+      expect(screen).toMatch(/input ended \(Ctrl-D\)/);
+      expect(existsSync(join(dir, 'eof.json'))).toBe(false);
+      expect(diffState(before, await lab.state())).toEqual([]);
+      terminal.close();
+    }
   });
 
   it('pin-mac on a running VM: nothing changes now, and the plan for after power-off is written on a yes', async () => {
