@@ -3,7 +3,7 @@
 // wants Reject, so Accept is only ever offered for as little as possible.
 import { isNestedHypervisor, type Vm, type VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
-import { portgroupSetting, standardPolicy, vswitchSetting } from '../inventory/policy.js';
+import { inheritingFrom, standardPolicy, vswitchToAccept } from '../inventory/policy.js';
 import type { Attachment } from './attachment.js';
 import { STRATEGIES, type NotOffered, type Remedy, type Strategy } from './finding.js';
 
@@ -66,15 +66,10 @@ export function remediesFor(input: RemedyInput): Remedy[] {
       const vswitch = att.vswitch.name;
       const inheriting = new Set<string>();
       const refs: NicRef[] = [];
-      // As the plan does: only hosts whose portgroup inherits from a vSwitch that does not accept already.
-      const changed = peers.filter((h) => {
-        const own = h.portgroups.find((p) => p.name === pg)!;
-        const vs = h.vswitches.find((v) => v.name === own.vswitchName);
-        return portgroupSetting(own, 'macChanges') === undefined && vs !== undefined && vswitchSetting(vs, 'macChanges') !== true;
-      });
+      // As the plan does: only the hosts where the vSwitch's Accept changes something.
+      const changed = peers.filter((h) => vswitchToAccept(h, h.portgroups.find((p) => p.name === pg)!));
       for (const host of changed) {
-        for (const p of host.portgroups) {
-          if (p.vswitchName !== vswitch || portgroupSetting(p, 'macChanges') !== undefined) continue;
+        for (const p of inheritingFrom(host, vswitch)) {
           inheriting.add(p.name);
           refs.push(...index.nicsOnStandard(host.moref, p.name));
         }

@@ -37,6 +37,22 @@ export function portgroupSetting(portgroup: Pick<Portgroup, 'spec'>, field: Secu
 }
 
 /**
+ * The vSwitch whose MAC changes = Accept would reach `portgroup` on `host`
+ * and change something: the portgroup inherits, and the vSwitch does not
+ * accept already. The audit's remedies and the plan both ask this.
+ */
+export function vswitchToAccept(host: Host, portgroup: Portgroup): VSwitch | undefined {
+  if (portgroupSetting(portgroup, 'macChanges') !== undefined) return undefined;
+  const vswitch = host.vswitches.find((vs) => vs.name === portgroup.vswitchName);
+  return vswitch && vswitchSetting(vswitch, 'macChanges') !== true ? vswitch : undefined;
+}
+
+/** The portgroups of `host` that take MAC changes from vSwitch `vswitch`: those that set none themselves. */
+export function inheritingFrom(host: Host, vswitch: string): Portgroup[] {
+  return host.portgroups.filter((p) => p.vswitchName === vswitch && portgroupSetting(p, 'macChanges') === undefined);
+}
+
+/**
  * A standard portgroup: its own setting if set, else the vSwitch's. The
  * host's computedPolicy is what is actually in force, so it wins where the
  * two disagree (a vSwitch spec without policy, for one).

@@ -7,7 +7,7 @@ import type { Finding, Strategy } from '../audit/finding.js';
 import { DEDICATED_SUFFIX } from '../audit/remedies.js';
 import { InventoryIndex } from '../inventory/lookup.js';
 import { isNestedHypervisor, type Host, type Inventory, type Vm, type VmNic } from '../inventory/model.js';
-import { distributedPolicy, ownWord, portgroupSetting, settingWord, standardPolicy, vswitchSetting } from '../inventory/policy.js';
+import { distributedPolicy, inheritingFrom, ownWord, portgroupSetting, settingWord, standardPolicy, vswitchSetting, vswitchToAccept } from '../inventory/policy.js';
 import type { DVPortgroupConfigInfo, HostPortGroupSpec } from '../vsphere/types.js';
 import { fingerprint, stateOf, targetKey } from './change.js';
 import type { Action, Change, HostRef, Plan, Target } from './schema.js';
@@ -186,14 +186,12 @@ class PlanBuilder {
           vms: standardPolicy(host, pg, 'macChanges').value === true ? [] : this.vmsOn(host, name), dependsOn: [],
         });
       } else {
-        // Only hosts where the portgroup inherits from its vSwitch; an override there would win.
-        if (portgroupSetting(pg, 'macChanges') !== undefined) continue;
-        const vs = host.vswitches.find((v) => v.name === pg.vswitchName);
-        if (!vs || vswitchSetting(vs, 'macChanges') === true) continue;
+        // Only hosts where the portgroup inherits from its vSwitch (an override there would win) and it does not accept already.
+        const vs = vswitchToAccept(host, pg);
+        if (!vs) continue;
         const target: Target = { type: 'HostVirtualSwitch', host: this.hostRef(host), vswitch: vs.name };
         // A portgroup that sets MAC changes itself keeps its own value: its VMs are not exposed.
-        const inheriting = host.portgroups.filter((p) => p.vswitchName === vs.name && portgroupSetting(p, 'macChanges') === undefined);
-        const vms = inheriting.flatMap((p) => this.vmsOn(host, p.name));
+        const vms = inheritingFrom(host, vs.name).flatMap((p) => this.vmsOn(host, p.name));
         this.put(targetKey(target), {
           action: 'UpdateVirtualSwitch', strategy: 'vswitch-accept', findings: [finding.id], target,
           path: this.path(host.datacenter, host.name, vs.name),
