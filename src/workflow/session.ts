@@ -4,6 +4,7 @@
 // touch and why the others are not offered, show one line a change (the
 // full diff on request), apply only after a yes, verify. No goes back to
 // the choice. Made to fit a terminal of 80×24: the finding stays on screen.
+import { subjectOf } from '../audit/changes.js';
 import type { Finding, Remedy, Strategy } from '../audit/finding.js';
 import { asVmfixError, DriftError, VmfixError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
@@ -259,10 +260,9 @@ async function fixGroup(
     // from it): read again, so nothing fixed is offered and nothing is planned from a stale read.
     // Findings this remedy did not cover stay in the group, offered again; its own are done.
     const fresh = await auditOnline(client, endpoint, args, ctx);
-    const nicOf = (f: Finding) => `${f.vm?.moref} ${f.nic?.key}`;
-    const done = new Set(plan.findings.map(nicOf));
+    const done = new Set(plan.findings.map(subjectOf));
     state.inventory = fresh.whole;
-    state.findings = fresh.report.findings.filter((f) => f.remedies.length > 0 && !done.has(nicOf(f)));
+    state.findings = fresh.report.findings.filter((f) => f.remedies.length > 0 && !done.has(subjectOf(f)));
     refused.set(choice, 'applied already; it did not cover the findings left');
   }
 }
