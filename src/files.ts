@@ -206,10 +206,13 @@ export async function refuseSharedFiles(files: readonly { option: string; path: 
       throw new UsageError(`${a.option} and ${b.option} name the same file (${b.path}), and vmfix would write over one with the other; give each its own file.`);
     }
   }
-  // A report or plan about to be written over an earlier run's journal: said now, not after the changes.
-  for (const f of files) if (f.writes && f.option !== '--journal') await notAJournal(f.path);
-  // A report or plan that cannot be written: said now, not after a whole audit (the journal is created at once anyway).
-  for (const f of files) if (f.writes && f.option !== '--journal') await refuseUnwritable(f.option, f.path);
+  // A report or plan about to be written over an earlier run's journal, or that cannot be written:
+  // said now, not after the changes or a whole audit (the journal is created at once anyway).
+  for (const f of files) {
+    if (!f.writes || f.option === '--journal') continue;
+    await notAJournal(f.path);
+    await refuseUnwritable(f.option, f.path);
+  }
 }
 
 /**
