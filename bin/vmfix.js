@@ -1,8 +1,13 @@
 #!/usr/bin/env node
+// CommonJS (bin/package.json), not ESM like the rest: node starts its ESM
+// loader only when something is imported, which `vmfix --help` and
+// `--version` never need (~8 ms of their ~90; bench/analysis.md).
+//
 // dist/bundle (npm run build) is dist/cli bundled, which starts ~80 ms
 // sooner; a `tsc`-only build leaves it older than dist/cli, and dist/cli runs.
-import { readFileSync, statSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
+'use strict';
+const { readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
 
 // V8 lets the old generation grow to ~4x what survived the last full GC
 // before collecting again. vmfix keeps ~50 MB alive while tens of MB of
@@ -10,9 +15,9 @@ import { setFlagsFromString } from 'node:v8';
 // RSS from ~230 to ~320 MB. Growing by 2x instead costs no measurable CPU
 // (bench/analysis.md). V8 reads the flag at each GC, so setting it here,
 // before anything is allocated, is enough; no NODE_OPTIONS needed.
-setFlagsFromString('--heap-growing-percent=100');
+require('node:v8').setFlagsFromString('--heap-growing-percent=100');
 
-const built = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+const built = (path) => statSync(join(__dirname, path), { throwIfNoEntry: false })?.mtimeMs ?? -1;
 const bundled = built('../dist/bundle/main.js') >= built('../dist/cli/main.js');
 
 /**
@@ -23,12 +28,15 @@ const bundled = built('../dist/bundle/main.js') >= built('../dist/cli/main.js');
  */
 function answer(args) {
   if (args.length !== 1) return undefined;
-  if (args[0] === '--version') return `${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`;
+  if (args[0] === '--version') return `${JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')).version}\n`;
   if ((args[0] !== '--help' && args[0] !== '-h') || !bundled || built('../dist/bundle/help.json') < built('../dist/bundle/main.js')) return undefined;
-  const help = JSON.parse(readFileSync(new URL('../dist/bundle/help.json', import.meta.url), 'utf8'));
+  const help = JSON.parse(readFileSync(join(__dirname, '../dist/bundle/help.json'), 'utf8'));
   return help.texts[Math.min(help.max, process.stdout.columns || help.piped)];
 }
 
 const text = answer(process.argv.slice(2));
 if (text !== undefined) process.stdout.write(text);
-else (await import(bundled ? '../dist/bundle/main.js' : '../dist/cli/main.js')).run();
+else {
+  const { pathToFileURL } = require('node:url');
+  import(pathToFileURL(join(__dirname, bundled ? '../dist/bundle/main.js' : '../dist/cli/main.js')).href).then((cli) => cli.run());
+}
