@@ -128,6 +128,26 @@ async function replace(path: string, text: string, mode = 0o600): Promise<void> 
     await rm(temp, { force: true });
     throw err;
   }
+  await syncDirectory(dirname(path));
+}
+
+/**
+ * A rename is on disk only once its directory is: until then a power cut
+ * may leave the old file under the name, and a journal would lose the
+ * change it had just recorded as under way.
+ */
+async function syncDirectory(dir: string): Promise<void> {
+  // A directory vmfix may write in but not read (mode 0300) cannot be opened to sync; the rename stands.
+  const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch (err) {
+    // Some file systems cannot fsync a directory; the rename stands as they keep it.
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+  } finally {
+    await handle.close();
+  }
 }
 
 async function writeThrough(path: string, text: string): Promise<void> {

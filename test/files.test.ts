@@ -1,0 +1,58 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// What was fsynced, by path: a power cut must not undo a rename the journal relies on.
+const synced: string[] = [];
+// Paths open() refuses, as it does a directory vmfix may write in but not read (mode 0300) when not root.
+const unreadable = new Set<string>();
+vi.mock('node:fs/promises', async (original) => {
+  const real = await original<typeof import('node:fs/promises')>();
+  return {
+    ...real,
+    open: async (...args: Parameters<typeof real.open>) => {
+      if (unreadable.has(String(args[0]))) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      const handle = await real.open(...args);
+      const sync = handle.sync.bind(handle);
+      handle.sync = async () => {
+        synced.push(String(args[0]));
+        return sync();
+      };
+      return handle;
+    },
+  };
+});
+
+const { writeFile } = await import('../src/files.js');
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vmfix-files-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('writeFile', () => {
+  it('syncs the file and then its directory, so the rename outlives a power cut', async () => {
+    const path = join(dir, 'journal.json');
+    synced.length = 0;
+    await writeFile(path, '{"a":1}\n', { journal: true });
+    expect(await readFile(path, 'utf8')).toBe('{"a":1}\n');
+    expect(synced).toHaveLength(2);
+    expect(synced[0]).toMatch(/\.journal\.json\.[0-9a-f]+\.tmp$/);
+    expect(synced[1]).toBe(dir);
+  });
+
+  it('still writes into a directory it may not read, which cannot be synced', async () => {
+    const blind = join(dir, 'blind');
+    await fs.mkdir(blind);
+    unreadable.add(blind);
+    synced.length = 0;
+    await writeFile(join(blind, 'r.txt'), 'x');
+    expect(await readFile(join(blind, 'r.txt'), 'utf8')).toBe('x');
+    expect(synced).toHaveLength(1);
+  });
+});
