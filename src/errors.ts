@@ -48,6 +48,12 @@ export class DriftError extends VmfixError {
   }
 }
 
+/**
+ * A change that was never sent: the journal could not record it first. Exit 4 when
+ * earlier changes are on record; 2 when nothing is, as for a journal never created.
+ */
+export class NotSentError extends VmfixError {}
+
 /** Ctrl-C or SIGTERM; the journal is complete up to the interruption. */
 export class InterruptedError extends VmfixError {
   constructor(message = 'Interrupted.') {

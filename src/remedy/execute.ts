@@ -1,7 +1,7 @@
 // Executing a list of changes in order, each journaled before the next one
 // starts. The first failure stops the run: what follows may depend on it,
 // and a person should look before anything else changes.
-import { asVmfixError, type VmfixError } from '../errors.js';
+import { asVmfixError, NotSentError, type VmfixError } from '../errors.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { Change } from './schema.js';
 import type { JournalWriter } from './journal.js';
@@ -57,8 +57,9 @@ export async function executeChanges(options: ExecuteOptions, changes: readonly 
         const done = mine.some((e) => e.status === 'applied');
         const pending = mine.some((e) => e.status === 'pending');
         const note = pending ? `${err.message} It may have applied: the journal records it as pending.` : err.message;
-        outcomes.push({ change, status: done ? 'applied' : 'failed', note });
-        onProgress?.(change, done ? 'applied' : 'failed');
+        const status = done ? 'applied' : err instanceof NotSentError ? 'not-attempted' : 'failed';
+        outcomes.push({ change, status, note });
+        onProgress?.(change, status);
         outcomes.push(...changes.slice(i + 1).map((c) => ({ change: c, status: 'not-attempted' as const })));
         return { outcomes, error: err };
       }

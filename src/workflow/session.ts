@@ -137,7 +137,7 @@ export async function interactiveSession(
     error = known;
   }
   await state.journal?.close();
-  const report = outcomeReport('fix', endpoint.display, state.journal?.path ?? null, state.outcomes, state.skipped, state.verification);
+  const report = outcomeReport('fix', endpoint.display, state.journal?.file ?? null, state.outcomes, state.skipped, state.verification);
   return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(error, state.skipped.length), ...(error ? { error } : {}) };
 }
 
