@@ -103,6 +103,11 @@ interface SessionState {
   readonly outcomes: ChangeOutcome[];
   readonly skipped: Plan['skipped'][number][];
   readonly verification: Verification[];
+  /**
+   * The first change that did not go through and did not end the session (it drifted to
+   * another value meanwhile): its exit code is the session's, whatever came after.
+   */
+  failure?: VmfixError;
 }
 
 export async function interactiveSession(
@@ -138,7 +143,8 @@ export async function interactiveSession(
   }
   await state.journal?.close();
   const report = outcomeReport('fix', endpoint.display, state.journal?.file ?? null, state.outcomes, state.skipped, state.verification);
-  return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(error, state.skipped.length), ...(error ? { error } : {}) };
+  const failed = error ?? state.failure;
+  return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(failed, state.skipped.length), ...(error ? { error } : {}) };
 }
 
 /**
@@ -245,7 +251,9 @@ async function fixGroup(
     const run = await runChanges(client, ctx, state.journal, plan.changes);
     state.outcomes.push(...run.outcomes);
     if (run.error instanceof DriftError) {
-      // Someone else changed it meanwhile: read the state as it is now and offer this portgroup again.
+      // Someone else changed it meanwhile (not to what this change sets: that is already-set, no error):
+      // read the state as it is now and offer this portgroup again. It failed all the same.
+      state.failure ??= run.error;
       ui.warn(`${run.error.message} Reading the current state again.`);
       const fresh = await auditOnline(client, endpoint, args, ctx);
       state.inventory = fresh.whole;

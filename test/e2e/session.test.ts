@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
 import { startProxy } from '../helpers/proxy.js';
 import { Terminal } from '../helpers/terminal.js';
-import { diffState, modifyingCalls, readJson, workdir } from './fix-lab.js';
+import { diffState, modifyingCalls, RawSoap, readJson, workdir } from './fix-lab.js';
 
 const HOST = 'esx-r1.lab.corp';
 
@@ -116,6 +116,69 @@ describe('the interactive session, one change covering several portgroups', () =
       `hosts[${HOST}].networkInfo.portgroup[PG-Solo].computedPolicy.security.macChanges: false → true`,
       `hosts[${HOST}].networkInfo.vswitch[vSwitch0].spec.policy.security.macChanges: false → true`,
     ]);
+  });
+});
+
+describe('someone else changes the portgroup while the session asks', () => {
+  let lab: Lab;
+  let dir: string;
+  let terminal: Terminal | undefined;
+  let other: RawSoap;
+  let networkSystem: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+    other = new RawSoap(lab);
+    await other.login();
+    await lab.guestMac('solo-1', 1, '02:00:00:00:12:01');
+    // The host's HostNetworkSystem, which the other admin's client calls, as vmfix's own plan names it.
+    const planned = await vmfix(['fix', '--strategy', 'portgroup-accept', '--plan-out', join(dir, 'plan.json')], { ...lab.env, VMFIX_TEST_CWD: dir });
+    expect(planned.code, planned.stderr).toBe(0);
+    networkSystem = (await readJson(join(dir, 'plan.json'))).changes[0].target.host.networkSystem.value;
+  });
+  afterAll(async () => {
+    terminal?.close();
+    await lab?.stop();
+  });
+
+  /** Starts a session, picks portgroup-accept for its one portgroup, and lets `meanwhile` happen before saying yes. */
+  async function acceptWhile(journal: string, meanwhile: () => Promise<void>): Promise<void> {
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--journal', join(dir, journal)]);
+    await terminal.waitFor(/\[1\/1\][\s\S]*quit: stop here/);
+    await terminal.choose('portgroup-accept');
+    await terminal.waitFor(/Apply 1 change\(s\)\?/);
+    await meanwhile();
+    await terminal.choose('Yes, apply 1 change(s)');
+  }
+
+  it('to the value the change sets: "not applied: changed meanwhile", not failed, and exit 0: the portgroup accepts', async () => {
+    await acceptWhile('same.json', () =>
+      other.updatePortGroup(networkSystem, 'PG-Solo', '<name>PG-Solo</name><vlanId>12</vlanId><vswitchName>vSwitch0</vswitchName><policy><security><macChanges>true</macChanges></security></policy>'));
+    const screen = await terminal!.waitFor(/VMFIX-EXIT=\d+/, 60_000);
+    expect(screen).toMatch(/c1 already-set: .*PG-Solo: not applied: changed meanwhile \(already accept\)/);
+    expect(screen).toMatch(/✔ resolved: solo-1/);
+    expect(screen).toMatch(/fix on .*: 0 applied, 1 already set meanwhile\. Journal: .*same\.json/);
+    expect(screen).not.toMatch(/failed/);
+    expect(screen).toContain('VMFIX-EXIT=0');
+    expect((await readJson(join(dir, 'same.json'))).entries).toEqual([]);
+    terminal!.close();
+  });
+
+  it('to something else: failed, the portgroup is offered again as it is now, and the session exits 5 even once it is fixed', async () => {
+    await lab.guestMac('pair-1', 1, '02:00:00:00:11:01');
+    // The network team re-VLANs PG-Pair; MAC changes stay as they were (Reject, inherited).
+    await acceptWhile('other.json', () => other.updatePortGroup(networkSystem, 'PG-Pair', '<name>PG-Pair</name><vlanId>111</vlanId><vswitchName>vSwitch0</vswitchName><policy/>'));
+    let screen = await terminal!.waitFor(/Reading the current state again\.[\s\S]*quit: stop here/, 60_000);
+    expect(screen).toMatch(/c1 failed: .*PG-Pair/);
+    await terminal!.choose('portgroup-accept');
+    await terminal!.waitFor(/(Apply 1 change\(s\)\?[\s\S]*){2}/);
+    await terminal!.choose('Yes, apply 1 change(s)');
+    screen = await terminal!.waitFor(/VMFIX-EXIT=\d+/, 60_000);
+    expect(screen).toMatch(/fix on .*: 1 applied, 1 failed\. Journal: .*other\.json/);
+    expect(screen).toContain('VMFIX-EXIT=5');
+    terminal!.close();
   });
 });
 
