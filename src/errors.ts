@@ -41,6 +41,9 @@ export class ChangeError extends VmfixError {
   }
 }
 
+/** vCenter refused a change (a privilege missing), or reading it back shows it did not apply: the object is as it was. */
+export class NotAppliedError extends ChangeError {}
+
 /** What a plan or journal was made against is no longer what vCenter holds. */
 export class DriftError extends VmfixError {
   constructor(message: string, options?: { cause?: unknown }) {

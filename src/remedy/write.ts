@@ -3,7 +3,7 @@
 // one field set (read-modify-write), journal before and after, re-read to
 // verify. A write is never sent twice: if its answer is lost, the object is
 // read again to learn whether it applied.
-import { ChangeError, DriftError } from '../errors.js';
+import { ChangeError, DriftError, NotAppliedError } from '../errors.js';
 import type { VimClient } from '../vsphere/client.js';
 import { faultAdvice, SoapFault } from '../vsphere/faults.js';
 import { settleTasks, TaskFault, waitForTask } from '../vsphere/tasks.js';
@@ -222,7 +222,7 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Wr
         const concurrent = err.faultType === 'ConcurrentAccess';
         await journal.finish(entry, { status: 'failed', note: `${err.faultType}: ${err.message}` });
         if (concurrent) throw new DriftError(`${change.path}: someone changed it at the same moment (ConcurrentAccess); nothing was applied.`);
-        throw new ChangeError(`${change.path}: ${faultAdvice(err, methodOf(change))}`, { cause: err });
+        throw new NotAppliedError(`${change.path}: ${faultAdvice(err, methodOf(change), (ref) => nameOf(change, ref))}`, { cause: err });
       }
     }
     // Read back: to verify, and, if the answer was lost, to learn what happened.
@@ -236,7 +236,7 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Wr
     if (!applied) {
       const why = writeError ? `the write failed (${(writeError as Error).message})` : 'vCenter accepted it but the value did not change';
       await journal.finish(entry, { status: 'failed', ...recorded, note: `${why}; re-read shows it did not apply` });
-      throw new ChangeError(`${change.path}: ${why}; vmfix read it back and it did not apply.`, { cause: writeError });
+      throw new NotAppliedError(`${change.path}: ${why}; vmfix read it back and it did not apply.`, { cause: writeError });
     }
     const notes = [
       ...(writeError ? [`the answer was lost (${(writeError as Error).message}), but re-reading shows it applied`] : []),
@@ -252,6 +252,21 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Wr
 function reassigned(change: Change, sent: unknown, after: unknown): string[] {
   const mac = change.action === 'EditNic' ? macReassigned(sent, after) : null;
   return mac ? [`vCenter gave the NIC a new MAC, ${mac.given}, not ${mac.asked}: a MAC vCenter assigns cannot be set back by hand`] : [];
+}
+
+/** The change's own objects by name: a fault names them by moref (NoPermission's object: the host, the VM). */
+function nameOf(change: Change, ref: MoRef): string | undefined {
+  const t = change.target;
+  switch (t.type) {
+    case 'HostPortGroup':
+    case 'HostVirtualSwitch':
+      return ref.value === t.host.moref || ref.value === t.host.networkSystem.value ? `host ${t.host.name}` : undefined;
+    case 'DistributedVirtualPortgroup':
+      if (ref.value === t.portgroup.moref) return `dvPortgroup ${t.portgroup.name}`;
+      return ref.value === t.dvs.moref ? `distributed switch ${t.dvs.name}` : undefined;
+    case 'VirtualEthernetCard':
+      return ref.value === t.vm.moref ? `VM ${t.vm.name}` : undefined;
+  }
 }
 
 function methodOf(change: Change): string {

@@ -71,23 +71,44 @@ describe('the interactive session, one change covering several portgroups', () =
     terminal.close();
   });
 
-  it('a write vCenter refuses (NoPermission): the session stops with exit 4, says which privilege, and the journal says it failed', async () => {
+  it('a write vCenter refuses (NoPermission): says which privilege on which host, leaves that portgroup not fixed, offers the next; exit 4 at the end', async () => {
     const before = await lab.state();
+    const host = before.hosts.find((h) => h.name === HOST) as unknown as { moref: string };
     const proxy = await startProxy(lab);
     try {
-      proxy.inject({ method: 'UpdatePortGroup', fault: { kind: 'soap-fault', type: 'NoPermission', message: 'Permission to perform this operation was denied.' } });
+      // As vCenter words it: the privilege and the object it was checked on (the host, for a HostNetworkSystem method).
+      proxy.inject({
+        method: 'UpdatePortGroup',
+        fault: { kind: 'soap-fault', type: 'NoPermission', message: 'Permission to perform this operation was denied.', detail: `<object type="HostSystem">${host.moref}</object><privilegeId>Host.Config.Network</privilegeId>` },
+      });
       terminal = new Terminal(dir);
       await terminal.start(proxy.env, ['fix', '--journal', join(dir, 'refused.json')]);
-      await terminal.waitFor(/How do you want to fix it\?[\s\S]*quit: stop here/);
+      let screen = await terminal.waitFor(/\[1\/2\] (.*)[\s\S]*How do you want to fix it\?[\s\S]*quit: stop here/);
+      const first = /\[1\/2\] CL-R \/ (PG-\w+)/.exec(screen)![1]!;
       await terminal.choose('portgroup-accept');
       await terminal.waitFor(/Apply 1 change\(s\)\?/);
       await terminal.choose('Yes, apply 1 change(s)');
-      const screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
+      screen = await terminal.waitFor(/\[2\/2\][\s\S]*quit: stop here/, 60_000);
+      expect(screen).toMatch(new RegExp(`Not fixed: .*${first}: The vCenter user lacks the privilege Host\\.Config\\.Network on host ${HOST.replace(/\./g, '\\.')}`));
+      // The next portgroup's change goes through (the fault was for one write).
+      await terminal.choose('portgroup-accept');
+      await terminal.waitFor(/(Apply 1 change\(s\)\?[\s\S]*){2}/);
+      await terminal.choose('Yes, apply 1 change(s)');
+      screen = await terminal.waitFor(/VMFIX-EXIT=\d+/, 60_000);
       expect(screen).toContain('VMFIX-EXIT=4');
-      expect(screen).toMatch(/Host\.Config\.Network/);
+      expect(screen).toMatch(/fix on .*: 1 applied, 1 failed, \d finding\(s\) skipped\. Journal: .*refused\.json/);
+      expect(screen).toMatch(/skipped pair-1: not fixed: .*Host\.Config\.Network|skipped solo-1: not fixed: .*Host\.Config\.Network/);
       expect(screen).not.toMatch(/\n\s+at /);
       const journal = await readJson(join(dir, 'refused.json'));
-      expect(journal.entries.map((e: { status: string }) => e.status)).toEqual(['failed']);
+      expect(journal.entries.map((e: { status: string }) => e.status)).toEqual(['failed', 'applied']);
+      const second = first === 'PG-Pair' ? 'PG-Solo' : 'PG-Pair';
+      expect(diffState(before, await lab.state())).toEqual([
+        `hosts[${HOST}].networkInfo.portgroup[${second}].computedPolicy.security.macChanges: false → true`,
+        `hosts[${HOST}].networkInfo.portgroup[${second}].spec.policy.security.macChanges: (absent) → true`,
+      ]);
+      // Put back for the next test, which starts from every portgroup under Reject.
+      const undo = await vmfix(['rollback', join(dir, 'refused.json'), '--yes', '--journal', join(dir, 'refused-undo.json')], { ...lab.env, VMFIX_TEST_CWD: dir });
+      expect(undo.code, undo.stderr).toBe(0);
       expect(diffState(before, await lab.state())).toEqual([]);
     } finally {
       terminal?.close();
