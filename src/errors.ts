@@ -41,12 +41,21 @@ export class ChangeError extends VmfixError {
   }
 }
 
+/** vCenter refused a change (a privilege missing), or reading it back shows it did not apply: the object is as it was. */
+export class NotAppliedError extends ChangeError {}
+
 /** What a plan or journal was made against is no longer what vCenter holds. */
 export class DriftError extends VmfixError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ExitCode.drift, message, options);
   }
 }
+
+/**
+ * A change that was never sent: the journal could not record it first. Exit 4 when
+ * earlier changes are on record; 2 when nothing is, as for a journal never created.
+ */
+export class NotSentError extends VmfixError {}
 
 /** Ctrl-C or SIGTERM; the journal is complete up to the interruption. */
 export class InterruptedError extends VmfixError {

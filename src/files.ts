@@ -196,7 +196,7 @@ export async function readFileBounded(path: string, what: string, limit: number)
  * made yet, the same directory and name. None for a character device
  * (/dev/null): writes to one do not overwrite one another.
  */
-async function identity(path: string, links = 0): Promise<string | undefined> {
+async function identity(path: string, followed = false): Promise<string | undefined> {
   const full = resolve(path);
   const own = ownDescriptor(full);
   if (own) return own === process.stdout ? 'stdout' : 'stderr';
@@ -205,8 +205,8 @@ async function identity(path: string, links = 0): Promise<string | undefined> {
     return s.isCharacterDevice() ? undefined : `${s.dev}:${s.ino}`;
   } catch {
     // A dangling symlink names the file its target will be.
-    const target = links < 40 ? await readlink(full).catch(() => undefined) : undefined;
-    if (target !== undefined) return identity(resolve(dirname(full), target), links + 1);
+    const end = followed ? full : await linkEnd(full);
+    if (end !== full) return identity(end, true);
     const dir = await stat(dirname(full)).catch(() => undefined);
     return dir ? `${dir.dev}:${dir.ino}/${basename(full)}` : full;
   }
@@ -249,9 +249,38 @@ async function refuseUnwritable(option: string, path: string): Promise<void> {
   if (target instanceof Error) throw refuse(target);
   if (target?.isDirectory()) throw refuse(Object.assign(new Error('a directory'), { code: 'EISDIR' }));
   if (target && !target.isFile()) return;
+  if (!target) {
+    const link = await lstat(path).catch(() => undefined);
+    if (link?.isSymbolicLink()) return refuseDangling(option, path, link.uid);
+  }
   // A file is written whole by a rename in its directory: that directory must take a new file.
   const dir = dirname(target ? await realpath(path) : resolve(path));
   await access(dir, constants.W_OK | constants.X_OK).catch((err: unknown) => {
     throw refuse(err);
   });
+}
+
+/**
+ * A symlink to nothing yet: the write makes its target, as the shell's >
+ * would, so the target's directory must exist and take a new file. Said
+ * with the link's own text, which is what the user can see with ls -l.
+ */
+async function refuseDangling(option: string, path: string, owner: number): Promise<void> {
+  await mayFollow(path, owner);
+  const end = await linkEnd(path);
+  await access(dirname(end), constants.W_OK | constants.X_OK).catch(async (err: unknown) => {
+    const what = option === '--plan-out' ? 'plan' : 'report';
+    throw new UsageError(`The ${what} could not be written to ${path}, a symbolic link to ${await readlink(path)} (${fileProblem(err)}); nothing was done.`);
+  });
+}
+
+/** Where a chain of symlinks ends: the name a write through them creates. */
+async function linkEnd(path: string): Promise<string> {
+  let end = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    const text = await readlink(end).catch(() => undefined);
+    if (text === undefined) break;
+    end = resolve(dirname(end), text);
+  }
+  return end;
 }

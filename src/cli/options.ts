@@ -69,6 +69,12 @@ export function refuseEmptyNumbers(argv: readonly string[], options: Record<stri
   }
 }
 
+/** A file vmfix writes: `--output ''` names no file, and must not be read as "none given" (stdout, no plan, the default journal). */
+const fileName = (option: string) => (path: string): string => {
+  if (path === '') throw new UsageError(`--${option} was given an empty file name; name a file, or leave --${option} out.`);
+  return path;
+};
+
 export const COMMON = {
   debug: { type: 'boolean', describe: 'stack traces, and SOAP traffic (secrets redacted) on stderr' },
 } as const satisfies OptionGroup;
@@ -104,7 +110,7 @@ export const SCOPE = {
 
 export const OUTPUT = {
   format: { type: 'string', choices: FORMATS, default: 'table', group: 'Output:', describe: 'result format' },
-  output: { type: 'string', group: 'Output:', describe: 'write the result to this file instead of stdout' },
+  output: { type: 'string', group: 'Output:', describe: 'write the result to this file instead of stdout', coerce: fileName('output') },
 } as const satisfies OptionGroup;
 
 export const EVIDENCE = {
@@ -124,7 +130,7 @@ export const EVIDENCE = {
   concurrency: { type: 'number', default: 8, group: 'Evidence:', describe: 'hosts whose logs are read at once', coerce: wholeNumber(1, 64, (v) => `--concurrency must be between 1 and 64, not ${v}.`) },
 } as const satisfies OptionGroup;
 
-const JOURNAL = { type: 'string', group: 'Remediation:', describe: 'journal file (default ./vmfix-journal-<timestamp>.json)' } as const;
+const JOURNAL = { type: 'string', group: 'Remediation:', describe: 'journal file (default ./vmfix-journal-<timestamp>.json)', coerce: fileName('journal') } as const;
 const CHANGE_ID = { type: 'string', group: 'Change request:', describe: 'the change request this run carries out (e.g. CHG0012345), recorded in the journal' } as const;
 
 /** What a change tool is told about the change request: carried into the ticket, the plan and the journal as given. */
@@ -144,7 +150,7 @@ export const FIX_OPTIONS = {
   ...AUDIT_OPTIONS,
   ...REQUEST,
   'dry-run': { type: 'boolean', group: 'Remediation:', describe: 'write the change-ticket report (Markdown, or --format json) and change nothing' },
-  'plan-out': { type: 'string', group: 'Remediation:', describe: 'write the plan for vmfix apply to FILE and change nothing' },
+  'plan-out': { type: 'string', group: 'Remediation:', describe: 'write the plan for vmfix apply to FILE and change nothing', coerce: fileName('plan-out') },
   yes: { type: 'boolean', group: 'Remediation:', describe: 'apply without asking (needs --strategy)' },
   strategy: { type: 'string', choices: STRATEGIES, group: 'Remediation:', describe: 'the fix for every finding it fits (else the narrowest per finding); in the session, where the cursor starts' },
   'portgroup-name': {
@@ -166,7 +172,7 @@ export const APPLY_POSITIONALS = { plan: { type: 'string', demandOption: true, d
 export const ROLLBACK_OPTIONS = {
   ...COMMON, ...CONNECTION, ...OUTPUT,
   yes: { type: 'boolean', group: 'Remediation:', describe: 'roll back without asking' },
-  journal: { type: 'string', group: 'Remediation:', describe: "the rollback's own journal (default ./vmfix-journal-<timestamp>.json)" },
+  journal: { ...JOURNAL, describe: "the rollback's own journal (default ./vmfix-journal-<timestamp>.json)" },
   'change-id': CHANGE_ID,
 } as const;
 export const ROLLBACK_POSITIONALS = { 'journal-file': { type: 'string', demandOption: true, describe: 'the journal to roll back' } } as const;

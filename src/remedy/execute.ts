@@ -1,13 +1,14 @@
 // Executing a list of changes in order, each journaled before the next one
 // starts. The first failure stops the run: what follows may depend on it,
 // and a person should look before anything else changes.
-import { asVmfixError, type VmfixError } from '../errors.js';
+import { asVmfixError, NotSentError, type VmfixError } from '../errors.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { Change } from './schema.js';
 import type { JournalWriter } from './journal.js';
 import { writeChange } from './write.js';
 
-export type ChangeStatus = 'applied' | 'failed' | 'not-attempted';
+/** already-set: not sent, the object held its value already (someone made the same change meanwhile). */
+export type ChangeStatus = 'applied' | 'already-set' | 'failed' | 'not-attempted';
 
 export interface ChangeOutcome {
   readonly change: Change;
@@ -30,7 +31,7 @@ export interface ExecuteOptions {
   /** Cleanup for a signal that ends the process between two changes; returns its unregister. */
   readonly onInterrupt?: (cleanup: () => Promise<void> | void) => () => void;
   /** Each change as it starts and as it ends. */
-  readonly onProgress?: (change: Change, status: ChangeStatus | 'applying') => void;
+  readonly onProgress?: (change: Change, status: ChangeStatus | 'applying', note?: string) => void;
 }
 
 export async function executeChanges(options: ExecuteOptions, changes: readonly Change[]): Promise<ExecuteResult> {
@@ -45,9 +46,9 @@ export async function executeChanges(options: ExecuteOptions, changes: readonly 
       // Only this run's entries: a session's journal holds earlier groups' changes.
       const journaled = journal.entries.length;
       try {
-        const entry = await writeChange(run, change);
-        outcomes.push({ change, status: 'applied', ...(entry.note ? { note: entry.note } : {}) });
-        onProgress?.(change, 'applied');
+        const written = await writeChange(run, change);
+        outcomes.push({ change, ...written });
+        onProgress?.(change, written.status, written.status === 'already-set' ? written.note : undefined);
       } catch (thrown) {
         const err = asVmfixError(thrown);
         if (!err) throw thrown;
@@ -57,8 +58,9 @@ export async function executeChanges(options: ExecuteOptions, changes: readonly 
         const done = mine.some((e) => e.status === 'applied');
         const pending = mine.some((e) => e.status === 'pending');
         const note = pending ? `${err.message} It may have applied: the journal records it as pending.` : err.message;
-        outcomes.push({ change, status: done ? 'applied' : 'failed', note });
-        onProgress?.(change, done ? 'applied' : 'failed');
+        const status = done ? 'applied' : err instanceof NotSentError ? 'not-attempted' : 'failed';
+        outcomes.push({ change, status, note });
+        onProgress?.(change, status);
         outcomes.push(...changes.slice(i + 1).map((c) => ({ change: c, status: 'not-attempted' as const })));
         return { outcomes, error: err };
       }

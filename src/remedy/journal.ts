@@ -5,12 +5,15 @@
 // When the journal cannot be written (a full disk), nothing more is sent:
 // vmfix changes nothing it cannot record.
 import { lstat, open as openFile, rm } from 'node:fs/promises';
-import { ChangeError, UsageError } from '../errors.js';
+import { ChangeError, ExitCode, NotSentError, UsageError } from '../errors.js';
 import { fileProblem, writeFile } from '../files.js';
 import { checksum } from './change.js';
 import type { Journal, JournalEntry } from './schema.js';
 
 export class JournalWriter {
+  /** Removed again: nothing was ever recorded in it. */
+  private discarded = false;
+
   private constructor(
     readonly path: string,
     private readonly journal: Journal,
@@ -42,16 +45,21 @@ export class JournalWriter {
     } catch (err) {
       // The empty file made above would block the name for the next run.
       await rm(path, { force: true });
-      throw new UsageError(`Cannot write the journal ${path} (${why(err)}), so nothing was changed; free space or name another place with --journal.`);
+      throw new UsageError(cannotWrite(path, err));
     }
     return writer;
+  }
+
+  /** The journal on disk, or null if it was removed because nothing was ever recorded in it. */
+  get file(): string | null {
+    return this.discarded ? null : this.path;
   }
 
   get entries(): readonly JournalEntry[] {
     return this.journal.entries;
   }
 
-  /** Records a change as under way; throws ChangeError (exit 4) if that cannot be written, and then it must not be sent. */
+  /** Records a change as under way; throws NotSentError if that cannot be written, and then it must not be sent. */
   async begin(entry: Omit<JournalEntry, 'status' | 'startedAt'>): Promise<JournalEntry> {
     const full: JournalEntry = { ...entry, status: 'pending', startedAt: new Date().toISOString() };
     this.journal.entries.push(full);
@@ -59,7 +67,17 @@ export class JournalWriter {
       await this.flush();
     } catch (err) {
       this.journal.entries.pop();
-      throw new ChangeError(`${entry.change.id} was not sent: the journal ${this.path} could not be written (${why(err)}), and vmfix changes nothing it cannot record. ${this.recorded()}`, { cause: err });
+      if (!this.journal.entries.length) {
+        // The first change: the same story as a journal that could not be created (exit 2, no file left).
+        this.discarded = true;
+        await rm(this.path, { force: true });
+        throw new NotSentError(ExitCode.usage, cannotWrite(this.path, err), { cause: err });
+      }
+      throw new NotSentError(
+        ExitCode.changeFailed,
+        `${entry.change.id} was not sent: the journal ${this.path} could not be written (${why(err)}), and vmfix changes nothing it cannot record. ${this.recorded()}`,
+        { cause: err },
+      );
     }
     return full;
   }
@@ -84,6 +102,7 @@ export class JournalWriter {
    * and is not an error of its own.
    */
   async close(): Promise<void> {
+    if (this.discarded) return;
     this.journal.finishedAt = new Date().toISOString();
     await this.flush().catch(() => undefined);
   }
@@ -98,6 +117,10 @@ export class JournalWriter {
   private flush(): Promise<void> {
     return writeFile(this.path, `${JSON.stringify({ ...this.journal, checksum: checksum(this.journal) }, null, 2)}\n`, { journal: true });
   }
+}
+
+function cannotWrite(path: string, err: unknown): string {
+  return `Cannot write the journal ${path} (${why(err)}), so nothing was changed; free space or name another place with --journal.`;
 }
 
 /** The file system's reason (writeFile wraps it). */

@@ -3,14 +3,14 @@
 // one field set (read-modify-write), journal before and after, re-read to
 // verify. A write is never sent twice: if its answer is lost, the object is
 // read again to learn whether it applied.
-import { ChangeError, DriftError } from '../errors.js';
+import { ChangeError, DriftError, NotAppliedError } from '../errors.js';
 import type { VimClient } from '../vsphere/client.js';
 import { faultAdvice, SoapFault } from '../vsphere/faults.js';
 import { settleTasks, TaskFault, waitForTask } from '../vsphere/tasks.js';
 import type { MoRef, VirtualEthernetCard } from '../vsphere/types.js';
 import { canonical, fingerprint, macReassigned, stateOf, targetKey } from './change.js';
 import type { JournalWriter } from './journal.js';
-import type { Change, JournalEntry } from './schema.js';
+import type { Change } from './schema.js';
 import { readCurrent, type CurrentState } from './read.js';
 import { dvReconfigureSpec, getPath, setPath } from './specs.js';
 
@@ -164,15 +164,40 @@ function same(a: unknown, b: unknown): boolean {
   return canonical(untyped(a)) === canonical(untyped(b));
 }
 
+/** How a change ended that did not throw: written, or found already made by someone else, so not sent. */
+export type Written = { readonly status: 'applied'; readonly note?: string } | { readonly status: 'already-set'; readonly note: string };
+
+/**
+ * The actions that set one field of an object that exists: only there can a
+ * drifted object hold the change's value already. (An object of the same
+ * name created meanwhile is not the one planned.)
+ */
+const SETS_A_FIELD: ReadonlySet<Change['action']> = new Set(['UpdatePortGroup', 'UpdateVirtualSwitch', 'ReconfigureDVPortgroup', 'EditNic']);
+
+/** A drifted object that already holds what the change would set: someone made the same change meanwhile. */
+function alreadySet(change: Change, current: CurrentState, ctx: WriteContext): boolean {
+  if (!SETS_A_FIELD.has(change.action) || current.spec === null) return false;
+  // A NIC moving to a dvPortgroup this run was to create: that one is not there to compare with.
+  if (change.dependsOn.length) return false;
+  return holds(change, current, spec(change, current, ctx));
+}
+
 /**
  * Writes one change. Throws DriftError (exit 5) if the object is not as
- * planned, ChangeError (exit 4) if vCenter refused or the write failed; the
- * journal says which, in either case.
+ * planned (unless it already holds the change's value: then nothing is sent),
+ * ChangeError (exit 4) if vCenter refused or the write failed; the journal
+ * says which, in either case.
  */
-export async function writeChange(ctx: WriteContext, change: Change): Promise<JournalEntry> {
+export async function writeChange(ctx: WriteContext, change: Change): Promise<Written> {
   const { client, journal } = ctx;
   const current = await readCurrent(client, change);
-  const drifted = drift(change, current, ctx) ?? notReady(change, current);
+  const changed = drift(change, current, ctx);
+  if (changed && alreadySet(change, current, ctx)) {
+    // Later changes to the same object are planned against this state, as if vmfix had made it.
+    ctx.written.set(targetKey(change.target), fingerprint(stateOf(change.target, current.spec, current.configVersion)));
+    return { status: 'already-set', note: `not applied: changed meanwhile (already ${change.to})` };
+  }
+  const drifted = changed ?? notReady(change, current);
   if (drifted) throw new DriftError(`${change.path}: ${drifted}.`);
   // Checked only now: earlier changes of the same run move the NICs off it.
   if ((change.action === 'RemovePortGroup' || change.action === 'DestroyDVPortgroup') && current.inUse) {
@@ -197,7 +222,7 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Jo
         const concurrent = err.faultType === 'ConcurrentAccess';
         await journal.finish(entry, { status: 'failed', note: `${err.faultType}: ${err.message}` });
         if (concurrent) throw new DriftError(`${change.path}: someone changed it at the same moment (ConcurrentAccess); nothing was applied.`);
-        throw new ChangeError(`${change.path}: ${faultAdvice(err, methodOf(change))}`, { cause: err });
+        throw new NotAppliedError(`${change.path}: ${faultAdvice(err, methodOf(change), (ref) => nameOf(change, ref))}`, { cause: err });
       }
     }
     // Read back: to verify, and, if the answer was lost, to learn what happened.
@@ -211,7 +236,7 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Jo
     if (!applied) {
       const why = writeError ? `the write failed (${(writeError as Error).message})` : 'vCenter accepted it but the value did not change';
       await journal.finish(entry, { status: 'failed', ...recorded, note: `${why}; re-read shows it did not apply` });
-      throw new ChangeError(`${change.path}: ${why}; vmfix read it back and it did not apply.`, { cause: writeError });
+      throw new NotAppliedError(`${change.path}: ${why}; vmfix read it back and it did not apply.`, { cause: writeError });
     }
     const notes = [
       ...(writeError ? [`the answer was lost (${(writeError as Error).message}), but re-reading shows it applied`] : []),
@@ -220,13 +245,28 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Jo
     await journal.finish(entry, { status: 'applied', ...recorded, ...(notes.length ? { note: notes.join('; ') } : {}) });
     ctx.written.set(targetKey(change.target), fingerprint(stateOf(change.target, after.spec, after.configVersion)));
     if (after.ref && change.action === 'CreateDVPortgroup') ctx.created.set(change.id, after.ref);
-    return entry;
+    return { status: 'applied' as const, ...(entry.note ? { note: entry.note } : {}) };
   });
 }
 
 function reassigned(change: Change, sent: unknown, after: unknown): string[] {
   const mac = change.action === 'EditNic' ? macReassigned(sent, after) : null;
   return mac ? [`vCenter gave the NIC a new MAC, ${mac.given}, not ${mac.asked}: a MAC vCenter assigns cannot be set back by hand`] : [];
+}
+
+/** The change's own objects by name: a fault names them by moref (NoPermission's object: the host, the VM). */
+function nameOf(change: Change, ref: MoRef): string | undefined {
+  const t = change.target;
+  switch (t.type) {
+    case 'HostPortGroup':
+    case 'HostVirtualSwitch':
+      return ref.value === t.host.moref || ref.value === t.host.networkSystem.value ? `host ${t.host.name}` : undefined;
+    case 'DistributedVirtualPortgroup':
+      if (ref.value === t.portgroup.moref) return `dvPortgroup ${t.portgroup.name}`;
+      return ref.value === t.dvs.moref ? `distributed switch ${t.dvs.name}` : undefined;
+    case 'VirtualEthernetCard':
+      return ref.value === t.vm.moref ? `VM ${t.vm.name}` : undefined;
+  }
 }
 
 function methodOf(change: Change): string {

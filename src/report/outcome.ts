@@ -45,6 +45,7 @@ export function outcomeReport(
 ): OutcomeReport {
   const count = (status: string) => outcomes.filter((o) => o.status === status).length;
   const parts = [`${count('applied')} applied`];
+  if (count('already-set')) parts.push(`${count('already-set')} already set meanwhile`);
   if (count('failed')) parts.push(`${count('failed')} failed`);
   if (count('not-attempted')) parts.push(`${count('not-attempted')} not attempted`);
   if (count('declined')) parts.push(`${count('declined')} declined`);

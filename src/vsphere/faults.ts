@@ -87,8 +87,11 @@ const PRIVILEGE_FOR: Record<string, string> = {
   BrowseDiagnosticLog: 'Global.Diagnostics',
 };
 
-/** One or two sentences: what the fault means and what to do next. */
-export function faultAdvice(fault: SoapFault, method?: string): string {
+/**
+ * One or two sentences: what the fault means and what to do next.
+ * `nameOf`: the name of an object the caller knows, for one the fault names by moref.
+ */
+export function faultAdvice(fault: SoapFault, method?: string, nameOf?: (ref: MoRef) => string | undefined): string {
   const what = fault.message && fault.message !== fault.faultType ? `: ${fault.message}` : '';
   switch (fault.faultType) {
     case 'InvalidLogin':
@@ -97,7 +100,9 @@ export function faultAdvice(fault: SoapFault, method?: string): string {
       return 'The vCenter session expired and logging in again did not help. Run the command again.';
     case 'NoPermission': {
       const privilege = fault.privilegeId ?? (method ? PRIVILEGE_FOR[method] : undefined);
-      const object = fault.object ? ` on ${fault.object.type} ${fault.object.value}` : '';
+      const ref = fault.object;
+      const name = ref && nameOf?.(ref);
+      const object = ref ? ` on ${name ? `${name} (${ref.type} ${ref.value})` : `${ref.type} ${ref.value}`}` : '';
       return `The vCenter user lacks the privilege ${privilege ?? '(not named by vCenter)'}${object}. Ask your vCenter administrator to grant it, or use an account that has it.`;
     }
     case 'ConcurrentAccess':

@@ -51,7 +51,7 @@ export async function applyPlan(
   const verifyOptions: AuditOptions = { logLines: 0, concurrency: 8 };
   const { verification, error } = await verifyRun(client, endpoint, verifyOptions, ctx, run, plan.findings);
   return {
-    result: { kind: 'outcome', report: outcomeReport('apply', endpoint.display, journal.path, run.outcomes, plan.skipped, verification, applied) },
+    result: { kind: 'outcome', report: outcomeReport('apply', endpoint.display, journal.file, run.outcomes, plan.skipped, verification, applied) },
     exitCode: exitCodeOf(error, unresolved(verification)),
     ...(error ? { error } : {}),
   };

@@ -89,6 +89,6 @@ async function applyStrategy(
   const run = await runChanges(client, ctx, journal, plan.changes);
   await journal.close();
   const { verification, error } = await verifyRun(client, endpoint, options, ctx, run, plan.findings);
-  const report = outcomeReport('fix', endpoint.display, journal.path, run.outcomes, plan.skipped, verification);
+  const report = outcomeReport('fix', endpoint.display, journal.file, run.outcomes, plan.skipped, verification);
   return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(error, plan.skipped.length + unresolved(verification)), ...(error ? { error } : {}) };
 }

@@ -49,7 +49,7 @@ export async function rollbackJournal(
   });
   const run = await runChanges(client, ctx, journal, changes);
   await journal.close();
-  return { result: { kind: 'outcome', report: report(journal.path, run.outcomes) }, exitCode: exitCodeOf(run.error), ...(run.error ? { error: run.error } : {}) };
+  return { result: { kind: 'outcome', report: report(journal.file, run.outcomes) }, exitCode: exitCodeOf(run.error), ...(run.error ? { error: run.error } : {}) };
 }
 
 /**

@@ -44,10 +44,10 @@ export async function runChanges(client: VimClient, ctx: Context, journal: Journ
         journal,
         critical: (work) => ctx.critical(work, forced()),
         onInterrupt: ctx.onInterrupt,
-        onProgress: (change, status) => {
+        onProgress: (change, status, note) => {
           current = change;
           if (status === 'applying') spinner.update(`${change.id}: ${change.path}: ${change.field} -> ${change.to}`);
-          else ctx.ui.say(`${change.id} ${status}: ${change.path}`);
+          else ctx.ui.say(`${change.id} ${status}: ${change.path}${note ? `: ${note}` : ''}`);
         },
       },
       changes,
@@ -111,9 +111,9 @@ export function unresolved(verification: readonly Verification[]): number {
   return verification.filter((v) => !v.resolved).length;
 }
 
-/** The findings whose changes all applied in a run. */
+/** The findings a run's changes were for that now hold: applied, or found already set by someone else. */
 export function appliedFindings(run: ExecuteResult, findings: readonly Finding[]): Finding[] {
-  const applied = new Set(run.outcomes.filter((o) => o.status === 'applied').flatMap((o) => o.change.findings));
+  const applied = new Set(run.outcomes.filter((o) => o.status === 'applied' || o.status === 'already-set').flatMap((o) => o.change.findings));
   return findings.filter((f) => applied.has(f.id));
 }
 

@@ -6,7 +6,7 @@
 // the choice. Made to fit a terminal of 80×24: the finding stays on screen.
 import { subjectOf } from '../audit/changes.js';
 import type { Finding, Remedy, Strategy } from '../audit/finding.js';
-import { asVmfixError, DriftError, VmfixError } from '../errors.js';
+import { asVmfixError, DriftError, NotAppliedError, VmfixError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
 import type { ChangeOutcome } from '../remedy/execute.js';
 import { defaultFilePath, type JournalWriter } from '../remedy/journal.js';
@@ -103,6 +103,11 @@ interface SessionState {
   readonly outcomes: ChangeOutcome[];
   readonly skipped: Plan['skipped'][number][];
   readonly verification: Verification[];
+  /**
+   * The first change that did not go through and did not end the session (refused by vCenter,
+   * or drifted to another value meanwhile): its exit code is the session's, whatever came after.
+   */
+  failure?: VmfixError;
 }
 
 export async function interactiveSession(
@@ -137,8 +142,9 @@ export async function interactiveSession(
     error = known;
   }
   await state.journal?.close();
-  const report = outcomeReport('fix', endpoint.display, state.journal?.path ?? null, state.outcomes, state.skipped, state.verification);
-  return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(error, state.skipped.length), ...(error ? { error } : {}) };
+  const report = outcomeReport('fix', endpoint.display, state.journal?.file ?? null, state.outcomes, state.skipped, state.verification);
+  const failed = error ?? state.failure;
+  return { result: { kind: 'outcome', report }, exitCode: exitCodeOf(failed, state.skipped.length), ...(error ? { error } : {}) };
 }
 
 /**
@@ -245,24 +251,37 @@ async function fixGroup(
     const run = await runChanges(client, ctx, state.journal, plan.changes);
     state.outcomes.push(...run.outcomes);
     if (run.error instanceof DriftError) {
-      // Someone else changed it meanwhile: read the state as it is now and offer this portgroup again.
+      // Someone else changed it meanwhile (not to what this change sets: that is already-set, no error):
+      // read the state as it is now and offer this portgroup again. It failed all the same.
+      state.failure ??= run.error;
       ui.warn(`${run.error.message} Reading the current state again.`);
       const fresh = await auditOnline(client, endpoint, args, ctx);
       state.inventory = fresh.whole;
       state.findings = fresh.report.findings.filter((f) => f.remedies.length > 0);
       continue;
     }
-    if (run.error) return run.error;
-    const checked = await verifyFixed(client, endpoint, args, ctx, appliedFindings(run, plan.findings));
+    // vCenter refused a change (a privilege missing) or it did not take: the session goes on, as the person decides
+    // each change anyway; anything else (vCenter lost, the journal unwritable, Ctrl-C) ends it.
+    const notApplied = run.error instanceof NotAppliedError ? run.error : undefined;
+    if (run.error && !notApplied) return run.error;
+    const fixed = appliedFindings(run, plan.findings);
+    const checked = await verifyFixed(client, endpoint, args, ctx, fixed);
     for (const v of checked) ui.say(`${v.resolved ? '✔ resolved' : '✘ not resolved'}: ${oneLine(v.vm ?? v.finding)}: ${oneLine(v.detail)}`);
     state.verification.push(...checked);
     // A change can cover more than it was chosen for (a vSwitch covers every portgroup inheriting
     // from it): read again, so nothing fixed is offered and nothing is planned from a stale read.
     // Findings this remedy did not cover stay in the group, offered again; its own are done.
     const fresh = await auditOnline(client, endpoint, args, ctx);
-    const done = new Set(plan.findings.map(subjectOf));
+    const done = new Set(fixed.map(subjectOf));
     state.inventory = fresh.whole;
     state.findings = fresh.report.findings.filter((f) => f.remedies.length > 0 && !done.has(subjectOf(f)));
+    if (notApplied) {
+      state.failure ??= notApplied;
+      ui.warn(`Not fixed: ${notApplied.message}`);
+      const left = state.findings.filter((f) => groupKey(f) === key && !state.skipped.some((s) => s.finding === f.id));
+      state.skipped.push(...left.map((f) => ({ finding: f.id, vm: f.vm?.name ?? null, reason: `not fixed: ${notApplied.message}` })));
+      return 'done';
+    }
     refused.set(choice, 'applied already; it did not cover the findings left');
   }
 }

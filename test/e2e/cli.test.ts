@@ -3,7 +3,7 @@
 // read as sentences, one line for a plain-HTTP port, and `vmfix journal`
 // finding the journal a rollback starts from. No lab needed.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, realpath, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -125,6 +125,36 @@ describe('messages', () => {
     expect([plan.code, plan.stderr]).toEqual([2, `vmfix: The plan could not be written to ${join(dir, 'gone', 'plan.json')} (ENOENT: no such file or directory); nothing was done.\n`]);
     // Written where it can be, the same command gets as far as connecting.
     expect((await vmfix(['audit', '--output', join(dir, 'report.json')], env)).code).toBe(3);
+  });
+
+  it('a report or plan through a symlink whose target cannot be made is refused before connecting (exit 2), naming the link', async () => {
+    const env = { VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' };
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-out-'));
+    await symlink(join(dir, 'gone', 'report.json'), join(dir, 'report-link.json'));
+    await symlink('gone/plan.json', join(dir, 'plan-link.json'));
+    const report = await vmfix(['audit', '--output', join(dir, 'report-link.json')], env);
+    expect([report.code, report.stderr]).toEqual([
+      2,
+      `vmfix: The report could not be written to ${join(dir, 'report-link.json')}, a symbolic link to ${join(dir, 'gone', 'report.json')} (ENOENT: no such file or directory); nothing was done.\n`,
+    ]);
+    const plan = await vmfix(['fix', '--plan-out', join(dir, 'plan-link.json')], env);
+    expect([plan.code, plan.stderr]).toEqual([
+      2,
+      `vmfix: The plan could not be written to ${join(dir, 'plan-link.json')}, a symbolic link to gone/plan.json (ENOENT: no such file or directory); nothing was done.\n`,
+    ]);
+    // A dangling link whose target can be made is written through, as the shell's > would: it gets as far as connecting.
+    await symlink('later.json', join(dir, 'later-link.json'));
+    expect((await vmfix(['audit', '--output', join(dir, 'later-link.json')], env)).code).toBe(3);
+    expect((await lstat(join(dir, 'later-link.json'))).isSymbolicLink()).toBe(true);
+  });
+
+  it("an empty file name ('') is refused (exit 2), not read as no file: --output, --plan-out, --journal", async () => {
+    const env = { VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' };
+    for (const args of [['audit', '--output', ''], ['audit', '--output='], ['fix', '--plan-out', ''], ['fix', '--yes', '--strategy', 'portgroup-accept', '--journal', '']]) {
+      const r = await vmfix(args, env);
+      const option = args.find((a) => a.startsWith('--output') || a === '--plan-out' || a === '--journal')!.replace(/=$/, '');
+      expect([r.code, r.stderr], args.join(' ')).toEqual([2, `vmfix: ${option} was given an empty file name; name a file, or leave ${option} out. See vmfix --help.\n`]);
+    }
   });
 
   it('a name with terminal escapes in an error is shown, not obeyed', async () => {

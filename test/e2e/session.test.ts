@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
 import { startProxy } from '../helpers/proxy.js';
 import { Terminal } from '../helpers/terminal.js';
-import { diffState, modifyingCalls, readJson, workdir } from './fix-lab.js';
+import { diffState, modifyingCalls, RawSoap, readJson, workdir } from './fix-lab.js';
 
 const HOST = 'esx-r1.lab.corp';
 
@@ -71,23 +71,44 @@ describe('the interactive session, one change covering several portgroups', () =
     terminal.close();
   });
 
-  it('a write vCenter refuses (NoPermission): the session stops with exit 4, says which privilege, and the journal says it failed', async () => {
+  it('a write vCenter refuses (NoPermission): says which privilege on which host, leaves that portgroup not fixed, offers the next; exit 4 at the end', async () => {
     const before = await lab.state();
+    const host = before.hosts.find((h) => h.name === HOST) as unknown as { moref: string };
     const proxy = await startProxy(lab);
     try {
-      proxy.inject({ method: 'UpdatePortGroup', fault: { kind: 'soap-fault', type: 'NoPermission', message: 'Permission to perform this operation was denied.' } });
+      // As vCenter words it: the privilege and the object it was checked on (the host, for a HostNetworkSystem method).
+      proxy.inject({
+        method: 'UpdatePortGroup',
+        fault: { kind: 'soap-fault', type: 'NoPermission', message: 'Permission to perform this operation was denied.', detail: `<object type="HostSystem">${host.moref}</object><privilegeId>Host.Config.Network</privilegeId>` },
+      });
       terminal = new Terminal(dir);
       await terminal.start(proxy.env, ['fix', '--journal', join(dir, 'refused.json')]);
-      await terminal.waitFor(/How do you want to fix it\?[\s\S]*quit: stop here/);
+      let screen = await terminal.waitFor(/\[1\/2\] (.*)[\s\S]*How do you want to fix it\?[\s\S]*quit: stop here/);
+      const first = /\[1\/2\] CL-R \/ (PG-\w+)/.exec(screen)![1]!;
       await terminal.choose('portgroup-accept');
       await terminal.waitFor(/Apply 1 change\(s\)\?/);
       await terminal.choose('Yes, apply 1 change(s)');
-      const screen = await terminal.waitFor(/VMFIX-EXIT=\d+/);
+      screen = await terminal.waitFor(/\[2\/2\][\s\S]*quit: stop here/, 60_000);
+      expect(screen).toMatch(new RegExp(`Not fixed: .*${first}: The vCenter user lacks the privilege Host\\.Config\\.Network on host ${HOST.replace(/\./g, '\\.')}`));
+      // The next portgroup's change goes through (the fault was for one write).
+      await terminal.choose('portgroup-accept');
+      await terminal.waitFor(/(Apply 1 change\(s\)\?[\s\S]*){2}/);
+      await terminal.choose('Yes, apply 1 change(s)');
+      screen = await terminal.waitFor(/VMFIX-EXIT=\d+/, 60_000);
       expect(screen).toContain('VMFIX-EXIT=4');
-      expect(screen).toMatch(/Host\.Config\.Network/);
+      expect(screen).toMatch(/fix on .*: 1 applied, 1 failed, \d finding\(s\) skipped\. Journal: .*refused\.json/);
+      expect(screen).toMatch(/skipped pair-1: not fixed: .*Host\.Config\.Network|skipped solo-1: not fixed: .*Host\.Config\.Network/);
       expect(screen).not.toMatch(/\n\s+at /);
       const journal = await readJson(join(dir, 'refused.json'));
-      expect(journal.entries.map((e: { status: string }) => e.status)).toEqual(['failed']);
+      expect(journal.entries.map((e: { status: string }) => e.status)).toEqual(['failed', 'applied']);
+      const second = first === 'PG-Pair' ? 'PG-Solo' : 'PG-Pair';
+      expect(diffState(before, await lab.state())).toEqual([
+        `hosts[${HOST}].networkInfo.portgroup[${second}].computedPolicy.security.macChanges: false → true`,
+        `hosts[${HOST}].networkInfo.portgroup[${second}].spec.policy.security.macChanges: (absent) → true`,
+      ]);
+      // Put back for the next test, which starts from every portgroup under Reject.
+      const undo = await vmfix(['rollback', join(dir, 'refused.json'), '--yes', '--journal', join(dir, 'refused-undo.json')], { ...lab.env, VMFIX_TEST_CWD: dir });
+      expect(undo.code, undo.stderr).toBe(0);
       expect(diffState(before, await lab.state())).toEqual([]);
     } finally {
       terminal?.close();
@@ -116,6 +137,69 @@ describe('the interactive session, one change covering several portgroups', () =
       `hosts[${HOST}].networkInfo.portgroup[PG-Solo].computedPolicy.security.macChanges: false → true`,
       `hosts[${HOST}].networkInfo.vswitch[vSwitch0].spec.policy.security.macChanges: false → true`,
     ]);
+  });
+});
+
+describe('someone else changes the portgroup while the session asks', () => {
+  let lab: Lab;
+  let dir: string;
+  let terminal: Terminal | undefined;
+  let other: RawSoap;
+  let networkSystem: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+    other = new RawSoap(lab);
+    await other.login();
+    await lab.guestMac('solo-1', 1, '02:00:00:00:12:01');
+    // The host's HostNetworkSystem, which the other admin's client calls, as vmfix's own plan names it.
+    const planned = await vmfix(['fix', '--strategy', 'portgroup-accept', '--plan-out', join(dir, 'plan.json')], { ...lab.env, VMFIX_TEST_CWD: dir });
+    expect(planned.code, planned.stderr).toBe(0);
+    networkSystem = (await readJson(join(dir, 'plan.json'))).changes[0].target.host.networkSystem.value;
+  });
+  afterAll(async () => {
+    terminal?.close();
+    await lab?.stop();
+  });
+
+  /** Starts a session, picks portgroup-accept for its one portgroup, and lets `meanwhile` happen before saying yes. */
+  async function acceptWhile(journal: string, meanwhile: () => Promise<void>): Promise<void> {
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--journal', join(dir, journal)]);
+    await terminal.waitFor(/\[1\/1\][\s\S]*quit: stop here/);
+    await terminal.choose('portgroup-accept');
+    await terminal.waitFor(/Apply 1 change\(s\)\?/);
+    await meanwhile();
+    await terminal.choose('Yes, apply 1 change(s)');
+  }
+
+  it('to the value the change sets: "not applied: changed meanwhile", not failed, and exit 0: the portgroup accepts', async () => {
+    await acceptWhile('same.json', () =>
+      other.updatePortGroup(networkSystem, 'PG-Solo', '<name>PG-Solo</name><vlanId>12</vlanId><vswitchName>vSwitch0</vswitchName><policy><security><macChanges>true</macChanges></security></policy>'));
+    const screen = await terminal!.waitFor(/VMFIX-EXIT=\d+/, 60_000);
+    expect(screen).toMatch(/c1 already-set: .*PG-Solo: not applied: changed meanwhile \(already accept\)/);
+    expect(screen).toMatch(/✔ resolved: solo-1/);
+    expect(screen).toMatch(/fix on .*: 0 applied, 1 already set meanwhile\. Journal: .*same\.json/);
+    expect(screen).not.toMatch(/failed/);
+    expect(screen).toContain('VMFIX-EXIT=0');
+    expect((await readJson(join(dir, 'same.json'))).entries).toEqual([]);
+    terminal!.close();
+  });
+
+  it('to something else: failed, the portgroup is offered again as it is now, and the session exits 5 even once it is fixed', async () => {
+    await lab.guestMac('pair-1', 1, '02:00:00:00:11:01');
+    // The network team re-VLANs PG-Pair; MAC changes stay as they were (Reject, inherited).
+    await acceptWhile('other.json', () => other.updatePortGroup(networkSystem, 'PG-Pair', '<name>PG-Pair</name><vlanId>111</vlanId><vswitchName>vSwitch0</vswitchName><policy/>'));
+    let screen = await terminal!.waitFor(/Reading the current state again\.[\s\S]*quit: stop here/, 60_000);
+    expect(screen).toMatch(/c1 failed: .*PG-Pair/);
+    await terminal!.choose('portgroup-accept');
+    await terminal!.waitFor(/(Apply 1 change\(s\)\?[\s\S]*){2}/);
+    await terminal!.choose('Yes, apply 1 change(s)');
+    screen = await terminal!.waitFor(/VMFIX-EXIT=\d+/, 60_000);
+    expect(screen).toMatch(/fix on .*: 1 applied, 1 failed\. Journal: .*other\.json/);
+    expect(screen).toContain('VMFIX-EXIT=5');
+    terminal!.close();
   });
 });
 

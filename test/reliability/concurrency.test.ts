@@ -55,6 +55,35 @@ describe.concurrent('two vmfix apply runs on the same objects at once', () => {
     fig.done();
   });
 
+  it('someone else makes one of its changes while it runs: that one is already-set, not failed, the rest applies, exit 0', async (ctx) => {
+    const fig = figure(ctx, 'concurrency and signals');
+    await withBench(async (b) => {
+      await plan(b);
+      // Held once c1 has applied: meanwhile another admin fixes web01 the same way (PG-Web, the plan's c2).
+      b.proxy.inject({ method: 'UpdatePortGroup', fault: { kind: 'hold', stage: 'after' } });
+      const applying = start(b, ['apply', 'plan.json', '--yes', '--journal', 'journal.json', '--format', 'json']);
+      const held = await b.proxy.nextHold();
+      const other = await b.direct(['fix', '--yes', ...STRATEGY, '--vm', 'web01', '--journal', 'other.json']);
+      expect(other.code, other.stderr).toBe(0);
+      held.release();
+      const run = await applying.done;
+
+      expect(run.code, run.stderr).toBe(0);
+      const report = JSON.parse(run.stdout);
+      expect(report.changes.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([['c1', 'applied'], ['c2', 'already-set'], ['c3', 'applied']]);
+      expect(report.changes[1].note).toBe('not applied: changed meanwhile (already accept)');
+      expect(report.summary).toMatch(/: 2 applied, 1 already set meanwhile\. Journal: journal\.json$/);
+      expect(report.verification.map((v: { resolved: boolean }) => v.resolved)).toEqual([true, true, true]);
+      expect(run.stderr).toMatch(/^c2 already-set: .*PG-Web: not applied: changed meanwhile \(already accept\)$/m);
+      expect(run.stderr).not.toMatch(/failed/);
+      // Only what this run sent is in its journal, and rollback undoes only that.
+      const journal = await readJournal(join(b.dir, 'journal.json'));
+      expect(journal.entries.map((e) => [e.change.id, e.status])).toEqual([['c1', 'applied'], ['c3', 'applied']]);
+      expect(b.proxy.forwarded('UpdatePortGroup')).toBe(1);
+    });
+    fig.done();
+  });
+
   it('both pass their drift checks, the second writes first: vCenter refuses the first\'s stale configVersion (exit 5), nothing of it applies', async (ctx) => {
     const fig = figure(ctx, 'concurrency and signals');
     await withBench(async (b) => {

@@ -5,7 +5,7 @@
 // /dev/zero. Devices, small and read-only file systems are mounted in a
 // private mount namespace (unshare), so the machine's own are never at risk.
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { chmod, lchown, link, lstat, mkdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,6 +232,36 @@ describe.concurrent('a disk that fills up in the middle of fix --yes (a 1 MiB tm
   /** Starts the fix with the journal (and maybe the report) on the small disk; `after` copies the journal out. */
   const start = (b: Bench, extra: readonly string[] = [], journal = 'full/journal.json') =>
     spawnInNamespace(b, { setup: SMALL_DISK, after: `cp ${journal} journal-copy.json 2>/dev/null` }, [...FIX, '--journal', journal, ...extra]);
+
+  it('once the journal is created, before the first change: nothing was changed, said once and alike everywhere; exit 2, no journal left', async (ctx) => {
+    const fig = figure(ctx, 'file hazard');
+    await withBench(async (b) => {
+      // Every read waits until the test lets it go: the first one after the journal exists is c1's.
+      b.proxy.inject({ method: 'RetrievePropertiesEx', times: Infinity, fault: { kind: 'hold', stage: 'before' } });
+      const fix = spawnInNamespace(b, { setup: SMALL_DISK, after: "ls full | sed 's/^/left: /' >&2" }, [...FIX, '--journal', 'full/journal.json']);
+      for (;;) {
+        const read = await b.proxy.nextHold();
+        const created = existsSync(fix.inside('full/journal.json'));
+        if (created) {
+          await fill(fix.inside('full/filler'));
+          b.proxy.clear();
+        }
+        read.release();
+        if (created) break;
+      }
+      const run = await fix.done;
+
+      expect(run.code, run.stderr).toBe(2);
+      expectOneClearSentence(run, /^Cannot write the journal full\/journal.json \(ENOSPC: no space left on the device\), so nothing was changed; free space or name another place with --journal\.$/);
+      expect(run.stdout).toMatch(/: 0 applied, 3 not attempted\.\n/);
+      expect(run.stdout).not.toMatch(/failed|Journal:/);
+      expect(run.stderr).not.toMatch(/c1 failed/);
+      expect(await modifyingCalls(b.lab)).toEqual([]);
+      // As when the journal cannot be created at all: no file with no change in it blocks the name.
+      expect(run.stderr.split('\n').filter((l) => l.startsWith('left: '))).toEqual(['left: filler']);
+    });
+    fig.done();
+  });
 
   it('before the third change: it is not sent, exit 4, the message says what applied and where the journal is; rollback restores', async (ctx) => {
     const fig = figure(ctx, 'file hazard');
