@@ -5,7 +5,7 @@ import { distributedPolicy, standardPolicy } from '../inventory/policy.js';
 import { InventoryIndex } from '../inventory/lookup.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
-import { Attachments, type Attachment } from './attachment.js';
+import { Attachments, networkName, type Attachment } from './attachment.js';
 import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind, type HistoryItem } from './finding.js';
 import { guestMac, matchLogEvents, nicKey, type PastEvents } from './match-logs.js';
@@ -43,8 +43,10 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
       if (seen.changedMac) needed.add(policyHolder(att));
       // A dvPort vCenter shows blocked for this guest's MAC is blocked, whatever the policy reads: ESXi has not
       // released it (KB 417819), or follows a port setting vmfix cannot see. Only a new port or MAC helps then.
-      const stuck = running && seen.portBlocked && seen.changedMac && att.macChanges.value !== false;
-      if (att.macChanges.value !== false && !stuck) {
+      // On an NSX segment vCenter does not show the MAC policy in force: only what ESXi did and the guest tells count.
+      const inNsx = att.macChanges.source === 'nsx';
+      const stuck = !inNsx && running && seen.portBlocked && seen.changedMac && att.macChanges.value !== false;
+      if (!inNsx && att.macChanges.value !== false && !stuck) {
         // Allowed to change MACs, a nested hypervisor still loses its VMs' frames while forged transmits is Reject.
         if (running && isNestedHypervisor(vm) && sendsForeignMacs(vm, nic, att) && forgedTransmits(att) === false) {
           const remedies = remediesFor({ index, macOwners, vm, nic, attachment: att, guestMac: null });
@@ -146,6 +148,7 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
 
 /** The object whose MAC-changes setting is in force for an attachment. */
 export function policyHolder(att: Attachment): string {
+  if (att.kind === 'opaque') return `nsx/${att.opaqueNetworkId}`;
   if (att.kind === 'standard') {
     return att.macChanges.source === 'portgroup'
       ? `pg/${att.host.moref}/${att.portgroup.name}`
@@ -162,6 +165,7 @@ function sendsForeignMacs(vm: Vm, nic: VmNic, att: Attachment): boolean {
 }
 
 function forgedTransmits(att: Attachment): boolean | null {
+  if (att.kind === 'opaque') return null;
   return att.kind === 'standard'
     ? standardPolicy(att.host, att.portgroup, 'forgedTransmits').value
     : distributedPolicy(att.dvs, att.portgroup, 'forgedTransmits', att.port?.setting ?? undefined).value;
@@ -181,10 +185,13 @@ function nicFinding(
   released = false,
 ): Finding {
   const guest = guestMac(vm, nic);
-  const pgName = att.portgroup.name;
+  const pgName = networkName(att);
   const running = vm.powerState === 'poweredOn';
   const where = att.macChanges.source === 'dvport' && att.kind === 'distributed' ? `its dvPort ${att.port?.portKey ?? ''} (which overrides "${pgName}")` : `"${pgName}"`;
-  const summary = rejects === 'forged-transmits'
+  const inNsx = att.macChanges.source === 'nsx';
+  const summary = inNsx
+    ? nsxSummary(kind, vm, nic, att, released)
+    : rejects === 'forged-transmits'
     ? `${vm.name} ${nic.label} is a nested hypervisor: MAC address changes allows its MACs on "${pgName}", but Forged transmits is Reject there, so the frames its VMs send are dropped.`
     : att.macChanges.value !== false
     ? `${vm.name} ${nic.label}: vCenter still shows its dvPort ${att.kind === 'distributed' ? att.port?.portKey : ''} blocked although MAC address changes reads Accept on ${where}; ESXi has not released the port.`
@@ -204,18 +211,36 @@ function nicFinding(
     vm: { name: vm.name, moref: vm.moref, powerState: vm.powerState },
     nic: { label: nic.label, key: nic.key, configuredMac: nic.macAddress, addressType: nic.addressType, guestMac: guest },
     host: host ? { name: host.name, moref: host.moref } : null,
-    datacenter: att.kind === 'standard' ? att.host.datacenter : att.dvs.datacenter,
+    datacenter: att.kind === 'standard' ? att.host.datacenter : att.kind === 'distributed' ? att.dvs.datacenter : host?.datacenter ?? null,
     cluster: host?.cluster ?? null,
+    // An N-VDS is not a switch vCenter lists: its name is not known.
     switch: att.kind === 'standard'
       ? { type: 'standard', name: att.portgroup.vswitchName }
-      : { type: 'distributed', name: att.dvs.name },
+      : att.kind === 'distributed' ? { type: 'distributed', name: att.dvs.name } : null,
     portgroup: att.kind === 'standard'
       ? { name: pgName, moref: nic.backing.kind === 'standard' ? nic.backing.network : null, portKey: null }
-      : { name: pgName, moref: att.portgroup.moref, portKey: att.port?.portKey ?? (nic.backing.kind === 'distributed' ? nic.backing.portKey : null) },
-    policy: { macChanges: att.macChanges.value !== false ? 'accept' : 'reject', source: att.macChanges.source },
+      : att.kind === 'distributed'
+        ? { name: pgName, moref: att.portgroup.moref, portKey: att.port?.portKey ?? (nic.backing.kind === 'distributed' ? nic.backing.portKey : null) }
+        : { name: pgName, moref: null, portKey: null },
+    // In NSX only a block says what is in force: ESXi refused the change.
+    policy: inNsx
+      ? { macChanges: kind === 'mac-change-blocked' ? 'reject' : 'unknown', source: 'nsx' }
+      : { macChanges: att.macChanges.value !== false ? 'accept' : 'reject', source: att.macChanges.source },
     evidence,
     remedies,
   };
+}
+
+/** A NIC on an NSX segment: what ESXi did or may do, and that NSX, not vSphere, holds the setting. */
+function nsxSummary(kind: FindingKind, vm: Vm, nic: VmNic, att: Attachment, released: boolean): string {
+  const segment = att.kind === 'opaque' ? `NSX segment ${att.opaqueNetworkId} (an opaque network)` : `NSX segment "${networkName(att)}"`;
+  const setIn = 'whether a guest may change its MAC there is set in NSX (MAC change in the segment\'s MAC discovery profile), not in vSphere';
+  const who = `${vm.name} ${nic.label}`;
+  if (kind === 'mac-change-at-risk') return `${who} uses a MAC other than its configured one on ${segment}; ${setIn}, and vCenter does not show it: ESXi may block it.`;
+  if (vm.powerState !== 'poweredOn') return `${who} was blocked by ESXi on ${segment} before the VM was ${vm.powerState === 'suspended' ? 'suspended' : 'powered off'}; ${setIn}.`;
+  return released
+    ? `${who} changed its MAC and ESXi blocked the port on ${segment}; its guest is back on the configured MAC now. ${setIn[0]!.toUpperCase()}${setIn.slice(1)}.`
+    : `${who} changed its MAC and ESXi blocked the port on ${segment}; ${setIn}.`;
 }
 
 /**

@@ -9,7 +9,7 @@
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { InventoryIndex } from '../inventory/lookup.js';
 import type { Host, Vm, VmNic } from '../inventory/model.js';
-import type { Attachments } from './attachment.js';
+import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
 
 export interface PastEvents {
   readonly events: readonly L2SecEvent[];
@@ -241,7 +241,7 @@ function present(attachments: Attachments, host: Host, vm: Vm, nic: VmNic, incid
   }
   const att = attachments.attach(vm, nic);
   if (!att) return past(`${nic.label} is no longer on a portgroup vmfix can read`);
-  if (att.macChanges.value !== false) return past(`MAC address changes is Accept on "${att.portgroup.name}" now`);
+  if (acceptsMacChanges(att)) return past(`MAC address changes is Accept on "${networkName(att)}" now`);
   if (att.kind === 'distributed' && att.macLearning) return past(`its port on "${att.portgroup.name}" learns MACs now`);
   return { kind: 'current', vm, nic };
 }

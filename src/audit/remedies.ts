@@ -3,7 +3,7 @@
 // wants Reject, so Accept is only ever offered for as little as possible.
 import { isNestedHypervisor, type Vm, type VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
-import { inheritingFrom, standardPolicy, vswitchToAccept } from '../inventory/policy.js';
+import { inheritingFrom, setInNsx, standardPolicy, vswitchToAccept } from '../inventory/policy.js';
 import type { Attachment } from './attachment.js';
 import { STRATEGIES, type NotOffered, type Remedy, type Strategy } from './finding.js';
 
@@ -47,6 +47,8 @@ export function remediesFor(input: RemedyInput): Remedy[] {
   const out: Remedy[] = [];
   const pin = nested ? undefined : pinMac(input);
   if (pin) out.push(pin);
+  // Where no vSphere policy change reaches the check, the NIC's own MAC is all vmfix can change.
+  if (att.kind === 'opaque' || notVsphereToChange(nic, att)) return out;
 
   if (att.kind === 'standard') {
     const pg = att.portgroup.name;
@@ -127,6 +129,7 @@ function forNested(r: Remedy, att: Attachment): Remedy {
  */
 export function notOffered(input: RemedyInput, offered: readonly Remedy[]): NotOffered[] {
   const { vm, nic, guestMac, attachment: att } = input;
+  const elsewhere = notVsphereToChange(nic, att);
   const why: Record<Strategy, () => string> = {
     'pin-mac': () => {
       if (isNestedHypervisor(vm)) return 'a nested hypervisor uses many MACs (see mac-learning)';
@@ -137,10 +140,27 @@ export function notOffered(input: RemedyInput, offered: readonly Remedy[]): NotO
     },
     'portgroup-accept': () => 'the dvPort itself sets Reject (a port override)',
     'dedicated-portgroup': () => 'not planned for this NIC',
-    'mac-learning': () => (att.kind === 'standard' ? 'MAC learning is for distributed switches (6.6+)' : `${att.dvs.name} is DVS ${att.dvs.version}; MAC learning needs 6.6+`),
-    'vswitch-accept': () => (att.kind === 'distributed' ? 'a distributed switch has no vSwitch setting' : `portgroup "${att.portgroup.name}" sets Reject itself`),
+    'mac-learning': () => (att.kind === 'distributed' ? `${att.dvs.name} is DVS ${att.dvs.version}; MAC learning needs 6.6+` : 'MAC learning is for distributed switches (6.6+)'),
+    'vswitch-accept': () => (att.kind === 'standard' ? `portgroup "${att.portgroup.name}" sets Reject itself` : 'a distributed switch has no vSwitch setting'),
   };
-  return STRATEGIES.filter((s) => !offered.some((r) => r.strategy === s)).map((strategy) => ({ strategy, reason: why[strategy]() }));
+  return STRATEGIES.filter((s) => !offered.some((r) => r.strategy === s))
+    .map((strategy) => ({ strategy, reason: elsewhere && strategy !== 'pin-mac' ? elsewhere : why[strategy]() }));
+}
+
+/**
+ * Why no vSphere policy change would reach this NIC's MAC check, or null:
+ * NSX owns an NSX segment's settings, and an SR-IOV adapter's virtual
+ * function is checked by its physical NIC's driver, which may not honour a
+ * portgroup's Accept (Broadcom KB 328552). A pinned MAC works on both.
+ */
+export function notVsphereToChange(nic: VmNic, att: Attachment): string | null {
+  const nsx = 'its MAC policy is set in NSX (MAC change in the segment\'s MAC discovery profile), not in vSphere';
+  if (att.kind === 'opaque') return `${nic.label} is on an NSX segment (opaque network ${att.opaqueNetworkId}): ${nsx}`;
+  if (att.kind === 'distributed' && setInNsx(att.portgroup)) return `"${att.portgroup.name}" is an NSX segment, created and edited by NSX Manager: ${nsx}`;
+  if (nic.deviceType === 'VirtualSriovEthernetCard') {
+    return `${nic.label} is an SR-IOV adapter: its physical NIC's driver checks the guest's MAC and may not honour a portgroup's Accept (KB 328552)`;
+  }
+  return null;
 }
 
 function dedicated(portgroup: string, where: string, vm: Vm, nic: VmNic): Remedy {

@@ -235,6 +235,9 @@ function toBacking(backing: VirtualEthernetCard['backing']): NicBacking {
   if (backing?.deviceName !== undefined && backing._typeName === 'VirtualEthernetCardNetworkBackingInfo') {
     return { kind: 'standard', portgroup: backing.deviceName, network: backing.network?.value ?? null };
   }
+  if (backing?._typeName === 'VirtualEthernetCardOpaqueNetworkBackingInfo') {
+    return { kind: 'opaque', opaqueNetworkId: backing.opaqueNetworkId ?? '', opaqueNetworkType: backing.opaqueNetworkType ?? '' };
+  }
   return { kind: 'other', type: backing?._typeName ?? 'none' };
 }
 

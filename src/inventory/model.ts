@@ -98,6 +98,8 @@ export interface DvPortgroup {
 export type NicBacking =
   | { readonly kind: 'standard'; readonly portgroup: string; readonly network: string | null }
   | { readonly kind: 'distributed'; readonly switchUuid: string; readonly portgroupKey: string | null; readonly portKey: string | null }
+  /** VirtualEthernetCardOpaqueNetworkBackingInfo: an NSX-T segment on an N-VDS (opaqueNetworkType nsx.LogicalSwitch). */
+  | { readonly kind: 'opaque'; readonly opaqueNetworkId: string; readonly opaqueNetworkType: string }
   | { readonly kind: 'other'; readonly type: string };
 
 export interface VmNic {

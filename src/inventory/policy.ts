@@ -4,7 +4,8 @@
 import type { DvPortgroup, DvSwitch, Host, Portgroup, VSwitch } from './model.js';
 import type { VMwareDVSPortSetting } from '../vsphere/types.js';
 
-export type PolicySource = 'vswitch' | 'portgroup' | 'dvportgroup' | 'dvport' | 'dvs';
+/** `nsx`: an NSX segment, whose MAC policy is NSX's (its MAC discovery profile), not a vSphere setting. */
+export type PolicySource = 'vswitch' | 'portgroup' | 'dvportgroup' | 'dvport' | 'dvs' | 'nsx';
 export type SecurityField = 'macChanges' | 'forgedTransmits' | 'allowPromiscuous';
 export const SECURITY_FIELDS: readonly SecurityField[] = ['macChanges', 'forgedTransmits', 'allowPromiscuous'];
 
@@ -123,6 +124,16 @@ export function distributedPolicy(
   // A port's own Reject counts even where it repeats what it inherits: the port keeps it when the
   // portgroup changes (so portgroup-accept would not reach it). A repeated Accept changes nothing.
   return port !== undefined && (port !== inherited.value || port === false) ? { value: port, source: 'dvport' } : inherited;
+}
+
+/**
+ * An NSX segment's dvPortgroup (backingType "nsx", VDS 7+): NSX Manager
+ * creates and edits it, and whether a guest may change its MAC there is up
+ * to the segment's MAC discovery profile in NSX. The MAC policy vCenter
+ * shows for it is not what is in force, and not vSphere's to change.
+ */
+export function setInNsx(portgroup: Pick<DvPortgroup, 'config'>): boolean {
+  return portgroup.config.backingType === 'nsx';
 }
 
 /** A dvPortgroup's own setting; undefined: it inherits the DVS default. */

@@ -173,9 +173,13 @@ export interface DVPortgroupConfigInfo extends DataObject {
   defaultPortConfig?: VMwareDVSPortSetting;
   description?: string;
   type?: string;
+  /** "standard" (unset on vCenters before 7.0) or "nsx": an NSX segment, created and edited by NSX Manager. */
+  backingType?: string;
   policy?: VMwareDVSPortgroupPolicy;
   configVersion?: string;
   uplink?: boolean;
+  logicalSwitchUuid?: string;
+  segmentId?: string;
 }
 
 export interface DVPortStatus extends DataObject {
@@ -203,6 +207,8 @@ export interface VirtualEthernetCard extends DataObject {
     deviceName?: string;
     network?: MoRef;
     port?: DataObject & { switchUuid: string; portgroupKey?: string; portKey?: string; connectionCookie?: number };
+    opaqueNetworkId?: string;
+    opaqueNetworkType?: string;
   };
   connectable?: DataObject & { connected: boolean; startConnected: boolean };
   addressType?: string;

@@ -1,0 +1,130 @@
+// NIC backings and portgroups whose MAC policy is not a vSphere setting, or
+// not one a vSphere change reaches: NSX segments (a VDS 7 dvPortgroup with
+// backingType "nsx", an N-VDS opaque network) and SR-IOV adapters. vmfix
+// says so, offers only what can work there (pin-mac), and neither trusts nor
+// changes the MAC policy vCenter shows for them.
+import { describe, expect, it } from 'vitest';
+import { audit } from '../../src/audit/audit.js';
+import type { Finding } from '../../src/audit/finding.js';
+import type { DvPortState, EvidenceSet } from '../../src/evidence/types.js';
+import { parseVmkernelLine, type L2SecEvent } from '../../src/evidence/vmkernel-log.js';
+import type { DvPortgroup, VmNic } from '../../src/inventory/model.js';
+import { plan } from '../../src/remedy/plan.js';
+import { dvPortgroup, dvSwitch, host, inventory, macPolicy, nic, onDvPortgroup, onStandard, portgroup, vm, vswitch } from '../helpers/inventory.js';
+
+const GUEST_MAC = '02:00:00:00:10:01';
+
+/** As vCenter 7+ shows an NSX segment: ephemeral, backingType nsx, MAC policy as vCenter defaults it. */
+function nsxSegment(moref: string, name: string, macChanges: boolean | undefined): DvPortgroup {
+  const pg = dvPortgroup(moref, name, macPolicy(macChanges));
+  return { ...pg, config: { ...pg.config, type: 'ephemeral', backingType: 'nsx', logicalSwitchUuid: '7a0c2f16-1b7e-4f2e-9c59-0d5d8c7b2a11', segmentId: `/infra/segments/${name}` } };
+}
+
+function event(source: string, line: string): L2SecEvent {
+  const parsed = parseVmkernelLine(line)!;
+  return { ...parsed, source, count: 1, firstTime: parsed.time, lastTime: parsed.time };
+}
+
+function evidence(vmkernel: L2SecEvent[] = [], dvPorts: DvPortState[] = []): EvidenceSet {
+  return { vmkernel, dvPorts, notes: [], problems: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] } };
+}
+
+const esx01 = host('host-1', 'esx01', [vswitch('vSwitch0', false)], [portgroup('VM Network', 'vSwitch0', undefined, false)]);
+const dvs = dvSwitch([
+  nsxSegment('dvportgroup-20', 'seg-web', undefined),
+  nsxSegment('dvportgroup-21', 'seg-lab', true),
+  dvPortgroup('dvportgroup-22', 'DPG-App', macPolicy(undefined)),
+]);
+
+const opaqueNic = (key: number, mac: string): VmNic => {
+  const base = nic(key, mac, onStandard('unused'));
+  const backing = { kind: 'opaque', opaqueNetworkId: '3b8f0e4c-55d1-4c2a-9d8a-5c7e6b1f0a22', opaqueNetworkType: 'nsx.LogicalSwitch' } as const;
+  return { ...base, backing, device: { ...base.device, backing: { _typeName: 'VirtualEthernetCardOpaqueNetworkBackingInfo', opaqueNetworkId: backing.opaqueNetworkId, opaqueNetworkType: backing.opaqueNetworkType } } };
+};
+
+const sriovNic = (key: number, mac: string): VmNic => {
+  const base = nic(key, mac, onStandard('VM Network'));
+  return { ...base, deviceType: 'VirtualSriovEthernetCard', device: { ...base.device, _typeName: 'VirtualSriovEthernetCard' } };
+};
+
+function only(findings: readonly Finding[], vmName: string): Finding {
+  const mine = findings.filter((f) => f.vm?.name === vmName);
+  expect(mine).toHaveLength(1);
+  return mine[0]!;
+}
+
+describe('a NIC on an NSX segment dvPortgroup (VDS 7+, backingType nsx)', () => {
+  const web = vm('vm-1', 'web1', 'host-1', [nic(4000, '00:50:56:a1:10:01', onDvPortgroup('dvportgroup-20', '101'))], [GUEST_MAC]);
+  const inv = inventory([esx01], [web], [dvs]);
+  const finding = only(audit(inv, evidence()).findings, 'web1');
+
+  it('is at risk, with NSX named as where its MAC policy is set, not the Reject vCenter shows', () => {
+    expect(finding.kind).toBe('mac-change-at-risk');
+    expect(finding.policy).toEqual({ macChanges: 'unknown', source: 'nsx' });
+    expect(finding.summary).toMatch(/NSX segment "seg-web"/);
+    expect(finding.summary).toMatch(/MAC discovery profile/);
+  });
+
+  it('is offered pin-mac alone; the vSphere changes are not offered, each with NSX as the reason', () => {
+    expect(finding.remedies.map((r) => r.strategy)).toEqual(['pin-mac']);
+    const reasons = new Map(finding.notOffered!.map((n) => [n.strategy, n.reason]));
+    for (const s of ['portgroup-accept', 'dedicated-portgroup', 'mac-learning'] as const) expect(reasons.get(s)).toMatch(/NSX/);
+  });
+
+  it('plans no dvPortgroup change for it, even when portgroup-accept is asked for by name', () => {
+    const p = plan(inv, [finding], new Map([[finding.id, 'portgroup-accept']]), { now: new Date(0) });
+    expect(p.changes).toEqual([]);
+    expect(p.skipped[0]!.reason).toMatch(/NSX/);
+  });
+
+  it('is blocked when ESXi blocked its port, even where vCenter shows Accept for the segment', () => {
+    const lab = vm('vm-2', 'lab1', 'host-1', [nic(4000, '00:50:56:a1:10:02', onDvPortgroup('dvportgroup-21', '102'))], [GUEST_MAC]);
+    const blocked: DvPortState = {
+      dvsUuid: '50 11 22 33', portKey: '102', portgroupKey: 'dvportgroup-21', blocked: true, adminBlocked: false,
+      statusDetail: 'guest MAC change disallowed', macAddress: null, vm: 'vm-2', nicKey: 4000, setting: null,
+    };
+    const f = only(audit(inventory([esx01], [lab], [dvs]), evidence([], [blocked])).findings, 'lab1');
+    expect(f.kind).toBe('mac-change-blocked');
+    expect(f.policy.source).toBe('nsx');
+    expect(f.remedies.map((r) => r.strategy)).toEqual(['pin-mac']);
+  });
+
+  it('is never an unneeded Accept: the Accept vCenter shows there is not a vSphere setting to tighten', () => {
+    const idle = vm('vm-3', 'idle1', 'host-1', [nic(4000, '00:50:56:a1:10:03', onDvPortgroup('dvportgroup-21', '103'))]);
+    const unneeded = audit(inventory([esx01], [idle], [dvs]), evidence()).findings.filter((f) => f.kind === 'mac-accept-unneeded');
+    expect(unneeded.map((f) => f.portgroup?.name)).not.toContain('seg-lab');
+  });
+});
+
+describe('a NIC on an NSX-T opaque network (N-VDS)', () => {
+  const app = vm('vm-4', 'app1', 'host-1', [opaqueNic(4000, '00:50:56:a1:10:04')], [GUEST_MAC]);
+  const line = event('esx01', `2024-05-14T09:21:07.123Z cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client app1 requested mac address change to ${GUEST_MAC} on port 0x4000010, disallowed by vswitch policy`);
+  const result = audit(inventory([esx01], [app]), evidence([line]));
+
+  it('is blocked when a line names it, not put in history as a NIC "no longer" on a portgroup', () => {
+    expect(result.history).toEqual([]);
+    const f = only(result.findings, 'app1');
+    expect(f.kind).toBe('mac-change-blocked');
+    expect(f.policy.source).toBe('nsx');
+    expect(f.summary).toMatch(/NSX/);
+    expect(f.remedies.map((r) => r.strategy)).toEqual(['pin-mac']);
+  });
+
+  it('is at risk on the guest MAC alone, with the opaque network named', () => {
+    const f = only(audit(inventory([esx01], [app]), evidence()).findings, 'app1');
+    expect(f.kind).toBe('mac-change-at-risk');
+    expect(f.portgroup?.name).toMatch(/3b8f0e4c/);
+  });
+});
+
+describe('an SR-IOV adapter (VirtualSriovEthernetCard)', () => {
+  const fast = vm('vm-5', 'fast1', 'host-1', [sriovNic(4000, '00:50:56:a1:10:05')], [GUEST_MAC]);
+  const f = only(audit(inventory([esx01], [fast]), evidence()).findings, 'fast1');
+
+  it('is offered pin-mac alone: its physical NIC driver checks the MAC, and may not honour a portgroup Accept', () => {
+    expect(f.kind).toBe('mac-change-at-risk');
+    expect(f.remedies.map((r) => r.strategy)).toEqual(['pin-mac']);
+    const reasons = new Map(f.notOffered!.map((n) => [n.strategy, n.reason]));
+    for (const s of ['portgroup-accept', 'dedicated-portgroup', 'vswitch-accept'] as const) expect(reasons.get(s)).toMatch(/SR-IOV/);
+  });
+});
