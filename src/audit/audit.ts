@@ -36,9 +36,14 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
   for (const vm of inventory.vms) {
     for (const nic of vm.nics) {
       const att = attachments.attach(vm, nic);
-      if (!att) continue;
-      const running = vm.powerState === 'poweredOn';
       const key = nicKey(vm, nic);
+      if (!att) {
+        const events = logs.byNic.get(key);
+        const host = index.host(vm.host);
+        if (events && host) findings.push(unreadableFinding(inventory, vm, nic, host, events));
+        continue;
+      }
+      const running = vm.powerState === 'poweredOn';
       const seen = observe(vm, nic, att, logs.byNic.get(key) ?? [], portEvents.byNic.get(key) ?? [], running);
       if (seen.changedMac) needed.add(policyHolder(att));
       // A dvPort vCenter shows blocked for this guest's MAC is blocked, whatever the policy reads: ESXi has not
@@ -241,6 +246,22 @@ function nsxSummary(kind: FindingKind, vm: Vm, nic: VmNic, att: Attachment, rele
   return released
     ? `${who} changed its MAC and ESXi blocked the port on ${segment}; its guest is back on the configured MAC now. ${setIn[0]!.toUpperCase()}${setIn.slice(1)}.`
     : `${who} changed its MAC and ESXi blocked the port on ${segment}; ${setIn}.`;
+}
+
+/**
+ * ESXi blocked a NIC on a network whose policy this inventory does not
+ * hold: a distributed switch seen from its ESXi host (only vCenter has it),
+ * or a portgroup gone from the host. The block is said; no change is aimed.
+ */
+function unreadableFinding(inventory: Inventory, vm: Vm, nic: VmNic, host: Host, events: readonly L2SecEvent[]): Finding {
+  const backing = nic.backing;
+  const where = backing.kind === 'distributed'
+    ? `distributed switch ${backing.switchUuid}, which ${inventory.endpoint.apiType === 'HostAgent' ? 'only the vCenter that manages it shows and changes: audit through that vCenter' : 'this vCenter does not list'}`
+    : backing.kind === 'standard' ? `portgroup "${backing.portgroup}", which ${host.name} does not have` : 'a network vmfix cannot read';
+  const evidence = events.map(logEvidence);
+  const finding = blockedWithoutNic(findingId('mac-change-blocked', vm.moref, nic.key), vm, host, evidence,
+    `${vm.name} ${nic.label} changed its MAC and ESXi blocked the port on ${host.name} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}); it is on ${where}, so vmfix can neither read nor change the policy there.`);
+  return { ...finding, nic: { label: nic.label, key: nic.key, configuredMac: nic.macAddress, addressType: nic.addressType, guestMac: guestMac(vm, nic) } };
 }
 
 /**

@@ -128,3 +128,35 @@ describe('an SR-IOV adapter (VirtualSriovEthernetCard)', () => {
     for (const s of ['portgroup-accept', 'dedicated-portgroup', 'vswitch-accept'] as const) expect(reasons.get(s)).toMatch(/SR-IOV/);
   });
 });
+
+describe('a NIC on a network this inventory cannot read', () => {
+  const old = event('esx01', `2024-05-14T09:21:07.123Z cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client old1 requested mac address change to ${GUEST_MAC} on port 0x2000010, disallowed by vswitch policy`);
+  // A standalone ESXi host that is a member of a vCenter's distributed switch: ESXi's API lists no DVS.
+  const esxi = { ...inventory([esx01], []), endpoint: { host: 'esx01', apiType: 'HostAgent', apiVersion: '8.0.2.0', fullName: 'VMware ESXi 8.0.2' } };
+  const onVds = vm('vm-6', 'db1', 'host-1', [nic(4000, '00:50:56:a1:10:06', { kind: 'distributed', switchUuid: '50 aa bb cc', portgroupKey: 'dvportgroup-9', portKey: '12' })]);
+  const line = event('esx01', `2024-05-14T09:21:07.123Z cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client db1 requested mac address change to ${GUEST_MAC} on port 0x6000010, disallowed by vswitch policy`);
+
+  it('is blocked when a line names it, with why vmfix cannot see or change its policy, not history', () => {
+    const result = audit({ ...esxi, vms: [onVds] }, evidence([line]));
+    expect(result.history).toEqual([]);
+    const f = only(result.findings, 'db1');
+    expect(f.kind).toBe('mac-change-blocked');
+    expect(f.remedies).toEqual([]);
+    expect(f.summary).toMatch(/distributed switch 50 aa bb cc.*vCenter/);
+  });
+
+  it('on a portgroup its host does not have, with a port the host still lists, is blocked and says where', () => {
+    const orphan = vm('vm-7', 'old1', 'host-1', [nic(4000, '00:50:56:a1:10:07', onStandard('VLAN-Old'))]);
+    const listed = host('host-1', 'esx01', [vswitch('vSwitch0', false)], [portgroup('VM Network', 'vSwitch0', undefined, false, [{ id: 0x2000010, mac: '00:50:56:a1:10:07' }])]);
+    const f = only(audit(inventory([listed], [orphan]), evidence([old])).findings, 'old1');
+    expect(f.kind).toBe('mac-change-blocked');
+    expect(f.summary).toMatch(/"VLAN-Old", which esx01 does not have/);
+  });
+
+  it('on a portgroup its host does not have, with no port the host lists, is history that says so', () => {
+    const orphan = vm('vm-7', 'old1', 'host-1', [nic(4000, '00:50:56:a1:10:07', onStandard('VLAN-Old'))]);
+    const result = audit(inventory([esx01], [orphan]), evidence([old]));
+    expect(result.findings.filter((f) => f.vm?.name === 'old1')).toEqual([]);
+    expect(result.history.map((h) => h.why)).toEqual(['esx01 has no portgroup "VLAN-Old" and lists no port for Network adapter 1 now']);
+  });
+});
