@@ -3,7 +3,7 @@
 // wants Reject, so Accept is only ever offered for as little as possible.
 import { isNestedHypervisor, type Vm, type VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
-import { inheritingFrom, setInNsx, standardPolicy, vswitchToAccept } from '../inventory/policy.js';
+import { inheritingFrom, portLearning, setInNsx, standardPolicy, vswitchToAccept } from '../inventory/policy.js';
 import type { Attachment } from './attachment.js';
 import { STRATEGIES, type NotOffered, type Remedy, type Strategy } from './finding.js';
 
@@ -95,7 +95,7 @@ export function remediesFor(input: RemedyInput): Remedy[] {
       });
     }
     out.push(dedicated(pg.name, `on ${att.dvs.name}`, vm, nic));
-    if (macLearningSupported(att.dvs)) {
+    if (macLearningSupported(att.dvs) && portLearning(pg, att.port?.setting) === undefined) {
       out.push({
         strategy: 'mac-learning',
         summary: `Enable MAC learning on dvPortgroup "${pg.name}" (${att.dvs.name}): the port learns the MACs behind the vNIC.`,
@@ -140,7 +140,11 @@ export function notOffered(input: RemedyInput, offered: readonly Remedy[]): NotO
     },
     'portgroup-accept': () => 'the dvPort itself sets Reject (a port override)',
     'dedicated-portgroup': () => 'not planned for this NIC',
-    'mac-learning': () => (att.kind === 'distributed' ? `${att.dvs.name} is DVS ${att.dvs.version}; MAC learning needs 6.6+` : 'MAC learning is for distributed switches (6.6+)'),
+    'mac-learning': () => {
+      if (att.kind !== 'distributed') return 'MAC learning is for distributed switches (6.6+)';
+      if (!macLearningSupported(att.dvs)) return `${att.dvs.name} is DVS ${att.dvs.version}; MAC learning needs 6.6+`;
+      return `dvPort ${att.port?.portKey ?? ''} sets its own MAC learning (a port override), which the dvPortgroup's would not reach`;
+    },
     'vswitch-accept': () => (att.kind === 'standard' ? `portgroup "${att.portgroup.name}" sets Reject itself` : 'a distributed switch has no vSwitch setting'),
   };
   return STRATEGIES.filter((s) => !offered.some((r) => r.strategy === s))

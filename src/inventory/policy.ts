@@ -153,6 +153,10 @@ function learningLevel(setting: VMwareDVSPortSetting | undefined): boolean | und
  * and forwarded, not a violation of MAC address changes = Reject.
  */
 export function macLearning(dvs: DvSwitch, portgroup: DvPortgroup, portSetting?: VMwareDVSPortSetting): boolean {
-  const port = portSetting ? portLevel(portgroup, learningLevel(portSetting), (enabled) => !enabled) : undefined;
-  return port ?? learningLevel(portgroup.config.defaultPortConfig) ?? learningLevel(dvs.defaultPortConfig) ?? false;
+  return portLearning(portgroup, portSetting) ?? learningLevel(portgroup.config.defaultPortConfig) ?? learningLevel(dvs.defaultPortConfig) ?? false;
+}
+
+/** A dvPort's own MAC learning where it counts; undefined: the port takes the dvPortgroup's, so a change there reaches it. */
+export function portLearning(portgroup: DvPortgroup, portSetting?: VMwareDVSPortSetting | null): boolean | undefined {
+  return portSetting ? portLevel(portgroup, learningLevel(portSetting), (enabled) => !enabled) : undefined;
 }
