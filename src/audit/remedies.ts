@@ -158,12 +158,10 @@ export function notOffered(input: RemedyInput, offered: readonly Remedy[]): NotO
  * portgroup's Accept (Broadcom KB 328552). A pinned MAC works on both.
  */
 export function notVsphereToChange(nic: VmNic, att: Attachment): string | null {
-  const nsx = 'its MAC policy is set in NSX (MAC change in the segment\'s MAC discovery profile), not in vSphere';
-  if (att.kind === 'opaque') return `${nic.label} is on an NSX segment (opaque network ${att.opaqueNetworkId}): ${nsx}`;
-  if (att.kind === 'distributed' && setInNsx(att.portgroup)) return `"${att.portgroup.name}" is an NSX segment, created and edited by NSX Manager: ${nsx}`;
-  if (nic.deviceType === 'VirtualSriovEthernetCard') {
-    return `${nic.label} is an SR-IOV adapter: its physical NIC's driver checks the guest's MAC and may not honour a portgroup's Accept (KB 328552)`;
-  }
+  const nsx = 'MAC change is set in its MAC discovery profile in NSX, not in vSphere';
+  if (att.kind === 'opaque') return `on an NSX segment (opaque network ${att.opaqueNetworkId}): ${nsx}`;
+  if (att.kind === 'distributed' && setInNsx(att.portgroup)) return `"${att.portgroup.name}" is an NSX segment that NSX Manager owns: ${nsx}`;
+  if (nic.deviceType === 'VirtualSriovEthernetCard') return 'an SR-IOV adapter: its physical NIC checks the MAC and may ignore a portgroup Accept (KB 328552)';
   return null;
 }
 
