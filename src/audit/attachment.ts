@@ -26,6 +26,8 @@ export type Attachment =
       /** An NSX-T segment on an N-VDS: vCenter shows no portgroup for it, and its MAC policy is NSX's. */
       readonly kind: 'opaque';
       readonly opaqueNetworkId: string;
+      /** As the NIC's host names the segment, when it does. */
+      readonly opaqueNetworkName: string | null;
       readonly opaqueNetworkType: string;
       readonly macChanges: EffectiveValue;
     };
@@ -38,9 +40,9 @@ export function acceptsMacChanges(att: Attachment): boolean {
   return att.macChanges.source !== 'nsx' && att.macChanges.value !== false;
 }
 
-/** The portgroup's name, or for an N-VDS segment its opaqueNetworkId (the NIC's backing names nothing else). */
+/** The portgroup's name, or an N-VDS segment's as its host names it (else its opaqueNetworkId, all the NIC's backing says). */
 export function networkName(att: Attachment): string {
-  return att.kind === 'opaque' ? att.opaqueNetworkId : att.portgroup.name;
+  return att.kind === 'opaque' ? att.opaqueNetworkName ?? att.opaqueNetworkId : att.portgroup.name;
 }
 
 export class Attachments {
@@ -80,7 +82,11 @@ export class Attachments {
         macLearning: !nsx && macLearning(dvs, portgroup, setting),
       };
     }
-    if (backing.kind === 'opaque') return { kind: 'opaque', opaqueNetworkId: backing.opaqueNetworkId, opaqueNetworkType: backing.opaqueNetworkType, macChanges: IN_NSX };
+    if (backing.kind === 'opaque') {
+      const named = this.index.host(vm.host)?.opaqueNetworks.find((n) => n.opaqueNetworkId === backing.opaqueNetworkId);
+      const { opaqueNetworkId, opaqueNetworkType } = backing;
+      return { kind: 'opaque', opaqueNetworkId, opaqueNetworkType, opaqueNetworkName: named?.opaqueNetworkName ?? null, macChanges: IN_NSX };
+    }
     return undefined;
   }
 }

@@ -238,7 +238,7 @@ function nicFinding(
 
 /** A NIC on an NSX segment: what ESXi did or may do, and that NSX, not vSphere, holds the setting. */
 function nsxSummary(kind: FindingKind, vm: Vm, nic: VmNic, att: Attachment, released: boolean): string {
-  const segment = att.kind === 'opaque' ? `NSX segment ${att.opaqueNetworkId} (an opaque network)` : `NSX segment "${networkName(att)}"`;
+  const segment = att.kind === 'opaque' && !att.opaqueNetworkName ? `NSX segment ${att.opaqueNetworkId} (an opaque network)` : `NSX segment "${networkName(att)}"`;
   const setIn = 'whether a guest may change its MAC there is set in NSX (MAC change in the segment\'s MAC discovery profile), not in vSphere';
   const who = `${vm.name} ${nic.label}`;
   if (kind === 'mac-change-at-risk') return `${who} uses a MAC other than its configured one on ${segment}; ${setIn}, and vCenter does not show it: ESXi may block it.`;

@@ -4,7 +4,7 @@
 import { isNestedHypervisor, type Vm, type VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
 import { inheritingFrom, portLearning, setInNsx, standardPolicy, vswitchToAccept } from '../inventory/policy.js';
-import type { Attachment } from './attachment.js';
+import { networkName, type Attachment } from './attachment.js';
 import { STRATEGIES, type NotOffered, type Remedy, type Strategy } from './finding.js';
 
 export const HARDENING_NOTE =
@@ -159,7 +159,7 @@ export function notOffered(input: RemedyInput, offered: readonly Remedy[]): NotO
  */
 export function notVsphereToChange(nic: VmNic, att: Attachment): string | null {
   const nsx = 'MAC change is set in its MAC discovery profile in NSX, not in vSphere';
-  if (att.kind === 'opaque') return `on an NSX segment (opaque network ${att.opaqueNetworkId}): ${nsx}`;
+  if (att.kind === 'opaque') return `on NSX segment "${networkName(att)}" (an opaque network): ${nsx}`;
   if (att.kind === 'distributed' && setInNsx(att.portgroup)) return `"${att.portgroup.name}" is an NSX segment that NSX Manager owns: ${nsx}`;
   if (nic.deviceType === 'VirtualSriovEthernetCard') return 'an SR-IOV adapter: its physical NIC checks the MAC and may ignore a portgroup Accept (KB 328552)';
   return null;

@@ -4,6 +4,7 @@
 import type {
   DVPortgroupConfigInfo,
   HostNetworkPolicy,
+  HostOpaqueNetworkInfo,
   HostPortGroupSpec,
   HostVirtualSwitchSpec,
   MoRef,
@@ -39,6 +40,8 @@ export interface Host {
   readonly networkSystem: MoRef | null;
   readonly vswitches: readonly VSwitch[];
   readonly portgroups: readonly Portgroup[];
+  /** The NSX-T segments its N-VDS carries: a NIC's opaque backing names only the id. */
+  readonly opaqueNetworks: readonly HostOpaqueNetworkInfo[];
 }
 
 export interface VSwitch {

@@ -122,6 +122,13 @@ export interface HostPortGroup extends DataObject {
   spec: HostPortGroupSpec;
 }
 
+/** An NSX-T segment the host's N-VDS carries (config.network.opaqueNetwork). */
+export interface HostOpaqueNetworkInfo extends DataObject {
+  opaqueNetworkId: string;
+  opaqueNetworkName: string;
+  opaqueNetworkType: string;
+}
+
 // --- Distributed switches ---
 
 export interface BoolPolicy extends DataObject {

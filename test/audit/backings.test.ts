@@ -110,10 +110,18 @@ describe('a NIC on an NSX-T opaque network (N-VDS)', () => {
     expect(f.remedies.map((r) => r.strategy)).toEqual(['pin-mac']);
   });
 
-  it('is at risk on the guest MAC alone, with the opaque network named', () => {
+  it('is at risk on the guest MAC alone, with the opaque network named by its id where the host does not name it', () => {
     const f = only(audit(inventory([esx01], [app]), evidence()).findings, 'app1');
     expect(f.kind).toBe('mac-change-at-risk');
     expect(f.portgroup?.name).toMatch(/3b8f0e4c/);
+  });
+
+  it('is named as its host names the segment (config.network.opaqueNetwork)', () => {
+    const segment = { _typeName: 'HostOpaqueNetworkInfo', opaqueNetworkId: '3b8f0e4c-55d1-4c2a-9d8a-5c7e6b1f0a22', opaqueNetworkName: 'seg-app', opaqueNetworkType: 'nsx.LogicalSwitch' };
+    const f = only(audit(inventory([{ ...esx01, opaqueNetworks: [segment] }], [app]), evidence()).findings, 'app1');
+    expect(f.portgroup?.name).toBe('seg-app');
+    expect(f.summary).toMatch(/NSX segment "seg-app"/);
+    expect(f.notOffered!.find((n) => n.strategy === 'portgroup-accept')!.reason).toMatch(/NSX segment "seg-app"/);
   });
 });
 
