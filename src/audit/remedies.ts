@@ -3,7 +3,7 @@
 // wants Reject, so Accept is only ever offered for as little as possible.
 import { isNestedHypervisor, type Vm, type VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
-import { inheritingFrom, portLearning, setInNsx, standardPolicy, vswitchToAccept } from '../inventory/policy.js';
+import { distributedPolicy, inheritingFrom, portLearning, setInNsx, standardPolicy, vswitchToAccept } from '../inventory/policy.js';
 import { networkName, type Attachment } from './attachment.js';
 import { STRATEGIES, type NotOffered, type Remedy, type Strategy } from './finding.js';
 
@@ -86,7 +86,9 @@ export function remediesFor(input: RemedyInput): Remedy[] {
   } else {
     const pg = att.portgroup;
     const others = names(index.nicsOnDvPortgroup(att.dvs.uuid, pg.key), vm);
-    if (att.macChanges.source !== 'dvport') {
+    // A nested hypervisor also needs Forged transmits, which its port may keep at its own Reject.
+    const portForged = nested && portForgedTransmits(att);
+    if (att.macChanges.source !== 'dvport' && !portForged) {
       out.push({
         strategy: 'portgroup-accept',
         summary: `Set MAC address changes to Accept on dvPortgroup "${pg.name}" (${att.dvs.name}).`,
@@ -95,7 +97,7 @@ export function remediesFor(input: RemedyInput): Remedy[] {
       });
     }
     out.push(dedicated(pg.name, `on ${att.dvs.name}`, vm, nic));
-    if (macLearningSupported(att.dvs) && portLearning(pg, att.port?.setting) === undefined) {
+    if (macLearningSupported(att.dvs) && portLearning(pg, att.port?.setting) === undefined && !portForged) {
       out.push({
         strategy: 'mac-learning',
         summary: `Enable MAC learning on dvPortgroup "${pg.name}" (${att.dvs.name}): the port learns the MACs behind the vNIC.`,
@@ -143,7 +145,8 @@ export function notOffered(input: RemedyInput, offered: readonly Remedy[]): NotO
     'mac-learning': () => {
       if (att.kind !== 'distributed') return 'MAC learning is for distributed switches (6.6+)';
       if (!macLearningSupported(att.dvs)) return `${att.dvs.name} is DVS ${att.dvs.version}; MAC learning needs 6.6+`;
-      return `dvPort ${att.port?.portKey ?? ''} sets its own MAC learning (a port override), which the dvPortgroup's would not reach`;
+      const own = portLearning(att.portgroup, att.port?.setting) !== undefined ? 'MAC learning' : 'Forged transmits = Reject';
+      return `dvPort ${att.port?.portKey ?? ''} sets its own ${own} (a port override), which the dvPortgroup's would not reach`;
     },
     'vswitch-accept': () => (att.kind === 'standard' ? `portgroup "${att.portgroup.name}" sets Reject itself` : 'a distributed switch has no vSwitch setting'),
   };
@@ -190,6 +193,11 @@ function pinMac({ vm, nic, guestMac, macOwners }: RemedyInput): Remedy | undefin
     notes,
     mac: guestMac,
   };
+}
+
+/** The dvPort keeps its own Forged transmits (an override), so a dvPortgroup-level one does not reach it. */
+function portForgedTransmits(att: Extract<Attachment, { kind: 'distributed' }>): boolean {
+  return distributedPolicy(att.dvs, att.portgroup, 'forgedTransmits', att.port?.setting ?? undefined).source === 'dvport';
 }
 
 /** DVS 6.6.0+ on vCenter 6.7+ (or vCenter saying so in its capability). */

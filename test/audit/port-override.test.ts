@@ -35,3 +35,19 @@ describe('a dvPort that overrides its dvPortgroup', () => {
     expect(remedies(portWith({ inherited: true, enabled: false }))).toContain('mac-learning');
   });
 });
+
+describe('a nested hypervisor whose dvPort sets its own Forged transmits = Reject', () => {
+  it('is offered only the dedicated portgroup: a dvPortgroup-level Forged transmits would not reach its port', () => {
+    const accepting = dvSwitch([dvPortgroup('dvportgroup-31', 'DPG-Nested', macPolicy(true), true)]);
+    const setting = macPolicy(true);
+    const port: DvPortState = {
+      dvsUuid: '50 11 22 33', portKey: '31', portgroupKey: 'dvportgroup-31', blocked: false, adminBlocked: false, statusDetail: null,
+      macAddress: null, vm: 'vm-2', nicKey: 4000, setting: { ...setting, macManagementPolicy: { ...setting.macManagementPolicy!, forgedTransmits: false } },
+    };
+    const nested = vm('vm-2', 'nested1', 'host-1', [nic(4000, '00:50:56:a1:31:01', onDvPortgroup('dvportgroup-31', '31'))], ['00:0c:29:00:31:01'], { guestId: 'vmkernel8Guest' });
+    const evidence = { vmkernel: [], dvPorts: [port], notes: [], problems: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] } };
+    const finding = audit(inventory([esx01], [nested], [accepting]), evidence).findings.find((f) => f.vm?.name === 'nested1')!;
+    expect(finding.summary).toMatch(/Forged transmits is Reject/);
+    expect(finding.remedies.map((r) => r.strategy)).toEqual(['dedicated-portgroup']);
+  });
+});
