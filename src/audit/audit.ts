@@ -82,11 +82,11 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
   findings.push(...logs.unattributed.map((u) => portFinding(u.host, u.events)));
   const history = [...logs.history.map(historyItem), ...portEvents.history];
   for (const off of logs.offVms) {
-    const rejecting = off.vm.nics.filter((n) => {
-      const att = attachments.attach(off.vm, n);
-      return att !== undefined && att.macChanges.value === false && !(att.kind === 'distributed' && att.macLearning);
-    });
-    if (rejecting.length) findings.push(offVmFinding(off.vm, off.host, off.events, rejecting.length));
+    const attached = off.vm.nics.map((n) => attachments.attach(off.vm, n)).filter((att) => att !== undefined);
+    const rejecting = attached.filter((att) => att.macChanges.value === false && !(att.kind === 'distributed' && att.macLearning)).length;
+    // On an NSX segment nothing vCenter shows says the change is allowed.
+    const inNsx = attached.filter((att) => att.macChanges.source === 'nsx').length;
+    if (rejecting + inNsx) findings.push(offVmFinding(off.vm, off.host, off.events, rejecting, inNsx));
     else history.push(historyItem({ events: off.events, vm: off.vm, nic: null, host: off.host, why: `every NIC of ${off.vm.name} is on a portgroup that allows MAC changes now` }));
   }
   return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched };
@@ -282,10 +282,14 @@ function portFinding(host: Host, events: readonly L2SecEvent[]): Finding {
  * its ports are gone, so neither vCenter nor the line says which NIC, and
  * none is guessed. It will be blocked again when it runs.
  */
-function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], rejecting: number): Finding {
+function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], rejecting: number, inNsx: number): Finding {
   const evidence = events.map(logEvidence);
+  const which = [
+    ...(rejecting ? [`${rejecting} of them under MAC address changes = Reject`] : []),
+    ...(inNsx ? [`${inNsx} of them on NSX segments, whose MAC policy is set in NSX`] : []),
+  ].join(', ');
   return blockedWithoutNic(findingId('mac-change-blocked', vm.moref, 'vm'), vm, host, evidence,
-    `${vm.name} was blocked by ESXi on port ${firstPort(events)} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) before it was powered off, on one of its ${vm.nics.length} NICs (${rejecting} of them under MAC address changes = Reject); which one, neither vCenter nor the line says now that its ports are gone: it will be blocked again when it runs.`);
+    `${vm.name} was blocked by ESXi on port ${firstPort(events)} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) before it was powered off, on one of its ${vm.nics.length} NICs (${which}); which one, neither vCenter nor the line says now that its ports are gone: it will be blocked again when it runs.`);
 }
 
 /** A block the logs show on a host, tied to no NIC: a warning with no remedy, since none can be aimed. */

@@ -168,3 +168,13 @@ describe('a NIC on a network this inventory cannot read', () => {
     expect(result.history.map((h) => h.why)).toEqual(['esx01 has no portgroup "VLAN-Old" and lists no port for Network adapter 1 now']);
   });
 });
+
+describe('a powered-off VM ESXi blocked on one of its NICs on NSX segments', () => {
+  it('is still reported: an NSX segment is not known to allow MAC changes', () => {
+    const off = vm('vm-8', 'off1', 'host-1', [nic(4000, '00:50:56:a1:10:08', onDvPortgroup('dvportgroup-20')), nic(4001, '00:50:56:a1:10:09', onDvPortgroup('dvportgroup-21'))], [], { powerState: 'poweredOff' });
+    const line = event('esx01', '2024-05-14T09:21:07.123Z cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client off1 has policy violations on port 0x6000020. Port is blocked');
+    const result = audit(inventory([esx01], [off], [dvs]), evidence([line]));
+    expect(result.history).toEqual([]);
+    expect(only(result.findings, 'off1').summary).toMatch(/2 of them on NSX segments/);
+  });
+});
