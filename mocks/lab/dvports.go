@@ -124,6 +124,9 @@ func (p *dvPort) release() {
 
 // macChangesAllowed is the port's effective "MAC address changes" setting.
 func (p *dvPort) macChangesAllowed() bool {
+	if nsx := p.pg.nsxMacChange; nsx != nil {
+		return *nsx
+	}
 	if p.macChanges != nil && p.overrideAllowed() {
 		return *p.macChanges
 	}
@@ -135,6 +138,9 @@ func (p *dvPort) macChangesAllowed() bool {
 // 6.6+, the nested-hypervisor setting): then a guest MAC other than the
 // vNIC's is learned, not a violation.
 func (p *dvPort) macLearning() bool {
+	if p.pg.nsxMacChange != nil {
+		return false // an NSX segment's MAC learning is in its NSX profile, which the lab leaves off
+	}
 	mm := p.pg.config.DefaultPortConfig.(*types.VMwareDVSPortSetting).MacManagementPolicy
 	return mm != nil && mm.MacLearningPolicy != nil && mm.MacLearningPolicy.Enabled
 }

@@ -51,6 +51,9 @@ type dvPortgroup struct {
 	config  types.DVPortgroupConfigInfo // ConfigVersion is rendered from version
 	version int
 	ports   []*dvPort
+	// nsxMacChange is set on an NSX segment: the MAC discovery profile's
+	// "MAC change", which ESXi enforces whatever vCenter shows.
+	nsxMacChange *bool
 }
 
 type dvPort struct {

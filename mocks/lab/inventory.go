@@ -426,13 +426,20 @@ func (l *lab) newDVS(dc *datacenter, sd *scDvSwitch, hosts map[string]*host) {
 		if !d.legacy {
 			policy.MacManagementOverrideAllowed = boolPtr(spg.MacManagementOverrideAllowed)
 		}
-		l.newPortgroup(d, types.DVPortgroupConfigInfo{
+		config := types.DVPortgroupConfigInfo{
 			Name:              spg.Name,
 			DefaultPortConfig: portgroupSetting(d.defaults, spg, d.legacy),
 			Type:              "earlyBinding",
 			Policy:            policy,
 			AutoExpand:        boolPtr(true),
-		}, int(*spg.NumPorts))
+		}
+		if spg.Nsx != nil {
+			nsxSegment(&config)
+		}
+		pg := l.newPortgroup(d, config, int(*spg.NumPorts))
+		if spg.Nsx != nil {
+			pg.nsxMacChange = boolPtr(spg.Nsx.MacChange)
+		}
 	}
 }
 
@@ -537,4 +544,18 @@ func portRange(pg *dvPortgroup) string {
 	}
 	sort.Strings(keys)
 	return strings.Join(keys, ", ")
+}
+
+// nsxSegment makes a portgroup what NSX Manager creates on a VDS 7+ for a
+// segment: "For NSX backing type, we only support ephemeral portgroup type"
+// (DistributedVirtualPortgroupBackingType), with the segment's logical
+// switch, path and transport zone.
+func nsxSegment(config *types.DVPortgroupConfigInfo) {
+	config.Type = "ephemeral"
+	config.AutoExpand = nil
+	config.BackingType = "nsx"
+	config.LogicalSwitchUuid = stableUUIDv4("nsx/segment/" + config.Name)
+	config.SegmentId = "/infra/segments/" + config.Name
+	config.TransportZoneUuid = stableUUIDv4("nsx/tz/overlay")
+	config.TransportZoneName = "nsx-overlay-transportzone"
 }

@@ -143,6 +143,14 @@ type scDvPortgroup struct {
 	MacLearning                   *scMacLearning      `json:"macLearning"`
 	SecurityPolicyOverrideAllowed bool                `json:"securityPolicyOverrideAllowed"`
 	MacManagementOverrideAllowed  bool                `json:"macManagementOverrideAllowed"`
+	Nsx                           *scNsxSegment       `json:"nsx"`
+}
+
+// scNsxSegment makes a dvPortgroup an NSX segment (VDS 7+, backingType
+// "nsx"): NSX Manager made it, and ESXi takes "MAC change" from the
+// segment's MAC discovery profile, not from the MAC policy vCenter shows.
+type scNsxSegment struct {
+	MacChange bool `json:"macChange"`
 }
 
 // scSecurityOverride: nil inherits from the dvSwitch.
@@ -412,6 +420,9 @@ func (dc *scDatacenter) validate(where string, hostNames map[string]bool) error 
 			}
 			if err := validMacLearning(pw, pg.MacLearning, dvs.LegacySecurityPolicyOnly); err != nil {
 				return err
+			}
+			if major, _ := strconv.Atoi(strings.SplitN(dvs.Version, ".", 2)[0]); pg.Nsx != nil && major < 7 {
+				return fmt.Errorf("%s: an NSX segment portgroup needs a 7.0+ dvSwitch (version is %s)", pw, dvs.Version)
 			}
 			if dvs.LegacySecurityPolicyOnly && pg.MacManagementOverrideAllowed {
 				return fmt.Errorf("%s: macManagementOverrideAllowed needs a vCenter with macManagementPolicy (legacySecurityPolicyOnly is true)", pw)

@@ -5,7 +5,7 @@ import { distributedPolicy, standardPolicy } from '../inventory/policy.js';
 import { InventoryIndex } from '../inventory/lookup.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
-import { Attachments, type Attachment } from './attachment.js';
+import { Attachments, networkName, type Attachment } from './attachment.js';
 import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind, type HistoryItem } from './finding.js';
 import { guestMac, matchLogEvents, nicKey, type PastEvents } from './match-logs.js';
@@ -36,15 +36,22 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
   for (const vm of inventory.vms) {
     for (const nic of vm.nics) {
       const att = attachments.attach(vm, nic);
-      if (!att) continue;
-      const running = vm.powerState === 'poweredOn';
       const key = nicKey(vm, nic);
+      if (!att) {
+        const events = logs.byNic.get(key);
+        const host = index.host(vm.host);
+        if (events && host) findings.push(unreadableFinding(inventory, vm, nic, host, events));
+        continue;
+      }
+      const running = vm.powerState === 'poweredOn';
       const seen = observe(vm, nic, att, logs.byNic.get(key) ?? [], portEvents.byNic.get(key) ?? [], running);
       if (seen.changedMac) needed.add(policyHolder(att));
       // A dvPort vCenter shows blocked for this guest's MAC is blocked, whatever the policy reads: ESXi has not
       // released it (KB 417819), or follows a port setting vmfix cannot see. Only a new port or MAC helps then.
-      const stuck = running && seen.portBlocked && seen.changedMac && att.macChanges.value !== false;
-      if (att.macChanges.value !== false && !stuck) {
+      // On an NSX segment vCenter does not show the MAC policy in force: only what ESXi did and the guest tells count.
+      const inNsx = att.macChanges.source === 'nsx';
+      const stuck = !inNsx && running && seen.portBlocked && seen.changedMac && att.macChanges.value !== false;
+      if (!inNsx && att.macChanges.value !== false && !stuck) {
         // Allowed to change MACs, a nested hypervisor still loses its VMs' frames while forged transmits is Reject.
         if (running && isNestedHypervisor(vm) && sendsForeignMacs(vm, nic, att) && forgedTransmits(att) === false) {
           const remedies = remediesFor({ index, macOwners, vm, nic, attachment: att, guestMac: null });
@@ -75,11 +82,11 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
   findings.push(...logs.unattributed.map((u) => portFinding(u.host, u.events)));
   const history = [...logs.history.map(historyItem), ...portEvents.history];
   for (const off of logs.offVms) {
-    const rejecting = off.vm.nics.filter((n) => {
-      const att = attachments.attach(off.vm, n);
-      return att !== undefined && att.macChanges.value === false && !(att.kind === 'distributed' && att.macLearning);
-    });
-    if (rejecting.length) findings.push(offVmFinding(off.vm, off.host, off.events, rejecting.length));
+    const attached = off.vm.nics.map((n) => attachments.attach(off.vm, n)).filter((att) => att !== undefined);
+    const rejecting = attached.filter((att) => att.macChanges.value === false && !(att.kind === 'distributed' && att.macLearning)).length;
+    // On an NSX segment nothing vCenter shows says the change is allowed.
+    const inNsx = attached.filter((att) => att.macChanges.source === 'nsx').length;
+    if (rejecting + inNsx) findings.push(offVmFinding(off.vm, off.host, off.events, rejecting, inNsx));
     else history.push(historyItem({ events: off.events, vm: off.vm, nic: null, host: off.host, why: `every NIC of ${off.vm.name} is on a portgroup that allows MAC changes now` }));
   }
   return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched };
@@ -146,6 +153,7 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
 
 /** The object whose MAC-changes setting is in force for an attachment. */
 export function policyHolder(att: Attachment): string {
+  if (att.kind === 'opaque') return `nsx/${att.opaqueNetworkId}`;
   if (att.kind === 'standard') {
     return att.macChanges.source === 'portgroup'
       ? `pg/${att.host.moref}/${att.portgroup.name}`
@@ -162,6 +170,7 @@ function sendsForeignMacs(vm: Vm, nic: VmNic, att: Attachment): boolean {
 }
 
 function forgedTransmits(att: Attachment): boolean | null {
+  if (att.kind === 'opaque') return null;
   return att.kind === 'standard'
     ? standardPolicy(att.host, att.portgroup, 'forgedTransmits').value
     : distributedPolicy(att.dvs, att.portgroup, 'forgedTransmits', att.port?.setting ?? undefined).value;
@@ -181,10 +190,13 @@ function nicFinding(
   released = false,
 ): Finding {
   const guest = guestMac(vm, nic);
-  const pgName = att.portgroup.name;
+  const pgName = networkName(att);
   const running = vm.powerState === 'poweredOn';
   const where = att.macChanges.source === 'dvport' && att.kind === 'distributed' ? `its dvPort ${att.port?.portKey ?? ''} (which overrides "${pgName}")` : `"${pgName}"`;
-  const summary = rejects === 'forged-transmits'
+  const inNsx = att.macChanges.source === 'nsx';
+  const summary = inNsx
+    ? nsxSummary(kind, vm, nic, att, released)
+    : rejects === 'forged-transmits'
     ? `${vm.name} ${nic.label} is a nested hypervisor: MAC address changes allows its MACs on "${pgName}", but Forged transmits is Reject there, so the frames its VMs send are dropped.`
     : att.macChanges.value !== false
     ? `${vm.name} ${nic.label}: vCenter still shows its dvPort ${att.kind === 'distributed' ? att.port?.portKey : ''} blocked although MAC address changes reads Accept on ${where}; ESXi has not released the port.`
@@ -204,18 +216,52 @@ function nicFinding(
     vm: { name: vm.name, moref: vm.moref, powerState: vm.powerState },
     nic: { label: nic.label, key: nic.key, configuredMac: nic.macAddress, addressType: nic.addressType, guestMac: guest },
     host: host ? { name: host.name, moref: host.moref } : null,
-    datacenter: att.kind === 'standard' ? att.host.datacenter : att.dvs.datacenter,
+    datacenter: att.kind === 'standard' ? att.host.datacenter : att.kind === 'distributed' ? att.dvs.datacenter : host?.datacenter ?? null,
     cluster: host?.cluster ?? null,
+    // An N-VDS is not a switch vCenter lists: its name is not known.
     switch: att.kind === 'standard'
       ? { type: 'standard', name: att.portgroup.vswitchName }
-      : { type: 'distributed', name: att.dvs.name },
+      : att.kind === 'distributed' ? { type: 'distributed', name: att.dvs.name } : null,
     portgroup: att.kind === 'standard'
       ? { name: pgName, moref: nic.backing.kind === 'standard' ? nic.backing.network : null, portKey: null }
-      : { name: pgName, moref: att.portgroup.moref, portKey: att.port?.portKey ?? (nic.backing.kind === 'distributed' ? nic.backing.portKey : null) },
-    policy: { macChanges: att.macChanges.value !== false ? 'accept' : 'reject', source: att.macChanges.source },
+      : att.kind === 'distributed'
+        ? { name: pgName, moref: att.portgroup.moref, portKey: att.port?.portKey ?? (nic.backing.kind === 'distributed' ? nic.backing.portKey : null) }
+        : { name: pgName, moref: null, portKey: null },
+    // In NSX only a block says what is in force: ESXi refused the change.
+    policy: inNsx
+      ? { macChanges: kind === 'mac-change-blocked' ? 'reject' : 'unknown', source: 'nsx' }
+      : { macChanges: att.macChanges.value !== false ? 'accept' : 'reject', source: att.macChanges.source },
     evidence,
     remedies,
   };
+}
+
+/** A NIC on an NSX segment: what ESXi did or may do, and that NSX, not vSphere, holds the setting. */
+function nsxSummary(kind: FindingKind, vm: Vm, nic: VmNic, att: Attachment, released: boolean): string {
+  const segment = att.kind === 'opaque' && !att.opaqueNetworkName ? `NSX segment ${att.opaqueNetworkId} (an opaque network)` : `NSX segment "${networkName(att)}"`;
+  const setIn = 'whether a guest may change its MAC there is set in NSX (MAC change in the segment\'s MAC discovery profile), not in vSphere';
+  const who = `${vm.name} ${nic.label}`;
+  if (kind === 'mac-change-at-risk') return `${who} uses a MAC other than its configured one on ${segment}; ${setIn}, and vCenter does not show it: ESXi may block it.`;
+  if (vm.powerState !== 'poweredOn') return `${who} was blocked by ESXi on ${segment} before the VM was ${vm.powerState === 'suspended' ? 'suspended' : 'powered off'}; ${setIn}.`;
+  return released
+    ? `${who} changed its MAC and ESXi blocked the port on ${segment}; its guest is back on the configured MAC now. ${setIn[0]!.toUpperCase()}${setIn.slice(1)}.`
+    : `${who} changed its MAC and ESXi blocked the port on ${segment}; ${setIn}.`;
+}
+
+/**
+ * ESXi blocked a NIC on a network whose policy this inventory does not
+ * hold: a distributed switch seen from its ESXi host (only vCenter has it),
+ * or a portgroup gone from the host. The block is said; no change is aimed.
+ */
+function unreadableFinding(inventory: Inventory, vm: Vm, nic: VmNic, host: Host, events: readonly L2SecEvent[]): Finding {
+  const backing = nic.backing;
+  const where = backing.kind === 'distributed'
+    ? `distributed switch ${backing.switchUuid}, which ${inventory.endpoint.apiType === 'HostAgent' ? 'only the vCenter that manages it shows and changes: audit through that vCenter' : 'this vCenter does not list'}`
+    : backing.kind === 'standard' ? `portgroup "${backing.portgroup}", which ${host.name} does not have` : 'a network vmfix cannot read';
+  const evidence = events.map(logEvidence);
+  const finding = blockedWithoutNic(findingId('mac-change-blocked', vm.moref, nic.key), vm, host, evidence,
+    `${vm.name} ${nic.label} changed its MAC and ESXi blocked the port on ${host.name} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}); it is on ${where}, so vmfix can neither read nor change the policy there.`);
+  return { ...finding, nic: { label: nic.label, key: nic.key, configuredMac: nic.macAddress, addressType: nic.addressType, guestMac: guestMac(vm, nic) } };
 }
 
 /**
@@ -236,10 +282,14 @@ function portFinding(host: Host, events: readonly L2SecEvent[]): Finding {
  * its ports are gone, so neither vCenter nor the line says which NIC, and
  * none is guessed. It will be blocked again when it runs.
  */
-function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], rejecting: number): Finding {
+function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], rejecting: number, inNsx: number): Finding {
   const evidence = events.map(logEvidence);
+  const which = [
+    ...(rejecting ? [`${rejecting} of them under MAC address changes = Reject`] : []),
+    ...(inNsx ? [`${inNsx} of them on NSX segments, whose MAC policy is set in NSX`] : []),
+  ].join(', ');
   return blockedWithoutNic(findingId('mac-change-blocked', vm.moref, 'vm'), vm, host, evidence,
-    `${vm.name} was blocked by ESXi on port ${firstPort(events)} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) before it was powered off, on one of its ${vm.nics.length} NICs (${rejecting} of them under MAC address changes = Reject); which one, neither vCenter nor the line says now that its ports are gone: it will be blocked again when it runs.`);
+    `${vm.name} was blocked by ESXi on port ${firstPort(events)} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) before it was powered off, on one of its ${vm.nics.length} NICs (${which}); which one, neither vCenter nor the line says now that its ports are gone: it will be blocked again when it runs.`);
 }
 
 /** A block the logs show on a host, tied to no NIC: a warning with no remedy, since none can be aimed. */

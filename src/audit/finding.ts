@@ -81,7 +81,8 @@ export interface Finding {
   readonly cluster: string | null;
   readonly switch: { readonly type: 'standard' | 'distributed'; readonly name: string } | null;
   readonly portgroup: { readonly name: string; readonly moref: string | null; readonly portKey: string | null } | null;
-  readonly policy: { readonly macChanges: 'reject' | 'accept'; readonly source: PolicySource | null };
+  /** `unknown`: set where vCenter does not show it (an NSX segment), and no block says. */
+  readonly policy: { readonly macChanges: 'reject' | 'accept' | 'unknown'; readonly source: PolicySource | null };
   readonly evidence: readonly Evidence[];
   readonly remedies: readonly Remedy[];
   /** The remedies left out of `remedies`, each with the reason (NIC findings only). */

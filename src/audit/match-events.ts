@@ -7,7 +7,7 @@
 // it now, makes the event history: shown with its time, never a finding.
 import type { DvPortEvent } from '../evidence/types.js';
 import type { DvSwitch, Vm, VmNic } from '../inventory/model.js';
-import type { Attachments } from './attachment.js';
+import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
 import type { Evidence, HistoryItem } from './finding.js';
 import { nicKey } from './match-logs.js';
 
@@ -85,7 +85,7 @@ function notNow(attachments: Attachments, dvs: DvSwitch, port: PortHistory, vm: 
   }
   const att = attachments.attach(vm, nic);
   if (!att) return `${nic.label} is no longer on a portgroup vmfix can read`;
-  if (att.macChanges.value !== false) return `MAC address changes is Accept on "${att.portgroup.name}" now`;
+  if (acceptsMacChanges(att)) return `MAC address changes is Accept on "${networkName(att)}" now`;
   if (att.kind === 'distributed' && att.macLearning) return `its port on "${att.portgroup.name}" learns MACs now`;
   return null;
 }

@@ -9,7 +9,7 @@
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { InventoryIndex } from '../inventory/lookup.js';
 import type { Host, Vm, VmNic } from '../inventory/model.js';
-import type { Attachments } from './attachment.js';
+import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
 
 export interface PastEvents {
   readonly events: readonly L2SecEvent[];
@@ -240,8 +240,17 @@ function present(attachments: Attachments, host: Host, vm: Vm, nic: VmNic, incid
     return past(`the MAC it asked for, ${nic.macAddress}, is now its configured MAC`);
   }
   const att = attachments.attach(vm, nic);
-  if (!att) return past(`${nic.label} is no longer on a portgroup vmfix can read`);
-  if (att.macChanges.value !== false) return past(`MAC address changes is Accept on "${att.portgroup.name}" now`);
+  // A network vmfix cannot read (a distributed switch seen from its ESXi host, a portgroup gone from the host)
+  // does not make the line old: it still describes the NIC, whose policy is then unknown.
+  if (!att) {
+    const { backing } = nic;
+    if (backing.kind === 'other') return past(`${nic.label} has no network backing now`);
+    if (backing.kind === 'standard' && vm.powerState === 'poweredOn' && standardPortOf(host, nic) === null) {
+      return past(`${host.name} has no portgroup "${backing.portgroup}" and lists no port for ${nic.label} now`);
+    }
+    return { kind: 'current', vm, nic };
+  }
+  if (acceptsMacChanges(att)) return past(`MAC address changes is Accept on "${networkName(att)}" now`);
   if (att.kind === 'distributed' && att.macLearning) return past(`its port on "${att.portgroup.name}" learns MACs now`);
   return { kind: 'current', vm, nic };
 }

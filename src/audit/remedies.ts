@@ -3,8 +3,8 @@
 // wants Reject, so Accept is only ever offered for as little as possible.
 import { isNestedHypervisor, type Vm, type VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
-import { inheritingFrom, standardPolicy, vswitchToAccept } from '../inventory/policy.js';
-import type { Attachment } from './attachment.js';
+import { distributedPolicy, inheritingFrom, portLearning, setInNsx, standardPolicy, vswitchToAccept } from '../inventory/policy.js';
+import { networkName, type Attachment } from './attachment.js';
 import { STRATEGIES, type NotOffered, type Remedy, type Strategy } from './finding.js';
 
 export const HARDENING_NOTE =
@@ -47,6 +47,8 @@ export function remediesFor(input: RemedyInput): Remedy[] {
   const out: Remedy[] = [];
   const pin = nested ? undefined : pinMac(input);
   if (pin) out.push(pin);
+  // Where no vSphere policy change reaches the check, the NIC's own MAC is all vmfix can change.
+  if (att.kind === 'opaque' || notVsphereToChange(nic, att)) return out;
 
   if (att.kind === 'standard') {
     const pg = att.portgroup.name;
@@ -84,7 +86,9 @@ export function remediesFor(input: RemedyInput): Remedy[] {
   } else {
     const pg = att.portgroup;
     const others = names(index.nicsOnDvPortgroup(att.dvs.uuid, pg.key), vm);
-    if (att.macChanges.source !== 'dvport') {
+    // A nested hypervisor also needs Forged transmits, which its port may keep at its own Reject.
+    const portForged = nested && portForgedTransmits(att);
+    if (att.macChanges.source !== 'dvport' && !portForged) {
       out.push({
         strategy: 'portgroup-accept',
         summary: `Set MAC address changes to Accept on dvPortgroup "${pg.name}" (${att.dvs.name}).`,
@@ -93,7 +97,7 @@ export function remediesFor(input: RemedyInput): Remedy[] {
       });
     }
     out.push(dedicated(pg.name, `on ${att.dvs.name}`, vm, nic));
-    if (macLearningSupported(att.dvs)) {
+    if (macLearningSupported(att.dvs) && portLearning(pg, att.port?.setting) === undefined && !portForged) {
       out.push({
         strategy: 'mac-learning',
         summary: `Enable MAC learning on dvPortgroup "${pg.name}" (${att.dvs.name}): the port learns the MACs behind the vNIC.`,
@@ -127,6 +131,7 @@ function forNested(r: Remedy, att: Attachment): Remedy {
  */
 export function notOffered(input: RemedyInput, offered: readonly Remedy[]): NotOffered[] {
   const { vm, nic, guestMac, attachment: att } = input;
+  const elsewhere = notVsphereToChange(nic, att);
   const why: Record<Strategy, () => string> = {
     'pin-mac': () => {
       if (isNestedHypervisor(vm)) return 'a nested hypervisor uses many MACs (see mac-learning)';
@@ -137,10 +142,30 @@ export function notOffered(input: RemedyInput, offered: readonly Remedy[]): NotO
     },
     'portgroup-accept': () => 'the dvPort itself sets Reject (a port override)',
     'dedicated-portgroup': () => 'not planned for this NIC',
-    'mac-learning': () => (att.kind === 'standard' ? 'MAC learning is for distributed switches (6.6+)' : `${att.dvs.name} is DVS ${att.dvs.version}; MAC learning needs 6.6+`),
-    'vswitch-accept': () => (att.kind === 'distributed' ? 'a distributed switch has no vSwitch setting' : `portgroup "${att.portgroup.name}" sets Reject itself`),
+    'mac-learning': () => {
+      if (att.kind !== 'distributed') return 'MAC learning is for distributed switches (6.6+)';
+      if (!macLearningSupported(att.dvs)) return `${att.dvs.name} is DVS ${att.dvs.version}; MAC learning needs 6.6+`;
+      const own = portLearning(att.portgroup, att.port?.setting) !== undefined ? 'MAC learning' : 'Forged transmits = Reject';
+      return `dvPort ${att.port?.portKey ?? ''} sets its own ${own} (a port override), which the dvPortgroup's would not reach`;
+    },
+    'vswitch-accept': () => (att.kind === 'standard' ? `portgroup "${att.portgroup.name}" sets Reject itself` : 'a distributed switch has no vSwitch setting'),
   };
-  return STRATEGIES.filter((s) => !offered.some((r) => r.strategy === s)).map((strategy) => ({ strategy, reason: why[strategy]() }));
+  return STRATEGIES.filter((s) => !offered.some((r) => r.strategy === s))
+    .map((strategy) => ({ strategy, reason: elsewhere && strategy !== 'pin-mac' ? elsewhere : why[strategy]() }));
+}
+
+/**
+ * Why no vSphere policy change would reach this NIC's MAC check, or null:
+ * NSX owns an NSX segment's settings, and an SR-IOV adapter's virtual
+ * function is checked by its physical NIC's driver, which may not honour a
+ * portgroup's Accept (Broadcom KB 328552). A pinned MAC works on both.
+ */
+export function notVsphereToChange(nic: VmNic, att: Attachment): string | null {
+  const nsx = 'MAC change is set in its MAC discovery profile in NSX, not in vSphere';
+  if (att.kind === 'opaque') return `on NSX segment "${networkName(att)}" (an opaque network): ${nsx}`;
+  if (att.kind === 'distributed' && setInNsx(att.portgroup)) return `"${att.portgroup.name}" is an NSX segment that NSX Manager owns: ${nsx}`;
+  if (nic.deviceType === 'VirtualSriovEthernetCard') return 'an SR-IOV adapter: its physical NIC checks the MAC and may ignore a portgroup Accept (KB 328552)';
+  return null;
 }
 
 function dedicated(portgroup: string, where: string, vm: Vm, nic: VmNic): Remedy {
@@ -168,6 +193,11 @@ function pinMac({ vm, nic, guestMac, macOwners }: RemedyInput): Remedy | undefin
     notes,
     mac: guestMac,
   };
+}
+
+/** The dvPort keeps its own Forged transmits (an override), so a dvPortgroup-level one does not reach it. */
+function portForgedTransmits(att: Extract<Attachment, { kind: 'distributed' }>): boolean {
+  return distributedPolicy(att.dvs, att.portgroup, 'forgedTransmits', att.port?.setting ?? undefined).source === 'dvport';
 }
 
 /** DVS 6.6.0+ on vCenter 6.7+ (or vCenter saying so in its capability). */

@@ -3,7 +3,7 @@
 // because a VM without guest info might still change its MAC.
 import type { Host } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
-import { distributedPolicy, dvsLevel, standardPolicy, vswitchSetting, type PolicySource } from '../inventory/policy.js';
+import { distributedPolicy, dvsLevel, setInNsx, standardPolicy, vswitchSetting, type PolicySource } from '../inventory/policy.js';
 import { findingId, SEVERITY, type Finding } from './finding.js';
 import { HARDENING_NOTE } from './remedies.js';
 
@@ -53,7 +53,8 @@ export function unneededAccept(index: InventoryIndex, needed: ReadonlySet<string
     const dvsHolder = { id: `dvs/${dvs.uuid}`, ...place, portgroup: null, source: 'dvs' as const, what: `distributed switch "${dvs.name}" (default port policy)` };
     if (dvsLevel(dvs.defaultPortConfig, 'macChanges') === true) hold(dvsHolder, []);
     for (const pg of dvs.portgroups) {
-      if (pg.uplink) continue;
+      // An NSX segment's Accept, as vCenter shows it, is not what is in force nor a setting vSphere changes.
+      if (pg.uplink || setInNsx(pg)) continue;
       const policy = distributedPolicy(dvs, pg, 'macChanges');
       if (policy.value !== true) continue;
       const nics = index.nicsOnDvPortgroup(dvs.uuid, pg.key);

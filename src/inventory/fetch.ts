@@ -7,6 +7,7 @@ import type {
   AboutInfo,
   DVPortgroupConfigInfo,
   GuestNicInfo,
+  HostOpaqueNetworkInfo,
   HostPortGroup,
   HostVirtualSwitch,
   MoRef,
@@ -25,7 +26,7 @@ export const PROPERTIES: readonly PropertyRequest[] = [
     type: 'HostSystem',
     pathSet: [
       'name', 'parent', 'config.product.version', 'config.product.build', 'runtime.connectionState',
-      'configManager.networkSystem', 'config.network.vswitch', 'config.network.portgroup',
+      'configManager.networkSystem', 'config.network.vswitch', 'config.network.portgroup', 'config.network.opaqueNetwork',
     ],
   },
   {
@@ -153,6 +154,7 @@ function toHost(o: ObjectContent, ancestor: (moref: string, type: string) => str
         type: port.type,
       })),
     })),
+    opaqueNetworks: prop<HostOpaqueNetworkInfo[]>(o, 'config.network.opaqueNetwork') ?? [],
   };
 }
 
@@ -234,6 +236,9 @@ function toBacking(backing: VirtualEthernetCard['backing']): NicBacking {
   }
   if (backing?.deviceName !== undefined && backing._typeName === 'VirtualEthernetCardNetworkBackingInfo') {
     return { kind: 'standard', portgroup: backing.deviceName, network: backing.network?.value ?? null };
+  }
+  if (backing?._typeName === 'VirtualEthernetCardOpaqueNetworkBackingInfo') {
+    return { kind: 'opaque', opaqueNetworkId: backing.opaqueNetworkId ?? '', opaqueNetworkType: backing.opaqueNetworkType ?? '' };
   }
   return { kind: 'other', type: backing?._typeName ?? 'none' };
 }

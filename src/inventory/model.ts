@@ -4,6 +4,7 @@
 import type {
   DVPortgroupConfigInfo,
   HostNetworkPolicy,
+  HostOpaqueNetworkInfo,
   HostPortGroupSpec,
   HostVirtualSwitchSpec,
   MoRef,
@@ -39,6 +40,8 @@ export interface Host {
   readonly networkSystem: MoRef | null;
   readonly vswitches: readonly VSwitch[];
   readonly portgroups: readonly Portgroup[];
+  /** The NSX-T segments its N-VDS carries: a NIC's opaque backing names only the id. */
+  readonly opaqueNetworks: readonly HostOpaqueNetworkInfo[];
 }
 
 export interface VSwitch {
@@ -98,6 +101,8 @@ export interface DvPortgroup {
 export type NicBacking =
   | { readonly kind: 'standard'; readonly portgroup: string; readonly network: string | null }
   | { readonly kind: 'distributed'; readonly switchUuid: string; readonly portgroupKey: string | null; readonly portKey: string | null }
+  /** VirtualEthernetCardOpaqueNetworkBackingInfo: an NSX-T segment on an N-VDS (opaqueNetworkType nsx.LogicalSwitch). */
+  | { readonly kind: 'opaque'; readonly opaqueNetworkId: string; readonly opaqueNetworkType: string }
   | { readonly kind: 'other'; readonly type: string };
 
 export interface VmNic {

@@ -4,7 +4,8 @@
 import type { DvPortgroup, DvSwitch, Host, Portgroup, VSwitch } from './model.js';
 import type { VMwareDVSPortSetting } from '../vsphere/types.js';
 
-export type PolicySource = 'vswitch' | 'portgroup' | 'dvportgroup' | 'dvport' | 'dvs';
+/** `nsx`: an NSX segment, whose MAC policy is NSX's (its MAC discovery profile), not a vSphere setting. */
+export type PolicySource = 'vswitch' | 'portgroup' | 'dvportgroup' | 'dvport' | 'dvs' | 'nsx';
 export type SecurityField = 'macChanges' | 'forgedTransmits' | 'allowPromiscuous';
 export const SECURITY_FIELDS: readonly SecurityField[] = ['macChanges', 'forgedTransmits', 'allowPromiscuous'];
 
@@ -125,6 +126,16 @@ export function distributedPolicy(
   return port !== undefined && (port !== inherited.value || port === false) ? { value: port, source: 'dvport' } : inherited;
 }
 
+/**
+ * An NSX segment's dvPortgroup (backingType "nsx", VDS 7+): NSX Manager
+ * creates and edits it, and whether a guest may change its MAC there is up
+ * to the segment's MAC discovery profile in NSX. The MAC policy vCenter
+ * shows for it is not what is in force, and not vSphere's to change.
+ */
+export function setInNsx(portgroup: Pick<DvPortgroup, 'config'>): boolean {
+  return portgroup.config.backingType === 'nsx';
+}
+
 /** A dvPortgroup's own setting; undefined: it inherits the DVS default. */
 export function dvPortgroupSetting(portgroup: DvPortgroup, field: SecurityField): boolean | undefined {
   return dvsLevel(portgroup.config.defaultPortConfig, field);
@@ -142,6 +153,10 @@ function learningLevel(setting: VMwareDVSPortSetting | undefined): boolean | und
  * and forwarded, not a violation of MAC address changes = Reject.
  */
 export function macLearning(dvs: DvSwitch, portgroup: DvPortgroup, portSetting?: VMwareDVSPortSetting): boolean {
-  const port = portSetting ? portLevel(portgroup, learningLevel(portSetting), (enabled) => !enabled) : undefined;
-  return port ?? learningLevel(portgroup.config.defaultPortConfig) ?? learningLevel(dvs.defaultPortConfig) ?? false;
+  return portLearning(portgroup, portSetting) ?? learningLevel(portgroup.config.defaultPortConfig) ?? learningLevel(dvs.defaultPortConfig) ?? false;
+}
+
+/** A dvPort's own MAC learning where it counts; undefined: the port takes the dvPortgroup's, so a change there reaches it. */
+export function portLearning(portgroup: DvPortgroup, portSetting?: VMwareDVSPortSetting | null): boolean | undefined {
+  return portSetting ? portLevel(portgroup, learningLevel(portSetting), (enabled) => !enabled) : undefined;
 }

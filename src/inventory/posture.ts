@@ -3,7 +3,7 @@
 // where a DVS has it; --portgroup narrows it to some portgroups. Pure.
 import { InventoryIndex, type NicRef } from './lookup.js';
 import {
-  distributedPolicy, dvPortgroupSetting, dvsLevel, macLearning, ownWord, portgroupSetting, SECURITY_FIELDS, settingWord, standardPolicy, vswitchSetting,
+  distributedPolicy, dvPortgroupSetting, dvsLevel, macLearning, ownWord, portgroupSetting, SECURITY_FIELDS, setInNsx, settingWord, standardPolicy, vswitchSetting,
   type Own, type SecurityField, type Setting,
 } from './policy.js';
 import type { Inventory } from './model.js';
@@ -47,6 +47,8 @@ export interface PostureReport {
       /** In force on the dvPortgroup's ports (set here or inherited from the DVS). */
       macLearning: boolean;
       vms: readonly string[];
+      /** Only on an NSX segment: NSX's profiles are in force there, so `effective` is unset and macLearning false. */
+      backingType?: 'nsx';
     }[];
   }[];
 }
@@ -107,16 +109,20 @@ function fullPosture(inventory: Inventory): PostureReport {
       macLearning: dvs.defaultPortConfig?.macManagementPolicy?.macLearningPolicy?.enabled === true,
       portgroups: dvs.portgroups
         .filter((pg) => !pg.uplink)
-        .map((pg) => ({
-          name: pg.name,
-          moref: pg.moref,
-          key: pg.key,
-          vlanId: typeof pg.config.defaultPortConfig?.vlan?.vlanId === 'number' ? pg.config.defaultPortConfig.vlan.vlanId : null,
-          policy: fields((f) => ownWord(dvPortgroupSetting(pg, f))),
-          effective: fields((f) => settingWord(distributedPolicy(dvs, pg, f).value)),
-          macLearning: macLearning(dvs, pg),
-          vms: names(index.nicsOnDvPortgroup(dvs.uuid, pg.key)),
-        })),
+        .map((pg) => {
+          const nsx = setInNsx(pg);
+          return {
+            name: pg.name,
+            moref: pg.moref,
+            key: pg.key,
+            vlanId: typeof pg.config.defaultPortConfig?.vlan?.vlanId === 'number' ? pg.config.defaultPortConfig.vlan.vlanId : null,
+            policy: fields((f) => ownWord(dvPortgroupSetting(pg, f))),
+            effective: fields((f) => (nsx ? 'unset' : settingWord(distributedPolicy(dvs, pg, f).value))),
+            macLearning: !nsx && macLearning(dvs, pg),
+            vms: names(index.nicsOnDvPortgroup(dvs.uuid, pg.key)),
+            ...(nsx ? { backingType: 'nsx' as const } : {}),
+          };
+        }),
     })),
   };
 }

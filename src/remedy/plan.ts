@@ -4,7 +4,7 @@
 // listed as skipped with the reason.
 import { Attachments, type Attachment } from '../audit/attachment.js';
 import type { Finding, Strategy } from '../audit/finding.js';
-import { DEDICATED_SUFFIX } from '../audit/remedies.js';
+import { DEDICATED_SUFFIX, notVsphereToChange } from '../audit/remedies.js';
 import { InventoryIndex } from '../inventory/lookup.js';
 import { isNestedHypervisor, type Host, type Inventory, type Vm, type VmNic } from '../inventory/model.js';
 import { distributedPolicy, inheritingFrom, ownWord, portgroupSetting, settingWord, standardPolicy, vswitchSetting, vswitchToAccept } from '../inventory/policy.js';
@@ -99,6 +99,9 @@ class PlanBuilder {
     if (down) {
       return `host ${down.name} is ${down.connectionState} in vCenter, which can change neither it nor its VMs until it is connected again (and shows their state as last known); nothing is planned for it. Reconnect it, then run vmfix again.`;
     }
+    if (strategy === 'pin-mac') return this.pinMac(finding, vm, nic);
+    const elsewhere = notVsphereToChange(nic, att);
+    if (att.kind === 'opaque' || elsewhere) return `${strategy} does not fit this finding: ${elsewhere}.`;
     // A nested hypervisor passes its own VMs' frames: it needs forged transmits too, wherever it is allowed to change MACs.
     const nested = isNestedHypervisor(vm);
     switch (strategy) {
@@ -110,8 +113,6 @@ class PlanBuilder {
         return att.kind === 'distributed' ? this.dvPolicy(finding, att, 'learning', nested) : 'mac-learning needs a distributed switch.';
       case 'dedicated-portgroup':
         return this.dedicated(finding, vm, nic, att, nested);
-      case 'pin-mac':
-        return this.pinMac(finding, vm, nic);
     }
   }
 
@@ -226,7 +227,7 @@ class PlanBuilder {
     return undefined;
   }
 
-  private dedicated(finding: Finding, vm: Vm, nic: VmNic, att: Attachment, nested: boolean): string | undefined {
+  private dedicated(finding: Finding, vm: Vm, nic: VmNic, att: Exclude<Attachment, { kind: 'opaque' }>, nested: boolean): string | undefined {
     const name = this.options.portgroupName ?? `${att.portgroup.name}${DEDICATED_SUFFIX}`;
     const creations: string[] = [];
     let backing;

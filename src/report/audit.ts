@@ -12,6 +12,11 @@ function groupOf(f: Finding): string {
   return what ? `${where} / ${what}` : where;
 }
 
+/** Where the MAC policy in force is set, in words: an NSX segment's is in NSX, not on a vSphere object. */
+export function setWhere(source: NonNullable<Finding['policy']['source']>): string {
+  return source === 'nsx' ? 'set in NSX' : `set on the ${source}`;
+}
+
 function grouped(report: AuditReport): Map<string, Finding[]> {
   const groups = new Map<string, Finding[]>();
   for (const f of report.findings) groups.set(groupOf(f), [...(groups.get(groupOf(f)) ?? []), f]);
@@ -52,7 +57,7 @@ export function auditText(report: AuditReport, color: boolean): string {
   if (report.warnings.length) out.push('');
   for (const [group, findings] of grouped(report)) {
     const policy = findings[0]!.policy;
-    out.push(paint('heading', oneLine(group)) + `  (MAC changes ${policy.macChanges}${policy.source ? `, set on the ${policy.source}` : ''})`);
+    out.push(paint('heading', oneLine(group)) + `  (MAC changes ${policy.macChanges}${policy.source ? `, ${setWhere(policy.source)}` : ''})`);
     for (const f of findings) {
       const tag = paint(f.severity, f.severity.toUpperCase().padEnd(8));
       out.push(`  ${tag} ${oneLine(f.summary)}  [${f.id}]`);

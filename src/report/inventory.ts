@@ -16,6 +16,8 @@ type PortgroupPosture = PostureReport['hosts'][number]['portgroups'][number] | P
 const learning = (pg: PortgroupPosture | PostureReport['dvSwitches'][number]) => ('macLearning' in pg ? (pg.macLearning ? 'on' : 'off') : 'n/a');
 
 function portgroupRow(where: readonly (string | null)[], owner: string, switchName: string, pg: PortgroupPosture): Row {
+  // An NSX segment's policies are its profiles in NSX: what vCenter shows for them is in the JSON.
+  if ('backingType' in pg) return [...where, owner, switchName, pg.name, pg.vlanId, 'set in NSX', 'set in NSX', 'set in NSX', 'set in NSX', pg.vms.length];
   return [
     ...where, owner, switchName, pg.name, pg.vlanId,
     shown(pg.policy.macChanges, pg.effective.macChanges),

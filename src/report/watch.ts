@@ -3,6 +3,7 @@
 // fix) or as JSON Lines for a pipe; the start of watching as one line too.
 import type { WatchChange } from '../audit/changes.js';
 import type { AuditReport, Finding } from '../audit/finding.js';
+import { setWhere } from './audit.js';
 
 /** The JSON line that says watching has started: after it, every line is a change or a warning. */
 export interface WatchStart {
@@ -53,6 +54,6 @@ export function changeText(change: WatchChange, color: boolean): string {
 function subject(f: Finding): string {
   const who = f.vm ? `${f.vm.name}${f.nic ? ` ${f.nic.label}` : ''}` : f.host ? `host ${f.host.name}` : f.switch ? `${f.switch.name}` : 'unknown';
   const where = f.portgroup ? ` on "${f.portgroup.name}"${f.portgroup.portKey ? ` port ${f.portgroup.portKey}` : ''}` : '';
-  const policy = f.policy.source ? ` (MAC changes ${f.policy.macChanges}, set on the ${f.policy.source})` : '';
+  const policy = f.policy.source ? ` (MAC changes ${f.policy.macChanges}, ${setWhere(f.policy.source)})` : '';
   return `${who}${where}${policy}`;
 }

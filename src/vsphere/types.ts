@@ -122,6 +122,13 @@ export interface HostPortGroup extends DataObject {
   spec: HostPortGroupSpec;
 }
 
+/** An NSX-T segment the host's N-VDS carries (config.network.opaqueNetwork). */
+export interface HostOpaqueNetworkInfo extends DataObject {
+  opaqueNetworkId: string;
+  opaqueNetworkName: string;
+  opaqueNetworkType: string;
+}
+
 // --- Distributed switches ---
 
 export interface BoolPolicy extends DataObject {
@@ -173,9 +180,13 @@ export interface DVPortgroupConfigInfo extends DataObject {
   defaultPortConfig?: VMwareDVSPortSetting;
   description?: string;
   type?: string;
+  /** "standard" (unset on vCenters before 7.0) or "nsx": an NSX segment, created and edited by NSX Manager. */
+  backingType?: string;
   policy?: VMwareDVSPortgroupPolicy;
   configVersion?: string;
   uplink?: boolean;
+  logicalSwitchUuid?: string;
+  segmentId?: string;
 }
 
 export interface DVPortStatus extends DataObject {
@@ -203,6 +214,8 @@ export interface VirtualEthernetCard extends DataObject {
     deviceName?: string;
     network?: MoRef;
     port?: DataObject & { switchUuid: string; portgroupKey?: string; portKey?: string; connectionCookie?: number };
+    opaqueNetworkId?: string;
+    opaqueNetworkType?: string;
   };
   connectable?: DataObject & { connected: boolean; startConnected: boolean };
   addressType?: string;

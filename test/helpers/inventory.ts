@@ -40,6 +40,7 @@ export function host(moref: string, name: string, vswitches: VSwitch[], portgrou
     networkSystem: { type: 'HostNetworkSystem', value: `networksystem-${moref}` },
     vswitches: vswitches.map((v) => ({ ...v, portgroups: portgroups.filter((p) => p.vswitchName === v.name).map((p) => p.name) })),
     portgroups,
+    opaqueNetworks: [],
   };
 }
 
