@@ -1,0 +1,47 @@
+// Clauses of CLI-CONTRACT.md an independent pass found the built CLI
+// breaking: what it prints when stdout cannot take it, and what a usage
+// error tells the admin to do next. No lab needed.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, vmfix, type Run } from '../helpers/lab.js';
+
+/** vmfix with stdout on `stdout`: a pipe closed at once ('closed'), or a file descriptor. */
+function vmfixTo(args: readonly string[], stdout: 'closed' | number): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'vmfix.js'), ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', SHELL: '/bin/bash' },
+      stdio: ['ignore', stdout === 'closed' ? 'pipe' : stdout, 'pipe'],
+    });
+    child.stdout?.destroy();
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (c) => (stderr += c));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout: '', stderr }));
+  });
+}
+
+/** Every command line whose output comes from the command line parser itself, not from a command. */
+const PARSER_OUTPUT = [['--help'], ['-h'], ['--version'], ['audit', '--help'], ['completion'], ['--get-yargs-completions', 'vmfix', 'fix', '--']].map(
+  (args) => [args.join(' '), args] as const,
+);
+
+describe('stdout that cannot take the output', () => {
+  it.for(PARSER_OUTPUT)('vmfix %s | (reader gone at once): ends quietly, exit 0', async ([, args]) => {
+    const run = await vmfixTo(args, 'closed');
+    expect([run.code, run.stderr]).toEqual([0, '']);
+  });
+
+  it.for(PARSER_OUTPUT)('vmfix %s > a full disk: one sentence, exit 2, not a silent 0', async ([, args]) => {
+    // The descriptor is opened here and handed over: vmfix is never given the device's name.
+    const full = openSync('/dev/full', 'w');
+    try {
+      const run = await vmfixTo(args, full);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^vmfix: The output could not be written to stdout \(ENOSPC: no space left on the device\)\.\n$/);
+    } finally {
+      closeSync(full);
+    }
+  });
+});
