@@ -237,8 +237,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         });
       throw new UsageError(`${said.replace(/\s*\n\s*/g, ' ').replace(/([^.?!])$/, '$1.')} See vmfix --help.`);
     });
-    await parser.parseAsync();
-    if (!outcome) return ExitCode.ok; // --help or --version
+    // yargs hands what it would print (help, version, the completion script) to this callback instead:
+    // written like a result, a closed pipe ends it quietly and a full disk is said, not lost with exit 0.
+    let printed = '';
+    await parser.parseAsync(argv, {}, (_err, _args, output) => {
+      printed = output;
+    });
+    if (!outcome) return await printParserOutput(printed);
     const lost = await emit(outcome.result, outputArgs, env);
     if (lost) return reportLost(outcome, lost);
     if (outputArgs?.output) {
@@ -272,6 +277,21 @@ function namedFiles(args: Record<string, unknown>): { option: string; path: stri
     ...one('--ca-file', args.caFile, false),
     ...((args.vmkernelLog as string[] | undefined) ?? []).flatMap((path) => one('--vmkernel-log', path, false)),
   ];
+}
+
+/** Help, version or a completion script, as yargs laid it out; exit 2 when stdout cannot take it. */
+async function printParserOutput(text: string): Promise<number> {
+  if (!text) return ExitCode.ok;
+  const { fileProblem, writeFile } = await import('../files.js');
+  try {
+    await writeFile('/dev/stdout', `${text}\n`);
+  } catch (err) {
+    const cause = (err as Error).cause ?? err;
+    if ((cause as NodeJS.ErrnoException).code === 'EPIPE') return ExitCode.ok;
+    process.stderr.write(`vmfix: The output could not be written to stdout (${fileProblem(cause)}).\n`);
+    return ExitCode.usage;
+  }
+  return ExitCode.ok;
 }
 
 /** Where the result could not go, and why; undefined when it went (or its reader had gone). */
