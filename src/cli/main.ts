@@ -9,6 +9,7 @@ import { phase, startProfile } from '../profile.js';
 import { terminalText } from '../report/escape.js';
 import type { CommandOutcome, Context } from '../workflow/context.js';
 import { Interrupts } from './interrupts.js';
+import { usageMessage, type CommandUsage } from './usage.js';
 import {
   APPLY_OPTIONS, APPLY_POSITIONALS, AUDIT_OPTIONS, checkFix, COMMON, FIX_OPTIONS, INVENTORY_OPTIONS, JOURNAL_OPTIONS, JOURNAL_POSITIONALS,
   refuseEmptyNumbers, ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS, valuesRequired, WATCH_OPTIONS, type ArgsOf, type OutputArgs,
@@ -31,7 +32,7 @@ interface CommandSpec<O extends Record<string, Options>, P extends Record<string
 }
 
 /** A command as yargs runs it. */
-interface Registered {
+interface Registered extends CommandUsage {
   readonly command: string;
   readonly describe: string;
   readonly options: Record<string, Options>;
@@ -46,8 +47,10 @@ interface Registered {
 function command<O extends Record<string, Options>, P extends Record<string, PositionalOptions> = {}>(spec: CommandSpec<O, P>): Registered {
   return {
     command: spec.command,
+    name: spec.command.split(' ')[0]!,
     describe: spec.describe,
     options: spec.options,
+    positionals: Object.entries(spec.positionals ?? {}).map(([name, p]) => [name, String(p.describe)] as const),
     builder(y) {
       for (const [name, options] of Object.entries(spec.positionals ?? {})) y.positional(name, options);
       for (const [line, what] of spec.examples) y.example(line, what);
@@ -226,16 +229,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       // refusals arrive as one too): usage. Anything else thrown while a
       // command ran is passed on as it is.
       if (err && err.name !== 'YError') throw err;
-      // yargs lays some messages out over several lines; the contract wants one or two sentences.
-      const said = (message ?? err?.message ?? '')
-        .replace(/^Not enough arguments following: (\S+)$/, '--$1 needs a value')
-        // yargs names an unknown --dry-run twice, as given and camelCased.
-        .replace(/^(Unknown arguments?): (.+)$/, (_, head: string, list: string) => {
-          const names = list.split(', ');
-          const given = names.filter((n) => !names.some((other) => other !== n && other.replace(/-(.)/g, (__, c: string) => c.toUpperCase()) === n));
-          return `${given.length === 1 ? 'Unknown argument' : head}: ${given.join(', ')}`;
-        });
-      throw new UsageError(`${said.replace(/\s*\n\s*/g, ' ').replace(/([^.?!])$/, '$1.')} See vmfix --help.`);
+      throw new UsageError(usageMessage(message ?? err?.message ?? '', argv, COMMANDS));
     });
     // yargs hands what it would print (help, version, the completion script) to this callback instead:
     // written like a result, a closed pipe ends it quietly and a full disk is said, not lost with exit 0.
