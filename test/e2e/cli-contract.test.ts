@@ -59,3 +59,28 @@ describe('a usage error says what to do next (exit 2, one or two sentences)', ()
     expect([run.code, run.stderr]).toEqual([2, said]);
   });
 });
+
+describe('vmfix completion', () => {
+  it('-h and --help show its help (as for every command), not the script', async () => {
+    for (const flag of ['-h', '--help']) {
+      const run = await vmfix(['completion', flag]);
+      expect(run.code, flag).toBe(0);
+      expect(run.stdout, flag).toMatch(/^vmfix completion\n/);
+      expect(run.stdout, flag).not.toContain('###-begin-vmfix-completions-###');
+    }
+  });
+
+  it('refuses what it does not take (exit 2), as every command does', async () => {
+    const run = await vmfix(['completion', '--bash']);
+    expect([run.code, run.stdout]).toEqual([2, '']);
+  });
+
+  it('still prints the script, and the script still completes the commands', async () => {
+    const run = await vmfix(['completion'], { SHELL: '/bin/bash' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('complete -o bashdefault -o default -F _vmfix_yargs_completions vmfix');
+    const commands = (await vmfix(['--get-yargs-completions', 'vmfix', ''])).stdout.split('\n');
+    expect(commands).toEqual(expect.arrayContaining(['audit', 'fix', 'completion']));
+    expect(commands.filter((c) => c.includes('__'))).toEqual([]);
+  });
+});
