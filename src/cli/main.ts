@@ -165,6 +165,8 @@ function version(): string {
  */
 export const HELP_WIDTH = { max: 110, piped: 100, min: 40 } as const;
 
+const COMPLETION_KEY = '__completion-script';
+
 /** The command line as yargs reads it; `run` runs the command it names. */
 function commandLine(yargs: typeof import('yargs').default, argv: string[], width: number, run: (spec: Registered, args: Record<string, unknown>) => Promise<void>): Argv {
   let parser = yargs(argv)
@@ -174,7 +176,16 @@ function commandLine(yargs: typeof import('yargs').default, argv: string[], widt
     .version(version())
     .help()
     .alias('h', 'help')
-    .completion('completion', 'print a bash/zsh completion script: vmfix completion >> ~/.bashrc (or ~/.zshrc)')
+    // yargs' own completion command prints its script whatever follows, -h included: it answers
+    // --get-yargs-completions under a name nobody types, and `completion` is a command like the others.
+    .completion(COMPLETION_KEY, false)
+    .command(
+      'completion',
+      'print a bash/zsh completion script: vmfix completion >> ~/.bashrc (or ~/.zshrc)',
+      (y) => y.example('$0 completion >> ~/.bashrc', 'tab completion in every new bash (zsh: >> ~/.zshrc)').epilogue('Exit codes: 0 done, 2 bad input.'),
+      // @types/yargs leaves out its parameters; the command named in the script's install line is this one.
+      () => void (parser.showCompletionScript as unknown as (name: string, command: string) => Argv).call(parser, 'vmfix', 'completion'),
+    )
     .strict()
     // --no-vm would be vm=false: a value no option of vmfix takes. Without negation it is an unknown argument.
     .parserConfiguration({ 'boolean-negation': false })
