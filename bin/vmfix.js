@@ -35,8 +35,15 @@ function answer(args) {
 }
 
 const text = answer(process.argv.slice(2));
-if (text !== undefined) process.stdout.write(text);
-else {
+if (text !== undefined) {
+  // As the CLI does (src/cli/main.ts): a reader gone (| head) ends it quietly; a full disk is said, exit 2.
+  process.stdout.on('error', () => undefined);
+  process.stdout.write(text, (err) => {
+    if (!err || err.code === 'EPIPE') return;
+    process.stderr.write(`vmfix: The output could not be written to stdout (${err.code === 'ENOSPC' ? 'ENOSPC: no space left on the device' : err.code ?? err.message}).\n`);
+    process.exitCode = 2;
+  });
+} else {
   const { pathToFileURL } = require('node:url');
   import(pathToFileURL(join(__dirname, bundled ? '../dist/bundle/main.js' : '../dist/cli/main.js')).href).then((cli) => cli.run());
 }

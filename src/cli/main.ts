@@ -9,6 +9,7 @@ import { phase, startProfile } from '../profile.js';
 import { terminalText } from '../report/escape.js';
 import type { CommandOutcome, Context } from '../workflow/context.js';
 import { Interrupts } from './interrupts.js';
+import { usageMessage, type CommandUsage } from './usage.js';
 import {
   APPLY_OPTIONS, APPLY_POSITIONALS, AUDIT_OPTIONS, checkFix, COMMON, FIX_OPTIONS, INVENTORY_OPTIONS, JOURNAL_OPTIONS, JOURNAL_POSITIONALS,
   refuseEmptyNumbers, ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS, valuesRequired, WATCH_OPTIONS, type ArgsOf, type OutputArgs,
@@ -31,7 +32,7 @@ interface CommandSpec<O extends Record<string, Options>, P extends Record<string
 }
 
 /** A command as yargs runs it. */
-interface Registered {
+interface Registered extends CommandUsage {
   readonly command: string;
   readonly describe: string;
   readonly options: Record<string, Options>;
@@ -46,8 +47,10 @@ interface Registered {
 function command<O extends Record<string, Options>, P extends Record<string, PositionalOptions> = {}>(spec: CommandSpec<O, P>): Registered {
   return {
     command: spec.command,
+    name: spec.command.split(' ')[0]!,
     describe: spec.describe,
     options: spec.options,
+    positionals: Object.entries(spec.positionals ?? {}).map(([name, p]) => [name, String(p.describe)] as const),
     builder(y) {
       for (const [name, options] of Object.entries(spec.positionals ?? {})) y.positional(name, options);
       for (const [line, what] of spec.examples) y.example(line, what);
@@ -162,6 +165,8 @@ function version(): string {
  */
 export const HELP_WIDTH = { max: 110, piped: 100, min: 40 } as const;
 
+const COMPLETION_KEY = '__completion-script';
+
 /** The command line as yargs reads it; `run` runs the command it names. */
 function commandLine(yargs: typeof import('yargs').default, argv: string[], width: number, run: (spec: Registered, args: Record<string, unknown>) => Promise<void>): Argv {
   let parser = yargs(argv)
@@ -171,7 +176,16 @@ function commandLine(yargs: typeof import('yargs').default, argv: string[], widt
     .version(version())
     .help()
     .alias('h', 'help')
-    .completion('completion', 'print a bash/zsh completion script: vmfix completion >> ~/.bashrc (or ~/.zshrc)')
+    // yargs' own completion command prints its script whatever follows, -h included: it answers
+    // --get-yargs-completions under a name nobody types, and `completion` is a command like the others.
+    .completion(COMPLETION_KEY, false)
+    .command(
+      'completion',
+      'print a bash/zsh completion script: vmfix completion >> ~/.bashrc (or ~/.zshrc)',
+      (y) => y.example('$0 completion >> ~/.bashrc', 'tab completion in every new bash (zsh: >> ~/.zshrc)').epilogue('Exit codes: 0 done, 2 bad input.'),
+      // @types/yargs leaves out its parameters; the command named in the script's install line is this one.
+      () => void (parser.showCompletionScript as unknown as (name: string, command: string) => Argv).call(parser, 'vmfix', 'completion'),
+    )
     .strict()
     // --no-vm would be vm=false: a value no option of vmfix takes. Without negation it is an unknown argument.
     .parserConfiguration({ 'boolean-negation': false })
@@ -226,19 +240,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       // refusals arrive as one too): usage. Anything else thrown while a
       // command ran is passed on as it is.
       if (err && err.name !== 'YError') throw err;
-      // yargs lays some messages out over several lines; the contract wants one or two sentences.
-      const said = (message ?? err?.message ?? '')
-        .replace(/^Not enough arguments following: (\S+)$/, '--$1 needs a value')
-        // yargs names an unknown --dry-run twice, as given and camelCased.
-        .replace(/^(Unknown arguments?): (.+)$/, (_, head: string, list: string) => {
-          const names = list.split(', ');
-          const given = names.filter((n) => !names.some((other) => other !== n && other.replace(/-(.)/g, (__, c: string) => c.toUpperCase()) === n));
-          return `${given.length === 1 ? 'Unknown argument' : head}: ${given.join(', ')}`;
-        });
-      throw new UsageError(`${said.replace(/\s*\n\s*/g, ' ').replace(/([^.?!])$/, '$1.')} See vmfix --help.`);
+      throw new UsageError(usageMessage(message ?? err?.message ?? '', argv, COMMANDS));
     });
-    await parser.parseAsync();
-    if (!outcome) return ExitCode.ok; // --help or --version
+    // yargs hands what it would print (help, version, the completion script) to this callback instead:
+    // written like a result, a closed pipe ends it quietly and a full disk is said, not lost with exit 0.
+    let printed = '';
+    await parser.parseAsync(argv, {}, (_err, _args, output) => {
+      printed = output;
+    });
+    if (!outcome) return await printParserOutput(printed);
     const lost = await emit(outcome.result, outputArgs, env);
     if (lost) return reportLost(outcome, lost);
     if (outputArgs?.output) {
@@ -272,6 +282,21 @@ function namedFiles(args: Record<string, unknown>): { option: string; path: stri
     ...one('--ca-file', args.caFile, false),
     ...((args.vmkernelLog as string[] | undefined) ?? []).flatMap((path) => one('--vmkernel-log', path, false)),
   ];
+}
+
+/** Help, version or a completion script, as yargs laid it out; exit 2 when stdout cannot take it. */
+async function printParserOutput(text: string): Promise<number> {
+  if (!text) return ExitCode.ok;
+  const { fileProblem, writeFile } = await import('../files.js');
+  try {
+    await writeFile('/dev/stdout', `${text}\n`);
+  } catch (err) {
+    const cause = (err as Error).cause ?? err;
+    if ((cause as NodeJS.ErrnoException).code === 'EPIPE') return ExitCode.ok;
+    process.stderr.write(`vmfix: The output could not be written to stdout (${fileProblem(cause)}).\n`);
+    return ExitCode.usage;
+  }
+  return ExitCode.ok;
 }
 
 /** Where the result could not go, and why; undefined when it went (or its reader had gone). */

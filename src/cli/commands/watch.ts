@@ -12,6 +12,7 @@ import type { CommandOutcome, Context } from '../../workflow/context.js';
 import { watch as watchVcenter, type WatchOptions, type WatchSink } from '../../workflow/watch.js';
 import { Webhook } from '../../workflow/watch/webhook.js';
 import { withSession } from '../connect.js';
+import { colorAllowed } from '../ui.js';
 import type { Covers, WatchArgs } from '../options.js';
 
 /** How long the way out waits for the webhook to take what it still holds. */
@@ -27,7 +28,7 @@ export async function watch(args: WatchArgs, ctx: Context): Promise<CommandOutco
     if (err.code === 'EPIPE') process.kill(process.pid, 'SIGTERM');
   });
   const json = args.format === 'json';
-  const color = Boolean(process.stdout.isTTY) && !('NO_COLOR' in ctx.env);
+  const color = colorAllowed(process.stdout, ctx.env);
   const out = (text: string) => void process.stdout.write(text);
   const sink: WatchSink = {
     started(report: AuditReport) {
