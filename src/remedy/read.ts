@@ -24,12 +24,20 @@ export interface CurrentState {
   readonly ref?: { readonly moref: string; readonly key: string };
   /** Standard portgroups: how many VM NICs are on it (a portgroup in use is not removed). */
   readonly inUse?: number;
+  /** The host, VM or distributed switch holding the object, when it no longer exists (spec is then null). */
+  readonly missing?: string;
 }
 
+/** The object's properties; undefined once it is deleted (a host removed, a VM deleted). */
 async function one(client: VimClient, ref: MoRef, pathSet: string[]) {
-  const [content] = await retrieveObjects(client, [ref], pathSet);
-  if (!content) throw new Error(`${ref.type} ${ref.value} was not found`);
-  return content;
+  try {
+    const [content] = await retrieveObjects(client, [ref], pathSet);
+    if (!content) throw new Error(`${ref.type} ${ref.value} was not found`);
+    return content;
+  } catch (err) {
+    if (err instanceof SoapFault && err.faultType === 'ManagedObjectNotFound') return undefined;
+    throw err;
+  }
 }
 
 export async function readCurrent(client: VimClient, change: Pick<Change, 'target' | 'action'>): Promise<CurrentState> {
@@ -37,22 +45,22 @@ export async function readCurrent(client: VimClient, change: Pick<Change, 'targe
   switch (target.type) {
     case 'HostPortGroup': {
       const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.portgroup']);
+      if (!host) return { spec: null, missing: `the host ${target.host.name} (${target.host.moref})` };
       const pg = (prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? []).find((p) => p.spec.name === target.portgroup);
       return { spec: pg?.spec ?? null, inUse: pg?.port?.length ?? 0 };
     }
     case 'HostVirtualSwitch': {
       const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.vswitch']);
+      if (!host) return { spec: null, missing: `the host ${target.host.name} (${target.host.moref})` };
       const vs = (prop<HostVirtualSwitch[]>(host, 'config.network.vswitch') ?? []).find((v) => v.name === target.vswitch);
       return { spec: vs?.spec ?? null };
     }
     case 'DistributedVirtualPortgroup': {
       const moref = target.portgroup.moref || (await findDvPortgroup(client, target.dvs, target.portgroup.name));
+      if (moref === null) return { spec: null, missing: `the distributed switch ${target.dvs.name} (${target.dvs.moref})` };
       if (!moref) return { spec: null };
       // Destroyed (by a rollback's Destroy_Task, or by someone else): absent, not an error.
-      const pg = await one(client, { type: 'DistributedVirtualPortgroup', value: moref }, ['config', 'vm']).catch((err: unknown) => {
-        if (err instanceof SoapFault && err.faultType === 'ManagedObjectNotFound') return undefined;
-        throw err;
-      });
+      const pg = await one(client, { type: 'DistributedVirtualPortgroup', value: moref }, ['config', 'vm']);
       if (!pg) return { spec: null };
       const config = prop<DVPortgroupConfigInfo>(pg, 'config')!;
       return {
@@ -64,15 +72,17 @@ export async function readCurrent(client: VimClient, change: Pick<Change, 'targe
     }
     case 'VirtualEthernetCard': {
       const vm = await one(client, { type: 'VirtualMachine', value: target.vm.moref }, ['config.hardware.device', 'runtime.powerState']);
+      if (!vm) return { spec: null, missing: `the VM ${target.vm.name} (${target.vm.moref})` };
       const device = (prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? []).find((d) => d.key === target.nicKey);
       return { spec: device ?? null, powerState: prop<string>(vm, 'runtime.powerState') ?? 'unknown' };
     }
   }
 }
 
-/** A dvPortgroup of the DVS by name (a created one has no moref in the plan). */
-async function findDvPortgroup(client: VimClient, dvs: { moref: string; type: string }, name: string): Promise<string | undefined> {
+/** A dvPortgroup of the DVS by name (a created one has no moref in the plan); null when the DVS itself is gone. */
+async function findDvPortgroup(client: VimClient, dvs: { moref: string; type: string }, name: string): Promise<string | null | undefined> {
   const content = await one(client, { type: dvs.type, value: dvs.moref }, ['portgroup']);
+  if (!content) return null;
   const portgroups = prop<MoRef[]>(content, 'portgroup') ?? [];
   const named = await retrieveObjects(client, portgroups, ['name']);
   return named.find((o) => prop<string>(o, 'name') === name)?.obj.value;

@@ -27,6 +27,7 @@ export interface WriteContext {
 
 /** Why the object is not as the change was planned against, in words; null if it is. */
 export function drift(change: Change, current: CurrentState, ctx: Pick<WriteContext, 'written'>): string | null {
+  if (current.missing) return `${current.missing} no longer exists`;
   const key = targetKey(change.target);
   const state = fingerprint(stateOf(change.target, current.spec, current.configVersion));
   // A second change to an object this run already changed is planned against the first one's result.

@@ -1,0 +1,71 @@
+// The plan → apply → journal → rollback lifecycle as a change board lives
+// it: days pass between the plan and its apply, and between the apply and
+// its rollback, while other people delete VMs and attach their own VMs to
+// what vmfix created. vmfix must notice, refuse before changing anything,
+// and say what it found.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
+import { RawSoap, diffState, modifyingCalls, scenario, workdir } from './fix-lab.js';
+
+async function run(lab: Lab, dir: string, args: string[]) {
+  return vmfix(args, { ...lab.env, VMFIX_TEST_CWD: dir });
+}
+
+async function someoneElse(lab: Lab): Promise<RawSoap> {
+  const soap = new RawSoap(lab);
+  await soap.login();
+  return soap;
+}
+
+async function vmMoref(lab: Lab, name: string): Promise<string> {
+  const vm = (await lab.state()).vms.find((v) => v.name === name) as { moref?: string } | undefined;
+  if (!vm?.moref) throw new Error(`the lab has no VM ${name}`);
+  return vm.moref;
+}
+
+describe('a VM deleted between the plan and its apply', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  it('is drift (exit 5) that names the VM, and nothing of the plan is applied', async () => {
+    const planPath = join(dir, 'plan.json');
+    const made = await run(lab, dir, ['fix', '--plan-out', planPath, '--strategy', 'dedicated-portgroup']);
+    expect(made.code, made.stderr).toBe(0);
+    const moref = await vmMoref(lab, 'nlb-web02');
+    await lab.power('nlb-web02', 'poweredOff');
+    await (await someoneElse(lab)).destroyVm(moref);
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+
+    const r = await run(lab, dir, ['apply', planPath, '--yes']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/Refusing: 1 object\(s\) changed since this was recorded, so nothing was applied/);
+    expect(r.stderr).toContain(`nlb-web02 / Network adapter 1: the VM nlb-web02 (${moref}) no longer exists`);
+    expect(r.stderr).not.toMatch(/Run the command again/);
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
+  });
+
+  it('and one deleted between the apply and its rollback: the rollback refuses (exit 5), naming it, and changes nothing', async () => {
+    const fixed = await run(lab, dir, ['fix', '--yes', '--strategy', 'dedicated-portgroup', '--format', 'json']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const moref = await vmMoref(lab, 'f5-ve01');
+    await lab.power('f5-ve01', 'poweredOff');
+    await (await someoneElse(lab)).destroyVm(moref);
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+
+    const r = await run(lab, dir, ['rollback', join(dir, JSON.parse(fixed.stdout).journal), '--yes']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain(`f5-ve01 / Network adapter 1: the VM f5-ve01 (${moref}) no longer exists`);
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
+  });
+});
