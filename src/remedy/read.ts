@@ -22,8 +22,11 @@ export interface CurrentState {
   readonly powerState?: string;
   /** dvPortgroups: the moref and key, needed once a created one exists. */
   readonly ref?: { readonly moref: string; readonly key: string };
-  /** Standard portgroups: how many VM NICs are on it (a portgroup in use is not removed). */
-  readonly inUse?: number;
+  /**
+   * Portgroups: what is connected to it now (a portgroup in use is not removed): a standard
+   * portgroup's ports by MAC, a dvPortgroup's VMs by moref; label says which, for people.
+   */
+  readonly connected?: readonly { readonly id: string; readonly label: string }[];
   /** The host, VM or distributed switch holding the object, when it no longer exists (spec is then null). */
   readonly missing?: string;
 }
@@ -47,7 +50,8 @@ export async function readCurrent(client: VimClient, change: Pick<Change, 'targe
       const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.portgroup']);
       if (!host) return { spec: null, missing: `the host ${target.host.name} (${target.host.moref})` };
       const pg = (prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? []).find((p) => p.spec.name === target.portgroup);
-      return { spec: pg?.spec ?? null, inUse: pg?.port?.length ?? 0 };
+      const macs = (pg?.port ?? []).flatMap((port) => port.mac ?? []);
+      return { spec: pg?.spec ?? null, connected: macs.map((mac) => ({ id: mac.toLowerCase(), label: `a NIC with MAC ${mac}` })) };
     }
     case 'HostVirtualSwitch': {
       const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.vswitch']);
@@ -63,11 +67,13 @@ export async function readCurrent(client: VimClient, change: Pick<Change, 'targe
       const pg = await one(client, { type: 'DistributedVirtualPortgroup', value: moref }, ['config', 'vm']);
       if (!pg) return { spec: null };
       const config = prop<DVPortgroupConfigInfo>(pg, 'config')!;
+      const vms = prop<MoRef[]>(pg, 'vm') ?? [];
+      const named = vms.length ? await retrieveObjects(client, vms, ['name']) : [];
       return {
         spec: config,
         configVersion: config.configVersion ?? '',
         ref: { moref, key: config.key },
-        inUse: prop<MoRef[]>(pg, 'vm')?.length ?? 0,
+        connected: named.map((o) => ({ id: o.obj.value, label: `the VM ${prop<string>(o, 'name') ?? '?'} (${o.obj.value})` })),
       };
     }
     case 'VirtualEthernetCard': {

@@ -49,6 +49,24 @@ export function notReady(change: Change, current: CurrentState): string | null {
   return `${vm} is ${current.powerState}; its MAC can only change while it is powered off`;
 }
 
+/**
+ * What is connected to a portgroup that a removal would find still there:
+ * what is on it now, less the NICs that the changes before it move off it
+ * (a rollback moves them back first). Empty for any other change.
+ */
+export function leftOn(change: Change, earlier: readonly Change[], current: CurrentState): string[] {
+  if (change.action !== 'RemovePortGroup' && change.action !== 'DestroyDVPortgroup') return [];
+  const t = change.target;
+  const leaving = new Set<string>();
+  for (const move of earlier) {
+    if (move.action !== 'EditNic' || move.field !== 'backing' || move.target.type !== 'VirtualEthernetCard') continue;
+    const nic = move.before as VirtualEthernetCard | null;
+    if (t.type === 'HostPortGroup' && nic?.backing?.deviceName === t.portgroup && nic.macAddress) leaving.add(nic.macAddress.toLowerCase());
+    if (t.type === 'DistributedVirtualPortgroup' && current.ref && nic?.backing?.port?.portgroupKey === current.ref.key) leaving.add(move.target.vm.moref);
+  }
+  return (current.connected ?? []).filter((c) => !leaving.has(c.id)).map((c) => c.label);
+}
+
 /** The spec to send: the current one with the change's one field set. */
 function spec(change: Change, current: CurrentState, ctx: WriteContext): unknown {
   switch (change.action) {
@@ -176,8 +194,8 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Jo
   const drifted = drift(change, current, ctx) ?? notReady(change, current);
   if (drifted) throw new DriftError(`${change.path}: ${drifted}.`);
   // Checked only now: earlier changes of the same run move the NICs off it.
-  if ((change.action === 'RemovePortGroup' || change.action === 'DestroyDVPortgroup') && current.inUse) {
-    throw new DriftError(`${change.path}: ${current.inUse} VM NIC(s) are connected to it, so it is not removed.`);
+  if ((change.action === 'RemovePortGroup' || change.action === 'DestroyDVPortgroup') && current.connected?.length) {
+    throw new DriftError(`${change.path}: ${current.connected.length} VM NIC(s) are connected to it, so it is not removed.`);
   }
   const body = spec(change, current, ctx);
 

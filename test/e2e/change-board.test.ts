@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
-import { RawSoap, diffState, modifyingCalls, scenario, workdir } from './fix-lab.js';
+import { RawSoap, diffState, modifyingCalls, scenario, settled, workdir } from './fix-lab.js';
 
 async function run(lab: Lab, dir: string, args: string[]) {
   return vmfix(args, { ...lab.env, VMFIX_TEST_CWD: dir });
@@ -67,5 +67,50 @@ describe('a VM deleted between the plan and its apply', () => {
     expect(r.stderr).toContain(`f5-ve01 / Network adapter 1: the VM f5-ve01 (${moref}) no longer exists`);
     expect(await modifyingCalls(lab)).toHaveLength(writes);
     expect(diffState(state, await lab.state())).toEqual([]);
+  });
+});
+
+describe('someone else attaches a VM to the dedicated portgroup before the rollback', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  it('refuses the whole rollback up front (exit 5), naming that NIC, instead of undoing half of it', async () => {
+    const original = await lab.state();
+    const fixed = await run(lab, dir, ['fix', '--yes', '--strategy', 'dedicated-portgroup', '--format', 'json']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    // jump01 (on esx-a3) is put on the portgroup vmfix made, by its owner, after the fix.
+    const jump = (await lab.state()).vms.find((v) => v.name === 'jump01') as unknown as { moref: string; nics: { _typeName: string; key: number; macAddress: string }[] };
+    const card = jump.nics[0]!;
+    await (await someoneElse(lab)).editDevice(
+      jump.moref,
+      `<device xsi:type="${card._typeName}"><key>${card.key}</key><backing xsi:type="VirtualEthernetCardNetworkBackingInfo"><deviceName>NLB-Front-macchg</deviceName></backing>` +
+        `<addressType>assigned</addressType><macAddress>${card.macAddress}</macAddress></device>`,
+    );
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+
+    const r = await run(lab, dir, ['rollback', join(dir, JSON.parse(fixed.stdout).journal), '--yes']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/Refusing: 1 object\(s\) changed since this was recorded, so nothing was applied/);
+    expect(r.stderr).toContain(`esx-a3.east.corp / vSwitch1 / NLB-Front-macchg: a NIC with MAC ${card.macAddress} is connected to it now, not moved off by this run`);
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
+
+    // Once its owner has moved it back, the same rollback goes through, and moves the NICs it moved itself.
+    await (await someoneElse(lab)).editDevice(
+      jump.moref,
+      `<device xsi:type="${card._typeName}"><key>${card.key}</key><backing xsi:type="VirtualEthernetCardNetworkBackingInfo"><deviceName>VM Network</deviceName></backing>` +
+        `<addressType>assigned</addressType><macAddress>${card.macAddress}</macAddress></device>`,
+    );
+    const again = await run(lab, dir, ['rollback', join(dir, JSON.parse(fixed.stdout).journal), '--yes', '--format', 'json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).changes.map((c: { status: string }) => c.status)).toEqual(Array(11).fill('applied'));
+    expect(diffState(settled(original), settled(await lab.state()))).toEqual([]);
   });
 });
