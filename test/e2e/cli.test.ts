@@ -191,6 +191,25 @@ describe('vmfix journal', () => {
     expect(await readFile(join(dir, 'edited.json'), 'utf8')).toContain('"apply"');
   });
 
+  it('a journal cut off mid-line (a copy that stopped, a full disk) is listed with what is wrong, not left out', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const whole = seal({
+      schemaVersion: 1, kind: 'vmfix-journal', endpoint, command: 'apply', startedAt: '2026-11-26T09:00:00Z',
+      preparedBy: { user: 'alice@vsphere.local', vmfixVersion: '0.2.0' }, entries: [entry('c1', 'applied'), entry('c2', 'applied')],
+    });
+    await writeFile(join(dir, 'vmfix-journal-20261126T090000000Z.json'), whole.slice(0, Math.floor(whole.length * 0.6)));
+    await writeFile(join(dir, 'notes.json'), 'not json');
+
+    const r = await vmfix(['journal', '--format', 'json'], { VMFIX_TEST_CWD: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const { journals } = JSON.parse(r.stdout);
+    expect(journals).toHaveLength(1);
+    expect(journals[0]).toMatchObject({ file: 'vmfix-journal-20261126T090000000Z.json', command: null });
+    expect(journals[0].problem).toMatch(/is not valid JSON: the journal is truncated or damaged/);
+    const text = await vmfix(['journal'], { VMFIX_TEST_CWD: dir, COLUMNS: '200' });
+    expect(text.stdout).toMatch(/vmfix-journal-20261126T090000000Z\.json .*truncated or damaged/);
+  });
+
   it('a plan given where a journal goes, or a journal where a plan goes: one sentence that names the command that takes it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
     await writeFile(join(dir, 'fix-journal.json'), seal({ schemaVersion: 1, kind: 'vmfix-journal', endpoint, command: 'fix', startedAt: '2026-11-23T19:41:35Z', entries: [entry('c1', 'applied')] }));
