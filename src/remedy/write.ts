@@ -33,8 +33,11 @@ export function drift(change: Change, current: CurrentState, ctx: Pick<WriteCont
   // A second change to an object this run already changed is planned against the first one's result.
   const expected = ctx.written.get(key) ?? change.fingerprint;
   if (state === expected) return null;
-  if (change.before === null) return 'it exists already';
+  // The commonest drift on a change board: the same plan run a second time, or again after a run that stopped.
+  const again = 'was it applied already? vmfix journal lists the runs';
+  if (change.before === null) return change.action === 'AddPortGroup' && same(current.spec, change.after) ? `it exists already, as this change would create it (${again})` : 'it exists already';
   if (current.spec === null) return 'it no longer exists';
+  if (IN_PLACE.has(change.action) && holds(change, current, change.after)) return `it already holds what this change sets (${again})`;
   if (change.target.type === 'DistributedVirtualPortgroup') return `its configVersion is ${current.configVersion}, not the planned ${(change.before as { configVersion?: string }).configVersion ?? '?'}`;
   return 'it was changed since the plan was made';
 }
@@ -159,6 +162,9 @@ async function send(client: VimClient, change: Change, body: unknown, current: C
   }
   throw new Error(`${change.action} cannot target a ${t.type}`);
 }
+
+/** Changes that set a field of an object that exists before and after (no creation or removal). */
+const IN_PLACE = new Set<Change['action']>(['UpdatePortGroup', 'UpdateVirtualSwitch', 'ReconfigureDVPortgroup', 'EditNic']);
 
 /** Whether the object now holds what the change set. */
 function holds(change: Change, current: CurrentState, sent: unknown): boolean {

@@ -3,9 +3,10 @@
 // its rollback, while other people delete VMs and attach their own VMs to
 // what vmfix created. vmfix must notice, refuse before changing anything,
 // and say what it found.
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
+import { ROOT, startScenario, vmfix, type Lab } from '../helpers/lab.js';
 import { RawSoap, diffState, modifyingCalls, scenario, settled, workdir } from './fix-lab.js';
 
 async function run(lab: Lab, dir: string, args: string[]) {
@@ -112,5 +113,51 @@ describe('someone else attaches a VM to the dedicated portgroup before the rollb
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).changes.map((c: { status: string }) => c.status)).toEqual(Array(11).fill('applied'));
     expect(diffState(settled(original), settled(await lab.state()))).toEqual([]);
+  });
+});
+
+/** vmfix killed (SIGKILL: no handler runs) as soon as its stderr says `after`. */
+function killedAfter(lab: Lab, dir: string, args: string[], after: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'vmfix.js'), ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...lab.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+      if (stderr.includes(after)) child.kill('SIGKILL');
+    });
+    child.on('error', fail);
+    child.on('close', (_code, signal) => (signal === 'SIGKILL' ? done(stderr) : fail(new Error(`not killed: ${stderr}`))));
+  });
+}
+
+describe('an apply killed halfway, then the same plan again', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  it('refuses (exit 5) and says the objects already are as the plan makes them, not that someone changed them', async () => {
+    const planPath = join(dir, 'plan.json');
+    expect((await run(lab, dir, ['fix', '--plan-out', planPath, '--strategy', 'dedicated-portgroup'])).code).toBe(0);
+    await killedAfter(lab, dir, ['apply', planPath, '--yes', '--journal', 'killed.json'], 'c2 applied');
+    const writes = (await modifyingCalls(lab)).length;
+
+    const r = await run(lab, dir, ['apply', planPath, '--yes', '--journal', 'again.json']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/esx-a1\.east\.corp \/ vSwitch1 \/ NLB-Front-macchg: it exists already, as this change would create it \(was it applied already\? vmfix journal lists the runs\)/);
+    expect(r.stderr).toMatch(/esx-a2\.east\.corp \/ vSwitch1 \/ NLB-Front-macchg: it exists already, as this change would create it/);
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    // The killed run's journal is the record of what it did, and rolls it back.
+    const back = await run(lab, dir, ['rollback', 'killed.json', '--yes', '--format', 'json']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout).changes.length).toBeGreaterThanOrEqual(2);
   });
 });
