@@ -223,6 +223,19 @@ describe('vmfix journal', () => {
     expect([apply.code, apply.stderr]).toEqual([2, 'vmfix: fix-journal.json is a vmfix journal, not a plan: vmfix journal shows it, vmfix rollback undoes it.\n']);
   });
 
+  it('a plan whose change depends on one it does not hold (removed by hand, checksum recomputed) is refused before connecting', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const planned = (id: string, dependsOn: string[]) => ({ ...change(id), dependsOn, before: {}, after: {} });
+    await writeFile(join(dir, 'plan.json'), seal({
+      schemaVersion: 1, kind: 'vmfix-plan', createdAt: '2026-11-23T09:00:00Z', endpoint: { ...endpoint, apiVersion: '8.0.2.0' },
+      // c1, the portgroup that c2 moves a NIC to, was taken out.
+      changes: [planned('c2', ['c1']), planned('c3', [])], skipped: [], findings: [],
+    }));
+    const env = { VMFIX_TEST_CWD: dir, VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' };
+    const r = await vmfix(['apply', 'plan.json', '--yes'], env);
+    expect([r.code, r.stderr]).toEqual([2, 'vmfix: plan.json is not a valid vmfix plan: change c2 depends on c1, which the plan does not hold before it.\n']);
+  });
+
   it('appends to a log whose first lines are a journal shown before (>>: the shell opened it, vmfix replaces nothing)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
     await writeFile(join(dir, 'fix-journal.json'), seal({
