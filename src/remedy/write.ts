@@ -132,7 +132,7 @@ async function send(client: VimClient, change: Change, body: unknown, current: C
       // A lost answer: the task may still be queued on a busy vCenter, and the
       // object read back next would not show the change yet. Let it end first;
       // what the read-back then finds decides.
-      if (!(err instanceof SoapFault)) await settleTasks(client, entity).catch(() => undefined);
+      if (!(err instanceof SoapFault)) await settleTasks(client, [entity]).catch(() => undefined);
       throw err;
     }
   };

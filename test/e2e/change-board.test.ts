@@ -161,3 +161,51 @@ describe('an apply killed halfway, then the same plan again', () => {
     expect(JSON.parse(back.stdout).changes.length).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('a rollback killed while its task is queued on a busy vCenter, then run again', () => {
+  const QUEUED_MS = 3000;
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario({ ...scenario(), taskDelayMs: QUEUED_MS });
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  it('the second rollback waits for the first one\'s task, then finishes the job (exit 0), everything as it was', async () => {
+    const original = await lab.state();
+    const fixed = await run(lab, dir, ['fix', '--yes', '--strategy', 'portgroup-accept', '--journal', 'fix.json']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const sent = async () => (await lab.calls()).filter((c) => c.method === 'ReconfigureDVPortgroup_Task').length;
+    const before = await sent();
+    // u1 undoes the dvPortgroup change (newest first): killed once vCenter has queued its task.
+    const killed = killedWhen(lab, dir, ['rollback', 'fix.json', '--yes', '--journal', 'undo1.json'], async () => (await sent()) > before);
+    await killed;
+
+    const again = await run(lab, dir, ['rollback', 'fix.json', '--yes', '--journal', 'undo2.json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/DPG-Nested: a task on it is still (queued|running) \(.*\); waiting for it to end/);
+    expect(diffState(settled(original), settled(await lab.state()))).toEqual([]);
+  });
+});
+
+/** vmfix killed (SIGKILL) as soon as `ready` says so, polled every 50 ms. */
+function killedWhen(lab: Lab, dir: string, args: string[], ready: () => Promise<boolean>): Promise<void> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'vmfix.js'), ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...lab.env },
+    stdio: 'ignore',
+  });
+  const closed = new Promise<string | null>((done) => child.on('close', (_code, signal) => done(signal)));
+  return (async () => {
+    for (let i = 0; i < 400 && child.exitCode === null; i++) {
+      if (await ready()) {
+        child.kill('SIGKILL');
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if ((await closed) !== 'SIGKILL') throw new Error('vmfix ended before it could be killed');
+  })();
+}
