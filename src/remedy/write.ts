@@ -220,8 +220,13 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Jo
       writeError = err;
       if (err instanceof SoapFault) {
         const concurrent = err.faultType === 'ConcurrentAccess';
+        // vCenter refused it because the object already is as this change makes it (another run removed
+        // or created it a moment ago: AlreadyExists, NotFound, ManagedObjectNotFound): that run's doing, not a failure.
+        const now = concurrent ? undefined : await readCurrent(client, change).catch(() => undefined);
+        const doneByOther = now !== undefined && holds(change, now, body);
         await journal.finish(entry, { status: 'failed', note: `${err.faultType}: ${err.message}` });
         if (concurrent) throw new DriftError(`${change.path}: someone changed it at the same moment (ConcurrentAccess); nothing was applied.`);
+        if (doneByOther) throw new DriftError(`${change.path}: someone else made this change at the same moment (${err.faultType}); it holds what this run would set, and this run sent nothing more.`);
         throw new ChangeError(`${change.path}: ${faultAdvice(err, methodOf(change))}`, { cause: err });
       }
     }
