@@ -47,11 +47,13 @@ export async function readCurrent(client: VimClient, change: Pick<Change, 'targe
   const target: Target = change.target;
   switch (target.type) {
     case 'HostPortGroup': {
-      const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.portgroup']);
+      const removing = change.action === 'RemovePortGroup';
+      const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.portgroup', ...(removing ? ['vm'] : [])]);
       if (!host) return { spec: null, missing: `the host ${target.host.name} (${target.host.moref})` };
       const pg = (prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? []).find((p) => p.spec.name === target.portgroup);
       const macs = (pg?.port ?? []).flatMap((port) => port.mac ?? []);
-      return { spec: pg?.spec ?? null, connected: macs.map((mac) => ({ id: mac.toLowerCase(), label: `a NIC with MAC ${mac}` })) };
+      const idle = removing && pg ? await poweredOffOn(client, prop<MoRef[]>(host, 'vm') ?? [], target.portgroup) : [];
+      return { spec: pg?.spec ?? null, connected: [...macs.map((mac) => ({ id: mac.toLowerCase(), label: `a NIC with MAC ${mac}` })), ...idle] };
     }
     case 'HostVirtualSwitch': {
       const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.vswitch']);
@@ -83,6 +85,22 @@ export async function readCurrent(client: VimClient, change: Pick<Change, 'targe
       return { spec: device ?? null, powerState: prop<string>(vm, 'runtime.powerState') ?? 'unknown' };
     }
   }
+}
+
+/**
+ * The NICs of the host's powered-off VMs backed by a standard portgroup: they hold no port, so the
+ * host's port list misses them, yet removing the portgroup cuts them off at their next power-on.
+ */
+async function poweredOffOn(client: VimClient, vms: readonly MoRef[], portgroup: string): Promise<{ id: string; label: string }[]> {
+  if (!vms.length) return [];
+  const found = await retrieveObjects(client, vms, ['name', 'runtime.powerState', 'config.hardware.device']);
+  return found
+    .filter((vm) => prop<string>(vm, 'runtime.powerState') !== 'poweredOn')
+    .flatMap((vm) =>
+      (prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? [])
+        .filter((d) => d.backing?.deviceName === portgroup && !d.backing.port && d.macAddress)
+        .map((d) => ({ id: d.macAddress!.toLowerCase(), label: `the VM ${prop<string>(vm, 'name') ?? '?'} (${vm.obj.value}), powered off,` })),
+    );
 }
 
 /** A dvPortgroup of the DVS by name (a created one has no moref in the plan); null when the DVS itself is gone. */

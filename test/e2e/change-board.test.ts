@@ -114,6 +114,30 @@ describe('someone else attaches a VM to the dedicated portgroup before the rollb
     expect(JSON.parse(again.stdout).changes.map((c: { status: string }) => c.status)).toEqual(Array(11).fill('applied'));
     expect(diffState(settled(original), settled(await lab.state()))).toEqual([]);
   });
+  it('a powered-off VM put on it counts too: it holds no port, but removing the portgroup would cut it off', async () => {
+    const original = await lab.state();
+    const fixed = await run(lab, dir, ['fix', '--yes', '--strategy', 'dedicated-portgroup', '--format', 'json']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const lic = (await lab.state()).vms.find((v) => v.name === 'lic-server01') as unknown as { moref: string; nics: { _typeName: string; key: number; macAddress: string }[] };
+    const card = lic.nics[0]!;
+    const moveTo = (network: string) => someoneElse(lab).then((soap) => soap.editDevice(
+      lic.moref,
+      `<device xsi:type="${card._typeName}"><key>${card.key}</key><backing xsi:type="VirtualEthernetCardNetworkBackingInfo"><deviceName>${network}</deviceName></backing>` +
+        `<addressType>assigned</addressType><macAddress>${card.macAddress}</macAddress></device>`,
+    ));
+    await moveTo('NLB-Front-macchg');
+    const writes = (await modifyingCalls(lab)).length;
+
+    const r = await run(lab, dir, ['rollback', join(dir, JSON.parse(fixed.stdout).journal), '--yes']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain(`esx-a3.east.corp / vSwitch1 / NLB-Front-macchg: the VM lic-server01 (${lic.moref}), powered off, is connected to it now, not moved off by this run`);
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+
+    await moveTo('VM Network');
+    const again = await run(lab, dir, ['rollback', join(dir, JSON.parse(fixed.stdout).journal), '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(diffState(settled(original), settled(await lab.state()))).toEqual([]);
+  });
 });
 
 /** vmfix killed (SIGKILL: no handler runs) as soon as its stderr says `after`. */
