@@ -62,6 +62,16 @@ function allowedFields(path: string, what: string, changes: readonly { id: strin
   }
 }
 
+/** A change runs after those it depends on (a NIC moves to a portgroup made first): each must be in the plan, before it. */
+function dependenciesHeld(path: string, changes: readonly { id: string; dependsOn: readonly string[] }[]): void {
+  const before = new Set<string>();
+  for (const c of changes) {
+    const missing = c.dependsOn.find((id) => !before.has(id));
+    if (missing) throw new UsageError(`${path} is not a valid vmfix plan: change ${c.id} depends on ${missing}, which the plan does not hold before it.`);
+    before.add(c.id);
+  }
+}
+
 /** pin-mac sets exactly the MAC a file names (and rollback the one it recorded), so it must be one a NIC can have. */
 function pinnableMacs(path: string, what: string, macs: readonly { id: string; mac: unknown }[]): void {
   for (const { id, mac } of macs) {
@@ -82,6 +92,7 @@ export async function loadPlan(path: string): Promise<Plan & { checksum: string 
     throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); make a new plan with vmfix fix --plan-out.`);
   }
   allowedFields(path, 'plan', parsed.data.changes);
+  dependenciesHeld(path, parsed.data.changes);
   pinnableMacs(path, 'plan', parsed.data.changes.flatMap((c) => macSet(c, c.after).map((mac) => ({ id: c.id, mac }))));
   return parsed.data;
 }

@@ -22,57 +22,91 @@ export interface CurrentState {
   readonly powerState?: string;
   /** dvPortgroups: the moref and key, needed once a created one exists. */
   readonly ref?: { readonly moref: string; readonly key: string };
-  /** Standard portgroups: how many VM NICs are on it (a portgroup in use is not removed). */
-  readonly inUse?: number;
+  /**
+   * Portgroups: what is connected to it now (a portgroup in use is not removed): a standard
+   * portgroup's ports by MAC, a dvPortgroup's VMs by moref; label says which, for people.
+   */
+  readonly connected?: readonly { readonly id: string; readonly label: string }[];
+  /** The host, VM or distributed switch holding the object, when it no longer exists (spec is then null). */
+  readonly missing?: string;
 }
 
+/** The object's properties; undefined once it is deleted (a host removed, a VM deleted). */
 async function one(client: VimClient, ref: MoRef, pathSet: string[]) {
-  const [content] = await retrieveObjects(client, [ref], pathSet);
-  if (!content) throw new Error(`${ref.type} ${ref.value} was not found`);
-  return content;
+  try {
+    const [content] = await retrieveObjects(client, [ref], pathSet);
+    if (!content) throw new Error(`${ref.type} ${ref.value} was not found`);
+    return content;
+  } catch (err) {
+    if (err instanceof SoapFault && err.faultType === 'ManagedObjectNotFound') return undefined;
+    throw err;
+  }
 }
 
 export async function readCurrent(client: VimClient, change: Pick<Change, 'target' | 'action'>): Promise<CurrentState> {
   const target: Target = change.target;
   switch (target.type) {
     case 'HostPortGroup': {
-      const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.portgroup']);
+      const removing = change.action === 'RemovePortGroup';
+      const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.portgroup', ...(removing ? ['vm'] : [])]);
+      if (!host) return { spec: null, missing: `the host ${target.host.name} (${target.host.moref})` };
       const pg = (prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? []).find((p) => p.spec.name === target.portgroup);
-      return { spec: pg?.spec ?? null, inUse: pg?.port?.length ?? 0 };
+      const macs = (pg?.port ?? []).flatMap((port) => port.mac ?? []);
+      const idle = removing && pg ? await poweredOffOn(client, prop<MoRef[]>(host, 'vm') ?? [], target.portgroup) : [];
+      return { spec: pg?.spec ?? null, connected: [...macs.map((mac) => ({ id: mac.toLowerCase(), label: `a NIC with MAC ${mac}` })), ...idle] };
     }
     case 'HostVirtualSwitch': {
       const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.vswitch']);
+      if (!host) return { spec: null, missing: `the host ${target.host.name} (${target.host.moref})` };
       const vs = (prop<HostVirtualSwitch[]>(host, 'config.network.vswitch') ?? []).find((v) => v.name === target.vswitch);
       return { spec: vs?.spec ?? null };
     }
     case 'DistributedVirtualPortgroup': {
       const moref = target.portgroup.moref || (await findDvPortgroup(client, target.dvs, target.portgroup.name));
+      if (moref === null) return { spec: null, missing: `the distributed switch ${target.dvs.name} (${target.dvs.moref})` };
       if (!moref) return { spec: null };
       // Destroyed (by a rollback's Destroy_Task, or by someone else): absent, not an error.
-      const pg = await one(client, { type: 'DistributedVirtualPortgroup', value: moref }, ['config', 'vm']).catch((err: unknown) => {
-        if (err instanceof SoapFault && err.faultType === 'ManagedObjectNotFound') return undefined;
-        throw err;
-      });
+      const pg = await one(client, { type: 'DistributedVirtualPortgroup', value: moref }, ['config', 'vm']);
       if (!pg) return { spec: null };
       const config = prop<DVPortgroupConfigInfo>(pg, 'config')!;
+      const vms = prop<MoRef[]>(pg, 'vm') ?? [];
+      const named = vms.length ? await retrieveObjects(client, vms, ['name']) : [];
       return {
         spec: config,
         configVersion: config.configVersion ?? '',
         ref: { moref, key: config.key },
-        inUse: prop<MoRef[]>(pg, 'vm')?.length ?? 0,
+        connected: named.map((o) => ({ id: o.obj.value, label: `the VM ${prop<string>(o, 'name') ?? '?'} (${o.obj.value})` })),
       };
     }
     case 'VirtualEthernetCard': {
       const vm = await one(client, { type: 'VirtualMachine', value: target.vm.moref }, ['config.hardware.device', 'runtime.powerState']);
+      if (!vm) return { spec: null, missing: `the VM ${target.vm.name} (${target.vm.moref})` };
       const device = (prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? []).find((d) => d.key === target.nicKey);
       return { spec: device ?? null, powerState: prop<string>(vm, 'runtime.powerState') ?? 'unknown' };
     }
   }
 }
 
-/** A dvPortgroup of the DVS by name (a created one has no moref in the plan). */
-async function findDvPortgroup(client: VimClient, dvs: { moref: string; type: string }, name: string): Promise<string | undefined> {
+/**
+ * The NICs of the host's powered-off VMs backed by a standard portgroup: they hold no port, so the
+ * host's port list misses them, yet removing the portgroup cuts them off at their next power-on.
+ */
+async function poweredOffOn(client: VimClient, vms: readonly MoRef[], portgroup: string): Promise<{ id: string; label: string }[]> {
+  if (!vms.length) return [];
+  const found = await retrieveObjects(client, vms, ['name', 'runtime.powerState', 'config.hardware.device']);
+  return found
+    .filter((vm) => prop<string>(vm, 'runtime.powerState') !== 'poweredOn')
+    .flatMap((vm) =>
+      (prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? [])
+        .filter((d) => d.backing?.deviceName === portgroup && !d.backing.port && d.macAddress)
+        .map((d) => ({ id: d.macAddress!.toLowerCase(), label: `the VM ${prop<string>(vm, 'name') ?? '?'} (${vm.obj.value}), powered off,` })),
+    );
+}
+
+/** A dvPortgroup of the DVS by name (a created one has no moref in the plan); null when the DVS itself is gone. */
+async function findDvPortgroup(client: VimClient, dvs: { moref: string; type: string }, name: string): Promise<string | null | undefined> {
   const content = await one(client, { type: dvs.type, value: dvs.moref }, ['portgroup']);
+  if (!content) return null;
   const portgroups = prop<MoRef[]>(content, 'portgroup') ?? [];
   const named = await retrieveObjects(client, portgroups, ['name']);
   return named.find((o) => prop<string>(o, 'name') === name)?.obj.value;

@@ -87,6 +87,8 @@ function restore(entry: JournalEntry, action: Action, field: string): unknown {
 /** The field the change set holds its recorded value again (a creation: the object is gone again). */
 export function asBefore(entry: JournalEntry, current: CurrentState): boolean {
   const { action, field, target } = entry.change;
+  // A deleted VM or removed host is not "as before": what was there is gone, which is for a person to see.
+  if (current.missing) return false;
   if (action === 'UpdatePortGroup' || action === 'UpdateVirtualSwitch' || action === 'ReconfigureDVPortgroup') {
     // A dvPortgroup's configVersion moves on with every change, so its state is compared by the field.
     return current.spec !== null && canonical(getPath(current.spec, field) ?? null) === canonical(getPath(entry.before, field) ?? null);

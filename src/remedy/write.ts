@@ -27,13 +27,17 @@ export interface WriteContext {
 
 /** Why the object is not as the change was planned against, in words; null if it is. */
 export function drift(change: Change, current: CurrentState, ctx: Pick<WriteContext, 'written'>): string | null {
+  if (current.missing) return `${current.missing} no longer exists`;
   const key = targetKey(change.target);
   const state = fingerprint(stateOf(change.target, current.spec, current.configVersion));
   // A second change to an object this run already changed is planned against the first one's result.
   const expected = ctx.written.get(key) ?? change.fingerprint;
   if (state === expected) return null;
-  if (change.before === null) return 'it exists already';
+  // The commonest drift on a change board: the same plan run a second time, or again after a run that stopped.
+  const again = 'was it applied already? vmfix journal lists the runs';
+  if (change.before === null) return change.action === 'AddPortGroup' && same(current.spec, change.after) ? `it exists already, as this change would create it (${again})` : 'it exists already';
   if (current.spec === null) return 'it no longer exists';
+  if (IN_PLACE.has(change.action) && holds(change, current, change.after)) return `it already holds what this change sets (${again})`;
   if (change.target.type === 'DistributedVirtualPortgroup') return `its configVersion is ${current.configVersion}, not the planned ${(change.before as { configVersion?: string }).configVersion ?? '?'}`;
   return 'it was changed since the plan was made';
 }
@@ -46,6 +50,24 @@ export function notReady(change: Change, current: CurrentState): string | null {
   if (change.action !== 'EditNic' || change.field !== 'address' || current.powerState === 'poweredOff') return null;
   const vm = change.target.type === 'VirtualEthernetCard' ? change.target.vm.name : 'the VM';
   return `${vm} is ${current.powerState}; its MAC can only change while it is powered off`;
+}
+
+/**
+ * What is connected to a portgroup that a removal would find still there:
+ * what is on it now, less the NICs that the changes before it move off it
+ * (a rollback moves them back first). Empty for any other change.
+ */
+export function leftOn(change: Change, earlier: readonly Change[], current: CurrentState): string[] {
+  if (change.action !== 'RemovePortGroup' && change.action !== 'DestroyDVPortgroup') return [];
+  const t = change.target;
+  const leaving = new Set<string>();
+  for (const move of earlier) {
+    if (move.action !== 'EditNic' || move.field !== 'backing' || move.target.type !== 'VirtualEthernetCard') continue;
+    const nic = move.before as VirtualEthernetCard | null;
+    if (t.type === 'HostPortGroup' && nic?.backing?.deviceName === t.portgroup && nic.macAddress) leaving.add(nic.macAddress.toLowerCase());
+    if (t.type === 'DistributedVirtualPortgroup' && current.ref && nic?.backing?.port?.portgroupKey === current.ref.key) leaving.add(move.target.vm.moref);
+  }
+  return (current.connected ?? []).filter((c) => !leaving.has(c.id)).map((c) => c.label);
 }
 
 /** The spec to send: the current one with the change's one field set. */
@@ -110,7 +132,7 @@ async function send(client: VimClient, change: Change, body: unknown, current: C
       // A lost answer: the task may still be queued on a busy vCenter, and the
       // object read back next would not show the change yet. Let it end first;
       // what the read-back then finds decides.
-      if (!(err instanceof SoapFault)) await settleTasks(client, entity).catch(() => undefined);
+      if (!(err instanceof SoapFault)) await settleTasks(client, [entity]).catch(() => undefined);
       throw err;
     }
   };
@@ -140,6 +162,9 @@ async function send(client: VimClient, change: Change, body: unknown, current: C
   }
   throw new Error(`${change.action} cannot target a ${t.type}`);
 }
+
+/** Changes that set a field of an object that exists before and after (no creation or removal). */
+const IN_PLACE = new Set<Change['action']>(['UpdatePortGroup', 'UpdateVirtualSwitch', 'ReconfigureDVPortgroup', 'EditNic']);
 
 /** Whether the object now holds what the change set. */
 function holds(change: Change, current: CurrentState, sent: unknown): boolean {
@@ -200,8 +225,8 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Wr
   const drifted = changed ?? notReady(change, current);
   if (drifted) throw new DriftError(`${change.path}: ${drifted}.`);
   // Checked only now: earlier changes of the same run move the NICs off it.
-  if ((change.action === 'RemovePortGroup' || change.action === 'DestroyDVPortgroup') && current.inUse) {
-    throw new DriftError(`${change.path}: ${current.inUse} VM NIC(s) are connected to it, so it is not removed.`);
+  if ((change.action === 'RemovePortGroup' || change.action === 'DestroyDVPortgroup') && current.connected?.length) {
+    throw new DriftError(`${change.path}: ${current.connected.length} VM NIC(s) are connected to it, so it is not removed.`);
   }
   const body = spec(change, current, ctx);
 
@@ -220,8 +245,13 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Wr
       writeError = err;
       if (err instanceof SoapFault) {
         const concurrent = err.faultType === 'ConcurrentAccess';
+        // vCenter refused it because the object already is as this change makes it (another run removed
+        // or created it a moment ago: AlreadyExists, NotFound, ManagedObjectNotFound): that run's doing, not a failure.
+        const now = concurrent ? undefined : await readCurrent(client, change).catch(() => undefined);
+        const doneByOther = now !== undefined && holds(change, now, body);
         await journal.finish(entry, { status: 'failed', note: `${err.faultType}: ${err.message}` });
         if (concurrent) throw new DriftError(`${change.path}: someone changed it at the same moment (ConcurrentAccess); nothing was applied.`);
+        if (doneByOther) throw new DriftError(`${change.path}: someone else made this change at the same moment (${err.faultType}); it holds what this run would set, and this run sent nothing more.`);
         throw new NotAppliedError(`${change.path}: ${faultAdvice(err, methodOf(change), (ref) => nameOf(change, ref))}`, { cause: err });
       }
     }

@@ -63,21 +63,22 @@ export async function waitForTask(client: VimClient, task: MoRef): Promise<unkno
 }
 
 /**
- * Waits until no task is queued or running on the entity. When the answer to
+ * Waits until no task is queued or running on any of the entities. When the answer to
  * a call that starts a task is lost, a busy vCenter may still hold the task
  * queued: the object is not changed yet, and reading it back at once would
  * record as failed a change that applies a moment later. recentTask lists
  * the tasks of every session the user may see, so a task started by a
  * process that is gone (killed mid-change) is waited for too.
  */
-export async function settleTasks(client: VimClient, entity: MoRef, onWait?: (task: TaskInfo) => void): Promise<void> {
+export async function settleTasks(client: VimClient, entities: readonly MoRef[], onWait?: (task: TaskInfo) => void): Promise<void> {
   const manager = client.serviceContent.taskManager;
-  if (!manager) return;
+  if (!manager || !entities.length) return;
+  const on = new Set(entities.map((e) => e.value));
   const [tm] = await retrieveObjects(client, [manager], ['recentTask']);
   const tasks = await retrieveObjects(client, (tm && prop<MoRef[]>(tm, 'recentTask')) ?? [], ['info']);
   for (const task of tasks) {
     const info = prop<TaskInfo>(task, 'info');
-    if (info?.entity?.value !== entity.value || (info.state !== 'queued' && info.state !== 'running')) continue;
+    if (!info?.entity || !on.has(info.entity.value) || (info.state !== 'queued' && info.state !== 'running')) continue;
     onWait?.(info);
     // Its outcome is learned from the object itself, read next.
     await waitForTask(client, task.obj).catch((err: unknown) => {

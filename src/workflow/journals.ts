@@ -8,6 +8,8 @@ import type { Journal } from '../remedy/schema.js';
 import { statusOf, type JournalSummary } from '../report/journal.js';
 import type { CommandOutcome } from './context.js';
 
+const JOURNAL_KIND = /^\s*\{\s*"schemaVersion"\s*:\s*1\s*,\s*"kind"\s*:\s*"vmfix-journal"/;
+
 /** Larger files are not journals vmfix wrote (a journal holds a few specs per change). */
 const MAX_BYTES = 64 * 2 ** 20;
 
@@ -33,11 +35,14 @@ async function readOne(dir: string, file: string): Promise<Omit<JournalSummary, 
   const path = join(dir, file);
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile() || info.size > MAX_BYTES) return undefined;
+  const text = await readFile(path, 'utf8');
   let kind: unknown;
   try {
-    kind = (JSON.parse(await readFile(path, 'utf8')) as { kind?: unknown } | null)?.kind;
+    kind = (JSON.parse(text) as { kind?: unknown } | null)?.kind;
   } catch {
-    return undefined;
+    // Cut off or damaged, but still saying what it is (vmfix writes `kind` first): a record of changes
+    // that can no longer be rolled back must show up in the list, with its problem.
+    kind = JOURNAL_KIND.test(text.slice(0, 200)) ? 'vmfix-journal' : undefined;
   }
   if (kind !== 'vmfix-journal') return undefined;
   try {

@@ -5,17 +5,19 @@ import { DriftError, UsageError } from '../errors.js';
 import type { Change } from '../remedy/schema.js';
 import { readCurrent } from '../remedy/read.js';
 import { changeLines } from '../report/diff.js';
-import { drift, notReady } from '../remedy/write.js';
+import { drift, leftOn, notReady } from '../remedy/write.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { Context } from './context.js';
 
 export async function preflight(client: VimClient, changes: readonly Change[]): Promise<void> {
   const drifted: string[] = [];
   const waiting: string[] = [];
-  for (const change of changes) {
+  for (const [i, change] of changes.entries()) {
     // A NIC that moves to a portgroup this run creates is checked when it moves.
     const current = await readCurrent(client, change);
-    const changed = drift(change, current, { written: new Map() });
+    // Someone else's NIC on a portgroup this run removes: found now, not after the NICs before it were moved back.
+    const others = leftOn(change, changes.slice(0, i), current);
+    const changed = drift(change, current, { written: new Map() }) ?? (others.length ? `${others.join(', ')} ${others.length > 1 ? 'are' : 'is'} connected to it now, not moved off by this run` : null);
     if (changed) drifted.push(`${change.id} ${change.path}: ${changed}`);
     const early = changed ? null : notReady(change, current);
     if (early) waiting.push(early);

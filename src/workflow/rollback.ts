@@ -7,6 +7,7 @@ import { settleTasks } from '../vsphere/tasks.js';
 import { asBefore, undo, undoable } from '../remedy/rollback.js';
 import { outcomeReport } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
+import type { MoRef } from '../vsphere/types.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
 import { approve, preflight, sameEndpoint } from './preflight.js';
 import { exitCodeOf, openJournal, runChanges } from './run.js';
@@ -29,7 +30,9 @@ export async function rollbackJournal(
 ): Promise<CommandOutcome> {
   sameEndpoint(recorded.endpoint, client.serviceContent.about, endpoint.display);
   const entries: JournalEntry[] = [];
-  for (const entry of undoable(recorded)) {
+  const done = undoable(recorded);
+  await settleQueued(client, done, ctx);
+  for (const entry of done) {
     const settled = await settle(client, entry, ctx);
     if (settled) entries.push(settled);
   }
@@ -53,6 +56,26 @@ export async function rollbackJournal(
 }
 
 /**
+ * A task still queued on an object (vmfix was killed, vCenter is busy) has
+ * not changed it yet: until it has run, the object shows the old value, and
+ * "nothing to undo" would be said of a change that applies a moment later,
+ * or an undo planned against a configVersion that task is about to move on
+ * (a killed rollback's own task: the next rollback would then be refused
+ * as someone else's change). So every object's tasks end first.
+ */
+async function settleQueued(client: VimClient, entries: readonly JournalEntry[], ctx: Context): Promise<void> {
+  const byEntity = new Map<string, { entity: MoRef; entry: JournalEntry }>();
+  for (const entry of entries) {
+    const entity = taskEntity(entry.change, entry.created ? { ref: entry.created } : undefined);
+    if (entity) byEntity.set(entity.value, { entity, entry });
+  }
+  await settleTasks(client, [...byEntity.values()].map((e) => e.entity), (task) => {
+    const { entry } = byEntity.get(task.entity?.value ?? '') ?? {};
+    ctx.ui.say(`${entry ? `${entry.change.id} ${entry.change.path}` : task.entity?.value}: a task on it is still ${task.state} (${task.descriptionId ?? task.key}); waiting for it to end.`);
+  });
+}
+
+/**
  * What is left to undo of an entry. An object that holds the recorded
  * `before` again needs nothing: a rollback run again after it stopped
  * halfway, or a write that was under way and never applied. A write that
@@ -60,13 +83,6 @@ export async function rollbackJournal(
  */
 async function settle(client: VimClient, entry: JournalEntry, ctx: Context): Promise<JournalEntry | undefined> {
   const entity = entry.status === 'pending' ? taskEntity(entry.change, entry.created ? { ref: entry.created } : undefined) : null;
-  // A task the interrupted run started may still be queued (vmfix was killed, vCenter is busy): until it has
-  // run, the object shows the old value, and "nothing to undo" would be said of a change that applies a moment later.
-  if (entity) {
-    await settleTasks(client, entity, (task) =>
-      ctx.ui.say(`${entry.change.id} ${entry.change.path}: a task on it is still ${task.state} (${task.descriptionId ?? task.key}); waiting for it to end.`),
-    );
-  }
   const current = await readCurrent(client, entry.change);
   if (asBefore(entry, current)) {
     const why =

@@ -221,6 +221,25 @@ describe('vmfix journal', () => {
     expect(await readFile(join(dir, 'edited.json'), 'utf8')).toContain('"apply"');
   });
 
+  it('a journal cut off mid-line (a copy that stopped, a full disk) is listed with what is wrong, not left out', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const whole = seal({
+      schemaVersion: 1, kind: 'vmfix-journal', endpoint, command: 'apply', startedAt: '2026-11-26T09:00:00Z',
+      preparedBy: { user: 'alice@vsphere.local', vmfixVersion: '0.2.0' }, entries: [entry('c1', 'applied'), entry('c2', 'applied')],
+    });
+    await writeFile(join(dir, 'vmfix-journal-20261126T090000000Z.json'), whole.slice(0, Math.floor(whole.length * 0.6)));
+    await writeFile(join(dir, 'notes.json'), 'not json');
+
+    const r = await vmfix(['journal', '--format', 'json'], { VMFIX_TEST_CWD: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const { journals } = JSON.parse(r.stdout);
+    expect(journals).toHaveLength(1);
+    expect(journals[0]).toMatchObject({ file: 'vmfix-journal-20261126T090000000Z.json', command: null });
+    expect(journals[0].problem).toMatch(/is not valid JSON: the journal is truncated or damaged/);
+    const text = await vmfix(['journal'], { VMFIX_TEST_CWD: dir, COLUMNS: '200' });
+    expect(text.stdout).toMatch(/vmfix-journal-20261126T090000000Z\.json .*truncated or damaged/);
+  });
+
   it('a plan given where a journal goes, or a journal where a plan goes: one sentence that names the command that takes it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
     await writeFile(join(dir, 'fix-journal.json'), seal({ schemaVersion: 1, kind: 'vmfix-journal', endpoint, command: 'fix', startedAt: '2026-11-23T19:41:35Z', entries: [entry('c1', 'applied')] }));
@@ -232,6 +251,19 @@ describe('vmfix journal', () => {
     }
     const apply = await vmfix(['apply', 'fix-journal.json', '--yes'], env);
     expect([apply.code, apply.stderr]).toEqual([2, 'vmfix: fix-journal.json is a vmfix journal, not a plan: vmfix journal shows it, vmfix rollback undoes it.\n']);
+  });
+
+  it('a plan whose change depends on one it does not hold (removed by hand, checksum recomputed) is refused before connecting', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const planned = (id: string, dependsOn: string[]) => ({ ...change(id), dependsOn, before: {}, after: {} });
+    await writeFile(join(dir, 'plan.json'), seal({
+      schemaVersion: 1, kind: 'vmfix-plan', createdAt: '2026-11-23T09:00:00Z', endpoint: { ...endpoint, apiVersion: '8.0.2.0' },
+      // c1, the portgroup that c2 moves a NIC to, was taken out.
+      changes: [planned('c2', ['c1']), planned('c3', [])], skipped: [], findings: [],
+    }));
+    const env = { VMFIX_TEST_CWD: dir, VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' };
+    const r = await vmfix(['apply', 'plan.json', '--yes'], env);
+    expect([r.code, r.stderr]).toEqual([2, 'vmfix: plan.json is not a valid vmfix plan: change c2 depends on c1, which the plan does not hold before it.\n']);
   });
 
   it('appends to a log whose first lines are a journal shown before (>>: the shell opened it, vmfix replaces nothing)', async () => {

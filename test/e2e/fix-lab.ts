@@ -354,7 +354,24 @@ export class RawSoap {
       'ReconfigureDVPortgroup_Task',
       `<_this type="DistributedVirtualPortgroup">${moref}</_this><spec><configVersion>${configVersion}</configVersion>${delta}</spec>`,
     );
-    const task = /<returnval[^>]*>([^<]+)<\/returnval>/.exec(res)![1]!;
+    await this.task(`ReconfigureDVPortgroup_Task ${moref}`, res);
+  }
+
+  /** Destroy_Task on a (powered-off) VM: someone deletes it. */
+  async destroyVm(moref: string): Promise<void> {
+    await this.task(`Destroy_Task ${moref}`, await this.call('Destroy_Task', `<_this type="VirtualMachine">${moref}</_this>`));
+  }
+
+  /** ReconfigVM_Task editing one device, given as XML (the caller sends the whole device). */
+  async editDevice(vm: string, deviceXml: string): Promise<void> {
+    const spec = `<spec><deviceChange><operation>edit</operation>${deviceXml}</deviceChange></spec>`;
+    await this.task(`ReconfigVM_Task ${vm}`, await this.call('ReconfigVM_Task', `<_this type="VirtualMachine">${vm}</_this>${spec}`));
+  }
+
+  /** Waits for the task a call answered with. */
+  private async task(what: string, answer: string): Promise<void> {
+    const task = /<returnval[^>]*>([^<]+)<\/returnval>/.exec(answer)?.[1];
+    if (!task) throw new Error(`${what}: ${answer}`);
     for (;;) {
       const info = await this.call(
         'RetrievePropertiesEx',
@@ -362,7 +379,7 @@ export class RawSoap {
           `<objectSet><obj type="Task">${task}</obj></objectSet></specSet><options/>`,
       );
       if (/>(success)</.test(info)) return;
-      if (/>(error)</.test(info)) throw new Error(`ReconfigureDVPortgroup_Task ${moref} failed: ${info}`);
+      if (/>(error)</.test(info)) throw new Error(`${what} failed: ${info}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

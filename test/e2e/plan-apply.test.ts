@@ -125,6 +125,10 @@ describe('fix --plan-out, then apply', () => {
     const r = await run(lab, dir, ['apply', planPath, '--yes']);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/Refusing: 7 object\(s\) changed since this was recorded, so nothing was applied/);
+    // Not "changed" by someone: each object already holds what the plan sets, and the message says so.
+    expect(r.stderr).toMatch(/esx-a1\.east\.corp \/ vSwitch1 \/ NLB-Front: it already holds what this change sets \(was it applied already\? vmfix journal lists the runs\)/);
+    expect(r.stderr).toMatch(/DSW-Prod \/ DPG-Nested: it already holds what this change sets/);
+    expect(r.stderr).not.toMatch(/it was changed since the plan was made/);
     expect(await modifyingCalls(lab)).toHaveLength(calls);
     expect(diffState(state, await lab.state())).toEqual([]);
   });

@@ -114,6 +114,32 @@ describe.concurrent('two vmfix apply runs on the same objects at once', () => {
   });
 });
 
+describe.concurrent('two vmfix rollback runs of the same journal at once', () => {
+  it('the second removes the dedicated dvPortgroup while the first one\'s Destroy_Task is on its way: the first stops with exit 5 (done by someone else), not exit 4', async (ctx) => {
+    const fig = figure(ctx, 'concurrency and signals');
+    await withBench(async (b) => {
+      const fixed = await b.direct(['fix', '--yes', '--strategy', 'dedicated-portgroup', '--vm', 'db01', '--journal', 'fix.json']);
+      expect(fixed.code, fixed.stderr).toBe(0);
+      b.proxy.inject({ method: 'Destroy_Task', fault: { kind: 'hold', stage: 'before' } });
+      const first = start(b, ['rollback', 'fix.json', '--yes', '--journal', 'first.json']);
+      const held = await b.proxy.nextHold();
+
+      const second = await b.direct(['rollback', 'fix.json', '--yes', '--journal', 'second.json']);
+      expect(second.code, second.stderr).toBe(0);
+
+      held.release();
+      const lost = await first.done;
+      expect(lost.code, lost.stderr).toBe(5);
+      expectOneClearSentence(lost, /DPG-Db-macchg: someone else made this change at the same moment \(ManagedObjectNotFound\); it holds what this run would set/);
+      expect(comparable(await b.lab.state())).toEqual(comparable(b.original));
+      const journal = await readJournal(join(b.dir, 'first.json'));
+      expect(journal.entries.map((e) => e.status)).toEqual(['applied', 'failed']);
+      expect(journal.entries[1]!.note).toMatch(/^ManagedObjectNotFound/);
+    });
+    fig.done();
+  });
+});
+
 // SIGHUP: the terminal (or ssh session) that ran vmfix went away.
 describe.concurrent.for(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during fix --yes', (signal) => {
   it.for(['before', 'after'] as const)(
