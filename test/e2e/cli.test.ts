@@ -153,7 +153,7 @@ describe('messages', () => {
     for (const args of [['audit', '--output', ''], ['audit', '--output='], ['fix', '--plan-out', ''], ['fix', '--yes', '--strategy', 'portgroup-accept', '--journal', '']]) {
       const r = await vmfix(args, env);
       const option = args.find((a) => a.startsWith('--output') || a === '--plan-out' || a === '--journal')!.replace(/=$/, '');
-      expect([r.code, r.stderr], args.join(' ')).toEqual([2, `vmfix: ${option} was given an empty file name; name a file, or leave ${option} out. See vmfix --help.\n`]);
+      expect([r.code, r.stderr], args.join(' ')).toEqual([2, `vmfix: ${option} was given an empty file name; name a file, or leave ${option} out. See vmfix ${args[0]} --help.\n`]);
     }
   });
 
