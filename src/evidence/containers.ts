@@ -100,7 +100,7 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
     const name = c.joiner === '!' && c.roots[0] === bundle.path ? c.label : c.label + c.joiner + bundle.path;
     const reference = bundle.root.collected ?? mtime?.getTime() ?? c.reference;
     return reading.source(name, () =>
-      new SourceBuilder({ name, hostName: bundle.root.hostName, fixedHost: true, ...capped(reference, reading.now) }),
+      new SourceBuilder({ name, hostName: bundle.root.hostName, fixedHost: true, ...clock(reference, reading.now) }),
     );
   }
   // Loose logs: one source per directory (each is one host's, or a collector's share of many).
@@ -108,7 +108,7 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
   const name = dir === '.' ? c.label : c.label + c.joiner + dir;
   const reference = mtime?.getTime() ?? c.reference;
   return reading.source(name, () =>
-    new SourceBuilder({ name, hostName: c.hostHint, fixedHost: c.hostHint !== null, ...capped(reference, reading.now) }),
+    new SourceBuilder({ name, hostName: c.hostHint, fixedHost: c.hostHint !== null, ...clock(reference, reading.now) }),
   );
 }
 
@@ -116,9 +116,9 @@ function copySource(reading: Reading, original: SourceBuilder, name: string): So
   return reading.source(name, () => new SourceBuilder({ ...original.init, name, copyOf: original.init.name }));
 }
 
-/** Never in the future: a clock set wrong must not move year-less lines a year ahead. */
-function capped(reference: number | undefined, now: number): { reference?: number } {
-  return reference === undefined ? {} : { reference: Math.min(reference, now) };
+/** This machine's clock for the source, and a reference never after it: a clock set wrong must not move year-less lines a year ahead. */
+function clock(reference: number | undefined, now: number): { reference?: number; now: number } {
+  return reference === undefined ? { now } : { reference: Math.min(reference, now), now };
 }
 
 async function routeLog(reading: Reading, c: Container, member: ArchiveMember, name: string, file: string, fragment: number | null): Promise<void> {

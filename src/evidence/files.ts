@@ -105,7 +105,7 @@ async function plan(paths: readonly string[]): Promise<Argument[]> {
 
 async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'family' }>, seen: (path: string) => Promise<boolean>): Promise<void> {
   const reference = Math.min(reading.now, Math.max(...family.files.map((f) => f.mtime)));
-  const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference }));
+  const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference, now: reading.now }));
   for (const file of family.files) {
     if (!(await seen(file.path))) continue;
     const lines = reading.lines;

@@ -22,6 +22,8 @@ export interface SourceInit {
   readonly reference?: number;
   /** A second regular copy of a log this source (by name) already reads, elsewhere in the bundle. */
   readonly copyOf?: string;
+  /** When vmfix reads (ms): a line stamped well after it is from a clock set ahead, and no end for the window. */
+  readonly now?: number;
 }
 
 interface Share {
@@ -42,6 +44,8 @@ interface Share {
 
 /** How far back a line may be stamped from the one before it before the clock counts as set back. */
 const CLOCK_JUMP_MS = 3_600_000;
+/** How far ahead of this machine's clock a host's may run before its lines count as stamped in the future. */
+const CLOCK_AHEAD_MS = 600_000;
 
 export interface FinishedSource {
   readonly sources: LogSource[];
@@ -63,6 +67,10 @@ export class SourceBuilder {
   #yearInferred = false;
   #cutLines = 0;
   #lostMarkers = 0;
+  /** Lines stamped after `now`, and the latest such stamp. */
+  #ahead = 0;
+  #latestAhead = '';
+  readonly #aheadAfter: string | null;
   /** The rotation age of the file being read: -1 the live log, 0 vmkernel.0.gz, … */
   #age = -1;
 
@@ -72,6 +80,7 @@ export class SourceBuilder {
       ...(init.reference === undefined ? {} : { reference: init.reference }),
     });
     this.#heads = new LineHeadReader(init.reference);
+    this.#aheadAfter = init.now === undefined ? null : new Date(init.now + CLOCK_AHEAD_MS).toISOString();
   }
 
   /** Log lines read so far (lines with a log head; binary junk and blank lines do not count). */
@@ -112,7 +121,11 @@ export class SourceBuilder {
       if (share.lastTime === null || head.time > share.lastTime) share.lastTime = head.time;
       if (share.lastRead !== null && Date.parse(share.lastRead) - Date.parse(head.time) >= CLOCK_JUMP_MS) share.clockJumped = true;
       share.lastRead = head.time;
-      if (share.end === null || this.#age <= share.end.age) share.end = { age: this.#age, time: head.time };
+      // Year-less stamps are the host's local time, hours either side of UTC: only a zoned stamp is surely ahead.
+      if (this.#aheadAfter !== null && !head.yearInferred && head.time > this.#aheadAfter) {
+        this.#ahead++;
+        if (head.time > this.#latestAhead) this.#latestAhead = head.time;
+      } else if (share.end === null || this.#age <= share.end.age) share.end = { age: this.#age, time: head.time };
     }
     const port = parsePortLine(line);
     if (port) this.addPortClient({ ...port, hostName, time: head.time, source: this.init.name });
@@ -164,6 +177,9 @@ export class SourceBuilder {
     if (unsure) {
       problems.push(`${this.init.name}: its times jump back (a host clock set wrong, then corrected?), and ${unsure} event(s) fell before the window measured from its last line; read them with --since all.`);
     } else if (outside) notes.push(`${this.init.name}: ${outside} event(s) older than the window were left out (--since all reads them).`);
+    if (this.#ahead) {
+      notes.push(`${this.init.name}: ${this.#ahead} line(s) are stamped after the time of reading, up to ${this.#latestAhead} (a host clock set ahead?); the window is measured from the last line before them.`);
+    }
     if (this.#yearInferred) {
       notes.push(`${this.init.name}: its lines carry no year; vmfix placed them in the year up to ${new Date(this.init.reference!).toISOString().slice(0, 10)} (when the log was collected), their times of day as written.`);
     }

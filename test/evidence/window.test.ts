@@ -32,6 +32,18 @@ describe('the offline window', () => {
     expect(sources[0]!.since).toBe('2024-05-07T09:31:00.000Z');
   });
 
+  it('is not measured from a last line stamped after the time of reading (a host clock still ahead when the bundle was taken)', async () => {
+    const path = await log([
+      block('2024-05-14T09:21:07.123Z', 'web01', '0x4000004'),
+      chatter('2024-05-14T09:31:00.000Z'),
+      chatter('2031-01-01T00:00:00.000Z'), // NTP lost, the clock years ahead, and never set back
+    ]);
+    const { events, sources, notes } = await readLogFiles([path], { since: WEEK, now: new Date('2026-12-03T12:00:00Z') });
+    expect(events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(sources[0]!.since).toBe('2024-05-07T09:31:00.000Z');
+    expect(notes).toEqual([expect.stringMatching(/1 line\(s\) .* stamped after .* 2031-01-01T00:00:00.000Z/)]);
+  });
+
   it('says so as a warning when a clock jump leaves blocks outside the window', async () => {
     const path = await log([
       block('2024-05-01T09:21:07.123Z', 'web01', '0x4000004'),
