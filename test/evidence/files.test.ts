@@ -203,6 +203,24 @@ describe('rotated logs', () => {
     ]);
   });
 
+  it('reads a syslog collector\'s logrotate rotations (dateext: vmkernel.log-20240513.gz) as the older files of vmkernel.log', async () => {
+    // rsyslog writing /var/log/remote/<host>/vmkernel.log, logrotate's dateext as RHEL ships it.
+    const dir = join(tmp, 'remote/esx01');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'vmkernel.log-20240420.gz'), gzipSync(esxi8('2024-04-19T10:00:00.000Z', macChange('old-01', '02:00:5e:10:00:09', '0x4000009')) + '\n'));
+    await writeFile(join(dir, 'vmkernel.log-20240513.gz'), gzipSync(esxi8('2024-05-12T10:00:00.000Z', macChange('web-01', '02:00:5e:10:00:01', '0x4000004')) + '\n'));
+    await writeFile(join(dir, 'vmkernel.log'), esxi8('2024-05-14T09:30:00.000Z', 'Net: 2587: some chatter') + '\n');
+    const week = { since: { durationMs: 7 * 86_400_000 } };
+    const files = ['vmkernel.log', 'vmkernel.log-20240513.gz', 'vmkernel.log-20240420.gz'].map((name) => join(dir, name));
+    for (const paths of [[dir], files]) {
+      const read: string[] = [];
+      const { events, sources } = await readAll(paths, { ...week, onFile: (p) => read.push(p) });
+      expect(read).toEqual([...files].reverse());
+      expect(sources.map((s) => s.since)).toEqual(['2024-05-07T09:30:00.000Z']);
+      expect(events.map((e) => e.vmName)).toEqual(['web-01']);
+    }
+  });
+
   it('detects gzip by its magic bytes, not its name', async () => {
     const path = join(tmp, 'vmkernel.txt');
     await writeFile(path, gzipSync(await readFile(fixture('esxi80-vmkernel.log'))));
