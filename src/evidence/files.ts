@@ -109,6 +109,7 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
   for (const file of family.files) {
     if (!(await seen(file.path))) continue;
     const lines = reading.lines;
+    const vmkernelLines = reading.vmkernelLines;
     const logFiles = reading.logFiles;
     const problems = reading.problems.length;
     let kind: Kind;
@@ -124,6 +125,10 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
     }
     if (reading.lines === lines) {
       throw new UsageError(`${file.path}: ${nothingRead(file, kind, reading.logFiles > logFiles, reading.problems.slice(problems))}`);
+    }
+    // An archive's logs are vmkernel logs by name; a file named here is whatever the admin took it for.
+    if ((kind === 'text' || kind === 'gzip') && reading.vmkernelLines === vmkernelLines) {
+      throw new UsageError(`${file.path}: none of its ${reading.lines - lines} log line(s) is from vmkernel (hostd.log, or another program's?), so it says nothing of blocked ports; give vmfix vmkernel.log or a vm-support bundle.`);
     }
   }
 }

@@ -44,6 +44,8 @@ interface Share {
 
 /** How far back a line may be stamped from the one before it before the clock counts as set back. */
 const CLOCK_JUMP_MS = 3_600_000;
+/** vmkernel's program tag (ESXi 8, syslog forms) or its world prefix (every version): "cpu3:2098131)". */
+const VMKERNEL_LINE = /\bvmkernel\b|\bcpu\d+:\d+[ )]/;
 /** How far ahead of this machine's clock a host's may run before its lines count as stamped in the future. */
 const CLOCK_AHEAD_MS = 600_000;
 
@@ -64,6 +66,7 @@ export class SourceBuilder {
   readonly #ports = new Map<string, PortClient>();
   #portsNotKept = 0;
   #lines = 0;
+  #vmkernelLines = 0;
   #yearInferred = false;
   #cutLines = 0;
   #lostMarkers = 0;
@@ -86,6 +89,11 @@ export class SourceBuilder {
   /** Log lines read so far (lines with a log head; binary junk and blank lines do not count). */
   get lines(): number {
     return this.#lines;
+  }
+
+  /** Of those, the lines vmkernel wrote: hostd's or another program's say nothing of blocked ports. */
+  get vmkernelLines(): number {
+    return this.#vmkernelLines;
   }
 
   /**
@@ -112,6 +120,7 @@ export class SourceBuilder {
     const head = this.#heads.read(line);
     if (!head) return;
     this.#lines++;
+    if (VMKERNEL_LINE.test(line)) this.#vmkernelLines++;
     if (head.yearInferred) this.#yearInferred = true;
     const hostName = this.init.fixedHost ? this.init.hostName : (head.hostName ?? this.init.hostName);
     const share = this.#share(hostName);

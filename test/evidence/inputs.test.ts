@@ -117,6 +117,17 @@ describe('files from which nothing readable comes', () => {
     expect(await usageError(readLogFiles([path]))).toBe(`${path}: ${says}`);
   });
 
+  it.each([
+    ['ESXi 8', '2024-05-14T09:21:07.123Z In(166) Hostd[2099421]: [Originator@6876 sub=Vimsvc.TaskManager opID=5d1a-01] Task Created : haTask-4-vim.VirtualMachine.reconfigure-118'],
+    ['ESXi 6.7', '2019-05-14T09:21:07.123Z info hostd[2099421] [Originator@6876 sub=Vimsvc.TaskManager opID=5d1a-01] Task Created : haTask-4-vim.VirtualMachine.reconfigure-118'],
+    ['a collector', '<166>1 2024-05-14T09:21:07.123Z esx01.lab.local Hostd - - - [Originator@6876 sub=Vimsvc.TaskManager opID=5d1a-01] Task Created'],
+  ])('a log of other programs than vmkernel (%s hostd.log): an error naming the file, not "No findings"', async (name, line) => {
+    const path = await file(`hostd-${name.replace(/\W/g, '')}.log`, `${line}\n${line}\n`);
+    expect(await usageError(readLogFiles([path]))).toBe(
+      `${path}: none of its 2 log line(s) is from vmkernel (hostd.log, or another program's?), so it says nothing of blocked ports; give vmfix vmkernel.log or a vm-support bundle.`,
+    );
+  });
+
   it('still finds a real line among binary junk', async () => {
     const path = await file('mixed.log', Buffer.concat([randomBytes(300_000), Buffer.from(`\n${LOG}`), randomBytes(300_000)]));
     const logs = await readLogFiles([path]);
