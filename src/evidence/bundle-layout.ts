@@ -57,6 +57,11 @@ export function isVcenterOwnBundle(name: string): boolean {
   return VCENTER_OWN_BUNDLE.test(basename(name));
 }
 
+/** A host's vm-support bundle by its name, as vm-support or vCenter's download names it. */
+export function isHostBundleName(name: string): boolean {
+  return vcenterMemberHost(name) !== null || bundleRoot(name) !== null;
+}
+
 export function isArchiveName(name: string): boolean {
   return /\.(?:tgz|tar\.gz|tar|zip)$/i.test(name);
 }

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, isArchiveName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
+import { bundleOfMember, isArchiveName, isHostBundleName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { drain, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -161,7 +161,10 @@ async function routeArchive(reading: Reading, c: Container, member: ArchiveMembe
     return;
   }
   if (c.depth >= MAX_ARCHIVE_DEPTH) {
-    reading.notes.push(`${name} is an archive inside an archive inside an archive: not read.`);
+    const said = `${name} is an archive inside an archive inside an archive: not read`;
+    // A host bundle that deep holds vmkernel logs that went unread; another archive there (in a bundle) is no log.
+    if (isHostBundleName(member.path)) reading.problems.push(`${said}; extract the outer archives and give vmfix what they hold.`);
+    else reading.notes.push(`${said}.`);
     return;
   }
   const host = vcenterMemberHost(member.path);

@@ -348,6 +348,26 @@ describe("vCenter's Export System Logs .zip", () => {
     expect(logs.problems).toEqual([expect.stringMatching(new RegExp(`^${zip}!esx01.lab.local-vm2024-14-05@10-00-01.tgz: gzip data is corrupt \\(unexpected end of file\\)`))]);
   });
 
+  it('says so, as a warning, when host bundles sit an archive deeper than it reads (a download tarred again and zipped with another)', async () => {
+    const work = join(tmp, 'three-deep');
+    await mkdir(join(work, 'VMware-vCenter-support-2024-05-14@09-12-40'), { recursive: true });
+    await writeBundleTgz(join(work, 'VMware-vCenter-support-2024-05-14@09-12-40/esx02-vm2024-14-05@09-12-41.tgz'), esx02());
+    await createTar({ gzip: true, file: join(work, 'old-download.tgz'), cwd: work }, ['VMware-vCenter-support-2024-05-14@09-12-40']);
+    const esx03: BundleSpec = { host: 'esx03', stamp: '2024-05-14--09.12', files: { 'var/run/log/vmkernel.log': text(chatter('2024-05-14T08:00:00.000Z', 5)) } };
+    const hostTgz = join(work, 'esx03.tgz');
+    await writeBundleTgz(hostTgz, esx03);
+    const zip = join(work, 'case-00123.zip');
+    await writeZip(zip, [
+      { name: 'esx03-vm2024-14-05@09-12-41.tgz', content: await readFile(hostTgz), compress: false },
+      { name: 'old-download.tgz', content: await readFile(join(work, 'old-download.tgz')), compress: false },
+    ]);
+    const logs = await readLogFiles([zip]);
+    expect(logs.sources.map((s) => s.hostName)).toEqual(['esx03']);
+    expect(logs.problems).toEqual([
+      `${zip}!old-download.tgz!VMware-vCenter-support-2024-05-14@09-12-40/esx02-vm2024-14-05@09-12-41.tgz is an archive inside an archive inside an archive: not read; extract the outer archives and give vmfix what they hold.`,
+    ]);
+  });
+
   it('says so when a host bundle in it holds no vmkernel log', async () => {
     const zip = join(tmp, 'VMware-vCenter-support-2024-05-14@11-00-00.zip');
     const empty: BundleSpec = { host: 'esx03', stamp: '2024-05-14--09.12', files: { 'commands/net-stats_-l.txt': NET_STATS } };
