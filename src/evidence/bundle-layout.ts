@@ -62,6 +62,20 @@ export function isHostBundleName(name: string): boolean {
   return vcenterMemberHost(name) !== null || bundleRoot(name) !== null;
 }
 
+// Compressions vmfix does not read, on what would otherwise be a vmkernel log or a host bundle: a
+// collector's logrotate set to compresscmd xz, a bundle packed again for storage.
+const BEYOND_REACH = /(?:\.tar)?\.(?:xz|bz2|zst|lz4|lz|7z|rar)$|\.(?:txz|tbz2?|tzst)$/i;
+
+/** What a file that vmfix cannot decompress is by its name: a vmkernel log, a host bundle, or neither (null). */
+export function compressedBeyondReach(name: string): 'a vmkernel log' | 'a host bundle' | null {
+  const base = basename(name);
+  const m = BEYOND_REACH.exec(base);
+  if (!m) return null;
+  const stem = base.slice(0, m.index);
+  if (vmkernelLogName(stem)) return 'a vmkernel log';
+  return isHostBundleName(`${stem}.tgz`) ? 'a host bundle' : null;
+}
+
 export function isArchiveName(name: string): boolean {
   return /\.(?:tgz|tar\.gz|tar|zip)$/i.test(name);
 }

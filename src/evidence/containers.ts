@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, isArchiveName, isHostBundleName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
+import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { drain, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -71,6 +71,11 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
   const log = vmkernelLogName(member.path);
   if (log) return routeLog(reading, c, member, name, log.file, log.fragment);
   if (isNetStatsListing(member.path)) return routeListing(reading, c, member, name);
+  const packed = compressedBeyondReach(member.path);
+  if (packed) {
+    reading.problems.push(`${name}: ${packed} compressed in a form vmfix does not read; decompress it and give vmfix what it holds.`);
+    return;
+  }
   if (isArchiveName(member.path)) return routeArchive(reading, c, member, name);
 }
 
@@ -226,7 +231,7 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
   const c = container(reading, path, '!', depth, null, mtime);
   try {
     await readZip(path, (member) => route(reading, c, member), (member, reason) => {
-      if (!vmkernelLogName(member) && !isArchiveName(member)) return; // not read anyway
+      if (!vmkernelLogName(member) && !isArchiveName(member) && !compressedBeyondReach(member)) return; // not read anyway
       reading.logFiles++;
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
     });
