@@ -170,6 +170,14 @@ export class SourceBuilder {
       lastTime: share.lastTime,
       since: starts.get(share) ?? null,
     }));
+    if (since && 'time' in since) {
+      // A window after every line: "No findings" would be a verdict on a time this log never saw.
+      for (const share of shares) {
+        if (share.lastTime === null || share.lastTime >= since.time) continue;
+        const host = share.hostName && !this.init.fixedHost ? ` (${share.hostName})` : '';
+        problems.push(`${this.init.name}${host}: its newest line (${share.lastTime}) is before the window (since ${since.time}), so it says nothing of that time; --since all reads it.`);
+      }
+    }
     const events: L2SecEvent[] = [];
     let outside = 0;
     let unsure = 0;

@@ -55,6 +55,14 @@ describe('the offline window', () => {
     expect(problems).toEqual([expect.stringMatching(/times jump back .* 1 event\(s\) fell before the window .* --since all/)]);
   });
 
+  it('says so as a warning when a fixed --since starts after a log\'s newest line: the log says nothing of that time', async () => {
+    const path = await log([block('2024-05-14T09:21:07.123Z', 'web01', '0x4000004'), chatter('2024-05-14T09:31:00.000Z')]);
+    const { events, problems } = await readLogFiles([path], { since: { time: '2024-06-01T00:00:00.000Z' } });
+    expect(events).toEqual([]);
+    expect(problems).toEqual([`${path}: its newest line (2024-05-14T09:31:00.000Z) is before the window (since 2024-06-01T00:00:00.000Z), so it says nothing of that time; --since all reads it.`]);
+    expect((await readLogFiles([path], { since: { time: '2024-05-14T09:30:00.000Z' } })).problems).toEqual([]);
+  });
+
   it('keeps today\'s block after months of distinct old ones (the cap lets the oldest go)', async () => {
     const old = Array.from({ length: 5200 }, (_, i) => block(new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString(), 'web01', `0x${(0x4000000 + i).toString(16)}`));
     const path = await log([...old, block('2024-12-01T09:00:00.000Z', 'db01', '0x5000001')]);
