@@ -116,13 +116,17 @@ export class SourceBuilder {
   }
 
   add(line: string): void {
-    this.collector.add(line);
     const head = this.#heads.read(line);
-    if (!head) return;
+    if (!head) {
+      this.collector.add(line);
+      return;
+    }
+    const hostName = this.init.fixedHost ? this.init.hostName : (head.hostName ?? this.init.hostName);
+    // The share a line counts in is the host its events carry, so the share's window is the one they get.
+    this.collector.add(line, { hostName, time: head.time, yearInferred: head.yearInferred });
     this.#lines++;
     if (VMKERNEL_LINE.test(line)) this.#vmkernelLines++;
     if (head.yearInferred) this.#yearInferred = true;
-    const hostName = this.init.fixedHost ? this.init.hostName : (head.hostName ?? this.init.hostName);
     const share = this.#share(hostName);
     share.lines++;
     if (head.time !== null) {

@@ -164,6 +164,30 @@ describe("a syslog collector's file, many hosts in one", () => {
     expect(logs.notes).toEqual([`${path}: 1 event(s) older than the window were left out (--since all reads them).`]);
   });
 
+  it('applies each host\'s window to its blocks when the collector names hosts by their IPv6 address', async () => {
+    // rsyslog's %fromhost-ip% on an IPv6 management network.
+    const path = await file('remote-v6.log', text([
+      '2024-04-10T09:21:07.123Z fd00::11 vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:155: client old01 has policy violations on port 0x4000004. Port is blocked',
+      '2024-05-14T09:21:07.123Z fd00::11 vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:155: client web01 has policy violations on port 0x4000005. Port is blocked',
+      '2024-05-14T09:30:00.000Z fd00::11 vmkernel: cpu1:2098000)NetPort: 1879: disabled port 0x2000002',
+    ]));
+    const logs = await readLogFiles([path], { since: { durationMs: 7 * 86_400_000 } });
+    expect(logs.events.map((e) => [e.hostName, e.vmName])).toEqual([['fd00::11', 'web01']]);
+    expect(logs.sources.map((s) => [s.hostName, s.since])).toEqual([['fd00::11', '2024-05-07T09:30:00.000Z']]);
+  });
+
+  it('applies the window to blocks whose line a forwarder re-stamped (rsyslog imfile tailing a copied vmkernel.log)', async () => {
+    const path = await file('remote-imfile.log', text([
+      '2024-04-10T09:21:08.000Z esx02 vmkernel: 2024-04-10T09:21:07.123Z cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:155: client old01 has policy violations on port 0x4000004. Port is blocked',
+      '2024-05-14T09:30:01.000Z esx02 vmkernel: 2024-05-14T09:30:00.000Z cpu1:2098000)NetPort: 1879: disabled port 0x2000002',
+    ]));
+    const logs = await readLogFiles([path], { since: { durationMs: 7 * 86_400_000 } });
+    expect(logs.events).toEqual([]);
+    expect(logs.notes).toEqual([`${path}: 1 event(s) older than the window were left out (--since all reads them).`]);
+    const all = await readLogFiles([path], { since: { all: true } });
+    expect(all.events.map((e) => [e.hostName, e.vmName, e.time])).toEqual([['esx02', 'old01', '2024-04-10T09:21:08.000Z']]);
+  });
+
   it('applies a fixed start to every source alike', async () => {
     const path = await file('remote-2.log', text(lines));
     const logs = await readLogFiles([path], { since: { time: '2024-05-13T00:00:00.000Z' } });
