@@ -279,7 +279,8 @@ export class L2SecCollector {
     if (line.includes(MARKER)) {
       const { lines, unparsed } = classifyL2SecLine(line, this.options.reference);
       this.#previous = undefined;
-      for (const [i, parsed] of lines.entries()) this.#previous = this.#record(head ? inContext(parsed, head, i === 0) : parsed);
+      // The head is the first message's; one run on after it (a lost newline) has its own.
+      for (const [i, parsed] of lines.entries()) this.#previous = this.#record(head && i === 0 ? inContext(parsed, head) : parsed);
       for (const text of unparsed) this.#unparsed(text);
       return;
     }
@@ -385,11 +386,10 @@ export interface LineContext {
   readonly yearInferred: boolean;
 }
 
-/** The head applies to the first message of a line; one run on after it has its own. */
-function inContext(parsed: L2SecLine, head: LineContext, first: boolean): L2SecLine {
+function inContext(parsed: L2SecLine, head: LineContext): L2SecLine {
   const { hostName: _named, ...line } = parsed;
   const out: L2SecLine = head.hostName === null ? line : { ...line, hostName: head.hostName };
-  if (first && out.time === null && head.time !== null) {
+  if (out.time === null && head.time !== null) {
     out.time = head.time;
     if (head.yearInferred) out.yearInferred = true;
   }
