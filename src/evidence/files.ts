@@ -108,6 +108,10 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
   const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference, now: reading.now }));
   for (const file of family.files) {
     if (!(await seen(file.path))) continue;
+    // Its lines are vmkernel's own, so they would pass for vmkernel.log's; L2Sec's are not warnings.
+    if (rotationOf(basename(file.path)).family === 'vmkwarning') {
+      throw new UsageError(`${file.path}: vmkwarning.log holds only vmkernel's warnings, never the lines of a blocked port; give vmfix vmkernel.log or a vm-support bundle.`);
+    }
     const lines = reading.lines;
     const vmkernelLines = reading.vmkernelLines;
     const logFiles = reading.logFiles;

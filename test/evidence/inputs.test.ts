@@ -128,6 +128,13 @@ describe('files from which nothing readable comes', () => {
     );
   });
 
+  it('vmkwarning.log, vmkernel\'s warnings only (never its L2Sec lines): an error naming the file, not "No findings"', async () => {
+    const path = await file('vmkwarning.log', text(['2024-05-14T09:21:07.124Z cpu3:2098131)WARNING: NetPort: 1879: disabled port 0x4000004']));
+    expect(await usageError(readLogFiles([path]))).toBe(
+      `${path}: vmkwarning.log holds only vmkernel's warnings, never the lines of a blocked port; give vmfix vmkernel.log or a vm-support bundle.`,
+    );
+  });
+
   it('still finds a real line among binary junk', async () => {
     const path = await file('mixed.log', Buffer.concat([randomBytes(300_000), Buffer.from(`\n${LOG}`), randomBytes(300_000)]));
     const logs = await readLogFiles([path]);
