@@ -177,7 +177,8 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
   const samples: { source: string; line: string }[] = [];
   let unparsed = 0;
   const problems = [...reading.problems];
-  const finished = new Map(reading.sources.map((builder) => [builder.init.name, builder.finish(since)]));
+  const ends = hostEnds(reading);
+  const finished = new Map(reading.sources.map((builder) => [builder.init.name, builder.finish(since, ends)]));
   for (const builder of reading.sources) {
     const { name, hostName, copyOf } = builder.init;
     const done = finished.get(name)!;
@@ -199,6 +200,20 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
   }
   return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems };
+}
+
+/** Where each named host's logs end, across every source read (two bundles of one host, a bundle and a collector's file). */
+function hostEnds(reading: Reading): Map<string, string> {
+  const ends = new Map<string, string>();
+  for (const builder of reading.sources) {
+    for (const { hostName, time } of builder.ends()) {
+      if (hostName === null) continue;
+      const key = hostName.toLowerCase();
+      const known = ends.get(key);
+      if (known === undefined || time > known) ends.set(key, time);
+    }
+  }
+  return ends;
 }
 
 /** A copy of a log whose every event the original has, seen as late: an identical or older copy. */

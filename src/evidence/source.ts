@@ -159,13 +159,27 @@ export class SourceBuilder {
     this.#ports.set(key, record);
   }
 
-  finish(since: Since | undefined): FinishedSource {
+  /** Where each host's share of this log ends: the last line written, by the host named. */
+  ends(): { readonly hostName: string | null; readonly time: string }[] {
+    return [...this.#shares.values()].filter((share) => share.end !== null).map((share) => ({ hostName: share.hostName, time: share.end!.time }));
+  }
+
+  /**
+   * @param hostEnds per host (lowercase), where its log ends across every source read: a host's older
+   *   bundle is judged against the host's newest line, not its own
+   */
+  finish(since: Since | undefined, hostEnds: ReadonlyMap<string, string> = new Map()): FinishedSource {
     const notes: string[] = [];
     const problems: string[] = [];
     const shares = this.#shares.size ? [...this.#shares.values()] : [this.#share(this.init.hostName)];
     // Measured from the last line written, not the latest stamp: one line from a clock set wrong
     // (and set back) must not move the window past everything else.
-    const starts = new Map(shares.map((share) => [share, windowStart(since, share.end?.time ?? null)]));
+    const end = (share: Share) => {
+      const own = share.end?.time ?? null;
+      const host = share.hostName === null ? undefined : hostEnds.get(share.hostName.toLowerCase());
+      return host !== undefined && (own === null || host > own) ? host : own;
+    };
+    const starts = new Map(shares.map((share) => [share, windowStart(since, end(share))]));
     const sources: LogSource[] = shares.map((share) => ({
       name: this.init.name,
       hostName: share.hostName,

@@ -72,6 +72,26 @@ describe('the offline window', () => {
   });
 });
 
+describe('the offline window over two bundles of one host', () => {
+  it('is measured from the host\'s newest line in either: last month\'s bundle does not bring back last month\'s blocks', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'vmfix-window-two-'));
+    const bundle = async (stamp: string, lines: string[]) => {
+      const root = `esx-esx01.lab.local-${stamp}-2101234`;
+      await mkdir(join(work, root, 'var/run/log'), { recursive: true });
+      await writeFile(join(work, root, 'var/run/log/vmkernel.log'), `${lines.join('\n')}\n`);
+      const tgz = join(work, `${root}.tgz`);
+      await create({ gzip: true, file: tgz, cwd: work }, [root]);
+      return tgz;
+    };
+    const april = await bundle('2024-04-20--09.00', [block('2024-04-19T10:00:00.000Z', 'web01', '0x4000004'), chatter('2024-04-20T08:59:00.000Z')]);
+    const may = await bundle('2024-05-14--09.40', [chatter('2024-05-14T09:30:00.000Z'), block('2024-05-14T09:31:00.000Z', 'db01', '0x4000007')]);
+    const { events, sources, notes } = await readLogFiles([april, may], { since: WEEK });
+    expect(events.map((e) => e.vmName)).toEqual(['db01']);
+    expect(sources.map((s) => s.since)).toEqual(['2024-05-07T09:31:00.000Z', '2024-05-07T09:31:00.000Z']);
+    expect(notes).toEqual([`${april}: 1 event(s) older than the window were left out (--since all reads them).`]);
+  });
+});
+
 describe('the offline window in a bundle re-tarred with its newest log first', () => {
   it('is measured from the live log, whatever order the archive holds the rotations in', async () => {
     const work = await mkdtemp(join(tmpdir(), 'vmfix-window-tar-'));
