@@ -70,6 +70,8 @@ export class SourceBuilder {
   #yearInferred = false;
   #cutLines = 0;
   #lostMarkers = 0;
+  /** The last line of the file read before, with no newline and no head of its own. */
+  #carry: string | null = null;
   /** Lines stamped after `now`, and the latest such stamp. */
   #ahead = 0;
   #latestAhead = '';
@@ -104,7 +106,17 @@ export class SourceBuilder {
     // An older file after a newer one (an archive's order): the step between them is no clock set back.
     if (age > this.#age) for (const share of this.#shares.values()) share.lastRead = null;
     this.#age = age;
-    const decoder = new LineDecoder((line, cut) => this.add(cut ? messageOf(line) : line));
+    let first = true;
+    const decoder = new LineDecoder((line, cut, unterminated) => {
+      let text = cut ? messageOf(line) : line;
+      if (first) {
+        first = false;
+        text = this.#continued(text);
+      }
+      // A last line cut before its head was whole (a collector's copytruncate): the next file may hold the rest.
+      if (unterminated && this.#heads.read(text) === null) this.#carry = text;
+      else this.add(text);
+    });
     try {
       for await (const chunk of text) decoder.push(chunk);
       decoder.end();
@@ -113,6 +125,16 @@ export class SourceBuilder {
       this.#cutLines += decoder.cutLines;
       this.#lostMarkers += decoder.lostMarkers;
     }
+  }
+
+  /** The first line of a file, after the headless, unterminated last line of the one before it if it is its rest. */
+  #continued(text: string): string {
+    const carry = this.#carry;
+    if (carry === null) return text;
+    this.#carry = null;
+    if (this.#heads.read(text) === null) return carry + text;
+    this.add(carry);
+    return text;
   }
 
   add(line: string): void {
@@ -169,6 +191,10 @@ export class SourceBuilder {
    *   bundle is judged against the host's newest line, not its own
    */
   finish(since: Since | undefined, hostEnds: ReadonlyMap<string, string> = new Map()): FinishedSource {
+    if (this.#carry !== null) {
+      this.add(this.#carry);
+      this.#carry = null;
+    }
     const notes: string[] = [];
     const problems: string[] = [];
     const shares = this.#shares.size ? [...this.#shares.values()] : [this.#share(this.init.hostName)];
