@@ -57,6 +57,25 @@ export function isVcenterOwnBundle(name: string): boolean {
   return VCENTER_OWN_BUNDLE.test(basename(name));
 }
 
+/** A host's vm-support bundle by its name, as vm-support or vCenter's download names it. */
+export function isHostBundleName(name: string): boolean {
+  return vcenterMemberHost(name) !== null || bundleRoot(name) !== null;
+}
+
+// Compressions vmfix does not read, on what would otherwise be a vmkernel log or a host bundle: a
+// collector's logrotate set to compresscmd xz, a bundle packed again for storage.
+const BEYOND_REACH = /(?:\.tar)?\.(?:xz|bz2|zst|lz4|lz|7z|rar)$|\.(?:txz|tbz2?|tzst)$/i;
+
+/** What a file that vmfix cannot decompress is by its name: a vmkernel log, a host bundle, or neither (null). */
+export function compressedBeyondReach(name: string): 'a vmkernel log' | 'a host bundle' | null {
+  const base = basename(name);
+  const m = BEYOND_REACH.exec(base);
+  if (!m) return null;
+  const stem = base.slice(0, m.index);
+  if (vmkernelLogName(stem)) return 'a vmkernel log';
+  return isHostBundleName(`${stem}.tgz`) ? 'a host bundle' : null;
+}
+
 export function isArchiveName(name: string): boolean {
   return /\.(?:tgz|tar\.gz|tar|zip)$/i.test(name);
 }
@@ -73,23 +92,34 @@ export interface LogFileName {
 }
 
 // vmkernel.log (ESXi 5+), vmkernel (ESX 4.x), and their rotations vmkernel.0.gz,
-// vmkernel.1, vmkernel.log.1.gz ... but not vmkwarning.log, which repeats
-// vmkernel's warnings and would double-count them.
-const VMKERNEL_LOG = /^vmkernel(?:\.log)?(?:\.(\d+))?(?:\.log)?(?:\.gz)?(?:\.FRAG-(\d{5}))?$/;
+// vmkernel.1, vmkernel.log.1.gz ..., or a syslog collector's as logrotate's
+// dateext names them, vmkernel.log-20240513.gz (-%Y%m%d as RHEL ships it, or
+// hourly -%Y%m%d%H); but not vmkwarning.log, which repeats vmkernel's
+// warnings and would double-count them.
+const ROTATION = '(?:\\.(\\d+)|-(\\d{8}(?:\\d{2})?))?';
+const VMKERNEL_LOG = new RegExp(`^vmkernel(?:\\.log)?${ROTATION}(?:\\.log)?(?:\\.gz)?(?:\\.FRAG-(\\d{5}))?$`);
+const ANY_LOG = new RegExp(`^(.+?)(?:\\.log)?${ROTATION}(?:\\.log)?(?:\\.gz)?$`);
+/** Dated rotations are older than any numbered one, and the later the date, the younger. */
+const DATED_AGE = 1e10;
 
 /** A vmkernel log (or a fragment of one), by name; null for any other file. */
 export function vmkernelLogName(path: string): LogFileName | null {
   const name = basename(path);
   const m = VMKERNEL_LOG.exec(name);
   if (!m) return null;
-  const file = m[2] === undefined ? path : path.slice(0, -'.FRAG-00000'.length);
-  return { file, family: path.slice(0, path.length - name.length) + 'vmkernel', age: m[1] === undefined ? -1 : Number(m[1]), fragment: m[2] === undefined ? null : Number(m[2]) };
+  const file = m[3] === undefined ? path : path.slice(0, -'.FRAG-00000'.length);
+  return { file, family: path.slice(0, path.length - name.length) + 'vmkernel', age: ageOf(m[1], m[2]), fragment: m[3] === undefined ? null : Number(m[3]) };
 }
 
 /** Any log file by the same rotation grammar ("syslog.3.gz" → family "syslog"): for files named on the command line. */
 export function rotationOf(name: string): { family: string; age: number } {
-  const m = /^(.+?)(?:\.log)?(?:\.(\d+))?(?:\.log)?(?:\.gz)?$/.exec(name);
-  return { family: m?.[1] ?? name, age: m?.[2] === undefined ? -1 : Number(m[2]) };
+  const m = ANY_LOG.exec(name);
+  return { family: m?.[1] ?? name, age: ageOf(m?.[2], m?.[3]) };
+}
+
+function ageOf(number: string | undefined, date: string | undefined): number {
+  if (number !== undefined) return Number(number);
+  return date === undefined ? -1 : DATED_AGE - Number(date.padEnd(10, '0'));
 }
 
 /** `net-stats -l` as vm-support saves it under commands/ (some bundles number their command files: "1.net-stats_-l.txt"). */

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, isArchiveName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
+import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { drain, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -71,6 +71,11 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
   const log = vmkernelLogName(member.path);
   if (log) return routeLog(reading, c, member, name, log.file, log.fragment);
   if (isNetStatsListing(member.path)) return routeListing(reading, c, member, name);
+  const packed = compressedBeyondReach(member.path);
+  if (packed) {
+    reading.problems.push(`${name}: ${packed} compressed in a form vmfix does not read; decompress it and give vmfix what it holds.`);
+    return;
+  }
   if (isArchiveName(member.path)) return routeArchive(reading, c, member, name);
 }
 
@@ -100,7 +105,7 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
     const name = c.joiner === '!' && c.roots[0] === bundle.path ? c.label : c.label + c.joiner + bundle.path;
     const reference = bundle.root.collected ?? mtime?.getTime() ?? c.reference;
     return reading.source(name, () =>
-      new SourceBuilder({ name, hostName: bundle.root.hostName, fixedHost: true, ...capped(reference, reading.now) }),
+      new SourceBuilder({ name, hostName: bundle.root.hostName, fixedHost: true, ...clock(reference, reading.now) }),
     );
   }
   // Loose logs: one source per directory (each is one host's, or a collector's share of many).
@@ -108,7 +113,7 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
   const name = dir === '.' ? c.label : c.label + c.joiner + dir;
   const reference = mtime?.getTime() ?? c.reference;
   return reading.source(name, () =>
-    new SourceBuilder({ name, hostName: c.hostHint, fixedHost: c.hostHint !== null, ...capped(reference, reading.now) }),
+    new SourceBuilder({ name, hostName: c.hostHint, fixedHost: c.hostHint !== null, ...clock(reference, reading.now) }),
   );
 }
 
@@ -116,9 +121,9 @@ function copySource(reading: Reading, original: SourceBuilder, name: string): So
   return reading.source(name, () => new SourceBuilder({ ...original.init, name, copyOf: original.init.name }));
 }
 
-/** Never in the future: a clock set wrong must not move year-less lines a year ahead. */
-function capped(reference: number | undefined, now: number): { reference?: number } {
-  return reference === undefined ? {} : { reference: Math.min(reference, now) };
+/** This machine's clock for the source, and a reference never after it: a clock set wrong must not move year-less lines a year ahead. */
+function clock(reference: number | undefined, now: number): { reference?: number; now: number } {
+  return reference === undefined ? { now } : { reference: Math.min(reference, now), now };
 }
 
 async function routeLog(reading: Reading, c: Container, member: ArchiveMember, name: string, file: string, fragment: number | null): Promise<void> {
@@ -161,7 +166,10 @@ async function routeArchive(reading: Reading, c: Container, member: ArchiveMembe
     return;
   }
   if (c.depth >= MAX_ARCHIVE_DEPTH) {
-    reading.notes.push(`${name} is an archive inside an archive inside an archive: not read.`);
+    const said = `${name} is an archive inside an archive inside an archive: not read`;
+    // A host bundle that deep holds vmkernel logs that went unread; another archive there (in a bundle) is no log.
+    if (isHostBundleName(member.path)) reading.problems.push(`${said}; extract the outer archives and give vmfix what they hold.`);
+    else reading.notes.push(`${said}.`);
     return;
   }
   const host = vcenterMemberHost(member.path);
@@ -223,7 +231,7 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
   const c = container(reading, path, '!', depth, null, mtime);
   try {
     await readZip(path, (member) => route(reading, c, member), (member, reason) => {
-      if (!vmkernelLogName(member) && !isArchiveName(member)) return; // not read anyway
+      if (!vmkernelLogName(member) && !isArchiveName(member) && !compressedBeyondReach(member)) return; // not read anyway
       reading.logFiles++;
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
     });

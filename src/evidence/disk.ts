@@ -9,7 +9,7 @@ import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleRoot, isArchiveName, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
+import { bundleRoot, compressedBeyondReach, isArchiveName, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
 import { closeContainer, container, readTarContainer, readZipFile, route } from './containers.js';
 import { READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
@@ -133,13 +133,13 @@ async function walk(reading: Reading, dir: string, top = true): Promise<Found[]>
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) for (const found of await walk(reading, path, false)) out.push(found);
-    else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name))) {
+    else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name) || compressedBeyondReach(entry.name))) {
       files.push(path);
     } else if (!entry.isFile() && vmkernelLogName(entry.name)) {
       out.push({ path, mtime: (await lstat(path)).mtime, notFile: await notAFile(entry, path) });
     }
   }
-  files.sort((a, b) => readingOrder(a) - readingOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
+  files.sort((a, b) => readingOrder(a, b) || (a < b ? -1 : a > b ? 1 : 0));
   for (const path of files) out.push({ path, mtime: (await stat(path)).mtime });
   return out;
 }
@@ -158,8 +158,9 @@ function fsReason(error: NodeJS.ErrnoException): string {
   return error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : (error.code ?? error.message);
 }
 
-/** Higher rotation numbers are older: vmkernel.7.gz … vmkernel.0.gz, then the live log. */
-function readingOrder(path: string): number {
-  const log = vmkernelLogName(basename(path));
-  return log ? -log.age * 1e6 + (log.fragment ?? 0) : 1e12;
+/** Higher rotation numbers are older: vmkernel.7.gz … vmkernel.0.gz, then the live log, then what is not a log. */
+function readingOrder(a: string, b: string): number {
+  const [x, y] = [vmkernelLogName(basename(a)), vmkernelLogName(basename(b))];
+  if (!x || !y) return (x ? 0 : 1) - (y ? 0 : 1);
+  return y.age - x.age || (x.fragment ?? 0) - (y.fragment ?? 0);
 }

@@ -105,10 +105,15 @@ async function plan(paths: readonly string[]): Promise<Argument[]> {
 
 async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'family' }>, seen: (path: string) => Promise<boolean>): Promise<void> {
   const reference = Math.min(reading.now, Math.max(...family.files.map((f) => f.mtime)));
-  const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference }));
+  const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference, now: reading.now }));
   for (const file of family.files) {
     if (!(await seen(file.path))) continue;
+    // Its lines are vmkernel's own, so they would pass for vmkernel.log's; L2Sec's are not warnings.
+    if (rotationOf(basename(file.path)).family === 'vmkwarning') {
+      throw new UsageError(`${file.path}: vmkwarning.log holds only vmkernel's warnings, never the lines of a blocked port; give vmfix vmkernel.log or a vm-support bundle.`);
+    }
     const lines = reading.lines;
+    const vmkernelLines = reading.vmkernelLines;
     const logFiles = reading.logFiles;
     const problems = reading.problems.length;
     let kind: Kind;
@@ -124,6 +129,10 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
     }
     if (reading.lines === lines) {
       throw new UsageError(`${file.path}: ${nothingRead(file, kind, reading.logFiles > logFiles, reading.problems.slice(problems))}`);
+    }
+    // An archive's logs are vmkernel logs by name; a file named here is whatever the admin took it for.
+    if ((kind === 'text' || kind === 'gzip') && reading.vmkernelLines === vmkernelLines) {
+      throw new UsageError(`${file.path}: none of its ${reading.lines - lines} log line(s) is from vmkernel (hostd.log, or another program's?), so it says nothing of blocked ports; give vmfix vmkernel.log or a vm-support bundle.`);
     }
   }
 }
@@ -168,7 +177,8 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
   const samples: { source: string; line: string }[] = [];
   let unparsed = 0;
   const problems = [...reading.problems];
-  const finished = new Map(reading.sources.map((builder) => [builder.init.name, builder.finish(since)]));
+  const ends = hostEnds(reading);
+  const finished = new Map(reading.sources.map((builder) => [builder.init.name, builder.finish(since, ends)]));
   for (const builder of reading.sources) {
     const { name, hostName, copyOf } = builder.init;
     const done = finished.get(name)!;
@@ -190,6 +200,20 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
   }
   return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems };
+}
+
+/** Where each named host's logs end, across every source read (two bundles of one host, a bundle and a collector's file). */
+function hostEnds(reading: Reading): Map<string, string> {
+  const ends = new Map<string, string>();
+  for (const builder of reading.sources) {
+    for (const { hostName, time } of builder.ends()) {
+      if (hostName === null) continue;
+      const key = hostName.toLowerCase();
+      const known = ends.get(key);
+      if (known === undefined || time > known) ends.set(key, time);
+    }
+  }
+  return ends;
 }
 
 /** A copy of a log whose every event the original has, seen as late: an identical or older copy. */

@@ -21,8 +21,11 @@ export class LineDecoder {
   /** The first bytes, until there are enough to tell the encoding. */
   #start: Buffer[] = [];
 
-  /** @param onLine each line; `cut` where only its last MAX_LINE_BYTES were kept */
-  constructor(onLine: (line: string, cut: boolean) => void) {
+  /**
+   * @param onLine each line; `cut` where only its last MAX_LINE_BYTES were kept, `unterminated` for a
+   *   last line with no newline after it
+   */
+  constructor(onLine: (line: string, cut: boolean, unterminated: boolean) => void) {
     this.#splitter = new LineSplitter(onLine);
   }
 
@@ -81,7 +84,7 @@ class LineSplitter {
   cut = 0;
   lostMarkers = 0;
 
-  constructor(private readonly onLine: (line: string, cut: boolean) => void) {}
+  constructor(private readonly onLine: (line: string, cut: boolean, unterminated: boolean) => void) {}
 
   push(chunk: Buffer): void {
     let start = 0;
@@ -93,10 +96,10 @@ class LineSplitter {
           this.cut++;
           if (holdsMarker(chunk, start, nl - MAX_LINE_BYTES)) this.lostMarkers++;
         }
-        this.onLine(chunk.toString('utf8', Math.max(start, nl - MAX_LINE_BYTES), nl), cut);
+        this.onLine(chunk.toString('utf8', Math.max(start, nl - MAX_LINE_BYTES), nl), cut, false);
       } else {
         this.#hold(chunk.subarray(start, nl));
-        this.#flush();
+        this.#flush(false);
       }
       start = nl + 1;
     }
@@ -105,7 +108,7 @@ class LineSplitter {
 
   /** The last line of a file needs no newline. */
   end(): void {
-    if (this.#heldBytes > 0 || this.#cutting) this.#flush();
+    if (this.#heldBytes > 0 || this.#cutting) this.#flush(true);
   }
 
   #hold(piece: Buffer): void {
@@ -129,10 +132,10 @@ class LineSplitter {
     }
   }
 
-  #flush(): void {
+  #flush(unterminated: boolean): void {
     if (this.#cutting) this.cut++;
     if (this.#lostMarker) this.lostMarkers++;
-    this.onLine(Buffer.concat(this.#held, this.#heldBytes).toString('utf8'), this.#cutting);
+    this.onLine(Buffer.concat(this.#held, this.#heldBytes).toString('utf8'), this.#cutting, unterminated);
     this.#held = [];
     this.#heldBytes = 0;
     this.#cutting = false;

@@ -38,6 +38,10 @@ export class Reading {
   get lines(): number {
     return this.sources.reduce((sum, source) => sum + source.lines, 0);
   }
+
+  get vmkernelLines(): number {
+    return this.sources.reduce((sum, source) => sum + source.vmkernelLines, 0);
+  }
 }
 
 /** A failure of the file itself, before or while reading it; the caller names the file. */

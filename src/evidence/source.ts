@@ -22,6 +22,8 @@ export interface SourceInit {
   readonly reference?: number;
   /** A second regular copy of a log this source (by name) already reads, elsewhere in the bundle. */
   readonly copyOf?: string;
+  /** When vmfix reads (ms): a line stamped well after it is from a clock set ahead, and no end for the window. */
+  readonly now?: number;
 }
 
 interface Share {
@@ -42,6 +44,10 @@ interface Share {
 
 /** How far back a line may be stamped from the one before it before the clock counts as set back. */
 const CLOCK_JUMP_MS = 3_600_000;
+/** vmkernel's program tag (ESXi 8, syslog forms) or its world prefix (every version): "cpu3:2098131)". */
+const VMKERNEL_LINE = /\bvmkernel\b|\bcpu\d+:\d+[ )]/;
+/** How far ahead of this machine's clock a host's may run before its lines count as stamped in the future. */
+const CLOCK_AHEAD_MS = 600_000;
 
 export interface FinishedSource {
   readonly sources: LogSource[];
@@ -60,9 +66,16 @@ export class SourceBuilder {
   readonly #ports = new Map<string, PortClient>();
   #portsNotKept = 0;
   #lines = 0;
+  #vmkernelLines = 0;
   #yearInferred = false;
   #cutLines = 0;
   #lostMarkers = 0;
+  /** The last line of the file read before, with no newline and no head of its own. */
+  #carry: string | null = null;
+  /** Lines stamped after `now`, and the latest such stamp. */
+  #ahead = 0;
+  #latestAhead = '';
+  readonly #aheadAfter: string | null;
   /** The rotation age of the file being read: -1 the live log, 0 vmkernel.0.gz, … */
   #age = -1;
 
@@ -72,11 +85,17 @@ export class SourceBuilder {
       ...(init.reference === undefined ? {} : { reference: init.reference }),
     });
     this.#heads = new LineHeadReader(init.reference);
+    this.#aheadAfter = init.now === undefined ? null : new Date(init.now + CLOCK_AHEAD_MS).toISOString();
   }
 
   /** Log lines read so far (lines with a log head; binary junk and blank lines do not count). */
   get lines(): number {
     return this.#lines;
+  }
+
+  /** Of those, the lines vmkernel wrote: hostd's or another program's say nothing of blocked ports. */
+  get vmkernelLines(): number {
+    return this.#vmkernelLines;
   }
 
   /**
@@ -87,7 +106,17 @@ export class SourceBuilder {
     // An older file after a newer one (an archive's order): the step between them is no clock set back.
     if (age > this.#age) for (const share of this.#shares.values()) share.lastRead = null;
     this.#age = age;
-    const decoder = new LineDecoder((line, cut) => this.add(cut ? messageOf(line) : line));
+    let first = true;
+    const decoder = new LineDecoder((line, cut, unterminated) => {
+      let text = cut ? messageOf(line) : line;
+      if (first) {
+        first = false;
+        text = this.#continued(text);
+      }
+      // A last line cut before its head was whole (a collector's copytruncate): the next file may hold the rest.
+      if (unterminated && this.#heads.read(text) === null) this.#carry = text;
+      else this.add(text);
+    });
     try {
       for await (const chunk of text) decoder.push(chunk);
       decoder.end();
@@ -98,13 +127,28 @@ export class SourceBuilder {
     }
   }
 
+  /** The first line of a file, after the headless, unterminated last line of the one before it if it is its rest. */
+  #continued(text: string): string {
+    const carry = this.#carry;
+    if (carry === null) return text;
+    this.#carry = null;
+    if (this.#heads.read(text) === null) return carry + text;
+    this.add(carry);
+    return text;
+  }
+
   add(line: string): void {
-    this.collector.add(line);
     const head = this.#heads.read(line);
-    if (!head) return;
-    this.#lines++;
-    if (head.yearInferred) this.#yearInferred = true;
+    if (!head) {
+      this.collector.add(line);
+      return;
+    }
     const hostName = this.init.fixedHost ? this.init.hostName : (head.hostName ?? this.init.hostName);
+    // The share a line counts in is the host its events carry, so the share's window is the one they get.
+    this.collector.add(line, { hostName, time: head.time, yearInferred: head.yearInferred });
+    this.#lines++;
+    if (VMKERNEL_LINE.test(line)) this.#vmkernelLines++;
+    if (head.yearInferred) this.#yearInferred = true;
     const share = this.#share(hostName);
     share.lines++;
     if (head.time !== null) {
@@ -112,7 +156,11 @@ export class SourceBuilder {
       if (share.lastTime === null || head.time > share.lastTime) share.lastTime = head.time;
       if (share.lastRead !== null && Date.parse(share.lastRead) - Date.parse(head.time) >= CLOCK_JUMP_MS) share.clockJumped = true;
       share.lastRead = head.time;
-      if (share.end === null || this.#age <= share.end.age) share.end = { age: this.#age, time: head.time };
+      // Year-less stamps are the host's local time, hours either side of UTC: only a zoned stamp is surely ahead.
+      if (this.#aheadAfter !== null && !head.yearInferred && head.time > this.#aheadAfter) {
+        this.#ahead++;
+        if (head.time > this.#latestAhead) this.#latestAhead = head.time;
+      } else if (share.end === null || this.#age <= share.end.age) share.end = { age: this.#age, time: head.time };
     }
     const port = parsePortLine(line);
     if (port) this.addPortClient({ ...port, hostName, time: head.time, source: this.init.name });
@@ -133,13 +181,31 @@ export class SourceBuilder {
     this.#ports.set(key, record);
   }
 
-  finish(since: Since | undefined): FinishedSource {
+  /** Where each host's share of this log ends: the last line written, by the host named. */
+  ends(): { readonly hostName: string | null; readonly time: string }[] {
+    return [...this.#shares.values()].filter((share) => share.end !== null).map((share) => ({ hostName: share.hostName, time: share.end!.time }));
+  }
+
+  /**
+   * @param hostEnds per host (lowercase), where its log ends across every source read: a host's older
+   *   bundle is judged against the host's newest line, not its own
+   */
+  finish(since: Since | undefined, hostEnds: ReadonlyMap<string, string> = new Map()): FinishedSource {
+    if (this.#carry !== null) {
+      this.add(this.#carry);
+      this.#carry = null;
+    }
     const notes: string[] = [];
     const problems: string[] = [];
     const shares = this.#shares.size ? [...this.#shares.values()] : [this.#share(this.init.hostName)];
     // Measured from the last line written, not the latest stamp: one line from a clock set wrong
     // (and set back) must not move the window past everything else.
-    const starts = new Map(shares.map((share) => [share, windowStart(since, share.end?.time ?? null)]));
+    const end = (share: Share) => {
+      const own = share.end?.time ?? null;
+      const host = share.hostName === null ? undefined : hostEnds.get(share.hostName.toLowerCase());
+      return host !== undefined && (own === null || host > own) ? host : own;
+    };
+    const starts = new Map(shares.map((share) => [share, windowStart(since, end(share))]));
     const sources: LogSource[] = shares.map((share) => ({
       name: this.init.name,
       hostName: share.hostName,
@@ -148,6 +214,14 @@ export class SourceBuilder {
       lastTime: share.lastTime,
       since: starts.get(share) ?? null,
     }));
+    if (since && 'time' in since) {
+      // A window after every line: "No findings" would be a verdict on a time this log never saw.
+      for (const share of shares) {
+        if (share.lastTime === null || share.lastTime >= since.time) continue;
+        const host = share.hostName && !this.init.fixedHost ? ` (${share.hostName})` : '';
+        problems.push(`${this.init.name}${host}: its newest line (${share.lastTime}) is before the window (since ${since.time}), so it says nothing of that time; --since all reads it.`);
+      }
+    }
     const events: L2SecEvent[] = [];
     let outside = 0;
     let unsure = 0;
@@ -164,6 +238,9 @@ export class SourceBuilder {
     if (unsure) {
       problems.push(`${this.init.name}: its times jump back (a host clock set wrong, then corrected?), and ${unsure} event(s) fell before the window measured from its last line; read them with --since all.`);
     } else if (outside) notes.push(`${this.init.name}: ${outside} event(s) older than the window were left out (--since all reads them).`);
+    if (this.#ahead) {
+      notes.push(`${this.init.name}: ${this.#ahead} line(s) are stamped after the time of reading, up to ${this.#latestAhead} (a host clock set ahead?); the window is measured from the last line before them.`);
+    }
     if (this.#yearInferred) {
       notes.push(`${this.init.name}: its lines carry no year; vmfix placed them in the year up to ${new Date(this.init.reference!).toISOString().slice(0, 10)} (when the log was collected), their times of day as written.`);
     }

@@ -271,11 +271,16 @@ export class L2SecCollector {
     private readonly options: CollectorOptions = {},
   ) {}
 
-  add(line: string): void {
+  /**
+   * @param head what the reader of every line made of this one's head, where it read one: its host
+   *   then stands for the host the line names, and its time for a time the L2Sec head did not give
+   */
+  add(line: string, head?: LineContext): void {
     if (line.includes(MARKER)) {
       const { lines, unparsed } = classifyL2SecLine(line, this.options.reference);
       this.#previous = undefined;
-      for (const parsed of lines) this.#previous = this.#record(parsed);
+      // The head is the first message's; one run on after it (a lost newline) has its own.
+      for (const [i, parsed] of lines.entries()) this.#previous = this.#record(head && i === 0 ? inContext(parsed, head) : parsed);
       for (const text of unparsed) this.#unparsed(text);
       return;
     }
@@ -372,6 +377,23 @@ export class L2SecCollector {
     if (!this.hostName || (parsed.hostName && !this.options.fixedHost)) return parsed;
     return { ...parsed, hostName: this.hostName };
   }
+}
+
+/** A line's head as the offline reader reads every line's (line-head.ts). */
+export interface LineContext {
+  readonly hostName: string | null;
+  readonly time: string | null;
+  readonly yearInferred: boolean;
+}
+
+function inContext(parsed: L2SecLine, head: LineContext): L2SecLine {
+  const { hostName: _named, ...line } = parsed;
+  const out: L2SecLine = head.hostName === null ? line : { ...line, hostName: head.hostName };
+  if (out.time === null && head.time !== null) {
+    out.time = head.time;
+    if (head.yearInferred) out.yearInferred = true;
+  }
+  return out;
 }
 
 function withoutMac(line: L2SecLine): L2SecLine {

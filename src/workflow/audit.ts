@@ -111,16 +111,41 @@ export async function auditOffline(paths: readonly string[], ctx: Context, optio
   const isVm = selectNames('vm', options.vm, [...new Set(logs.events.map((e) => e.vmName).filter((n): n is string => Boolean(n)))]);
   const hostNames = [...new Set([...logs.sources.map((s) => s.hostName), ...logs.events.map((e) => e.hostName)].filter((n): n is string => Boolean(n)))];
   const isHost = selectNames('host', options.host, hostNames);
-  const inScope = (f: Finding) => (!options.vm?.length || (f.vm !== null && isVm(f.vm.name))) && (!options.host?.length || isHost(f.host?.name ?? null));
+  const vmInScope = (f: Finding) => !options.vm?.length || (f.vm !== null && isVm(f.vm.name));
+  const hostInScope = (f: Finding) => !options.host?.length || isHost(f.host?.name ?? null);
+  const findings = auditLogs(logs.events, logs.portClients);
+  // Left out without knowing they are outside the scope: a log that names no host says nothing of
+  // --host, a port no line ties to a VM nothing of --vm. Silent, they would read as clean.
+  const untied = (f: Finding) => f.vm === null && !f.evidence.some((e) => e.type === 'vmkernel-log' && e.vmName);
+  const noHost = options.host?.length ? findings.filter((f) => f.host === null && (vmInScope(f) || untied(f))) : [];
+  const noVm = options.vm?.length ? findings.filter((f) => untied(f) && hostInScope(f)) : [];
   return auditReport('offline', {
-    findings: auditLogs(logs.events, logs.portClients).filter(inScope),
+    findings: findings.filter((f) => vmInScope(f) && hostInScope(f)),
     history: [],
     notes: logs.notes,
-    warnings: [...unparsedWarnings(logs.unparsed), ...logs.problems.map((p) => `Not fully read: ${p}`)],
+    warnings: [
+      ...unparsedWarnings(logs.unparsed),
+      ...logs.problems.map((p) => `Not fully read: ${p}`),
+      ...scopeBlind(noHost, 'in logs that name no host', '--host', (f, log) => `${f.vm?.name ?? `port ${log.port}`} in ${log.source}`),
+      ...scopeBlind(noVm, 'no log line ties to a VM', '--vm', (f, log) => `port ${log.port} on ${f.host?.name ?? log.source}`),
+    ],
     vms: 0,
     hosts: new Set(logs.sources.map((s) => (s.hostName ?? s.name).toLowerCase())).size,
     evidence: evidenceSummary(window, logs.sources, 0),
   });
+}
+
+type LogEvidence = Extract<Finding['evidence'][number], { type: 'vmkernel-log' }>;
+
+/** "1 blocked port no log line ties to a VM was left out by --vm, which cannot tell whose it is: port 0x2000007 on esx01." */
+function scopeBlind(found: readonly Finding[], why: string, option: string, who: (f: Finding, log: LogEvidence) => string): string[] {
+  if (!found.length) return [];
+  const list = found.map((f) => {
+    const log = f.evidence.find((e): e is LogEvidence => e.type === 'vmkernel-log');
+    return log ? who(f, log) : f.summary;
+  });
+  const one = found.length === 1;
+  return [`${found.length} blocked port${one ? '' : 's'} ${why} ${one ? 'was' : 'were'} left out by ${option}, which cannot tell whose ${one ? 'it is' : 'they are'}: ${list.join('; ')}.`];
 }
 
 /** audit's exit code: 1 while any finding is a warning or worse, or any evidence could not be read or understood. */

@@ -48,6 +48,33 @@ describe('auditOffline', () => {
     expect(progress).toContain(`reading ${tgz}!esx-esx01-2019-03-04--10.30-2101234/var/run/log/vmkernel.log`);
   });
 
+  it('does not pass as clean when --host or --vm leaves out a block the logs cannot say is outside the scope', async () => {
+    const tgz = join(tmp, 'esx-esx01-2024-05-14--09.40-4711.tgz');
+    await writeBundleTgz(tgz, {
+      host: 'esx01',
+      stamp: '2024-05-14--09.40',
+      files: {
+        'var/run/log/vmkernel.log': text([
+          ...chatter('2024-05-14T08:00:00.000Z', 5),
+          esxi8('2024-05-14T08:30:00.000Z', macChange('web01', '02:00:00:00:00:01', '0x2000004')),
+          // A port-only line nothing ties to a VM: it may be web01's second NIC.
+          esxi8('2024-05-14T09:00:00.000Z', 'etherswitch: L2Sec_EnforcePortCompliance: 0x2000007: peer not allowed to change address, blocking port'),
+        ]),
+      },
+    });
+    // vmkernel.log copied off a host by hand: it names no host, and the admin knows it is esx01's.
+    const copied = join(tmp, 'copied-vmkernel.log');
+    await writeFile(copied, text([esxi8('2024-05-14T09:10:00.000Z', macChange('db01', '02:00:00:00:00:02', '0x2000009'))]));
+
+    const byHost = await auditOffline([tgz, copied], ctx, { host: ['esx01'] });
+    expect(byHost.findings.map((f) => f.vm?.name ?? null)).toEqual([null, 'web01']);
+    expect(byHost.warnings).toEqual([`1 blocked port in logs that name no host was left out by --host, which cannot tell whose it is: db01 in ${copied}.`]);
+
+    const byVm = await auditOffline([tgz], ctx, { vm: ['web01'] });
+    expect(byVm.findings.map((f) => f.vm?.name)).toEqual(['web01']);
+    expect(byVm.warnings).toEqual([`1 blocked port no log line ties to a VM was left out by --vm, which cannot tell whose it is: port 0x2000007 on esx01.`]);
+  });
+
   it('does not exit 0 when part of a bundle could not be read, and says which part', async () => {
     const tgz = join(tmp, 'esx-esx02-2024-05-14--09.12-4711.tgz');
     await writeBundleTgz(tgz, {

@@ -348,6 +348,58 @@ describe("vCenter's Export System Logs .zip", () => {
     expect(logs.problems).toEqual([expect.stringMatching(new RegExp(`^${zip}!esx01.lab.local-vm2024-14-05@10-00-01.tgz: gzip data is corrupt \\(unexpected end of file\\)`))]);
   });
 
+  it('says so, as a warning, when host bundles sit an archive deeper than it reads (a download tarred again and zipped with another)', async () => {
+    const work = join(tmp, 'three-deep');
+    await mkdir(join(work, 'VMware-vCenter-support-2024-05-14@09-12-40'), { recursive: true });
+    await writeBundleTgz(join(work, 'VMware-vCenter-support-2024-05-14@09-12-40/esx02-vm2024-14-05@09-12-41.tgz'), esx02());
+    await createTar({ gzip: true, file: join(work, 'old-download.tgz'), cwd: work }, ['VMware-vCenter-support-2024-05-14@09-12-40']);
+    const esx03: BundleSpec = { host: 'esx03', stamp: '2024-05-14--09.12', files: { 'var/run/log/vmkernel.log': text(chatter('2024-05-14T08:00:00.000Z', 5)) } };
+    const hostTgz = join(work, 'esx03.tgz');
+    await writeBundleTgz(hostTgz, esx03);
+    const zip = join(work, 'case-00123.zip');
+    await writeZip(zip, [
+      { name: 'esx03-vm2024-14-05@09-12-41.tgz', content: await readFile(hostTgz), compress: false },
+      { name: 'old-download.tgz', content: await readFile(join(work, 'old-download.tgz')), compress: false },
+    ]);
+    const logs = await readLogFiles([zip]);
+    expect(logs.sources.map((s) => s.hostName)).toEqual(['esx03']);
+    expect(logs.problems).toEqual([
+      `${zip}!old-download.tgz!VMware-vCenter-support-2024-05-14@09-12-40/esx02-vm2024-14-05@09-12-41.tgz is an archive inside an archive inside an archive: not read; extract the outer archives and give vmfix what they hold.`,
+    ]);
+  });
+
+  it.each(['esx03-vm2024-14-05@09-12-41.tar.xz', 'esx-esx03-2024-05-14--09.12-2101234.tbz2', 'esx-esx03-2024-05-14--09.12-2101234.7z'])(
+    'says so, as a warning, when a host bundle in it (or in its directory) is compressed in a form vmfix does not read: %s',
+    async (member) => {
+      const work = join(tmp, `packed-${member}`);
+      await mkdir(join(work, 'dir'), { recursive: true });
+      const good = join(work, 'esx02.tgz');
+      await writeBundleTgz(good, esx02());
+      const packed = Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(64)]);
+      const zip = join(work, 'VMware-vCenter-support-2024-05-14@09-12-40.zip');
+      await writeZip(zip, [
+        { name: 'esx02-vm2024-14-05@09-12-41.tgz', content: await readFile(good), compress: false },
+        { name: member, content: packed, compress: false },
+      ]);
+      await writeFile(join(work, 'dir/esx02-vm2024-14-05@09-12-41.tgz'), await readFile(good));
+      await writeFile(join(work, 'dir', member), packed);
+      for (const [given, where] of [[zip, `${zip}!${member}`], [join(work, 'dir'), join(work, 'dir', member)]] as const) {
+        const logs = await readLogFiles([given]);
+        expect(logs.sources.map((s) => s.hostName)).toEqual(['esx02']);
+        expect(logs.problems).toEqual([`${where}: a host bundle compressed in a form vmfix does not read; decompress it and give vmfix what it holds.`]);
+      }
+    },
+  );
+
+  it('says so, as a warning, when a collector\'s rotated vmkernel log is compressed with xz (logrotate\'s compresscmd)', async () => {
+    const dir = join(tmp, 'remote/esx04');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'vmkernel.log'), text(chatter('2024-05-14T08:00:00.000Z', 5)));
+    await writeFile(join(dir, 'vmkernel.log-20240513.xz'), Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]));
+    const logs = await readLogFiles([dir]);
+    expect(logs.problems).toEqual([`${join(dir, 'vmkernel.log-20240513.xz')}: a vmkernel log compressed in a form vmfix does not read; decompress it and give vmfix what it holds.`]);
+  });
+
   it('says so when a host bundle in it holds no vmkernel log', async () => {
     const zip = join(tmp, 'VMware-vCenter-support-2024-05-14@11-00-00.zip');
     const empty: BundleSpec = { host: 'esx03', stamp: '2024-05-14--09.12', files: { 'commands/net-stats_-l.txt': NET_STATS } };

@@ -203,6 +203,50 @@ describe('rotated logs', () => {
     ]);
   });
 
+  it('reads a syslog collector\'s logrotate rotations (dateext: vmkernel.log-20240513.gz) as the older files of vmkernel.log', async () => {
+    // rsyslog writing /var/log/remote/<host>/vmkernel.log, logrotate's dateext as RHEL ships it.
+    const dir = join(tmp, 'remote/esx01');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'vmkernel.log-20240420.gz'), gzipSync(esxi8('2024-04-19T10:00:00.000Z', macChange('old-01', '02:00:5e:10:00:09', '0x4000009')) + '\n'));
+    await writeFile(join(dir, 'vmkernel.log-20240513.gz'), gzipSync(esxi8('2024-05-12T10:00:00.000Z', macChange('web-01', '02:00:5e:10:00:01', '0x4000004')) + '\n'));
+    await writeFile(join(dir, 'vmkernel.log'), esxi8('2024-05-14T09:30:00.000Z', 'Net: 2587: some chatter') + '\n');
+    const week = { since: { durationMs: 7 * 86_400_000 } };
+    const files = ['vmkernel.log', 'vmkernel.log-20240513.gz', 'vmkernel.log-20240420.gz'].map((name) => join(dir, name));
+    for (const paths of [[dir], files]) {
+      const read: string[] = [];
+      const { events, sources } = await readAll(paths, { ...week, onFile: (p) => read.push(p) });
+      expect(read).toEqual([...files].reverse());
+      expect(sources.map((s) => s.since)).toEqual(['2024-05-07T09:30:00.000Z']);
+      expect(events.map((e) => e.vmName)).toEqual(['web-01']);
+    }
+  });
+
+  it('joins a line cut across two rotations (a collector\'s copytruncate): the block keeps its time, and a 7-day window leaves last month\'s out', async () => {
+    const dir = join(tmp, 'cut-across');
+    await mkdir(dir, { recursive: true });
+    const line = esxi8('2024-04-01T09:21:07.123Z', macChange('old-01', '02:00:5e:10:00:09', '0x4000009'));
+    const at = line.indexOf('.123Z');
+    await writeFile(join(dir, 'vmkernel.0.gz'), gzipSync(`${esxi8('2024-04-01T09:00:00.000Z', 'Net: 2587: chatter')}\n${line.slice(0, at)}`));
+    await writeFile(join(dir, 'vmkernel.log'), `${line.slice(at)}\n${esxi8('2024-05-14T09:30:00.000Z', 'Net: 2587: chatter')}\n`);
+    const week = await readAll([dir], { since: { durationMs: 7 * 86_400_000 } });
+    expect(week.events).toEqual([]);
+    expect(week.unparsed.count).toBe(0);
+    const all = await readAll([dir], { since: { all: true } });
+    expect(all.events.map((e) => [e.vmName, e.time, e.line])).toEqual([['old-01', '2024-04-01T09:21:07.123Z', line]]);
+    expect(all.sources[0]!.lines).toBe(3);
+  });
+
+  it('does not join a file\'s last line without a newline to the next file\'s first line when that one is whole', async () => {
+    const dir = join(tmp, 'no-newline');
+    await mkdir(dir, { recursive: true });
+    const blocked = esxi8('2024-05-13T09:21:07.123Z', macChange('web-01', '02:00:5e:10:00:01', '0x4000004'));
+    await writeFile(join(dir, 'vmkernel.0.gz'), gzipSync(blocked));
+    await writeFile(join(dir, 'vmkernel.log'), `${esxi8('2024-05-14T09:30:00.000Z', 'Net: 2587: chatter')}\n`);
+    const logs = await readAll([dir]);
+    expect(logs.events.map((e) => [e.vmName, e.time])).toEqual([['web-01', '2024-05-13T09:21:07.123Z']]);
+    expect(logs.sources[0]!.lines).toBe(2);
+  });
+
   it('detects gzip by its magic bytes, not its name', async () => {
     const path = join(tmp, 'vmkernel.txt');
     await writeFile(path, gzipSync(await readFile(fixture('esxi80-vmkernel.log'))));

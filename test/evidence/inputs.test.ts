@@ -117,6 +117,24 @@ describe('files from which nothing readable comes', () => {
     expect(await usageError(readLogFiles([path]))).toBe(`${path}: ${says}`);
   });
 
+  it.each([
+    ['ESXi 8', '2024-05-14T09:21:07.123Z In(166) Hostd[2099421]: [Originator@6876 sub=Vimsvc.TaskManager opID=5d1a-01] Task Created : haTask-4-vim.VirtualMachine.reconfigure-118'],
+    ['ESXi 6.7', '2019-05-14T09:21:07.123Z info hostd[2099421] [Originator@6876 sub=Vimsvc.TaskManager opID=5d1a-01] Task Created : haTask-4-vim.VirtualMachine.reconfigure-118'],
+    ['a collector', '<166>1 2024-05-14T09:21:07.123Z esx01.lab.local Hostd - - - [Originator@6876 sub=Vimsvc.TaskManager opID=5d1a-01] Task Created'],
+  ])('a log of other programs than vmkernel (%s hostd.log): an error naming the file, not "No findings"', async (name, line) => {
+    const path = await file(`hostd-${name.replace(/\W/g, '')}.log`, `${line}\n${line}\n`);
+    expect(await usageError(readLogFiles([path]))).toBe(
+      `${path}: none of its 2 log line(s) is from vmkernel (hostd.log, or another program's?), so it says nothing of blocked ports; give vmfix vmkernel.log or a vm-support bundle.`,
+    );
+  });
+
+  it('vmkwarning.log, vmkernel\'s warnings only (never its L2Sec lines): an error naming the file, not "No findings"', async () => {
+    const path = await file('vmkwarning.log', text(['2024-05-14T09:21:07.124Z cpu3:2098131)WARNING: NetPort: 1879: disabled port 0x4000004']));
+    expect(await usageError(readLogFiles([path]))).toBe(
+      `${path}: vmkwarning.log holds only vmkernel's warnings, never the lines of a blocked port; give vmfix vmkernel.log or a vm-support bundle.`,
+    );
+  });
+
   it('still finds a real line among binary junk', async () => {
     const path = await file('mixed.log', Buffer.concat([randomBytes(300_000), Buffer.from(`\n${LOG}`), randomBytes(300_000)]));
     const logs = await readLogFiles([path]);
@@ -151,6 +169,30 @@ describe("a syslog collector's file, many hosts in one", () => {
       ['esx01.lab.local', 'web01'],
     ]);
     expect(logs.notes).toEqual([`${path}: 1 event(s) older than the window were left out (--since all reads them).`]);
+  });
+
+  it('applies each host\'s window to its blocks when the collector names hosts by their IPv6 address', async () => {
+    // rsyslog's %fromhost-ip% on an IPv6 management network.
+    const path = await file('remote-v6.log', text([
+      '2024-04-10T09:21:07.123Z fd00::11 vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:155: client old01 has policy violations on port 0x4000004. Port is blocked',
+      '2024-05-14T09:21:07.123Z fd00::11 vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:155: client web01 has policy violations on port 0x4000005. Port is blocked',
+      '2024-05-14T09:30:00.000Z fd00::11 vmkernel: cpu1:2098000)NetPort: 1879: disabled port 0x2000002',
+    ]));
+    const logs = await readLogFiles([path], { since: { durationMs: 7 * 86_400_000 } });
+    expect(logs.events.map((e) => [e.hostName, e.vmName])).toEqual([['fd00::11', 'web01']]);
+    expect(logs.sources.map((s) => [s.hostName, s.since])).toEqual([['fd00::11', '2024-05-07T09:30:00.000Z']]);
+  });
+
+  it('applies the window to blocks whose line a forwarder re-stamped (rsyslog imfile tailing a copied vmkernel.log)', async () => {
+    const path = await file('remote-imfile.log', text([
+      '2024-04-10T09:21:08.000Z esx02 vmkernel: 2024-04-10T09:21:07.123Z cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:155: client old01 has policy violations on port 0x4000004. Port is blocked',
+      '2024-05-14T09:30:01.000Z esx02 vmkernel: 2024-05-14T09:30:00.000Z cpu1:2098000)NetPort: 1879: disabled port 0x2000002',
+    ]));
+    const logs = await readLogFiles([path], { since: { durationMs: 7 * 86_400_000 } });
+    expect(logs.events).toEqual([]);
+    expect(logs.notes).toEqual([`${path}: 1 event(s) older than the window were left out (--since all reads them).`]);
+    const all = await readLogFiles([path], { since: { all: true } });
+    expect(all.events.map((e) => [e.hostName, e.vmName, e.time])).toEqual([['esx02', 'old01', '2024-04-10T09:21:08.000Z']]);
   });
 
   it('applies a fixed start to every source alike', async () => {

@@ -32,6 +32,18 @@ describe('the offline window', () => {
     expect(sources[0]!.since).toBe('2024-05-07T09:31:00.000Z');
   });
 
+  it('is not measured from a last line stamped after the time of reading (a host clock still ahead when the bundle was taken)', async () => {
+    const path = await log([
+      block('2024-05-14T09:21:07.123Z', 'web01', '0x4000004'),
+      chatter('2024-05-14T09:31:00.000Z'),
+      chatter('2031-01-01T00:00:00.000Z'), // NTP lost, the clock years ahead, and never set back
+    ]);
+    const { events, sources, notes } = await readLogFiles([path], { since: WEEK, now: new Date('2026-12-03T12:00:00Z') });
+    expect(events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(sources[0]!.since).toBe('2024-05-07T09:31:00.000Z');
+    expect(notes).toEqual([expect.stringMatching(/1 line\(s\) .* stamped after .* 2031-01-01T00:00:00.000Z/)]);
+  });
+
   it('says so as a warning when a clock jump leaves blocks outside the window', async () => {
     const path = await log([
       block('2024-05-01T09:21:07.123Z', 'web01', '0x4000004'),
@@ -43,12 +55,40 @@ describe('the offline window', () => {
     expect(problems).toEqual([expect.stringMatching(/times jump back .* 1 event\(s\) fell before the window .* --since all/)]);
   });
 
+  it('says so as a warning when a fixed --since starts after a log\'s newest line: the log says nothing of that time', async () => {
+    const path = await log([block('2024-05-14T09:21:07.123Z', 'web01', '0x4000004'), chatter('2024-05-14T09:31:00.000Z')]);
+    const { events, problems } = await readLogFiles([path], { since: { time: '2024-06-01T00:00:00.000Z' } });
+    expect(events).toEqual([]);
+    expect(problems).toEqual([`${path}: its newest line (2024-05-14T09:31:00.000Z) is before the window (since 2024-06-01T00:00:00.000Z), so it says nothing of that time; --since all reads it.`]);
+    expect((await readLogFiles([path], { since: { time: '2024-05-14T09:30:00.000Z' } })).problems).toEqual([]);
+  });
+
   it('keeps today\'s block after months of distinct old ones (the cap lets the oldest go)', async () => {
     const old = Array.from({ length: 5200 }, (_, i) => block(new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString(), 'web01', `0x${(0x4000000 + i).toString(16)}`));
     const path = await log([...old, block('2024-12-01T09:00:00.000Z', 'db01', '0x5000001')]);
     const { events, notes } = await readLogFiles([path], { since: WEEK });
     expect(events.map((e) => e.vmName)).toEqual(['db01']);
     expect(notes.join(' ')).toMatch(/the oldest made room for newer ones/);
+  });
+});
+
+describe('the offline window over two bundles of one host', () => {
+  it('is measured from the host\'s newest line in either: last month\'s bundle does not bring back last month\'s blocks', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'vmfix-window-two-'));
+    const bundle = async (stamp: string, lines: string[]) => {
+      const root = `esx-esx01.lab.local-${stamp}-2101234`;
+      await mkdir(join(work, root, 'var/run/log'), { recursive: true });
+      await writeFile(join(work, root, 'var/run/log/vmkernel.log'), `${lines.join('\n')}\n`);
+      const tgz = join(work, `${root}.tgz`);
+      await create({ gzip: true, file: tgz, cwd: work }, [root]);
+      return tgz;
+    };
+    const april = await bundle('2024-04-20--09.00', [block('2024-04-19T10:00:00.000Z', 'web01', '0x4000004'), chatter('2024-04-20T08:59:00.000Z')]);
+    const may = await bundle('2024-05-14--09.40', [chatter('2024-05-14T09:30:00.000Z'), block('2024-05-14T09:31:00.000Z', 'db01', '0x4000007')]);
+    const { events, sources, notes } = await readLogFiles([april, may], { since: WEEK });
+    expect(events.map((e) => e.vmName)).toEqual(['db01']);
+    expect(sources.map((s) => s.since)).toEqual(['2024-05-07T09:31:00.000Z', '2024-05-07T09:31:00.000Z']);
+    expect(notes).toEqual([`${april}: 1 event(s) older than the window were left out (--since all reads them).`]);
   });
 });
 
