@@ -263,3 +263,36 @@ describe('what an adversarial run found', () => {
     expect(booted.findings.filter((f) => f.vm).map((f) => [f.kind, f.vm!.name])).toEqual([['mac-change-blocked', 'web02']]);
   });
 });
+
+describe('VMs of one name (vCenter keeps names unique per folder, not per host)', () => {
+  // Two app01s in different folders, both on esx01, each one NIC on a dvPortgroup that rejects: the
+  // line's port is a proxy-switch id vCenter does not list, and neither guest uses the MAC asked for.
+  const twins = () => {
+    const { hosts } = estate({ nlbPorts: [] });
+    const dvs = { ...dvSwitch([dvPortgroup('dvportgroup-10', 'DPG-Apps', macPolicy(false))]), hosts: ['host-1', 'host-2'] };
+    const esx02 = host('host-2', 'esx02.corp.example', [vswitch('vSwitch0', false)], []);
+    const a = vm('vm-1', 'app01', 'host-1', [nic(4000, '00:50:56:a1:00:01', onDvPortgroup('dvportgroup-10', '1'))]);
+    const b = vm('vm-2', 'app01', 'host-1', [nic(4000, '00:50:56:a1:00:02', onDvPortgroup('dvportgroup-10', '2'))]);
+    const c = vm('vm-3', 'app01', 'host-2', [nic(4000, '00:50:56:a1:00:03', onDvPortgroup('dvportgroup-10', '3'))]);
+    return { hosts: [...hosts, esx02], vms: [a, b, c], dvs };
+  };
+  const line = (client: string) => events('esx01', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client ${client} requested mac address change to ${NLB_MAC} on port 0x6000012, disallowed by vswitch policy`);
+
+  it('two on the host that wrote the line, neither port nor MAC saying which: a warning that names both, no NIC guessed, not history', () => {
+    const { hosts, vms, dvs } = twins();
+    const result = audit(inventory(hosts, vms, [dvs]), evidence(line('app01')));
+    expect(result.history).toEqual([]);
+    const blocked = result.findings.filter((f) => f.kind === 'mac-change-blocked');
+    expect(blocked.map((f) => [f.severity, f.vm, f.nic, f.host?.name])).toEqual([['warning', null, null, 'esx01.corp.example']]);
+    expect(blocked[0]!.summary).toMatch(/2 VMs on esx01\.corp\.example are named app01 \(vm-1, vm-2\).*cannot tell which/);
+    expect(blocked[0]!.candidates).toEqual([{ name: 'app01', moref: 'vm-1' }, { name: 'app01', moref: 'vm-2' }]);
+    expect(blocked[0]!.remedies).toEqual([]);
+  });
+
+  it('the guest MAC says which: that one, and never the namesake on the other host', () => {
+    const { hosts, vms, dvs } = twins();
+    const uses = vms.map((v) => (v.moref === 'vm-2' ? { ...v, guestNics: [{ deviceConfigId: 4000, macAddress: NLB_MAC, network: null, connected: true }] } : v));
+    const result = audit(inventory(hosts, uses, [dvs]), evidence(line('app01')));
+    expect(result.findings.filter((f) => f.kind === 'mac-change-blocked').map((f) => [f.vm?.moref, f.severity])).toEqual([['vm-2', 'critical']]);
+  });
+});
