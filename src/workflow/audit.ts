@@ -172,6 +172,7 @@ function scope(whole: Inventory, inventory: Inventory, vmsOnly: boolean) {
     finding: (f: Finding) => {
       if (all) return true;
       if (f.vm) return f.vm.moref !== null && vms.has(f.vm.moref);
+      if (f.candidates?.some((c) => vms.has(c.moref))) return true;
       if (vmsOnly) return false;
       if (f.host) return f.host.moref !== null && hosts.has(f.host.moref);
       return f.switch?.type === 'distributed' && dvSwitches.has(f.switch.name);

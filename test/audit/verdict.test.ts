@@ -295,4 +295,12 @@ describe('VMs of one name (vCenter keeps names unique per folder, not per host)'
     const result = audit(inventory(hosts, uses, [dvs]), evidence(line('app01')));
     expect(result.findings.filter((f) => f.kind === 'mac-change-blocked').map((f) => [f.vm?.moref, f.severity])).toEqual([['vm-2', 'critical']]);
   });
+
+  it('a line from a host none of them runs on now is history about all of them, not about the first', () => {
+    const { hosts, vms, dvs } = twins();
+    const fromEsx02 = events('esx02', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client app01 has policy violations on port 0x6000012. Port is blocked`);
+    const result = audit(inventory(hosts, vms.filter((v) => v.host === 'host-1'), [dvs]), evidence(fromEsx02));
+    expect(result.findings.filter((f) => f.kind === 'mac-change-blocked')).toEqual([]);
+    expect(result.history.map((h) => [h.vm, h.why])).toEqual([[null, 'the 2 VMs named app01 run on esx01.corp.example now, none on esx02.corp.example where the line was written']]);
+  });
 });
