@@ -3,7 +3,7 @@ package main
 // What a real vCenter leaves out of a PropertyCollector answer and vcsim
 // does not: properties the user may not read (a role without System.Read on
 // that object) come in the object's missingSet with a NoPermission fault,
-// not in its propSet; and an inaccessible or invalid VM has no config, so no
+// not in its propSet; and an orphaned, inaccessible or invalid VM has no config (vCenter has none in its database), so no
 // config.* path is answered for it at all.
 
 import (
@@ -22,7 +22,7 @@ type propertyRule struct {
 }
 
 func (l *lab) ruleFor(ref types.ManagedObjectReference, noPermission []string, connectionState string) {
-	rule := propertyRule{noPermission: noPermission, noConfig: connectionState == "inaccessible" || connectionState == "invalid"}
+	rule := propertyRule{noPermission: noPermission, noConfig: connectionState == "orphaned" || connectionState == "inaccessible" || connectionState == "invalid"}
 	if len(rule.noPermission) > 0 || rule.noConfig {
 		propertyRules[ref] = rule
 	}
