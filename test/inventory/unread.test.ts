@@ -1,5 +1,6 @@
 // What vCenter did not show is said, per kind of gap, for what is in scope.
 import { describe, expect, it } from 'vitest';
+import { InventoryParts } from '../../src/inventory/fetch.js';
 import { unreadWarnings } from '../../src/inventory/unread.js';
 import { host, inventory, nic, onStandard, portgroup, vm, vswitch } from '../helpers/inventory.js';
 
@@ -27,5 +28,25 @@ describe('unreadWarnings', () => {
       'vCenter answered NoPermission for config.hardware.device of VM c (vm-3), d (vm-4): NICs, guest MACs and power state there were not judged; give vmfix\'s user System.Read there (a read-only role propagated to children) and audit again.',
       'vCenter answered NoPermission for config.network.portgroup of host esx01 (host-1): vSwitches, portgroups and the NICs on them there were not judged; give vmfix\'s user System.Read there (a read-only role propagated to children) and audit again.',
     ]);
+  });
+});
+
+describe('InventoryParts with a missingSet', () => {
+  const about = { apiType: 'VirtualCenter', apiVersion: '8.0.2.0', fullName: 'VMware vCenter Server 8.0.2' } as never;
+  const refused = (path: string) => [{ path, fault: { fault: { _typeName: 'NoPermission' }, localizedMessage: 'Permission to perform this operation was denied.' } }];
+
+  it('a dvPortgroup whose config is refused is left out and listed as unread, not a crash; a VM whose devices are refused is unread', () => {
+    const parts = new InventoryParts();
+    parts.add({ obj: { type: 'DistributedVirtualPortgroup', value: 'dvportgroup-9' }, propSet: [{ name: 'name', val: 'DPG-Secret' }], missingSet: refused('config') });
+    parts.add({ obj: { type: 'VirtualMachine', value: 'vm-7' }, propSet: [{ name: 'name', val: 'hidden01' }, { name: 'runtime.powerState', val: 'poweredOn' }], missingSet: refused('config.hardware.device') });
+    const inv = parts.inventory(about, 'vc.test');
+    expect(inv.vms.map((v) => [v.name, v.nics.length])).toEqual([['hidden01', 0]]);
+    expect(inv.unread).toEqual([
+      { moref: 'dvportgroup-9', type: 'DistributedVirtualPortgroup', name: 'DPG-Secret', paths: ['config'], fault: 'NoPermission' },
+      { moref: 'vm-7', type: 'VirtualMachine', name: 'hidden01', paths: ['config.hardware.device'], fault: 'NoPermission' },
+    ]);
+    // Read again whole (the role was fixed), it is unread no longer.
+    parts.add({ obj: { type: 'VirtualMachine', value: 'vm-7' }, propSet: [{ name: 'name', val: 'hidden01' }] });
+    expect(parts.inventory(about, 'vc.test').unread!.map((u) => u.moref)).toEqual(['dvportgroup-9']);
   });
 });
