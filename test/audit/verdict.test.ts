@@ -304,3 +304,24 @@ describe('VMs of one name (vCenter keeps names unique per folder, not per host)'
     expect(result.history.map((h) => [h.vm, h.why])).toEqual([[null, 'the 2 VMs named app01 run on esx01.corp.example now, none on esx02.corp.example where the line was written']]);
   });
 });
+
+describe('lines older than the VM now running under that name', () => {
+  it('a VM rebuilt under the same name on a dvPortgroup, powered on after the line: the line is history, not blamed on the new VM', () => {
+    // web01 was blocked, then deleted and rebuilt (new moref, new MAC) an hour later; its guest never changed a MAC.
+    const { hosts } = estate({ nlbPorts: [] });
+    const dvs = { ...dvSwitch([dvPortgroup('dvportgroup-10', 'DPG-Web', macPolicy(false))]), hosts: ['host-1'] };
+    const later = new Date(Date.parse(T) + 3600_000).toISOString();
+    const rebuilt = vm('vm-77', 'web01', 'host-1', [nic(4000, '00:50:56:a1:07:07', onDvPortgroup('dvportgroup-10', '7'))], [], { bootTime: later });
+    const lines = events('esx01',
+      `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client web01 requested mac address change to ${NLB_MAC} on port 0x6000007, disallowed by vswitch policy`,
+      `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client web01 has policy violations on port 0x6000007. Port is blocked`,
+    );
+    const result = audit(inventory(hosts, [rebuilt], [dvs]), evidence(lines));
+    expect(result.findings.filter((f) => f.kind === 'mac-change-blocked')).toEqual([]);
+    expect(result.history.map((h) => [h.vm?.moref, h.why])).toEqual([['vm-77', `the line is older than web01's power-on at ${later}: its ports were connected anew since`]]);
+    // Logged after its power-on, the same lines are about it.
+    const before = new Date(Date.parse(T) - 3600_000).toISOString();
+    const booted = audit(inventory(hosts, [{ ...rebuilt, bootTime: before }], [dvs]), evidence(lines));
+    expect(booted.findings.filter((f) => f.kind === 'mac-change-blocked').map((f) => f.vm?.moref)).toEqual(['vm-77']);
+  });
+});
