@@ -247,6 +247,11 @@ function present(attachments: Attachments, host: Host, vm: Vm, nic: VmNic, incid
       return past(`the line is older than ${vm.name}'s power-on at ${vm.bootTime}: port ${incident.port} was another connection then`);
     }
   }
+  // A dvPort too is connected anew at power-on (and a VM rebuilt under the old name is another VM): a block
+  // logged before this run was of an earlier connection, and a guest that still changes its MAC is logged again.
+  if (nic.backing.kind === 'distributed' && vm.powerState === 'poweredOn' && vm.bootTime && loggedBefore(incident, Date.parse(vm.bootTime) - CLOCK_SKEW_MS)) {
+    return past(`the line is older than ${vm.name}'s power-on at ${vm.bootTime}: its ports were connected anew since`);
+  }
   if (nic.macAddress !== null && macs.size && [...macs].every((m) => m === nic.macAddress)) {
     return past(`the MAC it asked for, ${nic.macAddress}, is now its configured MAC`);
   }
