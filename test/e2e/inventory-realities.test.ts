@@ -24,7 +24,7 @@ const SCENARIO = {
     name: 'DC1', clusters: ['C1'],
     hosts: [
       host('esx01.lab.local', [...l2sec('app01', '0x6000012'), ...l2sec('hidden01', '0x6000013')]),
-      host('esx02.lab.local', l2sec('app01', '0x6000012')),
+      host('esx02.lab.local', [...l2sec('app01', '0x6000012'), ...l2sec('Ω web (prod) ü', '0x6000014'), ...l2sec('db/primary', '0x6000015'), ...l2sec('web0', '0x6000016')]),
       host('esx03.lab.local', [], { noPermission: ['config.network.portgroup'] }),
     ],
     dvSwitches: [{
@@ -37,6 +37,11 @@ const SCENARIO = {
       { name: 'app01', folder: 'Team-C', host: 'esx02.lab.local', nics: [onDpg] },
       { name: 'hidden01', host: 'esx01.lab.local', nics: [onDpg], noPermission: ['config.hardware.device'] },
       { name: 'web03', host: 'esx03.lab.local', nics: [{ network: 'PG-App', guestMac: ASKED }] },
+      // Guests that use the MAC they asked for now: blocked, whoever else is named alike.
+      { name: 'Ω web (prod) ü', host: 'esx02.lab.local', nics: [{ ...onDpg, guestMac: ASKED, port: { blocked: true } }] },
+      { name: 'db%2fprimary', host: 'esx02.lab.local', nics: [{ ...onDpg, guestMac: ASKED, port: { blocked: true } }] },
+      { name: 'web0', host: 'esx02.lab.local', nics: [{ ...onDpg, guestMac: ASKED, port: { blocked: true } }] },
+      { name: 'web01', host: 'esx02.lab.local', nics: [onDpg] },
       { name: 'legacy01', host: 'esx02.lab.local', powerState: 'poweredOff', connectionState: 'inaccessible', nics: [onDpg] },
       { name: 'orphan01', host: 'esx02.lab.local', powerState: 'poweredOff', connectionState: 'orphaned', nics: [onDpg] },
     ],
@@ -72,6 +77,14 @@ describe('inventory realities', () => {
     expect(twins.map((f) => [f.host!.name, f.severity, f.candidates!.length])).toEqual([['esx01.lab.local', 'warning', 2]]);
     expect(twins[0]!.candidates!.map((c) => c.moref)).not.toContain(onEsx02[0]!.vm!.moref);
     expect(twins[0]!.summary).toMatch(/cannot tell which/);
+  });
+
+  it('names with spaces, parentheses and non-ASCII letters, a "/" vCenter escapes as %2f, a name that is the prefix of another: each line on its own VM', async () => {
+    const { code, report } = await audit('--host', 'esx02.lab.local');
+    expect(code).toBe(1);
+    const blocked = report.findings.filter((f) => f.kind === 'mac-change-blocked' && f.vm && f.vm.name !== 'app01');
+    expect(blocked.map((f) => [f.vm!.name, f.severity]).sort()).toEqual([['db%2fprimary', 'critical'], ['web0', 'critical'], ['Ω web (prod) ü', 'critical']].sort());
+    expect(report.notes.filter((n) => /names a VM or host this inventory does not have/.test(n))).toEqual([]);
   });
 
   it('a VM whose NICs vCenter will not show (NoPermission in missingSet) is a warning naming it, not "no NICs" and history with exit 0', async () => {
