@@ -325,3 +325,16 @@ describe('lines older than the VM now running under that name', () => {
     expect(booted.findings.filter((f) => f.kind === 'mac-change-blocked').map((f) => f.vm?.moref)).toEqual(['vm-77']);
   });
 });
+
+describe('a VM vCenter shows no NICs of', () => {
+  it('a line naming a running VM whose devices vCenter did not return is a warning about that VM, not history about "one of its 0 NICs"', () => {
+    const { hosts } = estate({ nlbPorts: [] });
+    const hidden = vm('vm-8', 'hidden01', 'host-1', []);
+    const line = events('esx01', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client hidden01 has policy violations on port 0x4000021. Port is blocked`);
+    const result = audit(inventory(hosts, [hidden]), evidence(line));
+    expect(result.history).toEqual([]);
+    const blocked = result.findings.filter((f) => f.kind === 'mac-change-blocked');
+    expect(blocked.map((f) => [f.vm?.name, f.nic, f.severity])).toEqual([['hidden01', null, 'warning']]);
+    expect(blocked[0]!.summary).toMatch(/hidden01.*port 0x4000021.*vCenter shows none of its NICs/);
+  });
+});
