@@ -83,6 +83,10 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
   findings.push(...logs.namesakes.map((n) => namesakesFinding(n.vms, n.host, n.events)));
   const history = [...logs.history.map(historyItem), ...portEvents.history];
   for (const off of logs.offVms) {
+    if (!off.vm.nics.length) {
+      findings.push(noNicsFinding(off.vm, off.host, off.events));
+      continue;
+    }
     const attached = off.vm.nics.map((n) => attachments.attach(off.vm, n)).filter((att) => att !== undefined);
     const rejecting = attached.filter((att) => att.macChanges.value === false && !(att.kind === 'distributed' && att.macLearning)).length;
     // On an NSX segment nothing vCenter shows says the change is allowed.
@@ -291,6 +295,13 @@ function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], rejecti
   ].join(', ');
   return blockedWithoutNic(findingId('mac-change-blocked', vm.moref, 'vm'), vm, host, evidence,
     `${vm.name} was blocked by ESXi on port ${firstPort(events)} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) before it was powered off, on one of its ${vm.nics.length} NICs (${which}); which one, neither vCenter nor the line says now that its ports are gone: it will be blocked again when it runs.`);
+}
+
+/** Lines naming a VM vCenter shows no NICs of (its devices refused, or no configuration): said about the VM. */
+function noNicsFinding(vm: Vm, host: Host, events: readonly L2SecEvent[]): Finding {
+  const evidence = events.map(logEvidence);
+  return blockedWithoutNic(findingId('mac-change-blocked', vm.moref, 'vm'), vm, host, evidence,
+    `${vm.name} was blocked by ESXi on port ${firstPort(events)} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) because its guest changed its MAC, but vCenter shows none of its NICs, so vmfix can neither say which nor offer a fix: see the warnings for why.`);
 }
 
 /**

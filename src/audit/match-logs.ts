@@ -25,7 +25,7 @@ export interface MatchedLogs {
   readonly byNic: ReadonlyMap<string, readonly L2SecEvent[]>;
   /** Events about a NIC or VM that are no longer about its present state. */
   readonly history: readonly PastEvents[];
-  /** Events that name a powered-off VM with several NICs, but not which one (its ports are gone). */
+  /** Events that name a powered-off VM with several NICs, or a VM vCenter shows no NICs of, but not which NIC. */
   readonly offVms: readonly { readonly vm: Vm; readonly host: Host; readonly events: readonly L2SecEvent[] }[];
   /** Events naming a client that several VMs on that host are called, with nothing to say which. */
   readonly namesakes: readonly { readonly vms: readonly Vm[]; readonly host: Host; readonly events: readonly L2SecEvent[] }[];
@@ -196,6 +196,11 @@ function byClient(attachments: Attachments, incident: Incident, host: Host, vmsB
   if (here.length > 1) return { kind: 'namesakes', vms: here };
   const vm = here[0]!;
   if (vm.nics.length === 1) return present(attachments, host, vm, vm.nics[0]!, incident, macs);
+  if (vm.nics.length === 0) {
+    // Its devices refused or its configuration missing, vCenter showed none of its NICs: the block is the VM's, its NIC unknown.
+    const unread = vm.connectionState !== 'connected' || attachments.index.inventory.unread?.some((u) => u.moref === vm.moref && u.paths.some((p) => 'config.hardware.device'.startsWith(p)));
+    return unread ? { kind: 'vm', vm } : { kind: 'past', vm, nic: null, why: `${vm.name} has no NIC now` };
+  }
   // Powered off, a VM has no ports to compare: the block was on one of its NICs, and comes back at power-on.
   if (vm.powerState !== 'poweredOn') return { kind: 'vm', vm };
   return { kind: 'past', vm, nic: null, why: `it names ${vm.name} but neither a port nor a MAC of one of its ${vm.nics.length} NICs now` };

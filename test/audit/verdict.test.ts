@@ -331,10 +331,15 @@ describe('a VM vCenter shows no NICs of', () => {
     const { hosts } = estate({ nlbPorts: [] });
     const hidden = vm('vm-8', 'hidden01', 'host-1', []);
     const line = events('esx01', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client hidden01 has policy violations on port 0x4000021. Port is blocked`);
-    const result = audit(inventory(hosts, [hidden]), evidence(line));
+    const unread = [{ moref: 'vm-8', type: 'VirtualMachine', name: 'hidden01', paths: ['config.hardware.device'], fault: 'NoPermission' }];
+    const result = audit({ ...inventory(hosts, [hidden]), unread }, evidence(line));
     expect(result.history).toEqual([]);
     const blocked = result.findings.filter((f) => f.kind === 'mac-change-blocked');
     expect(blocked.map((f) => [f.vm?.name, f.nic, f.severity])).toEqual([['hidden01', null, 'warning']]);
     expect(blocked[0]!.summary).toMatch(/hidden01.*port 0x4000021.*vCenter shows none of its NICs/);
+    // Read whole, with no NIC left (removed since the line): history.
+    const removed = audit(inventory(hosts, [hidden]), evidence(line));
+    expect(removed.findings.filter((f) => f.kind === 'mac-change-blocked')).toEqual([]);
+    expect(removed.history.map((h) => h.why)).toEqual(['hidden01 has no NIC now']);
   });
 });

@@ -90,6 +90,9 @@ describe('inventory realities', () => {
   it('a VM whose NICs vCenter will not show (NoPermission in missingSet) is a warning naming it, not "no NICs" and history with exit 0', async () => {
     const { code, report } = await audit('--vm', 'hidden01');
     expect(saying(report, 'hidden01', 'NoPermission', 'config.hardware.device', 'NICs')).toHaveLength(1);
+    // The line naming it is about it, its NIC unknown: not history.
+    expect(report.findings.filter((f) => f.kind === 'mac-change-blocked').map((f) => [f.vm?.name, f.severity])).toEqual([['hidden01', 'warning']]);
+    expect(report.history).toEqual([]);
     expect(code).toBe(1);
   });
 
