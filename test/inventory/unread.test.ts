@@ -1,6 +1,7 @@
 // What vCenter did not show is said, per kind of gap, for what is in scope.
 import { describe, expect, it } from 'vitest';
 import { InventoryParts } from '../../src/inventory/fetch.js';
+import { LiveInventory } from '../../src/inventory/live.js';
 import { unreadWarnings } from '../../src/inventory/unread.js';
 import { host, inventory, nic, onStandard, portgroup, vm, vswitch } from '../helpers/inventory.js';
 
@@ -48,5 +49,20 @@ describe('InventoryParts with a missingSet', () => {
     // Read again whole (the role was fixed), it is unread no longer.
     parts.add({ obj: { type: 'VirtualMachine', value: 'vm-7' }, propSet: [{ name: 'name', val: 'hidden01' }] });
     expect(parts.inventory(about, 'vc.test').unread!.map((u) => u.moref)).toEqual(['dvportgroup-9']);
+  });
+});
+
+describe('LiveInventory (watch) with a missingSet', () => {
+  it('keeps what an update says vCenter refused, until the object comes whole', () => {
+    const live = new LiveInventory({ apiType: 'VirtualCenter', apiVersion: '8.0.2.0', fullName: 'VMware vCenter Server 8.0.2' } as never, 'vc.test');
+    const obj = { type: 'VirtualMachine', value: 'vm-7' };
+    const missingSet = [{ path: 'config.hardware.device', fault: { fault: { _typeName: 'NoPermission' } } }];
+    live.apply([{ kind: 'enter', obj, changeSet: [{ name: 'name', op: 'assign', val: 'hidden01' }], missingSet }], true);
+    expect(live.inventory().unread!.map((u) => [u.name, u.paths, u.fault])).toEqual([['hidden01', ['config.hardware.device'], 'NoPermission']]);
+    live.apply([{ kind: 'modify', obj, changeSet: [{ name: 'runtime.powerState', op: 'assign', val: 'poweredOn' }] }], false);
+    expect(live.inventory().unread!.map((u) => u.name)).toEqual(['hidden01']);
+    // The role fixed, vCenter sends the path's value: no longer missing.
+    live.apply([{ kind: 'modify', obj, changeSet: [{ name: 'config.hardware.device', op: 'assign', val: [] }] }], false);
+    expect(live.inventory().unread).toEqual([]);
   });
 });
