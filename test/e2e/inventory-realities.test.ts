@@ -42,6 +42,7 @@ const SCENARIO = {
       { name: 'db%2fprimary', host: 'esx02.lab.local', nics: [{ ...onDpg, guestMac: ASKED, port: { blocked: true } }] },
       { name: 'web0', host: 'esx02.lab.local', nics: [{ ...onDpg, guestMac: ASKED, port: { blocked: true } }] },
       { name: 'web01', host: 'esx02.lab.local', nics: [onDpg] },
+      { name: 'nlb%2fa%25b', host: 'esx02.lab.local', nics: [{ network: 'PG-App' }] },
       { name: 'legacy01', host: 'esx02.lab.local', powerState: 'poweredOff', connectionState: 'inaccessible', nics: [onDpg] },
       { name: 'orphan01', host: 'esx02.lab.local', powerState: 'poweredOff', connectionState: 'orphaned', nics: [onDpg] },
     ],
@@ -85,6 +86,15 @@ describe('inventory realities', () => {
     const blocked = report.findings.filter((f) => f.kind === 'mac-change-blocked' && f.vm && f.vm.name !== 'app01');
     expect(blocked.map((f) => [f.vm!.name, f.severity]).sort()).toEqual([['db%2fprimary', 'critical'], ['web0', 'critical'], ['Ω web (prod) ü', 'critical']].sort());
     expect(report.notes.filter((n) => /names a VM or host this inventory does not have/.test(n))).toEqual([]);
+  });
+
+  it('a guest of a VM whose name vCenter escapes (nlb/a%b) changes its MAC while the lab runs: ESXi logs the name unescaped, and the line is tied to that VM', async () => {
+    await lab.guestMac('nlb%2fa%25b', 1, ASKED);
+    const { report } = await audit('--vm', 'nlb%2fa%25b');
+    const blocked = report.findings.filter((f) => f.kind === 'mac-change-blocked');
+    expect(blocked.map((f) => [f.vm?.name, f.severity])).toEqual([['nlb%2fa%25b', 'critical']]);
+    const lines = (blocked[0] as unknown as { evidence: { type: string; line?: string }[] }).evidence.filter((e) => e.type === 'vmkernel-log');
+    expect(lines.map((e) => e.line)).toEqual([expect.stringContaining('client nlb/a%b requested'), expect.stringContaining('client nlb/a%b has policy violations')]);
   });
 
   it('a VM whose NICs vCenter will not show (NoPermission in missingSet) is a warning naming it, not "no NICs" and history with exit 0', async () => {
