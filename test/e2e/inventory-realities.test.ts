@@ -43,6 +43,8 @@ const SCENARIO = {
       { name: 'web0', host: 'esx02.lab.local', nics: [{ ...onDpg, guestMac: ASKED, port: { blocked: true } }] },
       { name: 'web01', host: 'esx02.lab.local', nics: [onDpg] },
       { name: 'nlb%2fa%25b', host: 'esx02.lab.local', nics: [{ network: 'PG-App' }] },
+      // Ten NICs (vSphere's most), the tenth on a standard portgroup, the rest on the dvPortgroup.
+      { name: 'router01', host: 'esx02.lab.local', nics: [...Array.from({ length: 9 }, () => onDpg), { network: 'PG-App' }] },
       { name: 'legacy01', host: 'esx02.lab.local', powerState: 'poweredOff', connectionState: 'inaccessible', nics: [onDpg] },
       { name: 'orphan01', host: 'esx02.lab.local', powerState: 'poweredOff', connectionState: 'orphaned', nics: [onDpg] },
     ],
@@ -95,6 +97,13 @@ describe('inventory realities', () => {
     expect(blocked.map((f) => [f.vm?.name, f.severity])).toEqual([['nlb%2fa%25b', 'critical']]);
     const lines = (blocked[0] as unknown as { evidence: { type: string; line?: string }[] }).evidence.filter((e) => e.type === 'vmkernel-log');
     expect(lines.map((e) => e.line)).toEqual([expect.stringContaining('client nlb/a%b requested'), expect.stringContaining('client nlb/a%b has policy violations')]);
+  });
+
+  it('a VM with ten NICs: the tenth\'s guest changes its MAC, and the finding is on Network adapter 10, no other', async () => {
+    await lab.guestMac('router01', 10, ASKED);
+    const { report } = await audit('--vm', 'router01');
+    const found = report.findings.filter((f) => f.kind !== 'mac-accept-unneeded') as unknown as { kind: string; severity: string; nic: { label: string; key: number } | null }[];
+    expect(found.map((f) => [f.kind, f.severity, f.nic?.label, f.nic?.key])).toEqual([['mac-change-blocked', 'critical', 'Network adapter 10', 4009]]);
   });
 
   it('a VM whose NICs vCenter will not show (NoPermission in missingSet) is a warning naming it, not "no NICs" and history with exit 0', async () => {
