@@ -198,6 +198,27 @@ func (l *lab) newDatacenter(si *simulator.ServiceInstance, name string) *datacen
 	}
 }
 
+// folderFor is the VM folder of that name under the datacenter's vm folder
+// (made on first use), or the vm folder itself for "".
+func (dc *datacenter) folderFor(name string) *simulator.Folder {
+	if name == "" {
+		return dc.vmFolder
+	}
+	for _, ref := range dc.vmFolder.ChildEntity {
+		if f, ok := simulator.Map.Get(ref).(*simulator.Folder); ok && f.Name == name {
+			return f
+		}
+	}
+	f := &simulator.Folder{}
+	f.Self.Type = "Folder"
+	f.Name = name
+	f.ChildType = dc.vmFolder.ChildType
+	f.Parent = &dc.vmFolder.Self
+	simulator.Map.Put(f)
+	dc.vmFolder.ChildEntity = append(dc.vmFolder.ChildEntity, f.Self)
+	return f
+}
+
 func newResourcePool(owner types.ManagedObjectReference) *simulator.ResourcePool {
 	pool := simulator.NewResourcePool()
 	simulator.Map.NewEntity(pool)
@@ -276,6 +297,7 @@ func (l *lab) newHost(dc *datacenter, sh *scHost, cluster *simulator.ClusterComp
 	hs.Config.Product = product
 	hs.Summary.Config.Product = &product
 	hs.Runtime.ConnectionState = types.HostSystemConnectionState(sh.ConnectionState)
+	l.ruleFor(hs.Self, sh.NoPermission, "")
 	uuid := stableUUIDv4("host/" + sh.Name)
 	hs.Summary.Hardware.Uuid = uuid
 	hs.Hardware.SystemInfo.Uuid = uuid
@@ -458,7 +480,9 @@ func (l *lab) buildVMs(dc *datacenter, sdc *scDatacenter, hosts map[string]*host
 		sv := sdc.VMs[i]
 		h := hosts[sv.Host]
 		v := l.newVM(dc, h, sv, i)
-		dc.vmFolder.ChildEntity = append(dc.vmFolder.ChildEntity, v.obj.Self)
+		folder := dc.folderFor(sv.Folder)
+		v.obj.Parent = &folder.Self
+		folder.ChildEntity = append(folder.ChildEntity, v.obj.Self)
 		h.obj.Vm = append(h.obj.Vm, v.obj.Self)
 		h.datastore.Vm = append(h.datastore.Vm, v.obj.Self)
 		pool := simulator.Map.Get(*h.compute.ResourcePool).(*simulator.ResourcePool)
@@ -511,7 +535,7 @@ func (l *lab) buildVMs(dc *datacenter, sdc *scDatacenter, hosts map[string]*host
 		bindPort(p.pg.freePort(), p.nic, p.v, p.sn)
 	}
 	for _, p := range unnamed {
-		p.nic.mac = l.macs.generate(fmt.Sprintf("%s/%s/%d", dc.obj.Name, p.v.name, p.nic.key))
+		p.nic.mac = l.macs.generate(fmt.Sprintf("%s/%s/%d", dc.obj.Name, p.v.path(), p.nic.key))
 	}
 	// Ports go to active NICs in scenario order, as ESXi hands them out
 	// when VMs power on.

@@ -111,8 +111,8 @@ func (h *host) logViolation(v *vm, nic *vnic) {
 	world := 2097152 + hash32(v.name)%65536
 	prefix := vmkernelPrefix(h.log.esx8, time.Now(), int(hash32(v.name)%48), world) + "etherswitch: L2Sec_EnforcePortCompliance:"
 	h.log.append(
-		prefix+"247: client "+v.name+" requested mac address change to "+nic.effectiveGuestMac()+" on port "+port+", disallowed by vswitch policy",
-		prefix+"356: client "+v.name+" has policy violations on port "+port+". Port is blocked",
+		prefix+"247: client "+clientName(v.name)+" requested mac address change to "+nic.effectiveGuestMac()+" on port "+port+", disallowed by vswitch policy",
+		prefix+"356: client "+clientName(v.name)+" has policy violations on port "+port+". Port is blocked",
 	)
 }
 
@@ -146,4 +146,31 @@ func (p *dvPort) blockEvent(blocked bool) types.BaseEvent {
 	}
 	base.FullFormattedMessage = fmt.Sprintf("Port %s was unblocked in the vSphere Distributed Switch %s in %s.", p.key, d.name, d.dc.obj.Name)
 	return &types.DvsPortUnblockedEvent{DvsEvent: base, PortKey: p.key, RuntimeInfo: status, PrevBlockState: "blocked"}
+}
+
+// clientName is the VM as ESXi names the port's client: its display name
+// as the guest's .vmx has it, where the API's name escapes /, \ and % (%2f,
+// %5c, %25).
+func clientName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		if name[i] == '%' && i+2 < len(name) {
+			switch strings.ToLower(name[i+1 : i+3]) {
+			case "2f":
+				b.WriteByte('/')
+				i += 2
+				continue
+			case "5c":
+				b.WriteByte('\\')
+				i += 2
+				continue
+			case "25":
+				b.WriteByte('%')
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(name[i])
+	}
+	return b.String()
 }

@@ -112,6 +112,7 @@ type vm struct {
 	dc        *datacenter
 	host      *host
 	name      string
+	folder    string // "" for the datacenter's vm folder
 	poweredOn bool
 	tools     string // guest.toolsStatus
 	guestID   string // config.guestId: vmkernel* for a nested ESXi

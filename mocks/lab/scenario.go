@@ -57,6 +57,7 @@ type scHost struct {
 	Portgroups      []scPortgroup `json:"portgroups"`
 	VmkernelLog     scLog         `json:"vmkernelLog"`
 	DiagnosticLogs  *bool         `json:"diagnosticLogs"`
+	NoPermission    []string      `json:"noPermission"`
 }
 
 type scVswitch struct {
@@ -162,7 +163,12 @@ type scSecurityOverride struct {
 
 type scVM struct {
 	Name        string  `json:"name"`
+	Folder      string  `json:"folder"`
 	Host        string  `json:"host"`
+	// ConnectionState: "" follows the host; orphaned, inaccessible or invalid as vCenter shows such VMs.
+	ConnectionState string `json:"connectionState"`
+	// NoPermission: property paths the lab's user may not read on this VM (answered in missingSet).
+	NoPermission []string `json:"noPermission"`
 	PowerState  string  `json:"powerState"`
 	ToolsStatus string  `json:"toolsStatus"`
 	GuestId     string  `json:"guestId"`
@@ -435,10 +441,14 @@ func (dc *scDatacenter) validate(where string, hostNames map[string]bool) error 
 			return fmt.Errorf("%s: vms[%d]: name is required", where, v)
 		}
 		vw := fmt.Sprintf("%s: vm %q", where, vm.Name)
-		if vmNames[vm.Name] {
-			return fmt.Errorf("%s: duplicate VM name in the datacenter", vw)
+		// vCenter keeps VM names unique per folder, not per datacenter or host.
+		if vmNames[vm.Folder+"/"+vm.Name] {
+			return fmt.Errorf("%s: duplicate VM name in the folder", vw)
 		}
-		vmNames[vm.Name] = true
+		vmNames[vm.Folder+"/"+vm.Name] = true
+		if !oneOf(vm.ConnectionState, "", "orphaned", "inaccessible", "invalid") {
+			return fmt.Errorf("%s: connectionState %q: must be orphaned, inaccessible or invalid (or absent: the host's)", vw, vm.ConnectionState)
+		}
 		nets, ok := stdNets[vm.Host]
 		if !ok {
 			return fmt.Errorf("%s: unknown host %q (not in this datacenter)", vw, vm.Host)

@@ -228,12 +228,12 @@ func (l *lab) newVM(dc *datacenter, h *host, sv scVM, index int) *vm {
 	if l.esx {
 		obj.Self.Value = strconv.Itoa(index + 1) // ESXi numbers its VMs
 	}
-	v := &vm{obj: obj, dc: dc, host: h, name: sv.Name, poweredOn: sv.PowerState == "poweredOn", tools: sv.ToolsStatus, guestID: sv.GuestId}
+	v := &vm{obj: obj, dc: dc, host: h, name: sv.Name, folder: sv.Folder, poweredOn: sv.PowerState == "poweredOn", tools: sv.ToolsStatus, guestID: sv.GuestId}
 	obj.model = v
 
 	now := time.Now()
 	hostRef, dsRef := h.obj.Self, h.datastore.Self
-	uuid, instanceUUID := stableUUIDv4(dc.obj.Name+"/"+sv.Name), stableUUIDv4("instance/"+dc.obj.Name+"/"+sv.Name)
+	uuid, instanceUUID := stableUUIDv4(dc.obj.Name+"/"+v.path()), stableUUIDv4("instance/"+dc.obj.Name+"/"+v.path())
 	vmx := fmt.Sprintf("[%s] %s/%s.vmx", h.datastore.Name, sv.Name, sv.Name)
 
 	obj.Name = sv.Name
@@ -244,6 +244,9 @@ func (l *lab) newVM(dc *datacenter, h *host, sv scVM, index int) *vm {
 		Host:            &hostRef,
 		ConnectionState: vmConnectionState(h.obj.Runtime.ConnectionState),
 		PowerState:      types.VirtualMachinePowerState(sv.PowerState),
+	}
+	if sv.ConnectionState != "" {
+		obj.Runtime.ConnectionState = types.VirtualMachineConnectionState(sv.ConnectionState)
 	}
 	if v.poweredOn {
 		// Running since before its host's log begins: the scenario's lines about its ports are about this run.
@@ -278,9 +281,18 @@ func (l *lab) newVM(dc *datacenter, h *host, sv scVM, index int) *vm {
 		OverallStatus: types.ManagedEntityStatusGreen,
 	}
 	simulator.Map.Put(obj)
+	l.ruleFor(obj.Self, sv.NoPermission, sv.ConnectionState)
 	obj.Summary.Vm = &obj.Self
 	h.vms = append(h.vms, v)
 	return v
+}
+
+// path is the VM's folder and name: what is unique in a datacenter.
+func (v *vm) path() string {
+	if v.folder == "" {
+		return v.name
+	}
+	return v.folder + "/" + v.name
 }
 
 // stableUUIDv4 is a uuid derived from seed, so a scenario always gives its

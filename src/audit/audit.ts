@@ -80,8 +80,13 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
   }
   findings.push(...unneededAccept(index, needed));
   findings.push(...logs.unattributed.map((u) => portFinding(u.host, u.events)));
+  findings.push(...logs.namesakes.map((n) => namesakesFinding(n.vms, n.host, n.events)));
   const history = [...logs.history.map(historyItem), ...portEvents.history];
   for (const off of logs.offVms) {
+    if (!off.vm.nics.length) {
+      findings.push(noNicsFinding(off.vm, off.host, off.events));
+      continue;
+    }
     const attached = off.vm.nics.map((n) => attachments.attach(off.vm, n)).filter((att) => att !== undefined);
     const rejecting = attached.filter((att) => att.macChanges.value === false && !(att.kind === 'distributed' && att.macLearning)).length;
     // On an NSX segment nothing vCenter shows says the change is allowed.
@@ -290,6 +295,27 @@ function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], rejecti
   ].join(', ');
   return blockedWithoutNic(findingId('mac-change-blocked', vm.moref, 'vm'), vm, host, evidence,
     `${vm.name} was blocked by ESXi on port ${firstPort(events)} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) before it was powered off, on one of its ${vm.nics.length} NICs (${which}); which one, neither vCenter nor the line says now that its ports are gone: it will be blocked again when it runs.`);
+}
+
+/** Lines naming a VM vCenter shows no NICs of (its devices refused, or no configuration): said about the VM. */
+function noNicsFinding(vm: Vm, host: Host, events: readonly L2SecEvent[]): Finding {
+  const evidence = events.map(logEvidence);
+  return blockedWithoutNic(findingId('mac-change-blocked', vm.moref, 'vm'), vm, host, evidence,
+    `${vm.name} was blocked by ESXi on port ${firstPort(events)} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) because its guest changed its MAC, but vCenter shows none of its NICs, so vmfix can neither say which nor offer a fix: see the warnings for why.`);
+}
+
+/**
+ * Lines naming a client that several VMs on the host that wrote them are
+ * called (vCenter keeps names unique per folder, not per host), where no port
+ * or MAC tells them apart: the block is said, with every VM it may be about.
+ */
+function namesakesFinding(vms: readonly Vm[], host: Host, events: readonly L2SecEvent[]): Finding {
+  const evidence = events.map(logEvidence);
+  const last = lastSeen(evidence);
+  const name = events.find((e) => e.vmName)?.vmName ?? vms[0]!.name;
+  const finding = blockedWithoutNic(findingId('mac-change-blocked', 'namesakes', host.moref, name, firstPort(events)), null, host, evidence,
+    `ESXi blocked port ${firstPort(events)} on ${host.name}${last ? ` (last at ${last})` : ''} of a VM named ${name}, because its guest changed its MAC; ${vms.length} VMs on ${host.name} are named ${name} (${vms.map((v) => v.moref).join(', ')}), and neither a port nor a MAC they use now says which, so vmfix cannot tell which: check each of them.`);
+  return { ...finding, candidates: vms.map((v) => ({ name: v.name, moref: v.moref })) };
 }
 
 /** A block the logs show on a host, tied to no NIC: a warning with no remedy, since none can be aimed. */

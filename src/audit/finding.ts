@@ -85,6 +85,8 @@ export interface Finding {
   readonly policy: { readonly macChanges: 'reject' | 'accept' | 'unknown'; readonly source: PolicySource | null };
   readonly evidence: readonly Evidence[];
   readonly remedies: readonly Remedy[];
+  /** A block on one of these VMs (they share the name the line gives), not telling which: `vm` is null. */
+  readonly candidates?: readonly { readonly name: string; readonly moref: string }[];
   /** The remedies left out of `remedies`, each with the reason (NIC findings only). */
   readonly notOffered?: readonly NotOffered[];
 }

@@ -25,8 +25,10 @@ export interface MatchedLogs {
   readonly byNic: ReadonlyMap<string, readonly L2SecEvent[]>;
   /** Events about a NIC or VM that are no longer about its present state. */
   readonly history: readonly PastEvents[];
-  /** Events that name a powered-off VM with several NICs, but not which one (its ports are gone). */
+  /** Events that name a powered-off VM with several NICs, or a VM vCenter shows no NICs of, but not which NIC. */
   readonly offVms: readonly { readonly vm: Vm; readonly host: Host; readonly events: readonly L2SecEvent[] }[];
+  /** Events naming a client that several VMs on that host are called, with nothing to say which. */
+  readonly namesakes: readonly { readonly vms: readonly Vm[]; readonly host: Host; readonly events: readonly L2SecEvent[] }[];
   /** Events on a known host that nothing ties to a NIC or VM. */
   readonly unattributed: readonly { readonly events: readonly L2SecEvent[]; readonly host: Host }[];
   /** Events from hosts this inventory does not have, or naming VMs it does not have. */
@@ -132,6 +134,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
   const unattributed: { events: L2SecEvent[]; host: Host }[] = [];
   const unmatched: L2SecEvent[] = [];
   const offVms: { vm: Vm; host: Host; events: L2SecEvent[] }[] = [];
+  const namesakes: { vms: readonly Vm[]; host: Host; events: L2SecEvent[] }[] = [];
 
   for (const incident of incidents(index, events)) {
     const { host } = incident;
@@ -147,13 +150,15 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
       history.push({ events: incident.events, vm: tie.vm, nic: tie.nic, host, why: tie.why });
     } else if (tie.kind === 'vm') {
       offVms.push({ vm: tie.vm, host, events: incident.events });
+    } else if (tie.kind === 'namesakes') {
+      namesakes.push({ vms: tie.vms, host, events: incident.events });
     } else if (tie.kind === 'unknown-vm') {
       unmatched.push(...incident.events);
     } else {
       unattributed.push({ events: incident.events, host });
     }
   }
-  return { byNic, history, offVms, unattributed, unmatched };
+  return { byNic, history, offVms, namesakes, unattributed, unmatched };
 }
 
 type Tie =
@@ -161,6 +166,7 @@ type Tie =
   | { readonly kind: 'past'; readonly vm: Vm | null; readonly nic: VmNic | null; readonly why: string }
   | { readonly kind: 'unknown-vm' }
   | { readonly kind: 'vm'; readonly vm: Vm }
+  | { readonly kind: 'namesakes'; readonly vms: readonly Vm[] }
   | { readonly kind: 'untied' };
 
 /** Lines that name the client: that VM, then which of its NICs, then whether it is still so. */
@@ -176,15 +182,25 @@ function byClient(attachments: Attachments, incident: Incident, host: Host, vmsB
   if (onPort && (named.length === 0 || named.includes(onPort.vm))) return present(attachments, host, onPort.vm, onPort.nic, incident, macs);
   if (!here.length) {
     if (!named.length) return { kind: 'unknown-vm' };
+    const hostOf = (vm: Vm) => attachments.index.host(vm.host)?.name ?? 'no host';
+    if (named.length > 1) {
+      const now = [...new Set(named.map(hostOf))].join(', ');
+      return { kind: 'past', vm: null, nic: null, why: `the ${named.length} VMs named ${name} run on ${now} now, none on ${host.name} where the line was written` };
+    }
     const elsewhere = named[0]!;
-    const now = attachments.index.host(elsewhere.host)?.name ?? 'no host';
-    return { kind: 'past', vm: elsewhere, nic: null, why: `${elsewhere.name} runs on ${now} now, not on ${host.name} where the line was written` };
+    return { kind: 'past', vm: elsewhere, nic: null, why: `${elsewhere.name} runs on ${hostOf(elsewhere)} now, not on ${host.name} where the line was written` };
   }
   const byMac = here.flatMap((vm) => vm.nics.filter((n) => macs.has(guestMac(vm, n) ?? '') || (n.macAddress !== null && macs.has(n.macAddress))).map((nic) => ({ vm, nic })));
   if (byMac.length === 1) return present(attachments, host, byMac[0]!.vm, byMac[0]!.nic, incident, macs);
-  if (here.length > 1) return { kind: 'past', vm: here[0]!, nic: null, why: `${here.length} VMs on ${host.name} are named ${name}, and neither a port nor a MAC says which` };
+  // Names are unique per folder only: which of them ESXi meant, nothing says, and none is guessed.
+  if (here.length > 1) return { kind: 'namesakes', vms: here };
   const vm = here[0]!;
   if (vm.nics.length === 1) return present(attachments, host, vm, vm.nics[0]!, incident, macs);
+  if (vm.nics.length === 0) {
+    // Its devices refused or its configuration missing, vCenter showed none of its NICs: the block is the VM's, its NIC unknown.
+    const unread = vm.connectionState !== 'connected' || attachments.index.inventory.unread?.some((u) => u.moref === vm.moref && u.paths.some((p) => 'config.hardware.device'.startsWith(p)));
+    return unread ? { kind: 'vm', vm } : { kind: 'past', vm, nic: null, why: `${vm.name} has no NIC now` };
+  }
   // Powered off, a VM has no ports to compare: the block was on one of its NICs, and comes back at power-on.
   if (vm.powerState !== 'poweredOn') return { kind: 'vm', vm };
   return { kind: 'past', vm, nic: null, why: `it names ${vm.name} but neither a port nor a MAC of one of its ${vm.nics.length} NICs now` };
@@ -235,6 +251,11 @@ function present(attachments: Attachments, host: Host, vm: Vm, nic: VmNic, incid
     if (vm.bootTime && loggedBefore(incident, Date.parse(vm.bootTime) - CLOCK_SKEW_MS)) {
       return past(`the line is older than ${vm.name}'s power-on at ${vm.bootTime}: port ${incident.port} was another connection then`);
     }
+  }
+  // A dvPort too is connected anew at power-on (and a VM rebuilt under the old name is another VM): a block
+  // logged before this run was of an earlier connection, and a guest that still changes its MAC is logged again.
+  if (nic.backing.kind === 'distributed' && vm.powerState === 'poweredOn' && vm.bootTime && loggedBefore(incident, Date.parse(vm.bootTime) - CLOCK_SKEW_MS)) {
+    return past(`the line is older than ${vm.name}'s power-on at ${vm.bootTime}: its ports were connected anew since`);
   }
   if (nic.macAddress !== null && macs.size && [...macs].every((m) => m === nic.macAddress)) {
     return past(`the MAC it asked for, ${nic.macAddress}, is now its configured MAC`);

@@ -15,7 +15,7 @@ import type {
   VirtualEthernetCard,
   VMwareDVSPortSetting,
 } from '../vsphere/types.js';
-import type { DvPortgroup, DvSwitch, GuestNic, Host, Inventory, NicBacking, Vm, VmNic } from './model.js';
+import type { DvPortgroup, DvSwitch, GuestNic, Host, Inventory, NicBacking, Unread, Vm, VmNic } from './model.js';
 import { normalizeMac } from './model.js';
 
 export const PROPERTIES: readonly PropertyRequest[] = [
@@ -37,7 +37,7 @@ export const PROPERTIES: readonly PropertyRequest[] = [
   {
     type: 'VirtualMachine',
     pathSet: [
-      'name', 'config.template', 'config.guestId', 'runtime.host', 'runtime.powerState', 'runtime.bootTime', 'guest.toolsRunningStatus',
+      'name', 'config.template', 'config.guestId', 'runtime.host', 'runtime.powerState', 'runtime.connectionState', 'runtime.bootTime', 'guest.toolsRunningStatus',
       'guest.net', 'config.hardware.device',
     ],
   },
@@ -66,23 +66,33 @@ export class InventoryParts {
   private readonly dvs = new Map<string, ObjectContent>();
   private readonly dvPortgroups = new Map<string, DvPortgroup>();
   private readonly vms = new Map<string, Vm>();
+  private readonly unread = new Map<string, Unread>();
 
   /** Adds an object, or replaces what was known of it. */
   add(o: ObjectContent): void {
     const ref = o.obj;
     const parent = prop<MoRef>(o, 'parent');
-    this.tree.set(ref.value, { name: prop<string>(o, 'name') ?? ref.value, type: ref.type, parent: parent?.value ?? null });
+    const name = prop<string>(o, 'name') ?? ref.value;
+    this.tree.set(ref.value, { name, type: ref.type, parent: parent?.value ?? null });
+    // A property vCenter would not give (a role without System.Read there) is not an empty one: said, never read as "none".
+    if (o.missingSet?.length) {
+      const fault = o.missingSet.map((m) => m.fault?.fault?._typeName).find((t): t is string => typeof t === 'string') ?? null;
+      this.unread.set(ref.value, { moref: ref.value, type: ref.type, name, paths: o.missingSet.map((m) => m.path), fault });
+    } else this.unread.delete(ref.value);
     if (ref.type === 'HostSystem') this.hosts.set(ref.value, o);
     else if (ref.type.endsWith('DistributedVirtualSwitch')) this.dvs.set(ref.value, o);
-    else if (ref.type === 'DistributedVirtualPortgroup') this.dvPortgroups.set(ref.value, toDvPortgroup(o));
-    else if (ref.type === 'VirtualMachine') {
+    else if (ref.type === 'DistributedVirtualPortgroup') {
+      const pg = toDvPortgroup(o);
+      if (pg) this.dvPortgroups.set(ref.value, pg);
+      else this.dvPortgroups.delete(ref.value);
+    } else if (ref.type === 'VirtualMachine') {
       if (prop<boolean>(o, 'config.template')) this.vms.delete(ref.value);
       else this.vms.set(ref.value, toVm(o));
     }
   }
 
   remove(moref: string): void {
-    for (const map of [this.tree, this.hosts, this.dvs, this.dvPortgroups, this.vms]) map.delete(moref);
+    for (const map of [this.tree, this.hosts, this.dvs, this.dvPortgroups, this.vms, this.unread]) map.delete(moref);
   }
 
   inventory(about: AboutInfo, endpointHost: string): Inventory {
@@ -103,6 +113,7 @@ export class InventoryParts {
       hosts: [...this.hosts.values()].map((o) => toHost(o, ancestor)).sort(byName),
       dvSwitches: [...this.dvs.values()].map((o) => toDvSwitch(o, ancestor, this.dvPortgroups)).sort(byName),
       vms: [...this.vms.values()].sort(byName),
+      unread: [...this.unread.values()].sort(byName),
     };
   }
 }
@@ -179,8 +190,10 @@ function toDvSwitch(
   };
 }
 
-function toDvPortgroup(o: ObjectContent): DvPortgroup {
-  const config = prop<DVPortgroupConfigInfo>(o, 'config')!;
+/** Undefined where vCenter gave no config (missingSet): a dvPortgroup vmfix cannot read is not one it can judge. */
+function toDvPortgroup(o: ObjectContent): DvPortgroup | undefined {
+  const config = prop<DVPortgroupConfigInfo>(o, 'config');
+  if (!config) return undefined;
   return {
     moref: o.obj.value,
     key: config.key,
@@ -199,6 +212,7 @@ function toVm(o: ObjectContent): Vm {
     name: prop<string>(o, 'name') ?? o.obj.value,
     host: prop<MoRef>(o, 'runtime.host')?.value ?? null,
     powerState: prop<string>(o, 'runtime.powerState') ?? 'poweredOff',
+    connectionState: prop<string>(o, 'runtime.connectionState') ?? 'connected',
     bootTime: prop<string>(o, 'runtime.bootTime') ?? null,
     guestId: prop<string>(o, 'config.guestId') ?? null,
     toolsRunningStatus: prop<string>(o, 'guest.toolsRunningStatus') ?? null,

@@ -53,7 +53,11 @@ export class LiveInventory {
         if (change.op === 'remove' || change.op === 'indirectRemove') props.delete(change.name);
         else props.set(change.name, slim(change.name, change.val));
       }
-      const content: ObjectContent = { obj, propSet: [...props].map(([name, val]) => ({ name, val })) };
+      // What vCenter refused stays refused until an update brings the path's value (watch must keep saying so).
+      const assigned = new Set((update.changeSet ?? []).filter((c) => c.op === 'assign').map((c) => c.name));
+      const before = update.kind === 'enter' ? [] : (this.contents.get(obj.value)?.missingSet ?? []);
+      const missing = [...new Map([...before.filter((m) => !assigned.has(m.path)), ...((update.missingSet ?? []) as NonNullable<ObjectContent['missingSet']>)].map((m) => [m.path, m])).values()];
+      const content: ObjectContent = { obj, propSet: [...props].map(([name, val]) => ({ name, val })), ...(missing.length ? { missingSet: missing } : {}) };
       this.contents.set(obj.value, content);
       this.parts.add(content);
     }

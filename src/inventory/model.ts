@@ -26,6 +26,19 @@ export interface Inventory {
   readonly hosts: readonly Host[];
   readonly dvSwitches: readonly DvSwitch[];
   readonly vms: readonly Vm[];
+  /** Objects some of whose properties vCenter did not return (missingSet): what rests on them is not known. */
+  readonly unread?: readonly Unread[];
+}
+
+/** Properties of one object that vCenter answered with a fault instead of a value (ObjectContent.missingSet). */
+export interface Unread {
+  readonly moref: string;
+  /** The managed object type: VirtualMachine, HostSystem, … */
+  readonly type: string;
+  readonly name: string;
+  readonly paths: readonly string[];
+  /** The fault's type (NoPermission, …), or null where vCenter gave none. */
+  readonly fault: string | null;
 }
 
 export interface Host {
@@ -130,6 +143,8 @@ export interface Vm {
   readonly name: string;
   readonly host: string | null;
   readonly powerState: 'poweredOn' | 'poweredOff' | 'suspended' | string;
+  /** runtime.connectionState: orphaned, inaccessible and invalid VMs have no configuration vCenter can show. */
+  readonly connectionState: 'connected' | 'disconnected' | 'orphaned' | 'inaccessible' | 'invalid' | string;
   /** runtime.bootTime: when it was last powered on (unset while off); its standard ports are no older. */
   readonly bootTime: string | null;
   /** config.guestId; vmkernel* marks a nested ESXi. */

@@ -7,6 +7,7 @@ import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { Inventory } from '../inventory/model.js';
 import type { Scope } from '../inventory/scope.js';
+import { unreadWarnings } from '../inventory/unread.js';
 import { UsageError } from '../errors.js';
 import { phase } from '../profile.js';
 import { DEFAULT_SINCE, describeSince, parseSince, windowStart, type Since } from '../evidence/since.js';
@@ -85,7 +86,7 @@ export function judge(
     findings: result.findings.filter(scoped.finding),
     history: result.history.filter(scoped.history),
     notes: [...result.notes, ...result.unmatched.filter(scoped.line).map(unmatchedNote)],
-    warnings: [...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`)],
+    warnings: [...unreadWarnings(inventory), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`)],
     vms: inventory.vms.length,
     hosts: inventory.hosts.length,
     evidence: evidenceSummary(how.window, evidence.sources, new Set(evidence.dvPorts.map((p) => p.dvsUuid)).size),
@@ -197,6 +198,7 @@ function scope(whole: Inventory, inventory: Inventory, vmsOnly: boolean) {
     finding: (f: Finding) => {
       if (all) return true;
       if (f.vm) return f.vm.moref !== null && vms.has(f.vm.moref);
+      if (f.candidates?.some((c) => vms.has(c.moref))) return true;
       if (vmsOnly) return false;
       if (f.host) return f.host.moref !== null && hosts.has(f.host.moref);
       return f.switch?.type === 'distributed' && dvSwitches.has(f.switch.name);

@@ -263,3 +263,83 @@ describe('what an adversarial run found', () => {
     expect(booted.findings.filter((f) => f.vm).map((f) => [f.kind, f.vm!.name])).toEqual([['mac-change-blocked', 'web02']]);
   });
 });
+
+describe('VMs of one name (vCenter keeps names unique per folder, not per host)', () => {
+  // Two app01s in different folders, both on esx01, each one NIC on a dvPortgroup that rejects: the
+  // line's port is a proxy-switch id vCenter does not list, and neither guest uses the MAC asked for.
+  const twins = () => {
+    const { hosts } = estate({ nlbPorts: [] });
+    const dvs = { ...dvSwitch([dvPortgroup('dvportgroup-10', 'DPG-Apps', macPolicy(false))]), hosts: ['host-1', 'host-2'] };
+    const esx02 = host('host-2', 'esx02.corp.example', [vswitch('vSwitch0', false)], []);
+    const a = vm('vm-1', 'app01', 'host-1', [nic(4000, '00:50:56:a1:00:01', onDvPortgroup('dvportgroup-10', '1'))]);
+    const b = vm('vm-2', 'app01', 'host-1', [nic(4000, '00:50:56:a1:00:02', onDvPortgroup('dvportgroup-10', '2'))]);
+    const c = vm('vm-3', 'app01', 'host-2', [nic(4000, '00:50:56:a1:00:03', onDvPortgroup('dvportgroup-10', '3'))]);
+    return { hosts: [...hosts, esx02], vms: [a, b, c], dvs };
+  };
+  const line = (client: string) => events('esx01', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client ${client} requested mac address change to ${NLB_MAC} on port 0x6000012, disallowed by vswitch policy`);
+
+  it('two on the host that wrote the line, neither port nor MAC saying which: a warning that names both, no NIC guessed, not history', () => {
+    const { hosts, vms, dvs } = twins();
+    const result = audit(inventory(hosts, vms, [dvs]), evidence(line('app01')));
+    expect(result.history).toEqual([]);
+    const blocked = result.findings.filter((f) => f.kind === 'mac-change-blocked');
+    expect(blocked.map((f) => [f.severity, f.vm, f.nic, f.host?.name])).toEqual([['warning', null, null, 'esx01.corp.example']]);
+    expect(blocked[0]!.summary).toMatch(/2 VMs on esx01\.corp\.example are named app01 \(vm-1, vm-2\).*cannot tell which/);
+    expect(blocked[0]!.candidates).toEqual([{ name: 'app01', moref: 'vm-1' }, { name: 'app01', moref: 'vm-2' }]);
+    expect(blocked[0]!.remedies).toEqual([]);
+  });
+
+  it('the guest MAC says which: that one, and never the namesake on the other host', () => {
+    const { hosts, vms, dvs } = twins();
+    const uses = vms.map((v) => (v.moref === 'vm-2' ? { ...v, guestNics: [{ deviceConfigId: 4000, macAddress: NLB_MAC, network: null, connected: true }] } : v));
+    const result = audit(inventory(hosts, uses, [dvs]), evidence(line('app01')));
+    expect(result.findings.filter((f) => f.kind === 'mac-change-blocked').map((f) => [f.vm?.moref, f.severity])).toEqual([['vm-2', 'critical']]);
+  });
+
+  it('a line from a host none of them runs on now is history about all of them, not about the first', () => {
+    const { hosts, vms, dvs } = twins();
+    const fromEsx02 = events('esx02', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client app01 has policy violations on port 0x6000012. Port is blocked`);
+    const result = audit(inventory(hosts, vms.filter((v) => v.host === 'host-1'), [dvs]), evidence(fromEsx02));
+    expect(result.findings.filter((f) => f.kind === 'mac-change-blocked')).toEqual([]);
+    expect(result.history.map((h) => [h.vm, h.why])).toEqual([[null, 'the 2 VMs named app01 run on esx01.corp.example now, none on esx02.corp.example where the line was written']]);
+  });
+});
+
+describe('lines older than the VM now running under that name', () => {
+  it('a VM rebuilt under the same name on a dvPortgroup, powered on after the line: the line is history, not blamed on the new VM', () => {
+    // web01 was blocked, then deleted and rebuilt (new moref, new MAC) an hour later; its guest never changed a MAC.
+    const { hosts } = estate({ nlbPorts: [] });
+    const dvs = { ...dvSwitch([dvPortgroup('dvportgroup-10', 'DPG-Web', macPolicy(false))]), hosts: ['host-1'] };
+    const later = new Date(Date.parse(T) + 3600_000).toISOString();
+    const rebuilt = vm('vm-77', 'web01', 'host-1', [nic(4000, '00:50:56:a1:07:07', onDvPortgroup('dvportgroup-10', '7'))], [], { bootTime: later });
+    const lines = events('esx01',
+      `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client web01 requested mac address change to ${NLB_MAC} on port 0x6000007, disallowed by vswitch policy`,
+      `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client web01 has policy violations on port 0x6000007. Port is blocked`,
+    );
+    const result = audit(inventory(hosts, [rebuilt], [dvs]), evidence(lines));
+    expect(result.findings.filter((f) => f.kind === 'mac-change-blocked')).toEqual([]);
+    expect(result.history.map((h) => [h.vm?.moref, h.why])).toEqual([['vm-77', `the line is older than web01's power-on at ${later}: its ports were connected anew since`]]);
+    // Logged after its power-on, the same lines are about it.
+    const before = new Date(Date.parse(T) - 3600_000).toISOString();
+    const booted = audit(inventory(hosts, [{ ...rebuilt, bootTime: before }], [dvs]), evidence(lines));
+    expect(booted.findings.filter((f) => f.kind === 'mac-change-blocked').map((f) => f.vm?.moref)).toEqual(['vm-77']);
+  });
+});
+
+describe('a VM vCenter shows no NICs of', () => {
+  it('a line naming a running VM whose devices vCenter did not return is a warning about that VM, not history about "one of its 0 NICs"', () => {
+    const { hosts } = estate({ nlbPorts: [] });
+    const hidden = vm('vm-8', 'hidden01', 'host-1', []);
+    const line = events('esx01', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client hidden01 has policy violations on port 0x4000021. Port is blocked`);
+    const unread = [{ moref: 'vm-8', type: 'VirtualMachine', name: 'hidden01', paths: ['config.hardware.device'], fault: 'NoPermission' }];
+    const result = audit({ ...inventory(hosts, [hidden]), unread }, evidence(line));
+    expect(result.history).toEqual([]);
+    const blocked = result.findings.filter((f) => f.kind === 'mac-change-blocked');
+    expect(blocked.map((f) => [f.vm?.name, f.nic, f.severity])).toEqual([['hidden01', null, 'warning']]);
+    expect(blocked[0]!.summary).toMatch(/hidden01.*port 0x4000021.*vCenter shows none of its NICs/);
+    // Read whole, with no NIC left (removed since the line): history.
+    const removed = audit(inventory(hosts, [hidden]), evidence(line));
+    expect(removed.findings.filter((f) => f.kind === 'mac-change-blocked')).toEqual([]);
+    expect(removed.history.map((h) => h.why)).toEqual(['hidden01 has no NIC now']);
+  });
+});

@@ -90,7 +90,7 @@ export const onDvPortgroup = (key: string, portKey: string | null = null): VmNic
 
 export function vm(moref: string, name: string, hostMoref: string, nics: VmNic[], guestMacs: (string | null)[] = [], extra: Partial<Vm> = {}): Vm {
   return {
-    moref, name, host: hostMoref, powerState: 'poweredOn', bootTime: null, guestId: 'windows2019srv_64Guest', toolsRunningStatus: 'guestToolsRunning',
+    moref, name, host: hostMoref, powerState: 'poweredOn', connectionState: 'connected', bootTime: null, guestId: 'windows2019srv_64Guest', toolsRunningStatus: 'guestToolsRunning',
     nics,
     guestNics: nics.flatMap((n, i) => (guestMacs[i] === undefined ? [{ deviceConfigId: n.key, macAddress: n.macAddress, network: null, connected: true }] : guestMacs[i] === null ? [] : [{ deviceConfigId: n.key, macAddress: guestMacs[i]!, network: null, connected: true }])),
     ...extra,

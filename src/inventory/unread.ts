@@ -1,0 +1,49 @@
+// What of the inventory vCenter did not show: VMs it has no configuration
+// for (orphaned, inaccessible, invalid) and properties it answered with a
+// fault (missingSet). Each is a warning: a VM vmfix cannot see the NICs of
+// is not a VM without NICs, and a portgroup it cannot read does not reject.
+import type { Inventory, Unread, Vm } from './model.js';
+
+/** runtime.connectionState values for which vCenter holds no configuration of the VM. */
+const NO_CONFIGURATION = ['orphaned', 'inaccessible', 'invalid'];
+
+const CONSEQUENCE: Record<string, string> = {
+  VirtualMachine: 'NICs, guest MACs and power state there were not judged',
+  HostSystem: 'vSwitches, portgroups and the NICs on them there were not judged',
+  DistributedVirtualPortgroup: 'policies and the NICs on them there were not judged',
+};
+
+/** One warning per kind of gap, naming the objects in scope (`inventory`) it is about. */
+export function unreadWarnings(inventory: Inventory): string[] {
+  const warnings: string[] = [];
+  for (const state of NO_CONFIGURATION) {
+    const vms = inventory.vms.filter((vm) => vm.connectionState === state);
+    if (vms.length) {
+      warnings.push(`vCenter shows ${describe(vms.map(vmName))} as ${state}, with no configuration to read: ${vms.length === 1 ? 'its' : 'their'} NICs were not judged.`);
+    }
+  }
+  const inScope = new Set([...inventory.vms.map((v) => v.moref), ...inventory.hosts.map((h) => h.moref), ...inventory.dvSwitches.flatMap((d) => [d.moref, ...d.portgroups.map((p) => p.moref)])]);
+  const noConfig = new Set(inventory.vms.filter((vm) => NO_CONFIGURATION.includes(vm.connectionState)).map((vm) => vm.moref));
+  const groups = new Map<string, Unread[]>();
+  for (const u of inventory.unread ?? []) {
+    // A dvPortgroup left out entirely (no config) is not in the model: said whatever the scope.
+    if (noConfig.has(u.moref) || (!inScope.has(u.moref) && u.type !== 'DistributedVirtualPortgroup')) continue;
+    const key = `${u.type}\u0000${u.fault ?? ''}\u0000${u.paths.join(',')}`;
+    groups.set(key, [...(groups.get(key) ?? []), u]);
+  }
+  for (const group of groups.values()) {
+    const { type, fault, paths } = group[0]!;
+    const what = type === 'VirtualMachine' ? 'VM' : type === 'HostSystem' ? 'host' : type;
+    warnings.push(`vCenter answered ${fault ?? 'nothing'} for ${paths.join(', ')} of ${what} ${describe(group.map((u) => `${u.name} (${u.moref})`))}: ${CONSEQUENCE[type] ?? 'what rests on it there was not judged'}; give vmfix's user System.Read there (a read-only role propagated to children) and audit again.`);
+  }
+  return warnings;
+}
+
+function vmName(vm: Vm): string {
+  return `${vm.name} (${vm.moref})`;
+}
+
+function describe(names: readonly string[]): string {
+  const shown = names.slice(0, 5).join(', ');
+  return names.length > 5 ? `${names.length} objects (${shown}, …)` : shown;
+}
