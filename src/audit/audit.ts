@@ -91,7 +91,9 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
     const rejecting = attached.filter((att) => att.macChanges.value === false && !(att.kind === 'distributed' && att.macLearning)).length;
     // On an NSX segment nothing vCenter shows says the change is allowed.
     const inNsx = attached.filter((att) => att.macChanges.source === 'nsx').length;
-    if (rejecting + inNsx) findings.push(offVmFinding(off.vm, off.host, off.events, rejecting, inNsx));
+    // A NIC on a network vmfix cannot read (a distributed switch seen from its host, a portgroup gone) may reject too.
+    const unreadable = off.vm.nics.length - attached.length;
+    if (rejecting + inNsx + unreadable) findings.push(offVmFinding(off.vm, off.host, off.events, { rejecting, inNsx, unreadable }));
     else history.push(historyItem({ events: off.events, vm: off.vm, nic: null, host: off.host, why: `every NIC of ${off.vm.name} is on a portgroup that allows MAC changes now` }));
   }
   return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched };
@@ -287,11 +289,12 @@ function portFinding(host: Host, events: readonly L2SecEvent[]): Finding {
  * its ports are gone, so neither vCenter nor the line says which NIC, and
  * none is guessed. It will be blocked again when it runs.
  */
-function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], rejecting: number, inNsx: number): Finding {
+function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], nics: { rejecting: number; inNsx: number; unreadable: number }): Finding {
   const evidence = events.map(logEvidence);
   const which = [
-    ...(rejecting ? [`${rejecting} of them under MAC address changes = Reject`] : []),
-    ...(inNsx ? [`${inNsx} of them on NSX segments, whose MAC policy is set in NSX`] : []),
+    ...(nics.rejecting ? [`${nics.rejecting} of them under MAC address changes = Reject`] : []),
+    ...(nics.inNsx ? [`${nics.inNsx} of them on NSX segments, whose MAC policy is set in NSX`] : []),
+    ...(nics.unreadable ? [`${nics.unreadable} of them on networks whose policy vmfix cannot read`] : []),
   ].join(', ');
   return blockedWithoutNic(findingId('mac-change-blocked', vm.moref, 'vm'), vm, host, evidence,
     `${vm.name} was blocked by ESXi on port ${firstPort(events)} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) before it was powered off, on one of its ${vm.nics.length} NICs (${which}); which one, neither vCenter nor the line says now that its ports are gone: it will be blocked again when it runs.`);

@@ -178,3 +178,13 @@ describe('a powered-off VM ESXi blocked on one of its NICs on NSX segments', () 
     expect(only(result.findings, 'off1').summary).toMatch(/2 of them on NSX segments/);
   });
 });
+
+describe('a powered-off VM ESXi blocked on one of its NICs on networks vmfix cannot read', () => {
+  it('is still reported, never "every NIC allows MAC changes now"', () => {
+    const off = vm('vm-9', 'off2', 'host-1', [nic(4000, '00:50:56:a1:10:0a', onStandard('VLAN-Old')), nic(4001, '00:50:56:a1:10:0b', onStandard('VLAN-Gone'))], [], { powerState: 'poweredOff' });
+    const line = event('esx01', '2024-05-14T09:21:07.123Z cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client off2 has policy violations on port 0x2000020. Port is blocked');
+    const result = audit(inventory([esx01], [off]), evidence([line]));
+    expect(result.history).toEqual([]);
+    expect(only(result.findings, 'off2').summary).toMatch(/2 of them on networks whose policy vmfix cannot read/);
+  });
+});
