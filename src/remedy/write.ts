@@ -190,18 +190,15 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /** How a change ended that did not throw: written, or found already made by someone else, so not sent. */
-export type Written = { readonly status: 'applied'; readonly note?: string } | { readonly status: 'already-set'; readonly note: string };
+type Written = { readonly status: 'applied'; readonly note?: string } | { readonly status: 'already-set'; readonly note: string };
 
 /**
- * The actions that set one field of an object that exists: only there can a
- * drifted object hold the change's value already. (An object of the same
- * name created meanwhile is not the one planned.)
+ * A drifted object that already holds what the change would set: someone made
+ * the same change meanwhile. Only a change IN_PLACE can be found so: an object
+ * of the same name created meanwhile is not the one planned.
  */
-const SETS_A_FIELD: ReadonlySet<Change['action']> = new Set(['UpdatePortGroup', 'UpdateVirtualSwitch', 'ReconfigureDVPortgroup', 'EditNic']);
-
-/** A drifted object that already holds what the change would set: someone made the same change meanwhile. */
 function alreadySet(change: Change, current: CurrentState, ctx: WriteContext): boolean {
-  if (!SETS_A_FIELD.has(change.action) || current.spec === null) return false;
+  if (!IN_PLACE.has(change.action) || current.spec === null) return false;
   // A NIC moving to a dvPortgroup this run was to create: that one is not there to compare with.
   if (change.dependsOn.length) return false;
   return holds(change, current, spec(change, current, ctx));
@@ -251,7 +248,9 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Wr
         const doneByOther = now !== undefined && holds(change, now, body);
         await journal.finish(entry, { status: 'failed', note: `${err.faultType}: ${err.message}` });
         if (concurrent) throw new DriftError(`${change.path}: someone changed it at the same moment (ConcurrentAccess); nothing was applied.`);
-        if (doneByOther) throw new DriftError(`${change.path}: someone else made this change at the same moment (${err.faultType}); it holds what this run would set, and this run sent nothing more.`);
+        // A portgroup of that name made by someone else is not known to be the one this run would make.
+        const made = change.before === null ? 'someone else created one of this name at the same moment' : 'someone else made this change at the same moment; it holds what this run would set';
+        if (doneByOther) throw new DriftError(`${change.path}: ${made} (${err.faultType}), and this run sent nothing more.`);
         throw new NotAppliedError(`${change.path}: ${faultAdvice(err, methodOf(change), (ref) => nameOf(change, ref))}`, { cause: err });
       }
     }
