@@ -9,6 +9,7 @@
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { InventoryIndex } from '../inventory/lookup.js';
 import type { Host, Vm, VmNic } from '../inventory/model.js';
+import { hasNoConfiguration } from '../inventory/unread.js';
 import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
 
 export interface PastEvents {
@@ -198,7 +199,7 @@ function byClient(attachments: Attachments, incident: Incident, host: Host, vmsB
   if (vm.nics.length === 1) return present(attachments, host, vm, vm.nics[0]!, incident, macs);
   if (vm.nics.length === 0) {
     // Its devices refused or its configuration missing, vCenter showed none of its NICs: the block is the VM's, its NIC unknown.
-    const unread = vm.connectionState !== 'connected' || attachments.index.inventory.unread?.some((u) => u.moref === vm.moref && u.paths.some((p) => 'config.hardware.device'.startsWith(p)));
+    const unread = hasNoConfiguration(vm) || attachments.index.inventory.unread?.some((u) => u.moref === vm.moref && u.paths.some((p) => 'config.hardware.device'.startsWith(p)));
     return unread ? { kind: 'vm', vm } : { kind: 'past', vm, nic: null, why: `${vm.name} has no NIC now` };
   }
   // Powered off, a VM has no ports to compare: the block was on one of its NICs, and comes back at power-on.

@@ -380,7 +380,7 @@ export class L2SecCollector {
 }
 
 /** A line's head as the offline reader reads every line's (line-head.ts). */
-export interface LineContext {
+interface LineContext {
   readonly hostName: string | null;
   readonly time: string | null;
   readonly yearInferred: boolean;

@@ -7,6 +7,11 @@ import type { Inventory, Unread, Vm } from './model.js';
 /** runtime.connectionState values for which vCenter holds no configuration of the VM. */
 const NO_CONFIGURATION = ['orphaned', 'inaccessible', 'invalid'];
 
+/** A VM vCenter holds no configuration for (a VM on a disconnected host keeps its last one). */
+export function hasNoConfiguration(vm: Pick<Vm, 'connectionState'>): boolean {
+  return NO_CONFIGURATION.includes(vm.connectionState);
+}
+
 const CONSEQUENCE: Record<string, string> = {
   VirtualMachine: 'NICs, guest MACs and power state there were not judged',
   HostSystem: 'vSwitches, portgroups and the NICs on them there were not judged',
@@ -23,7 +28,7 @@ export function unreadWarnings(inventory: Inventory): string[] {
     }
   }
   const inScope = new Set([...inventory.vms.map((v) => v.moref), ...inventory.hosts.map((h) => h.moref), ...inventory.dvSwitches.flatMap((d) => [d.moref, ...d.portgroups.map((p) => p.moref)])]);
-  const noConfig = new Set(inventory.vms.filter((vm) => NO_CONFIGURATION.includes(vm.connectionState)).map((vm) => vm.moref));
+  const noConfig = new Set(inventory.vms.filter(hasNoConfiguration).map((vm) => vm.moref));
   const groups = new Map<string, Unread[]>();
   for (const u of inventory.unread ?? []) {
     // A dvPortgroup left out entirely (no config) is not in the model: said whatever the scope.
