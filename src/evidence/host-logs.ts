@@ -8,7 +8,7 @@ import type { VimClient } from '../vsphere/client.js';
 import type { ReturnSpec } from '../vsphere/decode.js';
 import type { MoRef } from '../vsphere/types.js';
 import type { LogSource } from './types.js';
-import { isoToUtc, L2SecCollector, type L2SecEvent } from './vmkernel-log.js';
+import { isoToUtc, L2SecCollector, MARKER, type L2SecEvent } from './vmkernel-log.js';
 
 /** BrowseDiagnosticLog serves at most this many lines a call through vCenter. */
 export const LOG_PAGE = 500;
@@ -39,7 +39,6 @@ export interface LogHeader {
   lineText?: string[];
 }
 
-const MARKER = 'L2Sec_EnforcePortCompliance';
 const REPEATED = 'last message repeated';
 
 /** A page of the log as BrowseDiagnosticLog returns it. */

@@ -1,4 +1,5 @@
 import { TextDecoder } from 'node:util';
+import { MARKER } from './vmkernel-log.js';
 
 // Bytes to lines, whatever the log was saved as: UTF-8 (with or without a
 // BOM) as ESXi writes it, or UTF-16 with a BOM as Windows tools save a log
@@ -10,7 +11,7 @@ import { TextDecoder } from 'node:util';
 export const MAX_LINE_BYTES = 64 * 1024;
 
 /** What, in the head let go of a long line, would have been evidence: such a line is not merely cut, it is lost. */
-const MARKER = Buffer.from('L2Sec_EnforcePortCompliance');
+const MARKER_BYTES = Buffer.from(MARKER);
 
 type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 
@@ -149,6 +150,6 @@ class LineSplitter {
  * between two pieces let go one after the other is not seen.
  */
 function holdsMarker(bytes: Buffer, from: number, to: number): boolean {
-  const at = bytes.indexOf(MARKER, from);
+  const at = bytes.indexOf(MARKER_BYTES, from);
   return at !== -1 && at < to;
 }

@@ -8,7 +8,7 @@ import { parsePortLine, type PortClientRecord } from './port-clients.js';
 import { windowStart, type Since } from './since.js';
 import type { Bytes } from './streams.js';
 import type { LogSource, PortClient } from './types.js';
-import { L2SecCollector, type L2SecEvent } from './vmkernel-log.js';
+import { L2SecCollector, MARKER, type L2SecEvent } from './vmkernel-log.js';
 
 /** Port records kept per source: ports come and go with power-ons and vMotions, a few hundred a week. */
 const MAX_PORT_RECORDS = 20_000;
@@ -147,7 +147,8 @@ export class SourceBuilder {
     // The share a line counts in is the host its events carry, so the share's window is the one they get.
     this.collector.add(line, { hostName, time: head.time, yearInferred: head.yearInferred });
     this.#lines++;
-    if (VMKERNEL_LINE.test(line)) this.#vmkernelLines++;
+    // A forwarder may drop both the program tag and the world prefix; the L2Sec function still names vmkernel.
+    if (VMKERNEL_LINE.test(line) || line.includes(MARKER)) this.#vmkernelLines++;
     if (head.yearInferred) this.#yearInferred = true;
     const share = this.#share(hostName);
     share.lines++;

@@ -51,7 +51,8 @@ export interface L2SecEvent extends L2SecLine {
   otherMacs?: true;
 }
 
-const MARKER = 'L2Sec_EnforcePortCompliance';
+/** The function every line of a blocked port comes from: only vmkernel writes it. */
+export const MARKER = 'L2Sec_EnforcePortCompliance';
 
 // The world prefix is what makes a vmkernel line a vmkernel line; ESXi 7+ may
 // add " opID=..." inside it. The subsystem is "etherswitch" in KB 344495 and

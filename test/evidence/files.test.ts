@@ -54,6 +54,13 @@ describe('readLogFiles on plain files', () => {
     ]);
   });
 
+  it('does not refuse as another program\'s a file of L2Sec lines a forwarder stripped of the vmkernel tag and world prefix: they are lines not understood', async () => {
+    const path = join(tmp, 'forwarded.log');
+    await writeFile(path, `2024-05-14T09:21:07.123Z esx01.corp.example etherswitch: ${macChange('web01', '02:00:5e:10:00:01', '0x4000004')}\n`);
+    const read = await readAll([path]);
+    expect(read.unparsed.count).toBe(1);
+  });
+
   it('handles CRLF files and keeps argument order across sources', async () => {
     const events = await readLogFiles([fixture('esxi67-vmkernel.log'), fixture('esx40-vmkernel')]);
     expect(events.map((e) => [e.source.split('/').at(-1), e.vmName ?? e.port, e.count])).toEqual([
