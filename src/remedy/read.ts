@@ -70,13 +70,16 @@ export async function readCurrent(client: VimClient, change: Pick<Change, 'targe
       if (!pg) return { spec: null };
       const config = prop<DVPortgroupConfigInfo>(pg, 'config')!;
       const vms = prop<MoRef[]>(pg, 'vm') ?? [];
-      const named = vms.length ? await retrieveObjects(client, vms, ['name']) : [];
-      return {
-        spec: config,
-        configVersion: config.configVersion ?? '',
-        ref: { moref, key: config.key },
-        connected: named.map((o) => ({ id: o.obj.value, label: `the VM ${prop<string>(o, 'name') ?? '?'} (${o.obj.value})` })),
-      };
+      // Per NIC, not per VM: a rollback that moves one NIC of a VM off it may leave that VM's second one on it.
+      const named = vms.length ? await retrieveObjects(client, vms, ['name', 'config.hardware.device']) : [];
+      const connected = named.flatMap((o) => {
+        const vm = `the VM ${prop<string>(o, 'name') ?? '?'} (${o.obj.value})`;
+        const devices = prop<VirtualEthernetCard[]>(o, 'config.hardware.device');
+        // Devices not shown (no configuration, a role that may not read them): the VM as a whole, which nothing moves off.
+        if (!devices) return [{ id: o.obj.value, label: vm }];
+        return devices.filter((d) => d.backing?.port?.portgroupKey === config.key).map((d) => ({ id: `${o.obj.value}/${d.key}`, label: `${vm}, ${d.deviceInfo?.label ?? `NIC ${d.key}`}` }));
+      });
+      return { spec: config, configVersion: config.configVersion ?? '', ref: { moref, key: config.key }, connected };
     }
     case 'VirtualEthernetCard': {
       const vm = await one(client, { type: 'VirtualMachine', value: target.vm.moref }, ['config.hardware.device', 'runtime.powerState']);

@@ -65,7 +65,7 @@ export function leftOn(change: Change, earlier: readonly Change[], current: Curr
     if (move.action !== 'EditNic' || move.field !== 'backing' || move.target.type !== 'VirtualEthernetCard') continue;
     const nic = move.before as VirtualEthernetCard | null;
     if (t.type === 'HostPortGroup' && nic?.backing?.deviceName === t.portgroup && nic.macAddress) leaving.add(nic.macAddress.toLowerCase());
-    if (t.type === 'DistributedVirtualPortgroup' && current.ref && nic?.backing?.port?.portgroupKey === current.ref.key) leaving.add(move.target.vm.moref);
+    if (t.type === 'DistributedVirtualPortgroup' && current.ref && nic?.backing?.port?.portgroupKey === current.ref.key) leaving.add(`${move.target.vm.moref}/${move.target.nicKey}`);
   }
   return (current.connected ?? []).filter((c) => !leaving.has(c.id)).map((c) => c.label);
 }
