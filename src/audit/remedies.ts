@@ -140,7 +140,11 @@ export function notOffered(input: RemedyInput, offered: readonly Remedy[]): NotO
       const problem = pinMacProblem(guestMac, input.macOwners, `${vm.name}/${nic.label}`) ?? 'it cannot be pinned';
       return problem.startsWith('it is also used by') ? `its MAC ${problem.slice(3)}` : `${guestMac} ${problem.slice(3)}`;
     },
-    'portgroup-accept': () => 'the dvPort itself sets Reject (a port override)',
+    // Not offered on a dvPortgroup: the port overrides MAC changes, or (a nested hypervisor) keeps its own Forged transmits.
+    'portgroup-accept': () =>
+      att.kind === 'distributed' && att.macChanges.source !== 'dvport'
+        ? `dvPort ${att.port?.portKey ?? ''} sets its own Forged transmits = Reject (a port override), which the dvPortgroup's would not reach`
+        : 'the dvPort itself sets Reject (a port override)',
     'dedicated-portgroup': () => 'not planned for this NIC',
     'mac-learning': () => {
       if (att.kind !== 'distributed') return 'MAC learning is for distributed switches (6.6+)';
