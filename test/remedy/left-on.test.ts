@@ -6,7 +6,7 @@ import type { Change } from '../../src/remedy/schema.js';
 import { leftOn } from '../../src/remedy/write.js';
 
 const dvs = { name: 'DSW', moref: 'dvs-1', type: 'VmwareDistributedVirtualSwitch', uuid: 'u' };
-const base = { strategy: 'dedicated-portgroup', findings: ['f1'], from: 'a', to: 'b', fingerprint: '0'.repeat(64), vms: [], dependsOn: [] } as const;
+const base = { strategy: 'dedicated-portgroup' as const, findings: ['f1'], from: 'a', to: 'b', fingerprint: '0'.repeat(64), vms: [], dependsOn: [] };
 
 const destroy: Change = {
   ...base, id: 'c3', action: 'DestroyDVPortgroup', path: 'DC / DSW / DPG-Web-macchg', field: 'config', before: {}, after: null,
