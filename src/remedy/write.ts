@@ -249,8 +249,10 @@ export async function writeChange(ctx: WriteContext, change: Change): Promise<Wr
         await journal.finish(entry, { status: 'failed', note: `${err.faultType}: ${err.message}` });
         if (concurrent) throw new DriftError(`${change.path}: someone changed it at the same moment (ConcurrentAccess); nothing was applied.`);
         // A portgroup of that name made by someone else is not known to be the one this run would make.
-        const made = change.before === null ? 'someone else created one of this name at the same moment' : 'someone else made this change at the same moment; it holds what this run would set';
-        if (doneByOther) throw new DriftError(`${change.path}: ${made} (${err.faultType}), and this run sent nothing more.`);
+        const made = change.before === null
+          ? `someone else created one of this name at the same moment (${err.faultType})`
+          : `someone else made this change at the same moment (${err.faultType}); it holds what this run would set`;
+        if (doneByOther) throw new DriftError(`${change.path}: ${made}, and this run sent nothing more.`);
         throw new NotAppliedError(`${change.path}: ${faultAdvice(err, methodOf(change), (ref) => nameOf(change, ref))}`, { cause: err });
       }
     }
