@@ -12,6 +12,7 @@ import { guestMac, matchLogEvents, nicKey, type PastEvents } from './match-logs.
 import { matchPortEvents } from './match-events.js';
 import { notOffered, remediesFor } from './remedies.js';
 import { unneededAccept } from './unneeded.js';
+import { tellUnknownVm } from './vm-names.js';
 
 export interface AuditResult {
   readonly findings: readonly Finding[];
@@ -19,8 +20,10 @@ export interface AuditResult {
   readonly history: readonly HistoryItem[];
   /** Evidence that could not be gathered (from the readers). */
   readonly notes: readonly string[];
-  /** Lines from hosts or about VMs this inventory does not have. */
+  /** Lines from hosts this inventory does not have. */
   readonly unmatched: readonly L2SecEvent[];
+  /** Lines about VMs it does not have, with what vCenter's removals and renames make of them. */
+  readonly unknownVms: readonly { readonly events: readonly L2SecEvent[]; readonly notes: readonly string[]; readonly warning: string | null }[];
 }
 
 export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult {
@@ -96,7 +99,8 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
     if (rejecting + inNsx + unreadable) findings.push(offVmFinding(off.vm, off.host, off.events, { rejecting, inNsx, unreadable }));
     else history.push(historyItem({ events: off.events, vm: off.vm, nic: null, host: off.host, why: `every NIC of ${off.vm.name} is on a portgroup that allows MAC changes now` }));
   }
-  return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched };
+  const unknownVms = logs.unknownVms.map((u) => ({ events: u.events, ...tellUnknownVm(u, evidence.vmNameEvents, inventory, unmatchedNote) }));
+  return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched, unknownVms };
 }
 
 /** A line that matched nothing, as a note. */

@@ -21,6 +21,14 @@ export interface PastEvents {
   readonly why: string;
 }
 
+/** Lines on a host the inventory has, naming a client no VM in it is called. */
+export interface UnknownVm {
+  /** As the line names it. */
+  readonly name: string;
+  readonly host: Host;
+  readonly events: readonly L2SecEvent[];
+}
+
 export interface MatchedLogs {
   /** Events that identify a NIC as it is now, keyed `${vm.moref}/${nic.key}`. */
   readonly byNic: ReadonlyMap<string, readonly L2SecEvent[]>;
@@ -32,7 +40,9 @@ export interface MatchedLogs {
   readonly namesakes: readonly { readonly vms: readonly Vm[]; readonly host: Host; readonly events: readonly L2SecEvent[] }[];
   /** Events on a known host that nothing ties to a NIC or VM. */
   readonly unattributed: readonly { readonly events: readonly L2SecEvent[]; readonly host: Host }[];
-  /** Events from hosts this inventory does not have, or naming VMs it does not have. */
+  /** Events naming VMs this inventory does not have (deleted, renamed, or hidden from this user). */
+  readonly unknownVms: readonly UnknownVm[];
+  /** Events from hosts this inventory does not have. */
   readonly unmatched: readonly L2SecEvent[];
 }
 
@@ -134,6 +144,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
   const history: PastEvents[] = [];
   const unattributed: { events: L2SecEvent[]; host: Host }[] = [];
   const unmatched: L2SecEvent[] = [];
+  const unknownVms: UnknownVm[] = [];
   const offVms: { vm: Vm; host: Host; events: L2SecEvent[] }[] = [];
   const namesakes: { vms: readonly Vm[]; host: Host; events: L2SecEvent[] }[] = [];
 
@@ -154,12 +165,12 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
     } else if (tie.kind === 'namesakes') {
       namesakes.push({ vms: tie.vms, host, events: incident.events });
     } else if (tie.kind === 'unknown-vm') {
-      unmatched.push(...incident.events);
+      unknownVms.push({ name: incident.vmName!, host, events: incident.events });
     } else {
       unattributed.push({ events: incident.events, host });
     }
   }
-  return { byNic, history, offVms, namesakes, unattributed, unmatched };
+  return { byNic, history, offVms, namesakes, unattributed, unknownVms, unmatched };
 }
 
 type Tie =

@@ -43,6 +43,17 @@ export interface DvPortEvent {
 }
 
 /**
+ * vCenter's record that a VM left its inventory (VmRemovedEvent: unregistered
+ * or deleted) or took another name (VmRenamedEvent; VmAutoRenameEvent where vCenter
+ * renamed it to resolve a conflict): what tells a line
+ * naming a VM the inventory lacks from one naming a VM this user cannot see.
+ * Names as the API has them (escaped: %2f).
+ */
+export type VmNameEvent =
+  | { readonly key: number; readonly type: 'VmRemovedEvent'; readonly time: string; readonly vm: string; readonly name: string }
+  | { readonly key: number; readonly type: 'VmRenamedEvent' | 'VmAutoRenameEvent'; readonly time: string; readonly vm: string; readonly oldName: string; readonly newName: string };
+
+/**
  * One log that evidence was read from: a host's live vmkernel log online; a
  * file, a bundle's log family or one host's share of a collector file
  * offline. Every source says what was read and over which time, so a
@@ -101,6 +112,12 @@ export interface EvidenceSet {
   readonly dvPorts: readonly DvPortState[];
   /** dvPort block events inside the window, oldest first (online only). */
   readonly dvPortEvents?: readonly DvPortEvent[];
+  /**
+   * VM removals and renames vCenter recorded in the window, oldest first:
+   * read online when a line names a VM the inventory does not have; absent
+   * where they were not read (offline, a standalone host, refused).
+   */
+  readonly vmNameEvents?: readonly VmNameEvent[];
   /** What the reader should know about the evidence (a log starting after the window), said once each. */
   readonly notes: readonly string[];
   /**

@@ -23,6 +23,9 @@ export interface VimEvent extends DataObject {
   portKey?: string;
   statusDetail?: string;
   runtimeInfo?: { blocked?: boolean; macAddress?: string; linkPeer?: string; statusDetail?: string };
+  /** VmRenamedEvent, VmAutoRenameEvent. */
+  oldName?: string;
+  newName?: string;
 }
 
 /** EventFilterSpec, as much of it as vmfix sends. */

@@ -2,6 +2,7 @@
 // (through a vCenter session) or offline (log files alone). fix, apply and
 // the session reuse the online one to plan and to verify.
 import { audit, unmatchedNote } from '../audit/audit.js';
+import { namesUnknownVm } from '../audit/vm-names.js';
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
@@ -60,12 +61,24 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
       evidence = { ...evidence, vmkernel: logs.events, sources: logs.sources, portClients: logs.portClients, unparsed: logs.unparsed, notes: [...evidence.notes, ...logs.notes] };
       problems = logs.problems;
     }
+    if (namesUnknownVm(whole, evidence.vmkernel)) {
+      const { gatherVmNameEvents } = await import('../evidence/vm-name-events.js');
+      const read = await phase('vmNameEvents', () => gatherVmNameEvents(client, earliest(windowStart(since, new Date().toISOString()), evidence.vmkernel)));
+      evidence = { ...evidence, ...(read.vmNameEvents ? { vmNameEvents: read.vmNameEvents } : {}), notes: [...evidence.notes, ...read.notes] };
+    }
     const window = options.vmkernelLog?.length ? offlineWindow(since) : describeSince(since);
     const report = await phase('audit', () => judge(endpoint.display, whole, inventory, evidence, { window, vmsOnly: Boolean(options.vm?.length), problems }));
     return { whole, evidence, report };
   } finally {
     spinner.stop();
   }
+}
+
+/** The start of the window, or of the oldest line if earlier (log files given online may be older than the window). */
+function earliest(windowBegin: string | null, lines: readonly L2SecEvent[]): string | null {
+  if (windowBegin === null) return null;
+  const times = [windowBegin, ...lines.map((e) => e.firstTime ?? e.lastTime).filter((t): t is string => t !== null)].map(Date.parse);
+  return new Date(Math.min(...times)).toISOString();
 }
 
 /**
@@ -82,11 +95,15 @@ export function judge(
 ): AuditReport {
   const result = audit(whole, evidence);
   const scoped = scope(whole, inventory, how.vmsOnly);
+  const unknownVms = result.unknownVms.filter((u) => u.events.some(scoped.line));
   return auditReport(endpoint, {
     findings: result.findings.filter(scoped.finding),
     history: result.history.filter(scoped.history),
-    notes: [...result.notes, ...result.unmatched.filter(scoped.line).map(unmatchedNote)],
-    warnings: [...unreadWarnings(inventory), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`)],
+    notes: [...result.notes, ...result.unmatched.filter(scoped.line).map(unmatchedNote), ...unknownVms.flatMap((u) => u.notes)],
+    warnings: [
+      ...unreadWarnings(inventory), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`),
+      ...unknownVms.flatMap((u) => (u.warning ? [u.warning] : [])),
+    ],
     vms: inventory.vms.length,
     hosts: inventory.hosts.length,
     evidence: evidenceSummary(how.window, evidence.sources, new Set(evidence.dvPorts.map((p) => p.dvsUuid)).size),

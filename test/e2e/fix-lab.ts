@@ -362,6 +362,11 @@ export class RawSoap {
     await this.task(`Destroy_Task ${moref}`, await this.call('Destroy_Task', `<_this type="VirtualMachine">${moref}</_this>`));
   }
 
+  /** Rename_Task on a VM: someone renames it (vCenter posts VmRenamedEvent). */
+  async renameVm(moref: string, newName: string): Promise<void> {
+    await this.task(`Rename_Task ${moref}`, await this.call('Rename_Task', `<_this type="VirtualMachine">${moref}</_this><newName>${esc(newName)}</newName>`));
+  }
+
   /** ReconfigVM_Task editing one device, given as XML (the caller sends the whole device). */
   async editDevice(vm: string, deviceXml: string): Promise<void> {
     const spec = `<spec><deviceChange><operation>edit</operation>${deviceXml}</deviceChange></spec>`;
@@ -379,7 +384,14 @@ export class RawSoap {
           `<objectSet><obj type="Task">${task}</obj></objectSet></specSet><options/>`,
       );
       if (/>(success)</.test(info)) return;
-      if (/>(error)</.test(info)) throw new Error(`${what} failed: ${info}`);
+      if (/>(error)</.test(info)) {
+        const error = await this.call(
+          'RetrievePropertiesEx',
+          '<_this type="PropertyCollector">propertyCollector</_this><specSet><propSet><type>Task</type><pathSet>info.error</pathSet></propSet>' +
+            `<objectSet><obj type="Task">${task}</obj></objectSet></specSet><options/>`,
+        );
+        throw new Error(`${what} failed: ${error}`);
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
   }

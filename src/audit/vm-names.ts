@@ -1,0 +1,80 @@
+// Lines naming a VM the inventory does not have, on a host it has. vCenter's
+// removals and renames say whether the VM went or is called otherwise now:
+// history, a note. Without either, it is a VM this vCenter user cannot see
+// (ContainerView leaves out what lacks System.View), or one gone before the
+// events read: its block is a warning, never an all-clear.
+import type { VmNameEvent } from '../evidence/types.js';
+import type { L2SecEvent } from '../evidence/vmkernel-log.js';
+import type { Inventory, Vm } from '../inventory/model.js';
+import { displayName, type UnknownVm } from './match-logs.js';
+
+type Removal = Extract<VmNameEvent, { type: 'VmRemovedEvent' }>;
+type Rename = Exclude<VmNameEvent, Removal>;
+
+/** Whether a line names a client no VM of the inventory is called: then vCenter's removals and renames are worth reading. */
+export function namesUnknownVm(inventory: Inventory, events: readonly L2SecEvent[]): boolean {
+  const names = new Set(inventory.vms.map((v) => displayName(v.name)));
+  return events.some((e) => e.vmName && !names.has(e.vmName) && !names.has(e.vmName.replace(/\.eth\d+$/, '')));
+}
+
+/** What became of the VM a line names: its moref, its last rename, its removal, and the VM it is now. */
+export interface NameFate {
+  readonly vm: string;
+  readonly renamed: Rename | null;
+  readonly removed: Removal | null;
+  readonly now: Vm | null;
+}
+
+/** How far a host's log clock may trail vCenter's. */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * The first event that took the name away: a rename from it, even before
+ * the line (whether ESXi's ports take up a VM's new name before they
+ * reconnect is not documented), or a removal not before the line (a VM is
+ * off to be removed, so one removed before did not write it); then that
+ * VM's later renames and removal. null: no event explains the name.
+ */
+export function fateOf(unknown: UnknownVm, events: readonly VmNameEvent[], inventory: Inventory): NameFate | null {
+  const names = new Set([unknown.name, unknown.name.replace(/\.eth\d+$/, '')]);
+  const logged = lastLogged(unknown.events);
+  const first = events.find((e) =>
+    e.type === 'VmRemovedEvent'
+      ? names.has(displayName(e.name)) && (logged === null || Date.parse(e.time) >= Date.parse(logged) - CLOCK_SKEW_MS)
+      : names.has(displayName(e.oldName)));
+  if (!first) return null;
+  const later = events.filter((e) => e.vm === first.vm && e.key >= first.key);
+  const removed = later.find((e): e is Removal => e.type === 'VmRemovedEvent') ?? null;
+  const renamed = later.filter((e): e is Rename => e.type !== 'VmRemovedEvent' && (!removed || e.key < removed.key)).at(-1) ?? null;
+  return { vm: first.vm, renamed, removed, now: removed ? null : (inventory.vms.find((v) => v.moref === first.vm) ?? null) };
+}
+
+/**
+ * What the audit says of such lines: notes where vCenter's events explain
+ * the name, else a warning. `events` undefined (not read): the lines'
+ * notes as before, since nothing tells the two causes apart.
+ */
+export function tellUnknownVm(unknown: UnknownVm, events: readonly VmNameEvent[] | undefined, inventory: Inventory, noteOf: (line: L2SecEvent) => string): { notes: string[]; warning: string | null } {
+  if (!events) return { notes: unknown.events.map(noteOf), warning: null };
+  const fate = fateOf(unknown, events, inventory);
+  const last = lastLogged(unknown.events) ?? 'a time the log does not give';
+  const port = unknown.events.find((e) => e.port)?.port;
+  const blocked = `blocked at ${last}${port ? ` (port ${port})` : ''}`;
+  const renamed = fate?.renamed ? `renamed to ${displayName(fate.renamed.newName)} at ${fate.renamed.time}` : null;
+  if (fate?.removed) {
+    const what = [renamed, `removed from vCenter at ${fate.removed.time}`].filter(Boolean).join(' and ');
+    return { notes: [`${unknown.host.name}: ${unknown.name}, ${blocked}, was ${what} (${fate.vm}): the line is history.`], warning: null };
+  }
+  if (fate?.now) {
+    return { notes: [`${unknown.host.name}: ${unknown.name}, ${blocked}, was ${renamed}: it is ${displayName(fate.now.name)} (${fate.now.moref}) now, and the line is not tied to any of its NICs now.`], warning: null };
+  }
+  const why = renamed ? `${renamed}, ${fate!.vm}` : 'or that was deleted or renamed before the events read';
+  return {
+    notes: [],
+    warning: `A VM named ${unknown.name} that this vCenter user cannot see (${why}) was blocked on host ${unknown.host.name} at ${last}${port ? ` (port ${port})` : ''}: check with an account that sees every VM.`,
+  };
+}
+
+function lastLogged(events: readonly L2SecEvent[]): string | null {
+  return events.map((e) => e.lastTime).filter((t): t is string => t !== null).sort().at(-1) ?? null;
+}

@@ -1,0 +1,46 @@
+// VM removals and renames from vCenter's events (VmRemovedEvent,
+// VmRenamedEvent, VmAutoRenameEvent), read only when a line names a VM the
+// inventory lacks: a VM deleted or renamed since is history, but one this
+// user cannot see (ContainerView leaves out what lacks System.View) is a
+// block the audit would otherwise pass over. No entity filter: a removed
+// VM is in no folder any more.
+import type { VimClient } from '../vsphere/client.js';
+import { readEvents, type VimEvent } from '../vsphere/events.js';
+import { SoapFault } from '../vsphere/faults.js';
+import type { VmNameEvent } from './types.js';
+
+const VM_NAME_EVENT_TYPES = ['VmRemovedEvent', 'VmRenamedEvent', 'VmAutoRenameEvent'] as const;
+
+/** The removals and renames since `since` (ISO; null: all vCenter holds), oldest first. */
+async function readVmNameEvents(client: VimClient, since: string | null): Promise<VmNameEvent[]> {
+  const events = await readEvents(client, { eventTypeId: VM_NAME_EVENT_TYPES, ...(since ? { time: { beginTime: since } } : {}) });
+  return events.map(toVmNameEvent).filter((e): e is VmNameEvent => e !== null);
+}
+
+/** The event as evidence, or null for one that is not about a VM's name. */
+function toVmNameEvent(event: VimEvent): VmNameEvent | null {
+  const type = event._typeName;
+  if (!event.vm) return null;
+  const common = { key: event.key, time: new Date(event.createdTime).toISOString(), vm: event.vm.vm.value };
+  if (type === 'VmRemovedEvent') return { ...common, type, name: event.vm.name };
+  if ((type === 'VmRenamedEvent' || type === 'VmAutoRenameEvent') && event.oldName !== undefined && event.newName !== undefined) {
+    return { ...common, type, oldName: event.oldName, newName: event.newName };
+  }
+  return null;
+}
+
+/**
+ * The removals and renames for the audit, or a note where vCenter refused
+ * them: then a line naming a VM the inventory lacks stays a note, since
+ * nothing tells a VM gone from one this user cannot see. Only vCenter keeps them.
+ */
+export async function gatherVmNameEvents(client: VimClient, since: string | null): Promise<{ vmNameEvents?: VmNameEvent[]; notes: string[] }> {
+  if (!client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') return { notes: [] };
+  try {
+    return { vmNameEvents: await readVmNameEvents(client, since), notes: [] };
+  } catch (err) {
+    if (!(err instanceof SoapFault)) throw err;
+    const why = err.faultType === 'NoPermission' && err.privilegeId ? `NoPermission (needs ${err.privilegeId})` : err.faultType;
+    return { notes: [`vCenter's VM removal and rename events could not be read (${why}): a line naming a VM this inventory does not have may be about a VM deleted or renamed since, or one this vCenter user cannot see; vmfix cannot tell which.`] };
+  }
+}
