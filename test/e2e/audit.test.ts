@@ -171,14 +171,16 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
     expect(run.stderr).not.toMatch(/4\/4 hosts read/);
   });
 
-  it('says once that esx-p4\'s logs were unreadable, and turns a line about a deleted VM into a note', () => {
+  it('says once that esx-p4\'s logs were unreadable, and warns of a line about a VM it cannot see (no removal on record)', () => {
     // Evidence it could not read is a warning (the exit code is not 0 for it), said once.
     expect(report.warnings.filter((n) => n.includes(P4))).toHaveLength(1);
     expect(report.warnings.find((n) => n.includes(P4))).toMatch(/NoPermission|permission/i);
-    expect(report.notes.filter((n) => n.includes('decom-ftp-02'))).toHaveLength(1);
+    // vCenter's events hold no removal of decom-ftp-02: to vmfix it may be a VM this user cannot see.
+    expect(report.warnings.filter((n) => n.includes('decom-ftp-02'))).toEqual([expect.stringMatching(/cannot see/)]);
+    expect(report.notes.join('\n')).not.toContain('decom-ftp-02');
     // And that the live logs do not reach back to the start of --since (2024-05-01): the rest is in rotated files.
     expect(report.notes.filter((n) => /begins after the start of --since/.test(n))).toHaveLength(1);
-    expect(report.notes).toHaveLength(2);
+    expect(report.notes).toHaveLength(1);
     expect(report.findings.map((f) => f.vm?.name)).not.toContain('decom-ftp-02');
   });
 
@@ -267,7 +269,7 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
     expect(nicFindings(scoped).map((f) => f.vm!.name).sort()).toEqual(['erp-01', 'legacy-app-01', 'nlb-legacy-03', 'rac-node-02']);
     for (const f of scoped.findings) if (f.host) expect(f.host.name).toBe(P3);
     expect(scoped.notes.join('\n')).not.toContain(P4);
-    expect(scoped.notes.join('\n')).not.toContain('decom-ftp-02');
+    expect([...scoped.notes, ...scoped.warnings].join('\n')).not.toContain('decom-ftp-02');
   });
 
   it('--vm matches names case-sensitively, as vSphere has them, and says what was meant', async () => {
@@ -309,7 +311,7 @@ describe('vmfix audit on a cluster with NLB, appliances, nested ESXi and an old 
     expect(md).toContain(`\`${P1_LINES[0]}\``);
     expect(md).toContain(`\`${P2_LINES[1]}\``);
     for (const f of report.findings) expect(md).toContain(f.id);
-    expect(md).toMatch(/## Notes[\s\S]*decom-ftp-02/);
+    expect(md).toMatch(/## Warnings[\s\S]*decom-ftp-02[\s\S]*## Notes/);
   });
 
   it('writes CSV with one row per finding, matching the JSON', async () => {

@@ -18,7 +18,8 @@
 //     rac-node-02      Legacy-DB (its own Reject) on a 6.5 DVS that has securityPolicy only
 //   decoys: test-clone-01 (mismatch on the Accept Lab-Accept), nested-esx-lab (mismatch on the Accept
 //     DPG-Edge), db-01 / app-02 / web-03 / mon-01 (nothing changed), jump-01 (Tools not running),
-//     old-nlb-04 (powered off, guest info still says another MAC), a log line for decom-ftp-02 (gone)
+//     old-nlb-04 (powered off, guest info still says another MAC), a log line for decom-ftp-02 (gone,
+//     with no removal in vCenter's events: a warning, as for a VM this user cannot see)
 //   Accept nobody needs (info): vSwitch1 on esx-p1 and esx-p2, Lab-Accept on esx-p2, DPG-Spare.
 
 export const DC = 'DC-Rotterdam';
