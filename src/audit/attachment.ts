@@ -35,9 +35,14 @@ export type Attachment =
 /** Where MAC changes are allowed or not in NSX (a segment's MAC discovery profile), which vCenter does not show. */
 const IN_NSX: EffectiveValue = { value: null, source: 'nsx' };
 
+/** On an NSX segment, where NSX, not vSphere, holds the MAC policy and vCenter does not show it. */
+export function inNsx(att: Attachment): boolean {
+  return att.macChanges.source === 'nsx';
+}
+
 /** Where vSphere's own policy allows MAC changes now (never where NSX decides): a block there is history. */
 export function acceptsMacChanges(att: Attachment): boolean {
-  return att.macChanges.source !== 'nsx' && att.macChanges.value !== false;
+  return !inNsx(att) && att.macChanges.value !== false;
 }
 
 /** The portgroup's name, or an N-VDS segment's as its host names it (else its opaqueNetworkId, all the NIC's backing says). */

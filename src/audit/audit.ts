@@ -5,7 +5,7 @@ import { distributedPolicy, standardPolicy } from '../inventory/policy.js';
 import { InventoryIndex } from '../inventory/lookup.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
-import { Attachments, networkName, type Attachment } from './attachment.js';
+import { acceptsMacChanges, Attachments, inNsx, networkName, type Attachment } from './attachment.js';
 import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind, type HistoryItem } from './finding.js';
 import { guestMac, matchLogEvents, nicKey, type PastEvents } from './match-logs.js';
@@ -52,9 +52,8 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
       // A dvPort vCenter shows blocked for this guest's MAC is blocked, whatever the policy reads: ESXi has not
       // released it (KB 417819), or follows a port setting vmfix cannot see. Only a new port or MAC helps then.
       // On an NSX segment vCenter does not show the MAC policy in force: only what ESXi did and the guest tells count.
-      const inNsx = att.macChanges.source === 'nsx';
-      const stuck = !inNsx && running && seen.portBlocked && seen.changedMac && att.macChanges.value !== false;
-      if (!inNsx && att.macChanges.value !== false && !stuck) {
+      const stuck = acceptsMacChanges(att) && running && seen.portBlocked && seen.changedMac;
+      if (acceptsMacChanges(att) && !stuck) {
         // Allowed to change MACs, a nested hypervisor still loses its VMs' frames while forged transmits is Reject.
         if (running && isNestedHypervisor(vm) && sendsForeignMacs(vm, nic, att) && forgedTransmits(att) === false) {
           const remedies = remediesFor({ index, macOwners, vm, nic, attachment: att, guestMac: null });
@@ -93,10 +92,10 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
     const attached = off.vm.nics.map((n) => attachments.attach(off.vm, n)).filter((att) => att !== undefined);
     const rejecting = attached.filter((att) => att.macChanges.value === false && !(att.kind === 'distributed' && att.macLearning)).length;
     // On an NSX segment nothing vCenter shows says the change is allowed.
-    const inNsx = attached.filter((att) => att.macChanges.source === 'nsx').length;
+    const onNsx = attached.filter(inNsx).length;
     // A NIC on a network vmfix cannot read (a distributed switch seen from its host, a portgroup gone) may reject too.
     const unreadable = off.vm.nics.length - attached.length;
-    if (rejecting + inNsx + unreadable) findings.push(offVmFinding(off.vm, off.host, off.events, { rejecting, inNsx, unreadable }));
+    if (rejecting + onNsx + unreadable) findings.push(offVmFinding(off.vm, off.host, off.events, { rejecting, onNsx, unreadable }));
     else history.push(historyItem({ events: off.events, vm: off.vm, nic: null, host: off.host, why: `every NIC of ${off.vm.name} is on a portgroup that allows MAC changes now` }));
   }
   const unknownVms = logs.unknownVms.map((u) => ({ events: u.events, ...tellUnknownVm(u, evidence.vmNameEvents, inventory, unmatchedNote) }));
@@ -204,8 +203,8 @@ function nicFinding(
   const pgName = networkName(att);
   const running = vm.powerState === 'poweredOn';
   const where = att.macChanges.source === 'dvport' && att.kind === 'distributed' ? `its dvPort ${att.port?.portKey ?? ''} (which overrides "${pgName}")` : `"${pgName}"`;
-  const inNsx = att.macChanges.source === 'nsx';
-  const summary = inNsx
+  const nsx = inNsx(att);
+  const summary = nsx
     ? nsxSummary(kind, vm, nic, att, released)
     : rejects === 'forged-transmits'
     ? `${vm.name} ${nic.label} is a nested hypervisor: MAC address changes allows its MACs on "${pgName}", but Forged transmits is Reject there, so the frames its VMs send are dropped.`
@@ -239,7 +238,7 @@ function nicFinding(
         ? { name: pgName, moref: att.portgroup.moref, portKey: att.port?.portKey ?? (nic.backing.kind === 'distributed' ? nic.backing.portKey : null) }
         : { name: pgName, moref: null, portKey: null },
     // In NSX only a block says what is in force: ESXi refused the change.
-    policy: inNsx
+    policy: nsx
       ? { macChanges: kind === 'mac-change-blocked' ? 'reject' : 'unknown', source: 'nsx' }
       : { macChanges: att.macChanges.value !== false ? 'accept' : 'reject', source: att.macChanges.source },
     evidence,
@@ -293,11 +292,11 @@ function portFinding(host: Host, events: readonly L2SecEvent[]): Finding {
  * its ports are gone, so neither vCenter nor the line says which NIC, and
  * none is guessed. It will be blocked again when it runs.
  */
-function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], nics: { rejecting: number; inNsx: number; unreadable: number }): Finding {
+function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], nics: { rejecting: number; onNsx: number; unreadable: number }): Finding {
   const evidence = events.map(logEvidence);
   const which = [
     ...(nics.rejecting ? [`${nics.rejecting} of them under MAC address changes = Reject`] : []),
-    ...(nics.inNsx ? [`${nics.inNsx} of them on NSX segments, whose MAC policy is set in NSX`] : []),
+    ...(nics.onNsx ? [`${nics.onNsx} of them on NSX segments, whose MAC policy is set in NSX`] : []),
     ...(nics.unreadable ? [`${nics.unreadable} of them on networks whose policy vmfix cannot read`] : []),
   ].join(', ');
   return blockedWithoutNic(findingId('mac-change-blocked', vm.moref, 'vm'), vm, host, evidence,
