@@ -9,6 +9,7 @@ import type {
   HostPortGroup,
   HostVirtualSwitch,
   MoRef,
+  ObjectContent,
   VirtualEthernetCard,
 } from '../vsphere/types.js';
 import type { Change, Target } from './schema.js';
@@ -73,7 +74,7 @@ export async function readCurrent(client: VimClient, change: Pick<Change, 'targe
       // Per NIC, not per VM: a rollback that moves one NIC of a VM off it may leave that VM's second one on it.
       const named = vms.length ? await retrieveObjects(client, vms, ['name', 'config.hardware.device']) : [];
       const connected = named.flatMap((o) => {
-        const vm = `the VM ${prop<string>(o, 'name') ?? '?'} (${o.obj.value})`;
+        const vm = vmLabel(o);
         const devices = prop<VirtualEthernetCard[]>(o, 'config.hardware.device');
         // Devices not shown (no configuration, a role that may not read them): the VM as a whole, which nothing moves off.
         if (!devices) return [{ id: o.obj.value, label: vm }];
@@ -102,8 +103,13 @@ async function poweredOffOn(client: VimClient, vms: readonly MoRef[], portgroup:
     .flatMap((vm) =>
       (prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? [])
         .filter((d) => d.backing?.deviceName === portgroup && !d.backing.port && d.macAddress)
-        .map((d) => ({ id: d.macAddress!.toLowerCase(), label: `the VM ${prop<string>(vm, 'name') ?? '?'} (${vm.obj.value}), powered off,` })),
+        .map((d) => ({ id: d.macAddress!.toLowerCase(), label: `${vmLabel(vm)}, powered off,` })),
     );
+}
+
+/** A VM as a message names it: its name and moref. */
+function vmLabel(vm: ObjectContent): string {
+  return `the VM ${prop<string>(vm, 'name') ?? '?'} (${vm.obj.value})`;
 }
 
 /** A dvPortgroup of the DVS by name (a created one has no moref in the plan); null when the DVS itself is gone. */
