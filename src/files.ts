@@ -244,7 +244,7 @@ export async function refuseSharedFiles(files: readonly { option: string; path: 
 async function refuseUnwritable(option: string, path: string): Promise<void> {
   if (ownDescriptor(path)) return;
   const refuse = (err: unknown) =>
-    new UsageError(`The ${option === '--plan-out' ? 'plan' : 'report'} could not be written to ${path} (${fileProblem(err)}); nothing was done.`);
+    new UsageError(`The ${writtenBy(option)} could not be written to ${path} (${fileProblem(err)}); nothing was done.`);
   const target = await stat(path).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : err));
   if (target instanceof Error) throw refuse(target);
   if (target?.isDirectory()) throw refuse(Object.assign(new Error('a directory'), { code: 'EISDIR' }));
@@ -260,6 +260,11 @@ async function refuseUnwritable(option: string, path: string): Promise<void> {
   });
 }
 
+/** What an output option writes, as the early refusals name it. */
+function writtenBy(option: string): string {
+  return option === '--plan-out' ? 'plan' : 'report';
+}
+
 /**
  * A symlink to nothing yet: the write makes its target, as the shell's >
  * would, so the target's directory must exist and take a new file. Said
@@ -269,8 +274,7 @@ async function refuseDangling(option: string, path: string, owner: number): Prom
   await mayFollow(path, owner);
   const end = await linkEnd(path);
   await access(dirname(end), constants.W_OK | constants.X_OK).catch(async (err: unknown) => {
-    const what = option === '--plan-out' ? 'plan' : 'report';
-    throw new UsageError(`The ${what} could not be written to ${path}, a symbolic link to ${await readlink(path)} (${fileProblem(err)}); nothing was done.`);
+    throw new UsageError(`The ${writtenBy(option)} could not be written to ${path}, a symbolic link to ${await readlink(path)} (${fileProblem(err)}); nothing was done.`);
   });
 }
 
