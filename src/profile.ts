@@ -8,6 +8,7 @@ interface SoapCounters {
   readonly requests: number;
   readonly bytesSent: number;
   readonly bytesReceived: number;
+  readonly bytesDecoded: number;
 }
 
 interface PhaseTiming {

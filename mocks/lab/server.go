@@ -7,6 +7,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/vmware/govmomi/simulator"
@@ -89,6 +91,13 @@ func soapCall(body []byte) (method, this string, ok bool) {
 // vcenterXML rewrites the XML Schema instance prefix of vcsim's responses
 // (xmlns:XMLSchema-instance declared on each polymorphic value) to the xsi
 // prefix vCenter uses, which the envelope already declares.
+//
+// It also compresses the answer as vCenter 8.0.3 and later do for a client
+// whose request says Accept-Encoding: gzip (pyVmomi and Go's HTTP client,
+// so govmomi, send it by default; earlier vCenters ignored it, see
+// cloudfoundry/bosh-vsphere-cpi-release#371). vCenter's proxy streams the
+// compressed answer chunked, without a Content-Length. Level 1 (BestSpeed):
+// the lab shares the bench machine's two cores with the client it serves.
 func vcenterXML(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		buf := &bufferedResponse{ResponseWriter: w, status: http.StatusOK}
@@ -96,10 +105,36 @@ func vcenterXML(next http.Handler) http.Handler {
 		body := bytes.ReplaceAll(buf.body.Bytes(), []byte(` xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance"`), nil)
 		body = bytes.ReplaceAll(body, []byte(`XMLSchema-instance:type=`), []byte(`xsi:type=`))
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Header().Add("Vary", "Accept-Encoding")
+		if !acceptsGzip(r) {
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(buf.status)
+			_, _ = w.Write(body)
+			return
+		}
+		w.Header().Set("Content-Encoding", "gzip")
 		w.WriteHeader(buf.status)
-		_, _ = w.Write(body)
+		gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+		_, _ = gz.Write(body)
+		_ = gz.Close()
 	})
+}
+
+var qualityZero = regexp.MustCompile(`^\s*q\s*=\s*0(\.0*)?\s*$`)
+
+// acceptsGzip: whether the request's Accept-Encoding lists gzip with a
+// quality above zero (RFC 9110 12.5.3).
+func acceptsGzip(r *http.Request) bool {
+	for _, header := range r.Header.Values("Accept-Encoding") {
+		for _, item := range strings.Split(header, ",") {
+			parts := strings.Split(item, ";")
+			if !strings.EqualFold(strings.TrimSpace(parts[0]), "gzip") {
+				continue
+			}
+			return len(parts) < 2 || !qualityZero.MatchString(parts[1])
+		}
+	}
+	return false
 }
 
 type bufferedResponse struct {

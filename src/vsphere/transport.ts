@@ -4,6 +4,7 @@
 import type http from 'node:http';
 import https from 'node:https';
 import { urlToHttpOptions } from 'node:url';
+import zlib from 'node:zlib';
 import { VerifyingAgent, type TlsPolicy } from './tls.js';
 import { ProtocolError, TransportError } from './faults.js';
 import { escape as escapeXml } from './encode.js';
@@ -18,6 +19,13 @@ export interface TransportOptions {
   readonly maxResponseBytes: number;
   /** Sockets kept open to the server, the bound on parallel calls. */
   readonly maxSockets: number;
+  /**
+   * Ask the server to gzip its answers (vCenter 8.0.3 and later do): about
+   * 8 times fewer bytes on the wire for about 20 % more CPU here, a gain
+   * only where the link, not vmfix, is the limit (bench/analysis.md). A
+   * gzipped answer is read whether or not it was asked for.
+   */
+  readonly compress?: boolean;
   /** SOAP traffic for --debug; passwords and the session cookie are redacted before it sees them. */
   readonly trace?: (text: string) => void;
   /** Strings never to show in a trace (the password). */
@@ -28,10 +36,16 @@ export interface TransportOptions {
 export interface TransportStats {
   requests: number;
   bytesSent: number;
+  /** As they came over the wire (compressed, when the server compressed). */
   bytesReceived: number;
+  /** Of SOAP XML, as decoded. */
+  bytesDecoded: number;
 }
 
 const COOKIE = 'vmware_soap_session';
+/** Compressed bytes gathered before they go to gunzip, and the size of what it hands on (bench/analysis.md). */
+const INFLATE_BATCH = 1 << 16;
+const INFLATE_CHUNK = 1 << 20;
 const NETWORK_CODES: Record<string, 'unreachable' | 'reset'> = {
   ECONNREFUSED: 'unreachable',
   ENOTFOUND: 'unreachable',
@@ -44,7 +58,7 @@ const NETWORK_CODES: Record<string, 'unreachable' | 'reset'> = {
 };
 
 export class Transport {
-  readonly stats: TransportStats = { requests: 0, bytesSent: 0, bytesReceived: 0 };
+  readonly stats: TransportStats = { requests: 0, bytesSent: 0, bytesReceived: 0, bytesDecoded: 0 };
   private readonly agent: VerifyingAgent;
   private cookie: string | undefined;
   /**
@@ -108,6 +122,7 @@ export class Transport {
         headers: {
           'Content-Type': 'text/xml; charset=utf-8',
           'Content-Length': length,
+          ...(this.options.compress ? { 'Accept-Encoding': 'gzip' } : {}),
           SOAPAction: soapAction,
           ...(this.cookie ? { Cookie: `${COOKIE}=${this.cookie}` } : {}),
         },
@@ -133,7 +148,12 @@ export class Transport {
     this.agent.destroy();
   }
 
-  /** Decodes the body as it arrives ('data' events: an async iterator costs a promise per chunk). */
+  /**
+   * Decodes the body as it arrives ('data' events: an async iterator costs a
+   * promise per chunk), through gunzip first when the server compressed it.
+   * The size cap is on the XML, so a small compressed answer that inflates
+   * without end is refused all the same.
+   */
   private receive(res: http.IncomingMessage, returns: ReturnSpec | undefined): Promise<DecodedResponse> {
     const { url, maxResponseBytes, trace } = this.options;
     const status = res.statusCode ?? 0;
@@ -146,23 +166,42 @@ export class Transport {
         new TransportError('http', `${url.host} answered HTTP ${status} ${res.statusMessage ?? ''} with ${type || 'no content type'}`.trim(), { status }),
       );
     }
+    const encoding = String(res.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    const gzip = encoding === 'gzip' || encoding === 'x-gzip';
+    if (!gzip && encoding !== 'identity') {
+      res.resume();
+      return Promise.reject(new ProtocolError(`${url.host} answered in the content encoding "${encoding}", which vmfix did not ask for`));
+    }
     return new Promise<DecodedResponse>((resolve, reject) => {
       const decoder = new ResponseDecoder(returns);
+      const gunzip = gzip ? zlib.createGunzip({ chunkSize: INFLATE_CHUNK }) : undefined;
       const traced: Buffer[] = [];
       let received = 0;
+      let decoded = 0;
       let done = false;
+      // Compressed bytes are inflated in batches: each write to gunzip is a
+      // trip to the thread pool, which costs more than inflating 16 KB.
+      let compressed: Buffer[] = [];
+      let compressedBytes = 0;
+      const inflate = (): boolean => {
+        const batch = compressed.length === 1 ? compressed[0]! : Buffer.concat(compressed, compressedBytes);
+        compressed = [];
+        compressedBytes = 0;
+        return gunzip!.write(batch);
+      };
       const fail = (err: Error) => {
         if (done) return;
         done = true;
         res.destroy();
+        gunzip?.destroy();
         reject(err instanceof TransportError || err instanceof ProtocolError ? err : networkError(err, url));
       };
-      res.on('data', (chunk: Buffer) => {
+      const xml = (chunk: Buffer) => {
         if (done) return;
-        received += chunk.length;
-        this.stats.bytesReceived += chunk.length;
+        decoded += chunk.length;
+        this.stats.bytesDecoded += chunk.length;
         try {
-          if (received > maxResponseBytes) {
+          if (decoded > maxResponseBytes) {
             throw new TransportError('too-large', `the response from ${url.host} passed the ${Math.round(maxResponseBytes / 2 ** 20)} MiB cap`);
           }
           if (trace) traced.push(chunk);
@@ -170,22 +209,45 @@ export class Transport {
         } catch (err) {
           fail(err as Error);
         }
-      });
-      res.on('end', () => {
+      };
+      const end = () => {
         if (done) return;
         try {
-          if (trace) trace(this.redact(`< HTTP ${status} (${received} bytes)\n${new TextDecoder().decode(Buffer.concat(traced))}`));
-          const decoded = decoder.end();
+          if (trace) trace(this.redact(`< HTTP ${status} (${received} bytes${gzip ? `, ${decoded} as gunzipped` : ''})\n${new TextDecoder().decode(Buffer.concat(traced))}`));
+          const result = decoder.end();
           done = true;
-          resolve(decoded);
+          resolve(result);
         } catch (err) {
           fail(err as Error);
         }
+      };
+      res.on('data', (chunk: Buffer) => {
+        if (done) return;
+        received += chunk.length;
+        this.stats.bytesReceived += chunk.length;
+        if (!gunzip) return xml(chunk);
+        compressed.push(chunk);
+        compressedBytes += chunk.length;
+        if (compressedBytes >= INFLATE_BATCH && !inflate()) {
+          res.pause();
+          gunzip.once('drain', () => res.resume());
+        }
       });
+      if (gunzip) {
+        gunzip.on('data', xml);
+        gunzip.on('end', end);
+        gunzip.on('error', (err) => fail(gzipError(err)));
+        res.on('end', () => {
+          inflate();
+          gunzip.end();
+        });
+      } else {
+        res.on('end', end);
+      }
       res.on('error', fail);
       // A connection that drops mid-answer closes the response without 'end'.
       res.on('close', () => {
-        if (!done) fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+        if (!res.complete) fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
       });
     });
   }
@@ -204,6 +266,12 @@ export class Transport {
       if (match) this.cookie = match[2];
     }
   }
+}
+
+/** A gzip stream that stops short is an answer cut short; any other zlib error, a damaged one. */
+function gzipError(err: NodeJS.ErrnoException): ProtocolError {
+  if (err.code === 'Z_BUF_ERROR') return new ProtocolError('the response is not a complete SOAP envelope (its gzip stream stops short)', true);
+  return new ProtocolError(`the response's gzip encoding is damaged (${err.message})`);
 }
 
 function networkError(err: Error, url: URL): Error {

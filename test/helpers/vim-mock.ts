@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { VimClient, type ClientOptions } from '../../src/vsphere/client.js';
@@ -48,7 +49,16 @@ export interface SoapCall {
   readonly body: string;
   /** Which TLS connection carried it (1, 2, …). */
   readonly connection: number;
+  /** The Accept-Encoding header sent, if any. */
+  readonly acceptEncoding: string | undefined;
 }
+
+/**
+ * When recorded answers are gzipped: never (vCenter before 8.0.3), when the
+ * request's Accept-Encoding asks (8.0.3 and later), or always (a proxy in
+ * front of vCenter that compresses what it passes on).
+ */
+export type Compression = 'never' | 'when-asked' | 'always';
 
 /** Ways a call can go wrong on the wire. */
 export type Failure =
@@ -61,7 +71,7 @@ export type Failure =
 type Answer =
   | { readonly kind: 'file'; readonly file: string; readonly setCookie?: string }
   | { readonly kind: 'failure'; readonly failure: Failure; readonly file: string }
-  | { readonly kind: 'chunks'; readonly chunks: readonly Buffer[] };
+  | { readonly kind: 'chunks'; readonly chunks: readonly Buffer[]; readonly headers: Readonly<Record<string, string>> };
 
 interface Expectation {
   readonly method: string;
@@ -96,6 +106,7 @@ export class VimMock {
   readonly unmatched: SoapCall[] = [];
   /** The session cookies handed out by login(), in order. */
   readonly sessions: string[] = [];
+  compression: Compression = 'never';
   private readonly expectations: Expectation[] = [];
   private connections = 0;
   private open = 0;
@@ -243,9 +254,9 @@ export class VimMock {
     return this.push(method, { kind: 'failure', failure, file });
   }
 
-  /** `method` answered with these bytes, each written separately (a 200 text/xml answer). */
-  bytes(method: string, chunks: readonly Buffer[]): this {
-    return this.push(method, { kind: 'chunks', chunks });
+  /** `method` answered with these bytes, each written separately (a 200 text/xml answer, with these headers too). */
+  bytes(method: string, chunks: readonly Buffer[], headers: Readonly<Record<string, string>> = {}): this {
+    return this.push(method, { kind: 'chunks', chunks, headers });
   }
 
   /**
@@ -297,7 +308,8 @@ export class VimMock {
   private serve(req: http.IncomingMessage, res: http.ServerResponse, body: string, connection: number): void {
     const method = /<(?:[\w-]+:)?Body>\s*<(?:[\w-]+:)?([\w]+)[\s/>]/.exec(body)?.[1] ?? '(no SOAP method)';
     const cookie = /(?:^|;\s*)vmware_soap_session="?([^";]+)/.exec(String(req.headers.cookie ?? ''))?.[1];
-    const call: SoapCall = { method, soapAction: String(req.headers.soapaction ?? ''), cookie, body, connection };
+    const acceptEncoding = req.headers['accept-encoding'];
+    const call: SoapCall = { method, soapAction: String(req.headers.soapaction ?? ''), cookie, body, connection, acceptEncoding };
     this.calls.push(call);
     const index = this.expectations.findIndex((e) => e.method === method && sends(body, e.params));
     if (index < 0) {
@@ -314,16 +326,18 @@ export class VimMock {
         if (answer.setCookie) this.current = answer.setCookie;
         const text = Buffer.from(recording(answer.file).split(SCRUBBED_KEY).join(this.current ?? SCRUBBED_KEY));
         const status = text.includes('<soapenv:Fault>') ? 500 : 200;
+        const gzip = this.compression === 'always' || (this.compression === 'when-asked' && /\bgzip\b/.test(acceptEncoding ?? ''));
+        // Compressed, it goes chunked, as vCenter's proxy streams it.
         res.writeHead(status, {
           ...xml,
-          'Content-Length': text.length,
+          ...(gzip ? { 'Content-Encoding': 'gzip' } : { 'Content-Length': text.length }),
           ...(answer.setCookie ? { 'Set-Cookie': `vmware_soap_session="${answer.setCookie}"; Path=/; HttpOnly; Secure;` } : {}),
         });
-        res.end(text);
+        res.end(gzip ? gzipSync(text) : text);
         return;
       }
       case 'chunks': {
-        res.writeHead(200, xml);
+        res.writeHead(200, { ...xml, ...answer.headers });
         const write = (i: number): void => {
           if (i === answer.chunks.length) return void res.end();
           // A pause between writes, so each arrives as its own chunk.

@@ -2,6 +2,7 @@
 // what the lab cannot easily show — sessions expiring, connections dropping,
 // answers cut short or never coming — and what the wire must carry.
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withSession } from '../../src/cli/connect.js';
 import type { Context } from '../../src/workflow/context.js';
@@ -562,3 +563,59 @@ function testContext(env: NodeJS.ProcessEnv, debug: string[]): Context {
     },
   };
 }
+
+describe('compressed answers', () => {
+  /** An envelope around `filler` (white space between elements), gzipped. */
+  const gzipped = (filler: number) =>
+    gzipSync(Buffer.from(recording('RetrievePropertiesEx-hosts').replace('<returnval>', `<returnval>${' '.repeat(filler)}`)));
+
+  it('asks for gzip only with compress, and reads the gzipped answer as the plain one', async () => {
+    mock.compression = 'when-asked';
+    mock.session().retrievePropertiesEx().session().retrievePropertiesEx();
+    const plain = await readHost(await mock.connect());
+    const compressed = await mock.connect({ compress: true });
+    expect(names((await readHost(compressed)).objects ?? [])).toEqual(names(plain.objects ?? []));
+    expect(mock.calls.map((c) => c.acceptEncoding)).toEqual([undefined, undefined, undefined, 'gzip', 'gzip', 'gzip']);
+    expect(compressed.stats.bytesReceived).toBeLessThan(compressed.stats.bytesDecoded / 3);
+  });
+
+  it('reads a gzipped answer it did not ask for (a proxy that compresses)', async () => {
+    mock.compression = 'always';
+    mock.session().retrievePropertiesEx();
+    const client = await mock.connect();
+    expect(names((await readHost(client)).objects ?? [])).toEqual(['esx01.rec.local', 'esx02.rec.local']);
+  });
+
+  it('a gzip stream cut short is an answer cut short: asked again, and said when it stays so', async () => {
+    const whole = gzipped(0);
+    const cut = [whole.subarray(0, whole.length - 40)];
+    mock.session().bytes('RetrievePropertiesEx', cut, { 'Content-Encoding': 'gzip' }).bytes('RetrievePropertiesEx', cut, { 'Content-Encoding': 'gzip' });
+    const client = await mock.connect();
+    const err = await rejection(readHost(client, { retries: 1 }));
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/not a complete SOAP envelope \(its gzip stream stops short\)/);
+    expect(mock.callsOf('RetrievePropertiesEx')).toHaveLength(2);
+  });
+
+  it('refuses damaged gzip, and an answer that inflates past the size cap, without inflating it all', async () => {
+    const damaged = Buffer.from(gzipped(0));
+    damaged.fill(0x41, 20, 60);
+    const bomb = gzipped(64 * 2 ** 20); // 64 MiB of white space in about 64 KB
+    expect(bomb.length).toBeLessThan(2 ** 20);
+    mock.session().bytes('RetrievePropertiesEx', [damaged], { 'Content-Encoding': 'gzip' }).bytes('RetrievePropertiesEx', [bomb], { 'Content-Encoding': 'gzip' });
+    const client = await mock.connect({ maxResponseBytes: 2 ** 20 });
+    const bad = await rejection(readHost(client));
+    expect(bad).toBeInstanceOf(ProtocolError);
+    expect(bad.message).toMatch(/gzip encoding is damaged/);
+    const huge = await rejection(readHost(client));
+    expect(huge).toMatchObject({ name: 'TransportError', failure: 'too-large' });
+    expect(client.stats.bytesDecoded).toBeLessThan(8 * 2 ** 20);
+  });
+
+  it('refuses a content encoding it did not ask for and cannot read, naming it', async () => {
+    mock.session().bytes('RetrievePropertiesEx', [Buffer.from('not really brotli')], { 'Content-Encoding': 'br' });
+    const client = await mock.connect();
+    const err = await rejection(readHost(client));
+    expect(err.message).toMatch(/content encoding "br", which vmfix did not ask for/);
+  });
+});
