@@ -163,6 +163,7 @@ export async function withSession<T>(
       timeoutMs: args.timeout * 1000,
       maxResponseBytes,
       maxSockets: 8,
+      compress: args.compress ?? ctx.env.VMFIX_COMPRESS === '1',
       ...(args.debug ? { trace: (text: string) => ctx.ui.debug(text) } : {}),
       onRetry: (method, attempt, err) => ctx.ui.warn(`${method} failed (${err.message}); retrying (${attempt}).`),
     }));

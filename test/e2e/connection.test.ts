@@ -188,6 +188,18 @@ describe('connecting to vCenter', () => {
     connected(r);
     expect(r.stderr).toContain('Login');
   });
+
+  it('with --compress (or VMFIX_COMPRESS=1) the lab, as vCenter 8.0.3, gzips its answers, read as the plain ones', async () => {
+    const plain = await vmfix(['inventory', '--format', 'json', '--debug'], lab.env);
+    connected(plain);
+    expect(plain.stderr).not.toMatch(/as gunzipped/);
+    for (const [args, env] of [[['--compress'], {}], [[], { VMFIX_COMPRESS: '1' }]] as const) {
+      const r = await vmfix(['inventory', '--format', 'json', '--debug', ...args], { ...lab.env, ...env });
+      connected(r);
+      expect(r.stdout).toBe(plain.stdout);
+      expect(r.stderr).toMatch(/< HTTP 200 \(\d+ bytes, \d+ as gunzipped\)/);
+    }
+  });
 });
 
 describe('when there is no vCenter to talk to', () => {
