@@ -62,7 +62,9 @@ describe('apply --checksum', () => {
 
   it('is in apply -h and completes', async () => {
     const help = await vmfix(['apply', '-h']);
-    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--checksum .*as the change ticket prints it/);
+    const flat = help.stdout.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/--checksum .*as the change ticket prints it/);
+    expect(flat).toContain('2 bad, edited or foreign plan, not the --checksum given, or with --yes older than --max-plan-age,');
     const completions = await vmfix(['--get-yargs-completions', 'vmfix', 'apply', '--']);
     expect(completions.stdout.split('\n')).toEqual(expect.arrayContaining(['--checksum', '--max-plan-age']));
   });
