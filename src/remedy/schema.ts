@@ -117,8 +117,8 @@ export const journalFile = z.object({
    */
   planned: z.array(z.object({ id: z.string().min(1), undoes: z.string().min(1) })).optional(),
   preparedBy: preparedBy.optional(),
-  /** apply: the plan applied, so the journal names what the change board approved. */
-  plan: z.object({ file: z.string(), checksum: sha256 }).optional(),
+  /** apply: the plan applied, so the journal names what the change board approved, and when it was made (absent before vmfix 0.2). */
+  plan: z.object({ file: z.string(), checksum: sha256, createdAt: z.string().optional() }).optional(),
   request: request.optional(),
   entries: z.array(journalEntry),
   checksum: sha256,

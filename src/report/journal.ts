@@ -98,7 +98,7 @@ function header(view: JournalView): string[] {
     `${view.file}: vmfix ${j.command} on ${j.endpoint.host}, ${j.startedAt} to ${j.finishedAt ?? '(not finished)'}`,
     `by ${j.preparedBy?.user ?? '(not recorded)'} with vmfix ${j.preparedBy?.vmfixVersion ?? '(not recorded)'}`,
     ...(j.request?.changeId ? [`change ${j.request.changeId}`] : []),
-    ...(j.plan ? [`plan ${j.plan.file}, sha256 ${j.plan.checksum}`] : []),
+    ...(j.plan ? [`plan ${j.plan.file}, sha256 ${j.plan.checksum}${j.plan.createdAt ? `, made ${j.plan.createdAt}` : ''}`] : []),
     ...(j.rollbackOf ? [`rollback of ${j.rollbackOf}`] : []),
     `status: ${view.status}`,
   ];

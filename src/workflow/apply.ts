@@ -78,7 +78,7 @@ export async function applyPlan(
   const journal = await openJournal(options.journal, endpoint, ctx, {
     command: 'apply',
     endpoint: { host: endpoint.display, instanceUuid: plan.endpoint.instanceUuid },
-    plan: applied,
+    plan: { ...applied, createdAt: plan.createdAt },
     ...(changeId ? { request: { ...plan.request, changeId } } : {}),
   });
   const run = await runChanges(client, ctx, journal, plan.changes);

@@ -127,7 +127,7 @@ describe('fix --plan-out, then apply', () => {
     const journal = await readJson(join(dir, report.journal));
     expect(journal.command).toBe('apply');
     expect(journal).toMatchObject({
-      preparedBy: { user: lab.username }, plan: { file: planPath, checksum }, request: { changeId: 'CHG0012345' },
+      preparedBy: { user: lab.username }, plan: { file: planPath, checksum, createdAt: plan.createdAt }, request: { changeId: 'CHG0012345' },
     });
     expect(journal.entries.map((e: any) => e.status)).toEqual(Array(7).fill('applied'));
 
@@ -141,7 +141,7 @@ describe('fix --plan-out, then apply', () => {
     expect(text.stdout).toMatch(new RegExp(`${report.journal}\\s+apply\\s+\\S+\\s+${lab.username}\\s+\\S+\\s+CHG0012345\\s+7 applied`));
     const one = await run(lab, dir, ['journal', report.journal]);
     expect(one.code).toBe(0);
-    expect(one.stdout).toContain(`plan ${planPath}, sha256 ${checksum}`);
+    expect(one.stdout).toContain(`plan ${planPath}, sha256 ${checksum}, made ${plan.createdAt}`);
     expect(one.stdout).toContain(`To undo it: vmfix rollback ${report.journal}`);
   });
 
