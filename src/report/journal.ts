@@ -20,7 +20,7 @@ export interface JournalSummary {
   readonly rollbackOf: string | null;
   /** Rollback journals in the same directory that undid this one. */
   readonly rolledBackBy: readonly string[];
-  /** Of the changes those rollbacks set out to undo, how many they undid; null if none did. */
+  /** Of the changes those rollbacks set out to undo, how many they undid; null where no rollback of it is here. */
   readonly undone: { readonly count: number; readonly of: number } | null;
   /** This journal's changes that its rollbacks set out to undo and did not (ids). */
   readonly stillInForce: readonly string[];
