@@ -119,10 +119,11 @@ const COMMANDS: readonly Registered[] = [
     command: 'apply <plan>',
     describe: 'apply a plan written by fix --plan-out, refusing if anything it was made against has drifted',
     examples: [
-      ['$0 apply plan.json --journal plan-journal.json', 'prints the plan\'s checksum, shows the changes, asks'],
+      ['$0 apply plan.json --journal plan-journal.json', 'prints the plan\'s checksum and age, shows the changes, asks'],
+      ['$0 apply plan.json --checksum sha256:cda1…', 'only the plan the change ticket names (the sum as it prints it)'],
       ['$0 apply plan.json --yes --change-id CHG0012345', 'unattended, the change request recorded in the journal'],
     ],
-    exits: `0 applied, 2 bad, edited or foreign plan, ${CONNECTS}, 4 a change failed, 5 drifted since it was planned (nothing applied)`,
+    exits: `0 applied, 2 bad, edited or foreign plan, not the --checksum given, or with --yes older than --max-plan-age, ${CONNECTS}, 4 a change failed, 5 drifted since it was planned (nothing applied)`,
     options: APPLY_OPTIONS,
     positionals: APPLY_POSITIONALS,
     load: async () => (await import('./commands/apply.js')).apply,

@@ -5,9 +5,10 @@
 import type { InferredOptionTypes, Options, PositionalOptions } from 'yargs';
 import { STRATEGIES } from '../audit/finding.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_SINCE, parseSince } from '../evidence/since.js';
+import { DEFAULT_SINCE, durationMs, parseSince } from '../evidence/since.js';
 import { checkPattern } from '../inventory/scope.js';
 import { FORMATS } from '../report/format.js';
+import { DEFAULT_MAX_PLAN_AGE } from '../workflow/plan-age.js';
 
 type OptionGroup = Record<string, Options>;
 
@@ -163,9 +164,33 @@ export const FIX_OPTIONS = {
   },
   journal: JOURNAL,
 } as const;
+/**
+ * The plan's checksum as copied from the ticket (`sha256 \`…\``) or apply's
+ * line (`sha256 …`), or written `sha256:…`, in any case: the 64 hex digits must all be there.
+ */
+const planChecksum = (text: string): string => {
+  const hex = text.trim().replace(/^sha-?256[:=]?\s*/i, '').replace(/^`(.*)`$/, '$1').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new UsageError(`--checksum takes the plan's SHA-256 as the change ticket prints it (64 hex digits, with or without "sha256:"), not "${text}".`);
+  return hex;
+};
+
+const planAgeLimit = (text: string): number => {
+  const ms = durationMs(text);
+  if (ms === null || ms === 0) throw new UsageError(`--max-plan-age takes a duration such as 36h, 7d or 2w, not "${text}".`);
+  return ms;
+};
+
 export const APPLY_OPTIONS = {
   ...COMMON, ...CONNECTION, ...OUTPUT,
-  yes: { type: 'boolean', group: 'Remediation:', describe: 'apply without asking' },
+  yes: { type: 'boolean', group: 'Remediation:', describe: 'apply without asking (refused for a plan older than --max-plan-age)' },
+  checksum: {
+    type: 'string', group: 'Remediation:', coerce: planChecksum,
+    describe: "refuse, before connecting, unless the plan's sha256 is this one (as the change ticket prints it; \"sha256:\" and case optional)",
+  },
+  'max-plan-age': {
+    type: 'string', default: DEFAULT_MAX_PLAN_AGE, group: 'Remediation:', coerce: planAgeLimit,
+    describe: 'a plan older than this (e.g. 36h, 7d) is called out as old, and --yes refuses it',
+  },
   journal: JOURNAL,
   'change-id': { ...CHANGE_ID, describe: "the change request this run carries out, recorded in the journal (default: the plan's)" },
 } as const;

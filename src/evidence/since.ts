@@ -17,15 +17,20 @@ const DURATION = /^-?(\d{1,6})\s*([mhdw])$/;
 // Dates and times as people type them; without a zone they are UTC, as ESXi's logs are.
 const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
+/** `7d` (or `-7d`), `36h`, `90m`, `2w` in milliseconds, or null if the text is not such a duration. */
+export function durationMs(text: string): number | null {
+  const m = DURATION.exec(text.trim().toLowerCase());
+  return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : null;
+}
+
 /** `7d` (or `-7d`), `36h`, `90m`, `2w`, or an ISO date or date-time (UTC unless it says otherwise); never in the future. */
 export function parseSince(text: string, now: Date = new Date()): Since {
   const trimmed = text.trim();
   if (trimmed.toLowerCase() === 'all') return { all: true };
-  const duration = DURATION.exec(trimmed.toLowerCase());
-  if (duration) {
-    const amount = Number(duration[1]);
-    if (amount === 0) throw new UsageError(`--since ${text}: the window must be longer than zero.`);
-    return { durationMs: amount * UNIT_MS[duration[2] as keyof typeof UNIT_MS] };
+  const duration = durationMs(trimmed);
+  if (duration !== null) {
+    if (duration === 0) throw new UsageError(`--since ${text}: the window must be longer than zero.`);
+    return { durationMs: duration };
   }
   const m = TIME.exec(trimmed);
   if (!m) {

@@ -111,9 +111,14 @@ export const journalFile = z.object({
   finishedAt: z.string().optional(),
   /** rollback: the journal it undid. */
   rollbackOf: z.string().optional(),
+  /**
+   * rollback: every undo it set out to make, by the id of the change it undoes in that journal,
+   * so that one it never got to (a refused or failed one stopped the run) is on record too.
+   */
+  planned: z.array(z.object({ id: z.string().min(1), undoes: z.string().min(1) })).optional(),
   preparedBy: preparedBy.optional(),
-  /** apply: the plan applied, so the journal names what the change board approved. */
-  plan: z.object({ file: z.string(), checksum: sha256 }).optional(),
+  /** apply: the plan applied, so the journal names what the change board approved, and when it was made (absent before vmfix 0.2). */
+  plan: z.object({ file: z.string(), checksum: sha256, createdAt: z.string().optional() }).optional(),
   request: request.optional(),
   entries: z.array(journalEntry),
   checksum: sha256,

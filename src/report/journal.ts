@@ -15,9 +15,17 @@ export interface JournalSummary {
   readonly changeId: string | null;
   readonly plan: string | null;
   readonly changes: { readonly applied: number; readonly failed: number; readonly pending: number };
+  /** A rollback's undos it never got to: a refused or failed one stopped it. */
+  readonly notAttempted: number;
   readonly rollbackOf: string | null;
   /** Rollback journals in the same directory that undid this one. */
   readonly rolledBackBy: readonly string[];
+  /** Of the changes those rollbacks set out to undo, how many they undid; null where no rollback of it is here. */
+  readonly undone: { readonly count: number; readonly of: number } | null;
+  /** This journal's changes that its rollbacks set out to undo and did not (ids). */
+  readonly stillInForce: readonly string[];
+  /** … and those whose undo was interrupted, outcome unknown. */
+  readonly interrupted: readonly string[];
   /** Why it cannot be rolled back from as it is (damaged, edited), if so. */
   readonly problem: string | null;
 }
@@ -36,14 +44,28 @@ export interface JournalView {
 }
 
 /** applied 3, failed 1, interrupted 1; rolled back by … */
-export function statusOf(s: Pick<JournalSummary, 'changes' | 'finishedAt' | 'rolledBackBy' | 'problem'>): string {
+export function statusOf(
+  s: Pick<JournalSummary, 'changes' | 'notAttempted' | 'finishedAt' | 'rolledBackBy' | 'undone' | 'stillInForce' | 'interrupted' | 'problem'>,
+): string {
   if (s.problem) return s.problem;
   const parts = [`${s.changes.applied} applied`];
   if (s.changes.failed) parts.push(`${s.changes.failed} failed`);
   if (s.changes.pending) parts.push(`${s.changes.pending} interrupted (outcome unknown)`);
+  if (s.notAttempted) parts.push(`${s.notAttempted} not attempted`);
   if (!s.finishedAt) parts.push('not finished');
-  if (s.rolledBackBy.length) parts.push(`rolled back by ${s.rolledBackBy.join(', ')}`);
+  if (s.rolledBackBy.length) parts.push(rolledBackWords(s));
   return parts.join(', ');
+}
+
+/** "rolled back by X", or, where a rollback stopped partway, how far it got and what still holds. */
+function rolledBackWords(s: Pick<JournalSummary, 'rolledBackBy' | 'undone' | 'stillInForce' | 'interrupted'>): string {
+  const by = s.rolledBackBy.join(', ');
+  if (!s.undone || s.undone.count === s.undone.of) return `rolled back by ${by}`;
+  const left = [
+    ...(s.stillInForce.length ? [`${s.stillInForce.join(', ')} still in force`] : []),
+    ...(s.interrupted.length ? [`undoing ${s.interrupted.join(', ')} interrupted (outcome unknown)`] : []),
+  ];
+  return `partly rolled back by ${by} (${s.undone.count} of ${s.undone.of} changes undone${left.map((l) => `; ${l}`).join('')})`;
 }
 
 function listingTable(listing: JournalListing): Table {
@@ -76,7 +98,7 @@ function header(view: JournalView): string[] {
     `${view.file}: vmfix ${j.command} on ${j.endpoint.host}, ${j.startedAt} to ${j.finishedAt ?? '(not finished)'}`,
     `by ${j.preparedBy?.user ?? '(not recorded)'} with vmfix ${j.preparedBy?.vmfixVersion ?? '(not recorded)'}`,
     ...(j.request?.changeId ? [`change ${j.request.changeId}`] : []),
-    ...(j.plan ? [`plan ${j.plan.file}, sha256 ${j.plan.checksum}`] : []),
+    ...(j.plan ? [`plan ${j.plan.file}, sha256 ${j.plan.checksum}${j.plan.createdAt ? `, made ${j.plan.createdAt}` : ''}`] : []),
     ...(j.rollbackOf ? [`rollback of ${j.rollbackOf}`] : []),
     `status: ${view.status}`,
   ];

@@ -136,8 +136,9 @@ export function ticket(plan: Plan, options: TicketOptions = {}): Ticket {
       vmfix: [
         ...(options.plan ? [] : [{ command: replanCommand(options.replan), text: 'writes the plan this ticket describes; check that it plans the same changes.' }]),
         {
-          command: `vmfix apply ${shellArg(options.plan?.file ?? 'plan.json')} ${shellOption('journal', journal)}`,
-          text: `prints the plan's checksum${options.plan ? ' (compare it with the one above)' : ''}, shows the changes and asks; refuses, changing nothing, if any object changed since it was planned.`,
+          // With the sum in the command, the very plan this ticket names is the only one it applies.
+          command: `vmfix apply ${shellArg(options.plan?.file ?? 'plan.json')} ${shellOption('journal', journal)}${options.plan ? ` ${shellOption('checksum', options.plan.checksum)}` : ''}`,
+          text: `${options.plan ? 'refuses any plan but the one above; ' : ''}prints the plan's checksum and when it was made, shows the changes and asks; refuses, changing nothing, if any object changed since it was planned.`,
         },
       ],
       manual: grouped(plan.changes, manualSteps),

@@ -1,7 +1,7 @@
 // The journal workflow: which journals a directory holds and how each run
 // went, or one journal in full. Reads files only; never connects.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { VmfixError } from '../errors.js';
 import { loadJournal } from '../remedy/files.js';
 import type { Journal } from '../remedy/schema.js';
@@ -13,7 +13,15 @@ const JOURNAL_KIND = /^\s*\{\s*"schemaVersion"\s*:\s*1\s*,\s*"kind"\s*:\s*"vmfix
 /** Larger files are not journals vmfix wrote (a journal holds a few specs per change). */
 const MAX_BYTES = 64 * 2 ** 20;
 
-function summary(file: string, journal: Journal | undefined, problem: string | null): Omit<JournalSummary, 'rolledBackBy'> {
+type Summary = Omit<JournalSummary, 'rolledBackBy' | 'undone' | 'stillInForce' | 'interrupted'>;
+
+/** A journal file as read: what the listing shows of it, and the journal itself if it is valid. */
+interface Read {
+  readonly summary: Summary;
+  readonly journal: Journal | undefined;
+}
+
+function summary(file: string, journal: Journal | undefined, problem: string | null): Summary {
   const count = (status: string) => journal?.entries.filter((e) => e.status === status).length ?? 0;
   return {
     file,
@@ -25,13 +33,15 @@ function summary(file: string, journal: Journal | undefined, problem: string | n
     changeId: journal?.request?.changeId ?? null,
     plan: journal?.plan?.file ?? null,
     changes: { applied: count('applied'), failed: count('failed'), pending: count('pending') },
+    // Planned by a rollback, and in no entry: it stopped before them.
+    notAttempted: journal?.planned ? journal.planned.length - journal.entries.length : 0,
     rollbackOf: journal?.rollbackOf ?? null,
     problem,
   };
 }
 
 /** A file that says it is a vmfix journal, as read: valid, or with what is wrong with it. */
-async function readOne(dir: string, file: string): Promise<Omit<JournalSummary, 'rolledBackBy'> | undefined> {
+async function readOne(dir: string, file: string): Promise<Read | undefined> {
   const path = join(dir, file);
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile() || info.size > MAX_BYTES) return undefined;
@@ -46,27 +56,61 @@ async function readOne(dir: string, file: string): Promise<Omit<JournalSummary, 
   }
   if (kind !== 'vmfix-journal') return undefined;
   try {
-    return summary(file, await loadJournal(path), null);
+    const journal = await loadJournal(path);
+    return { summary: summary(file, journal, null), journal };
   } catch (err) {
     if (!(err instanceof VmfixError)) throw err;
-    return summary(file, undefined, err.message.replace(`${path} `, ''));
+    return { summary: summary(file, undefined, err.message.replace(`${path} `, '')), journal: undefined };
   }
 }
 
-export async function listJournals(dir: string): Promise<CommandOutcome> {
+async function readDir(dir: string): Promise<Read[]> {
   const files = (await readdir(dir)).filter((f) => f.toLowerCase().endsWith('.json')).sort();
-  const read = (await Promise.all(files.map((f) => readOne(dir, f)))).filter((j) => j !== undefined);
+  return (await Promise.all(files.map((f) => readOne(dir, f)))).filter((j) => j !== undefined);
+}
+
+/**
+ * What the rollbacks of a journal undid, taken together (a rollback run
+ * again after one that stopped undoes the rest). A rollback from before
+ * vmfix recorded its plan names no ids: its entries count, as themselves.
+ */
+function rolledBack(file: string, all: readonly Read[]): Pick<JournalSummary, 'rolledBackBy' | 'undone' | 'stillInForce' | 'interrupted'> {
+  const rollbacks = all.filter(({ summary: r }) => r.rollbackOf !== null && (r.rollbackOf === file || r.rollbackOf.endsWith(`/${file}`)));
+  const planned = new Set<string>();
+  const undone = new Set<string>();
+  const pending = new Set<string>();
+  for (const { summary: r, journal } of rollbacks) {
+    if (!journal) continue;
+    const undoes = new Map((journal.planned ?? journal.entries.map((e, i) => ({ id: e.change.id, undoes: `${r.file}#${i}` }))).map((p) => [p.id, p.undoes]));
+    for (const id of undoes.values()) planned.add(id);
+    for (const e of journal.entries) {
+      const id = undoes.get(e.change.id);
+      if (id && e.status === 'applied') undone.add(id);
+      if (id && e.status === 'pending') pending.add(id);
+    }
+  }
+  const left = (set: Set<string>) => [...set].filter((id) => !undone.has(id));
+  const own = (id: string) => !id.includes('#');
+  return {
+    rolledBackBy: rollbacks.map((r) => r.summary.file),
+    undone: rollbacks.length ? { count: [...planned].filter((id) => undone.has(id)).length, of: planned.size } : null,
+    stillInForce: left(planned).filter((id) => !pending.has(id) && own(id)),
+    interrupted: left(pending).filter(own),
+  };
+}
+
+export async function listJournals(dir: string): Promise<CommandOutcome> {
+  const read = await readDir(dir);
   const journals = read
-    .map((j) => {
-      const rolledBackBy = read.filter((r) => r.rollbackOf !== null && (r.rollbackOf === j.file || r.rollbackOf.endsWith(`/${j.file}`))).map((r) => r.file);
-      return { ...j, rolledBackBy };
-    })
+    .map(({ summary: j }) => ({ ...j, ...rolledBack(j.file, read) }))
     .sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
   return { result: { kind: 'journals', report: { schemaVersion: 1, directory: dir, journals } }, exitCode: 0 };
 }
 
 export async function showJournal(path: string): Promise<CommandOutcome> {
   const journal = await loadJournal(path);
-  const status = statusOf({ ...summary(path, journal, null), rolledBackBy: [] });
+  // Its rollbacks are found where the listing finds them: beside it.
+  const beside = await readDir(dirname(path)).catch(() => []);
+  const status = statusOf({ ...summary(path, journal, null), ...rolledBack(basename(path), beside) });
   return { result: { kind: 'journal', report: { schemaVersion: 1, file: path, status, journal } }, exitCode: 0 };
 }

@@ -47,6 +47,7 @@ export async function rollbackJournal(
   const journal = await openJournal(options.journal, endpoint, ctx, {
     command: 'rollback',
     rollbackOf: recordedPath,
+    planned: changes.map((change, i) => ({ id: change.id, undoes: entries[i]!.change.id })),
     endpoint: recorded.endpoint,
     ...(changeId ? { request: { changeId } } : {}),
   });

@@ -221,6 +221,50 @@ describe('vmfix journal', () => {
     expect(await readFile(join(dir, 'edited.json'), 'utf8')).toContain('"apply"');
   });
 
+  it('a rollback that stopped partway (a refused or failed undo) is "partly rolled back", with what is still in force', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const base = { schemaVersion: 1, kind: 'vmfix-journal', endpoint, preparedBy: { user: 'alice@vsphere.local', vmfixVersion: '0.2.0' } };
+    await writeFile(join(dir, 'fix.json'), seal({
+      ...base, command: 'fix', startedAt: '2026-11-23T19:41:35Z', finishedAt: '2026-11-23T19:41:40Z',
+      entries: [entry('c1', 'applied'), entry('c2', 'applied'), entry('c3', 'applied')],
+    }));
+    // Newest first: c3's undo applied, c2's failed, and the run stopped before c1's.
+    await writeFile(join(dir, 'undo.json'), seal({
+      ...base, command: 'rollback', rollbackOf: 'fix.json', startedAt: '2026-11-24T08:00:00Z', finishedAt: '2026-11-24T08:00:03Z',
+      planned: [{ id: 'u1', undoes: 'c3' }, { id: 'u2', undoes: 'c2' }, { id: 'u3', undoes: 'c1' }],
+      entries: [entry('u1', 'applied'), entry('u2', 'failed')],
+    }));
+    const list = async () => (await vmfix(['journal'], { VMFIX_TEST_CWD: dir, COLUMNS: '250' })).stdout;
+    expect(await list()).toMatch(/fix\.json +fix .* 3 applied, partly rolled back by undo\.json \(1 of 3 changes undone; c2, c1 still in force\)/);
+    expect(await list()).toMatch(/undo\.json +rollback .* 1 applied, 1 failed, 1 not attempted/);
+    const json = JSON.parse((await vmfix(['journal', '--format', 'json'], { VMFIX_TEST_CWD: dir })).stdout);
+    expect(json.journals.find((j: any) => j.file === 'fix.json')).toMatchObject({
+      rolledBackBy: ['undo.json'], undone: { count: 1, of: 3 }, stillInForce: ['c2', 'c1'], interrupted: [],
+    });
+    // Shown alone, it says the same: its rollbacks are found beside it.
+    expect((await vmfix(['journal', 'fix.json'], { VMFIX_TEST_CWD: dir })).stdout).toContain('status: 3 applied, partly rolled back by undo.json (1 of 3 changes undone; c2, c1 still in force)');
+
+    // Run again, the rollback undoes the rest: c3 is as before, so it plans only c2 and c1.
+    await writeFile(join(dir, 'undo-again.json'), seal({
+      ...base, command: 'rollback', rollbackOf: 'fix.json', startedAt: '2026-11-24T09:00:00Z', finishedAt: '2026-11-24T09:00:03Z',
+      planned: [{ id: 'u1', undoes: 'c2' }, { id: 'u2', undoes: 'c1' }],
+      entries: [entry('u1', 'applied'), entry('u2', 'applied')],
+    }));
+    expect(await list()).toMatch(/fix\.json +fix .* 3 applied, rolled back by undo-again\.json, undo\.json\n/);
+  });
+
+  it('a rollback from before vmfix recorded its plan, with a failed undo, is "partly rolled back" too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const base = { schemaVersion: 1, kind: 'vmfix-journal', endpoint };
+    await writeFile(join(dir, 'fix.json'), seal({ ...base, command: 'fix', startedAt: '2026-11-23T19:41:35Z', finishedAt: '2026-11-23T19:41:40Z', entries: [entry('c1', 'applied'), entry('c2', 'applied')] }));
+    await writeFile(join(dir, 'undo.json'), seal({
+      ...base, command: 'rollback', rollbackOf: 'fix.json', startedAt: '2026-11-24T08:00:00Z', finishedAt: '2026-11-24T08:00:03Z',
+      entries: [entry('u1', 'applied'), entry('u2', 'pending')],
+    }));
+    const text = await vmfix(['journal'], { VMFIX_TEST_CWD: dir, COLUMNS: '250' });
+    expect(text.stdout).toMatch(/fix\.json +fix .* 2 applied, partly rolled back by undo\.json \(1 of 2 changes undone\)\n/);
+  });
+
   it('a journal cut off mid-line (a copy that stopped, a full disk) is listed with what is wrong, not left out', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
     const whole = seal({

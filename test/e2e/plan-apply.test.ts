@@ -10,6 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checksum } from '../../src/remedy/change.js';
 import { startScenario, vmfix, type Lab, type LabState } from '../helpers/lab.js';
 import {
   LIC_GUEST_MAC, LIC_MAC, RawSoap, diffState, dvPortgroup, modifyingCalls, nic, portgroupAcceptDiff, readJson, scenario, workdir,
@@ -85,11 +86,36 @@ describe('fix --plan-out, then apply', () => {
     expect(await modifyingCalls(lab)).toEqual([]);
   });
 
+  it('says when the plan was made, by whom, against what; one older than --max-plan-age is called out after the drift check', async () => {
+    const plan = await readJson(planPath);
+    const fresh = await run(lab, dir, ['apply', planPath]);
+    expect(fresh.stderr).toContain(`It was made ${plan.createdAt} (`);
+    expect(fresh.stderr).toMatch(new RegExp(`\\((less than a minute|\\d+ minutes?) ago\\) by ${lab.username} against ${plan.endpoint.host} \\(API ${plan.endpoint.apiVersion}\\)\\.`));
+    expect(fresh.stderr).not.toContain('This plan is old');
+
+    // The same plan, as if the change board had approved it three days ago.
+    const { checksum: _sum, ...body } = plan;
+    const createdAt = new Date(Date.now() - 74 * 3_600_000).toISOString();
+    const old = join(dir, 'old-plan.json');
+    await writeFile(old, JSON.stringify({ ...body, createdAt, checksum: checksum({ ...body, createdAt }) }));
+    const r = await run(lab, dir, ['apply', old]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`It was made ${createdAt} (3 days ago) by ${lab.username}`);
+    expect(r.stderr).toContain(
+      'warning: This plan is old: made 3 days ago, more than the 24 hours of --max-plan-age. The 7 object(s) it changes are as they were then, ' +
+        'but VMs may have joined the portgroups it opens, and findings come or gone, since: re-audit (vmfix audit) before you accept, and make a new plan if they differ.',
+    );
+    // Called out before the question (here: the refusal to ask without a terminal).
+    expect(r.stderr.indexOf('This plan is old')).toBeLessThan(r.stderr.indexOf('Not on a terminal'));
+    expect(await modifyingCalls(lab)).toEqual([]);
+  });
+
   it('apply --yes applies exactly the plan, says which (its checksum), and journals who applied it for which change', async () => {
     const { checksum } = await readJson(planPath);
-    const r = await run(lab, dir, ['apply', planPath, '--yes', '--format', 'json']);
+    // As copied from the ticket, in the case someone typed it.
+    const r = await run(lab, dir, ['apply', planPath, '--yes', '--format', 'json', '--checksum', `SHA256:${checksum.toUpperCase()}`]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`Applying ${planPath}, sha256 ${checksum}, change CHG0012345.`);
+    expect(r.stderr).toContain(`Applying ${planPath}, sha256 ${checksum} (the --checksum given), change CHG0012345.`);
     const report = JSON.parse(r.stdout);
     expect(report.command).toBe('apply');
     expect(report.plan).toEqual({ file: planPath, checksum });
@@ -101,7 +127,7 @@ describe('fix --plan-out, then apply', () => {
     const journal = await readJson(join(dir, report.journal));
     expect(journal.command).toBe('apply');
     expect(journal).toMatchObject({
-      preparedBy: { user: lab.username }, plan: { file: planPath, checksum }, request: { changeId: 'CHG0012345' },
+      preparedBy: { user: lab.username }, plan: { file: planPath, checksum, createdAt: plan.createdAt }, request: { changeId: 'CHG0012345' },
     });
     expect(journal.entries.map((e: any) => e.status)).toEqual(Array(7).fill('applied'));
 
@@ -115,7 +141,7 @@ describe('fix --plan-out, then apply', () => {
     expect(text.stdout).toMatch(new RegExp(`${report.journal}\\s+apply\\s+\\S+\\s+${lab.username}\\s+\\S+\\s+CHG0012345\\s+7 applied`));
     const one = await run(lab, dir, ['journal', report.journal]);
     expect(one.code).toBe(0);
-    expect(one.stdout).toContain(`plan ${planPath}, sha256 ${checksum}`);
+    expect(one.stdout).toContain(`plan ${planPath}, sha256 ${checksum}, made ${plan.createdAt}`);
     expect(one.stdout).toContain(`To undo it: vmfix rollback ${report.journal}`);
   });
 

@@ -55,6 +55,10 @@ describe('rollback of portgroup-accept', () => {
     const own = await readJson(join(dir, report.journal));
     expect(own).toMatchObject({ command: 'rollback', rollbackOf: journalPath });
     expect(own.entries.map((e: any) => e.status)).toEqual(Array(7).fill('applied'));
+    // What it set out to undo, by the fix's own ids, recorded before the first undo: the record a stopped rollback leaves.
+    expect(own.planned).toEqual(fix.entries.map((e: any) => e.change.id).reverse().map((undoes: string, i: number) => ({ id: `u${i + 1}`, undoes })));
+    const { journals } = JSON.parse((await run(lab, dir, ['journal', '--format', 'json'])).stdout);
+    expect(journals.find((j: any) => j.command === 'fix')).toMatchObject({ rolledBackBy: [report.journal], undone: { count: 7, of: 7 }, stillInForce: [] });
   });
 
   it('a second rollback of the same journal finds everything as it was before: nothing to undo, nothing sent', async () => {

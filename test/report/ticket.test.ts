@@ -83,7 +83,8 @@ describe('the change ticket, as a change board reads it', () => {
   it('names the plan and its checksum, the one apply prints', () => {
     expect(firstScreen).toContain(`\`chg0012345-plan.json\`, sha256 \`${plan.checksum}\``);
     expect(t.plan).toEqual({ file: 'chg0012345-plan.json', checksum: plan.checksum });
-    expect(markdown).toContain('`vmfix apply chg0012345-plan.json --journal=chg0012345-plan-journal.json`');
+    // Copied from the ticket, the command applies this plan and no other.
+    expect(markdown).toContain(`\`vmfix apply chg0012345-plan.json --journal=chg0012345-plan-journal.json --checksum=${plan.checksum}\`: refuses any plan but the one above;`);
   });
 
   it('says nothing twice: no paragraph repeats, and one verification and one backout plan', () => {
