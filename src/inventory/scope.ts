@@ -45,6 +45,15 @@ export function checkPattern(option: ScopeOption, pattern: string): string {
   return pattern;
 }
 
+/**
+ * Whether a name vmfix learnt from a log line (a VM this vCenter user may not
+ * see) is one the --vm patterns ask about: no pattern refused for matching nothing.
+ */
+export function namedBy(patterns: readonly string[], option: ScopeOption = 'vm'): (name: string) => boolean {
+  const tests = patterns.map((p) => matcher(option, p));
+  return (name) => tests.some((test) => test(name));
+}
+
 function isScoped(scope: Scope): boolean {
   return Boolean(scope.datacenter?.length || scope.cluster?.length || scope.host?.length || scope.vm?.length);
 }

@@ -7,7 +7,7 @@ import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { Inventory } from '../inventory/model.js';
-import type { Scope } from '../inventory/scope.js';
+import { applyScope, namedBy, selectNames, type Scope } from '../inventory/scope.js';
 import { unreadWarnings } from '../inventory/unread.js';
 import { UsageError } from '../errors.js';
 import { phase } from '../profile.js';
@@ -34,7 +34,6 @@ export interface OnlineAudit {
 
 export async function auditOnline(client: VimClient, endpoint: Endpoint, options: AuditOptions, ctx: Context): Promise<OnlineAudit> {
   const { fetchInventory } = await import('../inventory/fetch.js');
-  const { applyScope } = await import('../inventory/scope.js');
   const { gatherEvidence } = await import('../evidence/online.js');
   const since = options.since ?? parseSince(DEFAULT_SINCE);
   const spinner = ctx.ui.spinner('inventory: fetching');
@@ -67,7 +66,7 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
       evidence = { ...evidence, ...(read.vmNameEvents ? { vmNameEvents: read.vmNameEvents } : {}), notes: [...evidence.notes, ...read.notes] };
     }
     const window = options.vmkernelLog?.length ? offlineWindow(since) : describeSince(since);
-    const report = await phase('audit', () => judge(endpoint.display, whole, inventory, evidence, { window, vmsOnly: Boolean(options.vm?.length), problems }));
+    const report = await phase('audit', () => judge(endpoint.display, whole, inventory, evidence, { window, vm: options.vm, problems }));
     return { whole, evidence, report };
   } finally {
     spinner.stop();
@@ -83,19 +82,21 @@ function earliest(windowBegin: string | null, lines: readonly L2SecEvent[]): str
 
 /**
  * The verdict: judged against every VM (a log line or an Accept may concern
- * VMs out of scope), then narrowed to the scope (`inventory`; `vmsOnly`
- * when asked about VMs by name). Pure; watch runs it on every change.
+ * VMs out of scope), then narrowed to the scope (`inventory`; `vm`, the
+ * --vm patterns, when asked about VMs by name). Pure; watch runs it on every change.
  */
 export function judge(
   endpoint: string,
   whole: Inventory,
   inventory: Inventory,
   evidence: EvidenceSet,
-  how: { readonly window: string; readonly vmsOnly: boolean; readonly problems?: readonly string[] },
+  how: { readonly window: string; readonly vm?: readonly string[] | undefined; readonly problems?: readonly string[] },
 ): AuditReport {
   const result = audit(whole, evidence);
-  const scoped = scope(whole, inventory, how.vmsOnly);
-  const unknownVms = result.unknownVms.filter((u) => u.events.some(scoped.line));
+  const scoped = scope(whole, inventory, Boolean(how.vm?.length));
+  // A VM this user cannot see is in no scoped inventory; asked about VMs, its name says whether it was asked about.
+  const asked = how.vm?.length ? namedBy(how.vm) : undefined;
+  const unknownVms = result.unknownVms.filter((u) => u.events.some((e) => scoped.line(e) || (asked !== undefined && e.vmName !== undefined && asked(e.vmName))));
   return auditReport(endpoint, {
     findings: result.findings.filter(scoped.finding),
     history: result.history.filter(scoped.history),
@@ -121,7 +122,6 @@ export async function auditOffline(paths: readonly string[], ctx: Context, optio
     if (options[option]?.length) throw new UsageError(`--${option} needs a vCenter (--vcenter): log files do not say which ${option} a host is in.`);
   }
   const { readLogFiles } = await import('../evidence/files.js');
-  const { selectNames } = await import('../inventory/scope.js');
   const { auditLogs } = await import('../audit/offline.js');
   const since = options.since ?? parseSince(DEFAULT_SINCE);
   const logs = await readLogFiles(paths, { since, onFile: (name) => ctx.ui.progress(`reading ${name}`) });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EvidenceSet, VmNameEvent } from '../../src/evidence/types.js';
 import { parseVmkernelLine, type L2SecEvent } from '../../src/evidence/vmkernel-log.js';
+import { applyScope } from '../../src/inventory/scope.js';
 import { auditExitCode, judge } from '../../src/workflow/audit.js';
 import { host, inventory, nic, onStandard, portgroup, vm, vswitch } from '../helpers/inventory.js';
 
@@ -28,12 +29,12 @@ const esx01 = host('host-1', 'esx01', [vswitch('vSwitch0', false)], [portgroup('
 const web10 = vm('vm-42', 'web10', 'host-1', [nic(4000, '00:50:56:a1:00:42', onStandard('NLB'))]);
 const estate = inventory([esx01], [web10]);
 
-function verdict(vmkernel: L2SecEvent[], vmNameEvents: VmNameEvent[] | undefined) {
+function verdict(vmkernel: L2SecEvent[], vmNameEvents: VmNameEvent[] | undefined, vm?: string[]) {
   const evidence: EvidenceSet = {
     vmkernel, dvPorts: [], notes: [], problems: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] },
     ...(vmNameEvents ? { vmNameEvents } : {}),
   };
-  const report = judge('vc.test', estate, estate, evidence, { window: 'the last 7 days', vmsOnly: false });
+  const report = judge('vc.test', estate, vm ? applyScope(estate, { vm }) : estate, evidence, { window: 'the last 7 days', vm });
   return { report, exit: auditExitCode(report) };
 }
 
@@ -95,6 +96,15 @@ describe('a line naming a VM this inventory does not have, online', () => {
     const { report, exit } = verdict(lines('db/primary'), [removed(7, 'db%2fprimary', at(HOUR))]);
     expect(exit).toBe(0);
     expect(report.notes[0]).toMatch(/^esx01: db\/primary, blocked at .* was removed from vCenter at /);
+  });
+
+  it('asked about VMs by name (--vm), keeps the warning about a VM this user cannot see whose name was asked about', () => {
+    const { report, exit } = verdict(lines('web07'), [], ['web*']);
+    expect(exit).toBe(1);
+    expect(report.warnings).toEqual([expect.stringMatching(/^A VM named web07 that this vCenter user cannot see .* was blocked on host esx01/)]);
+    const other = verdict(lines('db07'), [], ['web*']);
+    expect(other.exit).toBe(0);
+    expect(other.report.warnings).toEqual([]);
   });
 
   it('keeps today\'s note when vCenter\'s events were not read', () => {
