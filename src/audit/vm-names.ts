@@ -11,10 +11,11 @@ import { displayName, type UnknownVm } from './match-logs.js';
 type Removal = Extract<VmNameEvent, { type: 'VmRemovedEvent' }>;
 type Rename = Exclude<VmNameEvent, Removal>;
 
-/** Whether a line names a client no VM of the inventory is called: then vCenter's removals and renames are worth reading. */
-export function namesUnknownVm(inventory: Inventory, events: readonly L2SecEvent[]): boolean {
+/** The clients lines name that no VM of the inventory is called (sorted): then vCenter's removals and renames are worth reading. */
+export function unknownVmNames(inventory: Inventory, events: readonly L2SecEvent[]): string[] {
   const names = new Set(inventory.vms.map((v) => displayName(v.name)));
-  return events.some((e) => e.vmName && !names.has(e.vmName) && !names.has(e.vmName.replace(/\.eth\d+$/, '')));
+  const unknown = events.filter((e) => e.vmName && !names.has(e.vmName) && !names.has(e.vmName.replace(/\.eth\d+$/, ''))).map((e) => e.vmName!);
+  return [...new Set(unknown)].sort();
 }
 
 /** What became of the VM a line names: its moref, its last rename, its removal, and the VM it is now. */

@@ -7,7 +7,7 @@
 import type { VimClient } from '../vsphere/client.js';
 import { readEvents, type VimEvent } from '../vsphere/events.js';
 import { SoapFault } from '../vsphere/faults.js';
-import type { VmNameEvent } from './types.js';
+import type { EvidenceSet, VmNameEvent } from './types.js';
 
 const VM_NAME_EVENT_TYPES = ['VmRemovedEvent', 'VmRenamedEvent', 'VmAutoRenameEvent'] as const;
 
@@ -34,7 +34,12 @@ function toVmNameEvent(event: VimEvent): VmNameEvent | null {
  * them: then a line naming a VM the inventory lacks stays a note, since
  * nothing tells a VM gone from one this user cannot see. Only vCenter keeps them.
  */
-export async function gatherVmNameEvents(client: VimClient, since: string | null): Promise<{ vmNameEvents?: VmNameEvent[]; notes: string[] }> {
+export interface VmNamesRead {
+  readonly vmNameEvents?: VmNameEvent[];
+  readonly notes: readonly string[];
+}
+
+export async function gatherVmNameEvents(client: VimClient, since: string | null): Promise<VmNamesRead> {
   if (!client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') return { notes: [] };
   try {
     return { vmNameEvents: await readVmNameEvents(client, since), notes: [] };
@@ -43,4 +48,9 @@ export async function gatherVmNameEvents(client: VimClient, since: string | null
     const why = err.faultType === 'NoPermission' && err.privilegeId ? `NoPermission (needs ${err.privilegeId})` : err.faultType;
     return { notes: [`vCenter's VM removal and rename events could not be read (${why}): a line naming a VM this inventory does not have may be about a VM deleted or renamed since, or one this vCenter user cannot see; vmfix cannot tell which.`] };
   }
+}
+
+/** The evidence with what gatherVmNameEvents read. */
+export function withVmNameEvents<E extends EvidenceSet>(evidence: E, read: VmNamesRead): E {
+  return { ...evidence, ...(read.vmNameEvents ? { vmNameEvents: read.vmNameEvents } : {}), notes: [...evidence.notes, ...read.notes] };
 }

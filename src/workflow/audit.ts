@@ -2,7 +2,7 @@
 // (through a vCenter session) or offline (log files alone). fix, apply and
 // the session reuse the online one to plan and to verify.
 import { audit, unmatchedNote } from '../audit/audit.js';
-import { namesUnknownVm } from '../audit/vm-names.js';
+import { unknownVmNames } from '../audit/vm-names.js';
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
@@ -60,10 +60,10 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
       evidence = { ...evidence, vmkernel: logs.events, sources: logs.sources, portClients: logs.portClients, unparsed: logs.unparsed, notes: [...evidence.notes, ...logs.notes] };
       problems = logs.problems;
     }
-    if (namesUnknownVm(whole, evidence.vmkernel)) {
-      const { gatherVmNameEvents } = await import('../evidence/vm-name-events.js');
+    if (unknownVmNames(whole, evidence.vmkernel).length) {
+      const { gatherVmNameEvents, withVmNameEvents } = await import('../evidence/vm-name-events.js');
       const read = await phase('vmNameEvents', () => gatherVmNameEvents(client, earliest(windowStart(since, new Date().toISOString()), evidence.vmkernel)));
-      evidence = { ...evidence, ...(read.vmNameEvents ? { vmNameEvents: read.vmNameEvents } : {}), notes: [...evidence.notes, ...read.notes] };
+      evidence = withVmNameEvents(evidence, read);
     }
     const window = options.vmkernelLog?.length ? offlineWindow(since) : describeSince(since);
     const report = await phase('audit', () => judge(endpoint.display, whole, inventory, evidence, { window, vm: options.vm, problems }));
@@ -74,7 +74,7 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
 }
 
 /** The start of the window, or of the oldest line if earlier (log files given online may be older than the window). */
-function earliest(windowBegin: string | null, lines: readonly L2SecEvent[]): string | null {
+export function earliest(windowBegin: string | null, lines: readonly L2SecEvent[]): string | null {
   if (windowBegin === null) return null;
   const times = [windowBegin, ...lines.map((e) => e.firstTime ?? e.lastTime).filter((t): t is string => t !== null)].map(Date.parse);
   return new Date(Math.min(...times)).toISOString();

@@ -10,10 +10,12 @@
 // half-timeout and one small log read per host per interval.
 import { verdictOf, type Cause, type WatchChange } from '../audit/changes.js';
 import type { AuditReport, Finding } from '../audit/finding.js';
+import { unknownVmNames } from '../audit/vm-names.js';
 import { UsageError } from '../errors.js';
 import { readDvPortEvents, toDvPortEvent } from '../evidence/dvport-events.js';
 import { LiveEvidence, type PortRefresh } from '../evidence/live.js';
 import { gatherEvidence } from '../evidence/online.js';
+import { gatherVmNameEvents, withVmNameEvents, type VmNamesRead } from '../evidence/vm-name-events.js';
 import { DEFAULT_SINCE, describeSince, parseSince, windowStart, type Since } from '../evidence/since.js';
 import type { DvPortEvent } from '../evidence/types.js';
 import { LiveInventory } from '../inventory/live.js';
@@ -23,7 +25,7 @@ import { isTransient, type VimClient } from '../vsphere/client.js';
 import type { VimEvent } from '../vsphere/events.js';
 import { SoapFault, TransportError } from '../vsphere/faults.js';
 import { UpdateFollower, type UpdateBatch } from '../vsphere/updates.js';
-import { judge } from './audit.js';
+import { earliest, judge } from './audit.js';
 import type { Context, Endpoint } from './context.js';
 import { EVENT_FILTER, followed, INVENTORY_FILTER, pageEvents } from './watch/followed.js';
 import { portRefreshes } from './watch/ports.js';
@@ -94,6 +96,11 @@ class Watcher {
   private failed: ((err: unknown) => void) | undefined;
   /** The warnings the user has been told of and that still hold. */
   private warned = new Set<string>();
+  /**
+   * vCenter's VM removals and renames, as the audit reads them, for the
+   * lines that name VMs the inventory lacks; read again when those names change.
+   */
+  private vmNames: (VmNamesRead & { readonly names: string }) | undefined;
 
   constructor(
     private readonly client: VimClient,
@@ -178,6 +185,7 @@ class Watcher {
       });
       this.evidence = new LiveEvidence(this.client, gathered);
       this.evidence.addEvents(blocks);
+      await this.readVmNames();
     } finally {
       spinner.stop();
     }
@@ -219,6 +227,7 @@ class Watcher {
       this.portsStale = false;
     }
     await this.followHosts(this.scoped(whole));
+    await this.readVmNames();
     const report = this.report();
     this.reporter.publish(verdictOf(report.findings));
     this.causes = [];
@@ -227,9 +236,22 @@ class Watcher {
     this.warned = new Set(report.warnings);
   }
 
+  /**
+   * A line naming a VM the inventory lacks is a VM deleted or renamed, or one
+   * this user cannot see (a block no verdict may pass over): vCenter's events
+   * tell which, as in the audit. Read only when such names appear or change.
+   */
+  private async readVmNames(): Promise<void> {
+    const lines = this.evidence!.snapshot(this.windowStart()).vmkernel;
+    const names = unknownVmNames(this.inventory.inventory(), lines).join('\n');
+    if (names === '' || names === this.vmNames?.names) return;
+    this.vmNames = { names, ...(await gatherVmNameEvents(this.client, earliest(this.windowStart(), lines))) };
+  }
+
   private report(): AuditReport {
     const whole = this.inventory.inventory();
-    const evidence = this.evidence!.snapshot(this.windowStart());
+    const snapshot = this.evidence!.snapshot(this.windowStart());
+    const evidence = this.vmNames ? withVmNameEvents(snapshot, this.vmNames) : snapshot;
     return judge(this.endpoint.display, whole, this.scoped(whole), evidence, { window: describeSince(this.since), vm: this.options.vm });
   }
 

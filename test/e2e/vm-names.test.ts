@@ -4,6 +4,7 @@
 // event (a VM this vCenter user cannot see), it is a warning and exit 1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
+import { startWatch } from '../helpers/watch.js';
 import { RawSoap } from './fix-lab.js';
 
 const l2sec = (client: string, port: string) => [
@@ -55,6 +56,17 @@ describe('lines naming VMs vCenter does not show', () => {
     expect(report.findings).toEqual([]);
     expect(report.warnings).toHaveLength(1);
     expect(report.warnings[0]).toMatch(/^A VM named ghost01 that this vCenter user cannot see \(or that was deleted or renamed before the events read\) was blocked on host esx02\.lab\.local at \S+ \(port 0x6000033\): check with an account that sees every VM\.$/);
+  });
+
+  it('watch says the same from its first verdict: the warning, not a note that lets it start all clear', async () => {
+    const watching = startWatch(['--format', 'json', '--host', 'esx02.lab.local'], lab.env);
+    try {
+      const start = await watching.lines.next((l) => l.type === 'watching', 60_000, 'watching line');
+      expect(start.warnings).toEqual([expect.stringMatching(/^A VM named ghost01 that this vCenter user cannot see .* was blocked on host esx02\.lab\.local at /)]);
+      expect(start.notes.join('\n')).not.toMatch(/ghost01/);
+    } finally {
+      expect(await watching.stop()).toBe(130);
+    }
   });
 
   it('vCenter refuses a rename to a name another VM of the folder has (DuplicateName)', async () => {
