@@ -102,10 +102,34 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
   return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched, unknownVms };
 }
 
-/** A line that matched nothing, as a note. */
+/** A line about a VM the inventory lacks, on a host it has, while vCenter's events could not say more: a note. */
 export function unmatchedNote(event: L2SecEvent): string {
   const about = event.vmName ? ` for "${event.vmName}"` : '';
   return `${event.source}: a vmkernel log line${about} names a VM or host this inventory does not have (deleted or renamed since?): ${event.line}`;
+}
+
+/**
+ * Lines of given log files that no host of the inventory wrote (the host
+ * they name, or the file they came from, is none of vCenter's): vmfix
+ * cannot tell which NIC they are about, so they vouch for nothing and hide
+ * nothing. A warning per file and host named: a host vCenter knows by
+ * another name (its IP address) is the usual cause.
+ */
+export function unplacedWarnings(events: readonly L2SecEvent[]): string[] {
+  const groups = new Map<string, L2SecEvent[]>();
+  for (const e of events) {
+    const key = `${e.source}\u0000${e.hostName ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
+  return [...groups.values()].map((lines) => {
+    const { source, hostName } = lines[0]!;
+    const clients = [...new Set(lines.map((e) => e.vmName).filter((n): n is string => n !== undefined))];
+    const about = clients.length ? ` about ${clients.join(', ')}` : '';
+    const where = hostName
+      ? `name host ${hostName}, which this vCenter does not have under that name (an IP address or another name in vCenter? a host removed?)`
+      : `name no host, and ${source} is not named after one of this vCenter's hosts`;
+    return `${source}: ${lines.length} vmkernel L2Sec line(s)${about} ${where}: vmfix cannot tie them to any NIC. Give the host's vm-support bundle, or audit the file offline (no --vcenter).`;
+  });
 }
 
 interface Observation {

@@ -1,7 +1,7 @@
 // The audit workflow: inventory and evidence in, an AuditReport out, online
 // (through a vCenter session) or offline (log files alone). fix, apply and
 // the session reuse the online one to plan and to verify.
-import { audit, unmatchedNote } from '../audit/audit.js';
+import { audit, unplacedWarnings } from '../audit/audit.js';
 import { unknownVmNames } from '../audit/vm-names.js';
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
@@ -96,13 +96,15 @@ export function judge(
   const scoped = scope(whole, inventory, Boolean(how.vm?.length));
   // A VM this user cannot see is in no scoped inventory; asked about VMs, its name says whether it was asked about.
   const asked = how.vm?.length ? namedBy(how.vm) : undefined;
-  const unknownVms = result.unknownVms.filter((u) => u.events.some((e) => scoped.line(e) || (asked !== undefined && e.vmName !== undefined && asked(e.vmName))));
+  const inScope = (e: L2SecEvent) => scoped.line(e) || (asked !== undefined && e.vmName !== undefined && asked(e.vmName));
+  const unknownVms = result.unknownVms.filter((u) => u.events.some(inScope));
   return auditReport(endpoint, {
     findings: result.findings.filter(scoped.finding),
     history: result.history.filter(scoped.history),
-    notes: [...result.notes, ...result.unmatched.filter(scoped.line).map(unmatchedNote), ...unknownVms.flatMap((u) => u.notes)],
+    notes: [...result.notes, ...unknownVms.flatMap((u) => u.notes)],
     warnings: [
       ...unreadWarnings(inventory), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`),
+      ...unplacedWarnings(result.unmatched.filter(inScope)),
       ...unknownVms.flatMap((u) => (u.warning ? [u.warning] : [])),
     ],
     vms: inventory.vms.length,

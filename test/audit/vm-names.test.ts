@@ -114,3 +114,27 @@ describe('a line naming a VM this inventory does not have, online', () => {
     expect(report.notes.some((n) => n.includes('"ghost01" names a VM or host this inventory does not have'))).toBe(true);
   });
 });
+
+describe('lines of a given log file that no host of this vCenter wrote', () => {
+  const from = (source: string, hostName?: string, client = 'web10') => lines(client).map((e) => ({ ...e, source, ...(hostName ? { hostName } : {}) }));
+
+  it('a file naming no host it can be tied to: a warning naming the file and the VM, never a note under "No findings"', () => {
+    const { report, exit } = verdict(from('/var/tmp/vmkernel.log'), []);
+    expect(exit).toBe(1);
+    expect(report.findings).toEqual([]);
+    expect(report.warnings).toEqual([
+      '/var/tmp/vmkernel.log: 2 vmkernel L2Sec line(s) about web10 name no host, and /var/tmp/vmkernel.log is not named after one of this vCenter\'s hosts: vmfix cannot tie them to any NIC. Give the host\'s vm-support bundle, or audit the file offline (no --vcenter).',
+    ]);
+  });
+
+  it('lines naming a host vCenter knows by another name (its IP address): a warning naming that host', () => {
+    const { report, exit } = verdict(from('/var/tmp/vmkernel.log', 'esx-b07'), []);
+    expect(exit).toBe(1);
+    expect(report.warnings).toEqual([expect.stringMatching(/^\/var\/tmp\/vmkernel\.log: 2 vmkernel L2Sec line\(s\) about web10 name host esx-b07, which this vCenter does not have under that name/)]);
+  });
+
+  it('asked about VMs (--vm), kept when the line names one asked about', () => {
+    expect(verdict(from('/var/tmp/vmkernel.log'), [], ['web*']).exit).toBe(1);
+    expect(verdict(from('/var/tmp/vmkernel.log', undefined, 'db07'), [], ['web*']).report.warnings).toEqual([]);
+  });
+});
