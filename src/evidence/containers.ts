@@ -10,7 +10,7 @@ import { CorruptArchiveError, type ArchiveMember } from './archive.js';
 import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
-import { drain, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
+import { asUnreadable, cutShort, drain, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
 import { SourceBuilder } from './source.js';
 import { gunzip } from './gzip.js';
 import { peek, sniff, type Bytes, type Kind } from './streams.js';
@@ -41,10 +41,12 @@ export interface Container {
   /** Members named as vmkernel logs that are not files (links, FIFOs): said at the end, unless a file of that name was read. */
   readonly notFiles: { readonly name: string; readonly path: string; readonly why: string }[];
   readonly fragments: Fragments;
+  /** The member being read (or read last), and the log source its lines went to: where a cut archive stopped. */
+  current: { readonly name: string; source: SourceBuilder | null } | null;
 }
 
 export function container(reading: Reading, label: string, joiner: string, depth: number, hostHint: string | null, reference: number | undefined): Container {
-  return { label, joiner, depth, hostHint, reference, roots: [], taken: new Map(), logsRead: new Set(), notFiles: [], fragments: new Fragments(reading) };
+  return { label, joiner, depth, hostHint, reference, roots: [], taken: new Map(), logsRead: new Set(), notFiles: [], fragments: new Fragments(reading), current: null };
 }
 
 /** Ends the container's reading: fragments still being joined, and the vmkernel logs it held only as links or special files. */
@@ -63,6 +65,7 @@ function logKey(path: string): string {
 
 export async function route(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
   const name = c.label + c.joiner + member.path;
+  c.current = { name, source: c.current?.source ?? null };
   if (member.type !== 'file') {
     if (member.hardLinkTo !== undefined) return hardLink(reading, c, name, member.path, member.hardLinkTo);
     if (vmkernelLogName(member.path)) c.notFiles.push({ name, path: member.path, why: notAFile(member) });
@@ -131,13 +134,14 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
   c.logsRead.add(member.path);
   const bundle = bundleOfMember(member.path);
   let source = sourceFor(reading, c, member.path, member.mtime);
+  c.current = { name, source };
   if (bundle) {
     const key = `${bundle.path}\u0000${basename(file)}`;
     const taken = c.taken.get(key);
     if (taken === undefined) c.taken.set(key, file);
     // The same log under another directory of the bundle (var/log beside var/run/log): usually a copy,
     // but it may be older or newer. Read on its own; the evidence keeps it only if it adds something.
-    else if (taken !== file) source = copySource(reading, source, c.label + c.joiner + dirname(member.path));
+    else if (taken !== file) source = c.current.source = copySource(reading, source, c.label + c.joiner + dirname(member.path));
   }
   if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);
@@ -179,7 +183,7 @@ async function routeArchive(reading: Reading, c: Container, member: ArchiveMembe
     );
   } catch (error) {
     if (!(error instanceof UnreadableError || error instanceof CorruptArchiveError)) throw error;
-    reading.problems.push(`${name}: ${error.message}; what was read before that counts.`);
+    reading.problems.push(error instanceof UnreadableError && error.at ? cutShort(name, error.message, error.at) : `${name}: ${error.message}; what was read before that counts.`);
   }
 }
 
@@ -219,11 +223,17 @@ export async function readTarContainer(reading: Reading, c: Container, data: Byt
   try {
     await readTar(data, (member) => route(reading, c, member));
   } catch (error) {
-    if (error instanceof CorruptArchiveError) throw error;
-    unreadable(error);
+    throw stopped(c, error);
   } finally {
     await closeContainer(reading, c);
   }
+}
+
+/** The archive's failure as UnreadableError, saying where it stopped once a member was reached. */
+function stopped(c: Container, error: unknown): unknown {
+  const out = error instanceof CorruptArchiveError ? new UnreadableError(error.message, { cause: error }) : asUnreadable(error);
+  if (out instanceof UnreadableError && c.current) out.at = { member: c.current.name, lastTime: c.current.source?.lastTimeRead ?? null };
+  return out;
 }
 
 export async function readZipFile(reading: Reading, path: string, depth: number): Promise<void> {
@@ -235,6 +245,8 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
       reading.logFiles++;
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
     });
+  } catch (error) {
+    throw stopped(c, error);
   } finally {
     await closeContainer(reading, c);
   }

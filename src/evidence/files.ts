@@ -15,7 +15,7 @@ import { UsageError } from '../errors.js';
 import { rotationOf } from './bundle-layout.js';
 import { CorruptArchiveError } from './archive.js';
 import { readDirectory, readFile } from './disk.js';
-import { Reading, trailingGarbage, UnreadableError } from './reading.js';
+import { cutShort, Reading, trailingGarbage, UnreadableError } from './reading.js';
 import type { Since } from './since.js';
 import { SourceBuilder, type FinishedSource } from './source.js';
 import type { Kind } from './streams.js';
@@ -124,8 +124,13 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
         reading.notes.push(trailingGarbage(file.path));
       }
     } catch (error) {
-      if (error instanceof UnreadableError || error instanceof CorruptArchiveError) throw new UsageError(`${file.path}: ${error.message}.`, { cause: error });
-      throw readError(file.path, error);
+      if (!(error instanceof UnreadableError || error instanceof CorruptArchiveError)) throw readError(file.path, error);
+      if (reading.lines === lines) throw new UsageError(`${file.path}: ${error.message}.`, { cause: error });
+      // Cut short (a download that stopped): the lines that did arrive are evidence, the rest is said missing.
+      const at = error instanceof UnreadableError ? error.at : undefined;
+      reading.problems.push(cutShort(file.path, error.message, at ?? { member: null, lastTime: source().lastTimeRead }));
+      // Only an archive says where it stopped; a log is gzip here, for a plain file cannot break.
+      kind = at ? 'tar' : 'gzip';
     }
     if (reading.lines === lines) {
       throw new UsageError(`${file.path}: ${nothingRead(file, kind, reading.logFiles > logFiles, reading.problems.slice(problems))}`);

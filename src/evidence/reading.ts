@@ -45,7 +45,26 @@ export class Reading {
 }
 
 /** A failure of the file itself, before or while reading it; the caller names the file. */
-export class UnreadableError extends Error {}
+export class UnreadableError extends Error {
+  /** Where an archive stopped being read, when it failed partway. */
+  at?: StoppedAt;
+}
+
+/** Where the reading of a file stopped: the archive member it was in, and the time of the last line read. */
+export interface StoppedAt {
+  readonly member: string | null;
+  readonly lastTime: string | null;
+}
+
+/**
+ * A file that could be read up to a point (a download or a copy that stopped partway, a damaged
+ * block): what came before counts, and this says so, where, and that the rest is missing.
+ */
+export function cutShort(name: string, reason: string, at: StoppedAt): string {
+  const where = at.member ? ` in ${at.member}` : '';
+  const last = at.lastTime ? `, after a line stamped ${at.lastTime}` : '';
+  return `${name} is cut off or damaged (${reason}): reading stopped${where}${last}; the lines before were read, whatever came after was not.`;
+}
 
 /**
  * Reads a log file (not an archive) into `source`: gzip detected by its magic bytes, not its name.
@@ -72,10 +91,14 @@ export async function readLogStream(source: SourceBuilder, body: Bytes, age?: nu
 
 /** zlib's errors and a refused expansion as UnreadableError; anything else as it is. */
 export function unreadable(error: unknown): never {
+  throw asUnreadable(error);
+}
+
+export function asUnreadable(error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
-  if (code.startsWith('Z_')) throw new UnreadableError(`gzip data is corrupt (${(error as Error).message})`, { cause: error });
-  if (error instanceof InflateLimitError) throw new UnreadableError(error.message, { cause: error });
-  throw error;
+  if (code.startsWith('Z_')) return new UnreadableError(`gzip data is corrupt (${(error as Error).message})`, { cause: error });
+  if (error instanceof InflateLimitError) return new UnreadableError(error.message, { cause: error });
+  return error;
 }
 
 export async function drain(input: Bytes): Promise<void> {

@@ -78,6 +78,7 @@ export class SourceBuilder {
   readonly #aheadAfter: string | null;
   /** The rotation age of the file being read: -1 the live log, 0 vmkernel.0.gz, … */
   #age = -1;
+  #lastTimeRead: string | null = null;
 
   constructor(readonly init: SourceInit) {
     this.collector = new L2SecCollector(init.name, init.hostName ?? undefined, {
@@ -91,6 +92,11 @@ export class SourceBuilder {
   /** Log lines read so far (lines with a log head; binary junk and blank lines do not count). */
   get lines(): number {
     return this.#lines;
+  }
+
+  /** The time of the last timed line read: where an archive cut short stopped. */
+  get lastTimeRead(): string | null {
+    return this.#lastTimeRead;
   }
 
   /** Of those, the lines vmkernel wrote: hostd's or another program's say nothing of blocked ports. */
@@ -153,6 +159,7 @@ export class SourceBuilder {
     const share = this.#share(hostName);
     share.lines++;
     if (head.time !== null) {
+      this.#lastTimeRead = head.time;
       if (share.firstTime === null || head.time < share.firstTime) share.firstTime = head.time;
       if (share.lastTime === null || head.time > share.lastTime) share.lastTime = head.time;
       if (share.lastRead !== null && Date.parse(share.lastRead) - Date.parse(head.time) >= CLOCK_JUMP_MS) share.clockJumped = true;

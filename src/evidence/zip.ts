@@ -23,6 +23,13 @@ export async function readZip(
   try {
     zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false });
   } catch (error) {
+    // The directory is the zip's last record: a file that starts as a zip and lacks it was cut short.
+    if (/central directory record signature not found/i.test((error as Error).message)) {
+      throw new CorruptArchiveError(
+        `the zip's central directory, at its end, is missing (the file is cut short: a download that stopped?), so nothing in it could be read; download it again, or rebuild the directory with "zip -FF ${path} --out FIXED.zip" and give vmfix FIXED.zip`,
+        { cause: error },
+      );
+    }
     throw new CorruptArchiveError(`not a readable zip archive (${(error as Error).message})`, { cause: error });
   }
   try {
