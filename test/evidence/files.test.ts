@@ -304,7 +304,9 @@ describe('a vm-support bundle directory', () => {
       await writeFile(join(root, bundle, 'var/run/log/vmkernel.log'), line);
     }
     await mkdir(join(root, 'loose'));
-    await writeFile(join(root, 'loose/vmkernel.log'), line + line);
+    // Lines of its own: the same line as a bundle's would be that bundle's line given twice.
+    const loose = line.replace('09:21:07.123Z', '09:25:00.000Z');
+    await writeFile(join(root, 'loose/vmkernel.log'), loose + loose);
     const events = await readLogFiles([root]);
     expect(events.map((e) => [e.source, e.hostName, e.count])).toEqual([
       [join(root, bundles[0]!), 'esx01', 1],
