@@ -108,7 +108,7 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
     const name = c.joiner === '!' && c.roots[0] === bundle.path ? c.label : c.label + c.joiner + bundle.path;
     const reference = bundle.root.collected ?? mtime?.getTime() ?? c.reference;
     return reading.source(name, () =>
-      new SourceBuilder({ name, hostName: bundle.root.hostName, fixedHost: true, ...clock(reference, reading.now) }),
+      new SourceBuilder({ name, hostName: bundle.root.hostName, fixedHost: true, seen: reading.seen, ...clock(reference, reading.now) }),
     );
   }
   // Loose logs: one source per directory (each is one host's, or a collector's share of many).
@@ -116,7 +116,7 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
   const name = dir === '.' ? c.label : c.label + c.joiner + dir;
   const reference = mtime?.getTime() ?? c.reference;
   return reading.source(name, () =>
-    new SourceBuilder({ name, hostName: c.hostHint, fixedHost: c.hostHint !== null, ...clock(reference, reading.now) }),
+    new SourceBuilder({ name, hostName: c.hostHint, fixedHost: c.hostHint !== null, seen: reading.seen, ...clock(reference, reading.now) }),
   );
 }
 

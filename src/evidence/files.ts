@@ -16,6 +16,7 @@ import { rotationOf } from './bundle-layout.js';
 import { CorruptArchiveError } from './archive.js';
 import { readDirectory, readFile } from './disk.js';
 import { cutShort, Reading, trailingGarbage, UnreadableError } from './reading.js';
+import { MAX_REMEMBERED_LINES } from './seen-lines.js';
 import type { Since } from './since.js';
 import { SourceBuilder, type FinishedSource } from './source.js';
 import type { Kind } from './streams.js';
@@ -105,7 +106,7 @@ async function plan(paths: readonly string[]): Promise<Argument[]> {
 
 async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'family' }>, seen: (path: string) => Promise<boolean>): Promise<void> {
   const reference = Math.min(reading.now, Math.max(...family.files.map((f) => f.mtime)));
-  const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference, now: reading.now }));
+  const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference, now: reading.now, seen: reading.seen }));
   for (const file of family.files) {
     if (!(await seen(file.path))) continue;
     // Its lines are vmkernel's own, so they would pass for vmkernel.log's; L2Sec's are not warnings.
@@ -203,6 +204,9 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     for (const problem of done.problems) problems.push(problem);
     unparsed += done.unparsed.count;
     for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
+  }
+  if (reading.seen.forgotten) {
+    notes.push(`More than ${MAX_REMEMBERED_LINES} distinct L2Sec lines were read: ${reading.seen.forgotten} line(s) beyond them were not checked against the other files read, so one given twice among them counts twice.`);
   }
   return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems };
 }

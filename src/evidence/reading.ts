@@ -1,6 +1,7 @@
 // What one readLogFiles call gathers while it reads (sources, problems,
 // notes), and the reading of one log stream into a source: gzip detected by
 // its magic bytes, text in any encoding lines.ts knows.
+import { SeenLines } from './seen-lines.js';
 import { SourceBuilder } from './source.js';
 import { gunzip, InflateLimitError, type GunzipOutcome } from './gzip.js';
 import { peek, sniff, type Bytes } from './streams.js';
@@ -19,6 +20,8 @@ export class Reading {
   logFiles = 0;
   /** Files not read again: reached twice, through two arguments or a link. */
   alreadyRead = 0;
+  /** The L2Sec lines counted so far, by every source: what is given twice counts once. */
+  readonly seen = new SeenLines();
 
   constructor(
     readonly now: number,
