@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
+import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isNetStatsListing, isVcenterOwnBundle, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { asUnreadable, cutShort, drain, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -80,6 +80,7 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
     return;
   }
   if (isArchiveName(member.path)) return routeArchive(reading, c, member, name);
+  if (vmkernelLogUnderOtherName(member.path)) return routeOtherName(reading, c, member, name);
 }
 
 /**
@@ -152,6 +153,29 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
     if (!(error instanceof UnreadableError)) throw error;
     reading.problems.push(`${name}: ${error.message}; the lines before that were read.`);
   }
+}
+
+/** A copy kept under a name of its own: read if its lines are vmkernel's, and named either way. */
+async function routeOtherName(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {
+  const source = sourceFor(reading, c, member.path, member.mtime);
+  c.current = { name, source };
+  const said = `${name}: named like a vmkernel log but by no name ESXi or logrotate gives one`;
+  const vmkernelLines = source.vmkernelLines;
+  const lines = source.lines;
+  reading.onFile?.(name);
+  try {
+    await readLogStream(source, member.body, UNKNOWN_AGE);
+  } catch (error) {
+    if (!(error instanceof UnreadableError)) throw error;
+    reading.notes.push(`${said}, and not read: ${error.message}.`);
+    return;
+  }
+  if (source.vmkernelLines > vmkernelLines) {
+    reading.notes.push(`${said} (an admin's copy?); it holds vmkernel's lines, so they were read (a line another file also has counts once).`);
+    return;
+  }
+  reading.linesNotEvidence += source.lines - lines;
+  reading.notes.push(`${said}, and no line in it is vmkernel's: not evidence.`);
 }
 
 async function routeListing(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {
@@ -241,7 +265,7 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
   const c = container(reading, path, '!', depth, null, mtime);
   try {
     await readZip(path, (member) => route(reading, c, member), (member, reason) => {
-      if (!vmkernelLogName(member) && !isArchiveName(member) && !compressedBeyondReach(member)) return; // not read anyway
+      if (!vmkernelLogName(member) && !isArchiveName(member) && !compressedBeyondReach(member) && !vmkernelLogUnderOtherName(member)) return; // not read anyway
       reading.logFiles++;
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
     });

@@ -38,8 +38,12 @@ export class Reading {
     return source;
   }
 
+  /** Lines of files named like vmkernel logs that hold none of its lines: read, and no evidence. */
+  linesNotEvidence = 0;
+
+  /** Lines read as evidence, so far. */
   get lines(): number {
-    return this.sources.reduce((sum, source) => sum + source.lines, 0);
+    return this.sources.reduce((sum, source) => sum + source.lines, 0) - this.linesNotEvidence;
   }
 
   get vmkernelLines(): number {
