@@ -146,12 +146,13 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
   }
   if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);
+  const lines = source.lines;
   try {
     const outcome = await readLogStream(source, member.body, vmkernelLogName(file)!.age);
     if (outcome.trailingGarbage) reading.notes.push(trailingGarbage(name));
   } catch (error) {
     if (!(error instanceof UnreadableError)) throw error;
-    reading.problems.push(`${name}: ${error.message}; the lines before that were read.`);
+    reading.problems.push(cutShort(name, error.message, { member: null, lastTime: source.lines > lines ? source.lastTimeRead : null }));
   }
 }
 

@@ -11,7 +11,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
 import { bundleRoot, compressedBeyondReach, isArchiveName, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
 import { closeContainer, container, readTarContainer, readZipFile, route } from './containers.js';
-import { READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
+import { cutShort, READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
 import { gunzip, type GunzipOutcome } from './gzip.js';
 import { peek, sniff, type Kind } from './streams.js';
@@ -104,7 +104,7 @@ async function readNestedFile(reading: Reading, path: string, member: string): P
     if (reading.lines === lines) reading.problems.push(`${path}: no vmkernel log line was read from it.`);
   } catch (error) {
     if (!(error instanceof UnreadableError || error instanceof CorruptArchiveError)) throw error;
-    reading.problems.push(`${path}: ${error.message}.`);
+    reading.problems.push(error instanceof UnreadableError && error.at ? cutShort(path, error.message, error.at) : `${path}: ${error.message}.`);
   }
 }
 

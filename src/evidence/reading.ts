@@ -57,7 +57,7 @@ export class UnreadableError extends Error {
   at?: StoppedAt;
 }
 
-/** Where the reading of a file stopped: the archive member it was in, and the time of the last line read. */
+/** Where the reading of a file stopped: the archive member it was in, and the time of the last line read (null: none of it). */
 export interface StoppedAt {
   readonly member: string | null;
   readonly lastTime: string | null;
@@ -69,8 +69,8 @@ export interface StoppedAt {
  */
 export function cutShort(name: string, reason: string, at: StoppedAt): string {
   const where = at.member ? ` in ${at.member}` : '';
-  const last = at.lastTime ? `, after a line stamped ${at.lastTime}` : '';
-  return `${name} is cut off or damaged (${reason}): reading stopped${where}${last}; the lines before were read, whatever came after was not.`;
+  if (at.lastTime === null) return `${name} is cut off or damaged (${reason}): reading stopped${where} before any line with a time; whatever came after was not read.`;
+  return `${name} is cut off or damaged (${reason}): reading stopped${where}, after a line stamped ${at.lastTime}; the lines before were read, whatever came after was not.`;
 }
 
 /**

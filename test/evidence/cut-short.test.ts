@@ -2,7 +2,7 @@
 // was cut, a vCenter .zip cut short. What did arrive is judged; the rest is said missing, never
 // passed over as "No findings".
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../src/errors.js';
 import { readLogFiles } from '../../src/evidence/files.js';
-import { bundleName, chatter, esxi8, macChange, peer, text, writeBundleDir, writeVcenterZip, type BundleSpec } from '../helpers/bundles.js';
+import { bundleName, chatter, esxi8, macChange, peer, text, writeBundleDir, writeVcenterZip, writeZip, type BundleSpec } from '../helpers/bundles.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -62,6 +62,36 @@ describe('a vm-support .tgz whose download stopped partway', () => {
     expect(logs.problems[0]).toMatch(
       new RegExp(`^${cut} is cut off or damaged \\(gzip data is corrupt \\(unexpected end of file\\)\\): reading stopped in ${member.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, after a line stamped 2024-05-14T0\\d:\\d\\d:\\d\\d\\.000Z; the lines before were read, whatever came after was not\\.$`),
     );
+  });
+});
+
+describe('a host bundle cut short inside what holds it', () => {
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const HOST_TGZ = 'esx05.lab.local-vm2024-14-05@09-12-41.tgz';
+  let partial: Buffer;
+  beforeAll(async () => {
+    const whole = await readFile(await systemTgz(esx05()));
+    partial = whole.subarray(0, Math.floor(whole.length * 0.6));
+  });
+
+  it.each(['zip', 'directory'])("says the same of it in vCenter's download (%s) as given alone", async (form) => {
+    let path: string;
+    let tgz: string;
+    if (form === 'zip') {
+      path = join(tmp, 'VMware-vCenter-support-partial-host.zip');
+      await writeZip(path, [{ name: HOST_TGZ, content: partial, compress: false }]);
+      tgz = `${path}!${HOST_TGZ}`;
+    } else {
+      path = join(tmp, 'unzipped-download');
+      await mkdir(path);
+      await writeFile(join(path, HOST_TGZ), partial);
+      tgz = join(path, HOST_TGZ);
+    }
+    const logs = await readLogFiles([path]);
+    expect(blocked(logs)).toEqual(['app03', '0x2000007', 'web01']);
+    expect(logs.problems).toEqual([
+      expect.stringMatching(new RegExp(`^${escape(tgz)} is cut off or damaged \\(gzip data is corrupt \\(unexpected end of file\\)\\): reading stopped in ${escape(tgz)}!${escape(bundleName(esx05()))}/var/run/log/vmkernel\\.log, after a line stamped 2024-05-14T0\\d:\\d\\d:\\d\\d\\.000Z; the lines before were read, whatever came after was not\\.$`)),
+    ]);
   });
 });
 
