@@ -47,6 +47,7 @@ async function systemTgz(spec: BundleSpec): Promise<string> {
   return path;
 }
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const blocked = (logs: Awaited<ReturnType<typeof readLogFiles>>) => logs.events.map((e) => e.vmName ?? e.port);
 
 describe('a vm-support .tgz whose download stopped partway', () => {
@@ -66,7 +67,6 @@ describe('a vm-support .tgz whose download stopped partway', () => {
 });
 
 describe('a host bundle cut short inside what holds it', () => {
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const HOST_TGZ = 'esx05.lab.local-vm2024-14-05@09-12-41.tgz';
   let partial: Buffer;
   beforeAll(async () => {
@@ -116,16 +116,45 @@ describe('a rotation whose copy was cut short', () => {
 });
 
 describe("vCenter's Export System Logs .zip cut short", () => {
-  it('refuses it in one line naming the file, saying its central directory is missing and how to rebuild it', async () => {
+  it('reads the members that arrived by their own headers, and says the zip is cut short and where', async () => {
     const path = join(tmp, 'VMware-vCenter-support-2024-05-14@09-12-40.zip');
     await writeVcenterZip(path, [{ memberHost: 'esx05.lab.local', spec: esx05() }]);
     const whole = await readFile(path);
     const cut = join(tmp, 'vc-partial.zip');
-    await writeFile(cut, whole.subarray(0, Math.floor(whole.length * 0.7)));
-    const error = await readLogFiles([cut]).then(() => null, (e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as Error).message).toBe(
-      `${cut}: the zip's central directory, at its end, is missing (the file is cut short: a download that stopped?), so nothing in it could be read; download it again, or rebuild the directory with "zip -FF ${cut} --out FIXED.zip" and give vmfix FIXED.zip.`,
+    await writeFile(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const logs = await readLogFiles([cut]);
+    expect(blocked(logs)).toEqual(['app03', '0x2000007', 'web01']);
+    const tgz = `${cut}!esx05.lab.local-vm2024-14-05@09-12-41.tgz`;
+    expect(logs.problems).toEqual([
+      expect.stringMatching(new RegExp(`^${escape(tgz)} is cut off or damaged \\(it ends inside esx05\\S+\\.tgz\\): reading stopped in ${escape(tgz)}!${escape(bundleName(esx05()))}/var/run/log/vmkernel\\.log, after a line stamped 2024-05-14T0\\d:\\d\\d:\\d\\d\\.000Z; `)),
+      `${cut} is cut off or damaged (the zip's central directory, at its end, is missing (a download that stopped?), and it ends after a member): reading stopped in ${tgz}; the lines before were read, whatever came after was not.`,
+    ]);
+  });
+
+  it('reads a zip of logs deflated by Info-ZIP up to where it stops', async () => {
+    const work = await mkdtemp(join(tmp, 'zip-'));
+    await writeBundleDir(work, esx05());
+    const path = join(tmp, 'esx05-logs.zip');
+    // Members in name order, as the tar above: the rotations before the live log.
+    execFileSync('sh', ['-c', `find ${bundleName(esx05())} | sort | zip -q ${path} -@`], { cwd: work });
+    const whole = await readFile(path);
+    const cut = join(tmp, 'esx05-logs-partial.zip');
+    await writeFile(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const logs = await readLogFiles([cut]);
+    expect(blocked(logs)).toEqual(['app03', '0x2000007', 'web01']);
+    const member = `${cut}!${bundleName(esx05())}/var/run/log/vmkernel.log`;
+    expect(logs.problems).toEqual([
+      expect.stringMatching(new RegExp(`^${escape(cut)} is cut off or damaged \\(the zip's central directory, at its end, is missing \\(a download that stopped\\?\\), and it ends inside ${escape(bundleName(esx05()))}/var/run/log/vmkernel\\.log\\): reading stopped in ${escape(member)}, after a line stamped 2024-05-14T0\\d:\\d\\d:\\d\\d\\.000Z; `)),
+    ]);
+  });
+
+  it('says so, naming the file, when not even a member header arrived whole', async () => {
+    const path = join(tmp, 'VMware-vCenter-support-tiny.zip');
+    await writeVcenterZip(path, [{ memberHost: 'esx05.lab.local', spec: esx05() }]);
+    const cut = join(tmp, 'vc-header-only.zip');
+    await writeFile(cut, (await readFile(path)).subarray(0, 20));
+    await expect(readLogFiles([cut])).rejects.toThrow(
+      new UsageError(`${cut}: the zip's central directory, at its end, is missing (a download that stopped?), and it ends inside a member header.`),
     );
   });
 });
