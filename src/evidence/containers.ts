@@ -65,7 +65,7 @@ function logKey(path: string): string {
 
 export async function route(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
   const name = c.label + c.joiner + member.path;
-  c.current = { name, source: c.current?.source ?? null };
+  c.current = { name, source: null };
   if (member.type !== 'file') {
     if (member.hardLinkTo !== undefined) return hardLink(reading, c, name, member.path, member.hardLinkTo);
     if (vmkernelLogName(member.path)) c.notFiles.push({ name, path: member.path, why: notAFile(member) });
@@ -257,7 +257,7 @@ export async function readTarContainer(reading: Reading, c: Container, data: Byt
 /** The archive's failure as UnreadableError, saying where it stopped once a member was reached. */
 function stopped(c: Container, error: unknown): unknown {
   const out = error instanceof CorruptArchiveError ? new UnreadableError(error.message, { cause: error }) : asUnreadable(error);
-  if (out instanceof UnreadableError && c.current) out.at = { member: c.current.name, lastTime: c.current.source?.lastTimeRead ?? null };
+  if (out instanceof UnreadableError && c.current) out.at = { member: c.current.name, ...(c.current.source ? { lastTime: c.current.source.lastTimeRead } : {}) };
   return out;
 }
 

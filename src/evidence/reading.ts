@@ -60,7 +60,8 @@ export class UnreadableError extends Error {
 /** Where the reading of a file stopped: the archive member it was in, and the time of the last line read (null: none of it). */
 export interface StoppedAt {
   readonly member: string | null;
-  readonly lastTime: string | null;
+  /** Undefined where it is not known (the member was an archive of its own, which says its own). */
+  readonly lastTime?: string | null;
 }
 
 /**
@@ -70,7 +71,8 @@ export interface StoppedAt {
 export function cutShort(name: string, reason: string, at: StoppedAt): string {
   const where = at.member ? ` in ${at.member}` : '';
   if (at.lastTime === null) return `${name} is cut off or damaged (${reason}): reading stopped${where} before any line with a time; whatever came after was not read.`;
-  return `${name} is cut off or damaged (${reason}): reading stopped${where}, after a line stamped ${at.lastTime}; the lines before were read, whatever came after was not.`;
+  const after = at.lastTime === undefined ? '' : `, after a line stamped ${at.lastTime}`;
+  return `${name} is cut off or damaged (${reason}): reading stopped${where}${after}; the lines before were read, whatever came after was not.`;
 }
 
 /**
