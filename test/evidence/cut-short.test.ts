@@ -148,6 +148,26 @@ describe("vCenter's Export System Logs .zip cut short", () => {
     ]);
   });
 
+  it('reads deflated members whose sizes follow their data (data descriptors, as zip writes into a pipe)', async () => {
+    const path = join(tmp, 'descriptors.zip');
+    const log = (vm: string) => text([...chatter('2024-05-14T08:00:00.000Z', 500), esxi8('2024-05-14T09:00:00.000Z', macChange(vm, '02:00:00:00:00:01', '0x2000004'))]);
+    const work = await mkdtemp(join(tmp, 'pipe-'));
+    for (const host of ['esx07', 'esx08']) {
+      await mkdir(join(work, host));
+      await writeFile(join(work, host, 'vmkernel.log'), log(host.replace('esx', 'web')));
+    }
+    execFileSync('sh', ['-c', `find esx07 esx08 -type f | sort | zip -q -fd - -@ | cat > ${path}`], { cwd: work });
+    expect((await readFile(path)).readUInt16LE(6) & 8).toBe(8);
+    const cut = join(tmp, 'descriptors-partial.zip');
+    const whole = await readFile(path);
+    await writeFile(cut, whole.subarray(0, whole.length - 30));
+    const logs = await readLogFiles([cut]);
+    expect(blocked(logs)).toEqual(['web07', 'web08']);
+    expect(logs.problems).toEqual([
+      `${cut} is cut off or damaged (the zip's central directory, at its end, is missing (a download that stopped?); its members were read by their own headers): reading stopped in ${cut}!esx08/vmkernel.log, after a line stamped 2024-05-14T09:00:00.000Z; the lines before were read, whatever came after was not.`,
+    ]);
+  });
+
   it('says so, naming the file, when not even a member header arrived whole', async () => {
     const path = join(tmp, 'VMware-vCenter-support-tiny.zip');
     await writeVcenterZip(path, [{ memberHost: 'esx05.lab.local', spec: esx05() }]);
