@@ -8,8 +8,11 @@
 // a bundle names none), the text alone decides.
 import { createHash } from 'node:crypto';
 
-/** Distinct L2Sec lines remembered; past it, a line read twice may count twice (and a note says so). */
-export const MAX_REMEMBERED_LINES = 1_000_000;
+/**
+ * Distinct L2Sec lines remembered (about 120 bytes each); past it, a line read twice may count
+ * twice, and a note says so. Far more than the blocks of any incident; a MAC flood reaches it.
+ */
+export const MAX_REMEMBERED_LINES = 200_000;
 
 interface Remembered {
   host: string | null;
@@ -41,7 +44,8 @@ export class SeenLines {
 
   /** The line's key, made and remembered; null when no more lines are remembered. */
   #key(host: string | null, line: string): string | null {
-    const text = createHash('sha256').update(line).digest('base64url').slice(0, 22);
+    // A digest, not the line: a tenth of its size. Identity among log lines, not security, is asked of it.
+    const text = createHash('sha1').update(line).digest('base64url');
     const known = this.#lines.get(text);
     if (known && (known.host === null || host === null || known.host === host)) {
       known.host ??= host;
