@@ -34,6 +34,8 @@ export async function readZipLocalHeaders(
   const input = createReadStream(path, { highWaterMark: 256 * 1024 });
   const reader = new ByteReader(input);
   const counts = { compressed: 0, inflated: 0 };
+  // Set where a member's data ends short: whoever read it may have said so and read on; the zip cannot.
+  const cut = { in: null as string | null };
   try {
     for (;;) {
       const header = await reader.read(30);
@@ -56,10 +58,11 @@ export async function readZipLocalHeaders(
         continue;
       }
       if (method === 0 && descriptor) throw new CorruptArchiveError(`${name} gives no size before its data, so what follows it cannot be found`);
-      const body = method === 8 ? deflated(reader, counts, name) : stored(reader, size, name);
+      const body = method === 8 ? deflated(reader, counts, name, cut) : stored(reader, size, name, cut);
       const member = whole(body);
       await onMember({ path: name, type: 'file', mtime: dosDateTimeToDate(header.readUInt16LE(12), header.readUInt16LE(10)), body: member });
       for await (const _ of member); // what onMember left unread: the next header comes after it
+      if (cut.in !== null) throw new CorruptArchiveError(`it ends inside ${cut.in}`);
       if (descriptor) await skipDescriptor(reader, extra);
     }
   } finally {
@@ -78,21 +81,27 @@ async function* whole(body: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
   }
 }
 
-async function* deflated(reader: ByteReader, counts: { compressed: number; inflated: number }, name: string): AsyncGenerator<Buffer> {
+async function* deflated(reader: ByteReader, counts: { compressed: number; inflated: number }, name: string, cut: { in: string | null }): AsyncGenerator<Buffer> {
   try {
     yield* inflateMember(reader, counts);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
-    if (code === 'Z_BUF_ERROR') throw new CorruptArchiveError(`it ends inside ${name}`, { cause: error });
+    if (code === 'Z_BUF_ERROR') {
+      cut.in = name;
+      throw new CorruptArchiveError(`it ends inside ${name}`, { cause: error });
+    }
     if (code.startsWith('Z_')) throw new CorruptArchiveError(`${name} is damaged (${(error as Error).message})`, { cause: error });
     throw error;
   }
 }
 
-async function* stored(reader: ByteReader, size: number, name: string): AsyncGenerator<Buffer> {
+async function* stored(reader: ByteReader, size: number, name: string, cut: { in: string | null }): AsyncGenerator<Buffer> {
   for (let left = size; left > 0; ) {
     const chunk = await reader.next(left);
-    if (!chunk) throw new CorruptArchiveError(`it ends inside ${name}`);
+    if (!chunk) {
+      cut.in = name;
+      throw new CorruptArchiveError(`it ends inside ${name}`);
+    }
     left -= chunk.length;
     yield chunk;
   }

@@ -127,7 +127,7 @@ describe("vCenter's Export System Logs .zip cut short", () => {
     const tgz = `${cut}!esx05.lab.local-vm2024-14-05@09-12-41.tgz`;
     expect(logs.problems).toEqual([
       expect.stringMatching(new RegExp(`^${escape(tgz)} is cut off or damaged \\(it ends inside esx05\\S+\\.tgz\\): reading stopped in ${escape(tgz)}!${escape(bundleName(esx05()))}/var/run/log/vmkernel\\.log, after a line stamped 2024-05-14T0\\d:\\d\\d:\\d\\d\\.000Z; `)),
-      `${cut} is cut off or damaged (the zip's central directory, at its end, is missing (a download that stopped?), and it ends after a member): reading stopped in ${tgz}; the lines before were read, whatever came after was not.`,
+      `${cut} is cut off or damaged (the zip's central directory, at its end, is missing (a download that stopped?), and it ends inside esx05.lab.local-vm2024-14-05@09-12-41.tgz): reading stopped in ${tgz}; the lines before were read, whatever came after was not.`,
     ]);
   });
 
