@@ -65,7 +65,8 @@ function logKey(path: string): string {
 
 export async function route(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
   const name = c.label + c.joiner + member.path;
-  c.current = { name, source: null };
+  // The last log read stays where a member of no log is: in reading order, its last line is the last read.
+  c.current = { name, source: c.current?.source ?? null };
   if (member.type !== 'file') {
     if (member.hardLinkTo !== undefined) return hardLink(reading, c, name, member.path, member.hardLinkTo);
     if (vmkernelLogName(member.path)) c.notFiles.push({ name, path: member.path, why: notAFile(member) });
@@ -190,6 +191,7 @@ async function routeListing(reading: Reading, c: Container, member: ArchiveMembe
 }
 
 async function routeArchive(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {
+  c.current = { name, source: null }; // its own reading says where it stopped inside it
   if (isVcenterOwnBundle(member.path)) {
     reading.notes.push(`${name} is vCenter's own support bundle (no host's vmkernel log in it): not read.`);
     return;
