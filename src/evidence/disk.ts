@@ -135,7 +135,7 @@ async function walk(reading: Reading, dir: string, top = true): Promise<Found[]>
     if (entry.isDirectory()) for (const found of await walk(reading, path, false)) out.push(found);
     else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name) || compressedBeyondReach(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
       files.push(path);
-    } else if (!entry.isFile() && vmkernelLogName(entry.name)) {
+    } else if (!entry.isFile() && (vmkernelLogName(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
       out.push({ path, mtime: (await lstat(path)).mtime, notFile: await notAFile(entry, path) });
     }
   }

@@ -33,6 +33,7 @@ function esx03(): BundleSpec {
       'var/run/log/vmkernel.log~': text([esxi8('2024-05-11T07:00:00.000Z', macChange('db02', '02:00:00:00:00:02', '0x2000005'))]),
       'var/run/log/vmkernel.log.old': '2024-05-14T09:00:00.000Z hostd[2099]: Vmsvc: a hostd line\n',
     },
+    symlinks: { 'var/log/vmkernel.log.bak': '/var/run/log/vmkernel.log.bak' },
   };
 }
 
@@ -60,6 +61,7 @@ describe('files named like a vmkernel log under another name', () => {
         `${at}${dir('vmkernel.log.bak')}: named like a vmkernel log but by no name ESXi or logrotate gives one (an admin's copy?); it holds vmkernel's lines, so they were read (a line another file also has counts once).`,
         `${at}${dir('vmkernel.log~')}: named like a vmkernel log but by no name ESXi or logrotate gives one (an admin's copy?); it holds vmkernel's lines, so they were read (a line another file also has counts once).`,
         `${at}${dir('vmkernel.log.old')}: named like a vmkernel log but by no name ESXi or logrotate gives one, and no line in it is vmkernel's: not evidence.`,
+        `${at}${bundleName(esx03())}/var/log/vmkernel.log.bak: named like a vmkernel log, and a symbolic link to /var/run/log/vmkernel.log.bak, which vmfix does not follow: not read.`,
       ]),
     );
     expect(logs.problems).toEqual([]);
