@@ -111,6 +111,19 @@ export function vmkernelLogName(path: string): LogFileName | null {
   return { file, family: path.slice(0, path.length - name.length) + 'vmkernel', age: ageOf(m[1], m[2]), fragment: m[3] === undefined ? null : Number(m[3]) };
 }
 
+/**
+ * A file named like a vmkernel log by no name ESXi or logrotate gives one (vmkernel.log.bak,
+ * vmkernel.log.old, vmkernel.log~: an admin's copy, an editor's backup); not what is read anyway
+ * (a log, a packed log or bundle, an archive).
+ */
+export function vmkernelLogUnderOtherName(path: string): boolean {
+  const name = basename(path);
+  return /vmkernel/i.test(name) && !vmkernelLogName(name) && !compressedBeyondReach(name) && !isArchiveName(name);
+}
+
+/** The rotation age given such a file: older than any rotation, for its place among them is unknown. */
+export const UNKNOWN_AGE = 2 * DATED_AGE;
+
 /** Any log file by the same rotation grammar ("syslog.3.gz" → family "syslog"): for files named on the command line. */
 export function rotationOf(name: string): { family: string; age: number } {
   const m = ANY_LOG.exec(name);

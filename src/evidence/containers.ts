@@ -7,10 +7,10 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
+import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isNetStatsListing, isVcenterOwnBundle, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
-import { drain, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
+import { asUnreadable, cutShort, drain, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
 import { SourceBuilder } from './source.js';
 import { gunzip } from './gzip.js';
 import { peek, sniff, type Bytes, type Kind } from './streams.js';
@@ -41,10 +41,12 @@ export interface Container {
   /** Members named as vmkernel logs that are not files (links, FIFOs): said at the end, unless a file of that name was read. */
   readonly notFiles: { readonly name: string; readonly path: string; readonly why: string }[];
   readonly fragments: Fragments;
+  /** The member being read (or read last), and the log source its lines went to: where a cut archive stopped. */
+  current: { readonly name: string; source: SourceBuilder | null } | null;
 }
 
 export function container(reading: Reading, label: string, joiner: string, depth: number, hostHint: string | null, reference: number | undefined): Container {
-  return { label, joiner, depth, hostHint, reference, roots: [], taken: new Map(), logsRead: new Set(), notFiles: [], fragments: new Fragments(reading) };
+  return { label, joiner, depth, hostHint, reference, roots: [], taken: new Map(), logsRead: new Set(), notFiles: [], fragments: new Fragments(reading), current: null };
 }
 
 /** Ends the container's reading: fragments still being joined, and the vmkernel logs it held only as links or special files. */
@@ -63,9 +65,12 @@ function logKey(path: string): string {
 
 export async function route(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
   const name = c.label + c.joiner + member.path;
+  // The last log read stays where a member of no log is: in reading order, its last line is the last read.
+  c.current = { name, source: c.current?.source ?? null };
   if (member.type !== 'file') {
     if (member.hardLinkTo !== undefined) return hardLink(reading, c, name, member.path, member.hardLinkTo);
     if (vmkernelLogName(member.path)) c.notFiles.push({ name, path: member.path, why: notAFile(member) });
+    else if (vmkernelLogUnderOtherName(member.path)) reading.notes.push(`${name}: named like a vmkernel log, and ${member.type === 'link' ? `a symbolic link${member.linkTarget ? ` to ${member.linkTarget}` : ''}, which vmfix does not follow` : (member.what ?? 'not a regular file')}: not read.`);
     return;
   }
   const log = vmkernelLogName(member.path);
@@ -77,6 +82,7 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
     return;
   }
   if (isArchiveName(member.path)) return routeArchive(reading, c, member, name);
+  if (vmkernelLogUnderOtherName(member.path)) return routeOtherName(reading, c, member, name);
 }
 
 /**
@@ -105,7 +111,7 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
     const name = c.joiner === '!' && c.roots[0] === bundle.path ? c.label : c.label + c.joiner + bundle.path;
     const reference = bundle.root.collected ?? mtime?.getTime() ?? c.reference;
     return reading.source(name, () =>
-      new SourceBuilder({ name, hostName: bundle.root.hostName, fixedHost: true, ...clock(reference, reading.now) }),
+      new SourceBuilder({ name, hostName: bundle.root.hostName, fixedHost: true, seen: reading.seen, ...clock(reference, reading.now) }),
     );
   }
   // Loose logs: one source per directory (each is one host's, or a collector's share of many).
@@ -113,7 +119,7 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
   const name = dir === '.' ? c.label : c.label + c.joiner + dir;
   const reference = mtime?.getTime() ?? c.reference;
   return reading.source(name, () =>
-    new SourceBuilder({ name, hostName: c.hostHint, fixedHost: c.hostHint !== null, ...clock(reference, reading.now) }),
+    new SourceBuilder({ name, hostName: c.hostHint, fixedHost: c.hostHint !== null, seen: reading.seen, ...clock(reference, reading.now) }),
   );
 }
 
@@ -131,23 +137,48 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
   c.logsRead.add(member.path);
   const bundle = bundleOfMember(member.path);
   let source = sourceFor(reading, c, member.path, member.mtime);
+  c.current = { name, source };
   if (bundle) {
     const key = `${bundle.path}\u0000${basename(file)}`;
     const taken = c.taken.get(key);
     if (taken === undefined) c.taken.set(key, file);
     // The same log under another directory of the bundle (var/log beside var/run/log): usually a copy,
     // but it may be older or newer. Read on its own; the evidence keeps it only if it adds something.
-    else if (taken !== file) source = copySource(reading, source, c.label + c.joiner + dirname(member.path));
+    else if (taken !== file) source = c.current.source = copySource(reading, source, c.label + c.joiner + dirname(member.path));
   }
   if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);
+  const lines = source.lines;
   try {
     const outcome = await readLogStream(source, member.body, vmkernelLogName(file)!.age);
     if (outcome.trailingGarbage) reading.notes.push(trailingGarbage(name));
   } catch (error) {
     if (!(error instanceof UnreadableError)) throw error;
-    reading.problems.push(`${name}: ${error.message}; the lines before that were read.`);
+    reading.problems.push(cutShort(name, error.message, { member: null, lastTime: source.lines > lines ? source.lastTimeRead : null }));
   }
+}
+
+/** A copy kept under a name of its own: read if its lines are vmkernel's, and named either way. */
+async function routeOtherName(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {
+  const source = sourceFor(reading, c, member.path, member.mtime);
+  c.current = { name, source };
+  const said = `${name}: named like a vmkernel log but by no name ESXi or logrotate gives one`;
+  const vmkernelLines = source.vmkernelLines;
+  const lines = source.lines;
+  reading.onFile?.(name);
+  try {
+    await readLogStream(source, member.body, UNKNOWN_AGE);
+  } catch (error) {
+    if (!(error instanceof UnreadableError)) throw error;
+    reading.notes.push(`${said}, and not read: ${error.message}.`);
+    return;
+  }
+  if (source.vmkernelLines > vmkernelLines) {
+    reading.notes.push(`${said} (an admin's copy?); it holds vmkernel's lines, so they were read (a line another file also has counts once).`);
+    return;
+  }
+  reading.linesNotEvidence += source.lines - lines;
+  reading.notes.push(`${said}, and no line in it is vmkernel's: not evidence.`);
 }
 
 async function routeListing(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {
@@ -161,6 +192,7 @@ async function routeListing(reading: Reading, c: Container, member: ArchiveMembe
 }
 
 async function routeArchive(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {
+  c.current = { name, source: null }; // its own reading says where it stopped inside it
   if (isVcenterOwnBundle(member.path)) {
     reading.notes.push(`${name} is vCenter's own support bundle (no host's vmkernel log in it): not read.`);
     return;
@@ -179,7 +211,7 @@ async function routeArchive(reading: Reading, c: Container, member: ArchiveMembe
     );
   } catch (error) {
     if (!(error instanceof UnreadableError || error instanceof CorruptArchiveError)) throw error;
-    reading.problems.push(`${name}: ${error.message}; what was read before that counts.`);
+    reading.problems.push(error instanceof UnreadableError && error.at ? cutShort(name, error.message, error.at) : `${name}: ${error.message}; what was read before that counts.`);
   }
 }
 
@@ -219,11 +251,17 @@ export async function readTarContainer(reading: Reading, c: Container, data: Byt
   try {
     await readTar(data, (member) => route(reading, c, member));
   } catch (error) {
-    if (error instanceof CorruptArchiveError) throw error;
-    unreadable(error);
+    throw stopped(c, error);
   } finally {
     await closeContainer(reading, c);
   }
+}
+
+/** The archive's failure as UnreadableError, saying where it stopped once a member was reached. */
+function stopped(c: Container, error: unknown): unknown {
+  const out = error instanceof CorruptArchiveError ? new UnreadableError(error.message, { cause: error }) : asUnreadable(error);
+  if (out instanceof UnreadableError && c.current) out.at = { member: c.current.name, ...(c.current.source ? { lastTime: c.current.source.lastTimeRead } : {}) };
+  return out;
 }
 
 export async function readZipFile(reading: Reading, path: string, depth: number): Promise<void> {
@@ -231,10 +269,12 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
   const c = container(reading, path, '!', depth, null, mtime);
   try {
     await readZip(path, (member) => route(reading, c, member), (member, reason) => {
-      if (!vmkernelLogName(member) && !isArchiveName(member) && !compressedBeyondReach(member)) return; // not read anyway
+      if (!vmkernelLogName(member) && !isArchiveName(member) && !compressedBeyondReach(member) && !vmkernelLogUnderOtherName(member)) return; // not read anyway
       reading.logFiles++;
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
     });
+  } catch (error) {
+    throw stopped(c, error);
   } finally {
     await closeContainer(reading, c);
   }

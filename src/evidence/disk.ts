@@ -9,9 +9,9 @@ import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleRoot, compressedBeyondReach, isArchiveName, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from './bundle-layout.js';
+import { bundleRoot, compressedBeyondReach, isArchiveName, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
 import { closeContainer, container, readTarContainer, readZipFile, route } from './containers.js';
-import { READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
+import { cutShort, READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
 import { gunzip, type GunzipOutcome } from './gzip.js';
 import { peek, sniff, type Kind } from './streams.js';
@@ -104,7 +104,7 @@ async function readNestedFile(reading: Reading, path: string, member: string): P
     if (reading.lines === lines) reading.problems.push(`${path}: no vmkernel log line was read from it.`);
   } catch (error) {
     if (!(error instanceof UnreadableError || error instanceof CorruptArchiveError)) throw error;
-    reading.problems.push(`${path}: ${error.message}.`);
+    reading.problems.push(error instanceof UnreadableError && error.at ? cutShort(path, error.message, error.at) : `${path}: ${error.message}.`);
   }
 }
 
@@ -133,9 +133,9 @@ async function walk(reading: Reading, dir: string, top = true): Promise<Found[]>
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) for (const found of await walk(reading, path, false)) out.push(found);
-    else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name) || compressedBeyondReach(entry.name))) {
+    else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name) || compressedBeyondReach(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
       files.push(path);
-    } else if (!entry.isFile() && vmkernelLogName(entry.name)) {
+    } else if (!entry.isFile() && (vmkernelLogName(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
       out.push({ path, mtime: (await lstat(path)).mtime, notFile: await notAFile(entry, path) });
     }
   }

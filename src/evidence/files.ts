@@ -15,7 +15,8 @@ import { UsageError } from '../errors.js';
 import { rotationOf } from './bundle-layout.js';
 import { CorruptArchiveError } from './archive.js';
 import { readDirectory, readFile } from './disk.js';
-import { Reading, trailingGarbage, UnreadableError } from './reading.js';
+import { cutShort, Reading, trailingGarbage, UnreadableError } from './reading.js';
+import { MAX_REMEMBERED_LINES } from './seen-lines.js';
 import type { Since } from './since.js';
 import { SourceBuilder, type FinishedSource } from './source.js';
 import type { Kind } from './streams.js';
@@ -105,7 +106,7 @@ async function plan(paths: readonly string[]): Promise<Argument[]> {
 
 async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'family' }>, seen: (path: string) => Promise<boolean>): Promise<void> {
   const reference = Math.min(reading.now, Math.max(...family.files.map((f) => f.mtime)));
-  const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference, now: reading.now }));
+  const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference, now: reading.now, seen: reading.seen }));
   for (const file of family.files) {
     if (!(await seen(file.path))) continue;
     // Its lines are vmkernel's own, so they would pass for vmkernel.log's; L2Sec's are not warnings.
@@ -124,8 +125,13 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
         reading.notes.push(trailingGarbage(file.path));
       }
     } catch (error) {
-      if (error instanceof UnreadableError || error instanceof CorruptArchiveError) throw new UsageError(`${file.path}: ${error.message}.`, { cause: error });
-      throw readError(file.path, error);
+      if (!(error instanceof UnreadableError || error instanceof CorruptArchiveError)) throw readError(file.path, error);
+      if (reading.lines === lines) throw new UsageError(`${file.path}: ${error.message}.`, { cause: error });
+      // Cut short (a download that stopped): the lines that did arrive are evidence, the rest is said missing.
+      const at = error instanceof UnreadableError ? error.at : undefined;
+      reading.problems.push(cutShort(file.path, error.message, at ?? { member: null, lastTime: source().lastTimeRead }));
+      // Only an archive says where it stopped; a log is gzip here, for a plain file cannot break.
+      kind = at ? 'tar' : 'gzip';
     }
     if (reading.lines === lines) {
       throw new UsageError(`${file.path}: ${nothingRead(file, kind, reading.logFiles > logFiles, reading.problems.slice(problems))}`);
@@ -198,6 +204,9 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     for (const problem of done.problems) problems.push(problem);
     unparsed += done.unparsed.count;
     for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
+  }
+  if (reading.seen.forgotten) {
+    notes.push(`More than ${MAX_REMEMBERED_LINES} distinct L2Sec lines were read: ${reading.seen.forgotten} line(s) beyond them were not checked against the other files read, so one given twice among them counts twice.`);
   }
   return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems };
 }

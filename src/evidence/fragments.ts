@@ -6,7 +6,7 @@
 // a slice that never comes ends the file there, and says so.
 import { PassThrough } from 'node:stream';
 
-import { drain, READ_CHUNK_BYTES, readLogStream, trailingGarbage, UnreadableError, type Reading } from './reading.js';
+import { cutShort, drain, READ_CHUNK_BYTES, readLogStream, trailingGarbage, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
 import type { Bytes } from './streams.js';
 
@@ -104,7 +104,7 @@ export class Fragments {
       } catch (error) {
         if (!(error instanceof UnreadableError)) throw error;
         // After a missing slice the data is cut short: that was said already.
-        if (!joining.broken) this.reading.problems.push(`${label} (joined from its fragments): ${error.message}; the lines before that were read.`);
+        if (!joining.broken) this.reading.problems.push(cutShort(`${label} (joined from its fragments)`, error.message, { member: null, lastTime: joining.source.lastTimeRead }));
         channel.resume(); // keep taking what is written, so the archive reads on
       }
     })();

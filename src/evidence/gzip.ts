@@ -92,8 +92,8 @@ async function skipHeader(reader: ByteReader): Promise<void> {
   if (flags & FHCRC && (await reader.read(2)).length < 2) throw zlibError('Z_BUF_ERROR', 'unexpected end of file');
 }
 
-/** One member's deflate data: InflateRaw stops at its end, and what it did not take goes back to the reader. */
-async function* inflateMember(reader: ByteReader, counts: { compressed: number; inflated: number }): AsyncGenerator<Buffer> {
+/** One member's deflate data (a gzip member's, or a zip member's): InflateRaw stops at its end, and what it did not take goes back to the reader. */
+export async function* inflateMember(reader: ByteReader, counts: { compressed: number; inflated: number }): AsyncGenerator<Buffer> {
   const inflater = createInflateRaw();
   const out: Buffer[] = [];
   let failure: Error | undefined;
@@ -161,7 +161,7 @@ function isZeros(bytes: Buffer): boolean {
 }
 
 /** Pull-based reading of a byte stream, with bytes handed back for the next reader. */
-class ByteReader {
+export class ByteReader {
   readonly #iterator: AsyncIterator<Buffer>;
   #held: Buffer[] = [];
   #done = false;

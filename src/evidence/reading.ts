@@ -1,6 +1,7 @@
 // What one readLogFiles call gathers while it reads (sources, problems,
 // notes), and the reading of one log stream into a source: gzip detected by
 // its magic bytes, text in any encoding lines.ts knows.
+import { SeenLines } from './seen-lines.js';
 import { SourceBuilder } from './source.js';
 import { gunzip, InflateLimitError, type GunzipOutcome } from './gzip.js';
 import { peek, sniff, type Bytes } from './streams.js';
@@ -19,6 +20,8 @@ export class Reading {
   logFiles = 0;
   /** Files not read again: reached twice, through two arguments or a link. */
   alreadyRead = 0;
+  /** The L2Sec lines counted so far, by every source: what is given twice counts once. */
+  readonly seen = new SeenLines();
 
   constructor(
     readonly now: number,
@@ -35,8 +38,12 @@ export class Reading {
     return source;
   }
 
+  /** Lines of files named like vmkernel logs that hold none of its lines: read, and no evidence. */
+  linesNotEvidence = 0;
+
+  /** Lines read as evidence, so far. */
   get lines(): number {
-    return this.sources.reduce((sum, source) => sum + source.lines, 0);
+    return this.sources.reduce((sum, source) => sum + source.lines, 0) - this.linesNotEvidence;
   }
 
   get vmkernelLines(): number {
@@ -45,7 +52,28 @@ export class Reading {
 }
 
 /** A failure of the file itself, before or while reading it; the caller names the file. */
-export class UnreadableError extends Error {}
+export class UnreadableError extends Error {
+  /** Where an archive stopped being read, when it failed partway. */
+  at?: StoppedAt;
+}
+
+/** Where the reading of a file stopped: the archive member it was in, and the time of the last line read (null: none of it). */
+export interface StoppedAt {
+  readonly member: string | null;
+  /** Undefined where it is not known (the member was an archive of its own, which says its own). */
+  readonly lastTime?: string | null;
+}
+
+/**
+ * A file that could be read up to a point (a download or a copy that stopped partway, a damaged
+ * block): what came before counts, and this says so, where, and that the rest is missing.
+ */
+export function cutShort(name: string, reason: string, at: StoppedAt): string {
+  const where = at.member ? ` in ${at.member}` : '';
+  if (at.lastTime === null) return `${name} is cut off or damaged (${reason}): reading stopped${where} before any line with a time; whatever came after was not read.`;
+  const after = at.lastTime === undefined ? '' : `, after a line stamped ${at.lastTime}`;
+  return `${name} is cut off or damaged (${reason}): reading stopped${where}${after}; the lines before were read, whatever came after was not.`;
+}
 
 /**
  * Reads a log file (not an archive) into `source`: gzip detected by its magic bytes, not its name.
@@ -72,10 +100,14 @@ export async function readLogStream(source: SourceBuilder, body: Bytes, age?: nu
 
 /** zlib's errors and a refused expansion as UnreadableError; anything else as it is. */
 export function unreadable(error: unknown): never {
+  throw asUnreadable(error);
+}
+
+export function asUnreadable(error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
-  if (code.startsWith('Z_')) throw new UnreadableError(`gzip data is corrupt (${(error as Error).message})`, { cause: error });
-  if (error instanceof InflateLimitError) throw new UnreadableError(error.message, { cause: error });
-  throw error;
+  if (code.startsWith('Z_')) return new UnreadableError(`gzip data is corrupt (${(error as Error).message})`, { cause: error });
+  if (error instanceof InflateLimitError) return new UnreadableError(error.message, { cause: error });
+  return error;
 }
 
 export async function drain(input: Bytes): Promise<void> {

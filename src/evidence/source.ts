@@ -5,6 +5,7 @@
 import { LineDecoder } from './lines.js';
 import { LineHeadReader } from './line-head.js';
 import { parsePortLine, type PortClientRecord } from './port-clients.js';
+import type { SeenLines } from './seen-lines.js';
 import { windowStart, type Since } from './since.js';
 import type { Bytes } from './streams.js';
 import type { LogSource, PortClient } from './types.js';
@@ -24,6 +25,8 @@ export interface SourceInit {
   readonly copyOf?: string;
   /** When vmfix reads (ms): a line stamped well after it is from a clock set ahead, and no end for the window. */
   readonly now?: number;
+  /** The L2Sec lines every source of this reading has counted: the same line from another file counts once. */
+  readonly seen?: SeenLines;
 }
 
 interface Share {
@@ -78,6 +81,9 @@ export class SourceBuilder {
   readonly #aheadAfter: string | null;
   /** The rotation age of the file being read: -1 the live log, 0 vmkernel.0.gz, … */
   #age = -1;
+  #lastTimeRead: string | null = null;
+  /** Whether an L2Sec line of the file being read is new evidence, not one another file already gave. */
+  #firstSeen: ((hostName: string | null, line: string) => boolean) | null = null;
 
   constructor(readonly init: SourceInit) {
     this.collector = new L2SecCollector(init.name, init.hostName ?? undefined, {
@@ -93,6 +99,11 @@ export class SourceBuilder {
     return this.#lines;
   }
 
+  /** The time of the last timed line read: where an archive cut short stopped. */
+  get lastTimeRead(): string | null {
+    return this.#lastTimeRead;
+  }
+
   /** Of those, the lines vmkernel wrote: hostd's or another program's say nothing of blocked ports. */
   get vmkernelLines(): number {
     return this.#vmkernelLines;
@@ -106,6 +117,7 @@ export class SourceBuilder {
     // An older file after a newer one (an archive's order): the step between them is no clock set back.
     if (age > this.#age) for (const share of this.#shares.values()) share.lastRead = null;
     this.#age = age;
+    this.#firstSeen = this.init.seen?.file() ?? null;
     let first = true;
     const decoder = new LineDecoder((line, cut, unterminated) => {
       let text = cut ? messageOf(line) : line;
@@ -144,8 +156,9 @@ export class SourceBuilder {
       return;
     }
     const hostName = this.init.fixedHost ? this.init.hostName : (head.hostName ?? this.init.hostName);
+    if (this.#firstSeen && line.includes(MARKER) && !this.#firstSeen(hostName, line)) this.collector.skip();
     // The share a line counts in is the host its events carry, so the share's window is the one they get.
-    this.collector.add(line, { hostName, time: head.time, yearInferred: head.yearInferred });
+    else this.collector.add(line, { hostName, time: head.time, yearInferred: head.yearInferred });
     this.#lines++;
     // A forwarder may drop both the program tag and the world prefix; the L2Sec function still names vmkernel.
     if (VMKERNEL_LINE.test(line) || line.includes(MARKER)) this.#vmkernelLines++;
@@ -153,6 +166,7 @@ export class SourceBuilder {
     const share = this.#share(hostName);
     share.lines++;
     if (head.time !== null) {
+      this.#lastTimeRead = head.time;
       if (share.firstTime === null || head.time < share.firstTime) share.firstTime = head.time;
       if (share.lastTime === null || head.time > share.lastTime) share.lastTime = head.time;
       if (share.lastRead !== null && Date.parse(share.lastRead) - Date.parse(head.time) >= CLOCK_JUMP_MS) share.clockJumped = true;

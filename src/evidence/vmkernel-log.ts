@@ -294,6 +294,11 @@ export class L2SecCollector {
     this.#previous = undefined;
   }
 
+  /** A line counted already from another file: a repeat notice after it repeats that, not the line before. */
+  skip(): void {
+    this.#previous = undefined;
+  }
+
   /** Call between files: a repeat notice never refers to a line of another file. */
   endOfStream(): void {
     this.#previous = undefined;

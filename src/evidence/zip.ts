@@ -5,6 +5,7 @@ import yauzl, { type Entry, type ZipFile } from 'yauzl';
 
 import { MAX_INFLATE_RATIO } from './gzip.js';
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
+import { readZipLocalHeaders } from './zip-local.js';
 
 /** Zip members are opened only when they declare a sane size: the central directory says it before any byte is read. */
 const RATIO_GRACE_BYTES = 64 << 20;
@@ -23,6 +24,8 @@ export async function readZip(
   try {
     zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false });
   } catch (error) {
+    // The directory is the zip's last record: a file that starts as a zip and lacks it was cut short.
+    if (/central directory record signature not found/i.test((error as Error).message)) return readCutShort(path, onMember, onUnreadable);
     throw new CorruptArchiveError(`not a readable zip archive (${(error as Error).message})`, { cause: error });
   }
   try {
@@ -54,6 +57,18 @@ export async function readZip(
   } finally {
     zip.close();
   }
+}
+
+/** What its local headers give, and then, always, that it was cut short: whatever it held after that is missing. */
+async function readCutShort(path: string, onMember: (member: ArchiveMember) => Promise<void>, onUnreadable: (member: string, reason: string) => void): Promise<never> {
+  const missing = "the zip's central directory, at its end, is missing (a download that stopped?)";
+  try {
+    await readZipLocalHeaders(path, onMember, onUnreadable);
+  } catch (error) {
+    if (error instanceof CorruptArchiveError) throw new CorruptArchiveError(`${missing}, and ${error.message}`, { cause: error });
+    throw error;
+  }
+  throw new CorruptArchiveError(`${missing}; its members were read by their own headers`);
 }
 
 function nextEntry(zip: ZipFile): Promise<Entry | null> {

@@ -89,7 +89,9 @@ describe('auditOffline', () => {
     const report = await auditOffline([tgz], ctx);
     expect(report.findings).toEqual([]);
     const member = `${tgz}!esx-esx02-2024-05-14--09.12-2101234/var/run/log/vmkernel.0.gz`;
-    expect(report.warnings).toEqual([`Not fully read: ${member}: gzip data is corrupt (unexpected end of file); the lines before that were read.`]);
+    expect(report.warnings).toEqual([
+      `Not fully read: ${member} is cut off or damaged (gzip data is corrupt (unexpected end of file)): reading stopped before any line with a time; whatever came after was not read.`,
+    ]);
     expect(auditExitCode(report)).toBe(1);
   });
 

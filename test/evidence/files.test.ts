@@ -304,7 +304,9 @@ describe('a vm-support bundle directory', () => {
       await writeFile(join(root, bundle, 'var/run/log/vmkernel.log'), line);
     }
     await mkdir(join(root, 'loose'));
-    await writeFile(join(root, 'loose/vmkernel.log'), line + line);
+    // Lines of its own: the same line as a bundle's would be that bundle's line given twice.
+    const loose = line.replace('09:21:07.123Z', '09:25:00.000Z');
+    await writeFile(join(root, 'loose/vmkernel.log'), loose + loose);
     const events = await readLogFiles([root]);
     expect(events.map((e) => [e.source, e.hostName, e.count])).toEqual([
       [join(root, bundles[0]!), 'esx01', 1],
@@ -345,8 +347,15 @@ describe('unreadable input', () => {
     expect(await usageError(readLogFiles(['/dev/null']))).toBe('Cannot read /dev/null: not a regular file or directory.');
   });
 
+  it('reads a truncated gzip up to the cut, and says where it stopped', async () => {
+    const logs = await readAll([fixture('truncated.gz')]);
+    expect(logs.events.map((e) => [e.message, e.vmName])).toEqual([['mac-change-requested', 'web-01'], ['policy-violation-blocked', 'web-01']]);
+    expect(logs.problems).toEqual([
+      `${fixture('truncated.gz')} is cut off or damaged (gzip data is corrupt (unexpected end of file)): reading stopped, after a line stamped 2024-05-14T09:21:07.123Z; the lines before were read, whatever came after was not.`,
+    ]);
+  });
+
   it.each([
-    ['truncated.gz', 'unexpected end of file'],
     ['corrupt.gz', 'incorrect header check|invalid'],
   ])('names a corrupt gzip: %s', async (name, detail) => {
     const message = await usageError(readLogFiles([fixture(name)]));

@@ -89,6 +89,16 @@ describe('encodings and gzip as zcat reads it', () => {
     ['a wrong length', (gz: Buffer) => Buffer.concat([gz.subarray(0, -4), Buffer.from([gz.at(-4)! ^ 1]), gz.subarray(-3)]), 'incorrect length check'],
     ['no trailer', (gz: Buffer) => gz.subarray(0, -8), 'unexpected end of file'],
     ['a second member cut short', (gz: Buffer) => Buffer.concat([gz, gz.subarray(0, 30)]), 'unexpected end of file'],
+  ])('reads what came before gzip with %s, and says the file is damaged there', async (name, damage, says) => {
+    const path = await file(`${name.replace(/\W/g, '')}.gz`, damage(gzipSync(LOG)));
+    const logs = await readLogFiles([path]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(logs.problems).toEqual([
+      `${path} is cut off or damaged (gzip data is corrupt (${says})): reading stopped, after a line stamped 2024-05-14T09:21:07.123Z; the lines before were read, whatever came after was not.`,
+    ]);
+  });
+
+  it.each([
     ['an unknown method', (gz: Buffer) => Buffer.concat([gz.subarray(0, 2), Buffer.from([7]), gz.subarray(3)]), 'unknown compression method'],
   ])('refuses gzip with %s, naming the file', async (name, damage, says) => {
     const path = await file(`${name.replace(/\W/g, '')}.gz`, damage(gzipSync(LOG)));

@@ -293,13 +293,25 @@ describe.concurrent('vmkernel log files (offline audit)', () => {
 
   it.for([
     ['gzip with corrupt data', () => Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0]), randomBytes(50_000)]), /gzip data is corrupt/],
-    ['gzip cut short', () => gzipSync(Buffer.from(LINE.repeat(5000))).subarray(0, 2000), /gzip data is corrupt/],
+    ['gzip cut short before its first line', () => gzipSync(Buffer.from(LINE.repeat(5000))).subarray(0, 12), /gzip data is corrupt/],
     ['gzip magic and nothing else', () => Buffer.from([0x1f, 0x8b]), /gzip data is corrupt/],
   ] as const)('%s: exit 2, one sentence', async ([name, content, says], ctx) => {
     const fig = figure(ctx, 'bad input');
     const path = join(logs, `${name.replace(/\W+/g, '-')}.gz`);
     await writeFile(path, content());
     await refused(['audit', '--vmkernel-log', path], says, { VMFIX_VCENTER: '' });
+    fig.done();
+  });
+
+  it('gzip cut short after some lines: they are judged, and the cut is a warning naming the file (exit 1, never "No findings")', async (ctx) => {
+    const fig = figure(ctx, 'bad input');
+    const path = join(logs, 'cut-after-lines.gz');
+    await writeFile(path, gzipSync(Buffer.from(LINE.repeat(5000))).subarray(0, 2000));
+    const run = await offline(path);
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.findings.map((f: any) => f.kind)).toEqual(['mac-change-blocked']);
+    expect(report.warnings).toEqual([expect.stringContaining(`Not fully read: ${path} is cut off or damaged (gzip data is corrupt (unexpected end of file))`)]);
     fig.done();
   });
 

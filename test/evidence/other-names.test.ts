@@ -1,0 +1,76 @@
+// Files in a bundle or directory named like a vmkernel log but under no name ESXi or logrotate gives
+// one (vmkernel.log.bak, vmkernel.log.old, vmkernel.log~: an admin's copy, an editor's backup) are
+// read when they hold vmkernel's lines, and named either way: none is passed over unsaid.
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { UsageError } from '../../src/errors.js';
+import { readLogFiles } from '../../src/evidence/files.js';
+import { bundleName, chatter, esxi8, macChange, peer, text, writeBundleDir, type BundleSpec } from '../helpers/bundles.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'vmfix-names-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const LIVE_BLOCK = esxi8('2024-05-14T09:00:00.000Z', macChange('web01', '02:00:00:00:00:01', '0x2000004'));
+
+function esx03(): BundleSpec {
+  return {
+    host: 'esx03.lab.local',
+    stamp: '2024-05-14--09.12',
+    files: {
+      'var/run/log/vmkernel.log': text([...chatter('2024-05-14T08:00:00.000Z', 10), LIVE_BLOCK]),
+      // An admin's copy taken before a host rebuild: an older block, and the live log's block again.
+      'var/run/log/vmkernel.log.bak': text([esxi8('2024-05-10T07:00:00.000Z', peer('0x2000009')), LIVE_BLOCK]),
+      'var/run/log/vmkernel.log~': text([esxi8('2024-05-11T07:00:00.000Z', macChange('db02', '02:00:00:00:00:02', '0x2000005'))]),
+      'var/run/log/vmkernel.log.old': '2024-05-14T09:00:00.000Z hostd[2099]: Vmsvc: a hostd line\n',
+    },
+    symlinks: { 'var/log/vmkernel.log.bak': '/var/run/log/vmkernel.log.bak' },
+  };
+}
+
+const dir = (name: string) => `${bundleName(esx03())}/var/run/log/${name}`;
+
+describe('files named like a vmkernel log under another name', () => {
+  it.each(['tgz', 'directory'])('reads those holding vmkernel lines and names every one (%s)', async (form) => {
+    const work = await mkdtemp(join(tmp, 'tree-'));
+    await writeBundleDir(work, esx03());
+    let path = join(work, bundleName(esx03()));
+    let at = `${work}/`;
+    if (form === 'tgz') {
+      path = join(tmp, `${bundleName(esx03())}.tgz`);
+      execFileSync('tar', ['--sort=name', '-czf', path, '-C', work, bundleName(esx03())]);
+      at = `${path}!`;
+    }
+    const logs = await readLogFiles([path]);
+    expect(logs.events.map((e) => [e.vmName ?? e.port, e.count])).toEqual([
+      ['0x2000009', 1],
+      ['db02', 1],
+      ['web01', 1],
+    ]);
+    expect(logs.notes).toEqual(
+      expect.arrayContaining([
+        `${at}${dir('vmkernel.log.bak')}: named like a vmkernel log but by no name ESXi or logrotate gives one (an admin's copy?); it holds vmkernel's lines, so they were read (a line another file also has counts once).`,
+        `${at}${dir('vmkernel.log~')}: named like a vmkernel log but by no name ESXi or logrotate gives one (an admin's copy?); it holds vmkernel's lines, so they were read (a line another file also has counts once).`,
+        `${at}${dir('vmkernel.log.old')}: named like a vmkernel log but by no name ESXi or logrotate gives one, and no line in it is vmkernel's: not evidence.`,
+        `${at}${bundleName(esx03())}/var/log/vmkernel.log.bak: named like a vmkernel log, and a symbolic link to /var/run/log/vmkernel.log.bak, which vmfix does not follow: not read.`,
+      ]),
+    );
+    expect(logs.problems).toEqual([]);
+  });
+
+  it('does not take a directory whose only such file holds no vmkernel line for one read clean', async () => {
+    const only = join(tmp, 'only-old');
+    await mkdir(only);
+    await writeFile(join(only, 'vmkernel.log.old'), '2024-05-14T09:00:00.000Z hostd[2099]: Vmsvc: a hostd line\n');
+    await expect(readLogFiles([only])).rejects.toThrow(new UsageError(`${only}: no vmkernel logs in this directory (looked for vmkernel.log and its rotations).`));
+  });
+});
