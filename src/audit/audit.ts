@@ -40,14 +40,14 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
     for (const nic of vm.nics) {
       const att = attachments.attach(vm, nic);
       const key = nicKey(vm, nic);
+      const tied = logs.byNic.get(key);
       if (!att) {
-        const events = logs.byNic.get(key);
-        const host = index.host(vm.host);
-        if (events && host) findings.push(unreadableFinding(inventory, vm, nic, host, events));
+        // The host whose log has the lines, not the VM's: a block is named even where vCenter shows the VM on no host it lists.
+        if (tied) findings.push(unreadableFinding(inventory, vm, nic, tied.host, tied.events));
         continue;
       }
       const running = vm.powerState === 'poweredOn';
-      const seen = observe(vm, nic, att, logs.byNic.get(key) ?? [], portEvents.byNic.get(key) ?? [], running);
+      const seen = observe(vm, nic, att, tied?.events ?? [], portEvents.byNic.get(key) ?? [], running);
       if (seen.changedMac) needed.add(policyHolder(att));
       // A dvPort vCenter shows blocked for this guest's MAC is blocked, whatever the policy reads: ESXi has not
       // released it (KB 417819), or follows a port setting vmfix cannot see. Only a new port or MAC helps then.

@@ -30,8 +30,8 @@ export interface UnknownVm {
 }
 
 export interface MatchedLogs {
-  /** Events that identify a NIC as it is now, keyed `${vm.moref}/${nic.key}`. */
-  readonly byNic: ReadonlyMap<string, readonly L2SecEvent[]>;
+  /** Events that identify a NIC as it is now, with the host whose log has them, keyed `${vm.moref}/${nic.key}`. */
+  readonly byNic: ReadonlyMap<string, { readonly host: Host; readonly events: readonly L2SecEvent[] }>;
   /** Events about a NIC or VM that are no longer about its present state. */
   readonly history: readonly PastEvents[];
   /** Events that name a powered-off VM with several NICs, or a VM vCenter shows no NICs of, but not which NIC. */
@@ -140,7 +140,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
   const { index } = attachments;
   const vmsByName = new Map<string, Vm[]>();
   for (const vm of index.inventory.vms) vmsByName.set(displayName(vm.name), [...(vmsByName.get(displayName(vm.name)) ?? []), vm]);
-  const byNic = new Map<string, L2SecEvent[]>();
+  const byNic = new Map<string, { host: Host; events: L2SecEvent[] }>();
   const history: PastEvents[] = [];
   const unattributed: { events: L2SecEvent[]; host: Host }[] = [];
   const unmatched: L2SecEvent[] = [];
@@ -157,7 +157,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
     const tie = incident.vmName ? byClient(attachments, incident, host, vmsByName) : byPort(attachments, incident, host);
     if (tie.kind === 'current') {
       const key = nicKey(tie.vm, tie.nic);
-      byNic.set(key, [...(byNic.get(key) ?? []), ...incident.events]);
+      byNic.set(key, { host, events: [...(byNic.get(key)?.events ?? []), ...incident.events] });
     } else if (tie.kind === 'past') {
       history.push({ events: incident.events, vm: tie.vm, nic: tie.nic, host, why: tie.why });
     } else if (tie.kind === 'vm') {
