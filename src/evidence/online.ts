@@ -90,6 +90,8 @@ async function tailVmkernelLogs(
   }
   const stale = logs.filter((l) => options.since !== null && l.source.lastTime !== null && l.source.lastTime < options.since).map((l) => l.source.name);
   if (stale.length) notes.push(`The newest line of the vmkernel log of ${describeHosts(stale)} is older than the start of --since: nothing inside the window came from it (is the host's clock or logging right?).`);
+  const unanswered = short('unanswered');
+  if (unanswered.length) problems.push(`The vmkernel log of ${describeHosts(unanswered)} answered no lines although ${onVcenter ? 'vCenter' : 'the host'} says it has some: nothing was read there; audit again, or give a support bundle with --vmkernel-log.`);
   const capped = short('cap');
   if (capped.length) problems.push(`On ${describeHosts(capped)} the last ${options.logLines} lines (--log-lines) did not reach the start of --since; older lines were not read.`);
   return logs.sort((a, b) => a.source.name.localeCompare(b.source.name));
