@@ -154,7 +154,7 @@ describe('a NIC on a network this inventory cannot read', () => {
   });
 
   it('running, with a guest on another MAC and no line, is at risk with why vmfix cannot read its policy, not left out', () => {
-    const changed = vm('vm-6', 'db1', 'host-1', onVds.nics, [GUEST_MAC]);
+    const changed = vm('vm-6', 'db1', 'host-1', [...onVds.nics], [GUEST_MAC]);
     const throughEsxi = only(audit({ ...esxi, vms: [changed] }, evidence()).findings, 'db1');
     expect(throughEsxi).toMatchObject({ kind: 'mac-change-at-risk', severity: 'warning', remedies: [], policy: { macChanges: 'unknown' } });
     expect(throughEsxi.summary).toMatch(/distributed switch 50 aa bb cc.*only the vCenter/);
