@@ -96,6 +96,9 @@ export function judge(
   const result = audit(whole, evidence);
   const scoped = scope(whole, inventory, how.vmsOnly);
   const unknownVms = result.unknownVms.filter((u) => u.events.some(scoped.line));
+  // Asked about VMs, a block on one of their hosts that nothing ties to a VM may be theirs: said, not left out.
+  const vmHosts = new Set(inventory.vms.map((v) => v.host));
+  const noVm = how.vmsOnly ? result.findings.filter((f) => untied(f) && f.host?.moref != null && vmHosts.has(f.host.moref)) : [];
   return auditReport(endpoint, {
     findings: result.findings.filter(scoped.finding),
     history: result.history.filter(scoped.history),
@@ -103,6 +106,7 @@ export function judge(
     warnings: [
       ...unreadWarnings(inventory), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`),
       ...unknownVms.flatMap((u) => (u.warning ? [u.warning] : [])),
+      ...scopeBlind(noVm, 'no log line ties to a VM', '--vm', (f, log) => `port ${log.port} on ${f.host?.name ?? log.source}`),
     ],
     vms: inventory.vms.length,
     hosts: inventory.hosts.length,
@@ -134,7 +138,6 @@ export async function auditOffline(paths: readonly string[], ctx: Context, optio
   const findings = auditLogs(logs.events, logs.portClients);
   // Left out without knowing they are outside the scope: a log that names no host says nothing of
   // --host, a port no line ties to a VM nothing of --vm. Silent, they would read as clean.
-  const untied = (f: Finding) => f.vm === null && !f.evidence.some((e) => e.type === 'vmkernel-log' && e.vmName);
   const noHost = options.host?.length ? findings.filter((f) => f.host === null && (vmInScope(f) || untied(f))) : [];
   const noVm = options.vm?.length ? findings.filter((f) => untied(f) && hostInScope(f)) : [];
   return auditReport('offline', {
@@ -154,6 +157,11 @@ export async function auditOffline(paths: readonly string[], ctx: Context, optio
 }
 
 type LogEvidence = Extract<Finding['evidence'][number], { type: 'vmkernel-log' }>;
+
+/** A block no line ties to a VM: --vm cannot tell whether it is about the VMs asked for. */
+function untied(f: Finding): boolean {
+  return f.kind === 'mac-change-blocked' && f.vm === null && !f.candidates?.length && !f.evidence.some((e) => e.type === 'vmkernel-log' && e.vmName);
+}
 
 /** "1 blocked port no log line ties to a VM was left out by --vm, which cannot tell whose it is: port 0x2000007 on esx01." */
 function scopeBlind(found: readonly Finding[], why: string, option: string, who: (f: Finding, log: LogEvidence) => string): string[] {
