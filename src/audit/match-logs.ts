@@ -8,7 +8,7 @@
 // shown with its time, never a finding.
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { InventoryIndex } from '../inventory/lookup.js';
-import type { Host, Vm, VmNic } from '../inventory/model.js';
+import { displayName, type Host, type Vm, type VmNic } from '../inventory/model.js';
 import { hasNoConfiguration } from '../inventory/unread.js';
 import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
 
@@ -50,11 +50,6 @@ export const nicKey = (vm: Vm, nic: VmNic) => `${vm.moref}/${nic.key}`;
 
 export function guestMac(vm: Vm, nic: VmNic): string | null {
   return vm.guestNics.find((g) => g.deviceConfigId === nic.key)?.macAddress ?? null;
-}
-
-/** ManagedEntity.name escapes /, \ and % (as %2f, %5c, %25); ESXi's client names do not. */
-export function displayName(name: string): string {
-  return name.replace(/%(2f|5c|25)/gi, (code) => String.fromCharCode(parseInt(code.slice(1), 16)));
 }
 
 /** The vmkernel port id (hex) of a standard-switch NIC, from the ports its host lists with their MACs. */

@@ -4,7 +4,7 @@
 // the option. Globs are picomatch's (*, ?, [...], [!...], {a,b}).
 import picomatch from 'picomatch';
 import { UsageError } from '../errors.js';
-import type { Inventory } from './model.js';
+import { displayName, type Inventory } from './model.js';
 
 export interface Scope {
   readonly datacenter?: readonly string[];
@@ -24,10 +24,14 @@ const WHAT: Record<ScopeOption, string> = { datacenter: 'datacenter', cluster: '
  * nonegate: a leading `!` is part of a name, not "everything but".
  */
 function matcher(option: ScopeOption, pattern: string, nocase = option === 'host'): (name: string) => boolean {
-  const isMatch = picomatch(pattern, { posix: true, nonegate: true, dot: true, nocase, strictBrackets: true });
+  const isMatch = picomatch(slashless(pattern), { posix: true, nonegate: true, dot: true, nocase, strictBrackets: true });
   // One argument only: picomatch's second one asks for a result object, which is always truthy.
-  return (name) => isMatch(name);
+  // A name as vCenter stores it (what vmfix prints) or as the vSphere Client shows it: either is what was meant.
+  return (name) => isMatch(slashless(name)) || isMatch(slashless(displayName(name)));
 }
+
+/** A "/" in a vSphere name is part of it; to picomatch it would end a path segment that * and ? do not cross. */
+const slashless = (text: string) => text.replaceAll('/', '\uE000');
 
 /** Refuses a pattern that cannot mean what was typed, before anything connects. */
 export function checkPattern(option: ScopeOption, pattern: string): string {
