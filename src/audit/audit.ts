@@ -23,7 +23,7 @@ export interface AuditResult {
   /** Lines from hosts this inventory does not have. */
   readonly unmatched: readonly L2SecEvent[];
   /** Lines about VMs it does not have, with what vCenter's removals and renames make of them. */
-  readonly unknownVms: readonly { readonly events: readonly L2SecEvent[]; readonly notes: readonly string[]; readonly warning: string | null }[];
+  readonly unknownVms: readonly { readonly name: string; readonly events: readonly L2SecEvent[]; readonly notes: readonly string[]; readonly warning: string | null }[];
 }
 
 export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult {
@@ -103,7 +103,7 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
     if (rejecting + onNsx + unreadable) findings.push(offVmFinding(off.vm, off.host, off.events, { rejecting, onNsx, unreadable }));
     else history.push(historyItem({ events: off.events, vm: off.vm, nic: null, host: off.host, why: `every NIC of ${off.vm.name} is on a portgroup that allows MAC changes now` }));
   }
-  const unknownVms = logs.unknownVms.map((u) => ({ events: u.events, ...tellUnknownVm(u, evidence.vmNameEvents, inventory, unmatchedNote) }));
+  const unknownVms = logs.unknownVms.map((u) => ({ name: u.name, events: u.events, ...tellUnknownVm(u, evidence.vmNameEvents, inventory, unmatchedNote) }));
   return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched, unknownVms };
 }
 

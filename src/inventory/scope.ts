@@ -60,14 +60,20 @@ function isScoped(scope: Scope): boolean {
  */
 export function selectNames(option: ScopeOption, patterns: readonly string[] | undefined, names: readonly string[]): (name: string | null) => boolean {
   if (!patterns?.length) return () => true;
-  const tests = patterns.map((p) => matcher(option, p));
-  for (const [i, pattern] of patterns.entries()) {
-    if (names.some(tests[i]!)) continue;
+  for (const pattern of patterns) {
+    if (names.some(matcher(option, pattern))) continue;
     const other = [...new Set(names.filter(matcher(option, pattern, true)))].slice(0, 3);
     const hint = other.length ? ` (names are case-sensitive; did you mean ${other.map((n) => `'${n}'`).join(', ')}?)` : '';
     throw new UsageError(`No ${WHAT[option]} matches --${option} '${pattern}'${hint}.`);
   }
-  return (name) => name !== null && tests.some((t) => t(name));
+  const test = nameTest(option, patterns);
+  return (name) => name !== null && test(name);
+}
+
+/** Whether a name matches any of the patterns (none: no name does), as the scope options match. */
+export function nameTest(option: ScopeOption, patterns: readonly string[]): (name: string) => boolean {
+  const tests = patterns.map((p) => matcher(option, p));
+  return (name) => tests.some((t) => t(name));
 }
 
 export function applyScope(inventory: Inventory, scope: Scope): Inventory {

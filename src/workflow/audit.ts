@@ -7,7 +7,7 @@ import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { Inventory } from '../inventory/model.js';
-import type { Scope } from '../inventory/scope.js';
+import { nameTest, type Scope } from '../inventory/scope.js';
 import { unreadWarnings } from '../inventory/unread.js';
 import { UsageError } from '../errors.js';
 import { phase } from '../profile.js';
@@ -67,7 +67,7 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
       evidence = { ...evidence, ...(read.vmNameEvents ? { vmNameEvents: read.vmNameEvents } : {}), notes: [...evidence.notes, ...read.notes] };
     }
     const window = options.vmkernelLog?.length ? offlineWindow(since) : describeSince(since);
-    const report = await phase('audit', () => judge(endpoint.display, whole, inventory, evidence, { window, vmsOnly: Boolean(options.vm?.length), problems }));
+    const report = await phase('audit', () => judge(endpoint.display, whole, inventory, evidence, { window, ...(options.vm ? { vm: options.vm } : {}), problems }));
     return { whole, evidence, report };
   } finally {
     spinner.stop();
@@ -83,22 +83,25 @@ function earliest(windowBegin: string | null, lines: readonly L2SecEvent[]): str
 
 /**
  * The verdict: judged against every VM (a log line or an Accept may concern
- * VMs out of scope), then narrowed to the scope (`inventory`; `vmsOnly`
- * when asked about VMs by name). Pure; watch runs it on every change.
+ * VMs out of scope), then narrowed to the scope (`inventory`; `vm`, the
+ * --vm patterns, when asked about VMs by name). Pure; watch runs it on every change.
  */
 export function judge(
   endpoint: string,
   whole: Inventory,
   inventory: Inventory,
   evidence: EvidenceSet,
-  how: { readonly window: string; readonly vmsOnly: boolean; readonly problems?: readonly string[] },
+  how: { readonly window: string; readonly vm?: readonly string[]; readonly problems?: readonly string[] },
 ): AuditReport {
   const result = audit(whole, evidence);
-  const scoped = scope(whole, inventory, how.vmsOnly);
-  const unknownVms = result.unknownVms.filter((u) => u.events.some(scoped.line));
+  const vmsOnly = Boolean(how.vm?.length);
+  const scoped = scope(whole, inventory, vmsOnly);
+  // A VM this user cannot see is asked about when its name matches --vm: its warning is not left out.
+  const isVm = nameTest('vm', how.vm ?? []);
+  const unknownVms = result.unknownVms.filter((u) => u.events.some(scoped.line) || (vmsOnly && isVm(u.name)));
   // Asked about VMs, a block on one of their hosts that nothing ties to a VM may be theirs: said, not left out.
   const vmHosts = new Set(inventory.vms.map((v) => v.host));
-  const noVm = how.vmsOnly ? result.findings.filter((f) => untied(f) && f.host?.moref != null && vmHosts.has(f.host.moref)) : [];
+  const noVm = vmsOnly ? result.findings.filter((f) => untied(f) && f.host?.moref != null && vmHosts.has(f.host.moref)) : [];
   return auditReport(endpoint, {
     findings: result.findings.filter(scoped.finding),
     history: result.history.filter(scoped.history),

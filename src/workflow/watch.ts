@@ -230,7 +230,7 @@ class Watcher {
   private report(): AuditReport {
     const whole = this.inventory.inventory();
     const evidence = this.evidence!.snapshot(this.windowStart());
-    return judge(this.endpoint.display, whole, this.scoped(whole), evidence, { window: describeSince(this.since), vmsOnly: Boolean(this.options.vm?.length) });
+    return judge(this.endpoint.display, whole, this.scoped(whole), evidence, { window: describeSince(this.since), ...(this.options.vm ? { vm: this.options.vm } : {}) });
   }
 
   /** The scope now. A name that matched at the start and no longer does (a VM deleted) leaves nothing in scope, said once. */

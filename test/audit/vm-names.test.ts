@@ -33,7 +33,7 @@ function verdict(vmkernel: L2SecEvent[], vmNameEvents: VmNameEvent[] | undefined
     vmkernel, dvPorts: [], notes: [], problems: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] },
     ...(vmNameEvents ? { vmNameEvents } : {}),
   };
-  const report = judge('vc.test', estate, estate, evidence, { window: 'the last 7 days', vmsOnly: false });
+  const report = judge('vc.test', estate, estate, evidence, { window: 'the last 7 days' });
   return { report, exit: auditExitCode(report) };
 }
 
