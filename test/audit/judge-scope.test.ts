@@ -59,3 +59,27 @@ describe('online, --vm and a line naming a VM this user cannot see', () => {
     expect(report.warnings).toEqual([]);
   });
 });
+
+describe('a VM on a host this user is not shown (a role on its folder, none on the host)', () => {
+  // vCenter gives the VM's runtime.host, but the ContainerView leaves the host out: its log and portgroups are not read.
+  const hidden = vm('vm-9', 'web09', 'host-33', [nic(4000, '00:50:56:a1:00:09', onDvPortgroup('dvportgroup-10', '9'))]);
+  const estate = inventory([esx01, esx02], [web01, db01, app01, hidden], [dvs]);
+  const warning = /web09 \(vm-9\).*host-33.* not shown/;
+
+  it('unscoped: a warning that what its host holds was not read (exit 1)', () => {
+    const report = judge('vc.test', estate, estate, evidence([]), { window: 'the last 7 days' });
+    expect(report.warnings).toEqual([expect.stringMatching(warning)]);
+    expect(auditExitCode(report)).toBe(1);
+  });
+
+  it('--vm matching it: it is in scope, with the same warning', () => {
+    const scoped = applyScope(estate, { vm: ['web*'] });
+    expect(scoped.vms.map((v) => v.name)).toEqual(['web01', 'web09']);
+    expect(judge('vc.test', estate, scoped, evidence([]), { window: 'the last 7 days', vm: ['web*'] }).warnings).toEqual([expect.stringMatching(warning)]);
+  });
+
+  it('--cluster: whether it is in the cluster is not known, and that is said', () => {
+    const report = judge('vc.test', estate, applyScope(estate, { cluster: ['Cluster-A'] }), evidence([]), { window: 'the last 7 days' });
+    expect(report.warnings).toEqual([expect.stringMatching(/web09 \(vm-9\).*not shown.*whether .* in the scope/)]);
+  });
+});
