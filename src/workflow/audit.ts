@@ -8,7 +8,7 @@ import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { Inventory } from '../inventory/model.js';
 import { nameTest, type Scope } from '../inventory/scope.js';
-import { unreadWarnings } from '../inventory/unread.js';
+import { unreadWarnings, unseenHostWarnings } from '../inventory/unread.js';
 import { UsageError } from '../errors.js';
 import { phase } from '../profile.js';
 import { DEFAULT_SINCE, describeSince, parseSince, windowStart, type Since } from '../evidence/since.js';
@@ -107,7 +107,7 @@ export function judge(
     history: result.history.filter(scoped.history),
     notes: [...result.notes, ...result.unmatched.filter(scoped.line).map(unmatchedNote), ...unknownVms.flatMap((u) => u.notes)],
     warnings: [
-      ...unreadWarnings(inventory), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`),
+      ...unreadWarnings(inventory), ...unseenHostWarnings(whole, inventory, (vm) => !vmsOnly || isVm(vm.name)), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`),
       ...unknownVms.flatMap((u) => (u.warning ? [u.warning] : [])),
       ...scopeBlind(noVm, 'no log line ties to a VM', '--vm', (f, log) => `port ${log.port} on ${f.host?.name ?? log.source}`),
     ],
