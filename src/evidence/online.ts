@@ -58,7 +58,11 @@ async function tailVmkernelLogs(
   { notes, problems }: { notes: string[]; problems: string[] },
 ): Promise<HostLog[]> {
   const manager = client.serviceContent.diagnosticManager;
-  if (!manager || options.logLines <= 0) return [];
+  if (options.logLines <= 0 || !inventory.hosts.length) return [];
+  if (!manager) {
+    problems.push(`vmkernel logs not read on ${describeHosts(inventory.hosts.map((h) => h.name))}: this endpoint offers no DiagnosticManager; give a support bundle with --vmkernel-log.`);
+    return [];
+  }
   const onVcenter = client.serviceContent.about.apiType === 'VirtualCenter';
   const hosts = inventory.hosts.filter((h) => h.connectionState === 'connected');
   const skipped = inventory.hosts.filter((h) => h.connectionState !== 'connected').map((h) => h.name);

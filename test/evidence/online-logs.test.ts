@@ -35,3 +35,11 @@ describe('a host log whose newest line is older than the start of --since', () =
     expect(evidence.problems).toEqual([]);
   });
 });
+
+describe('an endpoint whose ServiceContent names no DiagnosticManager (optional in the API)', () => {
+  it('is a warning that no host log was read, not an audit that quietly read none', async () => {
+    const client = { serviceContent: { about: { apiType: 'VirtualCenter' } }, read: async () => { throw new Error('not called'); } } as unknown as VimClient;
+    const evidence = await gatherEvidence(client, esx01, { logLines: 1000, since: T, concurrency: 1 });
+    expect(evidence.problems).toEqual([expect.stringMatching(/^vmkernel logs not read on esx01: .*DiagnosticManager/)]);
+  });
+});
