@@ -144,9 +144,11 @@ export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: Mo
     let text = await readLines(browse, start, end, lastTime !== null);
     if (text && lastTime !== null && text.length > HEAD && timeAt(text.slice(0, HEAD), 'start') === null) text = await readLines(browse, start, end);
     const pageStart = text && timeAt(text, 'start');
-    // The log no longer reaches this far back, or holds newer lines there: ESXi began a new vmkernel.log while it was
-    // read, and the older lines are in the rotated one now. Before anything was kept, the new log is read from its end.
-    if (!text || (firstTime !== null && pageStart && pageStart > firstTime)) {
+    // The log no longer reaches this far back, or holds lines newer than its newest when it was first read there: ESXi
+    // began a new vmkernel.log meanwhile, and the older lines are in the rotated one now. (Newer than the newest, not
+    // than the page after it: a clock stepped back at boot leaves older lines stamped later, and those are no rotation.)
+    // Before anything was kept, the new log is read from its end.
+    if (!text || (lastTime !== null && pageStart && pageStart > lastTime)) {
       if (pages.length) {
         cut = true;
         break;

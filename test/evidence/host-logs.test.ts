@@ -90,6 +90,12 @@ describe('tailHostLog against what BrowseDiagnosticLog may answer', () => {
     expect(log.shortBy).toBe('rotated');
   });
 
+  it('a clock stepped back (older lines stamped later than some newer ones, not than the newest): no rotation, all read', async () => {
+    const stepped = Array.from({ length: TOTAL }, (_, i) => (i < 500 ? ordinary(i + 200) : ordinary(i + 1)));
+    const log = await tailHostLog(serve(() => stepped).client, MANAGER, undefined, HOST, { since: null, maxLines: 5000 });
+    expect(log).toMatchObject({ shortBy: null, source: { lines: TOTAL } });
+  });
+
   it('a log rotated to fewer lines than the next page starts at: an empty page is a cut log, not the --log-lines cap', async () => {
     const { client } = serve((call) => (call <= 2 ? withBlockAt(10) : [ordinary(TOTAL + 1)]));
     const log = await tailHostLog(client, MANAGER, undefined, HOST, { since: null, maxLines: 5000 });
