@@ -5,6 +5,7 @@
 import picomatch from 'picomatch';
 import { UsageError } from '../errors.js';
 import { displayName, type Inventory, type Vm } from './model.js';
+import { onUnseenHost } from './unread.js';
 
 export interface Scope {
   readonly datacenter?: readonly string[];
@@ -85,10 +86,10 @@ export function applyScope(inventory: Inventory, scope: Scope): Inventory {
   const hosts = inventory.hosts.filter((h) => inDatacenter(h.datacenter) && inCluster(h.cluster) && isHost(h.name));
   if (!hosts.length) throw new UsageError(`The scope (${describe(scope, ['datacenter', 'cluster', 'host'])}) matches no host.`);
   const hostIds = new Set(hosts.map((h) => h.moref));
-  const shown = new Set(inventory.hosts.map((h) => h.moref));
   // A VM on a host this user is not shown is on none of the hosts a host scope names; --vm alone names it by its own name.
   const hostScoped = Boolean(scope.datacenter?.length || scope.cluster?.length || scope.host?.length);
-  const placed = (vm: Vm) => vm.host !== null && (hostIds.has(vm.host) || (!hostScoped && !shown.has(vm.host)));
+  const unseen = onUnseenHost(inventory);
+  const placed = (vm: Vm) => vm.host !== null && (hostIds.has(vm.host) || (!hostScoped && unseen(vm)));
   const vms = inventory.vms.filter((vm) => placed(vm) && isVm(vm.name));
   if (scope.vm?.length && !vms.length) throw new UsageError(`No VM in scope matches ${describe(scope, ['vm'])} on the hosts of ${describe(scope, ['datacenter', 'cluster', 'host'])}.`);
   // With hosts narrowed, a DVS is in scope where one of them is its member.

@@ -44,6 +44,12 @@ export function unreadWarnings(inventory: Inventory): string[] {
   return warnings;
 }
 
+/** Whether a VM runs on a host the inventory does not list: one this user is not shown. */
+export function onUnseenHost(inventory: Inventory): (vm: Vm) => boolean {
+  const shown = new Set(inventory.hosts.map((h) => h.moref));
+  return (vm) => vm.host !== null && !shown.has(vm.host);
+}
+
 /**
  * VMs on a host this user is not shown (a role on their folder, none on the host: vCenter gives the
  * VM's runtime.host, the ContainerView leaves the host out). Of those judged (`inventory`), what their
@@ -51,8 +57,7 @@ export function unreadWarnings(inventory: Inventory): string[] {
  * `asked`: what the scope's --vm would take), whether they belong in it is not known.
  */
 export function unseenHostWarnings(whole: Inventory, inventory: Inventory, asked: (vm: Vm) => boolean): string[] {
-  const shown = new Set(whole.hosts.map((h) => h.moref));
-  const unseen = (vm: Vm) => vm.host !== null && !shown.has(vm.host);
+  const unseen = onUnseenHost(whole);
   const judged = inventory.vms.filter(unseen);
   const inScope = new Set(inventory.vms.map((v) => v.moref));
   const unplaced = whole === inventory ? [] : whole.vms.filter((vm) => unseen(vm) && !inScope.has(vm.moref) && asked(vm));
