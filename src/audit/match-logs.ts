@@ -197,7 +197,13 @@ function byClient(attachments: Attachments, incident: Incident, host: Host, vmsB
     const elsewhere = named[0]!;
     return { kind: 'past', vm: elsewhere, nic: null, why: `${elsewhere.name} runs on ${hostOf(elsewhere)} now, not on ${host.name} where the line was written` };
   }
-  const byMac = here.flatMap((vm) => vm.nics.filter((n) => macs.has(guestMac(vm, n) ?? '') || (n.macAddress !== null && macs.has(n.macAddress))).map((nic) => ({ vm, nic })));
+  // The NIC whose guest uses the MAC asked for, not its own, asked for it (a bonded guest's second NIC takes the first
+  // one's MAC, which the first merely has configured); else one configured with it now (pinned since: history).
+  const asking = here.flatMap((vm) => vm.nics.filter((n) => {
+    const guest = guestMac(vm, n);
+    return guest !== null && guest !== n.macAddress && macs.has(guest);
+  }).map((nic) => ({ vm, nic })));
+  const byMac = asking.length ? asking : here.flatMap((vm) => vm.nics.filter((n) => n.macAddress !== null && macs.has(n.macAddress)).map((nic) => ({ vm, nic })));
   if (byMac.length === 1) return present(attachments, host, byMac[0]!.vm, byMac[0]!.nic, incident, macs);
   // Names are unique per folder only: which of them ESXi meant, nothing says, and none is guessed.
   if (here.length > 1) return { kind: 'namesakes', vms: here };
