@@ -23,7 +23,7 @@ export interface AuditResult {
   /** Lines from hosts this inventory does not have. */
   readonly unmatched: readonly L2SecEvent[];
   /** Lines about VMs it does not have, with what vCenter's removals and renames make of them. */
-  readonly unknownVms: readonly { readonly events: readonly L2SecEvent[]; readonly notes: readonly string[]; readonly warning: string | null }[];
+  readonly unknownVms: readonly { readonly name: string; readonly events: readonly L2SecEvent[]; readonly notes: readonly string[]; readonly warning: string | null }[];
 }
 
 export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult {
@@ -40,14 +40,19 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
     for (const nic of vm.nics) {
       const att = attachments.attach(vm, nic);
       const key = nicKey(vm, nic);
+      const tied = logs.byNic.get(key);
+      const running = vm.powerState === 'poweredOn';
       if (!att) {
-        const events = logs.byNic.get(key);
-        const host = index.host(vm.host);
-        if (events && host) findings.push(unreadableFinding(inventory, vm, nic, host, events));
+        // The host whose log has the lines, not the VM's: a block is named even where vCenter shows the VM on no host it lists.
+        if (tied) findings.push(unreadableFinding(inventory, vm, nic, tied.host, tied.events));
+        else {
+          // A guest on another MAC where the policy is unknown is at risk as much as under Reject; silent, it would read as clean.
+          const mismatch = running ? mismatchEvidence(vm, nic) : null;
+          if (mismatch) findings.push(unreadableAtRisk(inventory, vm, nic, index.host(vm.host), mismatch));
+        }
         continue;
       }
-      const running = vm.powerState === 'poweredOn';
-      const seen = observe(vm, nic, att, logs.byNic.get(key) ?? [], portEvents.byNic.get(key) ?? [], running);
+      const seen = observe(vm, nic, att, tied?.events ?? [], portEvents.byNic.get(key) ?? [], running);
       if (seen.changedMac) needed.add(policyHolder(att));
       // A dvPort vCenter shows blocked for this guest's MAC is blocked, whatever the policy reads: ESXi has not
       // released it (KB 417819), or follows a port setting vmfix cannot see. Only a new port or MAC helps then.
@@ -98,7 +103,7 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
     if (rejecting + onNsx + unreadable) findings.push(offVmFinding(off.vm, off.host, off.events, { rejecting, onNsx, unreadable }));
     else history.push(historyItem({ events: off.events, vm: off.vm, nic: null, host: off.host, why: `every NIC of ${off.vm.name} is on a portgroup that allows MAC changes now` }));
   }
-  const unknownVms = logs.unknownVms.map((u) => ({ events: u.events, ...tellUnknownVm(u, evidence.vmNameEvents, inventory, unmatchedNote) }));
+  const unknownVms = logs.unknownVms.map((u) => ({ name: u.name, events: u.events, ...tellUnknownVm(u, evidence.vmNameEvents, inventory, unmatchedNote) }));
   return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched, unknownVms };
 }
 
@@ -152,15 +157,8 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
   const logged = events.length > 0 || portEvents.length > 0;
   const guest = guestMac(vm, nic);
   const learned = att.kind === 'distributed' && att.macLearning;
-  const mismatch = running && guest !== null && nic.macAddress !== null && guest !== nic.macAddress && !learned;
-  if (mismatch) {
-    evidence.push({
-      type: 'guest-mac-mismatch',
-      detail: `The guest reports MAC ${guest} on ${nic.label}; vSphere configured ${nic.macAddress}.`,
-      guestMac: guest,
-      configuredMac: nic.macAddress,
-    });
-  }
+  const mismatch = running && !learned ? mismatchEvidence(vm, nic) : null;
+  if (mismatch) evidence.push(mismatch);
   const port = running && att.kind === 'distributed' ? att.port : undefined;
   const portBlocked = Boolean(port?.blocked && !port.adminBlocked);
   if (port && portBlocked) {
@@ -179,9 +177,21 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
     reverted: running && logged && port !== undefined && !portBlocked && guest !== null && guest === nic.macAddress,
     blocked: logged || portBlocked,
     portBlocked,
-    changedMac: mismatch || logged,
+    changedMac: mismatch !== null || logged,
     guestMac: mismatch ? guest : null,
     requestedMac: events.find((e) => e.mac)?.mac ?? null,
+  };
+}
+
+/** The guest reports a MAC other than the NIC's configured one (Tools' guest.net: meaningful only while it runs). */
+function mismatchEvidence(vm: Vm, nic: VmNic): Evidence | null {
+  const guest = guestMac(vm, nic);
+  if (guest === null || nic.macAddress === null || guest === nic.macAddress) return null;
+  return {
+    type: 'guest-mac-mismatch',
+    detail: `The guest reports MAC ${guest} on ${nic.label}; vSphere configured ${nic.macAddress}.`,
+    guestMac: guest,
+    configuredMac: nic.macAddress,
   };
 }
 
@@ -288,14 +298,48 @@ function nsxSummary(kind: FindingKind, vm: Vm, nic: VmNic, att: Attachment, rele
  * or a portgroup gone from the host. The block is said; no change is aimed.
  */
 function unreadableFinding(inventory: Inventory, vm: Vm, nic: VmNic, host: Host, events: readonly L2SecEvent[]): Finding {
-  const backing = nic.backing;
-  const where = backing.kind === 'distributed'
-    ? `distributed switch ${backing.switchUuid}, which ${inventory.endpoint.apiType === 'HostAgent' ? 'only the vCenter that manages it shows and changes: audit through that vCenter' : 'this vCenter does not list'}`
-    : backing.kind === 'standard' ? `portgroup "${backing.portgroup}", which ${host.name} does not have` : 'a network vmfix cannot read';
   const evidence = events.map(logEvidence);
   const finding = blockedWithoutNic(findingId('mac-change-blocked', vm.moref, nic.key), vm, host, evidence,
-    `${vm.name} ${nic.label} changed its MAC and ESXi blocked the port on ${host.name} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}); it is on ${where}, so vmfix can neither read nor change the policy there.`);
-  return { ...finding, nic: { label: nic.label, key: nic.key, configuredMac: nic.macAddress, addressType: nic.addressType, guestMac: guestMac(vm, nic) } };
+    `${vm.name} ${nic.label} changed its MAC and ESXi blocked the port on ${host.name} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}); it is on ${unreadableNetwork(inventory, nic, host)}, so vmfix can neither read nor change the policy there.`);
+  return { ...finding, nic: nicOf(vm, nic) };
+}
+
+/**
+ * A running NIC whose guest uses another MAC, on a network whose policy vmfix
+ * cannot read (a distributed switch this user or this ESXi host does not
+ * show, a portgroup its host does not list): at risk, said, with no change aimed.
+ */
+function unreadableAtRisk(inventory: Inventory, vm: Vm, nic: VmNic, host: Host | undefined, mismatch: Evidence): Finding {
+  return {
+    id: findingId('mac-change-at-risk', vm.moref, nic.key),
+    kind: 'mac-change-at-risk',
+    severity: 'warning',
+    summary: `${vm.name} ${nic.label} uses a MAC other than its configured one on ${unreadableNetwork(inventory, nic, host)}, so vmfix can neither read nor change the policy there: ESXi blocks it if MAC address changes is Reject.`,
+    vm: { name: vm.name, moref: vm.moref, powerState: vm.powerState },
+    nic: nicOf(vm, nic),
+    host: host ? { name: host.name, moref: host.moref } : null,
+    datacenter: host?.datacenter ?? null,
+    cluster: host?.cluster ?? null,
+    switch: null,
+    portgroup: null,
+    policy: { macChanges: 'unknown', source: null },
+    evidence: [mismatch],
+    remedies: [],
+  };
+}
+
+/** Where a NIC is that vmfix cannot attach to a network it reads, and why it cannot. */
+function unreadableNetwork(inventory: Inventory, nic: VmNic, host: Host | undefined): string {
+  const backing = nic.backing;
+  if (backing.kind === 'distributed') {
+    return `distributed switch ${backing.switchUuid}, which ${inventory.endpoint.apiType === 'HostAgent' ? 'only the vCenter that manages it shows and changes: audit through that vCenter' : 'this vCenter does not show this user (or a dvPortgroup of it): give the user System.Read on the network folder'}`;
+  }
+  if (backing.kind === 'standard') return `portgroup "${backing.portgroup}", which ${host ? `${host.name} does not have` : 'is on a host this inventory does not list'}`;
+  return 'a network vmfix cannot read';
+}
+
+function nicOf(vm: Vm, nic: VmNic): NonNullable<Finding['nic']> {
+  return { label: nic.label, key: nic.key, configuredMac: nic.macAddress, addressType: nic.addressType, guestMac: guestMac(vm, nic) };
 }
 
 /**

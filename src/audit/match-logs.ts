@@ -8,7 +8,7 @@
 // shown with its time, never a finding.
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { InventoryIndex } from '../inventory/lookup.js';
-import type { Host, Vm, VmNic } from '../inventory/model.js';
+import { displayName, type Host, type Vm, type VmNic } from '../inventory/model.js';
 import { hasNoConfiguration } from '../inventory/unread.js';
 import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
 
@@ -30,8 +30,8 @@ export interface UnknownVm {
 }
 
 export interface MatchedLogs {
-  /** Events that identify a NIC as it is now, keyed `${vm.moref}/${nic.key}`. */
-  readonly byNic: ReadonlyMap<string, readonly L2SecEvent[]>;
+  /** Events that identify a NIC as it is now, with the host whose log has them, keyed `${vm.moref}/${nic.key}`. */
+  readonly byNic: ReadonlyMap<string, { readonly host: Host; readonly events: readonly L2SecEvent[] }>;
   /** Events about a NIC or VM that are no longer about its present state. */
   readonly history: readonly PastEvents[];
   /** Events that name a powered-off VM with several NICs, or a VM vCenter shows no NICs of, but not which NIC. */
@@ -50,11 +50,6 @@ export const nicKey = (vm: Vm, nic: VmNic) => `${vm.moref}/${nic.key}`;
 
 export function guestMac(vm: Vm, nic: VmNic): string | null {
   return vm.guestNics.find((g) => g.deviceConfigId === nic.key)?.macAddress ?? null;
-}
-
-/** ManagedEntity.name escapes /, \ and % (as %2f, %5c, %25); ESXi's client names do not. */
-export function displayName(name: string): string {
-  return name.replace(/%(2f|5c|25)/gi, (code) => String.fromCharCode(parseInt(code.slice(1), 16)));
 }
 
 /** The vmkernel port id (hex) of a standard-switch NIC, from the ports its host lists with their MACs. */
@@ -140,7 +135,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
   const { index } = attachments;
   const vmsByName = new Map<string, Vm[]>();
   for (const vm of index.inventory.vms) vmsByName.set(displayName(vm.name), [...(vmsByName.get(displayName(vm.name)) ?? []), vm]);
-  const byNic = new Map<string, L2SecEvent[]>();
+  const byNic = new Map<string, { host: Host; events: L2SecEvent[] }>();
   const history: PastEvents[] = [];
   const unattributed: { events: L2SecEvent[]; host: Host }[] = [];
   const unmatched: L2SecEvent[] = [];
@@ -157,7 +152,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
     const tie = incident.vmName ? byClient(attachments, incident, host, vmsByName) : byPort(attachments, incident, host);
     if (tie.kind === 'current') {
       const key = nicKey(tie.vm, tie.nic);
-      byNic.set(key, [...(byNic.get(key) ?? []), ...incident.events]);
+      byNic.set(key, { host, events: [...(byNic.get(key)?.events ?? []), ...incident.events] });
     } else if (tie.kind === 'past') {
       history.push({ events: incident.events, vm: tie.vm, nic: tie.nic, host, why: tie.why });
     } else if (tie.kind === 'vm') {
@@ -202,7 +197,13 @@ function byClient(attachments: Attachments, incident: Incident, host: Host, vmsB
     const elsewhere = named[0]!;
     return { kind: 'past', vm: elsewhere, nic: null, why: `${elsewhere.name} runs on ${hostOf(elsewhere)} now, not on ${host.name} where the line was written` };
   }
-  const byMac = here.flatMap((vm) => vm.nics.filter((n) => macs.has(guestMac(vm, n) ?? '') || (n.macAddress !== null && macs.has(n.macAddress))).map((nic) => ({ vm, nic })));
+  // The NIC whose guest uses the MAC asked for, not its own, asked for it (a bonded guest's second NIC takes the first
+  // one's MAC, which the first merely has configured); else one configured with it now (pinned since: history).
+  const asking = here.flatMap((vm) => vm.nics.filter((n) => {
+    const guest = guestMac(vm, n);
+    return guest !== null && guest !== n.macAddress && macs.has(guest);
+  }).map((nic) => ({ vm, nic })));
+  const byMac = asking.length ? asking : here.flatMap((vm) => vm.nics.filter((n) => n.macAddress !== null && macs.has(n.macAddress)).map((nic) => ({ vm, nic })));
   if (byMac.length === 1) return present(attachments, host, byMac[0]!.vm, byMac[0]!.nic, incident, macs);
   // Names are unique per folder only: which of them ESXi meant, nothing says, and none is guessed.
   if (here.length > 1) return { kind: 'namesakes', vms: here };

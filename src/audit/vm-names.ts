@@ -5,8 +5,8 @@
 // events read: its block is a warning, never an all-clear.
 import type { VmNameEvent } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
-import type { Inventory, Vm } from '../inventory/model.js';
-import { displayName, type UnknownVm } from './match-logs.js';
+import { displayName, type Inventory, type Vm } from '../inventory/model.js';
+import type { UnknownVm } from './match-logs.js';
 
 type Removal = Extract<VmNameEvent, { type: 'VmRemovedEvent' }>;
 type Rename = Exclude<VmNameEvent, Removal>;

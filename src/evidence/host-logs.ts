@@ -27,8 +27,11 @@ export interface HostLog {
   readonly source: LogSource;
   /** L2Sec lines the parser did not understand: how many, and the first few. */
   readonly unparsed: { readonly count: number; readonly samples: readonly string[] };
-  /** Why the window is not covered: the log starts later (rotated), or the cap was reached. */
-  readonly shortBy: 'rotated' | 'cap' | null;
+  /**
+   * Why the window is not covered: the log starts later (rotated, before or while it was read), the cap
+   * was reached, or the host said its log has lines and answered none of them.
+   */
+  readonly shortBy: 'rotated' | 'cap' | 'unanswered' | null;
   /** The number of the log's last line when it was read: where reading it forward (watch) starts. */
   readonly lineEnd: number;
 }
@@ -102,30 +105,68 @@ export function logBrowser(
     );
 }
 
+/**
+ * Lines start..end in as many calls as the server needs: it may return fewer
+ * than asked (the API reference: "if the server limits the number of lines
+ * that it returns"). null: the log ends before `end` now (rotated since).
+ */
+async function readLines(browse: ReturnType<typeof logBrowser>, start: number, end: number, older = false): Promise<string[] | null> {
+  const text: string[] = [];
+  while (start + text.length <= end) {
+    const from = start + text.length;
+    const page = (await browse(from, end - from + 1, older)).lineText ?? [];
+    if (!page.length) return null;
+    for (const line of page.slice(0, end - from + 1)) text.push(line);
+  }
+  return text;
+}
+
 export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: MoRef | undefined, host: Host, options: TailOptions): Promise<HostLog> {
   const browse = logBrowser(client, manager, hostRef);
   // A start past the end answers with no lines but says where the end is
   // (govc's DiagnosticLog.Seek does the same against real vCenters).
-  const { lineEnd } = await browse(2 ** 31 - 1, 0);
+  let { lineEnd } = await browse(2 ** 31 - 1, 0);
   const pages: string[][] = [];
   let end = lineEnd;
   let read = 0;
   let firstTime: string | null = null;
   let lastTime: string | null = null;
   let covered = options.since === null;
+  let cut = false;
+  let reprobed = false;
+  /** The log says it has lines, and gives none of them. */
+  let unanswered = false;
   while (end >= 1 && read < options.maxLines) {
     const count = Math.min(LOG_PAGE, end, options.maxLines - read);
     // The newest page whole (its last line is the log's last time), the older ones filtered; a
     // filtered page whose first lines carry no time is read again whole, for the time of its start.
     const start = end - count + 1;
-    let text = (await browse(start, count, lastTime !== null)).lineText ?? [];
-    if (lastTime !== null && text.length > HEAD && timeAt(text.slice(0, HEAD), 'start') === null) text = (await browse(start, count)).lineText ?? [];
-    if (!text.length) break;
+    let text = await readLines(browse, start, end, lastTime !== null);
+    if (text && lastTime !== null && text.length > HEAD && timeAt(text.slice(0, HEAD), 'start') === null) text = await readLines(browse, start, end);
+    const pageStart = text && timeAt(text, 'start');
+    // The log no longer reaches this far back, or holds lines newer than its newest when it was first read there: ESXi
+    // began a new vmkernel.log meanwhile, and the older lines are in the rotated one now. (Newer than the newest, not
+    // than the page after it: a clock stepped back at boot leaves older lines stamped later, and those are no rotation.)
+    // Before anything was kept, the new log is read from its end.
+    if (!text || (lastTime !== null && pageStart && pageStart > lastTime)) {
+      if (pages.length) {
+        cut = true;
+        break;
+      }
+      if (reprobed) {
+        unanswered = true;
+        break;
+      }
+      reprobed = true;
+      ({ lineEnd } = await browse(2 ** 31 - 1, 0));
+      end = lineEnd;
+      continue;
+    }
     pages.push(relevant(text));
     read += text.length;
     end -= text.length;
     lastTime ??= timeAt(text, 'end');
-    firstTime = timeAt(text, 'start') ?? firstTime;
+    firstTime = pageStart ?? firstTime;
     if (options.since !== null && firstTime !== null && firstTime < options.since) {
       covered = true;
       break;
@@ -142,7 +183,7 @@ export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: Mo
     events,
     source: { name: host.name, hostName: host.name, lines: read, firstTime, lastTime, since },
     unparsed: collector.unparsed(),
-    shortBy: covered ? null : end < 1 ? 'rotated' : 'cap',
+    shortBy: unanswered ? 'unanswered' : cut ? 'rotated' : covered ? null : end < 1 ? 'rotated' : 'cap',
     lineEnd,
   };
 }

@@ -58,7 +58,11 @@ async function tailVmkernelLogs(
   { notes, problems }: { notes: string[]; problems: string[] },
 ): Promise<HostLog[]> {
   const manager = client.serviceContent.diagnosticManager;
-  if (!manager || options.logLines <= 0) return [];
+  if (options.logLines <= 0 || !inventory.hosts.length) return [];
+  if (!manager) {
+    problems.push(`vmkernel logs not read on ${describeHosts(inventory.hosts.map((h) => h.name))}: this endpoint offers no DiagnosticManager; give a support bundle with --vmkernel-log.`);
+    return [];
+  }
   const onVcenter = client.serviceContent.about.apiType === 'VirtualCenter';
   const hosts = inventory.hosts.filter((h) => h.connectionState === 'connected');
   const skipped = inventory.hosts.filter((h) => h.connectionState !== 'connected').map((h) => h.name);
@@ -89,7 +93,10 @@ async function tailVmkernelLogs(
     notes.push(`The live vmkernel log of ${describeHosts(rotated)} begins after the start of --since; older lines are in its rotated logs (vmkernel.N.gz), which ${onVcenter ? 'vCenter' : 'the host'} does not serve through the API: give a support bundle with --vmkernel-log to read them.`);
   }
   const stale = logs.filter((l) => options.since !== null && l.source.lastTime !== null && l.source.lastTime < options.since).map((l) => l.source.name);
-  if (stale.length) notes.push(`The newest line of the vmkernel log of ${describeHosts(stale)} is older than the start of --since: nothing inside the window came from it (is the host's clock or logging right?).`);
+  // A log gives no evidence for a window it ends before: a host clock far behind stamps today's blocks weeks ago.
+  if (stale.length) problems.push(`The newest line of the vmkernel log of ${describeHosts(stale)} is older than the start of --since: nothing inside the window came from it, so blocks there are not known (is the host's clock or logging right? --since all reads its lines whatever their time).`);
+  const unanswered = short('unanswered');
+  if (unanswered.length) problems.push(`The vmkernel log of ${describeHosts(unanswered)} answered no lines although ${onVcenter ? 'vCenter' : 'the host'} says it has some: nothing was read there; audit again, or give a support bundle with --vmkernel-log.`);
   const capped = short('cap');
   if (capped.length) problems.push(`On ${describeHosts(capped)} the last ${options.logLines} lines (--log-lines) did not reach the start of --since; older lines were not read.`);
   return logs.sort((a, b) => a.source.name.localeCompare(b.source.name));

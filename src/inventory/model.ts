@@ -163,6 +163,11 @@ export function isNestedHypervisor(vm: Pick<Vm, 'guestId'>): boolean {
   return vm.guestId?.startsWith('vmkernel') ?? false;
 }
 
+/** ManagedEntity.name escapes /, \ and % (as %2f, %5c, %25); ESXi's client names and the vSphere Client do not. */
+export function displayName(name: string): string {
+  return name.replace(/%(2f|5c|25)/gi, (code) => String.fromCharCode(parseInt(code.slice(1), 16)));
+}
+
 const NORMAL_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
 /** Lower-case colon form, or null for anything that is not a 6-byte MAC. */

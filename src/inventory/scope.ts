@@ -4,7 +4,8 @@
 // the option. Globs are picomatch's (*, ?, [...], [!...], {a,b}).
 import picomatch from 'picomatch';
 import { UsageError } from '../errors.js';
-import type { Inventory } from './model.js';
+import { displayName, type Inventory, type Vm } from './model.js';
+import { onUnseenHost } from './unread.js';
 
 export interface Scope {
   readonly datacenter?: readonly string[];
@@ -24,10 +25,14 @@ const WHAT: Record<ScopeOption, string> = { datacenter: 'datacenter', cluster: '
  * nonegate: a leading `!` is part of a name, not "everything but".
  */
 function matcher(option: ScopeOption, pattern: string, nocase = option === 'host'): (name: string) => boolean {
-  const isMatch = picomatch(pattern, { posix: true, nonegate: true, dot: true, nocase, strictBrackets: true });
+  const isMatch = picomatch(slashless(pattern), { posix: true, nonegate: true, dot: true, nocase, strictBrackets: true });
   // One argument only: picomatch's second one asks for a result object, which is always truthy.
-  return (name) => isMatch(name);
+  // A name as vCenter stores it (what vmfix prints) or as the vSphere Client shows it: either is what was meant.
+  return (name) => isMatch(slashless(name)) || isMatch(slashless(displayName(name)));
 }
+
+/** A "/" in a vSphere name is part of it; to picomatch it would end a path segment that * and ? do not cross. */
+const slashless = (text: string) => text.replaceAll('/', '\uE000');
 
 /** Refuses a pattern that cannot mean what was typed, before anything connects. */
 export function checkPattern(option: ScopeOption, pattern: string): string {
@@ -45,15 +50,6 @@ export function checkPattern(option: ScopeOption, pattern: string): string {
   return pattern;
 }
 
-/**
- * Whether a name vmfix learnt from a log line (a VM this vCenter user may not
- * see) is one the --vm patterns ask about: no pattern refused for matching nothing.
- */
-export function namedBy(patterns: readonly string[], option: ScopeOption = 'vm'): (name: string) => boolean {
-  const tests = patterns.map((p) => matcher(option, p));
-  return (name) => tests.some((test) => test(name));
-}
-
 function isScoped(scope: Scope): boolean {
   return Boolean(scope.datacenter?.length || scope.cluster?.length || scope.host?.length || scope.vm?.length);
 }
@@ -65,14 +61,20 @@ function isScoped(scope: Scope): boolean {
  */
 export function selectNames(option: ScopeOption, patterns: readonly string[] | undefined, names: readonly string[]): (name: string | null) => boolean {
   if (!patterns?.length) return () => true;
-  const tests = patterns.map((p) => matcher(option, p));
-  for (const [i, pattern] of patterns.entries()) {
-    if (names.some(tests[i]!)) continue;
+  for (const pattern of patterns) {
+    if (names.some(matcher(option, pattern))) continue;
     const other = [...new Set(names.filter(matcher(option, pattern, true)))].slice(0, 3);
     const hint = other.length ? ` (names are case-sensitive; did you mean ${other.map((n) => `'${n}'`).join(', ')}?)` : '';
     throw new UsageError(`No ${WHAT[option]} matches --${option} '${pattern}'${hint}.`);
   }
-  return (name) => name !== null && tests.some((t) => t(name));
+  const test = nameTest(option, patterns);
+  return (name) => name !== null && test(name);
+}
+
+/** Whether a name matches any of the patterns (none: no name does), as the scope options match. */
+export function nameTest(option: ScopeOption, patterns: readonly string[]): (name: string) => boolean {
+  const tests = patterns.map((p) => matcher(option, p));
+  return (name) => tests.some((t) => t(name));
 }
 
 export function applyScope(inventory: Inventory, scope: Scope): Inventory {
@@ -84,7 +86,11 @@ export function applyScope(inventory: Inventory, scope: Scope): Inventory {
   const hosts = inventory.hosts.filter((h) => inDatacenter(h.datacenter) && inCluster(h.cluster) && isHost(h.name));
   if (!hosts.length) throw new UsageError(`The scope (${describe(scope, ['datacenter', 'cluster', 'host'])}) matches no host.`);
   const hostIds = new Set(hosts.map((h) => h.moref));
-  const vms = inventory.vms.filter((vm) => vm.host !== null && hostIds.has(vm.host) && isVm(vm.name));
+  // A VM on a host this user is not shown is on none of the hosts a host scope names; --vm alone names it by its own name.
+  const hostScoped = Boolean(scope.datacenter?.length || scope.cluster?.length || scope.host?.length);
+  const unseen = onUnseenHost(inventory);
+  const placed = (vm: Vm) => vm.host !== null && (hostIds.has(vm.host) || (!hostScoped && unseen(vm)));
+  const vms = inventory.vms.filter((vm) => placed(vm) && isVm(vm.name));
   if (scope.vm?.length && !vms.length) throw new UsageError(`No VM in scope matches ${describe(scope, ['vm'])} on the hosts of ${describe(scope, ['datacenter', 'cluster', 'host'])}.`);
   // With hosts narrowed, a DVS is in scope where one of them is its member.
   const narrowed = Boolean(scope.cluster?.length || scope.host?.length);

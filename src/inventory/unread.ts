@@ -44,6 +44,31 @@ export function unreadWarnings(inventory: Inventory): string[] {
   return warnings;
 }
 
+/** Whether a VM runs on a host the inventory does not list: one this user is not shown. */
+export function onUnseenHost(inventory: Inventory): (vm: Vm) => boolean {
+  const shown = new Set(inventory.hosts.map((h) => h.moref));
+  return (vm) => vm.host !== null && !shown.has(vm.host);
+}
+
+/**
+ * VMs on a host this user is not shown (a role on their folder, none on the host: vCenter gives the
+ * VM's runtime.host, the ContainerView leaves the host out). Of those judged (`inventory`), what their
+ * host holds (its vmkernel log, its portgroups) was not read; of those left out of a scope (`whole`,
+ * `asked`: what the scope's --vm would take), whether they belong in it is not known.
+ */
+export function unseenHostWarnings(whole: Inventory, inventory: Inventory, asked: (vm: Vm) => boolean): string[] {
+  const unseen = onUnseenHost(whole);
+  const judged = inventory.vms.filter(unseen);
+  const inScope = new Set(inventory.vms.map((v) => v.moref));
+  const unplaced = whole === inventory ? [] : whole.vms.filter((vm) => unseen(vm) && !inScope.has(vm.moref) && asked(vm));
+  const fix = "give vmfix's user System.Read on those hosts (a read-only role propagated from the datacenter) and audit again.";
+  const on = (vms: readonly Vm[]) => describe(vms.map((vm) => `${vm.name} (${vm.moref}) on ${vm.host}`));
+  return [
+    ...(judged.length ? [`vCenter shows ${on(judged)}, a host this user is not shown: its vmkernel log and portgroups were not read, so ${judged.length === 1 ? 'that VM was' : 'those VMs were'} judged on guest MACs and dvPorts alone; ${fix}`] : []),
+    ...(unplaced.length ? [`vCenter shows ${on(unplaced)}, a host this user is not shown, so whether ${unplaced.length === 1 ? 'it is' : 'they are'} in the scope is not known and ${unplaced.length === 1 ? 'it was' : 'they were'} left out; ${fix}`] : []),
+  ];
+}
+
 function vmName(vm: Vm): string {
   return `${vm.name} (${vm.moref})`;
 }

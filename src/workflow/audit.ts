@@ -7,8 +7,8 @@ import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { Inventory } from '../inventory/model.js';
-import { applyScope, namedBy, selectNames, type Scope } from '../inventory/scope.js';
-import { unreadWarnings } from '../inventory/unread.js';
+import { applyScope, nameTest, selectNames, type Scope } from '../inventory/scope.js';
+import { unreadWarnings, unseenHostWarnings } from '../inventory/unread.js';
 import { UsageError } from '../errors.js';
 import { phase } from '../profile.js';
 import { DEFAULT_SINCE, describeSince, parseSince, windowStart, type Since } from '../evidence/since.js';
@@ -66,7 +66,7 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
       evidence = withVmNameEvents(evidence, read);
     }
     const window = options.vmkernelLog?.length ? offlineWindow(since) : describeSince(since);
-    const report = await phase('audit', () => judge(endpoint.display, whole, inventory, evidence, { window, vm: options.vm, problems }));
+    const report = await phase('audit', () => judge(endpoint.display, whole, inventory, evidence, { window, ...(options.vm ? { vm: options.vm } : {}), problems }));
     return { whole, evidence, report };
   } finally {
     spinner.stop();
@@ -90,22 +90,27 @@ export function judge(
   whole: Inventory,
   inventory: Inventory,
   evidence: EvidenceSet,
-  how: { readonly window: string; readonly vm?: readonly string[] | undefined; readonly problems?: readonly string[] },
+  how: { readonly window: string; readonly vm?: readonly string[]; readonly problems?: readonly string[] },
 ): AuditReport {
   const result = audit(whole, evidence);
-  const scoped = scope(whole, inventory, Boolean(how.vm?.length));
-  // A VM this user cannot see is in no scoped inventory; asked about VMs, its name says whether it was asked about.
-  const asked = how.vm?.length ? namedBy(how.vm) : undefined;
-  const inScope = (e: L2SecEvent) => scoped.line(e) || (asked !== undefined && e.vmName !== undefined && asked(e.vmName));
+  const vmsOnly = Boolean(how.vm?.length);
+  const scoped = scope(whole, inventory, vmsOnly);
+  // A VM this user cannot see is asked about when its name matches --vm: its lines are not left out.
+  const isVm = nameTest('vm', how.vm ?? []);
+  const inScope = (e: L2SecEvent) => scoped.line(e) || (vmsOnly && e.vmName !== undefined && isVm(e.vmName));
   const unknownVms = result.unknownVms.filter((u) => u.events.some(inScope));
+  // Asked about VMs, a block on one of their hosts that nothing ties to a VM may be theirs: said, not left out.
+  const vmHosts = new Set(inventory.vms.map((v) => v.host));
+  const noVm = vmsOnly ? result.findings.filter((f) => untied(f) && f.host?.moref != null && vmHosts.has(f.host.moref)) : [];
   return auditReport(endpoint, {
     findings: result.findings.filter(scoped.finding),
     history: result.history.filter(scoped.history),
     notes: [...result.notes, ...unknownVms.flatMap((u) => u.notes)],
     warnings: [
-      ...unreadWarnings(inventory), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`),
+      ...unreadWarnings(inventory), ...unseenHostWarnings(whole, inventory, (vm) => !vmsOnly || isVm(vm.name)), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`),
       ...unplacedWarnings(result.unmatched.filter(inScope)),
       ...unknownVms.flatMap((u) => (u.warning ? [u.warning] : [])),
+      ...scopeBlind(noVm, 'no log line ties to a VM', '--vm', (f, log) => `port ${log.port} on ${f.host?.name ?? log.source}`),
     ],
     vms: inventory.vms.length,
     hosts: inventory.hosts.length,
@@ -136,7 +141,6 @@ export async function auditOffline(paths: readonly string[], ctx: Context, optio
   const findings = auditLogs(logs.events, logs.portClients);
   // Left out without knowing they are outside the scope: a log that names no host says nothing of
   // --host, a port no line ties to a VM nothing of --vm. Silent, they would read as clean.
-  const untied = (f: Finding) => f.vm === null && !f.evidence.some((e) => e.type === 'vmkernel-log' && e.vmName);
   const noHost = options.host?.length ? findings.filter((f) => f.host === null && (vmInScope(f) || untied(f))) : [];
   const noVm = options.vm?.length ? findings.filter((f) => untied(f) && hostInScope(f)) : [];
   return auditReport('offline', {
@@ -156,6 +160,11 @@ export async function auditOffline(paths: readonly string[], ctx: Context, optio
 }
 
 type LogEvidence = Extract<Finding['evidence'][number], { type: 'vmkernel-log' }>;
+
+/** A block no line ties to a VM: --vm cannot tell whether it is about the VMs asked for. */
+function untied(f: Finding): boolean {
+  return f.kind === 'mac-change-blocked' && f.vm === null && !f.candidates?.length && !f.evidence.some((e) => e.type === 'vmkernel-log' && e.vmName);
+}
 
 /** "1 blocked port no log line ties to a VM was left out by --vm, which cannot tell whose it is: port 0x2000007 on esx01." */
 function scopeBlind(found: readonly Finding[], why: string, option: string, who: (f: Finding, log: LogEvidence) => string): string[] {

@@ -252,7 +252,7 @@ class Watcher {
     const whole = this.inventory.inventory();
     const snapshot = this.evidence!.snapshot(this.windowStart());
     const evidence = this.vmNames ? withVmNameEvents(snapshot, this.vmNames) : snapshot;
-    return judge(this.endpoint.display, whole, this.scoped(whole), evidence, { window: describeSince(this.since), vm: this.options.vm });
+    return judge(this.endpoint.display, whole, this.scoped(whole), evidence, { window: describeSince(this.since), ...(this.options.vm ? { vm: this.options.vm } : {}) });
   }
 
   /** The scope now. A name that matched at the start and no longer does (a VM deleted) leaves nothing in scope, said once. */

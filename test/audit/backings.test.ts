@@ -153,6 +153,20 @@ describe('a NIC on a network this inventory cannot read', () => {
     expect(f.summary).toMatch(/distributed switch 50 aa bb cc.*vCenter/);
   });
 
+  it('running, with a guest on another MAC and no line, is at risk with why vmfix cannot read its policy, not left out', () => {
+    const changed = vm('vm-6', 'db1', 'host-1', [...onVds.nics], [GUEST_MAC]);
+    const throughEsxi = only(audit({ ...esxi, vms: [changed] }, evidence()).findings, 'db1');
+    expect(throughEsxi).toMatchObject({ kind: 'mac-change-at-risk', severity: 'warning', remedies: [], policy: { macChanges: 'unknown' } });
+    expect(throughEsxi.summary).toMatch(/distributed switch 50 aa bb cc.*only the vCenter/);
+    expect(throughEsxi.evidence.map((e) => e.type)).toEqual(['guest-mac-mismatch']);
+    // Through vCenter, a user without System.Read on the network folder is shown the VM but not its switch.
+    const hidden = only(audit(inventory([esx01], [changed]), evidence()).findings, 'db1');
+    expect(hidden.summary).toMatch(/does not show this user/);
+    // Back on its configured MAC, or off (guest.net is stale then), there is nothing to say.
+    expect(audit(inventory([esx01], [onVds]), evidence()).findings).toEqual([]);
+    expect(audit(inventory([esx01], [{ ...changed, powerState: 'poweredOff' }]), evidence()).findings).toEqual([]);
+  });
+
   it('on a portgroup its host does not have, with a port the host still lists, is blocked and says where', () => {
     const orphan = vm('vm-7', 'old1', 'host-1', [nic(4000, '00:50:56:a1:10:07', onStandard('VLAN-Old'))]);
     const listed = host('host-1', 'esx01', [vswitch('vSwitch0', false)], [portgroup('VM Network', 'vSwitch0', undefined, false, [{ id: 0x2000010, mac: '00:50:56:a1:10:07' }])]);

@@ -34,7 +34,7 @@ function verdict(vmkernel: L2SecEvent[], vmNameEvents: VmNameEvent[] | undefined
     vmkernel, dvPorts: [], notes: [], problems: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] },
     ...(vmNameEvents ? { vmNameEvents } : {}),
   };
-  const report = judge('vc.test', estate, vm ? applyScope(estate, { vm }) : estate, evidence, { window: 'the last 7 days', vm });
+  const report = judge('vc.test', estate, vm ? applyScope(estate, { vm }) : estate, evidence, { window: 'the last 7 days', ...(vm ? { vm } : {}) });
   return { report, exit: auditExitCode(report) };
 }
 

@@ -24,6 +24,26 @@ const refusal = (run: () => unknown) => {
   throw new Error('not refused');
 };
 
+describe('names with /, \\ or %, which vCenter stores escaped (ManagedEntity.name: %2f, %5c, %25)', () => {
+  const named = inventory(
+    [host('host-1', 'esx01.lab.local', [vswitch('vSwitch0', false)], pg(), 'Prod%2fEast')],
+    ['sql%2fnode-a', 'sql-node-b', 'cpu100%25'].map((name, i) => vm(`vm-${i}`, name, 'host-1', [nic(4000, `00:50:56:00:01:0${i}`, onStandard('VM Network'))])),
+  );
+  const scoped = (scope: Parameters<typeof applyScope>[1]) => applyScope(named, scope).vms.map((v) => v.name).sort();
+
+  it('matches the name as the vSphere Client shows it, a / being no path separator', () => {
+    expect(scoped({ vm: ['sql/node-a'] })).toEqual(['sql%2fnode-a']);
+    expect(scoped({ vm: ['sql?node-?'] })).toEqual(['sql%2fnode-a', 'sql-node-b']);
+    expect(scoped({ vm: ['sql*'] })).toEqual(['sql%2fnode-a', 'sql-node-b']);
+    expect(scoped({ vm: ['cpu100%'] })).toEqual(['cpu100%25']);
+    expect(scoped({ cluster: ['Prod/East'] })).toHaveLength(3);
+  });
+
+  it('still matches the name as vCenter stores it (what vmfix prints)', () => {
+    expect(scoped({ vm: ['sql%2fnode-a'] })).toEqual(['sql%2fnode-a']);
+  });
+});
+
 describe('--vm globs', () => {
   it('? stands for exactly one character', () => {
     expect(vms('web0?')).toEqual(['web01', 'web02']);
