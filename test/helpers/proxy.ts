@@ -37,7 +37,7 @@ export type Fault =
   /** Held until the test releases it: `before` the lab sees it, or `after` (the lab has acted; the answer waits). */
   | { readonly kind: 'hold'; readonly stage: 'before' | 'after' }
   /** This answer instead, not forwarded (a non-vSphere server, a hostile body, a huge one). */
-  | { readonly kind: 'answer'; readonly status?: number; readonly contentType?: string; readonly body: string | Buffer | (() => Readable) }
+  | { readonly kind: 'answer'; readonly status?: number; readonly contentType?: string; readonly contentEncoding?: string; readonly body: string | Buffer | (() => Readable) }
   /** Forward, and change the answer's bytes. */
   | { readonly kind: 'rewrite'; readonly rewrite: (body: Buffer) => Buffer };
 
@@ -214,7 +214,7 @@ export async function startProxy(lab: Pick<Lab, 'url' | 'caFile' | 'env'>, optio
   };
   const answerHeaders = (h: http.IncomingHttpHeaders): http.OutgoingHttpHeaders => {
     const out: http.OutgoingHttpHeaders = {};
-    for (const name of ['content-type', 'set-cookie', 'cache-control']) if (h[name] !== undefined) out[name] = h[name];
+    for (const name of ['content-type', 'content-encoding', 'set-cookie', 'cache-control']) if (h[name] !== undefined) out[name] = h[name];
     return out;
   };
   const notAuthenticated = (res: http.ServerResponse) =>
@@ -251,7 +251,7 @@ export async function startProxy(lab: Pick<Lab, 'url' | 'caFile' | 'env'>, optio
         if (cookie) expired.add(cookie);
         return notAuthenticated(res);
       case 'answer': {
-        const headers = { 'content-type': fault.contentType ?? 'text/xml; charset=utf-8' };
+        const headers = { 'content-type': fault.contentType ?? 'text/xml; charset=utf-8', ...(fault.contentEncoding ? { 'content-encoding': fault.contentEncoding } : {}) };
         if (typeof fault.body === 'function') {
           res.writeHead(fault.status ?? 200, headers);
           const stream = fault.body();

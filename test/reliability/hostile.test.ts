@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fault } from '../helpers/proxy.js';
 import { bench, comparable, expectJournalTrue, expectOneClearSentence, figure, modifyingCalls, readJournal, SCENARIO, type Bench } from './support.js';
@@ -143,6 +144,28 @@ describe('the response size cap', () => {
     expect(b.proxy.count('RetrievePropertiesEx')).toBe(1);
     // vmfix hung up soon after the cap (socket buffers aside), it did not read on.
     expect(served).toBeLessThan(32 << 20);
+    fig.done();
+  });
+
+  it('a gzip bomb (64 MiB of XML in 64 KB), cap lowered to 1 MiB: refused at the cap, not inflated whole, not retried, exit 3', async (ctx) => {
+    const fig = figure(ctx, 'bad input');
+    const head = ENVELOPE('<RetrievePropertiesExResponse xmlns="urn:vim25"><returnval>').replace(/<\/soapenv:Body>.*$/s, '');
+    const bomb = gzipSync(Buffer.concat([Buffer.from(head), Buffer.alloc(64 << 20, ' ')]));
+    expect(bomb.length).toBeLessThan(1 << 20);
+    const run = await against({ kind: 'answer', contentEncoding: 'gzip', body: bomb }, ['inventory', '--format', 'json', '--compress'], 'RetrievePropertiesEx', { VMFIX_MAX_RESPONSE_MB: '1', NODE_OPTIONS: '--max-old-space-size=64' });
+    expect(run.code, run.stderr).toBe(3);
+    expectOneClearSentence(run, /passed the 1 MiB cap/);
+    expect(b.proxy.count('RetrievePropertiesEx')).toBe(1);
+    fig.done();
+  });
+
+  it('a gzipped answer cut short: asked again, then one sentence, exit 3', async (ctx) => {
+    const fig = figure(ctx, 'bad input');
+    const whole = gzipSync(Buffer.from(ENVELOPE('<RetrievePropertiesExResponse xmlns="urn:vim25"><returnval><token>1</token></returnval></RetrievePropertiesExResponse>')));
+    const run = await against({ kind: 'answer', contentEncoding: 'gzip', body: whole.subarray(0, whole.length - 30) }, ['inventory', '--format', 'json', '--compress'], 'RetrievePropertiesEx');
+    expect(run.code, run.stderr).toBe(3);
+    expectOneClearSentence(run, /gzip stream stops short/);
+    expect(b.proxy.count('RetrievePropertiesEx')).toBeGreaterThan(1);
     fig.done();
   });
 
