@@ -6,7 +6,7 @@
 // that names a NIC, but a port it no longer has (moved, restarted, fixed),
 // a MAC now configured on it, or a policy that now allows it, is history:
 // shown with its time, never a finding.
-import type { L2SecEvent } from '../evidence/vmkernel-log.js';
+import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { InventoryIndex } from '../inventory/lookup.js';
 import { displayName, type Host, type Vm, type VmNic } from '../inventory/model.js';
 import { hasNoConfiguration } from '../inventory/unread.js';
@@ -180,7 +180,7 @@ type Tie =
 function byClient(attachments: Attachments, incident: Incident, host: Host, vmsByName: ReadonlyMap<string, Vm[]>): Tie {
   const name = incident.vmName!;
   // ESXi's client may be "<vm>.eth0" in some forms; the VM's own name first.
-  const named = vmsByName.get(name) ?? vmsByName.get(name.replace(/\.eth\d+$/, '')) ?? [];
+  const named = vmsByName.get(name) ?? vmsByName.get(vmNameOf(name)) ?? [];
   const here = named.filter((v) => v.host === host.moref);
   const macs = new Set(incident.events.map((e) => e.mac).filter((m): m is string => Boolean(m)));
   // The port the host lists identifies the NIC whatever the name says (a VM renamed since the line, or two VMs of

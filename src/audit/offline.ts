@@ -7,7 +7,7 @@
 // NIC, so those are null and the remedies say what to check.
 import { normalizeMac } from '../inventory/model.js';
 import type { PortClient } from '../evidence/types.js';
-import type { L2SecEvent } from '../evidence/vmkernel-log.js';
+import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Finding, type Remedy } from './finding.js';
 import { HARDENING_NOTE, pinMacProblem } from './remedies.js';
@@ -63,10 +63,6 @@ function hostKeyOfRecord(r: PortClient): string {
   return (r.hostName ?? r.source).toLowerCase();
 }
 
-/** ESXi names a VM NIC's client "<display name>.eth<N>" in some lines and listings, the display name alone in others. */
-export function vmNameOf(client: string): string {
-  return client.replace(/\.eth\d+$/, '');
-}
 
 /**
  * A client line of the port at another time names the VM of a port-only line only if no line between

@@ -4,7 +4,7 @@
 // (ContainerView leaves out what lacks System.View), or one gone before the
 // events read: its block is a warning, never an all-clear.
 import type { VmNameEvent } from '../evidence/types.js';
-import type { L2SecEvent } from '../evidence/vmkernel-log.js';
+import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import { displayName, type Inventory, type Vm } from '../inventory/model.js';
 import type { UnknownVm } from './match-logs.js';
 
@@ -14,7 +14,7 @@ type Rename = Exclude<VmNameEvent, Removal>;
 /** The clients lines name that no VM of the inventory is called (sorted): then vCenter's removals and renames are worth reading. */
 export function unknownVmNames(inventory: Inventory, events: readonly L2SecEvent[]): string[] {
   const names = new Set(inventory.vms.map((v) => displayName(v.name)));
-  const unknown = events.filter((e) => e.vmName && !names.has(e.vmName) && !names.has(e.vmName.replace(/\.eth\d+$/, ''))).map((e) => e.vmName!);
+  const unknown = events.filter((e) => e.vmName && !names.has(e.vmName) && !names.has(vmNameOf(e.vmName))).map((e) => e.vmName!);
   return [...new Set(unknown)].sort();
 }
 
@@ -37,7 +37,7 @@ const CLOCK_SKEW_MS = 60_000;
  * VM's later renames and removal. null: no event explains the name.
  */
 export function fateOf(unknown: UnknownVm, events: readonly VmNameEvent[], inventory: Inventory): NameFate | null {
-  const names = new Set([unknown.name, unknown.name.replace(/\.eth\d+$/, '')]);
+  const names = new Set([unknown.name, vmNameOf(unknown.name)]);
   const logged = lastLogged(unknown.events);
   const first = events.find((e) =>
     e.type === 'VmRemovedEvent'

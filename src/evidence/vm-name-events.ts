@@ -29,16 +29,17 @@ function toVmNameEvent(event: VimEvent): VmNameEvent | null {
   return null;
 }
 
-/**
- * The removals and renames for the audit, or a note where vCenter refused
- * them: then a line naming a VM the inventory lacks stays a note, since
- * nothing tells a VM gone from one this user cannot see. Only vCenter keeps them.
- */
+/** What gatherVmNameEvents read: the events, or (refused) none and a note saying so. */
 export interface VmNamesRead {
   readonly vmNameEvents?: VmNameEvent[];
   readonly notes: readonly string[];
 }
 
+/**
+ * The removals and renames for the audit, or a note where vCenter refused
+ * them: then a line naming a VM the inventory lacks stays a note, since
+ * nothing tells a VM gone from one this user cannot see. Only vCenter keeps them.
+ */
 export async function gatherVmNameEvents(client: VimClient, since: string | null): Promise<VmNamesRead> {
   if (!client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') return { notes: [] };
   try {

@@ -422,3 +422,8 @@ function widen(event: L2SecEvent, time: string | null): void {
 export function eventKey(e: L2SecEvent): string {
   return `${e.message}\u0000${e.vmName ?? ''}\u0000${e.mac ?? ''}\u0000${e.port ?? ''}\u0000${e.hostName ?? ''}`;
 }
+
+/** ESXi names a VM NIC's client "<display name>.eth<N>" in some lines and listings, the display name alone in others. */
+export function vmNameOf(client: string): string {
+  return client.replace(/\.eth\d+$/, '');
+}

@@ -5,7 +5,7 @@ import { audit, unplacedWarnings } from '../audit/audit.js';
 import { unknownVmNames } from '../audit/vm-names.js';
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
-import type { L2SecEvent } from '../evidence/vmkernel-log.js';
+import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { Inventory } from '../inventory/model.js';
 import { applyScope, nameTest, selectNames, type Scope } from '../inventory/scope.js';
 import { unreadWarnings, unseenHostWarnings } from '../inventory/unread.js';
@@ -97,7 +97,7 @@ export function judge(
   const scoped = scope(whole, inventory, vmsOnly);
   // A VM this user cannot see is asked about when its name matches --vm: its lines are not left out.
   const isVm = nameTest('vm', how.vm ?? []);
-  const inScope = (e: L2SecEvent) => scoped.line(e) || (vmsOnly && e.vmName !== undefined && isVm(e.vmName));
+  const inScope = (e: L2SecEvent) => scoped.line(e) || (vmsOnly && e.vmName !== undefined && (isVm(e.vmName) || isVm(vmNameOf(e.vmName))));
   const unknownVms = result.unknownVms.filter((u) => u.events.some(inScope));
   // Asked about VMs, a block on one of their hosts that nothing ties to a VM may be theirs: said, not left out.
   const vmHosts = new Set(inventory.vms.map((v) => v.host));
@@ -108,7 +108,8 @@ export function judge(
     notes: [...result.notes, ...unknownVms.flatMap((u) => u.notes)],
     warnings: [
       ...unreadWarnings(inventory), ...unseenHostWarnings(whole, inventory, (vm) => !vmsOnly || isVm(vm.name)), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`),
-      ...unplacedWarnings(result.unmatched.filter(inScope)),
+      // A line that names no VM may be about one asked about: never left out.
+      ...unplacedWarnings(result.unmatched.filter((e) => inScope(e) || (vmsOnly && e.vmName === undefined))),
       ...unknownVms.flatMap((u) => (u.warning ? [u.warning] : [])),
       ...scopeBlind(noVm, 'no log line ties to a VM', '--vm', (f, log) => `port ${log.port} on ${f.host?.name ?? log.source}`),
     ],

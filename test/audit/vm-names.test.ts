@@ -133,6 +133,20 @@ describe('lines of a given log file that no host of this vCenter wrote', () => {
     expect(report.warnings).toEqual([expect.stringMatching(/^\/var\/tmp\/vmkernel\.log: 2 vmkernel L2Sec line\(s\) about web10 name host esx-b07, which this vCenter does not have under that name/)]);
   });
 
+  it('asked about VMs (--vm), kept when it names no VM (a port alone may be theirs)', () => {
+    const portOnly = from('/var/tmp/vmkernel.log', 'esx-b07').filter((e) => e.vmName === undefined);
+    const peer = parseVmkernelLine(`${T} In(182) vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance: 0x2000009: peer not allowed to change address, blocking port`)!;
+    const lines = [...portOnly, { ...peer, source: '/var/tmp/vmkernel.log', hostName: 'esx-b07', count: 1, firstTime: peer.time, lastTime: peer.time }];
+    const { report, exit } = verdict(lines, [], ['web*']);
+    expect(exit).toBe(1);
+    expect(report.warnings).toEqual([expect.stringMatching(/^\/var\/tmp\/vmkernel\.log: 1 vmkernel L2Sec line\(s\) name host esx-b07/)]);
+  });
+
+  it('asked about VMs (--vm), matches ESXi\'s "<vm>.eth0" client names as the VM\'s', () => {
+    expect(verdict(from('/var/tmp/vmkernel.log', undefined, 'web07.eth0'), [], ['web??']).exit).toBe(1);
+    expect(verdict(lines('web07.eth0'), [], ['web??']).report.warnings).toEqual([expect.stringMatching(/^A VM named web07\.eth0 that this vCenter user cannot see/)]);
+  });
+
   it('asked about VMs (--vm), kept when the line names one asked about', () => {
     expect(verdict(from('/var/tmp/vmkernel.log'), [], ['web*']).exit).toBe(1);
     expect(verdict(from('/var/tmp/vmkernel.log', undefined, 'db07'), [], ['web*']).report.warnings).toEqual([]);
