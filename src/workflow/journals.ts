@@ -1,7 +1,7 @@
 // The journal workflow: which journals a directory holds and how each run
 // went, or one journal in full. Reads files only; never connects.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { VmfixError } from '../errors.js';
 import { loadJournal } from '../remedy/files.js';
 import type { Journal } from '../remedy/schema.js';
@@ -18,7 +18,7 @@ type Summary = Omit<JournalSummary, 'rolledBackBy' | 'undone' | 'stillInForce' |
 /** A journal file as read: what the listing shows of it, and the journal itself if it is valid. */
 interface Read {
   readonly summary: Summary;
-  readonly journal: Journal | undefined;
+  readonly journal: (Journal & { checksum: string }) | undefined;
 }
 
 function summary(file: string, journal: Journal | undefined, problem: string | null): Summary {
@@ -70,12 +70,26 @@ async function readDir(dir: string): Promise<Read[]> {
 }
 
 /**
+ * Whether a rollback journal in `dir` undid the journal `file` there: by its
+ * checksum, which names it even after its folder moved; a rollback from before
+ * vmfix recorded that, by the path it was given, from where it was run (where
+ * it wrote its journal, by default). Never by the name alone: each change
+ * folder has its fix-journal.json, with the same change ids.
+ */
+function undid(rollback: Read, dir: string, file: string, sum: string | undefined): boolean {
+  const of = rollback.journal?.rollbackOfChecksum;
+  if (of !== undefined) return of === sum;
+  const path = rollback.summary.rollbackOf;
+  return path !== null && resolve(dir, path) === resolve(dir, file);
+}
+
+/**
  * What the rollbacks of a journal undid, taken together (a rollback run
  * again after one that stopped undoes the rest). A rollback from before
  * vmfix recorded its plan names no ids: its entries count, as themselves.
  */
-function rolledBack(file: string, all: readonly Read[]): Pick<JournalSummary, 'rolledBackBy' | 'undone' | 'stillInForce' | 'interrupted'> {
-  const rollbacks = all.filter(({ summary: r }) => r.rollbackOf !== null && (r.rollbackOf === file || r.rollbackOf.endsWith(`/${file}`)));
+function rolledBack(dir: string, file: string, sum: string | undefined, all: readonly Read[]): Pick<JournalSummary, 'rolledBackBy' | 'undone' | 'stillInForce' | 'interrupted'> {
+  const rollbacks = all.filter((r) => undid(r, dir, file, sum));
   const planned = new Set<string>();
   const undone = new Set<string>();
   const pending = new Set<string>();
@@ -102,7 +116,7 @@ function rolledBack(file: string, all: readonly Read[]): Pick<JournalSummary, 'r
 export async function listJournals(dir: string): Promise<CommandOutcome> {
   const read = await readDir(dir);
   const journals = read
-    .map(({ summary: j }) => ({ ...j, ...rolledBack(j.file, read) }))
+    .map(({ summary: j, journal }) => ({ ...j, ...rolledBack(dir, j.file, journal?.checksum, read) }))
     .sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
   return { result: { kind: 'journals', report: { schemaVersion: 1, directory: dir, journals } }, exitCode: 0 };
 }
@@ -111,6 +125,6 @@ export async function showJournal(path: string): Promise<CommandOutcome> {
   const journal = await loadJournal(path);
   // Its rollbacks are found where the listing finds them: beside it.
   const beside = await readDir(dirname(path)).catch(() => []);
-  const status = statusOf({ ...summary(path, journal, null), ...rolledBack(basename(path), beside) });
+  const status = statusOf({ ...summary(path, journal, null), ...rolledBack(dirname(path), basename(path), journal.checksum, beside) });
   return { result: { kind: 'journal', report: { schemaVersion: 1, file: path, status, journal } }, exitCode: 0 };
 }

@@ -253,6 +253,29 @@ describe('vmfix journal', () => {
     expect(await list()).toMatch(/fix\.json +fix .* 3 applied, rolled back by undo-again\.json, undo\.json\n/);
   });
 
+  it('a rollback of another directory\'s journal of the same name does not make this one "rolled back"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const base = { schemaVersion: 1, kind: 'vmfix-journal', endpoint };
+    const fix = seal({ ...base, command: 'fix', startedAt: '2026-11-23T19:41:35Z', finishedAt: '2026-11-23T19:41:40Z', entries: [entry('c1', 'applied')] });
+    await writeFile(join(dir, 'fix.json'), fix);
+    const undo = (name: string, extra: Record<string, unknown>) => writeFile(join(dir, name), seal({
+      ...base, command: 'rollback', startedAt: '2026-11-24T08:00:00Z', finishedAt: '2026-11-24T08:00:03Z',
+      planned: [{ id: 'u1', undoes: 'c1' }], entries: [entry('u1', 'applied')], ...extra,
+    }));
+    // Run here, on ../other/fix.json: another run's journal, whose change ids are as like as not the same.
+    await undo('undo-other.json', { rollbackOf: '../other/fix.json' });
+    // Recorded by its checksum, of a journal this is not, though named as this one is.
+    await undo('undo-sum.json', { rollbackOf: 'fix.json', rollbackOfChecksum: 'b'.repeat(64) });
+    const list = async () => (await vmfix(['journal'], { VMFIX_TEST_CWD: dir, COLUMNS: '250' })).stdout;
+    expect(await list()).toMatch(/fix\.json +fix .* 1 applied\n/);
+    expect((await vmfix(['journal', 'fix.json'], { VMFIX_TEST_CWD: dir })).stdout).toContain('status: 1 applied\n');
+
+    // Its own checksum ties a rollback to it wherever it was when undone (the folder since moved), and the absolute path it was given.
+    await undo('undo-moved.json', { rollbackOf: '/srv/changes/CHG1/fix.json', rollbackOfChecksum: JSON.parse(fix).checksum });
+    await undo('undo-abs.json', { rollbackOf: join(dir, 'fix.json') });
+    expect(await list()).toMatch(/fix\.json +fix .* 1 applied, rolled back by undo-abs\.json, undo-moved\.json\n/);
+  });
+
   it('a rollback from before vmfix recorded its plan, with a failed undo, is "partly rolled back" too', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
     const base = { schemaVersion: 1, kind: 'vmfix-journal', endpoint };
