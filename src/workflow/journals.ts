@@ -13,7 +13,7 @@ const JOURNAL_KIND = /^\s*\{\s*"schemaVersion"\s*:\s*1\s*,\s*"kind"\s*:\s*"vmfix
 /** Larger files are not journals vmfix wrote (a journal holds a few specs per change). */
 const MAX_BYTES = 64 * 2 ** 20;
 
-type Summary = Omit<JournalSummary, 'rolledBackBy' | 'undone' | 'stillInForce' | 'interrupted'>;
+type Summary = Omit<JournalSummary, 'rolledBackBy' | 'madeAgainBy' | 'undone' | 'stillInForce' | 'interrupted'>;
 
 /** A journal file as read: what the listing shows of it, and the journal itself if it is valid. */
 interface Read {
@@ -83,30 +83,51 @@ function undid(rollback: Read, dir: string, file: string, sum: string | undefine
   return path !== null && resolve(dir, path) === resolve(dir, file);
 }
 
+interface Undone {
+  readonly rollbacks: readonly Read[];
+  /** Ids of the journal's changes its rollbacks set out to undo, undid (and were not made again), and left interrupted. */
+  readonly planned: ReadonlySet<string>;
+  readonly undone: ReadonlySet<string>;
+  readonly pending: ReadonlySet<string>;
+  /** Rollbacks of its rollbacks that made some of its changes again. */
+  readonly madeAgainBy: readonly string[];
+}
+
 /**
  * What the rollbacks of a journal undid, taken together (a rollback run
- * again after one that stopped undoes the rest). A rollback from before
- * vmfix recorded its plan names no ids: its entries count, as themselves.
+ * again after one that stopped undoes the rest), less what a rollback of
+ * one of them made again. A rollback from before vmfix recorded its plan
+ * names no ids: its entries count, as themselves. `seen`: the journals on
+ * the way here, since a rollback tied by path alone may name itself.
  */
-function rolledBack(dir: string, file: string, sum: string | undefined, all: readonly Read[]): Pick<JournalSummary, 'rolledBackBy' | 'undone' | 'stillInForce' | 'interrupted'> {
-  const rollbacks = all.filter((r) => undid(r, dir, file, sum));
+function undoneOf(dir: string, file: string, sum: string | undefined, all: readonly Read[], seen: ReadonlySet<string> = new Set([file])): Undone {
+  const rollbacks = all.filter((r) => !seen.has(r.summary.file) && undid(r, dir, file, sum));
   const planned = new Set<string>();
   const undone = new Set<string>();
   const pending = new Set<string>();
+  const madeAgainBy = new Set<string>();
   for (const { summary: r, journal } of rollbacks) {
     if (!journal) continue;
+    const again = undoneOf(dir, r.file, journal.checksum, all, new Set([...seen, r.file]));
+    if (again.undone.size) for (const by of again.rollbacks) madeAgainBy.add(by.summary.file);
     const undoes = new Map((journal.planned ?? journal.entries.map((e, i) => ({ id: e.change.id, undoes: `${r.file}#${i}` }))).map((p) => [p.id, p.undoes]));
     for (const id of undoes.values()) planned.add(id);
     for (const e of journal.entries) {
       const id = undoes.get(e.change.id);
-      if (id && e.status === 'applied') undone.add(id);
+      if (id && e.status === 'applied' && !again.undone.has(e.change.id)) undone.add(id);
       if (id && e.status === 'pending') pending.add(id);
     }
   }
-  const left = (set: Set<string>) => [...set].filter((id) => !undone.has(id));
+  return { rollbacks, planned, undone, pending, madeAgainBy: [...madeAgainBy] };
+}
+
+function rolledBack(dir: string, file: string, sum: string | undefined, all: readonly Read[]): Pick<JournalSummary, 'rolledBackBy' | 'madeAgainBy' | 'undone' | 'stillInForce' | 'interrupted'> {
+  const { rollbacks, planned, undone, pending, madeAgainBy } = undoneOf(dir, file, sum, all);
+  const left = (set: ReadonlySet<string>) => [...set].filter((id) => !undone.has(id));
   const own = (id: string) => !id.includes('#');
   return {
     rolledBackBy: rollbacks.map((r) => r.summary.file),
+    madeAgainBy,
     undone: rollbacks.length ? { count: [...planned].filter((id) => undone.has(id)).length, of: planned.size } : null,
     stillInForce: left(planned).filter((id) => !pending.has(id) && own(id)),
     interrupted: left(pending).filter(own),

@@ -276,6 +276,28 @@ describe('vmfix journal', () => {
     expect(await list()).toMatch(/fix\.json +fix .* 1 applied, rolled back by undo-abs\.json, undo-moved\.json\n/);
   });
 
+  it('a journal whose rollback was itself rolled back (the changes made again) is not "rolled back": its changes are in force', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const base = { schemaVersion: 1, kind: 'vmfix-journal', endpoint };
+    const fix = seal({ ...base, command: 'fix', startedAt: '2026-11-23T19:41:35Z', finishedAt: '2026-11-23T19:41:40Z', entries: [entry('c1', 'applied'), entry('c2', 'applied')] });
+    await writeFile(join(dir, 'fix.json'), fix);
+    const undo = seal({
+      ...base, command: 'rollback', rollbackOf: 'fix.json', rollbackOfChecksum: JSON.parse(fix).checksum, startedAt: '2026-11-24T08:00:00Z', finishedAt: '2026-11-24T08:00:03Z',
+      planned: [{ id: 'u1', undoes: 'c2' }, { id: 'u2', undoes: 'c1' }], entries: [entry('u1', 'applied'), entry('u2', 'applied')],
+    });
+    await writeFile(join(dir, 'undo.json'), undo);
+    await writeFile(join(dir, 'redo.json'), seal({
+      ...base, command: 'rollback', rollbackOf: 'undo.json', rollbackOfChecksum: JSON.parse(undo).checksum, startedAt: '2026-11-25T08:00:00Z', finishedAt: '2026-11-25T08:00:03Z',
+      planned: [{ id: 'u1', undoes: 'u2' }, { id: 'u2', undoes: 'u1' }], entries: [entry('u1', 'applied'), entry('u2', 'applied')],
+    }));
+    const list = async () => (await vmfix(['journal'], { VMFIX_TEST_CWD: dir, COLUMNS: '250' })).stdout;
+    const text = await list();
+    expect(text).toMatch(/fix\.json +fix .* 2 applied, rolled back by undo\.json, then made again by redo\.json \(0 of 2 changes undone; c2, c1 in force\)\n/);
+    expect(text).toMatch(/undo\.json +rollback .* 2 applied, rolled back by redo\.json\n/);
+    const json = JSON.parse((await vmfix(['journal', '--format', 'json'], { VMFIX_TEST_CWD: dir })).stdout);
+    expect(json.journals.find((j: any) => j.file === 'fix.json')).toMatchObject({ rolledBackBy: ['undo.json'], madeAgainBy: ['redo.json'], undone: { count: 0, of: 2 }, stillInForce: ['c2', 'c1'] });
+  });
+
   it('a rollback from before vmfix recorded its plan, with a failed undo, is "partly rolled back" too', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
     const base = { schemaVersion: 1, kind: 'vmfix-journal', endpoint };
