@@ -22,6 +22,8 @@ export interface JournalSummary {
   readonly rolledBackBy: readonly string[];
   /** Rollbacks of those, which made some of this journal's changes again. */
   readonly madeAgainBy: readonly string[];
+  /** Damaged rollback journals that say they undid this one: what they undid is not known. */
+  readonly maybeRolledBackBy: readonly string[];
   /** Of the changes those rollbacks set out to undo, how many they undid; null where no rollback of it is here. */
   readonly undone: { readonly count: number; readonly of: number } | null;
   /** This journal's changes that its rollbacks set out to undo and did not (ids). */
@@ -47,7 +49,7 @@ export interface JournalView {
 
 /** applied 3, failed 1, interrupted 1; rolled back by … */
 export function statusOf(
-  s: Pick<JournalSummary, 'changes' | 'notAttempted' | 'finishedAt' | 'rolledBackBy' | 'madeAgainBy' | 'undone' | 'stillInForce' | 'interrupted' | 'problem'>,
+  s: Pick<JournalSummary, 'changes' | 'notAttempted' | 'finishedAt' | 'rolledBackBy' | 'madeAgainBy' | 'maybeRolledBackBy' | 'undone' | 'stillInForce' | 'interrupted' | 'problem'>,
 ): string {
   if (s.problem) return s.problem;
   const parts = [`${s.changes.applied} applied`];
@@ -56,6 +58,8 @@ export function statusOf(
   if (s.notAttempted) parts.push(`${s.notAttempted} not attempted`);
   if (!s.finishedAt) parts.push('not finished');
   if (s.rolledBackBy.length) parts.push(rolledBackWords(s));
+  const maybe = s.maybeRolledBackBy;
+  if (maybe.length) parts.push(`maybe rolled back by ${maybe.join(', ')}, which ${maybe.length === 1 ? 'is' : 'are'} damaged: what ${maybe.length === 1 ? 'it' : 'they'} undid is not known`);
   return parts.join(', ');
 }
 

@@ -13,12 +13,29 @@ const JOURNAL_KIND = /^\s*\{\s*"schemaVersion"\s*:\s*1\s*,\s*"kind"\s*:\s*"vmfix
 /** Larger files are not journals vmfix wrote (a journal holds a few specs per change). */
 const MAX_BYTES = 64 * 2 ** 20;
 
-type Summary = Omit<JournalSummary, 'rolledBackBy' | 'madeAgainBy' | 'undone' | 'stillInForce' | 'interrupted'>;
+type Undid = 'rolledBackBy' | 'madeAgainBy' | 'maybeRolledBackBy' | 'undone' | 'stillInForce' | 'interrupted';
+type Summary = Omit<JournalSummary, Undid>;
 
 /** A journal file as read: what the listing shows of it, and the journal itself if it is valid. */
 interface Read {
   readonly summary: Summary;
   readonly journal: (Journal & { checksum: string }) | undefined;
+  /** A rollback's: the journal it undid, as it names it (a damaged one's, as far as its text says). */
+  readonly undid?: { readonly path: string | null; readonly checksum: string | undefined };
+}
+
+/** What a damaged journal's text still says it undid, if it says it is a rollback. */
+function claimedUndid(text: string): Read['undid'] {
+  if (!/"command"\s*:\s*"rollback"/.test(text)) return undefined;
+  const field = (name: string) => {
+    const m = new RegExp(`"${name}"\\s*:\\s*("(?:[^"\\\\]|\\\\.)*")`).exec(text);
+    try {
+      return m ? (JSON.parse(m[1]!) as string) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return { path: field('rollbackOf') ?? null, checksum: field('rollbackOfChecksum') };
 }
 
 function summary(file: string, journal: Journal | undefined, problem: string | null): Summary {
@@ -57,10 +74,12 @@ async function readOne(dir: string, file: string): Promise<Read | undefined> {
   if (kind !== 'vmfix-journal') return undefined;
   try {
     const journal = await loadJournal(path);
-    return { summary: summary(file, journal, null), journal };
+    const undid = journal.command === 'rollback' ? { path: journal.rollbackOf ?? null, checksum: journal.rollbackOfChecksum } : undefined;
+    return { summary: summary(file, journal, null), journal, ...(undid ? { undid } : {}) };
   } catch (err) {
     if (!(err instanceof VmfixError)) throw err;
-    return { summary: summary(file, undefined, err.message.replace(`${path} `, '')), journal: undefined };
+    const undid = claimedUndid(text);
+    return { summary: summary(file, undefined, err.message.replace(`${path} `, '')), journal: undefined, ...(undid ? { undid } : {}) };
   }
 }
 
@@ -77,9 +96,9 @@ async function readDir(dir: string): Promise<Read[]> {
  * folder has its fix-journal.json, with the same change ids.
  */
 function undid(rollback: Read, dir: string, file: string, sum: string | undefined): boolean {
-  const of = rollback.journal?.rollbackOfChecksum;
-  if (of !== undefined) return of === sum;
-  const path = rollback.summary.rollbackOf;
+  if (!rollback.undid) return false;
+  const { path, checksum } = rollback.undid;
+  if (checksum !== undefined) return checksum === sum;
   return path !== null && resolve(dir, path) === resolve(dir, file);
 }
 
@@ -91,6 +110,8 @@ interface Undone {
   readonly pending: ReadonlySet<string>;
   /** Rollbacks of its rollbacks that made some of its changes again. */
   readonly madeAgainBy: readonly string[];
+  /** Its rollbacks whose journals are damaged: what they undid is not known. */
+  readonly damaged: readonly string[];
 }
 
 /**
@@ -106,8 +127,12 @@ function undoneOf(dir: string, file: string, sum: string | undefined, all: reado
   const undone = new Set<string>();
   const pending = new Set<string>();
   const madeAgainBy = new Set<string>();
+  const damaged: string[] = [];
   for (const { summary: r, journal } of rollbacks) {
-    if (!journal) continue;
+    if (!journal) {
+      damaged.push(r.file);
+      continue;
+    }
     const again = undoneOf(dir, r.file, journal.checksum, all, new Set([...seen, r.file]));
     if (again.undone.size) for (const by of again.rollbacks) madeAgainBy.add(by.summary.file);
     const undoes = new Map((journal.planned ?? journal.entries.map((e, i) => ({ id: e.change.id, undoes: `${r.file}#${i}` }))).map((p) => [p.id, p.undoes]));
@@ -118,16 +143,17 @@ function undoneOf(dir: string, file: string, sum: string | undefined, all: reado
       if (id && e.status === 'pending') pending.add(id);
     }
   }
-  return { rollbacks, planned, undone, pending, madeAgainBy: [...madeAgainBy] };
+  return { rollbacks: rollbacks.filter((r) => r.journal), planned, undone, pending, madeAgainBy: [...madeAgainBy], damaged };
 }
 
-function rolledBack(dir: string, file: string, sum: string | undefined, all: readonly Read[]): Pick<JournalSummary, 'rolledBackBy' | 'madeAgainBy' | 'undone' | 'stillInForce' | 'interrupted'> {
-  const { rollbacks, planned, undone, pending, madeAgainBy } = undoneOf(dir, file, sum, all);
+function rolledBack(dir: string, file: string, sum: string | undefined, all: readonly Read[]): Pick<JournalSummary, Undid> {
+  const { rollbacks, planned, undone, pending, madeAgainBy, damaged } = undoneOf(dir, file, sum, all);
   const left = (set: ReadonlySet<string>) => [...set].filter((id) => !undone.has(id));
   const own = (id: string) => !id.includes('#');
   return {
     rolledBackBy: rollbacks.map((r) => r.summary.file),
     madeAgainBy,
+    maybeRolledBackBy: damaged,
     undone: rollbacks.length ? { count: [...planned].filter((id) => undone.has(id)).length, of: planned.size } : null,
     stillInForce: left(planned).filter((id) => !pending.has(id) && own(id)),
     interrupted: left(pending).filter(own),

@@ -329,6 +329,24 @@ describe('vmfix journal', () => {
     expect(text.stdout).toMatch(/vmfix-journal-20261126T090000000Z\.json .*truncated or damaged/);
   });
 
+  it('a rollback journal cut off or edited, beside the journal it undid: that journal says what its rollback did is not known', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const base = { schemaVersion: 1, kind: 'vmfix-journal', endpoint };
+    const fix = seal({ ...base, command: 'fix', startedAt: '2026-11-23T19:41:35Z', finishedAt: '2026-11-23T19:41:40Z', entries: [entry('c1', 'applied'), entry('c2', 'applied')] });
+    await writeFile(join(dir, 'fix.json'), fix);
+    const undo = seal({
+      ...base, command: 'rollback', rollbackOf: 'fix.json', rollbackOfChecksum: JSON.parse(fix).checksum, startedAt: '2026-11-24T08:00:00Z',
+      planned: [{ id: 'u1', undoes: 'c2' }, { id: 'u2', undoes: 'c1' }], entries: [entry('u1', 'applied'), entry('u2', 'applied')],
+    });
+    await writeFile(join(dir, 'undo.json'), undo.slice(0, Math.floor(undo.length * 0.7)));
+    const list = async () => (await vmfix(['journal'], { VMFIX_TEST_CWD: dir, COLUMNS: '300' })).stdout;
+    expect(await list()).toMatch(/fix\.json +fix .* 2 applied, maybe rolled back by undo\.json, which is damaged: what it undid is not known\n/);
+    expect((await vmfix(['journal', 'fix.json'], { VMFIX_TEST_CWD: dir })).stdout).toContain('status: 2 applied, maybe rolled back by undo.json, which is damaged: what it undid is not known');
+    // Edited, whole JSON: the same.
+    await writeFile(join(dir, 'undo.json'), undo.replace('"applied"', '"failed"'));
+    expect(await list()).toMatch(/fix\.json +fix .* 2 applied, maybe rolled back by undo\.json, which is damaged: what it undid is not known\n/);
+  });
+
   it('a plan given where a journal goes, or a journal where a plan goes: one sentence that names the command that takes it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
     await writeFile(join(dir, 'fix-journal.json'), seal({ schemaVersion: 1, kind: 'vmfix-journal', endpoint, command: 'fix', startedAt: '2026-11-23T19:41:35Z', entries: [entry('c1', 'applied')] }));
