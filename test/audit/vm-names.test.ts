@@ -143,6 +143,13 @@ describe('lines of a given log file that no host of this vCenter wrote', () => {
     expect(verdict(from('esx01.lab.local', 'esx01'), []).report.warnings).toEqual([]);
   });
 
+  it('asked about VMs (--vm), kept when the line names no VM (a port only): it may be one asked about', () => {
+    const peer = parseVmkernelLine(`${T} In(182) vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance: 0x2000009: peer not allowed to change address, blocking port`)!;
+    const { report, exit } = verdict([{ ...peer, source: '/var/tmp/vmkernel.log', count: 1, firstTime: peer.time, lastTime: peer.time }], [], ['web*']);
+    expect(exit).toBe(1);
+    expect(report.warnings).toEqual([expect.stringMatching(/^\/var\/tmp\/vmkernel\.log: 1 vmkernel L2Sec line\(s\) name no host/)]);
+  });
+
   it('asked about VMs (--vm), kept when the line names one asked about', () => {
     expect(verdict(from('/var/tmp/vmkernel.log'), [], ['web*']).exit).toBe(1);
     expect(verdict(from('/var/tmp/vmkernel.log', undefined, 'db07'), [], ['web*']).report.warnings).toEqual([]);
