@@ -83,6 +83,8 @@ const SAME_MOMENT_MS = 60_000;
  * The host a line is about: the one it names, else the one it was read
  * from (online, the host whose log it is). Syslog heads often carry the
  * short name ("esx-p3" for esx-p3.rtm.corp.example): a unique first label matches.
+ * A line that names a host vCenter does not have is about no host of it,
+ * whatever its file is called: a collector's file named after one host holds others' lines.
  */
 function hostFinder(index: InventoryIndex): (e: L2SecEvent) => Host | undefined {
   const exact = new Map(index.inventory.hosts.map((h) => [h.name.toLowerCase(), h]));
@@ -92,7 +94,7 @@ function hostFinder(index: InventoryIndex): (e: L2SecEvent) => Host | undefined 
     short.set(label, short.has(label) ? null : h);
   }
   const find = (name: string | undefined) => (name ? (exact.get(name.toLowerCase()) ?? short.get(name.toLowerCase()) ?? undefined) : undefined);
-  return (e) => find(e.hostName) ?? find(e.source);
+  return (e) => (e.hostName ? find(e.hostName) : find(e.source));
 }
 
 function incidents(index: InventoryIndex, events: readonly L2SecEvent[]): Incident[] {

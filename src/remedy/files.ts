@@ -97,7 +97,7 @@ export async function loadPlan(path: string): Promise<Plan & { checksum: string 
   return parsed.data;
 }
 
-export async function loadJournal(path: string): Promise<Journal> {
+export async function loadJournal(path: string): Promise<Journal & { checksum: string }> {
   const raw = await readJson(path, 'journal');
   const parsed = journalFile.safeParse(raw);
   if (!parsed.success) throw invalid(path, 'journal', parsed.error, raw);

@@ -109,8 +109,10 @@ export const journalFile = z.object({
   endpoint,
   startedAt: z.string(),
   finishedAt: z.string().optional(),
-  /** rollback: the journal it undid. */
+  /** rollback: the journal it undid, as the path was given. */
   rollbackOf: z.string().optional(),
+  /** rollback: that journal's checksum, which names it wherever it is (absent before vmfix 0.2). */
+  rollbackOfChecksum: sha256.optional(),
   /**
    * rollback: every undo it set out to make, by the id of the change it undoes in that journal,
    * so that one it never got to (a refused or failed one stopped the run) is on record too.

@@ -20,6 +20,10 @@ export interface JournalSummary {
   readonly rollbackOf: string | null;
   /** Rollback journals in the same directory that undid this one. */
   readonly rolledBackBy: readonly string[];
+  /** Rollbacks of those, which made some of this journal's changes again. */
+  readonly madeAgainBy: readonly string[];
+  /** Damaged rollback journals that say they undid this one: what they undid is not known. */
+  readonly maybeRolledBackBy: readonly string[];
   /** Of the changes those rollbacks set out to undo, how many they undid; null where no rollback of it is here. */
   readonly undone: { readonly count: number; readonly of: number } | null;
   /** This journal's changes that its rollbacks set out to undo and did not (ids). */
@@ -45,7 +49,7 @@ export interface JournalView {
 
 /** applied 3, failed 1, interrupted 1; rolled back by … */
 export function statusOf(
-  s: Pick<JournalSummary, 'changes' | 'notAttempted' | 'finishedAt' | 'rolledBackBy' | 'undone' | 'stillInForce' | 'interrupted' | 'problem'>,
+  s: Pick<JournalSummary, 'changes' | 'notAttempted' | 'finishedAt' | 'rolledBackBy' | 'madeAgainBy' | 'maybeRolledBackBy' | 'undone' | 'stillInForce' | 'interrupted' | 'problem'>,
 ): string {
   if (s.problem) return s.problem;
   const parts = [`${s.changes.applied} applied`];
@@ -54,18 +58,24 @@ export function statusOf(
   if (s.notAttempted) parts.push(`${s.notAttempted} not attempted`);
   if (!s.finishedAt) parts.push('not finished');
   if (s.rolledBackBy.length) parts.push(rolledBackWords(s));
+  const maybe = s.maybeRolledBackBy;
+  if (maybe.length) parts.push(`maybe rolled back by ${maybe.join(', ')}, which ${maybe.length === 1 ? 'is' : 'are'} damaged: what ${maybe.length === 1 ? 'it' : 'they'} undid is not known`);
   return parts.join(', ');
 }
 
-/** "rolled back by X", or, where a rollback stopped partway, how far it got and what still holds. */
-function rolledBackWords(s: Pick<JournalSummary, 'rolledBackBy' | 'undone' | 'stillInForce' | 'interrupted'>): string {
+/**
+ * "rolled back by X", or, where a rollback stopped partway or was itself
+ * rolled back, how far it got and what holds now.
+ */
+function rolledBackWords(s: Pick<JournalSummary, 'rolledBackBy' | 'madeAgainBy' | 'undone' | 'stillInForce' | 'interrupted'>): string {
   const by = s.rolledBackBy.join(', ');
   if (!s.undone || s.undone.count === s.undone.of) return `rolled back by ${by}`;
+  const again = s.madeAgainBy.length ? `, then made again by ${s.madeAgainBy.join(', ')}` : '';
   const left = [
-    ...(s.stillInForce.length ? [`${s.stillInForce.join(', ')} still in force`] : []),
+    ...(s.stillInForce.length ? [`${s.stillInForce.join(', ')} ${again ? 'in force' : 'still in force'}`] : []),
     ...(s.interrupted.length ? [`undoing ${s.interrupted.join(', ')} interrupted (outcome unknown)`] : []),
   ];
-  return `partly rolled back by ${by} (${s.undone.count} of ${s.undone.of} changes undone${left.map((l) => `; ${l}`).join('')})`;
+  return `${again ? '' : 'partly '}rolled back by ${by}${again} (${s.undone.count} of ${s.undone.of} changes undone${left.map((l) => `; ${l}`).join('')})`;
 }
 
 function listingTable(listing: JournalListing): Table {

@@ -6,7 +6,7 @@ import { outcomeReport } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { AuditOptions } from './audit.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
-import { agoWords, durationWords, maxAgeToAdmit, planAge, type PlanAge } from './plan-age.js';
+import { ageKnown, agoWords, durationWords, maxAgeToAdmit, oldWords, planAge, type PlanAge } from './plan-age.js';
 import { approve, preflight, sameEndpoint } from './preflight.js';
 import { exitCodeOf, openJournal, runChanges, unresolved, verifyRun } from './run.js';
 
@@ -41,7 +41,7 @@ export function admitPlan({ path, plan, checksum }: PlanFile, options: ApplyOpti
   if (options.yes && age.old) {
     const admit = maxAgeToAdmit(age);
     throw new UsageError(
-      `${path} was made ${agoWords(age)} (${plan.createdAt}), more than ${durationWords(options.maxPlanAge)} ago, and --yes applies no plan that old unattended; nothing was changed. ` +
+      `${path} was made ${oldWords(age, options.maxPlanAge)}${ageKnown(age) ? ', and --yes applies no plan that old' : '; --yes applies no plan of unknown age'} unattended; nothing was changed. ` +
         `Re-audit and make a new plan with vmfix fix --plan-out${admit ? `, or, if the change board approved this one as it is, add --max-plan-age ${admit}` : ''}.`,
     );
   }
@@ -65,8 +65,9 @@ export async function applyPlan(
   await preflight(client, plan.changes);
   if (age.old) {
     // The drift check just passed: say what it covers, and what only a new audit can.
+    const why = ageKnown(age) ? `This plan is old: made ${agoWords(age)}, more than the ${durationWords(options.maxPlanAge)} of --max-plan-age.` : `This plan was made ${oldWords(age, options.maxPlanAge)}.`;
     ctx.ui.warn(
-      `This plan is old: made ${agoWords(age)}, more than the ${durationWords(options.maxPlanAge)} of --max-plan-age. The ${plan.changes.length} object(s) it changes are as they were then, ` +
+      `${why} The ${plan.changes.length} object(s) it changes are as they were then, ` +
         'but VMs may have joined the portgroups it opens, and findings come or gone, since: re-audit (vmfix audit) before you accept, and make a new plan if they differ.',
     );
   }

@@ -108,7 +108,7 @@ export function judge(
     notes: [...result.notes, ...unknownVms.flatMap((u) => u.notes)],
     warnings: [
       ...unreadWarnings(inventory), ...unseenHostWarnings(whole, inventory, (vm) => !vmsOnly || isVm(vm.name)), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`),
-      // A line that names no VM may be about one asked about: never left out.
+      // Asked about VMs, a line that names none (a port alone) may be about one of theirs.
       ...unplacedWarnings(result.unmatched.filter((e) => inScope(e) || (vmsOnly && e.vmName === undefined))),
       ...unknownVms.flatMap((u) => (u.warning ? [u.warning] : [])),
       ...scopeBlind(noVm, 'no log line ties to a VM', '--vm', (f, log) => `port ${log.port} on ${f.host?.name ?? log.source}`),

@@ -1,7 +1,7 @@
 // The journal workflow: which journals a directory holds and how each run
 // went, or one journal in full. Reads files only; never connects.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { VmfixError } from '../errors.js';
 import { loadJournal } from '../remedy/files.js';
 import type { Journal } from '../remedy/schema.js';
@@ -13,12 +13,29 @@ const JOURNAL_KIND = /^\s*\{\s*"schemaVersion"\s*:\s*1\s*,\s*"kind"\s*:\s*"vmfix
 /** Larger files are not journals vmfix wrote (a journal holds a few specs per change). */
 const MAX_BYTES = 64 * 2 ** 20;
 
-type Summary = Omit<JournalSummary, 'rolledBackBy' | 'undone' | 'stillInForce' | 'interrupted'>;
+type Undid = 'rolledBackBy' | 'madeAgainBy' | 'maybeRolledBackBy' | 'undone' | 'stillInForce' | 'interrupted';
+type Summary = Omit<JournalSummary, Undid>;
 
 /** A journal file as read: what the listing shows of it, and the journal itself if it is valid. */
 interface Read {
   readonly summary: Summary;
-  readonly journal: Journal | undefined;
+  readonly journal: (Journal & { checksum: string }) | undefined;
+  /** A rollback's: the journal it undid, as it names it (a damaged one's, as far as its text says). */
+  readonly undid?: { readonly path: string | null; readonly checksum: string | undefined };
+}
+
+/** What a damaged journal's text still says it undid, if it says it is a rollback. */
+function claimedUndid(text: string): Read['undid'] {
+  if (!/"command"\s*:\s*"rollback"/.test(text)) return undefined;
+  const field = (name: string) => {
+    const m = new RegExp(`"${name}"\\s*:\\s*("(?:[^"\\\\]|\\\\.)*")`).exec(text);
+    try {
+      return m ? (JSON.parse(m[1]!) as string) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return { path: field('rollbackOf') ?? null, checksum: field('rollbackOfChecksum') };
 }
 
 function summary(file: string, journal: Journal | undefined, problem: string | null): Summary {
@@ -57,10 +74,12 @@ async function readOne(dir: string, file: string): Promise<Read | undefined> {
   if (kind !== 'vmfix-journal') return undefined;
   try {
     const journal = await loadJournal(path);
-    return { summary: summary(file, journal, null), journal };
+    const undid = journal.command === 'rollback' ? { path: journal.rollbackOf ?? null, checksum: journal.rollbackOfChecksum } : undefined;
+    return { summary: summary(file, journal, null), journal, ...(undid ? { undid } : {}) };
   } catch (err) {
     if (!(err instanceof VmfixError)) throw err;
-    return { summary: summary(file, undefined, err.message.replace(`${path} `, '')), journal: undefined };
+    const undid = claimedUndid(text);
+    return { summary: summary(file, undefined, err.message.replace(`${path} `, '')), journal: undefined, ...(undid ? { undid } : {}) };
   }
 }
 
@@ -70,29 +89,71 @@ async function readDir(dir: string): Promise<Read[]> {
 }
 
 /**
- * What the rollbacks of a journal undid, taken together (a rollback run
- * again after one that stopped undoes the rest). A rollback from before
- * vmfix recorded its plan names no ids: its entries count, as themselves.
+ * Whether a rollback journal in `dir` undid the journal `file` there: by its
+ * checksum, which names it even after its folder moved; a rollback from before
+ * vmfix recorded that, by the path it was given, from where it was run (where
+ * it wrote its journal, by default). Never by the name alone: each change
+ * folder has its fix-journal.json, with the same change ids.
  */
-function rolledBack(file: string, all: readonly Read[]): Pick<JournalSummary, 'rolledBackBy' | 'undone' | 'stillInForce' | 'interrupted'> {
-  const rollbacks = all.filter(({ summary: r }) => r.rollbackOf !== null && (r.rollbackOf === file || r.rollbackOf.endsWith(`/${file}`)));
+function undid(rollback: Read, dir: string, file: string, sum: string | undefined): boolean {
+  if (!rollback.undid) return false;
+  const { path, checksum } = rollback.undid;
+  if (checksum !== undefined) return checksum === sum;
+  return path !== null && resolve(dir, path) === resolve(dir, file);
+}
+
+interface Undone {
+  readonly rollbacks: readonly Read[];
+  /** Ids of the journal's changes its rollbacks set out to undo, undid (and were not made again), and left interrupted. */
+  readonly planned: ReadonlySet<string>;
+  readonly undone: ReadonlySet<string>;
+  readonly pending: ReadonlySet<string>;
+  /** Rollbacks of its rollbacks that made some of its changes again. */
+  readonly madeAgainBy: readonly string[];
+  /** Its rollbacks whose journals are damaged: what they undid is not known. */
+  readonly damaged: readonly string[];
+}
+
+/**
+ * What the rollbacks of a journal undid, taken together (a rollback run
+ * again after one that stopped undoes the rest), less what a rollback of
+ * one of them made again. A rollback from before vmfix recorded its plan
+ * names no ids: its entries count, as themselves. `seen`: the journals on
+ * the way here, since a rollback tied by path alone may name itself.
+ */
+function undoneOf(dir: string, file: string, sum: string | undefined, all: readonly Read[], seen: ReadonlySet<string> = new Set([file])): Undone {
+  const rollbacks = all.filter((r) => !seen.has(r.summary.file) && undid(r, dir, file, sum));
   const planned = new Set<string>();
   const undone = new Set<string>();
   const pending = new Set<string>();
+  const madeAgainBy = new Set<string>();
+  const damaged: string[] = [];
   for (const { summary: r, journal } of rollbacks) {
-    if (!journal) continue;
+    if (!journal) {
+      damaged.push(r.file);
+      continue;
+    }
+    const again = undoneOf(dir, r.file, journal.checksum, all, new Set([...seen, r.file]));
+    if (again.undone.size) for (const by of again.rollbacks) madeAgainBy.add(by.summary.file);
     const undoes = new Map((journal.planned ?? journal.entries.map((e, i) => ({ id: e.change.id, undoes: `${r.file}#${i}` }))).map((p) => [p.id, p.undoes]));
     for (const id of undoes.values()) planned.add(id);
     for (const e of journal.entries) {
       const id = undoes.get(e.change.id);
-      if (id && e.status === 'applied') undone.add(id);
+      if (id && e.status === 'applied' && !again.undone.has(e.change.id)) undone.add(id);
       if (id && e.status === 'pending') pending.add(id);
     }
   }
-  const left = (set: Set<string>) => [...set].filter((id) => !undone.has(id));
+  return { rollbacks: rollbacks.filter((r) => r.journal), planned, undone, pending, madeAgainBy: [...madeAgainBy], damaged };
+}
+
+function rolledBack(dir: string, file: string, sum: string | undefined, all: readonly Read[]): Pick<JournalSummary, Undid> {
+  const { rollbacks, planned, undone, pending, madeAgainBy, damaged } = undoneOf(dir, file, sum, all);
+  const left = (set: ReadonlySet<string>) => [...set].filter((id) => !undone.has(id));
   const own = (id: string) => !id.includes('#');
   return {
     rolledBackBy: rollbacks.map((r) => r.summary.file),
+    madeAgainBy,
+    maybeRolledBackBy: damaged,
     undone: rollbacks.length ? { count: [...planned].filter((id) => undone.has(id)).length, of: planned.size } : null,
     stillInForce: left(planned).filter((id) => !pending.has(id) && own(id)),
     interrupted: left(pending).filter(own),
@@ -102,7 +163,7 @@ function rolledBack(file: string, all: readonly Read[]): Pick<JournalSummary, 'r
 export async function listJournals(dir: string): Promise<CommandOutcome> {
   const read = await readDir(dir);
   const journals = read
-    .map(({ summary: j }) => ({ ...j, ...rolledBack(j.file, read) }))
+    .map(({ summary: j, journal }) => ({ ...j, ...rolledBack(dir, j.file, journal?.checksum, read) }))
     .sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
   return { result: { kind: 'journals', report: { schemaVersion: 1, directory: dir, journals } }, exitCode: 0 };
 }
@@ -111,6 +172,6 @@ export async function showJournal(path: string): Promise<CommandOutcome> {
   const journal = await loadJournal(path);
   // Its rollbacks are found where the listing finds them: beside it.
   const beside = await readDir(dirname(path)).catch(() => []);
-  const status = statusOf({ ...summary(path, journal, null), ...rolledBack(basename(path), beside) });
+  const status = statusOf({ ...summary(path, journal, null), ...rolledBack(dirname(path), basename(path), journal.checksum, beside) });
   return { result: { kind: 'journal', report: { schemaVersion: 1, file: path, status, journal } }, exitCode: 0 };
 }

@@ -14,6 +14,19 @@ const DAY = 24 * HOUR;
  */
 export const DEFAULT_MAX_PLAN_AGE = '24h';
 
+/**
+ * Two clocks that differ by this much are two clocks (Kerberos allows as
+ * much); a plan dated further ahead was made by, or is read by, a clock that
+ * is wrong, and how long ago it was made is not known.
+ */
+const SKEW = 5 * MINUTE;
+
+/**
+ * The time as vmfix writes it, or another zone's: Date.parse also takes
+ * "Dec 3" (as 2001) and a time without a zone (as this machine's local time).
+ */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
 export interface PlanAge {
   /** As the plan records it. */
   readonly createdAt: string;
@@ -24,9 +37,21 @@ export interface PlanAge {
 }
 
 export function planAge(plan: Pick<Plan, 'createdAt'>, maxAgeMs: number, now = new Date()): PlanAge {
-  const made = Date.parse(plan.createdAt);
+  const made = ISO_TIME.test(plan.createdAt) ? Date.parse(plan.createdAt) : Number.NaN;
   const ms = Number.isNaN(made) ? null : now.getTime() - made;
-  return { createdAt: plan.createdAt, ms, old: ms === null || ms > maxAgeMs };
+  return { createdAt: plan.createdAt, ms, old: ms === null || ms > maxAgeMs || ms < -SKEW };
+}
+
+/** Old for how long it has been, not for a time that says nothing about that. */
+export function ageKnown(age: PlanAge): age is PlanAge & { ms: number } {
+  return age.ms !== null && age.ms >= -SKEW;
+}
+
+/** Why a plan is old, after "was made": its age and the limit, or why its age is not known. */
+export function oldWords(age: PlanAge, maxAgeMs: number): string {
+  if (age.ms === null) return `at ${JSON.stringify(age.createdAt)}, which is not a time as vmfix writes it, and how old the plan is is not known`;
+  if (!ageKnown(age)) return `${age.createdAt}, ${agoWords(age)}: one of the two clocks is wrong, and how old the plan is is not known`;
+  return `${agoWords(age)} (${age.createdAt}), more than ${durationWords(maxAgeMs)} ago`;
 }
 
 /** "3 days", "5 hours", "12 minutes": rounded down, as people say how long ago. */
@@ -46,7 +71,7 @@ export function agoWords(age: PlanAge): string {
 
 /** The smallest --max-plan-age that admits this plan, in the units people type. */
 export function maxAgeToAdmit(age: PlanAge): string | null {
-  if (age.ms === null) return null;
+  if (!ageKnown(age)) return null;
   // One unit more than its age: still enough when the command is run again a little later.
   return age.ms >= 2 * DAY ? `${Math.floor(age.ms / DAY) + 1}d` : `${Math.floor(age.ms / HOUR) + 1}h`;
 }

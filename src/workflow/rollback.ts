@@ -23,7 +23,7 @@ export interface RollbackOptions {
 export async function rollbackJournal(
   client: VimClient,
   endpoint: Endpoint,
-  recorded: Journal,
+  recorded: Journal & { checksum: string },
   recordedPath: string,
   options: RollbackOptions,
   ctx: Context,
@@ -47,6 +47,7 @@ export async function rollbackJournal(
   const journal = await openJournal(options.journal, endpoint, ctx, {
     command: 'rollback',
     rollbackOf: recordedPath,
+    rollbackOfChecksum: recorded.checksum,
     planned: changes.map((change, i) => ({ id: change.id, undoes: entries[i]!.change.id })),
     endpoint: recorded.endpoint,
     ...(changeId ? { request: { changeId } } : {}),

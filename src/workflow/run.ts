@@ -21,7 +21,7 @@ export function openJournal(
   path: string | undefined,
   endpoint: Endpoint,
   ctx: Context,
-  header: Pick<Journal, 'command' | 'endpoint'> & Partial<Pick<Journal, 'rollbackOf' | 'planned' | 'plan' | 'request'>>,
+  header: Pick<Journal, 'command' | 'endpoint'> & Partial<Pick<Journal, 'rollbackOf' | 'rollbackOfChecksum' | 'planned' | 'plan' | 'request'>>,
 ): Promise<JournalWriter> {
   return JournalWriter.open(path ?? defaultFilePath('journal'), {
     ...header,

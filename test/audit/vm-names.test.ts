@@ -147,6 +147,16 @@ describe('lines of a given log file that no host of this vCenter wrote', () => {
     expect(verdict(lines('web07.eth0'), [], ['web??']).report.warnings).toEqual([expect.stringMatching(/^A VM named web07\.eth0 that this vCenter user cannot see/)]);
   });
 
+  it('lines naming another host, in a file named after one of vCenter\'s: the host they name is not that one, and they are not its evidence', () => {
+    const { report, exit } = verdict(from('esx01', 'esx-b07'), []);
+    expect(exit).toBe(1);
+    expect(report.findings).toEqual([]);
+    expect(report.warnings).toEqual([expect.stringMatching(/^esx01: 2 vmkernel L2Sec line\(s\) about web10 name host esx-b07, which this vCenter does not have under that name/)]);
+    // Naming no host, or the host by its short name, the file's name or the line's ties them to esx01.
+    expect(verdict(from('esx01'), []).report.warnings).toEqual([]);
+    expect(verdict(from('esx01.lab.local', 'esx01'), []).report.warnings).toEqual([]);
+  });
+
   it('asked about VMs (--vm), kept when the line names one asked about', () => {
     expect(verdict(from('/var/tmp/vmkernel.log'), [], ['web*']).exit).toBe(1);
     expect(verdict(from('/var/tmp/vmkernel.log', undefined, 'db07'), [], ['web*']).report.warnings).toEqual([]);

@@ -12,10 +12,10 @@ import { vmfix } from '../helpers/lab.js';
 const HOUR = 3_600_000;
 const env = (dir: string) => ({ VMFIX_TEST_CWD: dir, VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' });
 
-/** A plan as vmfix writes it, made `hoursAgo` hours ago; returns its checksum. */
-async function writePlan(path: string, hoursAgo: number): Promise<string> {
+/** A plan as vmfix writes it, made `hoursAgo` hours ago (or at the time given, as a hand edit leaves it); returns its checksum. */
+async function writePlan(path: string, hoursAgo: number | string): Promise<string> {
   const plan = {
-    schemaVersion: 1, kind: 'vmfix-plan', createdAt: new Date(Date.now() - hoursAgo * HOUR).toISOString(),
+    schemaVersion: 1, kind: 'vmfix-plan', createdAt: typeof hoursAgo === 'string' ? hoursAgo : new Date(Date.now() - hoursAgo * HOUR).toISOString(),
     endpoint: { host: 'vc.example.com', instanceUuid: null, apiVersion: '8.0.2.0' },
     changes: [{
       id: 'c1', action: 'UpdatePortGroup', strategy: 'portgroup-accept', findings: ['f1'],
@@ -94,6 +94,32 @@ describe('apply --yes of an old plan', () => {
 
   it('asks a person at a terminal anyway (the preview calls it old): without --yes the age refuses nothing before connecting', async () => {
     expect((await vmfix(['apply', 'old.json'], env(dir))).code).toBe(3);
+  });
+
+  it('refuses a plan dated ahead of this clock by more than a few minutes: its age is not known, whatever --max-plan-age says', async () => {
+    await writePlan(join(dir, 'ahead.json'), -26);
+    await writePlan(join(dir, 'year-ahead.json'), -24 * 365);
+    for (const file of ['ahead.json', 'year-ahead.json']) {
+      const r = await vmfix(['apply', file, '--yes', '--max-plan-age', '999d'], env(dir));
+      expect([file, r.code]).toEqual([file, 2]);
+      expect(r.stderr).toMatch(new RegExp(`^vmfix: ${file.replace('.', '\\.')} was made \\S+Z, \\d+ (hours|days) ahead of this machine's clock: one of the two clocks is wrong, and how old the plan is is not known; --yes applies no plan of unknown age unattended; nothing was changed\\. `));
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    // Two clocks a minute apart: as good as new.
+    await writePlan(join(dir, 'skew.json'), -1 / 60);
+    expect((await vmfix(['apply', 'skew.json', '--yes'], env(dir))).code).toBe(3);
+  });
+
+  it('takes the time only as vmfix writes it (ISO-8601 with its zone): a hand-edited "Dec 3" or one without a zone is of unknown age', async () => {
+    for (const createdAt of ['Dec 3', new Date(Date.now() - HOUR).toISOString().replace('Z', ''), 'garbage']) {
+      await writePlan(join(dir, 'edited.json'), createdAt);
+      const r = await vmfix(['apply', 'edited.json', '--yes'], env(dir));
+      expect([createdAt, r.code]).toEqual([createdAt, 2]);
+      expect(r.stderr).toContain(`vmfix: edited.json was made at ${JSON.stringify(createdAt)}, which is not a time as vmfix writes it, and how old the plan is is not known;`);
+    }
+    // Another zone, as written by hand or another tool, is the same time.
+    await writePlan(join(dir, 'zoned.json'), new Date(Date.now() - HOUR).toISOString().replace(/\.\d+Z$/, '+00:00'));
+    expect((await vmfix(['apply', 'zoned.json', '--yes'], env(dir))).code).toBe(3);
   });
 
   it('refuses a --max-plan-age that is not a duration (exit 2)', async () => {

@@ -253,6 +253,51 @@ describe('vmfix journal', () => {
     expect(await list()).toMatch(/fix\.json +fix .* 3 applied, rolled back by undo-again\.json, undo\.json\n/);
   });
 
+  it('a rollback of another directory\'s journal of the same name does not make this one "rolled back"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const base = { schemaVersion: 1, kind: 'vmfix-journal', endpoint };
+    const fix = seal({ ...base, command: 'fix', startedAt: '2026-11-23T19:41:35Z', finishedAt: '2026-11-23T19:41:40Z', entries: [entry('c1', 'applied')] });
+    await writeFile(join(dir, 'fix.json'), fix);
+    const undo = (name: string, extra: Record<string, unknown>) => writeFile(join(dir, name), seal({
+      ...base, command: 'rollback', startedAt: '2026-11-24T08:00:00Z', finishedAt: '2026-11-24T08:00:03Z',
+      planned: [{ id: 'u1', undoes: 'c1' }], entries: [entry('u1', 'applied')], ...extra,
+    }));
+    // Run here, on ../other/fix.json: another run's journal, whose change ids are as like as not the same.
+    await undo('undo-other.json', { rollbackOf: '../other/fix.json' });
+    // Recorded by its checksum, of a journal this is not, though named as this one is.
+    await undo('undo-sum.json', { rollbackOf: 'fix.json', rollbackOfChecksum: 'b'.repeat(64) });
+    const list = async () => (await vmfix(['journal'], { VMFIX_TEST_CWD: dir, COLUMNS: '250' })).stdout;
+    expect(await list()).toMatch(/fix\.json +fix .* 1 applied\n/);
+    expect((await vmfix(['journal', 'fix.json'], { VMFIX_TEST_CWD: dir })).stdout).toContain('status: 1 applied\n');
+
+    // Its own checksum ties a rollback to it wherever it was when undone (the folder since moved), and the absolute path it was given.
+    await undo('undo-moved.json', { rollbackOf: '/srv/changes/CHG1/fix.json', rollbackOfChecksum: JSON.parse(fix).checksum });
+    await undo('undo-abs.json', { rollbackOf: join(dir, 'fix.json') });
+    expect(await list()).toMatch(/fix\.json +fix .* 1 applied, rolled back by undo-abs\.json, undo-moved\.json\n/);
+  });
+
+  it('a journal whose rollback was itself rolled back (the changes made again) is not "rolled back": its changes are in force', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const base = { schemaVersion: 1, kind: 'vmfix-journal', endpoint };
+    const fix = seal({ ...base, command: 'fix', startedAt: '2026-11-23T19:41:35Z', finishedAt: '2026-11-23T19:41:40Z', entries: [entry('c1', 'applied'), entry('c2', 'applied')] });
+    await writeFile(join(dir, 'fix.json'), fix);
+    const undo = seal({
+      ...base, command: 'rollback', rollbackOf: 'fix.json', rollbackOfChecksum: JSON.parse(fix).checksum, startedAt: '2026-11-24T08:00:00Z', finishedAt: '2026-11-24T08:00:03Z',
+      planned: [{ id: 'u1', undoes: 'c2' }, { id: 'u2', undoes: 'c1' }], entries: [entry('u1', 'applied'), entry('u2', 'applied')],
+    });
+    await writeFile(join(dir, 'undo.json'), undo);
+    await writeFile(join(dir, 'redo.json'), seal({
+      ...base, command: 'rollback', rollbackOf: 'undo.json', rollbackOfChecksum: JSON.parse(undo).checksum, startedAt: '2026-11-25T08:00:00Z', finishedAt: '2026-11-25T08:00:03Z',
+      planned: [{ id: 'u1', undoes: 'u2' }, { id: 'u2', undoes: 'u1' }], entries: [entry('u1', 'applied'), entry('u2', 'applied')],
+    }));
+    const list = async () => (await vmfix(['journal'], { VMFIX_TEST_CWD: dir, COLUMNS: '250' })).stdout;
+    const text = await list();
+    expect(text).toMatch(/fix\.json +fix .* 2 applied, rolled back by undo\.json, then made again by redo\.json \(0 of 2 changes undone; c2, c1 in force\)\n/);
+    expect(text).toMatch(/undo\.json +rollback .* 2 applied, rolled back by redo\.json\n/);
+    const json = JSON.parse((await vmfix(['journal', '--format', 'json'], { VMFIX_TEST_CWD: dir })).stdout);
+    expect(json.journals.find((j: any) => j.file === 'fix.json')).toMatchObject({ rolledBackBy: ['undo.json'], madeAgainBy: ['redo.json'], undone: { count: 0, of: 2 }, stillInForce: ['c2', 'c1'] });
+  });
+
   it('a rollback from before vmfix recorded its plan, with a failed undo, is "partly rolled back" too', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
     const base = { schemaVersion: 1, kind: 'vmfix-journal', endpoint };
@@ -282,6 +327,24 @@ describe('vmfix journal', () => {
     expect(journals[0].problem).toMatch(/is not valid JSON: the journal is truncated or damaged/);
     const text = await vmfix(['journal'], { VMFIX_TEST_CWD: dir, COLUMNS: '200' });
     expect(text.stdout).toMatch(/vmfix-journal-20261126T090000000Z\.json .*truncated or damaged/);
+  });
+
+  it('a rollback journal cut off or edited, beside the journal it undid: that journal says what its rollback did is not known', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    const base = { schemaVersion: 1, kind: 'vmfix-journal', endpoint };
+    const fix = seal({ ...base, command: 'fix', startedAt: '2026-11-23T19:41:35Z', finishedAt: '2026-11-23T19:41:40Z', entries: [entry('c1', 'applied'), entry('c2', 'applied')] });
+    await writeFile(join(dir, 'fix.json'), fix);
+    const undo = seal({
+      ...base, command: 'rollback', rollbackOf: 'fix.json', rollbackOfChecksum: JSON.parse(fix).checksum, startedAt: '2026-11-24T08:00:00Z',
+      planned: [{ id: 'u1', undoes: 'c2' }, { id: 'u2', undoes: 'c1' }], entries: [entry('u1', 'applied'), entry('u2', 'applied')],
+    });
+    await writeFile(join(dir, 'undo.json'), undo.slice(0, Math.floor(undo.length * 0.7)));
+    const list = async () => (await vmfix(['journal'], { VMFIX_TEST_CWD: dir, COLUMNS: '300' })).stdout;
+    expect(await list()).toMatch(/fix\.json +fix .* 2 applied, maybe rolled back by undo\.json, which is damaged: what it undid is not known\n/);
+    expect((await vmfix(['journal', 'fix.json'], { VMFIX_TEST_CWD: dir })).stdout).toContain('status: 2 applied, maybe rolled back by undo.json, which is damaged: what it undid is not known');
+    // Edited, whole JSON: the same.
+    await writeFile(join(dir, 'undo.json'), undo.replace('"applied"', '"failed"'));
+    expect(await list()).toMatch(/fix\.json +fix .* 2 applied, maybe rolled back by undo\.json, which is damaged: what it undid is not known\n/);
   });
 
   it('a plan given where a journal goes, or a journal where a plan goes: one sentence that names the command that takes it', async () => {

@@ -1,6 +1,8 @@
 // A rollback that vCenter stops partway (a privilege missing on one
 // portgroup): `vmfix journal` must not call the run it undid "rolled back",
 // and must say what is still in force, until a second rollback finishes it.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withBench } from '../reliability/support.js';
 
@@ -21,6 +23,9 @@ describe('a rollback refused partway', () => {
       const again = await b.direct(['rollback', 'fix.json', '--yes', '--journal', 'again.json']);
       expect(again.code, again.stderr).toBe(0);
       expect(await listing()).toMatch(/fix\.json fix .* 3 applied, rolled back by again\.json, undo\.json /);
+      // What ties them: the checksum of the journal undone, not its name, which every change folder's journal may share.
+      const sum = async (file: string, key: string) => JSON.parse(await readFile(join(b.dir, file), 'utf8'))[key];
+      expect(await sum('again.json', 'rollbackOfChecksum')).toBe(await sum('fix.json', 'checksum'));
     });
   });
 });
