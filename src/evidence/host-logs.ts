@@ -172,7 +172,7 @@ export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: Mo
       break;
     }
   }
-  const collector = new L2SecCollector(host.name);
+  const collector = hostLogCollector(host);
   for (const page of pages.reverse()) for (const line of page) collector.add(line);
   collector.endOfStream();
   // The window's edge falls inside the oldest page read: what happened before it is not evidence now.
@@ -186,4 +186,13 @@ export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: Mo
     shortBy: unanswered ? 'unanswered' : cut ? 'rotated' : covered ? null : end < 1 ? 'rotated' : 'cap',
     lineEnd,
   };
+}
+
+/**
+ * Lines read from a host's own log through the API are that host's, whatever
+ * name a syslog head in them gives (vCenter may know the host by IP address):
+ * the host is fixed, as for one host's vm-support bundle.
+ */
+export function hostLogCollector(host: Host): L2SecCollector {
+  return new L2SecCollector(host.name, host.name, { fixedHost: true });
 }

@@ -4,9 +4,9 @@
 // twice. The events are kept while they are inside the window, so memory
 // follows the window's blocks, not the hours watched.
 import type { Host } from '../inventory/model.js';
-import { lineTime, type HostLog, type LogHeader } from './host-logs.js';
+import { hostLogCollector, lineTime, type HostLog, type LogHeader } from './host-logs.js';
 import type { LogSource } from './types.js';
-import { eventKey, L2SecCollector, type L2SecEvent } from './vmkernel-log.js';
+import { eventKey, type L2SecEvent } from './vmkernel-log.js';
 
 /** Lines read at most per poll, so one chatty host cannot hold the others up; the rest come next time. */
 const MAX_PAGES_PER_POLL = 20;
@@ -40,7 +40,7 @@ export class FollowedLog {
 
   /** Reads what the host logged since the last poll; the number of L2Sec events it brought. */
   async poll(): Promise<number> {
-    const collector = new L2SecCollector(this.host.name);
+    const collector = hostLogCollector(this.host);
     let added = 0;
     for (let pages = 0; pages < MAX_PAGES_PER_POLL; pages++) {
       const header = await this.browse(this.next, this.page);

@@ -59,6 +59,13 @@ describe('tailHostLog over filtered pages', () => {
     expect(calls.map((c) => c.filtered)).toEqual([false, false, true]);
   });
 
+  it("a line whose syslog head names the host otherwise (vCenter knows it by IP address) is still this host's: it came from its log", async () => {
+    const named = `${time(TOTAL)} esx01-mgmt vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client web01 requested mac address change to 02:00:00:00:00:01 on port 0x2000004, disallowed by vswitch policy`;
+    const { client } = serve(() => [...Array.from({ length: TOTAL - 1 }, (_, i) => ordinary(i + 1)), named]);
+    const log = await tailHostLog(client, MANAGER, undefined, { name: '10.0.0.21' } as Host, { since: null, maxLines: 5000 });
+    expect(log.events.map((e) => [e.vmName, e.hostName, e.source])).toEqual([['web01', '10.0.0.21', '10.0.0.21']]);
+  });
+
   it('reads a filtered page again whole when its first lines carry no time: the start and the window stay right', async () => {
     const { client, calls } = logClient(20);
     const all = await tailHostLog(client, MANAGER, undefined, HOST, { since: null, maxLines: 5000 });
