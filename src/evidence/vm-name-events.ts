@@ -29,29 +29,30 @@ function toVmNameEvent(event: VimEvent): VmNameEvent | null {
   return null;
 }
 
-/** What gatherVmNameEvents read: the events, or (refused) none and a note saying so. */
+/** What gatherVmNameEvents read: the events, or (refused) none and the problem. */
 export interface VmNamesRead {
   readonly vmNameEvents?: VmNameEvent[];
-  readonly notes: readonly string[];
+  readonly problems: readonly string[];
 }
 
 /**
- * The removals and renames for the audit, or a note where vCenter refused
- * them: then a line naming a VM the inventory lacks stays a note, since
- * nothing tells a VM gone from one this user cannot see. Only vCenter keeps them.
+ * The removals and renames for the audit. Asked only when a line names a VM
+ * the inventory lacks: refused, that line may be about a VM this user
+ * cannot see as well as one deleted, so the refusal is a problem (a
+ * warning), not an all-clear. Only vCenter keeps them.
  */
 export async function gatherVmNameEvents(client: VimClient, since: string | null): Promise<VmNamesRead> {
-  if (!client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') return { notes: [] };
+  if (!client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') return { problems: [] };
   try {
-    return { vmNameEvents: await readVmNameEvents(client, since), notes: [] };
+    return { vmNameEvents: await readVmNameEvents(client, since), problems: [] };
   } catch (err) {
     if (!(err instanceof SoapFault)) throw err;
     const why = err.faultType === 'NoPermission' && err.privilegeId ? `NoPermission (needs ${err.privilegeId})` : err.faultType;
-    return { notes: [`vCenter's VM removal and rename events could not be read (${why}): a line naming a VM this inventory does not have may be about a VM deleted or renamed since, or one this vCenter user cannot see; vmfix cannot tell which.`] };
+    return { problems: [`vCenter's VM removal and rename events could not be read (${why}): a vmkernel line naming a VM this inventory does not have (see the notes) may be about a VM deleted or renamed since, or about one this vCenter user cannot see, blocked; vmfix cannot tell which: check with an account that sees every VM and its events.`] };
   }
 }
 
 /** The evidence with what gatherVmNameEvents read. */
 export function withVmNameEvents<E extends EvidenceSet>(evidence: E, read: VmNamesRead): E {
-  return { ...evidence, ...(read.vmNameEvents ? { vmNameEvents: read.vmNameEvents } : {}), notes: [...evidence.notes, ...read.notes] };
+  return { ...evidence, ...(read.vmNameEvents ? { vmNameEvents: read.vmNameEvents } : {}), problems: [...evidence.problems, ...read.problems] };
 }

@@ -244,6 +244,7 @@ class Watcher {
   private async readVmNames(): Promise<void> {
     const lines = this.evidence!.snapshot(this.windowStart()).vmkernel;
     const names = unknownVmNames(this.inventory.inventory(), lines).join('\n');
+    if (names === '') this.vmNames = undefined;
     if (names === '' || names === this.vmNames?.names) return;
     this.vmNames = { names, ...(await gatherVmNameEvents(this.client, earliest(this.windowStart(), lines))) };
   }

@@ -42,25 +42,25 @@ describe('gatherVmNameEvents', () => {
         { key: 12, type: 'VmRenamedEvent', time: '2026-12-01T11:00:00.000Z', vm: 'vm-42', oldName: 'app09', newName: 'app10' },
         { key: 13, type: 'VmAutoRenameEvent', time: '2026-12-01T12:00:00.000Z', vm: 'vm-50', oldName: 'db', newName: 'db (1)' },
       ],
-      notes: [],
+      problems: [],
     });
     const filter = calls.find((call) => call.method === 'CreateCollectorForEvents')!.args.filter as Record<string, unknown>;
     expect(filter).toEqual({ _typeName: 'EventFilterSpec', time: { beginTime: SINCE }, eventTypeId: ['VmRemovedEvent', 'VmRenamedEvent', 'VmAutoRenameEvent'] });
     expect(calls.at(-1)!.method).toBe('DestroyCollector');
   });
 
-  it('a refusal leaves the events unread and says so in a note', async () => {
+  it('a refusal leaves the events unread and is a problem: the line may be about a VM this user cannot see', async () => {
     const { client: c } = client(() => {
       throw new SoapFault('NoPermission', 'Permission to perform this operation was denied.', { privilegeId: 'System.View' });
     });
     expect(await gatherVmNameEvents(c, SINCE)).toEqual({
-      notes: ['vCenter\'s VM removal and rename events could not be read (NoPermission (needs System.View)): a line naming a VM this inventory does not have may be about a VM deleted or renamed since, or one this vCenter user cannot see; vmfix cannot tell which.'],
+      problems: ['vCenter\'s VM removal and rename events could not be read (NoPermission (needs System.View)): a vmkernel line naming a VM this inventory does not have (see the notes) may be about a VM deleted or renamed since, or about one this vCenter user cannot see, blocked; vmfix cannot tell which: check with an account that sees every VM and its events.'],
     });
   });
 
   it('a standalone host is not asked: only vCenter keeps these events', async () => {
     const { client: c, calls } = client(() => [], 'HostAgent');
-    expect(await gatherVmNameEvents(c, SINCE)).toEqual({ notes: [] });
+    expect(await gatherVmNameEvents(c, SINCE)).toEqual({ problems: [] });
     expect(calls).toEqual([]);
   });
 });
