@@ -185,11 +185,10 @@ class Watcher {
       });
       this.evidence = new LiveEvidence(this.client, gathered);
       this.evidence.addEvents(blocks);
-      await this.readVmNames();
     } finally {
       spinner.stop();
     }
-    const report = this.report();
+    const report = await this.report();
     this.reporter.start(verdictOf(report.findings));
     this.warned = new Set(report.warnings);
     this.sink.started(report);
@@ -227,8 +226,7 @@ class Watcher {
       this.portsStale = false;
     }
     await this.followHosts(this.scoped(whole));
-    await this.readVmNames();
-    const report = this.report();
+    const report = await this.report();
     this.reporter.publish(verdictOf(report.findings));
     this.causes = [];
     // A verdict is only as complete as what could be read for it: a log or dvPorts lost while watching is said, once.
@@ -237,21 +235,17 @@ class Watcher {
   }
 
   /**
-   * A line naming a VM the inventory lacks is a VM deleted or renamed, or one
-   * this user cannot see (a block no verdict may pass over): vCenter's events
-   * tell which, as in the audit. Read only when such names appear or change.
+   * The verdict on the evidence now. A line naming a VM the inventory lacks
+   * is a VM deleted or renamed, or one this user cannot see (a block no
+   * verdict may pass over): vCenter's events tell which, as in the audit,
+   * read only when such names appear or change.
    */
-  private async readVmNames(): Promise<void> {
-    const lines = this.evidence!.snapshot(this.windowStart()).vmkernel;
-    const names = unknownVmNames(this.inventory.inventory(), lines).join('\n');
-    if (names === '') this.vmNames = undefined;
-    if (names === '' || names === this.vmNames?.names) return;
-    this.vmNames = { names, ...(await gatherVmNameEvents(this.client, earliest(this.windowStart(), lines))) };
-  }
-
-  private report(): AuditReport {
+  private async report(): Promise<AuditReport> {
     const whole = this.inventory.inventory();
     const snapshot = this.evidence!.snapshot(this.windowStart());
+    const names = unknownVmNames(whole, snapshot.vmkernel).join('\n');
+    if (names === '') this.vmNames = undefined;
+    else if (names !== this.vmNames?.names) this.vmNames = { names, ...(await gatherVmNameEvents(this.client, earliest(this.windowStart(), snapshot.vmkernel))) };
     const evidence = this.vmNames ? withVmNameEvents(snapshot, this.vmNames) : snapshot;
     return judge(this.endpoint.display, whole, this.scoped(whole), evidence, { window: describeSince(this.since), ...(this.options.vm ? { vm: this.options.vm } : {}) });
   }
