@@ -245,7 +245,7 @@ function nicFinding(
     : att.macChanges.value !== false
     ? `${vm.name} ${nic.label}: vCenter still shows its dvPort ${att.kind === 'distributed' ? att.port?.portKey : ''} blocked although MAC address changes reads Accept on ${where}; ESXi has not released the port.`
     : released
-      ? `${vm.name} ${nic.label} changed its MAC (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) and ESXi blocked the port; its guest is back on the configured MAC now, and the next change (a failover) will be blocked again: MAC address changes is Reject on "${pgName}".`
+      ? `${vm.name} ${nic.label} changed its MAC (${lastAt(evidence)}) and ESXi blocked the port; its guest is back on the configured MAC now, and the next change (a failover) will be blocked again: MAC address changes is Reject on "${pgName}".`
       : !running
     ? `${vm.name} ${nic.label} was blocked by ESXi before the VM was ${vm.powerState === 'suspended' ? 'suspended' : 'powered off'}, and will be blocked again when it runs: MAC address changes is Reject on ${where}.`
     : kind === 'mac-change-blocked'
@@ -300,7 +300,7 @@ function nsxSummary(kind: FindingKind, vm: Vm, nic: VmNic, att: Attachment, rele
 function unreadableFinding(inventory: Inventory, vm: Vm, nic: VmNic, host: Host, events: readonly L2SecEvent[]): Finding {
   const evidence = events.map(logEvidence);
   const finding = blockedWithoutNic(findingId('mac-change-blocked', vm.moref, nic.key), vm, host, evidence,
-    `${vm.name} ${nic.label} changed its MAC and ESXi blocked the port on ${host.name} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}); it is on ${unreadableNetwork(inventory, nic, host)}, so vmfix can neither read nor change the policy there.`);
+    `${vm.name} ${nic.label} changed its MAC and ESXi blocked the port on ${host.name} (${lastAt(evidence)}); it is on ${unreadableNetwork(inventory, nic, host)}, so vmfix can neither read nor change the policy there.`);
   return { ...finding, nic: nicOf(vm, nic) };
 }
 
@@ -368,14 +368,14 @@ function offVmFinding(vm: Vm, host: Host, events: readonly L2SecEvent[], nics: {
     ...(nics.unreadable ? [`${nics.unreadable} of them on networks whose policy vmfix cannot read`] : []),
   ].join(', ');
   return blockedWithoutNic(findingId('mac-change-blocked', vm.moref, 'vm'), vm, host, evidence,
-    `${vm.name} was blocked by ESXi on port ${firstPort(events)} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) before it was powered off, on one of its ${vm.nics.length} NICs (${which}); which one, neither vCenter nor the line says now that its ports are gone: it will be blocked again when it runs.`);
+    `${vm.name} was blocked by ESXi on port ${firstPort(events)} (${lastAt(evidence)}) before it was powered off, on one of its ${vm.nics.length} NICs (${which}); which one, neither vCenter nor the line says now that its ports are gone: it will be blocked again when it runs.`);
 }
 
 /** Lines naming a VM vCenter shows no NICs of (its devices refused, or no configuration): said about the VM. */
 function noNicsFinding(vm: Vm, host: Host, events: readonly L2SecEvent[]): Finding {
   const evidence = events.map(logEvidence);
   return blockedWithoutNic(findingId('mac-change-blocked', vm.moref, 'vm'), vm, host, evidence,
-    `${vm.name} was blocked by ESXi on port ${firstPort(events)} (last at ${lastSeen(evidence) ?? 'a time the log does not give'}) because its guest changed its MAC, but vCenter shows none of its NICs, so vmfix can neither say which nor offer a fix: see the warnings for why.`);
+    `${vm.name} was blocked by ESXi on port ${firstPort(events)} (${lastAt(evidence)}) because its guest changed its MAC, but vCenter shows none of its NICs, so vmfix can neither say which nor offer a fix: see the warnings for why.`);
 }
 
 /**
@@ -417,6 +417,11 @@ function firstPort(events: readonly L2SecEvent[]): string {
 }
 
 /** The newest time any of the evidence was seen. */
+/** "last at T", as the summaries say when a block was last seen. */
+function lastAt(evidence: readonly Evidence[]): string {
+  return `last at ${lastSeen(evidence) ?? 'a time the log does not give'}`;
+}
+
 function lastSeen(evidence: readonly Evidence[]): string | null {
   return evidence.map((e) => (e.type === 'vmkernel-log' ? e.lastTime : e.type === 'dvport-event' ? e.time : null)).filter((t): t is string => t !== null).sort().at(-1) ?? null;
 }
