@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startScenario, vmfix, type Lab } from '../helpers/lab.js';
+import { ROOT, startScenario, vmfix, vmMoref, type Lab } from '../helpers/lab.js';
 import { RawSoap, diffState, modifyingCalls, scenario, settled, workdir } from './fix-lab.js';
 
 async function run(lab: Lab, dir: string, args: string[]) {
@@ -17,12 +17,6 @@ async function someoneElse(lab: Lab): Promise<RawSoap> {
   const soap = new RawSoap(lab);
   await soap.login();
   return soap;
-}
-
-async function vmMoref(lab: Lab, name: string): Promise<string> {
-  const vm = (await lab.state()).vms.find((v) => v.name === name) as { moref?: string } | undefined;
-  if (!vm?.moref) throw new Error(`the lab has no VM ${name}`);
-  return vm.moref;
 }
 
 describe('a VM deleted between the plan and its apply', () => {

@@ -2,7 +2,7 @@
 // which vCenter stores escaped (%2f). --vm takes the name as the vSphere
 // Client shows it, and a glob's ? or * is not stopped by the /.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
+import { startScenario, vmfix, vmMoref, type Lab } from '../helpers/lab.js';
 import { RawSoap } from './fix-lab.js';
 
 const reject = { allowPromiscuous: false, macChanges: false, forgedTransmits: false };
@@ -31,7 +31,7 @@ describe('--vm and a VM whose name has a /', () => {
     lab = await startScenario(SCENARIO);
     const soap = new RawSoap(lab);
     await soap.login();
-    const moref = ((await lab.state()).vms.find((v) => v.name === 'sql-node-a') as { moref?: string }).moref!;
+    const moref = await vmMoref(lab, 'sql-node-a');
     await soap.renameVm(moref, 'sql/node-a');
   });
   afterAll(() => lab?.stop());

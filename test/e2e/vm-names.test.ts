@@ -3,7 +3,7 @@
 // VmRenamedEvent) since, it is a note saying so; named by no VM and no
 // event (a VM this vCenter user cannot see), it is a warning and exit 1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
+import { startScenario, vmfix, vmMoref, type Lab } from '../helpers/lab.js';
 import { startWatch } from '../helpers/watch.js';
 import { RawSoap } from './fix-lab.js';
 
@@ -42,7 +42,7 @@ describe('lines naming VMs vCenter does not show', () => {
     expect(run.stderr).not.toMatch(/Internal error|at .*\.js:\d+/);
     return { code: run.code, report: JSON.parse(run.stdout) as Report };
   };
-  const moref = async (name: string) => ((await lab.state()).vms.find((v) => v.name === name) as { moref?: string } | undefined)!.moref!;
+  const moref = (name: string) => vmMoref(lab, name);
   beforeAll(async () => {
     lab = await startScenario(SCENARIO);
     soap = new RawSoap(lab);

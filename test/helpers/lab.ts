@@ -38,8 +38,15 @@ export interface Lab {
 export type LabState = Record<string, unknown> & {
   hosts: { name: string; networkInfo: { vswitch: unknown[]; portgroup: { spec: { name: string } & Record<string, unknown> }[] } }[];
   dvPortgroups: { name: string; config: Record<string, unknown> }[];
-  vms: { name: string; nics: Record<string, unknown>[] }[];
+  vms: { name: string; moref: string; nics: Record<string, unknown>[] }[];
 };
+
+/** The moref of the lab's VM of that name (a test that names a VM the scenario lacks fails here). */
+export async function vmMoref(lab: Lab, name: string): Promise<string> {
+  const vm = (await lab.state()).vms.find((v) => v.name === name);
+  if (!vm) throw new Error(`the lab has no VM ${name}`);
+  return vm.moref;
+}
 
 export async function startScenario(scenario: object | string): Promise<Lab> {
   let path = typeof scenario === 'string' ? scenario : undefined;
