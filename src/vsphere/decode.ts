@@ -9,7 +9,8 @@
 // FieldInfo, and a text element becomes its value when it closes.
 import { arrayItemType, isA, isPrimitive, MOREF, typeInfo, type FieldInfo, type TypeInfo } from './schema.js';
 import { ProtocolError } from './faults.js';
-import { keeps, XmlScanner, type StringFilter, type TagAttributes, type XmlName, type XmlSink } from './xml.js';
+import type { XmlName } from './xml-names.js';
+import { keeps, XmlScanner, type StringFilter, type TagAttributes, type XmlSink } from './xml.js';
 
 /** What a method returns: its `returnval` type and whether it repeats. */
 export interface ReturnSpec {
