@@ -30,8 +30,9 @@ export class LiveEvidence {
   private readonly notes = new Map<string, string>();
   /**
    * Evidence that could not be read, by what it is about (`log/` a host's
-   * log, `ports/` a DVS's dvPorts): only the next read of that thing changes
-   * it, so time passing or a read of something else never clears it.
+   * log, `ports/` a DVS's dvPorts, `logs` the endpoint's): only the next read
+   * of that thing changes it, so time passing or a read of something else
+   * never clears it.
    */
   private readonly problems = new Map<string, string>();
   private readonly words: GapWords;
@@ -44,7 +45,10 @@ export class LiveEvidence {
   ) {
     this.words = { onVcenter: client.serviceContent.about.apiType === 'VirtualCenter', logLines };
     for (const log of gathered.hostLogs) if (log.shortBy !== 'unanswered') this.follow(log);
-    for (const { host, gap } of gathered.logGaps) this.logRead(host, gap);
+    // No DiagnosticManager is the endpoint's, not a host's: said once, and no read can clear it.
+    const noManager = gathered.logGaps.filter((g) => g.gap.about === 'no-manager').map((g) => g.host.name);
+    if (noManager.length) this.problems.set('logs', describeGap({ about: 'no-manager' }, noManager, this.words));
+    for (const { host, gap } of gathered.logGaps) if (gap.about !== 'no-manager') this.logRead(host, gap);
     for (const port of gathered.dvPorts) this.ports.set(portId(port), port);
     for (const unread of gathered.dvPortsUnread) this.problems.set(`ports/${unread.dvs.moref}`, dvPortsProblem(unread));
     this.addEvents(gathered.dvPortEvents ?? []);
@@ -63,8 +67,12 @@ export class LiveEvidence {
 
   /** Hosts whose log is followed or could not be: those dropHost forgets. */
   get heldHosts(): ReadonlySet<string> {
-    const gaps = [...this.problems.keys()].filter((k) => k.startsWith('log/')).map((k) => k.slice('log/'.length));
-    return new Set([...this.logs.keys(), ...gaps]);
+    return new Set([...this.logs.keys(), ...this.unreadHosts()]);
+  }
+
+  /** Whether a host's log could not be read yet (refused, answering nothing, not connected): worth trying again. */
+  get waiting(): boolean {
+    return this.unreadHosts().some((moref) => !this.logs.has(moref));
   }
 
   /**
@@ -171,6 +179,10 @@ export class LiveEvidence {
       portClients: [],
       unparsed: { count: logs.reduce((n, l) => n + l.unparsedCount, 0), samples: samples.slice(0, 5) },
     };
+  }
+
+  private unreadHosts(): string[] {
+    return [...this.problems.keys()].filter((k) => k.startsWith('log/')).map((k) => k.slice('log/'.length));
   }
 
   /** What the latest read of a host's log left unknown (null: nothing); the one place a host's log problem is set or cleared. */

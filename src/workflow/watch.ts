@@ -203,7 +203,7 @@ class Watcher {
         const evidence = this.evidence!;
         const problems = evidence.problemList.join('\n');
         // A host whose log could not be read (refused, answering nothing) is tried again at each read, not only when vCenter changes.
-        await this.followHosts(this.scoped(this.inventory.inventory()));
+        if (evidence.waiting) await this.followHosts(this.scoped(this.inventory.inventory()));
         const added = await evidence.pollLogs(this.options.concurrency, this.windowStart());
         // A log that stopped (or started again) being readable or covering the window changes what the verdict can vouch for.
         if (added || evidence.expires(this.windowStart()) || evidence.problemList.join('\n') !== problems) await this.verdictNow();

@@ -106,6 +106,17 @@ describe('a host log that answered no lines at the start', () => {
   });
 });
 
+describe('an endpoint whose ServiceContent names no DiagnosticManager', () => {
+  it('is one problem for the endpoint, not one a host, and stays: no read can clear it', async () => {
+    const client = { serviceContent: { about: { apiType: 'VirtualCenter' } }, read: async () => { throw new Error('not called'); } } as unknown as VimClient;
+    const live = await watching(client, [esx01, esx02]);
+    expect(live.problemList).toEqual([expect.stringMatching(/^vmkernel logs not read on 2 hosts \(esx01, esx02\): .*DiagnosticManager/)]);
+    await live.addHost(esx01, SINCE);
+    await live.pollLogs(1, SINCE);
+    expect(live.problemList).toHaveLength(1);
+  });
+});
+
 describe('the audit says each gap once for all the hosts it holds on', () => {
   it('two stale hosts and one not connected: two problems, hosts by name', async () => {
     const client = vcenter({ 'host-1': [...OLD], 'host-2': [...OLD] });
