@@ -291,6 +291,48 @@ describe('vmfix watch --format json, where some evidence cannot be read', () => 
   });
 });
 
+describe('vmfix watch --format json, on a host vCenter gets back', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    const host = (name: string, extra: object) => ({ name, version: '8.0.2', vswitches: [{ name: 'vSwitch0', policy: reject }], portgroups: [{ name: 'VM Network', vswitch: 'vSwitch0' }], ...extra });
+    lab = await startScenario({
+      mode: 'vcenter',
+      datacenters: [{
+        name: 'DC-Plant',
+        hosts: [
+          host('esx-d1.plant.example', {
+            connectionState: 'disconnected',
+            vmkernelLog: { filler: 20, lines: [
+              '{{now-1h}} In(182) vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client far01 requested mac address change to 02:00:00:00:0d:01 on port 0x2000004, disallowed by vswitch policy',
+              '{{now-1h}} In(182) vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client far01 has policy violations on port 0x2000004. Port is blocked',
+            ] },
+          }),
+          host('esx-d2.plant.example', { vmkernelLog: { filler: 20 } }),
+        ],
+        vms: [{ name: 'far01', host: 'esx-d1.plant.example', nics: [{ network: 'VM Network' }] }, { name: 'near01', host: 'esx-d2.plant.example', nics: [{ network: 'VM Network' }] }],
+      }],
+    });
+  });
+  afterAll(() => lab?.stop());
+
+  it('a host not connected at the start has its log read once it is connected, and the block there is reported; lost again, that is said', async () => {
+    const watching = startWatch(['--format', 'json', '--log-interval', '1'], lab.env);
+    try {
+      const start = await watching.lines.next((l) => l.type === 'watching', 30_000, 'watching line');
+      expect(start.warnings).toEqual(['vmkernel logs not read on esx-d1.plant.example: not connected to vCenter.']);
+      await lab.connection('esx-d1.plant.example', 'connected');
+      const found = await watching.lines.next((l) => l.type === 'new' && l.finding.vm?.name === 'far01', PROMPTLY_MS, 'the block in the log read once connected');
+      expect(found.finding.evidence.find((e: { type: string }) => e.type === 'vmkernel-log').line).toContain('client far01 requested mac address change to 02:00:00:00:0d:01');
+      await lab.connection('esx-d1.plant.example', 'disconnected');
+      const lost = await watching.lines.next((l) => l.type === 'warning', PROMPTLY_MS, 'the warning once it is lost again');
+      expect(lost.warning).toBe('vmkernel log of esx-d1.plant.example could not be read (HostNotConnected); its newer lines were not seen.');
+      expect(watching.lines.all.filter((l) => l.type === 'resolved')).toEqual([]);
+    } finally {
+      expect(await watching.stop('SIGINT')).toBe(130);
+    }
+  });
+});
+
 describe('vmfix watch --format json, on a host whose log is behind the window', () => {
   let lab: Lab;
   beforeAll(async () => {
