@@ -11,6 +11,9 @@ package main
 //     allowed in the current connection state of the host").
 
 import (
+	"fmt"
+	"net/http"
+
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
@@ -46,4 +49,45 @@ func vmConnectionState(s types.HostSystemConnectionState) types.VirtualMachineCo
 		return types.VirtualMachineConnectionStateConnected
 	}
 	return types.VirtualMachineConnectionStateDisconnected
+}
+
+// connectionHandler is POST /lab/connection {"host", "state"}: vCenter loses a
+// host or gets it back (a reconnect, a host agent restart):
+// runtime.connectionState of the host and of its VMs (except one the
+// scenario made orphaned, inaccessible or invalid) changes, as
+// PropertyCollector updates show it. From the next call on, what goes to the
+// host itself (network writes, its logs through DiagnosticManager) faults or
+// answers as that state says. vCenter's Host*Event are not posted.
+func (l *lab) connectionHandler(w http.ResponseWriter, req *http.Request) {
+	var body struct {
+		Host  string `json:"host"`
+		State string `json:"state"`
+	}
+	if !decodeJSON(w, req, &body) {
+		return
+	}
+	state := types.HostSystemConnectionState(body.State)
+	switch state {
+	case types.HostSystemConnectionStateConnected, types.HostSystemConnectionStateDisconnected, types.HostSystemConnectionStateNotResponding:
+	default:
+		http.Error(w, "state must be connected, disconnected or notResponding", http.StatusBadRequest)
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, h := range l.hosts {
+		if h.obj.Name != body.Host {
+			continue
+		}
+		updateLocked(h.obj, prop("runtime.connectionState", state))
+		for _, v := range h.vms {
+			switch v.obj.Runtime.ConnectionState {
+			case types.VirtualMachineConnectionStateConnected, types.VirtualMachineConnectionStateDisconnected:
+				update(v.obj, prop("runtime.connectionState", vmConnectionState(state)))
+			}
+		}
+		writeJSON(w, map[string]interface{}{"host": h.obj.Name, "state": state})
+		return
+	}
+	http.Error(w, fmt.Sprintf("no host named %q", body.Host), http.StatusNotFound)
 }

@@ -11,7 +11,9 @@ package main
 //     an unset lines means "to the end", within that cap;
 //   - on vCenter, host selects the host whose logs to read and no host means
 //     vCenter's own logs; on ESXi, host may be omitted;
-//   - reading logs needs Global.Diagnostics: NoPermission otherwise.
+//   - reading logs needs Global.Diagnostics: NoPermission otherwise;
+//   - on vCenter, a host's logs come from the host: HostNotConnected or
+//     HostNotReachable while it is disconnected or not responding.
 
 import (
 	"github.com/vmware/govmomi/simulator"
@@ -59,6 +61,11 @@ func (m *diagnosticManager) sources(ref *types.ManagedObjectReference) ([]logSou
 	}
 	if !h.diagnosticLogs {
 		return nil, simulator.Fault("Permission to perform this operation was denied.", &types.NoPermission{Object: h.obj.Self, PrivilegeId: "Global.Diagnostics"})
+	}
+	// vCenter reads a host's logs from the host: HostNotConnected ("a method needs to communicate with a host
+	// that has been disconnected") or HostNotReachable while it cannot.
+	if fault := h.unreachable(); fault != nil {
+		return nil, fault
 	}
 	return h.logSources(l.esx), nil
 }

@@ -9,7 +9,8 @@ import { SoapFault } from '../vsphere/faults.js';
 import type { MoRef } from '../vsphere/types.js';
 import { LOG_PAGE, logBrowser, tailHostLog, type HostLog } from './host-logs.js';
 import { FollowedLog } from './log-follow.js';
-import { readDvPorts, type GatheredEvidence } from './online.js';
+import { describeGap, gapOf, refused, type GapWords, type LogGap } from './log-gaps.js';
+import { dvPortsProblem, readDvPorts, type GatheredEvidence } from './online.js';
 import type { DvPortEvent, DvPortState, EvidenceSet } from './types.js';
 
 /** Which ports of a DVS to read again: some ports, a portgroup's, or (neither) all. */
@@ -25,20 +26,33 @@ export class LiveEvidence {
   private portEvents: DvPortEvent[] = [];
   /** The newest event key taken: events come again after a resync, and keys never repeat. */
   private lastEventKey = 0;
-  /** Evidence that could not be gathered, by what it is about, so a later success can clear it. */
+  /** What the first reading said of its evidence (a rotated log, events not read): kept as said. */
   private readonly notes = new Map<string, string>();
-  /** Evidence that could not be read, by what it is about; gone once it reads again. */
+  /**
+   * Evidence that could not be read, by what it is about (`log/` a host's
+   * log, `ports/` a DVS's dvPorts, `logs` the endpoint's): only the next read
+   * of that thing changes it, so time passing or a read of something else
+   * never clears it.
+   */
   private readonly problems = new Map<string, string>();
+  private readonly words: GapWords;
 
   constructor(
     private readonly client: VimClient,
     gathered: GatheredEvidence,
+    /** --log-lines: how far back a host's log is read when it starts being followed. */
+    private readonly logLines: number,
   ) {
-    for (const log of gathered.hostLogs) this.follow(log);
+    this.words = { onVcenter: client.serviceContent.about.apiType === 'VirtualCenter', logLines };
+    for (const log of gathered.hostLogs) if (log.shortBy !== 'unanswered') this.follow(log);
+    // No DiagnosticManager is the endpoint's, not a host's: said once, and no read can clear it.
+    const noManager = gathered.logGaps.filter((g) => g.gap.about === 'no-manager').map((g) => g.host.name);
+    if (noManager.length) this.problems.set('logs', describeGap({ about: 'no-manager' }, noManager, this.words));
+    for (const { host, gap } of gathered.logGaps) if (gap.about !== 'no-manager') this.logRead(host, gap);
     for (const port of gathered.dvPorts) this.ports.set(portId(port), port);
+    for (const unread of gathered.dvPortsUnread) this.problems.set(`ports/${unread.dvs.moref}`, dvPortsProblem(unread));
     this.addEvents(gathered.dvPortEvents ?? []);
     gathered.notes.forEach((note, i) => this.notes.set(`gathered/${i}`, note));
-    gathered.problems.forEach((problem, i) => this.problems.set(`gathered/${i}`, problem));
   }
 
   /** What could not be read, as it stands now (a later success clears it). */
@@ -51,25 +65,46 @@ export class LiveEvidence {
     return new Set(this.logs.keys());
   }
 
-  /** Starts following a host that came into the inventory: its window read backwards first. */
-  async addHost(host: Host, since: string | null, maxLines: number): Promise<void> {
+  /** Hosts whose log is followed or could not be: those dropHost forgets. */
+  get heldHosts(): ReadonlySet<string> {
+    return new Set([...this.logs.keys(), ...this.unreadHosts()]);
+  }
+
+  /** Whether a host's log could not be read yet (refused, answering nothing, not connected): worth trying again. */
+  get waiting(): boolean {
+    return this.unreadHosts().some((moref) => !this.logs.has(moref));
+  }
+
+  /**
+   * Starts following a host that came into the inventory or scope, or whose
+   * log could not be read before: its window read backwards first.
+   */
+  async addHost(host: Host, since: string | null): Promise<void> {
     const browse = this.browser(host);
     if (!browse || this.logs.has(host.moref)) return;
     try {
-      this.follow(await tailHostLog(this.client, browse.manager, browse.hostRef, host, { since, maxLines }));
-      this.problems.delete(`log/${host.moref}`);
+      const log = await tailHostLog(this.client, browse.manager, browse.hostRef, host, { since, maxLines: this.logLines });
+      // A log that answered nothing is read again whole next time, not followed from an end whose window was never read.
+      if (log.shortBy !== 'unanswered') this.follow(log);
+      this.logRead(host, gapOf(log, since));
     } catch (err) {
       if (!(err instanceof SoapFault)) throw err;
-      this.problems.set(`log/${host.moref}`, `vmkernel log of ${host.name} could not be read (${err.faultType}).`);
+      this.logRead(host, refused(err));
     }
   }
 
+  /** A host that left the scope: neither its log nor what could not be read of it is about the verdict any more. */
   dropHost(moref: string): void {
     this.logs.delete(moref);
+    this.problems.delete(`log/${moref}`);
   }
 
-  /** Reads the followed logs (of the hosts given, else all) forward; the number of new L2Sec events. Hosts that refuse are noted, not fatal. */
-  async pollLogs(concurrency: number, hosts?: ReadonlySet<string>): Promise<number> {
+  /**
+   * Reads the followed logs (of the hosts given, else all) forward; the
+   * number of new L2Sec events. Hosts that refuse are noted, not fatal.
+   * since: the window's start now, which each log read is judged against.
+   */
+  async pollLogs(concurrency: number, since: string | null, hosts?: ReadonlySet<string>): Promise<number> {
     let added = 0;
     const logs = [...this.logs.values()].filter((l) => !hosts || hosts.has(l.host.moref));
     let next = 0;
@@ -78,10 +113,10 @@ export class LiveEvidence {
         const log = logs[next++]!;
         try {
           added += await log.poll();
-          this.problems.delete(`log/${log.host.moref}`);
+          this.logRead(log.host, gapOf({ shortBy: log.shortBy, source: log.source(since) }, since));
         } catch (err) {
           if (!(err instanceof SoapFault)) throw err;
-          this.problems.set(`log/${log.host.moref}`, `vmkernel log of ${log.host.name} could not be read (${err.faultType}); its newer lines were not seen.`);
+          this.logRead(log.host, { about: 'lost', fault: err.faultType });
         }
       }
     };
@@ -98,7 +133,7 @@ export class LiveEvidence {
       this.problems.delete(`ports/${dvs.moref}`);
     } catch (err) {
       if (!(err instanceof SoapFault)) throw err;
-      this.problems.set(`ports/${dvs.moref}`, `dvPort state of ${dvs.name} could not be read (${err.faultType}); blocked dvPorts there are not reported.`);
+      this.problems.set(`ports/${dvs.moref}`, dvPortsProblem({ dvs, fault: err.faultType }));
       return;
     }
     const keys = portKeys ? new Set(portKeys) : undefined;
@@ -144,6 +179,16 @@ export class LiveEvidence {
       portClients: [],
       unparsed: { count: logs.reduce((n, l) => n + l.unparsedCount, 0), samples: samples.slice(0, 5) },
     };
+  }
+
+  private unreadHosts(): string[] {
+    return [...this.problems.keys()].filter((k) => k.startsWith('log/')).map((k) => k.slice('log/'.length));
+  }
+
+  /** What the latest read of a host's log left unknown (null: nothing); the one place a host's log problem is set or cleared. */
+  private logRead(host: Host, gap: LogGap | null): void {
+    if (gap) this.problems.set(`log/${host.moref}`, describeGap(gap, [host.name], this.words));
+    else this.problems.delete(`log/${host.moref}`);
   }
 
   private follow(log: HostLog): void {

@@ -18,6 +18,8 @@ export class FollowedLog {
   private lines: number;
   private firstTime: string | null;
   private lastTime: string | null;
+  /** Why the first read did not cover the window (host-logs.ts). */
+  readonly shortBy: HostLog['shortBy'];
   /** L2Sec lines the parser did not understand: how many, and the first few. */
   unparsedCount = 0;
   readonly unparsedSamples: string[] = [];
@@ -30,6 +32,7 @@ export class FollowedLog {
     private readonly page: number,
   ) {
     for (const e of start.events) this.events.set(eventKey(e), { ...e });
+    this.shortBy = start.shortBy;
     this.unparsedCount = start.unparsed.count - start.unparsed.samples.length;
     for (const line of start.unparsed.samples) this.notUnderstood(line);
     this.next = start.lineEnd + 1;

@@ -2,7 +2,7 @@
 // (host-logs.ts), the runtime state of every connected dvPort, and the
 // dvPort block events vCenter recorded in the window (dvport-events.ts).
 // Calls per host follow the window, one per DVS; hosts in parallel.
-import type { DvSwitch, Inventory } from '../inventory/model.js';
+import type { DvSwitch, Host, Inventory } from '../inventory/model.js';
 import { normalizeMac } from '../inventory/model.js';
 import { phase } from '../profile.js';
 import type { VimClient } from '../vsphere/client.js';
@@ -12,6 +12,7 @@ import type { DistributedVirtualPort, MoRef, VMwareDVSPortSetting } from '../vsp
 import type { DvPortEvent, DvPortState, EvidenceSet } from './types.js';
 import { readDvPortEvents } from './dvport-events.js';
 import { tailHostLog, type HostLog } from './host-logs.js';
+import { describeGaps, describeHosts, gapOf, refused, type LogGap } from './log-gaps.js';
 
 export interface GatherOptions {
   /** The most lines read from the end of each host's vmkernel log (0: no logs). */
@@ -23,19 +24,40 @@ export interface GatherOptions {
   readonly onProgress?: (text: string) => void;
 }
 
-/** The evidence, and each host's log as read (where watch goes on reading it). */
+/** A host whose log left something unknown, and what. */
+export interface HostGap {
+  readonly host: Host;
+  readonly gap: LogGap;
+}
+
+/** A DVS whose dvPorts could not be read, and the fault. */
+export interface DvPortsUnread {
+  readonly dvs: DvSwitch;
+  readonly fault: string;
+}
+
+/**
+ * The evidence, each host's log as read (where watch goes on reading it),
+ * and what could not be read by what it is about (its `problems` say the
+ * same, host logs grouped), which watch keeps until a later read clears it.
+ */
 export interface GatheredEvidence extends EvidenceSet {
   readonly hostLogs: readonly HostLog[];
+  readonly logGaps: readonly HostGap[];
+  readonly dvPortsUnread: readonly DvPortsUnread[];
 }
 
 export async function gatherEvidence(client: VimClient, inventory: Inventory, options: GatherOptions): Promise<GatheredEvidence> {
   const notes: string[] = [];
-  const problems: string[] = [];
+  const gaps: HostGap[] = [];
+  const unread: DvPortsUnread[] = [];
   const [logs, dvPorts, dvPortEvents] = await Promise.all([
-    phase('logs', () => tailVmkernelLogs(client, inventory, options, { notes, problems })),
-    phase('dvPorts', () => fetchDvPorts(client, inventory, problems)),
+    phase('logs', () => tailVmkernelLogs(client, inventory, options, { notes, gaps })),
+    phase('dvPorts', () => fetchDvPorts(client, inventory, unread)),
     phase('events', () => blockEvents(client, inventory, options.since, notes)),
   ]);
+  const words = { onVcenter: client.serviceContent.about.apiType === 'VirtualCenter', logLines: options.logLines };
+  const problems = [...describeGaps(gaps.map((g) => ({ name: g.host.name, gap: g.gap })), words), ...unread.map(dvPortsProblem)];
   const count = logs.reduce((n, log) => n + log.unparsed.count, 0);
   const samples = logs.flatMap((log) => log.unparsed.samples.map((line) => ({ source: log.source.name, line })));
   return {
@@ -48,6 +70,8 @@ export async function gatherEvidence(client: VimClient, inventory: Inventory, op
     portClients: [],
     unparsed: { count, samples: samples.slice(0, 5) },
     hostLogs: logs,
+    logGaps: gaps,
+    dvPortsUnread: unread,
   };
 }
 
@@ -55,61 +79,53 @@ async function tailVmkernelLogs(
   client: VimClient,
   inventory: Inventory,
   options: GatherOptions,
-  { notes, problems }: { notes: string[]; problems: string[] },
+  { notes, gaps }: { notes: string[]; gaps: HostGap[] },
 ): Promise<HostLog[]> {
   const manager = client.serviceContent.diagnosticManager;
   if (options.logLines <= 0 || !inventory.hosts.length) return [];
   if (!manager) {
-    problems.push(`vmkernel logs not read on ${describeHosts(inventory.hosts.map((h) => h.name))}: this endpoint offers no DiagnosticManager; give a support bundle with --vmkernel-log.`);
+    for (const host of inventory.hosts) gaps.push({ host, gap: { about: 'no-manager' } });
     return [];
   }
   const onVcenter = client.serviceContent.about.apiType === 'VirtualCenter';
   const hosts = inventory.hosts.filter((h) => h.connectionState === 'connected');
-  const skipped = inventory.hosts.filter((h) => h.connectionState !== 'connected').map((h) => h.name);
-  if (skipped.length) problems.push(`vmkernel logs not read on ${describeHosts(skipped)}: not connected to vCenter.`);
+  for (const host of inventory.hosts) if (host.connectionState !== 'connected') gaps.push({ host, gap: { about: 'unconnected' } });
 
-  const refused = new Map<string, string[]>();
   const logs: HostLog[] = [];
   let done = 0;
+  let failed = 0;
   await pool(hosts, options.concurrency, async (host) => {
     try {
       const ref: MoRef = { type: 'HostSystem', value: host.moref };
       logs.push(await tailHostLog(client, manager, onVcenter ? ref : undefined, host, { since: options.since, maxLines: options.logLines }));
     } catch (err) {
       if (!(err instanceof SoapFault)) throw err;
-      const why = err.faultType === 'NoPermission' ? `NoPermission (needs ${err.privilegeId ?? 'Global.Diagnostics'})` : err.faultType;
-      refused.set(why, [...(refused.get(why) ?? []), host.name]);
+      gaps.push({ host, gap: refused(err) });
+      failed++;
     }
     done++;
-    const failed = [...refused.values()].reduce((n, names) => n + names.length, 0);
     options.onProgress?.(`vmkernel logs: ${done - failed}/${hosts.length} hosts read${failed ? `, ${failed} refused` : ''}`);
   });
-  for (const [why, names] of refused) {
-    problems.push(`vmkernel logs could not be read on ${describeHosts(names)} (${why}); the audit used the other evidence there.`);
-  }
-  const short = (why: HostLog['shortBy']) => logs.filter((l) => l.shortBy === why).map((l) => l.source.name);
-  const rotated = short('rotated');
+  logs.sort((a, b) => a.source.name.localeCompare(b.source.name));
+  const rotated = logs.filter((l) => l.shortBy === 'rotated').map((l) => l.source.name);
   if (rotated.length) {
     notes.push(`The live vmkernel log of ${describeHosts(rotated)} begins after the start of --since; older lines are in its rotated logs (vmkernel.N.gz), which ${onVcenter ? 'vCenter' : 'the host'} does not serve through the API: give a support bundle with --vmkernel-log to read them.`);
   }
-  const stale = logs.filter((l) => options.since !== null && l.source.lastTime !== null && l.source.lastTime < options.since).map((l) => l.source.name);
-  // A log gives no evidence for a window it ends before: a host clock far behind stamps today's blocks weeks ago.
-  if (stale.length) problems.push(`The newest line of the vmkernel log of ${describeHosts(stale)} is older than the start of --since: nothing inside the window came from it, so blocks there are not known (is the host's clock or logging right? --since all reads its lines whatever their time).`);
-  const unanswered = short('unanswered');
-  if (unanswered.length) problems.push(`The vmkernel log of ${describeHosts(unanswered)} answered no lines although ${onVcenter ? 'vCenter' : 'the host'} says it has some: nothing was read there; audit again, or give a support bundle with --vmkernel-log.`);
-  const capped = short('cap');
-  if (capped.length) problems.push(`On ${describeHosts(capped)} the last ${options.logLines} lines (--log-lines) did not reach the start of --since; older lines were not read.`);
-  return logs.sort((a, b) => a.source.name.localeCompare(b.source.name));
+  for (const log of logs) {
+    const gap = gapOf(log, options.since);
+    if (gap) gaps.push({ host: log.host, gap });
+  }
+  return logs;
 }
 
-async function fetchDvPorts(client: VimClient, inventory: Inventory, problems: string[]): Promise<DvPortState[]> {
+async function fetchDvPorts(client: VimClient, inventory: Inventory, unread: DvPortsUnread[]): Promise<DvPortState[]> {
   const out: DvPortState[] = [];
   for (const dvs of inventory.dvSwitches) {
     try {
       out.push(...(await readDvPorts(client, dvs)));
     } catch (err) {
       if (!(err instanceof SoapFault)) throw err;
-      problems.push(`dvPort state of ${dvs.name} could not be read (${err.faultType}); blocked dvPorts there are not reported.`);
+      unread.push({ dvs, fault: err.faultType });
     }
   }
   return out;
@@ -151,6 +167,10 @@ export const DV_PORTS = {
   ],
 } as const satisfies ReturnSpec;
 
+export function dvPortsProblem({ dvs, fault }: DvPortsUnread): string {
+  return `dvPort state of ${dvs.name} could not be read (${fault}); blocked dvPorts there are not reported.`;
+}
+
 /** Only vCenter keeps events about distributed switches; a standalone host has none. */
 async function blockEvents(client: VimClient, inventory: Inventory, since: string | null, notes: string[]): Promise<DvPortEvent[]> {
   if (!inventory.dvSwitches.length || !client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') return [];
@@ -185,11 +205,6 @@ function macPolicies(setting: VMwareDVSPortSetting | undefined): VMwareDVSPortSe
   if (!setting) return null;
   const { _typeName, macManagementPolicy, securityPolicy } = setting;
   return { _typeName, ...(macManagementPolicy ? { macManagementPolicy } : {}), ...(securityPolicy ? { securityPolicy } : {}) };
-}
-
-function describeHosts(names: readonly string[]): string {
-  const shown = names.slice(0, 5).join(', ');
-  return names.length > 5 ? `${names.length} hosts (${shown}, …)` : names.length === 1 ? shown : `${names.length} hosts (${shown})`;
 }
 
 /** Runs `work` over items with at most `limit` at once. */

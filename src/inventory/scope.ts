@@ -57,15 +57,16 @@ function isScoped(scope: Scope): boolean {
 /**
  * The names (of those given) that each pattern of the option matches; a
  * pattern that matches none of them is refused, with the names that differ
- * only in case offered instead.
+ * only in case offered instead, and `unlisted` (what the names given may
+ * leave out) said after.
  */
-export function selectNames(option: ScopeOption, patterns: readonly string[] | undefined, names: readonly string[]): (name: string | null) => boolean {
+export function selectNames(option: ScopeOption, patterns: readonly string[] | undefined, names: readonly string[], unlisted = ''): (name: string | null) => boolean {
   if (!patterns?.length) return () => true;
   for (const pattern of patterns) {
     if (names.some(matcher(option, pattern))) continue;
     const other = [...new Set(names.filter(matcher(option, pattern, true)))].slice(0, 3);
     const hint = other.length ? ` (names are case-sensitive; did you mean ${other.map((n) => `'${n}'`).join(', ')}?)` : '';
-    throw new UsageError(`No ${WHAT[option]} matches --${option} '${pattern}'${hint}.`);
+    throw new UsageError(`No ${WHAT[option]} matches --${option} '${pattern}'${hint}.${unlisted ? ` ${unlisted}` : ''}`);
   }
   const test = nameTest(option, patterns);
   return (name) => name !== null && test(name);
@@ -77,12 +78,19 @@ export function nameTest(option: ScopeOption, patterns: readonly string[]): (nam
   return (name) => tests.some((t) => t(name));
 }
 
+/**
+ * A VM this user may not view is not in the inventory, though its host's log
+ * may name it: said on a --vm that matches nothing, since telling that case
+ * from a typo would take reading every host's log first, for an error.
+ */
+const HIDDEN_VMS = 'If the name is right, check with an account that sees every VM: the inventory holds only the VMs this user may view.';
+
 export function applyScope(inventory: Inventory, scope: Scope): Inventory {
   if (!isScoped(scope)) return inventory;
   const inDatacenter = selectNames('datacenter', scope.datacenter, [...inventory.hosts.map((h) => h.datacenter), ...inventory.dvSwitches.map((d) => d.datacenter)].filter((n): n is string => n !== null));
   const inCluster = selectNames('cluster', scope.cluster, inventory.hosts.map((h) => h.cluster).filter((n): n is string => n !== null));
   const isHost = selectNames('host', scope.host, inventory.hosts.map((h) => h.name));
-  const isVm = selectNames('vm', scope.vm, inventory.vms.map((v) => v.name));
+  const isVm = selectNames('vm', scope.vm, inventory.vms.map((v) => v.name), HIDDEN_VMS);
   const hosts = inventory.hosts.filter((h) => inDatacenter(h.datacenter) && inCluster(h.cluster) && isHost(h.name));
   if (!hosts.length) throw new UsageError(`The scope (${describe(scope, ['datacenter', 'cluster', 'host'])}) matches no host.`);
   const hostIds = new Set(hosts.map((h) => h.moref));

@@ -160,12 +160,12 @@ class Watcher {
         // Back from a disconnection: events made meanwhile may have left latestPage; the history has them.
         evidence.addEvents(await readDvPortEvents(this.client, evidence.lastEventTime ?? this.windowStart()));
         refreshes = this.inventory.inventory().dvSwitches.map((dvs) => ({ dvs }));
-        await evidence.pollLogs(this.options.concurrency);
+        await evidence.pollLogs(this.options.concurrency, this.windowStart());
       } else {
         refreshes = portRefreshes(before, this.inventory.inventory(), touched, fresh);
         // A guest that changed its MAC: ESXi logged the block as it happened, before Tools told vCenter; read it now.
         const hosts = new Set(this.inventory.inventory().vms.filter((vm) => touched.vms.has(vm.moref) && vm.host).map((vm) => vm.host!));
-        if (hosts.size) await evidence.pollLogs(this.options.concurrency, hosts);
+        if (hosts.size) await evidence.pollLogs(this.options.concurrency, this.windowStart(), hosts);
       }
       for (const refresh of refreshes) await evidence.refreshPorts(refresh);
       await this.verdictNow();
@@ -183,7 +183,7 @@ class Watcher {
         concurrency: this.options.concurrency,
         onProgress: (text) => spinner.update(text),
       });
-      this.evidence = new LiveEvidence(this.client, gathered);
+      this.evidence = new LiveEvidence(this.client, gathered, this.options.logLines);
       this.evidence.addEvents(blocks);
     } finally {
       spinner.stop();
@@ -202,8 +202,10 @@ class Watcher {
       void this.enqueue(async () => {
         const evidence = this.evidence!;
         const problems = evidence.problemList.join('\n');
-        const added = await evidence.pollLogs(this.options.concurrency);
-        // A log that stopped (or started again) being readable changes what the verdict can vouch for.
+        // A host whose log could not be read (refused, answering nothing) is tried again at each read, not only when vCenter changes.
+        if (evidence.waiting) await this.followHosts(this.scoped(this.inventory.inventory()));
+        const added = await evidence.pollLogs(this.options.concurrency, this.windowStart());
+        // A log that stopped (or started again) being readable or covering the window changes what the verdict can vouch for.
         if (added || evidence.expires(this.windowStart()) || evidence.problemList.join('\n') !== problems) await this.verdictNow();
       }).finally(() => this.scheduleLogs());
     }, this.options.logInterval * 1000);
@@ -265,17 +267,18 @@ class Watcher {
   }
 
   /**
-   * Hosts that came into scope have their logs read; those that left it are
-   * no longer read. A host that is disconnected keeps what was read of its
-   * log (its blocks did not go away), and starts being read once connected.
+   * Hosts that came into scope, or whose log could not be read yet, have
+   * their logs read; those that left it are no longer read. A host that is
+   * disconnected keeps what was read of its log (its blocks did not go
+   * away), and starts being read once connected.
    */
   private async followHosts(scoped: Inventory): Promise<void> {
     const evidence = this.evidence!;
-    const followed = evidence.followedHosts;
     const inScope = new Set(scoped.hosts.map((h) => h.moref));
-    for (const moref of followed) if (!inScope.has(moref)) evidence.dropHost(moref);
+    for (const moref of evidence.heldHosts) if (!inScope.has(moref)) evidence.dropHost(moref);
+    const followed = evidence.followedHosts;
     for (const host of scoped.hosts) {
-      if (host.connectionState === 'connected' && !followed.has(host.moref)) await evidence.addHost(host, this.windowStart(), this.options.logLines);
+      if (host.connectionState === 'connected' && !followed.has(host.moref)) await evidence.addHost(host, this.windowStart());
     }
   }
 

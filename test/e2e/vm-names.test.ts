@@ -69,6 +69,14 @@ describe('lines naming VMs vCenter does not show', () => {
     }
   });
 
+  it('--vm naming only that VM is refused (exit 2) as matching nothing, in words that do not pass it off as a typo: a VM this user may not view is not listed', async () => {
+    for (const command of [['audit'], ['fix', '--dry-run'], ['watch']]) {
+      const run = await vmfix([...command, '--vm', 'ghost01'], lab.env);
+      expect(run.code, command.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(/^vmfix: No VM matches --vm 'ghost01'\. If the name is right, check with an account that sees every VM: the inventory holds only the VMs this user may view\.$/m);
+    }
+  });
+
   it('vCenter refuses a rename to a name another VM of the folder has (DuplicateName)', async () => {
     await expect(soap.renameVm(await moref('plain01'), 'app09')).rejects.toThrow(/DuplicateName/);
   });

@@ -265,4 +265,106 @@ describe('vmfix watch --format json, where some evidence cannot be read', () => 
       await receiver.close();
     }
   });
+
+  it('a host whose log was refused at the start is said once, not again at each verdict; its log read once the privilege is back, and the block it holds reported', async () => {
+    const watching = startWatch(['--format', 'json', '--log-interval', '1'], lab.env);
+    try {
+      const start = await watching.lines.next((l) => l.type === 'watching', 30_000, 'watching line');
+      expect(start.warnings).toEqual([expect.stringMatching(/vmkernel logs could not be read on esx-r2\.plant\.example \(NoPermission/)]);
+      // A verdict: the guest's new MAC reaches vCenter; ESXi logs the block in a log this user cannot read yet.
+      await lab.guestMac('plc01', 1, '02:00:00:00:0c:01');
+      await watching.lines.next((l) => ['new', 'changed'].includes(l.type) && l.finding.vm?.name === 'plc01', PROMPTLY_MS, 'the verdict on the new MAC');
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(watching.lines.all.filter((l) => l.type === 'warning')).toEqual([]);
+
+      await lab.diagnostics('esx-r2.plant.example', true);
+      const seen = await watching.lines.next((l) => l.finding?.vm?.name === 'plc01' && l.finding.evidence.some((e: { type: string }) => e.type === 'vmkernel-log'), PROMPTLY_MS, 'the block from the log now read');
+      expect(seen.finding.evidence.find((e: { type: string }) => e.type === 'vmkernel-log').line).toContain('client plc01 requested mac address change to 02:00:00:00:0c:01');
+      // Read once, it is followed: taken away again, that is said.
+      await lab.diagnostics('esx-r2.plant.example', false);
+      const lost = await watching.lines.next((l) => l.type === 'warning', PROMPTLY_MS, 'the warning once the log is refused again');
+      expect(lost.warning).toMatch(/vmkernel log of esx-r2\.plant\.example could not be read \(NoPermission\); its newer lines were not seen/);
+    } finally {
+      await lab.diagnostics('esx-r2.plant.example', false);
+      expect(await watching.stop('SIGINT')).toBe(130);
+    }
+  });
+});
+
+describe('vmfix watch --format json, on a host vCenter gets back', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    const host = (name: string, extra: object) => ({ name, version: '8.0.2', vswitches: [{ name: 'vSwitch0', policy: reject }], portgroups: [{ name: 'VM Network', vswitch: 'vSwitch0' }], ...extra });
+    lab = await startScenario({
+      mode: 'vcenter',
+      datacenters: [{
+        name: 'DC-Plant',
+        hosts: [
+          host('esx-d1.plant.example', {
+            connectionState: 'disconnected',
+            vmkernelLog: { filler: 20, lines: [
+              '{{now-1h}} In(182) vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client far01 requested mac address change to 02:00:00:00:0d:01 on port 0x2000004, disallowed by vswitch policy',
+              '{{now-1h}} In(182) vmkernel: cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client far01 has policy violations on port 0x2000004. Port is blocked',
+            ] },
+          }),
+          host('esx-d2.plant.example', { vmkernelLog: { filler: 20 } }),
+        ],
+        vms: [{ name: 'far01', host: 'esx-d1.plant.example', nics: [{ network: 'VM Network' }] }, { name: 'near01', host: 'esx-d2.plant.example', nics: [{ network: 'VM Network' }] }],
+      }],
+    });
+  });
+  afterAll(() => lab?.stop());
+
+  it('a host not connected at the start has its log read once it is connected, and the block there is reported; lost again, that is said', async () => {
+    const watching = startWatch(['--format', 'json', '--log-interval', '1'], lab.env);
+    try {
+      const start = await watching.lines.next((l) => l.type === 'watching', 30_000, 'watching line');
+      expect(start.warnings).toEqual(['vmkernel logs not read on esx-d1.plant.example: not connected to vCenter.']);
+      await lab.connection('esx-d1.plant.example', 'connected');
+      const found = await watching.lines.next((l) => l.type === 'new' && l.finding.vm?.name === 'far01', PROMPTLY_MS, 'the block in the log read once connected');
+      expect(found.finding.evidence.find((e: { type: string }) => e.type === 'vmkernel-log').line).toContain('client far01 requested mac address change to 02:00:00:00:0d:01');
+      await lab.connection('esx-d1.plant.example', 'disconnected');
+      const lost = await watching.lines.next((l) => l.type === 'warning', PROMPTLY_MS, 'the warning once it is lost again');
+      expect(lost.warning).toBe('vmkernel log of esx-d1.plant.example could not be read (HostNotConnected); its newer lines were not seen.');
+      expect(watching.lines.all.filter((l) => l.type === 'resolved')).toEqual([]);
+    } finally {
+      expect(await watching.stop('SIGINT')).toBe(130);
+    }
+  });
+});
+
+describe('vmfix watch --format json, on a host whose log is behind the window', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startScenario({
+      mode: 'vcenter',
+      datacenters: [{
+        name: 'DC-Plant',
+        hosts: [{
+          name: 'esx-c1.plant.example', version: '8.0.2', vswitches: [{ name: 'vSwitch0', policy: reject }], portgroups: [{ name: 'VM Network', vswitch: 'vSwitch0' }],
+          // Its newest line three days old: a clock behind, or logging that stopped.
+          vmkernelLog: { filler: 30, spanHours: 2, lines: ['{{now-3d}} In(182) vmkernel: cpu1:2097)NetPort: 1580: disabled port 0x2000004'] },
+        }],
+        vms: [{ name: 'clk01', host: 'esx-c1.plant.example', nics: [{ network: 'VM Network' }] }],
+      }],
+    });
+  });
+  afterAll(() => lab?.stop());
+
+  it('the warning holds until the log brings a line inside the window, and is said again when the window passes its newest line', async () => {
+    const watching = startWatch(['--format', 'json', '--since', '1m', '--log-interval', '1'], lab.env);
+    const stale = /The newest line of the vmkernel log of esx-c1\.plant\.example is older than the start of --since/;
+    try {
+      const start = await watching.lines.next((l) => l.type === 'watching', 30_000, 'watching line');
+      expect(start.warnings).toEqual([expect.stringMatching(stale)]);
+      await lab.guestMac('clk01', 1, '02:00:00:00:0c:c1');
+      await watching.lines.next((l) => l.type === 'new' && l.finding.kind === 'mac-change-blocked' && l.finding.vm?.name === 'clk01', PROMPTLY_MS, 'the block, from lines inside the window');
+      // A minute on, the window has passed the log's newest line: the log is behind it again, and that is said.
+      const again = await watching.lines.next((l) => l.type === 'warning', 75_000, 'the warning said again');
+      expect(again.warning).toMatch(stale);
+      expect(watching.lines.all.filter((l) => l.type === 'warning')).toHaveLength(1);
+    } finally {
+      expect(await watching.stop('SIGINT')).toBe(130);
+    }
+  }, 120_000);
 });

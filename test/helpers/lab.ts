@@ -32,6 +32,8 @@ export interface Lab {
   restart(downSeconds?: number): Promise<void>;
   /** POST /lab/diagnostics: the admin takes Global.Diagnostics on a host from the lab's user, or gives it back. */
   diagnostics(host: string, allowed: boolean): Promise<void>;
+  /** POST /lab/connection: vCenter loses a host or gets it back. */
+  connection(host: string, state: 'connected' | 'disconnected' | 'notResponding'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startScenario(scenario: object | string): Promise<Lab> {
     guestMac: (vm, nic, mac) => call('/lab/guest-mac', { vm, nic, mac }) as Promise<{ blocked: boolean }>,
     restart: async (downSeconds = 0) => void (await call('/lab/restart', { downSeconds })),
     diagnostics: async (host, allowed) => void (await call('/lab/diagnostics', { host, allowed })),
+    connection: async (host, state) => void (await call('/lab/connection', { host, state })),
   };
 }
 

@@ -661,6 +661,28 @@ describe('the lab as the world around vmfix', () => {
     expect(await state()).toEqual(before);
   });
 
+  it('/lab/connection: vCenter gets a host back, or loses it; its and its VMs\' runtime.connectionState follow, and its logs answer only while connected', async () => {
+    const browse = () => soap('BrowseDiagnosticLog', ref('_this', 'DiagnosticManager', content.diagnosticManager!) + ref('host', 'HostSystem', hosts['esx-down']!) + '<key>vmkernel</key><start>1</start><lines>5</lines>');
+    const connection = async () => ({
+      host: propVal(objects(await retrieve('HostSystem', ['runtime.connectionState'])).get(hosts['esx-down']!)!, 'runtime.connectionState'),
+      vm: propVal(objects(await retrieve('VirtualMachine', ['runtime.connectionState'])).get(vms.far01!)!, 'runtime.connectionState'),
+    });
+    expect((await browse()).body).toContain('HostNotConnected');
+    try {
+      expect((await labPost('/lab/connection', { host: 'esx-down', state: 'connected' })).status).toBe(200);
+      expect(await connection()).toEqual({ host: 'connected', vm: 'connected' });
+      expect((await browse()).status).toBe(200);
+      await labPost('/lab/connection', { host: 'esx-down', state: 'notResponding' });
+      expect(await connection()).toEqual({ host: 'notResponding', vm: 'disconnected' });
+      expect((await browse()).body).toContain('HostNotReachable');
+      expect((await labPost('/lab/connection', { host: 'esx-down', state: 'maintenance' })).status).toBe(400);
+      expect((await labPost('/lab/connection', { host: 'esx-nowhere', state: 'connected' })).status).toBe(404);
+    } finally {
+      await labPost('/lab/connection', { host: 'esx-down', state: 'disconnected' });
+    }
+    expect(await connection()).toEqual({ host: 'disconnected', vm: 'disconnected' });
+  });
+
   it('WaitForUpdatesEx versions as vCenter: a new one each answer, an out-of-date one faults InvalidCollectorVersion; maxObjectUpdates truncates, the rest comes once with the truncated version', async () => {
     const pc = await newCollector();
     const view = one(await call('CreateContainerView', ref('_this', 'ViewManager', content.viewManager!) + ref('container', 'Folder', content.rootFolder!) + '<type>VirtualMachine</type><recursive>true</recursive>'), 'returnval');

@@ -1,0 +1,130 @@
+// What watch keeps of a host's log that could not be read as it should at
+// the start (stale, not connected, answering nothing, refused): each kept
+// host by host until a later read of that host shows the gap gone, never
+// because time passed or nothing was read.
+import { describe, expect, it } from 'vitest';
+import { LiveEvidence } from '../../src/evidence/live.js';
+import { gatherEvidence } from '../../src/evidence/online.js';
+import type { Host } from '../../src/inventory/model.js';
+import type { VimClient } from '../../src/vsphere/client.js';
+import { SoapFault } from '../../src/vsphere/faults.js';
+import { host, inventory, vswitch } from '../helpers/inventory.js';
+
+const line = (time: string, i: number) => `${time} cpu1:2097)NetPort: 1580: disabled port 0x${i.toString(16)}`;
+const OLD = Array.from({ length: 40 }, (_, i) => line(`2026-11-10T09:${String(i).padStart(2, '0')}:00.000Z`, i));
+const SINCE = '2026-11-25T00:00:00.000Z';
+const LATER = '2026-11-26T00:00:00.000Z';
+
+/** A vCenter whose hosts serve their vmkernel logs as `logs` holds them now: refused where `refused` says, no lines where `silent` says. */
+function vcenter(logs: Record<string, string[]>, refused = new Set<string>(), silent = new Set<string>()): VimClient {
+  return {
+    serviceContent: { diagnosticManager: { type: 'DiagnosticManager', value: 'DiagMgr' }, about: { apiType: 'VirtualCenter' } },
+    read: async (_method: string, args: { host: { value: string }; start: number; lines: number }) => {
+      const moref = args.host.value;
+      if (refused.has(moref)) throw new SoapFault('NoPermission', 'Permission to perform this operation was denied.', { privilegeId: 'Global.Diagnostics' });
+      const log = logs[moref] ?? [];
+      const start = Math.min(args.start, log.length + 1);
+      const text = silent.has(moref) ? [] : log.slice(start - 1, start - 1 + args.lines);
+      return { lineStart: start, lineEnd: text.length ? start + text.length - 1 : log.length, ...(text.length ? { lineText: text } : {}) };
+    },
+  } as unknown as VimClient;
+}
+
+const esx01 = host('host-1', 'esx01', [vswitch('vSwitch0', false)], []);
+const esx02 = host('host-2', 'esx02', [vswitch('vSwitch0', false)], []);
+
+async function watching(client: VimClient, hosts: Host[], since = SINCE): Promise<LiveEvidence> {
+  const gathered = await gatherEvidence(client, inventory(hosts, []), { logLines: 1000, since, concurrency: 1 });
+  return new LiveEvidence(client, gathered, 1000);
+}
+
+describe('a host log whose newest line was older than the window at the start (a host clock behind, a quiet log)', () => {
+  it('stays a problem while reads bring nothing newer, and is gone at the read that brings a line inside the window', async () => {
+    const logs = { 'host-1': [...OLD] };
+    const live = await watching(vcenter(logs), [esx01]);
+    expect(live.problemList).toEqual([expect.stringMatching(/^The newest line of the vmkernel log of esx01 is older than the start of --since/)]);
+
+    await live.pollLogs(1, LATER);
+    expect(live.problemList).toHaveLength(1);
+    logs['host-1'].push(line('2026-11-20T10:00:00.000Z', 99));
+    await live.pollLogs(1, LATER);
+    expect(live.problemList, 'a line newer than before, still before the window').toHaveLength(1);
+
+    logs['host-1'].push(line('2026-11-26T10:00:00.000Z', 100));
+    await live.pollLogs(1, LATER);
+    expect(live.problemList).toEqual([]);
+  });
+
+  it('comes back when a later read finds the log behind the window again, and only for that host', async () => {
+    const logs = { 'host-1': [...OLD, line('2026-11-26T10:00:00.000Z', 100)], 'host-2': [...OLD, line('2026-11-28T10:00:00.000Z', 100)] };
+    const live = await watching(vcenter(logs), [esx01, esx02], LATER);
+    expect(live.problemList).toEqual([]);
+    await live.pollLogs(1, '2026-11-27T00:00:00.000Z');
+    expect(live.problemList).toEqual([expect.stringMatching(/^The newest line of the vmkernel log of esx01 is older/)]);
+  });
+});
+
+describe('a host not connected at the start', () => {
+  it('stays a problem until it is connected and its log answers; refused then, that is the problem', async () => {
+    const refused = new Set<string>();
+    const client = vcenter({ 'host-1': [...OLD], 'host-2': [...OLD] }, refused);
+    const live = await watching(client, [esx01, { ...esx02, connectionState: 'disconnected' }], '2026-11-01T00:00:00.000Z');
+    expect(live.problemList).toEqual(['vmkernel logs not read on esx02: not connected to vCenter.']);
+
+    refused.add('host-2');
+    await live.addHost(esx02, '2026-11-01T00:00:00.000Z');
+    expect(live.problemList).toEqual([expect.stringMatching(/^vmkernel logs could not be read on esx02 \(NoPermission \(needs Global\.Diagnostics\)\)/)]);
+
+    refused.delete('host-2');
+    await live.addHost(esx02, '2026-11-01T00:00:00.000Z');
+    expect(live.problemList).toEqual([]);
+    expect(live.followedHosts).toEqual(new Set(['host-1', 'host-2']));
+  });
+
+  it('is forgotten when the host leaves the scope', async () => {
+    const live = await watching(vcenter({ 'host-1': [...OLD] }), [esx01, { ...esx02, connectionState: 'notResponding' }], '2026-11-01T00:00:00.000Z');
+    expect(live.heldHosts).toEqual(new Set(['host-1', 'host-2']));
+    live.dropHost('host-2');
+    expect(live.problemList).toEqual([]);
+  });
+});
+
+describe('a host log that answered no lines at the start', () => {
+  it('is not followed from its end (its window was never read): it is read again whole, and the problem goes when it answers', async () => {
+    const silent = new Set(['host-1']);
+    const client = vcenter({ 'host-1': [...OLD] }, new Set(), silent);
+    const live = await watching(client, [esx01], '2026-11-01T00:00:00.000Z');
+    expect(live.problemList).toEqual([expect.stringMatching(/^The vmkernel log of esx01 answered no lines/)]);
+    expect(live.followedHosts.size).toBe(0);
+
+    await live.addHost(esx01, '2026-11-01T00:00:00.000Z');
+    expect(live.problemList).toHaveLength(1);
+    silent.clear();
+    await live.addHost(esx01, '2026-11-01T00:00:00.000Z');
+    expect(live.problemList).toEqual([]);
+    expect(live.snapshot('2026-11-01T00:00:00.000Z').sources).toEqual([expect.objectContaining({ name: 'esx01', lines: 40 })]);
+  });
+});
+
+describe('an endpoint whose ServiceContent names no DiagnosticManager', () => {
+  it('is one problem for the endpoint, not one a host, and stays: no read can clear it', async () => {
+    const client = { serviceContent: { about: { apiType: 'VirtualCenter' } }, read: async () => { throw new Error('not called'); } } as unknown as VimClient;
+    const live = await watching(client, [esx01, esx02]);
+    expect(live.problemList).toEqual([expect.stringMatching(/^vmkernel logs not read on 2 hosts \(esx01, esx02\): .*DiagnosticManager/)]);
+    await live.addHost(esx01, SINCE);
+    await live.pollLogs(1, SINCE);
+    expect(live.problemList).toHaveLength(1);
+  });
+});
+
+describe('the audit says each gap once for all the hosts it holds on', () => {
+  it('two stale hosts and one not connected: two problems, hosts by name', async () => {
+    const client = vcenter({ 'host-1': [...OLD], 'host-2': [...OLD] });
+    const esx03 = { ...host('host-3', 'esx03', [vswitch('vSwitch0', false)], []), connectionState: 'disconnected' as const };
+    const gathered = await gatherEvidence(client, inventory([esx02, esx01, esx03], []), { logLines: 1000, since: SINCE, concurrency: 2 });
+    expect(gathered.problems).toEqual([
+      'vmkernel logs not read on esx03: not connected to vCenter.',
+      expect.stringMatching(/^The newest line of the vmkernel log of 2 hosts \(esx01, esx02\) is older/),
+    ]);
+  });
+});
