@@ -7,7 +7,7 @@
 // a MAC now configured on it, or a policy that now allows it, is history:
 // shown with its time, never a finding.
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
-import type { InventoryIndex } from '../inventory/lookup.js';
+import { hostFinder, type InventoryIndex } from '../inventory/lookup.js';
 import { displayName, type Host, type Vm, type VmNic } from '../inventory/model.js';
 import { hasNoConfiguration } from '../inventory/unread.js';
 import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
@@ -80,25 +80,19 @@ interface Incident {
 const SAME_MOMENT_MS = 60_000;
 
 /**
- * The host a line is about: the one it names, else the one it was read
- * from (online, the host whose log it is). Syslog heads often carry the
- * short name ("esx-p3" for esx-p3.rtm.corp.example): a unique first label matches.
- * A line that names a host vCenter does not have is about no host of it,
- * whatever its file is called: a collector's file named after one host holds others' lines.
+ * The host a line is about: the one it names (hostFinder: by vCenter's
+ * name, its short form, the host's DNS name or a vmkernel address), else
+ * the one it was read from (online, the host whose log it is). A line that
+ * names a host vCenter does not have is about no host of it, whatever its
+ * file is called: a collector's file named after one host holds others' lines.
  */
-function hostFinder(index: InventoryIndex): (e: L2SecEvent) => Host | undefined {
-  const exact = new Map(index.inventory.hosts.map((h) => [h.name.toLowerCase(), h]));
-  const short = new Map<string, Host | null>();
-  for (const h of index.inventory.hosts) {
-    const label = h.name.toLowerCase().split('.')[0]!;
-    short.set(label, short.has(label) ? null : h);
-  }
-  const find = (name: string | undefined) => (name ? (exact.get(name.toLowerCase()) ?? short.get(name.toLowerCase()) ?? undefined) : undefined);
-  return (e) => (e.hostName ? find(e.hostName) : find(e.source));
+export function logHostFinder(hosts: readonly Host[]): (e: L2SecEvent) => Host | undefined {
+  const find = hostFinder(hosts);
+  return (e) => find(e.hostName || e.source);
 }
 
 function incidents(index: InventoryIndex, events: readonly L2SecEvent[]): Incident[] {
-  const hostOf = hostFinder(index);
+  const hostOf = logHostFinder(index.inventory.hosts);
   const named = new Map<string, Incident>();
   const unnamed: L2SecEvent[] = [];
   for (const e of events) {

@@ -3,6 +3,7 @@
 // the session reuse the online one to plan and to verify.
 import { audit, unplacedWarnings } from '../audit/audit.js';
 import { unknownVmNames } from '../audit/vm-names.js';
+import { logHostFinder } from '../audit/match-logs.js';
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
@@ -220,8 +221,7 @@ function scope(whole: Inventory, inventory: Inventory, vmsOnly: boolean) {
   const all = whole === inventory;
   const vms = new Set(inventory.vms.map((v) => v.moref));
   const hosts = new Set(inventory.hosts.map((h) => h.moref));
-  const hostNames = new Set(inventory.hosts.map((h) => h.name.toLowerCase()));
-  const knownHosts = new Set(whole.hosts.map((h) => h.name.toLowerCase()));
+  const hostOf = logHostFinder(whole.hosts);
   const dvSwitches = new Set(inventory.dvSwitches.map((d) => d.name));
   return {
     finding: (f: Finding) => {
@@ -233,9 +233,10 @@ function scope(whole: Inventory, inventory: Inventory, vmsOnly: boolean) {
       return f.switch?.type === 'distributed' && dvSwitches.has(f.switch.name);
     },
     history: (h: HistoryItem) => all || (h.vm ? vms.has(h.vm.moref) : !vmsOnly && h.host !== null && hosts.has(h.host.moref)),
+    // A line on no host of this vCenter is not known to be outside the scope.
     line: (e: L2SecEvent) => {
-      const host = (e.hostName ?? e.source).toLowerCase();
-      return all || (!vmsOnly && (hostNames.has(host) || !knownHosts.has(host)));
+      const host = hostOf(e);
+      return all || (!vmsOnly && (host === undefined || hosts.has(host.moref)));
     },
   };
 }
