@@ -240,8 +240,15 @@ function byPort(attachments: Attachments, incident: Incident, host: Host): Tie {
 /** How far a host's log clock may trail vCenter's before a line's time is trusted against bootTime. */
 const CLOCK_SKEW_MS = 60_000;
 
-function loggedBefore(incident: Incident, time: number): boolean {
-  return incident.events.every((e) => e.lastTime !== null && Date.parse(e.lastTime) < time);
+/**
+ * Every one of the times (of lines, or of vCenter's block events) is before the running VM's
+ * power-on: its ports, standard or distributed, were connected anew since, so what they say was
+ * of an earlier connection (a guest that still changes its MAC is blocked, and logged, again).
+ */
+export function beforePowerOn(vm: Vm, times: readonly (string | null)[]): boolean {
+  if (vm.powerState !== 'poweredOn' || !vm.bootTime || !times.length) return false;
+  const boot = Date.parse(vm.bootTime) - CLOCK_SKEW_MS;
+  return times.every((t) => t !== null && Date.parse(t) < boot);
 }
 
 function nicOnStandardPort(host: Host, vm: Vm, port: string): VmNic | undefined {
@@ -257,13 +264,13 @@ function present(attachments: Attachments, host: Host, vm: Vm, nic: VmNic, incid
     const now = standardPortOf(host, nic);
     if (now !== null && now !== incident.port) return past(`port ${incident.port} is no longer its port (now ${now})`);
     // A standard port is freed at power-off and its number given out again: one logged before this run was not this NIC's.
-    if (vm.bootTime && loggedBefore(incident, Date.parse(vm.bootTime) - CLOCK_SKEW_MS)) {
+    if (beforePowerOn(vm, incident.events.map((e) => e.lastTime))) {
       return past(`the line is older than ${vm.name}'s power-on at ${vm.bootTime}: port ${incident.port} was another connection then`);
     }
   }
   // A dvPort too is connected anew at power-on (and a VM rebuilt under the old name is another VM): a block
   // logged before this run was of an earlier connection, and a guest that still changes its MAC is logged again.
-  if (nic.backing.kind === 'distributed' && vm.powerState === 'poweredOn' && vm.bootTime && loggedBefore(incident, Date.parse(vm.bootTime) - CLOCK_SKEW_MS)) {
+  if (nic.backing.kind === 'distributed' && beforePowerOn(vm, incident.events.map((e) => e.lastTime))) {
     return past(`the line is older than ${vm.name}'s power-on at ${vm.bootTime}: its ports were connected anew since`);
   }
   if (nic.macAddress !== null && macs.size && [...macs].every((m) => m === nic.macAddress)) {
