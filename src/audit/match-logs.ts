@@ -21,6 +21,14 @@ export interface PastEvents {
   readonly why: string;
 }
 
+export interface Namesakes {
+  readonly vms: readonly Vm[];
+  readonly host: Host;
+  readonly events: readonly L2SecEvent[];
+  /** The VM holding the port the lines name, where the name says another. */
+  readonly portHolder: Vm | null;
+}
+
 /** Lines on a host the inventory has, naming a client no VM in it is called. */
 export interface UnknownVm {
   /** As the line names it. */
@@ -36,8 +44,11 @@ export interface MatchedLogs {
   readonly history: readonly PastEvents[];
   /** Events that name a powered-off VM with several NICs, or a VM vCenter shows no NICs of, but not which NIC. */
   readonly offVms: readonly { readonly vm: Vm; readonly host: Host; readonly events: readonly L2SecEvent[] }[];
-  /** Events naming a client that several VMs on that host are called, with nothing to say which. */
-  readonly namesakes: readonly { readonly vms: readonly Vm[]; readonly host: Host; readonly events: readonly L2SecEvent[] }[];
+  /**
+   * Events that may be about any of several VMs, with nothing to say which: a client several VMs on
+   * that host are called, or one VM by name while the port named is another's (`portHolder`).
+   */
+  readonly namesakes: readonly Namesakes[];
   /** Events on a known host that nothing ties to a NIC or VM. */
   readonly unattributed: readonly { readonly events: readonly L2SecEvent[]; readonly host: Host }[];
   /** Events naming VMs this inventory does not have (deleted, renamed, or hidden from this user). */
@@ -137,7 +148,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
   const unmatched: L2SecEvent[] = [];
   const unknownVms: UnknownVm[] = [];
   const offVms: { vm: Vm; host: Host; events: L2SecEvent[] }[] = [];
-  const namesakes: { vms: readonly Vm[]; host: Host; events: L2SecEvent[] }[] = [];
+  const namesakes: Namesakes[] = [];
 
   for (const incident of incidents(index, events)) {
     const { host } = incident;
@@ -154,7 +165,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
     } else if (tie.kind === 'vm') {
       offVms.push({ vm: tie.vm, host, events: incident.events });
     } else if (tie.kind === 'namesakes') {
-      namesakes.push({ vms: tie.vms, host, events: incident.events });
+      namesakes.push({ vms: tie.vms, host, events: incident.events, portHolder: tie.portHolder ?? null });
     } else if (tie.kind === 'unknown-vm') {
       unknownVms.push({ name: incident.vmName!, host, events: incident.events });
     } else {
@@ -169,7 +180,7 @@ type Tie =
   | { readonly kind: 'past'; readonly vm: Vm | null; readonly nic: VmNic | null; readonly why: string }
   | { readonly kind: 'unknown-vm' }
   | { readonly kind: 'vm'; readonly vm: Vm }
-  | { readonly kind: 'namesakes'; readonly vms: readonly Vm[] }
+  | { readonly kind: 'namesakes'; readonly vms: readonly Vm[]; readonly portHolder?: Vm }
   | { readonly kind: 'untied' };
 
 /** Lines that name the client: that VM, then which of its NICs, then whether it is still so. */
@@ -183,6 +194,11 @@ function byClient(attachments: Attachments, incident: Incident, host: Host, vmsB
   // one name), unless the VM the line names still exists: then the port number went to another VM after it left.
   const onPort = incident.port ? nicOnHostPort(attachments.index, host, incident.port) : undefined;
   if (onPort && (named.length === 0 || named.includes(onPort.vm))) return present(attachments, host, onPort.vm, onPort.nic, incident, macs);
+  // The port is another VM's: given to it after the named VM left it (then its power-on is after the line), or the
+  // line's VM renamed since and another given its name. Running since before the line, which it is, nothing here says.
+  if (onPort && !beforePowerOn(onPort.vm, incident.events.map((e) => e.lastTime))) {
+    return { kind: 'namesakes', vms: [onPort.vm, ...here], portHolder: onPort.vm };
+  }
   if (!here.length) {
     if (!named.length) return { kind: 'unknown-vm' };
     const hostOf = (vm: Vm) => attachments.index.host(vm.host)?.name ?? 'no host';
