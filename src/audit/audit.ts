@@ -29,7 +29,7 @@ export interface AuditResult {
 export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult {
   const index = new InventoryIndex(inventory);
   const attachments = new Attachments(index, evidence.dvPorts);
-  const logs = matchLogEvents(attachments, evidence.vmkernel);
+  const logs = matchLogEvents(attachments, evidence.vmkernel, evidence.vmNameEvents);
   const portEvents = matchPortEvents(attachments, evidence.dvPortEvents ?? []);
   const macOwners = macOwnership(inventory.vms);
   const findings: Finding[] = [];

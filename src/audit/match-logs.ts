@@ -6,6 +6,7 @@
 // that names a NIC, but a port it no longer has (moved, restarted, fixed),
 // a MAC now configured on it, or a policy that now allows it, is history:
 // shown with its time, never a finding.
+import type { VmNameEvent } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import { hostFinder, type InventoryIndex } from '../inventory/lookup.js';
 import { displayName, type Host, type Vm, type VmNic } from '../inventory/model.js';
@@ -138,7 +139,8 @@ function near(a: L2SecEvent, b: L2SecEvent): boolean {
   return t >= start && t <= end;
 }
 
-export function matchLogEvents(attachments: Attachments, events: readonly L2SecEvent[]): MatchedLogs {
+/** `vmNameEvents`: vCenter's renames, where read: a VM given the name a line gives after the line is not that line's VM. */
+export function matchLogEvents(attachments: Attachments, events: readonly L2SecEvent[], vmNameEvents?: readonly VmNameEvent[]): MatchedLogs {
   const { index } = attachments;
   const vmsByName = new Map<string, Vm[]>();
   for (const vm of index.inventory.vms) vmsByName.set(displayName(vm.name), [...(vmsByName.get(displayName(vm.name)) ?? []), vm]);
@@ -156,7 +158,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
       unmatched.push(...incident.events);
       continue;
     }
-    const tie = incident.vmName ? byClient(attachments, incident, host, vmsByName) : byPort(attachments, incident, host);
+    const tie = incident.vmName ? byClient(attachments, incident, host, vmsByName, vmNameEvents) : byPort(attachments, incident, host);
     if (tie.kind === 'current') {
       const key = nicKey(tie.vm, tie.nic);
       byNic.set(key, { host, events: [...(byNic.get(key)?.events ?? []), ...incident.events] });
@@ -184,10 +186,11 @@ type Tie =
   | { readonly kind: 'untied' };
 
 /** Lines that name the client: that VM, then which of its NICs, then whether it is still so. */
-function byClient(attachments: Attachments, incident: Incident, host: Host, vmsByName: ReadonlyMap<string, Vm[]>): Tie {
+function byClient(attachments: Attachments, incident: Incident, host: Host, vmsByName: ReadonlyMap<string, Vm[]>, vmNameEvents: readonly VmNameEvent[] | undefined): Tie {
   const name = incident.vmName!;
-  // ESXi's client may be "<vm>.eth0" in some forms; the VM's own name first.
-  const named = vmsByName.get(name) ?? vmsByName.get(vmNameOf(name)) ?? [];
+  // ESXi's client may be "<vm>.eth0" in some forms; the VM's own name first. A VM renamed to it after the line is another.
+  const first = incident.events.map((e) => e.firstTime ?? e.lastTime).filter((t): t is string => t !== null).sort()[0] ?? null;
+  const named = (vmsByName.get(name) ?? vmsByName.get(vmNameOf(name)) ?? []).filter((vm) => !namedSince(vm, name, first, vmNameEvents));
   const here = named.filter((v) => v.host === host.moref);
   const macs = new Set(incident.events.map((e) => e.mac).filter((m): m is string => Boolean(m)));
   // The port the host lists identifies the NIC whatever the name says (a VM renamed since the line, or two VMs of
@@ -251,6 +254,18 @@ function byPort(attachments: Attachments, incident: Incident, host: Host): Tie {
   // Every port of a standard-only host is listed: one not listed is gone.
   if (standardOnly) return { kind: 'past', vm: null, nic: null, why: `port ${incident.port} no longer exists on ${host.name}` };
   return { kind: 'untied' };
+}
+
+/**
+ * Whether `vm` took the name `name` (as a line gives it) after `time`: a rename to it then
+ * (VmRenamedEvent, VmAutoRenameEvent), later than a host clock's skew allows. Named so only
+ * since, it is not the VM a line of that time names, whatever it is called now.
+ */
+function namedSince(vm: Vm, name: string, time: string | null, events: readonly VmNameEvent[] | undefined): boolean {
+  if (!events || time === null) return false;
+  const after = Date.parse(time) + CLOCK_SKEW_MS;
+  const names = new Set([name, vmNameOf(name)]);
+  return events.some((e) => e.type !== 'VmRemovedEvent' && e.vm === vm.moref && names.has(displayName(e.newName)) && Date.parse(e.time) > after);
 }
 
 /** How far a host's log clock may trail vCenter's before a line's time is trusted against bootTime. */

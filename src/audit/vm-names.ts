@@ -12,10 +12,25 @@ type Removal = Extract<VmNameEvent, { type: 'VmRemovedEvent' }>;
 type Rename = Exclude<VmNameEvent, Removal>;
 
 /** The clients lines name that no VM of the inventory is called (sorted): then vCenter's removals and renames are worth reading. */
-export function unknownVmNames(inventory: Inventory, events: readonly L2SecEvent[]): string[] {
+function unknownVmNames(inventory: Inventory, events: readonly L2SecEvent[]): string[] {
   const names = new Set(inventory.vms.map((v) => displayName(v.name)));
   const unknown = events.filter((e) => e.vmName && !names.has(e.vmName) && !names.has(vmNameOf(e.vmName))).map((e) => e.vmName!);
   return [...new Set(unknown)].sort();
+}
+
+/**
+ * Whether vCenter's removals and renames are worth reading, as a key that changes when they may say
+ * something new: every client lines name, with the VMs called so now (a VM given a name since the
+ * line is not the one the line names). '' : no line names a client. `unknown`: some name no VM has
+ * (then a refusal of the events is a warning; otherwise the names are taken as they are now).
+ */
+export function namesToCheck(inventory: Inventory, events: readonly L2SecEvent[]): { readonly key: string; readonly unknown: boolean } {
+  const clients = [...new Set(events.map((e) => e.vmName).filter((n): n is string => Boolean(n)))].sort();
+  const called = (name: string) => inventory.vms.filter((v) => displayName(v.name) === name || displayName(v.name) === vmNameOf(name)).map((v) => v.moref);
+  return {
+    key: clients.map((name) => `${name}=${called(name).join(',')}`).join('\n'),
+    unknown: unknownVmNames(inventory, events).length > 0,
+  };
 }
 
 /** What became of the VM a line names: its moref, its last rename, its removal, and the VM it is now. */

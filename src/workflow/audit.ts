@@ -2,7 +2,7 @@
 // (through a vCenter session) or offline (log files alone). fix, apply and
 // the session reuse the online one to plan and to verify.
 import { audit, unplacedWarnings } from '../audit/audit.js';
-import { unknownVmNames } from '../audit/vm-names.js';
+import { namesToCheck } from '../audit/vm-names.js';
 import { logHostFinder } from '../audit/match-logs.js';
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
@@ -61,9 +61,10 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
       evidence = { ...evidence, vmkernel: logs.events, sources: logs.sources, portClients: logs.portClients, unparsed: logs.unparsed, notes: [...evidence.notes, ...logs.notes] };
       problems = logs.problems;
     }
-    if (unknownVmNames(whole, evidence.vmkernel).length) {
+    const names = namesToCheck(whole, evidence.vmkernel);
+    if (names.key) {
       const { gatherVmNameEvents, withVmNameEvents } = await import('../evidence/vm-name-events.js');
-      const read = await phase('vmNameEvents', () => gatherVmNameEvents(client, earliest(windowStart(since, new Date().toISOString()), evidence.vmkernel)));
+      const read = await phase('vmNameEvents', () => gatherVmNameEvents(client, earliest(windowStart(since, new Date().toISOString()), evidence.vmkernel), names.unknown));
       evidence = withVmNameEvents(evidence, read);
     }
     const window = options.vmkernelLog?.length ? offlineWindow(since) : describeSince(since);

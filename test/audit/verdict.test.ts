@@ -238,6 +238,24 @@ describe('what an adversarial run found', () => {
     expect(result.history.map((h) => h.why)).toEqual(['alpha runs on esx02.corp.example now, not on esx01.corp.example where the line was written']);
   });
 
+  it('a line naming web01 on a port web01-old has held since before it: the VM renamed, or the port given out again; without vCenter\'s renames both are candidates, with them web01-old', () => {
+    // web01 was blocked on 0x4000004 and renamed web01-old; another VM was renamed web01 an hour later.
+    const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }, { id: 0x4000006, mac: WEB_NIC2 }] });
+    const earlier = new Date(Date.parse(T) - 3600_000).toISOString();
+    const later = new Date(Date.parse(T) + 3600_000).toISOString();
+    const oldOne = vm('vm-1', 'web01-old', 'host-1', [nic(4000, WEB_NIC1, onStandard('NLB'))], [null], { bootTime: earlier });
+    const newOne = vm('vm-2', 'web01', 'host-1', [nic(4000, WEB_NIC2, onStandard('NLB'))], [], { bootTime: earlier });
+    const unknown = audit(inventory(hosts, [oldOne, newOne]), evidence(incident('0x4000004')));
+    expect(unknown.findings.filter((f) => f.kind !== 'mac-accept-unneeded').map((f) => [f.severity, f.vm?.name ?? null, f.candidates?.map((c) => c.name)])).toEqual([['warning', null, ['web01-old', 'web01']]]);
+    expect(unknown.history).toEqual([]);
+    const renames = [
+      { key: 7, type: 'VmRenamedEvent' as const, time: later, vm: 'vm-1', oldName: 'web01', newName: 'web01-old' },
+      { key: 8, type: 'VmRenamedEvent' as const, time: later, vm: 'vm-2', oldName: 'web02', newName: 'web01' },
+    ];
+    const known = audit(inventory(hosts, [oldOne, newOne]), evidence(incident('0x4000004'), { vmNameEvents: renames }));
+    expect(known.findings.filter((f) => f.kind !== 'mac-accept-unneeded').map((f) => [f.kind, f.severity, f.vm?.name ?? null])).toEqual([['mac-change-blocked', 'critical', 'web01-old']]);
+  });
+
   it('a line about a NIC that is disconnected now is history: a disconnected NIC has no port to block', () => {
     const { hosts } = estate({ nlbPorts: [] });
     const web = vm('vm-1', 'web01', 'host-1', [{ ...nic(4000, WEB_NIC1, onStandard('NLB')), connected: false }]);

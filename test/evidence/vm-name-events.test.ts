@@ -58,6 +58,13 @@ describe('gatherVmNameEvents', () => {
     });
   });
 
+  it('a refusal while every name a line gives is a VM\'s now is no problem: those names are taken as they are now', async () => {
+    const { client: c } = client(() => {
+      throw new SoapFault('NoPermission', 'Permission to perform this operation was denied.', { privilegeId: 'System.View' });
+    });
+    expect(await gatherVmNameEvents(c, SINCE, false)).toEqual({ problems: [] });
+  });
+
   it('a standalone host is not asked: only vCenter keeps these events', async () => {
     const { client: c, calls } = client(() => [], 'HostAgent');
     expect(await gatherVmNameEvents(c, SINCE)).toEqual({ problems: [] });
