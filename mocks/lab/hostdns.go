@@ -24,12 +24,14 @@ func defaultDnsConfig(name string) *scDnsConfig {
 }
 
 // defaultVmkernelIps: vmk0 answers at the address a host was added by, else
-// at one of its own in 198.18.0.0/15 (the benchmarking range: never a real host's).
+// at one of its own in 198.18.0.0/15 (the benchmarking range: never a real
+// host's), 4,095 hosts a datacenter.
 func defaultVmkernelIps(name string, dc, index int) []string {
 	if net.ParseIP(name) != nil {
 		return []string{name}
 	}
-	return []string{fmt.Sprintf("198.18.%d.%d", dc, index+1)}
+	n := 198<<24 | 18<<16 + dc<<12 + index + 1
+	return []string{fmt.Sprintf("%d.%d.%d.%d", n>>24&0xff, n>>16&0xff, n>>8&0xff, n&0xff)}
 }
 
 // vnics renders the host's vmkernel NICs as ESXi lists them: vmk0 on the
