@@ -265,7 +265,7 @@ function namedSince(vm: Vm, name: string, time: string | null, events: readonly 
   if (!events || time === null) return false;
   const after = Date.parse(time) + CLOCK_SKEW_MS;
   const names = new Set([name, vmNameOf(name)]);
-  return events.some((e) => e.type !== 'VmRemovedEvent' && e.vm === vm.moref && names.has(displayName(e.newName)) && Date.parse(e.time) > after);
+  return events.some((e) => e.vm === vm.moref && e.type !== 'VmRemovedEvent' && names.has(displayName(e.newName)) && Date.parse(e.time) > after);
 }
 
 /** How far a host's log clock may trail vCenter's before a line's time is trusted against bootTime. */

@@ -2,7 +2,8 @@
 // removals and renames say whether the VM went or is called otherwise now:
 // history, a note. Without either, it is a VM this vCenter user cannot see
 // (ContainerView leaves out what lacks System.View), or one gone before the
-// events read: its block is a warning, never an all-clear.
+// events read: its block is a warning, never an all-clear. The renames also
+// tell that a VM called so now took the name after a line (match-logs.ts).
 import type { VmNameEvent } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import { displayName, type Inventory, type Vm } from '../inventory/model.js';
@@ -10,13 +11,6 @@ import type { UnknownVm } from './match-logs.js';
 
 type Removal = Extract<VmNameEvent, { type: 'VmRemovedEvent' }>;
 type Rename = Exclude<VmNameEvent, Removal>;
-
-/** The clients lines name that no VM of the inventory is called (sorted): then vCenter's removals and renames are worth reading. */
-function unknownVmNames(inventory: Inventory, events: readonly L2SecEvent[]): string[] {
-  const names = new Set(inventory.vms.map((v) => displayName(v.name)));
-  const unknown = events.filter((e) => e.vmName && !names.has(e.vmName) && !names.has(vmNameOf(e.vmName))).map((e) => e.vmName!);
-  return [...new Set(unknown)].sort();
-}
 
 /**
  * Whether vCenter's removals and renames are worth reading, as a key that changes when they may say
@@ -26,10 +20,18 @@ function unknownVmNames(inventory: Inventory, events: readonly L2SecEvent[]): st
  */
 export function namesToCheck(inventory: Inventory, events: readonly L2SecEvent[]): { readonly key: string; readonly unknown: boolean } {
   const clients = [...new Set(events.map((e) => e.vmName).filter((n): n is string => Boolean(n)))].sort();
-  const called = (name: string) => inventory.vms.filter((v) => displayName(v.name) === name || displayName(v.name) === vmNameOf(name)).map((v) => v.moref);
+  if (!clients.length) return { key: '', unknown: false };
+  const morefs = new Map<string, string[]>();
+  for (const vm of inventory.vms) {
+    const name = displayName(vm.name);
+    const list = morefs.get(name);
+    if (list) list.push(vm.moref);
+    else morefs.set(name, [vm.moref]);
+  }
+  const called = (name: string) => [...(morefs.get(name) ?? []), ...(vmNameOf(name) !== name ? (morefs.get(vmNameOf(name)) ?? []) : [])];
   return {
     key: clients.map((name) => `${name}=${called(name).join(',')}`).join('\n'),
-    unknown: unknownVmNames(inventory, events).length > 0,
+    unknown: clients.some((name) => called(name).length === 0),
   };
 }
 

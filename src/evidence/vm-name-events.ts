@@ -10,11 +10,15 @@ import { readEvents, type VimEvent } from '../vsphere/events.js';
 import { SoapFault } from '../vsphere/faults.js';
 import type { EvidenceSet, VmNameEvent } from './types.js';
 
-const VM_NAME_EVENT_TYPES = ['VmRemovedEvent', 'VmRenamedEvent', 'VmAutoRenameEvent'] as const;
+const RENAMES = ['VmRenamedEvent', 'VmAutoRenameEvent'] as const;
 
-/** The removals and renames since `since` (ISO; null: all vCenter holds), oldest first. */
-async function readVmNameEvents(client: VimClient, since: string | null): Promise<VmNameEvent[]> {
-  const events = await readEvents(client, { eventTypeId: VM_NAME_EVENT_TYPES, ...(since ? { time: { beginTime: since } } : {}) });
+/**
+ * The renames (and with `removals`, the removals: many more where VMs come and go) since `since`
+ * (ISO; null: all vCenter holds), oldest first.
+ */
+async function readVmNameEvents(client: VimClient, since: string | null, removals: boolean): Promise<VmNameEvent[]> {
+  const types = removals ? ['VmRemovedEvent', ...RENAMES] : [...RENAMES];
+  const events = await readEvents(client, { eventTypeId: types, ...(since ? { time: { beginTime: since } } : {}) });
   return events.map(toVmNameEvent).filter((e): e is VmNameEvent => e !== null);
 }
 
@@ -40,13 +44,13 @@ export interface VmNamesRead {
  * The removals and renames for the audit. Refused while a line names a VM
  * the inventory lacks (`unknown`), that line may be about a VM this user
  * cannot see as well as one deleted, so the refusal is a problem (a
- * warning), not an all-clear; otherwise the names are taken as they are
- * now, as before events were read. Only vCenter keeps them.
+ * warning), not an all-clear; otherwise only renames are asked for, and
+ * refused, the names are taken as they are now. Only vCenter keeps them.
  */
 export async function gatherVmNameEvents(client: VimClient, since: string | null, unknown = true): Promise<VmNamesRead> {
   if (!client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') return { problems: [] };
   try {
-    return { vmNameEvents: await readVmNameEvents(client, since), problems: [] };
+    return { vmNameEvents: await readVmNameEvents(client, since, unknown), problems: [] };
   } catch (err) {
     if (!(err instanceof SoapFault)) throw err;
     if (!unknown) return { problems: [] };

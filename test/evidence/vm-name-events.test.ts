@@ -49,6 +49,13 @@ describe('gatherVmNameEvents', () => {
     expect(calls.at(-1)!.method).toBe('DestroyCollector');
   });
 
+  it('while every name a line gives is a VM\'s now, asks for renames only (removals are many where VMs come and go)', async () => {
+    const { client: c, calls } = client((method) => (method === 'CreateCollectorForEvents' ? { type: 'EventHistoryCollector', value: 'session[1]c2' } : method === 'ReadNextEvents' ? [] : undefined));
+    expect(await gatherVmNameEvents(c, SINCE, false)).toEqual({ vmNameEvents: [], problems: [] });
+    const filter = calls.find((call) => call.method === 'CreateCollectorForEvents')!.args.filter as Record<string, unknown>;
+    expect(filter.eventTypeId).toEqual(['VmRenamedEvent', 'VmAutoRenameEvent']);
+  });
+
   it('a refusal leaves the events unread and is a problem: the line may be about a VM this user cannot see', async () => {
     const { client: c } = client(() => {
       throw new SoapFault('NoPermission', 'Permission to perform this operation was denied.', { privilegeId: 'System.View' });
