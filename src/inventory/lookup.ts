@@ -86,8 +86,10 @@ export function hostFinder(hosts: readonly Host[]): (name: string | undefined) =
 function aliases(h: Host): string[] {
   const out = isIP(h.name) ? [] : [h.name.split('.')[0]!];
   const dns = h.dnsConfig;
-  if (dns?.hostName && dns.hostName.toLowerCase() !== 'localhost') {
-    out.push(dns.hostName, ...(dns.domainName ? [`${dns.hostName}.${dns.domainName}`] : []));
+  // Some hosts are given their FQDN as hostName: its first label is then the short name.
+  const label = dns?.hostName.split('.')[0];
+  if (dns && label && label.toLowerCase() !== 'localhost') {
+    out.push(dns.hostName, label, ...(dns.domainName ? [`${dns.hostName}.${dns.domainName}`] : []));
   }
   out.push(...h.vnicIps.filter((ip) => !/^(127\.|169\.254\.|::1$|fe80:)/i.test(ip)));
   return out.map((a) => a.toLowerCase());

@@ -12,6 +12,11 @@ describe('the host a log names', () => {
     expect(find('10')).toBeUndefined();
   });
 
+  it('a hostName given as an FQDN: its first label is the short name', () => {
+    const find = hostFinder([named('host-1', '10.0.0.9', { hostName: 'esx09.lab.local', domainName: 'lab.local' })]);
+    expect(['esx09', 'esx09.lab.local'].map((n) => find(n)?.moref)).toEqual(['host-1', 'host-1']);
+  });
+
   it('never by a name any host may carry: localhost, loopback, link-local', () => {
     const find = hostFinder([named('host-1', '10.0.0.7', { hostName: 'localhost', domainName: 'localdomain' }, ['10.0.0.7', '127.0.0.1', '169.254.1.1', 'fe80::1'])]);
     expect(['localhost', 'localhost.localdomain', '127.0.0.1', '169.254.1.1', 'fe80::1'].map((n) => find(n))).toEqual([undefined, undefined, undefined, undefined, undefined]);
