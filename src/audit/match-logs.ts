@@ -197,9 +197,10 @@ function byClient(attachments: Attachments, incident: Incident, host: Host, vmsB
   // one name), unless the VM the line names still exists: then the port number went to another VM after it left.
   const onPort = incident.port ? nicOnHostPort(attachments.index, host, incident.port) : undefined;
   if (onPort && (named.length === 0 || named.includes(onPort.vm))) return present(attachments, host, onPort.vm, onPort.nic, incident, macs);
-  // The port is another VM's: given to it after the named VM left it (then its power-on is after the line), or the
-  // line's VM renamed since and another given its name. Running since before the line, which it is, nothing here says.
-  if (onPort && !beforePowerOn(onPort.vm, incident.events.map((e) => e.lastTime))) {
+  // The port is another VM's, and a VM of that name is here: the port was given to it after the named VM left it
+  // (its power-on after the line says so; else a NIC connected since, or a vMotion away and back), or the line's VM was
+  // renamed since and another given its name. Without vCenter's renames (refused; a standalone host) nothing says which.
+  if (onPort && !vmNameEvents && here.length && !beforePowerOn(onPort.vm, incident.events.map((e) => e.lastTime))) {
     return { kind: 'namesakes', vms: [onPort.vm, ...here], portHolder: onPort.vm };
   }
   if (!here.length) {

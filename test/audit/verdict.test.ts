@@ -256,6 +256,16 @@ describe('what an adversarial run found', () => {
     expect(known.findings.filter((f) => f.kind !== 'mac-accept-unneeded').map((f) => [f.kind, f.severity, f.vm?.name ?? null])).toEqual([['mac-change-blocked', 'critical', 'web01-old']]);
   });
 
+  it('a line naming web01 on a port another VM holds, where vCenter\'s renames show none: web01 moved away and back, the port is the other\'s, history', () => {
+    const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC2 }, { id: 0x4000006, mac: WEB_NIC1 }] });
+    const earlier = new Date(Date.parse(T) - 3600_000).toISOString();
+    const web01 = vm('vm-1', 'web01', 'host-1', [nic(4000, WEB_NIC1, onStandard('NLB'))], [null], { bootTime: earlier });
+    const app01 = vm('vm-2', 'app01', 'host-1', [nic(4000, WEB_NIC2, onStandard('NLB'))], [], { bootTime: earlier });
+    const result = audit(inventory(hosts, [web01, app01]), evidence(incident('0x4000004'), { vmNameEvents: [] }));
+    expect(result.findings.filter((f) => f.kind !== 'mac-accept-unneeded')).toEqual([]);
+    expect(result.history.map((h) => [h.vm?.name, h.why])).toEqual([['web01', 'port 0x4000004 is no longer its port (now 0x4000006)']]);
+  });
+
   it('a line about a NIC that is disconnected now is history: a disconnected NIC has no port to block', () => {
     const { hosts } = estate({ nlbPorts: [] });
     const web = vm('vm-1', 'web01', 'host-1', [{ ...nic(4000, WEB_NIC1, onStandard('NLB')), connected: false }]);
