@@ -96,7 +96,8 @@ func (h *host) networkInfo() *types.HostNetworkInfo {
 		}
 	}
 
-	info := &types.HostNetworkInfo{Pnic: h.pnics, IpV6Enabled: boolPtr(true), AtBootIpV6Enabled: boolPtr(true)}
+	dns := h.dnsConfig
+	info := &types.HostNetworkInfo{Pnic: h.pnics, Vnic: h.vnics(), DnsConfig: &dns, IpV6Enabled: boolPtr(true), AtBootIpV6Enabled: boolPtr(true)}
 	for _, vs := range h.vswitches {
 		var pgKeys []string
 		for _, pg := range h.portgroups {

@@ -248,7 +248,8 @@ func (l *lab) newCluster(dc *datacenter, name string) *simulator.ClusterComputeR
 }
 
 func (l *lab) newHost(dc *datacenter, sh *scHost, cluster *simulator.ClusterComputeResource) *host {
-	h := &host{dc: dc, diagnosticLogs: *sh.DiagnosticLogs}
+	h := &host{dc: dc, diagnosticLogs: *sh.DiagnosticLogs, vmkernelIps: sh.VmkernelIps}
+	h.dnsConfig = types.HostDnsConfig{VirtualNicDevice: "vmk0", HostName: sh.DnsConfig.HostName, DomainName: sh.DnsConfig.DomainName}
 	if l.esx {
 		h.obj = simulator.Map.Get(esx.HostSystem.Self).(*simulator.HostSystem)
 		cr := simulator.Map.Get(*h.obj.Parent).(*mo.ComputeResource)

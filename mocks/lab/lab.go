@@ -84,6 +84,8 @@ type host struct {
 	log            *diagnosticLog // vmkernel
 	hostdLog       *diagnosticLog
 	diagnosticLogs bool
+	dnsConfig      types.HostDnsConfig
+	vmkernelIps    []string
 	vms            []*vm
 }
 

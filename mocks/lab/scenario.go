@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -58,6 +59,15 @@ type scHost struct {
 	VmkernelLog     scLog         `json:"vmkernelLog"`
 	DiagnosticLogs  *bool         `json:"diagnosticLogs"`
 	NoPermission    []string      `json:"noPermission"`
+	DnsConfig       *scDnsConfig  `json:"dnsConfig"`
+	VmkernelIps     []string      `json:"vmkernelIps"`
+}
+
+// scDnsConfig is the host's own name (HostDnsConfig), which vCenter's name
+// for it need not be: a host added to vCenter by IP address keeps its hostname.
+type scDnsConfig struct {
+	HostName   string `json:"hostName"`
+	DomainName string `json:"domainName"`
 }
 
 type scVswitch struct {
@@ -162,17 +172,17 @@ type scSecurityOverride struct {
 }
 
 type scVM struct {
-	Name        string  `json:"name"`
-	Folder      string  `json:"folder"`
-	Host        string  `json:"host"`
+	Name   string `json:"name"`
+	Folder string `json:"folder"`
+	Host   string `json:"host"`
 	// ConnectionState: "" follows the host; orphaned, inaccessible or invalid as vCenter shows such VMs.
 	ConnectionState string `json:"connectionState"`
 	// NoPermission: property paths the lab's user may not read on this VM (answered in missingSet).
 	NoPermission []string `json:"noPermission"`
-	PowerState  string  `json:"powerState"`
-	ToolsStatus string  `json:"toolsStatus"`
-	GuestId     string  `json:"guestId"`
-	Nics        []scNic `json:"nics"`
+	PowerState   string   `json:"powerState"`
+	ToolsStatus  string   `json:"toolsStatus"`
+	GuestId      string   `json:"guestId"`
+	Nics         []scNic  `json:"nics"`
 }
 
 type scNic struct {
@@ -228,6 +238,12 @@ func (sc *scenario) applyDefaults() {
 			}
 			if host.DiagnosticLogs == nil {
 				host.DiagnosticLogs = boolPtr(true)
+			}
+			if host.DnsConfig == nil {
+				host.DnsConfig = defaultDnsConfig(host.Name)
+			}
+			if host.VmkernelIps == nil {
+				host.VmkernelIps = defaultVmkernelIps(host.Name, d, h)
 			}
 			if host.Vswitches == nil {
 				continue // required: validate says so
@@ -368,6 +384,11 @@ func (dc *scDatacenter) validate(where string, hostNames map[string]bool) error 
 		}
 		if *host.VmkernelLog.SpanHours <= 0 {
 			return fmt.Errorf("%s: vmkernelLog.spanHours must be positive", hw)
+		}
+		for _, ip := range host.VmkernelIps {
+			if net.ParseIP(ip) == nil {
+				return fmt.Errorf("%s: vmkernelIps: %q is not an IP address", hw, ip)
+			}
 		}
 		nets, err := host.validateNetworking(hw)
 		if err != nil {

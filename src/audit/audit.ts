@@ -8,7 +8,7 @@ import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import { acceptsMacChanges, Attachments, inNsx, networkName, type Attachment } from './attachment.js';
 import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind, type HistoryItem } from './finding.js';
-import { guestMac, matchLogEvents, nicKey, type PastEvents } from './match-logs.js';
+import { guestMac, matchLogEvents, nicKey, type Namesakes, type PastEvents } from './match-logs.js';
 import { matchPortEvents } from './match-events.js';
 import { notOffered, remediesFor } from './remedies.js';
 import { unneededAccept } from './unneeded.js';
@@ -29,7 +29,7 @@ export interface AuditResult {
 export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult {
   const index = new InventoryIndex(inventory);
   const attachments = new Attachments(index, evidence.dvPorts);
-  const logs = matchLogEvents(attachments, evidence.vmkernel);
+  const logs = matchLogEvents(attachments, evidence.vmkernel, evidence.vmNameEvents);
   const portEvents = matchPortEvents(attachments, evidence.dvPortEvents ?? []);
   const macOwners = macOwnership(inventory.vms);
   const findings: Finding[] = [];
@@ -87,7 +87,7 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
   }
   findings.push(...unneededAccept(index, needed));
   findings.push(...logs.unattributed.map((u) => portFinding(u.host, u.events)));
-  findings.push(...logs.namesakes.map((n) => namesakesFinding(n.vms, n.host, n.events)));
+  findings.push(...logs.namesakes.map(namesakesFinding));
   const history = [...logs.history.map(historyItem), ...portEvents.history];
   for (const off of logs.offVms) {
     if (!off.vm.nics.length) {
@@ -381,14 +381,22 @@ function noNicsFinding(vm: Vm, host: Host, events: readonly L2SecEvent[]): Findi
 /**
  * Lines naming a client that several VMs on the host that wrote them are
  * called (vCenter keeps names unique per folder, not per host), where no port
- * or MAC tells them apart: the block is said, with every VM it may be about.
+ * or MAC tells them apart; or naming one VM and a port another holds (a rename
+ * and the old name given to another VM reads as a port given out again): the
+ * block is said, with every VM it may be about.
  */
-function namesakesFinding(vms: readonly Vm[], host: Host, events: readonly L2SecEvent[]): Finding {
+function namesakesFinding({ vms, host, events, portHolder }: Namesakes): Finding {
   const evidence = events.map(logEvidence);
   const last = lastSeen(evidence);
   const name = events.find((e) => e.vmName)?.vmName ?? vms[0]!.name;
-  const finding = blockedWithoutNic(findingId('mac-change-blocked', 'namesakes', host.moref, name, firstPort(events)), null, host, evidence,
-    `ESXi blocked port ${firstPort(events)} on ${host.name}${last ? ` (last at ${last})` : ''} of a VM named ${name}, because its guest changed its MAC; ${vms.length} VMs on ${host.name} are named ${name} (${vms.map((v) => v.moref).join(', ')}), and neither a port nor a MAC they use now says which, so vmfix cannot tell which: check each of them.`);
+  const port = firstPort(events);
+  const ref = (v: Vm) => `${v.name} (${v.moref})`;
+  const others = vms.filter((v) => v !== portHolder);
+  const why = portHolder
+    ? `${ref(portHolder)} holds that port now, and ${others.length ? `${others.map(ref).join(', ')} on ${host.name} ${others.length === 1 ? 'is' : 'are'} named ${name}` : `the VM named ${name} runs on another host`}: the line's VM may have been renamed since and its name given to another, or the port given to ${portHolder.name} after ${name} left it, so vmfix cannot tell which: check ${vms.length === 1 ? 'it' : 'each of them'}.`
+    : `${vms.length} VMs on ${host.name} are named ${name} (${vms.map((v) => v.moref).join(', ')}), and neither a port nor a MAC they use now says which, so vmfix cannot tell which: check each of them.`;
+  const finding = blockedWithoutNic(findingId('mac-change-blocked', 'namesakes', host.moref, name, port), null, host, evidence,
+    `ESXi blocked port ${port} on ${host.name}${last ? ` (last at ${last})` : ''} of a VM named ${name}, because its guest changed its MAC; ${why}`);
   return { ...finding, candidates: vms.map((v) => ({ name: v.name, moref: v.moref })) };
 }
 

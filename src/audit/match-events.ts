@@ -3,13 +3,13 @@
 // switch and a port; the NIC is the one that port is connected to now. The
 // block is about that NIC only while the port still carries the same vNIC
 // MAC and still rejects MAC changes; a port now connected to another NIC (or
-// to none), a NIC whose MAC has been pinned since, or a policy that allows
-// it now, makes the event history: shown with its time, never a finding.
+// to none), a NIC whose MAC has been pinned since, a VM powered on since, or
+// a policy that allows it now, makes the event history: shown with its time, never a finding.
 import type { DvPortEvent } from '../evidence/types.js';
 import type { DvSwitch, Vm, VmNic } from '../inventory/model.js';
 import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
 import type { Evidence, HistoryItem } from './finding.js';
-import { nicKey } from './match-logs.js';
+import { beforePowerOn, nicKey } from './match-logs.js';
 
 export interface MatchedPortEvents {
   /** Block events of the port each NIC is on now, keyed `${vm.moref}/${nic.key}`. */
@@ -78,6 +78,9 @@ function ports(events: readonly DvPortEvent[]): PortHistory[] {
 function notNow(attachments: Attachments, dvs: DvSwitch, port: PortHistory, vm: Vm, nic: VmNic): string | null {
   if (nic.backing.kind !== 'distributed' || nic.backing.switchUuid !== dvs.uuid || nic.backing.portKey !== port.portKey) {
     return `dvPort ${port.portKey} of ${dvs.name} is no longer ${nic.label}'s port`;
+  }
+  if (beforePowerOn(vm, port.blocks.map((b) => b.event.time))) {
+    return `the block is older than ${vm.name}'s power-on at ${vm.bootTime}: its ports were connected anew since`;
   }
   const macs = new Set(port.blocks.map((b) => b.event.macAddress).filter((m): m is string => m !== null));
   if (nic.macAddress !== null && macs.size && !macs.has(nic.macAddress)) {

@@ -6,8 +6,9 @@
 // that names a NIC, but a port it no longer has (moved, restarted, fixed),
 // a MAC now configured on it, or a policy that now allows it, is history:
 // shown with its time, never a finding.
+import type { VmNameEvent } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
-import type { InventoryIndex } from '../inventory/lookup.js';
+import { hostFinder, type InventoryIndex } from '../inventory/lookup.js';
 import { displayName, type Host, type Vm, type VmNic } from '../inventory/model.js';
 import { hasNoConfiguration } from '../inventory/unread.js';
 import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
@@ -19,6 +20,14 @@ export interface PastEvents {
   readonly host: Host;
   /** Why these lines are not about the present, in one clause. */
   readonly why: string;
+}
+
+export interface Namesakes {
+  readonly vms: readonly Vm[];
+  readonly host: Host;
+  readonly events: readonly L2SecEvent[];
+  /** The VM holding the port the lines name, where the name says another. */
+  readonly portHolder: Vm | null;
 }
 
 /** Lines on a host the inventory has, naming a client no VM in it is called. */
@@ -36,8 +45,11 @@ export interface MatchedLogs {
   readonly history: readonly PastEvents[];
   /** Events that name a powered-off VM with several NICs, or a VM vCenter shows no NICs of, but not which NIC. */
   readonly offVms: readonly { readonly vm: Vm; readonly host: Host; readonly events: readonly L2SecEvent[] }[];
-  /** Events naming a client that several VMs on that host are called, with nothing to say which. */
-  readonly namesakes: readonly { readonly vms: readonly Vm[]; readonly host: Host; readonly events: readonly L2SecEvent[] }[];
+  /**
+   * Events that may be about any of several VMs, with nothing to say which: a client several VMs on
+   * that host are called, or one VM by name while the port named is another's (`portHolder`).
+   */
+  readonly namesakes: readonly Namesakes[];
   /** Events on a known host that nothing ties to a NIC or VM. */
   readonly unattributed: readonly { readonly events: readonly L2SecEvent[]; readonly host: Host }[];
   /** Events naming VMs this inventory does not have (deleted, renamed, or hidden from this user). */
@@ -80,25 +92,19 @@ interface Incident {
 const SAME_MOMENT_MS = 60_000;
 
 /**
- * The host a line is about: the one it names, else the one it was read
- * from (online, the host whose log it is). Syslog heads often carry the
- * short name ("esx-p3" for esx-p3.rtm.corp.example): a unique first label matches.
- * A line that names a host vCenter does not have is about no host of it,
- * whatever its file is called: a collector's file named after one host holds others' lines.
+ * The host a line is about: the one it names (hostFinder: by vCenter's
+ * name, its short form, the host's DNS name or a vmkernel address), else
+ * the one it was read from (online, the host whose log it is). A line that
+ * names a host vCenter does not have is about no host of it, whatever its
+ * file is called: a collector's file named after one host holds others' lines.
  */
-function hostFinder(index: InventoryIndex): (e: L2SecEvent) => Host | undefined {
-  const exact = new Map(index.inventory.hosts.map((h) => [h.name.toLowerCase(), h]));
-  const short = new Map<string, Host | null>();
-  for (const h of index.inventory.hosts) {
-    const label = h.name.toLowerCase().split('.')[0]!;
-    short.set(label, short.has(label) ? null : h);
-  }
-  const find = (name: string | undefined) => (name ? (exact.get(name.toLowerCase()) ?? short.get(name.toLowerCase()) ?? undefined) : undefined);
-  return (e) => (e.hostName ? find(e.hostName) : find(e.source));
+export function logHostFinder(hosts: readonly Host[]): (e: L2SecEvent) => Host | undefined {
+  const find = hostFinder(hosts);
+  return (e) => find(e.hostName || e.source);
 }
 
 function incidents(index: InventoryIndex, events: readonly L2SecEvent[]): Incident[] {
-  const hostOf = hostFinder(index);
+  const hostOf = logHostFinder(index.inventory.hosts);
   const named = new Map<string, Incident>();
   const unnamed: L2SecEvent[] = [];
   for (const e of events) {
@@ -133,7 +139,8 @@ function near(a: L2SecEvent, b: L2SecEvent): boolean {
   return t >= start && t <= end;
 }
 
-export function matchLogEvents(attachments: Attachments, events: readonly L2SecEvent[]): MatchedLogs {
+/** `vmNameEvents`: vCenter's renames, where read: a VM given the name a line gives after the line is not that line's VM. */
+export function matchLogEvents(attachments: Attachments, events: readonly L2SecEvent[], vmNameEvents?: readonly VmNameEvent[]): MatchedLogs {
   const { index } = attachments;
   const vmsByName = new Map<string, Vm[]>();
   for (const vm of index.inventory.vms) vmsByName.set(displayName(vm.name), [...(vmsByName.get(displayName(vm.name)) ?? []), vm]);
@@ -143,7 +150,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
   const unmatched: L2SecEvent[] = [];
   const unknownVms: UnknownVm[] = [];
   const offVms: { vm: Vm; host: Host; events: L2SecEvent[] }[] = [];
-  const namesakes: { vms: readonly Vm[]; host: Host; events: L2SecEvent[] }[] = [];
+  const namesakes: Namesakes[] = [];
 
   for (const incident of incidents(index, events)) {
     const { host } = incident;
@@ -151,7 +158,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
       unmatched.push(...incident.events);
       continue;
     }
-    const tie = incident.vmName ? byClient(attachments, incident, host, vmsByName) : byPort(attachments, incident, host);
+    const tie = incident.vmName ? byClient(attachments, incident, host, vmsByName, vmNameEvents) : byPort(attachments, incident, host);
     if (tie.kind === 'current') {
       const key = nicKey(tie.vm, tie.nic);
       byNic.set(key, { host, events: [...(byNic.get(key)?.events ?? []), ...incident.events] });
@@ -160,7 +167,7 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
     } else if (tie.kind === 'vm') {
       offVms.push({ vm: tie.vm, host, events: incident.events });
     } else if (tie.kind === 'namesakes') {
-      namesakes.push({ vms: tie.vms, host, events: incident.events });
+      namesakes.push({ vms: tie.vms, host, events: incident.events, portHolder: tie.portHolder ?? null });
     } else if (tie.kind === 'unknown-vm') {
       unknownVms.push({ name: incident.vmName!, host, events: incident.events });
     } else {
@@ -175,20 +182,27 @@ type Tie =
   | { readonly kind: 'past'; readonly vm: Vm | null; readonly nic: VmNic | null; readonly why: string }
   | { readonly kind: 'unknown-vm' }
   | { readonly kind: 'vm'; readonly vm: Vm }
-  | { readonly kind: 'namesakes'; readonly vms: readonly Vm[] }
+  | { readonly kind: 'namesakes'; readonly vms: readonly Vm[]; readonly portHolder?: Vm }
   | { readonly kind: 'untied' };
 
 /** Lines that name the client: that VM, then which of its NICs, then whether it is still so. */
-function byClient(attachments: Attachments, incident: Incident, host: Host, vmsByName: ReadonlyMap<string, Vm[]>): Tie {
+function byClient(attachments: Attachments, incident: Incident, host: Host, vmsByName: ReadonlyMap<string, Vm[]>, vmNameEvents: readonly VmNameEvent[] | undefined): Tie {
   const name = incident.vmName!;
-  // ESXi's client may be "<vm>.eth0" in some forms; the VM's own name first.
-  const named = vmsByName.get(name) ?? vmsByName.get(vmNameOf(name)) ?? [];
+  // ESXi's client may be "<vm>.eth0" in some forms; the VM's own name first. A VM renamed to it after the line is another.
+  const first = incident.events.map((e) => e.firstTime ?? e.lastTime).filter((t): t is string => t !== null).sort()[0] ?? null;
+  const named = (vmsByName.get(name) ?? vmsByName.get(vmNameOf(name)) ?? []).filter((vm) => !namedSince(vm, name, first, vmNameEvents));
   const here = named.filter((v) => v.host === host.moref);
   const macs = new Set(incident.events.map((e) => e.mac).filter((m): m is string => Boolean(m)));
   // The port the host lists identifies the NIC whatever the name says (a VM renamed since the line, or two VMs of
   // one name), unless the VM the line names still exists: then the port number went to another VM after it left.
   const onPort = incident.port ? nicOnHostPort(attachments.index, host, incident.port) : undefined;
   if (onPort && (named.length === 0 || named.includes(onPort.vm))) return present(attachments, host, onPort.vm, onPort.nic, incident, macs);
+  // The port is another VM's, and a VM of that name is here: the port was given to it after the named VM left it
+  // (its power-on after the line says so; else a NIC connected since, or a vMotion away and back), or the line's VM was
+  // renamed since and another given its name. Without vCenter's renames (refused; a standalone host) nothing says which.
+  if (onPort && !vmNameEvents && here.length && !beforePowerOn(onPort.vm, incident.events.map((e) => e.lastTime))) {
+    return { kind: 'namesakes', vms: [onPort.vm, ...here], portHolder: onPort.vm };
+  }
   if (!here.length) {
     if (!named.length) return { kind: 'unknown-vm' };
     const hostOf = (vm: Vm) => attachments.index.host(vm.host)?.name ?? 'no host';
@@ -243,11 +257,30 @@ function byPort(attachments: Attachments, incident: Incident, host: Host): Tie {
   return { kind: 'untied' };
 }
 
+/**
+ * Whether `vm` took the name `name` (as a line gives it) after `time`: a rename to it then
+ * (VmRenamedEvent, VmAutoRenameEvent), later than a host clock's skew allows. Named so only
+ * since, it is not the VM a line of that time names, whatever it is called now.
+ */
+function namedSince(vm: Vm, name: string, time: string | null, events: readonly VmNameEvent[] | undefined): boolean {
+  if (!events || time === null) return false;
+  const after = Date.parse(time) + CLOCK_SKEW_MS;
+  const names = new Set([name, vmNameOf(name)]);
+  return events.some((e) => e.vm === vm.moref && e.type !== 'VmRemovedEvent' && names.has(displayName(e.newName)) && Date.parse(e.time) > after);
+}
+
 /** How far a host's log clock may trail vCenter's before a line's time is trusted against bootTime. */
 const CLOCK_SKEW_MS = 60_000;
 
-function loggedBefore(incident: Incident, time: number): boolean {
-  return incident.events.every((e) => e.lastTime !== null && Date.parse(e.lastTime) < time);
+/**
+ * Every one of the times (of lines, or of vCenter's block events) is before the running VM's
+ * power-on: its ports, standard or distributed, were connected anew since, so what they say was
+ * of an earlier connection (a guest that still changes its MAC is blocked, and logged, again).
+ */
+export function beforePowerOn(vm: Vm, times: readonly (string | null)[]): boolean {
+  if (vm.powerState !== 'poweredOn' || !vm.bootTime || !times.length) return false;
+  const boot = Date.parse(vm.bootTime) - CLOCK_SKEW_MS;
+  return times.every((t) => t !== null && Date.parse(t) < boot);
 }
 
 function nicOnStandardPort(host: Host, vm: Vm, port: string): VmNic | undefined {
@@ -263,13 +296,13 @@ function present(attachments: Attachments, host: Host, vm: Vm, nic: VmNic, incid
     const now = standardPortOf(host, nic);
     if (now !== null && now !== incident.port) return past(`port ${incident.port} is no longer its port (now ${now})`);
     // A standard port is freed at power-off and its number given out again: one logged before this run was not this NIC's.
-    if (vm.bootTime && loggedBefore(incident, Date.parse(vm.bootTime) - CLOCK_SKEW_MS)) {
+    if (beforePowerOn(vm, incident.events.map((e) => e.lastTime))) {
       return past(`the line is older than ${vm.name}'s power-on at ${vm.bootTime}: port ${incident.port} was another connection then`);
     }
   }
   // A dvPort too is connected anew at power-on (and a VM rebuilt under the old name is another VM): a block
   // logged before this run was of an earlier connection, and a guest that still changes its MAC is logged again.
-  if (nic.backing.kind === 'distributed' && vm.powerState === 'poweredOn' && vm.bootTime && loggedBefore(incident, Date.parse(vm.bootTime) - CLOCK_SKEW_MS)) {
+  if (nic.backing.kind === 'distributed' && beforePowerOn(vm, incident.events.map((e) => e.lastTime))) {
     return past(`the line is older than ${vm.name}'s power-on at ${vm.bootTime}: its ports were connected anew since`);
   }
   if (nic.macAddress !== null && macs.size && [...macs].every((m) => m === nic.macAddress)) {

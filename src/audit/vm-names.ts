@@ -2,7 +2,8 @@
 // removals and renames say whether the VM went or is called otherwise now:
 // history, a note. Without either, it is a VM this vCenter user cannot see
 // (ContainerView leaves out what lacks System.View), or one gone before the
-// events read: its block is a warning, never an all-clear.
+// events read: its block is a warning, never an all-clear. The renames also
+// tell that a VM called so now took the name after a line (match-logs.ts).
 import type { VmNameEvent } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import { displayName, type Inventory, type Vm } from '../inventory/model.js';
@@ -11,11 +12,27 @@ import type { UnknownVm } from './match-logs.js';
 type Removal = Extract<VmNameEvent, { type: 'VmRemovedEvent' }>;
 type Rename = Exclude<VmNameEvent, Removal>;
 
-/** The clients lines name that no VM of the inventory is called (sorted): then vCenter's removals and renames are worth reading. */
-export function unknownVmNames(inventory: Inventory, events: readonly L2SecEvent[]): string[] {
-  const names = new Set(inventory.vms.map((v) => displayName(v.name)));
-  const unknown = events.filter((e) => e.vmName && !names.has(e.vmName) && !names.has(vmNameOf(e.vmName))).map((e) => e.vmName!);
-  return [...new Set(unknown)].sort();
+/**
+ * Whether vCenter's removals and renames are worth reading, as a key that changes when they may say
+ * something new: every client lines name, with the VMs called so now (a VM given a name since the
+ * line is not the one the line names). '' : no line names a client. `unknown`: some name no VM has
+ * (then a refusal of the events is a warning; otherwise the names are taken as they are now).
+ */
+export function namesToCheck(inventory: Inventory, events: readonly L2SecEvent[]): { readonly key: string; readonly unknown: boolean } {
+  const clients = [...new Set(events.map((e) => e.vmName).filter((n): n is string => Boolean(n)))].sort();
+  if (!clients.length) return { key: '', unknown: false };
+  const morefs = new Map<string, string[]>();
+  for (const vm of inventory.vms) {
+    const name = displayName(vm.name);
+    const list = morefs.get(name);
+    if (list) list.push(vm.moref);
+    else morefs.set(name, [vm.moref]);
+  }
+  const called = (name: string) => [...(morefs.get(name) ?? []), ...(vmNameOf(name) !== name ? (morefs.get(vmNameOf(name)) ?? []) : [])];
+  return {
+    key: clients.map((name) => `${name}=${called(name).join(',')}`).join('\n'),
+    unknown: clients.some((name) => called(name).length === 0),
+  };
 }
 
 /** What became of the VM a line names: its moref, its last rename, its removal, and the VM it is now. */

@@ -1,19 +1,24 @@
 // VM removals and renames from vCenter's events (VmRemovedEvent,
-// VmRenamedEvent, VmAutoRenameEvent), read only when a line names a VM the
-// inventory lacks: a VM deleted or renamed since is history, but one this
-// user cannot see (ContainerView leaves out what lacks System.View) is a
-// block the audit would otherwise pass over. No entity filter: a removed
-// VM is in no folder any more.
+// VmRenamedEvent, VmAutoRenameEvent), read only when a line names a VM: one
+// the inventory lacks may be deleted or renamed since (history), or one this
+// user cannot see (ContainerView leaves out what lacks System.View), a block
+// the audit would otherwise pass over; one it has may have been given that
+// name after the line, by a rename. No entity filter: a removed VM is in no
+// folder any more.
 import type { VimClient } from '../vsphere/client.js';
 import { readEvents, type VimEvent } from '../vsphere/events.js';
 import { SoapFault } from '../vsphere/faults.js';
 import type { EvidenceSet, VmNameEvent } from './types.js';
 
-const VM_NAME_EVENT_TYPES = ['VmRemovedEvent', 'VmRenamedEvent', 'VmAutoRenameEvent'] as const;
+const RENAMES = ['VmRenamedEvent', 'VmAutoRenameEvent'] as const;
 
-/** The removals and renames since `since` (ISO; null: all vCenter holds), oldest first. */
-async function readVmNameEvents(client: VimClient, since: string | null): Promise<VmNameEvent[]> {
-  const events = await readEvents(client, { eventTypeId: VM_NAME_EVENT_TYPES, ...(since ? { time: { beginTime: since } } : {}) });
+/**
+ * The renames (and with `removals`, the removals: many more where VMs come and go) since `since`
+ * (ISO; null: all vCenter holds), oldest first.
+ */
+async function readVmNameEvents(client: VimClient, since: string | null, removals: boolean): Promise<VmNameEvent[]> {
+  const types = removals ? ['VmRemovedEvent', ...RENAMES] : [...RENAMES];
+  const events = await readEvents(client, { eventTypeId: types, ...(since ? { time: { beginTime: since } } : {}) });
   return events.map(toVmNameEvent).filter((e): e is VmNameEvent => e !== null);
 }
 
@@ -36,17 +41,19 @@ export interface VmNamesRead {
 }
 
 /**
- * The removals and renames for the audit. Asked only when a line names a VM
- * the inventory lacks: refused, that line may be about a VM this user
+ * The removals and renames for the audit. Refused while a line names a VM
+ * the inventory lacks (`unknown`), that line may be about a VM this user
  * cannot see as well as one deleted, so the refusal is a problem (a
- * warning), not an all-clear. Only vCenter keeps them.
+ * warning), not an all-clear; otherwise only renames are asked for, and
+ * refused, the names are taken as they are now. Only vCenter keeps them.
  */
-export async function gatherVmNameEvents(client: VimClient, since: string | null): Promise<VmNamesRead> {
+export async function gatherVmNameEvents(client: VimClient, since: string | null, unknown = true): Promise<VmNamesRead> {
   if (!client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') return { problems: [] };
   try {
-    return { vmNameEvents: await readVmNameEvents(client, since), problems: [] };
+    return { vmNameEvents: await readVmNameEvents(client, since, unknown), problems: [] };
   } catch (err) {
     if (!(err instanceof SoapFault)) throw err;
+    if (!unknown) return { problems: [] };
     const why = err.faultType === 'NoPermission' && err.privilegeId ? `NoPermission (needs ${err.privilegeId})` : err.faultType;
     return { problems: [`vCenter's VM removal and rename events could not be read (${why}): a vmkernel line naming a VM this inventory does not have (see the notes) may be about a VM deleted or renamed since, or about one this vCenter user cannot see, blocked; vmfix cannot tell which: check with an account that sees every VM and its events.`] };
   }

@@ -7,8 +7,10 @@ import type {
   AboutInfo,
   DVPortgroupConfigInfo,
   GuestNicInfo,
+  HostDnsConfig,
   HostOpaqueNetworkInfo,
   HostPortGroup,
+  HostVirtualNic,
   HostVirtualSwitch,
   MoRef,
   ObjectContent,
@@ -27,6 +29,7 @@ export const PROPERTIES: readonly PropertyRequest[] = [
     pathSet: [
       'name', 'parent', 'config.product.version', 'config.product.build', 'runtime.connectionState',
       'configManager.networkSystem', 'config.network.vswitch', 'config.network.portgroup', 'config.network.opaqueNetwork',
+      'config.network.dnsConfig', 'config.network.vnic',
     ],
   },
   {
@@ -137,6 +140,7 @@ function toHost(o: ObjectContent, ancestor: (moref: string, type: string) => str
   const vswitches = prop<HostVirtualSwitch[]>(o, 'config.network.vswitch') ?? [];
   const portgroups = prop<HostPortGroup[]>(o, 'config.network.portgroup') ?? [];
   const pgName = new Map(portgroups.map((pg) => [pg.key, pg.spec.name]));
+  const dns = prop<HostDnsConfig>(o, 'config.network.dnsConfig');
   return {
     moref,
     name: prop<string>(o, 'name') ?? moref,
@@ -166,6 +170,8 @@ function toHost(o: ObjectContent, ancestor: (moref: string, type: string) => str
       })),
     })),
     opaqueNetworks: prop<HostOpaqueNetworkInfo[]>(o, 'config.network.opaqueNetwork') ?? [],
+    dnsConfig: dns ? { hostName: dns.hostName ?? '', domainName: dns.domainName ?? '' } : null,
+    vnicIps: (prop<HostVirtualNic[]>(o, 'config.network.vnic') ?? []).map((v) => v.spec.ip?.ipAddress).filter((ip): ip is string => Boolean(ip)),
   };
 }
 

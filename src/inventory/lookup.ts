@@ -1,5 +1,7 @@
 // Lookups over one inventory, built once per audit, plan or report: hosts
-// and dvPortgroups by key, VMs by name, and who is attached where.
+// and dvPortgroups by key, VMs by name, and who is attached where; hosts by
+// the names logs give them.
+import { isIP } from 'node:net';
 import type { DvPortgroup, DvSwitch, Host, Inventory, Vm, VmNic } from './model.js';
 
 export interface NicRef {
@@ -54,6 +56,43 @@ export class InventoryIndex {
       (h) => h.datacenter === host.datacenter && h.cluster === host.cluster && h.portgroups.some((pg) => pg.name === portgroup),
     );
   }
+}
+
+/**
+ * The host a log calls by `name`: the one vCenter calls so, else the one
+ * host that answers to it otherwise: the first label of vCenter's name
+ * (syslog heads often carry the short name), what the host calls itself
+ * (dnsConfig: its FQDN or bare hostName), an address of its vmkernel NICs
+ * (vCenter may know it by name, a collector by address, or the reverse). A
+ * name several hosts answer to is none of them, as is one any host may
+ * carry (localhost, a loopback or link-local address).
+ */
+export function hostFinder(hosts: readonly Host[]): (name: string | undefined) => Host | undefined {
+  const exact = new Map(hosts.map((h) => [h.name.toLowerCase(), h]));
+  const other = new Map<string, Host | null>();
+  for (const h of hosts) {
+    for (const alias of aliases(h)) {
+      const known = other.get(alias);
+      other.set(alias, known === undefined || known === h ? h : null);
+    }
+  }
+  return (name) => {
+    if (!name) return undefined;
+    const key = name.toLowerCase();
+    return exact.get(key) ?? other.get(key) ?? undefined;
+  };
+}
+
+function aliases(h: Host): string[] {
+  const out = isIP(h.name) ? [] : [h.name.split('.')[0]!];
+  const dns = h.dnsConfig;
+  // Some hosts are given their FQDN as hostName: its first label is then the short name.
+  const label = dns?.hostName.split('.')[0];
+  if (dns && label && label.toLowerCase() !== 'localhost') {
+    out.push(dns.hostName, label, ...(dns.domainName ? [`${dns.hostName}.${dns.domainName}`] : []));
+  }
+  out.push(...h.vnicIps.filter((ip) => !/^(127\.|169\.254\.|::1$|fe80:)/i.test(ip)));
+  return out.map((a) => a.toLowerCase());
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -129,6 +129,18 @@ export interface HostOpaqueNetworkInfo extends DataObject {
   opaqueNetworkType: string;
 }
 
+/** What the host calls itself (config.network.dnsConfig): vCenter's name for it may be its IP address. */
+export interface HostDnsConfig extends DataObject {
+  hostName: string;
+  domainName: string;
+}
+
+/** A vmkernel NIC (config.network.vnic), of which the audit reads the address. */
+export interface HostVirtualNic extends DataObject {
+  device: string;
+  spec: { ip?: { ipAddress?: string } };
+}
+
 // --- Distributed switches ---
 
 export interface BoolPolicy extends DataObject {

@@ -2,7 +2,8 @@
 // (through a vCenter session) or offline (log files alone). fix, apply and
 // the session reuse the online one to plan and to verify.
 import { audit, unplacedWarnings } from '../audit/audit.js';
-import { unknownVmNames } from '../audit/vm-names.js';
+import { namesToCheck } from '../audit/vm-names.js';
+import { logHostFinder } from '../audit/match-logs.js';
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
@@ -60,9 +61,10 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
       evidence = { ...evidence, vmkernel: logs.events, sources: logs.sources, portClients: logs.portClients, unparsed: logs.unparsed, notes: [...evidence.notes, ...logs.notes] };
       problems = logs.problems;
     }
-    if (unknownVmNames(whole, evidence.vmkernel).length) {
+    const names = namesToCheck(whole, evidence.vmkernel);
+    if (names.key) {
       const { gatherVmNameEvents, withVmNameEvents } = await import('../evidence/vm-name-events.js');
-      const read = await phase('vmNameEvents', () => gatherVmNameEvents(client, earliest(windowStart(since, new Date().toISOString()), evidence.vmkernel)));
+      const read = await phase('vmNameEvents', () => gatherVmNameEvents(client, earliest(windowStart(since, new Date().toISOString()), evidence.vmkernel), names.unknown));
       evidence = withVmNameEvents(evidence, read);
     }
     const window = options.vmkernelLog?.length ? offlineWindow(since) : describeSince(since);
@@ -220,8 +222,7 @@ function scope(whole: Inventory, inventory: Inventory, vmsOnly: boolean) {
   const all = whole === inventory;
   const vms = new Set(inventory.vms.map((v) => v.moref));
   const hosts = new Set(inventory.hosts.map((h) => h.moref));
-  const hostNames = new Set(inventory.hosts.map((h) => h.name.toLowerCase()));
-  const knownHosts = new Set(whole.hosts.map((h) => h.name.toLowerCase()));
+  const hostOf = logHostFinder(whole.hosts);
   const dvSwitches = new Set(inventory.dvSwitches.map((d) => d.name));
   return {
     finding: (f: Finding) => {
@@ -233,9 +234,10 @@ function scope(whole: Inventory, inventory: Inventory, vmsOnly: boolean) {
       return f.switch?.type === 'distributed' && dvSwitches.has(f.switch.name);
     },
     history: (h: HistoryItem) => all || (h.vm ? vms.has(h.vm.moref) : !vmsOnly && h.host !== null && hosts.has(h.host.moref)),
+    // A line on no host of this vCenter is not known to be outside the scope.
     line: (e: L2SecEvent) => {
-      const host = (e.hostName ?? e.source).toLowerCase();
-      return all || (!vmsOnly && (hostNames.has(host) || !knownHosts.has(host)));
+      const host = hostOf(e);
+      return all || (!vmsOnly && (host === undefined || hosts.has(host.moref)));
     },
   };
 }

@@ -10,7 +10,7 @@
 // half-timeout and one small log read per host per interval.
 import { verdictOf, type Cause, type WatchChange } from '../audit/changes.js';
 import type { AuditReport, Finding } from '../audit/finding.js';
-import { unknownVmNames } from '../audit/vm-names.js';
+import { namesToCheck } from '../audit/vm-names.js';
 import { UsageError } from '../errors.js';
 import { readDvPortEvents, toDvPortEvent } from '../evidence/dvport-events.js';
 import { LiveEvidence, type PortRefresh } from '../evidence/live.js';
@@ -239,15 +239,16 @@ class Watcher {
   /**
    * The verdict on the evidence now. A line naming a VM the inventory lacks
    * is a VM deleted or renamed, or one this user cannot see (a block no
-   * verdict may pass over): vCenter's events tell which, as in the audit,
-   * read only when such names appear or change.
+   * verdict may pass over), and one naming a VM it has may name another
+   * renamed since: vCenter's events tell which, as in the audit, read only
+   * when the names lines give, or the VMs called so, change.
    */
   private async report(): Promise<AuditReport> {
     const whole = this.inventory.inventory();
     const snapshot = this.evidence!.snapshot(this.windowStart());
-    const names = unknownVmNames(whole, snapshot.vmkernel).join('\n');
+    const { key: names, unknown } = namesToCheck(whole, snapshot.vmkernel);
     if (names === '') this.vmNames = undefined;
-    else if (names !== this.vmNames?.names) this.vmNames = { names, ...(await gatherVmNameEvents(this.client, earliest(this.windowStart(), snapshot.vmkernel))) };
+    else if (names !== this.vmNames?.names) this.vmNames = { names, ...(await gatherVmNameEvents(this.client, earliest(this.windowStart(), snapshot.vmkernel), unknown)) };
     const evidence = this.vmNames ? withVmNameEvents(snapshot, this.vmNames) : snapshot;
     return judge(this.endpoint.display, whole, this.scoped(whole), evidence, { window: describeSince(this.since), ...(this.options.vm ? { vm: this.options.vm } : {}) });
   }

@@ -26,10 +26,10 @@ function evidence(dvPorts: DvPortState[], dvPortEvents: DvPortEvent[]): Evidence
   return { vmkernel: [], dvPorts, dvPortEvents, notes: [], problems: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] } };
 }
 
-function estate(opts: { accept?: boolean; mac?: string; portKey?: string } = {}) {
+function estate(opts: { accept?: boolean; mac?: string; portKey?: string; bootTime?: string; guestMac?: null } = {}) {
   const pg = dvPortgroup('dvpg-apps', 'DPG-Apps', macPolicy(opts.accept ?? undefined));
   const esx = host('host-1', 'esx01', [vswitch('vSwitch0', false)], []);
-  const app = vm('vm-7', 'app01', 'host-1', [nic(4000, opts.mac ?? APP_MAC, onDvPortgroup('dvpg-apps', opts.portKey ?? '12'))]);
+  const app = vm('vm-7', 'app01', 'host-1', [nic(4000, opts.mac ?? APP_MAC, onDvPortgroup('dvpg-apps', opts.portKey ?? '12'))], opts.guestMac === null ? [null] : [], { bootTime: opts.bootTime ?? null });
   return inventory([esx], [app], [dvSwitch([pg])]);
 }
 
@@ -59,6 +59,16 @@ describe('dvPort block events', () => {
     const result = audit(estate({ portKey: '13' }), evidence([portState('vm-7', 4000, '13')], [blockEvent(1, true)]));
     expect(result.findings.filter((f) => f.vm)).toEqual([]);
     expect(result.history).toMatchObject([{ vm: null, host: null, port: '12', why: expect.stringContaining('connected to no NIC') }]);
+  });
+
+  it('a block before the VM\'s power-on is history, as a log line is: its port was connected anew since (Tools not running, nothing else tells)', () => {
+    for (const guestMac of [undefined, null] as const) {
+      const result = audit(estate({ bootTime: '2026-12-01T10:00:00.000Z', ...(guestMac === null ? { guestMac } : {}) }), evidence([portState('vm-7', 4000)], [blockEvent(1, true), blockEvent(2, false)]));
+      expect(result.findings.filter((f) => f.vm)).toEqual([]);
+      expect(result.history).toMatchObject([{ vm: { name: 'app01' }, port: '12', why: expect.stringContaining("older than app01's power-on at 2026-12-01T10:00:00.000Z") }]);
+    }
+    // Blocked after it: the finding stays.
+    expect(audit(estate({ bootTime: '2026-12-01T09:00:00.000Z' }), evidence([portState('vm-7', 4000)], [blockEvent(1, true)])).findings.map((f) => f.vm?.name)).toEqual(['app01']);
   });
 
   it('a release with no block in the window says nothing', () => {

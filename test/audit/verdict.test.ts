@@ -231,11 +231,39 @@ describe('what an adversarial run found', () => {
     const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: '00:50:56:a1:00:02' }] });
     const esx02 = host('host-2', 'esx02.corp.example', [vswitch('vSwitch0', false)], [portgroup('NLB', 'vSwitch0', undefined, false, [{ id: 0x2000004, mac: '00:50:56:a1:00:01' }])]);
     const alpha = vm('vm-1', 'alpha', 'host-2', [nic(4000, '00:50:56:a1:00:01', onStandard('NLB'))]);
-    const bravo = vm('vm-2', 'bravo', 'host-1', [nic(4000, '00:50:56:a1:00:02', onStandard('NLB'))]);
+    const bravo = vm('vm-2', 'bravo', 'host-1', [nic(4000, '00:50:56:a1:00:02', onStandard('NLB'))], [], { bootTime: new Date(Date.parse(T) + 3600_000).toISOString() });
     const lines = events('esx01', `${T} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client alpha has policy violations on port 0x4000004. Port is blocked`);
     const result = audit(inventory([...hosts, esx02], [alpha, bravo]), evidence(lines));
     expect(result.findings.filter((f) => f.vm)).toEqual([]);
     expect(result.history.map((h) => h.why)).toEqual(['alpha runs on esx02.corp.example now, not on esx01.corp.example where the line was written']);
+  });
+
+  it('a line naming web01 on a port web01-old has held since before it: the VM renamed, or the port given out again; without vCenter\'s renames both are candidates, with them web01-old', () => {
+    // web01 was blocked on 0x4000004 and renamed web01-old; another VM was renamed web01 an hour later.
+    const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC1 }, { id: 0x4000006, mac: WEB_NIC2 }] });
+    const earlier = new Date(Date.parse(T) - 3600_000).toISOString();
+    const later = new Date(Date.parse(T) + 3600_000).toISOString();
+    const oldOne = vm('vm-1', 'web01-old', 'host-1', [nic(4000, WEB_NIC1, onStandard('NLB'))], [null], { bootTime: earlier });
+    const newOne = vm('vm-2', 'web01', 'host-1', [nic(4000, WEB_NIC2, onStandard('NLB'))], [], { bootTime: earlier });
+    const unknown = audit(inventory(hosts, [oldOne, newOne]), evidence(incident('0x4000004')));
+    expect(unknown.findings.filter((f) => f.kind !== 'mac-accept-unneeded').map((f) => [f.severity, f.vm?.name ?? null, f.candidates?.map((c) => c.name)])).toEqual([['warning', null, ['web01-old', 'web01']]]);
+    expect(unknown.history).toEqual([]);
+    const renames = [
+      { key: 7, type: 'VmRenamedEvent' as const, time: later, vm: 'vm-1', oldName: 'web01', newName: 'web01-old' },
+      { key: 8, type: 'VmRenamedEvent' as const, time: later, vm: 'vm-2', oldName: 'web02', newName: 'web01' },
+    ];
+    const known = audit(inventory(hosts, [oldOne, newOne]), evidence(incident('0x4000004'), { vmNameEvents: renames }));
+    expect(known.findings.filter((f) => f.kind !== 'mac-accept-unneeded').map((f) => [f.kind, f.severity, f.vm?.name ?? null])).toEqual([['mac-change-blocked', 'critical', 'web01-old']]);
+  });
+
+  it('a line naming web01 on a port another VM holds, where vCenter\'s renames show none: web01 moved away and back, the port is the other\'s, history', () => {
+    const { hosts } = estate({ nlbPorts: [{ id: 0x4000004, mac: WEB_NIC2 }, { id: 0x4000006, mac: WEB_NIC1 }] });
+    const earlier = new Date(Date.parse(T) - 3600_000).toISOString();
+    const web01 = vm('vm-1', 'web01', 'host-1', [nic(4000, WEB_NIC1, onStandard('NLB'))], [null], { bootTime: earlier });
+    const app01 = vm('vm-2', 'app01', 'host-1', [nic(4000, WEB_NIC2, onStandard('NLB'))], [], { bootTime: earlier });
+    const result = audit(inventory(hosts, [web01, app01]), evidence(incident('0x4000004'), { vmNameEvents: [] }));
+    expect(result.findings.filter((f) => f.kind !== 'mac-accept-unneeded')).toEqual([]);
+    expect(result.history.map((h) => [h.vm?.name, h.why])).toEqual([['web01', 'port 0x4000004 is no longer its port (now 0x4000006)']]);
   });
 
   it('a line about a NIC that is disconnected now is history: a disconnected NIC has no port to block', () => {

@@ -49,6 +49,13 @@ describe('gatherVmNameEvents', () => {
     expect(calls.at(-1)!.method).toBe('DestroyCollector');
   });
 
+  it('while every name a line gives is a VM\'s now, asks for renames only (removals are many where VMs come and go)', async () => {
+    const { client: c, calls } = client((method) => (method === 'CreateCollectorForEvents' ? { type: 'EventHistoryCollector', value: 'session[1]c2' } : method === 'ReadNextEvents' ? [] : undefined));
+    expect(await gatherVmNameEvents(c, SINCE, false)).toEqual({ vmNameEvents: [], problems: [] });
+    const filter = calls.find((call) => call.method === 'CreateCollectorForEvents')!.args.filter as Record<string, unknown>;
+    expect(filter.eventTypeId).toEqual(['VmRenamedEvent', 'VmAutoRenameEvent']);
+  });
+
   it('a refusal leaves the events unread and is a problem: the line may be about a VM this user cannot see', async () => {
     const { client: c } = client(() => {
       throw new SoapFault('NoPermission', 'Permission to perform this operation was denied.', { privilegeId: 'System.View' });
@@ -56,6 +63,13 @@ describe('gatherVmNameEvents', () => {
     expect(await gatherVmNameEvents(c, SINCE)).toEqual({
       problems: ['vCenter\'s VM removal and rename events could not be read (NoPermission (needs System.View)): a vmkernel line naming a VM this inventory does not have (see the notes) may be about a VM deleted or renamed since, or about one this vCenter user cannot see, blocked; vmfix cannot tell which: check with an account that sees every VM and its events.'],
     });
+  });
+
+  it('a refusal while every name a line gives is a VM\'s now is no problem: those names are taken as they are now', async () => {
+    const { client: c } = client(() => {
+      throw new SoapFault('NoPermission', 'Permission to perform this operation was denied.', { privilegeId: 'System.View' });
+    });
+    expect(await gatherVmNameEvents(c, SINCE, false)).toEqual({ problems: [] });
   });
 
   it('a standalone host is not asked: only vCenter keeps these events', async () => {

@@ -41,6 +41,8 @@ export function host(moref: string, name: string, vswitches: VSwitch[], portgrou
     vswitches: vswitches.map((v) => ({ ...v, portgroups: portgroups.filter((p) => p.vswitchName === v.name).map((p) => p.name) })),
     portgroups,
     opaqueNetworks: [],
+    dnsConfig: null,
+    vnicIps: [],
   };
 }
 
