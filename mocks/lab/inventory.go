@@ -307,8 +307,8 @@ func (l *lab) newHost(dc *datacenter, sh *scHost, cluster *simulator.ClusterComp
 
 	l.newLocalDatastore(dc, h)
 	span := time.Duration(*sh.VmkernelLog.SpanHours * float64(time.Hour))
-	h.log = newLog(sh.Name+"/vmkernel", sh.VmkernelLog.Filler, true, isESX8(sh.Version), sh.VmkernelLog.Lines, l.started, span)
-	h.hostdLog = newLog(sh.Name+"/hostd", sh.VmkernelLog.Filler, false, false, nil, l.started, span)
+	h.log = newLog(sh.Name+"/vmkernel", *sh.VmkernelLog.Filler, true, isESX8(sh.Version), sh.VmkernelLog.Lines, l.started, span)
+	h.hostdLog = newLog(sh.Name+"/hostd", *sh.VmkernelLog.Filler, false, false, nil, l.started, span)
 
 	h.netSys = &hostNetworkSystem{labLocked: labLocked{l}, host: h}
 	h.netSys.Self = *hs.ConfigManager.NetworkSystem

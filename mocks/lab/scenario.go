@@ -114,8 +114,14 @@ type scShaping struct {
 	BurstSize        int64 `json:"burstSize"`
 }
 
+// defaultFiller: the lines a host's vmkernel log holds when a scenario says
+// nothing of them (an hour's worth of an idle host's chatter).
+const defaultFiller = 40
+
 type scLog struct {
-	Filler int `json:"filler"`
+	// Filler is how many unrelated lines come first; unset: defaultFiller,
+	// as a real host's vmkernel log is never empty for long.
+	Filler *int `json:"filler"`
 	// SpanHours is how far back the filler lines go: they end when the
 	// lab starts (or just before the first line's own timestamp).
 	SpanHours *float64 `json:"spanHours"`
@@ -235,6 +241,9 @@ func (sc *scenario) applyDefaults() {
 			host.ConnectionState = orDefault(host.ConnectionState, "connected")
 			if host.VmkernelLog.SpanHours == nil {
 				host.VmkernelLog.SpanHours = float64Ptr(24)
+			}
+			if host.VmkernelLog.Filler == nil {
+				host.VmkernelLog.Filler = intPtr(defaultFiller)
 			}
 			if host.DiagnosticLogs == nil {
 				host.DiagnosticLogs = boolPtr(true)
@@ -379,7 +388,7 @@ func (dc *scDatacenter) validate(where string, hostNames map[string]bool) error 
 		if !oneOf(host.ConnectionState, "connected", "disconnected", "notResponding") {
 			return fmt.Errorf("%s: connectionState %q: must be connected, disconnected or notResponding", hw, host.ConnectionState)
 		}
-		if host.VmkernelLog.Filler < 0 {
+		if *host.VmkernelLog.Filler < 0 {
 			return fmt.Errorf("%s: vmkernelLog.filler must not be negative", hw)
 		}
 		if *host.VmkernelLog.SpanHours <= 0 {
@@ -662,3 +671,4 @@ func oneOf(s string, set ...string) bool {
 func boolPtr(b bool) *bool          { return &b }
 func int32Ptr(i int32) *int32       { return &i }
 func float64Ptr(f float64) *float64 { return &f }
+func intPtr(i int) *int             { return &i }

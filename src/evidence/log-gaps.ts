@@ -11,6 +11,8 @@ export type LogGap =
   | { readonly about: 'refused'; readonly why: string }
   | { readonly about: 'stale' }
   | { readonly about: 'unanswered' }
+  /** The log holds no line at all: nothing to judge, which is not the same as nothing found. */
+  | { readonly about: 'empty' }
   | { readonly about: 'capped' }
   /** A followed log (watch) that stopped answering. */
   | { readonly about: 'lost'; readonly fault: string };
@@ -34,6 +36,7 @@ export function refused(err: SoapFault): LogGap {
  */
 export function gapOf(log: { readonly shortBy: HostLog['shortBy']; readonly source: LogSource }, since: string | null): LogGap | null {
   if (log.shortBy === 'unanswered') return { about: 'unanswered' };
+  if (log.source.lines === 0) return { about: 'empty' };
   const { firstTime, lastTime } = log.source;
   // A log gives no evidence for a window it ends before: a host clock far behind stamps today's blocks weeks ago.
   if (since !== null && lastTime !== null && lastTime < since) return { about: 'stale' };
@@ -55,6 +58,8 @@ export function describeGap(gap: LogGap, names: readonly string[], words: GapWor
       return `The newest line of the vmkernel log of ${hosts} is older than the start of --since: nothing inside the window came from it, so blocks there are not known (is the host's clock or logging right? --since all reads its lines whatever their time).`;
     case 'unanswered':
       return `The vmkernel log of ${hosts} answered no lines although ${words.onVcenter ? 'vCenter' : 'the host'} says it has some: nothing was read there; audit again, or give a support bundle with --vmkernel-log.`;
+    case 'empty':
+      return `The vmkernel log of ${hosts} holds no lines: nothing was read there, so blocks there are not known (is the host logging? see Syslog.global.logDir); give its syslog collector's file or a support bundle with --vmkernel-log.`;
     case 'capped':
       return `On ${hosts} the last ${words.logLines} lines (--log-lines) did not reach the start of --since; older lines were not read.`;
     case 'lost':
@@ -62,7 +67,7 @@ export function describeGap(gap: LogGap, names: readonly string[], words: GapWor
   }
 }
 
-const ORDER: readonly LogGap['about'][] = ['no-manager', 'unconnected', 'refused', 'stale', 'unanswered', 'capped', 'lost'];
+const ORDER: readonly LogGap['about'][] = ['no-manager', 'unconnected', 'refused', 'stale', 'unanswered', 'empty', 'capped', 'lost'];
 
 /** Each gap once, for all the hosts it holds on (in the order given). */
 export function describeGaps(gaps: readonly { readonly name: string; readonly gap: LogGap }[], words: GapWords): string[] {

@@ -107,7 +107,8 @@ async function tailVmkernelLogs(
     options.onProgress?.(`vmkernel logs: ${done - failed}/${hosts.length} hosts read${failed ? `, ${failed} refused` : ''}`);
   });
   logs.sort((a, b) => a.source.name.localeCompare(b.source.name));
-  const rotated = logs.filter((l) => l.shortBy === 'rotated').map((l) => l.source.name);
+  // An empty log begins nowhere: that is a gap of its own (log-gaps.ts), not a rotation.
+  const rotated = logs.filter((l) => l.shortBy === 'rotated' && l.source.lines > 0).map((l) => l.source.name);
   if (rotated.length) {
     notes.push(`The live vmkernel log of ${describeHosts(rotated)} begins after the start of --since; older lines are in its rotated logs (vmkernel.N.gz), which ${onVcenter ? 'vCenter' : 'the host'} does not serve through the API: give a support bundle with --vmkernel-log to read them.`);
   }

@@ -36,6 +36,16 @@ describe('a host log whose newest line is older than the start of --since', () =
   });
 });
 
+describe('a host log that holds no line at all', () => {
+  it('is a warning that nothing was read there, not a log that begins after --since', async () => {
+    for (const since of ['2026-11-25T00:00:00.000Z', null]) {
+      const evidence = await gatherEvidence(vcenter([]), esx01, { logLines: 1000, since, concurrency: 1 });
+      expect(evidence.problems).toEqual([expect.stringMatching(/^The vmkernel log of esx01 holds no lines: nothing was read there/)]);
+      expect(evidence.notes.join('\n')).not.toMatch(/begins after/);
+    }
+  });
+});
+
 describe('an endpoint whose ServiceContent names no DiagnosticManager (optional in the API)', () => {
   it('is a warning that no host log was read, not an audit that quietly read none', async () => {
     const client = { serviceContent: { about: { apiType: 'VirtualCenter' } }, read: async () => { throw new Error('not called'); } } as unknown as VimClient;
