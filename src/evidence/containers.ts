@@ -49,9 +49,12 @@ export function container(reading: Reading, label: string, joiner: string, depth
   return { label, joiner, depth, hostHint, reference, roots: [], taken: new Map(), logsRead: new Set(), notFiles: [], fragments: new Fragments(reading), current: null };
 }
 
-/** Ends the container's reading: fragments still being joined, and the vmkernel logs it held only as links or special files. */
-export async function closeContainer(reading: Reading, c: Container): Promise<void> {
-  await c.fragments.close();
+/**
+ * Ends the container's reading: fragments still being joined, and the vmkernel logs it held only as
+ * links or special files. `stopped`: the archive broke off, and its own problem says where.
+ */
+export async function closeContainer(reading: Reading, c: Container, stopped = false): Promise<void> {
+  await c.fragments.close(stopped);
   const read = new Set([...c.logsRead].map(logKey));
   for (const notFile of c.notFiles) {
     if (!read.has(logKey(notFile.path))) reading.problems.push(`${notFile.name} is ${notFile.why}: its lines were not read.`);
@@ -248,12 +251,14 @@ async function readArchive(
 }
 
 export async function readTarContainer(reading: Reading, c: Container, data: Bytes): Promise<void> {
+  let broke = false;
   try {
     await readTar(data, (member) => route(reading, c, member));
   } catch (error) {
+    broke = true;
     throw stopped(c, error);
   } finally {
-    await closeContainer(reading, c);
+    await closeContainer(reading, c, broke);
   }
 }
 
@@ -267,6 +272,7 @@ function stopped(c: Container, error: unknown): unknown {
 export async function readZipFile(reading: Reading, path: string, depth: number): Promise<void> {
   const mtime = (await stat(path)).mtimeMs;
   const c = container(reading, path, '!', depth, null, mtime);
+  let broke = false;
   try {
     await readZip(path, (member) => route(reading, c, member), (member, reason) => {
       if (!vmkernelLogName(member) && !isArchiveName(member) && !compressedBeyondReach(member) && !vmkernelLogUnderOtherName(member)) return; // not read anyway
@@ -274,8 +280,9 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
     });
   } catch (error) {
+    broke = true;
     throw stopped(c, error);
   } finally {
-    await closeContainer(reading, c);
+    await closeContainer(reading, c, broke);
   }
 }

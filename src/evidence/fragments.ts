@@ -3,10 +3,13 @@
 // of gzip data). They are joined here in order into one stream read like any
 // log. An archive may hold them out of order (an extracted bundle tarred
 // again): a slice that comes early is held until its turn, up to a bound;
-// a slice that never comes ends the file there, and says so.
+// a slice that never comes ends the file there, and says so. Nothing in a
+// bundle counts the slices, so the last ones missing show only in what is
+// left: vm-support slices only a file longer than one slice, and cuts it
+// anywhere, while a log ends with a whole line.
 import { PassThrough } from 'node:stream';
 
-import { cutShort, drain, READ_CHUNK_BYTES, readLogStream, trailingGarbage, UnreadableError, type Reading } from './reading.js';
+import { cutShort, drain, READ_CHUNK_BYTES, readLogStream, trailingGarbage, UnreadableError, type LogStreamOutcome, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
 import type { Bytes } from './streams.js';
 
@@ -50,10 +53,14 @@ export class Fragments {
     }
   }
 
-  /** Ends every file still being joined, says which slice was missing, and waits for the reading. */
-  async close(): Promise<void> {
+  /**
+   * Ends every file still being joined, says which slice was missing, and waits for the reading.
+   * `stopped`: the archive broke off, and its own problem says where; the slices after that never came.
+   */
+  async close(stopped = false): Promise<void> {
     for (const [label, joining] of this.#files) {
-      if (joining.early.size && !joining.broken) this.#gap(joining, label);
+      if (stopped) joining.broken = true;
+      else if (joining.early.size && !joining.broken) this.#gap(joining, label);
       joining.channel?.end();
     }
     await Promise.all([...this.#files.values()].map((joining) => joining.done));
@@ -94,6 +101,16 @@ export class Fragments {
     joining.channel?.end();
   }
 
+  /** A gzip's own end says whether it is whole; a text's, only where a slice ended mid-line. */
+  #lastSliceMissing(joining: Joining, label: string, outcome: LogStreamOutcome): void {
+    const last = `FRAG-${pad(joining.next - 1)}`;
+    const why =
+      outcome.endedMidLine ? `it ends in the middle of a line at the end of ${last}, so the slices after it are missing (vm-support cuts a log anywhere, the log itself ends with a whole line)`
+      : joining.next === 1 && !outcome.gzip ? `${last} is its only slice, and vm-support slices only a file longer than one slice, so the slices after it are missing`
+      : null;
+    if (why) this.reading.problems.push(`${label}: ${why}; what they held was not read.`);
+  }
+
   #start(joining: Joining, label: string): PassThrough {
     this.reading.onFile?.(label);
     const channel = new PassThrough({ highWaterMark: READ_CHUNK_BYTES });
@@ -101,6 +118,7 @@ export class Fragments {
       try {
         const outcome = await readLogStream(joining.source, channel, joining.age);
         if (outcome.trailingGarbage) this.reading.notes.push(trailingGarbage(label));
+        if (!joining.broken) this.#lastSliceMissing(joining, label, outcome);
       } catch (error) {
         if (!(error instanceof UnreadableError)) throw error;
         // After a missing slice the data is cut short: that was said already.

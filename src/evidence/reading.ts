@@ -75,12 +75,20 @@ export function cutShort(name: string, reason: string, at: StoppedAt): string {
   return `${name} is cut off or damaged (${reason}): reading stopped${where}${after}; the lines before were read, whatever came after was not.`;
 }
 
+export interface LogStreamOutcome {
+  readonly trailingGarbage: boolean;
+  /** Its last line had no newline. */
+  readonly endedMidLine: boolean;
+  /** It was gzip, read to the end of its last member: its end says it is whole. */
+  readonly gzip: boolean;
+}
+
 /**
  * Reads a log file (not an archive) into `source`: gzip detected by its magic bytes, not its name.
  * `age` is its rotation age (-1, the live log, by default).
  * Throws UnreadableError for what it cannot read (corrupt gzip, an archive kind it does not read).
  */
-export async function readLogStream(source: SourceBuilder, body: Bytes, age?: number): Promise<{ trailingGarbage: boolean }> {
+export async function readLogStream(source: SourceBuilder, body: Bytes, age?: number): Promise<LogStreamOutcome> {
   const { head, all } = await peek(body);
   let kind = sniff(head);
   const outcome: GunzipOutcome = { trailingGarbage: false };
@@ -94,8 +102,8 @@ export async function readLogStream(source: SourceBuilder, body: Bytes, age?: nu
     await drain(text);
     throw new UnreadableError(`it is a ${kind} file, not a log`);
   }
-  await source.feed(text, age).catch(unreadable);
-  return outcome;
+  const { endedMidLine } = await source.feed(text, age).catch(unreadable);
+  return { ...outcome, endedMidLine, gzip: text !== all };
 }
 
 /** zlib's errors and a refused expansion as UnreadableError; anything else as it is. */

@@ -112,14 +112,17 @@ export class SourceBuilder {
   /**
    * Reads a stream of text to its end; every line is added.
    * @param age the file's rotation age (-1 the live log, N vmkernel.N.gz)
+   * @returns whether its last line had no newline: a file cut mid-line, where a log ends with a whole one
    */
-  async feed(text: Bytes, age = -1): Promise<void> {
+  async feed(text: Bytes, age = -1): Promise<{ endedMidLine: boolean }> {
     // An older file after a newer one (an archive's order): the step between them is no clock set back.
     if (age > this.#age) for (const share of this.#shares.values()) share.lastRead = null;
     this.#age = age;
     this.#firstSeen = this.init.seen?.file() ?? null;
     let first = true;
+    let endedMidLine = false;
     const decoder = new LineDecoder((line, cut, unterminated) => {
+      endedMidLine = unterminated;
       let text = cut ? messageOf(line) : line;
       if (first) {
         first = false;
@@ -137,6 +140,7 @@ export class SourceBuilder {
       this.#cutLines += decoder.cutLines;
       this.#lostMarkers += decoder.lostMarkers;
     }
+    return { endedMidLine };
   }
 
   /** The first line of a file, after the headless, unterminated last line of the one before it if it is its rest. */

@@ -271,6 +271,29 @@ describe('a host bundle .tgz, as downloaded', () => {
     expect(summary(logs.events).map((e) => e[2])).toEqual(['0x2000007', 'web01.eth0', 'web01.eth0', '0x2000004']);
   });
 
+  it('says so when the last slices of the live log are missing: FRAG-00000 alone ends mid-line, and nothing says what followed', async () => {
+    const spec = esx01();
+    const files = Object.fromEntries(Object.entries(spec.files).filter(([p]) => !p.endsWith('vmkernel.log.FRAG-00001')));
+    const tgz = join(tmp, 'last-slice.tgz');
+    await writeBundleTgz(tgz, { ...spec, files });
+    const logs = await readLogFiles([tgz]);
+    // web01's block was in the missing slice: what is left must not pass for the whole log.
+    expect(logs.events.map((e) => e.vmName ?? e.port)).toEqual(['app03', '0x2000007']);
+    expect(logs.problems).toEqual([
+      `${tgz}!${bundleName(spec)}/var/run/log/vmkernel.log: it ends in the middle of a line at the end of FRAG-00000, so the slices after it are missing (vm-support cuts a log anywhere, the log itself ends with a whole line); what they held was not read.`,
+    ]);
+  });
+
+  it('says so when the slices of an extracted bundle stop at FRAG-00000, even on a whole line: vm-support slices only what is longer than one slice', async () => {
+    const live = Buffer.from(text(chatter('2024-05-14T00:00:00.000Z', 4000)));
+    const cut = live.subarray(0, live.indexOf('\n', live.length >> 1) + 1);
+    const dir = await writeBundleDir(await mkdtemp(join(tmp, 'lone-')), { host: 'esx05', stamp: '2024-05-14--09.12', files: { 'var/run/log/vmkernel.log.FRAG-00000': cut } });
+    const logs = await readLogFiles([dir]);
+    expect(logs.problems).toEqual([
+      `${dir}/var/run/log/vmkernel.log: FRAG-00000 is its only slice, and vm-support slices only a file longer than one slice, so the slices after it are missing; what they held was not read.`,
+    ]);
+  });
+
   it('joins fragments an archive holds out of order (a bundle extracted and tarred again), as in order', async () => {
     const spec = esx01();
     const inOrder = await readLogFiles([await (async () => {
