@@ -94,7 +94,7 @@ export class SourceBuilder {
     this.#aheadAfter = init.now === undefined ? null : new Date(init.now + CLOCK_AHEAD_MS).toISOString();
   }
 
-  /** Log lines read so far (lines with a log head; binary junk and blank lines do not count). */
+  /** Log lines read so far (lines with a log head, and L2Sec lines; binary junk and blank lines do not count). */
   get lines(): number {
     return this.#lines;
   }
@@ -157,6 +157,12 @@ export class SourceBuilder {
     const head = this.#heads.read(line);
     if (!head) {
       this.collector.add(line);
+      // Only vmkernel writes L2Sec lines, whatever an export put before one (a CSV's quotes, a date without its T).
+      if (line.includes(MARKER)) {
+        this.#lines++;
+        this.#vmkernelLines++;
+        this.#share(this.init.hostName).lines++;
+      }
       return;
     }
     const hostName = this.init.fixedHost ? this.init.hostName : (head.hostName ?? this.init.hostName);

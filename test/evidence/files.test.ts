@@ -61,6 +61,19 @@ describe('readLogFiles on plain files', () => {
     expect(read.unparsed.count).toBe(1);
   });
 
+  it('does not refuse as "no log line" an export whose lines start in a form it does not know (a CSV\'s quotes, a date without its T): an L2Sec line is vmkernel\'s, read untimed or shown as not understood', async () => {
+    const csv = join(tmp, 'graylog-export.csv');
+    await writeFile(csv, `"timestamp","source","message"\n"2024-05-14T09:21:07.123Z","esx01","cpu3:2098131)etherswitch: ${macChange('web01', '02:00:5e:10:00:01', '0x4000004')}"\n`);
+    const fromCsv = await readAll([csv]);
+    expect(fromCsv.unparsed.count).toBe(1);
+
+    const spaced = join(tmp, 'splunk-export.log');
+    await writeFile(spaced, `2024-05-14 09:21:07.123 esx01 vmkernel: cpu3:2098131)etherswitch: ${macChange('web01', '02:00:5e:10:00:01', '0x4000004')}\n`);
+    const fromSpaced = await readAll([spaced]);
+    expect(fromSpaced.events.map((e) => [e.vmName, e.mac, e.time])).toEqual([['web01', '02:00:5e:10:00:01', null]]);
+    expect(fromSpaced.sources.map((s) => s.lines)).toEqual([1]);
+  });
+
   it('handles CRLF files and keeps argument order across sources', async () => {
     const events = await readLogFiles([fixture('esxi67-vmkernel.log'), fixture('esx40-vmkernel')]);
     expect(events.map((e) => [e.source.split('/').at(-1), e.vmName ?? e.port, e.count])).toEqual([
