@@ -38,8 +38,11 @@ export interface Container {
   readonly taken: Map<string, string>;
   /** Members read as vmkernel logs: what a hard link may point at. */
   readonly logsRead: Set<string>;
-  /** Members named as vmkernel logs that are not files (links, FIFOs): said at the end, unless a file of that name was read. */
-  readonly notFiles: { readonly name: string; readonly path: string; readonly why: string }[];
+  /**
+   * Members named as vmkernel logs (by ESXi's names or another) that are not files (links, FIFOs): a
+   * warning at the end, unless a file of that name was read.
+   */
+  readonly notFiles: { readonly name: string; readonly member: ArchiveMember }[];
   readonly fragments: Fragments;
   /** The member being read (or read last), and the log source its lines went to: where a cut archive stopped. */
   current: { readonly name: string; source: SourceBuilder | null } | null;
@@ -56,8 +59,9 @@ export function container(reading: Reading, label: string, joiner: string, depth
 export async function closeContainer(reading: Reading, c: Container, stopped = false): Promise<void> {
   await c.fragments.close(stopped);
   const read = new Set([...c.logsRead].map(logKey));
-  for (const notFile of c.notFiles) {
-    if (!read.has(logKey(notFile.path))) reading.problems.push(`${notFile.name} is ${notFile.why}: its lines were not read.`);
+  for (const { name, member } of c.notFiles) {
+    if (!read.has(logKey(member.path))) reading.problems.push(`${name} is ${notAFile(member)}: its lines were not read.`);
+    else if (!vmkernelLogName(member.path)) reading.notes.push(`${name}: named like a vmkernel log, and ${member.type === 'link' ? `a symbolic link${member.linkTarget ? ` to ${member.linkTarget}` : ''}, which vmfix does not follow` : (member.what ?? 'not a regular file')}: not read.`);
   }
 }
 
@@ -72,8 +76,7 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
   c.current = { name, source: c.current?.source ?? null };
   if (member.type !== 'file') {
     if (member.hardLinkTo !== undefined) return hardLink(reading, c, name, member.path, member.hardLinkTo);
-    if (vmkernelLogName(member.path)) c.notFiles.push({ name, path: member.path, why: notAFile(member) });
-    else if (vmkernelLogUnderOtherName(member.path)) reading.notes.push(`${name}: named like a vmkernel log, and ${member.type === 'link' ? `a symbolic link${member.linkTarget ? ` to ${member.linkTarget}` : ''}, which vmfix does not follow` : (member.what ?? 'not a regular file')}: not read.`);
+    if (vmkernelLogName(member.path) || vmkernelLogUnderOtherName(member.path)) c.notFiles.push({ name, member });
     return;
   }
   const log = vmkernelLogName(member.path);
@@ -95,13 +98,13 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
  * back: say so.
  */
 function hardLink(reading: Reading, c: Container, name: string, path: string, target: string): void {
-  if (!vmkernelLogName(path) || c.logsRead.has(target)) return;
+  if (!(vmkernelLogName(path) || vmkernelLogUnderOtherName(path)) || c.logsRead.has(target)) return;
   reading.problems.push(`${name} is a hard link to ${target} in the archive, which vmfix does not read back: extract the archive and give vmfix the directory.`);
 }
 
 function notAFile(member: ArchiveMember): string {
   if (member.type === 'other') return `${member.what ?? 'not a regular file'}, not a file`;
-  const other = basename(vmkernelLogName(member.path)!.file);
+  const other = basename(vmkernelLogName(member.path)?.file ?? member.path);
   const next = bundleOfMember(member.path) ? `, and the bundle holds no other ${other}` : ' (give vmfix the file it points to)';
   return `a symbolic link${member.linkTarget ? ` to ${member.linkTarget}` : ''}, which vmfix does not follow${next}`;
 }
@@ -163,6 +166,7 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
 
 /** A copy kept under a name of its own: read if its lines are vmkernel's, and named either way. */
 async function routeOtherName(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {
+  c.logsRead.add(member.path);
   const source = sourceFor(reading, c, member.path, member.mtime);
   c.current = { name, source };
   const said = `${name}: named like a vmkernel log but by no name ESXi or logrotate gives one`;

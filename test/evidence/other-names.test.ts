@@ -2,7 +2,7 @@
 // one (vmkernel.log.bak, vmkernel.log.old, vmkernel.log~: an admin's copy, an editor's backup) are
 // read when they hold vmkernel's lines, and named either way: none is passed over unsaid.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -65,6 +65,18 @@ describe('files named like a vmkernel log under another name', () => {
       ]),
     );
     expect(logs.problems).toEqual([]);
+  });
+
+  it("says, as a warning, that a symbolic link under such a name was not read when no file of its name was: an admin's folder of links to each host's log", async () => {
+    const folder = join(tmp, 'links');
+    await mkdir(folder);
+    const target = join(tmp, 'esx01-live.log');
+    await writeFile(target, text([...chatter('2024-05-14T08:00:00.000Z', 10), LIVE_BLOCK]));
+    await writeFile(join(folder, 'esx02-vmkernel.log'), text(chatter('2024-05-14T08:00:00.000Z', 10)));
+    await symlink(target, join(folder, 'esx01-vmkernel.log'));
+    const logs = await readLogFiles([folder]);
+    expect(logs.events).toEqual([]);
+    expect(logs.problems).toEqual([`${folder}/esx01-vmkernel.log is a symbolic link to ${target}, which vmfix does not follow (give vmfix the file it points to): its lines were not read.`]);
   });
 
   it('does not take a directory whose only such file holds no vmkernel line for one read clean', async () => {
