@@ -168,6 +168,25 @@ describe("vCenter's Export System Logs .zip cut short", () => {
     ]);
   });
 
+  it("reads a zip Windows made (Compress-Archive writes '\\' between folders) as yauzl reads it whole: the bundle's logs, of its host", async () => {
+    const spec = esx05();
+    const files = Object.entries(spec.files).map(([path, content]) => ({ name: `${bundleName(spec)}/${path}`, content: Buffer.from(content) }));
+    const path = join(tmp, 'compress-archive.zip');
+    await writeZip(path, files);
+    const zip = await readFile(path);
+    for (const { name } of files) {
+      for (let at = zip.indexOf(name); at !== -1; at = zip.indexOf(name, at + 1)) zip.write(name.replaceAll('/', '\\'), at);
+    }
+    await writeFile(path, zip);
+    const cut = join(tmp, 'compress-archive-partial.zip');
+    await writeFile(cut, zip.subarray(0, zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]))));
+    const [whole, partial] = [await readLogFiles([path]), await readLogFiles([cut])];
+    expect(whole.sources.map((s) => s.hostName)).toEqual(['esx05.lab.local']);
+    expect(partial.sources.map((s) => s.hostName)).toEqual(['esx05.lab.local']);
+    expect(blocked(partial)).toEqual(blocked(whole));
+    expect(partial.notes).toEqual(whole.notes);
+  });
+
   it('says so, naming the file, when not even a member header arrived whole', async () => {
     const path = join(tmp, 'VMware-vCenter-support-tiny.zip');
     await writeVcenterZip(path, [{ memberHost: 'esx05.lab.local', spec: esx05() }]);
