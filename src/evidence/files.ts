@@ -185,6 +185,9 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
   const problems = [...reading.problems];
   const ends = hostEnds(reading);
   const finished = new Map(reading.sources.map((builder) => [builder.init.name, builder.finish(since, ends)]));
+  // A bundle's lines are its log's and those of its copies (var/log beside var/run/log).
+  const copyLines = new Map<string, number>();
+  for (const { init, lines } of reading.sources) if (init.copyOf !== undefined) copyLines.set(init.copyOf, (copyLines.get(init.copyOf) ?? 0) + lines);
   for (const builder of reading.sources) {
     const { name, hostName, copyOf } = builder.init;
     const done = finished.get(name)!;
@@ -192,7 +195,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
       if (addsNothing(done, finished.get(copyOf)!)) continue;
       notes.push(`${name} holds a second vmkernel log of ${copyOf}, with lines the other does not have: both were read.`);
     }
-    if (builder.lines === 0 && !problems.some((p) => p.startsWith(name))) {
+    if (builder.lines === 0 && !copyLines.get(name) && !problems.some((p) => p.startsWith(name))) {
       // A host bundle with a listing but no log: the verdict knows nothing of that host.
       problems.push(`${name}: no vmkernel log line in it${hostName ? `, so nothing is known of ${hostName}` : ''}.`);
     }
@@ -225,10 +228,15 @@ function hostEnds(reading: Reading): Map<string, string> {
   return ends;
 }
 
-/** A copy of a log whose every event the original has, seen as late: an identical or older copy. */
+/**
+ * A copy of a log whose every event and line the original has, seen as late: an identical or older
+ * copy. One with more lines is read for them (the first of the two may be a link extracted as a file
+ * holding its target's path, where links cannot be made).
+ */
 function addsNothing(copy: FinishedSource, original: FinishedSource): boolean {
   const latest = new Map(original.events.map((e) => [eventKey(e), e.lastTime ?? '']));
-  const unread = copy.unparsed.count > original.unparsed.count;
+  const lines = (source: FinishedSource) => source.sources.reduce((n, s) => n + s.lines, 0);
+  const unread = copy.unparsed.count > original.unparsed.count || lines(copy) > lines(original);
   return !unread && copy.events.every((e) => {
     const seen = latest.get(eventKey(e));
     return seen !== undefined && seen >= (e.lastTime ?? '');

@@ -238,6 +238,15 @@ describe('a host bundle .tgz, as downloaded', () => {
     expect(once.notes.join('\n')).not.toMatch(/second vmkernel log/);
   });
 
+  it('reads a bundle extracted where links cannot be made (Windows): var/log/vmkernel.log a file holding its target\'s path, the live log under var/run/log', async () => {
+    const spec = { host: 'esx06', stamp: '2024-05-14--09.13', files: { 'var/log/vmkernel.log': '/var/run/log/vmkernel.log', 'var/run/log/vmkernel.log': text(chatter('2024-05-14T08:00:00.000Z', 20)) } };
+    const dir = await writeBundleDir(await mkdtemp(join(tmp, 'windows-')), spec);
+    const logs = await readLogFiles([dir]);
+    // A clean host: its 20 lines were read, and nothing says otherwise.
+    expect(logs.sources.reduce((n, s) => n + s.lines, 0)).toBe(20);
+    expect(logs.problems).toEqual([]);
+  });
+
   it('keeps several bundles in one tar apart, each named under the archive', async () => {
     const work = join(tmp, 'several');
     await mkdir(work);
