@@ -10,7 +10,7 @@ import { CorruptArchiveError, type ArchiveMember } from './archive.js';
 import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isNetStatsListing, isVcenterOwnBundle, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
-import { asUnreadable, cutShort, drain, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
+import { asUnreadable, cutShort, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
 import { SourceBuilder } from './source.js';
 import { gunzip } from './gzip.js';
 import { peek, sniff, type Bytes, type Kind } from './streams.js';
@@ -155,9 +155,15 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
   if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);
   const lines = source.lines;
+  const vmkernelLines = source.vmkernelLines;
   try {
     const outcome = await readLogStream(source, member.body, vmkernelLogName(file)!.age);
     if (outcome.trailingGarbage) reading.notes.push(trailingGarbage(name));
+    // Named as vmkernel's by whoever made the folder (a collector's rule that routes another program here): no evidence, and said.
+    if (source.lines > lines && source.vmkernelLines === vmkernelLines) {
+      reading.linesNotEvidence += source.lines - lines;
+      reading.problems.push(`${notVmkernels(name, source.lines - lines)}.`);
+    }
   } catch (error) {
     if (!(error instanceof UnreadableError)) throw error;
     reading.problems.push(cutShort(name, error.message, { member: null, lastTime: source.lines > lines ? source.lastTimeRead : null }));

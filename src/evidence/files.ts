@@ -15,7 +15,7 @@ import { UsageError } from '../errors.js';
 import { rotationOf } from './bundle-layout.js';
 import { CorruptArchiveError } from './archive.js';
 import { readDirectory, readFile } from './disk.js';
-import { cutShort, Reading, trailingGarbage, UnreadableError } from './reading.js';
+import { cutShort, notVmkernels, Reading, trailingGarbage, UnreadableError } from './reading.js';
 import { MAX_REMEMBERED_LINES } from './seen-lines.js';
 import type { Since } from './since.js';
 import { SourceBuilder, type FinishedSource } from './source.js';
@@ -138,7 +138,7 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
     }
     // An archive's logs are vmkernel logs by name; a file named here is whatever the admin took it for.
     if ((kind === 'text' || kind === 'gzip') && reading.vmkernelLines === vmkernelLines) {
-      throw new UsageError(`${file.path}: none of its ${reading.lines - lines} log line(s) is from vmkernel (hostd.log, or another program's?), so it says nothing of blocked ports; give vmfix vmkernel.log or a vm-support bundle.`);
+      throw new UsageError(`${notVmkernels(file.path, reading.lines - lines)}; give vmfix vmkernel.log or a vm-support bundle.`);
     }
   }
 }

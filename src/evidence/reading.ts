@@ -122,5 +122,8 @@ export async function drain(input: Bytes): Promise<void> {
   for await (const _ of input);
 }
 
+/** A file taken for a vmkernel log, all of whose lines another program wrote: it says nothing of blocked ports. */
+export const notVmkernels = (name: string, lines: number) => `${name}: none of its ${lines} log line(s) is from vmkernel (hostd.log, or another program's?), so it says nothing of blocked ports`;
+
 /** Every line was read (gzip.ts stops at the last member's end): worth saying, not a gap in the evidence. */
 export const trailingGarbage = (name: string) => `${name}: the gzip data is followed by data that is not gzip; it was ignored, as zcat does.`;
