@@ -159,6 +159,8 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
   try {
     const outcome = await readLogStream(source, member.body, vmkernelLogName(file)!.age);
     if (outcome.trailingGarbage) reading.notes.push(trailingGarbage(name));
+    // A live log may be empty (just rotated); a gzip of nothing is 20 bytes, so an empty .gz is a rotation lost.
+    if (outcome.empty && /\.gz$/i.test(file)) reading.problems.push(`${name} is empty, where a rotated log is gzip data (zcat: unexpected end of file): the lines of that rotation are missing.`);
     // Named as vmkernel's by whoever made the folder (a collector's rule that routes another program here): no evidence, and said.
     if (source.lines > lines && source.vmkernelLines === vmkernelLines) {
       reading.linesNotEvidence += source.lines - lines;

@@ -81,6 +81,8 @@ export interface LogStreamOutcome {
   readonly endedMidLine: boolean;
   /** It was gzip, read to the end of its last member: its end says it is whole. */
   readonly gzip: boolean;
+  /** Not one byte. */
+  readonly empty: boolean;
 }
 
 /**
@@ -103,7 +105,7 @@ export async function readLogStream(source: SourceBuilder, body: Bytes, age?: nu
     throw new UnreadableError(`it is a ${kind} file, not a log`);
   }
   const { endedMidLine } = await source.feed(text, age).catch(unreadable);
-  return { ...outcome, endedMidLine, gzip: text !== all };
+  return { ...outcome, endedMidLine, gzip: text !== all, empty: head.length === 0 };
 }
 
 /** zlib's errors and a refused expansion as UnreadableError; anything else as it is. */

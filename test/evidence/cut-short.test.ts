@@ -113,6 +113,12 @@ describe('a rotation whose copy was cut short', () => {
     await writeFile(path, gzipSync(text(chatter('2024-05-13T00:00:00.000Z', 10))).subarray(0, 12));
     await expect(readLogFiles([path])).rejects.toThrow(new UsageError(`${path}: gzip data is corrupt (unexpected end of file).`));
   });
+
+  it('says so when a bundle\'s rotation is cut to nothing (a full ramdisk as it rotated): no gzip data at all, where the live log may be empty', async () => {
+    const spec = { ...esx05(), files: { ...esx05().files, 'var/run/log/vmkernel.0.gz': Buffer.alloc(0), 'var/run/log/vmkernel.2.gz': gzipSync('') } };
+    const logs = await readLogFiles([await systemTgz(spec)]);
+    expect(logs.problems).toEqual([`${logs.sources[0]!.name}!${bundleName(spec)}/var/run/log/vmkernel.0.gz is empty, where a rotated log is gzip data (zcat: unexpected end of file): the lines of that rotation are missing.`]);
+  });
 });
 
 describe("vCenter's Export System Logs .zip cut short", () => {
