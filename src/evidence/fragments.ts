@@ -7,9 +7,8 @@
 // bundle counts the slices, so the last ones missing show only in what is
 // left: vm-support slices only a file longer than one slice, and cuts it
 // anywhere, while a log ends with a whole line.
-import { PassThrough } from 'node:stream';
-
-import { cutShort, drain, READ_CHUNK_BYTES, readLogStream, trailingGarbage, UnreadableError, type LogStreamOutcome, type Reading } from './reading.js';
+import { Handover } from './handover.js';
+import { cutShort, drain, readLogStream, trailingGarbage, UnreadableError, type LogStreamOutcome, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
 import type { Bytes } from './streams.js';
 
@@ -27,7 +26,7 @@ interface Joining {
   /** Slices after a missing one: a gzip cannot be read past the gap. */
   broken: boolean;
   /** Made when FRAG-00000 comes. */
-  channel?: PassThrough;
+  channel?: Handover;
   done: Promise<void>;
 }
 
@@ -84,9 +83,7 @@ export class Fragments {
   async #write(joining: Joining, label: string, body: Iterable<Buffer> | Bytes): Promise<void> {
     const channel = (joining.channel ??= this.#start(joining, label));
     joining.next++;
-    for await (const chunk of body) {
-      if (!channel.write(chunk)) await new Promise((resolve) => channel.once('drain', resolve));
-    }
+    for await (const chunk of body) await channel.write(chunk);
   }
 
   #gap(joining: Joining, label: string): void {
@@ -111,9 +108,9 @@ export class Fragments {
     if (why) this.reading.problems.push(`${label}: ${why}; what they held was not read.`);
   }
 
-  #start(joining: Joining, label: string): PassThrough {
+  #start(joining: Joining, label: string): Handover {
     this.reading.onFile?.(label);
-    const channel = new PassThrough({ highWaterMark: READ_CHUNK_BYTES });
+    const channel = new Handover();
     joining.done = (async () => {
       try {
         const outcome = await readLogStream(joining.source, channel, joining.age);
@@ -123,7 +120,6 @@ export class Fragments {
         if (!(error instanceof UnreadableError)) throw error;
         // After a missing slice the data is cut short: that was said already.
         if (!joining.broken) this.reading.problems.push(cutShort(`${label} (joined from its fragments)`, error.message, { member: null, lastTime: joining.source.lastTimeRead }));
-        channel.resume(); // keep taking what is written, so the archive reads on
       }
     })();
     return channel;

@@ -1,5 +1,6 @@
 // vm-support bundles and vCenter's download, built here in their real layout
 // (real tar.gz and zip files, FRAG slices, symbolic links) and read as given.
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -301,6 +302,23 @@ describe('a host bundle .tgz, as downloaded', () => {
     expect(logs.problems).toEqual([
       `${dir}/var/run/log/vmkernel.log: FRAG-00000 is its only slice, and vm-support slices only a file longer than one slice, so the slices after it are missing; what they held was not read.`,
     ]);
+  });
+
+  it.each(['directory', 'tgz'])('reads a fragmented rotation before the logs after it (%s): the window runs from the live log, no clock is said set back', async (form) => {
+    // A rotation six weeks older than the live log, big enough to be sliced, its block at its very end.
+    const rotation = gzipSync(text([...chatter('2024-04-01T00:00:00.000Z', 20_000), esxi8('2024-04-01T12:00:00.000Z', macChange('app03', '02:00:00:00:00:03', '0x2000009'))]));
+    const spec = { host: 'esx07', stamp: '2024-05-14--09.12', files: { ...fragments('var/run/log/vmkernel.1.gz', rotation, 3), 'var/run/log/vmkernel.log': text(chatter('2024-05-14T00:00:00.000Z', 3000)) } };
+    const work = await mkdtemp(join(tmp, 'sliced-rotation-'));
+    let path = await writeBundleDir(work, spec);
+    if (form === 'tgz') {
+      path = join(work, 'sorted.tgz');
+      execFileSync('tar', ['--sort=name', '-czf', path, '-C', work, bundleName(spec)]);
+    }
+    const logs = await readLogFiles([path], { since: { durationMs: 7 * 86_400_000 } });
+    expect(logs.events).toEqual([]);
+    expect(logs.sources.map((s) => [s.lastTime, s.since])).toEqual([['2024-05-14T00:49:59.000Z', '2024-05-07T00:49:59.000Z']]);
+    expect(logs.problems).toEqual([]);
+    expect(logs.notes).toEqual([`${path.endsWith('.tgz') ? path : join(work, bundleName(spec))}: 1 event(s) older than the window were left out (--since all reads them).`]);
   });
 
   it('joins fragments an archive holds out of order (a bundle extracted and tarred again), as in order', async () => {
