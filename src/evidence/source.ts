@@ -45,6 +45,14 @@ interface Share {
   clockJumped: boolean;
 }
 
+/** One file being read into a source. */
+interface FileRead {
+  /** Its rotation age: -1 the live log, 0 vmkernel.0.gz, … */
+  readonly age: number;
+  /** Whether an L2Sec line of it is new evidence, not one another file already gave. */
+  readonly firstSeen: ((hostName: string | null, line: string) => boolean) | null;
+}
+
 /** How far back a line may be stamped from the one before it before the clock counts as set back. */
 const CLOCK_JUMP_MS = 3_600_000;
 /** vmkernel's program tag (ESXi 8, syslog forms) or its world prefix (every version): "cpu3:2098131)". */
@@ -79,11 +87,9 @@ export class SourceBuilder {
   #ahead = 0;
   #latestAhead = '';
   readonly #aheadAfter: string | null;
-  /** The rotation age of the file being read: -1 the live log, 0 vmkernel.0.gz, … */
-  #age = -1;
+  /** The file the last line came from. */
+  #file: FileRead = { age: -1, firstSeen: null };
   #lastTimeRead: string | null = null;
-  /** Whether an L2Sec line of the file being read is new evidence, not one another file already gave. */
-  #firstSeen: ((hostName: string | null, line: string) => boolean) | null = null;
 
   constructor(readonly init: SourceInit) {
     this.collector = new L2SecCollector(init.name, init.hostName ?? undefined, {
@@ -115,13 +121,12 @@ export class SourceBuilder {
    * @returns whether its last line had no newline: a file cut mid-line, where a log ends with a whole one
    */
   async feed(text: Bytes, age = -1): Promise<{ endedMidLine: boolean }> {
-    // An older file after a newer one (an archive's order): the step between them is no clock set back.
-    if (age > this.#age) for (const share of this.#shares.values()) share.lastRead = null;
-    this.#age = age;
-    this.#firstSeen = this.init.seen?.file() ?? null;
+    const file: FileRead = { age, firstSeen: this.init.seen?.file() ?? null };
+    this.#enter(file);
     let first = true;
     let endedMidLine = false;
     const decoder = new LineDecoder((line, cut, unterminated) => {
+      this.#enter(file);
       endedMidLine = unterminated;
       let text = cut ? messageOf(line) : line;
       if (first) {
@@ -141,6 +146,17 @@ export class SourceBuilder {
       this.#lostMarkers += decoder.lostMarkers;
     }
     return { endedMidLine };
+  }
+
+  /**
+   * Lines from another file than the last line's: one fed at its start, or one whose slices an archive
+   * holds around another file of this source (fragments.ts), read on between them.
+   */
+  #enter(file: FileRead): void {
+    if (this.#file === file) return;
+    // An older file after a newer one (an archive's order): the step between them is no clock set back.
+    if (file.age > this.#file.age) for (const share of this.#shares.values()) share.lastRead = null;
+    this.#file = file;
   }
 
   /** The first line of a file, after the headless, unterminated last line of the one before it if it is its rest. */
@@ -166,7 +182,8 @@ export class SourceBuilder {
       return;
     }
     const hostName = this.init.fixedHost ? this.init.hostName : (head.hostName ?? this.init.hostName);
-    if (this.#firstSeen && line.includes(MARKER) && !this.#firstSeen(hostName, line)) this.collector.skip();
+    const firstSeen = this.#file.firstSeen;
+    if (firstSeen && line.includes(MARKER) && !firstSeen(hostName, line)) this.collector.skip();
     // The share a line counts in is the host its events carry, so the share's window is the one they get.
     else this.collector.add(line, { hostName, time: head.time, yearInferred: head.yearInferred });
     this.#lines++;
@@ -185,7 +202,7 @@ export class SourceBuilder {
       if (this.#aheadAfter !== null && !head.yearInferred && head.time > this.#aheadAfter) {
         this.#ahead++;
         if (head.time > this.#latestAhead) this.#latestAhead = head.time;
-      } else if (share.end === null || this.#age <= share.end.age) share.end = { age: this.#age, time: head.time };
+      } else if (share.end === null || this.#file.age <= share.end.age) share.end = { age: this.#file.age, time: head.time };
     }
     const port = parsePortLine(line);
     if (port) this.addPortClient({ ...port, hostName, time: head.time, source: this.init.name });

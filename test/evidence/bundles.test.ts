@@ -321,6 +321,20 @@ describe('a host bundle .tgz, as downloaded', () => {
     expect(logs.notes).toEqual([`${path.endsWith('.tgz') ? path : join(work, bundleName(spec))}: 1 event(s) older than the window were left out (--since all reads them).`]);
   });
 
+  it("reads a rotation's slices that an archive holds around the live log (a bundle tarred again in the folder's own order) as the rotation's", async () => {
+    const rotation = gzipSync(text([...chatter('2024-04-01T00:00:00.000Z', 20_000), esxi8('2024-04-01T12:00:00.000Z', macChange('app03', '02:00:00:00:00:03', '0x2000009'))]));
+    const spec = { host: 'esx07', stamp: '2024-05-14--09.12', files: { ...fragments('var/run/log/vmkernel.0.gz', rotation, 2), 'var/run/log/vmkernel.log': text(chatter('2024-05-14T00:00:00.000Z', 3000)) } };
+    const work = await mkdtemp(join(tmp, 'around-'));
+    await writeBundleDir(work, spec);
+    const tgz = join(work, 'around.tgz');
+    const log = (name: string) => `${bundleName(spec)}/var/run/log/${name}`;
+    await createTar({ gzip: true, file: tgz, cwd: work }, [log('vmkernel.0.gz.FRAG-00000'), log('vmkernel.log'), log('vmkernel.0.gz.FRAG-00001')]);
+    const logs = await readLogFiles([tgz], { since: { durationMs: 7 * 86_400_000 } });
+    expect(logs.events).toEqual([]);
+    expect(logs.sources.map((s) => s.since)).toEqual(['2024-05-07T00:49:59.000Z']);
+    expect(logs.problems).toEqual([]);
+  });
+
   it('joins fragments an archive holds out of order (a bundle extracted and tarred again), as in order', async () => {
     const spec = esx01();
     const inOrder = await readLogFiles([await (async () => {
