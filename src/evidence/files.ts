@@ -8,14 +8,16 @@
 // Never silent: an argument from which no log line came is an error (exit 2)
 // naming it; a part of an argument that could not be read is a problem the
 // verdict must show, and the rest is still read.
+import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 import { UsageError } from '../errors.js';
-import { rotationOf } from './bundle-layout.js';
+import { rotationOf, vmkernelLogName } from './bundle-layout.js';
 import { CorruptArchiveError } from './archive.js';
 import { readDirectory, readFile } from './disk.js';
-import { cutShort, notVmkernels, Reading, trailingGarbage, UnreadableError } from './reading.js';
+import { Fragments } from './fragments.js';
+import { cutShort, notVmkernels, READ_CHUNK_BYTES, Reading, trailingGarbage, UnreadableError } from './reading.js';
 import { MAX_REMEMBERED_LINES } from './seen-lines.js';
 import type { Since } from './since.js';
 import { SourceBuilder, type FinishedSource } from './source.js';
@@ -86,7 +88,7 @@ async function plan(paths: readonly string[]): Promise<Argument[]> {
     if (info.isDirectory()) {
       out.push({ kind: 'directory', path });
     } else if (info.isFile()) {
-      const key = join(dirname(path), rotationOf(basename(path)).family);
+      const key = join(dirname(path), rotationOf(basename(fileOf(path))).family);
       const family = families.get(key) ?? { kind: 'family', name: path, files: [] };
       if (!families.has(key)) {
         families.set(key, family);
@@ -97,18 +99,35 @@ async function plan(paths: readonly string[]): Promise<Argument[]> {
       throw new UsageError(`Cannot read ${path}: not a regular file or directory.`);
     }
   }
+  const age = (path: string) => rotationOf(basename(fileOf(path))).age;
   for (const family of families.values()) {
-    family.files.sort((a, b) => rotationOf(basename(b.path)).age - rotationOf(basename(a.path)).age);
-    family.name = family.files.at(-1)!.path;
+    family.files.sort((a, b) => age(b.path) - age(a.path) || (sliceOf(a.path)?.index ?? 0) - (sliceOf(b.path)?.index ?? 0));
+    family.name = fileOf(family.files.at(-1)!.path);
   }
   return out;
 }
 
+/** A vm-support slice named by itself (a glob over a bundle's var/run/log): its file, its place. */
+function sliceOf(path: string): { file: string; index: number; age: number } | null {
+  const log = vmkernelLogName(path);
+  return log?.fragment == null ? null : { file: log.file, index: log.fragment, age: log.age };
+}
+
+const fileOf = (path: string) => sliceOf(path)?.file ?? path;
+
 async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'family' }>, seen: (path: string) => Promise<boolean>): Promise<void> {
   const reference = Math.min(reading.now, Math.max(...family.files.map((f) => f.mtime)));
   const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference, now: reading.now, seen: reading.seen }));
+  // Slices are joined, as in a bundle: read one by one, a line cut between two is lost.
+  let slices: { fragments: Fragments; lines: number; problems: number } | undefined;
   for (const file of family.files) {
     if (!(await seen(file.path))) continue;
+    const slice = sliceOf(file.path);
+    if (slice) {
+      slices ??= { fragments: new Fragments(reading), lines: reading.lines, problems: reading.problems.length };
+      await slices.fragments.add(source(), slice.file, slice.age, slice.index, createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES }));
+      continue;
+    }
     // Its lines are vmkernel's own, so they would pass for vmkernel.log's; L2Sec's are not warnings.
     if (rotationOf(basename(file.path)).family === 'vmkwarning') {
       throw new UsageError(`${file.path}: vmkwarning.log holds only vmkernel's warnings, never the lines of a blocked port; give vmfix vmkernel.log or a vm-support bundle.`);
@@ -140,6 +159,12 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
     if ((kind === 'text' || kind === 'gzip') && reading.vmkernelLines === vmkernelLines) {
       throw new UsageError(`${notVmkernels(file.path, reading.lines - lines)}; give vmfix vmkernel.log or a vm-support bundle.`);
     }
+  }
+  if (!slices) return;
+  await slices.fragments.close();
+  if (reading.lines === slices.lines) {
+    const why = reading.problems.slice(slices.problems)[0];
+    throw new UsageError(`${family.name}: no log line came from its FRAG slices${why ? ` (${why.replace(/\.$/, '')})` : ''}.`);
   }
 }
 
