@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../src/errors.js';
 import { readLogFiles } from '../../src/evidence/files.js';
-import { bundleName, chatter, esxi8, macChange, peer, text, writeBundleDir, type BundleSpec } from '../helpers/bundles.js';
+import { bundleName, chatter, esxi8, macChange, peer, text, writeBundleDir, writeZip, type BundleSpec } from '../helpers/bundles.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -77,6 +77,22 @@ describe('files named like a vmkernel log under another name', () => {
     const logs = await readLogFiles([folder]);
     expect(logs.events).toEqual([]);
     expect(logs.problems).toEqual([`${folder}/esx01-vmkernel.log is a symbolic link to ${target}, which vmfix does not follow (give vmfix the file it points to): its lines were not read.`]);
+  });
+
+  it("reads a bundle a Mac zipped (AppleDouble '._' files beside each file, under __MACOSX/) as the bundle alone: no second bundle of nothing, no note", async () => {
+    const spec = { host: 'esx04', stamp: '2024-05-14--09.12', files: { 'var/run/log/vmkernel.log': text(chatter('2024-05-14T08:00:00.000Z', 10)) } };
+    const appleDouble = Buffer.concat([Buffer.from([0, 5, 0x16, 0x07, 0, 2, 0, 0]), Buffer.from('Mac OS X        '), Buffer.alloc(60)]);
+    const root = bundleName(spec);
+    const zip = join(tmp, 'from-a-mac.zip');
+    await writeZip(zip, [
+      { name: `${root}/var/run/log/vmkernel.log`, content: Buffer.from(spec.files['var/run/log/vmkernel.log']) },
+      { name: `__MACOSX/${root}/var/run/log/._vmkernel.log`, content: appleDouble },
+      { name: `__MACOSX/${root}/var/run/log/._vmkernel.0.gz`, content: appleDouble },
+    ]);
+    const logs = await readLogFiles([zip]);
+    expect(logs.sources.map((s) => [s.hostName, s.lines])).toEqual([['esx04', 10]]);
+    expect(logs.problems).toEqual([]);
+    expect(logs.notes).toEqual([]);
   });
 
   it('does not take a directory whose only such file holds no vmkernel line for one read clean', async () => {
