@@ -245,6 +245,7 @@ async function readArchive(
   claimedKind: () => Kind | undefined,
 ): Promise<void> {
   const { head, all } = await peek(body);
+  if (head.length === 0) throw new UnreadableError('it is empty');
   let kind = claimedKind() ?? sniff(head);
   let data = all;
   if (kind === 'gzip') {

@@ -477,6 +477,13 @@ describe("vCenter's Export System Logs .zip", () => {
     expect(logs.problems).toEqual([`${zip}!esx03-vm2024-14-05@09-12-41.tgz: no vmkernel log line in it, so nothing is known of esx03.`]);
   });
 
+  it('says a host bundle in it is empty (a host vCenter could not collect), not that it holds text', async () => {
+    const zip = join(tmp, 'VMware-vCenter-support-2024-05-14@12-00-00.zip');
+    await writeVcenterZip(zip, [{ memberHost: 'esx02', spec: esx02() }], [{ name: 'esx04-vm2024-14-05@09-12-41.tgz', content: Buffer.alloc(0), compress: false }]);
+    const logs = await readLogFiles([zip]);
+    expect(logs.problems).toEqual([`${zip}!esx04-vm2024-14-05@09-12-41.tgz: it is empty; what was read before that counts.`]);
+  });
+
   it('refuses a zip with no host bundle or vmkernel log in it', async () => {
     const zip = join(tmp, 'empty-ish.zip');
     await writeZip(zip, [{ name: 'README.txt', content: Buffer.from('nothing\n') }]);
