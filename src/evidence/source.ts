@@ -267,6 +267,7 @@ export class SourceBuilder {
     const events: L2SecEvent[] = [];
     let outside = 0;
     let unsure = 0;
+    let untimed = 0;
     for (const event of this.collector.events()) {
       const share = this.#shareOf(event.hostName ?? null);
       const start = share ? starts.get(share) : null;
@@ -275,11 +276,13 @@ export class SourceBuilder {
         outside++;
         if (share?.clockJumped) unsure++;
       } else events.push(event);
+      if (event.lastTime === null && since && !('all' in since)) untimed++;
     }
     events.sort(byFirstTime);
     if (unsure) {
       problems.push(`${this.init.name}: its times jump back (a host clock set wrong, then corrected?), and ${unsure} event(s) fell before the window measured from its last line; read them with --since all.`);
     } else if (outside) notes.push(`${this.init.name}: ${outside} event(s) older than the window were left out (--since all reads them).`);
+    if (untimed) notes.push(`${this.init.name}: ${untimed} event(s) carry no time vmfix can read (a stamp without its zone?), so --since could not judge them: they were kept.`);
     if (this.#ahead) {
       notes.push(`${this.init.name}: ${this.#ahead} line(s) are stamped after the time of reading, up to ${this.#latestAhead} (a host clock set ahead?); the window is measured from the last line before them.`);
     }
