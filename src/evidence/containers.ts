@@ -60,6 +60,8 @@ export async function closeContainer(reading: Reading, c: Container, stopped = f
   await c.fragments.close(stopped);
   const read = new Set([...c.logsRead].map(logKey));
   for (const { name, member } of c.notFiles) {
+    // A link on disk to a file read anyway (a collector's vmkernel.log -> vmkernel-2024-05-14.log) hides nothing.
+    if (member.resolvesTo !== undefined && reading.realPaths.has(member.resolvesTo)) continue;
     if (!read.has(logKey(member.path))) reading.problems.push(`${name} is ${notAFile(member)}: its lines were not read.`);
     else if (!vmkernelLogName(member.path)) reading.notes.push(`${name}: named like a vmkernel log, and ${member.type === 'link' ? `a symbolic link${member.linkTarget ? ` to ${member.linkTarget}` : ''}, which vmfix does not follow` : (member.what ?? 'not a regular file')}: not read.`);
   }

@@ -53,13 +53,12 @@ const UNPARSED_SAMPLES = 5;
 
 export async function readLogFiles(paths: readonly string[], options: ReadOptions = {}): Promise<LogEvidence> {
   const reading = new Reading((options.now ?? new Date()).getTime(), options.onFile);
-  const realPaths = new Set<string>(); // the same file twice would double every count
   const seen = async (path: string) => {
     const real = await realpath(path).catch((error: unknown) => {
       throw readError(path, error);
     });
-    if (realPaths.has(real)) return false;
-    realPaths.add(real);
+    if (reading.realPaths.has(real)) return false;
+    reading.realPaths.add(real);
     return true;
   };
   for (const argument of await plan(paths)) {

@@ -20,6 +20,8 @@ export class Reading {
   logFiles = 0;
   /** Files not read again: reached twice, through two arguments or a link. */
   alreadyRead = 0;
+  /** The real paths of the files on disk read so far: the same file twice would double every count. */
+  readonly realPaths = new Set<string>();
   /** The L2Sec lines counted so far, by every source: what is given twice counts once. */
   readonly seen = new SeenLines();
 

@@ -79,6 +79,16 @@ describe('files named like a vmkernel log under another name', () => {
     expect(logs.problems).toEqual([`${folder}/esx01-vmkernel.log is a symbolic link to ${target}, which vmfix does not follow (give vmfix the file it points to): its lines were not read.`]);
   });
 
+  it("does not warn of a collector's link to the day's file when that file was read (vmkernel.log -> vmkernel-2024-05-14.log)", async () => {
+    const folder = join(tmp, 'current');
+    await mkdir(folder);
+    await writeFile(join(folder, 'vmkernel-2024-05-14.log'), text([...chatter('2024-05-14T08:00:00.000Z', 10), LIVE_BLOCK]));
+    await symlink('vmkernel-2024-05-14.log', join(folder, 'vmkernel.log'));
+    const logs = await readLogFiles([folder]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(logs.problems).toEqual([]);
+  });
+
   it("reads a bundle a Mac zipped (AppleDouble '._' files beside each file, under __MACOSX/) as the bundle alone: no second bundle of nothing, no note", async () => {
     const spec = { host: 'esx04', stamp: '2024-05-14--09.12', files: { 'var/run/log/vmkernel.log': text(chatter('2024-05-14T08:00:00.000Z', 10)) } };
     const appleDouble = Buffer.concat([Buffer.from([0, 5, 0x16, 0x07, 0, 2, 0, 0]), Buffer.from('Mac OS X        '), Buffer.alloc(60)]);
