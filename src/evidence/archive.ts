@@ -10,6 +10,8 @@ export interface ArchiveMember {
   readonly hardLinkTo?: string;
   /** A symbolic link's target, where the archive says it. */
   readonly linkTarget?: string;
+  /** A symbolic link on disk: the real path of the file it leads to, where it leads to one. */
+  readonly resolvesTo?: string;
   /** What a member of type 'other' is, in words: "a FIFO", "a character device". */
   readonly what?: string;
   /** The member's bytes; read it to its end or leave it: the reader drains what is left. */

@@ -135,6 +135,14 @@ function ageOf(number: string | undefined, date: string | undefined): number {
   return date === undefined ? -1 : DATED_AGE - Number(date.padEnd(10, '0'));
 }
 
+/**
+ * What macOS adds where it zips or copies a folder: an AppleDouble "._name" beside each file (under
+ * __MACOSX/ in its zips). Its metadata, never a log, whatever the name it shadows.
+ */
+export function isMacMetadata(path: string): boolean {
+  return path.split('/').some((step) => step === '__MACOSX' || step.startsWith('._'));
+}
+
 /** `net-stats -l` as vm-support saves it under commands/ (some bundles number their command files: "1.net-stats_-l.txt"). */
 export function isNetStatsListing(path: string): boolean {
   return /(?:^|\/)commands\/(?:\d+\.)?net-stats_-l\.txt$/.test(path);

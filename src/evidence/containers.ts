@@ -7,10 +7,10 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isNetStatsListing, isVcenterOwnBundle, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
+import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
-import { asUnreadable, cutShort, drain, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
+import { asUnreadable, cutShort, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
 import { SourceBuilder } from './source.js';
 import { gunzip } from './gzip.js';
 import { peek, sniff, type Bytes, type Kind } from './streams.js';
@@ -38,8 +38,11 @@ export interface Container {
   readonly taken: Map<string, string>;
   /** Members read as vmkernel logs: what a hard link may point at. */
   readonly logsRead: Set<string>;
-  /** Members named as vmkernel logs that are not files (links, FIFOs): said at the end, unless a file of that name was read. */
-  readonly notFiles: { readonly name: string; readonly path: string; readonly why: string }[];
+  /**
+   * Members named as vmkernel logs (by ESXi's names or another) that are not files (links, FIFOs): a
+   * warning at the end, unless a file of that name was read.
+   */
+  readonly notFiles: { readonly name: string; readonly member: ArchiveMember }[];
   readonly fragments: Fragments;
   /** The member being read (or read last), and the log source its lines went to: where a cut archive stopped. */
   current: { readonly name: string; source: SourceBuilder | null } | null;
@@ -49,12 +52,18 @@ export function container(reading: Reading, label: string, joiner: string, depth
   return { label, joiner, depth, hostHint, reference, roots: [], taken: new Map(), logsRead: new Set(), notFiles: [], fragments: new Fragments(reading), current: null };
 }
 
-/** Ends the container's reading: fragments still being joined, and the vmkernel logs it held only as links or special files. */
-export async function closeContainer(reading: Reading, c: Container): Promise<void> {
-  await c.fragments.close();
+/**
+ * Ends the container's reading: fragments still being joined, and the vmkernel logs it held only as
+ * links or special files. `stopped`: the archive broke off, and its own problem says where.
+ */
+export async function closeContainer(reading: Reading, c: Container, stopped = false): Promise<void> {
+  await c.fragments.close(stopped);
   const read = new Set([...c.logsRead].map(logKey));
-  for (const notFile of c.notFiles) {
-    if (!read.has(logKey(notFile.path))) reading.problems.push(`${notFile.name} is ${notFile.why}: its lines were not read.`);
+  for (const { name, member } of c.notFiles) {
+    // A link on disk to a file read anyway (a collector's vmkernel.log -> vmkernel-2024-05-14.log) hides nothing.
+    if (member.resolvesTo !== undefined && reading.realPaths.has(member.resolvesTo)) continue;
+    if (!read.has(logKey(member.path))) reading.problems.push(`${name} is ${notAFile(member)}: its lines were not read.`);
+    else if (!vmkernelLogName(member.path)) reading.notes.push(`${name}: named like a vmkernel log, and ${member.type === 'link' ? `a symbolic link${member.linkTarget ? ` to ${member.linkTarget}` : ''}, which vmfix does not follow` : (member.what ?? 'not a regular file')}: not read.`);
   }
 }
 
@@ -64,13 +73,13 @@ function logKey(path: string): string {
 }
 
 export async function route(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
+  if (isMacMetadata(member.path)) return;
   const name = c.label + c.joiner + member.path;
   // The last log read stays where a member of no log is: in reading order, its last line is the last read.
   c.current = { name, source: c.current?.source ?? null };
   if (member.type !== 'file') {
     if (member.hardLinkTo !== undefined) return hardLink(reading, c, name, member.path, member.hardLinkTo);
-    if (vmkernelLogName(member.path)) c.notFiles.push({ name, path: member.path, why: notAFile(member) });
-    else if (vmkernelLogUnderOtherName(member.path)) reading.notes.push(`${name}: named like a vmkernel log, and ${member.type === 'link' ? `a symbolic link${member.linkTarget ? ` to ${member.linkTarget}` : ''}, which vmfix does not follow` : (member.what ?? 'not a regular file')}: not read.`);
+    if (vmkernelLogName(member.path) || vmkernelLogUnderOtherName(member.path)) c.notFiles.push({ name, member });
     return;
   }
   const log = vmkernelLogName(member.path);
@@ -92,13 +101,13 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
  * back: say so.
  */
 function hardLink(reading: Reading, c: Container, name: string, path: string, target: string): void {
-  if (!vmkernelLogName(path) || c.logsRead.has(target)) return;
+  if (!(vmkernelLogName(path) || vmkernelLogUnderOtherName(path)) || c.logsRead.has(target)) return;
   reading.problems.push(`${name} is a hard link to ${target} in the archive, which vmfix does not read back: extract the archive and give vmfix the directory.`);
 }
 
 function notAFile(member: ArchiveMember): string {
   if (member.type === 'other') return `${member.what ?? 'not a regular file'}, not a file`;
-  const other = basename(vmkernelLogName(member.path)!.file);
+  const other = basename(vmkernelLogName(member.path)?.file ?? member.path);
   const next = bundleOfMember(member.path) ? `, and the bundle holds no other ${other}` : ' (give vmfix the file it points to)';
   return `a symbolic link${member.linkTarget ? ` to ${member.linkTarget}` : ''}, which vmfix does not follow${next}`;
 }
@@ -149,9 +158,17 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
   if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);
   const lines = source.lines;
+  const vmkernelLines = source.vmkernelLines;
   try {
     const outcome = await readLogStream(source, member.body, vmkernelLogName(file)!.age);
     if (outcome.trailingGarbage) reading.notes.push(trailingGarbage(name));
+    // A live log may be empty (just rotated); a gzip of nothing is 20 bytes, so an empty .gz is a rotation lost.
+    if (outcome.empty && /\.gz$/i.test(file)) reading.problems.push(`${name} is empty, where a rotated log is gzip data (zcat: unexpected end of file): the lines of that rotation are missing.`);
+    // Named as vmkernel's by whoever made the folder (a collector's rule that routes another program here): no evidence, and said.
+    if (source.lines > lines && source.vmkernelLines === vmkernelLines) {
+      reading.linesNotEvidence += source.lines - lines;
+      reading.problems.push(`${notVmkernels(name, source.lines - lines)}.`);
+    }
   } catch (error) {
     if (!(error instanceof UnreadableError)) throw error;
     reading.problems.push(cutShort(name, error.message, { member: null, lastTime: source.lines > lines ? source.lastTimeRead : null }));
@@ -160,6 +177,7 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
 
 /** A copy kept under a name of its own: read if its lines are vmkernel's, and named either way. */
 async function routeOtherName(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {
+  c.logsRead.add(member.path);
   const source = sourceFor(reading, c, member.path, member.mtime);
   c.current = { name, source };
   const said = `${name}: named like a vmkernel log but by no name ESXi or logrotate gives one`;
@@ -229,6 +247,7 @@ async function readArchive(
   claimedKind: () => Kind | undefined,
 ): Promise<void> {
   const { head, all } = await peek(body);
+  if (head.length === 0) throw new UnreadableError('it is empty');
   let kind = claimedKind() ?? sniff(head);
   let data = all;
   if (kind === 'gzip') {
@@ -248,12 +267,14 @@ async function readArchive(
 }
 
 export async function readTarContainer(reading: Reading, c: Container, data: Bytes): Promise<void> {
+  let broke = false;
   try {
     await readTar(data, (member) => route(reading, c, member));
   } catch (error) {
+    broke = true;
     throw stopped(c, error);
   } finally {
-    await closeContainer(reading, c);
+    await closeContainer(reading, c, broke);
   }
 }
 
@@ -267,6 +288,7 @@ function stopped(c: Container, error: unknown): unknown {
 export async function readZipFile(reading: Reading, path: string, depth: number): Promise<void> {
   const mtime = (await stat(path)).mtimeMs;
   const c = container(reading, path, '!', depth, null, mtime);
+  let broke = false;
   try {
     await readZip(path, (member) => route(reading, c, member), (member, reason) => {
       if (!vmkernelLogName(member) && !isArchiveName(member) && !compressedBeyondReach(member) && !vmkernelLogUnderOtherName(member)) return; // not read anyway
@@ -274,8 +296,9 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
     });
   } catch (error) {
+    broke = true;
     throw stopped(c, error);
   } finally {
-    await closeContainer(reading, c);
+    await closeContainer(reading, c, broke);
   }
 }

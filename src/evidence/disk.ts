@@ -5,7 +5,7 @@
 // bundle's var/log/vmkernel.log points at /var/run/log on the host, which on
 // this machine is some other file or none.
 import { createReadStream, type Dirent } from 'node:fs';
-import { lstat, readdir, readlink, stat } from 'node:fs/promises';
+import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
@@ -112,7 +112,7 @@ interface Found {
   readonly path: string;
   readonly mtime: Date;
   /** A vmkernel log's name on something else than a file: said, never read. */
-  readonly notFile?: Pick<ArchiveMember, 'type' | 'linkTarget' | 'what'>;
+  readonly notFile?: Pick<ArchiveMember, 'type' | 'linkTarget' | 'resolvesTo' | 'what'>;
 }
 
 /**
@@ -145,7 +145,10 @@ async function walk(reading: Reading, dir: string, top = true): Promise<Found[]>
 }
 
 async function notAFile(entry: Dirent, path: string): Promise<Found['notFile']> {
-  if (entry.isSymbolicLink()) return { type: 'link', linkTarget: await readlink(path) };
+  if (entry.isSymbolicLink()) {
+    const resolvesTo = await realpath(path).catch(() => undefined);
+    return { type: 'link', linkTarget: await readlink(path), ...(resolvesTo === undefined ? {} : { resolvesTo }) };
+  }
   const what = entry.isFIFO() ? 'a FIFO' : entry.isCharacterDevice() ? 'a character device' : entry.isBlockDevice() ? 'a block device' : 'a socket';
   return { type: 'other', what };
 }

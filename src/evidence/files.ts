@@ -8,14 +8,16 @@
 // Never silent: an argument from which no log line came is an error (exit 2)
 // naming it; a part of an argument that could not be read is a problem the
 // verdict must show, and the rest is still read.
+import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 import { UsageError } from '../errors.js';
-import { rotationOf } from './bundle-layout.js';
+import { rotationOf, vmkernelLogName } from './bundle-layout.js';
 import { CorruptArchiveError } from './archive.js';
 import { readDirectory, readFile } from './disk.js';
-import { cutShort, Reading, trailingGarbage, UnreadableError } from './reading.js';
+import { Fragments } from './fragments.js';
+import { cutShort, notVmkernels, READ_CHUNK_BYTES, Reading, trailingGarbage, UnreadableError } from './reading.js';
 import { MAX_REMEMBERED_LINES } from './seen-lines.js';
 import type { Since } from './since.js';
 import { SourceBuilder, type FinishedSource } from './source.js';
@@ -51,13 +53,12 @@ const UNPARSED_SAMPLES = 5;
 
 export async function readLogFiles(paths: readonly string[], options: ReadOptions = {}): Promise<LogEvidence> {
   const reading = new Reading((options.now ?? new Date()).getTime(), options.onFile);
-  const realPaths = new Set<string>(); // the same file twice would double every count
   const seen = async (path: string) => {
     const real = await realpath(path).catch((error: unknown) => {
       throw readError(path, error);
     });
-    if (realPaths.has(real)) return false;
-    realPaths.add(real);
+    if (reading.realPaths.has(real)) return false;
+    reading.realPaths.add(real);
     return true;
   };
   for (const argument of await plan(paths)) {
@@ -86,7 +87,7 @@ async function plan(paths: readonly string[]): Promise<Argument[]> {
     if (info.isDirectory()) {
       out.push({ kind: 'directory', path });
     } else if (info.isFile()) {
-      const key = join(dirname(path), rotationOf(basename(path)).family);
+      const key = join(dirname(path), rotationOf(basename(fileOf(path))).family);
       const family = families.get(key) ?? { kind: 'family', name: path, files: [] };
       if (!families.has(key)) {
         families.set(key, family);
@@ -97,18 +98,35 @@ async function plan(paths: readonly string[]): Promise<Argument[]> {
       throw new UsageError(`Cannot read ${path}: not a regular file or directory.`);
     }
   }
+  const age = (path: string) => rotationOf(basename(fileOf(path))).age;
   for (const family of families.values()) {
-    family.files.sort((a, b) => rotationOf(basename(b.path)).age - rotationOf(basename(a.path)).age);
-    family.name = family.files.at(-1)!.path;
+    family.files.sort((a, b) => age(b.path) - age(a.path) || (sliceOf(a.path)?.index ?? 0) - (sliceOf(b.path)?.index ?? 0));
+    family.name = fileOf(family.files.at(-1)!.path);
   }
   return out;
 }
 
+/** A vm-support slice named by itself (a glob over a bundle's var/run/log): its file, its place. */
+function sliceOf(path: string): { file: string; index: number; age: number } | null {
+  const log = vmkernelLogName(path);
+  return log?.fragment == null ? null : { file: log.file, index: log.fragment, age: log.age };
+}
+
+const fileOf = (path: string) => sliceOf(path)?.file ?? path;
+
 async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'family' }>, seen: (path: string) => Promise<boolean>): Promise<void> {
   const reference = Math.min(reading.now, Math.max(...family.files.map((f) => f.mtime)));
   const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference, now: reading.now, seen: reading.seen }));
+  // Slices are joined, as in a bundle: read one by one, a line cut between two is lost.
+  let slices: { fragments: Fragments; lines: number; problems: number } | undefined;
   for (const file of family.files) {
     if (!(await seen(file.path))) continue;
+    const slice = sliceOf(file.path);
+    if (slice) {
+      slices ??= { fragments: new Fragments(reading), lines: reading.lines, problems: reading.problems.length };
+      await slices.fragments.add(source(), slice.file, slice.age, slice.index, createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES }));
+      continue;
+    }
     // Its lines are vmkernel's own, so they would pass for vmkernel.log's; L2Sec's are not warnings.
     if (rotationOf(basename(file.path)).family === 'vmkwarning') {
       throw new UsageError(`${file.path}: vmkwarning.log holds only vmkernel's warnings, never the lines of a blocked port; give vmfix vmkernel.log or a vm-support bundle.`);
@@ -138,8 +156,14 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
     }
     // An archive's logs are vmkernel logs by name; a file named here is whatever the admin took it for.
     if ((kind === 'text' || kind === 'gzip') && reading.vmkernelLines === vmkernelLines) {
-      throw new UsageError(`${file.path}: none of its ${reading.lines - lines} log line(s) is from vmkernel (hostd.log, or another program's?), so it says nothing of blocked ports; give vmfix vmkernel.log or a vm-support bundle.`);
+      throw new UsageError(`${notVmkernels(file.path, reading.lines - lines)}; give vmfix vmkernel.log or a vm-support bundle.`);
     }
+  }
+  if (!slices) return;
+  await slices.fragments.close();
+  if (reading.lines === slices.lines) {
+    const why = reading.problems.slice(slices.problems)[0];
+    throw new UsageError(`${family.name}: no log line came from its FRAG slices${why ? ` (${why.replace(/\.$/, '')})` : ''}.`);
   }
 }
 
@@ -185,6 +209,9 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
   const problems = [...reading.problems];
   const ends = hostEnds(reading);
   const finished = new Map(reading.sources.map((builder) => [builder.init.name, builder.finish(since, ends)]));
+  // A bundle's lines are its log's and those of its copies (var/log beside var/run/log).
+  const copyLines = new Map<string, number>();
+  for (const { init, lines } of reading.sources) if (init.copyOf !== undefined) copyLines.set(init.copyOf, (copyLines.get(init.copyOf) ?? 0) + lines);
   for (const builder of reading.sources) {
     const { name, hostName, copyOf } = builder.init;
     const done = finished.get(name)!;
@@ -192,7 +219,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
       if (addsNothing(done, finished.get(copyOf)!)) continue;
       notes.push(`${name} holds a second vmkernel log of ${copyOf}, with lines the other does not have: both were read.`);
     }
-    if (builder.lines === 0 && !problems.some((p) => p.startsWith(name))) {
+    if (builder.lines === 0 && !copyLines.get(name) && !problems.some((p) => p.startsWith(name))) {
       // A host bundle with a listing but no log: the verdict knows nothing of that host.
       problems.push(`${name}: no vmkernel log line in it${hostName ? `, so nothing is known of ${hostName}` : ''}.`);
     }
@@ -225,10 +252,15 @@ function hostEnds(reading: Reading): Map<string, string> {
   return ends;
 }
 
-/** A copy of a log whose every event the original has, seen as late: an identical or older copy. */
+/**
+ * A copy of a log whose every event and line the original has, seen as late: an identical or older
+ * copy. One with more lines is read for them (the first of the two may be a link extracted as a file
+ * holding its target's path, where links cannot be made).
+ */
 function addsNothing(copy: FinishedSource, original: FinishedSource): boolean {
   const latest = new Map(original.events.map((e) => [eventKey(e), e.lastTime ?? '']));
-  const unread = copy.unparsed.count > original.unparsed.count;
+  const lines = (source: FinishedSource) => source.sources.reduce((n, s) => n + s.lines, 0);
+  const unread = copy.unparsed.count > original.unparsed.count || lines(copy) > lines(original);
   return !unread && copy.events.every((e) => {
     const seen = latest.get(eventKey(e));
     return seen !== undefined && seen >= (e.lastTime ?? '');

@@ -3,10 +3,12 @@
 // of gzip data). They are joined here in order into one stream read like any
 // log. An archive may hold them out of order (an extracted bundle tarred
 // again): a slice that comes early is held until its turn, up to a bound;
-// a slice that never comes ends the file there, and says so.
-import { PassThrough } from 'node:stream';
-
-import { cutShort, drain, READ_CHUNK_BYTES, readLogStream, trailingGarbage, UnreadableError, type Reading } from './reading.js';
+// a slice that never comes ends the file there, and says so. Nothing in a
+// bundle counts the slices, so the last ones missing show only in what is
+// left: vm-support slices only a file longer than one slice, and cuts it
+// anywhere, while a log ends with a whole line.
+import { Handover } from './handover.js';
+import { cutShort, drain, readLogStream, trailingGarbage, UnreadableError, type LogStreamOutcome, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
 import type { Bytes } from './streams.js';
 
@@ -24,7 +26,7 @@ interface Joining {
   /** Slices after a missing one: a gzip cannot be read past the gap. */
   broken: boolean;
   /** Made when FRAG-00000 comes. */
-  channel?: PassThrough;
+  channel?: Handover;
   done: Promise<void>;
 }
 
@@ -50,10 +52,14 @@ export class Fragments {
     }
   }
 
-  /** Ends every file still being joined, says which slice was missing, and waits for the reading. */
-  async close(): Promise<void> {
+  /**
+   * Ends every file still being joined, says which slice was missing, and waits for the reading.
+   * `stopped`: the archive broke off, and its own problem says where; the slices after that never came.
+   */
+  async close(stopped = false): Promise<void> {
     for (const [label, joining] of this.#files) {
-      if (joining.early.size && !joining.broken) this.#gap(joining, label);
+      if (stopped) joining.broken = true;
+      else if (joining.early.size && !joining.broken) this.#gap(joining, label);
       joining.channel?.end();
     }
     await Promise.all([...this.#files.values()].map((joining) => joining.done));
@@ -77,9 +83,7 @@ export class Fragments {
   async #write(joining: Joining, label: string, body: Iterable<Buffer> | Bytes): Promise<void> {
     const channel = (joining.channel ??= this.#start(joining, label));
     joining.next++;
-    for await (const chunk of body) {
-      if (!channel.write(chunk)) await new Promise((resolve) => channel.once('drain', resolve));
-    }
+    for await (const chunk of body) await channel.write(chunk);
   }
 
   #gap(joining: Joining, label: string): void {
@@ -94,18 +98,28 @@ export class Fragments {
     joining.channel?.end();
   }
 
-  #start(joining: Joining, label: string): PassThrough {
+  /** A gzip's own end says whether it is whole; a text's, only where a slice ended mid-line. */
+  #lastSliceMissing(joining: Joining, label: string, outcome: LogStreamOutcome): void {
+    const last = `FRAG-${pad(joining.next - 1)}`;
+    const why =
+      outcome.endedMidLine ? `it ends in the middle of a line at the end of ${last}, so the slices after it are missing (vm-support cuts a log anywhere, the log itself ends with a whole line)`
+      : joining.next === 1 && !outcome.gzip ? `${last} is its only slice, and vm-support slices only a file longer than one slice, so the slices after it are missing`
+      : null;
+    if (why) this.reading.problems.push(`${label}: ${why}; what they held was not read.`);
+  }
+
+  #start(joining: Joining, label: string): Handover {
     this.reading.onFile?.(label);
-    const channel = new PassThrough({ highWaterMark: READ_CHUNK_BYTES });
+    const channel = new Handover();
     joining.done = (async () => {
       try {
         const outcome = await readLogStream(joining.source, channel, joining.age);
         if (outcome.trailingGarbage) this.reading.notes.push(trailingGarbage(label));
+        if (!joining.broken) this.#lastSliceMissing(joining, label, outcome);
       } catch (error) {
         if (!(error instanceof UnreadableError)) throw error;
         // After a missing slice the data is cut short: that was said already.
         if (!joining.broken) this.reading.problems.push(cutShort(`${label} (joined from its fragments)`, error.message, { member: null, lastTime: joining.source.lastTimeRead }));
-        channel.resume(); // keep taking what is written, so the archive reads on
       }
     })();
     return channel;

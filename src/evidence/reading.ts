@@ -20,6 +20,8 @@ export class Reading {
   logFiles = 0;
   /** Files not read again: reached twice, through two arguments or a link. */
   alreadyRead = 0;
+  /** The real paths of the files on disk read so far: the same file twice would double every count. */
+  readonly realPaths = new Set<string>();
   /** The L2Sec lines counted so far, by every source: what is given twice counts once. */
   readonly seen = new SeenLines();
 
@@ -75,12 +77,22 @@ export function cutShort(name: string, reason: string, at: StoppedAt): string {
   return `${name} is cut off or damaged (${reason}): reading stopped${where}${after}; the lines before were read, whatever came after was not.`;
 }
 
+export interface LogStreamOutcome {
+  readonly trailingGarbage: boolean;
+  /** Its last line had no newline. */
+  readonly endedMidLine: boolean;
+  /** It was gzip, read to the end of its last member: its end says it is whole. */
+  readonly gzip: boolean;
+  /** Not one byte. */
+  readonly empty: boolean;
+}
+
 /**
  * Reads a log file (not an archive) into `source`: gzip detected by its magic bytes, not its name.
  * `age` is its rotation age (-1, the live log, by default).
  * Throws UnreadableError for what it cannot read (corrupt gzip, an archive kind it does not read).
  */
-export async function readLogStream(source: SourceBuilder, body: Bytes, age?: number): Promise<{ trailingGarbage: boolean }> {
+export async function readLogStream(source: SourceBuilder, body: Bytes, age?: number): Promise<LogStreamOutcome> {
   const { head, all } = await peek(body);
   let kind = sniff(head);
   const outcome: GunzipOutcome = { trailingGarbage: false };
@@ -94,8 +106,8 @@ export async function readLogStream(source: SourceBuilder, body: Bytes, age?: nu
     await drain(text);
     throw new UnreadableError(`it is a ${kind} file, not a log`);
   }
-  await source.feed(text, age).catch(unreadable);
-  return outcome;
+  const { endedMidLine } = await source.feed(text, age).catch(unreadable);
+  return { ...outcome, endedMidLine, gzip: text !== all, empty: head.length === 0 };
 }
 
 /** zlib's errors and a refused expansion as UnreadableError; anything else as it is. */
@@ -113,6 +125,9 @@ export function asUnreadable(error: unknown): unknown {
 export async function drain(input: Bytes): Promise<void> {
   for await (const _ of input);
 }
+
+/** A file taken for a vmkernel log, all of whose lines another program wrote: it says nothing of blocked ports. */
+export const notVmkernels = (name: string, lines: number) => `${name}: none of its ${lines} log line(s) is from vmkernel (hostd.log, or another program's?), so it says nothing of blocked ports`;
 
 /** Every line was read (gzip.ts stops at the last member's end): worth saying, not a gap in the evidence. */
 export const trailingGarbage = (name: string) => `${name}: the gzip data is followed by data that is not gzip; it was ignored, as zcat does.`;

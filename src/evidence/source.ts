@@ -45,6 +45,14 @@ interface Share {
   clockJumped: boolean;
 }
 
+/** One file being read into a source. */
+interface FileRead {
+  /** Its rotation age: -1 the live log, 0 vmkernel.0.gz, … */
+  readonly age: number;
+  /** Whether an L2Sec line of it is new evidence, not one another file already gave. */
+  readonly firstSeen: ((hostName: string | null, line: string) => boolean) | null;
+}
+
 /** How far back a line may be stamped from the one before it before the clock counts as set back. */
 const CLOCK_JUMP_MS = 3_600_000;
 /** vmkernel's program tag (ESXi 8, syslog forms) or its world prefix (every version): "cpu3:2098131)". */
@@ -79,11 +87,9 @@ export class SourceBuilder {
   #ahead = 0;
   #latestAhead = '';
   readonly #aheadAfter: string | null;
-  /** The rotation age of the file being read: -1 the live log, 0 vmkernel.0.gz, … */
-  #age = -1;
+  /** The file the last line came from. */
+  #file: FileRead = { age: -1, firstSeen: null };
   #lastTimeRead: string | null = null;
-  /** Whether an L2Sec line of the file being read is new evidence, not one another file already gave. */
-  #firstSeen: ((hostName: string | null, line: string) => boolean) | null = null;
 
   constructor(readonly init: SourceInit) {
     this.collector = new L2SecCollector(init.name, init.hostName ?? undefined, {
@@ -94,7 +100,7 @@ export class SourceBuilder {
     this.#aheadAfter = init.now === undefined ? null : new Date(init.now + CLOCK_AHEAD_MS).toISOString();
   }
 
-  /** Log lines read so far (lines with a log head; binary junk and blank lines do not count). */
+  /** Log lines read so far (lines with a log head, and L2Sec lines; binary junk and blank lines do not count). */
   get lines(): number {
     return this.#lines;
   }
@@ -112,14 +118,16 @@ export class SourceBuilder {
   /**
    * Reads a stream of text to its end; every line is added.
    * @param age the file's rotation age (-1 the live log, N vmkernel.N.gz)
+   * @returns whether its last line had no newline: a file cut mid-line, where a log ends with a whole one
    */
-  async feed(text: Bytes, age = -1): Promise<void> {
-    // An older file after a newer one (an archive's order): the step between them is no clock set back.
-    if (age > this.#age) for (const share of this.#shares.values()) share.lastRead = null;
-    this.#age = age;
-    this.#firstSeen = this.init.seen?.file() ?? null;
+  async feed(text: Bytes, age = -1): Promise<{ endedMidLine: boolean }> {
+    const file: FileRead = { age, firstSeen: this.init.seen?.file() ?? null };
+    this.#enter(file);
     let first = true;
+    let endedMidLine = false;
     const decoder = new LineDecoder((line, cut, unterminated) => {
+      this.#enter(file);
+      endedMidLine = unterminated;
       let text = cut ? messageOf(line) : line;
       if (first) {
         first = false;
@@ -137,6 +145,18 @@ export class SourceBuilder {
       this.#cutLines += decoder.cutLines;
       this.#lostMarkers += decoder.lostMarkers;
     }
+    return { endedMidLine };
+  }
+
+  /**
+   * Lines from another file than the last line's: one fed at its start, or one whose slices an archive
+   * holds around another file of this source (fragments.ts), read on between them.
+   */
+  #enter(file: FileRead): void {
+    if (this.#file === file) return;
+    // An older file after a newer one (an archive's order): the step between them is no clock set back.
+    if (file.age > this.#file.age) for (const share of this.#shares.values()) share.lastRead = null;
+    this.#file = file;
   }
 
   /** The first line of a file, after the headless, unterminated last line of the one before it if it is its rest. */
@@ -153,10 +173,17 @@ export class SourceBuilder {
     const head = this.#heads.read(line);
     if (!head) {
       this.collector.add(line);
+      // Only vmkernel writes L2Sec lines, whatever an export put before one (a CSV's quotes, a date without its T).
+      if (line.includes(MARKER)) {
+        this.#lines++;
+        this.#vmkernelLines++;
+        this.#share(this.init.hostName).lines++;
+      }
       return;
     }
     const hostName = this.init.fixedHost ? this.init.hostName : (head.hostName ?? this.init.hostName);
-    if (this.#firstSeen && line.includes(MARKER) && !this.#firstSeen(hostName, line)) this.collector.skip();
+    const firstSeen = this.#file.firstSeen;
+    if (firstSeen && line.includes(MARKER) && !firstSeen(hostName, line)) this.collector.skip();
     // The share a line counts in is the host its events carry, so the share's window is the one they get.
     else this.collector.add(line, { hostName, time: head.time, yearInferred: head.yearInferred });
     this.#lines++;
@@ -175,7 +202,7 @@ export class SourceBuilder {
       if (this.#aheadAfter !== null && !head.yearInferred && head.time > this.#aheadAfter) {
         this.#ahead++;
         if (head.time > this.#latestAhead) this.#latestAhead = head.time;
-      } else if (share.end === null || this.#age <= share.end.age) share.end = { age: this.#age, time: head.time };
+      } else if (share.end === null || this.#file.age <= share.end.age) share.end = { age: this.#file.age, time: head.time };
     }
     const port = parsePortLine(line);
     if (port) this.addPortClient({ ...port, hostName, time: head.time, source: this.init.name });
@@ -240,6 +267,7 @@ export class SourceBuilder {
     const events: L2SecEvent[] = [];
     let outside = 0;
     let unsure = 0;
+    let untimed = 0;
     for (const event of this.collector.events()) {
       const share = this.#shareOf(event.hostName ?? null);
       const start = share ? starts.get(share) : null;
@@ -248,11 +276,13 @@ export class SourceBuilder {
         outside++;
         if (share?.clockJumped) unsure++;
       } else events.push(event);
+      if (event.lastTime === null && since && !('all' in since)) untimed++;
     }
     events.sort(byFirstTime);
     if (unsure) {
       problems.push(`${this.init.name}: its times jump back (a host clock set wrong, then corrected?), and ${unsure} event(s) fell before the window measured from its last line; read them with --since all.`);
     } else if (outside) notes.push(`${this.init.name}: ${outside} event(s) older than the window were left out (--since all reads them).`);
+    if (untimed) notes.push(`${this.init.name}: ${untimed} event(s) carry no time vmfix can read (a stamp without its zone?), so --since could not judge them: they were kept.`);
     if (this.#ahead) {
       notes.push(`${this.init.name}: ${this.#ahead} line(s) are stamped after the time of reading, up to ${this.#latestAhead} (a host clock set ahead?); the window is measured from the last line before them.`);
     }

@@ -8,7 +8,7 @@
 // is which); its member holds only its target's path, which is no log line.
 import { createReadStream } from 'node:fs';
 
-import { dosDateTimeToDate } from 'yauzl';
+import { dosDateTimeToDate, getFileNameLowLevel, parseExtraFields } from 'yauzl';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
 import { ByteReader, inflateMember } from './gzip.js';
@@ -47,7 +47,7 @@ export async function readZipLocalHeaders(
       const names = await reader.read(header.readUInt16LE(26));
       const extra = await reader.read(header.readUInt16LE(28));
       if (names.length < header.readUInt16LE(26) || extra.length < header.readUInt16LE(28)) throw new CorruptArchiveError('it ends inside a member header');
-      const name = names.toString('utf8').replace(/^(\.\/)+/, '');
+      const name = memberName(flags, names, extra);
       const size = compressedSize(header.readUInt32LE(18), extra);
       const descriptor = (flags & HAS_DESCRIPTOR) !== 0;
       const skip = flags & ENCRYPTED ? 'it is encrypted' : method !== 0 && method !== 8 ? `it uses compression method ${method}, which vmfix does not read` : undefined;
@@ -68,6 +68,17 @@ export async function readZipLocalHeaders(
   } finally {
     input.destroy();
   }
+}
+
+/** The name as yauzl gives it where the directory is there (CP437 or UTF-8; Windows' backslashes as '/'): a member means the same either way. */
+function memberName(flags: number, raw: Buffer, extra: Buffer): string {
+  let fields;
+  try {
+    fields = parseExtraFields(extra);
+  } catch (error) {
+    throw new CorruptArchiveError(`a member header is damaged (${(error as Error).message})`, { cause: error });
+  }
+  return getFileNameLowLevel(flags, raw, fields, false).replace(/^(\.\/)+/, '');
 }
 
 /** The member's bytes, read to their end even when whoever reads it stops early: the next header comes after them. */

@@ -136,10 +136,13 @@ export async function auditOffline(paths: readonly string[], ctx: Context, optio
   const since = options.since ?? parseSince(DEFAULT_SINCE);
   const logs = await readLogFiles(paths, { since, onFile: (name) => ctx.ui.progress(`reading ${name}`) });
   const window = offlineWindow(since);
-  const isVm = selectNames('vm', options.vm, [...new Set(logs.events.map((e) => e.vmName).filter((n): n is string => Boolean(n)))]);
+  // A finding is named after the VM ("web01"), its lines after ESXi's client ("web01.eth0"): a pattern may give either.
+  const clients = logs.events.map((e) => e.vmName).filter((n): n is string => Boolean(n));
+  const isVm = selectNames('vm', options.vm, [...new Set([...clients, ...clients.map(vmNameOf)])]);
   const hostNames = [...new Set([...logs.sources.map((s) => s.hostName), ...logs.events.map((e) => e.hostName)].filter((n): n is string => Boolean(n)))];
   const isHost = selectNames('host', options.host, hostNames);
-  const vmInScope = (f: Finding) => !options.vm?.length || (f.vm !== null && isVm(f.vm.name));
+  const vmInScope = (f: Finding) =>
+    !options.vm?.length || (f.vm !== null && (isVm(f.vm.name) || f.evidence.some((e) => e.type === 'vmkernel-log' && e.vmName !== undefined && isVm(e.vmName))));
   const hostInScope = (f: Finding) => !options.host?.length || isHost(f.host?.name ?? null);
   const findings = auditLogs(logs.events, logs.portClients);
   // Left out without knowing they are outside the scope: a log that names no host says nothing of

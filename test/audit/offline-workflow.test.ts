@@ -75,6 +75,16 @@ describe('auditOffline', () => {
     expect(byVm.warnings).toEqual([`1 blocked port no log line ties to a VM was left out by --vm, which cannot tell whose it is: port 0x2000007 on esx01.`]);
   });
 
+  it("takes --vm by the VM's name or by ESXi's '<vm>.eth0' client name the lines give it, as online", async () => {
+    const path = join(tmp, 'eth0.log');
+    await writeFile(path, text([esxi8('2024-05-14T09:00:00.000Z', macChange('web01.eth0', '02:00:00:00:00:01', '0x2000004'))]));
+    for (const vm of ['web01', 'web01.eth0', 'web0?.eth*']) {
+      const report = await auditOffline([path], ctx, { vm: [vm] });
+      expect(report.findings.map((f) => f.vm?.name)).toEqual(['web01']);
+      expect(auditExitCode(report)).toBe(1);
+    }
+  });
+
   it('does not exit 0 when part of a bundle could not be read, and says which part', async () => {
     const tgz = join(tmp, 'esx-esx02-2024-05-14--09.12-4711.tgz');
     await writeBundleTgz(tgz, {

@@ -1,5 +1,6 @@
 // vm-support bundles and vCenter's download, built here in their real layout
 // (real tar.gz and zip files, FRAG slices, symbolic links) and read as given.
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -238,6 +239,15 @@ describe('a host bundle .tgz, as downloaded', () => {
     expect(once.notes.join('\n')).not.toMatch(/second vmkernel log/);
   });
 
+  it('reads a bundle extracted where links cannot be made (Windows): var/log/vmkernel.log a file holding its target\'s path, the live log under var/run/log', async () => {
+    const spec = { host: 'esx06', stamp: '2024-05-14--09.13', files: { 'var/log/vmkernel.log': '/var/run/log/vmkernel.log', 'var/run/log/vmkernel.log': text(chatter('2024-05-14T08:00:00.000Z', 20)) } };
+    const dir = await writeBundleDir(await mkdtemp(join(tmp, 'windows-')), spec);
+    const logs = await readLogFiles([dir]);
+    // A clean host: its 20 lines were read, and nothing says otherwise.
+    expect(logs.sources.reduce((n, s) => n + s.lines, 0)).toBe(20);
+    expect(logs.problems).toEqual([]);
+  });
+
   it('keeps several bundles in one tar apart, each named under the archive', async () => {
     const work = join(tmp, 'several');
     await mkdir(work);
@@ -269,6 +279,60 @@ describe('a host bundle .tgz, as downloaded', () => {
     expect(logs.problems).toEqual([`${tgz}!${bundleName(spec)}/var/run/log/vmkernel.1.gz: FRAG-00001 is missing; what came after it was not read.`]);
     // vmkernel.1.gz cannot be read past the gap (its first slice ends mid-stream): app03's line is in its tail.
     expect(summary(logs.events).map((e) => e[2])).toEqual(['0x2000007', 'web01.eth0', 'web01.eth0', '0x2000004']);
+  });
+
+  it('says so when the last slices of the live log are missing: FRAG-00000 alone ends mid-line, and nothing says what followed', async () => {
+    const spec = esx01();
+    const files = Object.fromEntries(Object.entries(spec.files).filter(([p]) => !p.endsWith('vmkernel.log.FRAG-00001')));
+    const tgz = join(tmp, 'last-slice.tgz');
+    await writeBundleTgz(tgz, { ...spec, files });
+    const logs = await readLogFiles([tgz]);
+    // web01's block was in the missing slice: what is left must not pass for the whole log.
+    expect(logs.events.map((e) => e.vmName ?? e.port)).toEqual(['app03', '0x2000007']);
+    expect(logs.problems).toEqual([
+      `${tgz}!${bundleName(spec)}/var/run/log/vmkernel.log: it ends in the middle of a line at the end of FRAG-00000, so the slices after it are missing (vm-support cuts a log anywhere, the log itself ends with a whole line); what they held was not read.`,
+    ]);
+  });
+
+  it('says so when the slices of an extracted bundle stop at FRAG-00000, even on a whole line: vm-support slices only what is longer than one slice', async () => {
+    const live = Buffer.from(text(chatter('2024-05-14T00:00:00.000Z', 4000)));
+    const cut = live.subarray(0, live.indexOf('\n', live.length >> 1) + 1);
+    const dir = await writeBundleDir(await mkdtemp(join(tmp, 'lone-')), { host: 'esx05', stamp: '2024-05-14--09.12', files: { 'var/run/log/vmkernel.log.FRAG-00000': cut } });
+    const logs = await readLogFiles([dir]);
+    expect(logs.problems).toEqual([
+      `${dir}/var/run/log/vmkernel.log: FRAG-00000 is its only slice, and vm-support slices only a file longer than one slice, so the slices after it are missing; what they held was not read.`,
+    ]);
+  });
+
+  it.each(['directory', 'tgz'])('reads a fragmented rotation before the logs after it (%s): the window runs from the live log, no clock is said set back', async (form) => {
+    // A rotation six weeks older than the live log, big enough to be sliced, its block at its very end.
+    const rotation = gzipSync(text([...chatter('2024-04-01T00:00:00.000Z', 20_000), esxi8('2024-04-01T12:00:00.000Z', macChange('app03', '02:00:00:00:00:03', '0x2000009'))]));
+    const spec = { host: 'esx07', stamp: '2024-05-14--09.12', files: { ...fragments('var/run/log/vmkernel.1.gz', rotation, 3), 'var/run/log/vmkernel.log': text(chatter('2024-05-14T00:00:00.000Z', 3000)) } };
+    const work = await mkdtemp(join(tmp, 'sliced-rotation-'));
+    let path = await writeBundleDir(work, spec);
+    if (form === 'tgz') {
+      path = join(work, 'sorted.tgz');
+      execFileSync('tar', ['--sort=name', '-czf', path, '-C', work, bundleName(spec)]);
+    }
+    const logs = await readLogFiles([path], { since: { durationMs: 7 * 86_400_000 } });
+    expect(logs.events).toEqual([]);
+    expect(logs.sources.map((s) => [s.lastTime, s.since])).toEqual([['2024-05-14T00:49:59.000Z', '2024-05-07T00:49:59.000Z']]);
+    expect(logs.problems).toEqual([]);
+    expect(logs.notes).toEqual([`${path.endsWith('.tgz') ? path : join(work, bundleName(spec))}: 1 event(s) older than the window were left out (--since all reads them).`]);
+  });
+
+  it("reads a rotation's slices that an archive holds around the live log (a bundle tarred again in the folder's own order) as the rotation's", async () => {
+    const rotation = gzipSync(text([...chatter('2024-04-01T00:00:00.000Z', 20_000), esxi8('2024-04-01T12:00:00.000Z', macChange('app03', '02:00:00:00:00:03', '0x2000009'))]));
+    const spec = { host: 'esx07', stamp: '2024-05-14--09.12', files: { ...fragments('var/run/log/vmkernel.0.gz', rotation, 2), 'var/run/log/vmkernel.log': text(chatter('2024-05-14T00:00:00.000Z', 3000)) } };
+    const work = await mkdtemp(join(tmp, 'around-'));
+    await writeBundleDir(work, spec);
+    const tgz = join(work, 'around.tgz');
+    const log = (name: string) => `${bundleName(spec)}/var/run/log/${name}`;
+    await createTar({ gzip: true, file: tgz, cwd: work }, [log('vmkernel.0.gz.FRAG-00000'), log('vmkernel.log'), log('vmkernel.0.gz.FRAG-00001')]);
+    const logs = await readLogFiles([tgz], { since: { durationMs: 7 * 86_400_000 } });
+    expect(logs.events).toEqual([]);
+    expect(logs.sources.map((s) => s.since)).toEqual(['2024-05-07T00:49:59.000Z']);
+    expect(logs.problems).toEqual([]);
   });
 
   it('joins fragments an archive holds out of order (a bundle extracted and tarred again), as in order', async () => {
@@ -411,6 +475,13 @@ describe("vCenter's Export System Logs .zip", () => {
     ]);
     const logs = await readLogFiles([zip]);
     expect(logs.problems).toEqual([`${zip}!esx03-vm2024-14-05@09-12-41.tgz: no vmkernel log line in it, so nothing is known of esx03.`]);
+  });
+
+  it('says a host bundle in it is empty (a host vCenter could not collect), not that it holds text', async () => {
+    const zip = join(tmp, 'VMware-vCenter-support-2024-05-14@12-00-00.zip');
+    await writeVcenterZip(zip, [{ memberHost: 'esx02', spec: esx02() }], [{ name: 'esx04-vm2024-14-05@09-12-41.tgz', content: Buffer.alloc(0), compress: false }]);
+    const logs = await readLogFiles([zip]);
+    expect(logs.problems).toEqual([`${zip}!esx04-vm2024-14-05@09-12-41.tgz: it is empty; what was read before that counts.`]);
   });
 
   it('refuses a zip with no host bundle or vmkernel log in it', async () => {

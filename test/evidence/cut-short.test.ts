@@ -113,6 +113,12 @@ describe('a rotation whose copy was cut short', () => {
     await writeFile(path, gzipSync(text(chatter('2024-05-13T00:00:00.000Z', 10))).subarray(0, 12));
     await expect(readLogFiles([path])).rejects.toThrow(new UsageError(`${path}: gzip data is corrupt (unexpected end of file).`));
   });
+
+  it('says so when a bundle\'s rotation is cut to nothing (a full ramdisk as it rotated): no gzip data at all, where the live log may be empty', async () => {
+    const spec = { ...esx05(), files: { ...esx05().files, 'var/run/log/vmkernel.0.gz': Buffer.alloc(0), 'var/run/log/vmkernel.2.gz': gzipSync('') } };
+    const logs = await readLogFiles([await systemTgz(spec)]);
+    expect(logs.problems).toEqual([`${logs.sources[0]!.name}!${bundleName(spec)}/var/run/log/vmkernel.0.gz is empty, where a rotated log is gzip data (zcat: unexpected end of file): the lines of that rotation are missing.`]);
+  });
 });
 
 describe("vCenter's Export System Logs .zip cut short", () => {
@@ -166,6 +172,25 @@ describe("vCenter's Export System Logs .zip cut short", () => {
     expect(logs.problems).toEqual([
       `${cut} is cut off or damaged (the zip's central directory, at its end, is missing (a download that stopped?); its members were read by their own headers): reading stopped in ${cut}!esx08/vmkernel.log, after a line stamped 2024-05-14T09:00:00.000Z; the lines before were read, whatever came after was not.`,
     ]);
+  });
+
+  it("reads a zip Windows made (Compress-Archive writes '\\' between folders) as yauzl reads it whole: the bundle's logs, of its host", async () => {
+    const spec = esx05();
+    const files = Object.entries(spec.files).map(([path, content]) => ({ name: `${bundleName(spec)}/${path}`, content: Buffer.from(content) }));
+    const path = join(tmp, 'compress-archive.zip');
+    await writeZip(path, files);
+    const zip = await readFile(path);
+    for (const { name } of files) {
+      for (let at = zip.indexOf(name); at !== -1; at = zip.indexOf(name, at + 1)) zip.write(name.replaceAll('/', '\\'), at);
+    }
+    await writeFile(path, zip);
+    const cut = join(tmp, 'compress-archive-partial.zip');
+    await writeFile(cut, zip.subarray(0, zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]))));
+    const [whole, partial] = [await readLogFiles([path]), await readLogFiles([cut])];
+    expect(whole.sources.map((s) => s.hostName)).toEqual(['esx05.lab.local']);
+    expect(partial.sources.map((s) => s.hostName)).toEqual(['esx05.lab.local']);
+    expect(blocked(partial)).toEqual(blocked(whole));
+    expect(partial.notes).toEqual(whole.notes);
   });
 
   it('says so, naming the file, when not even a member header arrived whole', async () => {

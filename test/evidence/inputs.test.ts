@@ -2,7 +2,7 @@
 // gzip with padding, a collector's file of many hosts, logs without a year,
 // a guest flooding MACs, and files that hold nothing readable at all.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -143,6 +143,21 @@ describe('files from which nothing readable comes', () => {
     expect(await usageError(readLogFiles([path]))).toBe(
       `${path}: vmkwarning.log holds only vmkernel's warnings, never the lines of a blocked port; give vmfix vmkernel.log or a vm-support bundle.`,
     );
+  });
+
+  it("a collector's vmkernel.log of other programs' lines, reached through its folder: the same verdict as named, not \"No findings\"", async () => {
+    const hostd = '2024-05-14T09:21:07.123Z In(166) Hostd[2099421]: [Originator@6876 sub=Vimsvc.TaskManager opID=5d1a-01] Task Created';
+    const folder = join(tmp, 'collector');
+    await mkdir(join(folder, 'esx01'), { recursive: true });
+    await mkdir(join(folder, 'esx02'));
+    await writeFile(join(folder, 'esx02', 'vmkernel.log'), `${hostd}\n${hostd}\n`);
+    const said = `${folder}/esx02/vmkernel.log: none of its 2 log line(s) is from vmkernel (hostd.log, or another program's?), so it says nothing of blocked ports`;
+    expect(await usageError(readLogFiles([folder]))).toBe(`${folder}: no log line could be read from the vmkernel logs in this directory (${said}).`);
+    // Beside another host's log: read, and a warning.
+    await writeFile(join(folder, 'esx01', 'vmkernel.log'), LOG);
+    const logs = await readLogFiles([folder]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(logs.problems).toEqual([`${said}.`]);
   });
 
   it('still finds a real line among binary junk', async () => {

@@ -2,7 +2,7 @@
 // one (vmkernel.log.bak, vmkernel.log.old, vmkernel.log~: an admin's copy, an editor's backup) are
 // read when they hold vmkernel's lines, and named either way: none is passed over unsaid.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../src/errors.js';
 import { readLogFiles } from '../../src/evidence/files.js';
-import { bundleName, chatter, esxi8, macChange, peer, text, writeBundleDir, type BundleSpec } from '../helpers/bundles.js';
+import { bundleName, chatter, esxi8, macChange, peer, text, writeBundleDir, writeZip, type BundleSpec } from '../helpers/bundles.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -65,6 +65,44 @@ describe('files named like a vmkernel log under another name', () => {
       ]),
     );
     expect(logs.problems).toEqual([]);
+  });
+
+  it("says, as a warning, that a symbolic link under such a name was not read when no file of its name was: an admin's folder of links to each host's log", async () => {
+    const folder = join(tmp, 'links');
+    await mkdir(folder);
+    const target = join(tmp, 'esx01-live.log');
+    await writeFile(target, text([...chatter('2024-05-14T08:00:00.000Z', 10), LIVE_BLOCK]));
+    await writeFile(join(folder, 'esx02-vmkernel.log'), text(chatter('2024-05-14T08:00:00.000Z', 10)));
+    await symlink(target, join(folder, 'esx01-vmkernel.log'));
+    const logs = await readLogFiles([folder]);
+    expect(logs.events).toEqual([]);
+    expect(logs.problems).toEqual([`${folder}/esx01-vmkernel.log is a symbolic link to ${target}, which vmfix does not follow (give vmfix the file it points to): its lines were not read.`]);
+  });
+
+  it("does not warn of a collector's link to the day's file when that file was read (vmkernel.log -> vmkernel-2024-05-14.log)", async () => {
+    const folder = join(tmp, 'current');
+    await mkdir(folder);
+    await writeFile(join(folder, 'vmkernel-2024-05-14.log'), text([...chatter('2024-05-14T08:00:00.000Z', 10), LIVE_BLOCK]));
+    await symlink('vmkernel-2024-05-14.log', join(folder, 'vmkernel.log'));
+    const logs = await readLogFiles([folder]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(logs.problems).toEqual([]);
+  });
+
+  it("reads a bundle a Mac zipped (AppleDouble '._' files beside each file, under __MACOSX/) as the bundle alone: no second bundle of nothing, no note", async () => {
+    const spec = { host: 'esx04', stamp: '2024-05-14--09.12', files: { 'var/run/log/vmkernel.log': text(chatter('2024-05-14T08:00:00.000Z', 10)) } };
+    const appleDouble = Buffer.concat([Buffer.from([0, 5, 0x16, 0x07, 0, 2, 0, 0]), Buffer.from('Mac OS X        '), Buffer.alloc(60)]);
+    const root = bundleName(spec);
+    const zip = join(tmp, 'from-a-mac.zip');
+    await writeZip(zip, [
+      { name: `${root}/var/run/log/vmkernel.log`, content: Buffer.from(spec.files['var/run/log/vmkernel.log']) },
+      { name: `__MACOSX/${root}/var/run/log/._vmkernel.log`, content: appleDouble },
+      { name: `__MACOSX/${root}/var/run/log/._vmkernel.0.gz`, content: appleDouble },
+    ]);
+    const logs = await readLogFiles([zip]);
+    expect(logs.sources.map((s) => [s.hostName, s.lines])).toEqual([['esx04', 10]]);
+    expect(logs.problems).toEqual([]);
+    expect(logs.notes).toEqual([]);
   });
 
   it('does not take a directory whose only such file holds no vmkernel line for one read clean', async () => {

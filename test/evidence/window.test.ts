@@ -21,6 +21,13 @@ async function log(lines: string[]): Promise<string> {
 }
 
 describe('the offline window', () => {
+  it('says so when blocks carry no time it can read (an export that dropped the zone), which it keeps whatever the window', async () => {
+    const path = await log([block('2024-05-14T09:21:07.123', 'web01', '0x4000004'), chatter('2024-05-14T09:31:00.000Z')]);
+    const { events, notes } = await readLogFiles([path], { since: WEEK });
+    expect(events.map((e) => [e.vmName, e.time])).toEqual([['web01', null]]);
+    expect(notes).toEqual([`${path}: 1 event(s) carry no time vmfix can read (a stamp without its zone?), so --since could not judge them: they were kept.`]);
+  });
+
   it('is measured from the last line written: one line from a clock set wrong does not move it past the block', async () => {
     const path = await log([
       block('2024-05-14T09:21:07.123Z', 'web01', '0x4000004'),
