@@ -221,6 +221,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     },
     onInterrupt: (cleanup) => interrupts.onInterrupt(cleanup),
     critical: (work, forced) => interrupts.critical(work, forced),
+    finish: (code) => interrupts.finish(code),
   };
 
   let debug = argv.includes('--debug');
