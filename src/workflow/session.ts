@@ -4,6 +4,7 @@
 // touch and why the others are not offered, show one line a change (the
 // full diff on request), apply only after a yes, verify. No goes back to
 // the choice. Made to fit a terminal of 80×24: the finding stays on screen.
+import stringWidth from 'string-width';
 import { subjectOf } from '../audit/changes.js';
 import type { Finding, Remedy, Strategy } from '../audit/finding.js';
 import { asVmfixError, DriftError, NotAppliedError, VmfixError } from '../errors.js';
@@ -15,7 +16,7 @@ import { changeLines, compactLine } from '../report/diff.js';
 import { oneLine } from '../report/escape.js';
 import { outcomeReport, type Verification } from '../report/outcome.js';
 import { painter } from '../report/style.js';
-import { truncate } from '../report/table.js';
+import { truncate, wrap } from '../report/table.js';
 import type { VimClient } from '../vsphere/client.js';
 import { auditOnline, type AuditOptions } from './audit.js';
 import type { Choice as UiChoice, CommandOutcome, Context, Endpoint } from './context.js';
@@ -187,8 +188,9 @@ async function decide(ctx: Context, plan: Plan): Promise<boolean> {
   ctx.ui.say(`\nWhat would change (${plan.changes.length}):`);
   for (const c of plan.changes) {
     const plain = compactLine(c, painter(false));
-    const cut = truncate(plain, width && width - 2);
-    ctx.ui.say(`  ${cut === plain ? compactLine(c, paint) : cut}`);
+    // A change is never cut: its end says what it sets (where a NIC moves). Too long, it goes on under its id.
+    if (!width || stringWidth(plain) <= width - 2) ctx.ui.say(`  ${compactLine(c, paint)}`);
+    else ctx.ui.say(wrap(plain, width - 6).map((line, i) => `${i ? '      ' : '  '}${line}`).join('\n'));
   }
   let full = false;
   for (;;) {

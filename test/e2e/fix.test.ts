@@ -473,6 +473,30 @@ describe('the interactive session in a terminal', () => {
     terminal.close();
   });
 
+  it('at 80×24, a change too long for one line wraps, so where a NIC moves is read whole, not cut', async () => {
+    const before = await lab.state();
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--vm', 'nlb-web0[12]', '--journal', join(dir, 'narrow.json')], { columns: 80, rows: 24 });
+    await terminal.waitFor(/quit: stop here/);
+    await terminal.choose('dedicated-portgroup');
+    await terminal.waitFor(/Apply 5 change\(s\)\?[\s\S]*Show exactly what is sent first/);
+    const block = terminal.visible().split('What would change (5):')[1]!.split('? Apply 5 change(s)?')[0]!;
+    for (const line of block.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(block).not.toContain('…');
+    // A line that does not fit goes on under its change, indented past the id.
+    const changes = block.replace(/\n {6}(?=\S)/g, ' ').trim().split('\n').map((l) => l.trim());
+    expect(changes.filter((l) => /^c[45] /.test(l))).toEqual([
+      'c4  nlb-web01 Network adapter 1: network portgroup "NLB-Front" → portgroup "NLB-Front-macchg"',
+      'c5  nlb-web02 Network adapter 1: network portgroup "NLB-Front" → portgroup "NLB-Front-macchg"',
+    ]);
+    await terminal.choose('No, back to the remedies');
+    await terminal.waitFor(/No, back to the remedies[\s\S]*How do you want to fix it\?[\s\S]*quit: stop here/);
+    await terminal.choose('quit');
+    expect(await terminal.waitFor(/VMFIX-EXIT=\d+/)).toContain('VMFIX-EXIT=1');
+    expect(diffState(before, await lab.state())).toEqual([]);
+    terminal.close();
+  });
+
   it('explains each portgroup, offers remedies narrowest first, shows the diff, applies after a yes, verifies; skip and quit', async () => {
     terminal = new Terminal(dir);
     await terminal.start(lab.env, ['fix', '--journal', join(dir, 'session.json')]);
