@@ -48,6 +48,16 @@ export class Interrupts {
   }
 
   /**
+   * The run is over and no one is to be told (watch's reader has gone): the
+   * cleanups run as for a signal, then the process exits with `code`.
+   */
+  finish(code: number): void {
+    if (this.interrupted) return;
+    this.interrupted = true;
+    void this.cleanUp().then(() => this.exit(code));
+  }
+
+  /**
    * The latest registered first, one after the other, as nested finally
    * blocks would: what a workflow made in a session (watch's collectors) is
    * destroyed before the session it lives in is logged out.

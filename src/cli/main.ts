@@ -98,7 +98,7 @@ const COMMANDS: readonly Registered[] = [
       ['$0 watch --format json | tee -a vmfix-watch.jsonl', 'JSON Lines, one change a line, for a pipe'],
       ['$0 watch --webhook https://alerts.example.com/hooks/vmfix', 'also POST each change as JSON'],
     ],
-    exits: `130 stopped by Ctrl-C or SIGTERM (its filters and collectors destroyed first), 2 bad input, ${CONNECTS}`,
+    exits: `0 its pipe's reader has gone (| head), 130 stopped by Ctrl-C or SIGTERM (its filters and collectors destroyed first, as for 0), 2 bad input, ${CONNECTS}`,
     options: WATCH_OPTIONS,
     load: async () => (await import('./commands/watch.js')).watch,
   }),
@@ -221,6 +221,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     },
     onInterrupt: (cleanup) => interrupts.onInterrupt(cleanup),
     critical: (work, forced) => interrupts.critical(work, forced),
+    finish: (code) => interrupts.finish(code),
   };
 
   let debug = argv.includes('--debug');

@@ -20,11 +20,14 @@ const MIN_COLUMN = 10;
 
 /**
  * @param maxWidth the terminal's width, if the table goes to one: the widest
- *   columns wrap until it fits
+ *   columns wrap until it fits; a table that cannot fit even so (the
+ *   inventory at 80 columns) is a record a row, as psql's \x auto does,
+ *   rather than lines the terminal would break in the middle of every row
  */
 export function textTable({ columns, rows }: Table, maxWidth?: number): string {
   const cells = rows.map((r) => columns.map((_, i) => cell(r[i] ?? null)));
   const widths = fitted(columns.map((c, i) => Math.max(stringWidth(c), ...cells.map((r) => stringWidth(r[i]!)))), maxWidth);
+  if (maxWidth && widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1) > maxWidth) return records(columns, cells, maxWidth);
   const lines = (values: readonly string[]): string[] => {
     const wrapped = values.map((v, i) => wrap(v, widths[i]!));
     const height = Math.max(...wrapped.map((w) => w.length));
@@ -33,6 +36,15 @@ export function textTable({ columns, rows }: Table, maxWidth?: number): string {
     );
   };
   return [...lines(columns), widths.map((w) => '-'.repeat(w)).join(' '.repeat(GAP)), ...cells.flatMap(lines)].join('\n') + '\n';
+}
+
+/** Each row as `column  value` lines, values wrapped under themselves, a blank line between rows; empty cells left out. */
+function records(columns: readonly string[], cells: readonly string[][], maxWidth: number): string {
+  const key = Math.max(...columns.map((c) => stringWidth(c))) + GAP;
+  const width = Math.max(MIN_COLUMN, maxWidth - key);
+  const record = (values: readonly string[]) =>
+    values.flatMap((v, i) => (v ? wrap(v, width).map((line, n) => `${pad(n ? '' : columns[i]!, key)}${line}`) : [])).join('\n');
+  return `${cells.map(record).join('\n\n')}\n`;
 }
 
 /** Narrows the widest columns, one column at a time, until the row fits (or nothing is left to narrow). */

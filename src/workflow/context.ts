@@ -52,6 +52,8 @@ export interface Context {
    * `forced`: what to tell the person if a second interrupt cuts it short.
    */
   critical<T>(work: () => Promise<T>, forced?: string): Promise<T>;
+  /** Ends the run without a word: the interrupt cleanups, then `exitCode` (watch, once its reader has gone). */
+  finish(exitCode: number): void;
 }
 
 /** What every command returns: a result to render, the exit code, and why it stopped early if it did. */

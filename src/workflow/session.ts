@@ -4,6 +4,7 @@
 // touch and why the others are not offered, show one line a change (the
 // full diff on request), apply only after a yes, verify. No goes back to
 // the choice. Made to fit a terminal of 80×24: the finding stays on screen.
+import stringWidth from 'string-width';
 import { subjectOf } from '../audit/changes.js';
 import type { Finding, Remedy, Strategy } from '../audit/finding.js';
 import { asVmfixError, DriftError, NotAppliedError, VmfixError } from '../errors.js';
@@ -15,7 +16,7 @@ import { changeLines, compactLine } from '../report/diff.js';
 import { oneLine } from '../report/escape.js';
 import { outcomeReport, type Verification } from '../report/outcome.js';
 import { painter } from '../report/style.js';
-import { truncate } from '../report/table.js';
+import { truncate, wrap } from '../report/table.js';
 import type { VimClient } from '../vsphere/client.js';
 import { auditOnline, type AuditOptions } from './audit.js';
 import type { Choice as UiChoice, CommandOutcome, Context, Endpoint } from './context.js';
@@ -36,22 +37,37 @@ function groupKey(f: Finding): string {
   return `${f.cluster ?? f.host?.name ?? ''} / ${f.portgroup?.name ?? ''}`;
 }
 
-/** A finding in three lines at most: what, the first evidence, and what the guest's MAC says about it. */
+/**
+ * A finding in four rows of 80 columns at most: what (two rows), the first evidence, and what the
+ * guest's MAC says about it, with that MAC whole; without that row the evidence may take two, so
+ * that a MAC at its end is not cut.
+ */
 function explain(f: Finding, width: number | undefined): string[] {
-  const fit = (text: string) => truncate(oneLine(text), width && width - 4);
   const out = [`  ${f.severity.toUpperCase()}: ${oneLine(f.summary)}`];
+  const guest = f.nic?.guestMac;
+  const mac =
+    guest && guest.startsWith('02:bf:') ? `The guest uses ${guest}, a Windows NLB cluster MAC (unicast mode).`
+    : guest && parseInt(guest.slice(0, 2), 16) & 2 ? `The guest uses ${guest}, a locally administered MAC it set itself.`
+    : undefined;
   const [first, ...more] = f.evidence;
   if (first) {
     const text =
       first.type === 'vmkernel-log'
         ? `log ${first.source}: ${first.line.trim().replace(/^.*?L2Sec_EnforcePortCompliance:\d*:?\s*/, '')}${first.count > 1 ? ` ×${first.count}` : ''}`
         : first.detail;
-    out.push(`    ${fit(`${text}${more.length ? ` (+${more.length} more)` : ''}`)}`);
+    out.push(...rows(oneLine(`${text}${more.length ? ` (+${more.length} more)` : ''}`), width, mac ? 1 : 2));
   }
-  const guest = f.nic?.guestMac;
-  if (guest && guest.startsWith('02:bf:')) out.push('    The guest uses 02:bf:…, the MAC of a Windows NLB cluster in unicast mode.');
-  else if (guest && parseInt(guest.slice(0, 2), 16) & 2) out.push(`    The guest uses ${guest}, a locally administered MAC it set itself.`);
+  if (mac) out.push(`    ${mac}`);
   return out;
+}
+
+/** At most `max` rows, indented under the finding, the last cut if the text goes on. */
+function rows(text: string, width: number | undefined, max: number): string[] {
+  if (!width || max === 1 || stringWidth(text) <= width - 4) return [`    ${truncate(text, width && width - 4)}`];
+  const lines = wrap(text, width - 6);
+  const kept = lines.slice(0, max);
+  if (lines.length > max) kept[max - 1] = truncate(`${kept[max - 1]} ${lines.slice(max).join(' ')}`, width - 6);
+  return kept.map((line, i) => `${i ? '      ' : '    '}${line}`);
 }
 
 /** pin-mac waits for a power-off on a running VM: vmfix never powers one off. */
@@ -187,8 +203,9 @@ async function decide(ctx: Context, plan: Plan): Promise<boolean> {
   ctx.ui.say(`\nWhat would change (${plan.changes.length}):`);
   for (const c of plan.changes) {
     const plain = compactLine(c, painter(false));
-    const cut = truncate(plain, width && width - 2);
-    ctx.ui.say(`  ${cut === plain ? compactLine(c, paint) : cut}`);
+    // A change is never cut: its end says what it sets (where a NIC moves). Too long, it goes on under its id.
+    if (!width || stringWidth(plain) <= width - 2) ctx.ui.say(`  ${compactLine(c, paint)}`);
+    else ctx.ui.say(wrap(plain, width - 6).map((line, i) => `${i ? '      ' : '  '}${line}`).join('\n'));
   }
   let full = false;
   for (;;) {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScenario, vmfix, type Lab, type LabState } from '../helpers/lab.js';
 import { Terminal } from '../helpers/terminal.js';
 import {
-  CLUSTER_HOSTS, EDGE_HOST, F5_GUEST_MAC, diffState, dvPortgroup, hostPortgroup, modifyingCalls, nic, portgroupAcceptDiff,
+  CLUSTER_HOSTS, EDGE_HOST, F5_GUEST_MAC, NLB_MAC, diffState, dvPortgroup, hostPortgroup, modifyingCalls, nic, portgroupAcceptDiff,
   readJson, scenario, settled, workdir,
 } from './fix-lab.js';
 
@@ -473,6 +473,49 @@ describe('the interactive session in a terminal', () => {
     terminal.close();
   });
 
+  it('at 80×24, a change too long for one line wraps, so where a NIC moves is read whole, not cut', async () => {
+    const before = await lab.state();
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--vm', 'nlb-web0[12]', '--journal', join(dir, 'narrow.json')], { columns: 80, rows: 24 });
+    await terminal.waitFor(/quit: stop here/);
+    await terminal.choose('dedicated-portgroup');
+    await terminal.waitFor(/Apply 5 change\(s\)\?[\s\S]*Show exactly what is sent first/);
+    const block = terminal.visible().split('What would change (5):')[1]!.split('? Apply 5 change(s)?')[0]!;
+    for (const line of block.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(block).not.toContain('…');
+    // A line that does not fit goes on under its change, indented past the id.
+    const changes = block.replace(/\n {6}(?=\S)/g, ' ').trim().split('\n').map((l) => l.trim());
+    expect(changes.filter((l) => /^c[45] /.test(l))).toEqual([
+      'c4  nlb-web01 Network adapter 1: network portgroup "NLB-Front" → portgroup "NLB-Front-macchg"',
+      'c5  nlb-web02 Network adapter 1: network portgroup "NLB-Front" → portgroup "NLB-Front-macchg"',
+    ]);
+    await terminal.choose('No, back to the remedies');
+    await terminal.waitFor(/No, back to the remedies[\s\S]*How do you want to fix it\?[\s\S]*quit: stop here/);
+    await terminal.choose('quit');
+    expect(await terminal.waitFor(/VMFIX-EXIT=\d+/)).toContain('VMFIX-EXIT=1');
+    expect(diffState(before, await lab.state())).toEqual([]);
+    terminal.close();
+  });
+
+  it.for([
+    ['nlb-web01', new RegExp(`The guest uses ${NLB_MAC}`)],
+    ['f5-ve01', new RegExp(`The guest reports MAC ${F5_GUEST_MAC} on Network adapter 1; vSphere configured (?:[0-9a-f]{2}:){5}[0-9a-f]{2}\\.`)],
+  ] as const)('at 80×24, the finding of %s shows its MACs whole while the choice is asked', async ([vm, shown]) => {
+    const before = await lab.state();
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--vm', vm, '--journal', join(dir, `${vm}.json`)], { columns: 80, rows: 24 });
+    await terminal.waitFor(/quit: stop here/);
+    const visible = terminal.visible();
+    expect(visible).toMatch(new RegExp(`(CRITICAL|WARNING): ${vm} `));
+    // A line that goes on under its finding, indented, read as one.
+    const joined = visible.replace(/\n {6}(?=\S)/g, ' ');
+    expect(joined).toMatch(shown);
+    terminal.keys('C-c');
+    expect(await terminal.waitFor(/VMFIX-EXIT=\d+/)).toContain('VMFIX-EXIT=130');
+    expect(diffState(before, await lab.state())).toEqual([]);
+    terminal.close();
+  });
+
   it('explains each portgroup, offers remedies narrowest first, shows the diff, applies after a yes, verifies; skip and quit', async () => {
     terminal = new Terminal(dir);
     await terminal.start(lab.env, ['fix', '--journal', join(dir, 'session.json')]);
@@ -480,7 +523,7 @@ describe('the interactive session in a terminal', () => {
     expect(screen).toContain('4 finding(s) to fix on 3 portgroup(s).');
     expect(screen).toContain('[1/3] Prod-CL / NLB-Front');
     expect(screen).toContain('client nlb-web01 requested mac address change to 02:bf:0a:1e:00:82');
-    expect(screen).toContain('the MAC of a Windows NLB cluster in unicast mode');
+    expect(screen).toContain(`The guest uses ${NLB_MAC}, a Windows NLB cluster MAC (unicast mode).`);
     const offered = screen.split('\n').filter((l) => /^[❯ ] (dedicated-portgroup|portgroup-accept|vswitch-accept|skip|quit):/.test(l)).map((l) => l.slice(2, l.indexOf(':')));
     expect(offered).toEqual(['dedicated-portgroup', 'portgroup-accept', 'vswitch-accept', 'skip', 'quit']);
 

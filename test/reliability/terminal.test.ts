@@ -84,6 +84,41 @@ describe.concurrent('a pipe whose reader has gone', () => {
   });
 });
 
+describe.concurrent('vmfix watch into a pipe whose reader has gone', () => {
+  it.for([
+    ['text', []],
+    ['JSON Lines', ['--format', 'json']],
+  ] as const)('%s | head -2: ends quietly once the reader has gone, without waiting for a change to write: exit 0, collectors destroyed', async ([, format], ctx) => {
+    const fig = figure(ctx, 'terminal and pipe');
+    await withBench(async (b) => {
+      const vmfix = `${process.execPath} ${join(ROOT, 'bin', 'vmfix.js')}`;
+      // The audit at the start fits in the pipe: head has its lines and goes, and nothing changes after that.
+      const shell = spawn('bash', ['-c', `${vmfix} watch ${format.join(' ')} 2>watch.err | head -2 >/dev/null; echo "watch exit \${PIPESTATUS[0]}"`], {
+        cwd: b.dir,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...b.proxy.env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let said = '';
+      shell.stdout.setEncoding('utf8').on('data', (c: string) => (said += c));
+      const ended = new Promise<void>((resolve) => shell.on('close', () => resolve()));
+      const deadline = new Promise<'still watching'>((resolve) => setTimeout(() => resolve('still watching'), 20_000));
+      const outcome = await Promise.race([ended, deadline]);
+      if (outcome) {
+        for (const pid of [vmfixPid('watch')].filter((p) => p !== undefined)) process.kill(pid!, 'SIGKILL');
+        shell.kill('SIGKILL');
+      }
+      expect(outcome, 'the pipeline never ended').toBeUndefined();
+      expect(said.trim()).toBe('watch exit 0');
+      const stderr = await readFile(join(b.dir, 'watch.err'), 'utf8');
+      expectQuiet({ code: 0, stdout: '', stderr });
+      expect(stderr).not.toMatch(/SIGTERM|SIGPIPE|stopping|Interrupted/);
+      expect(await b.lab.collectors()).toEqual([]);
+      expect(await modifyingCalls(b.lab)).toEqual([]);
+    });
+    fig.done();
+  });
+});
+
 describe.concurrent('fix --yes with stdout and stderr closed at once (a terminal that went away, | true)', () => {
   it('every change applies and is journaled, exit 0; rollback restores', async (ctx) => {
     const fig = figure(ctx, 'terminal and pipe');

@@ -42,6 +42,21 @@ describe('a terminal', () => {
     expect(lines.join(' ')).toContain('NLB-Front');
   });
 
+  it('a table too wide for the terminal even at its narrowest (inventory at 80 columns) is one record per row, no line past the width, no name broken', () => {
+    const columns = ['datacenter', 'cluster', 'host / DVS', 'switch', 'portgroup', 'vlan', 'MAC changes', 'forged transmits', 'promiscuous', 'MAC learning', 'VMs'];
+    const rows = [
+      ['DC-Lab', 'Cluster-Prod', 'esx01.lab.local', 'vSwitch0', 'Management Network', 10, 'inherit (reject)', 'inherit (reject)', 'inherit (reject)', 'n/a', 0],
+      ['DC-Lab', null, 'DSwitch-Lab', 'DSwitch-Lab', 'DPG-MacLearn', 70, 'inherit (reject)', 'accept', 'inherit (reject)', 'on', 1],
+    ];
+    const lines = textTable({ columns, rows }, 80).trimEnd().split('\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(80);
+    for (const name of ['Cluster-Prod', 'esx01.lab.local', 'Management Network', 'DSwitch-Lab', 'DPG-MacLearn']) expect(lines.some((l) => l.includes(name)), name).toBe(true);
+    expect(lines).toContain('portgroup         Management Network');
+    expect(lines).toContain('forged transmits  accept');
+    // The empty cluster of a DVS row says nothing, as in the table.
+    expect(lines.filter((l) => l.startsWith('cluster'))).toEqual(['cluster           Cluster-Prod']);
+  });
+
   it('the table format renders hostile names inert, whatever the result', () => {
     const report = {
       schemaVersion: 1, endpoint: 'vc', hosts: [{

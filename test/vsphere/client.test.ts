@@ -544,6 +544,7 @@ function testContext(env: NodeJS.ProcessEnv, debug: string[]): Context {
     interrupted: false,
     onInterrupt: () => () => undefined,
     critical: (work) => work(),
+    finish: () => undefined,
     ui: {
       interactive: false,
       color: false,

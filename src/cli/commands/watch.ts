@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { WatchChange } from '../../audit/changes.js';
 import type { AuditReport } from '../../audit/finding.js';
-import { UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { auditText } from '../../report/audit.js';
 import { changeJson, changeText } from '../../report/watch.js';
 import type { TlsPolicy } from '../../vsphere/tls.js';
@@ -12,6 +12,7 @@ import type { CommandOutcome, Context } from '../../workflow/context.js';
 import { watch as watchVcenter, type WatchOptions, type WatchSink } from '../../workflow/watch.js';
 import { Webhook } from '../../workflow/watch/webhook.js';
 import { withSession } from '../connect.js';
+import { onReaderGone } from '../reader-gone.js';
 import { colorAllowed } from '../ui.js';
 import type { Covers, WatchArgs } from '../options.js';
 
@@ -23,9 +24,13 @@ export async function watch(args: WatchArgs, ctx: Context): Promise<CommandOutco
   const webhook = args.webhook
     ? new Webhook({ url: args.webhook, tls: await webhookTls(args, ctx.env), warn: (text) => ctx.ui.warn(text) })
     : undefined;
-  // Whoever reads the output went away (a closed pipe): stop as Ctrl-C does, collectors destroyed.
+  // Whoever reads the output went away (| head): nothing more is wanted, so the watch is done, not
+  // interrupted. Collectors destroyed and logged out as for Ctrl-C, then exit 0 without a word, as
+  // `audit | head` ends: a script's `vmfix watch --format json | grep -m1 '"new"'` goes on.
+  const done = () => ctx.finish(ExitCode.ok);
+  onReaderGone(done);
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.kill(process.pid, 'SIGTERM');
+    if (err.code === 'EPIPE') done();
   });
   const json = args.format === 'json';
   const color = colorAllowed(process.stdout, ctx.env);
