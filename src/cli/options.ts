@@ -5,7 +5,8 @@
 import type { InferredOptionTypes, Options, PositionalOptions } from 'yargs';
 import { STRATEGIES } from '../audit/finding.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_SINCE, durationMs, parseSince } from '../evidence/since.js';
+import { durationMs } from '../duration.js';
+import { DEFAULT_SINCE, parseSince } from '../evidence/since.js';
 import { checkPattern } from '../inventory/scope.js';
 import { FORMATS } from '../report/format.js';
 import { DEFAULT_MAX_PLAN_AGE } from '../workflow/plan-age.js';
@@ -174,9 +175,10 @@ const planChecksum = (text: string): string => {
   return hex;
 };
 
+// A signed -7d is refused: unlike --since's, a negative age means nothing, and must not be read as 7d.
 const planAgeLimit = (text: string): number => {
-  const ms = durationMs(text);
-  if (ms === null || ms === 0) throw new UsageError(`--max-plan-age takes a duration such as 36h, 7d or 2w, not "${text}".`);
+  const ms = durationMs('--max-plan-age', text);
+  if (ms === null) throw new UsageError(`--max-plan-age takes a duration such as 36h, 7d or 2w, not "${text}".`);
   return ms;
 };
 
