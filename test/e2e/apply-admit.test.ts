@@ -129,7 +129,7 @@ describe('apply --yes of an old plan', () => {
       ['a week', 'takes a duration such as 36h, 7d or 2w, not "a week".'],
       ['-7d', 'takes a duration such as 36h, 7d or 2w, not "-7d".'],
       ['0d', '0d: the duration must be longer than zero.'],
-    ]) {
+    ] as const) {
       for (const args of [['--max-plan-age', given], [`--max-plan-age=${given}`]]) {
         const r = await vmfix(['apply', 'old.json', '--yes', ...args], env(dir));
         expect([args, r.code]).toEqual([args, 2]);
