@@ -31,12 +31,25 @@ export type Covers<Args, WorkflowOptions> = [Exclude<keyof WorkflowOptions, keyo
 const env = (...names: string[]) => ` [${names.join(', ')}]`;
 
 // Value checks run while parsing (yargs coerce), so a bad value is refused before anything connects.
-function wholeNumber(min: number, max: number, refusal: (value: number) => string) {
-  return (value: number): number => {
-    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(refusal(value));
+
+/**
+ * A number option, checked as typed, in decimal (declared with string: true
+ * so yargs hands over the text): yargs's own reading takes "0x10" for 16 and
+ * "1e9" for a billion, "" for 0, and makes "abc" NaN, which a refusal would
+ * then show instead of what was typed. Only the default comes as a number.
+ */
+function numberOption(option: string, fits: (value: number) => boolean, wanted: string) {
+  return (given: string | number): number => {
+    if (typeof given === 'number') return given;
+    const text = given.trim();
+    if (text === '') throw new UsageError(`--${option} needs a number.`);
+    const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+    if (!fits(value)) throw new UsageError(`--${option} ${wanted}, not ${JSON.stringify(given)}.`);
     return value;
   };
 }
+
+const wholeBetween = (min: number, max: number) => (value: number) => Number.isSafeInteger(value) && value >= min && value <= max;
 
 /**
  * The options as yargs is given them. One that takes a single value must be
@@ -58,16 +71,17 @@ export function valuesRequired<O extends Record<string, Options>>(options: O): O
 }
 
 /**
- * yargs reads `--timeout=` and `--timeout ''` as 0, a value nobody typed
- * (with --log-lines, "read no log"): refused here, before yargs sees them.
+ * yargs drops the last of several `--vm=` (`--vm=web01 --vm=` is read as
+ * `--vm web01`): an empty value a script passed on would vanish. The
+ * option's own check refuses it, as it refuses `--vm ''`.
  */
-export function refuseEmptyNumbers(argv: readonly string[], options: Record<string, Options>): void {
+export function refuseDroppedEmpties(argv: readonly string[], options: Record<string, Options>): void {
   const end = argv.indexOf('--');
   const given = end < 0 ? argv : argv.slice(0, end);
   for (const [name, o] of Object.entries(options)) {
-    if (o.type !== 'number') continue;
-    const empty = given.some((arg, i) => arg === `--${name}=` || (arg === `--${name}` && given[i + 1]?.trim() === ''));
-    if (empty) throw new UsageError(`--${name} needs a number.`);
+    if (!o.array || !given.includes(`--${name}=`)) continue;
+    o.coerce?.(['']);
+    throw new UsageError(`--${name}= gives no value; give one, or leave it out.`);
   }
 }
 
@@ -90,11 +104,9 @@ export const CONNECTION = {
   'ca-file': { type: 'string', group: 'Connection:', describe: `extra trusted CA certificate (PEM)${env('VMFIX_CA_FILE')}` },
   compress: { type: 'boolean', group: 'Connection:', describe: `ask vCenter 8.0.3+ to gzip its answers: ~8x less to transfer, ~20 % more CPU; for VPN and WAN links${env('VMFIX_COMPRESS=1')}` },
   timeout: {
-    type: 'number', group: 'Connection:', default: 60, describe: 'seconds to wait for each vSphere request',
-    coerce: (value: number): number => {
-      if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--timeout takes a number of seconds above 0, not ${value}.`);
-      return value;
-    },
+    type: 'number', string: true, group: 'Connection:', default: 60, describe: 'seconds to wait for each vSphere request (at most a day)',
+    // A day is already no timeout; past 24.8 days Node's timer overflows and fires at once.
+    coerce: numberOption('timeout', (value) => value > 0 && value <= 86_400, 'takes a number of seconds above 0, up to 86400 (a day)'),
   },
 } as const satisfies OptionGroup;
 
@@ -129,8 +141,14 @@ export const EVIDENCE = {
     type: 'string', default: DEFAULT_SINCE, group: 'Evidence:', coerce: parseSince,
     describe: 'log evidence from this window: a duration back from now (offline: from each log\'s newest line), a date or time with zone, or all',
   },
-  'log-lines': { type: 'number', default: 100_000, group: 'Evidence:', describe: "the most lines read back from the end of each host's vmkernel log", coerce: wholeNumber(0, Infinity, (v) => `--log-lines must be a whole number of lines, not ${v}.`) },
-  concurrency: { type: 'number', default: 8, group: 'Evidence:', describe: 'hosts whose logs are read at once', coerce: wholeNumber(1, 64, (v) => `--concurrency must be between 1 and 64, not ${v}.`) },
+  'log-lines': {
+    type: 'number', string: true, default: 100_000, group: 'Evidence:', describe: "the most lines read back from the end of each host's vmkernel log",
+    coerce: numberOption('log-lines', wholeBetween(0, Number.MAX_SAFE_INTEGER), 'must be a whole number of lines'),
+  },
+  concurrency: {
+    type: 'number', string: true, default: 8, group: 'Evidence:', describe: 'hosts whose logs are read at once',
+    coerce: numberOption('concurrency', wholeBetween(1, 64), 'must be between 1 and 64'),
+  },
 } as const satisfies OptionGroup;
 
 const JOURNAL = { type: 'string', group: 'Remediation:', describe: 'journal file (default ./vmfix-journal-<timestamp>.json)', coerce: fileName('journal') } as const;
@@ -226,11 +244,8 @@ export const WATCH_OPTIONS = {
   'log-lines': { ...EVIDENCE['log-lines'], describe: "the most lines read back from the end of each host's vmkernel log at the start" },
   concurrency: EVIDENCE.concurrency,
   'log-interval': {
-    type: 'number', default: 30, group: 'Evidence:', describe: "seconds between reads of each host's vmkernel log (only the new lines are read)",
-    coerce: (value: number): number => {
-      if (!Number.isFinite(value) || value < 1 || value > 3600) throw new UsageError(`--log-interval takes 1 to 3600 seconds, not ${value}.`);
-      return value;
-    },
+    type: 'number', string: true, default: 30, group: 'Evidence:', describe: "seconds between reads of each host's vmkernel log (only the new lines are read)",
+    coerce: numberOption('log-interval', (value) => value >= 1 && value <= 3600, 'takes 1 to 3600 seconds'),
   },
   webhook: { type: 'string', group: 'Output:', describe: 'also POST each change as JSON to this https:// URL (retried with backoff; TLS verified)', coerce: https('webhook') },
   'webhook-ca-file': { type: 'string', group: 'Output:', describe: `extra trusted CA certificate (PEM) for the webhook${env('VMFIX_WEBHOOK_CA_FILE')}` },

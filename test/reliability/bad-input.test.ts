@@ -98,6 +98,12 @@ describe.concurrent('flags and values', () => {
     ['--no-vm (no option of vmfix is negated)', ['fix', '--yes', '--strategy', 'pin-mac', '--no-vm'], /Unknown argument: no-vm\./],
     ['--log-lines= (yargs would read it as 0: no log read)', ['audit', '--log-lines='], /--log-lines needs a number\./],
     ["--timeout ''", ['inventory', '--timeout', ''], /--timeout needs a number\./],
+    ["--timeout past a day (Node's timer would overflow and time every request out at once)", ['inventory', '--timeout', '3000000'], /--timeout takes a number of seconds above 0, up to 86400 \(a day\), not "3000000"\./],
+    ['a number in hex or exponent form (yargs would read 16 and a billion)', ['audit', '--concurrency', '0x10'], /--concurrency must be between 1 and 64, not "0x10"\./],
+    ['--log-lines 1e9', ['audit', '--log-lines', '1e9'], /--log-lines must be a whole number of lines, not "1e9"\./],
+    ['a number that is not one, said as typed (not "NaN")', ['inventory', '--timeout', 'soon'], /not "soon"\./],
+    ['an empty last --vm= of several (yargs would drop it, leaving the others)', ['audit', '--vm=web01', '--vm='], /--vm needs a name or a glob, not an empty string\./],
+    ['an empty last --vmkernel-log= of several', ['audit', '--vmkernel-log=/etc/hostname', '--vmkernel-log='], /--vmkernel-log needs the path of a log file/],
     ['an option after -- (it would be dropped, and --vm with it)', ['fix', '--yes', '--strategy', 'pin-mac', '--', '--vm', 'web01'], /Unknown argument after --: --vm \(options go before --\)/],
     ['--vmkernel-log with fix and no vCenter', ['fix', '--yes', '--strategy', 'pin-mac', '--vmkernel-log', '/etc/hostname'], /fix needs a vCenter|No vCenter/, { VMFIX_VCENTER: '' }],
   ];
