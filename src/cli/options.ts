@@ -85,10 +85,16 @@ export function refuseDroppedEmpties(argv: readonly string[], options: Record<st
   }
 }
 
-/** A file vmfix writes: `--output ''` names no file, and must not be read as "none given" (stdout, no plan, the default journal). */
+/** A file vmfix writes or reads: `--output ''` names no file, and must not be read as "none given" (stdout, no plan, the default journal, no CA). */
 const fileName = (option: string) => (path: string): string => {
   if (path === '') throw new UsageError(`--${option} was given an empty file name; name a file, or leave --${option} out.`);
   return path;
+};
+
+/** Likewise a value: `--change-id "$CHG"` with CHG unset must not record an empty change, nor `--thumbprint ''` pin nothing. */
+const filled = (option: string) => (text: string): string => {
+  if (text.trim() === '') throw new UsageError(`--${option} was given an empty value; give one, or leave --${option} out.`);
+  return text;
 };
 
 export const COMMON = {
@@ -100,8 +106,8 @@ export const CONNECTION = {
   user: { type: 'string', group: 'Connection:', describe: `user name${env('VMFIX_USER', 'GOVC_USERNAME')}` },
   'password-stdin': { type: 'boolean', group: 'Connection:', describe: `read the password from stdin (else${env('VMFIX_PASSWORD', 'GOVC_PASSWORD')} or a prompt)` },
   insecure: { type: 'boolean', group: 'Connection:', describe: `skip TLS verification (warns)${env('VMFIX_INSECURE=1', 'GOVC_INSECURE=1')}` },
-  thumbprint: { type: 'string', group: 'Connection:', describe: `trust the certificate with this SHA-256 fingerprint${env('VMFIX_THUMBPRINT')}` },
-  'ca-file': { type: 'string', group: 'Connection:', describe: `extra trusted CA certificate (PEM)${env('VMFIX_CA_FILE')}` },
+  thumbprint: { type: 'string', group: 'Connection:', coerce: filled('thumbprint'), describe: `trust the certificate with this SHA-256 fingerprint${env('VMFIX_THUMBPRINT')}` },
+  'ca-file': { type: 'string', group: 'Connection:', coerce: fileName('ca-file'), describe: `extra trusted CA certificate (PEM)${env('VMFIX_CA_FILE')}` },
   compress: { type: 'boolean', group: 'Connection:', describe: `ask vCenter 8.0.3+ to gzip its answers: ~8x less to transfer, ~20 % more CPU; for VPN and WAN links${env('VMFIX_COMPRESS=1')}` },
   timeout: {
     type: 'number', string: true, group: 'Connection:', default: 60, describe: 'seconds to wait for each vSphere request (at most a day)',
@@ -152,13 +158,13 @@ export const EVIDENCE = {
 } as const satisfies OptionGroup;
 
 const JOURNAL = { type: 'string', group: 'Remediation:', describe: 'journal file (default ./vmfix-journal-<timestamp>.json)', coerce: fileName('journal') } as const;
-const CHANGE_ID = { type: 'string', group: 'Change request:', describe: 'the change request this run carries out (e.g. CHG0012345), recorded in the journal' } as const;
+const CHANGE_ID = { type: 'string', group: 'Change request:', coerce: filled('change-id'), describe: 'the change request this run carries out (e.g. CHG0012345), recorded in the journal' } as const;
 
 /** What a change tool is told about the change request: carried into the ticket, the plan and the journal as given. */
 export const REQUEST = {
   'change-id': { ...CHANGE_ID, describe: 'the change request (e.g. CHG0012345), carried into the ticket, the plan and the journal' },
-  requester: { type: 'string', group: 'Change request:', describe: 'who asks for the change (free text), carried into the ticket and the plan' },
-  window: { type: 'string', group: 'Change request:', describe: 'the change window (free text, e.g. "Sat 02:00-04:00 CET"), carried into the ticket and the plan' },
+  requester: { type: 'string', group: 'Change request:', coerce: filled('requester'), describe: 'who asks for the change (free text), carried into the ticket and the plan' },
+  window: { type: 'string', group: 'Change request:', coerce: filled('window'), describe: 'the change window (free text, e.g. "Sat 02:00-04:00 CET"), carried into the ticket and the plan' },
 } as const satisfies OptionGroup;
 
 export const INVENTORY_OPTIONS = {
@@ -214,17 +220,23 @@ export const APPLY_OPTIONS = {
   journal: JOURNAL,
   'change-id': { ...CHANGE_ID, describe: "the change request this run carries out, recorded in the journal (default: the plan's)" },
 } as const;
-export const APPLY_POSITIONALS = { plan: { type: 'string', demandOption: true, describe: 'the plan file' } } as const;
+/** A file named on the command line: '' is no file (`vmfix journal ''` would list them all instead). */
+const named = (what: string) => (path: string): string => {
+  if (path === '') throw new UsageError(`The ${what} was given as an empty file name; name the file.`);
+  return path;
+};
+
+export const APPLY_POSITIONALS = { plan: { type: 'string', demandOption: true, describe: 'the plan file', coerce: named('plan') } } as const;
 export const ROLLBACK_OPTIONS = {
   ...COMMON, ...CONNECTION, ...OUTPUT,
   yes: { type: 'boolean', group: 'Remediation:', describe: 'roll back without asking' },
   journal: { ...JOURNAL, describe: "the rollback's own journal (default ./vmfix-journal-<timestamp>.json)" },
   'change-id': CHANGE_ID,
 } as const;
-export const ROLLBACK_POSITIONALS = { 'journal-file': { type: 'string', demandOption: true, describe: 'the journal to roll back' } } as const;
+export const ROLLBACK_POSITIONALS = { 'journal-file': { type: 'string', demandOption: true, describe: 'the journal to roll back', coerce: named('journal') } } as const;
 
 export const JOURNAL_OPTIONS = { ...COMMON, ...OUTPUT } as const;
-export const JOURNAL_POSITIONALS = { file: { type: 'string', describe: 'a journal to show (default: list the journals in the current directory)' } } as const;
+export const JOURNAL_POSITIONALS = { file: { type: 'string', describe: 'a journal to show (default: list the journals in the current directory)', coerce: named('journal') } } as const;
 export const COMPLETION_OPTIONS = { ...COMMON } as const;
 const https = (option: string) => (text: string): URL => {
   let url: URL;
@@ -248,7 +260,7 @@ export const WATCH_OPTIONS = {
     coerce: numberOption('log-interval', (value) => value >= 1 && value <= 3600, 'takes 1 to 3600 seconds'),
   },
   webhook: { type: 'string', group: 'Output:', describe: 'also POST each change as JSON to this https:// URL (retried with backoff; TLS verified)', coerce: https('webhook') },
-  'webhook-ca-file': { type: 'string', group: 'Output:', describe: `extra trusted CA certificate (PEM) for the webhook${env('VMFIX_WEBHOOK_CA_FILE')}` },
+  'webhook-ca-file': { type: 'string', group: 'Output:', coerce: fileName('webhook-ca-file'), describe: `extra trusted CA certificate (PEM) for the webhook${env('VMFIX_WEBHOOK_CA_FILE')}` },
 } as const satisfies OptionGroup;
 
 export type ConnectionArgs = ArgsOf<typeof CONNECTION & typeof COMMON>;
