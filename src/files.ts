@@ -6,8 +6,9 @@
 // symlink (its target is written and the link stays), and this process's
 // own descriptors (/dev/stdout, as bash treats the name) are those streams.
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { constants, createReadStream, open as openDescriptor } from 'node:fs';
 import { access, lstat, open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -151,6 +152,7 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 async function writeThrough(path: string, text: string): Promise<void> {
+  if ((await stat(path).catch(() => undefined))?.isFIFO()) return writeFifo(path, text);
   // No O_TRUNC: a device or FIFO has nothing to truncate. O_CREAT: a dangling symlink's target is made, as the shell's > would.
   const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOCTTY, 0o600);
   try {
@@ -158,6 +160,23 @@ async function writeThrough(path: string, text: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A FIFO is opened without waiting for a reader (ENXIO when none is there)
+ * and written as a stream the event loop drives. A blocking open or write
+ * would hold a libuv thread until a reader came or read, and process.exit
+ * waits for those threads: not even Ctrl-C or SIGTERM could end vmfix.
+ */
+async function writeFifo(path: string, text: string): Promise<void> {
+  const fd = await new Promise<number>((done, fail) =>
+    openDescriptor(path, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY, (err, opened) => (err ? fail(err) : done(opened))),
+  );
+  const pipe = new Socket({ fd, readable: false, writable: true });
+  await new Promise<void>((done, fail) => {
+    pipe.once('error', fail);
+    pipe.end(text, 'utf8', () => done());
+  }).finally(() => pipe.destroy());
 }
 
 /**
