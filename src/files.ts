@@ -73,15 +73,28 @@ async function notAJournal(path: string): Promise<void> {
   if (ownDescriptor(path)) return;
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => undefined);
   if (!handle) return;
+  let journal: boolean;
   try {
-    if (!(await handle.stat()).isFile()) return;
-    const head = Buffer.alloc(512);
+    const info = await handle.stat();
+    if (!info.isFile()) return;
+    const head = Buffer.alloc(64);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    if (/"kind":\s*"vmfix-journal"/.test(head.toString('utf8', 0, bytesRead))) {
-      throw new UsageError(`${path} is a vmfix journal, the record a rollback needs; vmfix does not write over it. Name another file.`);
-    }
+    // Read whole, not only its head: rewritten (jq -S puts "kind" after the entries) a journal is still one rollback takes.
+    journal = head.toString('utf8', 0, bytesRead).trimStart().startsWith('{') && info.size <= MAX_RECORD_BYTES && kindOf(await handle.readFile('utf8')) === 'vmfix-journal';
   } finally {
     await handle.close();
+  }
+  if (journal) throw new UsageError(`${path} is a vmfix journal, the record a rollback needs; vmfix does not write over it. Name another file.`);
+}
+
+/** Far above any plan or journal vmfix writes (a 10,000-VM pin-mac plan is some 40 MiB): none larger is read. */
+export const MAX_RECORD_BYTES = 256 * 2 ** 20;
+
+function kindOf(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { kind?: unknown } | null)?.kind;
+  } catch {
+    return undefined;
   }
 }
 

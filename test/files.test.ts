@@ -56,3 +56,27 @@ describe('writeFile', () => {
     expect(synced).toHaveLength(1);
   });
 });
+
+describe('writeFile over a journal', () => {
+  // What `jq -S .` makes of a journal: the keys sorted, "kind" after the entries. Rollback still takes it (the checksum is canonical).
+  const sorted = `${JSON.stringify({ checksum: 'c'.repeat(64), entries: [{ note: 'x'.repeat(2000) }], kind: 'vmfix-journal', schemaVersion: 1 }, null, 2)}\n`;
+
+  it.each([
+    ['its keys sorted (jq -S)', sorted],
+    ['"kind" spaced from its colon', '{\n  "schemaVersion": 1,\n  "kind" : "vmfix-journal"\n}\n'],
+  ])('refuses one with %s, and leaves it as it was', async (_, text) => {
+    const path = join(dir, 'kept.json');
+    await fs.writeFile(path, text);
+    await expect(writeFile(path, 'report\n')).rejects.toThrow(`${path} is a vmfix journal, the record a rollback needs; vmfix does not write over it. Name another file.`);
+    expect(await readFile(path, 'utf8')).toBe(text);
+  });
+
+  it('writes over other JSON, and over what is no JSON at all', async () => {
+    for (const text of ['{"schemaVersion":1,"kind":"vmfix-plan"}', '{"kind": ', '[{"kind":"vmfix-journal"}]']) {
+      const path = join(dir, 'report.json');
+      await fs.writeFile(path, text);
+      await writeFile(path, 'report\n');
+      expect(await readFile(path, 'utf8')).toBe('report\n');
+    }
+  });
+});
