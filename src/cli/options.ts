@@ -71,17 +71,24 @@ export function valuesRequired<O extends Record<string, Options>>(options: O): O
 }
 
 /**
- * yargs drops the last of several `--vm=` (`--vm=web01 --vm=` is read as
- * `--vm web01`): an empty value a script passed on would vanish. The
- * option's own check refuses it, as it refuses `--vm ''`.
+ * What yargs would misread, refused before it parses. It drops the last of
+ * several `--vm=` (`--vm=web01 --vm=` is read as `--vm web01`), so an empty
+ * value a script passed on would vanish: the option's own check refuses it,
+ * as it refuses `--vm ''`. And it reads a switch given any value but true or
+ * false as false: `--insecure=1`, `--compress=yes`, `--yes=1`.
  */
-export function refuseDroppedEmpties(argv: readonly string[], options: Record<string, Options>): void {
+export function refuseMisread(argv: readonly string[], options: Record<string, Options>): void {
   const end = argv.indexOf('--');
   const given = end < 0 ? argv : argv.slice(0, end);
   for (const [name, o] of Object.entries(options)) {
-    if (!o.array || !given.includes(`--${name}=`)) continue;
-    o.coerce?.(['']);
-    throw new UsageError(`--${name}= gives no value; give one, or leave it out.`);
+    if (o.array && given.includes(`--${name}=`)) {
+      o.coerce?.(['']);
+      throw new UsageError(`--${name}= gives no value; give one, or leave it out.`);
+    }
+    const value = o.type === 'boolean' ? given.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) : undefined;
+    if (value !== undefined && value !== 'true' && value !== 'false') {
+      throw new UsageError(`--${name}=${value}: give --${name} alone, or --${name}=true or --${name}=false.`);
+    }
   }
 }
 

@@ -102,6 +102,8 @@ describe.concurrent('flags and values', () => {
     ['a number in hex or exponent form (yargs would read 16 and a billion)', ['audit', '--concurrency', '0x10'], /--concurrency must be between 1 and 64, not "0x10"\./],
     ['--log-lines 1e9', ['audit', '--log-lines', '1e9'], /--log-lines must be a whole number of lines, not "1e9"\./],
     ['a number that is not one, said as typed (not "NaN")', ['inventory', '--timeout', 'soon'], /not "soon"\./],
+    ['a switch given a value yargs reads as false (--insecure=1)', ['inventory', '--insecure=1'], /--insecure=1: give --insecure alone, or --insecure=true or --insecure=false\./],
+    ['--compress=yes (it was read as false: no compression, without a word)', ['inventory', '--compress=yes'], /--compress=yes: give --compress alone/],
     ['an empty last --vm= of several (yargs would drop it, leaving the others)', ['audit', '--vm=web01', '--vm='], /--vm needs a name or a glob, not an empty string\./],
     ["--thumbprint '' (it was ignored: no pin, and TLS went on as if it had not been given)", ['inventory', '--thumbprint', ''], /--thumbprint was given an empty value; give one, or leave --thumbprint out\./],
     ["--ca-file ''", ['inventory', '--ca-file', ''], /--ca-file was given an empty file name/],
