@@ -50,12 +50,19 @@ export async function writeFile(path: string, text: string, options: { readonly 
       throw err;
     });
     if (!options.journal && (link?.isFile() || link?.isSymbolicLink())) await notAJournal(path);
-    if (!link || link.isFile()) return await replace(path, text, link?.mode);
+    if (!link) return await replace(path, text);
+    if (link.isFile()) {
+      await writable(path);
+      return await replace(path, text, link.mode);
+    }
     if (link.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
     if (link.isSymbolicLink()) await mayFollow(path, link.uid);
     const target = await stat(path).catch(() => undefined);
     // A symlink to a regular file: that file is replaced whole, in its own directory.
-    if (target?.isFile()) return await replace(await realpath(path), text, target.mode);
+    if (target?.isFile()) {
+      await writable(path);
+      return await replace(await realpath(path), text, target.mode);
+    }
     await writeThrough(path, text);
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -108,6 +115,14 @@ function ownDescriptor(path: string): NodeJS.WriteStream | undefined {
 
 function writeStream(stream: NodeJS.WriteStream, text: string): Promise<void> {
   return new Promise((done, fail) => stream.write(text, (err) => (err ? fail(err) : done())));
+}
+
+/**
+ * A file its owner made read-only is not replaced: the shell's > refuses
+ * it, although the rename that writes a file whole would go through.
+ */
+function writable(path: string): Promise<void> {
+  return access(path, constants.W_OK);
 }
 
 /**
@@ -281,6 +296,9 @@ async function refuseUnwritable(option: string, path: string): Promise<void> {
   if (target instanceof Error) throw refuse(target);
   if (target?.isDirectory()) throw refuse(Object.assign(new Error('a directory'), { code: 'EISDIR' }));
   if (target && !target.isFile()) return;
+  if (target) await writable(path).catch((err: unknown) => {
+    throw refuse(err);
+  });
   if (!target) {
     const link = await lstat(path).catch(() => undefined);
     if (link?.isSymbolicLink()) return refuseDangling(option, path, link.uid);

@@ -8,10 +8,18 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 const synced: string[] = [];
 // Paths open() refuses, as it does a directory vmfix may write in but not read (mode 0300) when not root.
 const unreadable = new Set<string>();
+// Files access(W_OK) refuses, as it does a mode 0444 file to anyone but root (the tests run as root).
+const readOnly = new Set<string>();
 vi.mock('node:fs/promises', async (original) => {
   const real = await original<typeof import('node:fs/promises')>();
   return {
     ...real,
+    access: async (...args: Parameters<typeof real.access>) => {
+      if (readOnly.has(String(args[0])) && args[1] !== undefined && (args[1] & real.constants.W_OK) !== 0) {
+        throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      }
+      return real.access(...args);
+    },
     open: async (...args: Parameters<typeof real.open>) => {
       if (unreadable.has(String(args[0]))) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
       const handle = await real.open(...args);
@@ -25,7 +33,7 @@ vi.mock('node:fs/promises', async (original) => {
   };
 });
 
-const { writeFile } = await import('../src/files.js');
+const { refuseSharedFiles, writeFile } = await import('../src/files.js');
 
 let dir: string;
 beforeAll(async () => {
@@ -54,6 +62,22 @@ describe('writeFile', () => {
     await writeFile(join(blind, 'r.txt'), 'x');
     expect(await readFile(join(blind, 'r.txt'), 'utf8')).toBe('x');
     expect(synced).toHaveLength(1);
+  });
+});
+
+describe('writeFile over a read-only file', () => {
+  it('refuses it, as the shell\'s > does, directly or through a symlink, and leaves it as it was', async () => {
+    const path = join(dir, 'locked.txt');
+    await fs.writeFile(path, 'kept\n');
+    await fs.symlink(path, join(dir, 'locked-link'));
+    readOnly.add(path);
+    readOnly.add(join(dir, 'locked-link'));
+    for (const name of [path, join(dir, 'locked-link')]) {
+      await expect(writeFile(name, 'report\n')).rejects.toThrow(`Cannot write ${name} (EACCES: permission denied).`);
+      // Said before the work too, as a directory or a missing one is.
+      await expect(refuseSharedFiles([{ option: '--output', path: name, writes: true }])).rejects.toThrow(`The report could not be written to ${name} (EACCES: permission denied); nothing was done.`);
+    }
+    expect(await readFile(path, 'utf8')).toBe('kept\n');
   });
 });
 
