@@ -53,7 +53,7 @@ export async function writeFile(path: string, text: string, options: { readonly 
     if (!link) return await replace(path, text);
     if (link.isFile()) {
       await writable(path);
-      return await replace(path, text, link.mode);
+      return await replace(path, text, link);
     }
     if (link.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
     if (link.isSymbolicLink()) await mayFollow(path, link.uid);
@@ -61,7 +61,7 @@ export async function writeFile(path: string, text: string, options: { readonly 
     // A symlink to a regular file: that file is replaced whole, in its own directory.
     if (target?.isFile()) {
       await writable(path);
-      return await replace(await realpath(path), text, target.mode);
+      return await replace(await realpath(path), text, target);
     }
     await writeThrough(path, text);
   } catch (err) {
@@ -141,12 +141,15 @@ async function mayFollow(path: string, linkOwner: number): Promise<void> {
   }
 }
 
-async function replace(path: string, text: string, mode = 0o600): Promise<void> {
+/** `existing`: the file replaced, whose mode (and, for root, owner) the new one keeps. */
+async function replace(path: string, text: string, existing?: { mode: number; uid: number; gid: number }): Promise<void> {
   // A random name, created exclusively: a link planted at a predictable name would be followed.
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'wx', mode & 0o777);
+    const handle = await open(temp, 'wx', (existing?.mode ?? 0o600) & 0o777);
     try {
+      // Root writing over a user's report gives it back to them, as the shell's > (which writes in place) leaves it.
+      if (existing && process.getuid?.() === 0) await handle.chown(existing.uid, existing.gid);
       await handle.writeFile(text, 'utf8');
       await handle.sync();
     } finally {
