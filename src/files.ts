@@ -150,6 +150,8 @@ async function replace(path: string, text: string, existing?: { mode: number; ui
     try {
       // Root writing over a user's report gives it back to them, as the shell's > (which writes in place) leaves it.
       if (existing && process.getuid?.() === 0) await handle.chown(existing.uid, existing.gid);
+      // Its mode whole: open() applied the umask to it (a 0666 report came back 0644).
+      if (existing) await handle.chmod(existing.mode & 0o777);
       await handle.writeFile(text, 'utf8');
       await handle.sync();
     } finally {
