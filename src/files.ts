@@ -6,8 +6,9 @@
 // symlink (its target is written and the link stays), and this process's
 // own descriptors (/dev/stdout, as bash treats the name) are those streams.
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { constants, createReadStream, open as openDescriptor } from 'node:fs';
 import { access, lstat, open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -49,12 +50,19 @@ export async function writeFile(path: string, text: string, options: { readonly 
       throw err;
     });
     if (!options.journal && (link?.isFile() || link?.isSymbolicLink())) await notAJournal(path);
-    if (!link || link.isFile()) return await replace(path, text, link?.mode);
+    if (!link) return await replace(path, text);
+    if (link.isFile()) {
+      await writable(path);
+      return await replace(path, text, link);
+    }
     if (link.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
     if (link.isSymbolicLink()) await mayFollow(path, link.uid);
     const target = await stat(path).catch(() => undefined);
     // A symlink to a regular file: that file is replaced whole, in its own directory.
-    if (target?.isFile()) return await replace(await realpath(path), text, target.mode);
+    if (target?.isFile()) {
+      await writable(path);
+      return await replace(await realpath(path), text, target);
+    }
     await writeThrough(path, text);
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -72,15 +80,28 @@ async function notAJournal(path: string): Promise<void> {
   if (ownDescriptor(path)) return;
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => undefined);
   if (!handle) return;
+  let journal: boolean;
   try {
-    if (!(await handle.stat()).isFile()) return;
-    const head = Buffer.alloc(512);
+    const info = await handle.stat();
+    if (!info.isFile()) return;
+    const head = Buffer.alloc(64);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    if (/"kind":\s*"vmfix-journal"/.test(head.toString('utf8', 0, bytesRead))) {
-      throw new UsageError(`${path} is a vmfix journal, the record a rollback needs; vmfix does not write over it. Name another file.`);
-    }
+    // Read whole, not only its head: rewritten (jq -S puts "kind" after the entries) a journal is still one rollback takes.
+    journal = head.toString('utf8', 0, bytesRead).trimStart().startsWith('{') && info.size <= MAX_RECORD_BYTES && kindOf(await handle.readFile('utf8')) === 'vmfix-journal';
   } finally {
     await handle.close();
+  }
+  if (journal) throw new UsageError(`${path} is a vmfix journal, the record a rollback needs; vmfix does not write over it. Name another file.`);
+}
+
+/** Far above any plan or journal vmfix writes (a 10,000-VM pin-mac plan is some 40 MiB): none larger is read. */
+export const MAX_RECORD_BYTES = 256 * 2 ** 20;
+
+function kindOf(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { kind?: unknown } | null)?.kind;
+  } catch {
+    return undefined;
   }
 }
 
@@ -94,6 +115,14 @@ function ownDescriptor(path: string): NodeJS.WriteStream | undefined {
 
 function writeStream(stream: NodeJS.WriteStream, text: string): Promise<void> {
   return new Promise((done, fail) => stream.write(text, (err) => (err ? fail(err) : done())));
+}
+
+/**
+ * A file its owner made read-only is not replaced: the shell's > refuses
+ * it, although the rename that writes a file whole would go through.
+ */
+function writable(path: string): Promise<void> {
+  return access(path, constants.W_OK);
 }
 
 /**
@@ -112,12 +141,17 @@ async function mayFollow(path: string, linkOwner: number): Promise<void> {
   }
 }
 
-async function replace(path: string, text: string, mode = 0o600): Promise<void> {
+/** `existing`: the file replaced, whose mode (and, for root, owner) the new one keeps. */
+async function replace(path: string, text: string, existing?: { mode: number; uid: number; gid: number }): Promise<void> {
   // A random name, created exclusively: a link planted at a predictable name would be followed.
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'wx', mode & 0o777);
+    const handle = await open(temp, 'wx', (existing?.mode ?? 0o600) & 0o777);
     try {
+      // Root writing over a user's report gives it back to them, as the shell's > (which writes in place) leaves it.
+      if (existing && process.getuid?.() === 0) await handle.chown(existing.uid, existing.gid);
+      // Its mode whole: open() applied the umask to it (a 0666 report came back 0644).
+      if (existing) await handle.chmod(existing.mode & 0o777);
       await handle.writeFile(text, 'utf8');
       await handle.sync();
     } finally {
@@ -151,6 +185,7 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 async function writeThrough(path: string, text: string): Promise<void> {
+  if ((await stat(path).catch(() => undefined))?.isFIFO()) return writeFifo(path, text);
   // No O_TRUNC: a device or FIFO has nothing to truncate. O_CREAT: a dangling symlink's target is made, as the shell's > would.
   const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOCTTY, 0o600);
   try {
@@ -158,6 +193,23 @@ async function writeThrough(path: string, text: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A FIFO is opened without waiting for a reader (ENXIO when none is there)
+ * and written as a stream the event loop drives. A blocking open or write
+ * would hold a libuv thread until a reader came or read, and process.exit
+ * waits for those threads: not even Ctrl-C or SIGTERM could end vmfix.
+ */
+async function writeFifo(path: string, text: string): Promise<void> {
+  const fd = await new Promise<number>((done, fail) =>
+    openDescriptor(path, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY, (err, opened) => (err ? fail(err) : done(opened))),
+  );
+  const pipe = new Socket({ fd, readable: false, writable: true });
+  await new Promise<void>((done, fail) => {
+    pipe.once('error', fail);
+    pipe.end(text, 'utf8', () => done());
+  }).finally(() => pipe.destroy());
 }
 
 /**
@@ -249,6 +301,9 @@ async function refuseUnwritable(option: string, path: string): Promise<void> {
   if (target instanceof Error) throw refuse(target);
   if (target?.isDirectory()) throw refuse(Object.assign(new Error('a directory'), { code: 'EISDIR' }));
   if (target && !target.isFile()) return;
+  if (target) await writable(path).catch((err: unknown) => {
+    throw refuse(err);
+  });
   if (!target) {
     const link = await lstat(path).catch(() => undefined);
     if (link?.isSymbolicLink()) return refuseDangling(option, path, link.uid);

@@ -8,10 +8,18 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 const synced: string[] = [];
 // Paths open() refuses, as it does a directory vmfix may write in but not read (mode 0300) when not root.
 const unreadable = new Set<string>();
+// Files access(W_OK) refuses, as it does a mode 0444 file to anyone but root (the tests run as root).
+const readOnly = new Set<string>();
 vi.mock('node:fs/promises', async (original) => {
   const real = await original<typeof import('node:fs/promises')>();
   return {
     ...real,
+    access: async (...args: Parameters<typeof real.access>) => {
+      if (readOnly.has(String(args[0])) && args[1] !== undefined && (args[1] & real.constants.W_OK) !== 0) {
+        throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      }
+      return real.access(...args);
+    },
     open: async (...args: Parameters<typeof real.open>) => {
       if (unreadable.has(String(args[0]))) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
       const handle = await real.open(...args);
@@ -25,7 +33,7 @@ vi.mock('node:fs/promises', async (original) => {
   };
 });
 
-const { writeFile } = await import('../src/files.js');
+const { refuseSharedFiles, writeFile } = await import('../src/files.js');
 
 let dir: string;
 beforeAll(async () => {
@@ -54,5 +62,60 @@ describe('writeFile', () => {
     await writeFile(join(blind, 'r.txt'), 'x');
     expect(await readFile(join(blind, 'r.txt'), 'utf8')).toBe('x');
     expect(synced).toHaveLength(1);
+  });
+});
+
+describe('writeFile over another user\'s file, as root', () => {
+  // Only root can give a file away; as anyone else the file replaced is their own.
+  it.runIf(process.getuid?.() === 0)('keeps its owner and its mode whole, as the shell\'s > would', async () => {
+    const path = join(dir, 'theirs.txt');
+    await fs.writeFile(path, 'old\n');
+    await fs.chown(path, 65534, 65534);
+    await fs.chmod(path, 0o666);
+    await writeFile(path, 'report\n');
+    const after = await fs.stat(path);
+    // 0666 too, whatever the umask.
+    expect([after.uid, after.gid, after.mode & 0o777]).toEqual([65534, 65534, 0o666]);
+    expect(await readFile(path, 'utf8')).toBe('report\n');
+  });
+});
+
+describe('writeFile over a read-only file', () => {
+  it('refuses it, as the shell\'s > does, directly or through a symlink, and leaves it as it was', async () => {
+    const path = join(dir, 'locked.txt');
+    await fs.writeFile(path, 'kept\n');
+    await fs.symlink(path, join(dir, 'locked-link'));
+    readOnly.add(path);
+    readOnly.add(join(dir, 'locked-link'));
+    for (const name of [path, join(dir, 'locked-link')]) {
+      await expect(writeFile(name, 'report\n')).rejects.toThrow(`Cannot write ${name} (EACCES: permission denied).`);
+      // Said before the work too, as a directory or a missing one is.
+      await expect(refuseSharedFiles([{ option: '--output', path: name, writes: true }])).rejects.toThrow(`The report could not be written to ${name} (EACCES: permission denied); nothing was done.`);
+    }
+    expect(await readFile(path, 'utf8')).toBe('kept\n');
+  });
+});
+
+describe('writeFile over a journal', () => {
+  // What `jq -S .` makes of a journal: the keys sorted, "kind" after the entries. Rollback still takes it (the checksum is canonical).
+  const sorted = `${JSON.stringify({ checksum: 'c'.repeat(64), entries: [{ note: 'x'.repeat(2000) }], kind: 'vmfix-journal', schemaVersion: 1 }, null, 2)}\n`;
+
+  it.each([
+    ['its keys sorted (jq -S)', sorted],
+    ['"kind" spaced from its colon', '{\n  "schemaVersion": 1,\n  "kind" : "vmfix-journal"\n}\n'],
+  ])('refuses one with %s, and leaves it as it was', async (_, text) => {
+    const path = join(dir, 'kept.json');
+    await fs.writeFile(path, text);
+    await expect(writeFile(path, 'report\n')).rejects.toThrow(`${path} is a vmfix journal, the record a rollback needs; vmfix does not write over it. Name another file.`);
+    expect(await readFile(path, 'utf8')).toBe(text);
+  });
+
+  it('writes over other JSON, and over what is no JSON at all', async () => {
+    for (const text of ['{"schemaVersion":1,"kind":"vmfix-plan"}', '{"kind": ', '[{"kind":"vmfix-journal"}]']) {
+      const path = join(dir, 'report.json');
+      await fs.writeFile(path, text);
+      await writeFile(path, 'report\n');
+      expect(await readFile(path, 'utf8')).toBe('report\n');
+    }
   });
 });

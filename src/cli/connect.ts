@@ -21,6 +21,20 @@ function responseCap(env: NodeJS.ProcessEnv): number {
   return mib * 2 ** 20;
 }
 
+/**
+ * A VMFIX_* switch, read as admins write them: 1/true/yes/on or
+ * 0/false/no/off, any case; unset or empty is not set. Anything else is
+ * refused: VMFIX_COMPRESS=ture must not quietly mean "off".
+ */
+function envFlag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name];
+  const value = raw?.trim().toLowerCase();
+  if (!value) return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new UsageError(`${name} must be 1, true, yes or on, or 0, false, no or off, not ${JSON.stringify(raw)}.`);
+}
+
 function firstEnv(env: NodeJS.ProcessEnv, ...names: string[]): string | undefined {
   for (const name of names) if (env[name]) return env[name];
   return undefined;
@@ -98,7 +112,8 @@ function resolveEndpoint(args: ConnectionArgs, env: NodeJS.ProcessEnv): Endpoint
 
 export async function resolveTls(args: ConnectionArgs, env: NodeJS.ProcessEnv): Promise<TlsPolicy> {
   const { normalizeThumbprint } = await import('../vsphere/tls.js');
-  const insecure = args.insecure ?? (env.VMFIX_INSECURE === '1' || env.GOVC_INSECURE === '1' || env.GOVC_INSECURE === 'true');
+  // GOVC_INSECURE is govc's, read as govc reads it (1 or true, any case; anything else is off).
+  const insecure = args.insecure ?? envFlag(env, 'VMFIX_INSECURE') ?? ['1', 'true'].includes(env.GOVC_INSECURE?.toLowerCase() ?? '');
   const rawThumbprint = args.thumbprint ?? env.VMFIX_THUMBPRINT;
   let thumbprint: string | undefined;
   if (rawThumbprint) {
@@ -148,6 +163,7 @@ export async function withSession<T>(
 ): Promise<T> {
   const endpoint = resolveEndpoint(args, ctx.env);
   const maxResponseBytes = responseCap(ctx.env);
+  const compress = args.compress ?? envFlag(ctx.env, 'VMFIX_COMPRESS') ?? false;
   const tls = await resolveTls(args, ctx.env);
   const password = await resolvePassword(args, ctx.env, ctx, endpoint);
   if (tls.insecure) ctx.ui.warn(`TLS verification is off (--insecure): vmfix cannot tell ${endpoint.display} from an impostor, who would receive the password.`);
@@ -163,7 +179,7 @@ export async function withSession<T>(
       timeoutMs: args.timeout * 1000,
       maxResponseBytes,
       maxSockets: 8,
-      compress: args.compress ?? ctx.env.VMFIX_COMPRESS === '1',
+      compress,
       ...(args.debug ? { trace: (text: string) => ctx.ui.debug(text) } : {}),
       onRetry: (method, attempt, err) => ctx.ui.warn(`${method} failed (${err.message}); retrying (${attempt}).`),
     }));

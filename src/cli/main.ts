@@ -12,7 +12,7 @@ import { Interrupts } from './interrupts.js';
 import { usageMessage, type CommandUsage } from './usage.js';
 import {
   APPLY_OPTIONS, APPLY_POSITIONALS, AUDIT_OPTIONS, checkFix, COMMON, FIX_OPTIONS, INVENTORY_OPTIONS, JOURNAL_OPTIONS, JOURNAL_POSITIONALS,
-  refuseEmptyNumbers, ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS, valuesRequired, WATCH_OPTIONS, type ArgsOf, type OutputArgs,
+  refuseMisread, ROLLBACK_OPTIONS, ROLLBACK_POSITIONALS, valuesRequired, WATCH_OPTIONS, type ArgsOf, type OutputArgs,
 } from './options.js';
 import type { Result } from '../report/render.js';
 
@@ -228,7 +228,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   try {
     let outcome: CommandOutcome | undefined;
     let outputArgs: OutputArgs | undefined;
-    for (const spec of COMMANDS) refuseEmptyNumbers(argv, spec.options);
+    for (const spec of COMMANDS) refuseMisread(argv, spec.options);
     const parser = commandLine(yargs, argv, Math.min(HELP_WIDTH.max, process.stdout.columns || HELP_WIDTH.piped), async (spec, args) => {
       // strict() does not see what follows `--`: an option there would be dropped without a word.
       const rest = (args._ as unknown[]).slice(1);

@@ -5,7 +5,8 @@
 import type { InferredOptionTypes, Options, PositionalOptions } from 'yargs';
 import { STRATEGIES } from '../audit/finding.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_SINCE, durationMs, parseSince } from '../evidence/since.js';
+import { durationMs } from '../duration.js';
+import { DEFAULT_SINCE, parseSince } from '../evidence/since.js';
 import { checkPattern } from '../inventory/scope.js';
 import { FORMATS } from '../report/format.js';
 import { DEFAULT_MAX_PLAN_AGE } from '../workflow/plan-age.js';
@@ -30,12 +31,25 @@ export type Covers<Args, WorkflowOptions> = [Exclude<keyof WorkflowOptions, keyo
 const env = (...names: string[]) => ` [${names.join(', ')}]`;
 
 // Value checks run while parsing (yargs coerce), so a bad value is refused before anything connects.
-function wholeNumber(min: number, max: number, refusal: (value: number) => string) {
-  return (value: number): number => {
-    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(refusal(value));
+
+/**
+ * A number option, checked as typed, in decimal (declared with string: true
+ * so yargs hands over the text): yargs's own reading takes "0x10" for 16 and
+ * "1e9" for a billion, "" for 0, and makes "abc" NaN, which a refusal would
+ * then show instead of what was typed. Only the default comes as a number.
+ */
+function numberOption(option: string, fits: (value: number) => boolean, wanted: string) {
+  return (given: string | number): number => {
+    if (typeof given === 'number') return given;
+    const text = given.trim();
+    if (text === '') throw new UsageError(`--${option} needs a number.`);
+    const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+    if (!fits(value)) throw new UsageError(`--${option} ${wanted}, not ${JSON.stringify(given)}.`);
     return value;
   };
 }
+
+const wholeBetween = (min: number, max: number) => (value: number) => Number.isSafeInteger(value) && value >= min && value <= max;
 
 /**
  * The options as yargs is given them. One that takes a single value must be
@@ -57,23 +71,37 @@ export function valuesRequired<O extends Record<string, Options>>(options: O): O
 }
 
 /**
- * yargs reads `--timeout=` and `--timeout ''` as 0, a value nobody typed
- * (with --log-lines, "read no log"): refused here, before yargs sees them.
+ * What yargs would misread, refused before it parses. It drops the last of
+ * several `--vm=` (`--vm=web01 --vm=` is read as `--vm web01`), so an empty
+ * value a script passed on would vanish: the option's own check refuses it,
+ * as it refuses `--vm ''`. And it reads a switch given any value but true or
+ * false as false: `--insecure=1`, `--compress=yes`, `--yes=1`.
  */
-export function refuseEmptyNumbers(argv: readonly string[], options: Record<string, Options>): void {
+export function refuseMisread(argv: readonly string[], options: Record<string, Options>): void {
   const end = argv.indexOf('--');
   const given = end < 0 ? argv : argv.slice(0, end);
   for (const [name, o] of Object.entries(options)) {
-    if (o.type !== 'number') continue;
-    const empty = given.some((arg, i) => arg === `--${name}=` || (arg === `--${name}` && given[i + 1]?.trim() === ''));
-    if (empty) throw new UsageError(`--${name} needs a number.`);
+    if (o.array && given.includes(`--${name}=`)) {
+      o.coerce?.(['']);
+      throw new UsageError(`--${name}= gives no value; give one, or leave it out.`);
+    }
+    const value = o.type === 'boolean' ? given.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) : undefined;
+    if (value !== undefined && value !== 'true' && value !== 'false') {
+      throw new UsageError(`--${name}=${value}: give --${name} alone, or --${name}=true or --${name}=false.`);
+    }
   }
 }
 
-/** A file vmfix writes: `--output ''` names no file, and must not be read as "none given" (stdout, no plan, the default journal). */
+/** A file vmfix writes or reads: `--output ''` names no file, and must not be read as "none given" (stdout, no plan, the default journal, no CA). */
 const fileName = (option: string) => (path: string): string => {
   if (path === '') throw new UsageError(`--${option} was given an empty file name; name a file, or leave --${option} out.`);
   return path;
+};
+
+/** Likewise a value: `--change-id "$CHG"` with CHG unset must not record an empty change, nor `--thumbprint ''` pin nothing. */
+const filled = (option: string) => (text: string): string => {
+  if (text.trim() === '') throw new UsageError(`--${option} was given an empty value; give one, or leave --${option} out.`);
+  return text;
 };
 
 export const COMMON = {
@@ -85,15 +113,13 @@ export const CONNECTION = {
   user: { type: 'string', group: 'Connection:', describe: `user name${env('VMFIX_USER', 'GOVC_USERNAME')}` },
   'password-stdin': { type: 'boolean', group: 'Connection:', describe: `read the password from stdin (else${env('VMFIX_PASSWORD', 'GOVC_PASSWORD')} or a prompt)` },
   insecure: { type: 'boolean', group: 'Connection:', describe: `skip TLS verification (warns)${env('VMFIX_INSECURE=1', 'GOVC_INSECURE=1')}` },
-  thumbprint: { type: 'string', group: 'Connection:', describe: `trust the certificate with this SHA-256 fingerprint${env('VMFIX_THUMBPRINT')}` },
-  'ca-file': { type: 'string', group: 'Connection:', describe: `extra trusted CA certificate (PEM)${env('VMFIX_CA_FILE')}` },
+  thumbprint: { type: 'string', group: 'Connection:', coerce: filled('thumbprint'), describe: `trust the certificate with this SHA-256 fingerprint${env('VMFIX_THUMBPRINT')}` },
+  'ca-file': { type: 'string', group: 'Connection:', coerce: fileName('ca-file'), describe: `extra trusted CA certificate (PEM)${env('VMFIX_CA_FILE')}` },
   compress: { type: 'boolean', group: 'Connection:', describe: `ask vCenter 8.0.3+ to gzip its answers: ~8x less to transfer, ~20 % more CPU; for VPN and WAN links${env('VMFIX_COMPRESS=1')}` },
   timeout: {
-    type: 'number', group: 'Connection:', default: 60, describe: 'seconds to wait for each vSphere request',
-    coerce: (value: number): number => {
-      if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--timeout takes a number of seconds above 0, not ${value}.`);
-      return value;
-    },
+    type: 'number', string: true, group: 'Connection:', default: 60, describe: 'seconds to wait for each vSphere request (at most a day)',
+    // A day is already no timeout; past 24.8 days Node's timer overflows and fires at once.
+    coerce: numberOption('timeout', (value) => value > 0 && value <= 86_400, 'takes a number of seconds above 0, up to 86400 (a day)'),
   },
 } as const satisfies OptionGroup;
 
@@ -128,18 +154,24 @@ export const EVIDENCE = {
     type: 'string', default: DEFAULT_SINCE, group: 'Evidence:', coerce: parseSince,
     describe: 'log evidence from this window: a duration back from now (offline: from each log\'s newest line), a date or time with zone, or all',
   },
-  'log-lines': { type: 'number', default: 100_000, group: 'Evidence:', describe: "the most lines read back from the end of each host's vmkernel log", coerce: wholeNumber(0, Infinity, (v) => `--log-lines must be a whole number of lines, not ${v}.`) },
-  concurrency: { type: 'number', default: 8, group: 'Evidence:', describe: 'hosts whose logs are read at once', coerce: wholeNumber(1, 64, (v) => `--concurrency must be between 1 and 64, not ${v}.`) },
+  'log-lines': {
+    type: 'number', string: true, default: 100_000, group: 'Evidence:', describe: "the most lines read back from the end of each host's vmkernel log",
+    coerce: numberOption('log-lines', wholeBetween(0, Number.MAX_SAFE_INTEGER), 'must be a whole number of lines'),
+  },
+  concurrency: {
+    type: 'number', string: true, default: 8, group: 'Evidence:', describe: 'hosts whose logs are read at once',
+    coerce: numberOption('concurrency', wholeBetween(1, 64), 'must be between 1 and 64'),
+  },
 } as const satisfies OptionGroup;
 
 const JOURNAL = { type: 'string', group: 'Remediation:', describe: 'journal file (default ./vmfix-journal-<timestamp>.json)', coerce: fileName('journal') } as const;
-const CHANGE_ID = { type: 'string', group: 'Change request:', describe: 'the change request this run carries out (e.g. CHG0012345), recorded in the journal' } as const;
+const CHANGE_ID = { type: 'string', group: 'Change request:', coerce: filled('change-id'), describe: 'the change request this run carries out (e.g. CHG0012345), recorded in the journal' } as const;
 
 /** What a change tool is told about the change request: carried into the ticket, the plan and the journal as given. */
 export const REQUEST = {
   'change-id': { ...CHANGE_ID, describe: 'the change request (e.g. CHG0012345), carried into the ticket, the plan and the journal' },
-  requester: { type: 'string', group: 'Change request:', describe: 'who asks for the change (free text), carried into the ticket and the plan' },
-  window: { type: 'string', group: 'Change request:', describe: 'the change window (free text, e.g. "Sat 02:00-04:00 CET"), carried into the ticket and the plan' },
+  requester: { type: 'string', group: 'Change request:', coerce: filled('requester'), describe: 'who asks for the change (free text), carried into the ticket and the plan' },
+  window: { type: 'string', group: 'Change request:', coerce: filled('window'), describe: 'the change window (free text, e.g. "Sat 02:00-04:00 CET"), carried into the ticket and the plan' },
 } as const satisfies OptionGroup;
 
 export const INVENTORY_OPTIONS = {
@@ -174,9 +206,10 @@ const planChecksum = (text: string): string => {
   return hex;
 };
 
+// A signed -7d is refused: unlike --since's, a negative age means nothing, and must not be read as 7d.
 const planAgeLimit = (text: string): number => {
-  const ms = durationMs(text);
-  if (ms === null || ms === 0) throw new UsageError(`--max-plan-age takes a duration such as 36h, 7d or 2w, not "${text}".`);
+  const ms = durationMs('--max-plan-age', text);
+  if (ms === null) throw new UsageError(`--max-plan-age takes a duration such as 36h, 7d or 2w, not "${text}".`);
   return ms;
 };
 
@@ -194,17 +227,23 @@ export const APPLY_OPTIONS = {
   journal: JOURNAL,
   'change-id': { ...CHANGE_ID, describe: "the change request this run carries out, recorded in the journal (default: the plan's)" },
 } as const;
-export const APPLY_POSITIONALS = { plan: { type: 'string', demandOption: true, describe: 'the plan file' } } as const;
+/** A file named on the command line: '' is no file (`vmfix journal ''` would list them all instead). */
+const named = (what: string) => (path: string): string => {
+  if (path === '') throw new UsageError(`The ${what} was given as an empty file name; name the file.`);
+  return path;
+};
+
+export const APPLY_POSITIONALS = { plan: { type: 'string', demandOption: true, describe: 'the plan file', coerce: named('plan') } } as const;
 export const ROLLBACK_OPTIONS = {
   ...COMMON, ...CONNECTION, ...OUTPUT,
   yes: { type: 'boolean', group: 'Remediation:', describe: 'roll back without asking' },
   journal: { ...JOURNAL, describe: "the rollback's own journal (default ./vmfix-journal-<timestamp>.json)" },
   'change-id': CHANGE_ID,
 } as const;
-export const ROLLBACK_POSITIONALS = { 'journal-file': { type: 'string', demandOption: true, describe: 'the journal to roll back' } } as const;
+export const ROLLBACK_POSITIONALS = { 'journal-file': { type: 'string', demandOption: true, describe: 'the journal to roll back', coerce: named('journal') } } as const;
 
 export const JOURNAL_OPTIONS = { ...COMMON, ...OUTPUT } as const;
-export const JOURNAL_POSITIONALS = { file: { type: 'string', describe: 'a journal to show (default: list the journals in the current directory)' } } as const;
+export const JOURNAL_POSITIONALS = { file: { type: 'string', describe: 'a journal to show (default: list the journals in the current directory)', coerce: named('journal') } } as const;
 export const COMPLETION_OPTIONS = { ...COMMON } as const;
 const https = (option: string) => (text: string): URL => {
   let url: URL;
@@ -224,14 +263,11 @@ export const WATCH_OPTIONS = {
   'log-lines': { ...EVIDENCE['log-lines'], describe: "the most lines read back from the end of each host's vmkernel log at the start" },
   concurrency: EVIDENCE.concurrency,
   'log-interval': {
-    type: 'number', default: 30, group: 'Evidence:', describe: "seconds between reads of each host's vmkernel log (only the new lines are read)",
-    coerce: (value: number): number => {
-      if (!Number.isFinite(value) || value < 1 || value > 3600) throw new UsageError(`--log-interval takes 1 to 3600 seconds, not ${value}.`);
-      return value;
-    },
+    type: 'number', string: true, default: 30, group: 'Evidence:', describe: "seconds between reads of each host's vmkernel log (only the new lines are read)",
+    coerce: numberOption('log-interval', (value) => value >= 1 && value <= 3600, 'takes 1 to 3600 seconds'),
   },
   webhook: { type: 'string', group: 'Output:', describe: 'also POST each change as JSON to this https:// URL (retried with backoff; TLS verified)', coerce: https('webhook') },
-  'webhook-ca-file': { type: 'string', group: 'Output:', describe: `extra trusted CA certificate (PEM) for the webhook${env('VMFIX_WEBHOOK_CA_FILE')}` },
+  'webhook-ca-file': { type: 'string', group: 'Output:', coerce: fileName('webhook-ca-file'), describe: `extra trusted CA certificate (PEM) for the webhook${env('VMFIX_WEBHOOK_CA_FILE')}` },
 } as const satisfies OptionGroup;
 
 export type ConnectionArgs = ArgsOf<typeof CONNECTION & typeof COMMON>;

@@ -2,6 +2,7 @@
 // measured back from "now" online and from each log's newest line offline
 // (a bundle is often read long after it was collected); a time is a fixed
 // start; `all` reads every line there is. Pure: the CLI and the readers share it.
+import { durationMs, durationWords } from '../duration.js';
 import { UsageError } from '../errors.js';
 
 export type Since = { readonly durationMs: number } | { readonly time: string } | { readonly all: true };
@@ -9,29 +10,16 @@ export type Since = { readonly durationMs: number } | { readonly time: string } 
 /** The window when --since is not given: a week covers most incidents and stays cheap to read. */
 export const DEFAULT_SINCE = '7d';
 
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-const UNIT_NAME = { m: 'minute', h: 'hour', d: 'day', w: 'week' } as const;
-
-// A leading "-" (journalctl's -7d) says the same: a duration always counts back.
-const DURATION = /^-?(\d{1,6})\s*([mhdw])$/;
 // Dates and times as people type them; without a zone they are UTC, as ESXi's logs are.
 const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
-
-/** `7d` (or `-7d`), `36h`, `90m`, `2w` in milliseconds, or null if the text is not such a duration. */
-export function durationMs(text: string): number | null {
-  const m = DURATION.exec(text.trim().toLowerCase());
-  return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : null;
-}
 
 /** `7d` (or `-7d`), `36h`, `90m`, `2w`, or an ISO date or date-time (UTC unless it says otherwise); never in the future. */
 export function parseSince(text: string, now: Date = new Date()): Since {
   const trimmed = text.trim();
   if (trimmed.toLowerCase() === 'all') return { all: true };
-  const duration = durationMs(trimmed);
-  if (duration !== null) {
-    if (duration === 0) throw new UsageError(`--since ${text}: the window must be longer than zero.`);
-    return { durationMs: duration };
-  }
+  // A leading "-" (journalctl's -7d) says the same: a duration always counts back.
+  const duration = durationMs('--since', trimmed.replace(/^-/, ''));
+  if (duration !== null) return { durationMs: duration };
   const m = TIME.exec(trimmed);
   if (!m) {
     throw new UsageError(`--since takes a duration such as 7d, 36h, 90m or 2w, a date such as 2024-05-14 or 2024-05-14T09:00Z, or all, not "${text}".`);
@@ -63,9 +51,5 @@ export function windowStart(since: Since | undefined, newest: string | null): st
 export function describeSince(since: Since): string {
   if ('all' in since) return 'all lines';
   if ('time' in since) return `since ${since.time}`;
-  for (const unit of ['d', 'h', 'm'] as const) {
-    const amount = since.durationMs / UNIT_MS[unit];
-    if (Number.isInteger(amount)) return `the last ${amount} ${UNIT_NAME[unit]}${amount === 1 ? '' : 's'}`;
-  }
-  return `the last ${Math.round(since.durationMs / 60_000)} minutes`;
+  return `the last ${durationWords(since.durationMs)}`;
 }

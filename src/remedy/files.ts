@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { pinMacProblem } from '../audit/remedies.js';
 import { UsageError } from '../errors.js';
 import { normalizeMac } from '../inventory/model.js';
-import { readFileBounded, writeFile } from '../files.js';
+import { MAX_RECORD_BYTES, readFileBounded, writeFile } from '../files.js';
 import { checksum } from './change.js';
 import { journalFile, planFile, type Action, type Journal, type Plan } from './schema.js';
 
@@ -29,11 +29,8 @@ export async function savePlan(path: string, plan: Plan): Promise<string> {
   return sum;
 }
 
-/** Far above any plan or journal vmfix writes (a 10,000-VM pin-mac plan is some 40 MiB). */
-const MAX_FILE_BYTES = 256 * 2 ** 20;
-
 async function readJson(path: string, what: string): Promise<unknown> {
-  const text = await readFileBounded(path, what, MAX_FILE_BYTES);
+  const text = await readFileBounded(path, what, MAX_RECORD_BYTES);
   try {
     return JSON.parse(text);
   } catch {

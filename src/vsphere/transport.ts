@@ -212,6 +212,8 @@ export class Transport {
       };
       const end = () => {
         if (done) return;
+        // HTTP says the answer is complete, and it is nothing: sent so, not cut short, so not asked again for a 200.
+        if (decoded === 0) return fail(emptyAnswer(url, status, gzip));
         try {
           if (trace) trace(this.redact(`< HTTP ${status} (${received} bytes${gzip ? `, ${decoded} as gunzipped` : ''})\n${new TextDecoder().decode(Buffer.concat(traced))}`));
           const result = decoder.end();
@@ -238,6 +240,8 @@ export class Transport {
         gunzip.on('end', end);
         gunzip.on('error', (err) => fail(gzipError(err)));
         res.on('end', () => {
+          // Not a single byte to gunzip: gunzip would call it a stream cut short.
+          if (received === 0) return fail(emptyAnswer(url, status, gzip));
           inflate();
           gunzip.end();
         });
@@ -266,6 +270,16 @@ export class Transport {
       if (match) this.cookie = match[2];
     }
   }
+}
+
+/**
+ * An empty body is no SOAP answer at all: something on the way (a proxy, a
+ * load balancer) or vCenter itself sent nothing. A 5xx is a server in
+ * trouble and worth asking again, as its error pages are; a 200 would only
+ * come back empty again.
+ */
+function emptyAnswer(url: URL, status: number, gzip: boolean): TransportError {
+  return new TransportError('http', `${url.host} answered HTTP ${status} with an empty body${gzip ? ' (Content-Encoding: gzip)' : ''} instead of a SOAP answer`, { status });
 }
 
 /** A gzip stream that stops short is an answer cut short; any other zlib error, a damaged one. */

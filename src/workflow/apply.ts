@@ -1,12 +1,13 @@
 // The apply workflow: a plan written by fix --plan-out, applied exactly,
 // after checking that nothing it was made against has drifted.
 import { UsageError } from '../errors.js';
+import { durationWords } from '../duration.js';
 import type { Plan } from '../remedy/schema.js';
 import { outcomeReport } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { AuditOptions } from './audit.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
-import { ageKnown, agoWords, durationWords, maxAgeToAdmit, oldWords, planAge, type PlanAge } from './plan-age.js';
+import { ageKnown, agoWords, maxAgeToAdmit, oldWords, planAge, type PlanAge } from './plan-age.js';
 import { approve, preflight, sameEndpoint } from './preflight.js';
 import { exitCodeOf, openJournal, runChanges, unresolved, verifyRun } from './run.js';
 

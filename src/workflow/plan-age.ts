@@ -2,6 +2,7 @@
 // objects a plan changes are as they were; it cannot prove that the audit
 // behind it still holds (VMs that joined a portgroup it opens since are in
 // no ticket), and that grows less likely by the day.
+import { durationWords } from '../duration.js';
 import type { Plan } from '../remedy/schema.js';
 
 const MINUTE = 60_000;
@@ -54,8 +55,8 @@ export function oldWords(age: PlanAge, maxAgeMs: number): string {
   return `${agoWords(age)} (${age.createdAt}), more than ${durationWords(maxAgeMs)} ago`;
 }
 
-/** "3 days", "5 hours", "12 minutes": rounded down, as people say how long ago. */
-export function durationWords(ms: number): string {
+/** "3 days", "5 hours", "12 minutes": rounded down, as people say how long ago (a limit someone typed is said exactly: durationWords). */
+function ageWords(ms: number): string {
   const [amount, unit] = ms >= 2 * DAY ? [ms / DAY, 'day'] : ms >= HOUR ? [ms / HOUR, 'hour'] : [ms / MINUTE, 'minute'];
   const n = Math.floor(amount);
   return n < 1 ? 'less than a minute' : `${n} ${unit}${n === 1 ? '' : 's'}`;
@@ -65,8 +66,8 @@ export function durationWords(ms: number): string {
 export function agoWords(age: PlanAge): string {
   if (age.ms === null) return 'at a time that is not one';
   // A few minutes ahead is two clocks that differ; the plan is as good as new.
-  if (age.ms < 0) return `${durationWords(-age.ms)} ahead of this machine's clock`;
-  return `${durationWords(age.ms)} ago`;
+  if (age.ms < 0) return `${ageWords(-age.ms)} ahead of this machine's clock`;
+  return `${ageWords(age.ms)} ago`;
 }
 
 /** The smallest --max-plan-age that admits this plan, in the units people type. */

@@ -88,8 +88,10 @@ describe('apply --yes of an old plan', () => {
   it('applies it with the --max-plan-age it names, and a recent plan without one (both go on to connect)', async () => {
     expect((await vmfix(['apply', 'old.json', '--yes', '--max-plan-age', '4d'], env(dir))).code).toBe(3);
     expect((await vmfix(['apply', 'new.json', '--yes'], env(dir))).code).toBe(3);
-    // A tighter limit makes a 2-hour-old plan old.
-    expect((await vmfix(['apply', 'new.json', '--yes', '--max-plan-age', '90m'], env(dir))).code).toBe(2);
+    // A tighter limit makes a 2-hour-old plan old, and is said as it was typed (not "1 hour").
+    const tight = await vmfix(['apply', 'new.json', '--yes', '--max-plan-age', '90m'], env(dir));
+    expect(tight.code).toBe(2);
+    expect(tight.stderr).toMatch(/^vmfix: new\.json was made 2 hours ago \(\S+Z\), more than 90 minutes ago, and --yes/);
   });
 
   it('asks a person at a terminal anyway (the preview calls it old): without --yes the age refuses nothing before connecting', async () => {
@@ -122,9 +124,17 @@ describe('apply --yes of an old plan', () => {
     expect((await vmfix(['apply', 'zoned.json', '--yes'], env(dir))).code).toBe(3);
   });
 
-  it('refuses a --max-plan-age that is not a duration (exit 2)', async () => {
-    const r = await vmfix(['apply', 'old.json', '--yes', '--max-plan-age', 'a week'], env(dir));
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^vmfix: --max-plan-age takes a duration such as 36h, 7d or 2w, not "a week"\./);
+  it('refuses a --max-plan-age that is not a duration, negative or zero, in one line (exit 2)', async () => {
+    for (const [given, says] of [
+      ['a week', 'takes a duration such as 36h, 7d or 2w, not "a week".'],
+      ['-7d', 'takes a duration such as 36h, 7d or 2w, not "-7d".'],
+      ['0d', '0d: the duration must be longer than zero.'],
+    ] as const) {
+      for (const args of [['--max-plan-age', given], [`--max-plan-age=${given}`]]) {
+        const r = await vmfix(['apply', 'old.json', '--yes', ...args], env(dir));
+        expect([args, r.code]).toEqual([args, 2]);
+        expect(r.stderr).toMatch(new RegExp(`^vmfix: --max-plan-age ${says.replace(/[.()]/g, '\\$&')} See vmfix apply --help\\.\n$`));
+      }
+    }
   });
 });

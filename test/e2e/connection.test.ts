@@ -126,15 +126,28 @@ describe('connecting to vCenter', () => {
     expect(errorLine(missing)).toContain('no-such-ca.pem');
   });
 
-  it('connects with --insecure (or VMFIX_INSECURE=1, GOVC_INSECURE=1), warning on stderr', async () => {
+  it('connects with --insecure (or VMFIX_INSECURE=1, true, yes, on; GOVC_INSECURE=1 or true, as govc), warning on stderr', async () => {
     const env = { ...bare, VMFIX_PASSWORD: LAB_PASSWORD };
-    for (const [args, extra] of [[['--insecure'], {}], [[], { VMFIX_INSECURE: '1' }], [[], { GOVC_INSECURE: '1' }]] as const) {
+    const on = [{ VMFIX_INSECURE: '1' }, { VMFIX_INSECURE: 'true' }, { VMFIX_INSECURE: 'Yes' }, { VMFIX_INSECURE: 'ON' }, { GOVC_INSECURE: '1' }, { GOVC_INSECURE: 'TRUE' }];
+    for (const [args, extra] of [[['--insecure'], {}], ...on.map((e) => [[], e] as const)] as const) {
       const r = await vmfix(['inventory', '--format', 'json', ...args], { ...env, ...extra });
       connected(r);
       expect(r.stderr).toMatch(/^warning: TLS verification is off/m);
     }
     // A verified connection does not warn.
     expect((await vmfix(['inventory', '--format', 'json'], lab.env)).stderr).not.toMatch(/warning/i);
+  });
+
+  it('verifies when VMFIX_INSECURE says off, even with GOVC_INSECURE=1 (first wins), and refuses a value that is neither (exit 2)', async () => {
+    const env = { ...bare, VMFIX_PASSWORD: LAB_PASSWORD, GOVC_INSECURE: '1' };
+    for (const off of ['0', 'false', 'no', 'OFF']) {
+      const r = await vmfix(['inventory'], { ...env, VMFIX_INSECURE: off });
+      expect([off, r.code]).toEqual([off, 3]);
+      expect(errorLine(r)).toContain(`--thumbprint ${lab.thumbprint}`);
+    }
+    const bad = await vmfix(['inventory'], { ...env, VMFIX_INSECURE: 'maybe' });
+    expect(bad.code).toBe(2);
+    expect(errorLine(bad)).toBe('vmfix: VMFIX_INSECURE must be 1, true, yes or on, or 0, false, no or off, not "maybe".');
   });
 
   it('reads the password from stdin with --password-stdin', async () => {
@@ -189,15 +202,29 @@ describe('connecting to vCenter', () => {
     expect(r.stderr).toContain('Login');
   });
 
-  it('with --compress (or VMFIX_COMPRESS=1) the lab, as vCenter 8.0.3, gzips its answers, read as the plain ones', async () => {
+  it('with --compress (or VMFIX_COMPRESS=1, true, yes, on) the lab, as vCenter 8.0.3, gzips its answers, read as the plain ones', async () => {
     const plain = await vmfix(['inventory', '--format', 'json', '--debug'], lab.env);
     connected(plain);
     expect(plain.stderr).not.toMatch(/as gunzipped/);
-    for (const [args, env] of [[['--compress'], {}], [[], { VMFIX_COMPRESS: '1' }]] as const) {
+    const on = ['1', 'true', 'YES', ' on '].map((value) => [[], { VMFIX_COMPRESS: value }] as const);
+    for (const [args, env] of [[['--compress'], {}] as const, ...on]) {
       const r = await vmfix(['inventory', '--format', 'json', '--debug', ...args], { ...lab.env, ...env });
       connected(r);
       expect(r.stdout).toBe(plain.stdout);
       expect(r.stderr).toMatch(/< HTTP 200 \(\d+ bytes, \d+ as gunzipped\)/);
+    }
+    for (const off of ['0', 'false', 'No', 'off', '']) {
+      const r = await vmfix(['inventory', '--format', 'json', '--debug'], { ...lab.env, VMFIX_COMPRESS: off });
+      connected(r);
+      expect(r.stderr, off).not.toMatch(/as gunzipped/);
+    }
+  });
+
+  it('refuses a VMFIX_COMPRESS that is neither on nor off, naming it, before connecting (exit 2)', async () => {
+    for (const bad of ['ture', '2', 'enabled']) {
+      const r = await vmfix(['inventory'], { ...lab.env, VMFIX_COMPRESS: bad });
+      expect([bad, r.code]).toEqual([bad, 2]);
+      expect(r.stderr).toBe(`vmfix: VMFIX_COMPRESS must be 1, true, yes or on, or 0, false, no or off, not "${bad}".\n`);
     }
   });
 });

@@ -64,6 +64,7 @@ describe('windowStart and describeSince', () => {
     expect(describeSince({ durationMs: 7 * 86_400_000 })).toBe('the last 7 days');
     expect(describeSince({ durationMs: 3_600_000 })).toBe('the last 1 hour');
     expect(describeSince({ durationMs: 90 * 60_000 })).toBe('the last 90 minutes');
+    expect(describeSince({ durationMs: 86_400_000 })).toBe('the last 24 hours');
     expect(describeSince({ all: true })).toBe('all lines');
     expect(describeSince({ time: '2024-05-01T00:00:00.000Z' })).toBe('since 2024-05-01T00:00:00.000Z');
   });

@@ -169,6 +169,21 @@ describe('the response size cap', () => {
     fig.done();
   });
 
+  it('an empty gzipped answer (a proxy that sends nothing): said as such, not asked again, one sentence, exit 3', async (ctx) => {
+    const fig = figure(ctx, 'bad input');
+    const run = await against({ kind: 'answer', contentEncoding: 'gzip', body: Buffer.alloc(0) }, ['inventory', '--format', 'json', '--compress'], 'RetrievePropertiesEx');
+    expect(run.code, run.stderr).toBe(3);
+    expectOneClearSentence(run, /answered HTTP 200 with an empty body \(Content-Encoding: gzip\) instead of a SOAP answer/);
+    expect(run.stderr).not.toMatch(/stops short|retrying/);
+    expect(b.proxy.count('RetrievePropertiesEx')).toBe(1);
+    // Empty with a 5xx is a server in trouble, as its error pages are: asked again.
+    const troubled = await against({ kind: 'answer', status: 503, contentEncoding: 'gzip', body: Buffer.alloc(0) }, ['inventory', '--format', 'json', '--compress'], 'RetrievePropertiesEx');
+    expect(troubled.code, troubled.stderr).toBe(3);
+    expectOneClearSentence(troubled, /answered HTTP 503 with an empty body/);
+    expect(b.proxy.count('RetrievePropertiesEx')).toBeGreaterThan(1);
+    fig.done();
+  });
+
   it('an answer just under the cap is read whole', async (ctx) => {
     const fig = figure(ctx, 'bad input');
     const run = await against({ kind: 'rewrite', rewrite: (body) => body }, undefined, 'RetrievePropertiesEx', { VMFIX_MAX_RESPONSE_MB: '1' });

@@ -598,6 +598,20 @@ describe('compressed answers', () => {
     expect(mock.callsOf('RetrievePropertiesEx')).toHaveLength(2);
   });
 
+  it('an empty body, gzipped or not, is said as such and not asked again: sent so, it is no answer cut short', async () => {
+    const gzip: Record<string, string> = { 'Content-Encoding': 'gzip' };
+    const empties: [Buffer[], Record<string, string>][] = [[[], gzip], [[gzipSync(Buffer.alloc(0))], gzip], [[], {}]];
+    for (const [chunks, headers] of empties) mock.session().bytes('RetrievePropertiesEx', chunks, headers);
+    for (const [, headers] of empties) {
+      const client = await mock.connect();
+      const err = await rejection(readHost(client, { retries: 3 }));
+      const encoding = headers === gzip ? ' \\(Content-Encoding: gzip\\)' : '';
+      expect(err).toMatchObject({ name: 'TransportError', failure: 'http', transient: false });
+      expect(err.message).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+ answered HTTP 200 with an empty body${encoding} instead of a SOAP answer$`));
+    }
+    expect(mock.callsOf('RetrievePropertiesEx')).toHaveLength(3);
+  });
+
   it('refuses damaged gzip, and an answer that inflates past the size cap, without inflating it all', async () => {
     const damaged = Buffer.from(gzipped(0));
     damaged.fill(0x41, 20, 60);
