@@ -395,7 +395,7 @@ function namesakesFinding({ vms, host, events, portHolder }: Namesakes): Finding
   const ref = (v: Vm) => `${v.name} (${v.moref})`;
   const others = vms.filter((v) => v !== portHolder);
   const why = portHolder
-    ? `${ref(portHolder)} holds that port now, and ${others.length ? `${others.map(ref).join(', ')} on ${host.name} ${others.length === 1 ? 'is' : 'are'} named ${name}` : `the VM named ${name} runs on another host`}: the line's VM may have been renamed since and its name given to another, or the port given to ${portHolder.name} after ${name} left it, so vmfix cannot tell which: check ${vms.length === 1 ? 'it' : 'each of them'}.`
+    ? `${ref(portHolder)} holds that port now, and ${others.map(ref).join(', ')} on ${host.name} ${others.length === 1 ? 'is' : 'are'} named ${name}: the line's VM may have been renamed since and its name given to another, or the port given to ${portHolder.name} after ${name} left it, so vmfix cannot tell which: check each of them.`
     : `${vms.length} VMs on ${host.name} are named ${name} (${vms.map((v) => v.moref).join(', ')}), and neither a port nor a MAC they use now says which, so vmfix cannot tell which: check each of them.`;
   const finding = blockedWithoutNic(findingId('mac-change-blocked', 'namesakes', host.moref, name, port), null, host, evidence,
     `ESXi blocked port ${port} on ${host.name}${last ? ` (last at ${last})` : ''} of a VM named ${name}, because its guest changed its MAC; ${why}`);

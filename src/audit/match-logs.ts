@@ -26,7 +26,7 @@ export interface Namesakes {
   readonly vms: readonly Vm[];
   readonly host: Host;
   readonly events: readonly L2SecEvent[];
-  /** The VM holding the port the lines name, where the name says another. */
+  /** The VM holding the port the lines name, where the name says another VM on that host (one at least, in `vms`). */
   readonly portHolder: Vm | null;
 }
 
