@@ -208,7 +208,9 @@ function byClient(attachments: Attachments, incident: Incident, host: Host, rena
   const here = named.filter((v) => v.host === host.moref);
   const macs = new Set(incident.events.map((e) => e.mac).filter((m): m is string => Boolean(m)));
   // The port the host lists identifies the NIC whatever the name says (a VM renamed since the line, or two VMs of
-  // one name), unless the VM the line names still exists: then the port number went to another VM after it left.
+  // one name), unless a VM other than its holder bears the name: with vCenter's renames read, one called so when the
+  // line was written, so the port number went to the holder after that VM left it; without them, one called so now,
+  // which may as well have taken the name since (below).
   const onPort = incident.port ? nicOnHostPort(attachments.index, host, incident.port) : undefined;
   if (onPort && (named.length === 0 || named.includes(onPort.vm))) return present(attachments, host, onPort.vm, onPort.nic, incident, macs);
   // The port is another VM's, and a VM of that name is here: the port was given to it after the named VM left it
