@@ -61,4 +61,12 @@ describe('which VM a line names, by vCenter\'s renames', () => {
     expect(found(r)).toEqual([]);
     expect(r.unknownVms.map((u) => u.warning)).toEqual([expect.stringMatching(/^A VM named app that this vCenter user cannot see/)]);
   });
+
+  it('a rename within a minute of the line may be on either side of it (the host\'s clock is not vCenter\'s); a later one is not', () => {
+    const app = onDpg('vm-1', 'app', '7', { bootTime: at(-24) });
+    const given = (minutes: number) => audit(inventory([esx01], [app], [dvs]), evidence([blocked('app', at(0))], [renamed(7, 'vm-1', 'app-new', 'app', at(minutes / 60))]));
+    expect(found(given(0.5))).toEqual([['mac-change-blocked', 'critical', 'app']]);
+    expect(found(given(-0.5))).toEqual([['mac-change-blocked', 'critical', 'app']]);
+    expect(found(given(5))).toEqual([]);
+  });
 });
