@@ -9,6 +9,7 @@ import { acceptsMacChanges, Attachments, inNsx, networkName, type Attachment } f
 import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind, type HistoryItem } from './finding.js';
 import { guestMac, matchLogEvents, nicKey, type Namesakes, type PastEvents } from './match-logs.js';
+import { NameHistory } from './name-history.js';
 import { matchPortEvents } from './match-events.js';
 import { notOffered, remediesFor } from './remedies.js';
 import { unneededAccept } from './unneeded.js';
@@ -29,7 +30,8 @@ export interface AuditResult {
 export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult {
   const index = new InventoryIndex(inventory);
   const attachments = new Attachments(index, evidence.dvPorts);
-  const logs = matchLogEvents(attachments, evidence.vmkernel, evidence.vmNameEvents);
+  const names = evidence.vmNameEvents ? new NameHistory(evidence.vmNameEvents, inventory.vms) : undefined;
+  const logs = matchLogEvents(attachments, evidence.vmkernel, names);
   const portEvents = matchPortEvents(attachments, evidence.dvPortEvents ?? []);
   const macOwners = macOwnership(inventory.vms);
   const findings: Finding[] = [];
@@ -103,7 +105,7 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
     if (rejecting + onNsx + unreadable) findings.push(offVmFinding(off.vm, off.host, off.events, { rejecting, onNsx, unreadable }));
     else history.push(historyItem({ events: off.events, vm: off.vm, nic: null, host: off.host, why: `every NIC of ${off.vm.name} is on a portgroup that allows MAC changes now` }));
   }
-  const unknownVms = logs.unknownVms.map((u) => ({ name: u.name, events: u.events, ...tellUnknownVm(u, evidence.vmNameEvents, inventory, unmatchedNote) }));
+  const unknownVms = logs.unknownVms.map((u) => ({ name: u.name, events: u.events, ...tellUnknownVm(u, names, inventory, unmatchedNote) }));
   return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched, unknownVms };
 }
 
@@ -393,7 +395,7 @@ function namesakesFinding({ vms, host, events, portHolder }: Namesakes): Finding
   const ref = (v: Vm) => `${v.name} (${v.moref})`;
   const others = vms.filter((v) => v !== portHolder);
   const why = portHolder
-    ? `${ref(portHolder)} holds that port now, and ${others.length ? `${others.map(ref).join(', ')} on ${host.name} ${others.length === 1 ? 'is' : 'are'} named ${name}` : `the VM named ${name} runs on another host`}: the line's VM may have been renamed since and its name given to another, or the port given to ${portHolder.name} after ${name} left it, so vmfix cannot tell which: check ${vms.length === 1 ? 'it' : 'each of them'}.`
+    ? `${ref(portHolder)} holds that port now, and ${others.map(ref).join(', ')} on ${host.name} ${others.length === 1 ? 'is' : 'are'} named ${name}: the line's VM may have been renamed since and its name given to another, or the port given to ${portHolder.name} after ${name} left it, so vmfix cannot tell which: check each of them.`
     : `${vms.length} VMs on ${host.name} are named ${name} (${vms.map((v) => v.moref).join(', ')}), and neither a port nor a MAC they use now says which, so vmfix cannot tell which: check each of them.`;
   const finding = blockedWithoutNic(findingId('mac-change-blocked', 'namesakes', host.moref, name, port), null, host, evidence,
     `ESXi blocked port ${port} on ${host.name}${last ? ` (last at ${last})` : ''} of a VM named ${name}, because its guest changed its MAC; ${why}`);

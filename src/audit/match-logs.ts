@@ -6,12 +6,12 @@
 // that names a NIC, but a port it no longer has (moved, restarted, fixed),
 // a MAC now configured on it, or a policy that now allows it, is history:
 // shown with its time, never a finding.
-import type { VmNameEvent } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import { hostFinder, type InventoryIndex } from '../inventory/lookup.js';
 import { displayName, type Host, type Vm, type VmNic } from '../inventory/model.js';
 import { hasNoConfiguration } from '../inventory/unread.js';
 import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
+import { CLOCK_SKEW_MS, type NameHistory } from './name-history.js';
 
 export interface PastEvents {
   readonly events: readonly L2SecEvent[];
@@ -26,7 +26,7 @@ export interface Namesakes {
   readonly vms: readonly Vm[];
   readonly host: Host;
   readonly events: readonly L2SecEvent[];
-  /** The VM holding the port the lines name, where the name says another. */
+  /** The VM holding the port the lines name, where the name says another VM on that host (one at least, in `vms`). */
   readonly portHolder: Vm | null;
 }
 
@@ -80,12 +80,17 @@ function portId(key: string): string | null {
   return /^\d+$/.test(decimal) ? `0x${Number(decimal).toString(16)}` : null;
 }
 
-/** The lines of one incident: same host and port, and (for the lines that name no client) the same moment. */
+/**
+ * The lines of one incident: same host and port, and (for the lines that name no client) the same moment;
+ * for those that name one, the same client and the same VMs called so then.
+ */
 interface Incident {
   readonly host: Host | undefined;
   readonly hostName: string;
   readonly port: string | undefined;
   readonly vmName: string | undefined;
+  /** The VMs called `vmName` now that were called so when the lines were written. */
+  readonly named: readonly Vm[];
   readonly events: L2SecEvent[];
 }
 
@@ -103,8 +108,15 @@ export function logHostFinder(hosts: readonly Host[]): (e: L2SecEvent) => Host |
   return (e) => find(e.hostName || e.source);
 }
 
-function incidents(index: InventoryIndex, events: readonly L2SecEvent[]): Incident[] {
+/**
+ * `names`: vCenter's renames, where read. ESXi's client name is the VM's name when it wrote the line:
+ * a VM called so now is a line's only if it was called so then (given the name since, or between two
+ * lines, it is not the earlier one's), so lines of one client part where the VMs called so then differ.
+ */
+function incidents(index: InventoryIndex, events: readonly L2SecEvent[], names: NameHistory | undefined): Incident[] {
   const hostOf = logHostFinder(index.inventory.hosts);
+  const vmsByName = new Map<string, Vm[]>();
+  for (const vm of index.inventory.vms) vmsByName.set(displayName(vm.name), [...(vmsByName.get(displayName(vm.name)) ?? []), vm]);
   const named = new Map<string, Incident>();
   const unnamed: L2SecEvent[] = [];
   for (const e of events) {
@@ -114,10 +126,13 @@ function incidents(index: InventoryIndex, events: readonly L2SecEvent[]): Incide
     }
     const host = hostOf(e);
     const hostName = host?.name ?? e.hostName ?? e.source;
-    const key = `${hostName.toLowerCase()}\u0000${e.port ?? ''}\u0000${e.vmName}`;
+    // ESXi's client may be "<vm>.eth0" in some forms; the VM's own name first.
+    const calledNow = vmsByName.get(e.vmName) ?? vmsByName.get(vmNameOf(e.vmName)) ?? [];
+    const calledThen = names ? calledNow.filter((vm) => names.calledAt(vm.moref, e.vmName!, e)) : calledNow;
+    const key = `${hostName.toLowerCase()}\u0000${e.port ?? ''}\u0000${e.vmName}\u0000${calledThen.map((vm) => vm.moref).join(',')}`;
     const known = named.get(key);
     if (known) known.events.push(e);
-    else named.set(key, { host, hostName, port: e.port, vmName: e.vmName, events: [e] });
+    else named.set(key, { host, hostName, port: e.port, vmName: e.vmName, named: calledThen, events: [e] });
   }
   const out = [...named.values()];
   for (const e of unnamed) {
@@ -126,7 +141,7 @@ function incidents(index: InventoryIndex, events: readonly L2SecEvent[]): Incide
     // "0x… peer not allowed to change address" comes with the client's own lines about the same port.
     const partner = out.find((i) => i.hostName.toLowerCase() === hostName.toLowerCase() && i.port === e.port && i.events.some((n) => near(n, e)));
     if (partner) partner.events.push(e);
-    else out.push({ host, hostName, port: e.port, vmName: undefined, events: [e] });
+    else out.push({ host, hostName, port: e.port, vmName: undefined, named: [], events: [e] });
   }
   return out;
 }
@@ -139,11 +154,9 @@ function near(a: L2SecEvent, b: L2SecEvent): boolean {
   return t >= start && t <= end;
 }
 
-/** `vmNameEvents`: vCenter's renames, where read: a VM given the name a line gives after the line is not that line's VM. */
-export function matchLogEvents(attachments: Attachments, events: readonly L2SecEvent[], vmNameEvents?: readonly VmNameEvent[]): MatchedLogs {
+/** `names`: vCenter's renames, where read: a VM not called so when a line was written is not that line's VM. */
+export function matchLogEvents(attachments: Attachments, events: readonly L2SecEvent[], names?: NameHistory): MatchedLogs {
   const { index } = attachments;
-  const vmsByName = new Map<string, Vm[]>();
-  for (const vm of index.inventory.vms) vmsByName.set(displayName(vm.name), [...(vmsByName.get(displayName(vm.name)) ?? []), vm]);
   const byNic = new Map<string, { host: Host; events: L2SecEvent[] }>();
   const history: PastEvents[] = [];
   const unattributed: { events: L2SecEvent[]; host: Host }[] = [];
@@ -152,13 +165,13 @@ export function matchLogEvents(attachments: Attachments, events: readonly L2SecE
   const offVms: { vm: Vm; host: Host; events: L2SecEvent[] }[] = [];
   const namesakes: Namesakes[] = [];
 
-  for (const incident of incidents(index, events)) {
+  for (const incident of incidents(index, events, names)) {
     const { host } = incident;
     if (!host) {
       unmatched.push(...incident.events);
       continue;
     }
-    const tie = incident.vmName ? byClient(attachments, incident, host, vmsByName, vmNameEvents) : byPort(attachments, incident, host);
+    const tie = incident.vmName ? byClient(attachments, incident, host, names !== undefined) : byPort(attachments, incident, host);
     if (tie.kind === 'current') {
       const key = nicKey(tie.vm, tie.nic);
       byNic.set(key, { host, events: [...(byNic.get(key)?.events ?? []), ...incident.events] });
@@ -185,22 +198,25 @@ type Tie =
   | { readonly kind: 'namesakes'; readonly vms: readonly Vm[]; readonly portHolder?: Vm }
   | { readonly kind: 'untied' };
 
-/** Lines that name the client: that VM, then which of its NICs, then whether it is still so. */
-function byClient(attachments: Attachments, incident: Incident, host: Host, vmsByName: ReadonlyMap<string, Vm[]>, vmNameEvents: readonly VmNameEvent[] | undefined): Tie {
+/**
+ * Lines that name the client: that VM, then which of its NICs, then whether it is still so. `renamesRead`: whether
+ * vCenter's renames were read (then `incident.named` holds only the VMs called so when the lines were written).
+ */
+function byClient(attachments: Attachments, incident: Incident, host: Host, renamesRead: boolean): Tie {
   const name = incident.vmName!;
-  // ESXi's client may be "<vm>.eth0" in some forms; the VM's own name first. A VM renamed to it after the line is another.
-  const first = incident.events.map((e) => e.firstTime ?? e.lastTime).filter((t): t is string => t !== null).sort()[0] ?? null;
-  const named = (vmsByName.get(name) ?? vmsByName.get(vmNameOf(name)) ?? []).filter((vm) => !namedSince(vm, name, first, vmNameEvents));
+  const { named } = incident;
   const here = named.filter((v) => v.host === host.moref);
   const macs = new Set(incident.events.map((e) => e.mac).filter((m): m is string => Boolean(m)));
   // The port the host lists identifies the NIC whatever the name says (a VM renamed since the line, or two VMs of
-  // one name), unless the VM the line names still exists: then the port number went to another VM after it left.
+  // one name), unless a VM other than its holder bears the name: with vCenter's renames read, one called so when the
+  // line was written, so the port number went to the holder after that VM left it; without them, one called so now,
+  // which may as well have taken the name since (below).
   const onPort = incident.port ? nicOnHostPort(attachments.index, host, incident.port) : undefined;
   if (onPort && (named.length === 0 || named.includes(onPort.vm))) return present(attachments, host, onPort.vm, onPort.nic, incident, macs);
   // The port is another VM's, and a VM of that name is here: the port was given to it after the named VM left it
   // (its power-on after the line says so; else a NIC connected since, or a vMotion away and back), or the line's VM was
   // renamed since and another given its name. Without vCenter's renames (refused; a standalone host) nothing says which.
-  if (onPort && !vmNameEvents && here.length && !beforePowerOn(onPort.vm, incident.events.map((e) => e.lastTime))) {
+  if (onPort && !renamesRead && here.length && !beforePowerOn(onPort.vm, incident.events.map((e) => e.lastTime))) {
     return { kind: 'namesakes', vms: [onPort.vm, ...here], portHolder: onPort.vm };
   }
   if (!here.length) {
@@ -256,21 +272,6 @@ function byPort(attachments: Attachments, incident: Incident, host: Host): Tie {
   if (standardOnly) return { kind: 'past', vm: null, nic: null, why: `port ${incident.port} no longer exists on ${host.name}` };
   return { kind: 'untied' };
 }
-
-/**
- * Whether `vm` took the name `name` (as a line gives it) after `time`: a rename to it then
- * (VmRenamedEvent, VmAutoRenameEvent), later than a host clock's skew allows. Named so only
- * since, it is not the VM a line of that time names, whatever it is called now.
- */
-function namedSince(vm: Vm, name: string, time: string | null, events: readonly VmNameEvent[] | undefined): boolean {
-  if (!events || time === null) return false;
-  const after = Date.parse(time) + CLOCK_SKEW_MS;
-  const names = new Set([name, vmNameOf(name)]);
-  return events.some((e) => e.vm === vm.moref && e.type !== 'VmRemovedEvent' && names.has(displayName(e.newName)) && Date.parse(e.time) > after);
-}
-
-/** How far a host's log clock may trail vCenter's before a line's time is trusted against bootTime. */
-const CLOCK_SKEW_MS = 60_000;
 
 /**
  * Every one of the times (of lines, or of vCenter's block events) is before the running VM's

@@ -2,12 +2,13 @@
 // removals and renames say whether the VM went or is called otherwise now:
 // history, a note. Without either, it is a VM this vCenter user cannot see
 // (ContainerView leaves out what lacks System.View), or one gone before the
-// events read: its block is a warning, never an all-clear. The renames also
-// tell that a VM called so now took the name after a line (match-logs.ts).
+// events read: its block is a warning, never an all-clear. Which VM a line
+// names, by the name it had then, is name-history.ts's to say.
 import type { VmNameEvent } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import { displayName, type Inventory, type Vm } from '../inventory/model.js';
 import type { UnknownVm } from './match-logs.js';
+import { CLOCK_SKEW_MS, type NameHistory } from './name-history.js';
 
 type Removal = Extract<VmNameEvent, { type: 'VmRemovedEvent' }>;
 type Rename = Exclude<VmNameEvent, Removal>;
@@ -43,38 +44,34 @@ export interface NameFate {
   readonly now: Vm | null;
 }
 
-/** How far a host's log clock may trail vCenter's. */
-const CLOCK_SKEW_MS = 60_000;
-
 /**
- * The first event that took the name away: a rename from it, even before
- * the line (whether ESXi's ports take up a VM's new name before they
- * reconnect is not documented), or a removal not before the line (a VM is
- * off to be removed, so one removed before did not write it); then that
- * VM's later renames and removal. null: no event explains the name.
+ * The VM the events show called so when a line was written (a VM removed before the line did not
+ * write it; one renamed from the name before it was called otherwise then), the first vCenter logged;
+ * then its renames since the lines, and its removal. null: no event explains the name.
  */
-export function fateOf(unknown: UnknownVm, events: readonly VmNameEvent[], inventory: Inventory): NameFate | null {
-  const names = new Set([unknown.name, vmNameOf(unknown.name)]);
-  const logged = lastLogged(unknown.events);
-  const first = events.find((e) =>
-    e.type === 'VmRemovedEvent'
-      ? names.has(displayName(e.name)) && (logged === null || Date.parse(e.time) >= Date.parse(logged) - CLOCK_SKEW_MS)
-      : names.has(displayName(e.oldName)));
-  if (!first) return null;
-  const later = events.filter((e) => e.vm === first.vm && e.key >= first.key);
-  const removed = later.find((e): e is Removal => e.type === 'VmRemovedEvent') ?? null;
-  const renamed = later.filter((e): e is Rename => e.type !== 'VmRemovedEvent' && (!removed || e.key < removed.key)).at(-1) ?? null;
-  return { vm: first.vm, renamed, removed, now: removed ? null : (inventory.vms.find((v) => v.moref === first.vm) ?? null) };
+export function fateOf(unknown: UnknownVm, names: NameHistory, inventory: Inventory): NameFate | null {
+  const firstEvent = (moref: string) => names.eventsOf(moref)[0]?.key ?? Infinity;
+  const vm = names.calledEver(unknown.name)
+    .filter((moref) => unknown.events.some((line) => names.calledAt(moref, unknown.name, line)))
+    .sort((a, b) => firstEvent(a) - firstEvent(b))[0];
+  if (vm === undefined) return null;
+  const first = unknown.events.map((e) => e.firstTime ?? e.lastTime).filter((t): t is string => t !== null).sort()[0];
+  const since = first === undefined ? -Infinity : Date.parse(first) - CLOCK_SKEW_MS;
+  const events = names.eventsOf(vm);
+  const removed = events.find((e): e is Removal => e.type === 'VmRemovedEvent') ?? null;
+  const renamed = events.filter((e): e is Rename => e.type !== 'VmRemovedEvent' && Date.parse(e.time) > since).at(-1) ?? null;
+  if (!removed && !renamed) return null;
+  return { vm, renamed, removed, now: removed ? null : (inventory.vms.find((v) => v.moref === vm) ?? null) };
 }
 
 /**
  * What the audit says of such lines: notes where vCenter's events explain
- * the name, else a warning. `events` undefined (not read): the lines'
+ * the name, else a warning. `names` undefined (not read): the lines'
  * notes as before, since nothing tells the two causes apart.
  */
-export function tellUnknownVm(unknown: UnknownVm, events: readonly VmNameEvent[] | undefined, inventory: Inventory, noteOf: (line: L2SecEvent) => string): { notes: string[]; warning: string | null } {
-  if (!events) return { notes: unknown.events.map(noteOf), warning: null };
-  const fate = fateOf(unknown, events, inventory);
+export function tellUnknownVm(unknown: UnknownVm, names: NameHistory | undefined, inventory: Inventory, noteOf: (line: L2SecEvent) => string): { notes: string[]; warning: string | null } {
+  if (!names) return { notes: unknown.events.map(noteOf), warning: null };
+  const fate = fateOf(unknown, names, inventory);
   const last = lastLogged(unknown.events) ?? 'a time the log does not give';
   const port = unknown.events.find((e) => e.port)?.port;
   const blocked = `blocked at ${last}${port ? ` (port ${port})` : ''}`;
