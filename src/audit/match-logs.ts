@@ -253,8 +253,7 @@ function byClient(attachments: Attachments, incident: Incident, host: Host, rena
 
 /** The NIC the host lists on a standard port now, of any VM on that host. */
 function nicOnHostPort(index: InventoryIndex, host: Host, port: string): { vm: Vm; nic: VmNic } | undefined {
-  for (const vm of index.inventory.vms) {
-    if (vm.host !== host.moref) continue;
+  for (const vm of index.vmsOn(host.moref)) {
     const nic = nicOnStandardPort(host, vm, port);
     if (nic) return { vm, nic };
   }

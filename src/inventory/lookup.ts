@@ -13,6 +13,7 @@ export class InventoryIndex {
   readonly hosts = new Map<string, Host>();
   readonly dvsByUuid = new Map<string, DvSwitch>();
   readonly vmsByName = new Map<string, Vm[]>();
+  private readonly vmsByHost = new Map<string, Vm[]>();
   private readonly dvPortgroups = new Map<string, DvPortgroup>();
   private readonly nicsByAttachment = new Map<string, NicRef[]>();
 
@@ -24,6 +25,7 @@ export class InventoryIndex {
     }
     for (const vm of inventory.vms) {
       push(this.vmsByName, vm.name, vm);
+      if (vm.host) push(this.vmsByHost, vm.host, vm);
       for (const nic of vm.nics) {
         const key = attachmentKey(vm, nic);
         if (key) push(this.nicsByAttachment, key, { vm, nic });
@@ -33,6 +35,11 @@ export class InventoryIndex {
 
   host(moref: string | null): Host | undefined {
     return moref ? this.hosts.get(moref) : undefined;
+  }
+
+  /** The VMs vCenter places on a host now. */
+  vmsOn(hostMoref: string): readonly Vm[] {
+    return this.vmsByHost.get(hostMoref) ?? [];
   }
 
   dvPortgroup(uuid: string, key: string): DvPortgroup | undefined {
