@@ -62,10 +62,10 @@ export class InventoryIndex {
  * The host a log calls by `name`: the one vCenter calls so, else the one
  * host that answers to it otherwise: the first label of vCenter's name
  * (syslog heads often carry the short name), what the host calls itself
- * (dnsConfig: its FQDN or bare hostName), an address of its vmkernel NICs
- * (vCenter may know it by name, a collector by address, or the reverse). A
- * name several hosts answer to is none of them, as is one any host may
- * carry (localhost, a loopback or link-local address).
+ * (dnsConfig: its FQDN or bare hostName), an address of its management vmk
+ * NICs (vCenter may know it by name, a collector by address, or the
+ * reverse). A name several hosts answer to is none of them, as is one any
+ * host may carry (localhost, a loopback or link-local address).
  */
 export function hostFinder(hosts: readonly Host[]): (name: string | undefined) => Host | undefined {
   const exact = new Map(hosts.map((h) => [h.name.toLowerCase(), h]));
@@ -91,7 +91,7 @@ function aliases(h: Host): string[] {
   if (dns && label && label.toLowerCase() !== 'localhost') {
     out.push(dns.hostName, label, ...(dns.domainName ? [`${dns.hostName}.${dns.domainName}`] : []));
   }
-  out.push(...h.vnicIps.filter((ip) => !/^(127\.|169\.254\.|::1$|fe80:)/i.test(ip)));
+  out.push(...h.managementIps.filter((ip) => !/^(127\.|169\.254\.)/.test(ip)));
   return out.map((a) => a.toLowerCase());
 }
 
