@@ -184,7 +184,7 @@ function managementIps(netConfig: readonly VirtualNicManagerNetConfig[]): string
   return netConfig
     .filter((c) => c.nicType === 'management')
     .flatMap((c) => (c.candidateVnic ?? []).filter((v) => c.selectedVnic?.includes(v.key)))
-    .map((v) => v.spec.ip?.ipAddress ?? '')
+    .flatMap((v) => [v.spec.ip?.ipAddress ?? '', ...(v.spec.ip?.ipV6Config?.ipV6Address ?? []).map((a) => a.ipAddress)])
     .filter(Boolean);
 }
 

@@ -56,7 +56,7 @@ export interface Host {
   /** The NSX-T segments its N-VDS carries: a NIC's opaque backing names only the id. */
   readonly opaqueNetworks: readonly HostOpaqueNetworkInfo[];
   /**
-   * What the host calls itself (config.network.dnsConfig) and the IPv4 addresses of the vmkernel
+   * What the host calls itself (config.network.dnsConfig) and the IPv4/IPv6 addresses of the vmkernel
    * NICs selected for management (config.virtualNicManagerInfo): the names a syslog head may give it
    * where vCenter knows it by another.
    */

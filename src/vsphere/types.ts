@@ -139,7 +139,7 @@ export interface HostDnsConfig extends DataObject {
 export interface HostVirtualNic extends DataObject {
   device: string;
   key: string;
-  spec: { ip?: { ipAddress?: string } };
+  spec: { ip?: { ipAddress?: string; ipV6Config?: { ipV6Address?: { ipAddress: string }[] } } };
 }
 
 /** One service's vmkernel NICs (config.virtualNicManagerInfo.netConfig): selectedVnic holds keys of candidateVnic. */

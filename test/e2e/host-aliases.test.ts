@@ -86,6 +86,14 @@ describe('hosts a log names otherwise than vCenter does', () => {
     expect(scoped.report.warnings).toEqual([expect.stringMatching(/about web08 name host 192\.168\.50\.8, which this vCenter does not have/)]);
   });
 
+  it('a management vmk\'s IPv6 address, and an IPv4 address as a dual-stack collector writes it (::ffff:10.0.0.5), name the host', async () => {
+    for (const head of ['fd00:6::6', 'FD00:6:0:0:0:0:0:6']) expect(blocks((await audit(blocked(head, 'web06'))).report)).toEqual([['web06', 'esx06.lab.local']]);
+    expect(blocks((await audit(blocked('::ffff:10.0.0.5', 'web05'))).report)).toEqual([['web05', '10.0.0.5']]);
+    expect(blocks((await audit(blocked('::ffff:10.0.0.6', 'web06'))).report)).toEqual([['web06', 'esx06.lab.local']]);
+    // Link-local addresses are every host's.
+    expect(blocks((await audit(blocked('fe80::250:56ff:fe6a:1', 'web06'))).report)).toEqual([]);
+  });
+
   it('a name two hosts answer to (both localhost): tied to neither, and the warning stays', async () => {
     const { code, report } = await audit(blocked('localhost', 'web07'));
     expect(blocks(report)).toEqual([]);
