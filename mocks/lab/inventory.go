@@ -248,7 +248,7 @@ func (l *lab) newCluster(dc *datacenter, name string) *simulator.ClusterComputeR
 }
 
 func (l *lab) newHost(dc *datacenter, sh *scHost, cluster *simulator.ClusterComputeResource) *host {
-	h := &host{dc: dc, diagnosticLogs: *sh.DiagnosticLogs, vmkernelIps: sh.VmkernelIps}
+	h := &host{dc: dc, diagnosticLogs: *sh.DiagnosticLogs, vmkernelNics: sh.VmkernelNics}
 	h.dnsConfig = types.HostDnsConfig{VirtualNicDevice: "vmk0", HostName: sh.DnsConfig.HostName, DomainName: sh.DnsConfig.DomainName}
 	if l.esx {
 		h.obj = simulator.Map.Get(esx.HostSystem.Self).(*simulator.HostSystem)
@@ -296,6 +296,7 @@ func (l *lab) newHost(dc *datacenter, sh *scHost, cluster *simulator.ClusterComp
 	hs.Config.Host = hs.Self
 	product := esxProduct(sh.Version, sh.Build)
 	hs.Config.Product = product
+	hs.Config.VirtualNicManagerInfo = h.virtualNicManagerInfo()
 	hs.Summary.Config.Product = &product
 	hs.Runtime.ConnectionState = types.HostSystemConnectionState(sh.ConnectionState)
 	l.ruleFor(hs.Self, sh.NoPermission, "")

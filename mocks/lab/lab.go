@@ -85,7 +85,7 @@ type host struct {
 	hostdLog       *diagnosticLog
 	diagnosticLogs bool
 	dnsConfig      types.HostDnsConfig
-	vmkernelIps    []string
+	vmkernelNics   []scVmkernelNic
 	vms            []*vm
 }
 

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -49,18 +48,27 @@ type scDatacenter struct {
 }
 
 type scHost struct {
-	Name            string        `json:"name"`
-	Cluster         string        `json:"cluster"`
-	Version         string        `json:"version"`
-	Build           string        `json:"build"`
-	ConnectionState string        `json:"connectionState"`
-	Vswitches       *[]scVswitch  `json:"vswitches"`
-	Portgroups      []scPortgroup `json:"portgroups"`
-	VmkernelLog     scLog         `json:"vmkernelLog"`
-	DiagnosticLogs  *bool         `json:"diagnosticLogs"`
-	NoPermission    []string      `json:"noPermission"`
-	DnsConfig       *scDnsConfig  `json:"dnsConfig"`
-	VmkernelIps     []string      `json:"vmkernelIps"`
+	Name            string          `json:"name"`
+	Cluster         string          `json:"cluster"`
+	Version         string          `json:"version"`
+	Build           string          `json:"build"`
+	ConnectionState string          `json:"connectionState"`
+	Vswitches       *[]scVswitch    `json:"vswitches"`
+	Portgroups      []scPortgroup   `json:"portgroups"`
+	VmkernelLog     scLog           `json:"vmkernelLog"`
+	DiagnosticLogs  *bool           `json:"diagnosticLogs"`
+	NoPermission    []string        `json:"noPermission"`
+	DnsConfig       *scDnsConfig    `json:"dnsConfig"`
+	VmkernelNics    []scVmkernelNic `json:"vmkernelNics"`
+}
+
+// scVmkernelNic is one vmk: its addresses, the services it is selected for
+// (VirtualNicManagerNetConfig.nicType) and its TCP/IP stack.
+type scVmkernelNic struct {
+	IpAddress           string   `json:"ipAddress"`
+	IpV6Address         []string `json:"ipV6Address"`
+	NicType             []string `json:"nicType"`
+	NetStackInstanceKey string   `json:"netStackInstanceKey"`
 }
 
 // scDnsConfig is the host's own name (HostDnsConfig), which vCenter's name
@@ -251,8 +259,11 @@ func (sc *scenario) applyDefaults() {
 			if host.DnsConfig == nil {
 				host.DnsConfig = defaultDnsConfig(host.Name)
 			}
-			if host.VmkernelIps == nil {
-				host.VmkernelIps = defaultVmkernelIps(host.Name, d, h)
+			if host.VmkernelNics == nil {
+				host.VmkernelNics = defaultVmkernelNics(host.Name, d, h)
+			}
+			for i := range host.VmkernelNics {
+				host.VmkernelNics[i].applyDefaults(i)
 			}
 			if host.Vswitches == nil {
 				continue // required: validate says so
@@ -394,9 +405,9 @@ func (dc *scDatacenter) validate(where string, hostNames map[string]bool) error 
 		if *host.VmkernelLog.SpanHours <= 0 {
 			return fmt.Errorf("%s: vmkernelLog.spanHours must be positive", hw)
 		}
-		for _, ip := range host.VmkernelIps {
-			if net.ParseIP(ip) == nil {
-				return fmt.Errorf("%s: vmkernelIps: %q is not an IP address", hw, ip)
+		for i := range host.VmkernelNics {
+			if err := host.VmkernelNics[i].validate(fmt.Sprintf("%s: vmkernelNics[%d]", hw, i)); err != nil {
+				return err
 			}
 		}
 		nets, err := host.validateNetworking(hw)

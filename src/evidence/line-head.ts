@@ -19,8 +19,8 @@ export interface LineHead {
 const HEAD =
   /^\uFEFF?(?:<\d{1,3}>(1 )?)?(?:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)|([A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}))(?: (?:Em|Al|Cr|Er|Wa|No|In|Db)\(\d*\)\+?)? +/;
 // RFC 3164 as collectors store it: "HOST APP[PID]: ", or sysklogd's "HOST last message repeated";
-// HOST may be an IPv6 address (rsyslog's %fromhost-ip%).
-const SYSLOG_HOST = /([A-Za-z0-9][\w.:-]*) (?:[A-Za-z][\w.-]*(?:\[\d+\])?: |last message repeated )/y;
+// HOST may be an IPv6 address (rsyslog's %fromhost-ip%), ::ffff:10.0.0.5 for an IPv4 sender on a dual-stack socket.
+const SYSLOG_HOST = /((?:[A-Za-z0-9]|::)[\w.:-]*) (?:[A-Za-z][\w.-]*(?:\[\d+\])?: |last message repeated )/y;
 // RFC 5424: "HOST APP PROCID MSGID ...", the host always there.
 const RFC5424_HOST = /([^\s-]\S*) /y;
 // vmkernel lines as the KB quotes them, with no head at all.

@@ -10,11 +10,11 @@ import type {
   HostDnsConfig,
   HostOpaqueNetworkInfo,
   HostPortGroup,
-  HostVirtualNic,
   HostVirtualSwitch,
   MoRef,
   ObjectContent,
   VirtualEthernetCard,
+  VirtualNicManagerNetConfig,
   VMwareDVSPortSetting,
 } from '../vsphere/types.js';
 import type { DvPortgroup, DvSwitch, GuestNic, Host, Inventory, NicBacking, Unread, Vm, VmNic } from './model.js';
@@ -29,7 +29,7 @@ export const PROPERTIES: readonly PropertyRequest[] = [
     pathSet: [
       'name', 'parent', 'config.product.version', 'config.product.build', 'runtime.connectionState',
       'configManager.networkSystem', 'config.network.vswitch', 'config.network.portgroup', 'config.network.opaqueNetwork',
-      'config.network.dnsConfig', 'config.network.vnic',
+      'config.network.dnsConfig', 'config.virtualNicManagerInfo.netConfig',
     ],
   },
   {
@@ -171,8 +171,21 @@ function toHost(o: ObjectContent, ancestor: (moref: string, type: string) => str
     })),
     opaqueNetworks: prop<HostOpaqueNetworkInfo[]>(o, 'config.network.opaqueNetwork') ?? [],
     dnsConfig: dns ? { hostName: dns.hostName ?? '', domainName: dns.domainName ?? '' } : null,
-    vnicIps: (prop<HostVirtualNic[]>(o, 'config.network.vnic') ?? []).map((v) => v.spec.ip?.ipAddress).filter((ip): ip is string => Boolean(ip)),
+    managementIps: managementIps(prop<VirtualNicManagerNetConfig[]>(o, 'config.virtualNicManagerInfo.netConfig') ?? []),
   };
+}
+
+/**
+ * The addresses of the vmk NICs selected for management, as govmomi's
+ * HostSystem.ManagementIPs finds them. A vMotion, vSAN or storage vmk's
+ * address is not the host's: those networks are kept apart and reused.
+ */
+function managementIps(netConfig: readonly VirtualNicManagerNetConfig[]): string[] {
+  return netConfig
+    .filter((c) => c.nicType === 'management')
+    .flatMap((c) => (c.candidateVnic ?? []).filter((v) => c.selectedVnic?.includes(v.key)))
+    .flatMap((v) => [v.spec.ip?.ipAddress ?? '', ...(v.spec.ip?.ipV6Config?.ipV6Address ?? []).map((a) => a.ipAddress)])
+    .filter(Boolean);
 }
 
 function toDvSwitch(

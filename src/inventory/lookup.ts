@@ -69,13 +69,13 @@ export class InventoryIndex {
  * The host a log calls by `name`: the one vCenter calls so, else the one
  * host that answers to it otherwise: the first label of vCenter's name
  * (syslog heads often carry the short name), what the host calls itself
- * (dnsConfig: its FQDN or bare hostName), an address of its vmkernel NICs
- * (vCenter may know it by name, a collector by address, or the reverse). A
- * name several hosts answer to is none of them, as is one any host may
- * carry (localhost, a loopback or link-local address).
+ * (dnsConfig: its FQDN or bare hostName), an address of its management vmk
+ * NICs (vCenter may know it by name, a collector by address, or the
+ * reverse). A name several hosts answer to is none of them, as is one any
+ * host may carry (localhost, a loopback or link-local address).
  */
 export function hostFinder(hosts: readonly Host[]): (name: string | undefined) => Host | undefined {
-  const exact = new Map(hosts.map((h) => [h.name.toLowerCase(), h]));
+  const exact = new Map(hosts.map((h) => [nameKey(h.name), h]));
   const other = new Map<string, Host | null>();
   for (const h of hosts) {
     for (const alias of aliases(h)) {
@@ -85,9 +85,24 @@ export function hostFinder(hosts: readonly Host[]): (name: string | undefined) =
   }
   return (name) => {
     if (!name) return undefined;
-    const key = name.toLowerCase();
+    const key = nameKey(name);
     return exact.get(key) ?? other.get(key) ?? undefined;
   };
+}
+
+/**
+ * A name in the one form both sides are compared in: lowercase, an IPv6
+ * address compressed (fd00:6::6), an IPv4-mapped one as the IPv4 address it
+ * carries (a dual-stack syslog server writes 10.0.0.5 as ::ffff:10.0.0.5).
+ */
+function nameKey(name: string): string {
+  const address = name.split('%')[0]!;
+  if (isIP(address) !== 6) return name.toLowerCase();
+  const compressed = new URL(`http://[${address}]`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(compressed);
+  if (!mapped) return compressed;
+  const [high, low] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
 }
 
 function aliases(h: Host): string[] {
@@ -98,7 +113,9 @@ function aliases(h: Host): string[] {
   if (dns && label && label.toLowerCase() !== 'localhost') {
     out.push(dns.hostName, label, ...(dns.domainName ? [`${dns.hostName}.${dns.domainName}`] : []));
   }
-  out.push(...h.vnicIps.filter((ip) => !/^(127\.|169\.254\.|::1$|fe80:)/i.test(ip)));
+  const addresses = h.managementIps.map(nameKey);
+  // Loopback and link-local (169.254/16, fe80::/10) addresses are every host's.
+  out.push(...addresses.filter((ip) => !/^(127\.|169\.254\.|::1$|fe[89ab][0-9a-f]:)/.test(ip)));
   return out.map((a) => a.toLowerCase());
 }
 

@@ -56,11 +56,12 @@ export interface Host {
   /** The NSX-T segments its N-VDS carries: a NIC's opaque backing names only the id. */
   readonly opaqueNetworks: readonly HostOpaqueNetworkInfo[];
   /**
-   * What the host calls itself (config.network.dnsConfig) and the IPv4/IPv6 addresses of its
-   * vmkernel NICs (config.network.vnic): the names a syslog head may give it where vCenter knows it by another.
+   * What the host calls itself (config.network.dnsConfig) and the IPv4/IPv6 addresses of the vmkernel
+   * NICs selected for management (config.virtualNicManagerInfo): the names a syslog head may give it
+   * where vCenter knows it by another.
    */
   readonly dnsConfig: { readonly hostName: string; readonly domainName: string } | null;
-  readonly vnicIps: readonly string[];
+  readonly managementIps: readonly string[];
 }
 
 export interface VSwitch {

@@ -135,10 +135,18 @@ export interface HostDnsConfig extends DataObject {
   domainName: string;
 }
 
-/** A vmkernel NIC (config.network.vnic), of which the audit reads the address. */
+/** A vmkernel NIC, of which the audit reads the addresses. */
 export interface HostVirtualNic extends DataObject {
   device: string;
-  spec: { ip?: { ipAddress?: string } };
+  key: string;
+  spec: { ip?: { ipAddress?: string; ipV6Config?: { ipV6Address?: { ipAddress: string }[] } } };
+}
+
+/** One service's vmkernel NICs (config.virtualNicManagerInfo.netConfig): selectedVnic holds keys of candidateVnic. */
+export interface VirtualNicManagerNetConfig extends DataObject {
+  nicType: string;
+  candidateVnic?: HostVirtualNic[];
+  selectedVnic?: string[];
 }
 
 // --- Distributed switches ---

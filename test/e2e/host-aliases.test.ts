@@ -1,8 +1,10 @@
 // Against the lab as vCenter: a syslog collector's file given with
 // --vmkernel-log names hosts as they call themselves, while vCenter may know
 // them by IP address (or the other way round). A line is tied to a host
-// through its own DNS name or a vmkernel NIC's address when exactly one host
-// answers to it; a name several hosts answer to ties to none.
+// through its own DNS name or its management address (the vmk NICs
+// config.virtualNicManagerInfo selects for management) when exactly one host
+// answers to it; a name several hosts answer to ties to none, and so does a
+// vMotion or storage vmk's address, which networks kept apart reuse.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,12 +22,14 @@ const SCENARIO = {
     hosts: [
       // Added to vCenter by IP address; it calls itself esx05.lab.local.
       host('10.0.0.5', { dnsConfig: { hostName: 'esx05', domainName: 'lab.local' } }),
-      // Added by name; its management address is 10.0.0.6.
-      host('esx06.lab.local', { vmkernelIps: ['10.0.0.6', '172.16.0.6'] }),
+      // Added by name; its management addresses are 10.0.0.6 and, on vmk2, fd00:6::6; vmk1 is for vMotion.
+      host('esx06.lab.local', {
+        vmkernelNics: [{ ipAddress: '10.0.0.6' }, { ipAddress: '172.16.0.6', nicType: ['vmotion'] }, { ipV6Address: ['fd00:6:0:0::6', 'fe80::250:56ff:fe6a:1'], nicType: ['management'] }],
+      }),
       // Two hosts added by IP that were never given a name: both are localhost.localdomain.
-      host('10.0.0.7', { vmkernelIps: ['10.0.0.7', '192.168.50.1'] }),
-      // Its vMotion NIC has the other's address (a network each cluster uses privately).
-      host('10.0.0.8', { vmkernelIps: ['10.0.0.8', '192.168.50.1'] }),
+      host('10.0.0.7', { vmkernelNics: [{ ipAddress: '10.0.0.7' }] }),
+      // Its vMotion and vSAN NICs, on networks kept apart, have addresses another site's hosts may be managed at.
+      host('10.0.0.8', { vmkernelNics: [{ ipAddress: '10.0.0.8' }, { ipAddress: '192.168.50.8', netStackInstanceKey: 'vmotion', nicType: ['vmotion'] }, { ipAddress: '192.168.60.8', nicType: ['vsan'] }] }),
     ],
     vms: ['05', '06', '07', '08'].map((n) => ({ name: `web${n}`, host: n === '06' ? 'esx06.lab.local' : `10.0.0.${Number(n)}`, nics: [{ network: 'PG-App' }] })),
   }],
@@ -65,19 +69,35 @@ describe('hosts a log names otherwise than vCenter does', () => {
     expect(blocks((await audit(blocked('esx05', 'web05'))).report)).toEqual([['web05', '10.0.0.5']]);
   });
 
-  it('a host vCenter knows by name whose lines name it by a vmkernel address: tied to it, and --host takes them', async () => {
-    const { report } = await audit(blocked('172.16.0.6', 'web06'), '--host', 'esx06.lab.local');
+  it('a host vCenter knows by name whose lines name it by its management address: tied to it, and --host takes them', async () => {
+    const { report } = await audit(blocked('10.0.0.6', 'web06'), '--host', 'esx06.lab.local');
     expect(blocks(report)).toEqual([['web06', 'esx06.lab.local']]);
     expect(report.warnings).toEqual([]);
   });
 
-  it('a name two hosts answer to (both localhost, or a vmkernel address both have): tied to neither, and the warning stays', async () => {
+  it('a line naming an address only a vMotion or vSAN vmk has here (another site\'s host on a shared collector): no finding on our host, the warning, and --host elsewhere keeps it', async () => {
+    for (const address of ['192.168.50.8', '192.168.60.8', '172.16.0.6']) {
+      const { code, report } = await audit(blocked(address, 'web08'));
+      expect(blocks(report)).toEqual([]);
+      expect(report.warnings).toEqual([expect.stringMatching(new RegExp(`about web08 name host ${address.replaceAll('.', '\\.')}, which this vCenter does not have`))]);
+      expect(code).toBe(1);
+    }
+    const scoped = await audit(blocked('192.168.50.8', 'web08'), '--host', 'esx06.lab.local');
+    expect(scoped.report.warnings).toEqual([expect.stringMatching(/about web08 name host 192\.168\.50\.8, which this vCenter does not have/)]);
+  });
+
+  it('a management vmk\'s IPv6 address, and an IPv4 address as a dual-stack collector writes it (::ffff:10.0.0.5), name the host', async () => {
+    for (const head of ['fd00:6::6', 'FD00:6:0:0:0:0:0:6']) expect(blocks((await audit(blocked(head, 'web06'))).report)).toEqual([['web06', 'esx06.lab.local']]);
+    expect(blocks((await audit(blocked('::ffff:10.0.0.5', 'web05'))).report)).toEqual([['web05', '10.0.0.5']]);
+    expect(blocks((await audit(blocked('::ffff:10.0.0.6', 'web06'))).report)).toEqual([['web06', 'esx06.lab.local']]);
+    // Link-local addresses are every host's.
+    expect(blocks((await audit(blocked('fe80::250:56ff:fe6a:1', 'web06'))).report)).toEqual([]);
+  });
+
+  it('a name two hosts answer to (both localhost): tied to neither, and the warning stays', async () => {
     const { code, report } = await audit(blocked('localhost', 'web07'));
     expect(blocks(report)).toEqual([]);
     expect(report.warnings).toEqual([expect.stringMatching(/vmkernel L2Sec line\(s\) about web07 name host localhost, which this vCenter does not have under that name/)]);
     expect(code).toBe(1);
-    const shared = await audit(blocked('192.168.50.1', 'web08'));
-    expect(blocks(shared.report)).toEqual([]);
-    expect(shared.report.warnings).toEqual([expect.stringMatching(/about web08 name host 192\.168\.50\.1, which this vCenter does not have/)]);
   });
 });

@@ -14,6 +14,8 @@ describe('LineHeadReader', () => {
     ['RFC 3164 collector', '<182>2024-05-14T09:21:07.123Z esx01.lab.local vmkernel: cpu3:1)x', { time: '2024-05-14T09:21:07.123Z', yearInferred: false, hostName: 'esx01.lab.local' }],
     ['RFC 5424 from ESXi 7/8', '<182>1 2024-05-14T09:21:07.123Z esx01 vmkernel - - - cpu3:1)x', { time: '2024-05-14T09:21:07.123Z', yearInferred: false, hostName: 'esx01' }],
     ['collector, other program', '2015-06-21T00:12:21.836Z PRD-ESX-04.adm Hostd: info', { time: '2015-06-21T00:12:21.836Z', yearInferred: false, hostName: 'PRD-ESX-04.adm' }],
+    ['collector, IPv6 sender', '<182>2024-05-14T09:21:07.123Z fd00:6::6 vmkernel: cpu3:1)x', { time: '2024-05-14T09:21:07.123Z', yearInferred: false, hostName: 'fd00:6::6' }],
+    ['collector on a dual-stack socket, IPv4 sender', '<182>2024-05-14T09:21:07.123Z ::ffff:10.0.0.5 vmkernel: cpu3:1)x', { time: '2024-05-14T09:21:07.123Z', yearInferred: false, hostName: '::ffff:10.0.0.5' }],
     ['collector, +02:00', '2024-05-14T11:21:09.000+02:00 esx01 vmkernel: cpu3:1)x', { time: '2024-05-14T09:21:09.000Z', yearInferred: false, hostName: 'esx01' }],
     ['ESX 4.x with host', 'Dec 31 23:59:50 esx40 vmkernel: 12:03:44:33.017 cpu1:4110)x', { time: '2010-12-31T23:59:50.000Z', yearInferred: true, hostName: 'esx40' }],
     ['ESXi 4.1 messages', 'Jan  1 00:00:10 vmkernel: 3:03:44:59.871 cpu2:4151)x', { time: '2011-01-01T00:00:10.000Z', yearInferred: true }],

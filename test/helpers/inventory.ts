@@ -42,7 +42,7 @@ export function host(moref: string, name: string, vswitches: VSwitch[], portgrou
     portgroups,
     opaqueNetworks: [],
     dnsConfig: null,
-    vnicIps: [],
+    managementIps: [],
   };
 }
 
