@@ -9,7 +9,7 @@ import { SoapFault } from '../vsphere/faults.js';
 import type { MoRef } from '../vsphere/types.js';
 import { LOG_PAGE, logBrowser, tailHostLog, type HostLog } from './host-logs.js';
 import { FollowedLog } from './log-follow.js';
-import { describeGap, gapOf, refused, type GapWords, type LogGap } from './log-gaps.js';
+import { connectionGap, describeGap, gapOf, refused, type GapWords, type LogGap } from './log-gaps.js';
 import type { LogRetries } from './log-retry.js';
 import { dvPortsProblem, readDvPorts, type GatheredEvidence } from './online.js';
 import { pool } from './pool.js';
@@ -81,16 +81,21 @@ export class LiveEvidence {
   }
 
   /**
-   * The hosts in scope whose log is not followed: one connected is read when
-   * due (never tried, or its wait since the last failure over),
-   * --concurrency at once, so retries cost what a read of the followed logs
-   * costs, and seldom.
+   * The hosts in scope whose log is not followed: one not connected is said
+   * so, as the audit says it; one connected is read when due (never tried,
+   * or its wait since the last failure over), --concurrency at once, so
+   * retries cost what a read of the followed logs costs, and seldom.
    */
   async addHosts(hosts: readonly Host[], since: string | null, concurrency: number): Promise<void> {
     if (!this.client.serviceContent.diagnosticManager) return;
     const due: Host[] = [];
     for (const host of hosts) {
-      if (host.connectionState === 'connected' && !this.logs.has(host.moref) && this.retries.due(host.moref)) due.push(host);
+      if (this.logs.has(host.moref)) continue;
+      const gap = connectionGap(host);
+      if (gap) {
+        this.logRead(host, gap);
+        this.retries.forget(host.moref);
+      } else if (this.retries.due(host.moref)) due.push(host);
     }
     await pool(due, concurrency, (host) => this.addHost(host, since));
   }

@@ -276,8 +276,9 @@ class Watcher {
    * Hosts that came into scope, or whose log could not be read yet, have
    * their logs read (those waiting after a failure once their wait is over);
    * those that left it are no longer read. A host that is disconnected keeps
-   * what was read of its log (its blocks did not go away), and starts being
-   * read once connected.
+   * what was read of its log (its blocks did not go away); one never read is
+   * said not connected, as the audit says it, and starts being read once
+   * connected.
    */
   private async followHosts(scoped: Inventory): Promise<void> {
     const evidence = this.evidence!;

@@ -210,3 +210,21 @@ describe('hosts whose log was refused at the start (a user without Global.Diagno
     expect(live.problemList).toEqual([]);
   });
 });
+
+describe('a host in scope that vCenter is not connected to, and whose log was never read', () => {
+  it('is said not connected when it enters the scope or comes back into it, as at the start, until connected and its log answers', async () => {
+    const live = await watching(vcenter({ 'host-1': [...OLD], 'host-2': [...OLD] }), [esx01], '2026-11-01T00:00:00.000Z');
+    expect(live.problemList).toEqual([]);
+    await live.addHosts([esx01, { ...esx02, connectionState: 'disconnected' }], '2026-11-01T00:00:00.000Z', 4);
+    expect(live.problemList, 'entering the scope').toEqual(['vmkernel logs not read on esx02: not connected to vCenter.']);
+
+    live.dropHost('host-2');
+    expect(live.problemList).toEqual([]);
+    await live.addHosts([esx01, { ...esx02, connectionState: 'notResponding' }], '2026-11-01T00:00:00.000Z', 4);
+    expect(live.problemList, 'back in scope').toEqual(['vmkernel logs not read on esx02: not connected to vCenter.']);
+
+    await live.addHosts([esx01, esx02], '2026-11-01T00:00:00.000Z', 4);
+    expect(live.problemList).toEqual([]);
+    expect(live.followedHosts).toEqual(new Set(['host-1', 'host-2']));
+  });
+});
