@@ -3,7 +3,7 @@
 // to a cap, so a user without Global.Diagnostics on 500 hosts costs 500
 // refused reads every few minutes, not every interval. A host read at last
 // makes the others due at once: Global.Diagnostics is a global privilege,
-// granted on vCenter for all its hosts together.
+// usually granted on vCenter for all its hosts together.
 export class LogRetries {
   private readonly waits = new Map<string, { at: number; wait: number }>();
 
