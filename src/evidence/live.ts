@@ -82,11 +82,12 @@ export class LiveEvidence {
 
   /**
    * The hosts in scope whose log is not followed: one not connected is said
-   * so, as the audit says it; one connected is read when due (never tried,
-   * or its wait since the last failure over), --concurrency at once, so
-   * retries cost what a read of the followed logs costs, and seldom.
+   * so, as the audit says it; one connected is read if never tried, and,
+   * when retrying, if its wait since the last failure is over; --concurrency
+   * at once, so retries cost what a read of the followed logs costs, and
+   * seldom.
    */
-  async addHosts(hosts: readonly Host[], since: string | null, concurrency: number): Promise<void> {
+  async addHosts(hosts: readonly Host[], since: string | null, concurrency: number, retrying: boolean): Promise<void> {
     if (!this.client.serviceContent.diagnosticManager) return;
     const due: Host[] = [];
     for (const host of hosts) {
@@ -95,7 +96,7 @@ export class LiveEvidence {
       if (gap) {
         this.logRead(host, gap);
         this.retries.forget(host.moref);
-      } else if (this.retries.due(host.moref)) due.push(host);
+      } else if (retrying ? this.retries.due(host.moref) : !this.retries.waiting(host.moref)) due.push(host);
     }
     await pool(due, concurrency, (host) => this.addHost(host, since));
   }

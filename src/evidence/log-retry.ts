@@ -14,6 +14,11 @@ export class LogRetries {
     private readonly cap: number,
   ) {}
 
+  /** Whether a host's log failed at its last read: it waits to be tried again. */
+  waiting(moref: string): boolean {
+    return this.waits.has(moref);
+  }
+
   /** Whether a host is to be tried now: never tried, or its wait over. */
   due(moref: string, now = Date.now()): boolean {
     const wait = this.waits.get(moref);

@@ -208,7 +208,7 @@ class Watcher {
         const evidence = this.evidence!;
         const problems = evidence.problemList.join('\n');
         // A host whose log could not be read (refused, answering nothing) is tried again as its wait ends, not only when vCenter changes.
-        if (evidence.waiting) await this.followHosts(this.scoped(this.inventory.inventory()));
+        if (evidence.waiting) await this.followHosts(this.scoped(this.inventory.inventory()), true);
         const added = await evidence.pollLogs(this.options.concurrency, this.windowStart());
         // A log that stopped (or started again) being readable or covering the window changes what the verdict can vouch for.
         if (added || evidence.expires(this.windowStart()) || evidence.problemList.join('\n') !== problems) await this.verdictNow();
@@ -232,7 +232,8 @@ class Watcher {
       for (const dvs of whole.dvSwitches) await this.evidence!.refreshPorts({ dvs });
       this.portsStale = false;
     }
-    await this.followHosts(this.scoped(whole));
+    // Hosts new to the scope only: logs that failed are tried again by the log timer, not ahead of each verdict.
+    await this.followHosts(this.scoped(whole), false);
     const report = await this.report();
     this.reporter.publish(verdictOf(report.findings));
     this.causes = [];
@@ -273,18 +274,17 @@ class Watcher {
   }
 
   /**
-   * Hosts that came into scope, or whose log could not be read yet, have
-   * their logs read (those waiting after a failure once their wait is over);
-   * those that left it are no longer read. A host that is disconnected keeps
-   * what was read of its log (its blocks did not go away); one never read is
-   * said not connected, as the audit says it, and starts being read once
-   * connected.
+   * Hosts that came into scope, or (retrying) whose log could not be read
+   * yet and whose wait since is over, have their logs read; those that left
+   * it are no longer read. A host that is disconnected keeps what was read
+   * of its log (its blocks did not go away); one never read is said not
+   * connected, as the audit says it, and starts being read once connected.
    */
-  private async followHosts(scoped: Inventory): Promise<void> {
+  private async followHosts(scoped: Inventory, retrying: boolean): Promise<void> {
     const evidence = this.evidence!;
     const inScope = new Set(scoped.hosts.map((h) => h.moref));
     for (const moref of evidence.heldHosts) if (!inScope.has(moref)) evidence.dropHost(moref);
-    await evidence.addHosts(scoped.hosts, this.windowStart(), this.options.concurrency);
+    await evidence.addHosts(scoped.hosts, this.windowStart(), this.options.concurrency, retrying);
   }
 
   private explained(change: WatchChange): WatchChange {

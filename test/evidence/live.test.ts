@@ -162,13 +162,14 @@ describe('hosts whose log was refused at the start (a user without Global.Diagno
     expect(live.problemList).toHaveLength(20);
     reads.count = reads.most = 0;
 
-    // Every --log-interval (30 s) and every verdict asks for the hosts not read yet.
+    // A verdict (a vCenter change) reads only hosts never tried; the log timer, every --log-interval (30 s), retries.
     const tried: number[] = [];
     for (let s = 0; s <= 1800; s += 30) {
       vi.setSystemTime(T0 + s * 1000);
       const before = reads.count;
-      await live.addHosts(hosts, '2026-11-01T00:00:00.000Z', 4);
-      await live.addHosts(hosts, '2026-11-01T00:00:00.000Z', 4);
+      await live.addHosts(hosts, '2026-11-01T00:00:00.000Z', 4, false);
+      expect(reads.count, `a verdict at ${s} s`).toBe(before);
+      await live.addHosts(hosts, '2026-11-01T00:00:00.000Z', 4, true);
       if (reads.count > before) {
         expect(reads.count - before, `at ${s} s`).toBe(20);
         tried.push(s);
@@ -181,7 +182,7 @@ describe('hosts whose log was refused at the start (a user without Global.Diagno
     // The privilege granted: seen within the longest wait, every host read and the problems gone.
     refusedHosts.clear();
     vi.setSystemTime(T0 + 1530_000 + 600_000);
-    await live.addHosts(hosts, '2026-11-01T00:00:00.000Z', 4);
+    await live.addHosts(hosts, '2026-11-01T00:00:00.000Z', 4, true);
     expect(live.problemList).toEqual([]);
     expect(live.followedHosts.size).toBe(20);
   });
@@ -194,17 +195,17 @@ describe('hosts whose log was refused at the start (a user without Global.Diagno
     const { client, reads } = counted(vcenter({ [first.moref]: [...OLD], [later.moref]: [...OLD] }, refusedHosts));
     const live = await watching(client, [first], '2026-11-01T00:00:00.000Z');
     vi.setSystemTime(T0 + 15_000);
-    // Came into scope 15 s later: refused too, and waits from then.
-    await live.addHosts([first, later], '2026-11-01T00:00:00.000Z', 4);
+    // Came into scope 15 s later (a verdict reads it at once): refused too, and waits from then.
+    await live.addHosts([first, later], '2026-11-01T00:00:00.000Z', 4, false);
     expect(live.problemList).toHaveLength(2);
 
     refusedHosts.clear();
     vi.setSystemTime(T0 + 30_000);
-    await live.addHosts([first, later], '2026-11-01T00:00:00.000Z', 4);
+    await live.addHosts([first, later], '2026-11-01T00:00:00.000Z', 4, true);
     expect(live.followedHosts).toEqual(new Set([first.moref]));
     vi.setSystemTime(T0 + 31_000);
     const before = reads.count;
-    await live.addHosts([first, later], '2026-11-01T00:00:00.000Z', 4);
+    await live.addHosts([first, later], '2026-11-01T00:00:00.000Z', 4, true);
     expect(reads.count).toBeGreaterThan(before);
     expect(live.followedHosts).toEqual(new Set([first.moref, later.moref]));
     expect(live.problemList).toEqual([]);
@@ -215,15 +216,15 @@ describe('a host in scope that vCenter is not connected to, and whose log was ne
   it('is said not connected when it enters the scope or comes back into it, as at the start, until connected and its log answers', async () => {
     const live = await watching(vcenter({ 'host-1': [...OLD], 'host-2': [...OLD] }), [esx01], '2026-11-01T00:00:00.000Z');
     expect(live.problemList).toEqual([]);
-    await live.addHosts([esx01, { ...esx02, connectionState: 'disconnected' }], '2026-11-01T00:00:00.000Z', 4);
+    await live.addHosts([esx01, { ...esx02, connectionState: 'disconnected' }], '2026-11-01T00:00:00.000Z', 4, false);
     expect(live.problemList, 'entering the scope').toEqual(['vmkernel logs not read on esx02: not connected to vCenter.']);
 
     live.dropHost('host-2');
     expect(live.problemList).toEqual([]);
-    await live.addHosts([esx01, { ...esx02, connectionState: 'notResponding' }], '2026-11-01T00:00:00.000Z', 4);
+    await live.addHosts([esx01, { ...esx02, connectionState: 'notResponding' }], '2026-11-01T00:00:00.000Z', 4, false);
     expect(live.problemList, 'back in scope').toEqual(['vmkernel logs not read on esx02: not connected to vCenter.']);
 
-    await live.addHosts([esx01, esx02], '2026-11-01T00:00:00.000Z', 4);
+    await live.addHosts([esx01, esx02], '2026-11-01T00:00:00.000Z', 4, false);
     expect(live.problemList).toEqual([]);
     expect(live.followedHosts).toEqual(new Set(['host-1', 'host-2']));
   });
