@@ -9,8 +9,10 @@ import { SoapFault } from '../vsphere/faults.js';
 import type { MoRef } from '../vsphere/types.js';
 import { LOG_PAGE, logBrowser, tailHostLog, type HostLog } from './host-logs.js';
 import { FollowedLog } from './log-follow.js';
-import { describeGap, gapOf, refused, type GapWords, type LogGap } from './log-gaps.js';
+import { connectionGap, describeGap, gapOf, refused, type GapWords, type LogGap } from './log-gaps.js';
+import type { LogRetries } from './log-retry.js';
 import { dvPortsProblem, readDvPorts, type GatheredEvidence } from './online.js';
+import { pool } from './pool.js';
 import type { DvPortEvent, DvPortState, EvidenceSet } from './types.js';
 
 /** Which ports of a DVS to read again: some ports, a portgroup's, or (neither) all. */
@@ -42,6 +44,8 @@ export class LiveEvidence {
     gathered: GatheredEvidence,
     /** --log-lines: how far back a host's log is read when it starts being followed. */
     private readonly logLines: number,
+    /** When a log that could not be read is tried again. */
+    private readonly retries: LogRetries,
   ) {
     this.words = { onVcenter: client.serviceContent.about.apiType === 'VirtualCenter', logLines };
     for (const log of gathered.hostLogs) if (log.shortBy !== 'unanswered') this.follow(log);
@@ -49,6 +53,7 @@ export class LiveEvidence {
     const noManager = gathered.logGaps.filter((g) => g.gap.about === 'no-manager').map((g) => g.host.name);
     if (noManager.length) this.problems.set('logs', describeGap({ about: 'no-manager' }, noManager, this.words));
     for (const { host, gap } of gathered.logGaps) if (gap.about !== 'no-manager') this.logRead(host, gap);
+    for (const { host, gap } of gathered.logGaps) if (gap.about === 'refused' || gap.about === 'unanswered') retries.failed(host.moref);
     for (const port of gathered.dvPorts) this.ports.set(portId(port), port);
     for (const unread of gathered.dvPortsUnread) this.problems.set(`ports/${unread.dvs.moref}`, dvPortsProblem(unread));
     this.addEvents(gathered.dvPortEvents ?? []);
@@ -76,6 +81,27 @@ export class LiveEvidence {
   }
 
   /**
+   * The hosts in scope whose log is not followed: one not connected is said
+   * so, as the audit says it; one connected is read if never tried, and,
+   * when retrying, if its wait since the last failure is over; --concurrency
+   * at once, so retries cost what a read of the followed logs costs, and
+   * seldom.
+   */
+  async addHosts(hosts: readonly Host[], since: string | null, concurrency: number, retrying: boolean): Promise<void> {
+    if (!this.client.serviceContent.diagnosticManager) return;
+    const due: Host[] = [];
+    for (const host of hosts) {
+      if (this.logs.has(host.moref)) continue;
+      const gap = connectionGap(host);
+      if (gap) {
+        this.logRead(host, gap);
+        this.retries.forget(host.moref);
+      } else if (retrying ? this.retries.due(host.moref) : !this.retries.waiting(host.moref)) due.push(host);
+    }
+    await pool(due, concurrency, (host) => this.addHost(host, since));
+  }
+
+  /**
    * Starts following a host that came into the inventory or scope, or whose
    * log could not be read before: its window read backwards first.
    */
@@ -91,12 +117,15 @@ export class LiveEvidence {
       if (!(err instanceof SoapFault)) throw err;
       this.logRead(host, refused(err));
     }
+    if (this.logs.has(host.moref)) this.retries.read(host.moref);
+    else this.retries.failed(host.moref);
   }
 
   /** A host that left the scope: neither its log nor what could not be read of it is about the verdict any more. */
   dropHost(moref: string): void {
     this.logs.delete(moref);
     this.problems.delete(`log/${moref}`);
+    this.retries.forget(moref);
   }
 
   /**
@@ -107,20 +136,15 @@ export class LiveEvidence {
   async pollLogs(concurrency: number, since: string | null, hosts?: ReadonlySet<string>): Promise<number> {
     let added = 0;
     const logs = [...this.logs.values()].filter((l) => !hosts || hosts.has(l.host.moref));
-    let next = 0;
-    const lane = async () => {
-      while (next < logs.length) {
-        const log = logs[next++]!;
-        try {
-          added += await log.poll();
-          this.logRead(log.host, gapOf({ shortBy: log.shortBy, source: log.source(since) }, since));
-        } catch (err) {
-          if (!(err instanceof SoapFault)) throw err;
-          this.logRead(log.host, { about: 'lost', fault: err.faultType });
-        }
+    await pool(logs, concurrency, async (log) => {
+      try {
+        added += await log.poll();
+        this.logRead(log.host, gapOf({ shortBy: log.shortBy, source: log.source(since) }, since));
+      } catch (err) {
+        if (!(err instanceof SoapFault)) throw err;
+        this.logRead(log.host, { about: 'lost', fault: err.faultType });
       }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, logs.length)) }, lane));
+    });
     return added;
   }
 

@@ -24,6 +24,11 @@ export interface GapWords {
   readonly logLines: number;
 }
 
+/** A host vCenter is not connected to: its log cannot be read (the audit's rule, and watch's for a host it has not read yet). */
+export function connectionGap(host: { readonly connectionState: string }): LogGap | null {
+  return host.connectionState === 'connected' ? null : { about: 'unconnected' };
+}
+
 /** A read the endpoint refused, with the privilege it wants where it says. */
 export function refused(err: SoapFault): LogGap {
   return { about: 'refused', why: err.faultType === 'NoPermission' ? `NoPermission (needs ${err.privilegeId ?? 'Global.Diagnostics'})` : err.faultType };

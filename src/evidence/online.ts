@@ -12,7 +12,8 @@ import type { DistributedVirtualPort, MoRef, VMwareDVSPortSetting } from '../vsp
 import type { DvPortEvent, DvPortState, EvidenceSet } from './types.js';
 import { readDvPortEvents } from './dvport-events.js';
 import { tailHostLog, type HostLog } from './host-logs.js';
-import { describeGaps, describeHosts, gapOf, refused, type LogGap } from './log-gaps.js';
+import { connectionGap, describeGaps, describeHosts, gapOf, refused, type LogGap } from './log-gaps.js';
+import { pool } from './pool.js';
 
 export interface GatherOptions {
   /** The most lines read from the end of each host's vmkernel log (0: no logs). */
@@ -88,8 +89,11 @@ async function tailVmkernelLogs(
     return [];
   }
   const onVcenter = client.serviceContent.about.apiType === 'VirtualCenter';
-  const hosts = inventory.hosts.filter((h) => h.connectionState === 'connected');
-  for (const host of inventory.hosts) if (host.connectionState !== 'connected') gaps.push({ host, gap: { about: 'unconnected' } });
+  const hosts = inventory.hosts.filter((h) => !connectionGap(h));
+  for (const host of inventory.hosts) {
+    const gap = connectionGap(host);
+    if (gap) gaps.push({ host, gap });
+  }
 
   const logs: HostLog[] = [];
   let done = 0;
@@ -206,13 +210,4 @@ function macPolicies(setting: VMwareDVSPortSetting | undefined): VMwareDVSPortSe
   if (!setting) return null;
   const { _typeName, macManagementPolicy, securityPolicy } = setting;
   return { _typeName, ...(macManagementPolicy ? { macManagementPolicy } : {}), ...(securityPolicy ? { securityPolicy } : {}) };
-}
-
-/** Runs `work` over items with at most `limit` at once. */
-async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
 }

@@ -14,6 +14,7 @@ import { namesToCheck } from '../audit/vm-names.js';
 import { UsageError } from '../errors.js';
 import { readDvPortEvents, toDvPortEvent } from '../evidence/dvport-events.js';
 import { LiveEvidence, type PortRefresh } from '../evidence/live.js';
+import { LogRetries } from '../evidence/log-retry.js';
 import { gatherEvidence } from '../evidence/online.js';
 import { gatherVmNameEvents, withVmNameEvents, type VmNamesRead } from '../evidence/vm-name-events.js';
 import { DEFAULT_SINCE, describeSince, parseSince, windowStart, type Since } from '../evidence/since.js';
@@ -53,6 +54,9 @@ export interface WatchSink {
 
 /** WaitForUpdatesEx answers hold at most this many objects: a 10,000-VM resync comes in pieces, not one huge answer. */
 const MAX_OBJECT_UPDATES = 1000;
+
+/** The longest a log that could not be read waits to be tried again: how late a privilege granted meanwhile is seen. */
+const LOG_RETRY_CAP_MS = 10 * 60_000;
 
 /** The longest the way out waits for vCenter to destroy the collectors. */
 const STOP_DEADLINE_MS = 10_000;
@@ -183,7 +187,8 @@ class Watcher {
         concurrency: this.options.concurrency,
         onProgress: (text) => spinner.update(text),
       });
-      this.evidence = new LiveEvidence(this.client, gathered, this.options.logLines);
+      const interval = this.options.logInterval * 1000;
+      this.evidence = new LiveEvidence(this.client, gathered, this.options.logLines, new LogRetries(interval, Math.max(interval, LOG_RETRY_CAP_MS)));
       this.evidence.addEvents(blocks);
     } finally {
       spinner.stop();
@@ -202,8 +207,8 @@ class Watcher {
       void this.enqueue(async () => {
         const evidence = this.evidence!;
         const problems = evidence.problemList.join('\n');
-        // A host whose log could not be read (refused, answering nothing) is tried again at each read, not only when vCenter changes.
-        if (evidence.waiting) await this.followHosts(this.scoped(this.inventory.inventory()));
+        // A host whose log could not be read (refused, answering nothing) is tried again as its wait ends, not only when vCenter changes.
+        if (evidence.waiting) await this.followHosts(this.scoped(this.inventory.inventory()), true);
         const added = await evidence.pollLogs(this.options.concurrency, this.windowStart());
         // A log that stopped (or started again) being readable or covering the window changes what the verdict can vouch for.
         if (added || evidence.expires(this.windowStart()) || evidence.problemList.join('\n') !== problems) await this.verdictNow();
@@ -227,7 +232,8 @@ class Watcher {
       for (const dvs of whole.dvSwitches) await this.evidence!.refreshPorts({ dvs });
       this.portsStale = false;
     }
-    await this.followHosts(this.scoped(whole));
+    // Hosts new to the scope only: logs that failed are tried again by the log timer, not ahead of each verdict.
+    await this.followHosts(this.scoped(whole), false);
     const report = await this.report();
     this.reporter.publish(verdictOf(report.findings));
     this.causes = [];
@@ -268,19 +274,17 @@ class Watcher {
   }
 
   /**
-   * Hosts that came into scope, or whose log could not be read yet, have
-   * their logs read; those that left it are no longer read. A host that is
-   * disconnected keeps what was read of its log (its blocks did not go
-   * away), and starts being read once connected.
+   * Hosts that came into scope, or (retrying) whose log could not be read
+   * yet and whose wait since is over, have their logs read; those that left
+   * it are no longer read. A host that is disconnected keeps what was read
+   * of its log (its blocks did not go away); one never read is said not
+   * connected, as the audit says it, and starts being read once connected.
    */
-  private async followHosts(scoped: Inventory): Promise<void> {
+  private async followHosts(scoped: Inventory, retrying: boolean): Promise<void> {
     const evidence = this.evidence!;
     const inScope = new Set(scoped.hosts.map((h) => h.moref));
     for (const moref of evidence.heldHosts) if (!inScope.has(moref)) evidence.dropHost(moref);
-    const followed = evidence.followedHosts;
-    for (const host of scoped.hosts) {
-      if (host.connectionState === 'connected' && !followed.has(host.moref)) await evidence.addHost(host, this.windowStart());
-    }
+    await evidence.addHosts(scoped.hosts, this.windowStart(), this.options.concurrency, retrying);
   }
 
   private explained(change: WatchChange): WatchChange {

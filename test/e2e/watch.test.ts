@@ -278,7 +278,8 @@ describe('vmfix watch --format json, where some evidence cannot be read', () => 
       expect(watching.lines.all.filter((l) => l.type === 'warning')).toEqual([]);
 
       await lab.diagnostics('esx-r2.plant.example', true);
-      const seen = await watching.lines.next((l) => l.finding?.vm?.name === 'plc01' && l.finding.evidence.some((e: { type: string }) => e.type === 'vmkernel-log'), PROMPTLY_MS, 'the block from the log now read');
+      // Tried again at doubling waits from --log-interval (1, 2, 4, 8 s here): seen at the next try.
+      const seen = await watching.lines.next((l) => l.finding?.vm?.name === 'plc01' && l.finding.evidence.some((e: { type: string }) => e.type === 'vmkernel-log'), 20_000, 'the block from the log now read');
       expect(seen.finding.evidence.find((e: { type: string }) => e.type === 'vmkernel-log').line).toContain('client plc01 requested mac address change to 02:00:00:00:0c:01');
       // Read once, it is followed: taken away again, that is said.
       await lab.diagnostics('esx-r2.plant.example', false);
@@ -286,6 +287,23 @@ describe('vmfix watch --format json, where some evidence cannot be read', () => 
       expect(lost.warning).toMatch(/vmkernel log of esx-r2\.plant\.example could not be read \(NoPermission\); its newer lines were not seen/);
     } finally {
       await lab.diagnostics('esx-r2.plant.example', false);
+      expect(await watching.stop('SIGINT')).toBe(130);
+    }
+  });
+
+  it('logs refused on every host are tried again at doubling waits from --log-interval, not at every interval', async () => {
+    await lab.diagnostics('esx-r1.plant.example', false);
+    const watching = startWatch(['--format', 'json', '--log-interval', '1'], lab.env);
+    try {
+      await watching.lines.next((l) => l.type === 'watching', 30_000, 'watching line');
+      const before = (await lab.calls()).length;
+      await new Promise((resolve) => setTimeout(resolve, 7500));
+      const reads = (await lab.calls()).slice(before).filter((c) => c.method === 'BrowseDiagnosticLog');
+      // Both hosts at 1, 3 and 7 s after the start: 6 reads at most (one a host a second was 14).
+      expect(reads.length).toBeGreaterThanOrEqual(2);
+      expect(reads.length).toBeLessThanOrEqual(6);
+    } finally {
+      await lab.diagnostics('esx-r1.plant.example', true);
       expect(await watching.stop('SIGINT')).toBe(130);
     }
   });

@@ -2,8 +2,9 @@
 // the start (stale, not connected, answering nothing, refused): each kept
 // host by host until a later read of that host shows the gap gone, never
 // because time passed or nothing was read.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LiveEvidence } from '../../src/evidence/live.js';
+import { LogRetries } from '../../src/evidence/log-retry.js';
 import { gatherEvidence } from '../../src/evidence/online.js';
 import type { Host } from '../../src/inventory/model.js';
 import type { VimClient } from '../../src/vsphere/client.js';
@@ -33,9 +34,27 @@ function vcenter(logs: Record<string, string[]>, refused = new Set<string>(), si
 const esx01 = host('host-1', 'esx01', [vswitch('vSwitch0', false)], []);
 const esx02 = host('host-2', 'esx02', [vswitch('vSwitch0', false)], []);
 
+/** As watch keeps the evidence at --log-interval 30. */
 async function watching(client: VimClient, hosts: Host[], since = SINCE): Promise<LiveEvidence> {
   const gathered = await gatherEvidence(client, inventory(hosts, []), { logLines: 1000, since, concurrency: 1 });
-  return new LiveEvidence(client, gathered, 1000);
+  return new LiveEvidence(client, gathered, 1000, new LogRetries(30_000, 600_000));
+}
+
+/** The log reads a client is asked for, and the most it had in flight at once. */
+function counted(client: VimClient): { client: VimClient; reads: { count: number; inFlight: number; most: number } } {
+  const reads = { count: 0, inFlight: 0, most: 0 };
+  const read = client.read.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const wrapped = async (...args: unknown[]) => {
+    reads.count++;
+    reads.most = Math.max(reads.most, ++reads.inFlight);
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      return await read(...args);
+    } finally {
+      reads.inFlight--;
+    }
+  };
+  return { client: { ...client, serviceContent: client.serviceContent, read: wrapped } as unknown as VimClient, reads };
 }
 
 describe('a host log whose newest line was older than the window at the start (a host clock behind, a quiet log)', () => {
@@ -126,5 +145,87 @@ describe('the audit says each gap once for all the hosts it holds on', () => {
       'vmkernel logs not read on esx03: not connected to vCenter.',
       expect.stringMatching(/^The newest line of the vmkernel log of 2 hosts \(esx01, esx02\) is older/),
     ]);
+  });
+});
+
+describe('hosts whose log was refused at the start (a user without Global.Diagnostics)', () => {
+  afterEach(() => vi.useRealTimers());
+  const T0 = Date.parse('2026-11-26T12:00:00.000Z');
+  const hosts = Array.from({ length: 20 }, (_, i) => host(`host-${i + 1}`, `esx${String(i + 1).padStart(2, '0')}`, [vswitch('vSwitch0', false)], []));
+
+  it('are tried again --concurrency at once, after the log interval, then at doubling waits up to 10 minutes, not at every read', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+    const refusedHosts = new Set(hosts.map((h) => h.moref));
+    const { client, reads } = counted(vcenter(Object.fromEntries(hosts.map((h) => [h.moref, [...OLD]])), refusedHosts));
+    const live = await watching(client, hosts, '2026-11-01T00:00:00.000Z');
+    expect(live.problemList).toHaveLength(20);
+    reads.count = reads.most = 0;
+
+    // A verdict (a vCenter change) reads only hosts never tried; the log timer, every --log-interval (30 s), retries.
+    const tried: number[] = [];
+    for (let s = 0; s <= 1800; s += 30) {
+      vi.setSystemTime(T0 + s * 1000);
+      const before = reads.count;
+      await live.addHosts(hosts, '2026-11-01T00:00:00.000Z', 4, false);
+      expect(reads.count, `a verdict at ${s} s`).toBe(before);
+      await live.addHosts(hosts, '2026-11-01T00:00:00.000Z', 4, true);
+      if (reads.count > before) {
+        expect(reads.count - before, `at ${s} s`).toBe(20);
+        tried.push(s);
+      }
+    }
+    expect(tried).toEqual([30, 90, 210, 450, 930, 1530]);
+    expect(reads.most).toBe(4);
+    expect(live.problemList).toHaveLength(20);
+
+    // The privilege granted: seen within the longest wait, every host read and the problems gone.
+    refusedHosts.clear();
+    vi.setSystemTime(T0 + 1530_000 + 600_000);
+    await live.addHosts(hosts, '2026-11-01T00:00:00.000Z', 4, true);
+    expect(live.problemList).toEqual([]);
+    expect(live.followedHosts.size).toBe(20);
+  });
+
+  it('one of them read at last: the others are tried at the next read, not at the end of their own wait', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+    const [first, later] = [hosts[0]!, hosts[1]!];
+    const refusedHosts = new Set([first.moref, later.moref]);
+    const { client, reads } = counted(vcenter({ [first.moref]: [...OLD], [later.moref]: [...OLD] }, refusedHosts));
+    const live = await watching(client, [first], '2026-11-01T00:00:00.000Z');
+    vi.setSystemTime(T0 + 15_000);
+    // Came into scope 15 s later (a verdict reads it at once): refused too, and waits from then.
+    await live.addHosts([first, later], '2026-11-01T00:00:00.000Z', 4, false);
+    expect(live.problemList).toHaveLength(2);
+
+    refusedHosts.clear();
+    vi.setSystemTime(T0 + 30_000);
+    await live.addHosts([first, later], '2026-11-01T00:00:00.000Z', 4, true);
+    expect(live.followedHosts).toEqual(new Set([first.moref]));
+    vi.setSystemTime(T0 + 31_000);
+    const before = reads.count;
+    await live.addHosts([first, later], '2026-11-01T00:00:00.000Z', 4, true);
+    expect(reads.count).toBeGreaterThan(before);
+    expect(live.followedHosts).toEqual(new Set([first.moref, later.moref]));
+    expect(live.problemList).toEqual([]);
+  });
+});
+
+describe('a host in scope that vCenter is not connected to, and whose log was never read', () => {
+  it('is said not connected when it enters the scope or comes back into it, as at the start, until connected and its log answers', async () => {
+    const live = await watching(vcenter({ 'host-1': [...OLD], 'host-2': [...OLD] }), [esx01], '2026-11-01T00:00:00.000Z');
+    expect(live.problemList).toEqual([]);
+    await live.addHosts([esx01, { ...esx02, connectionState: 'disconnected' }], '2026-11-01T00:00:00.000Z', 4, false);
+    expect(live.problemList, 'entering the scope').toEqual(['vmkernel logs not read on esx02: not connected to vCenter.']);
+
+    live.dropHost('host-2');
+    expect(live.problemList).toEqual([]);
+    await live.addHosts([esx01, { ...esx02, connectionState: 'notResponding' }], '2026-11-01T00:00:00.000Z', 4, false);
+    expect(live.problemList, 'back in scope').toEqual(['vmkernel logs not read on esx02: not connected to vCenter.']);
+
+    await live.addHosts([esx01, esx02], '2026-11-01T00:00:00.000Z', 4, false);
+    expect(live.problemList).toEqual([]);
+    expect(live.followedHosts).toEqual(new Set(['host-1', 'host-2']));
   });
 });
