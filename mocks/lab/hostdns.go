@@ -36,7 +36,10 @@ func defaultVmkernelNics(name string, dc, index int) []scVmkernelNic {
 	case ip != nil:
 		return []scVmkernelNic{{IpAddress: name}}
 	}
-	return []scVmkernelNic{{IpAddress: fmt.Sprintf("198.18.%d.%d", dc, index+1)}}
+	// Counted across the range's last two octets (.1 to .254 each), not one octet a datacenter: the
+	// bench's datacenter holds 500 hosts.
+	n := dc*4096 + index
+	return []scVmkernelNic{{IpAddress: fmt.Sprintf("198.%d.%d.%d", 18+n/(256*254), n/254%256, n%254+1)}}
 }
 
 // applyDefaults: the default TCP/IP stack; vmk0 alone serves management, as ESXi installs it.
