@@ -8,7 +8,7 @@
 // shown with its time, never a finding.
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import { hostFinder, type InventoryIndex } from '../inventory/lookup.js';
-import { displayName, type Host, type Vm, type VmNic } from '../inventory/model.js';
+import type { Host, Vm, VmNic } from '../inventory/model.js';
 import { hasNoConfiguration } from '../inventory/unread.js';
 import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
 import { CLOCK_SKEW_MS, type NameHistory } from './name-history.js';
@@ -115,8 +115,7 @@ export function logHostFinder(hosts: readonly Host[]): (e: L2SecEvent) => Host |
  */
 function incidents(index: InventoryIndex, events: readonly L2SecEvent[], names: NameHistory | undefined): Incident[] {
   const hostOf = logHostFinder(index.inventory.hosts);
-  const vmsByName = new Map<string, Vm[]>();
-  for (const vm of index.inventory.vms) vmsByName.set(displayName(vm.name), [...(vmsByName.get(displayName(vm.name)) ?? []), vm]);
+  const { vmsByName } = index;
   const named = new Map<string, Incident>();
   const unnamed: L2SecEvent[] = [];
   for (const e of events) {

@@ -7,6 +7,7 @@
 import type { VmNameEvent } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import { displayName, type Inventory, type Vm } from '../inventory/model.js';
+import { byShownName } from '../inventory/lookup.js';
 import type { UnknownVm } from './match-logs.js';
 import { CLOCK_SKEW_MS, type NameHistory } from './name-history.js';
 
@@ -22,14 +23,9 @@ type Rename = Exclude<VmNameEvent, Removal>;
 export function namesToCheck(inventory: Inventory, events: readonly L2SecEvent[]): { readonly key: string; readonly unknown: boolean } {
   const clients = [...new Set(events.map((e) => e.vmName).filter((n): n is string => Boolean(n)))].sort();
   if (!clients.length) return { key: '', unknown: false };
-  const morefs = new Map<string, string[]>();
-  for (const vm of inventory.vms) {
-    const name = displayName(vm.name);
-    const list = morefs.get(name);
-    if (list) list.push(vm.moref);
-    else morefs.set(name, [vm.moref]);
-  }
-  const called = (name: string) => [...(morefs.get(name) ?? []), ...(vmNameOf(name) !== name ? (morefs.get(vmNameOf(name)) ?? []) : [])];
+  const byName = byShownName(inventory.vms);
+  const morefs = (name: string) => (byName.get(name) ?? []).map((vm) => vm.moref);
+  const called = (name: string) => [...morefs(name), ...(vmNameOf(name) !== name ? morefs(vmNameOf(name)) : [])];
   return {
     key: clients.map((name) => `${name}=${called(name).join(',')}`).join('\n'),
     unknown: clients.some((name) => called(name).length === 0),

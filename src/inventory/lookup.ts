@@ -2,7 +2,7 @@
 // and dvPortgroups by key, VMs by name, and who is attached where; hosts by
 // the names logs give them.
 import { isIP } from 'node:net';
-import type { DvPortgroup, DvSwitch, Host, Inventory, Vm, VmNic } from './model.js';
+import { displayName, type DvPortgroup, type DvSwitch, type Host, type Inventory, type Vm, type VmNic } from './model.js';
 
 export interface NicRef {
   readonly vm: Vm;
@@ -12,7 +12,8 @@ export interface NicRef {
 export class InventoryIndex {
   readonly hosts = new Map<string, Host>();
   readonly dvsByUuid = new Map<string, DvSwitch>();
-  readonly vmsByName = new Map<string, Vm[]>();
+  /** The VMs vCenter calls each name now, as ESXi's lines write it (byShownName). */
+  readonly vmsByName: ReadonlyMap<string, readonly Vm[]>;
   private readonly vmsByHost = new Map<string, Vm[]>();
   private readonly dvPortgroups = new Map<string, DvPortgroup>();
   private readonly nicsByAttachment = new Map<string, NicRef[]>();
@@ -23,8 +24,8 @@ export class InventoryIndex {
       this.dvsByUuid.set(dvs.uuid, dvs);
       for (const pg of dvs.portgroups) this.dvPortgroups.set(`${dvs.uuid}/${pg.key}`, pg);
     }
+    this.vmsByName = byShownName(inventory.vms);
     for (const vm of inventory.vms) {
-      push(this.vmsByName, vm.name, vm);
       if (vm.host) push(this.vmsByHost, vm.host, vm);
       for (const nic of vm.nics) {
         const key = attachmentKey(vm, nic);
@@ -63,6 +64,13 @@ export class InventoryIndex {
       (h) => h.datacenter === host.datacenter && h.cluster === host.cluster && h.portgroups.some((pg) => pg.name === portgroup),
     );
   }
+}
+
+/** VMs by name as the vSphere Client and ESXi's lines show it (displayName: vCenter escapes / \ % in names). */
+export function byShownName(vms: readonly Vm[]): Map<string, Vm[]> {
+  const out = new Map<string, Vm[]>();
+  for (const vm of vms) push(out, displayName(vm.name), vm);
+  return out;
 }
 
 /**
