@@ -9,7 +9,7 @@ import { SoapFault } from '../vsphere/faults.js';
 import type { MoRef } from '../vsphere/types.js';
 import { LOG_PAGE, logBrowser, tailHostLog, type HostLog } from './host-logs.js';
 import { FollowedLog } from './log-follow.js';
-import { connectionGap, describeGap, gapOf, refused, type GapWords, type LogGap } from './log-gaps.js';
+import { connectionGap, describeGap, gapOf, gapWords, refused, type GapWords, type LogGap } from './log-gaps.js';
 import type { LogRetries } from './log-retry.js';
 import { dvPortsProblem, readDvPorts, type GatheredEvidence } from './online.js';
 import { pool } from './pool.js';
@@ -47,7 +47,7 @@ export class LiveEvidence {
     /** When a log that could not be read is tried again. */
     private readonly retries: LogRetries,
   ) {
-    this.words = { onVcenter: client.serviceContent.about.apiType === 'VirtualCenter', logLines };
+    this.words = gapWords(client, logLines);
     for (const log of gathered.hostLogs) if (log.shortBy !== 'unanswered') this.follow(log);
     // No DiagnosticManager is the endpoint's, not a host's: said once, and no read can clear it.
     const noManager = gathered.logGaps.filter((g) => g.gap.about === 'no-manager').map((g) => g.host.name);

@@ -1,6 +1,7 @@
 // What reading a host's vmkernel log left unknown, in one set of words: the
 // audit says each gap once for all the hosts it holds on, watch host by host
 // (live.ts), where a later read of that host decides whether it still holds.
+import type { VimClient } from '../vsphere/client.js';
 import type { SoapFault } from '../vsphere/faults.js';
 import type { HostLog } from './host-logs.js';
 import type { LogSource } from './types.js';
@@ -22,6 +23,11 @@ export interface GapWords {
   readonly onVcenter: boolean;
   /** --log-lines, which a capped read ran into. */
   readonly logLines: number;
+}
+
+/** The words for an endpoint's gaps: the audit's and watch's alike. */
+export function gapWords(client: VimClient, logLines: number): GapWords {
+  return { onVcenter: client.serviceContent.about.apiType === 'VirtualCenter', logLines };
 }
 
 /** A host vCenter is not connected to: its log cannot be read (the audit's rule, and watch's for a host it has not read yet). */

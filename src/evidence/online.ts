@@ -12,7 +12,7 @@ import type { DistributedVirtualPort, MoRef, VMwareDVSPortSetting } from '../vsp
 import type { DvPortEvent, DvPortState, EvidenceSet } from './types.js';
 import { readDvPortEvents } from './dvport-events.js';
 import { tailHostLog, type HostLog } from './host-logs.js';
-import { connectionGap, describeGaps, describeHosts, gapOf, refused, type LogGap } from './log-gaps.js';
+import { connectionGap, describeGaps, describeHosts, gapOf, gapWords, refused, type LogGap } from './log-gaps.js';
 import { pool } from './pool.js';
 
 export interface GatherOptions {
@@ -57,8 +57,7 @@ export async function gatherEvidence(client: VimClient, inventory: Inventory, op
     phase('dvPorts', () => fetchDvPorts(client, inventory, unread)),
     phase('events', () => blockEvents(client, inventory, options.since, notes)),
   ]);
-  const words = { onVcenter: client.serviceContent.about.apiType === 'VirtualCenter', logLines: options.logLines };
-  const problems = [...describeGaps(gaps.map((g) => ({ name: g.host.name, gap: g.gap })), words), ...unread.map(dvPortsProblem)];
+  const problems = [...describeGaps(gaps.map((g) => ({ name: g.host.name, gap: g.gap })), gapWords(client, options.logLines)), ...unread.map(dvPortsProblem)];
   const count = logs.reduce((n, log) => n + log.unparsed.count, 0);
   const samples = logs.flatMap((log) => log.unparsed.samples.map((line) => ({ source: log.source.name, line })));
   return {
@@ -89,10 +88,11 @@ async function tailVmkernelLogs(
     return [];
   }
   const onVcenter = client.serviceContent.about.apiType === 'VirtualCenter';
-  const hosts = inventory.hosts.filter((h) => !connectionGap(h));
+  const hosts: Host[] = [];
   for (const host of inventory.hosts) {
     const gap = connectionGap(host);
     if (gap) gaps.push({ host, gap });
+    else hosts.push(host);
   }
 
   const logs: HostLog[] = [];
