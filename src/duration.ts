@@ -3,9 +3,9 @@
 // come back as "1 hour" in one message and "90 minutes" in another.
 import { UsageError } from './errors.js';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
 const UNIT_MS = { m: MINUTE, h: HOUR, d: DAY, w: 7 * DAY } as const;
 
 // No sign: what a leading "-" means is the option's to say (--since reads -7d as journalctl does).

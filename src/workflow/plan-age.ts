@@ -2,12 +2,8 @@
 // objects a plan changes are as they were; it cannot prove that the audit
 // behind it still holds (VMs that joined a portgroup it opens since are in
 // no ticket), and that grows less likely by the day.
-import { durationWords } from '../duration.js';
+import { DAY, durationWords, HOUR, MINUTE } from '../duration.js';
 import type { Plan } from '../remedy/schema.js';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
 /**
  * A day: a plan made for tonight's window is not old, one from last week's
