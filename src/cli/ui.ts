@@ -3,6 +3,7 @@
 // a prompt is handled here, once, as an InterruptedError. Whether colours
 // are allowed is decided here too, for stderr and for stdout alike.
 import { InterruptedError } from '../errors.js';
+import { plainPrompts } from './plain-prompts.js';
 import { terminalText } from '../report/escape.js';
 import { painter } from '../report/style.js';
 import type { Choice, Spinner, Ui } from '../workflow/context.js';
@@ -21,10 +22,13 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
   const interactive = Boolean(process.stdin.isTTY && stderr.isTTY);
   const color = colorAllowed(stderr, env);
   const paint = painter(color);
+  // A terminal that takes no cursor codes gets plain prompts and progress lines, as Emacs' shell needs.
+  const dumb = env.TERM === 'dumb';
+  const plain = dumb ? plainPrompts(process.stdin, stderr) : undefined;
   let active: { spinner: import('ora').Ora } | undefined;
   // A terminal of size 0x0 (docker exec -t, script without a terminal behind it): ora divides by its width
   // and would clear lines without end. Progress lines instead, as without a terminal.
-  const spins = () => Boolean(stderr.isTTY && stderr.columns);
+  const spins = () => Boolean(stderr.isTTY && stderr.columns) && !dumb;
 
   const write = (text: string) => {
     // A line printed under a running spinner would be overdrawn by it.
@@ -60,15 +64,16 @@ export function terminalUi(env: NodeJS.ProcessEnv, stderr: NodeJS.WriteStream = 
     get columns() {
       return columnsOf(stderr);
     },
-    confirm: (message, defaultValue = false) => prompt((p, context) => p.confirm({ message, default: defaultValue }, context)),
+    confirm: (message, defaultValue = false) =>
+      plain ? plain.confirm(message, defaultValue) : prompt((p, context) => p.confirm({ message, default: defaultValue }, context)),
     select: <T>(message: string, choices: readonly Choice<T>[], initial?: T) =>
-      prompt((p, context) =>
+      plain ? plain.select(message, choices, initial) : prompt((p, context) =>
         p.select<T>(
           { message, choices: choices.map((c) => ({ name: c.name, value: c.value, ...(c.description ? { description: c.description } : {}), ...(c.disabled ? { disabled: c.disabled } : {}) })), pageSize: Math.min(12, choices.length), ...(initial === undefined ? {} : { default: initial }) },
           context,
         ),
       ),
-    password: (message) => prompt((p, context) => p.password({ message, mask: '*' }, context)),
+    password: (message) => (plain ? plain.password(message) : prompt((p, context) => p.password({ message, mask: '*' }, context))),
     spinner(text): Spinner {
       if (!spins()) return progressLines(text, write);
       let handle: { spinner: import('ora').Ora } | undefined;

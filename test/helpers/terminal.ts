@@ -15,7 +15,8 @@ export class Terminal {
     return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
   }
 
-  async start(env: NodeJS.ProcessEnv, args: string[], size: { columns: number; rows: number } = { columns: 220, rows: 80 }): Promise<void> {
+  /** `raw`: a file that receives every byte the command writes to the terminal, escape codes and all. */
+  async start(env: NodeJS.ProcessEnv, args: string[], size: { columns: number; rows: number } = { columns: 220, rows: 80 }, raw?: string): Promise<void> {
     const vars = { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', NO_COLOR: '1', ...env };
     const script = join(this.dir, `session-${Date.now()}.sh`);
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -24,12 +25,18 @@ export class Terminal {
       [
         ...Object.entries(vars).filter(([, v]) => v !== undefined).map(([k, v]) => `export ${k}=${quote(String(v))}`),
         `cd ${quote(this.dir)}`,
+        // The recording must be in place before the command writes anything.
+        ...(raw ? [`while [ ! -e ${quote(`${raw}.go`)} ]; do sleep 0.05; done`] : []),
         `${quote(process.execPath)} ${quote(join(ROOT, 'bin', 'vmfix.js'))} ${args.map(quote).join(' ')}`,
         'echo "VMFIX-EXIT=$?"',
         'sleep 600',
       ].join('\n'),
     );
     this.tmux('new-session', '-d', '-s', 'fix', '-x', String(size.columns), '-y', String(size.rows), `sh ${quote(script)}`);
+    if (raw) {
+      this.tmux('pipe-pane', '-o', '-t', 'fix', `cat >> ${quote(raw)}`);
+      await writeFile(`${raw}.go`, '');
+    }
   }
 
   screen(): string {
