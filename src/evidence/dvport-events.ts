@@ -2,14 +2,25 @@
 // DvsPortUnblockedEvent) inside the --since window: vCenter keeps them
 // after the port is released, the VM is moved or restarted and the vmkernel
 // log has rotated, so they show intermittent blocks the present state hides.
+// With them the events that start a port's current connection
+// (DvsPortConnectedEvent when a NIC takes the port, DvsPortLinkUpEvent when
+// its NIC comes up: power-on, "Connected" ticked): vCenter numbers all of them
+// in one order, so which came first needs no clock.
 import { normalizeMac } from '../inventory/model.js';
 import type { VimClient } from '../vsphere/client.js';
 import { readEvents, type VimEvent } from '../vsphere/events.js';
 import type { DvPortEvent } from './types.js';
 
-export const DVPORT_EVENT_TYPES = ['DvsPortBlockedEvent', 'DvsPortUnblockedEvent'] as const;
+const KINDS = {
+  DvsPortBlockedEvent: 'blocked',
+  DvsPortUnblockedEvent: 'unblocked',
+  DvsPortConnectedEvent: 'connected',
+  DvsPortLinkUpEvent: 'connected',
+} as const satisfies Record<string, DvPortEvent['kind']>;
 
-/** The block events since `since` (ISO; null: all vCenter holds), oldest first. */
+export const DVPORT_EVENT_TYPES = Object.keys(KINDS) as readonly (keyof typeof KINDS)[];
+
+/** The port events since `since` (ISO; null: all vCenter holds), oldest first. */
 export async function readDvPortEvents(client: VimClient, since: string | null): Promise<DvPortEvent[]> {
   const events = await readEvents(client, {
     eventTypeId: DVPORT_EVENT_TYPES,
@@ -19,14 +30,15 @@ export async function readDvPortEvents(client: VimClient, since: string | null):
   return events.map(toDvPortEvent).filter((e): e is DvPortEvent => e !== null);
 }
 
-/** The event as evidence, or null for an event that is not a dvPort block or release. */
+/** The event as evidence, or null for an event that is none of the port events read. */
 export function toDvPortEvent(event: VimEvent): DvPortEvent | null {
-  const type = event._typeName;
-  if ((type !== 'DvsPortBlockedEvent' && type !== 'DvsPortUnblockedEvent') || !event.dvs || event.portKey === undefined) return null;
+  const type = event._typeName ?? '';
+  const kind = Object.hasOwn(KINDS, type) ? KINDS[type as keyof typeof KINDS] : undefined;
+  if (!kind || !event.dvs || event.portKey === undefined) return null;
   const runtime = event.runtimeInfo;
   return {
     key: event.key,
-    blocked: type === 'DvsPortBlockedEvent',
+    kind,
     time: new Date(event.createdTime).toISOString(),
     dvs: event.dvs.dvs.value,
     dvsName: event.dvs.name,
