@@ -9,6 +9,10 @@ package main
 //     guest OS of a running VM starts sending from another MAC. guest.net
 //     shows it (Tools reports it), and ESXi enforces L2 security on the port
 //     (l2sec.go); the configured MAC again releases the port.
+//   - POST /lab/nic-connected {"vm", "nic", "connected": bool}: the admin
+//     unticks or ticks a card's "Connected" (ReconfigVM_Task editing its
+//     connectable.connected, with VmReconfiguredEvent); on a running VM its
+//     dvPort's link goes down or up (portlink.go);
 //   - POST /lab/diagnostics {"host", "allowed": bool}: the admin takes the
 //     Global.Diagnostics privilege on a host away from the lab's user (or
 //     gives it back), as a role edit in vCenter does: from the next call on,
@@ -24,6 +28,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/vmware/govmomi/vim25/types"
 )
 
 type adminError struct {
@@ -161,4 +167,51 @@ func (l *lab) diagnosticsHandler(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	http.Error(w, fmt.Sprintf("no host named %q", body.Host), http.StatusNotFound)
+}
+
+func (l *lab) nicConnectedHandler(w http.ResponseWriter, req *http.Request) {
+	var body struct {
+		VM        string      `json:"vm"`
+		NIC       interface{} `json:"nic"`
+		Connected *bool       `json:"connected"`
+	}
+	if !decodeJSON(w, req, &body) {
+		return
+	}
+	if body.Connected == nil {
+		http.Error(w, "connected must be true or false", http.StatusBadRequest)
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v, e := l.findVM(body.VM)
+	var nic *vnic
+	if e == nil {
+		nic, e = v.findNic(body.NIC)
+	}
+	if e != nil {
+		http.Error(w, e.msg, e.status)
+		return
+	}
+	// The edit a client sends: the card as it is, with connectable.connected changed.
+	var card types.BaseVirtualDevice
+	for i, n := range v.nics {
+		if n == nic {
+			card = v.nicDevice(i, n)
+		}
+	}
+	card.GetVirtualDevice().Connectable.Connected = *body.Connected
+	spec := types.VirtualMachineConfigSpec{DeviceChange: []types.BaseVirtualDeviceConfigSpec{
+		&types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationEdit, Device: card},
+	}}
+	if f := v.hostStateFault(); f != nil {
+		http.Error(w, reflect.TypeOf(f).Elem().Name(), http.StatusConflict)
+		return
+	}
+	if f := l.reconfigure(v, spec); f != nil {
+		http.Error(w, reflect.TypeOf(f).Elem().Name(), http.StatusConflict)
+		return
+	}
+	l.events.post(&types.VmReconfiguredEvent{VmEvent: v.event(l.username, "Reconfigured %s on %s in %s"), ConfigSpec: spec})
+	writeJSON(w, map[string]interface{}{"vm": v.name, "nic": v.nicLabel(nic), "connected": nic.connected})
 }

@@ -29,8 +29,9 @@ func (l *lab) destroyVM(v *vm, user string) types.BaseMethodFault {
 	}
 	removed := &types.VmRemovedEvent{VmEvent: v.event(user, "Removed %s on %s from %s")}
 	for _, nic := range v.nics {
-		if nic.dvPort != nil {
-			nic.dvPort.release()
+		if p := nic.dvPort; p != nil {
+			p.release()
+			l.nicPortChange(v, nic, p, false, nil, false)
 		}
 	}
 	h, self := v.host, v.obj.Self

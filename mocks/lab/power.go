@@ -62,6 +62,7 @@ func (l *lab) setPower(v *vm, on bool, user string) types.BaseMethodFault {
 		nic.portID, nic.stdBlocked = 0, false
 		if p := nic.dvPort; p != nil {
 			p.blocked, p.statusDetail = false, ""
+			l.nicPortChange(v, nic, p, !on && nic.connected, p, on && nic.connected)
 		} else if nic.active(v) {
 			h.assignPort(nic)
 		}

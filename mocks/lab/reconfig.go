@@ -62,6 +62,7 @@ func (l *lab) reconfigure(v *vm, spec types.VirtualMachineConfigSpec) types.Base
 	h := v.host
 	for _, e := range edits {
 		nic, next := e.nic, e.next
+		from, wasUp := nic.dvPort, nic.active(v)
 		if e.wantPG != nil {
 			if next.dvPort = e.wantPG.freePort(); next.dvPort == nil {
 				return &types.InvalidDeviceBacking{} // a full portgroup without autoExpand
@@ -86,6 +87,7 @@ func (l *lab) reconfigure(v *vm, spec types.VirtualMachineConfigSpec) types.Base
 		case nic.stdName != wasActiveOn:
 			h.assignPort(nic) // a new port, as when ESXi reconnects a vNIC
 		}
+		l.nicPortChange(v, nic, from, wasUp, nic.dvPort, nic.active(v))
 		l.enforce(v, nic, false)
 	}
 	v.render()

@@ -2,7 +2,7 @@ package main
 
 // The HTTP side: /sdk is vcsim's SOAP endpoint, behind a recorder of every
 // call and the restart gate (restart.go); /lab/state and /lab/calls are the
-// lab's own read-outs (and /lab/collectors, sessions.go), /lab/power, /lab/guest-mac (admin.go),
+// lab's own read-outs (and /lab/collectors, sessions.go), /lab/power, /lab/guest-mac, /lab/nic-connected (admin.go),
 // /lab/connection (connection.go) and /lab/restart its own actions, outside /sdk and without authentication.
 
 import (
@@ -167,6 +167,7 @@ func newHandler(l *lab, svc *simulator.Service, calls *callLog) (http.Handler, e
 	mux.Handle("/lab/restart", restarts)
 	mux.HandleFunc("/lab/power", l.powerHandler)
 	mux.HandleFunc("/lab/guest-mac", l.guestMacHandler)
+	mux.HandleFunc("/lab/nic-connected", l.nicConnectedHandler)
 	mux.HandleFunc("/lab/diagnostics", l.diagnosticsHandler)
 	mux.HandleFunc("/lab/connection", l.connectionHandler)
 	mux.Handle("/lab/state", getOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -3,13 +3,15 @@
 // switch and a port; the NIC is the one that port is connected to now. The
 // block is about that NIC only while the port still carries the same vNIC
 // MAC and still rejects MAC changes; a port now connected to another NIC (or
-// to none), a NIC whose MAC has been pinned since, a VM powered on since, or
-// a policy that allows it now, makes the event history: shown with its time, never a finding.
+// to none), a port connected anew since (its NIC came up again: power-on,
+// "Connected" ticked, a move away and back), a NIC disconnected now, a NIC
+// whose MAC has been pinned since, or a policy that allows it now, makes the
+// event history: shown with its time, never a finding.
 import type { DvPortEvent } from '../evidence/types.js';
 import type { DvSwitch, Vm, VmNic } from '../inventory/model.js';
 import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
 import type { Evidence, HistoryItem } from './finding.js';
-import { beforePowerOn, nicKey } from './match-logs.js';
+import { nicKey } from './match-logs.js';
 
 export interface MatchedPortEvents {
   /** Block events of the port each NIC is on now, keyed `${vm.moref}/${nic.key}`. */
@@ -29,7 +31,7 @@ export function matchPortEvents(attachments: Attachments, events: readonly DvPor
     const state = dvs ? attachments.port(dvs.uuid, port.portKey) : undefined;
     const vm = state?.vm ? vms.get(state.vm) : undefined;
     const nic = vm?.nics.find((n) => n.key === state!.nicKey);
-    const evidence = port.blocks.map((b) => blockEvidence(port, b));
+    const evidence = (port.blocks.length ? port.blocks : port.earlier).map((b) => blockEvidence(port, b));
     const past = (why: string, who?: { vm: Vm; nic: VmNic }) => {
       const host = index.host(who?.vm.host ?? null);
       history.push(historyItem(port, evidence, why, host ? { name: host.name, moref: host.moref } : null, who));
@@ -49,26 +51,43 @@ export function matchPortEvents(attachments: Attachments, events: readonly DvPor
   return { byNic, history };
 }
 
+interface Block {
+  readonly event: DvPortEvent;
+  released: string | null;
+}
+
 interface PortHistory {
   readonly dvs: string;
   readonly dvsName: string;
   readonly portKey: string;
-  /** Its block events, oldest first, each with the release that followed it, if any. */
-  readonly blocks: { readonly event: DvPortEvent; released: string | null }[];
+  /** Its block events since it was last connected anew, oldest first, each with the release that followed it, if any. */
+  blocks: Block[];
+  /** Those before: of an earlier connection. */
+  readonly earlier: Block[];
+  /** When it was last connected anew after a block (DvsPortConnectedEvent, DvsPortLinkUpEvent). */
+  connected: string | null;
 }
 
-/** The events grouped by port; ports that were only ever released are left out. */
+/**
+ * The events grouped by port, in vCenter's order (its keys: one clock, no host's): a connection retires
+ * the blocks before it, as a power-on does (it is one); a guest that still changes its MAC is blocked again
+ * after it. Ports never blocked are left out.
+ */
 function ports(events: readonly DvPortEvent[]): PortHistory[] {
   const out = new Map<string, PortHistory>();
   for (const event of [...events].sort((a, b) => a.key - b.key)) {
     const id = `${event.dvs}/${event.portKey}`;
     let port = out.get(id);
-    if (event.blocked) {
-      if (!port) out.set(id, (port = { dvs: event.dvs, dvsName: event.dvsName, portKey: event.portKey, blocks: [] }));
+    if (event.kind === 'blocked') {
+      if (!port) out.set(id, (port = { dvs: event.dvs, dvsName: event.dvsName, portKey: event.portKey, blocks: [], earlier: [], connected: null }));
       port.blocks.push({ event, released: null });
-    } else {
-      const last = port?.blocks.at(-1);
+    } else if (port && event.kind === 'unblocked') {
+      const last = port.blocks.at(-1);
       if (last && last.released === null) last.released = event.time;
+    } else if (port) {
+      port.earlier.push(...port.blocks);
+      port.blocks = [];
+      port.connected = event.time;
     }
   }
   return [...out.values()];
@@ -79,9 +98,11 @@ function notNow(attachments: Attachments, dvs: DvSwitch, port: PortHistory, vm: 
   if (nic.backing.kind !== 'distributed' || nic.backing.switchUuid !== dvs.uuid || nic.backing.portKey !== port.portKey) {
     return `dvPort ${port.portKey} of ${dvs.name} is no longer ${nic.label}'s port`;
   }
-  if (beforePowerOn(vm, port.blocks.map((b) => b.event.time))) {
-    return `the block is older than ${vm.name}'s power-on at ${vm.bootTime}: its ports were connected anew since`;
+  if (!port.blocks.length) {
+    return `dvPort ${port.portKey} of ${dvs.name} was connected anew at ${port.connected} (${nic.label} came up again): the block was of an earlier connection`;
   }
+  // A running VM's disconnected NIC is on no live port: nothing can be blocking it now. (Off, every NIC reads disconnected.)
+  if (vm.powerState === 'poweredOn' && !nic.connected) return `${nic.label} is disconnected now`;
   const macs = new Set(port.blocks.map((b) => b.event.macAddress).filter((m): m is string => m !== null));
   if (nic.macAddress !== null && macs.size && !macs.has(nic.macAddress)) {
     return `${nic.label} had MAC ${[...macs].join(', ')} when the port was blocked; it has ${nic.macAddress} now`;
@@ -93,7 +114,7 @@ function notNow(attachments: Attachments, dvs: DvSwitch, port: PortHistory, vm: 
   return null;
 }
 
-function blockEvidence(port: PortHistory, block: PortHistory['blocks'][number]): Evidence {
+function blockEvidence(port: PortHistory, block: Block): Evidence {
   const { event, released } = block;
   const why = event.statusDetail ? `: ${event.statusDetail.replace(/\.$/, '')}` : '';
   return {
@@ -112,7 +133,7 @@ function historyItem(port: PortHistory, evidence: readonly Evidence[], why: stri
     nic: who ? { label: who.nic.label, key: who.nic.key } : null,
     host,
     port: port.portKey,
-    lastTime: port.blocks.at(-1)!.event.time,
+    lastTime: (port.blocks.at(-1) ?? port.earlier.at(-1)!).event.time,
     why,
     evidence,
   };

@@ -272,7 +272,7 @@ function byPort(attachments: Attachments, incident: Incident, host: Host): Tie {
 }
 
 /**
- * Every one of the times (of lines, or of vCenter's block events) is before the running VM's
+ * Every one of the lines' times (the host's clock, as runtime.bootTime) is before the running VM's
  * power-on: its ports, standard or distributed, were connected anew since, so what they say was
  * of an earlier connection (a guest that still changes its MAC is blocked, and logged, again).
  */

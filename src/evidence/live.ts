@@ -11,6 +11,7 @@ import { LOG_PAGE, logBrowser, tailHostLog, type HostLog } from './host-logs.js'
 import { FollowedLog } from './log-follow.js';
 import { connectionGap, describeGap, gapOf, gapWords, refused, type GapWords, type LogGap } from './log-gaps.js';
 import type { LogRetries } from './log-retry.js';
+import { readDvPortEvents, relevant } from './dvport-events.js';
 import { dvPortsProblem, readDvPorts, type GatheredEvidence } from './online.js';
 import { pool } from './pool.js';
 import type { DvPortEvent, DvPortState, EvidenceSet } from './types.js';
@@ -169,12 +170,18 @@ export class LiveEvidence {
     for (const port of fresh) this.ports.set(portId(port), port);
   }
 
-  /** Takes the events not seen before (by key); returns them. */
+  /** Takes the events not seen before (by key) that say something (a port's connection only after a block); returns them. */
   addEvents(events: readonly DvPortEvent[]): DvPortEvent[] {
-    const fresh = events.filter((e) => e.key > this.lastEventKey).sort((a, b) => a.key - b.key);
-    if (fresh.length) this.lastEventKey = fresh.at(-1)!.key;
+    const unseen = events.filter((e) => e.key > this.lastEventKey).sort((a, b) => a.key - b.key);
+    if (unseen.length) this.lastEventKey = unseen.at(-1)!.key;
+    const fresh = relevant(this.portEvents, unseen);
     this.portEvents.push(...fresh);
     return fresh;
+  }
+
+  /** The port events read since `since` (ISO: where the watch lost track), the held ones' blocks counting. */
+  async readEventsSince(since: string | null): Promise<DvPortEvent[]> {
+    return this.addEvents(await readDvPortEvents(this.client, since, this.portEvents));
   }
 
   /** When the newest event taken was made: where reading the history again after a resync starts. */

@@ -24,12 +24,14 @@ export interface DvPortState {
 /**
  * vCenter's record that a dvPort was blocked or released
  * (DvsPortBlockedEvent, DvsPortUnblockedEvent): a block it has seen, even
- * after the port was released, the VM moved or the log rotated.
+ * after the port was released, the VM moved or the log rotated; or that the
+ * port was connected anew (DvsPortConnectedEvent: a NIC took it;
+ * DvsPortLinkUpEvent: its NIC came up, at power-on or when "Connected" is ticked).
  */
 export interface DvPortEvent {
   /** The event's key: vCenter numbers events in the order it made them. */
   readonly key: number;
-  readonly blocked: boolean;
+  readonly kind: 'blocked' | 'unblocked' | 'connected';
   readonly time: string;
   /** The distributed switch (moref) and its name when the event was made. */
   readonly dvs: string;

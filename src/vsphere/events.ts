@@ -19,7 +19,7 @@ export interface VimEvent extends DataObject {
   vm?: { name: string; vm: MoRef };
   net?: { name: string; network: MoRef };
   dvs?: { name: string; dvs: MoRef };
-  /** DvsPortBlockedEvent, DvsPortUnblockedEvent. */
+  /** DvsPortBlockedEvent, DvsPortUnblockedEvent, DvsPortConnectedEvent, DvsPortLinkUpEvent. */
   portKey?: string;
   statusDetail?: string;
   runtimeInfo?: { blocked?: boolean; macAddress?: string; linkPeer?: string; statusDetail?: string };

@@ -10,13 +10,15 @@ const APP_MAC = '00:50:56:a1:00:07';
 const OTHER_MAC = '00:50:56:a1:00:08';
 const UUID = '50 11 22 33';
 
-function blockEvent(key: number, blocked: boolean, mac = APP_MAC, portKey = '12'): DvPortEvent {
+function portEvent(key: number, kind: DvPortEvent['kind'], mac = APP_MAC, portKey = '12'): DvPortEvent {
   return {
-    key, blocked, time: `2026-12-01T09:0${key}:00.000Z`, dvs: 'dvs-1', dvsName: 'DSwitch01', portKey,
-    statusDetail: blocked ? 'Port blocked: guest MAC address change disallowed by security policy' : null,
-    macAddress: mac, linkPeer: 'app01.eth0',
+    key, kind, time: `2026-12-01T09:0${key}:00.000Z`, dvs: 'dvs-1', dvsName: 'DSwitch01', portKey,
+    statusDetail: kind === 'blocked' ? 'Port blocked: guest MAC address change disallowed by security policy' : null,
+    macAddress: kind === 'connected' ? null : mac, linkPeer: 'app01.eth0',
   };
 }
+
+const blockEvent = (key: number, blocked: boolean, mac = APP_MAC, portKey = '12') => portEvent(key, blocked ? 'blocked' : 'unblocked', mac, portKey);
 
 function portState(vmMoref: string | null, nicKey: number | null, portKey = '12', blocked = false): DvPortState {
   return { dvsUuid: UUID, portKey, portgroupKey: 'dvpg-apps', blocked, adminBlocked: false, statusDetail: null, macAddress: null, vm: vmMoref, nicKey, setting: null };
@@ -26,10 +28,11 @@ function evidence(dvPorts: DvPortState[], dvPortEvents: DvPortEvent[]): Evidence
   return { vmkernel: [], dvPorts, dvPortEvents, notes: [], problems: [], sources: [], portClients: [], unparsed: { count: 0, samples: [] } };
 }
 
-function estate(opts: { accept?: boolean; mac?: string; portKey?: string; bootTime?: string; guestMac?: null } = {}) {
+function estate(opts: { accept?: boolean; mac?: string; portKey?: string; bootTime?: string; guestMac?: null; connected?: false } = {}) {
   const pg = dvPortgroup('dvpg-apps', 'DPG-Apps', macPolicy(opts.accept ?? undefined));
   const esx = host('host-1', 'esx01', [vswitch('vSwitch0', false)], []);
-  const app = vm('vm-7', 'app01', 'host-1', [nic(4000, opts.mac ?? APP_MAC, onDvPortgroup('dvpg-apps', opts.portKey ?? '12'))], opts.guestMac === null ? [null] : [], { bootTime: opts.bootTime ?? null });
+  const card = { ...nic(4000, opts.mac ?? APP_MAC, onDvPortgroup('dvpg-apps', opts.portKey ?? '12')), connected: opts.connected ?? true };
+  const app = vm('vm-7', 'app01', 'host-1', [card], opts.guestMac === null ? [null] : [], { bootTime: opts.bootTime ?? null });
   return inventory([esx], [app], [dvSwitch([pg])]);
 }
 
@@ -61,14 +64,37 @@ describe('dvPort block events', () => {
     expect(result.history).toMatchObject([{ vm: null, host: null, port: '12', why: expect.stringContaining('connected to no NIC') }]);
   });
 
-  it('a block before the VM\'s power-on is history, as a log line is: its port was connected anew since (Tools not running, nothing else tells)', () => {
+  it('a block before the port was connected anew (its NIC came up: power-on, "Connected" ticked, a move back) is history (Tools not running, nothing else tells)', () => {
     for (const guestMac of [undefined, null] as const) {
-      const result = audit(estate({ bootTime: '2026-12-01T10:00:00.000Z', ...(guestMac === null ? { guestMac } : {}) }), evidence([portState('vm-7', 4000)], [blockEvent(1, true), blockEvent(2, false)]));
+      const result = audit(estate(guestMac === null ? { guestMac } : {}), evidence([portState('vm-7', 4000)], [blockEvent(1, true), blockEvent(2, false), portEvent(3, 'connected')]));
       expect(result.findings.filter((f) => f.vm)).toEqual([]);
-      expect(result.history).toMatchObject([{ vm: { name: 'app01' }, port: '12', why: expect.stringContaining("older than app01's power-on at 2026-12-01T10:00:00.000Z") }]);
+      expect(result.history).toMatchObject([{ vm: { name: 'app01' }, port: '12', why: expect.stringContaining('connected anew at 2026-12-01T09:03:00.000Z') }]);
     }
-    // Blocked after it: the finding stays.
-    expect(audit(estate({ bootTime: '2026-12-01T09:00:00.000Z' }), evidence([portState('vm-7', 4000)], [blockEvent(1, true)])).findings.map((f) => f.vm?.name)).toEqual(['app01']);
+  });
+
+  it('blocked again after the reconnection: a finding on the blocks since, not the earlier ones', () => {
+    const result = audit(estate(), evidence([portState('vm-7', 4000)], [blockEvent(1, true), blockEvent(2, false), portEvent(3, 'connected'), blockEvent(4, true)]));
+    expect(result.findings.map((f) => f.vm?.name)).toEqual(['app01']);
+    expect(result.findings[0]!.evidence.filter((e) => e.type === 'dvport-event').map((e) => e.time)).toEqual(['2026-12-01T09:04:00.000Z']);
+  });
+
+  it('vCenter\'s order decides, not the host-stamped runtime.bootTime: a host clock minutes ahead does not hide a block made after the power-on', () => {
+    // Powered on at 09:01 by vCenter's clock (the port's link-up), blocked at 09:02; the host, 5 minutes ahead, stamped the boot 09:06.
+    const events = [portEvent(1, 'connected'), blockEvent(2, true)];
+    const result = audit(estate({ bootTime: '2026-12-01T09:06:00.000Z' }), evidence([portState('vm-7', 4000)], events));
+    expect(result.findings.map((f) => f.vm?.name)).toEqual(['app01']);
+  });
+
+  it('a running VM\'s NIC that is disconnected now: its port\'s block is history', () => {
+    const result = audit(estate({ connected: false }), evidence([portState('vm-7', 4000)], [blockEvent(1, true)]));
+    expect(result.findings.filter((f) => f.vm)).toEqual([]);
+    expect(result.history).toMatchObject([{ vm: { name: 'app01' }, why: 'Network adapter 1 is disconnected now' }]);
+  });
+
+  it('a connection on a port never blocked, or before its first block, retires nothing', () => {
+    const result = audit(estate(), evidence([portState('vm-7', 4000)], [portEvent(1, 'connected', APP_MAC, '13'), portEvent(2, 'connected'), blockEvent(3, true)]));
+    expect(result.findings.map((f) => f.vm?.name)).toEqual(['app01']);
+    expect(result.history).toEqual([]);
   });
 
   it('a release with no block in the window says nothing', () => {

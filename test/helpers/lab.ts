@@ -28,6 +28,8 @@ export interface Lab {
   power(vm: string, state: 'poweredOn' | 'poweredOff'): Promise<void>;
   /** POST /lab/guest-mac: the guest of a running VM starts sending from `mac` (ESXi then does what its policy says). */
   guestMac(vm: string, nic: number | string, mac: string): Promise<{ blocked: boolean }>;
+  /** POST /lab/nic-connected: the admin unticks or ticks a card's "Connected" (ReconfigVM_Task). */
+  nicConnected(vm: string, nic: number | string, connected: boolean): Promise<void>;
   /** POST /lab/restart: vCenter restarts, down for `downSeconds`. */
   restart(downSeconds?: number): Promise<void>;
   /** POST /lab/diagnostics: the admin takes Global.Diagnostics on a host from the lab's user, or gives it back. */
@@ -83,6 +85,7 @@ export async function startScenario(scenario: object | string): Promise<Lab> {
     collectors: () => get('/lab/collectors') as Promise<{ type: string; moref: string; user: string; filters?: number }[]>,
     power: async (vm, state) => void (await call('/lab/power', { vm, state })),
     guestMac: (vm, nic, mac) => call('/lab/guest-mac', { vm, nic, mac }) as Promise<{ blocked: boolean }>,
+    nicConnected: async (vm, nic, connected) => void (await call('/lab/nic-connected', { vm, nic, connected })),
     restart: async (downSeconds = 0) => void (await call('/lab/restart', { downSeconds })),
     diagnostics: async (host, allowed) => void (await call('/lab/diagnostics', { host, allowed })),
     connection: async (host, state) => void (await call('/lab/connection', { host, state })),

@@ -641,6 +641,27 @@ describe('the lab as the world around vmfix', () => {
     expect(recent).toContain(`<network type="DistributedVirtualPortgroup">${pgs['DPG-Learn']}</network>`);
   });
 
+  // VMware's DVS tests (vcqa dvs.vmops.createvm) expect a VM's port to post Connected, LinkUp, LinkDown, Disconnected over
+  // create, power-on, power-off, destroy: the connectee follows the backing, the link the card being live.
+  it('a card unticked and ticked "Connected" (/lab/nic-connected, a ReconfigVM): its dvPort link goes down and up, the port stays bound; power off and on do the same', async () => {
+    const since = new Date().toISOString();
+    const linkUp = async () => one(one(await port(dvs, '4'), 'runtimeInfo'), 'linkUp');
+    const off = await labPost('/lab/nic-connected', { vm: 'learn01', nic: 1, connected: false });
+    expect(JSON.parse(off.body)).toMatchObject({ nic: 'eth0', connected: false });
+    expect(await linkUp()).toBe('false');
+    expect(one(await port(dvs, '4'), 'connectedEntity')).toBe(vms.learn01);
+    await labPost('/lab/nic-connected', { vm: 'learn01', nic: 1, connected: true });
+    expect(await linkUp()).toBe('true');
+    await labPost('/lab/power', { vm: 'learn01', state: 'poweredOff' });
+    await labPost('/lab/power', { vm: 'learn01', state: 'poweredOn' });
+
+    const types = ['DvsPortLinkUpEvent', 'DvsPortLinkDownEvent', 'DvsPortConnectedEvent', 'DvsPortDisconnectedEvent', 'VmReconfiguredEvent'];
+    const recent = await call('QueryEvents', ref('_this', 'EventManager', content.eventManager!) + `<filter>${types.map((t) => `<eventTypeId>${t}</eventTypeId>`).join('')}<time><beginTime>${since}</beginTime></time></filter>`);
+    expect(eventTypes(recent).reverse()).toEqual(['DvsPortLinkDownEvent', 'VmReconfiguredEvent', 'DvsPortLinkUpEvent', 'VmReconfiguredEvent', 'DvsPortLinkDownEvent', 'DvsPortLinkUpEvent']);
+    expect(new Set([...recent.matchAll(/<portKey>(\w+)<\/portKey>/g)].map((m) => m[1]))).toEqual(new Set(['4'])); // the spec's backing names it too
+    expect((await labPost('/lab/nic-connected', { vm: 'learn01', nic: 1 })).status).toBe(400);
+  });
+
   it('a disconnected host: network writes fault HostNotConnected, VM reconfiguration fails InvalidHostConnectionState, nothing changes', async () => {
     const before = await state();
     const netSys = propVal(objects(await retrieve('HostSystem', ['configManager.networkSystem'])).get(hosts['esx-down']!)!, 'configManager.networkSystem');
