@@ -9,7 +9,9 @@
 // that ends mid-line (vm-support cuts anywhere, a log ends with a whole line);
 // a lone FRAG-00000 (only a file longer than one slice is sliced); a last
 // slice as full as the others (only a file's last slice is shorter, bar a
-// file of a whole number of MiB: one length in 2^20).
+// file of a whole number of MiB: one length in 2^20). A slice before the last
+// that is not full (emptied or cut when a bundle was extracted onto a full
+// disk) lost part of the log in the middle.
 //
 // The slice size is what bundles show (a 314 MiB command output in 314
 // slices; files "larger than 1mb" sliced, always in two or more), not
@@ -35,8 +37,8 @@ interface Joining {
   held: number;
   /** Slices after a missing one: a gzip cannot be read past the gap. */
   broken: boolean;
-  /** Every slice joined so far was a full one (SLICE_BYTES). */
-  full: boolean;
+  /** The bytes of each slice joined, in order. */
+  readonly sizes: number[];
   /** Made when FRAG-00000 comes. */
   channel?: Handover;
   done: Promise<void>;
@@ -51,7 +53,7 @@ export class Fragments {
   async add(source: SourceBuilder, label: string, age: number, index: number, body: Bytes): Promise<void> {
     let joining = this.#files.get(label);
     if (!joining) {
-      joining = { source, age, next: 0, early: new Map(), held: 0, broken: false, full: true, done: Promise.resolve() };
+      joining = { source, age, next: 0, early: new Map(), held: 0, broken: false, sizes: [], done: Promise.resolve() };
       this.#files.set(label, joining);
     }
     if (joining.broken || index < joining.next || joining.early.has(index)) return drain(body);
@@ -100,7 +102,7 @@ export class Fragments {
       bytes += chunk.length;
       await channel.write(chunk);
     }
-    joining.full &&= bytes === SLICE_BYTES;
+    joining.sizes.push(bytes);
   }
 
   #gap(joining: Joining, label: string): void {
@@ -122,9 +124,19 @@ export class Fragments {
       outcome.endedMidLine ? `it ends in the middle of a line at the end of ${last}, so the slices after it are missing (vm-support cuts a log anywhere, the log itself ends with a whole line)`
       : outcome.gzip ? null
       : joining.next === 1 ? `${last} is its only slice, and vm-support slices only a file longer than one slice, so the slices after it are missing`
-      : joining.full ? `its last slice, ${last}, is a full 1 MiB like every one before it, and vm-support leaves what is left of a file in a shorter last slice, so the slices after it are missing`
+      : joining.sizes.every((bytes) => bytes === SLICE_BYTES) ? `its last slice, ${last}, is a full 1 MiB like every one before it, and vm-support leaves what is left of a file in a shorter last slice, so the slices after it are missing`
       : null;
     if (why) this.reading.problems.push(`${label}: ${why}; what they held was not read.`);
+  }
+
+  /** Slices of vm-support's 1 MiB (FRAG-00000 says so) are all full but the last: a shorter one before it lost bytes. */
+  #shortSlice(joining: Joining, label: string): void {
+    if (joining.sizes[0] !== SLICE_BYTES) return;
+    const short = joining.sizes.slice(0, -1).findIndex((bytes) => bytes !== SLICE_BYTES);
+    if (short === -1) return;
+    this.reading.problems.push(
+      `${label}: FRAG-${pad(short)} holds ${joining.sizes[short]} bytes where vm-support puts 1 MiB in every slice but the last, so part of the log is missing there; the lines around the gap were read.`,
+    );
   }
 
   #start(joining: Joining, label: string): Handover {
@@ -135,6 +147,7 @@ export class Fragments {
         const outcome = await readLogStream(joining.source, channel, joining.age);
         if (outcome.trailingGarbage) this.reading.notes.push(trailingGarbage(label));
         if (!joining.broken) this.#lastSliceMissing(joining, label, outcome);
+        if (!joining.broken) this.#shortSlice(joining, label);
       } catch (error) {
         if (!(error instanceof UnreadableError)) throw error;
         // After a missing slice the data is cut short: that was said already.

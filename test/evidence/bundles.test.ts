@@ -294,9 +294,9 @@ describe('a host bundle .tgz, as downloaded', () => {
     ]);
   });
 
-  it('says so when the last slices of the live log are missing and the cut fell on a line end: every slice left is a full 1 MiB, as only a last one is not', async () => {
-    const MiB = 2 ** 20;
-    // Lines up to exactly 2 MiB, the last of them padded to end there; the block comes after, in FRAG-00002.
+  const MiB = 2 ** 20;
+  /** A live log whose first 2 MiB end on a line's end (the last line before padded to end there), web01's block after them. */
+  function liveOfTwoMiB(): Buffer {
     const head = text(chatter('2024-05-14T00:00:00.000Z', Math.floor((2 * MiB) / 100)));
     const before = head.slice(0, head.lastIndexOf('\n', 2 * MiB - 200) + 1);
     const pad = esxi8('2024-05-14T08:59:59.000Z', 'NetSched: 717: padding ');
@@ -304,6 +304,11 @@ describe('a host bundle .tgz, as downloaded', () => {
     const after = text([esxi8('2024-05-14T09:00:00.000Z', macChange('web01', '02:00:00:00:00:01', '0x2000004')), ...chatter('2024-05-14T09:00:01.000Z', 100)]);
     const live = Buffer.from(before + filler + after);
     expect(live.subarray(0, 2 * MiB).at(-1)).toBe(10);
+    return live;
+  }
+
+  it('says so when the last slices of the live log are missing and the cut fell on a line end: every slice left is a full 1 MiB, as only a last one is not', async () => {
+    const live = liveOfTwoMiB();
     const slices = { 'var/run/log/vmkernel.log.FRAG-00000': live.subarray(0, MiB), 'var/run/log/vmkernel.log.FRAG-00001': live.subarray(MiB, 2 * MiB) };
     const dir = await writeBundleDir(await mkdtemp(join(tmp, 'full-')), { host: 'esx05', stamp: '2024-05-14--09.12', files: slices });
     const logs = await readLogFiles([dir]);
@@ -320,6 +325,24 @@ describe('a host bundle .tgz, as downloaded', () => {
     const read = await readLogFiles([whole]);
     expect(read.problems).toEqual([]);
     expect(read.events.map((e) => e.vmName)).toEqual(['web01']);
+  });
+
+  it('says so when a slice before the last is not a full 1 MiB (emptied or cut as the bundle was extracted): part of the log is missing there', async () => {
+    const live = liveOfTwoMiB();
+    const dir = await writeBundleDir(await mkdtemp(join(tmp, 'short-')), {
+      host: 'esx05',
+      stamp: '2024-05-14--09.12',
+      files: {
+        'var/run/log/vmkernel.log.FRAG-00000': live.subarray(0, MiB),
+        'var/run/log/vmkernel.log.FRAG-00001': live.subarray(MiB, MiB + 4096),
+        'var/run/log/vmkernel.log.FRAG-00002': live.subarray(2 * MiB),
+      },
+    });
+    const logs = await readLogFiles([dir]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(logs.problems).toEqual([
+      `${dir}/var/run/log/vmkernel.log: FRAG-00001 holds 4096 bytes where vm-support puts 1 MiB in every slice but the last, so part of the log is missing there; the lines around the gap were read.`,
+    ]);
   });
 
   it('says so when the slices of an extracted bundle stop at FRAG-00000, even on a whole line: vm-support slices only what is longer than one slice', async () => {
