@@ -1,4 +1,6 @@
 // What the archive readers (tar.ts, zip.ts) hand over, one member at a time.
+import { crc32 } from 'node:zlib';
+
 import type { Bytes } from './streams.js';
 
 export interface ArchiveMember {
@@ -20,3 +22,22 @@ export interface ArchiveMember {
 
 /** The archive itself cannot be read on (truncated, damaged, not the format it claims). */
 export class CorruptArchiveError extends Error {}
+
+/**
+ * The member's bytes, and their CRC-32 to onEnd once whoever reads them has had the last: zip's
+ * own check, which yauzl does not make. A reader that stops early gets no check: it took nothing
+ * from the member.
+ */
+export async function* summed(body: Bytes, onEnd: (crc: number) => void): AsyncGenerator<Buffer> {
+  let crc = 0;
+  for await (const chunk of body) {
+    crc = crc32(chunk, crc);
+    yield chunk;
+  }
+  onEnd(crc);
+}
+
+/** unzip -t's words for a member whose bytes are not the ones the zip was made of. */
+export const badCrc = (crc: number, expected: number) => `its data does not match its CRC-32 (unzip -t: bad CRC ${hex(crc)} (should be ${hex(expected)}))`;
+
+const hex = (n: number) => n.toString(16).padStart(8, '0');

@@ -10,7 +10,7 @@ import { CorruptArchiveError, type ArchiveMember } from './archive.js';
 import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
-import { asUnreadable, cutShort, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
+import { asUnreadable, cutShort, damaged, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
 import { SourceBuilder } from './source.js';
 import { gunzip } from './gzip.js';
 import { peek, sniff, type Bytes, type Kind } from './streams.js';
@@ -294,7 +294,7 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
       if (!vmkernelLogName(member) && !isArchiveName(member) && !compressedBeyondReach(member) && !vmkernelLogUnderOtherName(member)) return; // not read anyway
       reading.logFiles++;
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
-    });
+    }, (member, reason) => reading.problems.push(damaged(`${path}!${member}`, reason)));
   } catch (error) {
     broke = true;
     throw stopped(c, error);

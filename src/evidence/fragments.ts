@@ -1,19 +1,31 @@
-// vm-support splits a large file into raw ~1 MiB slices, <name>.FRAG-00000,
-// -00001 … (the live vmkernel.log, or a rotated .gz whose slices are slices
-// of gzip data). They are joined here in order into one stream read like any
-// log. An archive may hold them out of order (an extracted bundle tarred
-// again): a slice that comes early is held until its turn, up to a bound;
-// a slice that never comes ends the file there, and says so. Nothing in a
-// bundle counts the slices, so the last ones missing show only in what is
-// left: vm-support slices only a file longer than one slice, and cuts it
-// anywhere, while a log ends with a whole line.
+// vm-support splits a file longer than 1 MiB into raw 1 MiB slices,
+// <name>.FRAG-00000, -00001 … (the live vmkernel.log, or a rotated .gz whose
+// slices are slices of gzip data); the last slice holds what is left. They
+// are joined here in order into one stream read like any log. An archive may
+// hold them out of order (an extracted bundle tarred again): a slice that
+// comes early is held until its turn, up to a bound; a slice that never comes
+// ends the file there, and says so. Nothing in a bundle counts the slices, so
+// the last ones missing show only in what is left: a gzip's own end; a log
+// that ends mid-line (vm-support cuts anywhere, a log ends with a whole line);
+// a lone FRAG-00000 (only a file longer than one slice is sliced); a last
+// slice as full as the others (only a file's last slice is shorter, bar a
+// file of a whole number of MiB: one length in 2^20). A slice before the last
+// that is not full (emptied or cut when a bundle was extracted onto a full
+// disk) lost part of the log in the middle.
+//
+// The slice size is what bundles show (a 314 MiB command output in 314
+// slices; files "larger than 1mb" sliced, always in two or more), not
+// vm-support's code, which ships on the host only. Slices of another size
+// are not judged by it.
 import { Handover } from './handover.js';
 import { cutShort, drain, readLogStream, trailingGarbage, UnreadableError, type LogStreamOutcome, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
 import type { Bytes } from './streams.js';
 
-/** Early slices held per file: vm-support's are ~1 MiB, so this holds dozens. */
-const MAX_HELD_BYTES = 64 * 2 ** 20;
+/** What vm-support puts in each slice but a file's last. */
+const SLICE_BYTES = 2 ** 20;
+/** Early slices held per file: vm-support's are 1 MiB, so this holds dozens. */
+const MAX_HELD_BYTES = 64 * SLICE_BYTES;
 
 interface Joining {
   readonly source: SourceBuilder;
@@ -25,6 +37,8 @@ interface Joining {
   held: number;
   /** Slices after a missing one: a gzip cannot be read past the gap. */
   broken: boolean;
+  /** The bytes of each slice joined, in order. */
+  readonly sizes: number[];
   /** Made when FRAG-00000 comes. */
   channel?: Handover;
   done: Promise<void>;
@@ -39,7 +53,7 @@ export class Fragments {
   async add(source: SourceBuilder, label: string, age: number, index: number, body: Bytes): Promise<void> {
     let joining = this.#files.get(label);
     if (!joining) {
-      joining = { source, age, next: 0, early: new Map(), held: 0, broken: false, done: Promise.resolve() };
+      joining = { source, age, next: 0, early: new Map(), held: 0, broken: false, sizes: [], done: Promise.resolve() };
       this.#files.set(label, joining);
     }
     if (joining.broken || index < joining.next || joining.early.has(index)) return drain(body);
@@ -83,7 +97,12 @@ export class Fragments {
   async #write(joining: Joining, label: string, body: Iterable<Buffer> | Bytes): Promise<void> {
     const channel = (joining.channel ??= this.#start(joining, label));
     joining.next++;
-    for await (const chunk of body) await channel.write(chunk);
+    let bytes = 0;
+    for await (const chunk of body) {
+      bytes += chunk.length;
+      await channel.write(chunk);
+    }
+    joining.sizes.push(bytes);
   }
 
   #gap(joining: Joining, label: string): void {
@@ -98,14 +117,26 @@ export class Fragments {
     joining.channel?.end();
   }
 
-  /** A gzip's own end says whether it is whole; a text's, only where a slice ended mid-line. */
+  /** A gzip's own end says whether it is whole; a text's, where a slice ended mid-line or full. */
   #lastSliceMissing(joining: Joining, label: string, outcome: LogStreamOutcome): void {
     const last = `FRAG-${pad(joining.next - 1)}`;
     const why =
       outcome.endedMidLine ? `it ends in the middle of a line at the end of ${last}, so the slices after it are missing (vm-support cuts a log anywhere, the log itself ends with a whole line)`
-      : joining.next === 1 && !outcome.gzip ? `${last} is its only slice, and vm-support slices only a file longer than one slice, so the slices after it are missing`
+      : outcome.gzip ? null
+      : joining.next === 1 ? `${last} is its only slice, and vm-support slices only a file longer than one slice, so the slices after it are missing`
+      : joining.sizes.every((bytes) => bytes === SLICE_BYTES) ? `its last slice, ${last}, is a full 1 MiB like every one before it, and vm-support leaves what is left of a file in a shorter last slice, so the slices after it are missing`
       : null;
     if (why) this.reading.problems.push(`${label}: ${why}; what they held was not read.`);
+  }
+
+  /** Slices of vm-support's 1 MiB (FRAG-00000 says so) are all full but the last: a shorter one before it lost bytes. */
+  #shortSlice(joining: Joining, label: string): void {
+    if (joining.sizes[0] !== SLICE_BYTES) return;
+    const short = joining.sizes.slice(0, -1).findIndex((bytes) => bytes !== SLICE_BYTES);
+    if (short === -1) return;
+    this.reading.problems.push(
+      `${label}: FRAG-${pad(short)} holds ${joining.sizes[short]} bytes where vm-support puts 1 MiB in every slice but the last, so part of the log is missing there; the lines around the gap were read.`,
+    );
   }
 
   #start(joining: Joining, label: string): Handover {
@@ -116,6 +147,7 @@ export class Fragments {
         const outcome = await readLogStream(joining.source, channel, joining.age);
         if (outcome.trailingGarbage) this.reading.notes.push(trailingGarbage(label));
         if (!joining.broken) this.#lastSliceMissing(joining, label, outcome);
+        if (!joining.broken) this.#shortSlice(joining, label);
       } catch (error) {
         if (!(error instanceof UnreadableError)) throw error;
         // After a missing slice the data is cut short: that was said already.

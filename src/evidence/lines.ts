@@ -2,13 +2,17 @@ import { TextDecoder } from 'node:util';
 import { MARKER } from './vmkernel-log.js';
 
 // Bytes to lines, whatever the log was saved as: UTF-8 (with or without a
-// BOM) as ESXi writes it, or UTF-16 with a BOM as Windows tools save a log
-// copied off a host. Bounded: of a line longer than MAX_LINE_BYTES only its
+// BOM) as ESXi writes it, or UTF-16 as Windows tools save a log copied off a
+// host: with a BOM, or without one (iconv -t UTF-16LE, .NET's
+// UnicodeEncoding without its preamble), told by its 0 bytes. Bounded: of a line longer than MAX_LINE_BYTES only its
 // last MAX_LINE_BYTES are kept, so at most that much is ever held, and a
 // message run onto the end of junk (a crash's NUL bytes) is still read.
 
 /** Longer lines keep only their tail: no vmkernel message is anywhere near this long, and it ends the line. */
 export const MAX_LINE_BYTES = 64 * 1024;
+
+/** The head looked at for UTF-16 without a BOM: VS Code looks at as much (ZERO_BYTE_DETECTION_BUFFER_MAX_LEN). */
+const UNMARKED_SNIFF_BYTES = 512;
 
 /** What, in the head let go of a long line, would have been evidence: such a line is not merely cut, it is lost. */
 const MARKER_BYTES = Buffer.from(MARKER);
@@ -21,6 +25,7 @@ export class LineDecoder {
   #decoder: TextDecoder | undefined;
   /** The first bytes, until there are enough to tell the encoding. */
   #start: Buffer[] = [];
+  #startBytes = 0;
 
   /**
    * @param onLine each line; `cut` where only its last MAX_LINE_BYTES were kept, `unterminated` for a
@@ -43,8 +48,9 @@ export class LineDecoder {
   push(chunk: Buffer): void {
     if (this.#encoding === undefined) {
       this.#start.push(chunk);
-      const start = Buffer.concat(this.#start);
-      if (start.length < 3) return;
+      this.#startBytes += chunk.length;
+      if (this.#startBytes < UNMARKED_SNIFF_BYTES) return;
+      const start = Buffer.concat(this.#start, this.#startBytes);
       this.#start = [];
       this.#begin(start);
       return;
@@ -60,9 +66,10 @@ export class LineDecoder {
 
   #begin(start: Buffer): void {
     const bom = start[0] === 0xff && start[1] === 0xfe ? 'utf-16le' : start[0] === 0xfe && start[1] === 0xff ? 'utf-16be' : undefined;
-    this.#encoding = bom ?? 'utf-8';
-    if (bom) {
-      this.#decoder = new TextDecoder(bom); // drops the BOM itself
+    const utf16 = bom ?? unmarkedUtf16(start);
+    this.#encoding = utf16 ?? 'utf-8';
+    if (utf16) {
+      this.#decoder = new TextDecoder(utf16); // drops a BOM itself
     } else if (start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf) {
       start = start.subarray(3);
     }
@@ -72,6 +79,26 @@ export class LineDecoder {
   #feed(chunk: Buffer): void {
     this.#splitter.push(this.#decoder ? Buffer.from(this.#decoder.decode(chunk, { stream: true }), 'utf8') : chunk);
   }
+}
+
+/**
+ * UTF-16 without a BOM, told as VS Code and iconv-lite tell it: a log's text is ASCII, so of each
+ * pair of bytes the same one is 0 (the high byte), and UTF-8 text has no 0 byte at all. A crash's
+ * run of 0 bytes in a UTF-8 log has them on both sides, and stays UTF-8. Misread, a file gives no
+ * log line, which is said (exit 2): never lines made up.
+ */
+function unmarkedUtf16(start: Buffer): 'utf-16le' | 'utf-16be' | undefined {
+  const pairs = Math.min(start.length, UNMARKED_SNIFF_BYTES) >> 1;
+  if (pairs < 8) return undefined;
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let i = 0; i < pairs * 2; i += 2) {
+    if (start[i] === 0) evenZeros++;
+    if (start[i + 1] === 0) oddZeros++;
+  }
+  if (evenZeros === 0 && oddZeros >= pairs * 0.75) return 'utf-16le';
+  if (oddZeros === 0 && evenZeros >= pairs * 0.75) return 'utf-16be';
+  return undefined;
 }
 
 /** Splits a byte stream into lines at \n (a trailing \r is the parser's business). */

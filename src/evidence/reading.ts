@@ -77,6 +77,13 @@ export function cutShort(name: string, reason: string, at: StoppedAt): string {
   return `${name} is cut off or damaged (${reason}): reading stopped${where}${after}; the lines before were read, whatever came after was not.`;
 }
 
+/**
+ * An archive member read to its end whose bytes are not the ones it was made of (a bit flipped on a
+ * disk or in a copy): its lines were read and counted, and any of them may be wrong.
+ */
+export const damaged = (name: string, reason: string) =>
+  `${name} is damaged: ${reason}; its lines were read, but some of its bytes are wrong, so any line of it may be (a VM's name, a MAC, a port) or be missing.`;
+
 export interface LogStreamOutcome {
   readonly trailingGarbage: boolean;
   /** Its last line had no newline. */

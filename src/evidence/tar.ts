@@ -9,7 +9,7 @@ import type { Bytes } from './streams.js';
  * Calls onMember for each member in order, waiting for it. Links (symbolic or hard) are reported as
  * links and never read: a vm-support bundle's var/log/vmkernel.log points at /var/run/log, which on the
  * machine reading the bundle is some other file or none. FIFOs, devices and directories come as 'other'. Throws CorruptArchiveError for a truncated or
- * damaged tar, and whatever the input throws.
+ * damaged tar (one cut between two members too), and whatever the input throws.
  */
 export async function readTar(input: Bytes, onMember: (member: ArchiveMember) => Promise<void>): Promise<void> {
   const parser = new Parser({ strict: false });
@@ -22,6 +22,10 @@ export async function readTar(input: Bytes, onMember: (member: ArchiveMember) =>
     if (code === 'TAR_BAD_ARCHIVE' || code === 'TAR_ENTRY_INVALID') fail(new CorruptArchiveError(`not a valid tar archive (${message})`));
   });
   parser.on('error', fail);
+  // A tar ends with zero blocks; without them it was cut short where a member's header would have come,
+  // which neither node-tar nor GNU tar says (a plain .tar whose download stopped on a 512-byte edge).
+  let ended = false;
+  parser.on('nullBlock', () => (ended = true));
 
   // Members come one at a time: the parser emits the next only after this one's end.
   let work: Promise<void> = Promise.resolve();
@@ -46,6 +50,7 @@ export async function readTar(input: Bytes, onMember: (member: ArchiveMember) =>
   await finished;
   await work;
   if (failure !== undefined) throw failure;
+  if (!ended) throw new CorruptArchiveError('it ends after a member, without the zero blocks that end a tar');
 }
 
 async function visit(entry: ReadEntry, onMember: (member: ArchiveMember) => Promise<void>): Promise<void> {

@@ -6,11 +6,12 @@
 // give (stored data followed by a data descriptor) stops the reading there.
 // A symbolic link cannot be told from a file here (the directory says which
 // is which); its member holds only its target's path, which is no log line.
+// A member's CRC-32 is in its header, or in its data descriptor after it.
 import { createReadStream } from 'node:fs';
 
 import { dosDateTimeToDate, getFileNameLowLevel, parseExtraFields } from 'yauzl';
 
-import { CorruptArchiveError, type ArchiveMember } from './archive.js';
+import { badCrc, CorruptArchiveError, summed, type ArchiveMember } from './archive.js';
 import { ByteReader, inflateMember } from './gzip.js';
 
 const LOCAL_HEADER = 0x04034b50;
@@ -23,13 +24,14 @@ const ZIP64_EXTRA = 0x0001;
 
 /**
  * Calls onMember for each file member in order. A member vmfix cannot read but can skip (encrypted,
- * another compression method) goes to onUnreadable. Throws CorruptArchiveError where the file stops
- * or cannot be followed further.
+ * another compression method) goes to onUnreadable; one read to its end whose bytes fail its CRC-32, to
+ * onDamaged. Throws CorruptArchiveError where the file stops or cannot be followed further.
  */
 export async function readZipLocalHeaders(
   path: string,
   onMember: (member: ArchiveMember) => Promise<void>,
   onUnreadable: (member: string, reason: string) => void,
+  onDamaged: (member: string, reason: string) => void,
 ): Promise<void> {
   const input = createReadStream(path, { highWaterMark: 256 * 1024 });
   const reader = new ByteReader(input);
@@ -60,10 +62,13 @@ export async function readZipLocalHeaders(
       if (method === 0 && descriptor) throw new CorruptArchiveError(`${name} gives no size before its data, so what follows it cannot be found`);
       const body = method === 8 ? deflated(reader, counts, name, cut) : stored(reader, size, name, cut);
       const member = whole(body);
-      await onMember({ path: name, type: 'file', mtime: dosDateTimeToDate(header.readUInt16LE(12), header.readUInt16LE(10)), body: member });
+      let read: number | undefined;
+      const checked = summed(member, (crc) => (read = crc));
+      await onMember({ path: name, type: 'file', mtime: dosDateTimeToDate(header.readUInt16LE(12), header.readUInt16LE(10)), body: checked });
       for await (const _ of member); // what onMember left unread: the next header comes after it
       if (cut.in !== null) throw new CorruptArchiveError(`it ends inside ${cut.in}`);
-      if (descriptor) await skipDescriptor(reader, extra);
+      const expected = descriptor ? await descriptorCrc(reader, extra) : header.readUInt32LE(14);
+      if (read !== undefined && read !== expected) onDamaged(name, badCrc(read, expected));
     }
   } finally {
     input.destroy();
@@ -81,14 +86,16 @@ function memberName(flags: number, raw: Buffer, extra: Buffer): string {
   return getFileNameLowLevel(flags, raw, fields, false).replace(/^(\.\/)+/, '');
 }
 
-/** The member's bytes, read to their end even when whoever reads it stops early: the next header comes after them. */
+/**
+ * The member's bytes, read to their end even when whoever reads it stops early: the next header comes
+ * after them. Pulled one by one, for yield* and for-await would close `body` on an early stop.
+ */
 async function* whole(body: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
-  let done = false;
+  let next: IteratorResult<Buffer> | undefined;
   try {
-    yield* body;
-    done = true;
+    while (!(next = await body.next()).done) yield next.value;
   } finally {
-    if (!done) for await (const _ of body);
+    if (!next?.done) while (!(await body.next()).done);
   }
 }
 
@@ -127,12 +134,14 @@ function compressedSize(size: number, extra: Buffer): number {
   return size;
 }
 
-/** CRC-32 and sizes after the data, with or without their signature; 8-byte sizes in a Zip64 member. */
-async function skipDescriptor(reader: ByteReader, extra: Buffer): Promise<void> {
-  const zip64 = hasZip64(extra);
+/** The CRC-32 in the descriptor after the data (with or without its signature; 8-byte sizes in a Zip64 member), and the reader past it. */
+async function descriptorCrc(reader: ByteReader, extra: Buffer): Promise<number> {
   const first = await reader.read(4);
-  const rest = (first.length === 4 && first.readUInt32LE(0) === DESCRIPTOR ? 4 : 0) + (zip64 ? 16 : 8);
-  if (first.length < 4 || (await reader.read(rest)).length < rest) throw new CorruptArchiveError('it ends after a member');
+  const signed = first.length === 4 && first.readUInt32LE(0) === DESCRIPTOR;
+  const size = (signed ? 4 : 0) + (hasZip64(extra) ? 16 : 8);
+  const rest = await reader.read(size);
+  if (first.length < 4 || rest.length < size) throw new CorruptArchiveError('it ends after a member');
+  return signed ? rest.readUInt32LE(0) : first.readUInt32LE(0);
 }
 
 function hasZip64(extra: Buffer): boolean {

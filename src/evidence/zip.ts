@@ -4,7 +4,7 @@
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 
 import { MAX_INFLATE_RATIO } from './gzip.js';
-import { CorruptArchiveError, type ArchiveMember } from './archive.js';
+import { badCrc, CorruptArchiveError, summed, type ArchiveMember } from './archive.js';
 import { readZipLocalHeaders } from './zip-local.js';
 
 /** Zip members are opened only when they declare a sane size: the central directory says it before any byte is read. */
@@ -13,19 +13,21 @@ const RATIO_GRACE_BYTES = 64 << 20;
 /**
  * Calls onMember for each file member in order (directories skipped; symbolic links reported as links,
  * never read). A member that cannot be read is handed to onUnreadable with the reason, and the rest
- * are still read. Throws CorruptArchiveError when the zip itself cannot be read.
+ * are still read. A member read to its end whose bytes fail its CRC-32 is handed to onDamaged.
+ * Throws CorruptArchiveError when the zip itself cannot be read.
  */
 export async function readZip(
   path: string,
   onMember: (member: ArchiveMember) => Promise<void>,
   onUnreadable: (member: string, reason: string) => void,
+  onDamaged: (member: string, reason: string) => void,
 ): Promise<void> {
   let zip: ZipFile;
   try {
     zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false });
   } catch (error) {
     // The directory is the zip's last record: a file that starts as a zip and lacks it was cut short.
-    if (/central directory record signature not found/i.test((error as Error).message)) return readCutShort(path, onMember, onUnreadable);
+    if (/central directory record signature not found/i.test((error as Error).message)) return readCutShort(path, onMember, onUnreadable, onDamaged);
     throw new CorruptArchiveError(`not a readable zip archive (${(error as Error).message})`, { cause: error });
   }
   try {
@@ -49,7 +51,11 @@ export async function readZip(
         continue;
       }
       try {
-        await onMember({ ...member, type: 'file', body: body as AsyncIterable<Buffer> });
+        const { crc32: expected } = entry;
+        const checked = summed(body as AsyncIterable<Buffer>, (crc) => {
+          if (crc !== expected) onDamaged(member.path, badCrc(crc, expected));
+        });
+        await onMember({ ...member, type: 'file', body: checked });
       } finally {
         body.destroy();
       }
@@ -60,10 +66,15 @@ export async function readZip(
 }
 
 /** What its local headers give, and then, always, that it was cut short: whatever it held after that is missing. */
-async function readCutShort(path: string, onMember: (member: ArchiveMember) => Promise<void>, onUnreadable: (member: string, reason: string) => void): Promise<never> {
+async function readCutShort(
+  path: string,
+  onMember: (member: ArchiveMember) => Promise<void>,
+  onUnreadable: (member: string, reason: string) => void,
+  onDamaged: (member: string, reason: string) => void,
+): Promise<never> {
   const missing = "the zip's central directory, at its end, is missing (a download that stopped?)";
   try {
-    await readZipLocalHeaders(path, onMember, onUnreadable);
+    await readZipLocalHeaders(path, onMember, onUnreadable, onDamaged);
   } catch (error) {
     if (error instanceof CorruptArchiveError) throw new CorruptArchiveError(`${missing}, and ${error.message}`, { cause: error });
     throw error;

@@ -294,6 +294,57 @@ describe('a host bundle .tgz, as downloaded', () => {
     ]);
   });
 
+  const MiB = 2 ** 20;
+  /** A live log whose first 2 MiB end on a line's end (the last line before padded to end there), web01's block after them. */
+  function liveOfTwoMiB(): Buffer {
+    const head = text(chatter('2024-05-14T00:00:00.000Z', Math.floor((2 * MiB) / 100)));
+    const before = head.slice(0, head.lastIndexOf('\n', 2 * MiB - 200) + 1);
+    const pad = esxi8('2024-05-14T08:59:59.000Z', 'NetSched: 717: padding ');
+    const filler = pad + 'x'.repeat(2 * MiB - before.length - pad.length - 1) + '\n';
+    const after = text([esxi8('2024-05-14T09:00:00.000Z', macChange('web01', '02:00:00:00:00:01', '0x2000004')), ...chatter('2024-05-14T09:00:01.000Z', 100)]);
+    const live = Buffer.from(before + filler + after);
+    expect(live.subarray(0, 2 * MiB).at(-1)).toBe(10);
+    return live;
+  }
+
+  it('says so when the last slices of the live log are missing and the cut fell on a line end: every slice left is a full 1 MiB, as only a last one is not', async () => {
+    const live = liveOfTwoMiB();
+    const slices = { 'var/run/log/vmkernel.log.FRAG-00000': live.subarray(0, MiB), 'var/run/log/vmkernel.log.FRAG-00001': live.subarray(MiB, 2 * MiB) };
+    const dir = await writeBundleDir(await mkdtemp(join(tmp, 'full-')), { host: 'esx05', stamp: '2024-05-14--09.12', files: slices });
+    const logs = await readLogFiles([dir]);
+    expect(logs.events).toEqual([]);
+    expect(logs.problems).toEqual([
+      `${dir}/var/run/log/vmkernel.log: its last slice, FRAG-00001, is a full 1 MiB like every one before it, and vm-support leaves what is left of a file in a shorter last slice, so the slices after it are missing; what they held was not read.`,
+    ]);
+    // The same log with its last slice: whole, and nothing said.
+    const whole = await writeBundleDir(await mkdtemp(join(tmp, 'full-')), {
+      host: 'esx05',
+      stamp: '2024-05-14--09.12',
+      files: { ...slices, 'var/run/log/vmkernel.log.FRAG-00002': live.subarray(2 * MiB) },
+    });
+    const read = await readLogFiles([whole]);
+    expect(read.problems).toEqual([]);
+    expect(read.events.map((e) => e.vmName)).toEqual(['web01']);
+  });
+
+  it('says so when a slice before the last is not a full 1 MiB (emptied or cut as the bundle was extracted): part of the log is missing there', async () => {
+    const live = liveOfTwoMiB();
+    const dir = await writeBundleDir(await mkdtemp(join(tmp, 'short-')), {
+      host: 'esx05',
+      stamp: '2024-05-14--09.12',
+      files: {
+        'var/run/log/vmkernel.log.FRAG-00000': live.subarray(0, MiB),
+        'var/run/log/vmkernel.log.FRAG-00001': live.subarray(MiB, MiB + 4096),
+        'var/run/log/vmkernel.log.FRAG-00002': live.subarray(2 * MiB),
+      },
+    });
+    const logs = await readLogFiles([dir]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(logs.problems).toEqual([
+      `${dir}/var/run/log/vmkernel.log: FRAG-00001 holds 4096 bytes where vm-support puts 1 MiB in every slice but the last, so part of the log is missing there; the lines around the gap were read.`,
+    ]);
+  });
+
   it('says so when the slices of an extracted bundle stop at FRAG-00000, even on a whole line: vm-support slices only what is longer than one slice', async () => {
     const live = Buffer.from(text(chatter('2024-05-14T00:00:00.000Z', 4000)));
     const cut = live.subarray(0, live.indexOf('\n', live.length >> 1) + 1);

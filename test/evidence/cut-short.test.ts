@@ -66,6 +66,26 @@ describe('a vm-support .tgz whose download stopped partway', () => {
   });
 });
 
+describe('a vm-support .tar (not compressed) whose download stopped between two members', () => {
+  it.each([0, 100])('judges the members that arrived and says the tar stopped, naming where (cut %i bytes into a header)', async (into) => {
+    const work = await mkdtemp(join(tmp, 'tar-'));
+    await writeBundleDir(work, esx05());
+    const path = join(tmp, `${bundleName(esx05())}.tar`);
+    execFileSync('tar', ['--sort=name', '-cf', path, '-C', work, bundleName(esx05())]);
+    const whole = await readFile(path);
+    const live = whole.indexOf(`${bundleName(esx05())}/var/run/log/vmkernel.log`);
+    expect(live % 512).toBe(0);
+    const cut = join(tmp, `esx05-cut-${into}.tar`);
+    await writeFile(cut, whole.subarray(0, live + into));
+    const logs = await readLogFiles([cut]);
+    // web01's and db02's blocks were in the live log, which never came: not "No findings".
+    expect(blocked(logs)).toEqual(['app03', '0x2000007']);
+    expect(logs.problems).toEqual([
+      `${cut} is cut off or damaged (it ends after a member, without the zero blocks that end a tar): reading stopped in ${cut}!${bundleName(esx05())}/var/run/log/vmkernel.1.gz, after a line stamped 2024-05-12T08:00:00.000Z; the lines before were read, whatever came after was not.`,
+    ]);
+  });
+});
+
 describe('a host bundle cut short inside what holds it', () => {
   const HOST_TGZ = 'esx05.lab.local-vm2024-14-05@09-12-41.tgz';
   let partial: Buffer;

@@ -49,6 +49,12 @@ describe('encodings and gzip as zcat reads it', () => {
     ['UTF-16BE', () => Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(LOG, 'utf16le').swap16()])],
     ['UTF-8 with a BOM', () => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(LOG)])],
     ['UTF-16LE, gzipped', () => gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(LOG, 'utf16le')]))],
+    // iconv -t UTF-16LE, .NET's UnicodeEncoding(false, false): no byte-order mark.
+    ['UTF-16LE without a BOM', () => Buffer.from(LOG, 'utf16le')],
+    ['UTF-16BE without a BOM', () => Buffer.from(LOG, 'utf16le').swap16()],
+    ['UTF-16LE without a BOM, gzipped', () => gzipSync(Buffer.from(LOG, 'utf16le'))],
+    // A crash's run of 0 bytes at the head of a log ESXi wrote: UTF-8 still.
+    ['UTF-8 after a run of 0 bytes', () => Buffer.concat([Buffer.alloc(4096), Buffer.from(`\n${LOG}`)])],
   ])('reads a log saved as %s', async (name, content) => {
     expect(await found(await file(`${name.replace(/\W/g, '')}.log`, content()))).toEqual(WEB01);
   });
@@ -117,6 +123,7 @@ describe('files from which nothing readable comes', () => {
   it.each([
     ['random bytes named x.gz', 'x.gz', () => randomBytes(64 << 10), 'not gzip data despite its name, and no log line in it (binary data?).'],
     ['random bytes', 'random.bin', () => randomBytes(1 << 20), 'no log line in it (binary data, or not a vmkernel log).'],
+    ['16-bit data (every other byte 0), taken for UTF-16 without a BOM', 'words.bin', () => Buffer.from(randomBytes(1 << 16).map((b, i) => (i % 2 ? 0 : b | 1))), 'no log line in it (binary data, or not a vmkernel log).'],
     ['a text file that is no log', 'hostname', () => 'esx01.lab.local\n', 'no log line in it (binary data, or not a vmkernel log).'],
     ['an empty file', 'vmkernel.log', () => '', 'the file is empty.'],
     ['a gzip of text that is no log', 'notes.gz', () => gzipSync('dear admin,\nplease read this\n'), 'no log line in its gzip data.'],

@@ -1,0 +1,127 @@
+// A zip whose member's bytes changed after it was made (a bit flipped on a
+// disk, in a copy): zip keeps a CRC-32 of each member, and unzip -t checks it.
+// A line read from such a member may name the wrong VM, or a block may be
+// gone from it, so the damage is said whatever path read the member: the
+// central directory (yauzl), or the local headers of a zip cut short, where a
+// member written into a pipe gives its CRC-32 after its data.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32, inflateRawSync } from 'node:zlib';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { readLogFiles } from '../../src/evidence/files.js';
+import { chatter, esxi8, macChange, text, writeZip } from '../helpers/bundles.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'vmfix-damaged-zip-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const MEMBER = 'esx05/vmkernel.log';
+const LOG = Buffer.from(text([...chatter('2024-05-14T08:00:00.000Z', 2000), esxi8('2024-05-14T09:00:00.000Z', macChange('web01', '02:00:00:00:00:01', '0x2000004'))]));
+const hex = (n: number) => n.toString(16).padStart(8, '0');
+
+/** Where a member's data starts, and its compressed size, as the central directory gives them. */
+function locate(zip: Buffer, name: string): { start: number; size: number } {
+  for (let at = zip.indexOf('PK\x01\x02'); at !== -1; at = zip.indexOf('PK\x01\x02', at + 4)) {
+    if (zip.toString('utf8', at + 46, at + 46 + zip.readUInt16LE(at + 28)) !== name) continue;
+    const local = zip.readUInt32LE(at + 42);
+    return { start: local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28), size: zip.readUInt32LE(at + 20) };
+  }
+  throw new Error(`${name} is not in the zip`);
+}
+
+/** The zip with one bit of the member's data flipped where it still inflates to as many bytes, and what it inflates to. */
+function flip(zip: Buffer, name: string, deflated: boolean): { zip: Buffer; content: Buffer } {
+  const { start, size } = locate(zip, name);
+  for (let at = start + Math.floor(size / 2); at < start + size; at++) {
+    for (let bit = 0; bit < 8; bit++) {
+      const damaged = Buffer.from(zip);
+      damaged[at] = damaged[at]! ^ (1 << bit);
+      let content;
+      try {
+        content = deflated ? inflateRawSync(damaged.subarray(start, start + size)) : damaged.subarray(start, start + size);
+      } catch {
+        continue;
+      }
+      if (content.length === LOG.length && !content.equals(LOG)) return { zip: damaged, content };
+    }
+  }
+  throw new Error('no flip found that inflates');
+}
+
+/** The zip without its central directory, as a download that stopped leaves it. */
+const cutDirectory = (zip: Buffer) => zip.subarray(0, zip.indexOf('PK\x01\x02'));
+
+const says = (path: string, content: Buffer) =>
+  `${path}!${MEMBER} is damaged: its data does not match its CRC-32 (unzip -t: bad CRC ${hex(crc32(content))} (should be ${hex(crc32(LOG))})); its lines were read, but some of its bytes are wrong, so any line of it may be (a VM's name, a MAC, a port) or be missing.`;
+
+async function zipOf(kind: 'stored' | 'deflated' | 'descriptors'): Promise<Buffer> {
+  const path = join(tmp, `${kind}-whole.zip`);
+  if (kind === 'descriptors') {
+    const work = await mkdtemp(join(tmp, 'pipe-'));
+    await mkdir(join(work, 'esx05'));
+    await writeFile(join(work, MEMBER), LOG);
+    execFileSync('sh', ['-c', `zip -q -fd - ${MEMBER} | cat > ${path}`], { cwd: work });
+  } else {
+    await writeZip(path, [{ name: MEMBER, content: LOG, compress: kind === 'deflated' }]);
+  }
+  return readFile(path);
+}
+
+describe('a zip member whose bytes do not match its CRC-32', () => {
+  it.each(['stored', 'deflated', 'descriptors'] as const)('is said damaged, naming the zip and the member, as unzip -t says it (%s)', async (kind) => {
+    const whole = await zipOf(kind);
+    if (kind === 'descriptors') expect(whole.readUInt16LE(6) & 8).toBe(8);
+    const { zip, content } = flip(whole, MEMBER, kind !== 'stored');
+    const path = join(tmp, `${kind}.zip`);
+    await writeFile(path, zip);
+    const logs = await readLogFiles([path]);
+    expect(logs.problems).toEqual([says(path, content)]);
+    const unzip = spawnSync('unzip', ['-t', path], { encoding: 'utf8' });
+    expect(unzip.stdout).toContain(`bad CRC ${hex(crc32(content))}  (should be ${hex(crc32(LOG))})`);
+  });
+
+  it.each(['stored', 'deflated', 'descriptors'] as const)('is said damaged when the zip is cut short and read by its own headers (%s)', async (kind) => {
+    const { zip, content } = flip(await zipOf(kind), MEMBER, kind !== 'stored');
+    const path = join(tmp, `${kind}-cut.zip`);
+    await writeFile(path, cutDirectory(zip));
+    const logs = await readLogFiles([path]);
+    expect(logs.problems).toEqual([
+      says(path, content),
+      `${path} is cut off or damaged (the zip's central directory, at its end, is missing (a download that stopped?), and it ends after a member): reading stopped in ${path}!${MEMBER}, after a line stamped 2024-05-14T09:00:00.000Z; the lines before were read, whatever came after was not.`,
+    ]);
+  });
+
+  it('a flip that renames the VM in a stored member: the line is read as written, and the damage said beside it', async () => {
+    const whole = await zipOf('stored');
+    const at = whole.indexOf('web01');
+    whole[at + 4] = whole[at + 4]! ^ 2; // web01 -> web03
+    const path = join(tmp, 'renamed.zip');
+    await writeFile(path, whole);
+    const logs = await readLogFiles([path]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web03']);
+    expect(logs.problems).toEqual([says(path, Buffer.from(LOG.toString().replace('web01', 'web03')))]);
+  });
+
+  it.each([false, true])('says nothing of a whole zip (its directory cut: %s), nor of a damaged member vmfix does not read', async (cut) => {
+    const path = join(tmp, `other-damaged-${cut}.zip`);
+    await writeZip(path, [
+      { name: 'esx05/motd', content: Buffer.from('welcome\n'.repeat(100)), compress: false },
+      { name: MEMBER, content: LOG },
+    ]);
+    const zip = await readFile(path);
+    const at = zip.indexOf('welcome') + 1;
+    zip[at] = zip[at]! ^ 1;
+    await writeFile(path, cut ? cutDirectory(zip) : zip);
+    const logs = await readLogFiles([path]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(logs.problems.filter((p) => !p.includes("central directory"))).toEqual([]);
+  });
+});
