@@ -12,7 +12,7 @@ import { verdictOf, type Cause, type WatchChange } from '../audit/changes.js';
 import type { AuditReport, Finding } from '../audit/finding.js';
 import { namesToCheck } from '../audit/vm-names.js';
 import { UsageError } from '../errors.js';
-import { readDvPortEvents, toDvPortEvent } from '../evidence/dvport-events.js';
+import { toDvPortEvent } from '../evidence/dvport-events.js';
 import { LiveEvidence, type PortRefresh } from '../evidence/live.js';
 import { LogRetries } from '../evidence/log-retry.js';
 import { gatherEvidence } from '../evidence/online.js';
@@ -162,7 +162,7 @@ class Watcher {
       let refreshes: PortRefresh[];
       if (batch.full) {
         // Back from a disconnection: events made meanwhile may have left latestPage; the history has them.
-        evidence.addEvents(await readDvPortEvents(this.client, evidence.lastEventTime ?? this.windowStart()));
+        await evidence.readEventHistory(this.windowStart());
         refreshes = this.inventory.inventory().dvSwitches.map((dvs) => ({ dvs }));
         await evidence.pollLogs(this.options.concurrency, this.windowStart());
       } else {
