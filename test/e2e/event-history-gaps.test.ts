@@ -65,4 +65,13 @@ describe('dvPort block events that could not be read', () => {
     expect(report.findings).toEqual([]);
     expect(report.warnings).toEqual([expect.stringMatching(/^vCenter's dvPort block events could not be read \(NoPermission\); a dvPort blocked and released inside --since is not reported/)]);
   });
+
+  it('dvPorts refused on the switch: a warning naming it (exit 1)', async () => {
+    const { run, report } = await audit({
+      method: 'FetchDVPorts',
+      fault: { kind: 'soap-fault', type: 'NoPermission', message: 'Permission to perform this operation was denied.', detail: '<object type="VmwareDistributedVirtualSwitch">dvs-1</object><privilegeId>System.Read</privilegeId>' },
+    });
+    expect(run.code, run.stderr).toBe(1);
+    expect(report.warnings).toEqual(['dvPort state of DSW-Ev could not be read (NoPermission); blocked dvPorts there are not reported.']);
+  });
 });
