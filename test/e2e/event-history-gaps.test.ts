@@ -56,6 +56,22 @@ describe('dvPort block events that could not be read', () => {
     expect(proxy.count('CreateCollectorForEvents')).toBe(2);
   });
 
+  it('vCenter restarting while the history is read (503, then every session gone): the same finding, in a new session', async () => {
+    proxy.clear();
+    proxy.reset();
+    proxy.inject({ method: 'ReadNextEvents', fault: { kind: 'hold', stage: 'before' } });
+    const running = vmfix(['audit', '--format', 'json', '--log-lines', '0'], { ...proxy.env, VMFIX_TEST_CWD: dir });
+    const held = await proxy.nextHold();
+    await lab.restart(0.3);
+    held.release();
+    const run = await running;
+    const report = JSON.parse(run.stdout) as { findings: { vm?: { name: string }; kind: string }[]; warnings: string[] };
+    expect(run.code, run.stderr).toBe(1);
+    expect(report.findings.map((f) => [f.vm?.name, f.kind])).toEqual([['nlb01', 'mac-change-blocked']]);
+    expect(report.warnings).toEqual([]);
+    expect(proxy.count('Login')).toBe(2);
+  });
+
   it('events refused: a warning that says what is not known, exit 1, never "No findings" with exit 0', async () => {
     const { run, report } = await audit({
       method: 'CreateCollectorForEvents',
