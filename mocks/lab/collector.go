@@ -61,7 +61,7 @@ func (pc *propertyCollector) RetrievePropertiesEx(ctx *simulator.Context, req *t
 	if body.Fault_ != nil || body.Res.Returnval == nil {
 		return body
 	}
-	restrict(body.Res.Returnval.Objects)
+	body.Res.Returnval.Objects = restrict(body.Res.Returnval.Objects)
 	if len(body.Res.Returnval.Objects) == 0 {
 		body.Res.Returnval = nil // vCenter returns no result at all when nothing matched
 		return body

@@ -464,6 +464,12 @@ func (l *lab) newDVS(dc *datacenter, sd *scDvSwitch, hosts map[string]*host) {
 		if spg.Nsx != nil {
 			pg.nsxMacChange = boolPtr(spg.Nsx.MacChange)
 		}
+		if sd.Hidden {
+			l.hide(pg.obj.Self)
+		}
+	}
+	if sd.Hidden {
+		l.hide(obj.Self)
 	}
 }
 

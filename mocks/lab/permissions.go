@@ -3,8 +3,12 @@ package main
 // What a real vCenter leaves out of a PropertyCollector answer and vcsim
 // does not: properties the user may not read (a role without System.Read on
 // that object) come in the object's missingSet with a NoPermission fault,
-// not in its propSet; and an orphaned, inaccessible or invalid VM has no config (vCenter has none in its database), so no
-// config.* path is answered for it at all.
+// not in its propSet; an orphaned, inaccessible or invalid VM has no config (vCenter has none in its database), so no
+// config.* path is answered for it at all; and an object the user holds no
+// role on (no System.View) is not in the user's ContainerView at all, while a
+// VM it can see still names it (a NIC's backing gives its switch's uuid and
+// portgroup key). The lab leaves such objects out of RetrievePropertiesEx
+// answers only, not out of WaitForUpdatesEx.
 
 import (
 	"strings"
@@ -19,6 +23,12 @@ var propertyRules = map[types.ManagedObjectReference]propertyRule{}
 type propertyRule struct {
 	noPermission []string
 	noConfig     bool
+	hidden       bool
+}
+
+// hide makes an object one the lab's user holds no role on.
+func (l *lab) hide(ref types.ManagedObjectReference) {
+	propertyRules[ref] = propertyRule{hidden: true}
 }
 
 func (l *lab) ruleFor(ref types.ManagedObjectReference, noPermission []string, connectionState string) {
@@ -28,32 +38,41 @@ func (l *lab) ruleFor(ref types.ManagedObjectReference, noPermission []string, c
 	}
 }
 
-// restrict applies the rules to one answer's objects.
-func restrict(objects []types.ObjectContent) {
-	for i := range objects {
-		o := &objects[i]
+// restrict applies the rules to one answer's objects: what is left of them.
+func restrict(objects []types.ObjectContent) []types.ObjectContent {
+	shown := objects[:0]
+	for _, o := range objects {
 		rule, ok := propertyRules[o.Obj]
-		if !ok {
+		if rule.hidden {
 			continue
 		}
-		kept := o.PropSet[:0]
-		for _, p := range o.PropSet {
-			switch {
-			case rule.noConfig && (p.Name == "config" || strings.HasPrefix(p.Name, "config.")):
-			case rule.denies(p.Name):
-				o.MissingSet = append(o.MissingSet, types.MissingProperty{
-					Path: p.Name,
-					Fault: types.LocalizedMethodFault{
-						Fault:            &types.NoPermission{Object: o.Obj, PrivilegeId: "System.Read"},
-						LocalizedMessage: "Permission to perform this operation was denied.",
-					},
-				})
-			default:
-				kept = append(kept, p)
-			}
+		if ok {
+			rule.apply(&o)
 		}
-		o.PropSet = kept
+		shown = append(shown, o)
 	}
+	return shown
+}
+
+// apply moves what the user may not read from the object's propSet to its missingSet.
+func (r propertyRule) apply(o *types.ObjectContent) {
+	kept := o.PropSet[:0]
+	for _, p := range o.PropSet {
+		switch {
+		case r.noConfig && (p.Name == "config" || strings.HasPrefix(p.Name, "config.")):
+		case r.denies(p.Name):
+			o.MissingSet = append(o.MissingSet, types.MissingProperty{
+				Path: p.Name,
+				Fault: types.LocalizedMethodFault{
+					Fault:            &types.NoPermission{Object: o.Obj, PrivilegeId: "System.Read"},
+					LocalizedMessage: "Permission to perform this operation was denied.",
+				},
+			})
+		default:
+			kept = append(kept, p)
+		}
+	}
+	o.PropSet = kept
 }
 
 // denies: the path, or a property inside or around it, is one the user may not read.

@@ -144,6 +144,8 @@ type scDvSwitch struct {
 	LegacySecurityPolicyOnly bool            `json:"legacySecurityPolicyOnly"`
 	DefaultPortConfig        *scDvsDefaults  `json:"defaultPortConfig"`
 	Portgroups               []scDvPortgroup `json:"portgroups"`
+	// Hidden: the lab's user holds no role on the switch and its portgroups (permissions.go).
+	Hidden bool `json:"hidden"`
 }
 
 type scDvsDefaults struct {

@@ -30,12 +30,13 @@ const CONNECT_TYPES = DVPORT_EVENT_TYPES.filter((type) => KINDS[type] === 'conne
  * block says anything. `known`: the events already held (watch), whose blocks count too.
  */
 export async function readDvPortEvents(client: VimClient, since: string | null, known: readonly DvPortEvent[] = []): Promise<DvPortEvent[]> {
+  // Each read keeps only the types it asked for, whatever a server answers.
   const read = async (types: readonly string[], from: string | null) =>
     (await readEvents(client, {
       eventTypeId: types,
       entity: { entity: client.serviceContent.rootFolder, recursion: 'all' },
       ...(from ? { time: { beginTime: from } } : {}),
-    })).map(toDvPortEvent).filter((e): e is DvPortEvent => e !== null);
+    })).filter((e) => types.includes(e._typeName ?? '')).map(toDvPortEvent).filter((e): e is DvPortEvent => e !== null);
   const blocks = await read(BLOCK_TYPES, since);
   const first = [...known, ...blocks].filter((e) => e.kind === 'blocked').map((e) => e.time).sort()[0];
   if (first === undefined) return blocks;

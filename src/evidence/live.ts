@@ -12,7 +12,7 @@ import { FollowedLog } from './log-follow.js';
 import { connectionGap, describeGap, gapOf, gapWords, refused, type GapWords, type LogGap } from './log-gaps.js';
 import type { LogRetries } from './log-retry.js';
 import { readDvPortEvents, relevant } from './dvport-events.js';
-import { dvPortsProblem, readDvPorts, type GatheredEvidence } from './online.js';
+import { dvPortsProblem, eventsProblem, readDvPorts, type GatheredEvidence } from './online.js';
 import { pool } from './pool.js';
 import type { DvPortEvent, DvPortState, EvidenceSet } from './types.js';
 
@@ -33,7 +33,8 @@ export class LiveEvidence {
   private readonly notes = new Map<string, string>();
   /**
    * Evidence that could not be read, by what it is about (`log/` a host's
-   * log, `ports/` a DVS's dvPorts, `logs` the endpoint's): only the next read
+   * log, `ports/` a DVS's dvPorts, `logs` the endpoint's, `events` the block
+   * events before the watch began): only the next read
    * of that thing changes it, so time passing or a read of something else
    * never clears it.
    */
@@ -57,6 +58,7 @@ export class LiveEvidence {
     for (const { host, gap } of gathered.logGaps) if (gap.about === 'refused' || gap.about === 'unanswered') retries.failed(host.moref);
     for (const port of gathered.dvPorts) this.ports.set(portId(port), port);
     for (const unread of gathered.dvPortsUnread) this.problems.set(`ports/${unread.dvs.moref}`, dvPortsProblem(unread));
+    if (gathered.eventsUnread) this.problems.set('events', eventsProblem(gathered.eventsUnread));
     this.addEvents(gathered.dvPortEvents ?? []);
     gathered.notes.forEach((note, i) => this.notes.set(`gathered/${i}`, note));
   }
@@ -179,9 +181,15 @@ export class LiveEvidence {
     return fresh;
   }
 
-  /** The port events read since `since` (ISO: where the watch lost track), the held ones' blocks counting. */
-  async readEventsSince(since: string | null): Promise<DvPortEvent[]> {
-    return this.addEvents(await readDvPortEvents(this.client, since, this.portEvents));
+  /**
+   * vCenter's port events (after a resync): those since the newest taken, or the window's whole
+   * (`windowStart`) while the history before the watch began is unread, the held ones' blocks
+   * counting; read, it is no longer a problem.
+   */
+  async readEventHistory(windowStart: string | null): Promise<void> {
+    const since = this.problems.has('events') ? windowStart : this.lastEventTime ?? windowStart;
+    this.addEvents(await readDvPortEvents(this.client, since, this.portEvents));
+    this.problems.delete('events');
   }
 
   /** When the newest event taken was made: where reading the history again after a resync starts. */

@@ -46,24 +46,30 @@ export interface GatheredEvidence extends EvidenceSet {
   readonly hostLogs: readonly HostLog[];
   readonly logGaps: readonly HostGap[];
   readonly dvPortsUnread: readonly DvPortsUnread[];
+  /** The fault that kept vCenter's dvPort block events from being read, or null. */
+  readonly eventsUnread: string | null;
 }
 
 export async function gatherEvidence(client: VimClient, inventory: Inventory, options: GatherOptions): Promise<GatheredEvidence> {
   const notes: string[] = [];
   const gaps: HostGap[] = [];
   const unread: DvPortsUnread[] = [];
-  const [logs, dvPorts, dvPortEvents] = await Promise.all([
+  const [logs, dvPorts, events] = await Promise.all([
     phase('logs', () => tailVmkernelLogs(client, inventory, options, { notes, gaps })),
     phase('dvPorts', () => fetchDvPorts(client, inventory, unread)),
-    phase('events', () => blockEvents(client, inventory, options.since, notes)),
+    phase('events', () => blockEvents(client, inventory, options.since)),
   ]);
-  const problems = [...describeGaps(gaps.map((g) => ({ name: g.host.name, gap: g.gap })), gapWords(client, options.logLines)), ...unread.map(dvPortsProblem)];
+  const problems = [
+    ...describeGaps(gaps.map((g) => ({ name: g.host.name, gap: g.gap })), gapWords(client, options.logLines)),
+    ...unread.map(dvPortsProblem),
+    ...(events.unread ? [eventsProblem(events.unread)] : []),
+  ];
   const count = logs.reduce((n, log) => n + log.unparsed.count, 0);
   const samples = logs.flatMap((log) => log.unparsed.samples.map((line) => ({ source: log.source.name, line })));
   return {
     vmkernel: logs.flatMap((log) => log.events),
     dvPorts,
-    dvPortEvents,
+    dvPortEvents: events.read,
     notes,
     problems,
     sources: logs.map((log) => log.source),
@@ -72,6 +78,7 @@ export async function gatherEvidence(client: VimClient, inventory: Inventory, op
     hostLogs: logs,
     logGaps: gaps,
     dvPortsUnread: unread,
+    eventsUnread: events.unread,
   };
 }
 
@@ -176,15 +183,23 @@ export function dvPortsProblem({ dvs, fault }: DvPortsUnread): string {
   return `dvPort state of ${dvs.name} could not be read (${fault}); blocked dvPorts there are not reported.`;
 }
 
+/**
+ * A port blocked and released inside the window shows in vCenter's events
+ * alone (its log may have rotated, the guest gone back to its own MAC): so
+ * events that could not be read leave blocks unknown, not merely unexplained.
+ */
+export function eventsProblem(fault: string): string {
+  return `vCenter's dvPort block events could not be read (${fault}); a dvPort blocked and released inside --since is not reported unless a vmkernel log line shows it: audit again.`;
+}
+
 /** Only vCenter keeps events about distributed switches; a standalone host has none. */
-async function blockEvents(client: VimClient, inventory: Inventory, since: string | null, notes: string[]): Promise<DvPortEvent[]> {
-  if (!inventory.dvSwitches.length || !client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') return [];
+async function blockEvents(client: VimClient, inventory: Inventory, since: string | null): Promise<{ read: DvPortEvent[]; unread: string | null }> {
+  if (!inventory.dvSwitches.length || !client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') return { read: [], unread: null };
   try {
-    return await readDvPortEvents(client, since);
+    return { read: await readDvPortEvents(client, since), unread: null };
   } catch (err) {
     if (!(err instanceof SoapFault)) throw err;
-    notes.push(`vCenter's dvPort block events could not be read (${err.faultType}); blocks no longer in force are reported from the vmkernel logs alone.`);
-    return [];
+    return { read: [], unread: err.faultType };
   }
 }
 

@@ -2,7 +2,7 @@
 // for (orphaned, inaccessible, invalid) and properties it answered with a
 // fault (missingSet). Each is a warning: a VM vmfix cannot see the NICs of
 // is not a VM without NICs, and a portgroup it cannot read does not reject.
-import type { Inventory, Unread, Vm } from './model.js';
+import type { DvSwitch, Inventory, Unread, Vm, VmNic } from './model.js';
 
 /** runtime.connectionState values for which vCenter holds no configuration of the VM. */
 const NO_CONFIGURATION = ['orphaned', 'inaccessible', 'invalid'];
@@ -67,6 +67,44 @@ export function unseenHostWarnings(whole: Inventory, inventory: Inventory, asked
     ...(judged.length ? [`vCenter shows ${on(judged)}, a host this user is not shown: its vmkernel log and portgroups were not read, so ${judged.length === 1 ? 'that VM was' : 'those VMs were'} judged on guest MACs and dvPorts alone; ${fix}`] : []),
     ...(unplaced.length ? [`vCenter shows ${on(unplaced)}, a host this user is not shown, so whether ${unplaced.length === 1 ? 'it is' : 'they are'} in the scope is not known and ${unplaced.length === 1 ? 'it was' : 'they were'} left out; ${fix}`] : []),
   ];
+}
+
+/**
+ * NICs (of the VMs judged, `inventory`) on a distributed switch or dvPortgroup this user is not shown
+ * (a role on the VM, none on the network folder: the NIC's backing names the switch's uuid and the
+ * portgroup's key, the ContainerView leaves both out), or, on a standalone host, on any distributed
+ * switch (only vCenter shows one): the policy there and the port's state were not read. `whole`:
+ * what the user is shown, whatever the scope. One warning per switch (or portgroup).
+ */
+export function unseenNetworkWarnings(whole: Inventory, inventory: Inventory): string[] {
+  const standalone = whole.endpoint.apiType === 'HostAgent';
+  const switches = new Map(whole.dvSwitches.map((d) => [d.uuid, d]));
+  // A dvPortgroup shown without its config is said by unreadWarnings already.
+  const unreadPortgroups = new Set((whole.unread ?? []).filter((u) => u.type === 'DistributedVirtualPortgroup').map((u) => u.moref));
+  const groups = new Map<string, string[]>();
+  for (const vm of inventory.vms) {
+    for (const nic of vm.nics) {
+      const where = unseenNetwork(nic, switches, unreadPortgroups, standalone);
+      if (where) groups.set(where, [...(groups.get(where) ?? []), `${vm.name} (${vm.moref}) ${nic.label}`]);
+    }
+  }
+  const fix = standalone
+    ? 'audit through the vCenter that manages this host.'
+    : "give vmfix's user System.Read on the distributed switch and its portgroups (a read-only role propagated from the network folder) and audit again.";
+  return [...groups].map(([where, nics]) => {
+    const one = nics.length === 1;
+    const shown = nics.length > 5 ? `${nics.length} NICs (${nics.slice(0, 5).join(', ')}, …)` : nics.join(', ');
+    return `${shown} ${one ? 'is' : 'are'} on ${where}: the MAC policy there and the state of ${one ? 'its dvPort' : 'their dvPorts'} were not read, so ${one ? 'that NIC was' : 'those NICs were'} judged on guest MACs and vmkernel lines alone; ${fix}`;
+  });
+}
+
+function unseenNetwork(nic: VmNic, switches: ReadonlyMap<string, DvSwitch>, unreadPortgroups: ReadonlySet<string>, standalone: boolean): string | null {
+  const backing = nic.backing;
+  if (backing.kind !== 'distributed' || !backing.portgroupKey) return null;
+  const dvs = switches.get(backing.switchUuid);
+  if (!dvs) return `a distributed switch ${standalone ? 'which only vCenter shows' : 'this user is not shown'} (uuid ${backing.switchUuid})`;
+  if (unreadPortgroups.has(backing.portgroupKey) || dvs.portgroups.some((pg) => pg.key === backing.portgroupKey)) return null;
+  return `a dvPortgroup of ${dvs.name} this user is not shown (key ${backing.portgroupKey})`;
 }
 
 function vmName(vm: Vm): string {

@@ -66,6 +66,11 @@ export class VimClient {
     return this.transport.stats;
   }
 
+  /** How many times the client has logged in: what lived in an earlier session (a view, a page token, a collector) is gone. */
+  get logins(): number {
+    return this.session;
+  }
+
   /** A call that changes nothing: retried on transient failures, re-login once. */
   async read<T>(
     method: string,

@@ -4,6 +4,7 @@
 // and vCenter caps how many one session may hold (EventManager.maxCollector),
 // so each is destroyed as soon as it is no longer read.
 import type { VimClient } from './client.js';
+import { SoapFault } from './faults.js';
 import { MOREF } from './schema.js';
 import type { DataObject, MoRef } from './types.js';
 
@@ -60,16 +61,25 @@ export async function destroyEventCollector(client: VimClient, collector: MoRef)
 
 /** Every event matching the filter, oldest first (by key, which orders events as vCenter made them). */
 export async function readEvents(client: VimClient, filter: EventFilter): Promise<VimEvent[]> {
-  const collector = await createEventCollector(client, filter);
   const out: VimEvent[] = [];
-  try {
-    for (;;) {
-      const page = await client.read<VimEvent[]>('ReadNextEvents', { _this: collector, maxCount: MAX_PAGE }, { type: 'Event', array: true });
-      if (!page.length) break;
-      out.push(...page);
+  for (let attempt = 1; ; attempt++) {
+    const collector = await createEventCollector(client, filter);
+    try {
+      for (;;) {
+        const page = await client.read<VimEvent[]>('ReadNextEvents', { _this: collector, maxCount: MAX_PAGE }, { type: 'Event', array: true });
+        if (!page.length) break;
+        out.push(...page);
+      }
+      break;
+    } catch (err) {
+      // A collector lives in the session that made it: after the client logged in again (the session
+      // expired, vCenter restarted), it is gone and the history is read again from its start.
+      const gone = err instanceof SoapFault && err.faultType === 'ManagedObjectNotFound' && err.object?.value === collector.value;
+      if (!gone || attempt > 1) throw err;
+      out.length = 0;
+    } finally {
+      await destroyEventCollector(client, collector);
     }
-  } finally {
-    await destroyEventCollector(client, collector);
   }
   // A server may ignore the time filter (vcsim does): the window is applied here too.
   const begin = filter.time?.beginTime === undefined ? -Infinity : Date.parse(filter.time.beginTime);

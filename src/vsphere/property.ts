@@ -112,11 +112,13 @@ async function retrieveOnce(client: VimClient, spec: Record<string, unknown>, op
       },
     };
   };
+  // A token lives in the session that asked: once the client has logged in again, the new session refuses it.
+  const logins = client.logins;
   const next = (token: string): Promise<RetrieveResult | undefined> =>
     client
       .read<RetrieveResult | undefined>('ContinueRetrievePropertiesEx', { _this: collector, token }, returns(), { retries: 0 })
       .catch((err: unknown) => {
-        throw isTransient(err) ? new PageLost('page lost', { cause: err }) : err;
+        throw isTransient(err) || client.logins !== logins ? new PageLost('page lost', { cause: err }) : err;
       });
   try {
     let page = 1;

@@ -9,7 +9,7 @@ import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import type { Inventory } from '../inventory/model.js';
 import { applyScope, nameTest, selectNames, type Scope } from '../inventory/scope.js';
-import { unreadWarnings, unseenHostWarnings } from '../inventory/unread.js';
+import { unreadWarnings, unseenHostWarnings, unseenNetworkWarnings } from '../inventory/unread.js';
 import { UsageError } from '../errors.js';
 import { phase } from '../profile.js';
 import { DEFAULT_SINCE, describeSince, parseSince, windowStart, type Since } from '../evidence/since.js';
@@ -109,7 +109,7 @@ export function judge(
     history: result.history.filter(scoped.history),
     notes: [...result.notes, ...unknownVms.flatMap((u) => u.notes)],
     warnings: [
-      ...unreadWarnings(inventory), ...unseenHostWarnings(whole, inventory, (vm) => !vmsOnly || isVm(vm.name)), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`),
+      ...unreadWarnings(inventory), ...unseenHostWarnings(whole, inventory, (vm) => !vmsOnly || isVm(vm.name)), ...unseenNetworkWarnings(whole, inventory), ...unparsedWarnings(evidence.unparsed), ...evidence.problems, ...(how.problems ?? []).map((p) => `Not fully read: ${p}`),
       // Asked about VMs, a line that names none (a port alone) may be about one of theirs.
       ...unplacedWarnings(result.unmatched.filter((e) => inScope(e) || (vmsOnly && e.vmName === undefined))),
       ...unknownVms.flatMap((u) => (u.warning ? [u.warning] : [])),

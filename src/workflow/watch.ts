@@ -162,7 +162,7 @@ class Watcher {
       let refreshes: PortRefresh[];
       if (batch.full) {
         // Back from a disconnection: events made meanwhile may have left latestPage; the history has them.
-        await evidence.readEventsSince(evidence.lastEventTime ?? this.windowStart());
+        await evidence.readEventHistory(this.windowStart());
         refreshes = this.inventory.inventory().dvSwitches.map((dvs) => ({ dvs }));
         await evidence.pollLogs(this.options.concurrency, this.windowStart());
       } else {

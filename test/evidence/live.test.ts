@@ -9,7 +9,7 @@ import { gatherEvidence } from '../../src/evidence/online.js';
 import type { Host } from '../../src/inventory/model.js';
 import type { VimClient } from '../../src/vsphere/client.js';
 import { SoapFault } from '../../src/vsphere/faults.js';
-import { host, inventory, vswitch } from '../helpers/inventory.js';
+import { dvSwitch, host, inventory, vswitch } from '../helpers/inventory.js';
 
 const line = (time: string, i: number) => `${time} cpu1:2097)NetPort: 1580: disabled port 0x${i.toString(16)}`;
 const OLD = Array.from({ length: 40 }, (_, i) => line(`2026-11-10T09:${String(i).padStart(2, '0')}:00.000Z`, i));
@@ -227,5 +227,48 @@ describe('a host in scope that vCenter is not connected to, and whose log was ne
     await live.addHosts([esx01, esx02], '2026-11-01T00:00:00.000Z', 4, false);
     expect(live.problemList).toEqual([]);
     expect(live.followedHosts).toEqual(new Set(['host-1', 'host-2']));
+  });
+});
+
+describe("vCenter's block events before the watch began, refused at the start", () => {
+  const blocked = {
+    _typeName: 'DvsPortBlockedEvent', key: 7, createdTime: '2026-11-26T08:00:00.000Z', portKey: '12',
+    dvs: { name: 'DSW', dvs: { type: 'VmwareDistributedVirtualSwitch', value: 'dvs-1' } },
+    runtimeInfo: { blocked: true, macAddress: '02:00:00:00:00:07' },
+  };
+  /** A vCenter with one DVS and no host: each read of the event history is refused while `refusing` says so. */
+  function eventsVcenter(state: { refusing: boolean; read: boolean }): VimClient {
+    return {
+      serviceContent: { eventManager: { type: 'EventManager', value: 'EventManager' }, rootFolder: { type: 'Folder', value: 'group-d1' }, about: { apiType: 'VirtualCenter' } },
+      read: async (method: string) => {
+        switch (method) {
+          case 'FetchDVPorts':
+            return [];
+          case 'CreateCollectorForEvents':
+            if (state.refusing) throw new SoapFault('NoPermission', 'Permission to perform this operation was denied.');
+            state.read = false;
+            return { type: 'EventHistoryCollector', value: 'session[1]1' };
+          case 'ReadNextEvents':
+            if (state.read) return [];
+            state.read = true;
+            return [blocked];
+          default:
+            return undefined;
+        }
+      },
+    } as unknown as VimClient;
+  }
+
+  it('is a problem until a read of the whole window takes them', async () => {
+    const state = { refusing: true, read: false };
+    const client = eventsVcenter(state);
+    const gathered = await gatherEvidence(client, inventory([], [], [dvSwitch([])]), { logLines: 0, since: SINCE, concurrency: 1 });
+    const live = new LiveEvidence(client, gathered, 0, new LogRetries(30_000, 600_000));
+    expect(live.problemList).toEqual([expect.stringMatching(/^vCenter's dvPort block events could not be read \(NoPermission\)/)]);
+
+    state.refusing = false;
+    await live.readEventHistory(SINCE);
+    expect(live.problemList).toEqual([]);
+    expect(live.snapshot(SINCE).dvPortEvents?.map((e) => [e.portKey, e.kind])).toEqual([['12', 'blocked']]);
   });
 });

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { InventoryParts } from '../../src/inventory/fetch.js';
 import { LiveInventory } from '../../src/inventory/live.js';
-import { unreadWarnings } from '../../src/inventory/unread.js';
-import { host, inventory, nic, onStandard, portgroup, vm, vswitch } from '../helpers/inventory.js';
+import { unreadWarnings, unseenNetworkWarnings } from '../../src/inventory/unread.js';
+import { dvPortgroup, dvSwitch, host, inventory, macPolicy, nic, onDvPortgroup, onStandard, portgroup, vm, vswitch } from '../helpers/inventory.js';
 
 const esx01 = host('host-1', 'esx01', [vswitch('vSwitch0', false)], [portgroup('PG', 'vSwitch0', undefined, false)]);
 const web = (moref: string, name: string, extra = {}) => vm(moref, name, 'host-1', [nic(4000, '00:50:56:a1:00:01', onStandard('PG'))], [], extra);
@@ -64,5 +64,40 @@ describe('LiveInventory (watch) with a missingSet', () => {
     // The role fixed, vCenter sends the path's value: no longer missing.
     live.apply([{ kind: 'modify', obj, changeSet: [{ name: 'config.hardware.device', op: 'assign', val: [] }] }], false);
     expect(live.inventory().unread).toEqual([]);
+  });
+});
+
+describe('unseenNetworkWarnings: NICs on a distributed switch or dvPortgroup not shown', () => {
+  const dvs = dvSwitch([dvPortgroup('dvportgroup-10', 'DPG-Web', macPolicy(undefined))]);
+  const on = (moref: string, name: string, key: string) => vm(moref, name, 'host-1', [nic(4000, '00:50:56:a1:00:01', onStandard('PG')), nic(4001, '00:50:56:a1:00:02', onDvPortgroup(key))]);
+
+  it('every portgroup shown: nothing said', () => {
+    const inv = inventory([esx01], [on('vm-1', 'web01', 'dvportgroup-10')], [dvs]);
+    expect(unseenNetworkWarnings(inv, inv)).toEqual([]);
+  });
+
+  it('a dvPortgroup of a shown switch not shown: one warning for its NICs, more than five counted', () => {
+    const vms = Array.from({ length: 6 }, (_, i) => on(`vm-${i + 1}`, `nlb0${i + 1}`, 'dvportgroup-77'));
+    const inv = inventory([esx01], vms, [dvs]);
+    expect(unseenNetworkWarnings(inv, inv)).toEqual([
+      "6 NICs (nlb01 (vm-1) Network adapter 2, nlb02 (vm-2) Network adapter 2, nlb03 (vm-3) Network adapter 2, nlb04 (vm-4) Network adapter 2, nlb05 (vm-5) Network adapter 2, …) are on a dvPortgroup of DSwitch01 this user is not shown (key dvportgroup-77): the MAC policy there and the state of their dvPorts were not read, so those NICs were judged on guest MACs and vmkernel lines alone; give vmfix's user System.Read on the distributed switch and its portgroups (a read-only role propagated from the network folder) and audit again.",
+    ]);
+  });
+
+  it('a dvPortgroup shown without its config is left to unreadWarnings', () => {
+    const inv = { ...inventory([esx01], [on('vm-1', 'web01', 'dvportgroup-77')], [dvs]), unread: [{ moref: 'dvportgroup-77', type: 'DistributedVirtualPortgroup', name: 'DPG-Db', paths: ['config'], fault: 'NoPermission' }] };
+    expect(unseenNetworkWarnings(inv, inv)).toEqual([]);
+  });
+
+  it('a standalone host, which shows no distributed switch: said, with vCenter as the way to read it', () => {
+    const inv = { ...inventory([esx01], [on('vm-1', 'web01', 'dvportgroup-10')]), endpoint: { host: 'esx01', apiType: 'HostAgent', apiVersion: '8.0.2.0', fullName: 'VMware ESXi 8.0.2' } };
+    expect(unseenNetworkWarnings(inv, inv)).toEqual([
+      'web01 (vm-1) Network adapter 2 is on a distributed switch which only vCenter shows (uuid 50 11 22 33): the MAC policy there and the state of its dvPort were not read, so that NIC was judged on guest MACs and vmkernel lines alone; audit through the vCenter that manages this host.',
+    ]);
+  });
+
+  it('the switch is looked for in what the user is shown, not in the scope', () => {
+    const whole = inventory([esx01], [on('vm-1', 'web01', 'dvportgroup-10')], [dvs]);
+    expect(unseenNetworkWarnings(whole, { ...whole, dvSwitches: [] })).toEqual([]);
   });
 });

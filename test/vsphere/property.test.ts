@@ -7,6 +7,7 @@ import { VimClient, type ClientOptions } from '../../src/vsphere/client.js';
 import { prop, retrieveAll, retrieveObjects } from '../../src/vsphere/property.js';
 import type { MoRef } from '../../src/vsphere/types.js';
 import { startScenario, type Lab } from '../helpers/lab.js';
+import { startProxy } from '../helpers/proxy.js';
 
 const HOSTS = ['esx-p1', 'esx-p2', 'esx-p3'];
 const VM_COUNT = 22;
@@ -115,5 +116,21 @@ describe('retrieveAll against the lab', () => {
 
     expect(named.map((o) => prop<string>(o, 'name')).sort()).toEqual(HOSTS);
     expect(client.stats.requests - before).toBe(2);
+  });
+
+  it('a session that expires between two pages: logged in again, the retrieval started over in the new session, every object once', async () => {
+    // The page tokens, like the view, live in the session that asked: the new one does not know them.
+    const proxy = await startProxy(lab);
+    const own = await VimClient.connect({ ...options, url: new URL(proxy.url), tls: { ca: await readFile(proxy.caFile, 'utf8') } });
+    try {
+      proxy.inject({ method: 'ContinueRetrievePropertiesEx', nth: 2, fault: { kind: 'expire' } });
+      const objects = await retrieveAll(own, [{ type: 'VirtualMachine', pathSet: ['name'] }], { pageSize: 4 });
+      expect(objects.map((o) => prop<string>(o, 'name')).sort()).toEqual(Array.from({ length: VM_COUNT }, (_, i) => `pvm${String(i + 1).padStart(2, '0')}`));
+      expect(proxy.count('Login')).toBe(2);
+      expect(proxy.count('CreateContainerView')).toBe(2);
+    } finally {
+      await own.logout();
+      await proxy.stop();
+    }
   });
 });
