@@ -282,7 +282,10 @@ export async function refuseSharedFiles(files: readonly { option: string; path: 
   // said now, not after the changes or a whole audit (the journal is created at once anyway).
   for (const f of files) {
     if (!f.writes || f.option === '--journal') continue;
-    await notAJournal(f.path);
+    // A file that fails to be read (EIO: /proc/self/mem, a failing disk) is no place for the output either.
+    await notAJournal(f.path).catch((err: unknown) => {
+      throw err instanceof UsageError ? err : unwritable(f.option, f.path, err);
+    });
     await refuseUnwritable(f.option, f.path);
   }
 }
@@ -295,8 +298,7 @@ export async function refuseSharedFiles(files: readonly { option: string; path: 
  */
 async function refuseUnwritable(option: string, path: string): Promise<void> {
   if (ownDescriptor(path)) return;
-  const refuse = (err: unknown) =>
-    new UsageError(`The ${writtenBy(option)} could not be written to ${path} (${fileProblem(err)}); nothing was done.`);
+  const refuse = (err: unknown) => unwritable(option, path, err);
   const target = await stat(path).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : err));
   if (target instanceof Error) throw refuse(target);
   if (target?.isDirectory()) throw refuse(Object.assign(new Error('a directory'), { code: 'EISDIR' }));
@@ -313,6 +315,10 @@ async function refuseUnwritable(option: string, path: string): Promise<void> {
   await access(dir, constants.W_OK | constants.X_OK).catch((err: unknown) => {
     throw refuse(err);
   });
+}
+
+function unwritable(option: string, path: string, err: unknown): UsageError {
+  return new UsageError(`The ${writtenBy(option)} could not be written to ${path} (${fileProblem(err)}); nothing was done.`, { cause: err });
 }
 
 /** What an output option writes, as the early refusals name it. */

@@ -34,6 +34,7 @@ vi.mock('node:fs/promises', async (original) => {
 });
 
 const { refuseSharedFiles, writeFile } = await import('../src/files.js');
+const { UsageError } = await import('../src/errors.js');
 
 let dir: string;
 beforeAll(async () => {
@@ -93,6 +94,16 @@ describe('writeFile over a read-only file', () => {
       await expect(refuseSharedFiles([{ option: '--output', path: name, writes: true }])).rejects.toThrow(`The report could not be written to ${name} (EACCES: permission denied); nothing was done.`);
     }
     expect(await readFile(path, 'utf8')).toBe('kept\n');
+  });
+});
+
+describe('an output file that fails to be read or written', () => {
+  // /proc/self/mem answers EIO at offset 0, as a failing disk would.
+  it('is refused before the work as a file that cannot be written (exit 2), not as a bug', async () => {
+    const refusal = await refuseSharedFiles([{ option: '--output', path: '/proc/self/mem', writes: true }]).catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect((refusal as Error).message).toBe('The report could not be written to /proc/self/mem (EIO: input/output error); nothing was done.');
+    await expect(writeFile('/proc/self/mem', 'report\n')).rejects.toThrow(/^Cannot write \/proc\/self\/mem \(E[A-Z]+: [a-z/ ]+\)\.$/);
   });
 });
 

@@ -5,6 +5,7 @@
 // the same port at the same moment, else by what the host said was on that
 // port then (port-clients.ts). There is no policy source, blast radius or
 // NIC, so those are null and the remedies say what to check.
+import { basename } from 'node:path';
 import { normalizeMac } from '../inventory/model.js';
 import type { PortClient } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
@@ -49,7 +50,7 @@ export function auditLogs(events: readonly L2SecEvent[], portClients: readonly P
     if (listed && !sameMoment) g.tiedBy = 'listing';
     g.events.push(e);
   }
-  const findings = [...groups.values()].map(toFinding);
+  const findings = withDistinctIds([...groups.values()].map((g) => ({ group: g, finding: toFinding(g) })));
   return findings.sort((a, b) => (a.host?.name ?? '').localeCompare(b.host?.name ?? '') || (a.vm?.name ?? '').localeCompare(b.vm?.name ?? ''));
 }
 
@@ -157,7 +158,6 @@ function only(vms: string[]): string | null {
 
 function toFinding(g: Group): Finding {
   const events = [...g.events].sort((a, b) => (a.firstTime ?? '\uffff').localeCompare(b.firstTime ?? '\uffff'));
-  const first = events[0]!;
   const macs = [...new Set(events.filter((e) => e.mac).map((e) => normalizeMac(e.mac)!))];
   const moreMacs = events.filter((e) => e.otherMacs).reduce((sum, e) => sum + e.count, 0);
   const ports = [...new Set(events.map((e) => e.port).filter(Boolean))];
@@ -166,7 +166,7 @@ function toFinding(g: Group): Finding {
   // Said only where nothing else names the VM: the port lines alone were tied to it.
   const tie = g.tiedBy === 'listing' && !events.some((e) => e.vmName) ? ` (port ${ports.join(', ')}, tied to it by what the host listed on that port)` : '';
   return {
-    id: findingId('mac-change-blocked', 'offline', g.host ?? first.source, g.vmName ?? ports.join(',')),
+    id: offlineId(g, null),
     kind: 'mac-change-blocked',
     severity: SEVERITY['mac-change-blocked'],
     summary: `ESXi blocked the port of ${who}${tie}${g.host ? ` on ${g.host}` : ''} because its guest changed the MAC${macsPhrase(macs, moreMacs)} while MAC address changes is Reject.`,
@@ -181,6 +181,30 @@ function toFinding(g: Group): Finding {
     evidence: events.map(logEvidence),
     remedies: offlineRemedies(macs, moreMacs, vmkernelAdapter),
   };
+}
+
+/**
+ * A finding is its host and its VM (or port), not the path its log was given by: the same block read
+ * from `./vmkernel.log`, its absolute path or a folder holding it keeps its id. Only where logs that
+ * name no host hold the same VM or port is each told apart by its log: its file name, else its path.
+ */
+function offlineId(g: Group, log: string | null): string {
+  return findingId('mac-change-blocked', 'offline', g.host ?? '', g.vmName ?? g.port ?? '', ...(log === null ? [] : [log]));
+}
+
+function withDistinctIds(found: readonly { group: Group; finding: Finding }[]): Finding[] {
+  let out = found;
+  for (const log of [(g: Group) => basename(logOf(g)), logOf]) {
+    const seen = new Map<string, number>();
+    for (const { finding } of out) seen.set(finding.id, (seen.get(finding.id) ?? 0) + 1);
+    out = out.map((f) => (seen.get(f.finding.id)! > 1 ? { ...f, finding: { ...f.finding, id: offlineId(f.group, log(f.group)) } } : f));
+  }
+  return out.map((f) => f.finding);
+}
+
+/** The log of a group's lines: the file, or the archive and its member (`archive!member`). */
+function logOf(g: Group): string {
+  return g.events[0]!.source;
 }
 
 function macsPhrase(macs: string[], moreMacs: number): string {

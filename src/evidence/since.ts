@@ -13,13 +13,15 @@ export const DEFAULT_SINCE = '7d';
 // Dates and times as people type them; without a zone they are UTC, as ESXi's logs are.
 const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
-/** `7d` (or `-7d`), `36h`, `90m`, `2w`, or an ISO date or date-time (UTC unless it says otherwise); never in the future. */
+/** `7d`, `36h`, `90m`, `2w`, or an ISO date or date-time (UTC unless it says otherwise); never in the future. */
 export function parseSince(text: string, now: Date = new Date()): Since {
   const trimmed = text.trim();
   if (trimmed.toLowerCase() === 'all') return { all: true };
-  // A leading "-" (journalctl's -7d) says the same: a duration always counts back.
-  const duration = durationMs('--since', trimmed.replace(/^-/, ''));
+  const duration = durationMs('--since', trimmed);
   if (duration !== null) return { durationMs: duration };
+  // -1h may mean "until an hour ago" as well as "the last hour": a guess either way, so neither.
+  const signed = /^[-+]/.test(trimmed) ? durationMs('--since', trimmed.slice(1)) : null;
+  if (signed !== null) throw new UsageError(`--since ${text}: a duration takes no sign; it always counts back (--since ${trimmed.slice(1)}).`);
   const m = TIME.exec(trimmed);
   if (!m) {
     throw new UsageError(`--since takes a duration such as 7d, 36h, 90m or 2w, a date such as 2024-05-14 or 2024-05-14T09:00Z, or all, not "${text}".`);

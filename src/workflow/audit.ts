@@ -7,7 +7,10 @@ import { logHostFinder } from '../audit/match-logs.js';
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
 import type { EvidenceSet, LogSource, UnparsedLines } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
-import type { Inventory } from '../inventory/model.js';
+import type { Host, Inventory } from '../inventory/model.js';
+import { hostFinder } from '../inventory/lookup.js';
+import { describeHosts } from '../evidence/log-gaps.js';
+import type { LogEvidence as LogFiles } from '../evidence/files.js';
 import { applyScope, nameTest, selectNames, type Scope } from '../inventory/scope.js';
 import { unreadWarnings, unseenHostWarnings, unseenNetworkWarnings } from '../inventory/unread.js';
 import { UsageError } from '../errors.js';
@@ -17,7 +20,7 @@ import type { VimClient } from '../vsphere/client.js';
 import type { Context, Endpoint } from './context.js';
 
 export interface AuditOptions extends Scope {
-  /** Log files to read instead of the hosts' own logs. */
+  /** Log files to read instead of the live logs of the hosts they cover (online; offline: the only evidence). */
   readonly vmkernelLog?: readonly string[];
   /** How far back log evidence counts (default: the last 7 days). */
   readonly since?: Since;
@@ -46,33 +49,54 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
     spinner.update('evidence: vmkernel logs and dvPorts');
     // Asked about VMs, the logs that matter are their hosts': another host's unreadable log is not a gap in this verdict.
     const vmHosts = new Set(inventory.vms.map((v) => v.host));
-    const readFrom = options.vm?.length ? { ...inventory, hosts: inventory.hosts.filter((h) => vmHosts.has(h.moref)) } : inventory;
-    let evidence = await gatherEvidence(client, readFrom, {
-      logLines: options.vmkernelLog?.length ? 0 : options.logLines,
+    const asked = options.vm?.length ? inventory.hosts.filter((h) => vmHosts.has(h.moref)) : inventory.hosts;
+    const files = options.vmkernelLog?.length ? await (await import('../evidence/files.js')).readLogFiles(options.vmkernelLog, { since }) : undefined;
+    // A given file stands for the live log of each host it covers; every other host's live log is read as without files.
+    const covered = files ? coveredHosts(whole, files) : new Set<string>();
+    const live = await gatherEvidence(client, { ...inventory, hosts: asked.filter((h) => !covered.has(h.moref)) }, {
+      logLines: options.logLines,
       since: windowStart(since, new Date().toISOString()),
       concurrency: options.concurrency,
       onProgress: (text) => spinner.update(text),
     });
+    let evidence: EvidenceSet = files ? withFiles(live, files, asked.filter((h) => covered.has(h.moref))) : live;
     // Parts of given log files that could not be read: the verdict may miss evidence there.
-    let problems: readonly string[] = [];
-    if (options.vmkernelLog?.length) {
-      const { readLogFiles } = await import('../evidence/files.js');
-      const logs = await readLogFiles(options.vmkernelLog, { since });
-      evidence = { ...evidence, vmkernel: logs.events, sources: logs.sources, portClients: logs.portClients, unparsed: logs.unparsed, notes: [...evidence.notes, ...logs.notes] };
-      problems = logs.problems;
-    }
+    const problems = files?.problems ?? [];
     const names = namesToCheck(whole, evidence.vmkernel);
     if (names.key) {
       const { gatherVmNameEvents, withVmNameEvents } = await import('../evidence/vm-name-events.js');
       const read = await phase('vmNameEvents', () => gatherVmNameEvents(client, earliest(windowStart(since, new Date().toISOString()), evidence.vmkernel), names.unknown));
       evidence = withVmNameEvents(evidence, read);
     }
-    const window = options.vmkernelLog?.length ? offlineWindow(since) : describeSince(since);
+    const window = !files ? describeSince(since) : live.sources.length ? mixedWindow(since) : offlineWindow(since);
     const report = await phase('audit', () => judge(endpoint.display, whole, inventory, evidence, { window, ...(options.vm ? { vm: options.vm } : {}), problems }));
     return { whole, evidence, report };
   } finally {
     spinner.stop();
   }
+}
+
+/** The hosts of this vCenter whose lines the given files hold (a log with no line covers nothing). */
+function coveredHosts(whole: Inventory, files: LogFiles): Set<string> {
+  const byName = hostFinder(whole.hosts);
+  const byLine = logHostFinder(whole.hosts);
+  const hosts = [...files.sources.filter((s) => s.lines > 0).map((s) => byName(s.hostName ?? undefined)), ...files.events.map(byLine)];
+  return new Set(hosts.filter((h): h is Host => h !== undefined).map((h) => h.moref));
+}
+
+/** The live logs read and the files given, as one body of evidence. */
+function withFiles(live: EvidenceSet, files: LogFiles, covered: readonly Host[]): EvidenceSet {
+  const note = covered.length
+    ? [`The live vmkernel log of ${describeHosts(covered.map((h) => h.name))} was not read: the --vmkernel-log files given hold ${covered.length === 1 ? 'its' : 'their'} lines.`]
+    : [];
+  return {
+    ...live,
+    vmkernel: [...live.vmkernel, ...files.events],
+    sources: [...live.sources, ...files.sources],
+    portClients: files.portClients,
+    unparsed: { count: live.unparsed.count + files.unparsed.count, samples: [...live.unparsed.samples, ...files.unparsed.samples].slice(0, 5) },
+    notes: [...live.notes, ...files.notes, ...note],
+  };
 }
 
 /** The start of the window, or of the oldest line if earlier (log files given online may be older than the window). */
@@ -200,6 +224,11 @@ function unparsedWarnings(unparsed: UnparsedLines): string[] {
 /** Log files are read long after they were written: a duration counts back from each one's newest line. */
 function offlineWindow(since: Since): string {
   return 'durationMs' in since ? `${describeSince(since)} back from each log's newest line` : describeSince(since);
+}
+
+/** Live logs count back from now, the files given from each one's newest line. */
+function mixedWindow(since: Since): string {
+  return 'durationMs' in since ? `${describeSince(since)}: back from now for live logs, from each file's newest line for the --vmkernel-log files` : describeSince(since);
 }
 
 function evidenceSummary(window: string, sources: readonly LogSource[], dvSwitches: number): AuditReport['evidence'] {

@@ -1,7 +1,7 @@
 // Issue 10's measured cases, as an admin meets them: the real binary, the
 // files they have (vCenter's download, a host bundle .tgz, a collector's
 // file), and the verdict and exit code they get.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -134,5 +134,34 @@ describe('offline, as an unfriendly admin types it', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/is a vmfix journal, the record a rollback needs/);
     expect(await (await import('node:fs/promises')).readFile(journal, 'utf8')).toBe(body);
+  });
+});
+
+describe('a finding\'s id, however the log was named', () => {
+  it('is the same for a relative path, an absolute one, another directory, the folder, and beside another log', async () => {
+    const dir = join(tmp, 'ids');
+    await mkdir(dir);
+    await writeFile(join(dir, 'esx02-vmkernel.log'), text([
+      esxi8('2026-12-01T09:21:07.123Z', macChange('web01', '02:00:5e:10:00:01', '0x4000004')),
+      esxi8('2026-12-01T09:21:07.123Z', violation('web01', '0x4000004')),
+    ]));
+    await writeFile(join(dir, 'esx01-vmkernel.log'), text(chatter('2026-12-01T08:00:00.000Z', 5)));
+    const ids = async (cwd: string, ...paths: string[]) => {
+      const run = await vmfix(['audit', '--format', 'json', '--vmkernel-log', ...paths], { VMFIX_VCENTER: '', VMFIX_TEST_CWD: cwd });
+      expect(run.code).toBe(1);
+      return json(run.stdout).findings.map((f: { id: string }) => f.id);
+    };
+    const [id] = await ids(dir, 'esx02-vmkernel.log');
+    expect(id).toMatch(/^[0-9a-f]{12}$/);
+    for (const [cwd, ...paths] of [
+      [dir, './esx02-vmkernel.log'],
+      [dir, join(dir, 'esx02-vmkernel.log')],
+      [tmp, 'ids/esx02-vmkernel.log'],
+      [dir, '.'],
+      [tmp, 'ids'],
+      [dir, 'esx01-vmkernel.log', 'esx02-vmkernel.log'],
+    ] as const) {
+      expect([paths, await ids(cwd, ...paths)]).toEqual([paths, [id]]);
+    }
   });
 });

@@ -112,6 +112,24 @@ describe('auditLogs', () => {
     expect(shape(auditLogs([fileA, fileB])).map((f) => f[0])).toEqual([null, 'web01']);
   });
 
+  it('gives a finding the same id however its log\'s path was given, when its lines name no host', () => {
+    const as = (source: string) => auditLogs([change('web02', '0x4000004', { hostName: undefined, source })])[0]!.id;
+    expect(new Set(['vmkernel.log', '/tmp/r1/vmkernel.log', './vmkernel.log', 'logs', '/srv/logs/esx02-vmkernel.log']).size).toBe(5);
+    expect(new Set(['vmkernel.log', '/tmp/r1/vmkernel.log', './vmkernel.log', 'logs', '/srv/logs/esx02-vmkernel.log'].map(as)).size).toBe(1);
+  });
+
+  it('tells apart the same VM or port in two logs that name no host, by their file name, else their path', () => {
+    const ids = (a: string, b: string) => {
+      const found = auditLogs([change('web01', '0x100000f', { hostName: undefined, source: a }), peer('0x2000001', { hostName: undefined, source: a }), change('web01', '0x100000f', { hostName: undefined, source: b }), peer('0x2000001', { hostName: undefined, source: b })]);
+      expect(found).toHaveLength(4);
+      return found.map((f) => f.id);
+    };
+    expect(new Set(ids('esx01-vmkernel.log', 'esx02-vmkernel.log')).size).toBe(4);
+    // The file name alone, where it tells them apart: the same ids from another directory.
+    expect(ids('/a/esx01-vmkernel.log', '/a/esx02-vmkernel.log').sort()).toEqual(ids('esx01-vmkernel.log', 'esx02-vmkernel.log').sort());
+    expect(new Set(ids('/a/vmkernel.log', '/b/vmkernel.log')).size).toBe(4);
+  });
+
   it('keeps the same VM name on two hosts as two findings with different ids', () => {
     const findings = auditLogs([change('web01', '0x2000004'), change('web01', '0x2000004', { hostName: 'esx02' })]);
     expect(findings.map((f) => f.host?.name)).toEqual(['esx01', 'esx02']);

@@ -111,6 +111,7 @@ describe.concurrent('--output onto what is not a regular file (inventory)', () =
     ['a directory', 'a-dir', /could not be written to a-dir \(EISDIR: it is a directory\)/],
     ['a file in a directory that does not exist', 'no-such-dir/report.json', /could not be written to no-such-dir\/report.json \(ENOENT: no such file or directory\)/],
     ['/dev/full (every write: no space left)', '/dev/full', /could not be written to \/dev\/full \(ENOSPC: no space left on the device\)/],
+    ['/proc/self/mem (an I/O error, as from a failing disk)', '/proc/self/mem', /could not be written to \/proc\/self\/mem \(EIO: input\/output error\)/],
   ] as const)('%s: exit 2, one sentence, nothing else touched', async ([, path, says], ctx) => {
     const fig = figure(ctx, 'file hazard');
     await mkdir(join(b.dir, 'a-dir'), { recursive: true });

@@ -1,0 +1,102 @@
+// Online with --vmkernel-log: a file stands for the live log of the hosts
+// whose lines it holds, and every other host's live log is read as in a
+// plain online audit. A bundle of esx02 given while esx01's guest is blocked
+// must not end "No findings", exit 0, with esx01's log never read.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatter, text, writeBundleTgz } from '../helpers/bundles.js';
+import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
+
+const reject = { allowPromiscuous: false, macChanges: false, forgedTransmits: false };
+const host = (name: string, lines: string[]) => ({
+  name, cluster: 'C1', version: '8.0.2',
+  vswitches: [{ name: 'vSwitch0', nics: ['vmnic0'], policy: reject }],
+  portgroups: [{ name: 'NLB', vswitch: 'vSwitch0', vlanId: 10 }],
+  vmkernelLog: { filler: 50, lines },
+});
+const SCENARIO = {
+  mode: 'vcenter',
+  datacenters: [{
+    name: 'DC1', clusters: ['C1'],
+    hosts: [
+      host('esx01.lab.local', [
+        '{{now-2h}} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client nlb01 requested mac address change to 02:bf:0a:00:00:15 on port 0x2000004, disallowed by vswitch policy',
+        '{{now-2h}} cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:356: client nlb01 has policy violations on port 0x2000004. Port is blocked',
+      ]),
+      host('esx02.lab.local', []),
+    ],
+    vms: [
+      { name: 'nlb01', host: 'esx01.lab.local', toolsStatus: 'toolsNotRunning', nics: [{ network: 'NLB' }] },
+      { name: 'app02', host: 'esx02.lab.local', nics: [{ network: 'NLB' }] },
+    ],
+  }],
+};
+
+interface Report {
+  findings: { kind: string; vm: { name: string } | null; host: { name: string } | null }[];
+  warnings: string[];
+  notes: string[];
+  evidence: { window: string; sources: { name: string; hostName: string | null }[] };
+}
+
+describe('online with --vmkernel-log of some hosts', () => {
+  let lab: Lab;
+  let esx02: string;
+  let esx01: string;
+  const audit = async (...args: string[]) => {
+    const run = await vmfix(['audit', '--format', 'json', '--vcenter', lab.url, ...args], lab.env);
+    expect(run.stderr).not.toMatch(/Internal error/);
+    return { code: run.code, report: JSON.parse(run.stdout) as Report };
+  };
+  beforeAll(async () => {
+    lab = await startScenario(SCENARIO);
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-files-live-'));
+    const hour = new Date(Date.now() - 3_600_000).toISOString();
+    esx02 = join(dir, 'esx-esx02.lab.local-2026-12-03--21.05-2101234.tgz');
+    await writeBundleTgz(esx02, { host: 'esx02.lab.local', stamp: '2026-12-03--21.05', files: { 'var/run/log/vmkernel.log': text(chatter(hour, 20)) } });
+    // esx01's own bundle, from before its guest changed its MAC: what it holds is what is judged on esx01.
+    esx01 = join(dir, 'esx-esx01.lab.local-2026-12-03--21.05-2101234.tgz');
+    const day = new Date(Date.now() - 86_400_000).toISOString();
+    await writeBundleTgz(esx01, { host: 'esx01.lab.local', stamp: '2026-12-03--21.05', files: { 'var/run/log/vmkernel.log': text(chatter(day, 20)) } });
+  });
+  afterAll(() => lab?.stop());
+
+  it('reads the live log of each host no file covers: esx01\'s block is found beside esx02\'s bundle (exit 1)', async () => {
+    const { code, report } = await audit('--vmkernel-log', esx02);
+    expect(report.findings.map((f) => [f.kind, f.vm?.name, f.host?.name])).toEqual([['mac-change-blocked', 'nlb01', 'esx01.lab.local']]);
+    expect(code).toBe(1);
+    // What it rests on: esx01's live log and the bundle, whose host's live log was not read, which is said.
+    expect(report.evidence.sources.map((s) => s.hostName).sort()).toEqual(['esx01.lab.local', 'esx02.lab.local']);
+    expect(report.notes).toContain('The live vmkernel log of esx02.lab.local was not read: the --vmkernel-log files given hold its lines.');
+    expect(report.evidence.window).toBe("the last 7 days: back from now for live logs, from each file's newest line for the --vmkernel-log files");
+  });
+
+  it('says so when such a host\'s live log cannot be read (exit 1)', async () => {
+    await lab.diagnostics('esx01.lab.local', false);
+    try {
+      const { code, report } = await audit('--vmkernel-log', esx02);
+      expect(report.findings).toEqual([]);
+      expect(report.warnings).toEqual([expect.stringMatching(/^vmkernel logs could not be read on esx01\.lab\.local \(NoPermission/)]);
+      expect(code).toBe(1);
+    } finally {
+      await lab.diagnostics('esx01.lab.local', true);
+    }
+  });
+
+  it('reads no live log where the files cover every host, as before', async () => {
+    const { code, report } = await audit('--vmkernel-log', esx01, '--vmkernel-log', esx02);
+    expect(report.findings).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.notes).toContain('The live vmkernel log of 2 hosts (esx01.lab.local, esx02.lab.local) was not read: the --vmkernel-log files given hold their lines.');
+    expect(report.evidence.sources.every((s) => s.name.endsWith('.tgz') || s.name.includes('.tgz!'))).toBe(true);
+    expect(code).toBe(0);
+  });
+
+  it('--vm reads the live logs of its VMs\' hosts the files do not cover', async () => {
+    const { code, report } = await audit('--vm', 'nlb01', '--vmkernel-log', esx02);
+    expect(report.findings.map((f) => f.vm?.name)).toEqual(['nlb01']);
+    expect(code).toBe(1);
+  });
+});
