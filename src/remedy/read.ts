@@ -30,6 +30,8 @@ export interface CurrentState {
   readonly connected?: readonly { readonly id: string; readonly label: string }[];
   /** The host, VM or distributed switch holding the object, when it no longer exists (spec is then null). */
   readonly missing?: string;
+  /** A dedicated portgroup to be made: the one it copies, as it is now (null: it no longer exists). */
+  readonly source?: unknown;
 }
 
 /** The object's properties; undefined once it is deleted (a host removed, a VM deleted). */
@@ -44,17 +46,19 @@ async function one(client: VimClient, ref: MoRef, pathSet: string[]) {
   }
 }
 
-export async function readCurrent(client: VimClient, change: Pick<Change, 'target' | 'action'>): Promise<CurrentState> {
+export async function readCurrent(client: VimClient, change: Pick<Change, 'target' | 'action' | 'copyOf'>): Promise<CurrentState> {
   const target: Target = change.target;
   switch (target.type) {
     case 'HostPortGroup': {
       const removing = change.action === 'RemovePortGroup';
       const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.portgroup', ...(removing ? ['vm'] : [])]);
       if (!host) return { spec: null, missing: `the host ${target.host.name} (${target.host.moref})` };
-      const pg = (prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? []).find((p) => p.spec.name === target.portgroup);
+      const portgroups = prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? [];
+      const pg = portgroups.find((p) => p.spec.name === target.portgroup);
       const macs = (pg?.port ?? []).flatMap((port) => port.mac ?? []);
       const idle = removing && pg ? await poweredOffOn(client, prop<MoRef[]>(host, 'vm') ?? [], target.portgroup) : [];
-      return { spec: pg?.spec ?? null, connected: [...macs.map((mac) => ({ id: mac.toLowerCase(), label: `a NIC with MAC ${mac}` })), ...idle] };
+      const copied = change.copyOf ? { source: portgroups.find((p) => p.spec.name === change.copyOf!.name)?.spec ?? null } : {};
+      return { spec: pg?.spec ?? null, connected: [...macs.map((mac) => ({ id: mac.toLowerCase(), label: `a NIC with MAC ${mac}` })), ...idle], ...copied };
     }
     case 'HostVirtualSwitch': {
       const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.vswitch']);
@@ -65,7 +69,9 @@ export async function readCurrent(client: VimClient, change: Pick<Change, 'targe
     case 'DistributedVirtualPortgroup': {
       const moref = target.portgroup.moref || (await findDvPortgroup(client, target.dvs, target.portgroup.name));
       if (moref === null) return { spec: null, missing: `the distributed switch ${target.dvs.name} (${target.dvs.moref})` };
-      if (!moref) return { spec: null };
+      const source = change.copyOf?.moref ? await one(client, { type: 'DistributedVirtualPortgroup', value: change.copyOf.moref }, ['config']) : undefined;
+      const copied = change.copyOf?.moref ? { source: source ? prop<DVPortgroupConfigInfo>(source, 'config') ?? null : null } : {};
+      if (!moref) return { spec: null, ...copied };
       // Destroyed (by a rollback's Destroy_Task, or by someone else): absent, not an error.
       const pg = await one(client, { type: 'DistributedVirtualPortgroup', value: moref }, ['config', 'vm']);
       if (!pg) return { spec: null };

@@ -25,7 +25,8 @@ export function undoable(journal: Journal): JournalEntry[] {
 }
 
 export function undo(entry: JournalEntry, index: number): Change {
-  const c = entry.change;
+  // An undo removes what a copy made; what it copied is not its premise.
+  const { copyOf: _copyOf, ...c } = entry.change;
   const action = INVERSE[c.action];
   const target =
     entry.created && c.target.type === 'DistributedVirtualPortgroup'

@@ -51,6 +51,11 @@ const changeSummary = z.object({
   vms: z.array(z.string()),
   /** Changes that must apply first (a NIC move needs its portgroup). */
   dependsOn: z.array(z.string()),
+  /**
+   * A dedicated portgroup: the one on the same host or switch it copies (a dvPortgroup by moref too),
+   * which must still be as it was copied when it is made (absent in plans of vmfix 0.1).
+   */
+  copyOf: z.object({ name: z.string().min(1), moref: z.string().min(1).optional() }).optional(),
 });
 
 const change = changeSummary.extend({

@@ -12,7 +12,7 @@ import { canonical, fingerprint, macReassigned, stateOf, targetKey } from './cha
 import type { JournalWriter } from './journal.js';
 import type { Change } from './schema.js';
 import { readCurrent, type CurrentState } from './read.js';
-import { dvReconfigureSpec, getPath, setPath } from './specs.js';
+import { copyNow, dvReconfigureSpec, getPath, setPath } from './specs.js';
 
 export interface WriteContext {
   readonly client: VimClient;
@@ -32,7 +32,7 @@ export function drift(change: Change, current: CurrentState, ctx: Pick<WriteCont
   const state = fingerprint(stateOf(change.target, current.spec, current.configVersion));
   // A second change to an object this run already changed is planned against the first one's result.
   const expected = ctx.written.get(key) ?? change.fingerprint;
-  if (state === expected) return null;
+  if (state === expected) return copyDrift(change, current);
   // The commonest drift on a change board: the same plan run a second time, or again after a run that stopped.
   const again = 'was it applied already? vmfix journal lists the runs';
   if (change.before === null) return change.action === 'AddPortGroup' && same(current.spec, change.after) ? `it exists already, as this change would create it (${again})` : 'it exists already';
@@ -40,6 +40,18 @@ export function drift(change: Change, current: CurrentState, ctx: Pick<WriteCont
   if (IN_PLACE.has(change.action) && holds(change, current, change.after)) return `it already holds what this change sets (${again})`;
   if (change.target.type === 'DistributedVirtualPortgroup') return `its configVersion is ${current.configVersion}, not the planned ${(change.before as { configVersion?: string }).configVersion ?? '?'}`;
   return 'it was changed since the plan was made';
+}
+
+/**
+ * A dedicated portgroup is a copy of another made when the plan was: if that
+ * one has changed since (re-VLANed, reconfigured), the copy planned is not the
+ * copy it would be now, and its NICs would land on the old settings.
+ */
+function copyDrift(change: Change, current: CurrentState): string | null {
+  const of = change.copyOf;
+  if (!of || (change.action !== 'AddPortGroup' && change.action !== 'CreateDVPortgroup')) return null;
+  if (!current.source) return `"${of.name}", which it copies, no longer exists`;
+  return same(copyNow(change.action, current.source, change.after), change.after) ? null : `"${of.name}", which it copies, was changed since the plan was made`;
 }
 
 /**

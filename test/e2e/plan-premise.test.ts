@@ -1,0 +1,71 @@
+// What a plan rests on beyond the objects it changes: a dedicated portgroup
+// is a copy of the portgroup its NICs are on, so that portgroup changing
+// between the plan and its apply (re-VLANed, its dvPortgroup reconfigured)
+// means the copy the change board approved is no longer the one apply would
+// make.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
+import { RawSoap, diffState, dvPortgroup, hostPortgroup, modifyingCalls, readJson, scenario, workdir } from './fix-lab.js';
+
+async function run(lab: Lab, dir: string, args: string[]) {
+  return vmfix(args, { ...lab.env, VMFIX_TEST_CWD: dir });
+}
+
+/** A spec as the SOAP body names its fields (no types: the lab reads them by name). */
+function xml(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value !== 'object') return String(value).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  return Object.entries(value as Record<string, unknown>)
+    .filter(([k]) => k !== '_typeName')
+    .map(([k, v]) => (Array.isArray(v) ? v.map((x) => `<${k}>${xml(x)}</${k}>`).join('') : `<${k}>${xml(v)}</${k}>`))
+    .join('');
+}
+
+describe('the portgroup a dedicated portgroup copies, changed between the plan and its apply', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  it('refuses the whole plan (exit 5), naming each copy and what it copies, and changes nothing', async () => {
+    const planPath = join(dir, 'plan.json');
+    const made = await run(lab, dir, ['fix', '--plan-out', planPath, '--strategy', 'dedicated-portgroup']);
+    expect(made.code, made.stderr).toBe(0);
+    const plan = await readJson(planPath);
+    const add = plan.changes.find((c: any) => c.action === 'AddPortGroup' && c.target.host.name === 'esx-a1.east.corp');
+    expect(plan.changes.some((c: any) => c.action === 'CreateDVPortgroup' && c.target.portgroup.name === 'DPG-Nested-macchg')).toBe(true);
+
+    // The network team moves NLB-Front on esx-a1 to VLAN 131, and edits DPG-Nested.
+    const other = new RawSoap(lab);
+    await other.login();
+    const source = hostPortgroup(await lab.state(), 'esx-a1.east.corp', 'NLB-Front').spec;
+    await other.updatePortGroup(add.target.host.networkSystem.value, 'NLB-Front', xml({ ...source, vlanId: 131 }));
+    const config = dvPortgroup(await lab.state(), 'DPG-Nested');
+    await other.reconfigureDvPortgroup(config.key, config.configVersion, '<description>moved to the new uplinks</description>');
+    const state = await lab.state();
+    expect(hostPortgroup(state, 'esx-a1.east.corp', 'NLB-Front').spec.vlanId).toBe(131);
+    const writes = (await modifyingCalls(lab)).length;
+
+    const r = await run(lab, dir, ['apply', planPath, '--yes']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/Refusing: 2 object\(s\) changed since this was recorded, so nothing was applied/);
+    expect(r.stderr).toContain('esx-a1.east.corp / vSwitch1 / NLB-Front-macchg: "NLB-Front", which it copies, was changed since the plan was made');
+    expect(r.stderr).toContain('DSW-Prod / DPG-Nested-macchg: "DPG-Nested", which it copies, was changed since the plan was made');
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
+
+    // A plan made now copies them as they are now, and applies.
+    const again = await run(lab, dir, ['fix', '--plan-out', join(dir, 'plan2.json'), '--strategy', 'dedicated-portgroup']);
+    expect(again.code, again.stderr).toBe(0);
+    const applied = await run(lab, dir, ['apply', join(dir, 'plan2.json'), '--yes']);
+    expect(applied.code, applied.stderr).toBe(0);
+    const after = await lab.state();
+    expect(hostPortgroup(after, 'esx-a1.east.corp', 'NLB-Front-macchg').spec.vlanId).toBe(131);
+    expect(dvPortgroup(after, 'DPG-Nested-macchg').description).toBe('moved to the new uplinks');
+  });
+});
