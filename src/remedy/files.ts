@@ -7,8 +7,9 @@ import { pinMacProblem } from '../audit/remedies.js';
 import { UsageError } from '../errors.js';
 import { normalizeMac } from '../inventory/model.js';
 import { MAX_RECORD_BYTES, readFileBounded, writeFile } from '../files.js';
-import { checksum } from './change.js';
-import { journalFile, planFile, type Action, type Journal, type Plan } from './schema.js';
+import { checksum, same } from './change.js';
+import { journalFile, planFile, type Action, type Change, type Journal, type Plan } from './schema.js';
+import { getPath } from './specs.js';
 
 /** The only field each action may set. */
 const FIELDS: Record<Action, readonly string[]> = {
@@ -59,6 +60,23 @@ function allowedFields(path: string, what: string, changes: readonly { id: strin
   }
 }
 
+/**
+ * A dvPortgroup's reconfigure sends its MAC policy object whole, and that object
+ * also holds promiscuous mode: only the parts vmfix sets may differ from the
+ * policy the plan was made against.
+ */
+const DV_POLICY_SETS = new Set(['inherited', 'macChanges', 'forgedTransmits', 'macLearningPolicy']);
+
+function onlyMacPolicy(path: string, changes: readonly Pick<Change, 'id' | 'action' | 'field' | 'before' | 'after'>[]): void {
+  for (const c of changes) {
+    if (c.action !== 'ReconfigureDVPortgroup') continue;
+    const was = (getPath(c.before, c.field) ?? {}) as Record<string, unknown>;
+    const sets = (getPath(c.after, c.field) ?? {}) as Record<string, unknown>;
+    const other = [...new Set([...Object.keys(was), ...Object.keys(sets)])].find((k) => k !== '_typeName' && !DV_POLICY_SETS.has(k) && !same(was[k], sets[k]));
+    if (other) throw new UsageError(`${path} is not a valid vmfix plan: change ${c.id} (${c.action}) would set "${c.field}.${other}", which vmfix never changes.`);
+  }
+}
+
 /** A change runs after those it depends on (a NIC moves to a portgroup made first): each must be in the plan, before it. */
 function dependenciesHeld(path: string, changes: readonly { id: string; dependsOn: readonly string[] }[]): void {
   const before = new Set<string>();
@@ -89,6 +107,7 @@ export async function loadPlan(path: string): Promise<Plan & { checksum: string 
     throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); make a new plan with vmfix fix --plan-out.`);
   }
   allowedFields(path, 'plan', parsed.data.changes);
+  onlyMacPolicy(path, parsed.data.changes);
   dependenciesHeld(path, parsed.data.changes);
   pinnableMacs(path, 'plan', parsed.data.changes.flatMap((c) => macSet(c, c.after).map((mac) => ({ id: c.id, mac }))));
   return parsed.data;

@@ -2,9 +2,12 @@
 // is a copy of the portgroup its NICs are on, so that portgroup changing
 // between the plan and its apply (re-VLANed, its dvPortgroup reconfigured)
 // means the copy the change board approved is no longer the one apply would
-// make.
+// make. And a plan edited by someone who recomputed its checksum cannot
+// widen a dvPortgroup's policy beyond the MAC fields vmfix sets.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checksum } from '../../src/remedy/change.js';
 import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
 import { RawSoap, diffState, dvPortgroup, hostPortgroup, modifyingCalls, readJson, scenario, workdir } from './fix-lab.js';
 
@@ -67,5 +70,43 @@ describe('the portgroup a dedicated portgroup copies, changed between the plan a
     const after = await lab.state();
     expect(hostPortgroup(after, 'esx-a1.east.corp', 'NLB-Front-macchg').spec.vlanId).toBe(131);
     expect(dvPortgroup(after, 'DPG-Nested-macchg').description).toBe('moved to the new uplinks');
+  });
+});
+
+describe('a plan edited to widen a dvPortgroup\'s policy, its checksum recomputed', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  /** The plan for portgroup-accept with promiscuous mode slipped into DPG-Nested's MAC policy, in `after` (and `before`). */
+  async function widened(name: string, before: boolean): Promise<string> {
+    const path = join(dir, name);
+    const made = await run(lab, dir, ['fix', '--plan-out', path, '--strategy', 'portgroup-accept']);
+    expect(made.code, made.stderr).toBe(0);
+    const plan = await readJson(path);
+    const change = plan.changes.find((c: any) => c.action === 'ReconfigureDVPortgroup');
+    expect(change.field).toBe('defaultPortConfig.macManagementPolicy');
+    change.after.defaultPortConfig.macManagementPolicy.allowPromiscuous = true;
+    if (before) change.before.defaultPortConfig.macManagementPolicy.allowPromiscuous = true;
+    await writeFile(path, JSON.stringify({ ...plan, checksum: checksum(plan) }));
+    return path;
+  }
+
+  it('is refused before connecting (exit 2) when only what it sets was edited, and at apply (exit 5) when what it was made against was too; promiscuous mode stays off', async () => {
+    const state = await lab.state();
+    const edited = await run(lab, dir, ['apply', await widened('after.json', false), '--yes']);
+    expect(edited.code, edited.stderr).toBe(2);
+    expect(edited.stderr).toMatch(/change c\d+ \(ReconfigureDVPortgroup\) would set "defaultPortConfig\.macManagementPolicy\.allowPromiscuous", which vmfix never changes/);
+
+    const both = await run(lab, dir, ['apply', await widened('both.json', true), '--yes']);
+    expect(both.code, both.stderr).toBe(5);
+    expect(both.stderr).toMatch(/DSW-Prod \/ DPG-Nested: its defaultPortConfig\.macManagementPolicy is not as it was when planned/);
+    expect(dvPortgroup(await lab.state(), 'DPG-Nested').defaultPortConfig.macManagementPolicy.allowPromiscuous).toBe(false);
+    expect(diffState(state, await lab.state())).toEqual([]);
   });
 });
