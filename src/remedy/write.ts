@@ -43,9 +43,10 @@ export function drift(change: Change, current: CurrentState, ctx: Pick<WriteCont
 }
 
 /**
- * A dvPortgroup's configVersion moves with its own changes only: a MAC policy
- * it inherits changes with its switch's. The reconfigure sends that policy
- * whole, so it must still be the one the value sent was made from.
+ * The reconfigure sends a dvPortgroup's MAC policy whole, made from the one
+ * planned: that must be the one it holds now. Its configVersion says so only
+ * for its own changes (a policy it inherits is its switch's), and only if the
+ * file's record of the policy is true (an edit with the checksum recomputed).
  */
 function policyDrift(change: Change, current: CurrentState): string | null {
   if (change.action !== 'ReconfigureDVPortgroup' || same(getPath(current.spec, change.field), getPath(change.before, change.field))) return null;
