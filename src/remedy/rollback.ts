@@ -56,7 +56,7 @@ export function undo(entry: JournalEntry, index: number): Change {
  * (still honoured) has a flag per field, so putting it back as recorded
  * restores both views exactly.
  */
-function restoredField(entry: JournalEntry): string {
+export function restoredField(entry: Pick<JournalEntry, 'change' | 'before'>): string {
   const { action, strategy, field } = entry.change;
   const legacyView = 'defaultPortConfig.securityPolicy';
   if (action === 'ReconfigureDVPortgroup' && strategy === 'portgroup-accept' && getPath(entry.before, legacyView)) return legacyView;

@@ -110,3 +110,32 @@ describe('a plan edited to widen a dvPortgroup\'s policy, its checksum recompute
     expect(diffState(state, await lab.state())).toEqual([]);
   });
 });
+
+describe('a journal edited to widen a dvPortgroup\'s policy on rollback, its checksum recomputed', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  it('is refused before connecting (exit 2), and promiscuous mode stays off', async () => {
+    const fixed = await run(lab, dir, ['fix', '--yes', '--strategy', 'portgroup-accept', '--format', 'json']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const path = join(dir, JSON.parse(fixed.stdout).journal);
+    const journal = await readJson(path);
+    const entry = journal.entries.find((e: any) => e.change.action === 'ReconfigureDVPortgroup');
+    // What the rollback puts back: the legacy view, per field (see restoredField), and the 6.7+ one.
+    entry.before.defaultPortConfig.securityPolicy.allowPromiscuous.value = true;
+    entry.before.defaultPortConfig.macManagementPolicy.allowPromiscuous = true;
+    await writeFile(path, JSON.stringify({ ...journal, checksum: checksum(journal) }));
+    const state = await lab.state();
+
+    const r = await run(lab, dir, ['rollback', path, '--yes']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/is not a valid vmfix journal: change c\d+ \(ReconfigureDVPortgroup\) would set "defaultPortConfig\.securityPolicy\.allowPromiscuous", which vmfix never changes/);
+    expect(diffState(state, await lab.state())).toEqual([]);
+  });
+});
