@@ -64,8 +64,9 @@ function allowedFields(path: string, what: string, changes: readonly { id: strin
 /**
  * A dvPortgroup's reconfigure sends its MAC policy object whole, and that object
  * also holds promiscuous mode: only the parts vmfix sets may differ from the
- * policy it starts from. (A per-field BoolPolicy of the legacy view may differ
- * in its inherited flag: vCenter sets those when macManagementPolicy's changes.)
+ * policy it starts from. The legacy view's per-field BoolPolicies are compared
+ * by value: which of them are marked inherited after a macManagementPolicy
+ * change is vCenter's doing, and a rollback puts those marks back.
  */
 const DV_POLICY_SETS = new Set(['inherited', 'macChanges', 'forgedTransmits', 'macLearningPolicy']);
 

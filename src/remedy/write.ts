@@ -32,7 +32,7 @@ export function drift(change: Change, current: CurrentState, ctx: Pick<WriteCont
   const state = fingerprint(stateOf(change.target, current.spec, current.configVersion));
   // A second change to an object this run already changed is planned against the first one's result.
   const written = ctx.written.get(key);
-  if (state === (written ?? change.fingerprint)) return written ? null : policyDrift(change, current) ?? copyDrift(change, current);
+  if (state === (written ?? change.fingerprint)) return written ? null : policyDrift(change, current) ?? copyDrift(change, current) ?? portDrift(current);
   // The commonest drift on a change board: the same plan run a second time, or again after a run that stopped.
   const again = 'was it applied already? vmfix journal lists the runs';
   if (change.before === null) return change.action === 'AddPortGroup' && same(current.spec, change.after) ? `it exists already, as this change would create it (${again})` : 'it exists already';
@@ -63,6 +63,11 @@ function copyDrift(change: Change, current: CurrentState): string | null {
   if (!of || (change.action !== 'AddPortGroup' && change.action !== 'CreateDVPortgroup')) return null;
   if (!current.source) return `"${of.name}", which it copies, no longer exists`;
   return same(copyNow(change.action, current.source, change.after), change.after) ? null : `"${of.name}", which it copies, was changed since the plan was made`;
+}
+
+/** A NIC going back to its own dvPort (a rollback): someone else's NIC there now would make it fail halfway through. */
+function portDrift({ portTaken }: CurrentState): string | null {
+  return portTaken ? `dvPort ${portTaken.port}, which it goes back to, is taken by ${portTaken.by}` : null;
 }
 
 /**
