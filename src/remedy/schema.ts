@@ -79,8 +79,11 @@ export const planFile = z.object({
   endpoint: endpoint.extend({ apiVersion: z.string() }),
   changes: z.array(change),
   skipped: z.array(skipped),
-  /** The findings the plan addresses, as the audit reported them (carried, not re-checked). */
-  findings: z.array(z.custom<Finding>()),
+  /**
+   * The findings the plan addresses, as the audit reported them (carried, not re-checked beyond
+   * their id, by which apply's report finds them once the changes applied).
+   */
+  findings: z.array(z.custom<Finding>((v) => typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string', 'not a finding with an id')),
   preparedBy: preparedBy.optional(),
   request: request.optional(),
   checksum: sha256,
