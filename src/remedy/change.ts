@@ -14,6 +14,12 @@ export function canonical(value: unknown): string {
   );
 }
 
+/** Equal as data: vCenter may or may not name a nested object's type when it is the declared one. */
+export function same(a: unknown, b: unknown): boolean {
+  const untyped = (v: unknown) => JSON.parse(JSON.stringify(v ?? null, (k, x: unknown) => (k === '_typeName' ? undefined : x))) as unknown;
+  return canonical(untyped(a)) === canonical(untyped(b));
+}
+
 /** Over a plan or journal, so a file edited by hand is noticed. */
 export function checksum(value: object): string {
   return createHash('sha256').update(canonical({ ...value, checksum: undefined })).digest('hex');

@@ -7,8 +7,10 @@ import { pinMacProblem } from '../audit/remedies.js';
 import { UsageError } from '../errors.js';
 import { normalizeMac } from '../inventory/model.js';
 import { MAX_RECORD_BYTES, readFileBounded, writeFile } from '../files.js';
-import { checksum } from './change.js';
+import { checksum, same } from './change.js';
+import { restoredField } from './rollback.js';
 import { journalFile, planFile, type Action, type Journal, type Plan } from './schema.js';
+import { getPath } from './specs.js';
 
 /** The only field each action may set. */
 const FIELDS: Record<Action, readonly string[]> = {
@@ -59,6 +61,33 @@ function allowedFields(path: string, what: string, changes: readonly { id: strin
   }
 }
 
+/**
+ * A dvPortgroup's reconfigure sends its MAC policy object whole, and that object
+ * also holds promiscuous mode: only the parts vmfix sets may differ from the
+ * policy it starts from. The legacy view's per-field BoolPolicies are compared
+ * by value: which of them are marked inherited after a macManagementPolicy
+ * change is vCenter's doing, and a rollback puts those marks back.
+ */
+const DV_POLICY_SETS = new Set(['inherited', 'macChanges', 'forgedTransmits', 'macLearningPolicy']);
+
+interface PolicyWrite {
+  readonly id: string;
+  readonly field: string;
+  /** The policy as the object holds it before the write, and the one sent. */
+  readonly from: unknown;
+  readonly sends: unknown;
+}
+
+function onlyMacPolicy(path: string, what: string, writes: readonly PolicyWrite[]): void {
+  const value = (v: unknown) => (v && typeof v === 'object' && 'value' in v ? v.value : v);
+  for (const w of writes) {
+    const from = (w.from ?? {}) as Record<string, unknown>;
+    const sends = (w.sends ?? {}) as Record<string, unknown>;
+    const other = [...new Set([...Object.keys(from), ...Object.keys(sends)])].find((k) => k !== '_typeName' && !DV_POLICY_SETS.has(k) && !same(value(from[k]), value(sends[k])));
+    if (other) throw new UsageError(`${path} is not a valid vmfix ${what}: change ${w.id} (ReconfigureDVPortgroup) would set "${w.field}.${other}", which vmfix never changes.`);
+  }
+}
+
 /** A change runs after those it depends on (a NIC moves to a portgroup made first): each must be in the plan, before it. */
 function dependenciesHeld(path: string, changes: readonly { id: string; dependsOn: readonly string[] }[]): void {
   const before = new Set<string>();
@@ -89,6 +118,7 @@ export async function loadPlan(path: string): Promise<Plan & { checksum: string 
     throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); make a new plan with vmfix fix --plan-out.`);
   }
   allowedFields(path, 'plan', parsed.data.changes);
+  onlyMacPolicy(path, 'plan', parsed.data.changes.filter((c) => c.action === 'ReconfigureDVPortgroup').map((c) => ({ id: c.id, field: c.field, from: getPath(c.before, c.field), sends: getPath(c.after, c.field) })));
   dependenciesHeld(path, parsed.data.changes);
   pinnableMacs(path, 'plan', parsed.data.changes.flatMap((c) => macSet(c, c.after).map((mac) => ({ id: c.id, mac }))));
   return parsed.data;
@@ -102,6 +132,9 @@ export async function loadJournal(path: string): Promise<Journal & { checksum: s
     throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); vmfix will not roll back from an edited journal.`);
   }
   allowedFields(path, 'journal', parsed.data.entries.map((e) => e.change));
+  // A rollback puts back what an entry recorded before, starting from what it recorded after (a pending one: from what vCenter holds then).
+  const dv = parsed.data.entries.filter((e) => e.change.action === 'ReconfigureDVPortgroup' && e.after !== undefined);
+  onlyMacPolicy(path, 'journal', dv.map((e) => ({ id: e.change.id, field: restoredField(e), from: getPath(e.after, restoredField(e)), sends: getPath(e.before, restoredField(e)) })));
   pinnableMacs(path, 'journal', parsed.data.entries.flatMap((e) => macSet(e.change, e.before).map((mac) => ({ id: e.change.id, mac }))));
   return parsed.data;
 }

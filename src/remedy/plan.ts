@@ -249,6 +249,7 @@ class PlanBuilder {
           path: this.path(host.datacenter, host.name, source.vswitchName, name),
           field: 'portgroup', from: 'absent', to: `a copy of "${att.portgroup.name}" with MAC changes accept`,
           before: null, after: dedicatedPortgroupSpec(source as HostPortGroupSpec, name, nested), vms: [vm.name], dependsOn: [],
+          copyOf: { name: att.portgroup.name },
         });
       }
       backing = standardBacking(nic.device, name);
@@ -269,6 +270,7 @@ class PlanBuilder {
           path: this.path(att.dvs.datacenter, att.dvs.name, name),
           field: 'portgroup', from: 'absent', to: `a copy of "${att.portgroup.name}" with MAC changes accept`,
           before: null, after: dvCloneSpec(att.portgroup.config as DVPortgroupConfigInfo, name, nested), vms: [vm.name], dependsOn: [],
+          copyOf: { name: att.portgroup.name, moref: att.portgroup.moref },
         });
       }
       // A new portgroup's key is known once it exists; apply fills it in.

@@ -30,6 +30,10 @@ export interface CurrentState {
   readonly connected?: readonly { readonly id: string; readonly label: string }[];
   /** The host, VM or distributed switch holding the object, when it no longer exists (spec is then null). */
   readonly missing?: string;
+  /** A dedicated portgroup to be made: the one it copies, as it is now (null: it no longer exists). */
+  readonly source?: unknown;
+  /** A NIC going back to a dvPort of its own (a rollback): that port, and the VM whose NIC holds it now. */
+  readonly portTaken?: { readonly port: string; readonly by: string };
 }
 
 /** The object's properties; undefined once it is deleted (a host removed, a VM deleted). */
@@ -44,17 +48,22 @@ async function one(client: VimClient, ref: MoRef, pathSet: string[]) {
   }
 }
 
-export async function readCurrent(client: VimClient, change: Pick<Change, 'target' | 'action'>): Promise<CurrentState> {
+export async function readCurrent(
+  client: VimClient,
+  change: Pick<Change, 'target' | 'action' | 'copyOf'> & Partial<Pick<Change, 'field' | 'after'>>,
+): Promise<CurrentState> {
   const target: Target = change.target;
   switch (target.type) {
     case 'HostPortGroup': {
       const removing = change.action === 'RemovePortGroup';
       const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.portgroup', ...(removing ? ['vm'] : [])]);
       if (!host) return { spec: null, missing: `the host ${target.host.name} (${target.host.moref})` };
-      const pg = (prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? []).find((p) => p.spec.name === target.portgroup);
+      const portgroups = prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? [];
+      const pg = portgroups.find((p) => p.spec.name === target.portgroup);
       const macs = (pg?.port ?? []).flatMap((port) => port.mac ?? []);
       const idle = removing && pg ? await poweredOffOn(client, prop<MoRef[]>(host, 'vm') ?? [], target.portgroup) : [];
-      return { spec: pg?.spec ?? null, connected: [...macs.map((mac) => ({ id: mac.toLowerCase(), label: `a NIC with MAC ${mac}` })), ...idle] };
+      const copied = change.copyOf ? { source: portgroups.find((p) => p.spec.name === change.copyOf!.name)?.spec ?? null } : {};
+      return { spec: pg?.spec ?? null, connected: [...macs.map((mac) => ({ id: mac.toLowerCase(), label: `a NIC with MAC ${mac}` })), ...idle], ...copied };
     }
     case 'HostVirtualSwitch': {
       const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.vswitch']);
@@ -65,7 +74,7 @@ export async function readCurrent(client: VimClient, change: Pick<Change, 'targe
     case 'DistributedVirtualPortgroup': {
       const moref = target.portgroup.moref || (await findDvPortgroup(client, target.dvs, target.portgroup.name));
       if (moref === null) return { spec: null, missing: `the distributed switch ${target.dvs.name} (${target.dvs.moref})` };
-      if (!moref) return { spec: null };
+      if (!moref) return { spec: null, ...(change.copyOf?.moref ? { source: await dvConfig(client, change.copyOf.moref) } : {}) };
       // Destroyed (by a rollback's Destroy_Task, or by someone else): absent, not an error.
       const pg = await one(client, { type: 'DistributedVirtualPortgroup', value: moref }, ['config', 'vm']);
       if (!pg) return { spec: null };
@@ -86,7 +95,9 @@ export async function readCurrent(client: VimClient, change: Pick<Change, 'targe
       const vm = await one(client, { type: 'VirtualMachine', value: target.vm.moref }, ['config.hardware.device', 'runtime.powerState']);
       if (!vm) return { spec: null, missing: `the VM ${target.vm.name} (${target.vm.moref})` };
       const device = (prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? []).find((d) => d.key === target.nicKey);
-      return { spec: device ?? null, powerState: prop<string>(vm, 'runtime.powerState') ?? 'unknown' };
+      const port = change.action === 'EditNic' && change.field === 'backing' ? (change.after as VirtualEthernetCard | undefined)?.backing?.port : undefined;
+      const holder = port ? await portHolder(client, port, target.vm.moref, target.nicKey) : undefined;
+      return { spec: device ?? null, powerState: prop<string>(vm, 'runtime.powerState') ?? 'unknown', ...(holder ? { portTaken: { port: port!.portKey!, by: holder } } : {}) };
     }
   }
 }
@@ -105,6 +116,27 @@ async function poweredOffOn(client: VimClient, vms: readonly MoRef[], portgroup:
         .filter((d) => d.backing?.deviceName === portgroup && !d.backing.port && d.macAddress)
         .map((d) => ({ id: d.macAddress!.toLowerCase(), label: `${vmLabel(vm)}, powered off,` })),
     );
+}
+
+/**
+ * The VM whose NIC, other than this one, is on that dvPort of the dvPortgroup
+ * (whose key is its moref's value): vCenter gives a port to one NIC only.
+ */
+async function portHolder(client: VimClient, port: { portgroupKey?: string; portKey?: string }, vm: string, nicKey: number): Promise<string | undefined> {
+  if (!port.portKey || !port.portgroupKey) return undefined;
+  const pg = await one(client, { type: 'DistributedVirtualPortgroup', value: port.portgroupKey }, ['vm']);
+  const vms = (pg && prop<MoRef[]>(pg, 'vm')) ?? [];
+  const found = vms.length ? await retrieveObjects(client, vms, ['name', 'config.hardware.device']) : [];
+  const holds = (o: ObjectContent) => (d: VirtualEthernetCard) =>
+    d.backing?.port?.portgroupKey === port.portgroupKey && d.backing?.port?.portKey === port.portKey && !(o.obj.value === vm && d.key === nicKey);
+  const holder = found.find((o) => (prop<VirtualEthernetCard[]>(o, 'config.hardware.device') ?? []).some(holds(o)));
+  return holder ? vmLabel(holder) : undefined;
+}
+
+/** A dvPortgroup's config; null once it is destroyed. */
+async function dvConfig(client: VimClient, moref: string): Promise<DVPortgroupConfigInfo | null> {
+  const pg = await one(client, { type: 'DistributedVirtualPortgroup', value: moref }, ['config']);
+  return (pg && prop<DVPortgroupConfigInfo>(pg, 'config')) ?? null;
 }
 
 /** A VM as a message names it: its name and moref. */

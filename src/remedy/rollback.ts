@@ -25,7 +25,8 @@ export function undoable(journal: Journal): JournalEntry[] {
 }
 
 export function undo(entry: JournalEntry, index: number): Change {
-  const c = entry.change;
+  // An undo removes what a copy made; what it copied is not its premise.
+  const { copyOf: _copyOf, ...c } = entry.change;
   const action = INVERSE[c.action];
   const target =
     entry.created && c.target.type === 'DistributedVirtualPortgroup'
@@ -55,7 +56,7 @@ export function undo(entry: JournalEntry, index: number): Change {
  * (still honoured) has a flag per field, so putting it back as recorded
  * restores both views exactly.
  */
-function restoredField(entry: JournalEntry): string {
+export function restoredField(entry: Pick<JournalEntry, 'change' | 'before'>): string {
   const { action, strategy, field } = entry.change;
   const legacyView = 'defaultPortConfig.securityPolicy';
   if (action === 'ReconfigureDVPortgroup' && strategy === 'portgroup-accept' && getPath(entry.before, legacyView)) return legacyView;

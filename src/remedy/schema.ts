@@ -51,6 +51,11 @@ const changeSummary = z.object({
   vms: z.array(z.string()),
   /** Changes that must apply first (a NIC move needs its portgroup). */
   dependsOn: z.array(z.string()),
+  /**
+   * A dedicated portgroup: the one on the same host or switch it copies (a dvPortgroup by moref too),
+   * which must still be as it was copied when it is made (absent in plans of vmfix 0.1).
+   */
+  copyOf: z.object({ name: z.string().min(1), moref: z.string().min(1).optional() }).optional(),
 });
 
 const change = changeSummary.extend({
@@ -74,8 +79,11 @@ export const planFile = z.object({
   endpoint: endpoint.extend({ apiVersion: z.string() }),
   changes: z.array(change),
   skipped: z.array(skipped),
-  /** The findings the plan addresses, as the audit reported them (carried, not re-checked). */
-  findings: z.array(z.custom<Finding>()),
+  /**
+   * The findings the plan addresses, as the audit reported them (carried, not re-checked beyond
+   * their id, by which apply's report finds them once the changes applied).
+   */
+  findings: z.array(z.custom<Finding>((v) => typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string', 'not a finding with an id')),
   preparedBy: preparedBy.optional(),
   request: request.optional(),
   checksum: sha256,

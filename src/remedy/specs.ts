@@ -111,6 +111,34 @@ export function dvCloneSpec(config: DVPortgroupConfigInfo, name: string, nested 
   return setPath('DVPortgroupConfigSpec', spec, dvMacField(config), dvAcceptPolicy(config, nested));
 }
 
+// --- Dedicated copies ---
+
+/** What vmfix sets on a dedicated copy's MAC policy; everything else is the source's. */
+const COPY_SETS = ['inherited', 'macChanges', 'forgedTransmits'] as const;
+
+/**
+ * The copy of `source` (a HostPortGroupSpec, or a dvPortgroup's config) that a
+ * dedicated portgroup would be if made now, holding the name and the values
+ * vmfix sets that `planned` holds: equal to `planned` only if the source is
+ * still as it was when `planned` was made from it.
+ */
+export function copyNow(action: 'AddPortGroup' | 'CreateDVPortgroup', source: unknown, planned: unknown): unknown {
+  const name = (planned as { name?: string } | null)?.name ?? '';
+  if (action === 'AddPortGroup') {
+    const copy = setPath('HostPortGroupSpec', { ...clone(source as HostPortGroupSpec), name }, SECURITY_MAC_CHANGES, getPath(planned, SECURITY_MAC_CHANGES));
+    return setPath('HostPortGroupSpec', copy, SECURITY_FORGED_TRANSMITS, getPath(planned, SECURITY_FORGED_TRANSMITS));
+  }
+  const config = source as DVPortgroupConfigInfo;
+  const field = dvMacField(config);
+  const policy = clone((getPath(config, field) ?? {}) as Obj);
+  const wanted = (getPath(planned, field) ?? {}) as Obj;
+  for (const key of COPY_SETS) {
+    if (wanted[key] === undefined) delete policy[key];
+    else policy[key] = clone(wanted[key]);
+  }
+  return setPath('DVPortgroupConfigSpec', dvCloneSpec(config, name), field, policy);
+}
+
 // --- VM NICs ---
 
 export function pinnedNic(device: VirtualEthernetCard, mac: string): VirtualEthernetCard {

@@ -8,11 +8,11 @@ import type { VimClient } from '../vsphere/client.js';
 import { faultAdvice, SoapFault } from '../vsphere/faults.js';
 import { settleTasks, TaskFault, waitForTask } from '../vsphere/tasks.js';
 import type { MoRef, VirtualEthernetCard } from '../vsphere/types.js';
-import { canonical, fingerprint, macReassigned, stateOf, targetKey } from './change.js';
+import { fingerprint, macReassigned, same, stateOf, targetKey } from './change.js';
 import type { JournalWriter } from './journal.js';
 import type { Change } from './schema.js';
 import { readCurrent, type CurrentState } from './read.js';
-import { dvReconfigureSpec, getPath, setPath } from './specs.js';
+import { copyNow, dvReconfigureSpec, getPath, setPath } from './specs.js';
 
 export interface WriteContext {
   readonly client: VimClient;
@@ -31,8 +31,8 @@ export function drift(change: Change, current: CurrentState, ctx: Pick<WriteCont
   const key = targetKey(change.target);
   const state = fingerprint(stateOf(change.target, current.spec, current.configVersion));
   // A second change to an object this run already changed is planned against the first one's result.
-  const expected = ctx.written.get(key) ?? change.fingerprint;
-  if (state === expected) return null;
+  const written = ctx.written.get(key);
+  if (state === (written ?? change.fingerprint)) return written ? null : policyDrift(change, current) ?? copyDrift(change, current) ?? portDrift(current);
   // The commonest drift on a change board: the same plan run a second time, or again after a run that stopped.
   const again = 'was it applied already? vmfix journal lists the runs';
   if (change.before === null) return change.action === 'AddPortGroup' && same(current.spec, change.after) ? `it exists already, as this change would create it (${again})` : 'it exists already';
@@ -40,6 +40,34 @@ export function drift(change: Change, current: CurrentState, ctx: Pick<WriteCont
   if (IN_PLACE.has(change.action) && holds(change, current, change.after)) return `it already holds what this change sets (${again})`;
   if (change.target.type === 'DistributedVirtualPortgroup') return `its configVersion is ${current.configVersion}, not the planned ${(change.before as { configVersion?: string }).configVersion ?? '?'}`;
   return 'it was changed since the plan was made';
+}
+
+/**
+ * The reconfigure sends a dvPortgroup's MAC policy whole, made from the one
+ * planned: that must be the one it holds now. Its configVersion says so only
+ * for its own changes (a policy it inherits is its switch's), and only if the
+ * file's record of the policy is true (an edit with the checksum recomputed).
+ */
+function policyDrift(change: Change, current: CurrentState): string | null {
+  if (change.action !== 'ReconfigureDVPortgroup' || same(getPath(current.spec, change.field), getPath(change.before, change.field))) return null;
+  return `its ${change.field} is not as it was when planned (set on its distributed switch, if it inherits it)`;
+}
+
+/**
+ * A dedicated portgroup is a copy of another made when the plan was: if that
+ * one has changed since (re-VLANed, reconfigured), the copy planned is not the
+ * copy it would be now, and its NICs would land on the old settings.
+ */
+function copyDrift(change: Change, current: CurrentState): string | null {
+  const of = change.copyOf;
+  if (!of || (change.action !== 'AddPortGroup' && change.action !== 'CreateDVPortgroup')) return null;
+  if (!current.source) return `"${of.name}", which it copies, no longer exists`;
+  return same(copyNow(change.action, current.source, change.after), change.after) ? null : `"${of.name}", which it copies, was changed since the plan was made`;
+}
+
+/** A NIC going back to its own dvPort (a rollback): someone else's NIC there now would make it fail halfway through. */
+function portDrift({ portTaken }: CurrentState): string | null {
+  return portTaken ? `dvPort ${portTaken.port}, which it goes back to, is taken by ${portTaken.by}` : null;
 }
 
 /**
@@ -181,12 +209,6 @@ function holds(change: Change, current: CurrentState, sent: unknown): boolean {
       // A reconfigure spec and the config it changes share the field's path.
       return same(getPath(current.spec, change.field), getPath(sent, change.field));
   }
-}
-
-/** Equal as data: vCenter may or may not name a nested object's type when it is the declared one. */
-function same(a: unknown, b: unknown): boolean {
-  const untyped = (v: unknown) => JSON.parse(JSON.stringify(v ?? null, (k, x: unknown) => (k === '_typeName' ? undefined : x))) as unknown;
-  return canonical(untyped(a)) === canonical(untyped(b));
 }
 
 /** How a change ended that did not throw: written, or found already made by someone else, so not sent. */
