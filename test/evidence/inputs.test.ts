@@ -257,17 +257,22 @@ describe('lines without a year (ESX 4.x syslog)', () => {
 });
 
 describe('what ties ports to VMs in a plain log', () => {
-  it('keeps the "connected … portID" and "enabled port … with mac" lines of ports an event names, the log standing for its host', async () => {
+  it('keeps the "connected … portID", "enabled port … with mac" and "disabled port" lines of ports an event names and of their clients, the log standing for its host', async () => {
     const path = await file('vmkernel-ports.log', text([
       esxi8('2024-05-14T08:00:00.000Z', 'Net: 2587: connected db02 eth0 to VM Network, portID 0x2000007'),
       esxi8('2024-05-14T08:00:01.000Z', 'NetPort: 1426: enabled port 0x2000007 with mac 00:50:56:9a:00:07'),
       esxi8('2024-05-14T08:00:02.000Z', 'Net: 2587: connected other eth0 to VM Network, portID 0x2000008'),
       esxi8('2024-05-14T09:00:00.000Z', peer('0x2000007')),
+      esxi8('2024-05-14T09:10:00.000Z', 'NetPort: 1580: disabled port 0x2000007'),
+      // Where db02's NIC went: no event names that port, but it says db02 left 0x2000007.
+      esxi8('2024-05-14T09:20:00.000Z', 'Net: 2587: connected db02 eth0 to VM Network, portID 0x2000009'),
     ]));
     const logs = await readLogFiles([path]);
     expect(logs.portClients).toEqual([
       { port: '0x2000007', client: 'db02.eth0', mac: null, hostName: null, time: '2024-05-14T08:00:00.000Z', source: path },
       { port: '0x2000007', client: null, mac: '00:50:56:9a:00:07', hostName: null, time: '2024-05-14T08:00:01.000Z', source: path },
+      { port: '0x2000007', client: null, mac: null, hostName: null, time: '2024-05-14T09:10:00.000Z', source: path },
+      { port: '0x2000009', client: 'db02.eth0', mac: null, hostName: null, time: '2024-05-14T09:20:00.000Z', source: path },
     ]);
   });
 });
