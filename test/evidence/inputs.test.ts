@@ -294,6 +294,19 @@ describe('lines the parser does not understand', () => {
   });
 });
 
+describe('a line longer than 64 KiB, read by its tail', () => {
+  it('keeps both of two L2Sec messages run together at its end (a lost newline), as a short line does', async () => {
+    const runTogether = esxi8('2024-05-14T09:21:07.123Z', macChange('web01', '02:00:00:00:00:01', '0x2000004')) + esxi8('2024-05-14T09:21:07.123Z', violation('web01', '0x2000004'));
+    const path = await file('long-run-together.log', text([esxi8('2024-05-14T08:00:00.000Z', 'Net: 2587: chatter 0') + 'y'.repeat(70_000) + runTogether]));
+    const logs = await readLogFiles([path]);
+    expect(logs.events.map((e) => [e.message, e.vmName, e.mac ?? null])).toEqual([
+      ['mac-change-requested', 'web01', '02:00:00:00:00:01'],
+      ['policy-violation-blocked', 'web01', null],
+    ]);
+    expect(logs.unparsed.count).toBe(0);
+  });
+});
+
 describe('memory is bounded by distinct events, not lines', () => {
   it('keeps a guest flooding 200,000 distinct MACs as a few events that count every line', async () => {
     const start = Date.parse('2024-05-14T00:00:00.000Z');
