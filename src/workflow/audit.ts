@@ -138,7 +138,10 @@ export async function auditOffline(paths: readonly string[], ctx: Context, optio
   const window = offlineWindow(since);
   // A finding is named after the VM ("web01"), its lines after ESXi's client ("web01.eth0"): a pattern may give either.
   const clients = logs.events.map((e) => e.vmName).filter((n): n is string => Boolean(n));
-  const isVm = selectNames('vm', options.vm, [...new Set([...clients, ...clients.map(vmNameOf)])]);
+  // A VM named only in lines before the window is not in `clients`: say so rather than that the logs never name it.
+  const older = logs.sources.some((s) => s.since !== null && s.firstTime !== null && s.firstTime < s.since);
+  const beforeWindow = older ? `The logs' lines older than the window (${window}) were not looked at; --since all reads them.` : '';
+  const isVm = selectNames('vm', options.vm, [...new Set([...clients, ...clients.map(vmNameOf)])], beforeWindow);
   const hostNames = [...new Set([...logs.sources.map((s) => s.hostName), ...logs.events.map((e) => e.hostName)].filter((n): n is string => Boolean(n)))];
   const isHost = selectNames('host', options.host, hostNames);
   const vmInScope = (f: Finding) =>
