@@ -35,36 +35,43 @@ interface Holding {
 }
 
 export class PortHolders {
-  /** Per host, every line's holding, in time order. */
-  readonly #lines = new Map<string, Holding[]>();
+  /** Each line's holding in time order, by host and port, and by host and every VM it names. */
+  readonly #byPort = new Map<string, Holding[]>();
+  readonly #byVm = new Map<string, Holding[]>();
   readonly #listing = new Map<string, Holding[]>();
+  readonly #listedVm = new Map<string, Holding[]>();
   readonly #clientsByMac = new Map<string, Set<string>>();
 
   /** `events`: the L2Sec lines; one naming its client says that client held the port then. */
   constructor(records: readonly PortClient[], events: readonly L2SecEvent[]) {
-    const add = (hostKey: string, h: Holding) => {
-      const to = h.time === null ? this.#listing : this.#lines;
-      to.set(hostKey, [...(to.get(hostKey) ?? []), h]);
-    };
-    for (const r of records) {
-      add(hostKeyOf(r), r);
-      if (r.mac && r.client) {
-        const macKey = `${hostKeyOf(r)}\u0000${r.mac}`;
-        this.#clientsByMac.set(macKey, (this.#clientsByMac.get(macKey) ?? new Set()).add(r.client));
-      }
-    }
+    const holdings: [string, Holding][] = records.map((r) => [hostKeyOf(r), r]);
     for (const e of events) {
       const time = e.lastTime ?? e.firstTime;
-      if (e.vmName && e.port && time !== null) add(hostKeyOf(e), { port: e.port, client: e.vmName, mac: null, time });
+      if (e.vmName && e.port && time !== null) holdings.push([hostKeyOf(e), { port: e.port, client: e.vmName, mac: null, time }]);
+    }
+    for (const [hostKey, r] of holdings) {
+      if (!r.mac || !r.client) continue;
+      const macKey = `${hostKey}\u0000${r.mac}`;
+      this.#clientsByMac.set(macKey, (this.#clientsByMac.get(macKey) ?? new Set()).add(r.client));
     }
     // Normalised ISO strings: string order is time order.
-    for (const lines of this.#lines.values()) lines.sort((a, b) => (a.time! < b.time! ? -1 : a.time! > b.time! ? 1 : 0));
+    holdings.sort(([, a], [, b]) => ((a.time ?? '') < (b.time ?? '') ? -1 : (a.time ?? '') > (b.time ?? '') ? 1 : 0));
+    const add = (to: Map<string, Holding[]>, key: string, h: Holding) => {
+      const list = to.get(key);
+      if (list) list.push(h);
+      else to.set(key, [h]);
+    };
+    for (const [hostKey, h] of holdings) {
+      const listed = h.time === null;
+      add(listed ? this.#listing : this.#byPort, `${hostKey}\u0000${h.port}`, h);
+      for (const vm of new Set(this.#clients(hostKey, h).map(vmNameOf))) add(listed ? this.#listedVm : this.#byVm, `${hostKey}\u0000${vm}`, h);
+    }
   }
 
   /** The NIC on `port` at `time`; null where nothing says, or where that is not one NIC. */
   holderAt(hostKey: string, port: string, time: string | null): Holder | null {
-    const lines = (this.#lines.get(hostKey) ?? []).filter((h) => h.port === port);
-    const listed = (this.#listing.get(hostKey) ?? []).filter((h) => h.port === port);
+    const lines = this.#byPort.get(`${hostKey}\u0000${port}`) ?? [];
+    const listed = this.#listing.get(`${hostKey}\u0000${port}`) ?? [];
     if (time === null) return this.#one([...lines, ...listed].flatMap((h) => this.#clients(hostKey, h)), false);
     const before = lines.filter((h) => h.time! <= time).at(-1);
     if (before) {
@@ -84,7 +91,7 @@ export class PortHolders {
    */
   nicOf(hostKey: string, port: string, client: string, time: string | null): string {
     if (namesNic(client) || time === null) return client;
-    const connected = (this.#lines.get(hostKey) ?? []).filter((h) => h.port === port && h.time! <= time && h.client && namesNic(h.client)).at(-1);
+    const connected = (this.#byPort.get(`${hostKey}\u0000${port}`) ?? []).filter((h) => h.time! <= time && h.client && namesNic(h.client)).at(-1);
     return connected && vmNameOf(connected.client!) === client ? connected.client! : client;
   }
 
@@ -94,10 +101,13 @@ export class PortHolders {
    */
   movedSince(hostKey: string, nic: string, port: string, time: string | null): string | null {
     if (!namesNic(nic) || time === null) return null;
-    const latest = (this.#lines.get(hostKey) ?? []).filter((h) => h.time! > time && this.#clients(hostKey, h).includes(nic)).at(-1);
+    const vmKey = `${hostKey}\u0000${vmNameOf(nic)}`;
+    const listed = (this.#listedVm.get(vmKey) ?? []).filter((h) => this.#clients(hostKey, h).includes(nic));
+    // Listed on this port still: two VMs of one name on the host, and the line elsewhere is the other's.
+    if (listed.some((h) => h.port === port)) return null;
+    const latest = (this.#byVm.get(vmKey) ?? []).filter((h) => h.time! > time && this.#clients(hostKey, h).includes(nic)).at(-1);
     if (latest) return latest.port === port ? null : `${nic} is on port ${latest.port} since ${latest.time}, not on port ${port}`;
-    const listed = (this.#listing.get(hostKey) ?? []).filter((h) => this.#clients(hostKey, h).includes(nic));
-    if (listed.length && !listed.some((h) => h.port === port)) {
+    if (listed.length) {
       return `the host's listing shows ${nic} on port ${listed.map((h) => h.port).join(', ')}, not on port ${port}`;
     }
     return null;
@@ -106,7 +116,8 @@ export class PortHolders {
   /** A line after `from`, up to `to`, shows the NIC (any NIC of the VM, where only the VM is known) on another port. */
   #shownElsewhere(hostKey: string, nic: string, port: string, from: string, to: string): boolean {
     const same = (client: string) => (namesNic(nic) ? client === nic || client === vmNameOf(nic) : vmNameOf(client) === nic);
-    return (this.#lines.get(hostKey) ?? []).some((h) => h.time! > from && h.time! <= to && h.port !== port && this.#clients(hostKey, h).some(same));
+    const lines = this.#byVm.get(`${hostKey}\u0000${vmNameOf(nic)}`) ?? [];
+    return lines.some((h) => h.time! > from && h.time! <= to && h.port !== port && this.#clients(hostKey, h).some(same));
   }
 
   /** The clients a holding names: its own, or those the listing shows with its MAC; none for a disabled port. */

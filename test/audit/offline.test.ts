@@ -187,8 +187,9 @@ describe('auditLogs: who held a port when', () => {
     expect(history.map((h) => [h.vm?.name, h.host?.name, h.why, h.evidence.length])).toEqual([
       ['web01', 'esx01', "the host's listing shows web01.eth0 on port 0x4000009, not on port 0x4000004", 3],
     ]);
-    // Listed on the port it was blocked on: still blocked.
-    expect(findingsOf(lines, [listing('0x4000004', 'web01.eth0')]).map((f) => f.vm?.name)).toEqual(['web01']);
+    // Listed on the port it was blocked on: still blocked, even with a line since putting a web01.eth0 elsewhere (two VMs of one name).
+    const namesake = listing('0x4000011', 'web01.eth0', { time: '2026-12-02T08:00:00.000Z', source: 'vmkernel.log' });
+    expect(findingsOf(lines, [namesake, listing('0x4000004', 'web01.eth0'), listing('0x4000011', 'web01.eth0')]).map((f) => f.vm?.name)).toEqual(['web01']);
     // A VM named without its NIC, with another NIC listed elsewhere: which NIC was blocked is unknown, so it stays a finding.
     const bare = lines.map((e) => (e.vmName ? { ...e, vmName: 'web01' } : e));
     expect(findingsOf(bare, [listing('0x4000009', 'web01.eth1')]).map((f) => f.vm?.name)).toEqual(['web01']);
