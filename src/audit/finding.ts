@@ -93,10 +93,11 @@ export interface Finding {
 
 /** Lines about a NIC or VM that no longer describe it (it moved, was fixed, or the port is gone). */
 export interface HistoryItem {
-  readonly vm: { readonly name: string; readonly moref: string } | null;
+  /** moref null offline, where only the logs name the VM. */
+  readonly vm: { readonly name: string; readonly moref: string | null } | null;
   readonly nic: { readonly label: string; readonly key: number } | null;
-  /** Null for a dvPort block event whose port no NIC vmfix sees is on now. */
-  readonly host: { readonly name: string; readonly moref: string } | null;
+  /** Null for a dvPort block event whose port no NIC vmfix sees is on now, or a log that names no host. */
+  readonly host: { readonly name: string; readonly moref: string | null } | null;
   /** The vmkernel port id of a log line, or the dvPort key of a block event. */
   readonly port: string | null;
   /** When the newest of its lines was written. */

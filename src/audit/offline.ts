@@ -2,15 +2,17 @@
 // logs show becomes a finding, one per VM per host. Without an inventory a
 // line is tied to its VM by the client it names or, for "0x…: peer not
 // allowed to change address" which names only a port, by the client line of
-// the same port at the same moment, else by what the host said was on that
-// port then (port-clients.ts). There is no policy source, blast radius or
-// NIC, so those are null and the remedies say what to check.
+// the same port at the same moment, else by who held the port then
+// (port-holders.ts). A line about a NIC shown on another port since is
+// history. There is no policy source, blast radius or NIC, so those are null
+// and the remedies say what to check.
 import { basename } from 'node:path';
 import { normalizeMac } from '../inventory/model.js';
 import type { PortClient } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import { logEvidence } from './evidence.js';
-import { findingId, SEVERITY, type Finding, type Remedy } from './finding.js';
+import { findingId, SEVERITY, type Finding, type HistoryItem, type Remedy } from './finding.js';
+import { hostKeyOf, PortHolders, type Holder } from './port-holders.js';
 import { HARDENING_NOTE, pinMacProblem } from './remedies.js';
 
 /** Lines this close are one moment: ESXi writes a port's L2Sec lines together. */
@@ -28,8 +30,15 @@ interface Group {
   readonly events: L2SecEvent[];
 }
 
-export function auditLogs(events: readonly L2SecEvent[], portClients: readonly PortClient[] = []): Finding[] {
+export interface OfflineVerdict {
+  readonly findings: Finding[];
+  /** Lines about a NIC that a later line, or the host's listing, shows on another port. */
+  readonly history: HistoryItem[];
+}
+
+export function auditLogs(events: readonly L2SecEvent[], portClients: readonly PortClient[] = []): OfflineVerdict {
   const groups = new Map<string, Group>();
+  const past = new Map<string, { host: string | null; vmName: string; nic: string; port: string; why: string; events: L2SecEvent[] }>();
   const group = (host: string | null, hostKey: string, vmName: string | null, port: string | null) => {
     const key = `${hostKey}\u0000${vmName ?? ''}\u0000${vmName ? '' : (port ?? '')}`;
     let g = groups.get(key);
@@ -37,45 +46,46 @@ export function auditLogs(events: readonly L2SecEvent[], portClients: readonly P
     return g;
   };
   const clientEvents = events.filter((e) => e.vmName);
-  for (const e of clientEvents) group(e.hostName ?? null, hostKeyOf(e), vmNameOf(e.vmName!), e.port ?? null).events.push(e);
-
-  const ports = new PortIndex(portClients);
+  const holders = new PortHolders(portClients, events);
   for (const e of events) {
-    if (e.vmName) continue;
     const hostKey = hostKeyOf(e);
-    const sameMoment = nearestClient(e, clientEvents, hostKey, SAME_MOMENT_MS)?.vm ?? null;
-    const listed = sameMoment ? null : ports.holderAt(hostKey, e.port ?? '', e.firstTime ?? e.lastTime);
-    const vmName = sameMoment ?? listed ?? onlyHolderSince(e, nearestClient(e, clientEvents, hostKey, Infinity), hostKey, ports);
-    const g = group(e.hostName ?? null, hostKey, vmName, e.port ?? null);
-    if (listed && !sameMoment) g.tiedBy = 'listing';
+    const time = e.lastTime ?? e.firstTime;
+    let holder: Holder | null = null;
+    if (e.vmName) holder = { vm: vmNameOf(e.vmName), nic: e.port ? holders.nicOf(hostKey, e.port, e.vmName, time) : e.vmName, byListing: false };
+    else {
+      // ESXi writes a port's L2Sec lines together: the client line of the same moment names the port-only one's client.
+      const sameMoment = nearestClient(e, clientEvents, hostKey);
+      holder = sameMoment
+        ? { vm: sameMoment.vm, nic: holders.nicOf(hostKey, e.port ?? '', sameMoment.client.vmName!, sameMoment.client.lastTime ?? sameMoment.client.firstTime), byListing: false }
+        : holders.holderAt(hostKey, e.port ?? '', e.firstTime ?? e.lastTime);
+    }
+    const why = holder && e.port ? holders.movedSince(hostKey, holder.nic, e.port, time) : null;
+    if (holder && why) {
+      const key = `${hostKey}\u0000${holder.nic}\u0000${e.port}`;
+      const item = past.get(key) ?? { host: e.hostName ?? null, vmName: holder.vm, nic: holder.nic, port: e.port!, why, events: [] };
+      item.events.push(e);
+      past.set(key, item);
+      continue;
+    }
+    const g = group(e.hostName ?? null, hostKey, holder?.vm ?? null, e.port ?? null);
+    if (holder?.byListing) g.tiedBy = 'listing';
     g.events.push(e);
   }
   const findings = withDistinctIds([...groups.values()].map((g) => ({ group: g, finding: toFinding(g) })));
-  return findings.sort((a, b) => (a.host?.name ?? '').localeCompare(b.host?.name ?? '') || (a.vm?.name ?? '').localeCompare(b.vm?.name ?? ''));
-}
-
-/** A line from a plain log names no host: its file stands for it, so two files' port ids never mix. */
-function hostKeyOf(e: L2SecEvent): string {
-  return (e.hostName ?? e.source).toLowerCase();
-}
-
-/** As hostKeyOf: a record from a log that names no host belongs to that log. */
-function hostKeyOfRecord(r: PortClient): string {
-  return (r.hostName ?? r.source).toLowerCase();
-}
-
-
-/**
- * A client line of the port at another time names the VM of a port-only line only if no line between
- * them shows the port going to another NIC (ESXi reuses the port ids of NICs that went away).
- */
-function onlyHolderSince(e: L2SecEvent, nearest: Nearest | null, hostKey: string, ports: PortIndex): string | null {
-  if (!nearest) return null;
-  const times = [e.firstTime, e.lastTime, nearest.client.firstTime, nearest.client.lastTime];
-  if (times.some((t) => t === null)) return nearest.vm;
-  // Normalised ISO strings: string order is time order.
-  const span = (times as string[]).sort();
-  return ports.othersBetween(hostKey, e.port ?? '', span[0]!, span.at(-1)!, nearest.vm) ? null : nearest.vm;
+  findings.sort((a, b) => (a.host?.name ?? '').localeCompare(b.host?.name ?? '') || (a.vm?.name ?? '').localeCompare(b.vm?.name ?? ''));
+  const history = [...past.values()].map((p): HistoryItem => {
+    const evidence = p.events.map(logEvidence);
+    return {
+      vm: { name: p.vmName, moref: null },
+      nic: null,
+      host: p.host ? { name: p.host, moref: null } : null,
+      port: p.port,
+      lastTime: p.events.map((e) => e.lastTime).filter((t): t is string => t !== null).sort().at(-1) ?? null,
+      why: p.why,
+      evidence,
+    };
+  });
+  return { findings, history };
 }
 
 interface Nearest {
@@ -83,14 +93,14 @@ interface Nearest {
   readonly client: L2SecEvent;
 }
 
-/** The VM whose client line on the same host and port is nearest in time, within `withinMs`; null if none or two VMs tie. */
-function nearestClient(e: L2SecEvent, clients: readonly L2SecEvent[], hostKey: string, withinMs: number): Nearest | null {
+/** The VM whose client line on the same host and port is nearest in time, at the same moment; null if none or two VMs tie. */
+function nearestClient(e: L2SecEvent, clients: readonly L2SecEvent[], hostKey: string): Nearest | null {
   let best: { vm: string; distance: number; client: L2SecEvent } | null = null;
   let tie = false;
   for (const c of clients) {
     if (c.port !== e.port || hostKeyOf(c) !== hostKey) continue;
     const distance = gap(e, c);
-    if (distance > withinMs) continue;
+    if (distance > SAME_MOMENT_MS) continue;
     const vm = vmNameOf(c.vmName!);
     if (!best || distance < best.distance) {
       best = { vm, distance, client: c };
@@ -107,53 +117,6 @@ function gap(a: L2SecEvent, b: L2SecEvent): number {
   if (a.firstTime === null || b.firstTime === null) return a.firstTime === b.firstTime ? 0 : Number.MAX_SAFE_INTEGER;
   const [a0, a1, b0, b1] = [a.firstTime, a.lastTime ?? a.firstTime, b.firstTime, b.lastTime ?? b.firstTime].map(Date.parse) as [number, number, number, number];
   return Math.max(0, b0 - a1, a0 - b1);
-}
-
-/** Who was on a port when: the host's listing and its vmkernel "connected … portID" / "enabled port … with mac" lines. */
-class PortIndex {
-  readonly #byPort = new Map<string, PortClient[]>();
-  readonly #clientByMac = new Map<string, Set<string>>();
-
-  constructor(records: readonly PortClient[]) {
-    for (const r of records) {
-      const key = `${hostKeyOfRecord(r)}\u0000${r.port}`;
-      this.#byPort.set(key, [...(this.#byPort.get(key) ?? []), r]);
-      if (r.mac && r.client) {
-        const macKey = `${hostKeyOfRecord(r)}\u0000${r.mac}`;
-        this.#clientByMac.set(macKey, (this.#clientByMac.get(macKey) ?? new Set()).add(vmNameOf(r.client)));
-      }
-    }
-  }
-
-  /**
-   * The VM on the port at `time`: the latest line at or before it; else the listing, unless a line after
-   * `time` shows the port changing hands before the bundle was collected. null where that is not one VM.
-   */
-  holderAt(hostKey: string, port: string, time: string | null): string | null {
-    const records = this.#byPort.get(`${hostKey}\u0000${port}`) ?? [];
-    const lines = records.filter((r) => r.time !== null).sort((a, b) => (a.time! < b.time! ? -1 : 1));
-    const listing = records.filter((r) => r.time === null);
-    if (time === null) return only(records.flatMap((r) => this.#vms(r)));
-    const before = lines.filter((r) => r.time! <= time).at(-1);
-    if (before) return only(this.#vms(before));
-    if (lines.some((r) => r.time! > time)) return null;
-    return only(listing.flatMap((r) => this.#vms(r)));
-  }
-
-  /** A line strictly between `from` and `to` shows the port with some other VM, or with a MAC no listing ties to `vm`. */
-  othersBetween(hostKey: string, port: string, from: string, to: string, vm: string): boolean {
-    const records = this.#byPort.get(`${hostKey}\u0000${port}`) ?? [];
-    return records.some((r) => r.time !== null && r.time > from && r.time < to && only(this.#vms(r)) !== vm);
-  }
-
-  #vms(r: PortClient): string[] {
-    if (r.client) return [vmNameOf(r.client)];
-    return r.mac ? [...(this.#clientByMac.get(`${hostKeyOfRecord(r)}\u0000${r.mac}`) ?? [])] : [];
-  }
-}
-
-function only(vms: string[]): string | null {
-  return new Set(vms).size === 1 ? vms[0]! : null;
 }
 
 function toFinding(g: Group): Finding {

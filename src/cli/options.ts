@@ -85,11 +85,22 @@ export function refuseMisread(argv: readonly string[], options: Record<string, O
       o.coerce?.(['']);
       throw new UsageError(`--${name}= gives no value; give one, or leave it out.`);
     }
+    // yargs takes a lone "-" for no value at all: its option's own refusal is the one to give.
+    if (o.array && o.coerce && stdinGiven(given, name)) o.coerce(['-']);
     const value = o.type === 'boolean' ? given.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) : undefined;
     if (value !== undefined && value !== 'true' && value !== 'false') {
       throw new UsageError(`--${name}=${value}: give --${name} alone, or --${name}=true or --${name}=false.`);
     }
   }
+}
+
+/** Whether `-` is among the values given to `--name` (`--name -`, `--name a.log -`, `--name=-`). */
+function stdinGiven(given: readonly string[], name: string): boolean {
+  if (given.includes(`--${name}=-`)) return true;
+  for (let i = given.indexOf(`--${name}`) + 1; i > 0 && i < given.length && !/^--?[^-]/.test(given[i]!); i++) {
+    if (given[i] === '-') return true;
+  }
+  return false;
 }
 
 /** A file vmfix writes or reads: `--output ''` names no file, and must not be read as "none given" (stdout, no plan, the default journal, no CA). */
@@ -147,6 +158,8 @@ export const EVIDENCE = {
     describe: "log files (.gz too), a host's vm-support bundle (.tgz or extracted), vCenter's Export System Logs .zip, a syslog collector's files; without --vcenter: an offline audit; with it, they stand for the live logs of the hosts whose lines they hold, and the other hosts' live logs are read",
     coerce: (paths: string[]): string[] => {
       if (!paths.length || paths.some((p) => p === '')) throw new UsageError('--vmkernel-log needs the path of a log file, bundle or .zip.');
+      // An archive is read by seeking in it, and a log twice where it may be a bundle's copy: a pipe allows neither.
+      if (paths.includes('-')) throw new UsageError('--vmkernel-log - : vmfix does not read logs from standard input; save it to a file and give that path (./- for a file named "-").');
       return paths;
     },
   },

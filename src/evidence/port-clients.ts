@@ -26,18 +26,20 @@ export function parseNetStats(text: string): PortClientRecord[] {
 }
 
 // "Net: 2587: connected web-01 eth0 to VM Network, portID 0x4000004" (ESXi 5.5-8.0 as seen in
-// support cases) and "NetPort: 982: enabled port 0x3000007 with mac 00:50:56:84:5a:b4" (ESX 4.x-8.0).
+// support cases), "NetPort: 982: enabled port 0x3000007 with mac 00:50:56:84:5a:b4" (ESX 4.x-8.0)
+// and "NetPort: 1580: disabled port 0x3000007" (the NIC left it; ESXi gives the id out again).
 const CONNECTED = /\)Net: \d+: connected (.+) (eth\d+) to .+, portID (0x[0-9A-Fa-f]{1,16})\s*$/;
 const ENABLED = /\)NetPort: \d+: enabled port (0x[0-9A-Fa-f]{1,16}) with mac ([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5})\s*$/;
+const DISABLED = /\)NetPort: \d+: disabled port (0x[0-9A-Fa-f]{1,16})\s*$/;
 
-/** A vmkernel line that says which client or MAC a port has, else null. */
+/** A vmkernel line that says which client or MAC a port has (neither: the port was disabled), else null. */
 export function parsePortLine(line: string): PortClientRecord | null {
   if (line.includes('portID 0x')) {
     const m = CONNECTED.exec(line);
     if (m) return { port: normalizePort(m[3]!), client: `${m[1]}.${m[2]}`, mac: null };
-  } else if (line.includes('enabled port 0x')) {
-    const m = ENABLED.exec(line);
-    if (m) return { port: normalizePort(m[1]!), client: null, mac: m[2]!.toLowerCase() };
+  } else if (line.includes('abled port 0x')) {
+    const m = ENABLED.exec(line) ?? DISABLED.exec(line);
+    if (m) return { port: normalizePort(m[1]!), client: null, mac: m[2]?.toLowerCase() ?? null };
   }
   return null;
 }

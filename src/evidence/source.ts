@@ -324,12 +324,14 @@ function byFirstTime(a: L2SecEvent, b: L2SecEvent): number {
 }
 
 /**
- * What of a line cut to its tail is a log line: from its last timestamp, or
- * else from the vmkernel world prefix ("cpu3:2098131)"), so that junk before
- * it (a crash's NUL bytes, a half-written line) is not read as its head.
+ * What of a line cut to its tail is a log line: from the last timestamp before
+ * its first L2Sec message, or else from the vmkernel world prefix
+ * ("cpu3:2098131)"), so that junk before it (a crash's NUL bytes, a
+ * half-written line) is not read as its head. From the first, not the last:
+ * messages run together (a lost newline) are split later, each kept.
  */
 function messageOf(tail: string): string {
-  const marker = tail.lastIndexOf('L2Sec_EnforcePortCompliance');
+  const marker = tail.indexOf(MARKER);
   const before = marker === -1 ? tail : tail.slice(0, marker);
   let at = -1;
   for (const m of before.matchAll(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/g)) at = m.index;

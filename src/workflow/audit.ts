@@ -162,20 +162,24 @@ export async function auditOffline(paths: readonly string[], ctx: Context, optio
   const window = offlineWindow(since);
   // A finding is named after the VM ("web01"), its lines after ESXi's client ("web01.eth0"): a pattern may give either.
   const clients = logs.events.map((e) => e.vmName).filter((n): n is string => Boolean(n));
-  const isVm = selectNames('vm', options.vm, [...new Set([...clients, ...clients.map(vmNameOf)])]);
+  // A VM named only in lines before the window is not in `clients`: say so rather than that the logs never name it.
+  const older = logs.sources.some((s) => s.since !== null && s.firstTime !== null && s.firstTime < s.since);
+  const beforeWindow = older ? `The logs' lines older than the window (${window}) were not looked at; --since all reads them.` : '';
+  const isVm = selectNames('vm', options.vm, [...new Set([...clients, ...clients.map(vmNameOf)])], beforeWindow);
   const hostNames = [...new Set([...logs.sources.map((s) => s.hostName), ...logs.events.map((e) => e.hostName)].filter((n): n is string => Boolean(n)))];
   const isHost = selectNames('host', options.host, hostNames);
   const vmInScope = (f: Finding) =>
     !options.vm?.length || (f.vm !== null && (isVm(f.vm.name) || f.evidence.some((e) => e.type === 'vmkernel-log' && e.vmName !== undefined && isVm(e.vmName))));
   const hostInScope = (f: Finding) => !options.host?.length || isHost(f.host?.name ?? null);
-  const findings = auditLogs(logs.events, logs.portClients);
+  const verdict = auditLogs(logs.events, logs.portClients);
+  const { findings } = verdict;
   // Left out without knowing they are outside the scope: a log that names no host says nothing of
   // --host, a port no line ties to a VM nothing of --vm. Silent, they would read as clean.
   const noHost = options.host?.length ? findings.filter((f) => f.host === null && (vmInScope(f) || untied(f))) : [];
   const noVm = options.vm?.length ? findings.filter((f) => untied(f) && hostInScope(f)) : [];
   return auditReport('offline', {
     findings: findings.filter((f) => vmInScope(f) && hostInScope(f)),
-    history: [],
+    history: verdict.history.filter((h) => (!options.vm?.length || isVm(h.vm!.name)) && (!options.host?.length || isHost(h.host?.name ?? null))),
     notes: logs.notes,
     warnings: [
       ...unparsedWarnings(logs.unparsed),
@@ -265,7 +269,7 @@ function scope(whole: Inventory, inventory: Inventory, vmsOnly: boolean) {
       if (f.host) return f.host.moref !== null && hosts.has(f.host.moref);
       return f.switch?.type === 'distributed' && dvSwitches.has(f.switch.name);
     },
-    history: (h: HistoryItem) => all || (h.vm ? vms.has(h.vm.moref) : !vmsOnly && h.host !== null && hosts.has(h.host.moref)),
+    history: (h: HistoryItem) => all || (h.vm ? h.vm.moref !== null && vms.has(h.vm.moref) : !vmsOnly && h.host?.moref != null && hosts.has(h.host.moref)),
     // A line on no host of this vCenter is not known to be outside the scope.
     line: (e: L2SecEvent) => {
       const host = hostOf(e);

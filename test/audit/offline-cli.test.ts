@@ -120,6 +120,25 @@ describe('offline, as an unfriendly admin types it', () => {
     expect(none.stderr).toMatch(/^vmfix: No VM matches --vm 'nosuch\*'\.$/m);
   });
 
+  it('a --vm named only in lines older than the window is refused saying so, and --since all finds it', async () => {
+    const path = join(tmp, 'old-web02.log');
+    await writeFile(path, text([
+      esxi8('2026-11-20T09:00:00.000Z', macChange('web02.eth0', '02:00:5e:10:00:01', '0x4000005')),
+      esxi8('2026-12-03T19:00:00.000Z', 'Net: 2587: chatter 0'),
+    ]));
+    const run = await vmfix(['audit', '--vm', 'web02', '--vmkernel-log', path], { VMFIX_VCENTER: '' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^vmfix: No VM matches --vm 'web02'\. The logs' lines older than the window \(the last 7 days back from each log's newest line\) were not looked at; --since all reads them\.$/m);
+    const all = await vmfix(['audit', '--format', 'json', '--since', 'all', '--vm', 'web02', '--vmkernel-log', path], { VMFIX_VCENTER: '' });
+    expect(json(all.stdout).findings.map((f) => f.vm?.name)).toEqual(['web02']);
+  });
+
+  it('--vmkernel-log - is refused as standard input, which vmfix does not read, not as a missing path', async () => {
+    const run = await vmfix(['audit', '--vmkernel-log', '-'], { VMFIX_VCENTER: '' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^vmfix: --vmkernel-log - : vmfix does not read logs from standard input; save it to a file and give that path/m);
+  });
+
   it('--cluster cannot be answered from log files: refused, not ignored', async () => {
     const run = await vmfix(['audit', '--cluster', 'Prod', '--vmkernel-log', await twoVms()], { VMFIX_VCENTER: '' });
     expect(run.code).toBe(2);

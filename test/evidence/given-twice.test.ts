@@ -49,7 +49,7 @@ describe('the same evidence given twice', () => {
     const copy = join(tmp, 'esx01-download-again.tgz');
     await copyFile(tgz, copy);
     expect(counts(await readLogFiles([tgz, copy]))).toEqual(ONCE);
-    const [finding] = auditLogs((await readLogFiles([tgz, copy])).events);
+    const [finding] = auditLogs((await readLogFiles([tgz, copy])).events).findings;
     expect(finding!.summary).toContain('VM "web01" on esx01.lab.local');
     expect(finding!.evidence.map((e) => e.type === 'vmkernel-log' && e.count)).toEqual([2, 1]);
   });

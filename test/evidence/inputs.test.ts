@@ -264,17 +264,22 @@ describe('lines without a year (ESX 4.x syslog)', () => {
 });
 
 describe('what ties ports to VMs in a plain log', () => {
-  it('keeps the "connected … portID" and "enabled port … with mac" lines of ports an event names, the log standing for its host', async () => {
+  it('keeps the "connected … portID", "enabled port … with mac" and "disabled port" lines of ports an event names and of their clients, the log standing for its host', async () => {
     const path = await file('vmkernel-ports.log', text([
       esxi8('2024-05-14T08:00:00.000Z', 'Net: 2587: connected db02 eth0 to VM Network, portID 0x2000007'),
       esxi8('2024-05-14T08:00:01.000Z', 'NetPort: 1426: enabled port 0x2000007 with mac 00:50:56:9a:00:07'),
       esxi8('2024-05-14T08:00:02.000Z', 'Net: 2587: connected other eth0 to VM Network, portID 0x2000008'),
       esxi8('2024-05-14T09:00:00.000Z', peer('0x2000007')),
+      esxi8('2024-05-14T09:10:00.000Z', 'NetPort: 1580: disabled port 0x2000007'),
+      // Where db02's NIC went: no event names that port, but it says db02 left 0x2000007.
+      esxi8('2024-05-14T09:20:00.000Z', 'Net: 2587: connected db02 eth0 to VM Network, portID 0x2000009'),
     ]));
     const logs = await readLogFiles([path]);
     expect(logs.portClients).toEqual([
       { port: '0x2000007', client: 'db02.eth0', mac: null, hostName: null, time: '2024-05-14T08:00:00.000Z', source: path },
       { port: '0x2000007', client: null, mac: '00:50:56:9a:00:07', hostName: null, time: '2024-05-14T08:00:01.000Z', source: path },
+      { port: '0x2000007', client: null, mac: null, hostName: null, time: '2024-05-14T09:10:00.000Z', source: path },
+      { port: '0x2000009', client: 'db02.eth0', mac: null, hostName: null, time: '2024-05-14T09:20:00.000Z', source: path },
     ]);
   });
 });
@@ -293,6 +298,19 @@ describe('lines the parser does not understand', () => {
       ['peer-blocked', '0x2000004'],
     ]);
     expect(logs.unparsed).toEqual({ count: 2, samples: [{ source: path, line: kb }, { source: path, line: kbReal }] });
+  });
+});
+
+describe('a line longer than 64 KiB, read by its tail', () => {
+  it('keeps both of two L2Sec messages run together at its end (a lost newline), as a short line does', async () => {
+    const runTogether = esxi8('2024-05-14T09:21:07.123Z', macChange('web01', '02:00:00:00:00:01', '0x2000004')) + esxi8('2024-05-14T09:21:07.123Z', violation('web01', '0x2000004'));
+    const path = await file('long-run-together.log', text([esxi8('2024-05-14T08:00:00.000Z', 'Net: 2587: chatter 0') + 'y'.repeat(70_000) + runTogether]));
+    const logs = await readLogFiles([path]);
+    expect(logs.events.map((e) => [e.message, e.vmName, e.mac ?? null])).toEqual([
+      ['mac-change-requested', 'web01', '02:00:00:00:00:01'],
+      ['policy-violation-blocked', 'web01', null],
+    ]);
+    expect(logs.unparsed.count).toBe(0);
   });
 });
 

@@ -1,0 +1,76 @@
+// A port id names a NIC only while that NIC holds it: ESXi gives the id of a
+// NIC that moved or left to the next one. The real binary, on the files a
+// tester sent (cases 151 and 40): a plain log, and a host bundle whose
+// net-stats listing shows where the NIC is now.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { vmfix } from '../helpers/lab.js';
+import { esxi8, macChange, peer, text, violation, writeBundleTgz } from '../helpers/bundles.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'vmfix-port-reuse-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const offline = (...args: string[]) => vmfix(['audit', '--format', 'json', '--vmkernel-log', ...args], { VMFIX_VCENTER: '' });
+const json = (stdout: string) => JSON.parse(stdout) as { findings: any[]; history: any[]; summary: any };
+const connected = (time: string, port: string) => esxi8(time, `Net: 2587: connected web01 eth0 to VM Network, portID ${port}`, 'cpu12:2097589');
+const chatter = (time: string) => esxi8(time, 'Net: 2587: chatter 0', 'cpu1:2097700');
+
+describe('offline, a port id another NIC holds now', () => {
+  it('does not pin a later port-only block on the VM that moved off the port, and shows its own block as history', async () => {
+    const log = join(tmp, 'vmkernel.log');
+    await writeFile(log, text([
+      connected('2026-11-27T08:00:00.000Z', '0x4000004'),
+      esxi8('2026-11-27T09:00:00.000Z', macChange('web01', '02:00:5e:10:00:01', '0x4000004')),
+      esxi8('2026-11-27T09:00:00.000Z', violation('web01', '0x4000004')),
+      connected('2026-11-28T09:00:00.000Z', '0x4000009'),
+      chatter('2026-11-29T09:00:00.000Z'),
+      esxi8('2026-12-03T09:00:00.000Z', peer('0x4000004')),
+      chatter('2026-12-03T19:00:00.000Z'),
+    ]));
+    const run = await offline(log);
+    expect(run.code, run.stderr).toBe(1);
+    const report = json(run.stdout);
+    expect(report.findings.map((f) => [f.vm, f.summary, f.evidence.length])).toEqual([
+      [null, 'ESXi blocked the port of the VM on port 0x4000004 because its guest changed the MAC while MAC address changes is Reject.', 1],
+    ]);
+    expect(report.history.map((h) => [h.vm?.name, h.port, h.why])).toEqual([
+      ['web01', '0x4000004', 'web01.eth0 is on port 0x4000009 since 2026-11-28T09:00:00.000Z, not on port 0x4000004'],
+    ]);
+  });
+
+  it("shows a block as history when the bundle's log and listing put the NIC on another port since (exit 0)", async () => {
+    const tgz = join(tmp, 'esx-esx01.lab.local-2026-12-03--20.00-2101234.tgz');
+    await writeBundleTgz(tgz, {
+      host: 'esx01.lab.local',
+      stamp: '2026-12-03--20.00',
+      files: {
+        'commands/net-stats_-l.txt': 'PortNum          Type SubType SwitchName       MACAddress         ClientName\n67108873          5       0 vSwitch0         00:50:56:9a:00:01  web01.eth0\n',
+        'var/run/log/vmkernel.log': text([
+          connected('2026-11-30T08:00:00.000Z', '0x4000004'),
+          esxi8('2026-12-01T09:00:00.000Z', macChange('web01.eth0', '02:00:5e:10:00:01', '0x4000004')),
+          esxi8('2026-12-01T09:00:00.000Z', violation('web01.eth0', '0x4000004')),
+          esxi8('2026-12-01T09:00:00.001Z', peer('0x4000004')),
+          connected('2026-12-02T08:00:00.000Z', '0x4000009'),
+          chatter('2026-12-03T19:00:00.000Z'),
+        ]),
+      },
+    });
+    const run = await offline(tgz);
+    expect(run.code, run.stdout).toBe(0);
+    const report = json(run.stdout);
+    expect(report.findings).toEqual([]);
+    expect(report.history.map((h) => [h.vm?.name, h.host?.name, h.evidence.length, h.why])).toEqual([
+      ['web01', 'esx01.lab.local', 3, 'web01.eth0 is on port 0x4000009 since 2026-12-02T08:00:00.000Z, not on port 0x4000004'],
+    ]);
+    expect(report.summary).toMatchObject({ findings: 0, history: 1 });
+  });
+});
