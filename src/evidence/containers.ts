@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
+import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { asUnreadable, cutShort, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -83,7 +83,7 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
     return;
   }
   const log = vmkernelLogName(member.path);
-  if (log) return routeLog(reading, c, member, name, log.file, log.fragment);
+  if (log) return routeLog(reading, c, member, name, log);
   if (isNetStatsListing(member.path)) return routeListing(reading, c, member, name);
   const packed = compressedBeyondReach(member.path);
   if (packed) {
@@ -132,6 +132,11 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
   );
 }
 
+function warningsSource(reading: Reading, kernel: SourceBuilder, name: string): SourceBuilder {
+  reading.warningSources.add(name);
+  return reading.source(name, () => new SourceBuilder({ ...kernel.init, name }));
+}
+
 function copySource(reading: Reading, original: SourceBuilder, name: string): SourceBuilder {
   return reading.source(name, () => new SourceBuilder({ ...original.init, name, copyOf: original.init.name }));
 }
@@ -141,11 +146,13 @@ function clock(reference: number | undefined, now: number): { reference?: number
   return reference === undefined ? { now } : { reference: Math.min(reference, now), now };
 }
 
-async function routeLog(reading: Reading, c: Container, member: ArchiveMember, name: string, file: string, fragment: number | null): Promise<void> {
+async function routeLog(reading: Reading, c: Container, member: ArchiveMember, name: string, { file, fragment, warnings }: LogFileName): Promise<void> {
   reading.logFiles++;
   c.logsRead.add(member.path);
   const bundle = bundleOfMember(member.path);
   let source = sourceFor(reading, c, member.path, member.mtime);
+  // A log of its own beside vmkernel.log: its times, window end and clock are its own; its lines that vmkernel.log also has count once.
+  if (warnings) source = warningsSource(reading, source, c.label + c.joiner + file);
   c.current = { name, source };
   if (bundle) {
     const key = `${bundle.path}\u0000${basename(file)}`;
@@ -153,7 +160,7 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
     if (taken === undefined) c.taken.set(key, file);
     // The same log under another directory of the bundle (var/log beside var/run/log): usually a copy,
     // but it may be older or newer. Read on its own; the evidence keeps it only if it adds something.
-    else if (taken !== file) source = c.current.source = copySource(reading, source, c.label + c.joiner + dirname(member.path));
+    else if (taken !== file) source = c.current.source = copySource(reading, source, c.label + c.joiner + (warnings ? file : dirname(member.path)));
   }
   if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);

@@ -116,6 +116,7 @@ const fileOf = (path: string) => sliceOf(path)?.file ?? path;
 
 async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'family' }>, seen: (path: string) => Promise<boolean>): Promise<void> {
   const reference = Math.min(reading.now, Math.max(...family.files.map((f) => f.mtime)));
+  if (vmkernelLogName(family.name)?.warnings) reading.warningSources.add(family.name);
   const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference, now: reading.now, seen: reading.seen }));
   // Slices are joined, as in a bundle: read one by one, a line cut between two is lost.
   let slices: { fragments: Fragments; lines: number; problems: number } | undefined;
@@ -126,10 +127,6 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
       slices ??= { fragments: new Fragments(reading), lines: reading.lines, problems: reading.problems.length };
       await slices.fragments.add(source(), slice.file, slice.age, slice.index, createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES }));
       continue;
-    }
-    // Its lines are vmkernel's own, so they would pass for vmkernel.log's; L2Sec's are not warnings.
-    if (rotationOf(basename(file.path)).family === 'vmkwarning') {
-      throw new UsageError(`${file.path}: vmkwarning.log holds only vmkernel's warnings, never the lines of a blocked port; give vmfix vmkernel.log or a vm-support bundle.`);
     }
     const lines = reading.lines;
     const vmkernelLines = reading.vmkernelLines;
@@ -232,10 +229,23 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     unparsed += done.unparsed.count;
     for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
   }
+  for (const name of warningsAlone(reading)) {
+    problems.push(`${name}: vmkwarning.log holds only what vmkernel logs as warnings, and ESXi writes a blocked port's lines to vmkernel.log whatever their level: with no vmkernel.log of that host read, blocks may be missing; give vmfix its vmkernel.log or a vm-support bundle too.`);
+  }
   if (reading.seen.forgotten) {
     notes.push(`More than ${MAX_REMEMBERED_LINES} distinct L2Sec lines were read: ${reading.seen.forgotten} line(s) beyond them were not checked against the other files read, so one given twice among them counts twice.`);
   }
   return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems };
+}
+
+/** vmkwarning.log sources with lines, for whose host (any host, where the lines name none) no vmkernel.log line was read. */
+function warningsAlone(reading: Reading): string[] {
+  const kernel = reading.sources.filter((s) => !reading.warningSources.has(s.init.name) && s.vmkernelLines > 0);
+  const hosts = (s: SourceBuilder) => s.ends().map((end) => end.hostName?.toLowerCase() ?? null);
+  return reading.sources
+    .filter((s) => reading.warningSources.has(s.init.name) && s.vmkernelLines > 0)
+    .filter((w) => !kernel.some((k) => hosts(w).every((host) => host === null || hosts(k).includes(host))))
+    .map((w) => w.init.name);
 }
 
 /** Where each named host's logs end, across every source read (two bundles of one host, a bundle and a collector's file). */

@@ -22,6 +22,8 @@ export class Reading {
   alreadyRead = 0;
   /** The real paths of the files on disk read so far: the same file twice would double every count. */
   readonly realPaths = new Set<string>();
+  /** Sources (by name) read from vmkwarning.log alone: a warning unless vmkernel.log of the same host was read too. */
+  readonly warningSources = new Set<string>();
   /** The L2Sec lines counted so far, by every source: what is given twice counts once. */
   readonly seen = new SeenLines();
 
