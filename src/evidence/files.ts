@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+import { DAY, HOUR, MINUTE } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { rotationOf, vmkernelLogName } from './bundle-layout.js';
 import { CorruptArchiveError } from './archive.js';
@@ -229,6 +230,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     unparsed += done.unparsed.count;
     for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
   }
+  for (const note of windowsUncovered(sources.filter((s) => !reading.warningSources.has(s.name)))) notes.push(note);
   for (const name of warningsAlone(reading)) {
     problems.push(`${name}: vmkwarning.log holds only what vmkernel logs as warnings, and ESXi writes a blocked port's lines to vmkernel.log whatever their level: with no vmkernel.log of that host read, blocks may be missing; give vmfix its vmkernel.log or a vm-support bundle too.`);
   }
@@ -236,6 +238,33 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     notes.push(`More than ${MAX_REMEMBERED_LINES} distinct L2Sec lines were read: ${reading.seen.forgotten} line(s) beyond them were not checked against the other files read, so one given twice among them counts twice.`);
   }
   return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems };
+}
+
+/**
+ * Hosts whose vmkernel logs begin after the start of the window (the online audit says so of a live log):
+ * what came before is unknown, which "No findings" must not hide. Per host, or per log where lines name none.
+ */
+function windowsUncovered(sources: readonly LogSource[]): string[] {
+  const hosts = new Map<string, { name: string; first: string; since: string }>();
+  for (const source of sources) {
+    if (source.since === null || source.firstTime === null) continue;
+    const key = source.hostName?.toLowerCase() ?? `\u0000${source.name}`;
+    const known = hosts.get(key);
+    if (!known) hosts.set(key, { name: source.hostName ?? source.name, first: source.firstTime, since: source.since });
+    else {
+      if (source.firstTime < known.first) known.first = source.firstTime;
+      if (source.since < known.since) known.since = source.since;
+    }
+  }
+  return [...hosts.values()]
+    .filter(({ first, since }) => first > since)
+    .map(({ name, first, since }) => `The vmkernel logs read of ${name} begin at ${first}, ${spanWords(Date.parse(first) - Date.parse(since))} after the start of the window (${since}): blocks before that are not known (its older rotations, vmkernel.N.gz, or an earlier bundle hold them).`);
+}
+
+function spanWords(ms: number): string {
+  if (ms < 2 * HOUR) return `${Math.round(ms / MINUTE)} minutes`;
+  if (ms < 2 * DAY) return `${Math.round(ms / HOUR)} hours`;
+  return `${Math.round((ms / DAY) * 10) / 10} days`;
 }
 
 /** vmkwarning.log sources with lines, for whose host (any host, where the lines name none) no vmkernel.log line was read. */

@@ -186,7 +186,10 @@ describe("a syslog collector's file, many hosts in one", () => {
       ['esx01.lab.local', 'web01'],
       ['esx01.lab.local', 'web01'],
     ]);
-    expect(logs.notes).toEqual([`${path}: 1 event(s) older than the window were left out (--since all reads them).`]);
+    expect(logs.notes).toEqual([
+      `${path}: 1 event(s) older than the window were left out (--since all reads them).`,
+      'The vmkernel logs read of esx02.lab.local begin at 2024-05-12T09:00:00.000Z, 7 days after the start of the window (2024-05-05T10:00:00.000Z): blocks before that are not known (its older rotations, vmkernel.N.gz, or an earlier bundle hold them).',
+    ]);
   });
 
   it('applies each host\'s window to its blocks when the collector names hosts by their IPv6 address', async () => {
