@@ -120,7 +120,7 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
     const name = c.joiner === '!' && c.roots[0] === bundle.path ? c.label : c.label + c.joiner + bundle.path;
     const reference = bundle.root.collected ?? mtime?.getTime() ?? c.reference;
     return reading.source(name, () =>
-      new SourceBuilder({ name, hostName: bundle.root.hostName, fixedHost: true, seen: reading.seen, ...clock(reference, reading.now) }),
+      new SourceBuilder({ name, hostName: bundleHost(bundle, c.hostHint), fixedHost: true, seen: reading.seen, ...clock(reference, reading.now) }),
     );
   }
   // Loose logs: one source per directory (each is one host's, or a collector's share of many).
@@ -135,6 +135,16 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
 function warningsSource(reading: Reading, kernel: SourceBuilder, name: string): SourceBuilder {
   reading.warningSources.add(name);
   return reading.source(name, () => new SourceBuilder({ ...kernel.init, name }));
+}
+
+/**
+ * The host a bundle is of. ESXi calls a host never given a name `localhost`: two such bundles may be two
+ * hosts, whose port ids must not mix and whose newest line must not set the other's window. vCenter's
+ * name for it (its download's member name) tells them apart; else the bundle's own name does.
+ */
+function bundleHost(bundle: { path: string; root: { hostName: string } }, hostHint: string | null): string {
+  if (!/^localhost(?:\.|$)/i.test(bundle.root.hostName)) return bundle.root.hostName;
+  return hostHint ?? `${bundle.root.hostName} (${basename(bundle.path)})`;
 }
 
 function copySource(reading: Reading, original: SourceBuilder, name: string): SourceBuilder {
