@@ -9,7 +9,7 @@ import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleRoot, compressedBeyondReach, isArchiveName, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
+import { bundleOfMember, bundleRoot, compressedBeyondReach, isArchiveName, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
 import { closeContainer, container, readTarContainer, readZipFile, route } from './containers.js';
 import { cutShort, READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
@@ -61,8 +61,9 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
   // A bundle given by its own directory: its name, kept in members' paths, says whose it is.
   const top = bundleRoot(basename(dir)) ? dirname(dir) : dir;
   const c = container(reading, top, sep, 0, null, undefined);
+  const links: DirectoryLink[] = [];
   try {
-    for (const file of await walk(reading, dir)) {
+    for (const file of await walk(reading, dir, links)) {
       const path = relative(top, file.path).split(sep).join('/');
       if (file.notFile) {
         await route(reading, c, { path, mtime: file.mtime, body: (async function* () {})(), ...file.notFile });
@@ -89,7 +90,11 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
   } finally {
     await closeContainer(reading, c);
   }
+  // A bundle's links point into the host's own tree (/vmfs/volumes/…), which the bundle holds no log of.
+  for (const link of links) if (!bundleOfMember(relative(top, link.path).split(sep).join('/'))) reading.directoryLinks.push(link);
 }
+
+type DirectoryLink = Reading['directoryLinks'][number];
 
 async function readNestedFile(reading: Reading, path: string, member: string): Promise<void> {
   if (isVcenterOwnBundle(member)) {
@@ -119,7 +124,7 @@ interface Found {
  * Regular files under dir, in reading order: by directory, then oldest rotation first, fragments in
  * order. A subdirectory that cannot be listed is a problem; the top one, an error naming it.
  */
-async function walk(reading: Reading, dir: string, top = true): Promise<Found[]> {
+async function walk(reading: Reading, dir: string, links: DirectoryLink[], top = true): Promise<Found[]> {
   const out: Found[] = [];
   let entries: Dirent[];
   try {
@@ -129,10 +134,14 @@ async function walk(reading: Reading, dir: string, top = true): Promise<Found[]>
     reading.problems.push(`${dir}: cannot be read (${fsReason(error)}).`);
     return out;
   }
+  reading.directoriesRead.add(await realpath(dir));
   const files: string[] = [];
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) for (const found of await walk(reading, path, false)) out.push(found);
+    if (entry.isDirectory()) for (const found of await walk(reading, path, links, false)) out.push(found);
+    else if (entry.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false))) {
+      links.push({ path, target: await readlink(path), resolvesTo: await realpath(path) });
+    }
     else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name) || compressedBeyondReach(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
       files.push(path);
     } else if (!entry.isFile() && (vmkernelLogName(entry.name) || vmkernelLogUnderOtherName(entry.name))) {

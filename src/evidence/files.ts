@@ -10,7 +10,7 @@
 // verdict must show, and the rest is still read.
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 
 import { DAY, HOUR, MINUTE } from '../duration.js';
 import { UsageError } from '../errors.js';
@@ -65,6 +65,12 @@ export async function readLogFiles(paths: readonly string[], options: ReadOption
   for (const argument of await plan(paths)) {
     if (argument.kind === 'directory') await readDirectoryArgument(reading, argument.path, seen);
     else await readFamily(reading, argument, seen);
+  }
+  // Checked once every argument is read: the directory a link points to may be given too.
+  for (const link of reading.directoryLinks) {
+    if (![...reading.directoriesRead].some((dir) => link.resolvesTo === dir || link.resolvesTo.startsWith(dir + sep))) {
+      reading.problems.push(`${link.path} is a symbolic link to the directory ${link.target}, which vmfix does not follow: the logs in it were not read (give vmfix that directory too).`);
+    }
   }
   return gather(reading, options.since);
 }
