@@ -150,3 +150,12 @@ export function isMacMetadata(path: string): boolean {
 export function isNetStatsListing(path: string): boolean {
   return /(?:^|\/)commands\/(?:\d+\.)?net-stats_-l\.txt$/.test(path);
 }
+
+// ESXi's other programs' logs, as ESXi names them (and a collector that files by program): vmkernel writes
+// none of its lines there, and hostd's alone can be gigabytes.
+const OTHER_PROGRAMS = new Set(['hostd', 'hostd-probe', 'vpxa', 'fdm', 'vobd', 'shell', 'auth', 'rhttpproxy', 'vmksummary', 'vmauthd', 'sdrsinjector', 'usb', 'dhclient', 'esxupdate', 'lacp', 'sysboot', 'clomd', 'osfsd', 'vsanvpd', 'vvold', 'vmkdevmgr', 'jumpstart', 'loadESX', 'Xorg', 'nfcd', 'iofiltervpd', 'storagerm', 'smartd', 'epd', 'envoy', 'kmxd', 'attestd', 'settingsd', 'sandboxd', 'vpxd', 'vmware']);
+
+/** Another ESXi program's log by its name (hostd.log, vpxa.0.gz): never read for vmkernel lines. */
+export function isOtherProgramLog(name: string): boolean {
+  return OTHER_PROGRAMS.has(rotationOf(basename(name)).family);
+}

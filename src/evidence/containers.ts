@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
+import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, rotationOf, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { asUnreadable, cutShort, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -190,6 +190,38 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
     if (!(error instanceof UnreadableError)) throw error;
     reading.problems.push(cutShort(name, error.message, { member: null, lastTime: source.lines > lines ? source.lastTimeRead : null }));
   }
+}
+
+/**
+ * A file in a folder given that no name marks as a vmkernel log: a collector may file a host's lines under
+ * any name (syslog.log, esx03.log, messages). Read for vmkernel's lines; one source per file family.
+ */
+export async function routeByContent(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
+  const name = c.label + c.joiner + member.path;
+  const { family, age } = rotationOf(basename(member.path));
+  const dir = dirname(member.path);
+  const sourceName = c.label + c.joiner + (dir === '.' ? family : `${dir}/${family}`);
+  reading.byContent.sources.add(sourceName);
+  const source = reading.source(sourceName, () =>
+    new SourceBuilder({ name: sourceName, hostName: c.hostHint, fixedHost: c.hostHint !== null, seen: reading.seen, ...clock(member.mtime?.getTime() ?? c.reference, reading.now) }),
+  );
+  c.current = { name, source };
+  const lines = source.lines;
+  const vmkernelLines = source.vmkernelLines;
+  reading.onFile?.(name);
+  try {
+    await readLogStream(source, member.body, age);
+  } catch (error) {
+    if (!(error instanceof UnreadableError)) throw error;
+    reading.byContent.notEvidence.push(name);
+    return;
+  }
+  if (source.vmkernelLines > vmkernelLines) {
+    reading.byContent.read.push(name);
+    return;
+  }
+  reading.linesNotEvidence += source.lines - lines;
+  reading.byContent.notEvidence.push(name);
 }
 
 /** A copy kept under a name of its own: read if its lines are vmkernel's, and named either way. */

@@ -189,6 +189,7 @@ async function readDirectoryArgument(reading: Reading, dir: string, seen: (path:
   const logFiles = reading.logFiles;
   const problems = reading.problems.length;
   const alreadyRead = reading.alreadyRead;
+  const notEvidence = reading.byContent.notEvidence.length;
   try {
     await readDirectory(reading, dir, seen);
   } catch (error) {
@@ -197,6 +198,8 @@ async function readDirectoryArgument(reading: Reading, dir: string, seen: (path:
   }
   if (reading.lines > lines || reading.alreadyRead > alreadyRead) return;
   if (reading.logFiles === logFiles && reading.problems.length === problems) {
+    const others = reading.byContent.notEvidence.length - notEvidence;
+    if (others) throw new UsageError(`${dir}: no vmkernel log line in this directory (no vmkernel.log, and none in the ${others} other file(s) read).`);
     throw new UsageError(`${dir}: no vmkernel logs in this directory (looked for vmkernel.log and its rotations).`);
   }
   const why = reading.problems.slice(problems)[0];
@@ -218,6 +221,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
   for (const { init, lines } of reading.sources) if (init.copyOf !== undefined) copyLines.set(init.copyOf, (copyLines.get(init.copyOf) ?? 0) + lines);
   for (const builder of reading.sources) {
     const { name, hostName, copyOf } = builder.init;
+    if (reading.byContent.sources.has(name) && builder.vmkernelLines === 0) continue;
     const done = finished.get(name)!;
     if (copyOf !== undefined) {
       if (addsNothing(done, finished.get(copyOf)!)) continue;
@@ -236,6 +240,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     unparsed += done.unparsed.count;
     for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
   }
+  for (const note of byContentNotes(reading)) notes.push(note);
   for (const note of windowsUncovered(sources.filter((s) => !reading.warningSources.has(s.name)))) notes.push(note);
   for (const name of warningsAlone(reading)) {
     problems.push(`${name}: vmkwarning.log holds only what vmkernel logs as warnings, and ESXi writes a blocked port's lines to vmkernel.log whatever their level: with no vmkernel.log of that host read, blocks may be missing; give vmfix its vmkernel.log or a vm-support bundle too.`);
@@ -244,6 +249,16 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     notes.push(`More than ${MAX_REMEMBERED_LINES} distinct L2Sec lines were read: ${reading.seen.forgotten} line(s) beyond them were not checked against the other files read, so one given twice among them counts twice.`);
   }
   return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems };
+}
+
+/** What of a folder was read by its content, and what not: a line each, naming a few. */
+function byContentNotes({ byContent }: Reading): string[] {
+  const few = (names: readonly string[]) => `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`;
+  const notes: string[] = [];
+  if (byContent.read.length) notes.push(`${byContent.read.length} file(s) not named as vmkernel logs hold vmkernel lines, which were read (${few(byContent.read)}).`);
+  if (byContent.notEvidence.length) notes.push(`${byContent.notEvidence.length} other file(s) in the folders given hold no vmkernel line: not evidence (${few(byContent.notEvidence)}).`);
+  if (byContent.skipped.length) notes.push(`${byContent.skipped.length} file(s) named as other ESXi programs' logs were not read, vmkernel writing none of its lines there (${few(byContent.skipped)}).`);
+  return notes;
 }
 
 /**

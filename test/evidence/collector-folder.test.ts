@@ -56,3 +56,41 @@ describe('a symbolic link to a directory in a folder given', () => {
     expect(logs.problems).toEqual([]);
   });
 });
+
+describe('files a collector names its own way', () => {
+  it('are read by their content: a host filed as syslog.log or esx03.log is read, not skipped for its name', async () => {
+    const remote = join(tmp, 'remote');
+    await put(join(remote, 'esx01/vmkernel.log'), [chatter('esx01')]);
+    await put(join(remote, 'esx02/syslog.log'), blocked('esx02', 'web02'));
+    await put(join(remote, 'esx03.log'), blocked('esx03', 'web03'));
+    const logs = await readLogFiles([remote]);
+    expect(logs.events.map((e) => [e.hostName, e.vmName, e.message])).toEqual([
+      ['esx02', 'web02', 'mac-change-requested'],
+      ['esx02', 'web02', 'policy-violation-blocked'],
+      ['esx03', 'web03', 'mac-change-requested'],
+      ['esx03', 'web03', 'policy-violation-blocked'],
+    ]);
+    expect(logs.problems).toEqual([]);
+    expect(logs.notes).toEqual([`2 file(s) not named as vmkernel logs hold vmkernel lines, which were read (${join(remote, 'esx02/syslog.log')}, ${join(remote, 'esx03.log')}).`]);
+  });
+
+  it('count as evidence in a folder of no vmkernel.log at all (was: no vmkernel logs, exit 2)', async () => {
+    const remote = join(tmp, 'remote-only');
+    await put(join(remote, 'esx02/syslog.log'), blocked('esx02', 'web02'));
+    expect((await readLogFiles([remote])).events.map((e) => e.hostName)).toEqual(['esx02', 'esx02']);
+  });
+
+  it("leave out other programs' logs by name, and what holds no vmkernel line, saying so: not evidence, no log of the Evidence line", async () => {
+    const remote = join(tmp, 'remote-mixed');
+    await put(join(remote, 'esx01/vmkernel.log'), blocked('esx01', 'web01'));
+    await put(join(remote, 'esx01/hostd.log'), blocked('esx01', 'hostd-would-be-read'));
+    await put(join(remote, 'esx01/rsyslog-stats.log'), ['2026-12-03T10:00:00Z collector rsyslogd: stats']);
+    const logs = await readLogFiles([remote]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01', 'web01']);
+    expect(logs.sources.map((s) => s.name)).toEqual([join(remote, 'esx01')]);
+    expect(logs.notes).toEqual([
+      `1 other file(s) in the folders given hold no vmkernel line: not evidence (${join(remote, 'esx01/rsyslog-stats.log')}).`,
+      `1 file(s) named as other ESXi programs' logs were not read, vmkernel writing none of its lines there (${join(remote, 'esx01/hostd.log')}).`,
+    ]);
+  });
+});
