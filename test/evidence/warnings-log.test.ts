@@ -51,6 +51,13 @@ describe('vmkwarning.log in a vm-support bundle', () => {
     const logs = await readLogFiles([path]);
     expect(logs.events.map((e) => [e.port, e.count])).toEqual([['0x4000006', 1]]);
   });
+
+  it('counts a line once where the two files tag it each with its own program (vmkernel, vmkwarning)', async () => {
+    const tagged = BLOCK.replace(' vmkwarning: ', ' vmkernel: ');
+    const path = join(tmp, 'tags.tgz');
+    await writeBundleTgz(path, esx01([BLOCK], [...chatter('2026-12-03T09:00:00.000Z', 3), tagged]));
+    expect((await readLogFiles([path])).events.map((e) => [e.port, e.count])).toEqual([['0x4000006', 1]]);
+  });
 });
 
 describe('vmkwarning.log named by itself', () => {
