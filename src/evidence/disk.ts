@@ -155,8 +155,7 @@ async function walk(reading: Reading, dir: string, links: DirectoryLink[], top =
     if (entry.isDirectory()) for (const found of await walk(reading, path, links, false)) out.push(found);
     else if (entry.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false))) {
       links.push({ path, target: await readlink(path), resolvesTo: await realpath(path) });
-    }
-    else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name) || compressedBeyondReach(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
+    } else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name) || compressedBeyondReach(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
       files.push(path);
     } else if (entry.isFile()) {
       others.push(path);
