@@ -89,15 +89,18 @@ export interface LogFileName {
   readonly age: number;
   /** The slice number of a fragment (FRAG-00000 is the start of the file), else null. */
   readonly fragment: number | null;
+  /** vmkwarning.log: only what vmkernel logs as a warning, so not the whole of a host's vmkernel lines. */
+  readonly warnings: boolean;
 }
 
 // vmkernel.log (ESXi 5+), vmkernel (ESX 4.x), and their rotations vmkernel.0.gz,
 // vmkernel.1, vmkernel.log.1.gz ..., or a syslog collector's as logrotate's
 // dateext names them, vmkernel.log-20240513.gz (-%Y%m%d as RHEL ships it, or
-// hourly -%Y%m%d%H); but not vmkwarning.log, which repeats vmkernel's
-// warnings and would double-count them.
+// hourly -%Y%m%d%H); and vmkwarning.log, the lines vmkernel logs as warnings
+// or alerts: a copy of vmkernel.log's (a line both hold counts once), kept
+// longer, for it fills slowly.
 const ROTATION = '(?:\\.(\\d+)|-(\\d{8}(?:\\d{2})?))?';
-const VMKERNEL_LOG = new RegExp(`^vmkernel(?:\\.log)?${ROTATION}(?:\\.log)?(?:\\.gz)?(?:\\.FRAG-(\\d{5}))?$`);
+const VMKERNEL_LOG = new RegExp(`^(vmkernel|vmkwarning)(?:\\.log)?${ROTATION}(?:\\.log)?(?:\\.gz)?(?:\\.FRAG-(\\d{5}))?$`);
 const ANY_LOG = new RegExp(`^(.+?)(?:\\.log)?${ROTATION}(?:\\.log)?(?:\\.gz)?$`);
 /** Dated rotations are older than any numbered one, and the later the date, the younger. */
 const DATED_AGE = 1e10;
@@ -107,8 +110,8 @@ export function vmkernelLogName(path: string): LogFileName | null {
   const name = basename(path);
   const m = VMKERNEL_LOG.exec(name);
   if (!m) return null;
-  const file = m[3] === undefined ? path : path.slice(0, -'.FRAG-00000'.length);
-  return { file, family: path.slice(0, path.length - name.length) + 'vmkernel', age: ageOf(m[1], m[2]), fragment: m[3] === undefined ? null : Number(m[3]) };
+  const file = m[4] === undefined ? path : path.slice(0, -'.FRAG-00000'.length);
+  return { file, family: path.slice(0, path.length - name.length) + m[1]!, age: ageOf(m[2], m[3]), fragment: m[4] === undefined ? null : Number(m[4]), warnings: m[1] === 'vmkwarning' };
 }
 
 /**
@@ -146,4 +149,13 @@ export function isMacMetadata(path: string): boolean {
 /** `net-stats -l` as vm-support saves it under commands/ (some bundles number their command files: "1.net-stats_-l.txt"). */
 export function isNetStatsListing(path: string): boolean {
   return /(?:^|\/)commands\/(?:\d+\.)?net-stats_-l\.txt$/.test(path);
+}
+
+// ESXi's other programs' logs, as ESXi names them (and a collector that files by program): vmkernel writes
+// none of its lines there, and hostd's alone can be gigabytes.
+const OTHER_PROGRAMS = new Set(['hostd', 'hostd-probe', 'vpxa', 'fdm', 'vobd', 'shell', 'auth', 'rhttpproxy', 'vmksummary', 'vmauthd', 'sdrsinjector', 'usb', 'dhclient', 'esxupdate', 'lacp', 'sysboot', 'clomd', 'osfsd', 'vsanvpd', 'vvold', 'vmkdevmgr', 'jumpstart', 'loadESX', 'Xorg', 'nfcd', 'iofiltervpd', 'storagerm', 'smartd', 'epd', 'envoy', 'kmxd', 'attestd', 'settingsd', 'sandboxd', 'vpxd', 'vmware']);
+
+/** Another ESXi program's log by its name (hostd.log, vpxa.0.gz): never read for vmkernel lines. */
+export function isOtherProgramLog(name: string): boolean {
+  return OTHER_PROGRAMS.has(rotationOf(basename(name)).family);
 }

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
+import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, rotationOf, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { asUnreadable, cutShort, damaged, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -83,7 +83,7 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
     return;
   }
   const log = vmkernelLogName(member.path);
-  if (log) return routeLog(reading, c, member, name, log.file, log.fragment);
+  if (log) return routeLog(reading, c, member, name, log);
   if (isNetStatsListing(member.path)) return routeListing(reading, c, member, name);
   const packed = compressedBeyondReach(member.path);
   if (packed) {
@@ -120,7 +120,7 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
     const name = c.joiner === '!' && c.roots[0] === bundle.path ? c.label : c.label + c.joiner + bundle.path;
     const reference = bundle.root.collected ?? mtime?.getTime() ?? c.reference;
     return reading.source(name, () =>
-      new SourceBuilder({ name, hostName: bundle.root.hostName, fixedHost: true, seen: reading.seen, ...clock(reference, reading.now) }),
+      new SourceBuilder({ name, hostName: bundleHost(bundle, c.hostHint), fixedHost: true, seen: reading.seen, ...clock(reference, reading.now) }),
     );
   }
   // Loose logs: one source per directory (each is one host's, or a collector's share of many).
@@ -132,6 +132,21 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
   );
 }
 
+function warningsSource(reading: Reading, kernel: SourceBuilder, name: string): SourceBuilder {
+  reading.warningSources.add(name);
+  return reading.source(name, () => new SourceBuilder({ ...kernel.init, name }));
+}
+
+/**
+ * The host a bundle is of. ESXi calls a host never given a name `localhost`: two such bundles may be two
+ * hosts, whose port ids must not mix and whose newest line must not set the other's window. vCenter's
+ * name for it (its download's member name) tells them apart; else the bundle's own name does.
+ */
+function bundleHost(bundle: { path: string; root: { hostName: string } }, hostHint: string | null): string {
+  if (!/^localhost(?:\.|$)/i.test(bundle.root.hostName)) return bundle.root.hostName;
+  return hostHint ?? `${bundle.root.hostName} (${basename(bundle.path)})`;
+}
+
 function copySource(reading: Reading, original: SourceBuilder, name: string): SourceBuilder {
   return reading.source(name, () => new SourceBuilder({ ...original.init, name, copyOf: original.init.name }));
 }
@@ -141,11 +156,13 @@ function clock(reference: number | undefined, now: number): { reference?: number
   return reference === undefined ? { now } : { reference: Math.min(reference, now), now };
 }
 
-async function routeLog(reading: Reading, c: Container, member: ArchiveMember, name: string, file: string, fragment: number | null): Promise<void> {
+async function routeLog(reading: Reading, c: Container, member: ArchiveMember, name: string, { file, fragment, warnings }: LogFileName): Promise<void> {
   reading.logFiles++;
   c.logsRead.add(member.path);
   const bundle = bundleOfMember(member.path);
   let source = sourceFor(reading, c, member.path, member.mtime);
+  // A log of its own beside vmkernel.log: its times, window end and clock are its own; its lines that vmkernel.log also has count once.
+  if (warnings) source = warningsSource(reading, source, c.label + c.joiner + file);
   c.current = { name, source };
   if (bundle) {
     const key = `${bundle.path}\u0000${basename(file)}`;
@@ -153,7 +170,7 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
     if (taken === undefined) c.taken.set(key, file);
     // The same log under another directory of the bundle (var/log beside var/run/log): usually a copy,
     // but it may be older or newer. Read on its own; the evidence keeps it only if it adds something.
-    else if (taken !== file) source = c.current.source = copySource(reading, source, c.label + c.joiner + dirname(member.path));
+    else if (taken !== file) source = c.current.source = copySource(reading, source, c.label + c.joiner + (warnings ? file : dirname(member.path)));
   }
   if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);
@@ -173,6 +190,38 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
     if (!(error instanceof UnreadableError)) throw error;
     reading.problems.push(cutShort(name, error.message, { member: null, lastTime: source.lines > lines ? source.lastTimeRead : null }));
   }
+}
+
+/**
+ * A file in a folder given that no name marks as a vmkernel log: a collector may file a host's lines under
+ * any name (syslog.log, esx03.log, messages). Read for vmkernel's lines; one source per file family.
+ */
+export async function routeByContent(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
+  const name = c.label + c.joiner + member.path;
+  const { family, age } = rotationOf(basename(member.path));
+  const dir = dirname(member.path);
+  const sourceName = c.label + c.joiner + (dir === '.' ? family : `${dir}/${family}`);
+  reading.byContent.sources.add(sourceName);
+  const source = reading.source(sourceName, () =>
+    new SourceBuilder({ name: sourceName, hostName: c.hostHint, fixedHost: c.hostHint !== null, seen: reading.seen, ...clock(member.mtime?.getTime() ?? c.reference, reading.now) }),
+  );
+  c.current = { name, source };
+  const lines = source.lines;
+  const vmkernelLines = source.vmkernelLines;
+  reading.onFile?.(name);
+  try {
+    await readLogStream(source, member.body, age);
+  } catch (error) {
+    if (!(error instanceof UnreadableError)) throw error;
+    reading.byContent.notEvidence.push(name);
+    return;
+  }
+  if (source.vmkernelLines > vmkernelLines) {
+    reading.byContent.read.push(name);
+    return;
+  }
+  reading.linesNotEvidence += source.lines - lines;
+  reading.byContent.notEvidence.push(name);
 }
 
 /** A copy kept under a name of its own: read if its lines are vmkernel's, and named either way. */

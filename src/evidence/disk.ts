@@ -1,7 +1,9 @@
 // Files and directories on disk: a file is a log or an archive by its magic
 // bytes, not its name; a directory is walked for vmkernel logs, net-stats
 // listings and archives (an unzipped vCenter download is a directory of host
-// .tgz files). Symbolic links inside a directory are never followed: a
+// .tgz files), and outside a bundle for any file holding vmkernel lines (a
+// collector files hosts under names of its own). Symbolic links inside a
+// directory are never followed: a
 // bundle's var/log/vmkernel.log points at /var/run/log on the host, which on
 // this machine is some other file or none.
 import { createReadStream, type Dirent } from 'node:fs';
@@ -9,8 +11,8 @@ import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleRoot, compressedBeyondReach, isArchiveName, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
-import { closeContainer, container, readTarContainer, readZipFile, route } from './containers.js';
+import { bundleOfMember, bundleRoot, compressedBeyondReach, isArchiveName, isMacMetadata, isOtherProgramLog, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
+import { closeContainer, container, readTarContainer, readZipFile, route, routeByContent } from './containers.js';
 import { cutShort, READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
 import { gunzip, type GunzipOutcome } from './gzip.js';
@@ -61,9 +63,18 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
   // A bundle given by its own directory: its name, kept in members' paths, says whose it is.
   const top = bundleRoot(basename(dir)) ? dirname(dir) : dir;
   const c = container(reading, top, sep, 0, null, undefined);
+  const links: DirectoryLink[] = [];
   try {
-    for (const file of await walk(reading, dir)) {
+    for (const file of await walk(reading, dir, links)) {
       const path = relative(top, file.path).split(sep).join('/');
+      if (file.byContent) {
+        // A bundle's other files are other programs' logs and command output: what vm-support names it reads by name.
+        if (bundleOfMember(path) || isMacMetadata(path)) continue;
+        if (isOtherProgramLog(path)) {
+          reading.byContent.skipped.push(file.path);
+          continue;
+        }
+      }
       if (file.notFile) {
         await route(reading, c, { path, mtime: file.mtime, body: (async function* () {})(), ...file.notFile });
         continue;
@@ -78,7 +89,8 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
       }
       const body = createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer> & { destroy(): void };
       try {
-        await route(reading, c, { path, type: 'file', mtime: file.mtime, body });
+        if (file.byContent) await routeByContent(reading, c, { path, type: 'file', mtime: file.mtime, body });
+        else await route(reading, c, { path, type: 'file', mtime: file.mtime, body });
       } catch (error) {
         if (!isFsError(error)) throw error;
         reading.problems.push(`${file.path}: cannot be read (${fsReason(error)}).`);
@@ -89,7 +101,11 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
   } finally {
     await closeContainer(reading, c);
   }
+  // A bundle's links point into the host's own tree (/vmfs/volumes/…), which the bundle holds no log of.
+  for (const link of links) if (!bundleOfMember(relative(top, link.path).split(sep).join('/'))) reading.directoryLinks.push(link);
 }
+
+type DirectoryLink = Reading['directoryLinks'][number];
 
 async function readNestedFile(reading: Reading, path: string, member: string): Promise<void> {
   if (isVcenterOwnBundle(member)) {
@@ -113,13 +129,15 @@ interface Found {
   readonly mtime: Date;
   /** A vmkernel log's name on something else than a file: said, never read. */
   readonly notFile?: Pick<ArchiveMember, 'type' | 'linkTarget' | 'resolvesTo' | 'what'>;
+  /** No name marks it as vmkernel's: read by its content, outside a bundle. */
+  readonly byContent?: true;
 }
 
 /**
  * Regular files under dir, in reading order: by directory, then oldest rotation first, fragments in
  * order. A subdirectory that cannot be listed is a problem; the top one, an error naming it.
  */
-async function walk(reading: Reading, dir: string, top = true): Promise<Found[]> {
+async function walk(reading: Reading, dir: string, links: DirectoryLink[], top = true): Promise<Found[]> {
   const out: Found[] = [];
   let entries: Dirent[];
   try {
@@ -129,18 +147,28 @@ async function walk(reading: Reading, dir: string, top = true): Promise<Found[]>
     reading.problems.push(`${dir}: cannot be read (${fsReason(error)}).`);
     return out;
   }
+  reading.directoriesRead.add(await realpath(dir));
   const files: string[] = [];
+  const others: string[] = [];
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) for (const found of await walk(reading, path, false)) out.push(found);
-    else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name) || compressedBeyondReach(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
+    if (entry.isDirectory()) for (const found of await walk(reading, path, links, false)) out.push(found);
+    else if (entry.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false))) {
+      links.push({ path, target: await readlink(path), resolvesTo: await realpath(path) });
+    } else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name) || compressedBeyondReach(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
       files.push(path);
+    } else if (entry.isFile()) {
+      others.push(path);
     } else if (!entry.isFile() && (vmkernelLogName(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
       out.push({ path, mtime: (await lstat(path)).mtime, notFile: await notAFile(entry, path) });
     }
   }
   files.sort((a, b) => readingOrder(a, b) || (a < b ? -1 : a > b ? 1 : 0));
   for (const path of files) out.push({ path, mtime: (await stat(path)).mtime });
+  // Oldest rotation first within each family (syslog.log.1.gz before syslog.log), as for vmkernel's.
+  const age = (path: string) => rotationOf(basename(path)).age;
+  others.sort((a, b) => age(b) - age(a) || (a < b ? -1 : a > b ? 1 : 0));
+  for (const path of others) out.push({ path, mtime: (await stat(path)).mtime, byContent: true });
   return out;
 }
 

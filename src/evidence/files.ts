@@ -10,8 +10,9 @@
 // verdict must show, and the rest is still read.
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 
+import { DAY, HOUR, MINUTE } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { rotationOf, vmkernelLogName } from './bundle-layout.js';
 import { CorruptArchiveError } from './archive.js';
@@ -65,6 +66,12 @@ export async function readLogFiles(paths: readonly string[], options: ReadOption
     if (argument.kind === 'directory') await readDirectoryArgument(reading, argument.path, seen);
     else await readFamily(reading, argument, seen);
   }
+  // Checked once every argument is read: the directory a link points to may be given too.
+  for (const link of reading.directoryLinks) {
+    if (![...reading.directoriesRead].some((dir) => link.resolvesTo === dir || link.resolvesTo.startsWith(dir + sep))) {
+      reading.problems.push(`${link.path} is a symbolic link to the directory ${link.target}, which vmfix does not follow: the logs in it were not read (give vmfix that directory too).`);
+    }
+  }
   return gather(reading, options.since);
 }
 
@@ -116,6 +123,7 @@ const fileOf = (path: string) => sliceOf(path)?.file ?? path;
 
 async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'family' }>, seen: (path: string) => Promise<boolean>): Promise<void> {
   const reference = Math.min(reading.now, Math.max(...family.files.map((f) => f.mtime)));
+  if (vmkernelLogName(family.name)?.warnings) reading.warningSources.add(family.name);
   const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference, now: reading.now, seen: reading.seen }));
   // Slices are joined, as in a bundle: read one by one, a line cut between two is lost.
   let slices: { fragments: Fragments; lines: number; problems: number } | undefined;
@@ -126,10 +134,6 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
       slices ??= { fragments: new Fragments(reading), lines: reading.lines, problems: reading.problems.length };
       await slices.fragments.add(source(), slice.file, slice.age, slice.index, createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES }));
       continue;
-    }
-    // Its lines are vmkernel's own, so they would pass for vmkernel.log's; L2Sec's are not warnings.
-    if (rotationOf(basename(file.path)).family === 'vmkwarning') {
-      throw new UsageError(`${file.path}: vmkwarning.log holds only vmkernel's warnings, never the lines of a blocked port; give vmfix vmkernel.log or a vm-support bundle.`);
     }
     const lines = reading.lines;
     const vmkernelLines = reading.vmkernelLines;
@@ -185,6 +189,7 @@ async function readDirectoryArgument(reading: Reading, dir: string, seen: (path:
   const logFiles = reading.logFiles;
   const problems = reading.problems.length;
   const alreadyRead = reading.alreadyRead;
+  const notEvidence = reading.byContent.notEvidence.length;
   try {
     await readDirectory(reading, dir, seen);
   } catch (error) {
@@ -193,6 +198,8 @@ async function readDirectoryArgument(reading: Reading, dir: string, seen: (path:
   }
   if (reading.lines > lines || reading.alreadyRead > alreadyRead) return;
   if (reading.logFiles === logFiles && reading.problems.length === problems) {
+    const others = reading.byContent.notEvidence.length - notEvidence;
+    if (others) throw new UsageError(`${dir}: no vmkernel log line in this directory (no vmkernel.log, and none in the ${others} other file(s) read).`);
     throw new UsageError(`${dir}: no vmkernel logs in this directory (looked for vmkernel.log and its rotations).`);
   }
   const why = reading.problems.slice(problems)[0];
@@ -214,6 +221,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
   for (const { init, lines } of reading.sources) if (init.copyOf !== undefined) copyLines.set(init.copyOf, (copyLines.get(init.copyOf) ?? 0) + lines);
   for (const builder of reading.sources) {
     const { name, hostName, copyOf } = builder.init;
+    if (reading.byContent.sources.has(name) && builder.vmkernelLines === 0) continue;
     const done = finished.get(name)!;
     if (copyOf !== undefined) {
       if (addsNothing(done, finished.get(copyOf)!)) continue;
@@ -232,10 +240,62 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     unparsed += done.unparsed.count;
     for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
   }
+  for (const note of byContentNotes(reading)) notes.push(note);
+  for (const note of windowsUncovered(sources.filter((s) => !reading.warningSources.has(s.name)))) notes.push(note);
+  for (const name of warningsAlone(reading)) {
+    problems.push(`${name}: vmkwarning.log holds only what vmkernel logs as warnings, and ESXi writes a blocked port's lines to vmkernel.log whatever their level: with no vmkernel.log of that host read, blocks may be missing; give vmfix its vmkernel.log or a vm-support bundle too.`);
+  }
   if (reading.seen.forgotten) {
     notes.push(`More than ${MAX_REMEMBERED_LINES} distinct L2Sec lines were read: ${reading.seen.forgotten} line(s) beyond them were not checked against the other files read, so one given twice among them counts twice.`);
   }
   return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems };
+}
+
+/** What of a folder was read by its content, and what not: a line each, naming a few. */
+function byContentNotes({ byContent }: Reading): string[] {
+  const few = (names: readonly string[]) => `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`;
+  const notes: string[] = [];
+  if (byContent.read.length) notes.push(`${byContent.read.length} file(s) not named as vmkernel logs hold vmkernel lines, which were read (${few(byContent.read)}).`);
+  if (byContent.notEvidence.length) notes.push(`${byContent.notEvidence.length} other file(s) in the folders given hold no vmkernel line: not evidence (${few(byContent.notEvidence)}).`);
+  if (byContent.skipped.length) notes.push(`${byContent.skipped.length} file(s) named as other ESXi programs' logs were not read, vmkernel writing none of its lines there (${few(byContent.skipped)}).`);
+  return notes;
+}
+
+/**
+ * Hosts whose vmkernel logs begin after the start of the window (the online audit says so of a live log):
+ * what came before is unknown, which "No findings" must not hide. Per host, or per log where lines name none.
+ */
+function windowsUncovered(sources: readonly LogSource[]): string[] {
+  const hosts = new Map<string, { name: string; first: string; since: string }>();
+  for (const source of sources) {
+    if (source.since === null || source.firstTime === null) continue;
+    const key = source.hostName?.toLowerCase() ?? `\u0000${source.name}`;
+    const known = hosts.get(key);
+    if (!known) hosts.set(key, { name: source.hostName ?? source.name, first: source.firstTime, since: source.since });
+    else {
+      if (source.firstTime < known.first) known.first = source.firstTime;
+      if (source.since < known.since) known.since = source.since;
+    }
+  }
+  return [...hosts.values()]
+    .filter(({ first, since }) => first > since)
+    .map(({ name, first, since }) => `The vmkernel logs read of ${name} begin at ${first}, ${spanWords(Date.parse(first) - Date.parse(since))} after the start of the window (${since}): blocks before that are not known (its older rotations, vmkernel.N.gz, or an earlier bundle hold them).`);
+}
+
+function spanWords(ms: number): string {
+  if (ms < 2 * HOUR) return `${Math.round(ms / MINUTE)} minutes`;
+  if (ms < 2 * DAY) return `${Math.round(ms / HOUR)} hours`;
+  return `${Math.round((ms / DAY) * 10) / 10} days`;
+}
+
+/** vmkwarning.log sources with lines, for whose host (any host, where the lines name none) no vmkernel.log line was read. */
+function warningsAlone(reading: Reading): string[] {
+  const kernel = reading.sources.filter((s) => !reading.warningSources.has(s.init.name) && s.vmkernelLines > 0);
+  const hosts = (s: SourceBuilder) => s.ends().map((end) => end.hostName?.toLowerCase() ?? null);
+  return reading.sources
+    .filter((s) => reading.warningSources.has(s.init.name) && s.vmkernelLines > 0)
+    .filter((w) => !kernel.some((k) => hosts(w).every((host) => host === null || hosts(k).includes(host))))
+    .map((w) => w.init.name);
 }
 
 /** Where each named host's logs end, across every source read (two bundles of one host, a bundle and a collector's file). */

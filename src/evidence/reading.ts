@@ -22,6 +22,18 @@ export class Reading {
   alreadyRead = 0;
   /** The real paths of the files on disk read so far: the same file twice would double every count. */
   readonly realPaths = new Set<string>();
+  /** Real paths of the directories walked: a symbolic link to one of them (or below) hides nothing. */
+  readonly directoriesRead = new Set<string>();
+  /** Symbolic links to directories met in a directory given, never followed: a warning unless their target was read anyway. */
+  readonly directoryLinks: { readonly path: string; readonly target: string; readonly resolvesTo: string }[] = [];
+  /**
+   * Files in a folder given that no name marks as vmkernel's (a collector's syslog.log, esx03.log), read
+   * by their content: those holding vmkernel lines, those holding none, and other programs' logs by name,
+   * not read. Their sources (by name) count only with vmkernel lines.
+   */
+  readonly byContent = { read: [] as string[], notEvidence: [] as string[], skipped: [] as string[], sources: new Set<string>() };
+  /** Sources (by name) read from vmkwarning.log alone: a warning unless vmkernel.log of the same host was read too. */
+  readonly warningSources = new Set<string>();
   /** The L2Sec lines counted so far, by every source: what is given twice counts once. */
   readonly seen = new SeenLines();
 

@@ -14,6 +14,8 @@ import { createHash } from 'node:crypto';
  */
 export const MAX_REMEMBERED_LINES = 200_000;
 
+const VMKWARNING_TAG = / vmkwarning: /;
+
 interface Remembered {
   host: string | null;
   /** The most times one file held the line. */
@@ -45,7 +47,8 @@ export class SeenLines {
   /** The line's key, made and remembered; null when no more lines are remembered. */
   #key(host: string | null, line: string): string | null {
     // A digest, not the line: a tenth of its size. Identity among log lines, not security, is asked of it.
-    const text = createHash('sha1').update(line).digest('base64url');
+    // vmkwarning.log's copy of a vmkernel line may carry its own program tag (a collector's, or a version's).
+    const text = createHash('sha1').update(line.replace(VMKWARNING_TAG, ' vmkernel: ')).digest('base64url');
     const known = this.#lines.get(text);
     if (known && (known.host === null || host === null || known.host === host)) {
       known.host ??= host;

@@ -44,18 +44,21 @@ describe('bundle names', () => {
 
 describe('log and listing names', () => {
   it.each([
-    ['var/run/log/vmkernel.log', { file: 'var/run/log/vmkernel.log', family: 'var/run/log/vmkernel', age: -1, fragment: null }],
-    ['var/run/log/vmkernel.0.gz', { file: 'var/run/log/vmkernel.0.gz', family: 'var/run/log/vmkernel', age: 0, fragment: null }],
-    ['var/run/log/vmkernel.12.gz', { file: 'var/run/log/vmkernel.12.gz', family: 'var/run/log/vmkernel', age: 12, fragment: null }],
-    ['var/run/log/vmkernel.log.FRAG-00001', { file: 'var/run/log/vmkernel.log', family: 'var/run/log/vmkernel', age: -1, fragment: 1 }],
-    ['var/run/log/vmkernel.3.gz.FRAG-00000', { file: 'var/run/log/vmkernel.3.gz', family: 'var/run/log/vmkernel', age: 3, fragment: 0 }],
-    ['var/log/vmkernel', { file: 'var/log/vmkernel', family: 'var/log/vmkernel', age: -1, fragment: null }],
-    ['var/log/vmkernel.1', { file: 'var/log/vmkernel.1', family: 'var/log/vmkernel', age: 1, fragment: null }],
+    ['var/run/log/vmkernel.log', { file: 'var/run/log/vmkernel.log', family: 'var/run/log/vmkernel', age: -1, fragment: null, warnings: false }],
+    ['var/run/log/vmkernel.0.gz', { file: 'var/run/log/vmkernel.0.gz', family: 'var/run/log/vmkernel', age: 0, fragment: null, warnings: false }],
+    ['var/run/log/vmkernel.12.gz', { file: 'var/run/log/vmkernel.12.gz', family: 'var/run/log/vmkernel', age: 12, fragment: null, warnings: false }],
+    ['var/run/log/vmkernel.log.FRAG-00001', { file: 'var/run/log/vmkernel.log', family: 'var/run/log/vmkernel', age: -1, fragment: 1, warnings: false }],
+    ['var/run/log/vmkernel.3.gz.FRAG-00000', { file: 'var/run/log/vmkernel.3.gz', family: 'var/run/log/vmkernel', age: 3, fragment: 0, warnings: false }],
+    ['var/log/vmkernel', { file: 'var/log/vmkernel', family: 'var/log/vmkernel', age: -1, fragment: null, warnings: false }],
+    ['var/log/vmkernel.1', { file: 'var/log/vmkernel.1', family: 'var/log/vmkernel', age: 1, fragment: null, warnings: false }],
+    // What vmkernel logs as warnings or alerts, a log of its own.
+    ['var/run/log/vmkwarning.log', { file: 'var/run/log/vmkwarning.log', family: 'var/run/log/vmkwarning', age: -1, fragment: null, warnings: true }],
+    ['var/run/log/vmkwarning.2.gz', { file: 'var/run/log/vmkwarning.2.gz', family: 'var/run/log/vmkwarning', age: 2, fragment: null, warnings: true }],
   ])('%s', (path, expected) => {
     expect(vmkernelLogName(path)).toEqual(expected);
   });
 
-  it.each(['var/run/log/vmkwarning.log', 'var/run/log/vmksummary.log', 'var/run/log/hostd.log', 'var/run/log/vmkernel.log.FRAG-1', 'vmkernel.log.bak'])('%s is not a vmkernel log', (path) => {
+  it.each(['var/run/log/vmksummary.log', 'var/run/log/hostd.log', 'var/run/log/vmkernel.log.FRAG-1', 'vmkernel.log.bak'])('%s is not a vmkernel log', (path) => {
     expect(vmkernelLogName(path)).toBeNull();
   });
 

@@ -93,8 +93,9 @@ function esx01(): BundleSpec {
       ...fragments('var/run/log/vmkernel.log', Buffer.from(live), 2),
       'var/run/log/vmkernel.0.gz': gzipSync(rotated),
       ...fragments('var/run/log/vmkernel.1.gz', gzipSync(older), 3),
-      // Not vmkernel logs: vmkwarning repeats vmkernel's warnings.
+      // vmkwarning repeats vmkernel's warnings: read, its copy of a line counts once.
       'var/run/log/vmkwarning.log': text([esxi8('2024-05-14T09:00:00.001Z', peer('0x2000004'))]),
+      // Not a vmkernel log.
       'var/run/log/hostd.log': 'hostd chatter\n',
     },
     symlinks: { 'var/log/vmkernel.log': '/var/run/log/vmkernel.log', 'var/log/hostd.log': '/var/run/log/hostd.log' },
@@ -135,6 +136,7 @@ describe('a host bundle .tgz, as downloaded', () => {
     );
     expect(logs.sources).toEqual([
       { name: path, hostName: 'esx01.lab.local', lines: 2000 + 3 + 300 + 1 + 200 + 1, firstTime: '2024-05-12T00:00:00.000Z', lastTime: '2024-05-14T09:00:00.001Z', since: null },
+      { name: `${path}!${bundleName(esx01())}/var/run/log/vmkwarning.log`, hostName: 'esx01.lab.local', lines: 1, firstTime: '2024-05-14T09:00:00.001Z', lastTime: '2024-05-14T09:00:00.001Z', since: null },
     ]);
     expect(logs.problems).toEqual([]);
     expect(logs.unparsed).toEqual({ count: 0, samples: [] });
@@ -156,7 +158,10 @@ describe('a host bundle .tgz, as downloaded', () => {
     for (const given of [dir, parent]) {
       const logs = await readLogFiles([given]);
       expect(summary(logs.events)).toEqual(fromTgz);
-      expect(logs.sources.map((s) => [s.name, s.hostName, s.lines])).toEqual([[dir, 'esx01.lab.local', 2505]]);
+      expect(logs.sources.map((s) => [s.name, s.hostName, s.lines])).toEqual([
+        [dir, 'esx01.lab.local', 2505],
+        [join(dir, 'var/run/log/vmkwarning.log'), 'esx01.lab.local', 1],
+      ]);
     }
   });
 
@@ -258,6 +263,7 @@ describe('a host bundle .tgz, as downloaded', () => {
     const logs = await readLogFiles([tarPath]);
     expect(logs.sources.map((s) => [s.name, s.hostName])).toEqual([
       [tarPath, 'esx01.lab.local'],
+      [`${tarPath}!${bundleName(esx01())}/var/run/log/vmkwarning.log`, 'esx01.lab.local'],
       [`${tarPath}!${bundleName(esx02())}`, 'esx02'],
     ]);
   });
@@ -287,8 +293,9 @@ describe('a host bundle .tgz, as downloaded', () => {
     const tgz = join(tmp, 'last-slice.tgz');
     await writeBundleTgz(tgz, { ...spec, files });
     const logs = await readLogFiles([tgz]);
-    // web01's block was in the missing slice: what is left must not pass for the whole log.
-    expect(logs.events.map((e) => e.vmName ?? e.port)).toEqual(['app03', '0x2000007']);
+    // web01's block was in the missing slice: what is left must not pass for the whole log. Its peer
+    // line is also in vmkwarning.log, which keeps it.
+    expect(logs.events.map((e) => e.vmName ?? e.port)).toEqual(['app03', '0x2000007', '0x2000004']);
     expect(logs.problems).toEqual([
       `${tgz}!${bundleName(spec)}/var/run/log/vmkernel.log: it ends in the middle of a line at the end of FRAG-00000, so the slices after it are missing (vm-support cuts a log anywhere, the log itself ends with a whole line); what they held was not read.`,
     ]);
@@ -437,6 +444,7 @@ describe("vCenter's Export System Logs .zip", () => {
     const logs = await readLogFiles([path]);
     expect(logs.sources.map((s) => [s.name, s.hostName, s.lines])).toEqual([
       [`${path}!esx01.lab.local-vm2024-14-05@09-12-41.tgz`, 'esx01.lab.local', 2505],
+      [`${path}!esx01.lab.local-vm2024-14-05@09-12-41.tgz!${bundleName(esx01())}/var/run/log/vmkwarning.log`, 'esx01.lab.local', 1],
       [`${path}!10.0.0.12-vm2024-14-05@09-12-41.tgz`, 'esx02', 51],
     ]);
     // The same VM name and port on two hosts stay two events.
@@ -580,8 +588,11 @@ describe("vCenter's Export System Logs .zip", () => {
     await writeBundleTgz(join(dir, 'esx01.lab.local-vm2024-14-05@09-12-41.tgz'), esx01());
     await writeFile(join(dir, 'manifest.txt'), 'not read\n');
     const logs = await readLogFiles([join(dir, 'esx01.lab.local-vm2024-14-05@09-12-41.tgz')]);
-    expect(logs.sources.map((s) => s.hostName)).toEqual(['esx01.lab.local']);
+    expect(logs.sources.map((s) => s.hostName)).toEqual(['esx01.lab.local', 'esx01.lab.local']);
     const fromDir = await readLogFiles([dir]);
-    expect(fromDir.sources.map((s) => [s.name, s.hostName, s.lines])).toEqual([[join(dir, 'esx01.lab.local-vm2024-14-05@09-12-41.tgz'), 'esx01.lab.local', 2505]]);
+    expect(fromDir.sources.map((s) => [s.name, s.hostName, s.lines])).toEqual([
+      [join(dir, 'esx01.lab.local-vm2024-14-05@09-12-41.tgz'), 'esx01.lab.local', 2505],
+      [`${join(dir, 'esx01.lab.local-vm2024-14-05@09-12-41.tgz')}!${bundleName(esx01())}/var/run/log/vmkwarning.log`, 'esx01.lab.local', 1],
+    ]);
   });
 });

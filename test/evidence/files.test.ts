@@ -313,7 +313,7 @@ describe('a vm-support bundle directory', () => {
       join(logDir, 'vmkernel.1.gz'),
       gzipSync(esxi8('2024-05-13T10:00:00.000Z', macChange('web-01', '02:00:5e:10:00:01', '0x4000004')) + '\n'),
     );
-    // Not vmkernel logs: vmkwarning repeats vmkernel lines, the rest are other files.
+    // vmkwarning repeats vmkernel's warnings (read; a line vmkernel.log has too counts once); the rest are other files.
     await writeFile(join(logDir, 'vmkwarning.log'), esxi8('2024-05-14T09:21:07.124Z', PEER) + '\n');
     await writeFile(join(logDir, 'hostd.log'), esxi8('2024-05-14T09:21:07.124Z', PEER) + '\n');
     await writeFile(join(bundle, 'commands/esxcfg-vswitch_-l.txt'), 'Switch Name  Num Ports\nvSwitch0     128\n');
@@ -324,11 +324,12 @@ describe('a vm-support bundle directory', () => {
 
     const read: string[] = [];
     const events = await readLogFiles([bundle], { onFile: (p) => read.push(p) });
-    expect(read).toEqual(['vmkernel.1.gz', 'vmkernel.0.gz', 'vmkernel.log'].map((f) => join(logDir, f)));
+    expect(read).toEqual(['vmkernel.1.gz', 'vmkernel.0.gz', 'vmkernel.log', 'vmkwarning.log'].map((f) => join(logDir, f)));
     expect(events.map((e) => [e.source, e.hostName, e.vmName, e.message, e.count, e.firstTime, e.lastTime])).toEqual([
       [bundle, 'esx01.lab.local', 'web-01', 'mac-change-requested', 3, '2024-05-13T10:00:00.000Z', '2024-05-14T09:21:07.123Z'],
       [bundle, 'esx01.lab.local', 'web-01', 'policy-violation-blocked', 1, '2024-05-13T22:14:03.550Z', '2024-05-13T22:14:03.550Z'],
       [bundle, 'esx01.lab.local', 'db-02', 'mac-change-requested', 1, '2024-05-14T00:00:04.120Z', '2024-05-14T00:00:04.120Z'],
+      [join(logDir, 'vmkwarning.log'), 'esx01.lab.local', undefined, 'peer-blocked', 1, '2024-05-14T09:21:07.124Z', '2024-05-14T09:21:07.124Z'],
     ]);
   });
 

@@ -145,13 +145,6 @@ describe('files from which nothing readable comes', () => {
     );
   });
 
-  it('vmkwarning.log, vmkernel\'s warnings only (never its L2Sec lines): an error naming the file, not "No findings"', async () => {
-    const path = await file('vmkwarning.log', text(['2024-05-14T09:21:07.124Z cpu3:2098131)WARNING: NetPort: 1879: disabled port 0x4000004']));
-    expect(await usageError(readLogFiles([path]))).toBe(
-      `${path}: vmkwarning.log holds only vmkernel's warnings, never the lines of a blocked port; give vmfix vmkernel.log or a vm-support bundle.`,
-    );
-  });
-
   it("a collector's vmkernel.log of other programs' lines, reached through its folder: the same verdict as named, not \"No findings\"", async () => {
     const hostd = '2024-05-14T09:21:07.123Z In(166) Hostd[2099421]: [Originator@6876 sub=Vimsvc.TaskManager opID=5d1a-01] Task Created';
     const folder = join(tmp, 'collector');
@@ -200,7 +193,10 @@ describe("a syslog collector's file, many hosts in one", () => {
       ['esx01.lab.local', 'web01'],
       ['esx01.lab.local', 'web01'],
     ]);
-    expect(logs.notes).toEqual([`${path}: 1 event(s) older than the window were left out (--since all reads them).`]);
+    expect(logs.notes).toEqual([
+      `${path}: 1 event(s) older than the window were left out (--since all reads them).`,
+      'The vmkernel logs read of esx02.lab.local begin at 2024-05-12T09:00:00.000Z, 7 days after the start of the window (2024-05-05T10:00:00.000Z): blocks before that are not known (its older rotations, vmkernel.N.gz, or an earlier bundle hold them).',
+    ]);
   });
 
   it('applies each host\'s window to its blocks when the collector names hosts by their IPv6 address', async () => {

@@ -25,7 +25,10 @@ describe('the offline window', () => {
     const path = await log([block('2024-05-14T09:21:07.123', 'web01', '0x4000004'), chatter('2024-05-14T09:31:00.000Z')]);
     const { events, notes } = await readLogFiles([path], { since: WEEK });
     expect(events.map((e) => [e.vmName, e.time])).toEqual([['web01', null]]);
-    expect(notes).toEqual([`${path}: 1 event(s) carry no time vmfix can read (a stamp without its zone?), so --since could not judge them: they were kept.`]);
+    expect(notes).toEqual([
+      `${path}: 1 event(s) carry no time vmfix can read (a stamp without its zone?), so --since could not judge them: they were kept.`,
+      `The vmkernel logs read of ${path} begin at 2024-05-14T09:31:00.000Z, 7 days after the start of the window (2024-05-07T09:31:00.000Z): blocks before that are not known (its older rotations, vmkernel.N.gz, or an earlier bundle hold them).`,
+    ]);
   });
 
   it('is measured from the last line written: one line from a clock set wrong does not move it past the block', async () => {
@@ -48,7 +51,19 @@ describe('the offline window', () => {
     const { events, sources, notes } = await readLogFiles([path], { since: WEEK, now: new Date('2026-12-03T12:00:00Z') });
     expect(events.map((e) => e.vmName)).toEqual(['web01']);
     expect(sources[0]!.since).toBe('2024-05-07T09:31:00.000Z');
-    expect(notes).toEqual([expect.stringMatching(/1 line\(s\) .* stamped after .* 2031-01-01T00:00:00.000Z/)]);
+    expect(notes).toEqual([expect.stringMatching(/1 line\(s\) .* stamped after .* 2031-01-01T00:00:00.000Z/), expect.stringMatching(/begin at 2024-05-14T09:21:07.123Z, 7 days after the start of the window \(2024-05-07T09:31:00.000Z\)/)]);
+  });
+
+  it('says, as a note, where the logs of a host begin after the start of the window: blocks before are unknown', async () => {
+    const path = await log([chatter('2026-12-03T10:00:00.000Z'), chatter('2026-12-03T19:00:00.000Z')]);
+    const { notes, problems } = await readLogFiles([path], { since: WEEK });
+    expect(notes).toEqual([
+      `The vmkernel logs read of ${path} begin at 2026-12-03T10:00:00.000Z, 6.6 days after the start of the window (2026-11-26T19:00:00.000Z): blocks before that are not known (its older rotations, vmkernel.N.gz, or an earlier bundle hold them).`,
+    ]);
+    expect(problems).toEqual([]);
+    // Older lines that reach the window's start leave nothing unknown.
+    const covered = await log([chatter('2026-11-20T10:00:00.000Z'), chatter('2026-12-03T19:00:00.000Z')]);
+    expect((await readLogFiles([covered], { since: WEEK })).notes).toEqual([]);
   });
 
   it('says so as a warning when a clock jump leaves blocks outside the window', async () => {

@@ -1,0 +1,96 @@
+// A syslog collector's folder as admins keep it (/var/log/remote/<host>/…):
+// what is in it is read, or said not to be.
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { readLogFiles } from '../../src/evidence/files.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'vmfix-collector-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** RFC 5424, as rsyslog stores what ESXi forwards. */
+const rfc5424 = (host: string, message: string) => `<182>1 2026-12-03T10:00:00Z ${host} vmkernel - - - ${message}`;
+const chatter = (host: string) => rfc5424(host, 'cpu1:2097700)Net: 2587: chatter');
+const blocked = (host: string, vm: string) => [
+  rfc5424(host, `cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:247: client ${vm} requested mac address change to 02:00:5e:10:00:01 on port 0x4000004, disallowed by vswitch policy`),
+  rfc5424(host, `cpu3:2098131)etherswitch: L2Sec_EnforcePortCompliance:155: client ${vm} has policy violations on port 0x4000004. Port is blocked`),
+];
+
+async function put(path: string, lines: string[]): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, `${lines.join('\n')}\n`);
+}
+
+describe('a symbolic link to a directory in a folder given', () => {
+  it('is not followed, and said: its logs were not read', async () => {
+    const root = join(tmp, 'linked');
+    await put(join(root, 'remote/esx01/vmkernel.log'), [chatter('esx01')]);
+    await put(join(root, 'store/esx02/vmkernel.log'), blocked('esx02', 'web02'));
+    await symlink('../store/esx02', join(root, 'remote/esx02'));
+    const logs = await readLogFiles([join(root, 'remote')]);
+    expect(logs.events).toEqual([]);
+    expect(logs.problems).toEqual([
+      `${join(root, 'remote/esx02')} is a symbolic link to the directory ../store/esx02, which vmfix does not follow: the logs in it were not read (give vmfix that directory too).`,
+    ]);
+  });
+
+  it('hides nothing when the directory it points to is read anyway (given too, or inside the folder)', async () => {
+    const root = join(tmp, 'linked-read');
+    await put(join(root, 'remote/esx01/vmkernel.log'), [chatter('esx01')]);
+    await put(join(root, 'store/esx02/vmkernel.log'), blocked('esx02', 'web02'));
+    await symlink('../store/esx02', join(root, 'remote/esx02'));
+    await symlink('esx01', join(root, 'remote/today'));
+    const logs = await readLogFiles([join(root, 'remote'), join(root, 'store')]);
+    expect(logs.events.map((e) => [e.hostName, e.vmName])).toEqual([
+      ['esx02', 'web02'],
+      ['esx02', 'web02'],
+    ]);
+    expect(logs.problems).toEqual([]);
+  });
+});
+
+describe('files a collector names its own way', () => {
+  it('are read by their content: a host filed as syslog.log or esx03.log is read, not skipped for its name', async () => {
+    const remote = join(tmp, 'remote');
+    await put(join(remote, 'esx01/vmkernel.log'), [chatter('esx01')]);
+    await put(join(remote, 'esx02/syslog.log'), blocked('esx02', 'web02'));
+    await put(join(remote, 'esx03.log'), blocked('esx03', 'web03'));
+    const logs = await readLogFiles([remote]);
+    expect(logs.events.map((e) => [e.hostName, e.vmName, e.message])).toEqual([
+      ['esx02', 'web02', 'mac-change-requested'],
+      ['esx02', 'web02', 'policy-violation-blocked'],
+      ['esx03', 'web03', 'mac-change-requested'],
+      ['esx03', 'web03', 'policy-violation-blocked'],
+    ]);
+    expect(logs.problems).toEqual([]);
+    expect(logs.notes).toEqual([`2 file(s) not named as vmkernel logs hold vmkernel lines, which were read (${join(remote, 'esx02/syslog.log')}, ${join(remote, 'esx03.log')}).`]);
+  });
+
+  it('count as evidence in a folder of no vmkernel.log at all (was: no vmkernel logs, exit 2)', async () => {
+    const remote = join(tmp, 'remote-only');
+    await put(join(remote, 'esx02/syslog.log'), blocked('esx02', 'web02'));
+    expect((await readLogFiles([remote])).events.map((e) => e.hostName)).toEqual(['esx02', 'esx02']);
+  });
+
+  it("leave out other programs' logs by name, and what holds no vmkernel line, saying so: not evidence, no log of the Evidence line", async () => {
+    const remote = join(tmp, 'remote-mixed');
+    await put(join(remote, 'esx01/vmkernel.log'), blocked('esx01', 'web01'));
+    await put(join(remote, 'esx01/hostd.log'), blocked('esx01', 'hostd-would-be-read'));
+    await put(join(remote, 'esx01/rsyslog-stats.log'), ['2026-12-03T10:00:00Z collector rsyslogd: stats']);
+    const logs = await readLogFiles([remote]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01', 'web01']);
+    expect(logs.sources.map((s) => s.name)).toEqual([join(remote, 'esx01')]);
+    expect(logs.notes).toEqual([
+      `1 other file(s) in the folders given hold no vmkernel line: not evidence (${join(remote, 'esx01/rsyslog-stats.log')}).`,
+      `1 file(s) named as other ESXi programs' logs were not read, vmkernel writing none of its lines there (${join(remote, 'esx01/hostd.log')}).`,
+    ]);
+  });
+});
