@@ -135,11 +135,16 @@ async function tailVmkernelLogs(
   });
   logs.sort((a, b) => a.source.name.localeCompare(b.source.name));
   // An empty log begins nowhere: that is a gap of its own (log-gaps.ts), not a rotation.
+  // A host read only after the files' newest line of it was read back to that line, where it is inside the window.
+  const cutAtFiles = (l: HostLog) => {
+    const after = options.filesEnd?.get(l.host.moref);
+    return after !== undefined && (options.since === null || after >= options.since);
+  };
   const rotatedAll = logs.filter((l) => l.shortBy === 'rotated' && l.source.lines > 0);
-  const rotated = rotatedAll.filter((l) => !options.filesEnd?.has(l.host.moref)).map((l) => l.source.name);
-  const rotatedAfterFiles = rotatedAll.filter((l) => options.filesEnd?.has(l.host.moref)).map((l) => l.source.name);
+  const rotated = rotatedAll.filter((l) => !cutAtFiles(l)).map((l) => l.source.name);
+  const rotatedAfterFiles = rotatedAll.filter(cutAtFiles).map((l) => l.source.name);
   if (rotatedAfterFiles.length) {
-    notes.push(`The live vmkernel log of ${describeHosts(rotatedAfterFiles)} begins after the newest line the --vmkernel-log files hold of it (or after the start of --since); the lines between are in its rotated logs (vmkernel.N.gz), which ${onVcenter ? 'vCenter' : 'the host'} does not serve through the API: give a newer support bundle with --vmkernel-log to read them.`);
+    notes.push(`The live vmkernel log of ${describeHosts(rotatedAfterFiles)} begins after the newest line the --vmkernel-log files hold of it; the lines between are in its rotated logs (vmkernel.N.gz), which ${onVcenter ? 'vCenter' : 'the host'} does not serve through the API: give a newer support bundle with --vmkernel-log to read them.`);
   }
   if (rotated.length) {
     notes.push(`The live vmkernel log of ${describeHosts(rotated)} begins after the start of --since; older lines are in its rotated logs (vmkernel.N.gz), which ${onVcenter ? 'vCenter' : 'the host'} does not serve through the API: give a support bundle with --vmkernel-log to read them.`);

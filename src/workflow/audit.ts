@@ -100,7 +100,7 @@ function newestFileLines(whole: Inventory, files: LogFiles): Map<string, string>
 /** The live logs read and the files given, as one body of evidence. */
 function withFiles(live: EvidenceSet, files: LogFiles, readAfter: readonly Host[]): EvidenceSet {
   const note = readAfter.length
-    ? [`The live vmkernel log of ${describeHosts(readAfter.map((h) => h.name))} was read only for its lines after the newest the --vmkernel-log files given hold of ${readAfter.length === 1 ? 'that host' : 'each host'}.`]
+    ? [`The live vmkernel log of ${describeHosts(readAfter.map((h) => h.name))} was read only for ${readAfter.length === 1 ? 'its lines after the newest the --vmkernel-log files given hold of that host' : 'their lines after the newest the --vmkernel-log files given hold of each host'}.`]
     : [];
   return {
     ...live,

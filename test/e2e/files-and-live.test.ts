@@ -50,6 +50,7 @@ describe('online with --vmkernel-log of some hosts', () => {
   let esx01: string;
   let esx01Block: string;
   let esx01Fresh: string;
+  let esx01Old: string;
   const audit = async (...args: string[]) => {
     const run = await vmfix(['audit', '--format', 'json', '--vcenter', lab.url, ...args], lab.env);
     expect(run.stderr).not.toMatch(/Internal error/);
@@ -69,6 +70,10 @@ describe('online with --vmkernel-log of some hosts', () => {
     esx01Block = join(dir, 'block', 'esx-esx01.lab.local-2026-12-03--19.05-2101234.tgz');
     await mkdir(join(dir, 'block'));
     await writeBundleTgz(esx01Block, { host: 'esx01.lab.local', stamp: '2026-12-03--19.05', files: { 'var/run/log/vmkernel.log': text([...chatter(day, 20), ...BLOCK]) } });
+    // From three days ago: older than the start of esx01's live log (the lab's spans about a day).
+    esx01Old = join(dir, 'old', 'esx-esx01.lab.local-2026-11-30--21.05-2101234.tgz');
+    await mkdir(join(dir, 'old'));
+    await writeBundleTgz(esx01Old, { host: 'esx01.lab.local', stamp: '2026-11-30--21.05', files: { 'var/run/log/vmkernel.log': text(chatter(new Date(Date.now() - 3 * 86_400_000).toISOString(), 20)) } });
     // Collected for this audit, a minute ago.
     esx01Fresh = join(dir, 'fresh', 'esx-esx01.lab.local-2026-12-03--21.40-2101234.tgz');
     await mkdir(join(dir, 'fresh'));
@@ -103,7 +108,7 @@ describe('online with --vmkernel-log of some hosts', () => {
     expect(report.findings.map((f) => [f.kind, f.vm?.name, f.host?.name])).toEqual([['mac-change-blocked', 'nlb01', 'esx01.lab.local']]);
     expect(code).toBe(1);
     expect(report.warnings).toEqual([]);
-    expect(report.notes).toContain('The live vmkernel log of 2 hosts (esx01.lab.local, esx02.lab.local) was read only for its lines after the newest the --vmkernel-log files given hold of each host.');
+    expect(report.notes).toContain('The live vmkernel log of 2 hosts (esx01.lab.local, esx02.lab.local) was read only for their lines after the newest the --vmkernel-log files given hold of each host.');
     expect(report.evidence.window).toBe("the last 7 days: back from now for live logs, from each file's newest line for the --vmkernel-log files; a host's live log only after the newest line the files hold of it");
   });
 
@@ -113,6 +118,13 @@ describe('online with --vmkernel-log of some hosts', () => {
     expect(code).toBe(1);
     const lines = report.findings[0]!.evidence.filter((e) => e.type === 'vmkernel-log');
     expect(lines.map((e) => [e.source, e.count])).toEqual(BLOCK.map(() => [expect.stringContaining('.tgz'), 1]));
+  });
+
+  it('says where the live log begins after the files\' newest line: the lines between are in neither', async () => {
+    const { code, report } = await audit('--vmkernel-log', esx01Old);
+    expect(report.findings.map((f) => f.vm?.name)).toEqual(['nlb01']);
+    expect(code).toBe(1);
+    expect(report.notes).toContainEqual(expect.stringMatching(/^The live vmkernel log of esx01\.lab\.local begins after the newest line the --vmkernel-log files hold of it; the lines between are in its rotated logs/));
   });
 
   it('a covered host\'s live log that cannot be read is a warning unless the files end minutes ago', async () => {
