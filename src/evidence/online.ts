@@ -71,7 +71,7 @@ export async function gatherEvidence(client: VimClient, inventory: Inventory, op
   const fresh = new Date(Date.now() - FILES_FRESH_MS).toISOString();
   const excused = (g: HostGap) => (options.filesEnd?.get(g.host.moref) ?? '') >= fresh;
   for (const text of describeGaps(gaps.filter(excused).map((g) => ({ name: g.host.name, gap: g.gap })), words)) {
-    notes.push(`${text} Not a warning: the --vmkernel-log files given hold lines of it from less than ${FILES_FRESH_MS / 60_000} minutes ago.`);
+    notes.push(`${text} Not a warning: the --vmkernel-log files given end less than ${FILES_FRESH_MS / 60_000} minutes ago there.`);
   }
   const warned = gaps.filter((g) => !excused(g));
   const problems = [
