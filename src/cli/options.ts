@@ -155,7 +155,7 @@ export const OUTPUT = {
 export const EVIDENCE = {
   'vmkernel-log': {
     type: 'string', array: true, group: 'Evidence:',
-    describe: "log files (.gz too), a host's vm-support bundle (.tgz or extracted), vCenter's Export System Logs .zip, a syslog collector's files; without --vcenter: an offline audit; with it, they stand for the live logs of the hosts whose lines they hold, and the other hosts' live logs are read",
+    describe: "log files (.gz too), a host's vm-support bundle (.tgz or extracted), vCenter's Export System Logs .zip, a syslog collector's files; without --vcenter: an offline audit; with it, the live logs are read too, of a host whose lines they hold only after the newest of them",
     coerce: (paths: string[]): string[] => {
       if (!paths.length || paths.some((p) => p === '')) throw new UsageError('--vmkernel-log needs the path of a log file, bundle or .zip.');
       // An archive is read by seeking in it, and a log twice where it may be a bundle's copy: a pipe allows neither.

@@ -18,6 +18,11 @@ export interface TailOptions {
   readonly since: string | null;
   /** The most lines read from the end of the log, window or not. */
   readonly maxLines: number;
+  /**
+   * The newest line time that --vmkernel-log files hold of this host: the read stops once it reaches
+   * it, and only the lines after it are taken, so that a line in both is counted once.
+   */
+  readonly after?: string;
 }
 
 export interface HostLog {
@@ -131,6 +136,7 @@ export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: Mo
   let read = 0;
   let firstTime: string | null = null;
   let lastTime: string | null = null;
+  const after = options.after;
   let covered = options.since === null;
   let cut = false;
   let reprobed = false;
@@ -167,13 +173,23 @@ export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: Mo
     end -= text.length;
     lastTime ??= timeAt(text, 'end');
     firstTime = pageStart ?? firstTime;
-    if (options.since !== null && firstTime !== null && firstTime < options.since) {
+    if (firstTime !== null && ((options.since !== null && firstTime < options.since) || (after !== undefined && firstTime <= after))) {
       covered = true;
       break;
     }
   }
   const collector = hostLogCollector(host);
-  for (const page of pages.reverse()) for (const line of page) collector.add(line);
+  // With files given, the lines up to their newest are theirs: taken from the first line past it.
+  let taking = after === undefined;
+  for (const page of pages.reverse()) {
+    for (const line of page) {
+      if (!taking) {
+        const time = lineTime(line);
+        taking = time !== null && after !== undefined && time > after;
+      }
+      if (taking) collector.add(line);
+    }
+  }
   collector.endOfStream();
   // The window's edge falls inside the oldest page read: what happened before it is not evidence now.
   const since = options.since;

@@ -23,7 +23,15 @@ export interface GatherOptions {
   /** Hosts read at once. */
   readonly concurrency: number;
   readonly onProgress?: (text: string) => void;
+  /** Hosts (moref) of which --vmkernel-log files hold lines → the newest line's time: their live logs are read after it. */
+  readonly filesEnd?: ReadonlyMap<string, string>;
 }
+
+/**
+ * Files that end this close to now leave too little unseen for a live log that cannot be read to be a
+ * warning: a bundle collected for this audit takes minutes to make and copy.
+ */
+export const FILES_FRESH_MS = 15 * 60_000;
 
 /** A host whose log left something unknown, and what. */
 export interface HostGap {
@@ -59,8 +67,15 @@ export async function gatherEvidence(client: VimClient, inventory: Inventory, op
     phase('dvPorts', () => fetchDvPorts(client, inventory, unread)),
     phase('events', () => blockEvents(client, inventory, options.since)),
   ]);
+  const words = gapWords(client, options.logLines);
+  const fresh = new Date(Date.now() - FILES_FRESH_MS).toISOString();
+  const excused = (g: HostGap) => (options.filesEnd?.get(g.host.moref) ?? '') >= fresh;
+  for (const text of describeGaps(gaps.filter(excused).map((g) => ({ name: g.host.name, gap: g.gap })), words)) {
+    notes.push(`${text} Not a warning: the --vmkernel-log files given end less than ${FILES_FRESH_MS / 60_000} minutes ago there.`);
+  }
+  const warned = gaps.filter((g) => !excused(g));
   const problems = [
-    ...describeGaps(gaps.map((g) => ({ name: g.host.name, gap: g.gap })), gapWords(client, options.logLines)),
+    ...describeGaps(warned.map((g) => ({ name: g.host.name, gap: g.gap })), words),
     ...unread.map(dvPortsProblem),
     ...(events.unread ? [eventsProblem(events.unread)] : []),
   ];
@@ -76,7 +91,7 @@ export async function gatherEvidence(client: VimClient, inventory: Inventory, op
     portClients: [],
     unparsed: { count, samples: samples.slice(0, 5) },
     hostLogs: logs,
-    logGaps: gaps,
+    logGaps: warned,
     dvPortsUnread: unread,
     eventsUnread: events.unread,
   };
@@ -108,7 +123,8 @@ async function tailVmkernelLogs(
   await pool(hosts, options.concurrency, async (host) => {
     try {
       const ref: MoRef = { type: 'HostSystem', value: host.moref };
-      logs.push(await tailHostLog(client, manager, onVcenter ? ref : undefined, host, { since: options.since, maxLines: options.logLines }));
+      const after = options.filesEnd?.get(host.moref);
+      logs.push(await tailHostLog(client, manager, onVcenter ? ref : undefined, host, { since: options.since, maxLines: options.logLines, ...(after ? { after } : {}) }));
     } catch (err) {
       if (!(err instanceof SoapFault)) throw err;
       gaps.push({ host, gap: refused(err) });
@@ -119,7 +135,17 @@ async function tailVmkernelLogs(
   });
   logs.sort((a, b) => a.source.name.localeCompare(b.source.name));
   // An empty log begins nowhere: that is a gap of its own (log-gaps.ts), not a rotation.
-  const rotated = logs.filter((l) => l.shortBy === 'rotated' && l.source.lines > 0).map((l) => l.source.name);
+  // A host read only after the files' newest line of it was read back to that line, where it is inside the window.
+  const cutAtFiles = (l: HostLog) => {
+    const after = options.filesEnd?.get(l.host.moref);
+    return after !== undefined && (options.since === null || after >= options.since);
+  };
+  const rotatedAll = logs.filter((l) => l.shortBy === 'rotated' && l.source.lines > 0);
+  const rotated = rotatedAll.filter((l) => !cutAtFiles(l)).map((l) => l.source.name);
+  const rotatedAfterFiles = rotatedAll.filter(cutAtFiles).map((l) => l.source.name);
+  if (rotatedAfterFiles.length) {
+    notes.push(`The live vmkernel log of ${describeHosts(rotatedAfterFiles)} begins after the newest line the --vmkernel-log files hold of it; the lines between are in its rotated logs (vmkernel.N.gz), which ${onVcenter ? 'vCenter' : 'the host'} does not serve through the API: give a newer support bundle with --vmkernel-log to read them.`);
+  }
   if (rotated.length) {
     notes.push(`The live vmkernel log of ${describeHosts(rotated)} begins after the start of --since; older lines are in its rotated logs (vmkernel.N.gz), which ${onVcenter ? 'vCenter' : 'the host'} does not serve through the API: give a support bundle with --vmkernel-log to read them.`);
   }

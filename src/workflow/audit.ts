@@ -20,7 +20,7 @@ import type { VimClient } from '../vsphere/client.js';
 import type { Context, Endpoint } from './context.js';
 
 export interface AuditOptions extends Scope {
-  /** Log files to read instead of the live logs of the hosts they cover (online; offline: the only evidence). */
+  /** Log files: online, read besides the live logs (of a host they cover, only its lines after theirs); offline, the only evidence. */
   readonly vmkernelLog?: readonly string[];
   /** How far back log evidence counts (default: the last 7 days). */
   readonly since?: Since;
@@ -51,15 +51,17 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
     const vmHosts = new Set(inventory.vms.map((v) => v.host));
     const asked = options.vm?.length ? inventory.hosts.filter((h) => vmHosts.has(h.moref)) : inventory.hosts;
     const files = options.vmkernelLog?.length ? await (await import('../evidence/files.js')).readLogFiles(options.vmkernelLog, { since }) : undefined;
-    // A given file stands for the live log of each host it covers; every other host's live log is read as without files.
-    const covered = files ? coveredHosts(whole, files) : new Set<string>();
-    const live = await gatherEvidence(client, { ...inventory, hosts: asked.filter((h) => !covered.has(h.moref)) }, {
+    // A host the files cover has its live log read only after their newest line of it: each line is counted once.
+    const filesEnd = files ? newestFileLines(whole, files) : new Map<string, string>();
+    const live = await gatherEvidence(client, { ...inventory, hosts: asked }, {
       logLines: options.logLines,
       since: windowStart(since, new Date().toISOString()),
       concurrency: options.concurrency,
       onProgress: (text) => spinner.update(text),
+      filesEnd,
     });
-    let evidence: EvidenceSet = files ? withFiles(live, files, asked.filter((h) => covered.has(h.moref))) : live;
+    const readAfterFiles = asked.filter((h) => filesEnd.has(h.moref) && live.sources.some((s) => s.hostName === h.name));
+    let evidence: EvidenceSet = files ? withFiles(live, files, readAfterFiles) : live;
     // Parts of given log files that could not be read: the verdict may miss evidence there.
     const problems = files?.problems ?? [];
     const names = namesToCheck(whole, evidence.vmkernel);
@@ -76,18 +78,29 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
   }
 }
 
-/** The hosts of this vCenter whose lines the given files hold (a log with no line covers nothing). */
-function coveredHosts(whole: Inventory, files: LogFiles): Set<string> {
+/**
+ * The hosts of this vCenter whose lines the given files hold (a log with no line covers nothing), each
+ * with the newest time of the files that hold its lines: a host's own log or its share of a collector's file.
+ */
+function newestFileLines(whole: Inventory, files: LogFiles): Map<string, string> {
   const byName = hostFinder(whole.hosts);
   const byLine = logHostFinder(whole.hosts);
-  const hosts = [...files.sources.filter((s) => s.lines > 0).map((s) => byName(s.hostName ?? undefined)), ...files.events.map(byLine)];
-  return new Set(hosts.filter((h): h is Host => h !== undefined).map((h) => h.moref));
+  const sources = new Map(files.sources.map((s) => [s.name, s]));
+  const ends = new Map<string, string>();
+  const hold = (host: Host | undefined, time: string | null | undefined) => {
+    if (!host || !time) return;
+    const known = ends.get(host.moref);
+    if (known === undefined || time > known) ends.set(host.moref, time);
+  };
+  for (const s of files.sources) if (s.lines > 0) hold(byName(s.hostName ?? undefined), s.lastTime);
+  for (const e of files.events) hold(byLine(e), sources.get(e.source)?.lastTime ?? e.lastTime);
+  return ends;
 }
 
 /** The live logs read and the files given, as one body of evidence. */
-function withFiles(live: EvidenceSet, files: LogFiles, covered: readonly Host[]): EvidenceSet {
-  const note = covered.length
-    ? [`The live vmkernel log of ${describeHosts(covered.map((h) => h.name))} was not read: the --vmkernel-log files given hold ${covered.length === 1 ? 'its' : 'their'} lines.`]
+function withFiles(live: EvidenceSet, files: LogFiles, readAfter: readonly Host[]): EvidenceSet {
+  const note = readAfter.length
+    ? [`The live vmkernel log of ${describeHosts(readAfter.map((h) => h.name))} was read only for ${readAfter.length === 1 ? 'its lines after the newest the --vmkernel-log files given hold of that host' : 'their lines after the newest the --vmkernel-log files given hold of each host'}.`]
     : [];
   return {
     ...live,
@@ -230,9 +243,11 @@ function offlineWindow(since: Since): string {
   return 'durationMs' in since ? `${describeSince(since)} back from each log's newest line` : describeSince(since);
 }
 
-/** Live logs count back from now, the files given from each one's newest line. */
+/** Live logs count back from now, the files given from each one's newest line; where both hold a host's lines, the live log only after the files'. */
 function mixedWindow(since: Since): string {
-  return 'durationMs' in since ? `${describeSince(since)}: back from now for live logs, from each file's newest line for the --vmkernel-log files` : describeSince(since);
+  return 'durationMs' in since
+    ? `${describeSince(since)}: back from now for live logs, from each file's newest line for the --vmkernel-log files; a host's live log only after the newest line the files hold of it`
+    : describeSince(since);
 }
 
 function evidenceSummary(window: string, sources: readonly LogSource[], dvSwitches: number): AuditReport['evidence'] {

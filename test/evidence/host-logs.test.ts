@@ -124,3 +124,23 @@ describe('tailHostLog against what BrowseDiagnosticLog may answer', () => {
     expect(log).toMatchObject({ shortBy: 'unanswered', source: { lines: 0 } });
   });
 });
+
+describe('tailHostLog after the newest line of --vmkernel-log files', () => {
+  const withBlocksAt = (...at: number[]) => Array.from({ length: TOTAL }, (_, i) => (at.includes(i + 1) ? blocked(i + 1) : ordinary(i + 1)));
+
+  it('stops once it reaches that line, and takes only the lines after it: one at the same time is the files\'', async () => {
+    const { client, calls } = serve(() => withBlocksAt(200, 600, 700, 800));
+    const log = await tailHostLog(client, MANAGER, undefined, HOST, { since: time(1), maxLines: 5000, after: time(600) });
+    expect(log.events.map((e) => [e.firstTime, e.lastTime, e.count])).toEqual([[time(700), time(800), 2]]);
+    // The newest page (501-1000) reaches back past it: the older one is not fetched.
+    expect(calls.filter((c) => c.start <= TOTAL).map((c) => c.start)).toEqual([501]);
+    expect(log.shortBy).toBeNull();
+  });
+
+  it('a log that begins after that line is short by a rotation', async () => {
+    const { client } = serve(() => withBlocksAt(10));
+    const log = await tailHostLog(client, MANAGER, undefined, HOST, { since: '2024-05-13T00:00:00.000Z', maxLines: 5000, after: '2024-05-14T08:00:00.000Z' });
+    expect(log.events.map((e) => e.lastTime)).toEqual([time(10)]);
+    expect(log.shortBy).toBe('rotated');
+  });
+});
