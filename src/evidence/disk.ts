@@ -19,37 +19,39 @@ import { gunzip, type GunzipOutcome } from './gzip.js';
 import { peek, sniff, type Kind } from './streams.js';
 
 /** A file named on the command line (or found in a directory): a log, or an archive by its magic bytes. */
-export async function readFile(reading: Reading, path: string, source: () => SourceBuilder, depth = 1): Promise<{ trailingGarbage: boolean; kind: Kind }> {
+export async function readFile(reading: Reading, path: string, source: () => SourceBuilder, depth = 1): Promise<{ trailingGarbage: boolean; kind: Kind; empty: boolean }> {
   const mtime = (await stat(path)).mtimeMs;
   const input = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer> & { destroy(): void };
   try {
     const { head, all } = await peek(input);
+    // Read, not stat's size: procfs and sysfs files give size 0 and hold text.
+    const empty = head.length === 0;
     const kind = sniff(head);
     if (kind === 'zip') {
       await readZipFile(reading, path, depth);
-      return { trailingGarbage: false, kind };
+      return { trailingGarbage: false, kind, empty };
     }
     if (kind === 'bzip2' || kind === 'xz' || kind === 'zstd' || kind === '7z' || kind === 'rar') {
       throw new UnreadableError(`it is a ${kind} file, which vmfix does not read; decompress or extract it first`);
     }
     if (kind === 'tar') {
       await readTarContainer(reading, container(reading, path, '!', depth, vcenterMemberHost(path), mtime), all);
-      return { trailingGarbage: false, kind };
+      return { trailingGarbage: false, kind, empty };
     }
     if (kind === 'gzip') {
       const outcome: GunzipOutcome = { trailingGarbage: false };
       const inner = await peek(gunzip(all, outcome)).catch(unreadable);
       if (sniff(inner.head) === 'tar') {
         await readTarContainer(reading, container(reading, path, '!', depth, vcenterMemberHost(path), mtime), inner.all);
-        return { trailingGarbage: outcome.trailingGarbage, kind: 'tar' };
+        return { trailingGarbage: outcome.trailingGarbage, kind: 'tar', empty };
       }
       reading.onFile?.(path);
       await readLogStream(source(), inner.all, rotationOf(basename(path)).age);
-      return { trailingGarbage: outcome.trailingGarbage, kind };
+      return { trailingGarbage: outcome.trailingGarbage, kind, empty };
     }
     reading.onFile?.(path);
     const outcome = await readLogStream(source(), all, rotationOf(basename(path)).age);
-    return { trailingGarbage: outcome.trailingGarbage, kind };
+    return { trailingGarbage: outcome.trailingGarbage, kind, empty };
   } finally {
     input.destroy();
   }

@@ -140,9 +140,11 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
     const logFiles = reading.logFiles;
     const problems = reading.problems.length;
     let kind: Kind;
+    let empty = false;
     try {
       const outcome = await readFile(reading, file.path, source);
       kind = outcome.kind;
+      empty = outcome.empty;
       if (outcome.trailingGarbage) {
         reading.notes.push(trailingGarbage(file.path));
       }
@@ -156,7 +158,7 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
       kind = at ? 'tar' : 'gzip';
     }
     if (reading.lines === lines) {
-      throw new UsageError(`${file.path}: ${nothingRead(file, kind, reading.logFiles > logFiles, reading.problems.slice(problems))}`);
+      throw new UsageError(`${file.path}: ${nothingRead(file.path, empty, kind, reading.logFiles > logFiles, reading.problems.slice(problems))}`);
     }
     // An archive's logs are vmkernel logs by name; a file named here is whatever the admin took it for.
     if ((kind === 'text' || kind === 'gzip') && reading.vmkernelLines === vmkernelLines) {
@@ -171,10 +173,10 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
   }
 }
 
-function nothingRead(file: { path: string; size: number }, kind: Kind, hadLogs: boolean, problems: string[]): string {
-  if (file.size === 0) return 'the file is empty.';
+function nothingRead(path: string, empty: boolean, kind: Kind, hadLogs: boolean, problems: string[]): string {
+  if (empty) return 'the file is empty.';
   if (kind === 'text') {
-    return /\.gz$/i.test(file.path)
+    return /\.gz$/i.test(path)
       ? 'not gzip data despite its name, and no log line in it (binary data?).'
       : 'no log line in it (binary data, or not a vmkernel log).';
   }

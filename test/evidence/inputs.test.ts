@@ -134,6 +134,10 @@ describe('files from which nothing readable comes', () => {
     expect(await usageError(readLogFiles([path]))).toBe(`${path}: ${says}`);
   });
 
+  it('a procfs file (its size says 0, it holds text) is judged by what it holds, not called empty', async () => {
+    expect(await usageError(readLogFiles(['/proc/self/status']))).toBe('/proc/self/status: no log line in it (binary data, or not a vmkernel log).');
+  });
+
   it.each([
     ['ESXi 8', '2024-05-14T09:21:07.123Z In(166) Hostd[2099421]: [Originator@6876 sub=Vimsvc.TaskManager opID=5d1a-01] Task Created : haTask-4-vim.VirtualMachine.reconfigure-118'],
     ['ESXi 6.7', '2019-05-14T09:21:07.123Z info hostd[2099421] [Originator@6876 sub=Vimsvc.TaskManager opID=5d1a-01] Task Created : haTask-4-vim.VirtualMachine.reconfigure-118'],
