@@ -40,7 +40,9 @@ export async function readFile(reading: Reading, path: string, source: () => Sou
     }
     if (kind === 'gzip') {
       const outcome: GunzipOutcome = { trailingGarbage: false };
-      const inner = await peek(gunzip(all, outcome)).catch(unreadable);
+      let inner = await peek(gunzip(all, outcome)).catch(unreadable);
+      // A .tgz compressed once more (a browser that saved it without undoing the server's Content-Encoding: gzip).
+      if (sniff(inner.head) === 'gzip') inner = await peek(gunzip(inner.all, outcome)).catch(unreadable);
       if (sniff(inner.head) === 'tar') {
         await readTarContainer(reading, container(reading, path, '!', depth, vcenterMemberHost(path), mtime), inner.all);
         return { trailingGarbage: outcome.trailingGarbage, kind: 'tar', empty };

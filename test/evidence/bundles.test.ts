@@ -120,6 +120,12 @@ describe('a host bundle .tgz, as downloaded', () => {
     await writeBundleTgz(path, esx01());
   });
 
+  it('compressed once more (a browser that kept the server\'s Content-Encoding: gzip): read as the .tgz is', async () => {
+    const twice = join(tmp, `${bundleName(esx01())}-twice.tgz`);
+    await writeFile(twice, gzipSync(await readFile(path)));
+    expect(summary((await readLogFiles([twice])).events)).toEqual(summary((await readLogFiles([path])).events));
+  });
+
   it('reads every vmkernel log in it, fragments joined, links not followed', async () => {
     const read: string[] = [];
     const logs = await readLogFiles([path], { onFile: (name) => read.push(name) });
