@@ -11,7 +11,7 @@ import type { DvPortEvent } from '../evidence/types.js';
 import type { DvSwitch, Vm, VmNic } from '../inventory/model.js';
 import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
 import type { Evidence, HistoryItem } from './finding.js';
-import { nicKey } from './match-logs.js';
+import { beforePowerOn, nicKey } from './match-logs.js';
 
 export interface MatchedPortEvents {
   /** Block events of the port each NIC is on now, keyed `${vm.moref}/${nic.key}`. */
@@ -64,14 +64,14 @@ interface PortHistory {
   blocks: Block[];
   /** Those before: of an earlier connection. */
   readonly earlier: Block[];
-  /** When it was last connected anew after a block (DvsPortConnectedEvent, DvsPortLinkUpEvent). */
+  /** When a NIC last took it after a block (DvsPortConnectedEvent). */
   connected: string | null;
 }
 
 /**
- * The events grouped by port, in vCenter's order (its keys: one clock, no host's): a connection retires
- * the blocks before it, as a power-on does (it is one); a guest that still changes its MAC is blocked again
- * after it. Ports never blocked are left out.
+ * The events grouped by port, in vCenter's order (its keys: one clock, no host's): a NIC taking the port
+ * retires the blocks before it; a guest that still changes its MAC is blocked again after it. Ports never
+ * blocked are left out.
  */
 function ports(events: readonly DvPortEvent[]): PortHistory[] {
   const out = new Map<string, PortHistory>();
@@ -99,7 +99,10 @@ function notNow(attachments: Attachments, dvs: DvSwitch, port: PortHistory, vm: 
     return `dvPort ${port.portKey} of ${dvs.name} is no longer ${nic.label}'s port`;
   }
   if (!port.blocks.length) {
-    return `dvPort ${port.portKey} of ${dvs.name} was connected anew at ${port.connected} (${nic.label} came up again): the block was of an earlier connection`;
+    return `dvPort ${port.portKey} of ${dvs.name} was connected anew at ${port.connected}: the block was of an earlier connection`;
+  }
+  if (beforePowerOn(vm, port.blocks.map((b) => b.event.time))) {
+    return `the block is older than ${vm.name}'s power-on at ${vm.bootTime}: its ports were connected anew since`;
   }
   // A running VM's disconnected NIC is on no live port: nothing can be blocking it now. (Off, every NIC reads disconnected.)
   if (vm.powerState === 'poweredOn' && !nic.connected) return `${nic.label} is disconnected now`;

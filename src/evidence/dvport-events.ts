@@ -2,10 +2,11 @@
 // DvsPortUnblockedEvent) inside the --since window: vCenter keeps them
 // after the port is released, the VM is moved or restarted and the vmkernel
 // log has rotated, so they show intermittent blocks the present state hides.
-// With them the events that start a port's current connection
-// (DvsPortConnectedEvent when a NIC takes the port, DvsPortLinkUpEvent when
-// its NIC comes up: power-on, "Connected" ticked): vCenter numbers all of them
-// in one order, so which came first needs no clock.
+// With them DvsPortConnectedEvent, a NIC taking the port: a connection of its
+// own, which vCenter numbers in the same order, so which came first needs no
+// clock. Not DvsPortLinkUpEvent: a link comes up for more than a power-on or
+// "Connected" ticked (a guest's driver reset at failback, perhaps a move), and
+// the guest that changed its MAC then still changes it at the next failover.
 import { normalizeMac } from '../inventory/model.js';
 import type { VimClient } from '../vsphere/client.js';
 import { readEvents, type VimEvent } from '../vsphere/events.js';
@@ -15,7 +16,6 @@ const KINDS = {
   DvsPortBlockedEvent: 'blocked',
   DvsPortUnblockedEvent: 'unblocked',
   DvsPortConnectedEvent: 'connected',
-  DvsPortLinkUpEvent: 'connected',
 } as const satisfies Record<string, DvPortEvent['kind']>;
 
 export const DVPORT_EVENT_TYPES = Object.keys(KINDS) as readonly (keyof typeof KINDS)[];
@@ -25,9 +25,8 @@ const CONNECT_TYPES = DVPORT_EVENT_TYPES.filter((type) => KINDS[type] === 'conne
 
 /**
  * The port events since `since` (ISO; null: all vCenter holds), oldest first: the blocks and
- * releases, then, only if some port was blocked, the connections since the first block. Every
- * power-on posts one (10,000 desktops rebooted daily: 140,000 a week), and only one after a
- * block says anything. `known`: the events already held (watch), whose blocks count too.
+ * releases, then, only if some port was blocked, the connections since the first block (each
+ * new VM and NIC posts one, and only one after a block says anything). `known`: the events already held (watch), whose blocks count too.
  */
 export async function readDvPortEvents(client: VimClient, since: string | null, known: readonly DvPortEvent[] = []): Promise<DvPortEvent[]> {
   // Each read keeps only the types it asked for, whatever a server answers.

@@ -174,8 +174,11 @@ export class LiveEvidence {
 
   /** Takes the events not seen before (by key) that say something (a port's connection only after a block); returns them. */
   addEvents(events: readonly DvPortEvent[]): DvPortEvent[] {
-    const unseen = events.filter((e) => e.key > this.lastEventKey).sort((a, b) => a.key - b.key);
-    if (unseen.length) this.lastEventKey = unseen.at(-1)!.key;
+    // Blocks and connections are read at two moments: a block made between them comes later, keyed
+    // before a connection already held, so the mark follows blocks and releases only, and keys held are skipped.
+    const held = new Set(this.portEvents.map((e) => e.key));
+    const unseen = events.filter((e) => !held.has(e.key) && (e.kind === 'connected' || e.key > this.lastEventKey)).sort((a, b) => a.key - b.key);
+    this.lastEventKey = Math.max(this.lastEventKey, ...unseen.filter((e) => e.kind !== 'connected').map((e) => e.key));
     const fresh = relevant(this.portEvents, unseen);
     this.portEvents.push(...fresh);
     return fresh;

@@ -1,9 +1,9 @@
 // The online audit reads vCenter's DvsPortBlockedEvent history inside
 // --since: a port blocked and released since is still a finding on the NIC
 // it is connected to (the next failover blocks it again), with nothing else
-// to show it (no log read here); once the port is connected anew (power-on,
-// "Connected" unticked and ticked) or the policy allows the MAC, the block is
-// history.
+// to show it (no log read here); once the VM is powered on anew or the
+// policy allows the MAC, the block is history; a NIC unticked "Connected" is
+// on no live port, but ticked again its block stands.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,18 +51,19 @@ describe('dvPort block events in the audit', () => {
     expect(evidence[0]).toMatchObject({ dvs: 'DSW-Port', releasedAt: expect.stringMatching(/^\d{4}-/) });
   });
 
-  // vCenter's own order (the port's link-up at power-on after the block) decides, with no host clock involved: no wait.
   it('a port blocked and released before the VM was powered off and on again is history, not a finding: its ports were connected anew', async () => {
     await lab.guestMac('sql-n2', 1, '02:bf:0a:00:00:32');
     await lab.guestMac('sql-n2', 1, '00:50:56:9a:00:02');
+    // Beyond the minute a host's clock may trail vCenter's (runtime.bootTime is the host's), as for log lines.
+    await new Promise((done) => setTimeout(done, 62_000));
     await lab.power('sql-n2', 'poweredOff');
     await lab.power('sql-n2', 'poweredOn');
     const { report } = await audit();
     expect(report.findings.filter((f) => f.vm?.name === 'sql-n2')).toEqual([]);
-    expect(report.history).toEqual([expect.objectContaining({ vm: expect.objectContaining({ name: 'sql-n2' }), why: expect.stringContaining('was connected anew') })]);
-  });
+    expect(report.history).toEqual([expect.objectContaining({ vm: expect.objectContaining({ name: 'sql-n2' }), why: expect.stringContaining("older than sql-n2's power-on") })]);
+  }, 120_000);
 
-  it('a block before the admin unticked and ticked "Connected" (no power cycle) is history; blocked again after it, a finding on the new block alone', async () => {
+  it('"Connected" unticked: the block is history; ticked again (the link comes up, no NIC takes the port anew), it stands, and a new block joins it', async () => {
     await lab.guestMac('sql-n3', 1, '02:bf:0a:00:00:33');
     await lab.guestMac('sql-n3', 1, '00:50:56:9a:00:03');
     await lab.nicConnected('sql-n3', 1, false);
@@ -70,18 +71,17 @@ describe('dvPort block events in the audit', () => {
     expect(off.report.findings.filter((f) => f.vm?.name === 'sql-n3')).toEqual([]);
     expect(off.report.history).toEqual(expect.arrayContaining([expect.objectContaining({ vm: expect.objectContaining({ name: 'sql-n3' }), why: 'Network adapter 1 is disconnected now' })]));
 
+    // The guest that changed its MAC at failover still will at the next: a link coming up retires nothing.
     await lab.nicConnected('sql-n3', 1, true);
     const back = await audit();
-    expect(back.report.findings.filter((f) => f.vm?.name === 'sql-n3')).toEqual([]);
-    expect(back.report.history).toEqual(expect.arrayContaining([expect.objectContaining({ vm: expect.objectContaining({ name: 'sql-n3' }), why: expect.stringContaining('was connected anew') })]));
+    expect(back.report.findings.filter((f) => f.vm?.name === 'sql-n3').map((f) => f.kind)).toEqual(['mac-change-blocked']);
 
     await lab.guestMac('sql-n3', 1, '02:bf:0a:00:00:34');
     await lab.guestMac('sql-n3', 1, '00:50:56:9a:00:03');
     const again = await audit();
     const found = again.report.findings.filter((f) => f.vm?.name === 'sql-n3');
     expect(found.map((f) => f.kind)).toEqual(['mac-change-blocked']);
-    expect(found[0].evidence.map((e: { type: string }) => e.type)).toEqual(['dvport-event']);
-    expect(again.report.history.filter((h) => h.vm?.name === 'sql-n3')).toEqual([]);
+    expect(found[0].evidence.map((e: { type: string }) => e.type)).toEqual(['dvport-event', 'dvport-event']);
   });
 
   it('once the dvPortgroup accepts MAC changes, the block is history', async () => {

@@ -1,6 +1,7 @@
 // Reading vCenter's dvPort events: the blocks and releases of the window,
-// and the connections (one at every power-on) only when some port was
+// and the connections (a NIC taking a port) only when some port was
 // blocked, from the first block on, and only for ports blocked before them.
+// A link coming up is not read: it retires no block.
 import { describe, expect, it } from 'vitest';
 import { readDvPortEvents, relevant } from '../../src/evidence/dvport-events.js';
 import type { DvPortEvent } from '../../src/evidence/types.js';
@@ -39,7 +40,7 @@ function vcenter(events: ReturnType<typeof event>[]) {
 describe('readDvPortEvents', () => {
   it('with no block in the window, reads no connection at all (a week of power-ons is most of the events)', async () => {
     const { client, filters } = vcenter([
-      event('DvsPortLinkUpEvent', 1, '2026-11-27T08:00:00Z', '10'),
+      event('DvsPortConnectedEvent', 1, '2026-11-27T08:00:00Z', '10'),
       event('DvsPortConnectedEvent', 2, '2026-11-27T08:00:00Z', '11'),
     ]);
     expect(await readDvPortEvents(client, SINCE)).toEqual([]);
@@ -48,19 +49,19 @@ describe('readDvPortEvents', () => {
 
   it('with a block, reads the connections from that block on, and keeps only those of blocked ports after their block', async () => {
     const { client, filters } = vcenter([
-      event('DvsPortLinkUpEvent', 1, '2026-11-27T08:00:00Z', '10'),
+      event('DvsPortConnectedEvent', 1, '2026-11-27T08:00:00Z', '10'),
       event('DvsPortBlockedEvent', 2, '2026-11-28T08:00:00Z', '10'),
-      event('DvsPortLinkUpEvent', 3, '2026-11-28T09:00:00Z', '11'),
-      event('DvsPortLinkUpEvent', 4, '2026-11-29T08:00:00Z', '10'),
+      event('DvsPortConnectedEvent', 3, '2026-11-28T09:00:00Z', '11'),
+      event('DvsPortConnectedEvent', 4, '2026-11-29T08:00:00Z', '10'),
     ]);
     const read = await readDvPortEvents(client, SINCE);
     expect(read.map((e) => [e.key, e.kind, e.portKey])).toEqual([[2, 'blocked', '10'], [4, 'connected', '10']]);
-    expect(filters[1]).toMatchObject({ eventTypeId: ['DvsPortConnectedEvent', 'DvsPortLinkUpEvent'], time: { beginTime: '2026-11-28T08:00:00.000Z' } });
+    expect(filters[1]).toMatchObject({ eventTypeId: ['DvsPortConnectedEvent'], time: { beginTime: '2026-11-28T08:00:00.000Z' } });
   });
 
   it('the blocks a watch already holds count: a reconnection while it was cut off is read', async () => {
     const held: DvPortEvent[] = [{ key: 2, kind: 'blocked', time: '2026-11-28T08:00:00.000Z', dvs: 'dvs-1', dvsName: 'DSW', portKey: '10', statusDetail: null, macAddress: null, linkPeer: null }];
-    const { client } = vcenter([event('DvsPortLinkUpEvent', 4, '2026-11-29T08:00:00Z', '10')]);
+    const { client } = vcenter([event('DvsPortConnectedEvent', 4, '2026-11-29T08:00:00Z', '10')]);
     expect((await readDvPortEvents(client, '2026-11-29T00:00:00.000Z', held)).map((e) => [e.key, e.kind])).toEqual([[4, 'connected']]);
   });
 });

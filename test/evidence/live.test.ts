@@ -4,6 +4,7 @@
 // because time passed or nothing was read.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LiveEvidence } from '../../src/evidence/live.js';
+import type { DvPortEvent } from '../../src/evidence/types.js';
 import { LogRetries } from '../../src/evidence/log-retry.js';
 import { gatherEvidence } from '../../src/evidence/online.js';
 import type { Host } from '../../src/inventory/model.js';
@@ -270,5 +271,18 @@ describe("vCenter's block events before the watch began, refused at the start", 
     await live.readEventHistory(SINCE);
     expect(live.problemList).toEqual([]);
     expect(live.snapshot(SINCE).dvPortEvents?.map((e) => [e.portKey, e.kind])).toEqual([['12', 'blocked']]);
+  });
+});
+
+describe('blocks and connections read at two moments (the start, a resync)', () => {
+  it('a block made between the two reads, keyed before a connection already held, is still taken when it comes', async () => {
+    const live = await watching(vcenter({ 'host-1': [...OLD] }), [esx01], '2026-11-01T00:00:00.000Z');
+    const event = (key: number, kind: DvPortEvent['kind'], portKey: string): DvPortEvent =>
+      ({ key, kind, time: `2026-12-01T10:00:0${key}.000Z`, dvs: 'dvs-1', dvsName: 'DSW', portKey, statusDetail: null, macAddress: null, linkPeer: null });
+    // The first read: port 12 blocked (1); the second, a moment later: a NIC took port 12 (4). Port 13's block (3) came between.
+    live.addEvents([event(1, 'blocked', '12'), event(4, 'connected', '12')]);
+    expect(live.addEvents([event(3, 'blocked', '13')]).map((e) => e.key)).toEqual([3]);
+    expect(live.addEvents([event(3, 'blocked', '13'), event(4, 'connected', '12')])).toEqual([]);
+    expect(live.snapshot(null).dvPortEvents?.map((e) => e.key).sort()).toEqual([1, 3, 4]);
   });
 });
