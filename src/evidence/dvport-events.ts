@@ -40,14 +40,14 @@ export async function readDvPortEvents(client: VimClient, since: string | null, 
   const first = [...known, ...blocks].filter((e) => e.kind === 'blocked').map((e) => e.time).sort()[0];
   if (first === undefined) return blocks;
   const connects = await read(CONNECT_TYPES, since !== null && since > first ? since : first);
-  return relevant(known, [...blocks, ...connects].sort((a, b) => a.key - b.key));
+  return portEventsThatCount(known, [...blocks, ...connects].sort((a, b) => a.key - b.key));
 }
 
 /**
  * Of `events` (oldest first), the blocks and releases, and the connections of ports blocked
  * before them (in `known` or earlier in `events`): a connection retires a block, nothing else.
  */
-export function relevant(known: readonly DvPortEvent[], events: readonly DvPortEvent[]): DvPortEvent[] {
+export function portEventsThatCount(known: readonly DvPortEvent[], events: readonly DvPortEvent[]): DvPortEvent[] {
   const blocked = new Set(known.filter((e) => e.kind === 'blocked').map(portOf));
   return events.filter((e) => {
     if (e.kind === 'blocked') blocked.add(portOf(e));

@@ -11,7 +11,7 @@ import { LOG_PAGE, logBrowser, tailHostLog, type HostLog } from './host-logs.js'
 import { FollowedLog } from './log-follow.js';
 import { connectionGap, describeGap, gapOf, gapWords, refused, type GapWords, type LogGap } from './log-gaps.js';
 import type { LogRetries } from './log-retry.js';
-import { readDvPortEvents, relevant } from './dvport-events.js';
+import { portEventsThatCount, readDvPortEvents } from './dvport-events.js';
 import { dvPortsProblem, eventsProblem, readDvPorts, type GatheredEvidence } from './online.js';
 import { pool } from './pool.js';
 import type { DvPortEvent, DvPortState, EvidenceSet } from './types.js';
@@ -179,7 +179,7 @@ export class LiveEvidence {
     const held = new Set(this.portEvents.map((e) => e.key));
     const unseen = events.filter((e) => !held.has(e.key) && (e.kind === 'connected' || e.key > this.lastEventKey)).sort((a, b) => a.key - b.key);
     this.lastEventKey = Math.max(this.lastEventKey, ...unseen.filter((e) => e.kind !== 'connected').map((e) => e.key));
-    const fresh = relevant(this.portEvents, unseen);
+    const fresh = portEventsThatCount(this.portEvents, unseen);
     this.portEvents.push(...fresh);
     return fresh;
   }

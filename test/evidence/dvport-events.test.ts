@@ -3,7 +3,7 @@
 // blocked, from the first block on, and only for ports blocked before them.
 // A link coming up is not read: it retires no block.
 import { describe, expect, it } from 'vitest';
-import { readDvPortEvents, relevant } from '../../src/evidence/dvport-events.js';
+import { readDvPortEvents, portEventsThatCount } from '../../src/evidence/dvport-events.js';
 import type { DvPortEvent } from '../../src/evidence/types.js';
 import type { VimClient } from '../../src/vsphere/client.js';
 
@@ -66,11 +66,11 @@ describe('readDvPortEvents', () => {
   });
 });
 
-describe('relevant', () => {
+describe('portEventsThatCount', () => {
   it('drops a connection of a port never blocked before it, keeps blocks and releases', () => {
     const e = (key: number, kind: DvPortEvent['kind'], portKey: string): DvPortEvent =>
       ({ key, kind, time: `2026-11-28T0${key}:00:00.000Z`, dvs: 'dvs-1', dvsName: 'DSW', portKey, statusDetail: null, macAddress: null, linkPeer: null });
-    const kept = relevant([e(1, 'blocked', '7')], [e(2, 'connected', '7'), e(3, 'connected', '8'), e(4, 'blocked', '8'), e(5, 'unblocked', '8'), e(6, 'connected', '8')]);
+    const kept = portEventsThatCount([e(1, 'blocked', '7')], [e(2, 'connected', '7'), e(3, 'connected', '8'), e(4, 'blocked', '8'), e(5, 'unblocked', '8'), e(6, 'connected', '8')]);
     expect(kept.map((x) => x.key)).toEqual([2, 4, 5, 6]);
   });
 });
