@@ -78,12 +78,17 @@ interface PolicyWrite {
   readonly sends: unknown;
 }
 
-function onlyMacPolicy(path: string, what: string, writes: readonly PolicyWrite[]): void {
+/** The first part of the policy, beyond those vmfix sets, that sending `sends` over `from` would change. */
+export function beyondMacPolicy(from: unknown, sends: unknown): string | undefined {
   const value = (v: unknown) => (v && typeof v === 'object' && 'value' in v ? v.value : v);
+  const was = (from ?? {}) as Record<string, unknown>;
+  const is = (sends ?? {}) as Record<string, unknown>;
+  return [...new Set([...Object.keys(was), ...Object.keys(is)])].find((k) => k !== '_typeName' && !DV_POLICY_SETS.has(k) && !same(value(was[k]), value(is[k])));
+}
+
+function onlyMacPolicy(path: string, what: string, writes: readonly PolicyWrite[]): void {
   for (const w of writes) {
-    const from = (w.from ?? {}) as Record<string, unknown>;
-    const sends = (w.sends ?? {}) as Record<string, unknown>;
-    const other = [...new Set([...Object.keys(from), ...Object.keys(sends)])].find((k) => k !== '_typeName' && !DV_POLICY_SETS.has(k) && !same(value(from[k]), value(sends[k])));
+    const other = beyondMacPolicy(w.from, w.sends);
     if (other) throw new UsageError(`${path} is not a valid vmfix ${what}: change ${w.id} (ReconfigureDVPortgroup) would set "${w.field}.${other}", which vmfix never changes.`);
   }
 }
@@ -132,7 +137,7 @@ export async function loadJournal(path: string): Promise<Journal & { checksum: s
     throw new UsageError(`${path} was modified after vmfix wrote it (checksum mismatch); vmfix will not roll back from an edited journal.`);
   }
   allowedFields(path, 'journal', parsed.data.entries.map((e) => e.change));
-  // A rollback puts back what an entry recorded before, starting from what it recorded after (a pending one: from what vCenter holds then).
+  // A rollback puts back what an entry recorded before, starting from what it recorded after; a pending one has no after, and is checked against what vCenter holds when it is settled (workflow/rollback.ts).
   const dv = parsed.data.entries.filter((e) => e.change.action === 'ReconfigureDVPortgroup' && e.after !== undefined);
   onlyMacPolicy(path, 'journal', dv.map((e) => ({ id: e.change.id, field: restoredField(e), from: getPath(e.after, restoredField(e)), sends: getPath(e.before, restoredField(e)) })));
   pinnableMacs(path, 'journal', parsed.data.entries.flatMap((e) => macSet(e.change, e.before).map((mac) => ({ id: e.change.id, mac }))));

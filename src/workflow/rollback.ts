@@ -1,10 +1,13 @@
 // The rollback workflow: put back the values a fix/apply run recorded,
 // newest first, refusing if any object changed since that run.
+import { DriftError } from '../errors.js';
+import { beyondMacPolicy } from '../remedy/files.js';
 import type { Journal, JournalEntry } from '../remedy/schema.js';
 import { readCurrent } from '../remedy/read.js';
+import { getPath } from '../remedy/specs.js';
 import { taskEntity } from '../remedy/write.js';
 import { settleTasks } from '../vsphere/tasks.js';
-import { asBefore, undo, undoable } from '../remedy/rollback.js';
+import { asBefore, restoredField, undo, undoable } from '../remedy/rollback.js';
 import { outcomeReport } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { MoRef } from '../vsphere/types.js';
@@ -93,5 +96,24 @@ async function settle(client: VimClient, entry: JournalEntry, ctx: Context): Pro
     return undefined;
   }
   if (entry.status !== 'pending') return entry;
+  premiseHeld(entry, current.spec);
   return { ...entry, status: 'applied', after: current.spec, ...(current.configVersion ? { configVersionAfter: current.configVersion } : {}), ...(current.ref ? { created: current.ref } : {}) };
+}
+
+/**
+ * A pending entry has no recorded after to check its undo against, so what
+ * vCenter holds now stands in for it, and the undo sends its before's MAC
+ * policy whole: that may differ from now only where the interrupted change
+ * set it. Anything else (promiscuous mode) was changed since vmfix read it,
+ * or the journal was edited with its checksum recomputed; either way the
+ * undo would write what vmfix never changes.
+ */
+function premiseHeld(entry: JournalEntry, now: unknown): void {
+  if (entry.change.action !== 'ReconfigureDVPortgroup') return;
+  const field = restoredField(entry);
+  const other = beyondMacPolicy(getPath(now, field), getPath(entry.before, field));
+  if (!other) return;
+  throw new DriftError(
+    `Refusing: ${entry.change.id} ${entry.change.path}: its recorded ${field}.${other} is not what it holds now, and the interrupted change never set it (changed since, or the journal edited), so nothing was applied.`,
+  );
 }

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksum } from '../../src/remedy/change.js';
-import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
+import { startScenario, vmfix, type Lab, type LabState } from '../helpers/lab.js';
 import { RawSoap, diffState, dvPortgroup, hostPortgroup, modifyingCalls, readJson, scenario, workdir } from './fix-lab.js';
 
 async function run(lab: Lab, dir: string, args: string[]) {
@@ -137,5 +137,55 @@ describe('a journal edited to widen a dvPortgroup\'s policy on rollback, its che
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/is not a valid vmfix journal: change c\d+ \(ReconfigureDVPortgroup\) would set "defaultPortConfig\.securityPolicy\.allowPromiscuous", which vmfix never changes/);
     expect(diffState(state, await lab.state())).toEqual([]);
+  });
+});
+
+describe('a journal whose interrupted dvPortgroup entry was edited to widen its policy on rollback, its checksum recomputed', () => {
+  let lab: Lab;
+  let dir: string;
+  let original: LabState;
+  let journal: any;
+  let at: number;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+    original = await lab.state();
+    const fixed = await run(lab, dir, ['fix', '--yes', '--strategy', 'portgroup-accept', '--format', 'json']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const { checksum: _old, finishedAt: _f, ...rest } = await readJson(join(dir, JSON.parse(fixed.stdout).journal));
+    journal = rest;
+    at = journal.entries.findLastIndex((e: any) => e.change.action === 'ReconfigureDVPortgroup');
+  });
+  afterAll(() => lab?.stop());
+
+  /** As a run killed during the dvPortgroup's write leaves it: that entry pending, with no after, and nothing after it. */
+  async function interrupted(as: string, edit: (before: any) => void): Promise<{ path: string; id: string }> {
+    const { after: _a, finishedAt: _e, configVersionAfter: _v, ...entry } = structuredClone(journal.entries[at]);
+    edit(entry.before);
+    const cut = { ...journal, entries: [...journal.entries.slice(0, at), { ...entry, status: 'pending' }] };
+    const path = join(dir, as);
+    await writeFile(path, JSON.stringify({ ...cut, checksum: checksum(cut) }));
+    return { path, id: entry.change.id };
+  }
+
+  it('is refused as drift (exit 5), naming the field, and promiscuous mode stays off', async () => {
+    const { path, id } = await interrupted('promiscuous.json', (before) => {
+      before.defaultPortConfig.securityPolicy.allowPromiscuous.value = true;
+      before.defaultPortConfig.macManagementPolicy.allowPromiscuous = true;
+    });
+    const state = await lab.state();
+
+    const r = await run(lab, dir, ['rollback', path, '--yes']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(new RegExp(`${id} .+?: its recorded defaultPortConfig\\.securityPolicy\\.allowPromiscuous is not what it holds now`));
+    expect(diffState(state, await lab.state())).toEqual([]);
+  });
+
+  it('unedited, still rolls the dvPortgroup back, inherited flags and all', async () => {
+    const { path } = await interrupted('pending.json', () => {});
+    const r = await run(lab, dir, ['rollback', path, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(diffState(original, await lab.state()).filter((line) => line.startsWith('dvPortgroups['))).toEqual(['dvPortgroups[DPG-Nested].config.configVersion: "1" → "3"']);
   });
 });
