@@ -59,6 +59,7 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
       concurrency: options.concurrency,
       onProgress: (text) => spinner.update(text),
       filesEnd,
+      ...(files ? { filesSeen: files.seen } : {}),
     });
     const readAfterFiles = asked.filter((h) => filesEnd.has(h.moref) && live.sources.some((s) => s.hostName === h.name));
     let evidence: EvidenceSet = files ? withFiles(live, files, readAfterFiles) : live;
