@@ -19,7 +19,7 @@ import { CorruptArchiveError } from './archive.js';
 import { readDirectory, readFile } from './disk.js';
 import { Fragments } from './fragments.js';
 import { cutShort, notVmkernels, READ_CHUNK_BYTES, Reading, trailingGarbage, UnreadableError } from './reading.js';
-import { MAX_REMEMBERED_LINES } from './seen-lines.js';
+import { MAX_REMEMBERED_LINES, type SeenLines } from './seen-lines.js';
 import type { Since } from './since.js';
 import { SourceBuilder, type FinishedSource } from './source.js';
 import type { Kind } from './streams.js';
@@ -48,6 +48,8 @@ export interface LogEvidence {
   readonly notes: string[];
   /** Something read failed partway (a member, a fragment): the verdict may miss evidence, so it must not pass as clean. */
   readonly problems: string[];
+  /** The L2Sec lines counted: a host's live log read after these files counts the ones it shares with them once. */
+  readonly seen: SeenLines;
 }
 
 const UNPARSED_SAMPLES = 5;
@@ -250,7 +252,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
   if (reading.seen.forgotten) {
     notes.push(`More than ${MAX_REMEMBERED_LINES} distinct L2Sec lines were read: ${reading.seen.forgotten} line(s) beyond them were not checked against the other files read, so one given twice among them counts twice.`);
   }
-  return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems };
+  return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems, seen: reading.seen };
 }
 
 /** What of a folder was read by its content, and what not: a line each, naming a few. */

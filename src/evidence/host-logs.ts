@@ -7,6 +7,7 @@ import type { Host } from '../inventory/model.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { ReturnSpec } from '../vsphere/decode.js';
 import type { MoRef } from '../vsphere/types.js';
+import type { SeenLines } from './seen-lines.js';
 import type { LogSource } from './types.js';
 import { isoToUtc, L2SecCollector, MARKER, type L2SecEvent } from './vmkernel-log.js';
 
@@ -19,10 +20,15 @@ export interface TailOptions {
   /** The most lines read from the end of the log, window or not. */
   readonly maxLines: number;
   /**
-   * The newest line time that --vmkernel-log files hold of this host: the read stops once it reaches
-   * it, and only the lines after it are taken, so that a line in both is counted once.
+   * The newest line time that --vmkernel-log files hold of this host: the read stops once it passes
+   * it, and only the lines from it on are taken.
    */
   readonly after?: string;
+  /**
+   * The L2Sec lines the files counted: a line stamped `after` or earlier may be one of theirs (a bundle
+   * cut inside a same-millisecond burst), and counts once.
+   */
+  readonly seen?: SeenLines;
 }
 
 export interface HostLog {
@@ -173,21 +179,25 @@ export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: Mo
     end -= text.length;
     lastTime ??= timeAt(text, 'end');
     firstTime = pageStart ?? firstTime;
-    if (firstTime !== null && ((options.since !== null && firstTime < options.since) || (after !== undefined && firstTime <= after))) {
+    if (firstTime !== null && ((options.since !== null && firstTime < options.since) || (after !== undefined && firstTime < after))) {
       covered = true;
       break;
     }
   }
   const collector = hostLogCollector(host);
-  // With files given, the lines up to their newest are theirs: taken from the first line past it.
+  // With files given, the lines before their newest are theirs: taken from the first line stamped at it or later.
   let taking = after === undefined;
+  // The live log names no host, as a log taken out of a bundle: its text alone makes it the files' line.
+  const firstSeen = options.seen?.file();
+  const theirs = (line: string, time: string | null) =>
+    after !== undefined && firstSeen !== undefined && time !== null && time <= after && line.includes(MARKER) && !firstSeen(null, line);
   for (const page of pages.reverse()) {
     for (const line of page) {
-      if (!taking) {
-        const time = lineTime(line);
-        taking = time !== null && after !== undefined && time > after;
-      }
-      if (taking) collector.add(line);
+      const time = lineTime(line);
+      if (!taking) taking = time !== null && after !== undefined && time >= after;
+      if (!taking) continue;
+      if (theirs(line, time)) collector.skip();
+      else collector.add(line);
     }
   }
   collector.endOfStream();

@@ -14,6 +14,7 @@ import { readDvPortEvents } from './dvport-events.js';
 import { tailHostLog, type HostLog } from './host-logs.js';
 import { connectionGap, describeGaps, describeHosts, gapOf, gapWords, refused, type LogGap } from './log-gaps.js';
 import { pool } from './pool.js';
+import type { SeenLines } from './seen-lines.js';
 
 export interface GatherOptions {
   /** The most lines read from the end of each host's vmkernel log (0: no logs). */
@@ -23,8 +24,10 @@ export interface GatherOptions {
   /** Hosts read at once. */
   readonly concurrency: number;
   readonly onProgress?: (text: string) => void;
-  /** Hosts (moref) of which --vmkernel-log files hold lines → the newest line's time: their live logs are read after it. */
+  /** Hosts (moref) of which --vmkernel-log files hold lines → the newest line's time: their live logs are read from it on. */
   readonly filesEnd?: ReadonlyMap<string, string>;
+  /** The L2Sec lines those files counted: a line stamped at their newest that both hold counts once. */
+  readonly filesSeen?: SeenLines;
 }
 
 /**
@@ -124,7 +127,7 @@ async function tailVmkernelLogs(
     try {
       const ref: MoRef = { type: 'HostSystem', value: host.moref };
       const after = options.filesEnd?.get(host.moref);
-      logs.push(await tailHostLog(client, manager, onVcenter ? ref : undefined, host, { since: options.since, maxLines: options.logLines, ...(after ? { after } : {}) }));
+      logs.push(await tailHostLog(client, manager, onVcenter ? ref : undefined, host, { since: options.since, maxLines: options.logLines, ...(after ? { after } : {}), ...(options.filesSeen ? { seen: options.filesSeen } : {}) }));
     } catch (err) {
       if (!(err instanceof SoapFault)) throw err;
       gaps.push({ host, gap: refused(err) });

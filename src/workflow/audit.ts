@@ -59,6 +59,7 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
       concurrency: options.concurrency,
       onProgress: (text) => spinner.update(text),
       filesEnd,
+      ...(files ? { filesSeen: files.seen } : {}),
     });
     const readAfterFiles = asked.filter((h) => filesEnd.has(h.moref) && live.sources.some((s) => s.hostName === h.name));
     let evidence: EvidenceSet = files ? withFiles(live, files, readAfterFiles) : live;
@@ -85,7 +86,9 @@ export async function auditOnline(client: VimClient, endpoint: Endpoint, options
 function newestFileLines(whole: Inventory, files: LogFiles): Map<string, string> {
   const byName = hostFinder(whole.hosts);
   const byLine = logHostFinder(whole.hosts);
-  const sources = new Map(files.sources.map((s) => [s.name, s]));
+  // A collector's file is one source per sending host, all under its path: a line's is the share of its host.
+  const share = (name: string, host: string | null | undefined) => `${name}\u0000${host?.toLowerCase() ?? ''}`;
+  const sources = new Map(files.sources.map((s) => [share(s.name, s.hostName), s]));
   const ends = new Map<string, string>();
   const hold = (host: Host | undefined, time: string | null | undefined) => {
     if (!host || !time) return;
@@ -93,7 +96,7 @@ function newestFileLines(whole: Inventory, files: LogFiles): Map<string, string>
     if (known === undefined || time > known) ends.set(host.moref, time);
   };
   for (const s of files.sources) if (s.lines > 0) hold(byName(s.hostName ?? undefined), s.lastTime);
-  for (const e of files.events) hold(byLine(e), sources.get(e.source)?.lastTime ?? e.lastTime);
+  for (const e of files.events) hold(byLine(e), sources.get(share(e.source, e.hostName))?.lastTime ?? e.lastTime);
   return ends;
 }
 

@@ -2,7 +2,7 @@
 // online audit, and that of a host the files hold lines of only after their
 // newest line of it. A bundle of esx02, or last week's of esx01, given while
 // esx01's guest is blocked today must not end "No findings", exit 0.
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ const SCENARIO = {
 };
 
 interface Report {
-  findings: { kind: string; vm: { name: string } | null; host: { name: string } | null; evidence: { type: string; source?: string; count?: number }[] }[];
+  findings: { kind: string; vm: { name: string } | null; host: { name: string } | null; evidence: { type: string; source?: string; count?: number; line?: string }[] }[];
   warnings: string[];
   notes: string[];
   evidence: { window: string; sources: { name: string; hostName: string | null }[] };
@@ -51,6 +51,8 @@ describe('online with --vmkernel-log of some hosts', () => {
   let esx01Block: string;
   let esx01Fresh: string;
   let esx01Old: string;
+  let esx01Mid: string;
+  let collector: string;
   const audit = async (...args: string[]) => {
     const run = await vmfix(['audit', '--format', 'json', '--vcenter', lab.url, ...args], lab.env);
     expect(run.stderr).not.toMatch(/Internal error/);
@@ -78,6 +80,18 @@ describe('online with --vmkernel-log of some hosts', () => {
     esx01Fresh = join(dir, 'fresh', 'esx-esx01.lab.local-2026-12-03--21.40-2101234.tgz');
     await mkdir(join(dir, 'fresh'));
     await writeBundleTgz(esx01Fresh, { host: 'esx01.lab.local', stamp: '2026-12-03--21.40', files: { 'var/run/log/vmkernel.log': text(chatter(new Date(Date.now() - 60_000).toISOString(), 20)) } });
+    // Made between the two lines of the block, stamped the same millisecond: the live log holds both.
+    esx01Mid = join(dir, 'mid', 'esx-esx01.lab.local-2026-12-03--19.05-2101234.tgz');
+    await mkdir(join(dir, 'mid'));
+    await writeBundleTgz(esx01Mid, { host: 'esx01.lab.local', stamp: '2026-12-03--19.05', files: { 'var/run/log/vmkernel.log': text([...chatter(day, 20), BLOCK[0]!]) } });
+    // A syslog collector's file: esx01's forwarding stopped three hours ago (on an earlier MAC change), esx02's runs to an hour ago.
+    collector = join(dir, 'syslog.log');
+    const forwarded = (time: string, host: string, body: string) => `${time} ${host} vmkernel: cpu3:2098131)${body}`;
+    const stopped = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    await writeFile(collector, text([
+      forwarded(stopped, 'esx01.lab.local', 'etherswitch: L2Sec_EnforcePortCompliance:247: client nlb01 requested mac address change to 02:bf:0a:00:00:14 on port 0x2000004, disallowed by vswitch policy'),
+      ...Array.from({ length: 5 }, (_, i) => forwarded(new Date(Date.parse(hour) + i * 1000).toISOString(), 'esx02.lab.local', `NetSched: 717: ${i}: non-L2Sec line of the usual chatter`)),
+    ]));
   });
   afterAll(() => lab?.stop());
 
@@ -118,6 +132,26 @@ describe('online with --vmkernel-log of some hosts', () => {
     expect(code).toBe(1);
     const lines = report.findings[0]!.evidence.filter((e) => e.type === 'vmkernel-log');
     expect(lines.map((e) => [e.source, e.count])).toEqual(BLOCK.map(() => [expect.stringContaining('.tgz'), 1]));
+  });
+
+  it('reads each host of a collector\'s file after its own newest line there, not the newest of any host in it', async () => {
+    const { code, report } = await audit('--vmkernel-log', collector);
+    expect(code).toBe(1);
+    const lines = report.findings.flatMap((f) => f.evidence.filter((e) => e.type === 'vmkernel-log'));
+    // esx01's block two hours ago is in its live log, after its forwarding stopped and before esx02's last line.
+    expect(lines.filter((e) => e.source === 'esx01.lab.local').map((e) => e.count)).toEqual(BLOCK.map(() => 1));
+  });
+
+  it('counts the live lines stamped the files\' newest millisecond that the files lack, each once', async () => {
+    const { code, report } = await audit('--vmkernel-log', esx01Mid);
+    expect(report.findings.map((f) => f.vm?.name)).toEqual(['nlb01']);
+    expect(code).toBe(1);
+    const lines = report.findings[0]!.evidence.filter((e) => e.type === 'vmkernel-log');
+    // The first from the bundle, the second from the live log alone: each counted once.
+    expect(lines.map((e) => [e.line, e.source, e.count]).sort()).toEqual([
+      [BLOCK[0], expect.stringContaining('.tgz'), 1],
+      [BLOCK[1], 'esx01.lab.local', 1],
+    ]);
   });
 
   it('says where the live log begins after the files\' newest line: the lines between are in neither', async () => {

@@ -4,6 +4,7 @@
 // not change for it.
 import { describe, expect, it } from 'vitest';
 import { tailHostLog } from '../../src/evidence/host-logs.js';
+import { SeenLines } from '../../src/evidence/seen-lines.js';
 import type { Host } from '../../src/inventory/model.js';
 import type { VimClient } from '../../src/vsphere/client.js';
 import { ResponseDecoder, type ReturnSpec } from '../../src/vsphere/decode.js';
@@ -128,13 +129,21 @@ describe('tailHostLog against what BrowseDiagnosticLog may answer', () => {
 describe('tailHostLog after the newest line of --vmkernel-log files', () => {
   const withBlocksAt = (...at: number[]) => Array.from({ length: TOTAL }, (_, i) => (at.includes(i + 1) ? blocked(i + 1) : ordinary(i + 1)));
 
-  it('stops once it reaches that line, and takes only the lines after it: one at the same time is the files\'', async () => {
+  it('stops once it passes that line, and takes the lines from it on: one the files counted is theirs', async () => {
     const { client, calls } = serve(() => withBlocksAt(200, 600, 700, 800));
-    const log = await tailHostLog(client, MANAGER, undefined, HOST, { since: time(1), maxLines: 5000, after: time(600) });
+    const seen = new SeenLines();
+    seen.file()(HOST.name, blocked(600));
+    const log = await tailHostLog(client, MANAGER, undefined, HOST, { since: time(1), maxLines: 5000, after: time(600), seen });
     expect(log.events.map((e) => [e.firstTime, e.lastTime, e.count])).toEqual([[time(700), time(800), 2]]);
     // The newest page (501-1000) reaches back past it: the older one is not fetched.
     expect(calls.filter((c) => c.start <= TOTAL).map((c) => c.start)).toEqual([501]);
     expect(log.shortBy).toBeNull();
+  });
+
+  it('takes a line stamped at that time that the files do not hold', async () => {
+    const { client } = serve(() => withBlocksAt(600, 700));
+    const log = await tailHostLog(client, MANAGER, undefined, HOST, { since: time(1), maxLines: 5000, after: time(600), seen: new SeenLines() });
+    expect(log.events.map((e) => [e.firstTime, e.lastTime, e.count])).toEqual([[time(600), time(700), 2]]);
   });
 
   it('a log that begins after that line is short by a rotation', async () => {
