@@ -208,9 +208,11 @@ export class SourceBuilder {
     if (port) this.addPortClient({ ...port, hostName, time: head.time, source: this.init.name });
   }
 
-  addListing(records: readonly PortClientRecord[], source: string): void {
+  /** @param collected when the bundle was collected (ms), where its name says; else its newest line stands for it */
+  addListing(records: readonly PortClientRecord[], source: string, collected: number | null): void {
     if (this.init.hostName === null) return;
-    for (const record of records) this.addPortClient({ ...record, hostName: this.init.hostName, time: null, source });
+    const listedAt = collected === null ? null : new Date(collected).toISOString();
+    for (const record of records) this.addPortClient({ ...record, hostName: this.init.hostName, time: null, listedAt, source });
   }
 
   addPortClient(record: PortClient): void {
@@ -297,7 +299,9 @@ export class SourceBuilder {
     }
     if (this.#cutLines > this.#lostMarkers) notes.push(`${this.init.name}: ${this.#cutLines - this.#lostMarkers} line(s) longer than 64 KiB were read by their last 64 KiB.`);
     if (this.#portsNotKept) notes.push(`${this.init.name}: ${this.#portsNotKept} port record(s) beyond ${MAX_PORT_RECORDS} were not kept.`);
-    return { sources, events, portClients: [...this.#ports.values()], notes, problems, unparsed: this.collector.unparsed() };
+    const newest = shares.reduce<string | null>((latest, share) => (share.lastTime !== null && (latest === null || share.lastTime > latest) ? share.lastTime : latest), null);
+    const portClients = [...this.#ports.values()].map((p) => (p.time === null && p.listedAt === null ? { ...p, listedAt: newest } : p));
+    return { sources, events, portClients, notes, problems, unparsed: this.collector.unparsed() };
   }
 
   #share(hostName: string | null): Share {

@@ -98,6 +98,11 @@ export interface PortClient {
    * the port's last "connected" line.
    */
   readonly time: string | null;
+  /**
+   * A listing's own time: its bundle's collection (the bundle's name), else the bundle's newest line;
+   * null where neither is known. It says nothing of a line after it.
+   */
+  readonly listedAt?: string | null;
   /** The file (or host) that said so. */
   readonly source: string;
 }
