@@ -76,6 +76,11 @@ export interface LogSource {
    * offline: back from its newest line), or null where no window applied.
    */
   readonly since: string | null;
+  /**
+   * Where its lines name no host, the log that stands for the host: a loose vmkwarning.log is of the host
+   * whose vmkernel.log is beside it. Absent where the log stands for itself.
+   */
+  readonly hostOf?: string;
 }
 
 /**

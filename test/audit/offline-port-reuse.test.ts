@@ -2,7 +2,7 @@
 // NIC that moved or left to the next one. The real binary, on the files a
 // tester sent (cases 151 and 40): a plain log, and a host bundle whose
 // net-stats listing shows where the NIC is now.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -97,5 +97,17 @@ describe('offline, a port id another NIC holds now', () => {
     const report = json(run.stdout);
     expect(report.findings.map((f) => [f.vm?.name ?? f.vm, f.severity, f.evidence.length]), run.stdout).toEqual([['web01', 'critical', 2]]);
     expect(report.history).toEqual([]);
+  });
+});
+
+describe('offline, a vmkwarning.log copied off a host beside its vmkernel.log', () => {
+  it("is that host's: a block older than the host's window is left out, and one host is counted (exit 0)", async () => {
+    const dir = join(tmp, 'copied');
+    await mkdir(dir);
+    await writeFile(join(dir, 'vmkwarning.log'), text([`2026-11-01T08:00:00.000Z cpu1:1000)${macChange('web01', '02:00:00:00:00:01', '0x2000004')}`]));
+    await writeFile(join(dir, 'vmkernel.log'), text([connected('2026-12-02T08:00:00.000Z', '0x2000007'), chatter('2026-12-03T08:00:00.000Z')]));
+    const run = await offline(dir, '--since', '7d');
+    expect(run.code, run.stdout).toBe(0);
+    expect(json(run.stdout).summary).toMatchObject({ findings: 0, hostsScanned: 1 });
   });
 });
