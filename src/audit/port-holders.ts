@@ -5,8 +5,9 @@
 // time: the latest line before it that shows the port with a client
 // ("connected … portID", "enabled port … with mac", an L2Sec line naming the
 // client), unless the port was disabled or that NIC shown on another port
-// since. The host's listing (net-stats) is the present: it answers only for a
-// time after every line about the port, and says where a NIC is now.
+// since. The host's listing (net-stats) is the port when its bundle was
+// collected: it answers only for a time after every line about the port and
+// not after the listing, and says where a NIC went only for lines before it.
 import type { PortClient } from '../evidence/types.js';
 import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 
@@ -30,7 +31,7 @@ interface Holding {
   readonly port: string;
   readonly client: string | null;
   readonly mac: string | null;
-  /** null for the listing. */
+  /** A listing's: when it was taken; null where nothing says, and then it stands for the present. */
   readonly time: string | null;
 }
 
@@ -44,10 +45,13 @@ export class PortHolders {
 
   /** `events`: the L2Sec lines; one naming its client says that client held the port then. */
   constructor(records: readonly PortClient[], events: readonly L2SecEvent[]) {
-    const holdings: [string, Holding][] = records.map((r) => [hostKeyOf(r), r]);
+    const holdings: [string, Holding & { readonly listed: boolean }][] = records.map((r) => [
+      hostKeyOf(r),
+      { ...r, time: r.time ?? r.listedAt ?? null, listed: r.time === null },
+    ]);
     for (const e of events) {
       const time = e.lastTime ?? e.firstTime;
-      if (e.vmName && e.port && time !== null) holdings.push([hostKeyOf(e), { port: e.port, client: e.vmName, mac: null, time }]);
+      if (e.vmName && e.port && time !== null) holdings.push([hostKeyOf(e), { port: e.port, client: e.vmName, mac: null, time, listed: false }]);
     }
     for (const [hostKey, r] of holdings) {
       if (!r.mac || !r.client) continue;
@@ -61,8 +65,7 @@ export class PortHolders {
       if (list) list.push(h);
       else to.set(key, [h]);
     };
-    for (const [hostKey, h] of holdings) {
-      const listed = h.time === null;
+    for (const [hostKey, { listed, ...h }] of holdings) {
       add(listed ? this.#listing : this.#byPort, `${hostKey}\u0000${h.port}`, h);
       for (const vm of new Set(this.#clients(hostKey, h).map(vmNameOf))) add(listed ? this.#listedVm : this.#byVm, `${hostKey}\u0000${vm}`, h);
     }
@@ -80,9 +83,11 @@ export class PortHolders {
       const nic = this.nicOf(hostKey, port, holder.nic, before.time);
       return this.#shownElsewhere(hostKey, nic, port, before.time!, time) ? null : { ...holder, nic };
     }
-    // The listing is of the port as it is now: nothing is known of it before a line that came after `time`.
+    // The listing is of the port when it was taken: nothing is known of it before a line that came after
+    // `time`, nor after the listing (the VM may have restarted on a new port id since).
     if (lines.length) return null;
-    return this.#one(listed.flatMap((h) => this.#clients(hostKey, h)), true);
+    const current = listed.filter((h) => h.time === null || time <= h.time);
+    return this.#one(current.flatMap((h) => this.#clients(hostKey, h)), true);
   }
 
   /**
@@ -102,13 +107,15 @@ export class PortHolders {
   movedSince(hostKey: string, nic: string, port: string, time: string | null): string | null {
     if (!namesNic(nic) || time === null) return null;
     const vmKey = `${hostKey}\u0000${vmNameOf(nic)}`;
-    const listed = (this.#listedVm.get(vmKey) ?? []).filter((h) => this.#clients(hostKey, h).includes(nic));
+    // A listing taken before the line says nothing of where the NIC went after it.
+    const listed = (this.#listedVm.get(vmKey) ?? []).filter((h) => (h.time === null || h.time > time) && this.#clients(hostKey, h).includes(nic));
     // Listed on this port still: two VMs of one name on the host, and the line elsewhere is the other's.
     if (listed.some((h) => h.port === port)) return null;
     const latest = (this.#byVm.get(vmKey) ?? []).filter((h) => h.time! > time && this.#clients(hostKey, h).includes(nic)).at(-1);
     if (latest) return latest.port === port ? null : `${nic} is on port ${latest.port} since ${latest.time}, not on port ${port}`;
     if (listed.length) {
-      return `the host's listing shows ${nic} on port ${listed.map((h) => h.port).join(', ')}, not on port ${port}`;
+      const at = listed.find((h) => h.time !== null)?.time;
+      return `the host's listing${at ? ` (${at})` : ''} shows ${nic} on port ${listed.map((h) => h.port).join(', ')}, not on port ${port}`;
     }
     return null;
   }

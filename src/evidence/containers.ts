@@ -254,8 +254,9 @@ async function routeListing(reading: Reading, c: Container, member: ArchiveMembe
   for await (const chunk of member.body) {
     if ((bytes += chunk.length) <= MAX_LISTING_BYTES) chunks.push(chunk);
   }
-  if (bytes > MAX_LISTING_BYTES || !bundleOfMember(member.path)) return;
-  sourceFor(reading, c, member.path, member.mtime).addListing(parseNetStats(Buffer.concat(chunks).toString('utf8')), name);
+  const bundle = bundleOfMember(member.path);
+  if (bytes > MAX_LISTING_BYTES || !bundle) return;
+  sourceFor(reading, c, member.path, member.mtime).addListing(parseNetStats(Buffer.concat(chunks).toString('utf8')), name, bundle.root.collected);
 }
 
 async function routeArchive(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {

@@ -218,8 +218,9 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
   const samples: { source: string; line: string }[] = [];
   let unparsed = 0;
   const problems = [...reading.problems];
-  const ends = hostEnds(reading);
-  const finished = new Map(reading.sources.map((builder) => [builder.init.name, builder.finish(since, ends)]));
+  const hostOf = warningsHosts(reading);
+  const ends = hostEnds(reading, hostOf);
+  const finished = new Map(reading.sources.map((builder) => [builder.init.name, builder.finish(since, ends, hostOf.get(builder.init.name))]));
   // A bundle's lines are its log's and those of its copies (var/log beside var/run/log).
   const copyLines = new Map<string, number>();
   for (const { init, lines } of reading.sources) if (init.copyOf !== undefined) copyLines.set(init.copyOf, (copyLines.get(init.copyOf) ?? 0) + lines);
@@ -246,7 +247,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
   }
   for (const note of byContentNotes(reading)) notes.push(note);
   for (const note of windowsUncovered(sources.filter((s) => !reading.warningSources.has(s.name)))) notes.push(note);
-  for (const name of warningsAlone(reading)) {
+  for (const name of warningsAlone(reading, hostOf)) {
     problems.push(`${name}: vmkwarning.log holds only what vmkernel logs as warnings, and ESXi writes a blocked port's lines to vmkernel.log whatever their level: with no vmkernel.log of that host read, blocks may be missing; give vmfix its vmkernel.log or a vm-support bundle too.`);
   }
   if (reading.seen.forgotten) {
@@ -292,23 +293,48 @@ function spanWords(ms: number): string {
   return `${Math.round((ms / DAY) * 10) / 10} days`;
 }
 
-/** vmkwarning.log sources with lines, for whose host (any host, where the lines name none) no vmkernel.log line was read. */
-function warningsAlone(reading: Reading): string[] {
+/**
+ * vmkwarning.log sources with lines, for whose host no vmkernel.log line was read: where its lines name
+ * none, the host of the vmkernel.log beside it.
+ */
+function warningsAlone(reading: Reading, hostOf: ReadonlyMap<string, string>): string[] {
   const kernel = reading.sources.filter((s) => !reading.warningSources.has(s.init.name) && s.vmkernelLines > 0);
   const hosts = (s: SourceBuilder) => s.ends().map((end) => end.hostName?.toLowerCase() ?? null);
   return reading.sources
     .filter((s) => reading.warningSources.has(s.init.name) && s.vmkernelLines > 0)
-    .filter((w) => !kernel.some((k) => hosts(w).every((host) => host === null || hosts(k).includes(host))))
+    .filter((w) => !kernel.some((k) => hosts(w).every((host) => (host === null ? hostOf.get(w.init.name) === k.init.name : hosts(k).includes(host)))))
     .map((w) => w.init.name);
 }
 
-/** Where each named host's logs end, across every source read (two bundles of one host, a bundle and a collector's file). */
-function hostEnds(reading: Reading): Map<string, string> {
+/**
+ * A vmkwarning.log whose lines name no host, by the vmkernel.log source in its directory (and only that):
+ * copied off one host together, they are one host's, whose port ids and newest line they share.
+ */
+function warningsHosts(reading: Reading): Map<string, string> {
+  const out = new Map<string, string>();
+  const folderOf = (name: string) => name.slice(0, Math.max(name.lastIndexOf('/'), name.lastIndexOf('!'), 0));
+  const kernel = reading.sources.filter(
+    (s) => !reading.warningSources.has(s.init.name) && !reading.byContent.sources.has(s.init.name) && s.init.copyOf === undefined && s.init.hostName === null,
+  );
+  for (const w of reading.sources) {
+    if (!reading.warningSources.has(w.init.name) || w.init.hostName !== null) continue;
+    const folder = folderOf(w.init.name);
+    // A directory's loose logs are one source named by the directory; a file given alone is its own, named by its path.
+    const k = kernel.find((s) => s.init.name === folder || (vmkernelLogName(s.init.name) !== null && folderOf(s.init.name) === folder));
+    if (k) out.set(w.init.name, k.init.name);
+  }
+  return out;
+}
+
+/**
+ * Where each host's logs end, across every source read (two bundles of one host, a bundle and a collector's
+ * file); lines naming no host by `\u0000` and the log standing for their host.
+ */
+function hostEnds(reading: Reading, hostOf: ReadonlyMap<string, string>): Map<string, string> {
   const ends = new Map<string, string>();
   for (const builder of reading.sources) {
     for (const { hostName, time } of builder.ends()) {
-      if (hostName === null) continue;
-      const key = hostName.toLowerCase();
+      const key = hostName === null ? `\u0000${hostOf.get(builder.init.name) ?? builder.init.name}` : hostName.toLowerCase();
       const known = ends.get(key);
       if (known === undefined || time > known) ends.set(key, time);
     }

@@ -208,9 +208,11 @@ export class SourceBuilder {
     if (port) this.addPortClient({ ...port, hostName, time: head.time, source: this.init.name });
   }
 
-  addListing(records: readonly PortClientRecord[], source: string): void {
+  /** @param collected when the bundle was collected (ms), where its name says; else its newest line stands for it */
+  addListing(records: readonly PortClientRecord[], source: string, collected: number | null): void {
     if (this.init.hostName === null) return;
-    for (const record of records) this.addPortClient({ ...record, hostName: this.init.hostName, time: null, source });
+    const listedAt = collected === null ? null : new Date(collected).toISOString();
+    for (const record of records) this.addPortClient({ ...record, hostName: this.init.hostName, time: null, listedAt, source });
   }
 
   addPortClient(record: PortClient): void {
@@ -230,9 +232,11 @@ export class SourceBuilder {
 
   /**
    * @param hostEnds per host (lowercase), where its log ends across every source read: a host's older
-   *   bundle is judged against the host's newest line, not its own
+   *   bundle is judged against the host's newest line, not its own; lines naming no host by
+   *   `\u0000` and the log standing for their host
+   * @param hostOf the log standing for the host of lines naming none (a vmkwarning.log's vmkernel.log beside it)
    */
-  finish(since: Since | undefined, hostEnds: ReadonlyMap<string, string> = new Map()): FinishedSource {
+  finish(since: Since | undefined, hostEnds: ReadonlyMap<string, string> = new Map(), hostOf = this.init.name): FinishedSource {
     if (this.#carry !== null) {
       this.add(this.#carry);
       this.#carry = null;
@@ -244,7 +248,7 @@ export class SourceBuilder {
     // (and set back) must not move the window past everything else.
     const end = (share: Share) => {
       const own = share.end?.time ?? null;
-      const host = share.hostName === null ? undefined : hostEnds.get(share.hostName.toLowerCase());
+      const host = hostEnds.get(share.hostName === null ? `\u0000${hostOf}` : share.hostName.toLowerCase());
       return host !== undefined && (own === null || host > own) ? host : own;
     };
     const starts = new Map(shares.map((share) => [share, windowStart(since, end(share))]));
@@ -255,6 +259,7 @@ export class SourceBuilder {
       firstTime: share.firstTime,
       lastTime: share.lastTime,
       since: starts.get(share) ?? null,
+      ...(share.hostName === null && hostOf !== this.init.name ? { hostOf } : {}),
     }));
     if (since && 'time' in since) {
       // A window after every line: "No findings" would be a verdict on a time this log never saw.
@@ -275,7 +280,7 @@ export class SourceBuilder {
       if (start && event.lastTime !== null && event.lastTime < start) {
         outside++;
         if (share?.clockJumped) unsure++;
-      } else events.push(event);
+      } else events.push(event.hostName == null && hostOf !== this.init.name ? { ...event, source: hostOf } : event);
       if (event.lastTime === null && since && !('all' in since)) untimed++;
     }
     events.sort(byFirstTime);
@@ -297,7 +302,12 @@ export class SourceBuilder {
     }
     if (this.#cutLines > this.#lostMarkers) notes.push(`${this.init.name}: ${this.#cutLines - this.#lostMarkers} line(s) longer than 64 KiB were read by their last 64 KiB.`);
     if (this.#portsNotKept) notes.push(`${this.init.name}: ${this.#portsNotKept} port record(s) beyond ${MAX_PORT_RECORDS} were not kept.`);
-    return { sources, events, portClients: [...this.#ports.values()], notes, problems, unparsed: this.collector.unparsed() };
+    const newest = shares.reduce<string | null>((latest, share) => (share.lastTime !== null && (latest === null || share.lastTime > latest) ? share.lastTime : latest), null);
+    const portClients = [...this.#ports.values()].map((p) => {
+      const stood = p.hostName === null && hostOf !== this.init.name ? { ...p, source: hostOf } : p;
+      return p.time === null && p.listedAt === null ? { ...stood, listedAt: newest } : stood;
+    });
+    return { sources, events, portClients, notes, problems, unparsed: this.collector.unparsed() };
   }
 
   #share(hostName: string | null): Share {

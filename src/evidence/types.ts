@@ -76,6 +76,11 @@ export interface LogSource {
    * offline: back from its newest line), or null where no window applied.
    */
   readonly since: string | null;
+  /**
+   * Where its lines name no host, the log that stands for the host: a loose vmkwarning.log is of the host
+   * whose vmkernel.log is beside it. Absent where the log stands for itself.
+   */
+  readonly hostOf?: string;
 }
 
 /**
@@ -98,6 +103,11 @@ export interface PortClient {
    * the port's last "connected" line.
    */
   readonly time: string | null;
+  /**
+   * A listing's own time: its bundle's collection (the bundle's name), else the bundle's newest line;
+   * null where neither is known. It says nothing of a line after it.
+   */
+  readonly listedAt?: string | null;
   /** The file (or host) that said so. */
   readonly source: string;
 }

@@ -204,7 +204,7 @@ export async function auditOffline(paths: readonly string[], ctx: Context, optio
       ...scopeBlind(noVm, 'no log line ties to a VM', '--vm', (f, log) => `port ${log.port} on ${f.host?.name ?? log.source}`),
     ],
     vms: 0,
-    hosts: new Set(logs.sources.map((s) => (s.hostName ?? s.name).toLowerCase())).size,
+    hosts: new Set(logs.sources.map((s) => (s.hostName ?? s.hostOf ?? s.name).toLowerCase())).size,
     evidence: evidenceSummary(window, logs.sources, 0),
   });
 }

@@ -150,9 +150,9 @@ describe('a host bundle .tgz, as downloaded', () => {
 
   it('ties ports to clients with the bundle\'s net-stats listing', async () => {
     const logs = await readLogFiles([path]);
-    // The listing's decimal 33554439 is the log's 0x2000007; only ports an event names are kept.
+    // The listing's decimal 33554439 is the log's 0x2000007; only ports an event names are kept. It is of the bundle's collection.
     expect(logs.portClients).toEqual([
-      { hostName: 'esx01.lab.local', port: '0x2000007', client: 'db 02.eth0', mac: '00:50:56:9a:00:07', time: null, source: `${path}!${bundleName(esx01())}/commands/net-stats_-l.txt` },
+      { hostName: 'esx01.lab.local', port: '0x2000007', client: 'db 02.eth0', mac: '00:50:56:9a:00:07', time: null, listedAt: '2024-05-14T09:12:00.000Z', source: `${path}!${bundleName(esx01())}/commands/net-stats_-l.txt` },
     ]);
   });
 

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { auditLogs } from '../../src/audit/offline.js';
 import { readLogFiles } from '../../src/evidence/files.js';
-import { bundleName, chatter, peer, text, writeBundleTgz, type BundleSpec } from '../helpers/bundles.js';
+import { bundleName, chatter, macChange, peer, text, writeBundleTgz, type BundleSpec } from '../helpers/bundles.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -82,5 +83,43 @@ describe('vmkwarning.log named by itself', () => {
       expect(logs.events.map((e) => [e.port, e.count])).toEqual([['0x4000006', 1]]);
       expect(logs.problems).toEqual([]);
     }
+  });
+
+  // Copied off one host together, the two files are one host's: its newest line, its port ids, its vmkernel.log.
+  const plain = (time: string, body: string) => `${time} cpu1:1000)${body}`;
+  const connected = (time: string, port: string) => plain(time, `Net: 2587: connected web01 eth0 to VM Network, portID ${port}`);
+
+  it("beside vmkernel.log: its window counts back from the host's newest line, not its own", async () => {
+    const dir = join(tmp, 'window');
+    await mkdir(dir);
+    await writeFile(join(dir, 'vmkwarning.log'), text([plain('2026-11-01T08:00:00.000Z', macChange('web01', '02:00:00:00:00:01', '0x2000004'))]));
+    await writeFile(join(dir, 'vmkernel.log'), text([connected('2026-12-02T08:00:00.000Z', '0x2000007'), plain('2026-12-03T08:00:00.000Z', 'Net: 2587: chatter 0')]));
+    for (const given of [[dir], [join(dir, 'vmkwarning.log'), join(dir, 'vmkernel.log')]]) {
+      const logs = await readLogFiles(given, { since: { durationMs: 7 * 86_400_000 } });
+      expect(logs.events).toEqual([]);
+    }
+  });
+
+  it('beside vmkernel.log: a port the one names ties to a NIC the other shows', async () => {
+    const dir = join(tmp, 'ties');
+    await mkdir(dir);
+    await writeFile(join(dir, 'vmkwarning.log'), text([plain('2026-12-02T10:00:00.000Z', macChange('web01.eth0', '02:00:00:00:00:01', '0x2000004'))]));
+    await writeFile(join(dir, 'vmkernel.log'), text([connected('2026-12-02T08:00:00.000Z', '0x2000004'), connected('2026-12-03T08:00:00.000Z', '0x2000009')]));
+    const logs = await readLogFiles([dir]);
+    const verdict = auditLogs(logs.events, logs.portClients);
+    expect(verdict.findings).toEqual([]);
+    expect(verdict.history.map((h) => h.why)).toEqual(['web01.eth0 is on port 0x2000009 since 2026-12-03T08:00:00.000Z, not on port 0x2000004']);
+  });
+
+  it("in one host's folder, beside another host's vmkernel.log: the warning still says its own vmkernel.log was not read", async () => {
+    const dir = join(tmp, 'apart');
+    await mkdir(join(dir, 'esx01'), { recursive: true });
+    await mkdir(join(dir, 'esx02'));
+    await writeFile(join(dir, 'esx01', 'vmkwarning.log'), text([BLOCK]));
+    await writeFile(join(dir, 'esx02', 'vmkernel.log'), text(chatter('2026-12-03T09:00:00.000Z', 3)));
+    const logs = await readLogFiles([join(dir, 'esx01', 'vmkwarning.log'), join(dir, 'esx02', 'vmkernel.log')]);
+    expect(logs.problems).toEqual([
+      `${join(dir, 'esx01', 'vmkwarning.log')}: vmkwarning.log holds only what vmkernel logs as warnings, and ESXi writes a blocked port's lines to vmkernel.log whatever their level: with no vmkernel.log of that host read, blocks may be missing; give vmfix its vmkernel.log or a vm-support bundle too.`,
+    ]);
   });
 });
