@@ -37,6 +37,20 @@ export async function* summed(body: Bytes, onEnd: (crc: number) => void): AsyncG
   onEnd(crc);
 }
 
+/**
+ * The member's bytes, read to their end even when whoever reads it stops early: a zip's next header
+ * comes after them, and its CRC-32 is checked only at their end. Pulled one by one, for yield* and
+ * for-await would close `body` on an early stop.
+ */
+export async function* whole(body: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  let next: IteratorResult<Buffer> | undefined;
+  try {
+    while (!(next = await body.next()).done) yield next.value;
+  } finally {
+    if (!next?.done) while (!(await body.next()).done);
+  }
+}
+
 /** unzip -t's words for a member whose bytes are not the ones the zip was made of. */
 export const badCrc = (crc: number, expected: number) => `its data does not match its CRC-32 (unzip -t: bad CRC ${hex(crc)} (should be ${hex(expected)}))`;
 

@@ -67,7 +67,7 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
   // A bundle given by its own directory: its name, kept in members' paths, says whose it is.
   const top = bundleRoot(basename(dir)) ? dirname(dir) : dir;
   const c = container(reading, top, sep, 0, null, undefined);
-  const links: DirectoryLink[] = [];
+  const links: Link[] = [];
   try {
     for (const file of await walk(reading, dir, links)) {
       const path = relative(top, file.path).split(sep).join('/');
@@ -106,10 +106,24 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
     await closeContainer(reading, c);
   }
   // A bundle's links point into the host's own tree (/vmfs/volumes/…), which the bundle holds no log of.
-  for (const link of links) if (!bundleOfMember(relative(top, link.path).split(sep).join('/'))) reading.directoryLinks.push(link);
+  for (const link of links) if (!bundleOfMember(relative(top, link.path).split(sep).join('/'))) reading.links.push(link);
 }
 
-type DirectoryLink = Reading['directoryLinks'][number];
+type Link = Reading['links'][number];
+
+/** Once every argument is read: the directory or file a link points to may be given too. */
+export function unreadLinks(reading: Reading): string[] {
+  const read = (link: Link) =>
+    link.resolvesTo !== undefined &&
+    (link.directory ? [...reading.directoriesRead].some((dir) => link.resolvesTo === dir || link.resolvesTo!.startsWith(dir + sep)) : reading.realPaths.has(link.resolvesTo));
+  return reading.links.filter((link) => !read(link)).map((link) =>
+    link.resolvesTo === undefined
+      ? `${link.path} is a symbolic link to ${link.target}, which leads nowhere (vmfix does not follow links): whatever it stood for was not read.`
+      : link.directory
+        ? `${link.path} is a symbolic link to the directory ${link.target}, which vmfix does not follow: the logs in it were not read (give vmfix that directory too).`
+        : `${link.path} is a symbolic link to ${link.target}, which vmfix does not follow: its lines were not read (give vmfix the file it points to).`,
+  );
+}
 
 async function readNestedFile(reading: Reading, path: string, member: string): Promise<void> {
   if (isVcenterOwnBundle(member)) {
@@ -141,7 +155,7 @@ interface Found {
  * Regular files under dir, in reading order: by directory, then oldest rotation first, fragments in
  * order. A subdirectory that cannot be listed is a problem; the top one, an error naming it.
  */
-async function walk(reading: Reading, dir: string, links: DirectoryLink[], top = true): Promise<Found[]> {
+async function walk(reading: Reading, dir: string, links: Link[], top = true): Promise<Found[]> {
   const out: Found[] = [];
   let entries: Dirent[];
   try {
@@ -158,13 +172,17 @@ async function walk(reading: Reading, dir: string, links: DirectoryLink[], top =
     const path = join(dir, entry.name);
     if (entry.isDirectory()) for (const found of await walk(reading, path, links, false)) out.push(found);
     else if (entry.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false))) {
-      links.push({ path, target: await readlink(path), resolvesTo: await realpath(path) });
+      links.push({ path, target: await readlink(path), resolvesTo: await realpath(path), directory: true });
     } else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name) || compressedBeyondReach(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
       files.push(path);
     } else if (entry.isFile()) {
       others.push(path);
     } else if (!entry.isFile() && (vmkernelLogName(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
       out.push({ path, mtime: (await lstat(path)).mtime, notFile: await notAFile(entry, path) });
+    } else if (entry.isSymbolicLink()) {
+      // Any name: in a folder read by content, a link to a file (or to nothing) may stand for a host's log.
+      const resolvesTo = await realpath(path).catch(() => undefined);
+      links.push({ path, target: await readlink(path), ...(resolvesTo === undefined ? {} : { resolvesTo }), directory: false });
     }
   }
   files.sort((a, b) => readingOrder(a, b) || (a < b ? -1 : a > b ? 1 : 0));

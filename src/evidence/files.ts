@@ -10,13 +10,13 @@
 // verdict must show, and the rest is still read.
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 import { DAY, HOUR, MINUTE } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { rotationOf, vmkernelLogName } from './bundle-layout.js';
 import { CorruptArchiveError } from './archive.js';
-import { readDirectory, readFile } from './disk.js';
+import { readDirectory, readFile, unreadLinks } from './disk.js';
 import { Fragments } from './fragments.js';
 import { cutShort, notVmkernels, READ_CHUNK_BYTES, Reading, trailingGarbage, UnreadableError } from './reading.js';
 import { MAX_REMEMBERED_LINES, type SeenLines } from './seen-lines.js';
@@ -68,12 +68,7 @@ export async function readLogFiles(paths: readonly string[], options: ReadOption
     if (argument.kind === 'directory') await readDirectoryArgument(reading, argument.path, seen);
     else await readFamily(reading, argument, seen);
   }
-  // Checked once every argument is read: the directory a link points to may be given too.
-  for (const link of reading.directoryLinks) {
-    if (![...reading.directoriesRead].some((dir) => link.resolvesTo === dir || link.resolvesTo.startsWith(dir + sep))) {
-      reading.problems.push(`${link.path} is a symbolic link to the directory ${link.target}, which vmfix does not follow: the logs in it were not read (give vmfix that directory too).`);
-    }
-  }
+  reading.problems.push(...unreadLinks(reading));
   return gather(reading, options.since);
 }
 

@@ -129,10 +129,14 @@ export class Fragments {
     if (why) this.reading.problems.push(`${label}: ${why}; what they held was not read.`);
   }
 
-  /** Slices of vm-support's 1 MiB (FRAG-00000 says so) are all full but the last: a shorter one before it lost bytes. */
+  /**
+   * Slices of vm-support's 1 MiB (any full one before the last says so; FRAG-00000 itself may be the
+   * one emptied) are all full but the last: a shorter one before it lost bytes.
+   */
   #shortSlice(joining: Joining, label: string): void {
-    if (joining.sizes[0] !== SLICE_BYTES) return;
-    const short = joining.sizes.slice(0, -1).findIndex((bytes) => bytes !== SLICE_BYTES);
+    const beforeLast = joining.sizes.slice(0, -1);
+    if (!beforeLast.includes(SLICE_BYTES)) return;
+    const short = beforeLast.findIndex((bytes) => bytes !== SLICE_BYTES);
     if (short === -1) return;
     this.reading.problems.push(
       `${label}: FRAG-${pad(short)} holds ${joining.sizes[short]} bytes where vm-support puts 1 MiB in every slice but the last, so part of the log is missing there; the lines around the gap were read.`,

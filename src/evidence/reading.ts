@@ -24,8 +24,11 @@ export class Reading {
   readonly realPaths = new Set<string>();
   /** Real paths of the directories walked: a symbolic link to one of them (or below) hides nothing. */
   readonly directoriesRead = new Set<string>();
-  /** Symbolic links to directories met in a directory given, never followed: a warning unless their target was read anyway. */
-  readonly directoryLinks: { readonly path: string; readonly target: string; readonly resolvesTo: string }[] = [];
+  /**
+   * Symbolic links met in a directory given (to a directory, a file of no vmkernel log's name, or
+   * nothing), never followed: a warning unless their target was read anyway. resolvesTo: none when it leads nowhere.
+   */
+  readonly links: { readonly path: string; readonly target: string; readonly resolvesTo?: string; readonly directory: boolean }[] = [];
   /**
    * Files in a folder given that no name marks as vmkernel's (a collector's syslog.log, esx03.log), read
    * by their content: those holding vmkernel lines, those holding none, and other programs' logs by name,

@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 
 import { dosDateTimeToDate, getFileNameLowLevel, parseExtraFields } from 'yauzl';
 
-import { badCrc, CorruptArchiveError, summed, type ArchiveMember } from './archive.js';
+import { badCrc, CorruptArchiveError, summed, whole, type ArchiveMember } from './archive.js';
 import { ByteReader, inflateMember } from './gzip.js';
 
 const LOCAL_HEADER = 0x04034b50;
@@ -24,7 +24,7 @@ const ZIP64_EXTRA = 0x0001;
 
 /**
  * Calls onMember for each file member in order. A member vmfix cannot read but can skip (encrypted,
- * another compression method) goes to onUnreadable; one read to its end whose bytes fail its CRC-32, to
+ * another compression method) goes to onUnreadable; one begun is read to its end, and if its bytes fail its CRC-32 it goes to
  * onDamaged. Throws CorruptArchiveError where the file stops or cannot be followed further.
  */
 export async function readZipLocalHeaders(
@@ -61,14 +61,20 @@ export async function readZipLocalHeaders(
       }
       if (method === 0 && descriptor) throw new CorruptArchiveError(`${name} gives no size before its data, so what follows it cannot be found`);
       const body = method === 8 ? deflated(reader, counts, name, cut) : stored(reader, size, name, cut);
-      const member = whole(body);
       let read: number | undefined;
-      const checked = summed(member, (crc) => (read = crc));
-      await onMember({ path: name, type: 'file', mtime: dosDateTimeToDate(header.readUInt16LE(12), header.readUInt16LE(10)), body: checked });
+      let started = false;
+      // Summed inside whole: a member whose reader stops early is still checked, once drained.
+      const member = whole(summed(body, (crc) => (read = crc)));
+      const given = (async function* () {
+        started = true;
+        yield* member;
+      })();
+      await onMember({ path: name, type: 'file', mtime: dosDateTimeToDate(header.readUInt16LE(12), header.readUInt16LE(10)), body: given });
       for await (const _ of member); // what onMember left unread: the next header comes after it
       if (cut.in !== null) throw new CorruptArchiveError(`it ends inside ${cut.in}`);
       const expected = descriptor ? await descriptorCrc(reader, extra) : header.readUInt32LE(14);
-      if (read !== undefined && read !== expected) onDamaged(name, badCrc(read, expected));
+      // A member vmfix never began to read is not judged: nothing of it counted.
+      if (started && read !== undefined && read !== expected) onDamaged(name, badCrc(read, expected));
     }
   } finally {
     input.destroy();
@@ -84,19 +90,6 @@ function memberName(flags: number, raw: Buffer, extra: Buffer): string {
     throw new CorruptArchiveError(`a member header is damaged (${(error as Error).message})`, { cause: error });
   }
   return getFileNameLowLevel(flags, raw, fields, false).replace(/^(\.\/)+/, '');
-}
-
-/**
- * The member's bytes, read to their end even when whoever reads it stops early: the next header comes
- * after them. Pulled one by one, for yield* and for-await would close `body` on an early stop.
- */
-async function* whole(body: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
-  let next: IteratorResult<Buffer> | undefined;
-  try {
-    while (!(next = await body.next()).done) yield next.value;
-  } finally {
-    if (!next?.done) while (!(await body.next()).done);
-  }
 }
 
 async function* deflated(reader: ByteReader, counts: { compressed: number; inflated: number }, name: string, cut: { in: string | null }): AsyncGenerator<Buffer> {

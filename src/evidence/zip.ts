@@ -4,7 +4,7 @@
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 
 import { MAX_INFLATE_RATIO } from './gzip.js';
-import { badCrc, CorruptArchiveError, summed, type ArchiveMember } from './archive.js';
+import { badCrc, CorruptArchiveError, summed, whole, type ArchiveMember } from './archive.js';
 import { readZipLocalHeaders } from './zip-local.js';
 
 /** Zip members are opened only when they declare a sane size: the central directory says it before any byte is read. */
@@ -13,7 +13,7 @@ const RATIO_GRACE_BYTES = 64 << 20;
 /**
  * Calls onMember for each file member in order (directories skipped; symbolic links reported as links,
  * never read). A member that cannot be read is handed to onUnreadable with the reason, and the rest
- * are still read. A member read to its end whose bytes fail its CRC-32 is handed to onDamaged.
+ * are still read. A member begun is read to its end; one whose bytes fail its CRC-32 is handed to onDamaged.
  * Throws CorruptArchiveError when the zip itself cannot be read.
  */
 export async function readZip(
@@ -52,9 +52,12 @@ export async function readZip(
       }
       try {
         const { crc32: expected } = entry;
-        const checked = summed(body as AsyncIterable<Buffer>, (crc) => {
-          if (crc !== expected) onDamaged(member.path, badCrc(crc, expected));
-        });
+        // Drained once begun, so a reader that stops early still has the member checked.
+        const checked = whole(
+          summed(body as AsyncIterable<Buffer>, (crc) => {
+            if (crc !== expected) onDamaged(member.path, badCrc(crc, expected));
+          }),
+        );
         await onMember({ ...member, type: 'file', body: checked });
       } finally {
         body.destroy();

@@ -358,6 +358,23 @@ describe('a host bundle .tgz, as downloaded', () => {
     ]);
   });
 
+  it.each([0, 4096])('says so when FRAG-00000 itself is short (%i bytes) before full 1 MiB slices: the oldest part of the log is missing (was: joined without a word)', async (bytes) => {
+    const live = liveOfTwoMiB();
+    const dir = await writeBundleDir(await mkdtemp(join(tmp, 'short-first-')), {
+      host: 'esx05',
+      stamp: '2024-05-14--09.12',
+      files: {
+        'var/run/log/vmkernel.log.FRAG-00000': live.subarray(0, bytes),
+        'var/run/log/vmkernel.log.FRAG-00001': live.subarray(MiB, 2 * MiB),
+        'var/run/log/vmkernel.log.FRAG-00002': live.subarray(2 * MiB),
+      },
+    });
+    const logs = await readLogFiles([dir]);
+    expect(logs.problems).toEqual([
+      `${dir}/var/run/log/vmkernel.log: FRAG-00000 holds ${bytes} bytes where vm-support puts 1 MiB in every slice but the last, so part of the log is missing there; the lines around the gap were read.`,
+    ]);
+  });
+
   it('says so when the slices of an extracted bundle stop at FRAG-00000, even on a whole line: vm-support slices only what is longer than one slice', async () => {
     const live = Buffer.from(text(chatter('2024-05-14T00:00:00.000Z', 4000)));
     const cut = live.subarray(0, live.indexOf('\n', live.length >> 1) + 1);

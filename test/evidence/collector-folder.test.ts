@@ -94,3 +94,40 @@ describe('files a collector names its own way', () => {
     ]);
   });
 });
+
+describe('a symbolic link to a file, or to nothing, in a folder given', () => {
+  it('is not followed, and said: a collector file linked from elsewhere was not read (was: skipped without a word)', async () => {
+    const root = join(tmp, 'file-linked');
+    await put(join(root, 'given/esx02.log'), [chatter('esx02')]);
+    await put(join(root, 'store/esx03-2026-12-03.log'), blocked('esx03', 'web03'));
+    await symlink('../store/esx03-2026-12-03.log', join(root, 'given/esx03.log'));
+    const logs = await readLogFiles([join(root, 'given')]);
+    expect(logs.events).toEqual([]);
+    expect(logs.problems).toEqual([
+      `${join(root, 'given/esx03.log')} is a symbolic link to ../store/esx03-2026-12-03.log, which vmfix does not follow: its lines were not read (give vmfix the file it points to).`,
+    ]);
+  });
+
+  it('hides nothing when the file it points to is read anyway', async () => {
+    const root = join(tmp, 'file-linked-read');
+    await put(join(root, 'given/esx02.log'), [chatter('esx02')]);
+    await put(join(root, 'store/esx03-2026-12-03.log'), blocked('esx03', 'web03'));
+    await symlink('../store/esx03-2026-12-03.log', join(root, 'given/esx03.log'));
+    await symlink('esx02.log', join(root, 'given/today.log'));
+    const logs = await readLogFiles([join(root, 'given'), join(root, 'store/esx03-2026-12-03.log')]);
+    expect(logs.events.map((e) => e.hostName)).toEqual(['esx03', 'esx03']);
+    expect(logs.problems).toEqual([]);
+  });
+
+  it('to nothing (a directory or file gone) is said, not dropped', async () => {
+    const root = join(tmp, 'dangling');
+    await put(join(root, 'given/esx02.log'), [chatter('esx02')]);
+    await symlink('/nonexistent/dir', join(root, 'given/esx04'));
+    await symlink('../store/gone.log', join(root, 'given/esx05.log'));
+    const logs = await readLogFiles([join(root, 'given')]);
+    expect(logs.problems).toEqual([
+      `${join(root, 'given/esx04')} is a symbolic link to /nonexistent/dir, which leads nowhere (vmfix does not follow links): whatever it stood for was not read.`,
+      `${join(root, 'given/esx05.log')} is a symbolic link to ../store/gone.log, which leads nowhere (vmfix does not follow links): whatever it stood for was not read.`,
+    ]);
+  });
+});

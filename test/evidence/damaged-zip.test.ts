@@ -125,3 +125,35 @@ describe('a zip member whose bytes do not match its CRC-32', () => {
     expect(logs.problems.filter((p) => !p.includes("central directory"))).toEqual([]);
   });
 });
+
+describe('a zip member whose reading stops before its end', () => {
+  it.each([false, true])('is still read to its end and checked: a nested tar found damaged partway says its CRC-32 too (its directory cut: %s; was: not checked)', async (cut) => {
+    const work = await mkdtemp(join(tmp, 'tar-'));
+    const bundle = 'esx-esx05-2024-05-14--09.12-1234';
+    await mkdir(join(work, bundle, 'var/run/log'), { recursive: true });
+    await writeFile(join(work, bundle, 'var/run/log/vmkernel.log'), LOG);
+    await writeFile(join(work, bundle, 'motd'), 'welcome\n');
+    await writeFile(join(work, bundle, 'zzfiller'), Buffer.alloc(4 << 20, 0x61));
+    execFileSync('tar', ['cf', 'b.tar', '--sort=name', bundle], { cwd: work });
+    const tar = await readFile(join(work, 'b.tar'));
+    // The header of the member after the log made invalid: the tar stops being read there, 4 MiB before its end.
+    const header = tar.indexOf(`${bundle}/zzfiller`);
+    tar[header + 148] = 0x7a; // its checksum field
+    const path = join(tmp, `nested-tar-${cut}.zip`);
+    await writeZip(path, [{ name: `${bundle}.tar`, content: tar, compress: false }]);
+    // The CRC-32 the zip gives no longer matches the bytes: as a bit flipped after the zip was made.
+    const zip = await readFile(path);
+    const { start } = locate(zip, `${bundle}.tar`);
+    zip[start + tar.length - 1] = zip[start + tar.length - 1]! ^ 1;
+    await writeFile(path, cut ? cutDirectory(zip) : zip);
+    const logs = await readLogFiles([path]);
+    const member = `${path}!${bundle}.tar`;
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+    const problems = logs.problems.filter((p) => !p.startsWith(`${path} is cut off`));
+    expect(problems).toHaveLength(2);
+    expect(problems).toEqual(expect.arrayContaining([
+      `${member} is damaged: its data does not match its CRC-32 (unzip -t: bad CRC ${hex(crc32(zip.subarray(start, start + tar.length)))} (should be ${hex(crc32(tar))})); its lines were read, but some of its bytes are wrong, so any line of it may be (a VM's name, a MAC, a port) or be missing.`,
+      expect.stringContaining(`${member} is cut off or damaged (not a valid tar archive (checksum failure))`),
+    ]));
+  });
+});
