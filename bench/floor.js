@@ -37,7 +37,7 @@ async function replay({ requests, url, password, ca, concurrency = 8 }) {
   const agent = new https.Agent({ keepAlive: true, maxSockets: concurrency, ca });
   let cookie;
   let view; // [recorded, fresh] ContainerView id
-  let collector; // [recorded, fresh] EventHistoryCollector id
+  const collectors = new Map(); // recorded EventHistoryCollector id → fresh one (the audit makes one per event read)
   let token; // the next page's token
   const phases = {};
 
@@ -46,7 +46,7 @@ async function replay({ requests, url, password, ca, concurrency = 8 }) {
     new Promise((resolve, reject) => {
       let body = recorded.body.replace('<password>(redacted)</password>', `<password>${escapeXml(password)}</password>`);
       if (view) body = body.split(view[0]).join(view[1]);
-      if (collector) body = body.split(collector[0]).join(collector[1]);
+      for (const [recorded, fresh] of collectors) body = body.split(recorded).join(fresh);
       if (recorded.method === 'ContinueRetrievePropertiesEx') body = body.replace(/<token>[^<]*<\/token>/, `<token>${token}</token>`);
       const req = https.request(url, {
         method: 'POST',
@@ -137,9 +137,11 @@ async function replay({ requests, url, password, ca, concurrency = 8 }) {
     timed('events', () =>
       inTurn(events, (r, head) => {
         if (r.method !== 'CreateCollectorForEvents') return;
-        const recorded = /<_this type="EventHistoryCollector">([^<]+)<\/_this>/.exec(events.find((q) => q.method !== r.method)?.body ?? '')?.[1];
+        // The collector this one made is the one the requests after it name.
+        const after = events.slice(events.indexOf(r) + 1).find((q) => q.method !== r.method);
+        const recorded = /<_this type="EventHistoryCollector">([^<]+)<\/_this>/.exec(after?.body ?? '')?.[1];
         const fresh = /<returnval type="EventHistoryCollector">([^<]+)<\/returnval>/.exec(head)?.[1];
-        if (recorded && fresh) collector = [recorded, fresh];
+        if (recorded && fresh) collectors.set(recorded, fresh);
       }),
     ),
   ]);
