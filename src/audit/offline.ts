@@ -9,10 +9,10 @@
 import { basename } from 'node:path';
 import { normalizeMac } from '../inventory/model.js';
 import type { PortClient } from '../evidence/types.js';
-import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
+import { hostKeyOf, vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Finding, type HistoryItem, type Remedy } from './finding.js';
-import { hostKeyOf, PortHolders, type Holder } from './port-holders.js';
+import { PortHolders, type Holder } from './port-holders.js';
 import { HARDENING_NOTE, pinMacProblem } from './remedies.js';
 
 /** Lines this close are one moment: ESXi writes a port's L2Sec lines together. */

@@ -9,12 +9,7 @@
 // collected: it answers only for a time after every line about the port and
 // not after the listing, and says where a NIC went only for lines before it.
 import type { PortClient } from '../evidence/types.js';
-import { vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
-
-/** A line from a plain log names no host: its file stands for it, so two files' port ids never mix. */
-export function hostKeyOf(e: { readonly hostName?: string | null; readonly source: string }): string {
-  return (e.hostName ?? e.source).toLowerCase();
-}
+import { hostKeyOf, vmNameOf, type L2SecEvent } from '../evidence/vmkernel-log.js';
 
 /** A NIC as ESXi names its client ("web01.eth0"), or only its VM ("web01") where the line gives no more. */
 const namesNic = (client: string) => /\.eth\d+$/.test(client);

@@ -24,7 +24,7 @@ import type { Since } from './since.js';
 import { SourceBuilder, type FinishedSource } from './source.js';
 import type { Kind } from './streams.js';
 import type { LogSource, PortClient, UnparsedLines } from './types.js';
-import { eventKey, vmNameOf, type L2SecEvent } from './vmkernel-log.js';
+import { eventKey, hostKeyOf, vmNameOf, type L2SecEvent } from './vmkernel-log.js';
 
 export { MAX_LINE_BYTES } from './lines.js';
 
@@ -354,17 +354,22 @@ function addsNothing(copy: FinishedSource, original: FinishedSource): boolean {
 
 /** Only ports some event names, and where their clients went, are worth carrying on: the rest tie nothing. */
 function relevant(portClients: PortClient[], events: L2SecEvent[]): PortClient[] {
-  const host = (p: { readonly hostName?: string | null; readonly source: string }) => (p.hostName ?? p.source).toLowerCase();
-  const named = new Set(events.filter((e) => e.port).map((e) => `${host(e)}\u0000${e.port}`));
+  const named = new Set(events.filter((e) => e.port).map((e) => `${hostKeyOf(e)}\u0000${e.port}`));
   const macs = new Set<string>();
-  const out = portClients.filter((p) => named.has(`${host(p)}\u0000${p.port}`));
+  const out = portClients.filter((p) => named.has(`${hostKeyOf(p)}\u0000${p.port}`));
+  const kept = new Set(out);
+  const keep = (p: PortClient) => {
+    if (kept.has(p)) return;
+    kept.add(p);
+    out.push(p);
+  };
   // A port seen only with its MAC ties to a VM through another record of that MAC (a listing).
   for (const p of out) if (p.mac && !p.client) macs.add(p.mac);
-  for (const p of portClients) if (p.mac && p.client && macs.has(p.mac) && !out.includes(p)) out.push(p);
+  for (const p of portClients) if (p.mac && p.client && macs.has(p.mac)) keep(p);
   // A VM's NIC seen on another port since shows it left the port an event names.
-  const clients = [...events.map((e) => [host(e), e.vmName] as const), ...out.map((p) => [host(p), p.client] as const)];
+  const clients = [...events.map((e) => [hostKeyOf(e), e.vmName] as const), ...out.map((p) => [hostKeyOf(p), p.client] as const)];
   const vms = new Set(clients.filter(([, c]) => c).map(([h, c]) => `${h}\u0000${vmNameOf(c!)}`));
-  for (const p of portClients) if (p.client && vms.has(`${host(p)}\u0000${vmNameOf(p.client)}`) && !out.includes(p)) out.push(p);
+  for (const p of portClients) if (p.client && vms.has(`${hostKeyOf(p)}\u0000${vmNameOf(p.client)}`)) keep(p);
   return out;
 }
 

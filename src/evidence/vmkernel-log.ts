@@ -427,3 +427,8 @@ export function eventKey(e: L2SecEvent): string {
 export function vmNameOf(client: string): string {
   return client.replace(/\.eth\d+$/, '');
 }
+
+/** The host a line or port record is of, offline: a plain log names none, and its file stands for it, so two files' port ids never mix. */
+export function hostKeyOf(e: { readonly hostName?: string | null; readonly source: string }): string {
+  return (e.hostName ?? e.source).toLowerCase();
+}
