@@ -24,9 +24,8 @@ export interface ArchiveMember {
 export class CorruptArchiveError extends Error {}
 
 /**
- * The member's bytes, and their CRC-32 to onEnd once whoever reads them has had the last: zip's
- * own check, which yauzl does not make. A reader that stops early gets no check: it took nothing
- * from the member.
+ * The member's bytes, and their CRC-32 to onEnd once the last has been read: zip's own check,
+ * which yauzl does not make. Only at the end: wrapped in whole(), a member begun is read to it.
  */
 export async function* summed(body: Bytes, onEnd: (crc: number) => void): AsyncGenerator<Buffer> {
   let crc = 0;

@@ -243,6 +243,8 @@ export class SourceBuilder {
     }
     const notes: string[] = [];
     const problems: string[] = [];
+    // Its lines that name no host are of another log's host: said on its source, its events and port records.
+    const standsIn = hostOf !== this.init.name;
     const shares = this.#shares.size ? [...this.#shares.values()] : [this.#share(this.init.hostName)];
     // Measured from the last line written, not the latest stamp: one line from a clock set wrong
     // (and set back) must not move the window past everything else.
@@ -259,7 +261,7 @@ export class SourceBuilder {
       firstTime: share.firstTime,
       lastTime: share.lastTime,
       since: starts.get(share) ?? null,
-      ...(share.hostName === null && hostOf !== this.init.name ? { hostOf } : {}),
+      ...(share.hostName === null && standsIn ? { hostOf } : {}),
     }));
     if (since && 'time' in since) {
       // A window after every line: "No findings" would be a verdict on a time this log never saw.
@@ -280,7 +282,7 @@ export class SourceBuilder {
       if (start && event.lastTime !== null && event.lastTime < start) {
         outside++;
         if (share?.clockJumped) unsure++;
-      } else events.push(event.hostName == null && hostOf !== this.init.name ? { ...event, source: hostOf } : event);
+      } else events.push(event.hostName == null && standsIn ? { ...event, source: hostOf } : event);
       if (event.lastTime === null && since && !('all' in since)) untimed++;
     }
     events.sort(byFirstTime);
@@ -304,7 +306,7 @@ export class SourceBuilder {
     if (this.#portsNotKept) notes.push(`${this.init.name}: ${this.#portsNotKept} port record(s) beyond ${MAX_PORT_RECORDS} were not kept.`);
     const newest = shares.reduce<string | null>((latest, share) => (share.lastTime !== null && (latest === null || share.lastTime > latest) ? share.lastTime : latest), null);
     const portClients = [...this.#ports.values()].map((p) => {
-      const stood = p.hostName === null && hostOf !== this.init.name ? { ...p, source: hostOf } : p;
+      const stood = p.hostName === null && standsIn ? { ...p, source: hostOf } : p;
       return p.time === null && p.listedAt === null ? { ...stood, listedAt: newest } : stood;
     });
     return { sources, events, portClients, notes, problems, unparsed: this.collector.unparsed() };
