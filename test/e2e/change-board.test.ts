@@ -6,12 +6,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startScenario, vmfix, vmMoref, type Lab } from '../helpers/lab.js';
-import { RawSoap, diffState, modifyingCalls, scenario, settled, workdir } from './fix-lab.js';
-
-async function run(lab: Lab, dir: string, args: string[]) {
-  return vmfix(args, { ...lab.env, VMFIX_TEST_CWD: dir });
-}
+import { ROOT, startScenario, vmMoref, type Lab } from '../helpers/lab.js';
+import { RawSoap, diffState, modifyingCalls, scenario, settled, workdir, run } from './fix-lab.js';
 
 async function someoneElse(lab: Lab): Promise<RawSoap> {
   const soap = new RawSoap(lab);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Lab, LabState } from '../helpers/lab.js';
+import { vmfix, type Lab, type LabState } from '../helpers/lab.js';
 
 // --- The scenario -------------------------------------------------------------
 //
@@ -299,6 +299,11 @@ export async function modifyingCalls(lab: Lab): Promise<{ method: string; this: 
 }
 
 // --- Files --------------------------------------------------------------------------
+
+/** vmfix against the lab, run in `dir` (where it writes its journals). */
+export function run(lab: Lab, dir: string, args: string[]) {
+  return vmfix(args, { ...lab.env, VMFIX_TEST_CWD: dir });
+}
 
 export async function workdir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'vmfix-e2e-'));

@@ -8,12 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksum } from '../../src/remedy/change.js';
-import { startScenario, vmfix, type Lab, type LabState } from '../helpers/lab.js';
-import { RawSoap, diffState, dvPortgroup, hostPortgroup, modifyingCalls, readJson, scenario, workdir } from './fix-lab.js';
-
-async function run(lab: Lab, dir: string, args: string[]) {
-  return vmfix(args, { ...lab.env, VMFIX_TEST_CWD: dir });
-}
+import { startScenario, type Lab, type LabState } from '../helpers/lab.js';
+import { RawSoap, diffState, dvPortgroup, hostPortgroup, modifyingCalls, readJson, scenario, workdir, run } from './fix-lab.js';
 
 /** A spec as the SOAP body names its fields (no types: the lab reads them by name). */
 function xml(value: unknown): string {

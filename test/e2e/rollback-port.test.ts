@@ -5,12 +5,8 @@
 // half and stop at that NIC.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
-import { RawSoap, diffState, modifyingCalls, readJson, scenario, workdir } from './fix-lab.js';
-
-async function run(lab: Lab, dir: string, args: string[]) {
-  return vmfix(args, { ...lab.env, VMFIX_TEST_CWD: dir });
-}
+import { startScenario, type Lab } from '../helpers/lab.js';
+import { RawSoap, diffState, modifyingCalls, readJson, scenario, workdir, run } from './fix-lab.js';
 
 describe('someone else\'s NIC on the dvPort a rollback puts a NIC back on', () => {
   let lab: Lab;

@@ -9,12 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksum } from '../../src/remedy/change.js';
 import { startScenario, vmfix, type Lab } from '../helpers/lab.js';
 import {
-  RawSoap, diffState, dvPortgroup, hostPortgroup, legacyScenario, modifyingCalls, portgroupAcceptDiff, readJson, scenario, settled, workdir,
+  RawSoap, diffState, dvPortgroup, hostPortgroup, legacyScenario, modifyingCalls, portgroupAcceptDiff, readJson, scenario, settled, workdir, run,
 } from './fix-lab.js';
-
-async function run(lab: Lab, dir: string, args: string[]) {
-  return vmfix(args, { ...lab.env, VMFIX_TEST_CWD: dir });
-}
 
 async function fixed(lab: Lab, dir: string, strategy = 'portgroup-accept'): Promise<string> {
   const r = await run(lab, dir, ['fix', '--yes', '--strategy', strategy, '--format', 'json']);
