@@ -146,6 +146,20 @@ export function isMacMetadata(path: string): boolean {
   return path.split('/').some((step) => step === '__MACOSX' || step.startsWith('._'));
 }
 
+/** ESXi's configuration as vm-support copies it (/etc/vmware/* into the bundle): it holds the host's system UUID. */
+export function isEsxConf(path: string): boolean {
+  return /(?:^|\/)etc\/vmware\/esx\.conf$/.test(path);
+}
+
+/**
+ * The host's system UUID in esx.conf (`/system/uuid = "473027ac-5705f21d-6d09-000c2918f3dd"`), lower case;
+ * null where none is. It stays with the host across reboots and renames, so it tells apart bundles
+ * whose host name does not (every unnamed host is "localhost").
+ */
+export function systemUuid(esxConf: string): string | null {
+  return /^\/system\/uuid\s*=\s*"([0-9A-Fa-f-]{8,})"\s*$/m.exec(esxConf)?.[1]!.toLowerCase() ?? null;
+}
+
 /** `net-stats -l` as vm-support saves it under commands/ (some bundles number their command files: "1.net-stats_-l.txt"). */
 export function isNetStatsListing(path: string): boolean {
   return /(?:^|\/)commands\/(?:\d+\.)?net-stats_-l\.txt$/.test(path);

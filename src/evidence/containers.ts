@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, rotationOf, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
+import { bundleOfMember, compressedBeyondReach, isArchiveName, isEsxConf, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, rotationOf, systemUuid, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type BundleRoot, type LogFileName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { asUnreadable, cutShort, damaged, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -85,6 +85,7 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
   const log = vmkernelLogName(member.path);
   if (log) return routeLog(reading, c, member, name, log);
   if (isNetStatsListing(member.path)) return routeListing(reading, c, member, name);
+  if (isEsxConf(member.path)) return routeEsxConf(reading, c, member);
   const packed = compressedBeyondReach(member.path);
   if (packed) {
     reading.problems.push(`${name}: ${packed} compressed in a form vmfix does not read; decompress it and give vmfix what it holds.`);
@@ -115,9 +116,7 @@ function notAFile(member: ArchiveMember): string {
 function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Date | null): SourceBuilder {
   const bundle = bundleOfMember(memberPath);
   if (bundle) {
-    if (!c.roots.includes(bundle.path)) c.roots.push(bundle.path);
-    // One bundle per archive is the rule: it is named by the archive; a directory's bundle by its path.
-    const name = c.joiner === '!' && c.roots[0] === bundle.path ? c.label : c.label + c.joiner + bundle.path;
+    const name = bundleSourceName(c, bundle.path);
     const reference = bundle.root.collected ?? mtime?.getTime() ?? c.reference;
     return reading.source(name, () =>
       new SourceBuilder({ name, hostName: bundleHost(bundle, c.hostHint), fixedHost: true, seen: reading.seen, ...clock(reference, reading.now) }),
@@ -132,6 +131,12 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
   );
 }
 
+/** One bundle per archive is the rule: it is named by the archive; a directory's bundle by its path. */
+function bundleSourceName(c: Container, bundlePath: string): string {
+  if (!c.roots.includes(bundlePath)) c.roots.push(bundlePath);
+  return c.joiner === '!' && c.roots[0] === bundlePath ? c.label : c.label + c.joiner + bundlePath;
+}
+
 function warningsSource(reading: Reading, kernel: SourceBuilder, name: string): SourceBuilder {
   reading.warningSources.add(name);
   return reading.source(name, () => new SourceBuilder({ ...kernel.init, name }));
@@ -140,11 +145,30 @@ function warningsSource(reading: Reading, kernel: SourceBuilder, name: string): 
 /**
  * The host a bundle is of. ESXi calls a host never given a name `localhost`: two such bundles may be two
  * hosts, whose port ids must not mix and whose newest line must not set the other's window. vCenter's
- * name for it (its download's member name) tells them apart; else the bundle's own name does.
+ * name for it (its download's member name) tells them apart; else the bundle's own name does, until
+ * esx.conf's system UUID shows two bundles to be of one host (files.ts joins them).
  */
-function bundleHost(bundle: { path: string; root: { hostName: string } }, hostHint: string | null): string {
-  if (!/^localhost(?:\.|$)/i.test(bundle.root.hostName)) return bundle.root.hostName;
+function bundleHost(bundle: { path: string; root: BundleRoot }, hostHint: string | null): string {
+  if (!unnamed(bundle.root)) return bundle.root.hostName;
   return hostHint ?? `${bundle.root.hostName} (${basename(bundle.path)})`;
+}
+
+const unnamed = (root: BundleRoot) => /^localhost(?:\.|$)/i.test(root.hostName);
+
+/**
+ * esx.conf of a bundle named after no host: its system UUID, kept to join the bundles of one host
+ * (files.ts), whose newest line then sets the window of all, and whose port ids are one host's.
+ */
+async function routeEsxConf(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
+  const bundle = bundleOfMember(member.path);
+  if (!bundle || !unnamed(bundle.root) || c.hostHint !== null) return;
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of member.body) {
+    if ((bytes += chunk.length) <= MAX_LISTING_BYTES) chunks.push(chunk);
+  }
+  const uuid = systemUuid(Buffer.concat(chunks).toString('utf8'));
+  if (uuid !== null) reading.systemUuids.set(bundleHost(bundle, null), { bundle: bundleSourceName(c, bundle.path), hostName: bundle.root.hostName, uuid });
 }
 
 function copySource(reading: Reading, original: SourceBuilder, name: string): SourceBuilder {

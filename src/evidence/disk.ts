@@ -11,7 +11,7 @@ import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, bundleRoot, compressedBeyondReach, isArchiveName, isMacMetadata, isOtherProgramLog, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
+import { bundleOfMember, bundleRoot, compressedBeyondReach, isArchiveName, isEsxConf, isMacMetadata, isOtherProgramLog, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
 import { closeContainer, container, readTarContainer, readZipFile, route, routeByContent } from './containers.js';
 import { cutShort, READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
@@ -173,7 +173,7 @@ async function walk(reading: Reading, dir: string, links: Link[], top = true): P
     if (entry.isDirectory()) for (const found of await walk(reading, path, links, false)) out.push(found);
     else if (entry.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false))) {
       links.push({ path, target: await readlink(path), resolvesTo: await realpath(path), directory: true });
-    } else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || isArchiveName(entry.name) || compressedBeyondReach(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
+    } else if (entry.isFile() && (vmkernelLogName(entry.name) || isNetStatsListing(relative(dirname(dirname(path)), path)) || bundleEsxConf(path) || isArchiveName(entry.name) || compressedBeyondReach(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
       files.push(path);
     } else if (entry.isFile()) {
       others.push(path);
@@ -192,6 +192,12 @@ async function walk(reading: Reading, dir: string, links: Link[], top = true): P
   others.sort((a, b) => age(b) - age(a) || (a < b ? -1 : a > b ? 1 : 0));
   for (const path of others) out.push({ path, mtime: (await stat(path)).mtime, byContent: true });
   return out;
+}
+
+/** A bundle's etc/vmware/esx.conf: the host's system UUID. */
+function bundleEsxConf(path: string): boolean {
+  const root = dirname(dirname(dirname(path)));
+  return isEsxConf(relative(dirname(root), path)) && bundleRoot(basename(root)) !== null;
 }
 
 async function notAFile(entry: Dirent, path: string): Promise<Found['notFile']> {

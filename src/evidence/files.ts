@@ -214,7 +214,13 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
   let unparsed = 0;
   const problems = [...reading.problems];
   const hostOf = warningsHosts(reading);
-  const ends = hostEnds(reading, hostOf);
+  const joined = oneHostBundles(reading);
+  const rehost = <T extends { readonly hostName?: string | null }>(item: T): T => {
+    const name = item.hostName ? joined.names.get(item.hostName.toLowerCase()) : undefined;
+    return name === undefined ? item : { ...item, hostName: name };
+  };
+  for (const note of joined.notes) notes.push(note);
+  const ends = hostEnds(reading, hostOf, joined.names);
   const finished = new Map(reading.sources.map((builder) => [builder.init.name, builder.finish(since, ends, hostOf.get(builder.init.name))]));
   // A bundle's lines are its log's and those of its copies (var/log beside var/run/log).
   const copyLines = new Map<string, number>();
@@ -232,9 +238,9 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
       problems.push(`${name}: no vmkernel log line in it${hostName ? `, so nothing is known of ${hostName}` : ''}.`);
     }
     // Loops, not push(...spread): a source may hold tens of thousands of items.
-    for (const event of done.events) events.push(event);
-    for (const source of done.sources) sources.push(source);
-    for (const client of done.portClients) portClients.push(client);
+    for (const event of done.events) events.push(rehost(event));
+    for (const source of done.sources) sources.push(rehost(source));
+    for (const client of done.portClients) portClients.push(rehost(client));
     for (const note of done.notes) notes.push(note);
     for (const problem of done.problems) problems.push(problem);
     unparsed += done.unparsed.count;
@@ -325,16 +331,47 @@ function warningsHosts(reading: Reading): Map<string, string> {
  * Where each host's logs end, across every source read (two bundles of one host, a bundle and a collector's
  * file); lines naming no host by `\u0000` and the log standing for their host.
  */
-function hostEnds(reading: Reading, hostOf: ReadonlyMap<string, string>): Map<string, string> {
+function hostEnds(reading: Reading, hostOf: ReadonlyMap<string, string>, joined: ReadonlyMap<string, string>): Map<string, string> {
   const ends = new Map<string, string>();
+  const keyOf = (hostName: string) => (joined.get(hostName.toLowerCase()) ?? hostName).toLowerCase();
   for (const builder of reading.sources) {
     for (const { hostName, time } of builder.ends()) {
-      const key = hostName === null ? `\u0000${hostOf.get(builder.init.name) ?? builder.init.name}` : hostName.toLowerCase();
+      const key = hostName === null ? `\u0000${hostOf.get(builder.init.name) ?? builder.init.name}` : keyOf(hostName);
       const known = ends.get(key);
       if (known === undefined || time > known) ends.set(key, time);
     }
   }
+  // Each bundle's source knows its host by the name it was read under.
+  for (const [name, host] of joined) {
+    const end = ends.get(host.toLowerCase());
+    if (end !== undefined) ends.set(name, end);
+  }
   return ends;
+}
+
+/**
+ * Bundles of a host never named (each read as "localhost (its bundle)") whose esx.conf holds one system
+ * UUID: one host's, joined under one name, so its newest bundle sets the window of all and its port ids
+ * are one host's. Two hosts called localhost keep two UUIDs, and stay two.
+ */
+function oneHostBundles(reading: Reading): { names: Map<string, string>; notes: string[] } {
+  const byUuid = new Map<string, { hostName: string; names: string[]; bundles: string[] }>();
+  for (const [name, { bundle, hostName, uuid }] of reading.systemUuids) {
+    const host = byUuid.get(uuid) ?? { hostName, names: [], bundles: [] };
+    byUuid.set(uuid, host);
+    host.names.push(name);
+    host.bundles.push(bundle);
+  }
+  const names = new Map<string, string>();
+  const notes: string[] = [];
+  for (const [uuid, host] of byUuid) {
+    if (host.names.length < 2) continue;
+    const joined = `${host.hostName} (system uuid ${uuid})`;
+    for (const name of host.names) names.set(name.toLowerCase(), joined);
+    const bundles = `${host.bundles.slice(0, -1).join(', ')} and ${host.bundles.at(-1)}`;
+    notes.push(`${bundles} are bundles of one host (the same /system/uuid in etc/vmware/esx.conf): read as one, ${joined}, whose newest line sets the window of all.`);
+  }
+  return { names, notes };
 }
 
 /**

@@ -37,6 +37,11 @@ export class Reading {
   readonly byContent = { read: [] as string[], notEvidence: [] as string[], skipped: [] as string[], sources: new Set<string>() };
   /** Sources (by name) read from vmkwarning.log alone: a warning unless vmkernel.log of the same host was read too. */
   readonly warningSources = new Set<string>();
+  /**
+   * Bundles of hosts never given a name ("localhost"), by the host name vmfix gave each (after its
+   * bundle), with the system UUID their esx.conf holds: bundles of one host are joined by it.
+   */
+  readonly systemUuids = new Map<string, { readonly bundle: string; readonly hostName: string; readonly uuid: string }>();
   /** The L2Sec lines counted so far, by every source: what is given twice counts once. */
   readonly seen = new SeenLines();
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { readLogFiles } from '../../src/evidence/files.js';
-import { bundleName, chatter, esxi8, macChange, text, violation, writeBundleTgz, writeVcenterZip, type BundleSpec } from '../helpers/bundles.js';
+import { auditLogs } from '../../src/audit/offline.js';
+import { bundleName, chatter, esxi8, macChange, text, violation, writeBundleDir, writeBundleTgz, writeVcenterZip, type BundleSpec } from '../helpers/bundles.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -55,5 +56,45 @@ describe('bundles of hosts called localhost', () => {
     const logs = await readLogFiles([path], { since: WEEK });
     expect(logs.sources.map((s) => s.hostName)).toEqual(['esx21.lab.local', 'esx22.lab.local']);
     expect(logs.events.map((e) => e.hostName)).toEqual(['esx21.lab.local', 'esx21.lab.local']);
+  });
+
+  // ESXi's esx.conf holds the host's system UUID, as vm-support copies /etc/vmware/* into the bundle.
+  const esxConf = (uuid: string) => `/adv/Misc/HostName = "localhost"\n/system/uuid = "${uuid}"\n/adv/Net/FollowHardwareMac = "0"\n`;
+  const ofHost = (spec: BundleSpec, uuid: string): BundleSpec => ({ ...spec, files: { ...spec.files, 'etc/vmware/esx.conf': esxConf(uuid) } });
+  const ONE = '473027ac-5705f21d-6d09-000c2918f3dd';
+
+  it('of one host (the same system UUID in etc/vmware/esx.conf) are one host: today\'s bundle sets the window, and last month\'s block is left out', async () => {
+    const paths = [join(tmp, `one-${bundleName(older)}.tgz`), join(tmp, `one-${bundleName(newer)}.tgz`)];
+    await writeBundleTgz(paths[0]!, ofHost(older, ONE));
+    await writeBundleTgz(paths[1]!, ofHost(newer, ONE));
+    const logs = await readLogFiles(paths, { since: WEEK });
+    const host = `localhost (system uuid ${ONE})`;
+    expect(logs.sources.map((s) => s.hostName)).toEqual([host, host]);
+    expect(logs.events).toEqual([]);
+    expect(auditLogs(logs.events, logs.portClients).findings).toEqual([]);
+    expect(logs.notes.join('\n')).toContain(`${paths[0]} and ${paths[1]} are bundles of one host (the same /system/uuid in etc/vmware/esx.conf): read as one, ${host}`);
+    expect(logs.notes.join('\n')).toMatch(/2 event\(s\) older than the window were left out/);
+  });
+
+  it('of one host, extracted to directories, are one host whatever order the files come in', async () => {
+    const dir = join(tmp, 'extracted');
+    await writeBundleDir(dir, ofHost(older, ONE));
+    await writeBundleDir(dir, ofHost(newer, ONE));
+    const logs = await readLogFiles([dir], { since: WEEK });
+    expect(new Set(logs.sources.map((s) => s.hostName))).toEqual(new Set([`localhost (system uuid ${ONE})`]));
+    expect(logs.events).toEqual([]);
+  });
+
+  it('of two hosts (two system UUIDs) stay two hosts, each with its own window', async () => {
+    const paths = [join(tmp, `two-${bundleName(older)}.tgz`), join(tmp, `two-${bundleName(newer)}.tgz`)];
+    await writeBundleTgz(paths[0]!, ofHost(older, ONE));
+    await writeBundleTgz(paths[1]!, ofHost(newer, '5a1b2c3d-1111-2222-3333-000c29aabbcc'));
+    const logs = await readLogFiles(paths, { since: WEEK });
+    expect(logs.sources.map((s) => s.hostName)).toEqual([`localhost (${bundleName(older)})`, `localhost (${bundleName(newer)})`]);
+    expect(logs.events.map((e) => [e.hostName, e.message])).toEqual([
+      [`localhost (${bundleName(older)})`, 'mac-change-requested'],
+      [`localhost (${bundleName(older)})`, 'policy-violation-blocked'],
+    ]);
+    expect(logs.notes.join('\n')).not.toContain('bundles of one host');
   });
 });
