@@ -79,6 +79,10 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
           continue;
         }
       }
+      if (file.special) {
+        reading.problems.push(`${file.path} is ${file.special}, not a file: vmfix does not open it, so whatever it stands for was not read.`);
+        continue;
+      }
       if (file.notFile) {
         await route(reading, c, { path, mtime: file.mtime, body: (async function* () {})(), ...file.notFile });
         continue;
@@ -149,6 +153,8 @@ interface Found {
   readonly notFile?: Pick<ArchiveMember, 'type' | 'linkTarget' | 'resolvesTo' | 'what'>;
   /** No name marks it as vmkernel's: read by its content, outside a bundle. */
   readonly byContent?: true;
+  /** What it is where it is no file, directory or link (a FIFO, a socket, a device): said, never opened. */
+  readonly special?: string;
 }
 
 /**
@@ -179,6 +185,9 @@ async function walk(reading: Reading, dir: string, links: Link[], top = true): P
       others.push(path);
     } else if (!entry.isFile() && (vmkernelLogName(entry.name) || vmkernelLogUnderOtherName(entry.name))) {
       out.push({ path, mtime: (await lstat(path)).mtime, notFile: await notAFile(entry, path) });
+    } else if (!entry.isFile() && !entry.isSymbolicLink()) {
+      // Any name: in a folder read by content, a FIFO or a device may stand for a host's log. Never opened: a FIFO would hang.
+      out.push({ path, mtime: (await lstat(path)).mtime, byContent: true, special: specialKind(entry) });
     } else if (entry.isSymbolicLink()) {
       // Any name: in a folder read by content, a link to a file (or to nothing) may stand for a host's log.
       const resolvesTo = await realpath(path).catch(() => undefined);
@@ -205,8 +214,11 @@ async function notAFile(entry: Dirent, path: string): Promise<Found['notFile']> 
     const resolvesTo = await realpath(path).catch(() => undefined);
     return { type: 'link', linkTarget: await readlink(path), ...(resolvesTo === undefined ? {} : { resolvesTo }) };
   }
-  const what = entry.isFIFO() ? 'a FIFO' : entry.isCharacterDevice() ? 'a character device' : entry.isBlockDevice() ? 'a block device' : 'a socket';
-  return { type: 'other', what };
+  return { type: 'other', what: specialKind(entry) };
+}
+
+function specialKind(entry: Dirent): string {
+  return entry.isFIFO() ? 'a FIFO' : entry.isCharacterDevice() ? 'a character device' : entry.isBlockDevice() ? 'a block device' : 'a socket';
 }
 
 function isFsError(error: unknown): error is NodeJS.ErrnoException {

@@ -1,6 +1,8 @@
 // A syslog collector's folder as admins keep it (/var/log/remote/<host>/…):
 // what is in it is read, or said not to be.
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -129,5 +131,32 @@ describe('a symbolic link to a file, or to nothing, in a folder given', () => {
       `${join(root, 'given/esx04')} is a symbolic link to /nonexistent/dir, which leads nowhere (vmfix does not follow links): whatever it stood for was not read.`,
       `${join(root, 'given/esx05.log')} is a symbolic link to ../store/gone.log, which leads nowhere (vmfix does not follow links): whatever it stood for was not read.`,
     ]);
+  });
+});
+
+describe('a FIFO, socket or device node of an ordinary name in a folder given', () => {
+  let server: Server | undefined;
+  afterAll(() => server?.close());
+
+  it('is never opened (a FIFO would hang), and said: whatever it stands for was not read', async () => {
+    const root = join(tmp, 'special');
+    await put(join(root, 'esx01/syslog.log'), [chatter('esx01')]);
+    await mkdir(join(root, 'esx02'), { recursive: true });
+    execFileSync('mkfifo', [join(root, 'esx02/syslog.log')]);
+    server = createServer();
+    await new Promise<void>((resolve) => server!.listen(join(root, 'esx03.log'), resolve));
+    const logs = await readLogFiles([root]);
+    expect(logs.events).toEqual([]);
+    expect(logs.problems).toEqual([
+      `${join(root, 'esx02/syslog.log')} is a FIFO, not a file: vmfix does not open it, so whatever it stands for was not read.`,
+      `${join(root, 'esx03.log')} is a socket, not a file: vmfix does not open it, so whatever it stands for was not read.`,
+    ]);
+  });
+
+  it('alone in the folder, is named in the error', async () => {
+    const root = join(tmp, 'special-alone');
+    await mkdir(root, { recursive: true });
+    execFileSync('mkfifo', [join(root, 'messages')]);
+    await expect(readLogFiles([root])).rejects.toThrow(`${join(root, 'messages')} is a FIFO, not a file`);
   });
 });
