@@ -115,12 +115,12 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
 
 type Link = Reading['links'][number];
 
-/** Once every argument is read: the directory or file a link points to may be given too. */
-export function unreadLinks(reading: Reading): string[] {
+/** Once every argument is read: the directory or file a link points to may be given too. `links`: some of them. */
+export function unreadLinks(reading: Reading, links: readonly Link[] = reading.links): string[] {
   const read = (link: Link) =>
     link.resolvesTo !== undefined &&
     (link.directory ? [...reading.directoriesRead].some((dir) => link.resolvesTo === dir || link.resolvesTo!.startsWith(dir + sep)) : reading.realPaths.has(link.resolvesTo));
-  return reading.links.filter((link) => !read(link)).map((link) =>
+  return links.filter((link) => !read(link)).map((link) =>
     link.resolvesTo === undefined
       ? `${link.path} is a symbolic link to ${link.target}, which leads nowhere (vmfix does not follow links): whatever it stood for was not read.`
       : link.directory

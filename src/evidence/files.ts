@@ -189,6 +189,7 @@ async function readDirectoryArgument(reading: Reading, dir: string, seen: (path:
   const problems = reading.problems.length;
   const alreadyRead = reading.alreadyRead;
   const notEvidence = reading.byContent.notEvidence.length;
+  const links = reading.links.length;
   try {
     await readDirectory(reading, dir, seen);
   } catch (error) {
@@ -199,6 +200,9 @@ async function readDirectoryArgument(reading: Reading, dir: string, seen: (path:
   if (reading.logFiles === logFiles && reading.problems.length === problems) {
     const others = reading.byContent.notEvidence.length - notEvidence;
     if (others) throw new UsageError(`${dir}: no vmkernel log line in this directory (no vmkernel.log, and none in the ${others} other file(s) read).`);
+    // A link it holds (to nothing, or to a file not given) may be where its log is: named, not followed.
+    const unread = unreadLinks(reading, reading.links.slice(links));
+    if (unread.length) throw new UsageError(`${dir}: no vmkernel logs in this directory; ${unread[0]}${unread.length > 1 ? ` (and ${unread.length - 1} more such link(s))` : ''}`);
     throw new UsageError(`${dir}: no vmkernel logs in this directory (looked for vmkernel.log and its rotations).`);
   }
   const why = reading.problems.slice(problems)[0];

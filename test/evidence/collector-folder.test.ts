@@ -132,6 +132,15 @@ describe('a symbolic link to a file, or to nothing, in a folder given', () => {
       `${join(root, 'given/esx05.log')} is a symbolic link to ../store/gone.log, which leads nowhere (vmfix does not follow links): whatever it stood for was not read.`,
     ]);
   });
+
+  it('to nothing, alone in the folder, is named in the error (was: "no vmkernel logs in this directory" alone)', async () => {
+    const root = join(tmp, 'dangling-alone');
+    await mkdir(root, { recursive: true });
+    await symlink('/var/log/remote/esx05/syslog.log', join(root, 'esx05.log'));
+    await expect(readLogFiles([root])).rejects.toThrow(
+      `${root}: no vmkernel logs in this directory; ${join(root, 'esx05.log')} is a symbolic link to /var/log/remote/esx05/syslog.log, which leads nowhere (vmfix does not follow links): whatever it stood for was not read.`,
+    );
+  });
 });
 
 describe('a FIFO, socket or device node of an ordinary name in a folder given', () => {
