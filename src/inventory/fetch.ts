@@ -2,7 +2,7 @@
 // single ContainerView: every type, only the properties vmfix uses. Each
 // page is turned into model objects as it arrives, so the raw page can go.
 import type { VimClient } from '../vsphere/client.js';
-import { prop, retrieveAll, type PropertyRequest } from '../vsphere/property.js';
+import { prop, retrieveAllInto, type PropertyRequest } from '../vsphere/property.js';
 import type {
   AboutInfo,
   DVPortgroupConfigInfo,
@@ -123,14 +123,11 @@ export class InventoryParts {
 
 /** Everything vmfix needs to know about the endpoint's networks and VMs. */
 export async function fetchInventory(client: VimClient, endpointHost: string, options: FetchOptions = {}): Promise<Inventory> {
-  const parts = new InventoryParts();
-  await retrieveAll(client, PROPERTIES, {
+  // Parts made anew by each pass: a retrieval started over (a lost session) keeps nothing of the failed one.
+  const parts = await retrieveAllInto(client, PROPERTIES, () => new InventoryParts(), {
     ...options,
     // Of a VM's devices only its NICs are read (toVm): disks, controllers and the rest are not built.
     items: { VirtualDevice: 'VirtualEthernetCard' },
-    sink(objects) {
-      for (const o of objects) parts.add(o);
-    },
   });
   return parts.inventory(client.serviceContent.about, endpointHost);
 }

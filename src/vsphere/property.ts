@@ -15,14 +15,23 @@ export interface RetrieveOptions {
   readonly pageSize?: number;
   /** Told after each page arrives, for progress. */
   readonly onPage?: (page: number, objects: number) => void;
-  /**
-   * Receives each page's objects as it arrives, so the caller can keep what
-   * it needs and let the rest go; the functions then return nothing. After
-   * a lost page the retrieval starts over, so an object may come twice.
-   */
-  readonly sink?: (objects: readonly ObjectContent[]) => void;
   /** Which items of the arrays in the properties are built (ReturnSpec.items). */
   readonly items?: ReturnSpec['items'];
+}
+
+/**
+ * What a retrieval hands each object to as it arrives, so the caller keeps what it needs and lets the
+ * rest go (an inventory of thousands of VMs need not be held twice).
+ */
+export interface Sink {
+  add(object: ObjectContent): void;
+}
+
+class Collected implements Sink {
+  readonly objects: ObjectContent[] = [];
+  add(object: ObjectContent): void {
+    this.objects.push(object);
+  }
 }
 
 /** Properties of every object of the given types below `container` (default: the root folder). */
@@ -31,10 +40,24 @@ export async function retrieveAll(
   requests: readonly PropertyRequest[],
   options: RetrieveOptions & { container?: MoRef } = {},
 ): Promise<ObjectContent[]> {
+  return (await retrieveAllInto(client, requests, () => new Collected(), options)).objects;
+}
+
+/**
+ * As retrieveAll, into a sink `into` makes: a new one for each pass, for a retrieval that starts over
+ * (a page lost, a session lost) must not keep what the failed pass read (a VM deleted since, a NIC
+ * moved since). Returns the sink of the pass that completed.
+ */
+export async function retrieveAllInto<S extends Sink>(
+  client: VimClient,
+  requests: readonly PropertyRequest[],
+  into: () => S,
+  options: RetrieveOptions & { container?: MoRef } = {},
+): Promise<S> {
   for (let attempt = 1; ; attempt++) {
     const view = await createContainerView(client, requests, options.container);
     try {
-      return await retrievePages(client, viewFilterSpec(view, requests), options);
+      return await retrievePages(client, viewFilterSpec(view, requests), into, options);
     } catch (err) {
       // A view lives in the session that made it: after the client logged in
       // again (the session expired), it is gone and has to be made again.
@@ -55,18 +78,20 @@ export async function retrieveObjects(
 ): Promise<ObjectContent[]> {
   if (objects.length === 0) return [];
   const types = [...new Set(objects.map((o) => o.type))];
-  return retrievePages(client, {
+  const collected = await retrievePages(client, {
     propSet: types.map((type) => ({ type, pathSet: [...pathSet] })),
     objectSet: objects.map((obj) => ({ obj })),
-  }, options);
+  }, () => new Collected(), options);
+  return collected.objects;
 }
 
-async function retrievePages(client: VimClient, spec: Record<string, unknown>, options: RetrieveOptions): Promise<ObjectContent[]> {
+async function retrievePages<S extends Sink>(client: VimClient, spec: Record<string, unknown>, into: () => S, options: RetrieveOptions): Promise<S> {
   // A page token is consumed when the server answers, so a page lost in
-  // transit cannot be asked for again: start the retrieval over instead.
+  // transit cannot be asked for again: start the retrieval over instead,
+  // into a new sink.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await retrieveOnce(client, spec, options);
+      return await retrieveOnce(client, spec, into(), options);
     } catch (err) {
       if (!(err instanceof PageLost) || attempt >= 3) throw err instanceof PageLost ? err.cause : err;
     }
@@ -75,10 +100,8 @@ async function retrievePages(client: VimClient, spec: Record<string, unknown>, o
 
 class PageLost extends Error {}
 
-async function retrieveOnce(client: VimClient, spec: Record<string, unknown>, options: RetrieveOptions): Promise<ObjectContent[]> {
+async function retrieveOnce<S extends Sink>(client: VimClient, spec: Record<string, unknown>, sink: S, options: RetrieveOptions): Promise<S> {
   const collector = client.serviceContent.propertyCollector;
-  const out: ObjectContent[] = [];
-  const sink = options.sink ?? ((objects: readonly ObjectContent[]) => void out.push(...objects));
   // The next page is asked for as soon as this one's token arrives (it comes
   // before the objects), so the server prepares it while this one is read.
   // Keyed by token: a page is taken only for the token its predecessor ended
@@ -131,9 +154,9 @@ async function retrieveOnce(client: VimClient, spec: Record<string, unknown>, op
     for (;;) {
       const objects = result?.objects ?? [];
       count += objects.length;
-      sink(objects);
+      for (const object of objects) sink.add(object);
       options.onPage?.(page, count);
-      if (!result?.token) return out;
+      if (!result?.token) return sink;
       page++;
       const asked = ahead.get(result.token);
       ahead.delete(result.token);

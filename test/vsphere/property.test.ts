@@ -3,6 +3,7 @@
 // number of round trips the page size implies, and the view destroyed.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchInventory } from '../../src/inventory/fetch.js';
 import { VimClient, type ClientOptions } from '../../src/vsphere/client.js';
 import { prop, retrieveAll, retrieveObjects } from '../../src/vsphere/property.js';
 import type { MoRef } from '../../src/vsphere/types.js';
@@ -128,6 +129,42 @@ describe('retrieveAll against the lab', () => {
       expect(objects.map((o) => prop<string>(o, 'name')).sort()).toEqual(Array.from({ length: VM_COUNT }, (_, i) => `pvm${String(i + 1).padStart(2, '0')}`));
       expect(proxy.count('Login')).toBe(2);
       expect(proxy.count('CreateContainerView')).toBe(2);
+    } finally {
+      await own.logout();
+      await proxy.stop();
+    }
+  });
+
+  it('an inventory whose retrieval restarts after a lost session holds only what the restarted pass read: a VM deleted between the passes is no phantom', async () => {
+    const proxy = await startProxy(lab);
+    const own = await VimClient.connect({ ...options, url: new URL(proxy.url), tls: { ca: await readFile(proxy.caFile, 'utf8') } });
+    try {
+      // The session is lost at the second ContinueRetrievePropertiesEx; until then, the first VM read is
+      // noted, and from the restarted pass on, it is gone from every answer, as if deleted in between.
+      proxy.inject({ method: 'ContinueRetrievePropertiesEx', nth: 2, fault: { kind: 'expire' } });
+      let firstPass = true;
+      let deleted: string | undefined;
+      proxy.inject({
+        method: /RetrievePropertiesEx$/,
+        times: Infinity,
+        fault: {
+          kind: 'rewrite',
+          rewrite: (body) => {
+            const text = body.toString('utf8');
+            if (text.includes('<RetrievePropertiesExResponse') && deleted !== undefined) firstPass = false;
+            if (firstPass) {
+              deleted ??= /<obj type="VirtualMachine">([^<]+)<\/obj>/.exec(text)?.[1];
+              return body;
+            }
+            return Buffer.from(text.replace(new RegExp(`<objects><obj type="VirtualMachine">${deleted}</obj>.*?</objects>`, 's'), ''));
+          },
+        },
+      });
+      const inventory = await fetchInventory(own, 'vcenter', { pageSize: 8 });
+      expect(deleted).toBeDefined();
+      expect(proxy.count('Login')).toBe(2);
+      expect(inventory.vms).toHaveLength(VM_COUNT - 1);
+      expect(inventory.vms.map((vm) => vm.moref)).not.toContain(deleted);
     } finally {
       await own.logout();
       await proxy.stop();
