@@ -119,7 +119,14 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
     const name = bundleSourceName(c, bundle.path);
     const reference = bundle.root.collected ?? mtime?.getTime() ?? c.reference;
     return reading.source(name, () =>
-      new SourceBuilder({ name, hostName: bundleHost(bundle, c.hostHint), fixedHost: true, seen: reading.seen, ...clock(reference, reading.now) }),
+      new SourceBuilder({
+        name,
+        hostName: bundleHost(bundle, c.hostHint),
+        fixedHost: true,
+        seen: reading.seen,
+        ...(unnamed(bundle.root) && c.hostHint === null ? { seenAs: bundle.root.hostName } : {}),
+        ...clock(reference, reading.now),
+      }),
     );
   }
   // Loose logs: one source per directory (each is one host's, or a collector's share of many).

@@ -27,6 +27,12 @@ export interface SourceInit {
   readonly now?: number;
   /** The L2Sec lines every source of this reading has counted: the same line from another file counts once. */
   readonly seen?: SeenLines;
+  /**
+   * The host its lines are matched under against the same line elsewhere, where not `hostName`: a
+   * bundle of a host never named is "localhost", for esx.conf, which tells whose it is, may come after
+   * its logs (a line of the same text, time and world from two hosts there is none).
+   */
+  readonly seenAs?: string;
 }
 
 interface Share {
@@ -183,7 +189,7 @@ export class SourceBuilder {
     }
     const hostName = this.init.fixedHost ? this.init.hostName : (head.hostName ?? this.init.hostName);
     const firstSeen = this.#file.firstSeen;
-    if (firstSeen && line.includes(MARKER) && !firstSeen(hostName, line)) this.collector.skip();
+    if (firstSeen && line.includes(MARKER) && !firstSeen(this.init.seenAs ?? hostName, line)) this.collector.skip();
     // The share a line counts in is the host its events carry, so the share's window is the one they get.
     else this.collector.add(line, { hostName, time: head.time, yearInferred: head.yearInferred });
     this.#lines++;

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -83,6 +84,20 @@ describe('bundles of hosts called localhost', () => {
     const logs = await readLogFiles([dir], { since: WEEK });
     expect(new Set(logs.sources.map((s) => s.hostName))).toEqual(new Set([`localhost (system uuid ${ONE})`]));
     expect(logs.events).toEqual([]);
+  });
+
+  it('of one host, the newer holding the older one\'s log among its rotations: each line counts once', async () => {
+    const rotated: BundleSpec = { ...newer, files: { ...newer.files, 'var/run/log/vmkernel.0.gz': gzipSync(older.files['var/run/log/vmkernel.log']!) } };
+    const paths = [join(tmp, `rotated-${bundleName(older)}.tgz`), join(tmp, `rotated-${bundleName(newer)}.tgz`)];
+    await writeBundleTgz(paths[0]!, ofHost(older, ONE));
+    await writeBundleTgz(paths[1]!, ofHost(rotated, ONE));
+    const logs = await readLogFiles(paths, { since: { all: true } });
+    const host = `localhost (system uuid ${ONE})`;
+    expect(logs.events.map((e) => [e.hostName, e.message, e.count])).toEqual([
+      [host, 'mac-change-requested', 1],
+      [host, 'policy-violation-blocked', 1],
+    ]);
+    expect(auditLogs(logs.events, logs.portClients).findings.map((f) => f.evidence.length)).toEqual([2]);
   });
 
   it('of two hosts (two system UUIDs) stay two hosts, each with its own window', async () => {
