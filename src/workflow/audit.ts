@@ -134,6 +134,21 @@ export function judge(
   evidence: EvidenceSet,
   how: { readonly window: string; readonly vm?: readonly string[]; readonly problems?: readonly string[] },
 ): AuditReport {
+  return judgeInScope(endpoint, whole, inventory, evidence, how).report;
+}
+
+/**
+ * judge's verdict, and the findings of the whole estate that the scope
+ * leaves out: to watch, a finding whose VM left the scope (renamed out of
+ * --vm, moved off a --host) still stands; it is not resolved.
+ */
+export function judgeInScope(
+  endpoint: string,
+  whole: Inventory,
+  inventory: Inventory,
+  evidence: EvidenceSet,
+  how: { readonly window: string; readonly vm?: readonly string[]; readonly problems?: readonly string[] },
+): { readonly report: AuditReport; readonly outside: readonly Finding[] } {
   const result = audit(whole, evidence);
   const vmsOnly = Boolean(how.vm?.length);
   const scoped = scope(whole, inventory, vmsOnly);
@@ -144,7 +159,7 @@ export function judge(
   // Asked about VMs, a block on one of their hosts that nothing ties to a VM may be theirs: said, not left out.
   const vmHosts = new Set(inventory.vms.map((v) => v.host));
   const noVm = vmsOnly ? result.findings.filter((f) => untied(f) && f.host?.moref != null && vmHosts.has(f.host.moref)) : [];
-  return auditReport(endpoint, {
+  const report = auditReport(endpoint, {
     findings: result.findings.filter(scoped.finding),
     history: result.history.filter(scoped.history),
     notes: [...result.notes, ...unknownVms.flatMap((u) => u.notes)],
@@ -159,6 +174,7 @@ export function judge(
     hosts: inventory.hosts.length,
     evidence: evidenceSummary(how.window, evidence.sources, new Set(evidence.dvPorts.map((p) => p.dvsUuid)).size),
   });
+  return { report, outside: result.findings.filter((f) => !scoped.finding(f)) };
 }
 
 /**
