@@ -1,7 +1,7 @@
 // The audit workflow: inventory and evidence in, an AuditReport out, online
 // (through a vCenter session) or offline (log files alone). fix, apply and
 // the session reuse the online one to plan and to verify.
-import { audit, unplacedWarnings } from '../audit/audit.js';
+import { audit, unplacedWarnings, unseenPortWarning } from '../audit/audit.js';
 import { namesToCheck } from '../audit/vm-names.js';
 import { logHostFinder } from '../audit/match-logs.js';
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
@@ -168,6 +168,8 @@ export function judgeInScope(
       // Asked about VMs, a line that names none (a port alone) may be about one of theirs.
       ...unplacedWarnings(result.unmatched.filter((e) => inScope(e) || (vmsOnly && e.vmName === undefined))),
       ...unknownVms.flatMap((u) => (u.warning ? [u.warning] : [])),
+      // Whose VM is not known, nor its host: no scope can tell it is outside.
+      ...result.unseenPorts.map(unseenPortWarning),
       ...scopeBlind(noVm, 'no log line ties to a VM', '--vm', (f, log) => `port ${log.port} on ${f.host?.name ?? log.source}`),
     ],
     vms: inventory.vms.length,
