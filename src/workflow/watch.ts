@@ -273,7 +273,8 @@ class Watcher {
       return scoped;
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
-      if (!this.scopeRefused) this.ctx.ui.warn(`${err.message} Nothing is in scope until it matches again.`);
+      // Said where the changes go (a JSON line, the webhook): from now on no change there means nothing watched, not all clear.
+      if (!this.scopeRefused) this.sink.warning(`${err.message} Nothing is in scope until it matches again.`);
       this.scopeRefused = true;
       return { ...whole, hosts: [], dvSwitches: [], vms: [] };
     }

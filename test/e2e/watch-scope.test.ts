@@ -24,6 +24,14 @@ const SCENARIO = {
   }],
 };
 
+async function until(found: () => Line | undefined, what: string, ms = 10_000): Promise<Line> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    const line = found();
+    if (line) return line;
+  }
+  throw new Error(`no ${what} within ${ms} ms`);
+}
+
 const about = (vm: string, type: string) => (l: Line) => l.type === type && l.finding?.vm?.name === vm;
 
 describe('vmfix watch --vm: a blocked VM renamed out of the scope', () => {
@@ -57,5 +65,20 @@ describe('vmfix watch --vm: a blocked VM renamed out of the scope', () => {
     // The rest of the scope is still followed.
     await lab.guestMac('gate02', 1, '02:00:5e:44:00:02');
     await watching.lines.next(about('gate02', 'new'), 10_000, 'gate02 blocked');
+  });
+
+  it('once nothing matches --vm, the stream and the webhook are told that nothing is watched, not left silent', async () => {
+    const soap = new RawSoap(lab);
+    await soap.login();
+    await soap.renameVm(await vmMoref(lab, 'gate02'), 'quay-gate02');
+    // Two warnings of one verdict, in either order.
+    const [none, left] = await Promise.all([
+      until(() => watching.lines.all.find((l) => l.type === 'warning' && /No VM matches --vm 'gate\*'/.test(l.warning)), 'a warning that nothing is in scope'),
+      until(() => watching.lines.all.find((l) => l.type === 'warning' && /^quay-gate02 /.test(l.warning)), 'gate02 left the scope'),
+    ]);
+    expect(left.warning).toMatch(/still stands and is not resolved/);
+    expect(none.warning).toMatch(/Nothing is in scope until it matches again\.$/);
+    await receiver.bodies.next((l) => l.type === 'warning' && l.warning === none.warning, 5000, 'the same at the webhook');
+    expect(watching.lines.all.filter((l) => l.type === 'resolved')).toEqual([]);
   });
 });
