@@ -149,7 +149,7 @@ function unseenPorts(inventory: Inventory, evidence: EvidenceSet, events: Return
 /** The warning for blocked dvPorts of VMs this user is not shown, one per port. */
 export function unseenPortWarning(port: UnseenPort): string {
   const what = port.evidence.map((e) => e.detail.replace(/\.$/, '')).join('; ');
-  return `dvPort ${port.portKey} of ${port.dvs} is connected to ${port.vm}, a VM this vCenter user cannot see, and was blocked (${what}): its NIC may be cut off by a MAC change. Check with an account that sees every VM.`;
+  return `dvPort ${port.portKey} of ${port.dvs} is connected to ${port.vm}, a VM this vCenter user cannot see (or a template, which vmfix does not audit), and was blocked (${what}): its NIC may be cut off by a MAC change. Check with an account that sees every VM.`;
 }
 
 /** A line about a VM the inventory lacks, on a host it has, while vCenter's events could not say more: a note. */

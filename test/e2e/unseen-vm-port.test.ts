@@ -40,7 +40,7 @@ describe('a blocked dvPort of a VM this vCenter user cannot see', () => {
       const report = JSON.parse(run.stdout);
       expect(report.findings).toEqual([]);
       expect(report.summary.vmsScanned).toBe(1);
-      expect(report.warnings).toEqual([expect.stringMatching(/^dvPort \d+ of DSW-Vault is connected to vm-\d+, a VM this vCenter user cannot see, and was blocked \(dvPort \d+ is blocked: Port blocked: guest MAC address change disallowed by security policy\).*Check with an account that sees every VM\.$/)]);
+      expect(report.warnings).toEqual([expect.stringMatching(/^dvPort \d+ of DSW-Vault is connected to vm-\d+, a VM this vCenter user cannot see \(or a template, which vmfix does not audit\), and was blocked \(dvPort \d+ is blocked: Port blocked: guest MAC address change disallowed by security policy\).*Check with an account that sees every VM\.$/)]);
       expect(run.code).toBe(1);
     }
     const table = await vmfix(['audit'], lab.env);
