@@ -32,6 +32,7 @@ export interface AuditResult {
 /** A blocked dvPort whose VM (vCenter's connectee) this user is not shown: no NIC of the verdict, yet nothing says the block is over. */
 export interface UnseenPort {
   readonly dvs: string;
+  readonly dvsUuid: string;
   readonly portKey: string;
   /** The connectee's moref. */
   readonly vm: string;
@@ -129,12 +130,12 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
 function unseenPorts(inventory: Inventory, evidence: EvidenceSet, events: ReturnType<typeof matchPortEvents>['unseen']): UnseenPort[] {
   const known = new Set(inventory.vms.map((v) => v.moref));
   const byUuid = new Map(inventory.dvSwitches.map((d) => [d.uuid, d]));
-  const out = new Map<string, { dvs: string; portKey: string; vm: string; evidence: Evidence[] }>();
-  for (const e of events) out.set(`${e.dvs.uuid}/${e.portKey}`, { dvs: e.dvs.name, portKey: e.portKey, vm: e.vm, evidence: [...e.evidence] });
+  const out = new Map<string, { dvs: string; dvsUuid: string; portKey: string; vm: string; evidence: Evidence[] }>();
+  for (const e of events) out.set(`${e.dvs.uuid}/${e.portKey}`, { dvs: e.dvs.name, dvsUuid: e.dvs.uuid, portKey: e.portKey, vm: e.vm, evidence: [...e.evidence] });
   for (const port of evidence.dvPorts) {
     if (!port.blocked || port.adminBlocked || port.vm === null || known.has(port.vm)) continue;
     const id = `${port.dvsUuid}/${port.portKey}`;
-    const entry = out.get(id) ?? { dvs: byUuid.get(port.dvsUuid)?.name ?? port.dvsUuid, portKey: port.portKey, vm: port.vm, evidence: [] };
+    const entry = out.get(id) ?? { dvs: byUuid.get(port.dvsUuid)?.name ?? port.dvsUuid, dvsUuid: port.dvsUuid, portKey: port.portKey, vm: port.vm, evidence: [] };
     entry.evidence.push({
       type: 'dvport-blocked',
       detail: `dvPort ${port.portKey} is blocked${port.statusDetail ? `: ${port.statusDetail.replace(/\.$/, '')}` : ''}.`,

@@ -168,8 +168,8 @@ export function judgeInScope(
       // Asked about VMs, a line that names none (a port alone) may be about one of theirs.
       ...unplacedWarnings(result.unmatched.filter((e) => inScope(e) || (vmsOnly && e.vmName === undefined))),
       ...unknownVms.flatMap((u) => (u.warning ? [u.warning] : [])),
-      // Whose VM is not known, nor its host: no scope can tell it is outside.
-      ...result.unseenPorts.map(unseenPortWarning),
+      // Whose VM is not known, nor its host: only a switch out of scope is known to be outside it (--vm cannot tell).
+      ...result.unseenPorts.filter((p) => vmsOnly || whole === inventory || inventory.dvSwitches.some((d) => d.uuid === p.dvsUuid)).map(unseenPortWarning),
       ...scopeBlind(noVm, 'no log line ties to a VM', '--vm', (f, log) => `port ${log.port} on ${f.host?.name ?? log.source}`),
     ],
     vms: inventory.vms.length,
