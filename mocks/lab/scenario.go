@@ -195,10 +195,13 @@ type scVM struct {
 	ConnectionState string `json:"connectionState"`
 	// NoPermission: property paths the lab's user may not read on this VM (answered in missingSet).
 	NoPermission []string `json:"noPermission"`
-	PowerState   string   `json:"powerState"`
-	ToolsStatus  string   `json:"toolsStatus"`
-	GuestId      string   `json:"guestId"`
-	Nics         []scNic  `json:"nics"`
+	// Hidden: the lab's user holds no role on this VM (permissions.go): RetrievePropertiesEx leaves it
+	// out, as vCenter's ContainerView does; its dvPorts (FetchDVPorts) still name it as their connectee.
+	Hidden      bool    `json:"hidden"`
+	PowerState  string  `json:"powerState"`
+	ToolsStatus string  `json:"toolsStatus"`
+	GuestId     string  `json:"guestId"`
+	Nics        []scNic `json:"nics"`
 }
 
 type scNic struct {

@@ -282,6 +282,9 @@ func (l *lab) newVM(dc *datacenter, h *host, sv scVM, index int) *vm {
 	}
 	simulator.Map.Put(obj)
 	l.ruleFor(obj.Self, sv.NoPermission, sv.ConnectionState)
+	if sv.Hidden {
+		l.hide(obj.Self)
+	}
 	obj.Summary.Vm = &obj.Self
 	h.vms = append(h.vms, v)
 	return v

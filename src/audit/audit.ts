@@ -25,6 +25,18 @@ export interface AuditResult {
   readonly unmatched: readonly L2SecEvent[];
   /** Lines about VMs it does not have, with what vCenter's removals and renames make of them. */
   readonly unknownVms: readonly { readonly name: string; readonly events: readonly L2SecEvent[]; readonly notes: readonly string[]; readonly warning: string | null }[];
+  /** dvPorts vCenter shows blocked now, or recorded blocked since their last connection, connected to a VM the inventory lacks. */
+  readonly unseenPorts: readonly UnseenPort[];
+}
+
+/** A blocked dvPort whose VM (vCenter's connectee) this user is not shown: no NIC of the verdict, yet nothing says the block is over. */
+export interface UnseenPort {
+  readonly dvs: string;
+  readonly dvsUuid: string;
+  readonly portKey: string;
+  /** The connectee's moref. */
+  readonly vm: string;
+  readonly evidence: readonly Evidence[];
 }
 
 export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult {
@@ -106,7 +118,39 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
     else history.push(historyItem({ events: off.events, vm: off.vm, nic: null, host: off.host, why: `every NIC of ${off.vm.name} is on a portgroup that allows MAC changes now` }));
   }
   const unknownVms = logs.unknownVms.map((u) => ({ name: u.name, events: u.events, ...tellUnknownVm(u, names, inventory, unmatchedNote) }));
-  return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched, unknownVms };
+  return { findings: findings.sort(byPlace), history, notes: evidence.notes, unmatched: logs.unmatched, unknownVms, unseenPorts: unseenPorts(inventory, evidence, portEvents.unseen) };
+}
+
+/**
+ * The blocked dvPorts connected to a VM this inventory lacks: vCenter shows
+ * the port blocked (not by an administrator), or its block events since it
+ * was last connected; a VM the user holds no role on is left out of what
+ * the user is shown, while its switch's ports still name it.
+ */
+function unseenPorts(inventory: Inventory, evidence: EvidenceSet, events: ReturnType<typeof matchPortEvents>['unseen']): UnseenPort[] {
+  const known = new Set(inventory.vms.map((v) => v.moref));
+  const byUuid = new Map(inventory.dvSwitches.map((d) => [d.uuid, d]));
+  const out = new Map<string, { dvs: string; dvsUuid: string; portKey: string; vm: string; evidence: Evidence[] }>();
+  for (const e of events) out.set(`${e.dvs.uuid}/${e.portKey}`, { dvs: e.dvs.name, dvsUuid: e.dvs.uuid, portKey: e.portKey, vm: e.vm, evidence: [...e.evidence] });
+  for (const port of evidence.dvPorts) {
+    if (!port.blocked || port.adminBlocked || port.vm === null || known.has(port.vm)) continue;
+    const id = `${port.dvsUuid}/${port.portKey}`;
+    const entry = out.get(id) ?? { dvs: byUuid.get(port.dvsUuid)?.name ?? port.dvsUuid, dvsUuid: port.dvsUuid, portKey: port.portKey, vm: port.vm, evidence: [] };
+    entry.evidence.push({
+      type: 'dvport-blocked',
+      detail: `dvPort ${port.portKey} is blocked${port.statusDetail ? `: ${port.statusDetail.replace(/\.$/, '')}` : ''}.`,
+      portKey: port.portKey,
+      statusDetail: port.statusDetail,
+    });
+    out.set(id, entry);
+  }
+  return [...out.values()].sort((a, b) => a.dvs.localeCompare(b.dvs) || a.portKey.localeCompare(b.portKey, undefined, { numeric: true }));
+}
+
+/** The warning for blocked dvPorts of VMs this user is not shown, one per port. */
+export function unseenPortWarning(port: UnseenPort): string {
+  const what = port.evidence.map((e) => e.detail.replace(/\.$/, '')).join('; ');
+  return `dvPort ${port.portKey} of ${port.dvs} is connected to ${port.vm}, a VM this vCenter user cannot see (or a template, which vmfix does not audit), and was blocked (${what}): its NIC may be cut off by a MAC change. Check with an account that sees every VM.`;
 }
 
 /** A line about a VM the inventory lacks, on a host it has, while vCenter's events could not say more: a note. */

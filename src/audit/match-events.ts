@@ -17,6 +17,8 @@ export interface MatchedPortEvents {
   /** Block events of the port each NIC is on now, keyed `${vm.moref}/${nic.key}`. */
   readonly byNic: ReadonlyMap<string, readonly Evidence[]>;
   readonly history: readonly HistoryItem[];
+  /** Block events of ports connected now to a VM the inventory lacks (one this user cannot see): neither history nor a NIC's. */
+  readonly unseen: readonly { readonly dvs: DvSwitch; readonly portKey: string; readonly vm: string; readonly evidence: readonly Evidence[] }[];
 }
 
 export function matchPortEvents(attachments: Attachments, events: readonly DvPortEvent[]): MatchedPortEvents {
@@ -25,6 +27,7 @@ export function matchPortEvents(attachments: Attachments, events: readonly DvPor
   const vms = new Map(index.inventory.vms.map((v) => [v.moref, v]));
   const byNic = new Map<string, Evidence[]>();
   const history: HistoryItem[] = [];
+  const unseen: { dvs: DvSwitch; portKey: string; vm: string; evidence: Evidence[] }[] = [];
 
   for (const port of ports(events)) {
     const dvs = dvsByMoref.get(port.dvs);
@@ -40,6 +43,11 @@ export function matchPortEvents(attachments: Attachments, events: readonly DvPor
       past(`the distributed switch ${port.dvsName} is no longer in the inventory`);
       continue;
     }
+    // vCenter names the VM on the port, and it is none of those this user is shown: nothing says the block is over.
+    if (state?.vm && !vm && port.blocks.length) {
+      unseen.push({ dvs, portKey: port.portKey, vm: state.vm, evidence });
+      continue;
+    }
     if (!vm || !nic) {
       past(`dvPort ${port.portKey} of ${dvs.name} is connected to no NIC vmfix sees now`);
       continue;
@@ -48,7 +56,7 @@ export function matchPortEvents(attachments: Attachments, events: readonly DvPor
     if (why) past(why, { vm, nic });
     else byNic.set(nicKey(vm, nic), evidence);
   }
-  return { byNic, history };
+  return { byNic, history, unseen };
 }
 
 interface Block {

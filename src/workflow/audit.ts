@@ -1,7 +1,7 @@
 // The audit workflow: inventory and evidence in, an AuditReport out, online
 // (through a vCenter session) or offline (log files alone). fix, apply and
 // the session reuse the online one to plan and to verify.
-import { audit, unplacedWarnings } from '../audit/audit.js';
+import { audit, unplacedWarnings, unseenPortWarning } from '../audit/audit.js';
 import { namesToCheck } from '../audit/vm-names.js';
 import { logHostFinder } from '../audit/match-logs.js';
 import type { AuditReport, Finding, HistoryItem } from '../audit/finding.js';
@@ -134,6 +134,21 @@ export function judge(
   evidence: EvidenceSet,
   how: { readonly window: string; readonly vm?: readonly string[]; readonly problems?: readonly string[] },
 ): AuditReport {
+  return judgeInScope(endpoint, whole, inventory, evidence, how).report;
+}
+
+/**
+ * judge's verdict, and the findings of the whole estate that the scope
+ * leaves out: to watch, a finding whose VM left the scope (renamed out of
+ * --vm, moved off a --host) still stands; it is not resolved.
+ */
+export function judgeInScope(
+  endpoint: string,
+  whole: Inventory,
+  inventory: Inventory,
+  evidence: EvidenceSet,
+  how: { readonly window: string; readonly vm?: readonly string[]; readonly problems?: readonly string[] },
+): { readonly report: AuditReport; readonly outside: readonly Finding[] } {
   const result = audit(whole, evidence);
   const vmsOnly = Boolean(how.vm?.length);
   const scoped = scope(whole, inventory, vmsOnly);
@@ -144,7 +159,7 @@ export function judge(
   // Asked about VMs, a block on one of their hosts that nothing ties to a VM may be theirs: said, not left out.
   const vmHosts = new Set(inventory.vms.map((v) => v.host));
   const noVm = vmsOnly ? result.findings.filter((f) => untied(f) && f.host?.moref != null && vmHosts.has(f.host.moref)) : [];
-  return auditReport(endpoint, {
+  const report = auditReport(endpoint, {
     findings: result.findings.filter(scoped.finding),
     history: result.history.filter(scoped.history),
     notes: [...result.notes, ...unknownVms.flatMap((u) => u.notes)],
@@ -153,12 +168,15 @@ export function judge(
       // Asked about VMs, a line that names none (a port alone) may be about one of theirs.
       ...unplacedWarnings(result.unmatched.filter((e) => inScope(e) || (vmsOnly && e.vmName === undefined))),
       ...unknownVms.flatMap((u) => (u.warning ? [u.warning] : [])),
+      // Whose VM is not known, nor its host: only a switch out of scope is known to be outside it (--vm cannot tell).
+      ...result.unseenPorts.filter((p) => vmsOnly || whole === inventory || inventory.dvSwitches.some((d) => d.uuid === p.dvsUuid)).map(unseenPortWarning),
       ...scopeBlind(noVm, 'no log line ties to a VM', '--vm', (f, log) => `port ${log.port} on ${f.host?.name ?? log.source}`),
     ],
     vms: inventory.vms.length,
     hosts: inventory.hosts.length,
     evidence: evidenceSummary(how.window, evidence.sources, new Set(evidence.dvPorts.map((p) => p.dvsUuid)).size),
   });
+  return { report, outside: result.findings.filter((f) => !scoped.finding(f)) };
 }
 
 /**

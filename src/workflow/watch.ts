@@ -26,7 +26,7 @@ import { isTransient, type VimClient } from '../vsphere/client.js';
 import type { VimEvent } from '../vsphere/events.js';
 import { SoapFault, TransportError } from '../vsphere/faults.js';
 import { UpdateFollower, type UpdateBatch } from '../vsphere/updates.js';
-import { earliest, judge } from './audit.js';
+import { earliest, judgeInScope } from './audit.js';
 import type { Context, Endpoint } from './context.js';
 import { EVENT_FILTER, followed, INVENTORY_FILTER, pageEvents } from './watch/followed.js';
 import { portRefreshes } from './watch/ports.js';
@@ -118,6 +118,7 @@ class Watcher {
     this.reporter = new ChangeReporter(
       (change) => sink.change(this.explained(change)),
       (recheck) => void this.enqueue(async () => recheck()),
+      (finding) => sink.warning(leftScope(finding, options)),
     );
     this.follower = new UpdateFollower(client, {
       watch: followed,
@@ -234,8 +235,8 @@ class Watcher {
     }
     // Hosts new to the scope only: logs that failed are tried again by the log timer, not ahead of each verdict.
     await this.followHosts(this.scoped(whole), false);
-    const report = await this.report();
-    this.reporter.publish(verdictOf(report.findings));
+    const { report, outside } = await this.verdict();
+    this.reporter.publish(verdictOf(report.findings), verdictOf(outside));
     this.causes = [];
     // A verdict is only as complete as what could be read for it: a log or dvPorts lost while watching is said, once.
     for (const warning of report.warnings) if (!this.warned.has(warning)) this.sink.warning(warning);
@@ -250,13 +251,18 @@ class Watcher {
    * when the names lines give, or the VMs called so, change.
    */
   private async report(): Promise<AuditReport> {
+    return (await this.verdict()).report;
+  }
+
+  /** The verdict on the evidence now, and the findings the scope leaves out (a finding that left it is not resolved). */
+  private async verdict(): Promise<{ readonly report: AuditReport; readonly outside: readonly Finding[] }> {
     const whole = this.inventory.inventory();
     const snapshot = this.evidence!.snapshot(this.windowStart());
     const { key: names, unknown } = namesToCheck(whole, snapshot.vmkernel);
     if (names === '') this.vmNames = undefined;
     else if (names !== this.vmNames?.names) this.vmNames = { names, ...(await gatherVmNameEvents(this.client, earliest(this.windowStart(), snapshot.vmkernel), unknown)) };
     const evidence = this.vmNames ? withVmNameEvents(snapshot, this.vmNames) : snapshot;
-    return judge(this.endpoint.display, whole, this.scoped(whole), evidence, { window: describeSince(this.since), ...(this.options.vm ? { vm: this.options.vm } : {}) });
+    return judgeInScope(this.endpoint.display, whole, this.scoped(whole), evidence, { window: describeSince(this.since), ...(this.options.vm ? { vm: this.options.vm } : {}) });
   }
 
   /** The scope now. A name that matched at the start and no longer does (a VM deleted) leaves nothing in scope, said once. */
@@ -267,7 +273,8 @@ class Watcher {
       return scoped;
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
-      if (!this.scopeRefused) this.ctx.ui.warn(`${err.message} Nothing is in scope until it matches again.`);
+      // Said where the changes go (a JSON line, the webhook): from now on no change there means nothing watched, not all clear.
+      if (!this.scopeRefused) this.sink.warning(`${err.message} Nothing is in scope until it matches again.`);
       this.scopeRefused = true;
       return { ...whole, hosts: [], dvSwitches: [], vms: [] };
     }
@@ -296,6 +303,13 @@ class Watcher {
   private windowStart(): string | null {
     return windowStart(this.since, new Date().toISOString());
   }
+}
+
+/** The warning for a finding reported before whose VM (or host) the scope no longer takes in, though the finding stands. */
+function leftScope(finding: Finding, scope: Scope): string {
+  const given = (['vm', 'host', 'cluster', 'datacenter'] as const).filter((o) => scope[o]?.length).map((o) => `--${o} ${scope[o]!.map((p) => `'${p}'`).join(' ')}`);
+  const what = finding.vm ? `${finding.vm.name} (${finding.vm.moref ?? 'no moref'})` : (finding.host?.name ?? finding.portgroup?.name ?? finding.id);
+  return `${what} is no longer in the scope of this watch (${given.join(' ') || 'as given'}), renamed or moved, but its finding still stands and is not resolved: ${finding.summary} It is no longer followed here; audit it by its name now.`;
 }
 
 /** Whether an event is about what a finding is about: its VM, its portgroup, its port. */

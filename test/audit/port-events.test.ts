@@ -95,4 +95,17 @@ describe('dvPort block events', () => {
     expect(result.findings.filter((f) => f.vm)).toEqual([]);
     expect(result.history).toEqual([]);
   });
+  it('a port connected to a VM this user is not shown (vm-99): its block, released or not, is not history but a port to check', () => {
+    const released = audit(estate(), evidence([portState('vm-7', 4000), portState('vm-99', 4000, '13')], [blockEvent(1, true, OTHER_MAC, '13'), blockEvent(2, false, OTHER_MAC, '13')]));
+    expect(released.history).toEqual([]);
+    expect(released.findings).toEqual([]);
+    expect(released.unseenPorts).toMatchObject([{ dvs: 'DSwitch01', portKey: '13', vm: 'vm-99', evidence: [{ type: 'dvport-event', releasedAt: '2026-12-01T09:02:00.000Z' }] }]);
+    // Blocked now, its events rotated out of the window: vCenter's port state alone says so.
+    const now = audit(estate(), evidence([portState('vm-7', 4000), portState('vm-99', 4000, '13', true)], []));
+    expect(now.unseenPorts).toMatchObject([{ portKey: '13', vm: 'vm-99', evidence: [{ type: 'dvport-blocked' }] }]);
+    expect(now.findings).toEqual([]);
+    // A port of a VM it has, or one an administrator blocked, is no such port.
+    expect(audit(estate(), evidence([portState('vm-7', 4000, '12', true)], [])).unseenPorts).toEqual([]);
+    expect(audit(estate(), evidence([{ ...portState('vm-99', 4000, '13', true), adminBlocked: true }], [])).unseenPorts).toEqual([]);
+  });
 });
