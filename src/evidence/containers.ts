@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, rotationOf, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
+import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isOtherProgramLog, isVcenterOwnBundle, rotationOf, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { asUnreadable, cutShort, damaged, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -92,6 +92,14 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
   }
   if (isArchiveName(member.path)) return routeArchive(reading, c, member, name);
   if (vmkernelLogUnderOtherName(member.path)) return routeOtherName(reading, c, member, name);
+  // Outside a bundle, an archive is a folder packed (a collector's /var/log/remote sent as a .tgz): its files are
+  // read as the folder's are, by their content whatever their name; a bundle's other files are other programs'.
+  if (bundleOfMember(member.path)) return;
+  if (isOtherProgramLog(member.path)) {
+    reading.byContent.skipped.push(name);
+    return;
+  }
+  return routeByContent(reading, c, member);
 }
 
 /**
@@ -339,16 +347,28 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
   const mtime = (await stat(path)).mtimeMs;
   const c = container(reading, path, '!', depth, null, mtime);
   let broke = false;
+  const damagedMembers: { readonly name: string; readonly problem: string }[] = [];
   try {
     await readZip(path, (member) => route(reading, c, member), (member, reason) => {
-      if (!vmkernelLogName(member) && !isArchiveName(member) && !compressedBeyondReach(member) && !vmkernelLogUnderOtherName(member)) return; // not read anyway
-      reading.logFiles++;
+      const log = vmkernelLogName(member) || isArchiveName(member) || compressedBeyondReach(member) || vmkernelLogUnderOtherName(member);
+      // A file outside a bundle would have been read by its content, as route() reads it.
+      if (!log && (bundleOfMember(member) || isOtherProgramLog(member) || isMacMetadata(member))) return; // not read anyway
+      if (log) reading.logFiles++;
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
-    }, (member, reason) => reading.problems.push(damaged(`${path}!${member}`, reason)));
+    }, (member, reason) => {
+      const name = `${path}!${member}`;
+      // A file read by its content that held no vmkernel line is no evidence, damaged or not; the CRC is known at its end, before that.
+      const problem = damaged(name, reason);
+      reading.problems.push(problem);
+      damagedMembers.push({ name, problem });
+    });
   } catch (error) {
     broke = true;
     throw stopped(c, error);
   } finally {
+    for (const { name, problem } of damagedMembers) {
+      if (reading.byContent.notEvidence.includes(name)) reading.problems.splice(reading.problems.indexOf(problem), 1);
+    }
     await closeContainer(reading, c, broke);
   }
 }

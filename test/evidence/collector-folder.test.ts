@@ -1,5 +1,6 @@
 // A syslog collector's folder as admins keep it (/var/log/remote/<host>/…):
 // what is in it is read, or said not to be.
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,35 @@ describe('files a collector names its own way', () => {
       `1 other file(s) in the folders given hold no vmkernel line: not evidence (${join(remote, 'esx01/rsyslog-stats.log')}).`,
       `1 file(s) named as other ESXi programs' logs were not read, vmkernel writing none of its lines there (${join(remote, 'esx01/hostd.log')}).`,
     ]);
+  });
+});
+
+describe("a collector's folder packed as a .tgz or .zip (sent by mail, attached to a ticket)", () => {
+  async function folder(name: string): Promise<string> {
+    const remote = join(tmp, name, 'remote');
+    await put(join(remote, 'esx01/vmkernel.log'), [chatter('esx01')]);
+    await put(join(remote, 'esx02/syslog.log'), blocked('esx02', 'web02'));
+    await put(join(remote, 'esx02/hostd.log'), blocked('esx02', 'hostd-would-be-read'));
+    return remote;
+  }
+
+  it('is read as the folder is: a host filed as syslog.log is read by its content, not skipped without a word (was: "No findings", exit 0)', async () => {
+    for (const kind of ['tgz', 'zip'] as const) {
+      const remote = await folder(`packed-${kind}`);
+      const archive = join(remote, '..', `remote.${kind}`);
+      if (kind === 'tgz') execFileSync('tar', ['-czf', archive, '-C', join(remote, '..'), 'remote']);
+      else execFileSync('zip', ['-qr', archive, 'remote'], { cwd: join(remote, '..') });
+      const logs = await readLogFiles([archive]);
+      expect(logs.events.map((e) => [e.hostName, e.vmName, e.message]), kind).toEqual([
+        ['esx02', 'web02', 'mac-change-requested'],
+        ['esx02', 'web02', 'policy-violation-blocked'],
+      ]);
+      expect(logs.notes, kind).toEqual([
+        `1 file(s) not named as vmkernel logs hold vmkernel lines, which were read (${archive}!remote/esx02/syslog.log).`,
+        `1 file(s) named as other ESXi programs' logs were not read, vmkernel writing none of its lines there (${archive}!remote/esx02/hostd.log).`,
+      ]);
+      expect((await readLogFiles([remote])).events.map((e) => [e.hostName, e.vmName]), kind).toEqual(logs.events.map((e) => [e.hostName, e.vmName]));
+    }
   });
 });
 
