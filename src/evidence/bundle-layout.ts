@@ -42,6 +42,25 @@ export function bundleOfMember(path: string): { path: string; root: BundleRoot }
   return null;
 }
 
+/**
+ * A log file on disk still where vm-support put it in its extracted bundle
+ * (…/esx-<host>-<date>--<time>-<pid>/var/run/log/vmkernel.log, or var/log/): that bundle. `path`: absolute, '/'-separated.
+ */
+export function bundleOfExtractedLog(path: string): { path: string; root: BundleRoot } | null {
+  const bundle = bundleOfMember(path);
+  return bundle && /^var\/(?:run\/)?log\/[^/]+$/.test(path.slice(bundle.path.length + 1)) ? bundle : null;
+}
+
+/**
+ * The host a bundle is of. ESXi calls a host never given a name `localhost`: two such bundles may be two
+ * hosts, whose port ids must not mix and whose newest line must not set the other's window. vCenter's
+ * name for it (its download's member name) tells them apart; else the bundle's own name does.
+ */
+export function bundleHost(bundle: { path: string; root: { hostName: string } }, hostHint: string | null): string {
+  if (!/^localhost(?:\.|$)/i.test(bundle.root.hostName)) return bundle.root.hostName;
+  return hostHint ?? `${bundle.root.hostName} (${basename(bundle.path)})`;
+}
+
 // vCenter names each host's bundle "<host as vCenter knows it>-vm<yyyy>-<d>-<mm>@<hh>-<mm>-<ss>.tgz"
 // (day and month in that odd order); older vCenters "<host>-vmsupport-<yyyy>-<mm>-<dd>@…".
 const VCENTER_HOST_BUNDLE = /^(.+?)-vm(?:support-)?\d{4}-\d{1,2}-\d{1,2}@[\d-]+\.(?:tgz|tar\.gz)$/;

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isOtherProgramLog, isVcenterOwnBundle, rotationOf, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
+import { bundleHost, bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isOtherProgramLog, isVcenterOwnBundle, rotationOf, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { asUnreadable, cutShort, damaged, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -120,12 +120,22 @@ function notAFile(member: ArchiveMember): string {
   return `a symbolic link${member.linkTarget ? ` to ${member.linkTarget}` : ''}, which vmfix does not follow${next}`;
 }
 
+/** The source a bundle's logs go to. One bundle per archive is the rule: it is named by the archive; a directory's bundle by its path. */
+function bundleSourceName(c: Container, bundlePath: string): string {
+  if (!c.roots.includes(bundlePath)) c.roots.push(bundlePath);
+  return c.joiner === '!' && c.roots[0] === bundlePath ? c.label : c.label + c.joiner + bundlePath;
+}
+
+/** A bundle's log on disk read already through another argument (the file named by itself too): the bundle's lines are not missing. */
+export function readThroughAnotherArgument(reading: Reading, c: Container, memberPath: string): void {
+  const bundle = bundleOfMember(memberPath);
+  if (bundle && vmkernelLogName(memberPath)) reading.readElsewhere.add(bundleSourceName(c, bundle.path));
+}
+
 function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Date | null): SourceBuilder {
   const bundle = bundleOfMember(memberPath);
   if (bundle) {
-    if (!c.roots.includes(bundle.path)) c.roots.push(bundle.path);
-    // One bundle per archive is the rule: it is named by the archive; a directory's bundle by its path.
-    const name = c.joiner === '!' && c.roots[0] === bundle.path ? c.label : c.label + c.joiner + bundle.path;
+    const name = bundleSourceName(c, bundle.path);
     const reference = bundle.root.collected ?? mtime?.getTime() ?? c.reference;
     return reading.source(name, () =>
       new SourceBuilder({ name, hostName: bundleHost(bundle, c.hostHint), fixedHost: true, seen: reading.seen, ...clock(reference, reading.now) }),
@@ -143,16 +153,6 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
 function warningsSource(reading: Reading, kernel: SourceBuilder, name: string): SourceBuilder {
   reading.warningSources.add(name);
   return reading.source(name, () => new SourceBuilder({ ...kernel.init, name }));
-}
-
-/**
- * The host a bundle is of. ESXi calls a host never given a name `localhost`: two such bundles may be two
- * hosts, whose port ids must not mix and whose newest line must not set the other's window. vCenter's
- * name for it (its download's member name) tells them apart; else the bundle's own name does.
- */
-function bundleHost(bundle: { path: string; root: { hostName: string } }, hostHint: string | null): string {
-  if (!/^localhost(?:\.|$)/i.test(bundle.root.hostName)) return bundle.root.hostName;
-  return hostHint ?? `${bundle.root.hostName} (${basename(bundle.path)})`;
 }
 
 function copySource(reading: Reading, original: SourceBuilder, name: string): SourceBuilder {

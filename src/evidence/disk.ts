@@ -12,7 +12,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
 import { bundleOfMember, bundleRoot, compressedBeyondReach, isArchiveName, isMacMetadata, isOtherProgramLog, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
-import { closeContainer, container, readTarContainer, readZipFile, route, routeByContent } from './containers.js';
+import { closeContainer, container, readTarContainer, readThroughAnotherArgument, readZipFile, route, routeByContent } from './containers.js';
 import { cutShort, READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
 import { gunzip, type GunzipOutcome } from './gzip.js';
@@ -85,6 +85,7 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
       }
       if (!(await seen(file.path))) {
         reading.alreadyRead++;
+        readThroughAnotherArgument(reading, c, path);
         continue;
       }
       if (isArchiveName(path) && !vmkernelLogName(path)) {
