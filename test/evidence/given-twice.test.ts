@@ -136,6 +136,19 @@ describe('a vmkernel.log extracted from a bundle, given before the bundle (a glo
     // Alone, the log is still the bundle's host's: its path says so.
     expect((await readLogFiles([log])).events.map((e) => e.hostName)).toEqual(['esx01.lab.local', 'esx01.lab.local']);
   });
+
+  it("the same for the bundle's log folder given before the bundle (esx-*/var/run/log esx-*)", async () => {
+    const out = join(tmp, 'extracted-moved-folder');
+    await mkdir(out);
+    const bundleTgz = join(tmp, `moved-folder-${bundleName(moved())}.tgz`);
+    await writeBundleTgz(bundleTgz, moved());
+    execFileSync('tar', ['-xzf', bundleTgz, '-C', out]);
+    const dir = join(out, bundleName(moved()));
+    const logs = await readLogFiles([join(dir, 'var/run/log'), dir]);
+    const { findings, history } = auditLogs(logs.events, logs.portClients);
+    expect([findings.length, history.map((h) => [h.vm?.name, h.host?.name]), logs.problems]).toEqual([0, [['web01', 'esx01.lab.local']], []]);
+    expect((await readLogFiles([join(dir, 'var/run/log')])).events.map((e) => e.hostName)).toEqual(['esx01.lab.local', 'esx01.lab.local']);
+  });
 });
 
 describe('SeenLines past what it remembers', () => {
