@@ -143,6 +143,16 @@ export function vmkernelLogUnderOtherName(path: string): boolean {
   return /vmkernel/i.test(name) && !vmkernelLogName(name) && !compressedBeyondReach(name) && !isArchiveName(name);
 }
 
+/**
+ * Such a file whose name says whose log it is besides "vmkernel" (esx01-vmkernel.log, vmkernel_esx02.txt): outside
+ * a bundle, a log of its own, as a collector's or an admin's copy of each host's log, not its folder's vmkernel.log
+ * under another name (vmkernel.log.bak, vmkernel.log.old-2024-05-14, vmkernel.log~, "vmkernel copy.log").
+ */
+export function namesItsOwnLog(path: string): boolean {
+  const rest = basename(path).replace(/vmkernel/gi, '').replace(/\b(?:log|gz|txt|bak|backup|old|orig|save|saved|copy|prev|tmp)\b/gi, '');
+  return /[a-z]/i.test(rest);
+}
+
 /** The rotation age given such a file: older than any rotation, for its place among them is unknown. */
 export const UNKNOWN_AGE = 2 * DATED_AGE;
 

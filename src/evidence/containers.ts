@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleHost, bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isOtherProgramLog, isVcenterOwnBundle, rotationOf, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
+import { bundleHost, bundleOfMember, compressedBeyondReach, isArchiveName, isHostBundleName, isMacMetadata, isNetStatsListing, isOtherProgramLog, isVcenterOwnBundle, namesItsOwnLog, rotationOf, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { asUnreadable, cutShort, damaged, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -206,13 +206,9 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
  */
 export async function routeByContent(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
   const name = c.label + c.joiner + member.path;
-  const { family, age } = rotationOf(basename(member.path));
-  const dir = dirname(member.path);
-  const sourceName = c.label + c.joiner + (dir === '.' ? family : `${dir}/${family}`);
-  reading.byContent.sources.add(sourceName);
-  const source = reading.source(sourceName, () =>
-    new SourceBuilder({ name: sourceName, hostName: c.hostHint, fixedHost: c.hostHint !== null, seen: reading.seen, ...clock(member.mtime?.getTime() ?? c.reference, reading.now) }),
-  );
+  const { age } = rotationOf(basename(member.path));
+  const source = familySource(reading, c, member);
+  reading.byContent.sources.add(source.init.name);
   c.current = { name, source };
   const lines = source.lines;
   const vmkernelLines = source.vmkernelLines;
@@ -232,10 +228,21 @@ export async function routeByContent(reading: Reading, c: Container, member: Arc
   reading.byContent.notEvidence.push(name);
 }
 
+/** A file of a folder (outside any bundle) that stands for one host's log, or a share of many: a source of its own per file family. */
+function familySource(reading: Reading, c: Container, member: ArchiveMember): SourceBuilder {
+  const { family } = rotationOf(basename(member.path));
+  const dir = dirname(member.path);
+  const name = c.label + c.joiner + (dir === '.' ? family : `${dir}/${family}`);
+  return reading.source(name, () =>
+    new SourceBuilder({ name, hostName: c.hostHint, fixedHost: c.hostHint !== null, seen: reading.seen, ...clock(member.mtime?.getTime() ?? c.reference, reading.now) }),
+  );
+}
+
 /** A copy kept under a name of its own: read if its lines are vmkernel's, and named either way. */
 async function routeOtherName(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {
   c.logsRead.add(member.path);
-  const source = sourceFor(reading, c, member.path, member.mtime);
+  // Outside a bundle, esx01-vmkernel.log and esx02-vmkernel.log are two hosts' logs, whose port ids must not mix.
+  const source = !bundleOfMember(member.path) && namesItsOwnLog(member.path) ? familySource(reading, c, member) : sourceFor(reading, c, member.path, member.mtime);
   c.current = { name, source };
   const said = `${name}: named like a vmkernel log but by no name ESXi or logrotate gives one`;
   const vmkernelLines = source.vmkernelLines;
