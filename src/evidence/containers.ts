@@ -174,11 +174,13 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
   c.current = { name, source };
   if (bundle) {
     const key = `${bundle.path}\u0000${basename(file)}`;
+    // Its slices and the file joined from them beside them (cat vmkernel.log.FRAG-* > vmkernel.log) are two copies too.
+    const copy = fragment === null ? file : `${file}.FRAG`;
     const taken = c.taken.get(key);
-    if (taken === undefined) c.taken.set(key, file);
+    if (taken === undefined) c.taken.set(key, copy);
     // The same log under another directory of the bundle (var/log beside var/run/log): usually a copy,
     // but it may be older or newer. Read on its own; the evidence keeps it only if it adds something.
-    else if (taken !== file) source = c.current.source = copySource(reading, source, c.label + c.joiner + (warnings ? file : dirname(member.path)));
+    else if (taken !== copy) source = c.current.source = copySource(reading, source, c.label + c.joiner + (warnings || taken.startsWith(`${dirname(member.path)}/`) ? file : dirname(member.path)));
   }
   if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);
