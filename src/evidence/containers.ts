@@ -172,8 +172,9 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
   // A log of its own beside vmkernel.log: its times, window end and clock are its own; its lines that vmkernel.log also has count once.
   if (warnings) source = warningsSource(reading, source, c.label + c.joiner + file);
   c.current = { name, source };
-  if (bundle) {
-    const key = `${bundle.path}\u0000${basename(file)}`;
+  {
+    // One log per bundle (whichever of its directories holds it), or per folder outside any bundle.
+    const key = `${bundle ? bundle.path : `\u0001${dirname(member.path)}`}\u0000${basename(file)}`;
     // Its slices and the file joined from them beside them (cat vmkernel.log.FRAG-* > vmkernel.log) are two copies too.
     const copy = fragment === null ? file : `${file}.FRAG`;
     const taken = c.taken.get(key);
