@@ -42,6 +42,29 @@ export function bundleOfMember(path: string): { path: string; root: BundleRoot }
   return null;
 }
 
+/**
+ * A log file on disk still where vm-support put it in its extracted bundle
+ * (…/esx-<host>-<date>--<time>-<pid>/var/run/log/vmkernel.log, or var/log/): that bundle. `path`: absolute, '/'-separated.
+ */
+export function bundleOfExtractedLog(path: string): { path: string; root: BundleRoot } | null {
+  const bundle = bundleOfMember(path);
+  return bundle && /^var\/(?:run\/)?log\/[^/]+$/.test(path.slice(bundle.path.length + 1)) ? bundle : null;
+}
+
+/**
+ * The host a bundle is of. ESXi calls a host never given a name `localhost`: two such bundles may be two
+ * hosts, whose port ids must not mix and whose newest line must not set the other's window. vCenter's
+ * name for it (its download's member name) tells them apart; else the bundle's own name does, until
+ * esx.conf's system UUID shows two bundles to be of one host (files.ts joins them).
+ */
+export function bundleHost(bundle: { path: string; root: { hostName: string } }, hostHint: string | null): string {
+  if (!unnamedHost(bundle.root)) return bundle.root.hostName;
+  return hostHint ?? `${bundle.root.hostName} (${basename(bundle.path)})`;
+}
+
+/** A bundle of a host never given a name (ESXi's `localhost`). */
+export const unnamedHost = (root: { hostName: string }): boolean => /^localhost(?:\.|$)/i.test(root.hostName);
+
 // vCenter names each host's bundle "<host as vCenter knows it>-vm<yyyy>-<d>-<mm>@<hh>-<mm>-<ss>.tgz"
 // (day and month in that odd order); older vCenters "<host>-vmsupport-<yyyy>-<mm>-<dd>@…".
 const VCENTER_HOST_BUNDLE = /^(.+?)-vm(?:support-)?\d{4}-\d{1,2}-\d{1,2}@[\d-]+\.(?:tgz|tar\.gz)$/;
@@ -122,6 +145,16 @@ export function vmkernelLogName(path: string): LogFileName | null {
 export function vmkernelLogUnderOtherName(path: string): boolean {
   const name = basename(path);
   return /vmkernel/i.test(name) && !vmkernelLogName(name) && !compressedBeyondReach(name) && !isArchiveName(name);
+}
+
+/**
+ * Such a file whose name says whose log it is besides "vmkernel" (esx01-vmkernel.log, vmkernel_esx02.txt): outside
+ * a bundle, a log of its own, as a collector's or an admin's copy of each host's log, not its folder's vmkernel.log
+ * under another name (vmkernel.log.bak, vmkernel.log.old-2024-05-14, vmkernel.log~, "vmkernel copy.log").
+ */
+export function namesItsOwnLog(path: string): boolean {
+  const rest = basename(path).replace(/vmkernel/gi, '').replace(/\b(?:log|gz|txt|bak|backup|old|orig|save|saved|copy|prev|tmp)\b/gi, '');
+  return /[a-z]/i.test(rest);
 }
 
 /** The rotation age given such a file: older than any rotation, for its place among them is unknown. */

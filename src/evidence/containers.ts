@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, compressedBeyondReach, isArchiveName, isEsxConf, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, rotationOf, systemUuid, UNKNOWN_AGE, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type BundleRoot, type LogFileName } from './bundle-layout.js';
+import { bundleHost, bundleOfMember, compressedBeyondReach, isArchiveName, isEsxConf, isHostBundleName, isMacMetadata, isNetStatsListing, isOtherProgramLog, isVcenterOwnBundle, namesItsOwnLog, rotationOf, systemUuid, UNKNOWN_AGE, unnamedHost, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { asUnreadable, cutShort, damaged, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -93,6 +93,14 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
   }
   if (isArchiveName(member.path)) return routeArchive(reading, c, member, name);
   if (vmkernelLogUnderOtherName(member.path)) return routeOtherName(reading, c, member, name);
+  // Outside a bundle, an archive is a folder packed (a collector's /var/log/remote sent as a .tgz): its files are
+  // read as the folder's are, by their content whatever their name; a bundle's other files are other programs'.
+  if (bundleOfMember(member.path)) return;
+  if (isOtherProgramLog(member.path)) {
+    reading.byContent.skipped.push(name);
+    return;
+  }
+  return routeByContent(reading, c, member);
 }
 
 /**
@@ -113,6 +121,18 @@ function notAFile(member: ArchiveMember): string {
   return `a symbolic link${member.linkTarget ? ` to ${member.linkTarget}` : ''}, which vmfix does not follow${next}`;
 }
 
+/** The source a bundle's logs go to. One bundle per archive is the rule: it is named by the archive; a directory's bundle by its path. */
+function bundleSourceName(c: Container, bundlePath: string): string {
+  if (!c.roots.includes(bundlePath)) c.roots.push(bundlePath);
+  return c.joiner === '!' && c.roots[0] === bundlePath ? c.label : c.label + c.joiner + bundlePath;
+}
+
+/** A bundle's log on disk read already through another argument (the file named by itself too): the bundle's lines are not missing. */
+export function readThroughAnotherArgument(reading: Reading, c: Container, memberPath: string): void {
+  const bundle = bundleOfMember(memberPath);
+  if (bundle && vmkernelLogName(memberPath)) reading.readElsewhere.add(bundleSourceName(c, bundle.path));
+}
+
 function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Date | null): SourceBuilder {
   const bundle = bundleOfMember(memberPath);
   if (bundle) {
@@ -124,7 +144,7 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
         hostName: bundleHost(bundle, c.hostHint),
         fixedHost: true,
         seen: reading.seen,
-        ...(unnamed(bundle.root) && c.hostHint === null ? { seenAs: bundle.root.hostName } : {}),
+        ...(unnamedHost(bundle.root) && c.hostHint === null ? { seenAs: bundle.root.hostName } : {}),
         ...clock(reference, reading.now),
       }),
     );
@@ -138,29 +158,10 @@ function sourceFor(reading: Reading, c: Container, memberPath: string, mtime: Da
   );
 }
 
-/** One bundle per archive is the rule: it is named by the archive; a directory's bundle by its path. */
-function bundleSourceName(c: Container, bundlePath: string): string {
-  if (!c.roots.includes(bundlePath)) c.roots.push(bundlePath);
-  return c.joiner === '!' && c.roots[0] === bundlePath ? c.label : c.label + c.joiner + bundlePath;
-}
-
 function warningsSource(reading: Reading, kernel: SourceBuilder, name: string): SourceBuilder {
   reading.warningSources.add(name);
   return reading.source(name, () => new SourceBuilder({ ...kernel.init, name }));
 }
-
-/**
- * The host a bundle is of. ESXi calls a host never given a name `localhost`: two such bundles may be two
- * hosts, whose port ids must not mix and whose newest line must not set the other's window. vCenter's
- * name for it (its download's member name) tells them apart; else the bundle's own name does, until
- * esx.conf's system UUID shows two bundles to be of one host (files.ts joins them).
- */
-function bundleHost(bundle: { path: string; root: BundleRoot }, hostHint: string | null): string {
-  if (!unnamed(bundle.root)) return bundle.root.hostName;
-  return hostHint ?? `${bundle.root.hostName} (${basename(bundle.path)})`;
-}
-
-const unnamed = (root: BundleRoot) => /^localhost(?:\.|$)/i.test(root.hostName);
 
 /**
  * esx.conf of a bundle named after no host: its system UUID, kept to join the bundles of one host
@@ -168,7 +169,7 @@ const unnamed = (root: BundleRoot) => /^localhost(?:\.|$)/i.test(root.hostName);
  */
 async function routeEsxConf(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
   const bundle = bundleOfMember(member.path);
-  if (!bundle || !unnamed(bundle.root) || c.hostHint !== null) return;
+  if (!bundle || !unnamedHost(bundle.root) || c.hostHint !== null) return;
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of member.body) {
@@ -195,13 +196,16 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
   // A log of its own beside vmkernel.log: its times, window end and clock are its own; its lines that vmkernel.log also has count once.
   if (warnings) source = warningsSource(reading, source, c.label + c.joiner + file);
   c.current = { name, source };
-  if (bundle) {
-    const key = `${bundle.path}\u0000${basename(file)}`;
+  {
+    // One log per bundle (whichever of its directories holds it), or per folder outside any bundle.
+    const key = `${bundle ? bundle.path : `\u0001${dirname(member.path)}`}\u0000${basename(file)}`;
+    // Its slices and the file joined from them beside them (cat vmkernel.log.FRAG-* > vmkernel.log) are two copies too.
+    const copy = fragment === null ? file : `${file}.FRAG`;
     const taken = c.taken.get(key);
-    if (taken === undefined) c.taken.set(key, file);
+    if (taken === undefined) c.taken.set(key, copy);
     // The same log under another directory of the bundle (var/log beside var/run/log): usually a copy,
     // but it may be older or newer. Read on its own; the evidence keeps it only if it adds something.
-    else if (taken !== file) source = c.current.source = copySource(reading, source, c.label + c.joiner + (warnings ? file : dirname(member.path)));
+    else if (taken !== copy) source = c.current.source = copySource(reading, source, c.label + c.joiner + (warnings || taken.startsWith(`${dirname(member.path)}/`) ? file : dirname(member.path)));
   }
   if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);
@@ -229,13 +233,9 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
  */
 export async function routeByContent(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
   const name = c.label + c.joiner + member.path;
-  const { family, age } = rotationOf(basename(member.path));
-  const dir = dirname(member.path);
-  const sourceName = c.label + c.joiner + (dir === '.' ? family : `${dir}/${family}`);
-  reading.byContent.sources.add(sourceName);
-  const source = reading.source(sourceName, () =>
-    new SourceBuilder({ name: sourceName, hostName: c.hostHint, fixedHost: c.hostHint !== null, seen: reading.seen, ...clock(member.mtime?.getTime() ?? c.reference, reading.now) }),
-  );
+  const { age } = rotationOf(basename(member.path));
+  const source = familySource(reading, c, member);
+  reading.byContent.sources.add(source.init.name);
   c.current = { name, source };
   const lines = source.lines;
   const vmkernelLines = source.vmkernelLines;
@@ -255,10 +255,21 @@ export async function routeByContent(reading: Reading, c: Container, member: Arc
   reading.byContent.notEvidence.push(name);
 }
 
+/** A file of a folder (outside any bundle) that stands for one host's log, or a share of many: a source of its own per file family. */
+function familySource(reading: Reading, c: Container, member: ArchiveMember): SourceBuilder {
+  const { family } = rotationOf(basename(member.path));
+  const dir = dirname(member.path);
+  const name = c.label + c.joiner + (dir === '.' ? family : `${dir}/${family}`);
+  return reading.source(name, () =>
+    new SourceBuilder({ name, hostName: c.hostHint, fixedHost: c.hostHint !== null, seen: reading.seen, ...clock(member.mtime?.getTime() ?? c.reference, reading.now) }),
+  );
+}
+
 /** A copy kept under a name of its own: read if its lines are vmkernel's, and named either way. */
 async function routeOtherName(reading: Reading, c: Container, member: ArchiveMember, name: string): Promise<void> {
   c.logsRead.add(member.path);
-  const source = sourceFor(reading, c, member.path, member.mtime);
+  // Outside a bundle, esx01-vmkernel.log and esx02-vmkernel.log are two hosts' logs, whose port ids must not mix.
+  const source = !bundleOfMember(member.path) && namesItsOwnLog(member.path) ? familySource(reading, c, member) : sourceFor(reading, c, member.path, member.mtime);
   c.current = { name, source };
   const said = `${name}: named like a vmkernel log but by no name ESXi or logrotate gives one`;
   const vmkernelLines = source.vmkernelLines;
@@ -370,16 +381,28 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
   const mtime = (await stat(path)).mtimeMs;
   const c = container(reading, path, '!', depth, null, mtime);
   let broke = false;
+  const damagedMembers: { readonly name: string; readonly problem: string }[] = [];
   try {
     await readZip(path, (member) => route(reading, c, member), (member, reason) => {
-      if (!vmkernelLogName(member) && !isArchiveName(member) && !compressedBeyondReach(member) && !vmkernelLogUnderOtherName(member)) return; // not read anyway
-      reading.logFiles++;
+      const log = vmkernelLogName(member) || isArchiveName(member) || compressedBeyondReach(member) || vmkernelLogUnderOtherName(member);
+      // A file outside a bundle would have been read by its content, as route() reads it.
+      if (!log && (bundleOfMember(member) || isOtherProgramLog(member) || isMacMetadata(member))) return; // not read anyway
+      if (log) reading.logFiles++;
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
-    }, (member, reason) => reading.problems.push(damaged(`${path}!${member}`, reason)));
+    }, (member, reason) => {
+      const name = `${path}!${member}`;
+      // A file read by its content that held no vmkernel line is no evidence, damaged or not; the CRC is known at its end, before that.
+      const problem = damaged(name, reason);
+      reading.problems.push(problem);
+      damagedMembers.push({ name, problem });
+    });
   } catch (error) {
     broke = true;
     throw stopped(c, error);
   } finally {
+    for (const { name, problem } of damagedMembers) {
+      if (reading.byContent.notEvidence.includes(name)) reading.problems.splice(reading.problems.indexOf(problem), 1);
+    }
     await closeContainer(reading, c, broke);
   }
 }

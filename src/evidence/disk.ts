@@ -8,11 +8,11 @@
 // this machine is some other file or none.
 import { createReadStream, type Dirent } from 'node:fs';
 import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
 import { bundleOfMember, bundleRoot, compressedBeyondReach, isArchiveName, isEsxConf, isMacMetadata, isOtherProgramLog, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
-import { closeContainer, container, readTarContainer, readZipFile, route, routeByContent } from './containers.js';
+import { closeContainer, container, readTarContainer, readThroughAnotherArgument, readZipFile, route, routeByContent } from './containers.js';
 import { cutShort, READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
 import { gunzip, type GunzipOutcome } from './gzip.js';
@@ -64,8 +64,8 @@ export async function readFile(reading: Reading, path: string, source: () => Sou
  * first within each directory. Symbolic links are not followed.
  */
 export async function readDirectory(reading: Reading, dir: string, seen: (path: string) => Promise<boolean>): Promise<void> {
-  // A bundle given by its own directory: its name, kept in members' paths, says whose it is.
-  const top = bundleRoot(basename(dir)) ? dirname(dir) : dir;
+  // A bundle given by its own directory, or by one inside it (its var/run/log): its name, kept in members' paths, says whose it is.
+  const top = bundleTop(dir);
   const c = container(reading, top, sep, 0, null, undefined);
   const links: Link[] = [];
   try {
@@ -89,6 +89,7 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
       }
       if (!(await seen(file.path))) {
         reading.alreadyRead++;
+        readThroughAnotherArgument(reading, c, path);
         continue;
       }
       if (isArchiveName(path) && !vmkernelLogName(path)) {
@@ -111,6 +112,15 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
   }
   // A bundle's links point into the host's own tree (/vmfs/volumes/…), which the bundle holds no log of.
   for (const link of links) if (!bundleOfMember(relative(top, link.path).split(sep).join('/'))) reading.links.push(link);
+}
+
+/** The directory above the bundle `dir` is or is inside of (as the user spelled it), else `dir`. */
+function bundleTop(dir: string): string {
+  const steps = resolve(dir).split(sep);
+  for (let up = 0; up < steps.length - 1; up++) {
+    if (bundleRoot(steps[steps.length - 1 - up]!)) return join(dir, ...Array<string>(up + 1).fill('..'));
+  }
+  return dir;
 }
 
 type Link = Reading['links'][number];

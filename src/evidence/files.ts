@@ -10,11 +10,11 @@
 // verdict must show, and the rest is still read.
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 
 import { DAY, HOUR, MINUTE } from '../duration.js';
 import { UsageError } from '../errors.js';
-import { rotationOf, vmkernelLogName } from './bundle-layout.js';
+import { bundleHost, bundleOfExtractedLog, rotationOf, vmkernelLogName } from './bundle-layout.js';
 import { CorruptArchiveError } from './archive.js';
 import { readDirectory, readFile, unreadLinks } from './disk.js';
 import { Fragments } from './fragments.js';
@@ -119,9 +119,12 @@ function sliceOf(path: string): { file: string; index: number; age: number } | n
 const fileOf = (path: string) => sliceOf(path)?.file ?? path;
 
 async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'family' }>, seen: (path: string) => Promise<boolean>): Promise<void> {
-  const reference = Math.min(reading.now, Math.max(...family.files.map((f) => f.mtime)));
+  // A log still in its extracted bundle is that bundle's host's, as it is read through the bundle: whichever of the two is given first.
+  const bundle = bundleOfExtractedLog(resolve(family.files[0]!.path).split(sep).join('/'));
+  const reference = Math.min(reading.now, bundle?.root.collected ?? Math.max(...family.files.map((f) => f.mtime)));
   if (vmkernelLogName(family.name)?.warnings) reading.warningSources.add(family.name);
-  const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, hostName: null, fixedHost: false, reference, now: reading.now, seen: reading.seen }));
+  const host = bundle ? { hostName: bundleHost(bundle, null), fixedHost: true } : { hostName: null, fixedHost: false };
+  const source = () => reading.source(family.name, () => new SourceBuilder({ name: family.name, ...host, reference, now: reading.now, seen: reading.seen }));
   // Slices are joined, as in a bundle: read one by one, a line cut between two is lost.
   let slices: { fragments: Fragments; lines: number; problems: number } | undefined;
   for (const file of family.files) {
@@ -129,7 +132,10 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
     const slice = sliceOf(file.path);
     if (slice) {
       slices ??= { fragments: new Fragments(reading), lines: reading.lines, problems: reading.problems.length };
-      await slices.fragments.add(source(), slice.file, slice.age, slice.index, createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES }));
+      // Given beside the file joined from them (cat vmkernel.log.FRAG-* > vmkernel.log), they are a copy of it, not more of it.
+      const joined = family.files.some((f) => f.path === slice.file);
+      const into = joined ? copyOf(reading, source(), `${slice.file}.FRAG-*`) : source();
+      await slices.fragments.add(into, slice.file, slice.age, slice.index, createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES }));
       continue;
     }
     const lines = reading.lines;
@@ -168,6 +174,10 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
     const why = reading.problems.slice(slices.problems)[0];
     throw new UsageError(`${family.name}: no log line came from its FRAG slices${why ? ` (${why.replace(/\.$/, '')})` : ''}.`);
   }
+}
+
+function copyOf(reading: Reading, original: SourceBuilder, name: string): SourceBuilder {
+  return reading.source(name, () => new SourceBuilder({ ...original.init, name, copyOf: original.init.name }));
 }
 
 function nothingRead(path: string, empty: boolean, kind: Kind, hadLogs: boolean, problems: string[]): string {
@@ -237,7 +247,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
       if (addsNothing(done, finished.get(copyOf)!)) continue;
       notes.push(`${name} holds a second vmkernel log of ${copyOf}, with lines the other does not have: both were read.`);
     }
-    if (builder.lines === 0 && !copyLines.get(name) && !problems.some((p) => p.startsWith(name))) {
+    if (builder.lines === 0 && !copyLines.get(name) && !reading.readElsewhere.has(name) && !problems.some((p) => p.startsWith(name))) {
       // A host bundle with a listing but no log: the verdict knows nothing of that host.
       problems.push(`${name}: no vmkernel log line in it${hostName ? `, so nothing is known of ${hostName}` : ''}.`);
     }

@@ -20,6 +20,8 @@ export class Reading {
   logFiles = 0;
   /** Files not read again: reached twice, through two arguments or a link. */
   alreadyRead = 0;
+  /** Bundle sources (by name) whose vmkernel log was read through another argument: their lines are not missing. */
+  readonly readElsewhere = new Set<string>();
   /** The real paths of the files on disk read so far: the same file twice would double every count. */
   readonly realPaths = new Set<string>();
   /** Real paths of the directories walked: a symbolic link to one of them (or below) hides nothing. */

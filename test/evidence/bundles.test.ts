@@ -402,6 +402,22 @@ describe('a host bundle .tgz, as downloaded', () => {
     expect(logs.notes).toEqual([`${path.endsWith('.tgz') ? path : join(work, bundleName(spec))}: 1 event(s) older than the window were left out (--since all reads them).`]);
   });
 
+  it.each(['directory', 'tgz'])('reads the live log once where its slices were joined beside them (cat vmkernel.log.FRAG-* > vmkernel.log), %s: no clock said set back, no line counted twice', async (form) => {
+    // A block three weeks old, then a day of chatter: the same lines twice in one log made its times jump back.
+    const live = Buffer.from(text([esxi8('2024-04-20T08:00:00.000Z', violation('old01', '0x2000005')), ...chatter('2024-05-13T00:00:00.000Z', 30_000)]));
+    const spec = { host: 'esx08', stamp: '2024-05-14--09.12', files: { 'var/run/log/vmkernel.log': live, ...fragments('var/run/log/vmkernel.log', live, 3) } };
+    const work = await mkdtemp(join(tmp, 'joined-'));
+    let path = await writeBundleDir(work, spec);
+    if (form === 'tgz') {
+      path = join(work, 'joined.tgz');
+      execFileSync('tar', ['--sort=name', '-czf', path, '-C', work, bundleName(spec)]);
+    }
+    const logs = await readLogFiles([path], { since: { durationMs: 7 * 86_400_000 } });
+    expect(logs.problems).toEqual([]);
+    expect(logs.events).toEqual([]);
+    expect(logs.sources.map((s) => [s.hostName, s.lines])).toEqual([['esx08', 30_001]]);
+  });
+
   it("reads a rotation's slices that an archive holds around the live log (a bundle tarred again in the folder's own order) as the rotation's", async () => {
     const rotation = gzipSync(text([...chatter('2024-04-01T00:00:00.000Z', 20_000), esxi8('2024-04-01T12:00:00.000Z', macChange('app03', '02:00:00:00:00:03', '0x2000009'))]));
     const spec = { host: 'esx07', stamp: '2024-05-14--09.12', files: { ...fragments('var/run/log/vmkernel.0.gz', rotation, 2), 'var/run/log/vmkernel.log': text(chatter('2024-05-14T00:00:00.000Z', 3000)) } };

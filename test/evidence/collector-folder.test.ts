@@ -97,6 +97,35 @@ describe('files a collector names its own way', () => {
   });
 });
 
+describe("a collector's folder packed as a .tgz or .zip (sent by mail, attached to a ticket)", () => {
+  async function folder(name: string): Promise<string> {
+    const remote = join(tmp, name, 'remote');
+    await put(join(remote, 'esx01/vmkernel.log'), [chatter('esx01')]);
+    await put(join(remote, 'esx02/syslog.log'), blocked('esx02', 'web02'));
+    await put(join(remote, 'esx02/hostd.log'), blocked('esx02', 'hostd-would-be-read'));
+    return remote;
+  }
+
+  it('is read as the folder is: a host filed as syslog.log is read by its content, not skipped without a word (was: "No findings", exit 0)', async () => {
+    for (const kind of ['tgz', 'zip'] as const) {
+      const remote = await folder(`packed-${kind}`);
+      const archive = join(remote, '..', `remote.${kind}`);
+      if (kind === 'tgz') execFileSync('tar', ['-czf', archive, '-C', join(remote, '..'), 'remote']);
+      else execFileSync('zip', ['-qr', archive, 'remote'], { cwd: join(remote, '..') });
+      const logs = await readLogFiles([archive]);
+      expect(logs.events.map((e) => [e.hostName, e.vmName, e.message]), kind).toEqual([
+        ['esx02', 'web02', 'mac-change-requested'],
+        ['esx02', 'web02', 'policy-violation-blocked'],
+      ]);
+      expect(logs.notes, kind).toEqual([
+        `1 file(s) not named as vmkernel logs hold vmkernel lines, which were read (${archive}!remote/esx02/syslog.log).`,
+        `1 file(s) named as other ESXi programs' logs were not read, vmkernel writing none of its lines there (${archive}!remote/esx02/hostd.log).`,
+      ]);
+      expect((await readLogFiles([remote])).events.map((e) => [e.hostName, e.vmName]), kind).toEqual(logs.events.map((e) => [e.hostName, e.vmName]));
+    }
+  });
+});
+
 describe('a symbolic link to a file, or to nothing, in a folder given', () => {
   it('is not followed, and said: a collector file linked from elsewhere was not read (was: skipped without a word)', async () => {
     const root = join(tmp, 'file-linked');

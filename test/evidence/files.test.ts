@@ -234,6 +234,22 @@ describe('rotated logs', () => {
     expect(part.problems).toEqual([expect.stringMatching(/vmkernel\.log: it ends in the middle of a line at the end of FRAG-00000, so the slices after it are missing/)]);
   });
 
+  it('reads a log once beside the file joined from its slices (cat vmkernel.log.FRAG-* > vmkernel.log), in a folder or named: no clock said set back, no line counted twice', async () => {
+    const dir = join(tmp, 'joined-slices');
+    await mkdir(dir, { recursive: true });
+    const chat = Array.from({ length: 3000 }, (_, i) => `2024-05-13T${String(Math.floor(i / 120)).padStart(2, '0')}:${String(Math.floor(i / 2) % 60).padStart(2, '0')}:00.000Z cpu1:2097700)NetSched: chatter ${i}`);
+    const live = Buffer.from([esxi8('2024-04-20T08:00:00.000Z', macChange('old01', '02:00:00:00:00:05', '0x4000005')), ...chat].join('\n') + '\n');
+    await writeFile(join(dir, 'vmkernel.log'), live);
+    await writeFile(join(dir, 'vmkernel.log.FRAG-00000'), live.subarray(0, 60_000));
+    await writeFile(join(dir, 'vmkernel.log.FRAG-00001'), live.subarray(60_000));
+    const week = { since: { durationMs: 7 * 86_400_000 } };
+    for (const paths of [[dir], ['vmkernel.log', 'vmkernel.log.FRAG-00000', 'vmkernel.log.FRAG-00001'].map((name) => join(dir, name))]) {
+      const logs = await readAll(paths, week);
+      expect(logs.problems, paths[0]).toEqual([]);
+      expect(logs.sources.map((s) => s.lines), paths[0]).toEqual([3001]);
+    }
+  });
+
   it('collapses one event across vmkernel.log and vmkernel.0.gz given as files, oldest read first', async () => {
     const live = fixture('rotated/vmkernel.log');
     const rotated = fixture('rotated/vmkernel.0.gz');

@@ -100,6 +100,57 @@ describe('the same evidence given twice', () => {
   });
 });
 
+describe('a vmkernel.log extracted from a bundle, given before the bundle (a glob: esx-*/var/run/log/vmkernel.log esx-*)', () => {
+  /** The bundle's listing shows web01.eth0 on another port since the block: the block is history. */
+  const moved = (): BundleSpec => ({
+    ...esx01(),
+    files: {
+      ...esx01().files,
+      'commands/net-stats_-l.txt': 'PortNum          Type SubType SwitchName       MACAddress         ClientName\n33554441            5       9 vSwitch0         00:50:56:9a:00:07  web01.eth0\n',
+      'var/run/log/vmkernel.log': text([
+        ...chatter('2024-05-14T08:00:00.000Z', 100),
+        esxi8('2024-05-14T09:00:00.000Z', macChange('web01.eth0', '02:00:00:00:00:01', '0x2000004')),
+        esxi8('2024-05-14T09:00:00.000Z', violation('web01.eth0', '0x2000004')),
+      ]),
+    },
+  });
+
+  it("is the bundle's host's, so the verdict is the bundle's whichever comes first: history, not a finding on a host the log does not name", async () => {
+    const out = join(tmp, 'extracted-moved');
+    await mkdir(out);
+    const bundleTgz = join(tmp, `moved-${bundleName(moved())}.tgz`);
+    await writeBundleTgz(bundleTgz, moved());
+    execFileSync('tar', ['-xzf', bundleTgz, '-C', out]);
+    const dir = join(out, bundleName(moved()));
+    const log = join(dir, 'var/run/log/vmkernel.log');
+    const verdict = async (paths: string[]) => {
+      const logs = await readLogFiles(paths);
+      const { findings, history } = auditLogs(logs.events, logs.portClients);
+      return { findings: findings.map((f) => f.summary), history: history.map((h) => [h.vm?.name, h.host?.name]), problems: logs.problems };
+    };
+    const alone = await verdict([dir]);
+    expect(alone).toEqual({ findings: [], history: [['web01', 'esx01.lab.local']], problems: [] });
+    expect(await verdict([log, dir])).toEqual(alone);
+    expect(await verdict([log, bundleTgz])).toEqual(alone);
+    expect(await verdict([bundleTgz, log])).toEqual(alone);
+    // Alone, the log is still the bundle's host's: its path says so.
+    expect((await readLogFiles([log])).events.map((e) => e.hostName)).toEqual(['esx01.lab.local', 'esx01.lab.local']);
+  });
+
+  it("the same for the bundle's log folder given before the bundle (esx-*/var/run/log esx-*)", async () => {
+    const out = join(tmp, 'extracted-moved-folder');
+    await mkdir(out);
+    const bundleTgz = join(tmp, `moved-folder-${bundleName(moved())}.tgz`);
+    await writeBundleTgz(bundleTgz, moved());
+    execFileSync('tar', ['-xzf', bundleTgz, '-C', out]);
+    const dir = join(out, bundleName(moved()));
+    const logs = await readLogFiles([join(dir, 'var/run/log'), dir]);
+    const { findings, history } = auditLogs(logs.events, logs.portClients);
+    expect([findings.length, history.map((h) => [h.vm?.name, h.host?.name]), logs.problems]).toEqual([0, [['web01', 'esx01.lab.local']], []]);
+    expect((await readLogFiles([join(dir, 'var/run/log')])).events.map((e) => e.hostName)).toEqual(['esx01.lab.local', 'esx01.lab.local']);
+  });
+});
+
 describe('SeenLines past what it remembers', () => {
   it('counts every line it no longer remembers, and says how many it did not check', async () => {
     const { SeenLines } = await import('../../src/evidence/seen-lines.js');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { auditLogs } from '../../src/audit/offline.js';
 import { UsageError } from '../../src/errors.js';
 import { readLogFiles } from '../../src/evidence/files.js';
 import { bundleName, chatter, esxi8, macChange, peer, text, writeBundleDir, writeZip, type BundleSpec } from '../helpers/bundles.js';
@@ -103,6 +104,23 @@ describe('files named like a vmkernel log under another name', () => {
     expect(logs.sources.map((s) => [s.hostName, s.lines])).toEqual([['esx04', 10]]);
     expect(logs.problems).toEqual([]);
     expect(logs.notes).toEqual([]);
+  });
+
+  it("keeps hosts apart whose copies a folder holds under names of their own (esx01-vmkernel.log, esx02-vmkernel.log): one host's port is not another's (was: esx02's block filed on esx01's VM)", async () => {
+    const folder = join(tmp, 'per-host-copies');
+    await mkdir(folder);
+    // esx01's web01 held port 0x2000004 on esx01; esx02 blocked its own port 0x2000004, whose NIC no line names.
+    await writeFile(join(folder, 'esx01-vmkernel.log'), text([...chatter('2024-05-14T08:00:00.000Z', 10), esxi8('2024-05-14T08:30:00.000Z', 'Net: 2587: connected web01 eth0 to VM Network, portID 0x2000004')]));
+    await writeFile(join(folder, 'esx02-vmkernel.log'), text([...chatter('2024-05-14T08:00:00.000Z', 10), esxi8('2024-05-14T09:00:00.000Z', peer('0x2000004'))]));
+    const zip = join(tmp, 'per-host-copies.zip');
+    execFileSync('zip', ['-qr', zip, 'per-host-copies'], { cwd: tmp });
+    for (const path of [folder, zip, [join(folder, 'esx01-vmkernel.log'), join(folder, 'esx02-vmkernel.log')]]) {
+      const logs = await readLogFiles([path].flat());
+      const { findings } = auditLogs(logs.events, logs.portClients);
+      expect(findings.map((f) => f.summary), String(path)).toEqual([
+        'ESXi blocked the port of the VM on port 0x2000004 because its guest changed the MAC while MAC address changes is Reject.',
+      ]);
+    }
   });
 
   it('does not take a directory whose only such file holds no vmkernel line for one read clean', async () => {
