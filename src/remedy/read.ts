@@ -12,6 +12,7 @@ import type {
   ObjectContent,
   VirtualEthernetCard,
 } from '../vsphere/types.js';
+import type { VmPlace } from './premise.js';
 import type { Change, Target } from './schema.js';
 
 export interface CurrentState {
@@ -151,4 +152,23 @@ async function findDvPortgroup(client: VimClient, dvs: { moref: string; type: st
   const portgroups = prop<MoRef[]>(content, 'portgroup') ?? [];
   const named = await retrieveObjects(client, portgroups, ['name']);
   return named.find((o) => prop<string>(o, 'name') === name)?.obj.value;
+}
+
+/** Where each VM is now, its host and devices (see premise.ts); a VM deleted maps to undefined. */
+export async function readVmPlaces(client: VimClient, vms: readonly string[]): Promise<Map<string, VmPlace | undefined>> {
+  const places = new Map<string, VmPlace | undefined>();
+  for (const moref of new Set(vms)) {
+    const vm = await one(client, { type: 'VirtualMachine', value: moref }, ['config.hardware.device', 'runtime.host']);
+    if (!vm) {
+      places.set(moref, undefined);
+      continue;
+    }
+    const hostRef = prop<MoRef>(vm, 'runtime.host');
+    const host = hostRef ? await one(client, hostRef, ['name']) : undefined;
+    places.set(moref, {
+      host: hostRef ? { moref: hostRef.value, name: (host && prop<string>(host, 'name')) ?? hostRef.value } : null,
+      devices: prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? [],
+    });
+  }
+  return places;
 }

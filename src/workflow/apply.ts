@@ -63,7 +63,7 @@ export async function applyPlan(
   ctx.ui.say(`It was made ${plan.createdAt} (${agoWords(age)}) by ${plan.preparedBy?.user ?? 'an unrecorded user'} against ${plan.endpoint.host} (API ${plan.endpoint.apiVersion}).`);
   const applied = { file: path, checksum };
   sameEndpoint(plan.endpoint, client.serviceContent.about, endpoint.display);
-  await preflight(client, plan.changes);
+  await preflight(client, plan.changes, plan.findings);
   if (age.old) {
     // The drift check just passed: say what it covers, and what only a new audit can.
     const why = ageKnown(age) ? `This plan is old: made ${agoWords(age)}, more than the ${durationWords(options.maxPlanAge)} of --max-plan-age.` : `This plan was made ${oldWords(age, options.maxPlanAge)}.`;

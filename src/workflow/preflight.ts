@@ -3,13 +3,16 @@
 // so a half-applied plan never results from a stale one.
 import { DriftError, UsageError } from '../errors.js';
 import type { Change } from '../remedy/schema.js';
-import { readCurrent } from '../remedy/read.js';
+import type { Finding } from '../audit/finding.js';
+import { nicsMoved, openedFor } from '../remedy/premise.js';
+import { readCurrent, readVmPlaces } from '../remedy/read.js';
 import { changeLines } from '../report/diff.js';
 import { drift, leftOn, notReady } from '../remedy/write.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { Context } from './context.js';
 
-export async function preflight(client: VimClient, changes: readonly Change[]): Promise<void> {
+/** `findings`: those a plan's changes are for (apply), whose NICs must still be where they were found. */
+export async function preflight(client: VimClient, changes: readonly Change[], findings: readonly Finding[] = []): Promise<void> {
   const drifted: string[] = [];
   const waiting: string[] = [];
   for (const [i, change] of changes.entries()) {
@@ -22,6 +25,8 @@ export async function preflight(client: VimClient, changes: readonly Change[]): 
     const early = changed ? null : notReady(change, current);
     if (early) waiting.push(early);
   }
+  const places = await readVmPlaces(client, openedFor(findings, changes).map((f) => f.finding.vm!.moref!));
+  drifted.push(...nicsMoved(findings, changes, places));
   if (drifted.length) {
     throw new DriftError(`Refusing: ${drifted.length} object(s) changed since this was recorded, so nothing was applied. ${drifted.join('; ')}.`);
   }

@@ -188,6 +188,41 @@ describe('apply after someone else changed an object', () => {
   });
 });
 
+describe('apply after a NIC the plan opens a portgroup for has left it', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  // The portgroups themselves are untouched, so their own drift check passes: only where the NIC is now
+  // says that opening NLB-Front would fix nothing and let iis-static01 and the others change their MACs.
+  it('refuses the whole plan (exit 5), naming the NIC and where it is now, and changes nothing', async () => {
+    const planPath = join(dir, 'plan.json');
+    expect((await run(lab, dir, ['fix', '--plan-out', planPath, '--strategy', 'portgroup-accept', '--vm', 'nlb-web01'])).code).toBe(0);
+    const web01 = (await lab.state()).vms.find((v) => v.name === 'nlb-web01') as unknown as { moref: string; nics: { _typeName: string; key: number; macAddress: string }[] };
+    const card = web01.nics[0]!;
+    const other = new RawSoap(lab);
+    await other.login();
+    await other.editDevice(
+      web01.moref,
+      `<device xsi:type="${card._typeName}"><key>${card.key}</key><backing xsi:type="VirtualEthernetCardNetworkBackingInfo"><deviceName>VM Network</deviceName></backing>` +
+        `<addressType>assigned</addressType><macAddress>${card.macAddress}</macAddress></device>`,
+    );
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+
+    const r = await run(lab, dir, ['apply', planPath, '--yes']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain('vmfix: Refusing: 1 object(s) changed since this was recorded, so nothing was applied. nlb-web01 Network adapter 1, which c1, c2, c3 are for: it is on "VM Network" now, not "NLB-Front".');
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
+  });
+});
+
 describe('apply against another vCenter', () => {
   let lab: Lab;
   let twin: Lab;
