@@ -25,12 +25,18 @@ export async function preflight(client: VimClient, changes: readonly Change[], f
     const early = changed ? null : notReady(change, current);
     if (early) waiting.push(early);
   }
-  const places = await readVmPlaces(client, openedFor(findings, changes).map((f) => f.finding.vm!.moref!));
-  drifted.push(...nicsMoved(findings, changes, places));
+  drifted.push(...(await nicsLeft(client, changes, findings)));
   if (drifted.length) {
     throw new DriftError(`Refusing: ${drifted.length} object(s) changed since this was recorded, so nothing was applied. ${drifted.join('; ')}.`);
   }
   if (waiting.length) throw new DriftError(`Not yet, so nothing was applied: ${waiting.join('; ')}. Power it off, then run the same command again.`);
+}
+
+/** The NICs of `findings` that `changes` open a policy for but that are no longer there, in words (see remedy/premise.ts). */
+export async function nicsLeft(client: VimClient, changes: readonly Change[], findings: readonly Finding[]): Promise<string[]> {
+  const opened = openedFor(findings, changes);
+  if (!opened.length) return [];
+  return nicsMoved(findings, changes, await readVmPlaces(client, opened.map((f) => f.finding.vm!.moref!)));
 }
 
 /** The plan or journal must be for the vCenter we are connected to. */
