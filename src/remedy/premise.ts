@@ -66,3 +66,36 @@ export function nicsMoved(findings: readonly Finding[], changes: readonly Change
   }
   return out;
 }
+
+/** A MAC a NIC has configured, or that its guest reports sending from. */
+export interface MacOwner {
+  readonly mac: string;
+  readonly vm: { readonly name: string; readonly moref: string };
+  readonly nicKey: number;
+}
+
+/**
+ * A manual MAC the changes would set that another NIC has (or its guest
+ * sends from) now: two NICs on one MAC cut both off. The plan checked it when
+ * it was made; a VM made or re-addressed since (a clone keeps a manual MAC) is
+ * not in that check.
+ */
+export function macsTaken(changes: readonly Change[], owners: readonly MacOwner[]): string[] {
+  const out: string[] = [];
+  for (const c of changes) {
+    const mac = manualMacSet(c);
+    if (!mac || c.target.type !== 'VirtualEthernetCard') continue;
+    const { vm, nicKey } = c.target;
+    const others = owners.filter((o) => o.mac === mac && !(o.vm.moref === vm.moref && o.nicKey === nicKey));
+    const names = [...new Set(others.map((o) => `${o.vm.name} (${o.vm.moref})`))];
+    if (names.length) out.push(`${c.id} ${c.path}: the MAC ${mac} it sets is now also used by ${names.join(', ')}`);
+  }
+  return out;
+}
+
+/** The manual MAC an EditNic of the address sets, lower case; null for any other change. */
+export function manualMacSet(c: Pick<Change, 'action' | 'field' | 'after'>): string | null {
+  if (c.action !== 'EditNic' || c.field !== 'address') return null;
+  const nic = c.after as VirtualEthernetCard | null;
+  return nic?.addressType?.toLowerCase() === 'manual' && nic.macAddress ? nic.macAddress.toLowerCase() : null;
+}

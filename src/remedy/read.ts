@@ -3,7 +3,7 @@
 // not what the audit saw minutes ago.
 import type { VimClient } from '../vsphere/client.js';
 import { SoapFault } from '../vsphere/faults.js';
-import { prop, retrieveObjects } from '../vsphere/property.js';
+import { prop, retrieveAll, retrieveObjects } from '../vsphere/property.js';
 import type {
   DVPortgroupConfigInfo,
   HostPortGroup,
@@ -12,7 +12,7 @@ import type {
   ObjectContent,
   VirtualEthernetCard,
 } from '../vsphere/types.js';
-import type { VmPlace } from './premise.js';
+import type { MacOwner, VmPlace } from './premise.js';
 import type { Change, Target } from './schema.js';
 
 export interface CurrentState {
@@ -171,4 +171,18 @@ export async function readVmPlaces(client: VimClient, vms: readonly string[]): P
     });
   }
   return places;
+}
+
+/** Every VM's NIC MACs, configured and as its guest reports them (see premise.ts's macsTaken). */
+export async function readMacOwners(client: VimClient): Promise<MacOwner[]> {
+  const vms = await retrieveAll(client, [{ type: 'VirtualMachine', pathSet: ['name', 'config.hardware.device', 'guest.net'] }]);
+  return vms.flatMap((o) => {
+    const vm = { name: prop<string>(o, 'name') ?? '?', moref: o.obj.value };
+    const configured = (prop<VirtualEthernetCard[]>(o, 'config.hardware.device') ?? []).flatMap((d) => (d.macAddress ? [{ mac: d.macAddress.toLowerCase(), vm, nicKey: d.key }] : []));
+    const guest = (prop<{ macAddress?: string; deviceConfigId?: number }[]>(o, 'guest.net') ?? []).flatMap((g) =>
+      // As the audit counts them: a guest NIC that names no device of the VM (-1) is no NIC's.
+      g.macAddress && g.deviceConfigId !== undefined && g.deviceConfigId >= 0 ? [{ mac: g.macAddress.toLowerCase(), vm, nicKey: g.deviceConfigId }] : [],
+    );
+    return [...configured, ...guest];
+  });
 }

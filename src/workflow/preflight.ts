@@ -4,8 +4,8 @@
 import { DriftError, UsageError } from '../errors.js';
 import type { Change } from '../remedy/schema.js';
 import type { Finding } from '../audit/finding.js';
-import { nicsMoved, openedFor } from '../remedy/premise.js';
-import { readCurrent, readVmPlaces } from '../remedy/read.js';
+import { macsTaken, manualMacSet, nicsMoved, openedFor } from '../remedy/premise.js';
+import { readCurrent, readMacOwners, readVmPlaces } from '../remedy/read.js';
 import { changeLines } from '../report/diff.js';
 import { drift, leftOn, notReady } from '../remedy/write.js';
 import type { VimClient } from '../vsphere/client.js';
@@ -26,6 +26,7 @@ export async function preflight(client: VimClient, changes: readonly Change[], f
     if (early) waiting.push(early);
   }
   drifted.push(...(await nicsLeft(client, changes, findings)));
+  if (changes.some(manualMacSet)) drifted.push(...macsTaken(changes, await readMacOwners(client)));
   if (drifted.length) {
     throw new DriftError(`Refusing: ${drifted.length} object(s) changed since this was recorded, so nothing was applied. ${drifted.join('; ')}.`);
   }

@@ -344,6 +344,42 @@ describe('a ConcurrentAccess at write time', () => {
 
 // --- pin-mac on a powered-off VM ------------------------------------------------------
 
+/**
+ * The audit reports only running VMs, so no fix run ever plans pin-mac on a
+ * VM that is off (see the report): the plan is made here by vmfix's own
+ * planner, from the inventory vmfix reads, for the licence server whose
+ * guest was last seen sending from another MAC.
+ */
+async function pinMacPlan(lab: Lab, path: string): Promise<void> {
+  const { resolveTls } = await import('../../src/cli/connect.js');
+  const { VimClient } = await import('../../src/vsphere/client.js');
+  const { fetchInventory } = await import('../../src/inventory/fetch.js');
+  const { plan } = await import('../../src/remedy/plan.js');
+  const { savePlan } = await import('../../src/remedy/files.js');
+  const tls = await resolveTls({ timeout: 60 }, lab.env);
+  const client = await VimClient.connect({
+    url: new URL(lab.url), username: lab.username, password: lab.password, tls, timeoutMs: 60_000, maxResponseBytes: 64 << 20, maxSockets: 4,
+  });
+  try {
+    const host = new URL(lab.url).host;
+    const inventory = await fetchInventory(client, host);
+    const vm = inventory.vms.find((v) => v.name === 'lic-server01')!;
+    const finding = {
+      id: 'lic-server01-nic1', kind: 'mac-change-at-risk', severity: 'warning', summary: 'lic-server01 Network adapter 1 was seen with another MAC',
+      vm: { name: vm.name, moref: vm.moref, powerState: vm.powerState },
+      nic: { label: 'Network adapter 1', key: 4000, configuredMac: LIC_MAC, addressType: 'assigned', guestMac: LIC_GUEST_MAC },
+      host: null, datacenter: 'DC-East', cluster: 'Prod-CL', switch: { type: 'standard', name: 'vSwitch0' },
+      portgroup: { name: 'VM Network', moref: null, portKey: null }, policy: { macChanges: 'reject', source: 'vswitch' },
+      evidence: [], remedies: [{ strategy: 'pin-mac', summary: 'pin it', blastRadius: { vms: [], portgroups: [] }, notes: [], mac: LIC_GUEST_MAC }],
+    } as const;
+    const made = plan(inventory, [finding as any], new Map([[finding.id, 'pin-mac' as const]]), { now: new Date() });
+    expect(made.skipped).toEqual([]);
+    await savePlan(path, made);
+  } finally {
+    await client.logout();
+  }
+}
+
 describe('pin-mac on a powered-off VM', () => {
   let lab: Lab;
   let dir: string;
@@ -354,45 +390,9 @@ describe('pin-mac on a powered-off VM', () => {
   });
   afterAll(() => lab?.stop());
 
-  /**
-   * The audit reports only running VMs, so no fix run ever plans pin-mac on a
-   * VM that is off (see the report): the plan is made here by vmfix's own
-   * planner, from the inventory vmfix reads, for the licence server whose
-   * guest was last seen sending from another MAC.
-   */
-  async function pinMacPlan(path: string): Promise<void> {
-    const { resolveTls } = await import('../../src/cli/connect.js');
-    const { VimClient } = await import('../../src/vsphere/client.js');
-    const { fetchInventory } = await import('../../src/inventory/fetch.js');
-    const { plan } = await import('../../src/remedy/plan.js');
-    const { savePlan } = await import('../../src/remedy/files.js');
-    const tls = await resolveTls({ timeout: 60 }, lab.env);
-    const client = await VimClient.connect({
-      url: new URL(lab.url), username: lab.username, password: lab.password, tls, timeoutMs: 60_000, maxResponseBytes: 64 << 20, maxSockets: 4,
-    });
-    try {
-      const host = new URL(lab.url).host;
-      const inventory = await fetchInventory(client, host);
-      const vm = inventory.vms.find((v) => v.name === 'lic-server01')!;
-      const finding = {
-        id: 'lic-server01-nic1', kind: 'mac-change-at-risk', severity: 'warning', summary: 'lic-server01 Network adapter 1 was seen with another MAC',
-        vm: { name: vm.name, moref: vm.moref, powerState: vm.powerState },
-        nic: { label: 'Network adapter 1', key: 4000, configuredMac: LIC_MAC, addressType: 'assigned', guestMac: LIC_GUEST_MAC },
-        host: null, datacenter: 'DC-East', cluster: 'Prod-CL', switch: { type: 'standard', name: 'vSwitch0' },
-        portgroup: { name: 'VM Network', moref: null, portKey: null }, policy: { macChanges: 'reject', source: 'vswitch' },
-        evidence: [], remedies: [{ strategy: 'pin-mac', summary: 'pin it', blastRadius: { vms: [], portgroups: [] }, notes: [], mac: LIC_GUEST_MAC }],
-      } as const;
-      const made = plan(inventory, [finding as any], new Map([[finding.id, 'pin-mac' as const]]), { now: new Date() });
-      expect(made.skipped).toEqual([]);
-      await savePlan(path, made);
-    } finally {
-      await client.logout();
-    }
-  }
-
   it('gives the NIC the manual MAC its guest uses and leaves every other field of the device as it was', async () => {
     const planPath = join(dir, 'pin.json');
-    await pinMacPlan(planPath);
+    await pinMacPlan(lab, planPath);
     const before = await lab.state();
     const r = await run(lab, dir, ['apply', planPath, '--yes', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
@@ -422,5 +422,41 @@ describe('pin-mac on a powered-off VM', () => {
     const again = await run(lab, dir, ['rollback', join(dir, JSON.parse(r.stdout).journal), '--yes']);
     expect(again.code, again.stderr).toBe(0);
     expect((await modifyingCalls(lab)).map((c) => c.method)).toEqual(['ReconfigVM_Task', 'ReconfigVM_Task']);
+  });
+});
+
+describe('pin-mac, once another NIC has the MAC it sets', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  // Made when no NIC had it; before the window, someone gave jump01 that MAC by hand (or cloned a VM that had it).
+  // Two NICs on one MAC cut both off, and the audit would say "resolved".
+  it('refuses the plan (exit 5), naming the VM that has it, and changes nothing', async () => {
+    const planPath = join(dir, 'pin.json');
+    await pinMacPlan(lab, planPath);
+    const jump = (await lab.state()).vms.find((v) => v.name === 'jump01') as unknown as { moref: string; nics: { _typeName: string; key: number }[] };
+    const card = jump.nics[0]!;
+    const other = new RawSoap(lab);
+    await other.login();
+    await other.editDevice(
+      jump.moref,
+      `<device xsi:type="${card._typeName}"><key>${card.key}</key><backing xsi:type="VirtualEthernetCardNetworkBackingInfo"><deviceName>VM Network</deviceName></backing>` +
+        `<addressType>manual</addressType><macAddress>${LIC_GUEST_MAC}</macAddress></device>`,
+    );
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+
+    const r = await run(lab, dir, ['apply', planPath, '--yes']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(new RegExp(`lic-server01 / Network adapter 1: the MAC ${LIC_GUEST_MAC} it sets is now also used by jump01 \\(${jump.moref}\\)\\.$`, 'm'));
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('vmfix:'))).toHaveLength(1);
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
   });
 });

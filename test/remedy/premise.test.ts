@@ -4,7 +4,7 @@
 // for the VMs still there, while each object's own drift check passes.
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/audit/finding.js';
-import { nicsMoved, type VmPlace } from '../../src/remedy/premise.js';
+import { macsTaken, nicsMoved, type MacOwner, type VmPlace } from '../../src/remedy/premise.js';
 import type { Change, Target } from '../../src/remedy/schema.js';
 import type { VirtualEthernetCard } from '../../src/vsphere/types.js';
 
@@ -64,5 +64,23 @@ describe('nicsMoved', () => {
   it('asks nothing of a finding only a NIC edit is for (pin-mac, a dedicated copy): that edit checks its NIC itself', () => {
     const nicTarget: Target = { type: 'VirtualEthernetCard', vm: { name: 'web01', moref: 'vm-web01' }, nicKey: 4000, label: 'Network adapter 1' };
     expect(nicsMoved([f], [change('c1', ['f1'], nicTarget, 'EditNic')], new Map())).toEqual([]);
+  });
+});
+
+describe('macsTaken', () => {
+  const pin = (mac: string, addressType = 'manual'): Change => ({
+    ...change('c1', ['f1'], { type: 'VirtualEthernetCard', vm: { name: 'lic01', moref: 'vm-1' }, nicKey: 4000, label: 'Network adapter 1' }, 'EditNic'),
+    strategy: 'pin-mac', field: 'address', path: 'DC / lic01 / Network adapter 1', after: { key: 4000, addressType, macAddress: mac },
+  });
+  const owner = (mac: string, vm: string, moref: string, nicKey = 4000): MacOwner => ({ mac, vm: { name: vm, moref }, nicKey });
+
+  it('names every other VM whose NIC has, or whose guest sends from, the MAC a pin sets', () => {
+    const owners = [owner('00:50:56:3a:77:19', 'lic01', 'vm-1'), owner('00:50:56:3a:77:19', 'jump01', 'vm-2'), owner('00:50:56:3a:77:19', 'clone01', 'vm-3', 4001)];
+    expect(macsTaken([pin('00:50:56:3A:77:19')], owners)).toEqual(['c1 DC / lic01 / Network adapter 1: the MAC 00:50:56:3a:77:19 it sets is now also used by jump01 (vm-2), clone01 (vm-3)']);
+  });
+
+  it('passes a MAC only the NIC itself (or its own guest) has, and a change back to an address vCenter assigns', () => {
+    expect(macsTaken([pin('00:50:56:3a:77:19')], [owner('00:50:56:3a:77:19', 'lic01', 'vm-1')])).toEqual([]);
+    expect(macsTaken([pin('00:50:56:3a:77:19', 'assigned')], [owner('00:50:56:3a:77:19', 'jump01', 'vm-2')])).toEqual([]);
   });
 });
