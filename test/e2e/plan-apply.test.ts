@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksum } from '../../src/remedy/change.js';
 import { startScenario, vmfix, type Lab, type LabState } from '../helpers/lab.js';
+import { Terminal } from '../helpers/terminal.js';
 import {
   LIC_GUEST_MAC, LIC_MAC, RawSoap, diffState, dvPortgroup, modifyingCalls, nic, portgroupAcceptDiff, readJson, scenario, workdir,
 } from './fix-lab.js';
@@ -26,6 +27,19 @@ async function touchDvPortgroup(lab: Lab, name: string, note: string): Promise<v
   const other = new RawSoap(lab);
   await other.login();
   await other.reconfigureDvPortgroup(config.key, config.configVersion, `<description>${note}</description>`);
+}
+
+/** Someone else moves a VM's first NIC to a standard portgroup. */
+async function moveNic(lab: Lab, vm: string, network: string): Promise<void> {
+  const found = (await lab.state()).vms.find((v) => v.name === vm) as unknown as { moref: string; nics: { _typeName: string; key: number; macAddress: string }[] };
+  const card = found.nics[0]!;
+  const other = new RawSoap(lab);
+  await other.login();
+  await other.editDevice(
+    found.moref,
+    `<device xsi:type="${card._typeName}"><key>${card.key}</key><backing xsi:type="VirtualEthernetCardNetworkBackingInfo"><deviceName>${network}</deviceName></backing>` +
+      `<addressType>assigned</addressType><macAddress>${card.macAddress}</macAddress></device>`,
+  );
 }
 
 describe('fix --plan-out, then apply', () => {
@@ -203,21 +217,45 @@ describe('apply after a NIC the plan opens a portgroup for has left it', () => {
   it('refuses the whole plan (exit 5), naming the NIC and where it is now, and changes nothing', async () => {
     const planPath = join(dir, 'plan.json');
     expect((await run(lab, dir, ['fix', '--plan-out', planPath, '--strategy', 'portgroup-accept', '--vm', 'nlb-web01'])).code).toBe(0);
-    const web01 = (await lab.state()).vms.find((v) => v.name === 'nlb-web01') as unknown as { moref: string; nics: { _typeName: string; key: number; macAddress: string }[] };
-    const card = web01.nics[0]!;
-    const other = new RawSoap(lab);
-    await other.login();
-    await other.editDevice(
-      web01.moref,
-      `<device xsi:type="${card._typeName}"><key>${card.key}</key><backing xsi:type="VirtualEthernetCardNetworkBackingInfo"><deviceName>VM Network</deviceName></backing>` +
-        `<addressType>assigned</addressType><macAddress>${card.macAddress}</macAddress></device>`,
-    );
+    await moveNic(lab, 'nlb-web01', 'VM Network');
     const state = await lab.state();
     const writes = (await modifyingCalls(lab)).length;
 
     const r = await run(lab, dir, ['apply', planPath, '--yes']);
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toContain('vmfix: Refusing: 1 object(s) changed since this was recorded, so nothing was applied. nlb-web01 Network adapter 1, which c1, c2, c3 are for: it is on "VM Network" now, not "NLB-Front".');
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
+  });
+});
+
+describe('apply at a terminal, the NIC moved while the changes are shown', () => {
+  let lab: Lab;
+  let dir: string;
+  let terminal: Terminal | undefined;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(async () => {
+    terminal?.close();
+    await lab?.stop();
+  });
+
+  it('refuses after the yes (exit 5), naming the NIC, and changes nothing', async () => {
+    const planPath = join(dir, 'plan.json');
+    expect((await run(lab, dir, ['fix', '--plan-out', planPath, '--strategy', 'portgroup-accept', '--vm', 'nlb-web01'])).code).toBe(0);
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['apply', planPath, '--journal', join(dir, 'shown.json')]);
+    await terminal.waitFor(/Apply 3 change\(s\)\?/);
+    await moveNic(lab, 'nlb-web01', 'VM Network');
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+    terminal.keys('y', 'Enter');
+    const screen = (await terminal.waitFor(/VMFIX-EXIT=\d+/, 60_000)).replace(/\s+/g, ' ');
+    expect(screen).toContain('vmfix: Refusing: 1 object(s) changed while the changes were shown, so nothing was applied. nlb-web01 Network adapter 1, which c1, c2, c3 are for: it is on "VM Network" now, not "NLB-Front".');
+    expect(screen).toContain('VMFIX-EXIT=5');
     expect(await modifyingCalls(lab)).toHaveLength(writes);
     expect(diffState(state, await lab.state())).toEqual([]);
   });
