@@ -33,6 +33,8 @@ export interface CurrentState {
   readonly missing?: string;
   /** A dedicated portgroup to be made: the one it copies, as it is now (null: it no longer exists). */
   readonly source?: unknown;
+  /** A vSwitch whose MAC changes a change sets: its portgroups that inherit them now. */
+  readonly inheriting?: readonly string[];
   /** A NIC going back to a dvPort of its own (a rollback): that port, and the VM whose NIC holds it now. */
   readonly portTaken?: { readonly port: string; readonly by: string };
 }
@@ -51,7 +53,7 @@ async function one(client: VimClient, ref: MoRef, pathSet: string[]) {
 
 export async function readCurrent(
   client: VimClient,
-  change: Pick<Change, 'target' | 'action' | 'copyOf'> & Partial<Pick<Change, 'field' | 'after'>>,
+  change: Pick<Change, 'target' | 'action' | 'copyOf'> & Partial<Pick<Change, 'field' | 'after' | 'opens'>>,
 ): Promise<CurrentState> {
   const target: Target = change.target;
   switch (target.type) {
@@ -67,10 +69,14 @@ export async function readCurrent(
       return { spec: pg?.spec ?? null, connected: [...macs.map((mac) => ({ id: mac.toLowerCase(), label: `a NIC with MAC ${mac}` })), ...idle], ...copied };
     }
     case 'HostVirtualSwitch': {
-      const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.vswitch']);
+      const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.vswitch', ...(change.opens ? ['config.network.portgroup'] : [])]);
       if (!host) return { spec: null, missing: `the host ${target.host.name} (${target.host.moref})` };
       const vs = (prop<HostVirtualSwitch[]>(host, 'config.network.vswitch') ?? []).find((v) => v.name === target.vswitch);
-      return { spec: vs?.spec ?? null };
+      if (!change.opens) return { spec: vs?.spec ?? null };
+      const inheriting = (prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? [])
+        .filter((p) => p.spec.vswitchName === target.vswitch && p.spec.policy?.security?.macChanges === undefined)
+        .map((p) => p.spec.name);
+      return { spec: vs?.spec ?? null, inheriting };
     }
     case 'DistributedVirtualPortgroup': {
       const moref = target.portgroup.moref || (await findDvPortgroup(client, target.dvs, target.portgroup.name));

@@ -261,6 +261,41 @@ describe('apply at a terminal, the NIC moved while the changes are shown', () =>
   });
 });
 
+describe('apply of vswitch-accept after a portgroup on the vSwitch gave up its own Reject', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  // The vSwitch is unchanged, so its own drift check passes; its Accept would reach Management Network on
+  // esx-a1 too (nlb-web01's second NIC), which the plan, and the ticket made from it, never named.
+  it('refuses (exit 5), naming the portgroup it would now also open, and changes nothing', async () => {
+    const args = ['fix', '--strategy', 'vswitch-accept', '--vm', 'f5-ve01'];
+    expect((await run(lab, dir, [...args, '--plan-out', join(dir, 'probe.json')])).code).toBe(0);
+    const networkSystem = (await readJson(join(dir, 'probe.json'))).changes.find((c: any) => c.path.includes('esx-a1')).target.host.networkSystem.value;
+    const other = new RawSoap(lab);
+    await other.login();
+    const management = (policy: string) => other.updatePortGroup(networkSystem, 'Management Network', `<name>Management Network</name><vlanId>10</vlanId><vswitchName>vSwitch0</vswitchName><policy>${policy}</policy>`);
+    await management('<security><macChanges>false</macChanges></security>');
+    const planPath = join(dir, 'plan.json');
+    expect((await run(lab, dir, [...args, '--plan-out', planPath])).code).toBe(0);
+    expect((await readJson(planPath)).changes.find((c: any) => c.path.includes('esx-a1')).vms).toEqual(['app-svc02']);
+    await management('');
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+
+    const r = await run(lab, dir, ['apply', planPath, '--yes']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/DC-East \/ esx-a1\.east\.corp \/ vSwitch0: it would now also open portgroup "Management Network", which set its own MAC changes when planned and inherits them now\.$/m);
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
+  });
+});
+
 describe('apply against another vCenter', () => {
   let lab: Lab;
   let twin: Lab;
