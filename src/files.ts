@@ -50,6 +50,9 @@ export async function writeFile(path: string, text: string, options: { readonly 
       throw err;
     });
     if (!options.journal && (link?.isFile() || link?.isSymbolicLink())) await notAJournal(path);
+    // The journal writer made its file as a new regular file: anything else under its name now (a link
+    // made over it) is not its record, and a rewrite through it would replace what it points at.
+    if (options.journal && link && !link.isFile()) throw new Error(`it is no longer the file vmfix made: ${fileKind(link)}`);
     if (!link) return await replace(path, text);
     if (link.isFile()) {
       await writable(path);
@@ -92,6 +95,14 @@ async function notAJournal(path: string): Promise<void> {
     await handle.close();
   }
   if (journal) throw new UsageError(`${path} is a vmfix journal, the record a rollback needs; vmfix does not write over it. Name another file.`);
+}
+
+/** What a path that is not a regular file is, in words. */
+function fileKind(info: { isSymbolicLink(): boolean; isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO';
+  return info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : 'not a regular file';
 }
 
 /** Far above any plan or journal vmfix writes (a 10,000-VM pin-mac plan is some 40 MiB): none larger is read. */

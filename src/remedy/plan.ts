@@ -198,7 +198,7 @@ class PlanBuilder {
           path: this.path(host.datacenter, host.name, vs.name),
           field: SECURITY_MAC_CHANGES, from: settingWord(vswitchSetting(vs, 'macChanges')), to: 'accept',
           before: vs.spec, after: setPath('HostVirtualSwitchSpec', vs.spec, SECURITY_MAC_CHANGES, true),
-          vms: [...new Set(vms)].sort(), dependsOn: [],
+          vms: [...new Set(vms)].sort(), dependsOn: [], opens: inheritingFrom(host, vs.name).map((p) => p.name).sort(),
         });
       }
     }

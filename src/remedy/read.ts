@@ -3,7 +3,7 @@
 // not what the audit saw minutes ago.
 import type { VimClient } from '../vsphere/client.js';
 import { SoapFault } from '../vsphere/faults.js';
-import { prop, retrieveObjects } from '../vsphere/property.js';
+import { prop, retrieveAll, retrieveObjects } from '../vsphere/property.js';
 import type {
   DVPortgroupConfigInfo,
   HostPortGroup,
@@ -12,6 +12,7 @@ import type {
   ObjectContent,
   VirtualEthernetCard,
 } from '../vsphere/types.js';
+import type { MacOwner, VmPlace } from './premise.js';
 import type { Change, Target } from './schema.js';
 
 export interface CurrentState {
@@ -32,6 +33,8 @@ export interface CurrentState {
   readonly missing?: string;
   /** A dedicated portgroup to be made: the one it copies, as it is now (null: it no longer exists). */
   readonly source?: unknown;
+  /** A vSwitch whose MAC changes a change sets: its portgroups that inherit them now. */
+  readonly inheriting?: readonly string[];
   /** A NIC going back to a dvPort of its own (a rollback): that port, and the VM whose NIC holds it now. */
   readonly portTaken?: { readonly port: string; readonly by: string };
 }
@@ -50,7 +53,7 @@ async function one(client: VimClient, ref: MoRef, pathSet: string[]) {
 
 export async function readCurrent(
   client: VimClient,
-  change: Pick<Change, 'target' | 'action' | 'copyOf'> & Partial<Pick<Change, 'field' | 'after'>>,
+  change: Pick<Change, 'target' | 'action' | 'copyOf'> & Partial<Pick<Change, 'field' | 'after' | 'opens'>>,
 ): Promise<CurrentState> {
   const target: Target = change.target;
   switch (target.type) {
@@ -66,10 +69,14 @@ export async function readCurrent(
       return { spec: pg?.spec ?? null, connected: [...macs.map((mac) => ({ id: mac.toLowerCase(), label: `a NIC with MAC ${mac}` })), ...idle], ...copied };
     }
     case 'HostVirtualSwitch': {
-      const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.vswitch']);
+      const host = await one(client, { type: 'HostSystem', value: target.host.moref }, ['config.network.vswitch', ...(change.opens ? ['config.network.portgroup'] : [])]);
       if (!host) return { spec: null, missing: `the host ${target.host.name} (${target.host.moref})` };
       const vs = (prop<HostVirtualSwitch[]>(host, 'config.network.vswitch') ?? []).find((v) => v.name === target.vswitch);
-      return { spec: vs?.spec ?? null };
+      if (!change.opens) return { spec: vs?.spec ?? null };
+      const inheriting = (prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? [])
+        .filter((p) => p.spec.vswitchName === target.vswitch && p.spec.policy?.security?.macChanges === undefined)
+        .map((p) => p.spec.name);
+      return { spec: vs?.spec ?? null, inheriting };
     }
     case 'DistributedVirtualPortgroup': {
       const moref = target.portgroup.moref || (await findDvPortgroup(client, target.dvs, target.portgroup.name));
@@ -151,4 +158,37 @@ async function findDvPortgroup(client: VimClient, dvs: { moref: string; type: st
   const portgroups = prop<MoRef[]>(content, 'portgroup') ?? [];
   const named = await retrieveObjects(client, portgroups, ['name']);
   return named.find((o) => prop<string>(o, 'name') === name)?.obj.value;
+}
+
+/** Where each VM is now, its host and devices (see premise.ts); a VM deleted maps to undefined. */
+export async function readVmPlaces(client: VimClient, vms: readonly string[]): Promise<Map<string, VmPlace | undefined>> {
+  const places = new Map<string, VmPlace | undefined>();
+  for (const moref of new Set(vms)) {
+    const vm = await one(client, { type: 'VirtualMachine', value: moref }, ['config.hardware.device', 'runtime.host']);
+    if (!vm) {
+      places.set(moref, undefined);
+      continue;
+    }
+    const hostRef = prop<MoRef>(vm, 'runtime.host');
+    const host = hostRef ? await one(client, hostRef, ['name']) : undefined;
+    places.set(moref, {
+      host: hostRef ? { moref: hostRef.value, name: (host && prop<string>(host, 'name')) ?? hostRef.value } : null,
+      devices: prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? [],
+    });
+  }
+  return places;
+}
+
+/** Every VM's NIC MACs, configured and as its guest reports them (see premise.ts's macsTaken). */
+export async function readMacOwners(client: VimClient): Promise<MacOwner[]> {
+  const vms = await retrieveAll(client, [{ type: 'VirtualMachine', pathSet: ['name', 'config.hardware.device', 'guest.net'] }]);
+  return vms.flatMap((o) => {
+    const vm = { name: prop<string>(o, 'name') ?? '?', moref: o.obj.value };
+    const configured = (prop<VirtualEthernetCard[]>(o, 'config.hardware.device') ?? []).flatMap((d) => (d.macAddress ? [{ mac: d.macAddress.toLowerCase(), vm, nicKey: d.key }] : []));
+    const guest = (prop<{ macAddress?: string; deviceConfigId?: number }[]>(o, 'guest.net') ?? []).flatMap((g) =>
+      // As the audit counts them: a guest NIC that names no device of the VM (-1) is no NIC's.
+      g.macAddress && g.deviceConfigId !== undefined && g.deviceConfigId >= 0 ? [{ mac: g.macAddress.toLowerCase(), vm, nicKey: g.deviceConfigId }] : [],
+    );
+    return [...configured, ...guest];
+  });
 }

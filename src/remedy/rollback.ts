@@ -26,7 +26,8 @@ export function undoable(journal: Journal): JournalEntry[] {
 
 export function undo(entry: JournalEntry, index: number): Change {
   // An undo removes what a copy made; what it copied is not its premise.
-  const { copyOf: _copyOf, ...c } = entry.change;
+  // Nor, putting a vSwitch back, which portgroups inherited from it: Reject again reaching more of them narrows.
+  const { copyOf: _copyOf, opens: _opens, ...c } = entry.change;
   const action = INVERSE[c.action];
   const target =
     entry.created && c.target.type === 'DistributedVirtualPortgroup'

@@ -56,6 +56,11 @@ const changeSummary = z.object({
    * which must still be as it was copied when it is made (absent in plans of vmfix 0.1).
    */
   copyOf: z.object({ name: z.string().min(1), moref: z.string().min(1).optional() }).optional(),
+  /**
+   * vswitch-accept: the portgroups on the vSwitch that inherited its MAC changes when planned, which
+   * it opens (`vms` are theirs); one more inheriting by then would be opened unannounced (absent in older plans).
+   */
+  opens: z.array(z.string()).optional(),
 });
 
 const change = changeSummary.extend({

@@ -32,7 +32,7 @@ export function drift(change: Change, current: CurrentState, ctx: Pick<WriteCont
   const state = fingerprint(stateOf(change.target, current.spec, current.configVersion));
   // A second change to an object this run already changed is planned against the first one's result.
   const written = ctx.written.get(key);
-  if (state === (written ?? change.fingerprint)) return written ? null : policyDrift(change, current) ?? copyDrift(change, current) ?? portDrift(current);
+  if (state === (written ?? change.fingerprint)) return written ? null : policyDrift(change, current) ?? copyDrift(change, current) ?? portDrift(current) ?? opensMore(change, current);
   // The commonest drift on a change board: the same plan run a second time, or again after a run that stopped.
   const again = 'was it applied already? vmfix journal lists the runs';
   if (change.before === null) return change.action === 'AddPortGroup' && same(current.spec, change.after) ? `it exists already, as this change would create it (${again})` : 'it exists already';
@@ -63,6 +63,17 @@ function copyDrift(change: Change, current: CurrentState): string | null {
   if (!of || (change.action !== 'AddPortGroup' && change.action !== 'CreateDVPortgroup')) return null;
   if (!current.source) return `"${of.name}", which it copies, no longer exists`;
   return same(copyNow(change.action, current.source, change.after), change.after) ? null : `"${of.name}", which it copies, was changed since the plan was made`;
+}
+
+/**
+ * A vSwitch's Accept reaches every portgroup that inherits it: one that set
+ * its own MAC changes when planned, and inherits now, would be opened with
+ * VMs the plan never named. (The vSwitch itself is unchanged.)
+ */
+function opensMore(change: Change, current: CurrentState): string | null {
+  const more = change.opens && current.inheriting?.filter((p) => !change.opens!.includes(p));
+  if (!more?.length) return null;
+  return `it would now also open ${more.map((p) => `portgroup "${p}"`).join(', ')}, which set its own MAC changes when planned and inherits them now`;
 }
 
 /** A NIC going back to its own dvPort (a rollback): someone else's NIC there now would make it fail halfway through. */

@@ -1,6 +1,6 @@
 // The apply workflow: a plan written by fix --plan-out, applied exactly,
 // after checking that nothing it was made against has drifted.
-import { UsageError } from '../errors.js';
+import { DriftError, UsageError } from '../errors.js';
 import { durationWords } from '../duration.js';
 import type { Plan } from '../remedy/schema.js';
 import { outcomeReport } from '../report/outcome.js';
@@ -8,7 +8,7 @@ import type { VimClient } from '../vsphere/client.js';
 import type { AuditOptions } from './audit.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
 import { ageKnown, agoWords, maxAgeToAdmit, oldWords, planAge, type PlanAge } from './plan-age.js';
-import { approve, preflight, sameEndpoint } from './preflight.js';
+import { approve, nicsLeft, preflight, sameEndpoint } from './preflight.js';
 import { exitCodeOf, openJournal, runChanges, unresolved, verifyRun } from './run.js';
 
 export interface ApplyOptions {
@@ -63,7 +63,7 @@ export async function applyPlan(
   ctx.ui.say(`It was made ${plan.createdAt} (${agoWords(age)}) by ${plan.preparedBy?.user ?? 'an unrecorded user'} against ${plan.endpoint.host} (API ${plan.endpoint.apiVersion}).`);
   const applied = { file: path, checksum };
   sameEndpoint(plan.endpoint, client.serviceContent.about, endpoint.display);
-  await preflight(client, plan.changes);
+  await preflight(client, plan.changes, plan.findings);
   if (age.old) {
     // The drift check just passed: say what it covers, and what only a new audit can.
     const why = ageKnown(age) ? `This plan is old: made ${agoWords(age)}, more than the ${durationWords(options.maxPlanAge)} of --max-plan-age.` : `This plan was made ${oldWords(age, options.maxPlanAge)}.`;
@@ -75,6 +75,11 @@ export async function applyPlan(
   if (!(await approve(ctx, options.yes, plan.changes))) {
     const declined = plan.changes.map((change) => ({ change, status: 'declined' as const }));
     return { result: { kind: 'outcome', report: outcomeReport('apply', endpoint.display, null, declined, plan.skipped, [], applied) }, exitCode: 0 };
+  }
+  if (!options.yes) {
+    // The person may have read the changes for a while: each object's drift is checked as it is written, the NICs they are for here.
+    const left = await nicsLeft(client, plan.changes, plan.findings);
+    if (left.length) throw new DriftError(`Refusing: ${left.length} object(s) changed while the changes were shown, so nothing was applied. ${left.join('; ')}.`);
   }
   const changeId = options.changeId ?? plan.request?.changeId;
   const journal = await openJournal(options.journal, endpoint, ctx, {

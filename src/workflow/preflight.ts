@@ -3,13 +3,16 @@
 // so a half-applied plan never results from a stale one.
 import { DriftError, UsageError } from '../errors.js';
 import type { Change } from '../remedy/schema.js';
-import { readCurrent } from '../remedy/read.js';
+import type { Finding } from '../audit/finding.js';
+import { macsTaken, manualMacSet, nicsMoved, openedFor } from '../remedy/premise.js';
+import { readCurrent, readMacOwners, readVmPlaces } from '../remedy/read.js';
 import { changeLines } from '../report/diff.js';
 import { drift, leftOn, notReady } from '../remedy/write.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { Context } from './context.js';
 
-export async function preflight(client: VimClient, changes: readonly Change[]): Promise<void> {
+/** `findings`: those a plan's changes are for (apply), whose NICs must still be where they were found. */
+export async function preflight(client: VimClient, changes: readonly Change[], findings: readonly Finding[] = []): Promise<void> {
   const drifted: string[] = [];
   const waiting: string[] = [];
   for (const [i, change] of changes.entries()) {
@@ -22,10 +25,19 @@ export async function preflight(client: VimClient, changes: readonly Change[]): 
     const early = changed ? null : notReady(change, current);
     if (early) waiting.push(early);
   }
+  drifted.push(...(await nicsLeft(client, changes, findings)));
+  if (changes.some(manualMacSet)) drifted.push(...macsTaken(changes, await readMacOwners(client)));
   if (drifted.length) {
     throw new DriftError(`Refusing: ${drifted.length} object(s) changed since this was recorded, so nothing was applied. ${drifted.join('; ')}.`);
   }
   if (waiting.length) throw new DriftError(`Not yet, so nothing was applied: ${waiting.join('; ')}. Power it off, then run the same command again.`);
+}
+
+/** The NICs of `findings` that `changes` open a policy for but that are no longer there, in words (see remedy/premise.ts). */
+export async function nicsLeft(client: VimClient, changes: readonly Change[], findings: readonly Finding[]): Promise<string[]> {
+  const opened = openedFor(findings, changes);
+  if (!opened.length) return [];
+  return nicsMoved(findings, changes, await readVmPlaces(client, opened.map((f) => f.finding.vm!.moref!)));
 }
 
 /** The plan or journal must be for the vCenter we are connected to. */

@@ -21,6 +21,7 @@ import type { VimClient } from '../vsphere/client.js';
 import { auditOnline, type AuditOptions } from './audit.js';
 import type { Choice as UiChoice, CommandOutcome, Context, Endpoint } from './context.js';
 import { makePlan, preparedBy, requestOf, type PlanChoices, type RequestOptions } from './plan.js';
+import { nicsLeft } from './preflight.js';
 import { appliedFindings, exitCodeOf, openJournal, runChanges, verifyFixed } from './run.js';
 
 export interface SessionOptions extends AuditOptions, PlanChoices, RequestOptions {
@@ -257,6 +258,15 @@ async function fixGroup(
       continue;
     }
     if (!(await decide(ctx, plan))) continue;
+    // The person may have looked at the choice for a while: a NIC that left the portgroup since is not opened for.
+    // Unread (vCenter not answering), the changes' own reads meet the same failure, and it is theirs to report.
+    const left = await nicsLeft(client, plan.changes, plan.findings).catch(() => []);
+    if (left.length) {
+      state.failure ??= new DriftError(`Nothing was applied: ${left.join('; ')}.`);
+      ui.warn(`${state.failure.message} Reading the current state again.`);
+      await reread(client, endpoint, args, ctx, state);
+      continue;
+    }
 
     const request = requestOf(args);
     state.journal ??= await openJournal(args.journal, endpoint, ctx, {
@@ -272,9 +282,7 @@ async function fixGroup(
       // read the state as it is now and offer this portgroup again. It failed all the same.
       state.failure ??= run.error;
       ui.warn(`${run.error.message} Reading the current state again.`);
-      const fresh = await auditOnline(client, endpoint, args, ctx);
-      state.inventory = fresh.whole;
-      state.findings = fresh.report.findings.filter((f) => f.remedies.length > 0);
+      await reread(client, endpoint, args, ctx, state);
       continue;
     }
     // vCenter refused a change (a privilege missing) or it did not take: the session goes on, as the person decides
@@ -301,6 +309,13 @@ async function fixGroup(
     }
     refused.set(choice, 'applied already; it did not cover the findings left');
   }
+}
+
+/** After a drift: the state as it is now, every finding it holds offered as it is. */
+async function reread(client: VimClient, endpoint: Endpoint, args: SessionOptions, ctx: Context, state: SessionState): Promise<void> {
+  const fresh = await auditOnline(client, endpoint, args, ctx);
+  state.inventory = fresh.whole;
+  state.findings = fresh.report.findings.filter((f) => f.remedies.length > 0);
 }
 
 /** Change ids continue across the session's plans: one journal, no two c1s. */

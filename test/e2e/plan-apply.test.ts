@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksum } from '../../src/remedy/change.js';
 import { startScenario, vmfix, type Lab, type LabState } from '../helpers/lab.js';
+import { Terminal } from '../helpers/terminal.js';
 import {
   LIC_GUEST_MAC, LIC_MAC, RawSoap, diffState, dvPortgroup, modifyingCalls, nic, portgroupAcceptDiff, readJson, scenario, workdir,
 } from './fix-lab.js';
@@ -26,6 +27,19 @@ async function touchDvPortgroup(lab: Lab, name: string, note: string): Promise<v
   const other = new RawSoap(lab);
   await other.login();
   await other.reconfigureDvPortgroup(config.key, config.configVersion, `<description>${note}</description>`);
+}
+
+/** Someone else moves a VM's first NIC to a standard portgroup. */
+async function moveNic(lab: Lab, vm: string, network: string): Promise<void> {
+  const found = (await lab.state()).vms.find((v) => v.name === vm) as unknown as { moref: string; nics: { _typeName: string; key: number; macAddress: string }[] };
+  const card = found.nics[0]!;
+  const other = new RawSoap(lab);
+  await other.login();
+  await other.editDevice(
+    found.moref,
+    `<device xsi:type="${card._typeName}"><key>${card.key}</key><backing xsi:type="VirtualEthernetCardNetworkBackingInfo"><deviceName>${network}</deviceName></backing>` +
+      `<addressType>assigned</addressType><macAddress>${card.macAddress}</macAddress></device>`,
+  );
 }
 
 describe('fix --plan-out, then apply', () => {
@@ -188,6 +202,100 @@ describe('apply after someone else changed an object', () => {
   });
 });
 
+describe('apply after a NIC the plan opens a portgroup for has left it', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  // The portgroups themselves are untouched, so their own drift check passes: only where the NIC is now
+  // says that opening NLB-Front would fix nothing and let iis-static01 and the others change their MACs.
+  it('refuses the whole plan (exit 5), naming the NIC and where it is now, and changes nothing', async () => {
+    const planPath = join(dir, 'plan.json');
+    expect((await run(lab, dir, ['fix', '--plan-out', planPath, '--strategy', 'portgroup-accept', '--vm', 'nlb-web01'])).code).toBe(0);
+    await moveNic(lab, 'nlb-web01', 'VM Network');
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+
+    const r = await run(lab, dir, ['apply', planPath, '--yes']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain('vmfix: Refusing: 1 object(s) changed since this was recorded, so nothing was applied. nlb-web01 Network adapter 1, which c1, c2, c3 are for: it is on "VM Network" now, not "NLB-Front".');
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
+  });
+});
+
+describe('apply at a terminal, the NIC moved while the changes are shown', () => {
+  let lab: Lab;
+  let dir: string;
+  let terminal: Terminal | undefined;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(async () => {
+    terminal?.close();
+    await lab?.stop();
+  });
+
+  it('refuses after the yes (exit 5), naming the NIC, and changes nothing', async () => {
+    const planPath = join(dir, 'plan.json');
+    expect((await run(lab, dir, ['fix', '--plan-out', planPath, '--strategy', 'portgroup-accept', '--vm', 'nlb-web01'])).code).toBe(0);
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['apply', planPath, '--journal', join(dir, 'shown.json')]);
+    await terminal.waitFor(/Apply 3 change\(s\)\?/);
+    await moveNic(lab, 'nlb-web01', 'VM Network');
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+    terminal.keys('y', 'Enter');
+    const screen = (await terminal.waitFor(/VMFIX-EXIT=\d+/, 60_000)).replace(/\s+/g, ' ');
+    expect(screen).toContain('vmfix: Refusing: 1 object(s) changed while the changes were shown, so nothing was applied. nlb-web01 Network adapter 1, which c1, c2, c3 are for: it is on "VM Network" now, not "NLB-Front".');
+    expect(screen).toContain('VMFIX-EXIT=5');
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
+  });
+});
+
+describe('apply of vswitch-accept after a portgroup on the vSwitch gave up its own Reject', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  // The vSwitch is unchanged, so its own drift check passes; its Accept would reach Management Network on
+  // esx-a1 too (nlb-web01's second NIC), which the plan, and the ticket made from it, never named.
+  it('refuses (exit 5), naming the portgroup it would now also open, and changes nothing', async () => {
+    const args = ['fix', '--strategy', 'vswitch-accept', '--vm', 'f5-ve01'];
+    expect((await run(lab, dir, [...args, '--plan-out', join(dir, 'probe.json')])).code).toBe(0);
+    const networkSystem = (await readJson(join(dir, 'probe.json'))).changes.find((c: any) => c.path.includes('esx-a1')).target.host.networkSystem.value;
+    const other = new RawSoap(lab);
+    await other.login();
+    const management = (policy: string) => other.updatePortGroup(networkSystem, 'Management Network', `<name>Management Network</name><vlanId>10</vlanId><vswitchName>vSwitch0</vswitchName><policy>${policy}</policy>`);
+    await management('<security><macChanges>false</macChanges></security>');
+    const planPath = join(dir, 'plan.json');
+    expect((await run(lab, dir, [...args, '--plan-out', planPath])).code).toBe(0);
+    expect((await readJson(planPath)).changes.find((c: any) => c.path.includes('esx-a1')).vms).toEqual(['app-svc02']);
+    await management('');
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+
+    const r = await run(lab, dir, ['apply', planPath, '--yes']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/DC-East \/ esx-a1\.east\.corp \/ vSwitch0: it would now also open portgroup "Management Network", which set its own MAC changes when planned and inherits them now\.$/m);
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
+  });
+});
+
 describe('apply against another vCenter', () => {
   let lab: Lab;
   let twin: Lab;
@@ -309,6 +417,42 @@ describe('a ConcurrentAccess at write time', () => {
 
 // --- pin-mac on a powered-off VM ------------------------------------------------------
 
+/**
+ * The audit reports only running VMs, so no fix run ever plans pin-mac on a
+ * VM that is off (see the report): the plan is made here by vmfix's own
+ * planner, from the inventory vmfix reads, for the licence server whose
+ * guest was last seen sending from another MAC.
+ */
+async function pinMacPlan(lab: Lab, path: string): Promise<void> {
+  const { resolveTls } = await import('../../src/cli/connect.js');
+  const { VimClient } = await import('../../src/vsphere/client.js');
+  const { fetchInventory } = await import('../../src/inventory/fetch.js');
+  const { plan } = await import('../../src/remedy/plan.js');
+  const { savePlan } = await import('../../src/remedy/files.js');
+  const tls = await resolveTls({ timeout: 60 }, lab.env);
+  const client = await VimClient.connect({
+    url: new URL(lab.url), username: lab.username, password: lab.password, tls, timeoutMs: 60_000, maxResponseBytes: 64 << 20, maxSockets: 4,
+  });
+  try {
+    const host = new URL(lab.url).host;
+    const inventory = await fetchInventory(client, host);
+    const vm = inventory.vms.find((v) => v.name === 'lic-server01')!;
+    const finding = {
+      id: 'lic-server01-nic1', kind: 'mac-change-at-risk', severity: 'warning', summary: 'lic-server01 Network adapter 1 was seen with another MAC',
+      vm: { name: vm.name, moref: vm.moref, powerState: vm.powerState },
+      nic: { label: 'Network adapter 1', key: 4000, configuredMac: LIC_MAC, addressType: 'assigned', guestMac: LIC_GUEST_MAC },
+      host: null, datacenter: 'DC-East', cluster: 'Prod-CL', switch: { type: 'standard', name: 'vSwitch0' },
+      portgroup: { name: 'VM Network', moref: null, portKey: null }, policy: { macChanges: 'reject', source: 'vswitch' },
+      evidence: [], remedies: [{ strategy: 'pin-mac', summary: 'pin it', blastRadius: { vms: [], portgroups: [] }, notes: [], mac: LIC_GUEST_MAC }],
+    } as const;
+    const made = plan(inventory, [finding as any], new Map([[finding.id, 'pin-mac' as const]]), { now: new Date() });
+    expect(made.skipped).toEqual([]);
+    await savePlan(path, made);
+  } finally {
+    await client.logout();
+  }
+}
+
 describe('pin-mac on a powered-off VM', () => {
   let lab: Lab;
   let dir: string;
@@ -319,45 +463,9 @@ describe('pin-mac on a powered-off VM', () => {
   });
   afterAll(() => lab?.stop());
 
-  /**
-   * The audit reports only running VMs, so no fix run ever plans pin-mac on a
-   * VM that is off (see the report): the plan is made here by vmfix's own
-   * planner, from the inventory vmfix reads, for the licence server whose
-   * guest was last seen sending from another MAC.
-   */
-  async function pinMacPlan(path: string): Promise<void> {
-    const { resolveTls } = await import('../../src/cli/connect.js');
-    const { VimClient } = await import('../../src/vsphere/client.js');
-    const { fetchInventory } = await import('../../src/inventory/fetch.js');
-    const { plan } = await import('../../src/remedy/plan.js');
-    const { savePlan } = await import('../../src/remedy/files.js');
-    const tls = await resolveTls({ timeout: 60 }, lab.env);
-    const client = await VimClient.connect({
-      url: new URL(lab.url), username: lab.username, password: lab.password, tls, timeoutMs: 60_000, maxResponseBytes: 64 << 20, maxSockets: 4,
-    });
-    try {
-      const host = new URL(lab.url).host;
-      const inventory = await fetchInventory(client, host);
-      const vm = inventory.vms.find((v) => v.name === 'lic-server01')!;
-      const finding = {
-        id: 'lic-server01-nic1', kind: 'mac-change-at-risk', severity: 'warning', summary: 'lic-server01 Network adapter 1 was seen with another MAC',
-        vm: { name: vm.name, moref: vm.moref, powerState: vm.powerState },
-        nic: { label: 'Network adapter 1', key: 4000, configuredMac: LIC_MAC, addressType: 'assigned', guestMac: LIC_GUEST_MAC },
-        host: null, datacenter: 'DC-East', cluster: 'Prod-CL', switch: { type: 'standard', name: 'vSwitch0' },
-        portgroup: { name: 'VM Network', moref: null, portKey: null }, policy: { macChanges: 'reject', source: 'vswitch' },
-        evidence: [], remedies: [{ strategy: 'pin-mac', summary: 'pin it', blastRadius: { vms: [], portgroups: [] }, notes: [], mac: LIC_GUEST_MAC }],
-      } as const;
-      const made = plan(inventory, [finding as any], new Map([[finding.id, 'pin-mac' as const]]), { now: new Date() });
-      expect(made.skipped).toEqual([]);
-      await savePlan(path, made);
-    } finally {
-      await client.logout();
-    }
-  }
-
   it('gives the NIC the manual MAC its guest uses and leaves every other field of the device as it was', async () => {
     const planPath = join(dir, 'pin.json');
-    await pinMacPlan(planPath);
+    await pinMacPlan(lab, planPath);
     const before = await lab.state();
     const r = await run(lab, dir, ['apply', planPath, '--yes', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
@@ -387,5 +495,41 @@ describe('pin-mac on a powered-off VM', () => {
     const again = await run(lab, dir, ['rollback', join(dir, JSON.parse(r.stdout).journal), '--yes']);
     expect(again.code, again.stderr).toBe(0);
     expect((await modifyingCalls(lab)).map((c) => c.method)).toEqual(['ReconfigVM_Task', 'ReconfigVM_Task']);
+  });
+});
+
+describe('pin-mac, once another NIC has the MAC it sets', () => {
+  let lab: Lab;
+  let dir: string;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(() => lab?.stop());
+
+  // Made when no NIC had it; before the window, someone gave jump01 that MAC by hand (or cloned a VM that had it).
+  // Two NICs on one MAC cut both off, and the audit would say "resolved".
+  it('refuses the plan (exit 5), naming the VM that has it, and changes nothing', async () => {
+    const planPath = join(dir, 'pin.json');
+    await pinMacPlan(lab, planPath);
+    const jump = (await lab.state()).vms.find((v) => v.name === 'jump01') as unknown as { moref: string; nics: { _typeName: string; key: number }[] };
+    const card = jump.nics[0]!;
+    const other = new RawSoap(lab);
+    await other.login();
+    await other.editDevice(
+      jump.moref,
+      `<device xsi:type="${card._typeName}"><key>${card.key}</key><backing xsi:type="VirtualEthernetCardNetworkBackingInfo"><deviceName>VM Network</deviceName></backing>` +
+        `<addressType>manual</addressType><macAddress>${LIC_GUEST_MAC}</macAddress></device>`,
+    );
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+
+    const r = await run(lab, dir, ['apply', planPath, '--yes']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(new RegExp(`lic-server01 / Network adapter 1: the MAC ${LIC_GUEST_MAC} it sets is now also used by jump01 \\(${jump.moref}\\)\\.$`, 'm'));
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('vmfix:'))).toHaveLength(1);
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
   });
 });

@@ -203,6 +203,51 @@ describe('someone else changes the portgroup while the session asks', () => {
   });
 });
 
+describe('the interactive session, a NIC moved off its portgroup while the change is confirmed', () => {
+  let lab: Lab;
+  let dir: string;
+  let terminal: Terminal | undefined;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+    await lab.guestMac('solo-1', 1, '02:00:00:00:12:01');
+  });
+  afterAll(async () => {
+    terminal?.close();
+    await lab?.stop();
+  });
+
+  // PG-Solo itself is untouched, so its own drift check passes: opening it now would fix nothing.
+  it('applies nothing, says where the NIC is now, reads the state again, and exits 5', async () => {
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['fix', '--journal', join(dir, 'moved.json')]);
+    await terminal.waitFor(/\[1\/1\][\s\S]*quit: stop here/);
+    await terminal.choose('portgroup-accept');
+    await terminal.waitFor(/Apply 1 change\(s\)\?/);
+    const solo = (await lab.state()).vms.find((v) => v.name === 'solo-1') as unknown as { moref: string; nics: { _typeName: string; key: number; macAddress: string }[] };
+    const card = solo.nics[0]!;
+    const other = new RawSoap(lab);
+    await other.login();
+    await other.editDevice(
+      solo.moref,
+      `<device xsi:type="${card._typeName}"><key>${card.key}</key><backing xsi:type="VirtualEthernetCardNetworkBackingInfo"><deviceName>PG-Pair</deviceName></backing>` +
+        `<addressType>assigned</addressType><macAddress>${card.macAddress}</macAddress></device>`,
+    );
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+    await terminal.choose('Yes, apply 1 change(s)');
+    const screen = (await terminal.waitFor(/VMFIX-EXIT=\d+/, 60_000)).replace(/\s+/g, ' ');
+    expect(screen).toContain('Nothing was applied: solo-1 Network adapter 1, which c1 is for: it is on "PG-Pair" now, not "PG-Solo". Reading the current state again.');
+    expect(screen).not.toMatch(/c1 applied/);
+    expect(screen).toContain('VMFIX-EXIT=5');
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
+    expect(existsSync(join(dir, 'moved.json'))).toBe(false);
+    terminal.close();
+  });
+});
+
 /** A VM that ESXi blocked and that was then powered off, with two NICs under Reject: the log cannot say which one. */
 function offScenario() {
   const host = { ...scenario().datacenters[0]!.hosts[0]!, vmkernelLog: { filler: 20, lines: [
