@@ -150,7 +150,10 @@ export class XmlScanner {
 
   constructor(private readonly sink: XmlSink, filter?: StringFilter) {
     this.filter = filter ? compile(filter) : undefined;
-    this.wantedAt = this.filter ? this.filter.wanted.map(() => -2) : [];
+    // Made alike with and without a filter (map() would make another kind of array, and write() and filtered() meet both).
+    const wantedAt: number[] = [];
+    for (let k = 0; k < (this.filter?.wanted.length ?? 0); k++) wantedAt.push(-2);
+    this.wantedAt = wantedAt;
   }
 
   write(chunk: Buffer): void {
