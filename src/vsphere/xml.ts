@@ -150,7 +150,10 @@ export class XmlScanner {
 
   constructor(private readonly sink: XmlSink, filter?: StringFilter) {
     this.filter = filter ? compile(filter) : undefined;
-    this.wantedAt = this.filter ? this.filter.wanted.map(() => -2) : [];
+    // Made alike with and without a filter (map() would make another kind of array, and write() and filtered() meet both).
+    const wantedAt: number[] = [];
+    for (let k = 0; k < (this.filter?.wanted.length ?? 0); k++) wantedAt.push(-2);
+    this.wantedAt = wantedAt;
   }
 
   write(chunk: Buffer): void {
@@ -185,10 +188,10 @@ export class XmlScanner {
   private scan(final: boolean): void {
     const buf = this.buf;
     let pos = this.pos;
-    if (!this.started && pos === 0 && buf[0] === 0xef) {
+    if (!this.started && pos === 0 && buf.length > 0 && buf[0] === 0xef) {
       // A byte-order mark, which TextDecoder would drop too.
       if (buf.length < 3 && !final) return;
-      if (buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
+      if (buf.length >= 3 && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
     }
     for (;;) {
       const lt = nextLt(buf, pos);
@@ -232,8 +235,8 @@ export class XmlScanner {
 
   /** Handles the markup at buf[lt] ("<"); returns where it ends, or -1 if the input stops first. */
   private markup(lt: number): number {
-    const c = this.buf[lt + 1];
-    if (c === undefined) return -1;
+    if (lt + 1 >= this.buf.length) return -1;
+    const c = this.buf[lt + 1]!;
     if (c === SLASH) return this.closeTag(lt);
     if (c === BANG) return this.declaration(lt);
     if (c === QUESTION) return this.instruction(lt);
@@ -252,36 +255,36 @@ export class XmlScanner {
     let count = 0;
     let i = nameEnd;
     let selfClosing = false;
+    const length = buf.length;
     for (;;) {
-      let c = buf[i];
-      if (c === undefined) return -1;
+      if (i >= length) return -1;
+      let c = buf[i]!;
       if (c === GT) {
         i++;
         break;
       }
       if (c === SLASH) {
-        const d = buf[i + 1];
-        if (d === undefined) return -1;
-        if (d !== GT) throw notWellFormed('"/" in a tag is not followed by ">"');
+        if (i + 1 >= length) return -1;
+        if (buf[i + 1] !== GT) throw notWellFormed('"/" in a tag is not followed by ">"');
         selfClosing = true;
         i += 2;
         break;
       }
       if (!isSpace(c)) throw notWellFormed(`unexpected "${this.show(i)}" in the tag <${name.text}>`);
       i = this.skipSpaces(i);
-      c = buf[i];
-      if (c === undefined) return -1;
+      if (i >= length) return -1;
+      c = buf[i]!;
       if (c === GT || c === SLASH) continue;
       const attrEnd = this.nameEnd(i);
       if (attrEnd < 0) return -1;
       if (attrEnd === i) throw notWellFormed(`unexpected "${this.show(i)}" in the tag <${name.text}>`);
       const attrName = cachedName(buf, i, attrEnd, this.nameHash, this.nameColon);
       let j = this.skipSpaces(attrEnd);
-      if (j >= buf.length) return -1;
+      if (j >= length) return -1;
       if (buf[j] !== EQUALS) throw notWellFormed(`the attribute ${attrName.text} has no "=" and value`);
       j = this.skipSpaces(j + 1);
-      const quote = buf[j];
-      if (quote === undefined) return -1;
+      if (j >= length) return -1;
+      const quote = buf[j]!;
       if (quote !== QUOTE && quote !== APOSTROPHE) throw notWellFormed(`the value of the attribute ${attrName.text} is not quoted`);
       const names = this.attributeNames;
       for (let k = 0; k < count; k++) if (sameName(names[k]!, attrName)) throw notWellFormed(`the attribute ${attrName.text} appears twice in one tag`);
@@ -314,15 +317,16 @@ export class XmlScanner {
     const buf = this.buf;
     let special = false;
     let hash = 0;
+    const length = buf.length;
     let end = start;
-    for (;; end++) {
-      const c = buf[end];
-      if (c === undefined) return -1;
+    for (; end < length; end++) {
+      const c = buf[end]!;
       if (c === quote) break;
       if (c === LT) throw notWellFormed(`the value of the attribute ${name.text} contains "<"`);
       if (c === AMP || c === TAB || c === LF || c === CR || c >= 0x80) special = true;
       hash = (Math.imul(hash, 31) + c) | 0;
     }
+    if (end >= length) return -1;
     // Inside an element the sink does not read, a value is only checked.
     if (this.skipDepth > 0) {
       if (special) attributeText(buf, start, end);
@@ -349,13 +353,13 @@ export class XmlScanner {
     if (expected === undefined) throw notWellFormed('a closing tag with no element open');
     // Nearly always `</name>` exactly, with the open element's name: then it needs reading no further.
     let end = at + expected.bytes.length;
-    if (buf[end] !== GT || !sameBytes(buf, at, end, expected.bytes)) {
+    if (end >= buf.length || buf[end] !== GT || !sameBytes(buf, at, end, expected.bytes)) {
       const nameEnd = this.nameEnd(at);
       if (nameEnd < 0) return -1;
       if (!sameBytes(buf, at, nameEnd, expected.bytes)) throw notWellFormed(`</${utf8(buf, at, nameEnd)}> closes <${expected.text}>`);
       end = this.skipSpaces(nameEnd);
-      const c = buf[end];
-      if (c === undefined) return -1;
+      if (end >= buf.length) return -1;
+      const c = buf[end]!;
       if (c !== GT) throw notWellFormed(`unexpected "${this.show(end)}" in the closing tag </${expected.text}>`);
     }
     this.open.pop();
@@ -380,13 +384,15 @@ export class XmlScanner {
     const bytes = name.bytes;
     const length = bytes.length;
     const filter = this.filter !== undefined && name.local === this.filter.filter.field ? this.filter.filter : undefined;
+    const size = buf.length;
     for (;;) {
       let at = pos;
-      while (at < buf.length && isSpace(buf[at]!)) at++;
-      if (buf[at] !== LT || buf[at + length + 1] !== GT || !sameBytes(buf, at + 1, at + 1 + length, bytes)) return pos;
+      while (at < size && isSpace(buf[at]!)) at++;
+      // Bounds first: a read past the end of the chunk would throw away the compiled code.
+      if (at + length + 1 >= size || buf[at] !== LT || buf[at + length + 1] !== GT || !sameBytes(buf, at + 1, at + 1 + length, bytes)) return pos;
       const start = at + length + 2;
       const lt = buf.indexOf(LT, start);
-      if (lt < 0 || buf[lt + 1] !== SLASH || buf[lt + length + 2] !== GT || !sameBytes(buf, lt + 2, lt + 2 + length, bytes)) return pos;
+      if (lt < 0 || lt + length + 2 >= size || buf[lt + 1] !== SLASH || buf[lt + length + 2] !== GT || !sameBytes(buf, lt + 2, lt + 2 + length, bytes)) return pos;
       if (at > pos) this.text(pos, at);
       out.push(filter === undefined || out.length < filter.head ? this.textValue(start, lt) : this.filtered(start, lt));
       pos = lt + length + 3;
@@ -396,7 +402,7 @@ export class XmlScanner {
   /** "<!": a comment, CDATA, or a DOCTYPE (refused). */
   private declaration(lt: number): number {
     const buf = this.buf;
-    if (buf[lt + 2] === DASH && buf[lt + 3] === DASH) {
+    if (lt + 3 < buf.length && buf[lt + 2] === DASH && buf[lt + 3] === DASH) {
       const dashes = buf.indexOf(COMMENT_DASHES, lt + 4);
       if (dashes < 0 || dashes + 2 >= buf.length) return -1;
       if (buf[dashes + 2] !== GT) throw notWellFormed('a comment contains "--"');
@@ -415,7 +421,7 @@ export class XmlScanner {
       if (available < DOCTYPE_OPEN.length) return -1;
       throw new ProtocolError('the response contains a DOCTYPE, which SOAP forbids; refusing to parse it');
     }
-    if (buf.length - lt < 4 && buf[lt + 2] === DASH) return -1;
+    if (buf.length - lt < 4 && lt + 2 < buf.length && buf[lt + 2] === DASH) return -1;
     throw notWellFormed(`unexpected markup "${utf8(buf, lt, lt + available)}"`);
   }
 
