@@ -1,6 +1,7 @@
 // From options and environment to a logged-in session, and always out of it
 // again. The password is read from the environment, stdin or a prompt,
 // never from argv, and lives only in memory.
+import { X509Certificate } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { readFileBounded } from '../files.js';
 import { phase, profileSoap } from '../profile.js';
@@ -128,12 +129,28 @@ export async function resolveTls(args: ConnectionArgs, env: NodeJS.ProcessEnv): 
     }
   }
   const caFile = args.caFile ?? env.VMFIX_CA_FILE;
-  let ca: string | undefined;
-  if (caFile) {
-    ca = await readFileBounded(caFile, 'CA file', 16 * 2 ** 20);
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${caFile} holds no PEM certificate.`);
-  }
+  const ca = caFile ? checkedPem(caFile, await readFileBounded(caFile, 'CA file', 16 * 2 ** 20)) : undefined;
   return { insecure, ...(thumbprint ? { thumbprint } : {}), ...(ca ? { ca } : {}) };
+}
+
+/**
+ * A CA file's text, once each certificate in it parses. Node's TLS skips one it cannot read without
+ * a word, so a file cut short or damaged in a copy would end as "not trusted" (exit 3) with advice
+ * to give the very --ca-file that was given.
+ */
+export function checkedPem(file: string, text: string): string {
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?(?:-----END CERTIFICATE-----|$)/g) ?? [];
+  if (!blocks.length) throw new UsageError(`${file} holds no PEM certificate.`);
+  const bad = blocks.findIndex((block) => {
+    try {
+      new X509Certificate(block);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (bad >= 0) throw new UsageError(`${file}: certificate ${bad + 1} of ${blocks.length} is cut short or damaged; copy the CA's PEM file again.`);
+  return text;
 }
 
 async function resolvePassword(args: ConnectionArgs, env: NodeJS.ProcessEnv, ctx: Context, endpoint: Endpoint & { urlPassword?: string }): Promise<string> {
