@@ -36,6 +36,13 @@ function envFlag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
   throw new UsageError(`${name} must be 1, true, yes or on, or 0, false, no or off, not ${JSON.stringify(raw)}.`);
 }
 
+/** What turned TLS verification off, as resolveTls reads it: an admin may not know GOVC_INSECURE is still set from govc. */
+function insecureSource(args: ConnectionArgs, env: NodeJS.ProcessEnv): string {
+  if (args.insecure) return '--insecure';
+  const name = envFlag(env, 'VMFIX_INSECURE') ? 'VMFIX_INSECURE' : 'GOVC_INSECURE';
+  return `${name}=${env[name]}`;
+}
+
 function firstEnv(env: NodeJS.ProcessEnv, ...names: string[]): string | undefined {
   for (const name of names) if (env[name]) return env[name];
   return undefined;
@@ -183,7 +190,7 @@ export async function withSession<T>(
   const compress = args.compress ?? envFlag(ctx.env, 'VMFIX_COMPRESS') ?? false;
   const tls = await resolveTls(args, ctx.env);
   const password = await resolvePassword(args, ctx.env, ctx, endpoint);
-  if (tls.insecure) ctx.ui.warn(`TLS verification is off (--insecure): vmfix cannot tell ${endpoint.display} from an impostor, who would receive the password.`);
+  if (tls.insecure) ctx.ui.warn(`TLS verification is off (${insecureSource(args, ctx.env)}): vmfix cannot tell ${endpoint.display} from an impostor, who would receive the password.`);
   const { VimClient } = await import('../vsphere/client.js');
   const spinner = ctx.ui.spinner(`Connecting to ${endpoint.display}`);
   let client: VimClient;

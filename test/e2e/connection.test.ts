@@ -152,6 +152,9 @@ describe('connecting to vCenter', () => {
       const r = await vmfix(['inventory', '--format', 'json', ...args], { ...env, ...extra });
       connected(r);
       expect(r.stderr).toMatch(/^warning: TLS verification is off/m);
+      // An admin who never typed --insecure (GOVC_INSECURE left set by govc) is told what turned it off.
+      const [name, value] = Object.entries(extra)[0] ?? [];
+      expect(r.stderr).toContain(`TLS verification is off (${name ? `${name}=${value}` : '--insecure'}):`);
     }
     // A verified connection does not warn.
     expect((await vmfix(['inventory', '--format', 'json'], lab.env)).stderr).not.toMatch(/warning/i);
