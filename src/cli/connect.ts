@@ -1,6 +1,7 @@
 // From options and environment to a logged-in session, and always out of it
 // again. The password is read from the environment, stdin or a prompt,
 // never from argv, and lives only in memory.
+import { X509Certificate } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { readFileBounded } from '../files.js';
 import { phase, profileSoap } from '../profile.js';
@@ -33,6 +34,13 @@ function envFlag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
   if (['1', 'true', 'yes', 'on'].includes(value)) return true;
   if (['0', 'false', 'no', 'off'].includes(value)) return false;
   throw new UsageError(`${name} must be 1, true, yes or on, or 0, false, no or off, not ${JSON.stringify(raw)}.`);
+}
+
+/** What turned TLS verification off, as resolveTls reads it: an admin may not know GOVC_INSECURE is still set from govc. */
+function insecureSource(args: ConnectionArgs, env: NodeJS.ProcessEnv): string {
+  if (args.insecure) return '--insecure';
+  const name = envFlag(env, 'VMFIX_INSECURE') ? 'VMFIX_INSECURE' : 'GOVC_INSECURE';
+  return `${name}=${env[name]}`;
 }
 
 function firstEnv(env: NodeJS.ProcessEnv, ...names: string[]): string | undefined {
@@ -128,12 +136,28 @@ export async function resolveTls(args: ConnectionArgs, env: NodeJS.ProcessEnv): 
     }
   }
   const caFile = args.caFile ?? env.VMFIX_CA_FILE;
-  let ca: string | undefined;
-  if (caFile) {
-    ca = await readFileBounded(caFile, 'CA file', 16 * 2 ** 20);
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${caFile} holds no PEM certificate.`);
-  }
+  const ca = caFile ? checkedPem(caFile, await readFileBounded(caFile, 'CA file', 16 * 2 ** 20)) : undefined;
   return { insecure, ...(thumbprint ? { thumbprint } : {}), ...(ca ? { ca } : {}) };
+}
+
+/**
+ * A CA file's text, once each certificate in it parses. Node's TLS skips one it cannot read without
+ * a word, so a file cut short or damaged in a copy would end as "not trusted" (exit 3) with advice
+ * to give the very --ca-file that was given.
+ */
+export function checkedPem(file: string, text: string): string {
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?(?:-----END CERTIFICATE-----|$)/g) ?? [];
+  if (!blocks.length) throw new UsageError(`${file} holds no PEM certificate.`);
+  const bad = blocks.findIndex((block) => {
+    try {
+      new X509Certificate(block);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (bad >= 0) throw new UsageError(`${file}: certificate ${bad + 1} of ${blocks.length} is cut short or damaged; copy the CA's PEM file again.`);
+  return text;
 }
 
 async function resolvePassword(args: ConnectionArgs, env: NodeJS.ProcessEnv, ctx: Context, endpoint: Endpoint & { urlPassword?: string }): Promise<string> {
@@ -166,7 +190,7 @@ export async function withSession<T>(
   const compress = args.compress ?? envFlag(ctx.env, 'VMFIX_COMPRESS') ?? false;
   const tls = await resolveTls(args, ctx.env);
   const password = await resolvePassword(args, ctx.env, ctx, endpoint);
-  if (tls.insecure) ctx.ui.warn(`TLS verification is off (--insecure): vmfix cannot tell ${endpoint.display} from an impostor, who would receive the password.`);
+  if (tls.insecure) ctx.ui.warn(`TLS verification is off (${insecureSource(args, ctx.env)}): vmfix cannot tell ${endpoint.display} from an impostor, who would receive the password.`);
   const { VimClient } = await import('../vsphere/client.js');
   const spinner = ctx.ui.spinner(`Connecting to ${endpoint.display}`);
   let client: VimClient;

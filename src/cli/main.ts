@@ -168,6 +168,9 @@ export const HELP_WIDTH = { max: 110, piped: 100, min: 40 } as const;
 
 const COMPLETION_KEY = '__completion-script';
 
+/** `completion` as a usage error names it: declared apart from COMMANDS, it takes no option and no positional. */
+const COMPLETION: CommandUsage = { name: 'completion', options: {}, positionals: [] };
+
 /** The command line as yargs reads it; `run` runs the command it names. */
 function commandLine(yargs: typeof import('yargs').default, argv: string[], width: number, run: (spec: Registered, args: Record<string, unknown>) => Promise<void>): Argv {
   let parser = yargs(argv)
@@ -232,7 +235,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     const parser = commandLine(yargs, argv, Math.min(HELP_WIDTH.max, process.stdout.columns || HELP_WIDTH.piped), async (spec, args) => {
       // strict() does not see what follows `--`: an option there would be dropped without a word.
       const rest = (args._ as unknown[]).slice(1);
-      if (rest.length) throw new UsageError(`Unknown argument after --: ${String(rest[0])} (options go before --). See vmfix --help.`);
+      if (rest.length) throw new UsageError(`Unknown argument after --: ${String(rest[0])} (options go before --). See vmfix ${spec.name} --help.`);
       debug = Boolean(args.debug);
       outputArgs = args as unknown as OutputArgs;
       await (await import('../files.js')).refuseSharedFiles(namedFiles(args));
@@ -242,7 +245,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       // refusals arrive as one too): usage. Anything else thrown while a
       // command ran is passed on as it is.
       if (err && err.name !== 'YError') throw err;
-      throw new UsageError(usageMessage(message ?? err?.message ?? '', argv, COMMANDS));
+      throw new UsageError(usageMessage(message ?? err?.message ?? '', argv, [...COMMANDS, COMPLETION]));
     });
     // yargs hands what it would print (help, version, the completion script) to this callback instead:
     // written like a result, a closed pipe ends it quietly and a full disk is said, not lost with exit 0.

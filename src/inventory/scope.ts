@@ -65,11 +65,20 @@ export function selectNames(option: ScopeOption, patterns: readonly string[] | u
   for (const pattern of patterns) {
     if (names.some(matcher(option, pattern))) continue;
     const other = [...new Set(names.filter(matcher(option, pattern, true)))].slice(0, 3);
-    const hint = other.length ? ` (names are case-sensitive; did you mean ${other.map((n) => `'${n}'`).join(', ')}?)` : '';
+    const named = option === 'host' ? otherHostNames(pattern, names) : [];
+    const hint = other.length
+      ? ` (names are case-sensitive; did you mean ${other.map((n) => `'${n}'`).join(', ')}?)`
+      : named.length ? ` (vCenter has it under another name; did you mean ${named.map((n) => `'${n}'`).join(', ')}?)` : '';
     throw new UsageError(`No ${WHAT[option]} matches --${option} '${pattern}'${hint}.${unlisted ? ` ${unlisted}` : ''}`);
   }
   const test = nameTest(option, patterns);
   return (name) => name !== null && test(name);
+}
+
+/** Hosts `--host esx01` means where vCenter has `esx01.lab.local` (or the reverse): the admin's name and vCenter's differ by the domain. */
+function otherHostNames(pattern: string, names: readonly string[]): string[] {
+  const typed = pattern.toLowerCase();
+  return [...new Set(names.filter((n) => n.toLowerCase().startsWith(`${typed}.`) || typed.startsWith(`${n.toLowerCase()}.`)))].slice(0, 3);
 }
 
 /** Whether a name matches any of the patterns (none: no name does), as the scope options match. */

@@ -44,6 +44,8 @@ async function readJson(path: string, what: string): Promise<unknown> {
 const OTHER_KIND: Record<string, string> = {
   'vmfix-plan': 'a vmfix plan, not a journal: vmfix apply takes it',
   'vmfix-journal': 'a vmfix journal, not a plan: vmfix journal shows it, vmfix rollback undoes it',
+  // fix --dry-run --format json writes it beside the plan, and it names the plan: easy to pick up instead.
+  'vmfix-change-ticket': 'a vmfix change ticket, which describes a change: vmfix apply takes the plan that fix --plan-out wrote, vmfix rollback the journal a run wrote',
 };
 
 function invalid(path: string, what: string, error: z.ZodError, raw: unknown): UsageError {

@@ -45,6 +45,9 @@ export function inventoryTable(report: PostureReport): Table {
   return { columns: COLUMNS, rows };
 }
 
+/** Between the VMs of one CSV cell: VM names hold spaces ("Web Server 01"), rarely "; ". */
+const VM_LIST = '; ';
+
 /** CSV wants one flat record per portgroup with the policy both ways; columns added later go last, so older spreadsheets still line up. */
 export function inventoryCsv(report: PostureReport): Table {
   const columns = [
@@ -61,7 +64,7 @@ export function inventoryCsv(report: PostureReport): Table {
     }
     for (const pg of host.portgroups) {
       const { policy: p, effective: e } = pg;
-      rows.push(['portgroup', host.name, pg.vswitch, 'standard', pg.name, pg.vlanId, p.macChanges, e.macChanges, p.forgedTransmits, e.forgedTransmits, p.allowPromiscuous, e.allowPromiscuous, pg.vms.join(' '), ...where, 'n/a']);
+      rows.push(['portgroup', host.name, pg.vswitch, 'standard', pg.name, pg.vlanId, p.macChanges, e.macChanges, p.forgedTransmits, e.forgedTransmits, p.allowPromiscuous, e.allowPromiscuous, pg.vms.join(VM_LIST), ...where, 'n/a']);
     }
   }
   for (const dvs of report.dvSwitches) {
@@ -69,7 +72,7 @@ export function inventoryCsv(report: PostureReport): Table {
     rows.push(['dvs', '', dvs.name, 'distributed', '', null, p.macChanges, p.macChanges, p.forgedTransmits, p.forgedTransmits, p.allowPromiscuous, p.allowPromiscuous, '', dvs.datacenter, null, learning(dvs)]);
     for (const pg of dvs.portgroups) {
       const { policy: q, effective: e } = pg;
-      rows.push(['dvportgroup', '', dvs.name, 'distributed', pg.name, pg.vlanId, q.macChanges, e.macChanges, q.forgedTransmits, e.forgedTransmits, q.allowPromiscuous, e.allowPromiscuous, pg.vms.join(' '), dvs.datacenter, null, learning(pg)]);
+      rows.push(['dvportgroup', '', dvs.name, 'distributed', pg.name, pg.vlanId, q.macChanges, e.macChanges, q.forgedTransmits, e.forgedTransmits, q.allowPromiscuous, e.allowPromiscuous, pg.vms.join(VM_LIST), dvs.datacenter, null, learning(pg)]);
     }
   }
   return { columns, rows };

@@ -53,6 +53,9 @@ describe('a usage error says what to do next (exit 2, one or two sentences)', ()
     ['a value outside the choices, in words', ['audit', '--format', 'xml'], 'vmfix: --format takes table, json, markdown or csv, not "xml". See vmfix audit --help.\n'],
     ['a misspelt strategy', ['fix', '--yes', '--strategy', 'pinmac'], 'vmfix: --strategy takes pin-mac, portgroup-accept, dedicated-portgroup, mac-learning or vswitch-accept, not "pinmac". See vmfix fix --help.\n'],
     ['apply without its plan', ['apply'], 'vmfix: vmfix apply needs the plan file: vmfix apply PLAN. See vmfix apply --help.\n'],
+    ['an option completion does not take: its help, as for every command', ['completion', '--bash'], 'vmfix: Unknown argument: bash. See vmfix completion --help.\n'],
+    ['a shell named after completion (it reads $SHELL): its help', ['completion', 'zsh'], 'vmfix: Unknown argument: zsh. See vmfix completion --help.\n'],
+    ['an option after --: the help of the command typed', ['audit', '--', '--vm', 'web01'], 'vmfix: Unknown argument after --: --vm (options go before --). See vmfix audit --help.\n'],
     ['rollback without its journal', ['rollback', '--yes'], 'vmfix: vmfix rollback needs the journal to roll back: vmfix rollback JOURNAL-FILE. See vmfix rollback --help.\n'],
   ] as const)('%s', async ([, args, said]) => {
     const run = await vmfix(args, { VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' });

@@ -360,6 +360,16 @@ describe('vmfix journal', () => {
     expect([apply.code, apply.stderr]).toEqual([2, 'vmfix: fix-journal.json is a vmfix journal, not a plan: vmfix journal shows it, vmfix rollback undoes it.\n']);
   });
 
+  it('a change ticket (fix --dry-run --format json) given to apply, rollback or journal: one sentence naming the files those take, not a schema path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
+    await writeFile(join(dir, 'ticket.json'), `${JSON.stringify({ schemaVersion: 1, kind: 'vmfix-change-ticket', title: 'Change request', changes: [] }, null, 2)}\n`);
+    const env = { VMFIX_TEST_CWD: dir, VMFIX_VCENTER: '127.0.0.1:9', VMFIX_USER: 'u', VMFIX_PASSWORD: 'p' };
+    for (const args of [['apply', 'ticket.json', '--yes'], ['rollback', 'ticket.json', '--yes'], ['journal', 'ticket.json']]) {
+      const r = await vmfix(args, env);
+      expect([args[0], r.code, r.stderr]).toEqual([args[0], 2, 'vmfix: ticket.json is a vmfix change ticket, which describes a change: vmfix apply takes the plan that fix --plan-out wrote, vmfix rollback the journal a run wrote.\n']);
+    }
+  });
+
   it('a plan whose change depends on one it does not hold (removed by hand, checksum recomputed) is refused before connecting', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmfix-journals-'));
     const planned = (id: string, dependsOn: string[]) => ({ ...change(id), dependsOn, before: {}, after: {} });

@@ -3,7 +3,7 @@
 // Every run is checked for the passwords it was given: they must never show.
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createTcpServer } from 'node:net';
@@ -126,6 +126,25 @@ describe('connecting to vCenter', () => {
     expect(errorLine(missing)).toContain('no-such-ca.pem');
   });
 
+  it('refuses a CA file whose certificate is cut short or damaged (exit 2, naming it), before connecting, not "not trusted" (exit 3)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmfix-ca-'));
+    const pem = readFileSync(lab.caFile, 'utf8');
+    const cut = join(dir, 'cut.pem');
+    writeFileSync(cut, pem.slice(0, 400));
+    // A bundle whose second certificate lost a line in an e-mail: the first one is the lab's own.
+    const damaged = join(dir, 'bundle.pem');
+    const lines = pem.trim().split('\n');
+    writeFileSync(damaged, `${pem}\n${[...lines.slice(0, 3), ...lines.slice(4)].join('\n')}\n`);
+    for (const [file, nth] of [[cut, 'certificate 1 of 1'], [damaged, 'certificate 2 of 2']] as const) {
+      const r = await vmfix(['inventory', '--ca-file', file], { ...bare, VMFIX_PASSWORD: LAB_PASSWORD });
+      expect(r.code, r.stderr).toBe(2);
+      const line = errorLine(r);
+      expect(line).toContain(file);
+      expect(line).toContain(nth);
+      expect(r.stderr).not.toContain('Connecting to');
+    }
+  });
+
   it('connects with --insecure (or VMFIX_INSECURE=1, true, yes, on; GOVC_INSECURE=1 or true, as govc), warning on stderr', async () => {
     const env = { ...bare, VMFIX_PASSWORD: LAB_PASSWORD };
     const on = [{ VMFIX_INSECURE: '1' }, { VMFIX_INSECURE: 'true' }, { VMFIX_INSECURE: 'Yes' }, { VMFIX_INSECURE: 'ON' }, { GOVC_INSECURE: '1' }, { GOVC_INSECURE: 'TRUE' }];
@@ -133,6 +152,9 @@ describe('connecting to vCenter', () => {
       const r = await vmfix(['inventory', '--format', 'json', ...args], { ...env, ...extra });
       connected(r);
       expect(r.stderr).toMatch(/^warning: TLS verification is off/m);
+      // An admin who never typed --insecure (GOVC_INSECURE left set by govc) is told what turned it off.
+      const [name, value] = Object.entries(extra)[0] ?? [];
+      expect(r.stderr).toContain(`TLS verification is off (${name ? `${name}=${value}` : '--insecure'}):`);
     }
     // A verified connection does not warn.
     expect((await vmfix(['inventory', '--format', 'json'], lab.env)).stderr).not.toMatch(/warning/i);

@@ -211,11 +211,11 @@ describe('vmfix inventory on a two-site vCenter', () => {
     for (const h of HOSTS) {
       const where = [h.datacenter ?? '', h.cluster ?? '', 'n/a'];
       for (const vs of h.vswitches) want.push(['vswitch', h.name, vs.name, 'standard', '', '', ...both(vs.policy, vs.policy), '', ...where]);
-      for (const g of h.portgroups) want.push(['portgroup', h.name, g.vswitch, 'standard', g.name, String(g.vlanId), ...both(g.policy, g.effective), g.vms.join(' '), ...where]);
+      for (const g of h.portgroups) want.push(['portgroup', h.name, g.vswitch, 'standard', g.name, String(g.vlanId), ...both(g.policy, g.effective), g.vms.join('; '), ...where]);
     }
     for (const d of DV_SWITCHES) {
       want.push(['dvs', '', d.name, 'distributed', '', '', ...both(d.policy, d.policy), '', d.datacenter, '', onOff(d.macLearning)]);
-      for (const g of d.portgroups) want.push(['dvportgroup', '', d.name, 'distributed', g.name, String(g.vlanId), ...both(g.policy, g.effective), g.vms.join(' '), d.datacenter, '', onOff(g.macLearning)]);
+      for (const g of d.portgroups) want.push(['dvportgroup', '', d.name, 'distributed', g.name, String(g.vlanId), ...both(g.policy, g.effective), g.vms.join('; '), d.datacenter, '', onOff(g.macLearning)]);
     }
     const key = (r: string[]) => r.join('\u0000');
     expect(rows.map(key).sort()).toEqual(want.map(key).sort());

@@ -86,6 +86,12 @@ describe('a scope that matches nothing', () => {
     expect(refusal(() => applyScope(inv, { host: ['esx02.lab.local'], vm: ['web01'] }))).toMatch(/No VM in scope matches --vm 'web01' on the hosts of --host 'esx02.lab.local'/);
   });
 
+  it('a host given by its short name (or in full where vCenter has the short one) is refused with the name vCenter has', () => {
+    expect(refusal(() => applyScope(inv, { host: ['esx01'] }))).toBe("No host matches --host 'esx01' (vCenter has it under another name; did you mean 'esx01.lab.local'?).");
+    expect(refusal(() => applyScope(inv, { host: ['ESX02'] }))).toBe("No host matches --host 'ESX02' (vCenter has it under another name; did you mean 'esx02.lab.local'?).");
+    expect(refusal(() => applyScope(inv, { host: ['esx'] }))).toBe("No host matches --host 'esx'.");
+  });
+
   it('takes host names in any case (they are DNS names)', () => {
     expect(applyScope(inv, { host: ['ESX01.lab.local'] }).hosts.map((h) => h.name)).toEqual(['esx01.lab.local']);
   });

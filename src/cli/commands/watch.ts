@@ -11,7 +11,7 @@ import type { TlsPolicy } from '../../vsphere/tls.js';
 import type { CommandOutcome, Context } from '../../workflow/context.js';
 import { watch as watchVcenter, type WatchOptions, type WatchSink } from '../../workflow/watch.js';
 import { Webhook } from '../../workflow/watch/webhook.js';
-import { withSession } from '../connect.js';
+import { checkedPem, withSession } from '../connect.js';
 import { onReaderGone } from '../reader-gone.js';
 import { colorAllowed } from '../ui.js';
 import type { Covers, WatchArgs } from '../options.js';
@@ -65,6 +65,5 @@ async function webhookTls(args: WatchArgs, env: NodeJS.ProcessEnv): Promise<TlsP
   const ca = await readFile(file, 'utf8').catch(() => {
     throw new UsageError(`Cannot read the webhook CA file ${file}.`);
   });
-  if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${file} holds no PEM certificate.`);
-  return { ca };
+  return { ca: checkedPem(file, ca) };
 }
