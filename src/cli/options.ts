@@ -149,7 +149,8 @@ export const SCOPE = {
 
 export const OUTPUT = {
   format: { type: 'string', choices: FORMATS, default: 'table', group: 'Output:', describe: 'result format' },
-  output: { type: 'string', group: 'Output:', describe: 'write the result to this file instead of stdout', coerce: fileName('output') },
+  // `-` is stdout, as tar, curl and jq read it: a script's `--output "${OUT:--}"` must not leave a file named `-`.
+  output: { type: 'string', group: 'Output:', describe: 'write the result to this file instead of stdout (- is stdout)', coerce: (path: string) => (path === '-' ? undefined : fileName('output')(path)) },
 } as const satisfies OptionGroup;
 
 export const EVIDENCE = {

@@ -145,6 +145,16 @@ describe('offline, as an unfriendly admin types it', () => {
     expect(run.stderr).toMatch(/--cluster needs a vCenter/);
   });
 
+  it('--output - is stdout, as in tar and curl: the report is printed, no file named "-" is made', async () => {
+    const cwd = join(tmp, 'dash');
+    await mkdir(cwd);
+    const run = await vmfix(['audit', '--format', 'json', '--vmkernel-log', await twoVms(), '--output', '-'], { VMFIX_VCENTER: '', VMFIX_TEST_CWD: cwd });
+    expect(run.code).toBe(1);
+    expect(json(run.stdout).findings.length).toBeGreaterThan(0);
+    expect(run.stderr).not.toMatch(/Wrote/);
+    expect(await (await import('node:fs/promises')).readdir(cwd)).toEqual([]);
+  });
+
   it('--output naming an earlier run\'s journal is refused, and the journal is left as it was', async () => {
     const journal = join(tmp, 'vmfix-journal-20261201T000000000Z.json');
     const body = `${JSON.stringify({ schemaVersion: 1, kind: 'vmfix-journal', command: 'fix', entries: [] }, null, 2)}\n`;
