@@ -2,6 +2,7 @@
 // evidence one line each, the remedies narrowest first.
 import type { AuditReport, Finding } from '../audit/finding.js';
 import { md, mdCode, oneLine } from './escape.js';
+import { plural } from './format.js';
 import { painter } from './style.js';
 import { csvTable, markdownTable, type Table } from './table.js';
 
@@ -30,8 +31,8 @@ function evidenceLine(e: Finding['evidence'][number]): string {
 function headline(report: AuditReport): string {
   const s = report.summary;
   const unread = report.warnings.length ? `, but ${report.warnings.length} piece(s) of evidence could not be read or understood (see the warnings)` : '';
-  if (!s.findings) return `No findings on ${report.endpoint}${unread} (${s.vmsScanned} VMs, ${s.hostsScanned} hosts).`;
-  return `${s.findings} finding(s) on ${report.endpoint}: ${s.critical} critical, ${s.warning} warning, ${s.info} info${unread} (${s.vmsScanned} VMs, ${s.hostsScanned} hosts).`;
+  if (!s.findings) return `No findings on ${report.endpoint}${unread} (${plural(s.vmsScanned, 'VM')}, ${plural(s.hostsScanned, 'host')}).`;
+  return `${s.findings} finding(s) on ${report.endpoint}: ${s.critical} critical, ${s.warning} warning, ${s.info} info${unread} (${plural(s.vmsScanned, 'VM')}, ${plural(s.hostsScanned, 'host')}).`;
 }
 
 /** What the verdict rests on, in one line. */
@@ -42,7 +43,7 @@ function basis(report: AuditReport): string {
     : `no vmkernel log read (window ${e.window})`;
   // Offline there is no vCenter to ask: only the logs stand behind the verdict.
   if (report.endpoint === 'offline') return `Evidence: ${logs} (no vCenter: no guest MACs, no dvPort state).`;
-  return `Evidence: ${logs}; dvPort state of ${e.dvSwitches} distributed switch(es); guest MACs from VMware Tools.`;
+  return `Evidence: ${logs}; dvPort state of ${plural(e.dvSwitches, 'distributed switch', 'distributed switches')}; guest MACs from VMware Tools.`;
 }
 
 function historyLine(h: AuditReport['history'][number]): string {

@@ -10,6 +10,7 @@ import { vcenterMac } from '../remedy/change.js';
 import type { Change, Plan } from '../remedy/schema.js';
 import { objectName } from './diff.js';
 import { shellArg, shellOption } from './escape.js';
+import { plural } from './format.js';
 
 export const KB_EXPLANATION =
   'When a guest operating system changes the MAC address of its virtual NIC (NLB clusters, nested hypervisors, ' +
@@ -100,7 +101,6 @@ export interface TicketOptions {
   readonly replan?: Replan;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const sorted = (values: Iterable<string | null | undefined>) => [...new Set([...values].filter((v): v is string => Boolean(v)))].sort();
 
 export function ticket(plan: Plan, options: TicketOptions = {}): Ticket {
