@@ -10,7 +10,7 @@ import { CorruptArchiveError, type ArchiveMember } from './archive.js';
 import { bundleHost, bundleOfMember, compressedBeyondReach, isArchiveName, isEsxConf, isHostBundleName, isMacMetadata, isNetStatsListing, isOtherProgramLog, isVcenterOwnBundle, namesItsOwnLog, rotationOf, systemUuid, UNKNOWN_AGE, unnamedHost, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
-import { asUnreadable, cutShort, damaged, drain, notVmkernels, readLogStream, trailingGarbage, unreadable, UnreadableError, type Reading } from './reading.js';
+import { asUnreadable, cutShort, damaged, drain, notVmkernels, readLogStream, trailingGarbage, trailingTarData, unreadable, UnreadableError, type Reading } from './reading.js';
 import { SourceBuilder } from './source.js';
 import { gunzip } from './gzip.js';
 import { peek, sniff, type Bytes, type Kind } from './streams.js';
@@ -361,7 +361,8 @@ async function readArchive(
 export async function readTarContainer(reading: Reading, c: Container, data: Bytes): Promise<void> {
   let broke = false;
   try {
-    await readTar(data, (member) => route(reading, c, member));
+    const { trailingBytes } = await readTar(data, (member) => route(reading, c, member));
+    if (trailingBytes > 0) reading.problems.push(trailingTarData(c.label, trailingBytes));
   } catch (error) {
     broke = true;
     throw stopped(c, error);

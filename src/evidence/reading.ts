@@ -160,3 +160,10 @@ export const notVmkernels = (name: string, lines: number) => `${name}: none of i
 
 /** Every line was read (gzip.ts stops at the last member's end): worth saying, not a gap in the evidence. */
 export const trailingGarbage = (name: string) => `${name}: the gzip data is followed by data that is not gzip; it was ignored, as zcat does.`;
+
+/**
+ * A tar's end followed by bytes that begin no tar (GNU tar -i would skip them block by block): what
+ * they held, if they are a damaged archive, is missing, so a warning, never a note.
+ */
+export const trailingTarData = (name: string, bytes: number) =>
+  `${name} is damaged: the zero blocks that end its tar are followed by ${bytes} bytes that are not a tar (no valid tar header); they were not read, so whatever they held (a damaged archive's members) is missing.`;
