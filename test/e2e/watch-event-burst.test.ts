@@ -24,6 +24,7 @@ const SCENARIO = {
     vms: [
       { name: 'nlb01', host: HOST, nics: [{ network: 'DPG-NLB', mac: '00:50:56:9a:b0:01' }] },
       { name: 'nlb02', host: HOST, nics: [{ network: 'DPG-NLB', mac: '00:50:56:9a:b0:02' }] },
+      { name: 'nlb03', host: HOST, nics: [{ network: 'DPG-NLB', mac: '00:50:56:9a:b0:05' }] },
       { name: 'gw01', host: HOST, nics: [{ network: 'DPG-NLB', mac: '00:50:56:9a:b0:03' }] },
       { name: 'churn01', host: HOST, nics: [{ network: 'DPG-NLB', mac: '00:50:56:9a:b0:04' }] },
     ],
@@ -59,11 +60,11 @@ describe('vmfix watch, a burst of events larger than latestPage', () => {
   };
 
   /** Watch through the proxy, its first long poll after the start held: what happens meanwhile reaches it in one answer. */
-  const watchHeld = async (current: string[]): Promise<{ watching: Watching; release: () => void }> => {
+  const watchHeld = async (current: string[], logInterval = 60): Promise<{ watching: Watching; release: () => void }> => {
     proxy.clear();
     proxy.reset();
     proxy.inject({ method: 'WaitForUpdatesEx', nth: 2, fault: { kind: 'hold', stage: 'before' } });
-    const watching = startWatch(['--format', 'json', '--log-interval', '60'], proxy.env);
+    const watching = startWatch(['--format', 'json', '--log-interval', String(logInterval)], proxy.env);
     const held = await proxy.nextHold();
     const start = await watching.lines.next((l) => l.type === 'watching', 30_000, 'watching line');
     // What the user was told is missing: the host's log, not the events.
@@ -106,6 +107,25 @@ describe('vmfix watch, a burst of events larger than latestPage', () => {
       expect(reported.map((l) => [l.finding.vm.name, l.type, l.finding.kind]).sort()).toEqual([['gw01', 'new', 'mac-change-blocked'], ['nlb02', 'new', 'mac-change-blocked']]);
       expect(reported.find((l) => l.finding.vm.name === 'nlb02')!.finding.evidence.map((e: { type: string }) => e.type)).toEqual(['dvport-event']);
       expect(watching.stderr()).toContain('Reading vCenter again in full');
+    } finally {
+      expect(await watching.stop('SIGINT')).toBe(130);
+    }
+  });
+
+  it('the history read refused: a warning, not the end of the watch; read at the next --log-interval once allowed, and the block reported', async () => {
+    const { watching, release } = await watchHeld(['gw01', 'nlb01', 'nlb02'], 2);
+    try {
+      await blockAndRelease('nlb03', '02:bf:0a:00:b0:05', '00:50:56:9a:b0:05');
+      await churn(50);
+      proxy.inject({ method: 'CreateCollectorForEvents', fault: { kind: 'soap-fault', type: 'NoPermission', message: 'Permission to perform this operation was denied.' } });
+      release();
+      const warning = await watching.lines.next((l) => l.type === 'warning', 20_000, 'the warning that the events could not be read');
+      expect(warning.warning).toMatch(/^vCenter's dvPort block events could not be read \(NoPermission\)/);
+      expect(watching.lines.all.some(about('nlb03'))).toBe(false);
+      proxy.clear();
+      const line = await watching.lines.next(about('nlb03'), 20_000, 'report of nlb03 once the history is read');
+      expect(line.finding.evidence.map((e: { type: string }) => e.type)).toEqual(['dvport-event']);
+      expect(watching.child.exitCode).toBeNull();
     } finally {
       expect(await watching.stop('SIGINT')).toBe(130);
     }
