@@ -29,6 +29,8 @@ export class LiveEvidence {
   private portEvents: DvPortEvent[] = [];
   /** The newest event key taken: events come again after a resync, and keys never repeat. */
   private lastEventKey = 0;
+  /** When the event of that key was made: no block or release not taken yet is older (historyStart). */
+  private lastEventTime: string | null = null;
   /** What the first reading said of its evidence (a rotated log, events not read): kept as said. */
   private readonly notes = new Map<string, string>();
   /**
@@ -178,26 +180,39 @@ export class LiveEvidence {
     // before a connection already held, so the mark follows blocks and releases only, and keys held are skipped.
     const held = new Set(this.portEvents.map((e) => e.key));
     const unseen = events.filter((e) => !held.has(e.key) && (e.kind === 'connected' || e.key > this.lastEventKey)).sort((a, b) => a.key - b.key);
-    this.lastEventKey = Math.max(this.lastEventKey, ...unseen.filter((e) => e.kind !== 'connected').map((e) => e.key));
+    for (const e of unseen) {
+      if (e.kind !== 'connected' && e.key > this.lastEventKey) [this.lastEventKey, this.lastEventTime] = [e.key, e.time];
+    }
     const fresh = portEventsThatCount(this.portEvents, unseen);
     this.portEvents.push(...fresh);
     return fresh;
   }
 
   /**
-   * vCenter's port events (after a resync): those since the newest taken, or the window's whole
-   * (`windowStart`) while the history before the watch began is unread, the held ones' blocks
-   * counting; read, it is no longer a problem.
+   * Where a read of vCenter's event history must start to miss no port event not taken yet: when
+   * the newest block or release taken was made (blocks and releases are read together, and a
+   * connection not taken came after them), or the window's start while the history before the
+   * watch began is unread. Asked before the events that made a read needed are added: the key
+   * mark would pass over older ones the read brings.
    */
-  async readEventHistory(windowStart: string | null): Promise<void> {
-    const since = this.problems.has('events') ? windowStart : this.lastEventTime ?? windowStart;
-    this.addEvents(await readDvPortEvents(this.client, since, this.portEvents));
-    this.problems.delete('events');
+  historyStart(windowStart: string | null): string | null {
+    if (this.problems.has('events') || this.lastEventTime === null) return windowStart;
+    return windowStart !== null && Date.parse(windowStart) > Date.parse(this.lastEventTime) ? windowStart : this.lastEventTime;
   }
 
-  /** When the newest event taken was made: where reading the history again after a resync starts. */
-  get lastEventTime(): string | null {
-    return this.portEvents.at(-1)?.time ?? null;
+  /**
+   * vCenter's port events since `since` (historyStart's), the held ones' blocks counting; those
+   * not seen before are taken and returned. Read, the history is no longer a problem.
+   */
+  async readEventHistory(since: string | null): Promise<DvPortEvent[]> {
+    const read = await readDvPortEvents(this.client, since, this.portEvents);
+    this.problems.delete('events');
+    return this.addEvents(read);
+  }
+
+  /** A read of the history refused: blocks made and released since the last read are unknown until one succeeds. */
+  historyRefused(fault: string): void {
+    this.problems.set('events', eventsProblem(fault));
   }
 
   /** Whether some evidence held has left the window since (a verdict would drop it). */

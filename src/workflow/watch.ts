@@ -19,7 +19,7 @@ import { gatherEvidence } from '../evidence/online.js';
 import { gatherVmNameEvents, withVmNameEvents, type VmNamesRead } from '../evidence/vm-name-events.js';
 import { DEFAULT_SINCE, describeSince, parseSince, windowStart, type Since } from '../evidence/since.js';
 import type { DvPortEvent } from '../evidence/types.js';
-import { LiveInventory } from '../inventory/live.js';
+import { LiveInventory, type Touched } from '../inventory/live.js';
 import type { Inventory } from '../inventory/model.js';
 import { applyScope, type Scope } from '../inventory/scope.js';
 import { isTransient, type VimClient } from '../vsphere/client.js';
@@ -28,7 +28,7 @@ import { SoapFault, TransportError } from '../vsphere/faults.js';
 import { UpdateFollower, type UpdateBatch } from '../vsphere/updates.js';
 import { earliest, judgeInScope } from './audit.js';
 import type { Context, Endpoint } from './context.js';
-import { EVENT_FILTER, followed, INVENTORY_FILTER, pageEvents } from './watch/followed.js';
+import { EVENT_FILTER, followed, INVENTORY_FILTER, mayHaveOverflowed, pageEvents } from './watch/followed.js';
 import { portRefreshes } from './watch/ports.js';
 import { ChangeReporter } from './watch/reporter.js';
 
@@ -93,6 +93,12 @@ class Watcher {
   private causes: VimEvent[] = [];
   /** The newest event key taken from latestPage (each update carries the whole page). */
   private lastEventKey = 0;
+  /**
+   * Where vCenter's event history is to be read from before the next verdict (undefined: it
+   * need not be): a page that may have overflowed or a resync left events only the history
+   * holds. Kept until a read succeeds, so a read that fails is made again, from the same start.
+   */
+  private historyFrom: string | null | undefined;
   private scopeRefused = false;
   /** A refresh of dvPorts failed while vCenter was away: all are read again before the next verdict. */
   private portsStale = false;
@@ -152,18 +158,22 @@ class Watcher {
   private async onBatch(batch: UpdateBatch): Promise<void> {
     const before = this.inventory.inventory();
     const touched = this.inventory.apply(batch.filters[INVENTORY_FILTER] ?? [], batch.full);
-    const events = pageEvents(batch.filters[EVENT_FILTER] ?? []).filter((e) => e.key > this.lastEventKey);
+    const page = pageEvents(batch.filters[EVENT_FILTER] ?? []);
+    // Said of the first page too, and not needed there: the evidence gathered next reads the history.
+    const overflowed = mayHaveOverflowed(page, this.lastEventKey);
+    const events = page.filter((e) => e.key > this.lastEventKey);
     this.lastEventKey = Math.max(this.lastEventKey, ...events.map((e) => e.key));
     const blocks = events.map(toDvPortEvent).filter((e): e is DvPortEvent => e !== null);
     if (!this.evidence) return this.start(blocks);
     const evidence = this.evidence;
     this.causes.push(...events);
     await this.enqueue(async () => {
-      const fresh = evidence.addEvents(blocks);
+      // Back from a disconnection, or more events than latestPage holds since the last answer: some
+      // may have left it unseen (a block released since, which no dvPort read shows); the history has them.
+      if (batch.full || overflowed) this.historyFrom ??= evidence.historyStart(this.windowStart());
+      const fresh = [...(await this.readHistoryDue()), ...evidence.addEvents(blocks)];
       let refreshes: PortRefresh[];
       if (batch.full) {
-        // Back from a disconnection: events made meanwhile may have left latestPage; the history has them.
-        await evidence.readEventHistory(this.windowStart());
         refreshes = this.inventory.inventory().dvSwitches.map((dvs) => ({ dvs }));
         await evidence.pollLogs(this.options.concurrency, this.windowStart());
       } else {
@@ -202,6 +212,25 @@ class Watcher {
     this.scheduleLogs();
   }
 
+  /**
+   * The history owed (historyFrom), read before this page's events are added: they would move
+   * the key mark past the older events the read brings. Its events not seen before. Refused,
+   * it is a warning and stays owed: the log timer tries again.
+   */
+  private async readHistoryDue(): Promise<DvPortEvent[]> {
+    if (this.historyFrom === undefined) return [];
+    let fresh: DvPortEvent[];
+    try {
+      fresh = await this.evidence!.readEventHistory(this.historyFrom);
+    } catch (err) {
+      if (!(err instanceof SoapFault) || passing(err)) throw err;
+      this.evidence!.historyRefused(err.faultType);
+      return [];
+    }
+    this.historyFrom = undefined;
+    return fresh;
+  }
+
   private scheduleLogs(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
@@ -211,8 +240,11 @@ class Watcher {
         // A host whose log could not be read (refused, answering nothing) is tried again as its wait ends, not only when vCenter changes.
         if (evidence.waiting) await this.followHosts(this.scoped(this.inventory.inventory()), true);
         const added = await evidence.pollLogs(this.options.concurrency, this.windowStart());
+        // A history read that failed is owed still: made now, not only when vCenter next changes.
+        const events = await this.readHistoryDue();
+        for (const refresh of portRefreshes(this.inventory.inventory(), this.inventory.inventory(), NOTHING_TOUCHED, events)) await evidence.refreshPorts(refresh);
         // A log that stopped (or started again) being readable or covering the window changes what the verdict can vouch for.
-        if (added || evidence.expires(this.windowStart()) || evidence.problemList.join('\n') !== problems) await this.verdictNow();
+        if (added || events.length || evidence.expires(this.windowStart()) || evidence.problemList.join('\n') !== problems) await this.verdictNow();
       }).finally(() => this.scheduleLogs());
     }, this.options.logInterval * 1000);
   }
@@ -304,6 +336,9 @@ class Watcher {
     return windowStart(this.since, new Date().toISOString());
   }
 }
+
+/** Nothing in the inventory changed (a refresh for events alone). */
+const NOTHING_TOUCHED: Touched = { vms: new Set(), hosts: new Set(), dvSwitches: new Set(), dvPortgroups: new Set(), tree: false };
 
 /** The warning for a finding reported before whose VM (or host) the scope no longer takes in, though the finding stands. */
 function leftScope(finding: Finding, scope: Scope): string {

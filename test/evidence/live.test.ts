@@ -286,3 +286,19 @@ describe('blocks and connections read at two moments (the start, a resync)', () 
     expect(live.snapshot(null).dvPortEvents?.map((e) => e.key).sort()).toEqual([1, 3, 4]);
   });
 });
+
+describe('where the event history is read from when latestPage may have overflowed', () => {
+  const event = (key: number, kind: DvPortEvent['kind'], portKey: string, second: number): DvPortEvent =>
+    ({ key, kind, time: `2026-12-01T10:00:${String(second).padStart(2, '0')}.000Z`, dvs: 'dvs-1', dvsName: 'DSW', portKey, statusDetail: null, macAddress: null, linkPeer: null });
+
+  it('from when the newest block or release taken was made, not a connection after it, and never before the window', async () => {
+    const live = await watching(vcenter({ 'host-1': [...OLD] }), [esx01], '2026-11-01T00:00:00.000Z');
+    expect(live.historyStart(SINCE)).toBe(SINCE);
+    // Port 12 blocked (1, at :01) and taken anew (4, at :40); port 13's block (3, at :20), made between the reads of blocks and of connections, comes later.
+    live.addEvents([event(1, 'blocked', '12', 1), event(4, 'connected', '12', 40)]);
+    expect(live.historyStart(SINCE)).toBe('2026-12-01T10:00:01.000Z');
+    live.addEvents([event(3, 'blocked', '13', 20)]);
+    expect(live.historyStart(SINCE)).toBe('2026-12-01T10:00:20.000Z');
+    expect(live.historyStart('2026-12-02T00:00:00.000Z')).toBe('2026-12-02T00:00:00.000Z');
+  });
+});

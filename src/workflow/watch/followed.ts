@@ -15,11 +15,15 @@ import { createContainerView, destroyView, viewFilterSpec } from '../../vsphere/
 export const CAUSE_EVENT_TYPES = ['VmReconfiguredEvent', 'DVPortgroupReconfiguredEvent', 'VmPoweredOnEvent', 'VmPoweredOffEvent'] as const;
 
 /**
- * Events arriving between two reads of latestPage: more than this many at
- * once and some may be missed, which only costs explanations (the dvPort
- * state itself is read again, and a resync reads the history).
+ * latestPage's size: the newest this many matching events (vCenter allows up
+ * to 1000). Each change sends the whole page again, so a larger one costs
+ * every answer (1000 events are about a megabyte) to spare a rare history
+ * read: more than this many between two answers (a failover across many VMs,
+ * a host reconnecting its ports) and the older ones leave the page unseen, a
+ * block among them perhaps released before its dvPort is read again. Such a
+ * page (mayHaveOverflowed) makes watch read the history since what it took.
  */
-const EVENT_PAGE = 100;
+export const EVENT_PAGE = 100;
 
 /** The filter index of each part in Watched.specs. */
 export const INVENTORY_FILTER = 0;
@@ -61,4 +65,15 @@ export function pageEvents(updates: readonly ObjectUpdate[]): VimEvent[] {
     }
   }
   return out;
+}
+
+/**
+ * Whether events may have left latestPage unseen since the newest key taken
+ * (`lastKey`): the page is full and holds none taken before. Keys number all
+ * of vCenter's events, not only those the filter matches, so a gap in them
+ * proves nothing; a page reaching back to a key taken proves nothing was lost.
+ */
+export function mayHaveOverflowed(page: readonly VimEvent[], lastKey: number): boolean {
+  const keys = new Set(page.map((e) => e.key));
+  return keys.size >= EVENT_PAGE && [...keys].every((key) => key > lastKey);
 }
