@@ -164,19 +164,22 @@ function warningsSource(reading: Reading, kernel: SourceBuilder, name: string): 
 }
 
 /**
- * esx.conf of a bundle named after no host: its system UUID, kept to join the bundles of one host
- * (files.ts), whose newest line then sets the window of all, and whose port ids are one host's.
+ * esx.conf of a bundle: its system UUID. Of a bundle named after no host, kept to join the bundles of
+ * one host (files.ts), whose newest line then sets the window of all, and whose port ids are one host's;
+ * of a named one, to tell when one name is two hosts' (files.ts warns).
  */
 async function routeEsxConf(reading: Reading, c: Container, member: ArchiveMember): Promise<void> {
   const bundle = bundleOfMember(member.path);
-  if (!bundle || !unnamedHost(bundle.root) || c.hostHint !== null) return;
+  if (!bundle) return;
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of member.body) {
     if ((bytes += chunk.length) <= MAX_LISTING_BYTES) chunks.push(chunk);
   }
   const uuid = systemUuid(Buffer.concat(chunks).toString('utf8'));
-  if (uuid !== null) reading.systemUuids.set(bundleHost(bundle, null), { bundle: bundleSourceName(c, bundle.path), hostName: bundle.root.hostName, uuid });
+  if (uuid === null) return;
+  if (!unnamedHost(bundle.root)) reading.namedHostUuids.set(bundleSourceName(c, bundle.path), { hostName: bundle.root.hostName, uuid });
+  else if (c.hostHint === null) reading.systemUuids.set(bundleHost(bundle, null), { bundle: bundleSourceName(c, bundle.path), hostName: bundle.root.hostName, uuid });
 }
 
 function copySource(reading: Reading, original: SourceBuilder, name: string): SourceBuilder {

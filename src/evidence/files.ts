@@ -234,6 +234,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     return name === undefined ? item : { ...item, hostName: name };
   };
   for (const note of joined.notes) notes.push(note);
+  for (const problem of oneNameTwoHosts(reading)) problems.push(problem);
   const ends = hostEnds(reading, hostOf, joined.names);
   const finished = new Map(reading.sources.map((builder) => [builder.init.name, builder.finish(since, ends, hostOf.get(builder.init.name))]));
   // A bundle's lines are its log's and those of its copies (var/log beside var/run/log).
@@ -386,6 +387,27 @@ function oneHostBundles(reading: Reading): { names: Map<string, string>; notes: 
     notes.push(`${bundles} are bundles of one host (the same /system/uuid in etc/vmware/esx.conf): read as one, ${joined}, whose newest line sets the window of all.`);
   }
   return { names, notes };
+}
+
+/**
+ * Bundles named after one host whose esx.conf holds two system UUIDs: two hosts of one name (esx01 at
+ * two sites, in two vCenters' downloads). Read as one host's, the newer one's last line sets the other's
+ * window and their port ids mix: a warning, so that no verdict rests on it quietly.
+ */
+function oneNameTwoHosts(reading: Reading): string[] {
+  const byName = new Map<string, { hostName: string; uuids: Map<string, string[]> }>();
+  for (const [bundle, { hostName, uuid }] of reading.namedHostUuids) {
+    const host = byName.get(hostName.toLowerCase()) ?? { hostName, uuids: new Map<string, string[]>() };
+    byName.set(hostName.toLowerCase(), host);
+    host.uuids.set(uuid, [...(host.uuids.get(uuid) ?? []), bundle]);
+  }
+  const out: string[] = [];
+  for (const { hostName, uuids } of byName.values()) {
+    if (uuids.size < 2) continue;
+    const which = [...uuids].map(([uuid, bundles]) => `${uuid} in ${bundles.join(', ')}`).join('; ');
+    out.push(`${hostName} is the name of ${uuids.size} hosts (/system/uuid in etc/vmware/esx.conf: ${which}): their logs were read as one host's, so the newest line of one set the window of all and their port ids mixed; audit each host's bundles on their own.`);
+  }
+  return out;
 }
 
 /**

@@ -44,6 +44,11 @@ export class Reading {
    * bundle), with the system UUID their esx.conf holds: bundles of one host are joined by it.
    */
   readonly systemUuids = new Map<string, { readonly bundle: string; readonly hostName: string; readonly uuid: string }>();
+  /**
+   * Bundles of named hosts, by bundle, with the system UUID their esx.conf holds: one name with two UUIDs
+   * is two hosts (esx01 at two sites) that are read as one.
+   */
+  readonly namedHostUuids = new Map<string, { readonly hostName: string; readonly uuid: string }>();
   /** The L2Sec lines counted so far, by every source: what is given twice counts once. */
   readonly seen = new SeenLines();
 
