@@ -157,6 +157,9 @@ export function namesItsOwnLog(path: string): boolean {
   return /[a-z]/i.test(rest);
 }
 
+/** Whether a rotation age is the live log's (-1) or a numbered rotation's (N of vmkernel.N.gz), whose run has no gaps on a host. */
+export const isNumberedAge = (age: number): boolean => age >= -1 && age < DATED_AGE / 1e4;
+
 /** The rotation age given such a file: older than any rotation, for its place among them is unknown. */
 export const UNKNOWN_AGE = 2 * DATED_AGE;
 

@@ -258,6 +258,7 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     for (const client of done.portClients) portClients.push(rehost(client));
     for (const note of done.notes) notes.push(note);
     for (const problem of done.problems) problems.push(problem);
+    if (copyOf === undefined && !reading.warningSources.has(name)) for (const gap of builder.rotationGaps(earliestStart(done.sources))) problems.push(gap);
     unparsed += done.unparsed.count;
     for (const line of done.unparsed.samples) if (samples.length < UNPARSED_SAMPLES) samples.push({ source: builder.init.name, line });
   }
@@ -270,6 +271,16 @@ function gather(reading: Reading, since: Since | undefined): LogEvidence {
     notes.push(`More than ${MAX_REMEMBERED_LINES} distinct L2Sec lines were read: ${reading.seen.forgotten} line(s) beyond them were not checked against the other files read, so one given twice among them counts twice.`);
   }
   return { events, sources, portClients: relevant(portClients, events), unparsed: { count: unparsed, samples }, notes, problems, seen: reading.seen };
+}
+
+/** Where a source's window starts, the earliest of its hosts' (null: no window, all of it counts). */
+function earliestStart(sources: readonly LogSource[]): string | null {
+  let start: string | null = null;
+  for (const { since } of sources) {
+    if (since === null) return null;
+    if (start === null || since < start) start = since;
+  }
+  return start;
 }
 
 /** What of a folder was read by its content, and what not: a line each, naming a few. */

@@ -126,7 +126,8 @@ export interface LogStreamOutcome {
  * `age` is its rotation age (-1, the live log, by default).
  * Throws UnreadableError for what it cannot read (corrupt gzip, an archive kind it does not read).
  */
-export async function readLogStream(source: SourceBuilder, body: Bytes, age?: number): Promise<LogStreamOutcome> {
+export async function readLogStream(source: SourceBuilder, body: Bytes, age = -1): Promise<LogStreamOutcome> {
+  source.met(age);
   const { head, all } = await peek(body);
   let kind = sniff(head);
   const outcome: GunzipOutcome = { trailingGarbage: false };

@@ -2,6 +2,7 @@
 // it (per sending host, since a collector's file holds many), to find L2Sec
 // events, and to note which client or MAC each port had. finish() applies the
 // --since window back from the newest line of each host's share.
+import { isNumberedAge } from './bundle-layout.js';
 import { LineDecoder } from './lines.js';
 import { LineHeadReader } from './line-head.js';
 import { parsePortLine, type PortClientRecord } from './port-clients.js';
@@ -57,6 +58,13 @@ interface FileRead {
   readonly age: number;
   /** Whether an L2Sec line of it is new evidence, not one another file already gave. */
   readonly firstSeen: ((hostName: string | null, line: string) => boolean) | null;
+  /** A numbered rotation's first and last stamped lines (rotationGaps). */
+  readonly span: Span | null;
+}
+
+interface Span {
+  first: string | null;
+  last: string | null;
 }
 
 /** How far back a line may be stamped from the one before it before the clock counts as set back. */
@@ -94,7 +102,9 @@ export class SourceBuilder {
   #latestAhead = '';
   readonly #aheadAfter: string | null;
   /** The file the last line came from. */
-  #file: FileRead = { age: -1, firstSeen: null };
+  #file: FileRead = { age: -1, firstSeen: null, span: null };
+  /** Each numbered rotation fed, by age (-1 the live log, N vmkernel.N.gz). */
+  readonly #rotations = new Map<number, Span>();
   #lastTimeRead: string | null = null;
 
   constructor(readonly init: SourceInit) {
@@ -127,7 +137,7 @@ export class SourceBuilder {
    * @returns whether its last line had no newline: a file cut mid-line, where a log ends with a whole one
    */
   async feed(text: Bytes, age = -1): Promise<{ endedMidLine: boolean }> {
-    const file: FileRead = { age, firstSeen: this.init.seen?.file() ?? null };
+    const file: FileRead = { age, firstSeen: this.init.seen?.file() ?? null, span: this.met(age) };
     this.#enter(file);
     let first = true;
     let endedMidLine = false;
@@ -203,6 +213,11 @@ export class SourceBuilder {
       if (share.firstTime === null || head.time < share.firstTime) share.firstTime = head.time;
       if (share.lastTime === null || head.time > share.lastTime) share.lastTime = head.time;
       if (share.lastRead !== null && Date.parse(share.lastRead) - Date.parse(head.time) >= CLOCK_JUMP_MS) share.clockJumped = true;
+      const span = this.#file.span;
+      if (span !== null) {
+        if (span.first === null || head.time < span.first) span.first = head.time;
+        if (span.last === null || head.time > span.last) span.last = head.time;
+      }
       share.lastRead = head.time;
       // Year-less stamps are the host's local time, hours either side of UTC: only a zoned stamp is surely ahead.
       if (this.#aheadAfter !== null && !head.yearInferred && head.time > this.#aheadAfter) {
@@ -229,6 +244,38 @@ export class SourceBuilder {
       return;
     }
     this.#ports.set(key, record);
+  }
+
+  /**
+   * A file of this rotation age was found, read or not (one that could not be read is a problem of its
+   * own, not a rotation missing). Returns its span: null for an age not numbered.
+   */
+  met(age: number): Span | null {
+    let span = this.#rotations.get(age) ?? null;
+    if (span === null && isNumberedAge(age)) this.#rotations.set(age, (span = { first: null, last: null }));
+    return span;
+  }
+
+  /**
+   * Numbered rotations missing between two that were found (vmkernel.log and vmkernel.2.gz, without
+   * vmkernel.0.gz and .1.gz): nothing is known of the time between them, and where the logs begin
+   * cannot show it. A warning each where that time reaches into the window.
+   * @param windowStart where the window starts (null: all of the log counts)
+   */
+  rotationGaps(windowStart: string | null): string[] {
+    const ages = [...this.#rotations.keys()].sort((a, b) => a - b);
+    const gaps: string[] = [];
+    for (let i = 1; i < ages.length; i++) {
+      const newer = this.#rotations.get(ages[i - 1]!)!;
+      const older = this.#rotations.get(ages[i]!)!;
+      if (ages[i]! === ages[i - 1]! + 1) continue;
+      if (windowStart !== null && newer.first !== null && newer.first <= windowStart) continue;
+      const missing = Array.from({ length: ages[i]! - ages[i - 1]! - 1 }, (_, k) => ages[i - 1]! + 1 + k);
+      const from = older.last === null ? 'the end of the older one' : older.last;
+      const to = newer.first === null ? 'the start of the newer one' : newer.first;
+      gaps.push(`${this.init.name}: its rotation(s) numbered ${missing.join(', ')} (vmkernel.${missing[0]}.gz …) were not among the files given, so nothing is known of ${from} to ${to}, inside the window; give vmfix every rotation (a vm-support bundle's var/run/log holds them).`);
+    }
+    return gaps;
   }
 
   /** Where each host's share of this log ends: the last line written, by the host named. */

@@ -388,7 +388,7 @@ describe('a host bundle .tgz, as downloaded', () => {
   it.each(['directory', 'tgz'])('reads a fragmented rotation before the logs after it (%s): the window runs from the live log, no clock is said set back', async (form) => {
     // A rotation six weeks older than the live log, big enough to be sliced, its block at its very end.
     const rotation = gzipSync(text([...chatter('2024-04-01T00:00:00.000Z', 20_000), esxi8('2024-04-01T12:00:00.000Z', macChange('app03', '02:00:00:00:00:03', '0x2000009'))]));
-    const spec = { host: 'esx07', stamp: '2024-05-14--09.12', files: { ...fragments('var/run/log/vmkernel.1.gz', rotation, 3), 'var/run/log/vmkernel.log': text(chatter('2024-05-14T00:00:00.000Z', 3000)) } };
+    const spec = { host: 'esx07', stamp: '2024-05-14--09.12', files: { ...fragments('var/run/log/vmkernel.0.gz', rotation, 3), 'var/run/log/vmkernel.log': text(chatter('2024-05-14T00:00:00.000Z', 3000)) } };
     const work = await mkdtemp(join(tmp, 'sliced-rotation-'));
     let path = await writeBundleDir(work, spec);
     if (form === 'tgz') {

@@ -296,6 +296,23 @@ describe('rotated logs', () => {
     expect(all.sources[0]!.lines).toBe(3);
   });
 
+  it('says so when rotations are missing between two given (vmkernel.log and vmkernel.2.gz, not .0 and .1), where that time is in the window', async () => {
+    const dir = join(tmp, 'rotation-gap');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'vmkernel.log'), `${esxi8('2024-05-14T00:00:00.000Z', 'Net: 2587: a')}\n${esxi8('2024-05-15T00:00:00.000Z', 'Net: 2587: b')}\n`);
+    await writeFile(join(dir, 'vmkernel.2.gz'), gzipSync(`${esxi8('2024-05-01T00:00:00.000Z', 'Net: 2587: c')}\n${esxi8('2024-05-05T00:00:00.000Z', 'Net: 2587: d')}\n`));
+    const week = await readAll([dir], { since: { durationMs: 7 * 86_400_000 } });
+    expect(week.events).toEqual([]);
+    expect(week.problems).toEqual([expect.stringMatching(/rotation\(s\) numbered 0, 1 .*nothing is known of 2024-05-05T00:00:00\.000Z to 2024-05-14T00:00:00\.000Z, inside the window/)]);
+    // A window the newer file covers alone: the gap is before it, and says nothing of it.
+    const day = await readAll([dir], { since: { durationMs: 86_400_000 } });
+    expect(day.problems).toEqual([]);
+    // Every rotation given: no gap.
+    await writeFile(join(dir, 'vmkernel.0.gz'), gzipSync(`${esxi8('2024-05-10T00:00:00.000Z', 'Net: 2587: e')}\n`));
+    await writeFile(join(dir, 'vmkernel.1.gz'), gzipSync(`${esxi8('2024-05-07T00:00:00.000Z', 'Net: 2587: f')}\n`));
+    expect((await readAll([dir], { since: { durationMs: 7 * 86_400_000 } })).problems).toEqual([]);
+  });
+
   it('does not join a file\'s last line without a newline to the next file\'s first line when that one is whole', async () => {
     const dir = join(tmp, 'no-newline');
     await mkdir(dir, { recursive: true });
