@@ -506,6 +506,10 @@ function macOwnership(vms: readonly Vm[]): Map<string, Set<string>> {
       own(nic.macAddress, who);
       own(guestMac(vm, nic), who);
     }
+    // An interface tied to no vNIC (deviceConfigId -1) is no evidence about a NIC, but its guest sends from that MAC.
+    for (const g of vm.guestNics) {
+      if (!vm.nics.some((n) => n.key === g.deviceConfigId)) own(g.macAddress, `${vm.name} (a guest interface tied to no NIC)`);
+    }
   }
   return owners;
 }
