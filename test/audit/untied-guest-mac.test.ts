@@ -22,4 +22,11 @@ describe('a guest MAC that another VM\'s guest sends from on an interface tied t
     expect(finding.remedies.map((r) => r.strategy)).not.toContain('pin-mac');
     expect(finding.notOffered).toContainEqual({ strategy: 'pin-mac', reason: expect.stringContaining('bridge01') });
   });
+
+  it('its own VM\'s untied interface with that MAC is its guest: pin-mac is still offered', () => {
+    const base = vm('vm-1', 'web01', 'host-1', [nic(4000, '00:50:56:a1:00:01', onStandard('PG-App'))], [USED]);
+    const web01 = { ...base, guestNics: [...base.guestNics, { deviceConfigId: -1, macAddress: USED, network: null, connected: true }] };
+    const result = audit(inventory([esx01], [web01]), evidence);
+    expect(result.findings.find((f) => f.vm?.name === 'web01')!.remedies.map((r) => r.strategy)).toContain('pin-mac');
+  });
 });
