@@ -430,7 +430,7 @@ func (l *lab) newDVS(dc *datacenter, sd *scDvSwitch, hosts map[string]*host) {
 			DVSFeatureCapability: types.DVSFeatureCapability{
 				NetworkResourceManagementSupported: true,
 				NicTeamingPolicy:                   []string{"loadbalance_ip", "loadbalance_srcmac", "loadbalance_srcid", "failover_explicit", "loadbalance_loadbased"},
-				MacLearningSupported:               boolPtr(!d.legacy),
+				MacLearningSupported:               boolPtr(!d.legacy && dvsAtLeast(d.version, 6, 6)),
 			},
 			VspanSupported: boolPtr(true),
 			LldpSupported:  boolPtr(true),

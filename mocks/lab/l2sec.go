@@ -132,6 +132,18 @@ func isESX8(version string) bool {
 	return major >= 8
 }
 
+// dvsAtLeast: a DVS of this version or later. VMwareDVSFeatureCapability
+// holds "version-specific DVS features": MAC learning needs DVS 6.6.0.
+func dvsAtLeast(version string, major, minor int) bool {
+	parts := strings.SplitN(version, ".", 3)
+	ma, _ := strconv.Atoi(parts[0])
+	mi := 0
+	if len(parts) > 1 {
+		mi, _ = strconv.Atoi(parts[1])
+	}
+	return ma > major || (ma == major && mi >= minor)
+}
+
 // blockEvent is what vCenter posts when a dvPort's block state changes.
 func (p *dvPort) blockEvent(blocked bool) types.BaseEvent {
 	d := p.pg.dvs

@@ -11,7 +11,7 @@ import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind, typ
 import { guestMac, matchLogEvents, nicKey, type Namesakes, type PastEvents } from './match-logs.js';
 import { NameHistory } from './name-history.js';
 import { matchPortEvents } from './match-events.js';
-import { notOffered, remediesFor } from './remedies.js';
+import { notOffered, remediesFor, untiedOwner } from './remedies.js';
 import { unneededAccept } from './unneeded.js';
 import { tellUnknownVm } from './vm-names.js';
 
@@ -505,6 +505,10 @@ function macOwnership(vms: readonly Vm[]): Map<string, Set<string>> {
       const who = `${vm.name}/${nic.label}`;
       own(nic.macAddress, who);
       own(guestMac(vm, nic), who);
+    }
+    // An interface tied to no vNIC (deviceConfigId -1) is no evidence about a NIC, but its guest sends from that MAC.
+    for (const g of vm.guestNics) {
+      if (!vm.nics.some((n) => n.key === g.deviceConfigId)) own(g.macAddress, untiedOwner(vm.name));
     }
   }
   return owners;

@@ -12,12 +12,17 @@ export const HARDENING_NOTE =
 
 export const DEDICATED_SUFFIX = '-macchg';
 
+/** The owner macOwners names for a VM's guest interface that vSphere ties to no vNIC (deviceConfigId -1). */
+export const untiedOwner = (vmName: string) => `${vmName} (a guest interface tied to no NIC)`;
+
 /** Why a MAC cannot be pinned, or null if it can. */
 export function pinMacProblem(mac: string, owners: ReadonlyMap<string, ReadonlySet<string>>, self: string): string | null {
   const first = parseInt(mac.slice(0, 2), 16);
   if (mac === '00:00:00:00:00:00') return 'it is all zeros';
   if (mac === 'ff:ff:ff:ff:ff:ff' || first & 1) return 'it is a multicast or broadcast address';
-  const others = [...(owners.get(mac) ?? [])].filter((o) => o !== self);
+  // Its own VM's guest interfaces tied to no NIC are its guest too (the MAC it changed to may be reported so).
+  const own = untiedOwner(self.slice(0, self.lastIndexOf('/')));
+  const others = [...(owners.get(mac) ?? [])].filter((o) => o !== self && o !== own);
   if (others.length) return `it is also used by ${others.join(', ')}`;
   return null;
 }

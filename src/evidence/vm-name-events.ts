@@ -45,10 +45,14 @@ export interface VmNamesRead {
  * the inventory lacks (`unknown`), that line may be about a VM this user
  * cannot see as well as one deleted, so the refusal is a problem (a
  * warning), not an all-clear; otherwise only renames are asked for, and
- * refused, the names are taken as they are now. Only vCenter keeps them.
+ * refused, the names are taken as they are now. Only vCenter keeps them: against
+ * a standalone host a line naming a VM the inventory lacks is a problem too.
  */
 export async function gatherVmNameEvents(client: VimClient, since: string | null, unknown = true): Promise<VmNamesRead> {
-  if (!client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') return { problems: [] };
+  if (!client.serviceContent.eventManager || client.serviceContent.about.apiType !== 'VirtualCenter') {
+    // A standalone host: nothing says the VM was deleted or renamed, so the line may be a VM this user cannot see.
+    return { problems: unknown ? [`${client.serviceContent.about.apiType === 'HostAgent' ? 'A standalone ESXi host' : 'This endpoint'} keeps no VM removal and rename events that vmfix reads: a vmkernel line naming a VM this inventory does not have (see the notes) may be about a VM deleted or renamed since, or about one this user cannot see, blocked; vmfix cannot tell which: check with an account that sees every VM, or audit through the vCenter that manages the host.`] : [] };
+  }
   try {
     return { vmNameEvents: await readVmNameEvents(client, since, unknown), problems: [] };
   } catch (err) {
