@@ -114,6 +114,8 @@ export class ResponseDecoder implements XmlSink {
   private readonly returnType: string | undefined;
   private readonly array: boolean;
   private readonly only: StringFilter | undefined;
+  /** Where the array the last close() returned is: this field of the open object, or (undefined) the open array itself. */
+  private runField: string | undefined;
   private readonly earlyField: string | undefined;
   private readonly earlyThen: ((value: unknown) => void) | undefined;
 
@@ -293,6 +295,13 @@ export class ResponseDecoder implements XmlSink {
     top.text = top.text === '' ? text : top.text + text;
   }
 
+  replaceStrings(strings: string[]): void {
+    // No other call came since the close() that returned the array: its parent is the open frame still.
+    const parent = this.frames[this.depth - 1]!;
+    if (this.runField === undefined) parent.value = strings;
+    else parent.value[this.runField] = strings;
+  }
+
   close(): string[] | undefined {
     const frame = this.frames[--this.depth]!;
     const parent = this.depth > 0 ? this.frames[this.depth - 1]! : undefined;
@@ -326,7 +335,9 @@ export class ResponseDecoder implements XmlSink {
         return undefined;
       case 'array':
         parent.value.push(value);
-        return strings && parent.itemType === 'string' ? parent.value : undefined;
+        if (!strings || parent.itemType !== 'string') return undefined;
+        this.runField = undefined;
+        return parent.value;
       case 'object': {
         // A filtered string that did not come by the scanner's run of siblings is judged the same way here.
         const only = this.only;
@@ -334,7 +345,9 @@ export class ResponseDecoder implements XmlSink {
         attach(parent.value, frame.name, dropped ? '' : value, frame.field);
         // Depth 4 is a field of returnval (Envelope, Body, the response, returnval).
         if (this.depth === 4 && frame.name === this.earlyField) this.earlyThen!(value);
-        return strings && frame.field?.array ? parent.value[frame.name] : undefined;
+        if (!strings || !frame.field?.array) return undefined;
+        this.runField = frame.name;
+        return parent.value[frame.name];
       }
       case 'unknown':
         parent.value ??= parent.xsiType ? { _typeName: parent.xsiType } : {};

@@ -92,6 +92,28 @@ export interface XmlSink {
    * into it, without open() and close() for each.
    */
   close(): string[] | undefined;
+  /**
+   * The array the last close() returned, with the siblings the scanner read
+   * after it, made anew at its exact size: the sink puts it where that one
+   * was. Called before any other call to the sink.
+   */
+  replaceStrings(strings: string[]): void;
+}
+
+/** Whether buf from `at` on (all of it) may be the start of `<name>`, white space aside. */
+function isOpening(buf: Buffer, at: number, name: Uint8Array): boolean {
+  if (at >= buf.length) return true;
+  if (buf[at] !== LT) return false;
+  for (let i = at + 1, k = 0; i < buf.length && k < name.length; i++, k++) if (buf[i] !== name[k]) return false;
+  return true;
+}
+
+/** Whether buf from `lt` on (all of it) may be the start of `</name>`; lt < 0: no markup yet. */
+function isClosing(buf: Buffer, lt: number, name: Uint8Array): boolean {
+  if (lt < 0 || lt + 1 >= buf.length) return true;
+  if (buf[lt + 1] !== SLASH) return false;
+  for (let i = lt + 2, k = 0; i < buf.length && k < name.length; i++, k++) if (buf[i] !== name[k]) return false;
+  return true;
 }
 
 /** Bound on one tag, comment or CDATA section still open at the end of a chunk; vSphere's are a few hundred bytes. */
@@ -103,6 +125,17 @@ const TEXT_PIECE = 1 << 16;
 const EMPTY = Buffer.alloc(0);
 /** Work buffers (for a chunk's start joined to the end of the one before) kept between answers. */
 const spare: Buffer[] = [];
+/**
+ * Where a run of sibling strings (a page of log lines) is gathered before it
+ * is copied once into an array of its exact size, reused from answer to
+ * answer; an array grown by push() would be copied as it grows, about three
+ * times its final size in all.
+ */
+const spareRuns: string[][] = [];
+/** A run array longer than this (a hostile answer's) is not kept for reuse. */
+const MAX_SPARE_RUN = 1 << 16;
+/** A run starts in a reused array when the sink's holds at most this many strings. */
+const RUN_COPIED = 16;
 const WORK_SIZE = 1 << 16;
 const CDATA_END = Buffer.from(']]>');
 const COMMENT_DASHES = Buffer.from('--');
@@ -147,6 +180,19 @@ export class XmlScanner {
   private readonly filter: CompiledFilter | undefined;
   /** Where the next occurrence of each of the filter's strings is in buf (as ampAt). */
   private readonly wantedAt: number[];
+  /**
+   * A run of siblings `<name>text</name>` being read (strings()): their
+   * strings so far, the first `runCount` of `run` (the array the sink gave
+   * first); open across chunks while the next sibling is only cut by the
+   * chunk's end.
+   */
+  private run: string[] | undefined;
+  private runCount = 0;
+  /** How many strings the sink's array held when the run began. */
+  private runStart = 0;
+  private runName: XmlName | undefined;
+  /** Whether `run` is the sink's own array (then appended to, not copied). */
+  private runOwn = false;
 
   constructor(private readonly sink: XmlSink, filter?: StringFilter) {
     this.filter = filter ? compile(filter) : undefined;
@@ -188,6 +234,13 @@ export class XmlScanner {
   private scan(final: boolean): void {
     const buf = this.buf;
     let pos = this.pos;
+    if (this.run !== undefined) {
+      pos = this.strings(this.runName!, pos, final);
+      if (this.run !== undefined) {
+        this.pos = pos;
+        return;
+      }
+    }
     if (!this.started && pos === 0 && buf.length > 0 && buf[0] === 0xef) {
       // A byte-order mark, which TextDecoder would drop too.
       if (buf.length < 3 && !final) return;
@@ -208,6 +261,8 @@ export class XmlScanner {
       }
       pos = next;
       this.started = true;
+      // A run of strings cut by the chunk's end: the rest comes with the next chunk.
+      if (this.run !== undefined) break;
     }
     this.pos = pos;
   }
@@ -370,33 +425,70 @@ export class XmlScanner {
     this.skipDepth = 0;
     const strings = this.sink.close();
     if (this.open.length === 0) this.where = 'epilog';
-    return strings ? this.strings(expected, strings, end + 1) : end + 1;
+    if (!strings) return end + 1;
+    // Nearly always the first of the run. The sink's array already long (siblings with something else between
+    // them): the run goes straight into it, as copying it at each such break would take time as its square.
+    const own = strings.length > RUN_COPIED;
+    const run = own ? strings : (spareRuns.pop() ?? []);
+    let count = strings.length;
+    if (!own) for (let k = 0; k < count; k++) run[k] = strings[k]!;
+    this.run = run;
+    this.runOwn = own;
+    this.runCount = this.runStart = count;
+    this.runName = expected;
+    return this.strings(expected, end + 1, false);
   }
 
   /**
-   * Siblings `<name>text</name>` from `pos` on, each text pushed to `out`,
+   * Siblings `<name>text</name>` from `pos` on, each text added to the run,
    * for as long as they come in exactly that form (white space between them
-   * allowed); returns where the first one that does not (or is not all
-   * there yet) starts, for the general path to read.
+   * allowed). Returns where the first one that does not starts, for the
+   * general path to read, the run handed to the sink; or, when the input
+   * ends in what may still become one (less than TEXT_PIECE of it) and more
+   * is to come, where that starts, the run left open for the next chunk.
    */
-  private strings(name: XmlName, out: string[], pos: number): number {
+  private strings(name: XmlName, pos: number, final: boolean): number {
     const buf = this.buf;
     const bytes = name.bytes;
     const length = bytes.length;
     const filter = this.filter !== undefined && name.local === this.filter.filter.field ? this.filter.filter : undefined;
     const size = buf.length;
+    const run = this.run!;
+    let count = this.runCount;
     for (;;) {
       let at = pos;
       while (at < size && isSpace(buf[at]!)) at++;
       // Bounds first: a read past the end of the chunk would throw away the compiled code.
-      if (at + length + 1 >= size || buf[at] !== LT || buf[at + length + 1] !== GT || !sameBytes(buf, at + 1, at + 1 + length, bytes)) return pos;
+      if (at + length + 1 >= size || buf[at] !== LT || buf[at + length + 1] !== GT || !sameBytes(buf, at + 1, at + 1 + length, bytes)) {
+        if (!final && at + length + 1 >= size && size - pos < TEXT_PIECE && isOpening(buf, at, bytes)) break;
+        return this.endRun(count, pos);
+      }
       const start = at + length + 2;
       const lt = buf.indexOf(LT, start);
-      if (lt < 0 || lt + length + 2 >= size || buf[lt + 1] !== SLASH || buf[lt + length + 2] !== GT || !sameBytes(buf, lt + 2, lt + 2 + length, bytes)) return pos;
+      if (lt < 0 || lt + length + 2 >= size || buf[lt + 1] !== SLASH || buf[lt + length + 2] !== GT || !sameBytes(buf, lt + 2, lt + 2 + length, bytes)) {
+        if (!final && (lt < 0 || lt + length + 2 >= size) && size - pos < TEXT_PIECE && isClosing(buf, lt, bytes)) break;
+        return this.endRun(count, pos);
+      }
       if (at > pos) this.text(pos, at);
-      out.push(filter === undefined || out.length < filter.head ? this.textValue(start, lt) : this.filtered(start, lt));
+      run[count] = filter === undefined || count < filter.head ? this.textValue(start, lt) : this.filtered(start, lt);
+      count++;
       pos = lt + length + 3;
     }
+    this.runCount = count;
+    return pos;
+  }
+
+  /** The run read: handed to the sink in an array of its own, the scratch array kept for the next. */
+  private endRun(count: number, pos: number): number {
+    const run = this.run!;
+    if (!this.runOwn) {
+      if (count > this.runStart) this.sink.replaceStrings(run.slice(0, count));
+      run.fill('', 0, count);
+      if (run.length <= MAX_SPARE_RUN && spareRuns.length < 8) spareRuns.push(run);
+    }
+    this.run = undefined;
+    this.runName = undefined;
+    return pos;
   }
 
   /** "<!": a comment, CDATA, or a DOCTYPE (refused). */

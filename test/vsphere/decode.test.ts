@@ -401,6 +401,48 @@ describe('only: a log page of which few lines matter', () => {
     expect(whole[6]).toContain('L2Sec_EnforcePortCompliance: client app01');
   });
 
+  it('a page cut in two anywhere reads the same lines, kept or not; cut short anywhere inside, it is refused', () => {
+    // Its lines go into one array of the page's exact size, gathered across the chunks they come in.
+    const many = Array.from({ length: 12 }, (_, i) => `${LINES[i % LINES.length]!} #${i}`);
+    const xml = page(many);
+    const all = lines(decode(xml, PAGE));
+    const kept = lines(decode(xml, { ...PAGE, only: ONLY }));
+    expect(all).toHaveLength(12);
+    expect(kept.filter(Boolean)).toHaveLength(7);
+    const end = xml.indexOf('</returnval>');
+    for (let cut = xml.indexOf('<lineText>') - 3; cut <= end + 3; cut++) {
+      const halves = [xml.slice(0, cut), xml.slice(cut)];
+      expect(lines(decode(halves, PAGE)), `cut at ${cut}`).toEqual(all);
+      expect(lines(decode(halves, { ...PAGE, only: ONLY })), `cut at ${cut}`).toEqual(kept);
+      expect(() => decode([xml.slice(0, cut)], PAGE), `ends at ${cut}`).toThrow(ProtocolError);
+    }
+  });
+
+  it('lines with comments and white space between them: every line, in order, in any chunks', () => {
+    const many = Array.from({ length: 40 }, (_, i) => `${LINES[i % LINES.length]!} #${i}`);
+    const xml = page(many).replace(/<\/lineText><lineText>/g, (m, at: number) => (at % 3 === 0 ? '</lineText><!-- x --><lineText>' : '</lineText>\n  <lineText>'));
+    const all = lines(decode(page(many), PAGE));
+    const kept = lines(decode(page(many), { ...PAGE, only: ONLY }));
+    for (const size of [1, 7, 64, 1000, xml.length]) {
+      const chunks = Array.from({ length: Math.ceil(xml.length / size) }, (_, i) => xml.slice(i * size, (i + 1) * size));
+      expect(lines(decode(chunks, PAGE)), `chunks of ${size}`).toEqual(all);
+      expect(lines(decode(chunks, { ...PAGE, only: ONLY })), `chunks of ${size}`).toEqual(kept);
+    }
+  });
+
+  it('an ArrayOfString in chunks: the same strings in one array', () => {
+    const xml =
+      '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>' +
+      '<XResponse xmlns="urn:vim25"><returnval xsi:type="ArrayOfString">' +
+      Array.from({ length: 30 }, (_, i) => `<string>s${i} &amp; more</string>`).join('\n') +
+      '</returnval></XResponse></soapenv:Body></soapenv:Envelope>';
+    const expected = Array.from({ length: 30 }, (_, i) => `s${i} & more`);
+    for (const size of [1, 5, 33, 200, xml.length]) {
+      const chunks = Array.from({ length: Math.ceil(xml.length / size) }, (_, i) => xml.slice(i * size, (i + 1) * size));
+      expect((decode(chunks, { type: 'ArrayOfString' }) as { value: unknown }).value, `chunks of ${size}`).toEqual(expected);
+    }
+  });
+
   it('still checks the lines it does not build', () => {
     for (const bad of ['a &bogus; reference', 'a character &#1; XML excludes', 'text with ]]> in it', 'an & alone']) {
       const xml = page([LINES[0]!, LINES[1]!, `2026-12-01T10:00:09.000Z ${bad}`, LINES[3]!]);
