@@ -5,12 +5,46 @@ import { isNestedHypervisor, type Vm, type VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
 import { distributedPolicy, inheritingFrom, portLearning, setInNsx, standardPolicy, vswitchToAccept } from '../inventory/policy.js';
 import { networkName, type Attachment } from './attachment.js';
+import { guestMac } from './match-logs.js';
 import { STRATEGIES, type NotOffered, type Remedy, type Strategy } from './finding.js';
 
 export const HARDENING_NOTE =
   'The vSphere Security Configuration Guide recommends MAC address changes = Reject; Accept lets every VM on it impersonate other MACs.';
 
 export const DEDICATED_SUFFIX = '-macchg';
+
+/** A MAC a VM's NIC has configured, or that its guest reports sending from on that NIC. */
+export interface MacHolder {
+  readonly mac: string;
+  readonly vm: { readonly name: string; readonly moref: string };
+  readonly nicKey: number;
+  readonly nicLabel: string;
+}
+
+/**
+ * Who holds each MAC: every NIC's configured MAC, and the MAC its guest sends from (the guest NIC
+ * whose deviceConfigId is the NIC's key). The one rule for the audit (which remedy may pin a MAC)
+ * and for apply and rollback (whether it still may): `vms` is the inventory's VMs, templates left
+ * out (inventory/fetch.ts vmOf) - a template never powers on, and a VM deployed from it gets new MACs.
+ */
+export function macHolders(vms: readonly Vm[]): MacHolder[] {
+  return vms.flatMap((vm) =>
+    vm.nics.flatMap((nic) => {
+      const held = { vm: { name: vm.name, moref: vm.moref }, nicKey: nic.key, nicLabel: nic.label };
+      return [nic.macAddress, guestMac(vm, nic)].flatMap((mac) => (mac ? [{ mac, ...held }] : []));
+    }),
+  );
+}
+
+/** MAC -> the NICs holding it, as `vm/NIC label` (see macHolders). */
+export function macOwnership(vms: readonly Vm[]): Map<string, Set<string>> {
+  const owners = new Map<string, Set<string>>();
+  for (const h of macHolders(vms)) {
+    if (!owners.has(h.mac)) owners.set(h.mac, new Set());
+    owners.get(h.mac)!.add(`${h.vm.name}/${h.nicLabel}`);
+  }
+  return owners;
+}
 
 /** Why a MAC cannot be pinned, or null if it can. */
 export function pinMacProblem(mac: string, owners: ReadonlyMap<string, ReadonlySet<string>>, self: string): string | null {

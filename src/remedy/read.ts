@@ -1,6 +1,8 @@
 // Re-reading the one object a change is about, just before and just after
 // writing it: drift checks and verification both need vCenter's own answer,
 // not what the audit saw minutes ago.
+import { macHolders } from '../audit/remedies.js';
+import { vmOf } from '../inventory/fetch.js';
 import type { VimClient } from '../vsphere/client.js';
 import { SoapFault } from '../vsphere/faults.js';
 import { prop, retrieveAll, retrieveObjects } from '../vsphere/property.js';
@@ -179,16 +181,12 @@ export async function readVmPlaces(client: VimClient, vms: readonly string[]): P
   return places;
 }
 
-/** Every VM's NIC MACs, configured and as its guest reports them (see premise.ts's macsTaken). */
+/**
+ * Every VM's NIC MACs, configured and as its guest reports them: the audit's VMs (templates are
+ * none: they never power on) and the audit's rule (audit/remedies.ts macHolders), so that apply
+ * refuses no pin the plan allowed unless a VM has come to hold the MAC since.
+ */
 export async function readMacOwners(client: VimClient): Promise<MacOwner[]> {
-  const vms = await retrieveAll(client, [{ type: 'VirtualMachine', pathSet: ['name', 'config.hardware.device', 'guest.net'] }]);
-  return vms.flatMap((o) => {
-    const vm = { name: prop<string>(o, 'name') ?? '?', moref: o.obj.value };
-    const configured = (prop<VirtualEthernetCard[]>(o, 'config.hardware.device') ?? []).flatMap((d) => (d.macAddress ? [{ mac: d.macAddress.toLowerCase(), vm, nicKey: d.key }] : []));
-    const guest = (prop<{ macAddress?: string; deviceConfigId?: number }[]>(o, 'guest.net') ?? []).flatMap((g) =>
-      // As the audit counts them: a guest NIC that names no device of the VM (-1) is no NIC's.
-      g.macAddress && g.deviceConfigId !== undefined && g.deviceConfigId >= 0 ? [{ mac: g.macAddress.toLowerCase(), vm, nicKey: g.deviceConfigId }] : [],
-    );
-    return [...configured, ...guest];
-  });
+  const found = await retrieveAll(client, [{ type: 'VirtualMachine', pathSet: ['name', 'config.template', 'config.hardware.device', 'guest.net'] }]);
+  return macHolders(found.flatMap((o) => vmOf(o) ?? []));
 }
