@@ -164,21 +164,40 @@ async function findDvPortgroup(client: VimClient, dvs: { moref: string; type: st
 
 /** Where each VM is now, its host and devices (see premise.ts); a VM deleted maps to undefined. */
 export async function readVmPlaces(client: VimClient, vms: readonly string[]): Promise<Map<string, VmPlace | undefined>> {
+  // One round trip for the VMs and one for their hosts' names, however many VMs.
+  const found = await many(client, [...new Set(vms)].map((value) => ({ type: 'VirtualMachine', value })), ['config.hardware.device', 'runtime.host']);
+  const hostRefs = [...found.values()].flatMap((vm) => (vm && prop<MoRef>(vm, 'runtime.host')) || []);
+  const hosts = await many(client, [...new Map(hostRefs.map((h) => [h.value, h])).values()], ['name']);
   const places = new Map<string, VmPlace | undefined>();
-  for (const moref of new Set(vms)) {
-    const vm = await one(client, { type: 'VirtualMachine', value: moref }, ['config.hardware.device', 'runtime.host']);
-    if (!vm) {
-      places.set(moref, undefined);
-      continue;
-    }
-    const hostRef = prop<MoRef>(vm, 'runtime.host');
-    const host = hostRef ? await one(client, hostRef, ['name']) : undefined;
-    places.set(moref, {
-      host: hostRef ? { moref: hostRef.value, name: (host && prop<string>(host, 'name')) ?? hostRef.value } : null,
-      devices: prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? [],
-    });
+  for (const [moref, vm] of found) {
+    const hostRef = vm && prop<MoRef>(vm, 'runtime.host');
+    const host = hostRef ? hosts.get(hostRef.value) : undefined;
+    places.set(
+      moref,
+      vm && {
+        host: hostRef ? { moref: hostRef.value, name: (host && prop<string>(host, 'name')) ?? hostRef.value } : null,
+        devices: prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? [],
+      },
+    );
   }
   return places;
+}
+
+/**
+ * Objects' properties in one call, by moref value; undefined for one deleted. vCenter faults the whole
+ * call when one of them no longer exists: then each is read alone, to tell which.
+ */
+async function many(client: VimClient, refs: readonly MoRef[], pathSet: string[]): Promise<Map<string, ObjectContent | undefined>> {
+  let contents: ObjectContent[];
+  try {
+    contents = await retrieveObjects(client, refs, pathSet);
+  } catch (err) {
+    if (!(err instanceof SoapFault && err.faultType === 'ManagedObjectNotFound')) throw err;
+    const each = await Promise.all(refs.map((ref) => one(client, ref, pathSet)));
+    return new Map(refs.map((ref, i) => [ref.value, each[i]]));
+  }
+  const byValue = new Map(contents.map((c) => [c.obj.value, c]));
+  return new Map(refs.map((ref) => [ref.value, byValue.get(ref.value)]));
 }
 
 /**
