@@ -3,6 +3,7 @@
 // not what the audit saw minutes ago.
 import { macHolders } from '../audit/remedies.js';
 import { vmOf } from '../inventory/fetch.js';
+import { inheritsMacChanges } from '../inventory/policy.js';
 import type { VimClient } from '../vsphere/client.js';
 import { SoapFault } from '../vsphere/faults.js';
 import { prop, retrieveAll, retrieveObjects } from '../vsphere/property.js';
@@ -76,7 +77,7 @@ export async function readCurrent(
       const vs = (prop<HostVirtualSwitch[]>(host, 'config.network.vswitch') ?? []).find((v) => v.name === target.vswitch);
       if (!change.opens) return { spec: vs?.spec ?? null };
       const inheriting = (prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? [])
-        .filter((p) => p.spec.vswitchName === target.vswitch && p.spec.policy?.security?.macChanges === undefined)
+        .filter((p) => p.spec.vswitchName === target.vswitch && inheritsMacChanges(p))
         .map((p) => p.spec.name);
       return { spec: vs?.spec ?? null, inheriting };
     }
