@@ -41,7 +41,18 @@ export class WriteError extends UsageError {
   }
 }
 
-export async function writeFile(path: string, text: string, options: { readonly journal?: boolean } = {}): Promise<void> {
+/** The file the journal writer put under its name, by device and inode; updated by each rewrite. */
+export interface PlacedFile {
+  placed?: { readonly dev: number; readonly ino: number };
+}
+
+/** Whether `info` is the very file placed (a regular file, that device and inode). */
+export function isPlaced(info: { isFile(): boolean; dev: number; ino: number } | undefined, file: PlacedFile): boolean {
+  return Boolean(info?.isFile() && (!file.placed || (info.dev === file.placed.dev && info.ino === file.placed.ino)));
+}
+
+/** `journal`: the journal writer's own file, rewritten only while it is still the file it placed there. */
+export async function writeFile(path: string, text: string, options: { readonly journal?: PlacedFile } = {}): Promise<void> {
   try {
     const own = ownDescriptor(path);
     if (own) return await writeStream(own, text);
@@ -50,13 +61,21 @@ export async function writeFile(path: string, text: string, options: { readonly 
       throw err;
     });
     if (!options.journal && (link?.isFile() || link?.isSymbolicLink())) await notAJournal(path);
-    // The journal writer made its file as a new regular file: anything else under its name now (a link
-    // made over it) is not its record, and a rewrite through it would replace what it points at.
-    if (options.journal && link && !link.isFile()) throw new Error(`it is no longer the file vmfix made: ${fileKind(link)}`);
-    if (!link) return await replace(path, text);
+    // The journal writer made its file as a new regular file: anything else under its name now is not its
+    // record. A link made over it would be written through (what it points at replaced); another regular
+    // file moved onto the name (mv yesterday.json over it) would be replaced, and that run's record lost.
+    // Gone altogether (removed by hand), the record is put back: that overwrites nothing.
+    if (options.journal && link && !isPlaced(link, options.journal)) {
+      throw new Error(`it is no longer the file vmfix made: ${link.isFile() ? 'another file was put in its place' : fileKind(link)}`);
+    }
+    if (options.journal) {
+      options.journal.placed = await replace(path, text, link);
+      return;
+    }
+    if (!link) return void (await replace(path, text));
     if (link.isFile()) {
       await writable(path);
-      return await replace(path, text, link);
+      return void (await replace(path, text, link));
     }
     if (link.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
     if (link.isSymbolicLink()) await mayFollow(path, link.uid);
@@ -64,7 +83,7 @@ export async function writeFile(path: string, text: string, options: { readonly 
     // A symlink to a regular file: that file is replaced whole, in its own directory.
     if (target?.isFile()) {
       await writable(path);
-      return await replace(await realpath(path), text, target);
+      return void (await replace(await realpath(path), text, target));
     }
     await writeThrough(path, text);
   } catch (err) {
@@ -153,9 +172,11 @@ async function mayFollow(path: string, linkOwner: number): Promise<void> {
 }
 
 /** `existing`: the file replaced, whose mode (and, for root, owner) the new one keeps. */
-async function replace(path: string, text: string, existing?: { mode: number; uid: number; gid: number }): Promise<void> {
+/** Returns the device and inode of the file now under `path`. */
+async function replace(path: string, text: string, existing?: { mode: number; uid: number; gid: number }): Promise<{ dev: number; ino: number }> {
   // A random name, created exclusively: a link planted at a predictable name would be followed.
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let placed: { dev: number; ino: number };
   try {
     const handle = await open(temp, 'wx', (existing?.mode ?? 0o600) & 0o777);
     try {
@@ -165,6 +186,9 @@ async function replace(path: string, text: string, existing?: { mode: number; ui
       if (existing) await handle.chmod(existing.mode & 0o777);
       await handle.writeFile(text, 'utf8');
       await handle.sync();
+      // The rename keeps the inode: this is the file the name holds once it is done.
+      const { dev, ino } = await handle.stat();
+      placed = { dev, ino };
     } finally {
       await handle.close();
     }
@@ -174,6 +198,7 @@ async function replace(path: string, text: string, existing?: { mode: number; ui
     throw err;
   }
   await syncDirectory(dirname(path));
+  return placed;
 }
 
 /**

@@ -48,7 +48,7 @@ describe('writeFile', () => {
   it('syncs the file and then its directory, so the rename outlives a power cut', async () => {
     const path = join(dir, 'journal.json');
     synced.length = 0;
-    await writeFile(path, '{"a":1}\n', { journal: true });
+    await writeFile(path, '{"a":1}\n', { journal: {} });
     expect(await readFile(path, 'utf8')).toBe('{"a":1}\n');
     expect(synced).toHaveLength(2);
     expect(synced[0]).toMatch(/\.journal\.json\.[0-9a-f]+\.tmp$/);

@@ -11,7 +11,7 @@ import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind, typ
 import { guestMac, matchLogEvents, nicKey, type Namesakes, type PastEvents } from './match-logs.js';
 import { NameHistory } from './name-history.js';
 import { matchPortEvents } from './match-events.js';
-import { notOffered, remediesFor, untiedOwner } from './remedies.js';
+import { macOwnership, notOffered, remediesFor } from './remedies.js';
 import { unneededAccept } from './unneeded.js';
 import { tellUnknownVm } from './vm-names.js';
 
@@ -491,27 +491,6 @@ function historyItem(past: PastEvents): HistoryItem {
     why: past.why,
     evidence,
   };
-}
-
-function macOwnership(vms: readonly Vm[]): Map<string, Set<string>> {
-  const owners = new Map<string, Set<string>>();
-  const own = (mac: string | null, who: string) => {
-    if (!mac) return;
-    if (!owners.has(mac)) owners.set(mac, new Set());
-    owners.get(mac)!.add(who);
-  };
-  for (const vm of vms) {
-    for (const nic of vm.nics) {
-      const who = `${vm.name}/${nic.label}`;
-      own(nic.macAddress, who);
-      own(guestMac(vm, nic), who);
-    }
-    // An interface tied to no vNIC (deviceConfigId -1) is no evidence about a NIC, but its guest sends from that MAC.
-    for (const g of vm.guestNics) {
-      if (!vm.nics.some((n) => n.key === g.deviceConfigId)) own(g.macAddress, untiedOwner(vm.name));
-    }
-  }
-  return owners;
 }
 
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };

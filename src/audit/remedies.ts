@@ -5,6 +5,7 @@ import { isNestedHypervisor, type Vm, type VmNic } from '../inventory/model.js';
 import type { InventoryIndex, NicRef } from '../inventory/lookup.js';
 import { distributedPolicy, inheritingFrom, portLearning, setInNsx, standardPolicy, vswitchToAccept } from '../inventory/policy.js';
 import { networkName, type Attachment } from './attachment.js';
+import { guestMac } from './match-logs.js';
 import { STRATEGIES, type NotOffered, type Remedy, type Strategy } from './finding.js';
 
 export const HARDENING_NOTE =
@@ -12,8 +13,51 @@ export const HARDENING_NOTE =
 
 export const DEDICATED_SUFFIX = '-macchg';
 
-/** The owner macOwners names for a VM's guest interface that vSphere ties to no vNIC (deviceConfigId -1). */
+/** The owner macOwnership names for a VM's guest interface that vSphere ties to no vNIC (deviceConfigId -1). */
 export const untiedOwner = (vmName: string) => `${vmName} (a guest interface tied to no NIC)`;
+
+/**
+ * A MAC a VM's NIC has configured, or that its guest reports sending from on that NIC; or (nicKey
+ * null) one its guest sends from on an interface vSphere ties to no vNIC: no evidence about any NIC,
+ * but a MAC on the wire all the same.
+ */
+export interface MacHolder {
+  readonly mac: string;
+  readonly vm: { readonly name: string; readonly moref: string };
+  readonly nicKey: number | null;
+  readonly nicLabel: string | null;
+}
+
+/**
+ * Who holds each MAC: every NIC's configured MAC, the MAC its guest sends from (the guest NIC whose
+ * deviceConfigId is the NIC's key), and the guest's interfaces tied to no NIC. The one rule for the
+ * audit (which remedy may pin a MAC) and for apply and rollback (whether it still may): `vms` is the
+ * inventory's VMs, templates left out (inventory/fetch.ts vmOf) - a template never powers on, and a
+ * VM deployed from it gets new MACs.
+ */
+export function macHolders(vms: readonly Vm[]): MacHolder[] {
+  return vms.flatMap((vm) => {
+    const ref = { name: vm.name, moref: vm.moref };
+    const nics = vm.nics.flatMap((nic) => {
+      const held = { vm: ref, nicKey: nic.key, nicLabel: nic.label };
+      return [nic.macAddress, guestMac(vm, nic)].flatMap((mac) => (mac ? [{ mac, ...held }] : []));
+    });
+    const untied = vm.guestNics
+      .filter((g) => g.macAddress && !vm.nics.some((n) => n.key === g.deviceConfigId))
+      .map((g) => ({ mac: g.macAddress!, vm: ref, nicKey: null, nicLabel: null }));
+    return [...nics, ...untied];
+  });
+}
+
+/** MAC -> who holds it, as `vm/NIC label` or untiedOwner(vm) (see macHolders). */
+export function macOwnership(vms: readonly Vm[]): Map<string, Set<string>> {
+  const owners = new Map<string, Set<string>>();
+  for (const h of macHolders(vms)) {
+    if (!owners.has(h.mac)) owners.set(h.mac, new Set());
+    owners.get(h.mac)!.add(h.nicLabel === null ? untiedOwner(h.vm.name) : `${h.vm.name}/${h.nicLabel}`);
+  }
+  return owners;
+}
 
 /** Why a MAC cannot be pinned, or null if it can. */
 export function pinMacProblem(mac: string, owners: ReadonlyMap<string, ReadonlySet<string>>, self: string): string | null {

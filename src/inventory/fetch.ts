@@ -89,8 +89,9 @@ export class InventoryParts {
       if (pg) this.dvPortgroups.set(ref.value, pg);
       else this.dvPortgroups.delete(ref.value);
     } else if (ref.type === 'VirtualMachine') {
-      if (prop<boolean>(o, 'config.template')) this.vms.delete(ref.value);
-      else this.vms.set(ref.value, toVm(o));
+      const vm = vmOf(o);
+      if (vm) this.vms.set(ref.value, vm);
+      else this.vms.delete(ref.value);
     }
   }
 
@@ -219,6 +220,15 @@ function toDvPortgroup(o: ObjectContent): DvPortgroup | undefined {
     uplink: config.uplink ?? false,
     config,
   };
+}
+
+/**
+ * A VirtualMachine as the audit models it; null for a template, which is no VM of the audit's:
+ * it cannot power on, so its NICs send nothing, and a VM deployed from it gets MACs of its own.
+ * Anything else that asks "which VMs are there" (apply's MAC check) asks here.
+ */
+export function vmOf(o: ObjectContent): Vm | null {
+  return prop<boolean>(o, 'config.template') ? null : toVm(o);
 }
 
 function toVm(o: ObjectContent): Vm {

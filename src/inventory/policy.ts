@@ -38,19 +38,27 @@ export function portgroupSetting(portgroup: Pick<Portgroup, 'spec'>, field: Secu
 }
 
 /**
+ * Whether a standard portgroup takes its vSwitch's MAC changes: it sets none of its own. The one
+ * answer for the audit's remedies, the plan, and apply's re-read of the host (remedy/read.ts).
+ */
+export function inheritsMacChanges(portgroup: Pick<Portgroup, 'spec'>): boolean {
+  return portgroupSetting(portgroup, 'macChanges') === undefined;
+}
+
+/**
  * The vSwitch whose MAC changes = Accept would reach `portgroup` on `host`
  * and change something: the portgroup inherits, and the vSwitch does not
  * accept already. The audit's remedies and the plan both ask this.
  */
 export function vswitchToAccept(host: Host, portgroup: Portgroup): VSwitch | undefined {
-  if (portgroupSetting(portgroup, 'macChanges') !== undefined) return undefined;
+  if (!inheritsMacChanges(portgroup)) return undefined;
   const vswitch = host.vswitches.find((vs) => vs.name === portgroup.vswitchName);
   return vswitch && vswitchSetting(vswitch, 'macChanges') !== true ? vswitch : undefined;
 }
 
 /** The portgroups of `host` that take MAC changes from vSwitch `vswitch`: those that set none themselves. */
 export function inheritingFrom(host: Host, vswitch: string): Portgroup[] {
-  return host.portgroups.filter((p) => p.vswitchName === vswitch && portgroupSetting(p, 'macChanges') === undefined);
+  return host.portgroups.filter((p) => p.vswitchName === vswitch && inheritsMacChanges(p));
 }
 
 /**

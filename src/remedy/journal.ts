@@ -6,13 +6,15 @@
 // vmfix changes nothing it cannot record.
 import { lstat, open as openFile, rm } from 'node:fs/promises';
 import { ChangeError, ExitCode, NotSentError, UsageError } from '../errors.js';
-import { fileProblem, writeFile } from '../files.js';
+import { fileProblem, isPlaced, writeFile, type PlacedFile } from '../files.js';
 import { checksum } from './change.js';
 import type { Journal, JournalEntry } from './schema.js';
 
 export class JournalWriter {
   /** Removed again: nothing was ever recorded in it. */
   private discarded = false;
+  /** The file this writer put under its name (device, inode): only that one is rewritten or removed. */
+  private readonly file_: PlacedFile = {};
 
   private constructor(
     readonly path: string,
@@ -24,9 +26,16 @@ export class JournalWriter {
    * changes, and never over an existing file: that is another run's record.
    */
   static async open(path: string, header: Omit<Journal, 'schemaVersion' | 'kind' | 'entries' | 'startedAt'>, now = new Date()): Promise<JournalWriter> {
+    let made: { dev: number; ino: number };
     try {
       // O_EXCL also refuses a symlink (even a dangling one) and a FIFO: only a new regular file becomes a journal.
-      await (await openFile(path, 'wx', 0o600)).close();
+      const handle = await openFile(path, 'wx', 0o600);
+      try {
+        const { dev, ino } = await handle.stat();
+        made = { dev, ino };
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
       const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
       const what = exists ? await lstat(path).catch(() => undefined) : undefined;
@@ -40,11 +49,12 @@ export class JournalWriter {
       );
     }
     const writer = new JournalWriter(path, { schemaVersion: 1, kind: 'vmfix-journal', ...header, startedAt: now.toISOString(), entries: [] });
+    writer.file_.placed = made;
     try {
       await writer.flush();
     } catch (err) {
       // The empty file made above would block the name for the next run.
-      await rm(path, { force: true });
+      await writer.removeOwn();
       throw new UsageError(cannotWrite(path, err));
     }
     return writer;
@@ -70,7 +80,7 @@ export class JournalWriter {
       if (!this.journal.entries.length) {
         // The first change: the same story as a journal that could not be created (exit 2, no file left).
         this.discarded = true;
-        await rm(this.path, { force: true });
+        await this.removeOwn();
         throw new NotSentError(ExitCode.usage, cannotWrite(this.path, err), { cause: err });
       }
       throw new NotSentError(
@@ -115,7 +125,13 @@ export class JournalWriter {
   }
 
   private flush(): Promise<void> {
-    return writeFile(this.path, `${JSON.stringify({ ...this.journal, checksum: checksum(this.journal) }, null, 2)}\n`, { journal: true });
+    return writeFile(this.path, `${JSON.stringify({ ...this.journal, checksum: checksum(this.journal) }, null, 2)}\n`, { journal: this.file_ });
+  }
+
+  /** Removes the file this writer made, and nothing else put under its name since. */
+  private async removeOwn(): Promise<void> {
+    const now = await lstat(this.path).catch(() => undefined);
+    if (isPlaced(now, this.file_)) await rm(this.path, { force: true });
   }
 }
 

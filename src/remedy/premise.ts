@@ -4,6 +4,7 @@
 // change, fixes nothing and widens the policy for the VMs still on it. Each
 // object's own drift check cannot see that: the object itself is unchanged.
 import type { Finding } from '../audit/finding.js';
+import type { MacHolder } from '../audit/remedies.js';
 import type { VirtualEthernetCard } from '../vsphere/types.js';
 import type { Action, Change } from './schema.js';
 
@@ -67,27 +68,21 @@ export function nicsMoved(findings: readonly Finding[], changes: readonly Change
   return out;
 }
 
-/** A MAC a NIC has configured, or that its guest reports sending from. */
-export interface MacOwner {
-  readonly mac: string;
-  readonly vm: { readonly name: string; readonly moref: string };
-  readonly nicKey: number;
-}
-
 /**
  * A manual MAC the changes would set that another NIC has (or its guest
  * sends from) now: two NICs on one MAC cut both off. The plan checked it when
  * it was made; a VM made or re-addressed since (a clone keeps a manual MAC) is
  * not in that check.
  */
-export function macsTaken(changes: readonly Change[], owners: readonly MacOwner[]): string[] {
+export function macsTaken(changes: readonly Change[], owners: readonly MacHolder[]): string[] {
   const out: string[] = [];
   for (const c of changes) {
     const mac = manualMacSet(c);
     if (!mac || c.target.type !== 'VirtualEthernetCard') continue;
     const { vm, nicKey } = c.target;
-    const others = owners.filter((o) => o.mac === mac && !(o.vm.moref === vm.moref && o.nicKey === nicKey));
-    const names = [...new Set(others.map((o) => `${o.vm.name} (${o.vm.moref})`))];
+    // Its own VM's guest interfaces tied to no NIC are its guest too (the MAC it changed to may be reported so).
+    const others = owners.filter((o) => o.mac === mac && !(o.vm.moref === vm.moref && (o.nicKey === nicKey || o.nicKey === null)));
+    const names = [...new Set(others.map((o) => `${o.vm.name} (${o.vm.moref})${o.nicKey === null ? ', on a guest interface tied to no NIC' : ''}`))];
     if (names.length) out.push(`${c.id} ${c.path}: the MAC ${mac} it sets is now also used by ${names.join(', ')}`);
   }
   return out;

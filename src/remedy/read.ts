@@ -1,6 +1,9 @@
 // Re-reading the one object a change is about, just before and just after
 // writing it: drift checks and verification both need vCenter's own answer,
 // not what the audit saw minutes ago.
+import { macHolders, type MacHolder } from '../audit/remedies.js';
+import { vmOf } from '../inventory/fetch.js';
+import { inheritsMacChanges } from '../inventory/policy.js';
 import type { VimClient } from '../vsphere/client.js';
 import { SoapFault } from '../vsphere/faults.js';
 import { prop, retrieveAll, retrieveObjects } from '../vsphere/property.js';
@@ -12,7 +15,7 @@ import type {
   ObjectContent,
   VirtualEthernetCard,
 } from '../vsphere/types.js';
-import type { MacOwner, VmPlace } from './premise.js';
+import type { VmPlace } from './premise.js';
 import type { Change, Target } from './schema.js';
 
 export interface CurrentState {
@@ -74,7 +77,7 @@ export async function readCurrent(
       const vs = (prop<HostVirtualSwitch[]>(host, 'config.network.vswitch') ?? []).find((v) => v.name === target.vswitch);
       if (!change.opens) return { spec: vs?.spec ?? null };
       const inheriting = (prop<HostPortGroup[]>(host, 'config.network.portgroup') ?? [])
-        .filter((p) => p.spec.vswitchName === target.vswitch && p.spec.policy?.security?.macChanges === undefined)
+        .filter((p) => p.spec.vswitchName === target.vswitch && inheritsMacChanges(p))
         .map((p) => p.spec.name);
       return { spec: vs?.spec ?? null, inheriting };
     }
@@ -162,33 +165,48 @@ async function findDvPortgroup(client: VimClient, dvs: { moref: string; type: st
 
 /** Where each VM is now, its host and devices (see premise.ts); a VM deleted maps to undefined. */
 export async function readVmPlaces(client: VimClient, vms: readonly string[]): Promise<Map<string, VmPlace | undefined>> {
+  // One round trip for the VMs and one for their hosts' names, however many VMs.
+  const found = await many(client, [...new Set(vms)].map((value) => ({ type: 'VirtualMachine', value })), ['config.hardware.device', 'runtime.host']);
+  const hostRefs = [...found.values()].flatMap((vm) => (vm && prop<MoRef>(vm, 'runtime.host')) || []);
+  const hosts = await many(client, [...new Map(hostRefs.map((h) => [h.value, h])).values()], ['name']);
   const places = new Map<string, VmPlace | undefined>();
-  for (const moref of new Set(vms)) {
-    const vm = await one(client, { type: 'VirtualMachine', value: moref }, ['config.hardware.device', 'runtime.host']);
-    if (!vm) {
-      places.set(moref, undefined);
-      continue;
-    }
-    const hostRef = prop<MoRef>(vm, 'runtime.host');
-    const host = hostRef ? await one(client, hostRef, ['name']) : undefined;
-    places.set(moref, {
-      host: hostRef ? { moref: hostRef.value, name: (host && prop<string>(host, 'name')) ?? hostRef.value } : null,
-      devices: prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? [],
-    });
+  for (const [moref, vm] of found) {
+    const hostRef = vm && prop<MoRef>(vm, 'runtime.host');
+    const host = hostRef ? hosts.get(hostRef.value) : undefined;
+    places.set(
+      moref,
+      vm && {
+        host: hostRef ? { moref: hostRef.value, name: (host && prop<string>(host, 'name')) ?? hostRef.value } : null,
+        devices: prop<VirtualEthernetCard[]>(vm, 'config.hardware.device') ?? [],
+      },
+    );
   }
   return places;
 }
 
-/** Every VM's NIC MACs, configured and as its guest reports them (see premise.ts's macsTaken). */
-export async function readMacOwners(client: VimClient): Promise<MacOwner[]> {
-  const vms = await retrieveAll(client, [{ type: 'VirtualMachine', pathSet: ['name', 'config.hardware.device', 'guest.net'] }]);
-  return vms.flatMap((o) => {
-    const vm = { name: prop<string>(o, 'name') ?? '?', moref: o.obj.value };
-    const configured = (prop<VirtualEthernetCard[]>(o, 'config.hardware.device') ?? []).flatMap((d) => (d.macAddress ? [{ mac: d.macAddress.toLowerCase(), vm, nicKey: d.key }] : []));
-    const guest = (prop<{ macAddress?: string; deviceConfigId?: number }[]>(o, 'guest.net') ?? []).flatMap((g) =>
-      // As the audit counts them: a guest NIC that names no device of the VM (-1) is no NIC's.
-      g.macAddress && g.deviceConfigId !== undefined && g.deviceConfigId >= 0 ? [{ mac: g.macAddress.toLowerCase(), vm, nicKey: g.deviceConfigId }] : [],
-    );
-    return [...configured, ...guest];
-  });
+/**
+ * Objects' properties in one call, by moref value; undefined for one deleted. vCenter faults the whole
+ * call when one of them no longer exists: then each is read alone, to tell which.
+ */
+async function many(client: VimClient, refs: readonly MoRef[], pathSet: string[]): Promise<Map<string, ObjectContent | undefined>> {
+  let contents: ObjectContent[];
+  try {
+    contents = await retrieveObjects(client, refs, pathSet);
+  } catch (err) {
+    if (!(err instanceof SoapFault && err.faultType === 'ManagedObjectNotFound')) throw err;
+    const each = await Promise.all(refs.map((ref) => one(client, ref, pathSet)));
+    return new Map(refs.map((ref, i) => [ref.value, each[i]]));
+  }
+  const byValue = new Map(contents.map((c) => [c.obj.value, c]));
+  return new Map(refs.map((ref) => [ref.value, byValue.get(ref.value)]));
+}
+
+/**
+ * Every VM's NIC MACs, configured and as its guest reports them: the audit's VMs (templates are
+ * none: they never power on) and the audit's rule (audit/remedies.ts macHolders), so that apply
+ * refuses no pin the plan allowed unless a VM has come to hold the MAC since.
+ */
+export async function readMacOwners(client: VimClient): Promise<MacHolder[]> {
+  const found = await retrieveAll(client, [{ type: 'VirtualMachine', pathSet: ['name', 'config.template', 'config.hardware.device', 'guest.net'] }]);
+  return macHolders(found.flatMap((o) => vmOf(o) ?? []));
 }

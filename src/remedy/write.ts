@@ -66,14 +66,16 @@ function copyDrift(change: Change, current: CurrentState): string | null {
 }
 
 /**
- * A vSwitch's Accept reaches every portgroup that inherits it: one that set
- * its own MAC changes when planned, and inherits now, would be opened with
- * VMs the plan never named. (The vSwitch itself is unchanged.)
+ * A vSwitch's Accept reaches every portgroup that inherits it: one the plan
+ * does not name (it set its own MAC changes when planned, or was created or
+ * renamed since) would be opened with VMs the plan never named. (The vSwitch
+ * itself is unchanged.)
  */
 function opensMore(change: Change, current: CurrentState): string | null {
   const more = change.opens && current.inheriting?.filter((p) => !change.opens!.includes(p));
   if (!more?.length) return null;
-  return `it would now also open ${more.map((p) => `portgroup "${p}"`).join(', ')}, which set its own MAC changes when planned and inherits them now`;
+  const named = more.map((p) => `portgroup "${p}"`).join(', ');
+  return `it would now also open ${named}, which ${more.length > 1 ? 'inherit' : 'inherits'} its MAC changes now and ${more.length > 1 ? 'are' : 'is'} not among the portgroups the plan opens`;
 }
 
 /** A NIC going back to its own dvPort (a rollback): someone else's NIC there now would make it fail halfway through. */

@@ -8,7 +8,7 @@ import type { VimClient } from '../vsphere/client.js';
 import type { AuditOptions } from './audit.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
 import { ageKnown, agoWords, maxAgeToAdmit, oldWords, planAge, type PlanAge } from './plan-age.js';
-import { approve, nicsLeft, preflight, sameEndpoint } from './preflight.js';
+import { approve, preflight, premisesBroken, sameEndpoint } from './preflight.js';
 import { exitCodeOf, openJournal, runChanges, unresolved, verifyRun } from './run.js';
 
 export interface ApplyOptions {
@@ -77,8 +77,9 @@ export async function applyPlan(
     return { result: { kind: 'outcome', report: outcomeReport('apply', endpoint.display, null, declined, plan.skipped, [], applied) }, exitCode: 0 };
   }
   if (!options.yes) {
-    // The person may have read the changes for a while: each object's drift is checked as it is written, the NICs they are for here.
-    const left = await nicsLeft(client, plan.changes, plan.findings);
+    // The person may have read the changes for a while: each object's drift is checked as it is written,
+    // what they rest on (the NICs they are for, the MACs they pin) here, as before they were shown.
+    const left = await premisesBroken(client, plan.changes, plan.findings);
     if (left.length) throw new DriftError(`Refusing: ${left.length} object(s) changed while the changes were shown, so nothing was applied. ${left.join('; ')}.`);
   }
   const changeId = options.changeId ?? plan.request?.changeId;

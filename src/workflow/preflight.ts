@@ -25,12 +25,22 @@ export async function preflight(client: VimClient, changes: readonly Change[], f
     const early = changed ? null : notReady(change, current);
     if (early) waiting.push(early);
   }
-  drifted.push(...(await nicsLeft(client, changes, findings)));
-  if (changes.some(manualMacSet)) drifted.push(...macsTaken(changes, await readMacOwners(client)));
+  drifted.push(...(await premisesBroken(client, changes, findings)));
   if (drifted.length) {
     throw new DriftError(`Refusing: ${drifted.length} object(s) changed since this was recorded, so nothing was applied. ${drifted.join('; ')}.`);
   }
   if (waiting.length) throw new DriftError(`Not yet, so nothing was applied: ${waiting.join('; ')}. Power it off, then run the same command again.`);
+}
+
+/**
+ * What the changes rest on beyond their own objects, broken now, in words: the NICs they open a policy
+ * for are no longer there, or another NIC has the MAC a change pins (see remedy/premise.ts). Checked
+ * before the changes are shown and again after the yes: the person may have read them for a while.
+ */
+export async function premisesBroken(client: VimClient, changes: readonly Change[], findings: readonly Finding[]): Promise<string[]> {
+  const broken = await nicsLeft(client, changes, findings);
+  if (changes.some(manualMacSet)) broken.push(...macsTaken(changes, await readMacOwners(client)));
+  return broken;
 }
 
 /** The NICs of `findings` that `changes` open a policy for but that are no longer there, in words (see remedy/premise.ts). */

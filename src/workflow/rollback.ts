@@ -12,7 +12,7 @@ import { outcomeReport } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { MoRef } from '../vsphere/types.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
-import { approve, preflight, sameEndpoint } from './preflight.js';
+import { approve, preflight, premisesBroken, sameEndpoint } from './preflight.js';
 import { exitCodeOf, openJournal, runChanges } from './run.js';
 
 export interface RollbackOptions {
@@ -45,6 +45,11 @@ export async function rollbackJournal(
   await preflight(client, changes);
   if (!(await approve(ctx, options.yes, changes))) {
     return { result: { kind: 'outcome', report: report(null, changes.map((change) => ({ change, status: 'declined' as const }))) }, exitCode: 0 };
+  }
+  if (!options.yes) {
+    // As apply: a MAC put back may have been taken while the changes were shown.
+    const broken = await premisesBroken(client, changes, []);
+    if (broken.length) throw new DriftError(`Refusing: ${broken.length} object(s) changed while the changes were shown, so nothing was rolled back. ${broken.join('; ')}.`);
   }
   const changeId = options.changeId ?? recorded.request?.changeId;
   const journal = await openJournal(options.journal, endpoint, ctx, {

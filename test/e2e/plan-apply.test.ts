@@ -290,7 +290,7 @@ describe('apply of vswitch-accept after a portgroup on the vSwitch gave up its o
 
     const r = await run(lab, dir, ['apply', planPath, '--yes']);
     expect(r.code, r.stderr).toBe(5);
-    expect(r.stderr).toMatch(/DC-East \/ esx-a1\.east\.corp \/ vSwitch0: it would now also open portgroup "Management Network", which set its own MAC changes when planned and inherits them now\.$/m);
+    expect(r.stderr).toMatch(/DC-East \/ esx-a1\.east\.corp \/ vSwitch0: it would now also open portgroup "Management Network", which inherits its MAC changes now and is not among the portgroups the plan opens\.$/m);
     expect(await modifyingCalls(lab)).toHaveLength(writes);
     expect(diffState(state, await lab.state())).toEqual([]);
   });
@@ -529,6 +529,49 @@ describe('pin-mac, once another NIC has the MAC it sets', () => {
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toMatch(new RegExp(`lic-server01 / Network adapter 1: the MAC ${LIC_GUEST_MAC} it sets is now also used by jump01 \\(${jump.moref}\\)\\.$`, 'm'));
     expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('vmfix:'))).toHaveLength(1);
+    expect(await modifyingCalls(lab)).toHaveLength(writes);
+    expect(diffState(state, await lab.state())).toEqual([]);
+  });
+});
+
+describe('pin-mac at a terminal, another NIC given the MAC while the changes are shown', () => {
+  let lab: Lab;
+  let dir: string;
+  let terminal: Terminal | undefined;
+
+  beforeAll(async () => {
+    lab = await startScenario(scenario());
+    dir = await workdir();
+  });
+  afterAll(async () => {
+    terminal?.close();
+    await lab?.stop();
+  });
+
+  // The MAC check ran before the question; the person took a while, and meanwhile jump01 got that MAC.
+  // After the yes, the same checks run again: two NICs on one MAC would cut both off.
+  it('refuses after the yes (exit 5), naming the VM that has the MAC, and changes nothing', async () => {
+    const planPath = join(dir, 'pin.json');
+    await pinMacPlan(lab, planPath);
+    terminal = new Terminal(dir);
+    await terminal.start(lab.env, ['apply', planPath, '--journal', join(dir, 'shown.json')]);
+    await terminal.waitFor(/Apply 1 change\(s\)\?/);
+    const jump = (await lab.state()).vms.find((v) => v.name === 'jump01') as unknown as { moref: string; nics: { _typeName: string; key: number }[] };
+    const card = jump.nics[0]!;
+    const other = new RawSoap(lab);
+    await other.login();
+    await other.editDevice(
+      jump.moref,
+      `<device xsi:type="${card._typeName}"><key>${card.key}</key><backing xsi:type="VirtualEthernetCardNetworkBackingInfo"><deviceName>VM Network</deviceName></backing>` +
+        `<addressType>manual</addressType><macAddress>${LIC_GUEST_MAC}</macAddress></device>`,
+    );
+    const state = await lab.state();
+    const writes = (await modifyingCalls(lab)).length;
+    terminal.keys('y', 'Enter');
+    const screen = (await terminal.waitFor(/VMFIX-EXIT=\d+/, 60_000)).replace(/\s+/g, ' ');
+    expect(screen).toContain(`vmfix: Refusing: 1 object(s) changed while the changes were shown, so nothing was applied. c1 `);
+    expect(screen).toContain(`/ lic-server01 / Network adapter 1: the MAC ${LIC_GUEST_MAC} it sets is now also used by jump01 (${jump.moref}). VMFIX-EXIT=5`);
+    expect(screen).toContain('VMFIX-EXIT=5');
     expect(await modifyingCalls(lab)).toHaveLength(writes);
     expect(diffState(state, await lab.state())).toEqual([]);
   });

@@ -4,7 +4,8 @@
 // for the VMs still there, while each object's own drift check passes.
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/audit/finding.js';
-import { macsTaken, nicsMoved, type MacOwner, type VmPlace } from '../../src/remedy/premise.js';
+import type { MacHolder } from '../../src/audit/remedies.js';
+import { macsTaken, nicsMoved, type VmPlace } from '../../src/remedy/premise.js';
 import type { Change, Target } from '../../src/remedy/schema.js';
 import type { VirtualEthernetCard } from '../../src/vsphere/types.js';
 
@@ -72,7 +73,7 @@ describe('macsTaken', () => {
     ...change('c1', ['f1'], { type: 'VirtualEthernetCard', vm: { name: 'lic01', moref: 'vm-1' }, nicKey: 4000, label: 'Network adapter 1' }, 'EditNic'),
     strategy: 'pin-mac', field: 'address', path: 'DC / lic01 / Network adapter 1', after: { key: 4000, addressType, macAddress: mac },
   });
-  const owner = (mac: string, vm: string, moref: string, nicKey = 4000): MacOwner => ({ mac, vm: { name: vm, moref }, nicKey });
+  const owner = (mac: string, vm: string, moref: string, nicKey: number | null = 4000): MacHolder => ({ mac, vm: { name: vm, moref }, nicKey, nicLabel: nicKey === null ? null : `Network adapter ${nicKey - 3999}` });
 
   it('names every other VM whose NIC has, or whose guest sends from, the MAC a pin sets', () => {
     const owners = [owner('00:50:56:3a:77:19', 'lic01', 'vm-1'), owner('00:50:56:3a:77:19', 'jump01', 'vm-2'), owner('00:50:56:3a:77:19', 'clone01', 'vm-3', 4001)];
@@ -82,5 +83,12 @@ describe('macsTaken', () => {
   it('passes a MAC only the NIC itself (or its own guest) has, and a change back to an address vCenter assigns', () => {
     expect(macsTaken([pin('00:50:56:3a:77:19')], [owner('00:50:56:3a:77:19', 'lic01', 'vm-1')])).toEqual([]);
     expect(macsTaken([pin('00:50:56:3a:77:19', 'assigned')], [owner('00:50:56:3a:77:19', 'jump01', 'vm-2')])).toEqual([]);
+  });
+
+  it('counts a guest interface tied to no NIC (a bridge, a team) as holding its MAC, but not the pinned NIC\'s own VM\'s', () => {
+    expect(macsTaken([pin('02:00:00:00:00:aa')], [owner('02:00:00:00:00:aa', 'bridge01', 'vm-7', null)])).toEqual([
+      'c1 DC / lic01 / Network adapter 1: the MAC 02:00:00:00:00:aa it sets is now also used by bridge01 (vm-7), on a guest interface tied to no NIC',
+    ]);
+    expect(macsTaken([pin('02:00:00:00:00:aa')], [owner('02:00:00:00:00:aa', 'lic01', 'vm-1', null)])).toEqual([]);
   });
 });
