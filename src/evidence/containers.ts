@@ -382,7 +382,6 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
   const mtime = (await stat(path)).mtimeMs;
   const c = container(reading, path, '!', depth, null, mtime);
   let broke = false;
-  const damagedMembers: { readonly name: string; readonly problem: string }[] = [];
   try {
     await readZip(path, (member) => route(reading, c, member), (member, reason) => {
       const log = vmkernelLogName(member) || isArchiveName(member) || compressedBeyondReach(member) || vmkernelLogUnderOtherName(member);
@@ -391,19 +390,14 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
       if (log) reading.logFiles++;
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
     }, (member, reason) => {
-      const name = `${path}!${member}`;
-      // A file read by its content that held no vmkernel line is no evidence, damaged or not; the CRC is known at its end, before that.
-      const problem = damaged(name, reason);
-      reading.problems.push(problem);
-      damagedMembers.push({ name, problem });
+      // A member read and damaged is said, whatever it was found to hold: a file read by its content may hold no
+      // vmkernel line only because the damage took them (zeroed, a name changed). Members not read are never checked.
+      reading.problems.push(damaged(`${path}!${member}`, reason));
     });
   } catch (error) {
     broke = true;
     throw stopped(c, error);
   } finally {
-    for (const { name, problem } of damagedMembers) {
-      if (reading.byContent.notEvidence.includes(name)) reading.problems.splice(reading.problems.indexOf(problem), 1);
-    }
     await closeContainer(reading, c, broke);
   }
 }
