@@ -116,12 +116,14 @@ async function notAJournal(path: string): Promise<void> {
   if (journal) throw new UsageError(`${path} is a vmfix journal, the record a rollback needs; vmfix does not write over it. Name another file.`);
 }
 
-/** What a path that is not a regular file is, in words. */
-function fileKind(info: { isSymbolicLink(): boolean; isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+/** What a path that is not a regular file is, in words (of lstat's Stats, or a directory's Dirent): its one spelling. */
+export function fileKind(info: { isSymbolicLink(): boolean; isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
   if (info.isSymbolicLink()) return 'a symbolic link';
   if (info.isDirectory()) return 'a directory';
   if (info.isFIFO()) return 'a FIFO';
-  return info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : 'not a regular file';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  return info.isSocket() ? 'a socket' : 'not a regular file';
 }
 
 /** Far above any plan or journal vmfix writes (a 10,000-VM pin-mac plan is some 40 MiB): none larger is read. */

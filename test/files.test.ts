@@ -33,7 +33,7 @@ vi.mock('node:fs/promises', async (original) => {
   };
 });
 
-const { refuseSharedFiles, writeFile } = await import('../src/files.js');
+const { fileKind, refuseSharedFiles, writeFile } = await import('../src/files.js');
 const { UsageError } = await import('../src/errors.js');
 
 let dir: string;
@@ -128,5 +128,21 @@ describe('writeFile over a journal', () => {
       await writeFile(path, 'report\n');
       expect(await readFile(path, 'utf8')).toBe('report\n');
     }
+  });
+});
+
+describe('what is not a regular file, in words (one spelling for outputs, journals and the logs read)', () => {
+  const kinds = ['isSymbolicLink', 'isDirectory', 'isFIFO', 'isCharacterDevice', 'isBlockDevice', 'isSocket'] as const;
+  const info = (is: (typeof kinds)[number] | null) => Object.fromEntries(kinds.map((k) => [k, () => k === is])) as Record<(typeof kinds)[number], () => boolean>;
+  it.each([
+    ['isSymbolicLink', 'a symbolic link'],
+    ['isDirectory', 'a directory'],
+    ['isFIFO', 'a FIFO'],
+    ['isCharacterDevice', 'a character device'],
+    ['isBlockDevice', 'a block device'],
+    ['isSocket', 'a socket'],
+    [null, 'not a regular file'],
+  ] as const)('%s: %s', (is, words) => {
+    expect(fileKind(info(is))).toBe(words);
   });
 });

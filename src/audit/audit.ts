@@ -10,7 +10,7 @@ import { logEvidence } from './evidence.js';
 import { findingId, SEVERITY, type Evidence, type Finding, type FindingKind, type HistoryItem } from './finding.js';
 import { guestMac, matchLogEvents, nicKey, type Namesakes, type PastEvents } from './match-logs.js';
 import { NameHistory } from './name-history.js';
-import { matchPortEvents } from './match-events.js';
+import { hostPortWhy, matchPortEvents } from './match-events.js';
 import { macOwnership, notOffered, remediesFor } from './remedies.js';
 import { unneededAccept } from './unneeded.js';
 import { tellUnknownVm } from './vm-names.js';
@@ -102,7 +102,7 @@ export function audit(inventory: Inventory, evidence: EvidenceSet): AuditResult 
   findings.push(...unneededAccept(index, needed));
   findings.push(...logs.unattributed.map((u) => portFinding(u.host, u.events)));
   findings.push(...logs.namesakes.map(namesakesFinding));
-  const history = [...logs.history.map(historyItem), ...portEvents.history];
+  const history = [...logs.history.map(historyItem), ...portEvents.history, ...hostPortsBlocked(index, evidence, portEvents.hostPorts)];
   for (const off of logs.offVms) {
     if (!off.vm.nics.length) {
       findings.push(noNicsFinding(off.vm, off.host, off.events));
@@ -145,6 +145,26 @@ function unseenPorts(inventory: Inventory, evidence: EvidenceSet, events: Return
     out.set(id, entry);
   }
   return [...out.values()].sort((a, b) => a.dvs.localeCompare(b.dvs) || a.portKey.localeCompare(b.portKey, undefined, { numeric: true }));
+}
+
+/** The host's own dvPorts (uplinks, vmkernel adapters) vCenter shows blocked now, not by an administrator, whose events did not say it already: history. */
+function hostPortsBlocked(index: InventoryIndex, evidence: EvidenceSet, said: ReadonlySet<string>): HistoryItem[] {
+  const byUuid = new Map(index.inventory.dvSwitches.map((d) => [d.uuid, d]));
+  const out: HistoryItem[] = [];
+  for (const port of evidence.dvPorts) {
+    if (!port.blocked || port.adminBlocked || !port.hostPort || said.has(`${port.dvsUuid}/${port.portKey}`)) continue;
+    const host = index.host(port.hostPort.host);
+    out.push({
+      vm: null,
+      nic: null,
+      host: host ? { name: host.name, moref: host.moref } : null,
+      port: port.portKey,
+      lastTime: null,
+      why: hostPortWhy(index, byUuid.get(port.dvsUuid)?.name ?? port.dvsUuid, port.portKey, port.hostPort),
+      evidence: [{ type: 'dvport-blocked', detail: `dvPort ${port.portKey} is blocked${port.statusDetail ? `: ${port.statusDetail.replace(/\.$/, '')}` : ''}.`, portKey: port.portKey, statusDetail: port.statusDetail }],
+    });
+  }
+  return out;
 }
 
 /** The warning for blocked dvPorts of VMs this user is not shown, one per port. */

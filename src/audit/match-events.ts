@@ -7,7 +7,8 @@
 // "Connected" ticked, a move away and back), a NIC disconnected now, a NIC
 // whose MAC has been pinned since, or a policy that allows it now, makes the
 // event history: shown with its time, never a finding.
-import type { DvPortEvent } from '../evidence/types.js';
+import type { DvPortEvent, DvPortState } from '../evidence/types.js';
+import type { InventoryIndex } from '../inventory/lookup.js';
 import type { DvSwitch, Vm, VmNic } from '../inventory/model.js';
 import { acceptsMacChanges, networkName, type Attachments } from './attachment.js';
 import type { Evidence, HistoryItem } from './finding.js';
@@ -19,6 +20,19 @@ export interface MatchedPortEvents {
   readonly history: readonly HistoryItem[];
   /** Block events of ports connected now to a VM the inventory lacks (one this user cannot see): neither history nor a NIC's. */
   readonly unseen: readonly { readonly dvs: DvSwitch; readonly portKey: string; readonly vm: string; readonly evidence: readonly Evidence[] }[];
+  /** The host's own ports (`${dvsUuid}/${portKey}`) whose block events were made history here. */
+  readonly hostPorts: ReadonlySet<string>;
+}
+
+/**
+ * Why a block of a host's own dvPort (its uplink, its vmkernel adapter) is history: no guest's NIC is
+ * on it, so no guest changed a MAC there, and nothing of vmfix's remedies would release it.
+ */
+export function hostPortWhy(index: InventoryIndex, dvsName: string, portKey: string, hostPort: NonNullable<DvPortState['hostPort']>): string {
+  const host = index.host(hostPort.host);
+  const owner = host ? `${host.name}'s` : `host ${hostPort.host}'s`;
+  const what = hostPort.type === 'pnic' ? 'uplink (a physical NIC)' : hostPort.type === 'hostVmkVnic' ? 'vmkernel adapter' : `own port${hostPort.type ? ` (${hostPort.type})` : ''}`;
+  return `dvPort ${portKey} of ${dvsName} is ${owner} ${what}, not a VM's NIC: its block is no guest's MAC change, which is what vmfix audits`;
 }
 
 export function matchPortEvents(attachments: Attachments, events: readonly DvPortEvent[]): MatchedPortEvents {
@@ -28,6 +42,7 @@ export function matchPortEvents(attachments: Attachments, events: readonly DvPor
   const byNic = new Map<string, Evidence[]>();
   const history: HistoryItem[] = [];
   const unseen: { dvs: DvSwitch; portKey: string; vm: string; evidence: Evidence[] }[] = [];
+  const hostPorts = new Set<string>();
 
   for (const port of ports(events)) {
     const dvs = dvsByMoref.get(port.dvs);
@@ -43,6 +58,13 @@ export function matchPortEvents(attachments: Attachments, events: readonly DvPor
       past(`the distributed switch ${port.dvsName} is no longer in the inventory`);
       continue;
     }
+    // The host's own port (vCenter's connectee a HostSystem): said as what it is, neither a VM's nor one unseen.
+    if (state?.hostPort) {
+      hostPorts.add(`${dvs.uuid}/${port.portKey}`);
+      const host = index.host(state.hostPort.host);
+      history.push(historyItem(port, evidence, hostPortWhy(index, dvs.name, port.portKey, state.hostPort), host ? { name: host.name, moref: host.moref } : null));
+      continue;
+    }
     // vCenter names the VM on the port, and it is none of those this user is shown: nothing says the block is over.
     if (state?.vm && !vm && port.blocks.length) {
       unseen.push({ dvs, portKey: port.portKey, vm: state.vm, evidence });
@@ -56,7 +78,7 @@ export function matchPortEvents(attachments: Attachments, events: readonly DvPor
     if (why) past(why, { vm, nic });
     else byNic.set(nicKey(vm, nic), evidence);
   }
-  return { byNic, history, unseen };
+  return { byNic, history, unseen, hostPorts };
 }
 
 interface Block {

@@ -209,3 +209,14 @@ const OTHER_PROGRAMS = new Set(['hostd', 'hostd-probe', 'vpxa', 'fdm', 'vobd', '
 export function isOtherProgramLog(name: string): boolean {
   return OTHER_PROGRAMS.has(rotationOf(basename(name)).family);
 }
+
+/**
+ * What becomes of a file no name marks as vmkernel's (nor as a listing, an esx.conf, an archive), in a folder
+ * given or an archive alike: outside any bundle it is read by its content (a collector files a host's lines
+ * under any name); another program's log by its name is not read, and said; a bundle's other files (other
+ * programs' logs, command output: what vm-support names, it reads by name) and macOS metadata are nothing.
+ */
+export function byContentRule(path: string): 'read' | 'other-program' | 'nothing' {
+  if (bundleOfMember(path) || isMacMetadata(path)) return 'nothing';
+  return isOtherProgramLog(path) ? 'other-program' : 'read';
+}

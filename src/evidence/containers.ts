@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleHost, bundleOfMember, compressedBeyondReach, isArchiveName, isEsxConf, isHostBundleName, isMacMetadata, isNetStatsListing, isOtherProgramLog, isVcenterOwnBundle, namesItsOwnLog, rotationOf, systemUuid, UNKNOWN_AGE, unnamedHost, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
+import { bundleHost, bundleOfMember, byContentRule, compressedBeyondReach, isArchiveName, isEsxConf, isHostBundleName, isMacMetadata, isNetStatsListing, isVcenterOwnBundle, namesItsOwnLog, rotationOf, systemUuid, UNKNOWN_AGE, unnamedHost, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName, type LogFileName } from './bundle-layout.js';
 import { Fragments } from './fragments.js';
 import { parseNetStats } from './port-clients.js';
 import { asUnreadable, cutShort, damaged, drain, notVmkernels, readLogStream, trailingGarbage, trailingTarData, unreadable, UnreadableError, type Reading } from './reading.js';
@@ -94,13 +94,10 @@ export async function route(reading: Reading, c: Container, member: ArchiveMembe
   if (isArchiveName(member.path)) return routeArchive(reading, c, member, name);
   if (vmkernelLogUnderOtherName(member.path)) return routeOtherName(reading, c, member, name);
   // Outside a bundle, an archive is a folder packed (a collector's /var/log/remote sent as a .tgz): its files are
-  // read as the folder's are, by their content whatever their name; a bundle's other files are other programs'.
-  if (bundleOfMember(member.path)) return;
-  if (isOtherProgramLog(member.path)) {
-    reading.byContent.skipped.push(name);
-    return;
-  }
-  return routeByContent(reading, c, member);
+  // read as the folder's are, by their content whatever their name.
+  const rule = byContentRule(member.path);
+  if (rule === 'other-program') reading.byContent.skipped.push(name);
+  if (rule === 'read') return routeByContent(reading, c, member);
 }
 
 /**
@@ -199,17 +196,15 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
   // A log of its own beside vmkernel.log: its times, window end and clock are its own; its lines that vmkernel.log also has count once.
   if (warnings) source = warningsSource(reading, source, c.label + c.joiner + file);
   c.current = { name, source };
-  {
-    // One log per bundle (whichever of its directories holds it), or per folder outside any bundle.
-    const key = `${bundle ? bundle.path : `\u0001${dirname(member.path)}`}\u0000${basename(file)}`;
-    // Its slices and the file joined from them beside them (cat vmkernel.log.FRAG-* > vmkernel.log) are two copies too.
-    const copy = fragment === null ? file : `${file}.FRAG`;
-    const taken = c.taken.get(key);
-    if (taken === undefined) c.taken.set(key, copy);
-    // The same log under another directory of the bundle (var/log beside var/run/log): usually a copy,
-    // but it may be older or newer. Read on its own; the evidence keeps it only if it adds something.
-    else if (taken !== copy) source = c.current.source = copySource(reading, source, c.label + c.joiner + (warnings || taken.startsWith(`${dirname(member.path)}/`) ? file : dirname(member.path)));
-  }
+  // One log per bundle (whichever of its directories holds it), or per folder outside any bundle.
+  const key = `${bundle ? bundle.path : `\u0001${dirname(member.path)}`}\u0000${basename(file)}`;
+  // Its slices and the file joined from them beside them (cat vmkernel.log.FRAG-* > vmkernel.log) are two copies too.
+  const copy = fragment === null ? file : `${file}.FRAG`;
+  const taken = c.taken.get(key);
+  if (taken === undefined) c.taken.set(key, copy);
+  // The same log under another directory of the bundle (var/log beside var/run/log): usually a copy,
+  // but it may be older or newer. Read on its own; the evidence keeps it only if it adds something.
+  else if (taken !== copy) source = c.current.source = copySource(reading, source, c.label + c.joiner + (warnings || taken.startsWith(`${dirname(member.path)}/`) ? file : dirname(member.path)));
   if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);
   const lines = source.lines;
@@ -385,28 +380,22 @@ export async function readZipFile(reading: Reading, path: string, depth: number)
   const mtime = (await stat(path)).mtimeMs;
   const c = container(reading, path, '!', depth, null, mtime);
   let broke = false;
-  const damagedMembers: { readonly name: string; readonly problem: string }[] = [];
   try {
     await readZip(path, (member) => route(reading, c, member), (member, reason) => {
       const log = vmkernelLogName(member) || isArchiveName(member) || compressedBeyondReach(member) || vmkernelLogUnderOtherName(member);
       // A file outside a bundle would have been read by its content, as route() reads it.
-      if (!log && (bundleOfMember(member) || isOtherProgramLog(member) || isMacMetadata(member))) return; // not read anyway
+      if (!log && byContentRule(member) !== 'read') return; // not read anyway
       if (log) reading.logFiles++;
       reading.problems.push(`${path}!${member}: not read: ${reason}.`);
     }, (member, reason) => {
-      const name = `${path}!${member}`;
-      // A file read by its content that held no vmkernel line is no evidence, damaged or not; the CRC is known at its end, before that.
-      const problem = damaged(name, reason);
-      reading.problems.push(problem);
-      damagedMembers.push({ name, problem });
+      // A member read and damaged is said, whatever it was found to hold: a file read by its content may hold no
+      // vmkernel line only because the damage took them (zeroed, a name changed). Members not read are never checked.
+      reading.problems.push(damaged(`${path}!${member}`, reason));
     });
   } catch (error) {
     broke = true;
     throw stopped(c, error);
   } finally {
-    for (const { name, problem } of damagedMembers) {
-      if (reading.byContent.notEvidence.includes(name)) reading.problems.splice(reading.problems.indexOf(problem), 1);
-    }
     await closeContainer(reading, c, broke);
   }
 }

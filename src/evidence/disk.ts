@@ -10,8 +10,9 @@ import { createReadStream, type Dirent } from 'node:fs';
 import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
+import { fileKind } from '../files.js';
 import { CorruptArchiveError, type ArchiveMember } from './archive.js';
-import { bundleOfMember, bundleRoot, compressedBeyondReach, isArchiveName, isEsxConf, isMacMetadata, isOtherProgramLog, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
+import { bundleOfMember, bundleRoot, byContentRule, compressedBeyondReach, isArchiveName, isEsxConf, rotationOf, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName, vmkernelLogUnderOtherName } from './bundle-layout.js';
 import { closeContainer, container, readTarContainer, readThroughAnotherArgument, readZipFile, route, routeByContent } from './containers.js';
 import { cutShort, READ_CHUNK_BYTES, readLogStream, unreadable, UnreadableError, type Reading } from './reading.js';
 import type { SourceBuilder } from './source.js';
@@ -72,12 +73,9 @@ export async function readDirectory(reading: Reading, dir: string, seen: (path: 
     for (const file of await walk(reading, dir, links)) {
       const path = relative(top, file.path).split(sep).join('/');
       if (file.byContent) {
-        // A bundle's other files are other programs' logs and command output: what vm-support names it reads by name.
-        if (bundleOfMember(path) || isMacMetadata(path)) continue;
-        if (isOtherProgramLog(path)) {
-          reading.byContent.skipped.push(file.path);
-          continue;
-        }
+        const rule = byContentRule(path);
+        if (rule === 'other-program') reading.byContent.skipped.push(file.path);
+        if (rule !== 'read') continue;
       }
       if (file.special) {
         reading.problems.push(`${file.path} is ${file.special}, not a file: vmfix does not open it, so whatever it stands for was not read.`);
@@ -197,7 +195,7 @@ async function walk(reading: Reading, dir: string, links: Link[], top = true): P
       out.push({ path, mtime: (await lstat(path)).mtime, notFile: await notAFile(entry, path) });
     } else if (!entry.isFile() && !entry.isSymbolicLink()) {
       // Any name: in a folder read by content, a FIFO or a device may stand for a host's log. Never opened: a FIFO would hang.
-      out.push({ path, mtime: (await lstat(path)).mtime, byContent: true, special: specialKind(entry) });
+      out.push({ path, mtime: (await lstat(path)).mtime, byContent: true, special: fileKind(entry) });
     } else if (entry.isSymbolicLink()) {
       // Any name: in a folder read by content, a link to a file (or to nothing) may stand for a host's log.
       const resolvesTo = await realpath(path).catch(() => undefined);
@@ -215,8 +213,8 @@ async function walk(reading: Reading, dir: string, links: Link[], top = true): P
 
 /** A bundle's etc/vmware/esx.conf: the host's system UUID. */
 function bundleEsxConf(path: string): boolean {
-  const root = dirname(dirname(dirname(path)));
-  return isEsxConf(relative(dirname(root), path)) && bundleRoot(basename(root)) !== null;
+  const rel = path.split(sep).join('/');
+  return isEsxConf(rel) && bundleOfMember(rel) !== null;
 }
 
 async function notAFile(entry: Dirent, path: string): Promise<Found['notFile']> {
@@ -224,11 +222,7 @@ async function notAFile(entry: Dirent, path: string): Promise<Found['notFile']> 
     const resolvesTo = await realpath(path).catch(() => undefined);
     return { type: 'link', linkTarget: await readlink(path), ...(resolvesTo === undefined ? {} : { resolvesTo }) };
   }
-  return { type: 'other', what: specialKind(entry) };
-}
-
-function specialKind(entry: Dirent): string {
-  return entry.isFIFO() ? 'a FIFO' : entry.isCharacterDevice() ? 'a character device' : entry.isBlockDevice() ? 'a block device' : 'a socket';
+  return { type: 'other', what: fileKind(entry) };
 }
 
 function isFsError(error: unknown): error is NodeJS.ErrnoException {

@@ -202,7 +202,7 @@ export const DV_PORTS = {
   array: true,
   keep: [
     'key', 'dvsUuid', 'portgroupKey',
-    'connectee.connectedEntity', 'connectee.nicKey',
+    'connectee.connectedEntity', 'connectee.nicKey', 'connectee.type',
     'state.runtimeInfo.blocked', 'state.runtimeInfo.statusDetail', 'state.runtimeInfo.macAddress',
     'config.setting.blocked', 'config.setting.macManagementPolicy', 'config.setting.securityPolicy',
   ],
@@ -232,9 +232,11 @@ async function blockEvents(client: VimClient, inventory: Inventory, since: strin
   }
 }
 
-function toPortState(port: DistributedVirtualPort): DvPortState {
+export function toPortState(port: DistributedVirtualPort): DvPortState {
   const runtime = port.state?.runtimeInfo;
   const nicKey = port.connectee?.nicKey;
+  // The connectee is a VM's NIC, or the host's own port (uplink, vmkernel adapter): only a VM's is a guest's.
+  const entity = port.connectee?.connectedEntity;
   return {
     dvsUuid: port.dvsUuid,
     portKey: port.key,
@@ -243,8 +245,9 @@ function toPortState(port: DistributedVirtualPort): DvPortState {
     adminBlocked: port.config.setting?.blocked?.value === true,
     statusDetail: runtime?.statusDetail || null,
     macAddress: normalizeMac(runtime?.macAddress),
-    vm: port.connectee?.connectedEntity?.value ?? null,
-    nicKey: nicKey === undefined ? null : Number(nicKey),
+    vm: entity?.type === 'VirtualMachine' ? entity.value : null,
+    nicKey: nicKey === undefined || entity?.type !== 'VirtualMachine' ? null : Number(nicKey),
+    hostPort: entity?.type === 'HostSystem' ? { host: entity.value, type: port.connectee?.type ?? null } : null,
     setting: macPolicies(port.config.setting),
   };
 }

@@ -14,9 +14,14 @@ export interface DvPortState {
   readonly adminBlocked: boolean;
   readonly statusDetail: string | null;
   readonly macAddress: string | null;
-  /** The VM (moref) and NIC key the port is connected to. */
+  /** The VM (moref) and NIC key the port is connected to; null where its connectee is no VM (connectedEntity not a VirtualMachine). */
   readonly vm: string | null;
   readonly nicKey: number | null;
+  /**
+   * The host's own port (connectee.connectedEntity a HostSystem): an uplink (connectee.type `pnic`) or a
+   * vmkernel adapter (`hostVmkVnic`). No guest's NIC, so no guest's MAC change. Absent where not read.
+   */
+  readonly hostPort?: { readonly host: string; readonly type: string | null } | null;
   /** The port's MAC policies (macManagementPolicy, securityPolicy) from its setting, which repeats the portgroup's values where it does not override. */
   readonly setting: VMwareDVSPortSetting | null;
 }

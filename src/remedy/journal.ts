@@ -6,7 +6,7 @@
 // vmfix changes nothing it cannot record.
 import { lstat, open as openFile, rm } from 'node:fs/promises';
 import { ChangeError, ExitCode, NotSentError, UsageError } from '../errors.js';
-import { fileProblem, isPlaced, writeFile, type PlacedFile } from '../files.js';
+import { fileKind, fileProblem, isPlaced, writeFile, type PlacedFile } from '../files.js';
 import { checksum } from './change.js';
 import type { Journal, JournalEntry } from './schema.js';
 
@@ -39,7 +39,7 @@ export class JournalWriter {
     } catch (err) {
       const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
       const what = exists ? await lstat(path).catch(() => undefined) : undefined;
-      const kind = what?.isFile() ? undefined : what?.isSymbolicLink() ? 'a symbolic link' : what?.isCharacterDevice() ? 'a device' : what?.isFIFO() ? 'a FIFO' : 'not a regular file';
+      const kind = what?.isFile() ? undefined : what ? fileKind(what) : 'not a regular file';
       throw new UsageError(
         !exists
           ? `Cannot create the journal ${path} (${fileProblem(err)}), so nothing was changed; name a writable place with --journal.`

@@ -3,6 +3,7 @@
 // a port now on another NIC or none, a pinned MAC or an Accept make it history.
 import { describe, expect, it } from 'vitest';
 import { audit } from '../../src/audit/audit.js';
+import { toPortState } from '../../src/evidence/online.js';
 import type { DvPortEvent, DvPortState, EvidenceSet } from '../../src/evidence/types.js';
 import { dvPortgroup, dvSwitch, host, inventory, macPolicy, nic, onDvPortgroup, vm, vswitch } from '../helpers/inventory.js';
 
@@ -107,5 +108,39 @@ describe('dvPort block events', () => {
     // A port of a VM it has, or one an administrator blocked, is no such port.
     expect(audit(estate(), evidence([portState('vm-7', 4000, '12', true)], [])).unseenPorts).toEqual([]);
     expect(audit(estate(), evidence([{ ...portState('vm-99', 4000, '13', true), adminBlocked: true }], [])).unseenPorts).toEqual([]);
+  });
+});
+
+describe("a blocked dvPort of the host's own (an uplink, a vmkernel adapter: vCenter's connectee a HostSystem)", () => {
+  /** The port as FetchDVPorts gives it: connectee.connectedEntity a HostSystem, connectee.type pnic or hostVmkVnic. */
+  const hostPort = (portKey: string, type: 'pnic' | 'hostVmkVnic', host = 'host-1') =>
+    toPortState({
+      key: portKey, dvsUuid: UUID, portgroupKey: 'dvpg-uplinks', config: {},
+      connectee: { connectedEntity: { type: 'HostSystem', value: host }, ...(type === 'pnic' ? {} : { nicKey: 'vmk1' }), type },
+      state: { runtimeInfo: { linkUp: true, blocked: true, statusDetail: 'Port blocked.' } },
+    });
+
+  it('is read as no VM\'s: no VM moref, no NIC key, the host and what port of it', () => {
+    expect(hostPort('7', 'hostVmkVnic')).toMatchObject({ vm: null, nicKey: null, hostPort: { host: 'host-1', type: 'hostVmkVnic' }, blocked: true });
+    const vmPort = toPortState({ key: '12', dvsUuid: UUID, config: {}, connectee: { connectedEntity: { type: 'VirtualMachine', value: 'vm-7' }, nicKey: '4000', type: 'vmVnic' } });
+    expect(vmPort).toMatchObject({ vm: 'vm-7', nicKey: 4000, hostPort: null });
+  });
+
+  it('blocked now is history naming the host and the port, not "connected to host-1, a VM this vCenter user cannot see" (was: that warning, exit 1)', () => {
+    const result = audit(estate(), evidence([portState('vm-7', 4000), hostPort('7', 'pnic'), hostPort('8', 'hostVmkVnic', 'host-12')], []));
+    expect(result.unseenPorts).toEqual([]);
+    expect(result.findings).toEqual([]);
+    expect(result.history).toEqual([
+      expect.objectContaining({ vm: null, nic: null, host: { name: 'esx01', moref: 'host-1' }, port: '7', lastTime: null, why: "dvPort 7 of DSwitch01 is esx01's uplink (a physical NIC), not a VM's NIC: its block is no guest's MAC change, which is what vmfix audits" }),
+      expect.objectContaining({ vm: null, host: null, port: '8', why: "dvPort 8 of DSwitch01 is host host-12's vmkernel adapter, not a VM's NIC: its block is no guest's MAC change, which is what vmfix audits" }),
+    ]);
+    expect(result.history[0]!.evidence).toMatchObject([{ type: 'dvport-blocked', detail: 'dvPort 7 is blocked: Port blocked.' }]);
+  });
+
+  it('its block events are history once, saying what port it is (was: "connected to no NIC vmfix sees", or an unseen VM\'s port)', () => {
+    const result = audit(estate(), evidence([portState('vm-7', 4000), hostPort('7', 'hostVmkVnic')], [blockEvent(1, true, APP_MAC, '7')]));
+    expect(result.unseenPorts).toEqual([]);
+    expect(result.findings).toEqual([]);
+    expect(result.history).toMatchObject([{ vm: null, host: { name: 'esx01' }, port: '7', lastTime: '2026-12-01T09:01:00.000Z', why: expect.stringContaining("esx01's vmkernel adapter, not a VM's NIC"), evidence: [{ type: 'dvport-event' }] }]);
   });
 });

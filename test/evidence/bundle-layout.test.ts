@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { bundleOfMember, bundleRoot, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from '../../src/evidence/bundle-layout.js';
+import { bundleOfMember, bundleRoot, byContentRule, isNetStatsListing, isVcenterOwnBundle, vcenterMemberHost, vmkernelLogName } from '../../src/evidence/bundle-layout.js';
 
 describe('bundle names', () => {
   it.each([
@@ -66,5 +66,19 @@ describe('log and listing names', () => {
     expect(isNetStatsListing('esx-a-2024-05-14/commands/net-stats_-l.txt')).toBe(true);
     expect(isNetStatsListing('esx-a-2024-05-14/commands/1.net-stats_-l.txt')).toBe(true);
     expect(isNetStatsListing('esx-a-2024-05-14/commands/net-stats_-A.txt')).toBe(false);
+  });
+});
+
+describe('a file no name marks as vmkernel\'s (one rule for a folder given and an archive)', () => {
+  it.each([
+    ['remote/esx02/syslog.log', 'read'],
+    ['esx03.log', 'read'],
+    ['remote/esx02/hostd.log', 'other-program'],
+    ['remote/esx02/vpxa.0.gz', 'other-program'],
+    ['esx-esx01-2024-05-14--09.12-1234/var/run/log/syslog.log', 'nothing'],
+    ['esx-esx01-2024-05-14--09.12-1234/commands/esxcfg-info_-a.txt', 'nothing'],
+    ['__MACOSX/remote/esx02/._syslog.log', 'nothing'],
+  ] as const)('%s: %s', (path, rule) => {
+    expect(byContentRule(path)).toBe(rule);
   });
 });

@@ -1,7 +1,7 @@
 // A syslog collector's folder as admins keep it (/var/log/remote/<host>/…):
 // what is in it is read, or said not to be.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +123,23 @@ describe("a collector's folder packed as a .tgz or .zip (sent by mail, attached 
       ]);
       expect((await readLogFiles([remote])).events.map((e) => [e.hostName, e.vmName]), kind).toEqual(logs.events.map((e) => [e.hostName, e.vmName]));
     }
+  });
+
+  it('says a member read by its content damaged, though it holds no vmkernel line now: the damage took them (was: "No findings", exit 0)', async () => {
+    const remote = await folder('packed-damaged');
+    const archive = join(remote, '..', 'remote.zip');
+    execFileSync('zip', ['-q0r', archive, 'remote'], { cwd: join(remote, '..') });
+    // Its bytes zeroed after the zip was made (unzip -t: bad CRC); hostd.log's too, which is never read.
+    const zip = await readFile(archive);
+    for (const file of ['esx02/syslog.log', 'esx02/hostd.log']) {
+      const data = await readFile(join(remote, file));
+      zip.fill(0, zip.indexOf(data), zip.indexOf(data) + data.length);
+    }
+    await writeFile(archive, zip);
+    const logs = await readLogFiles([archive]);
+    expect(logs.events).toEqual([]);
+    expect(logs.problems).toEqual([expect.stringContaining(`${archive}!remote/esx02/syslog.log is damaged: its data does not match its CRC-32 (unzip -t: bad CRC `)]);
+    expect(logs.problems[0]).toContain('any line of it may be (a VM\'s name, a MAC, a port) or be missing');
   });
 });
 

@@ -110,8 +110,23 @@ describe('a zip member whose bytes do not match its CRC-32', () => {
     expect(logs.problems).toEqual([says(path, Buffer.from(LOG.toString().replace('web01', 'web03')))]);
   });
 
-  it.each([false, true])('says nothing of a whole zip (its directory cut: %s), nor of a damaged member vmfix does not read', async (cut) => {
+  it.each([false, true])('says nothing of a whole zip (its directory cut: %s), nor of a damaged member vmfix does not read (another program\'s log)', async (cut) => {
     const path = join(tmp, `other-damaged-${cut}.zip`);
+    await writeZip(path, [
+      { name: 'esx05/hostd.log', content: Buffer.from('welcome\n'.repeat(100)), compress: false },
+      { name: MEMBER, content: LOG },
+    ]);
+    const zip = await readFile(path);
+    const at = zip.indexOf('welcome') + 1;
+    zip[at] = zip[at]! ^ 1;
+    await writeFile(path, cut ? cutDirectory(zip) : zip);
+    const logs = await readLogFiles([path]);
+    expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
+    expect(logs.problems.filter((p) => !p.includes("central directory"))).toEqual([]);
+  });
+
+  it.each([false, true])('says a damaged member read by its content (a file of a folder packed: esx05/motd), though it held no vmkernel line (its directory cut: %s; was: silent)', async (cut) => {
+    const path = join(tmp, `content-damaged-${cut}.zip`);
     await writeZip(path, [
       { name: 'esx05/motd', content: Buffer.from('welcome\n'.repeat(100)), compress: false },
       { name: MEMBER, content: LOG },
@@ -122,7 +137,7 @@ describe('a zip member whose bytes do not match its CRC-32', () => {
     await writeFile(path, cut ? cutDirectory(zip) : zip);
     const logs = await readLogFiles([path]);
     expect(logs.events.map((e) => e.vmName)).toEqual(['web01']);
-    expect(logs.problems.filter((p) => !p.includes("central directory"))).toEqual([]);
+    expect(logs.problems.filter((p) => !p.includes('central directory'))).toEqual([expect.stringContaining(`${path}!esx05/motd is damaged: its data does not match its CRC-32`)]);
   });
 });
 

@@ -72,9 +72,10 @@ describe('gatherVmNameEvents', () => {
     expect(await gatherVmNameEvents(c, SINCE, false)).toEqual({ problems: [] });
   });
 
-  it('a standalone host is not asked: only vCenter keeps these events', async () => {
+  it('a standalone host is not asked: only vCenter keeps these events; a line naming a VM it lacks is then a problem', async () => {
     const { client: c, calls } = client(() => [], 'HostAgent');
-    expect(await gatherVmNameEvents(c, SINCE)).toEqual({ problems: [] });
+    expect(await gatherVmNameEvents(c, SINCE)).toEqual({ problems: [expect.stringMatching(/^A standalone ESXi host keeps no VM removal and rename events that vmfix reads/)] });
+    expect(await gatherVmNameEvents(c, SINCE, false)).toEqual({ problems: [] });
     expect(calls).toEqual([]);
   });
 });
