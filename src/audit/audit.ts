@@ -3,7 +3,7 @@
 import { isNestedHypervisor, type Host, type Inventory, type Vm, type VmNic } from '../inventory/model.js';
 import { distributedPolicy, standardPolicy } from '../inventory/policy.js';
 import { InventoryIndex } from '../inventory/lookup.js';
-import type { EvidenceSet } from '../evidence/types.js';
+import type { DvPortState, EvidenceSet } from '../evidence/types.js';
 import type { L2SecEvent } from '../evidence/vmkernel-log.js';
 import { acceptsMacChanges, Attachments, inNsx, networkName, type Attachment } from './attachment.js';
 import { logEvidence } from './evidence.js';
@@ -136,12 +136,7 @@ function unseenPorts(inventory: Inventory, evidence: EvidenceSet, events: Return
     if (!port.blocked || port.adminBlocked || port.vm === null || known.has(port.vm)) continue;
     const id = `${port.dvsUuid}/${port.portKey}`;
     const entry = out.get(id) ?? { dvs: byUuid.get(port.dvsUuid)?.name ?? port.dvsUuid, dvsUuid: port.dvsUuid, portKey: port.portKey, vm: port.vm, evidence: [] };
-    entry.evidence.push({
-      type: 'dvport-blocked',
-      detail: `dvPort ${port.portKey} is blocked${port.statusDetail ? `: ${port.statusDetail.replace(/\.$/, '')}` : ''}.`,
-      portKey: port.portKey,
-      statusDetail: port.statusDetail,
-    });
+    entry.evidence.push(blockedPortEvidence(port));
     out.set(id, entry);
   }
   return [...out.values()].sort((a, b) => a.dvs.localeCompare(b.dvs) || a.portKey.localeCompare(b.portKey, undefined, { numeric: true }));
@@ -161,10 +156,20 @@ function hostPortsBlocked(index: InventoryIndex, evidence: EvidenceSet, said: Re
       port: port.portKey,
       lastTime: null,
       why: hostPortWhy(index, byUuid.get(port.dvsUuid)?.name ?? port.dvsUuid, port.portKey, port.hostPort),
-      evidence: [{ type: 'dvport-blocked', detail: `dvPort ${port.portKey} is blocked${port.statusDetail ? `: ${port.statusDetail.replace(/\.$/, '')}` : ''}.`, portKey: port.portKey, statusDetail: port.statusDetail }],
+      evidence: [blockedPortEvidence(port)],
     });
   }
   return out;
+}
+
+/** What vCenter shows of a port it has blocked, as evidence. */
+function blockedPortEvidence(port: Pick<DvPortState, 'portKey' | 'statusDetail'>): Evidence {
+  return {
+    type: 'dvport-blocked',
+    detail: `dvPort ${port.portKey} is blocked${port.statusDetail ? `: ${port.statusDetail.replace(/\.$/, '')}` : ''}.`,
+    portKey: port.portKey,
+    statusDetail: port.statusDetail,
+  };
 }
 
 /** The warning for blocked dvPorts of VMs this user is not shown, one per port. */
@@ -228,12 +233,7 @@ function observe(vm: Vm, nic: VmNic, att: Attachment, events: readonly L2SecEven
   const port = running && att.kind === 'distributed' ? att.port : undefined;
   const portBlocked = Boolean(port?.blocked && !port.adminBlocked);
   if (port && portBlocked) {
-    evidence.push({
-      type: 'dvport-blocked',
-      detail: `dvPort ${port.portKey} is blocked${port.statusDetail ? `: ${port.statusDetail.replace(/\.$/, '')}` : ''}.`,
-      portKey: port.portKey,
-      statusDetail: port.statusDetail,
-    });
+    evidence.push(blockedPortEvidence(port));
   }
   return {
     evidence,
