@@ -179,10 +179,6 @@ async function routeEsxConf(reading: Reading, c: Container, member: ArchiveMembe
   else if (c.hostHint === null) reading.systemUuids.set(bundleHost(bundle, null), { bundle: bundleSourceName(c, bundle.path), hostName: bundle.root.hostName, uuid });
 }
 
-function copySource(reading: Reading, original: SourceBuilder, name: string): SourceBuilder {
-  return reading.source(name, () => new SourceBuilder({ ...original.init, name, copyOf: original.init.name }));
-}
-
 /** This machine's clock for the source, and a reference never after it: a clock set wrong must not move year-less lines a year ahead. */
 function clock(reference: number | undefined, now: number): { reference?: number; now: number } {
   return reference === undefined ? { now } : { reference: Math.min(reference, now), now };
@@ -204,7 +200,7 @@ async function routeLog(reading: Reading, c: Container, member: ArchiveMember, n
   if (taken === undefined) c.taken.set(key, copy);
   // The same log under another directory of the bundle (var/log beside var/run/log): usually a copy,
   // but it may be older or newer. Read on its own; the evidence keeps it only if it adds something.
-  else if (taken !== copy) source = c.current.source = copySource(reading, source, c.label + c.joiner + (warnings || taken.startsWith(`${dirname(member.path)}/`) ? file : dirname(member.path)));
+  else if (taken !== copy) source = c.current.source = reading.copySource(source, c.label + c.joiner + (warnings || taken.startsWith(`${dirname(member.path)}/`) ? file : dirname(member.path)));
   if (fragment !== null) return c.fragments.add(source, c.label + c.joiner + file, vmkernelLogName(file)!.age, fragment, member.body);
   reading.onFile?.(name);
   const lines = source.lines;

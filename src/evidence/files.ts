@@ -134,7 +134,7 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
       slices ??= { fragments: new Fragments(reading), lines: reading.lines, problems: reading.problems.length };
       // Given beside the file joined from them (cat vmkernel.log.FRAG-* > vmkernel.log), they are a copy of it, not more of it.
       const joined = family.files.some((f) => f.path === slice.file);
-      const into = joined ? copyOf(reading, source(), `${slice.file}.FRAG-*`) : source();
+      const into = joined ? reading.copySource(source(), `${slice.file}.FRAG-*`) : source();
       await slices.fragments.add(into, slice.file, slice.age, slice.index, createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES }));
       continue;
     }
@@ -174,10 +174,6 @@ async function readFamily(reading: Reading, family: Extract<Argument, { kind: 'f
     const why = reading.problems.slice(slices.problems)[0];
     throw new UsageError(`${family.name}: no log line came from its FRAG slices${why ? ` (${why.replace(/\.$/, '')})` : ''}.`);
   }
-}
-
-function copyOf(reading: Reading, original: SourceBuilder, name: string): SourceBuilder {
-  return reading.source(name, () => new SourceBuilder({ ...original.init, name, copyOf: original.init.name }));
 }
 
 function nothingRead(path: string, empty: boolean, kind: Kind, hadLogs: boolean, problems: string[]): string {

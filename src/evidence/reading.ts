@@ -67,6 +67,11 @@ export class Reading {
     return source;
   }
 
+  /** A second copy of `original`'s log under `name` (var/log beside var/run/log, a file joined from its slices beside them). */
+  copySource(original: SourceBuilder, name: string): SourceBuilder {
+    return this.source(name, () => new SourceBuilder({ ...original.init, name, copyOf: original.init.name }));
+  }
+
   /** Lines of files named like vmkernel logs that hold none of its lines: read, and no evidence. */
   linesNotEvidence = 0;
 
