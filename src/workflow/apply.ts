@@ -1,6 +1,6 @@
 // The apply workflow: a plan written by fix --plan-out, applied exactly,
 // after checking that nothing it was made against has drifted.
-import { DriftError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { durationWords } from '../duration.js';
 import type { Plan } from '../remedy/schema.js';
 import { outcomeReport } from '../report/outcome.js';
@@ -8,7 +8,7 @@ import type { VimClient } from '../vsphere/client.js';
 import type { AuditOptions } from './audit.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
 import { ageKnown, agoWords, maxAgeToAdmit, oldWords, planAge, type PlanAge } from './plan-age.js';
-import { approve, preflight, premisesBroken, sameEndpoint } from './preflight.js';
+import { approve, preflight, premisesHoldAfterYes, sameEndpoint } from './preflight.js';
 import { exitCodeOf, openJournal, runChanges, unresolved, verifyRun } from './run.js';
 
 export interface ApplyOptions {
@@ -76,12 +76,8 @@ export async function applyPlan(
     const declined = plan.changes.map((change) => ({ change, status: 'declined' as const }));
     return { result: { kind: 'outcome', report: outcomeReport('apply', endpoint.display, null, declined, plan.skipped, [], applied) }, exitCode: 0 };
   }
-  if (!options.yes) {
-    // The person may have read the changes for a while: each object's drift is checked as it is written,
-    // what they rest on (the NICs they are for, the MACs they pin) here, as before they were shown.
-    const left = await premisesBroken(client, plan.changes, plan.findings);
-    if (left.length) throw new DriftError(`Refusing: ${left.length} object(s) changed while the changes were shown, so nothing was applied. ${left.join('; ')}.`);
-  }
+  // What the changes rest on (the NICs they are for, the MACs they pin), checked again as before they were shown.
+  if (!options.yes) await premisesHoldAfterYes(client, plan.changes, plan.findings, 'applied');
   const changeId = options.changeId ?? plan.request?.changeId;
   const journal = await openJournal(options.journal, endpoint, ctx, {
     command: 'apply',

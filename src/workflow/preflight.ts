@@ -43,6 +43,15 @@ export async function premisesBroken(client: VimClient, changes: readonly Change
   return broken;
 }
 
+/**
+ * After the yes at a terminal: premisesBroken again, for the person may have read the changes for a
+ * while (each object's own drift is checked as it is written). `what`: "applied", "rolled back".
+ */
+export async function premisesHoldAfterYes(client: VimClient, changes: readonly Change[], findings: readonly Finding[], what: string): Promise<void> {
+  const broken = await premisesBroken(client, changes, findings);
+  if (broken.length) throw new DriftError(`Refusing: ${broken.length} object(s) changed while the changes were shown, so nothing was ${what}. ${broken.join('; ')}.`);
+}
+
 /** The NICs of `findings` that `changes` open a policy for but that are no longer there, in words (see remedy/premise.ts). */
 export async function nicsLeft(client: VimClient, changes: readonly Change[], findings: readonly Finding[]): Promise<string[]> {
   const opened = openedFor(findings, changes);

@@ -12,7 +12,7 @@ import { outcomeReport } from '../report/outcome.js';
 import type { VimClient } from '../vsphere/client.js';
 import type { MoRef } from '../vsphere/types.js';
 import type { CommandOutcome, Context, Endpoint } from './context.js';
-import { approve, preflight, premisesBroken, sameEndpoint } from './preflight.js';
+import { approve, preflight, premisesHoldAfterYes, sameEndpoint } from './preflight.js';
 import { exitCodeOf, openJournal, runChanges } from './run.js';
 
 export interface RollbackOptions {
@@ -46,11 +46,8 @@ export async function rollbackJournal(
   if (!(await approve(ctx, options.yes, changes))) {
     return { result: { kind: 'outcome', report: report(null, changes.map((change) => ({ change, status: 'declined' as const }))) }, exitCode: 0 };
   }
-  if (!options.yes) {
-    // As apply: a MAC put back may have been taken while the changes were shown.
-    const broken = await premisesBroken(client, changes, []);
-    if (broken.length) throw new DriftError(`Refusing: ${broken.length} object(s) changed while the changes were shown, so nothing was rolled back. ${broken.join('; ')}.`);
-  }
+  // As apply: a MAC put back may have been taken while the changes were shown.
+  if (!options.yes) await premisesHoldAfterYes(client, changes, [], 'rolled back');
   const changeId = options.changeId ?? recorded.request?.changeId;
   const journal = await openJournal(options.journal, endpoint, ctx, {
     command: 'rollback',
