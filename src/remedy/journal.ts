@@ -14,7 +14,7 @@ export class JournalWriter {
   /** Removed again: nothing was ever recorded in it. */
   private discarded = false;
   /** The file this writer put under its name (device, inode): only that one is rewritten or removed. */
-  private readonly file_: PlacedFile = {};
+  private readonly own: PlacedFile = {};
 
   private constructor(
     readonly path: string,
@@ -49,7 +49,7 @@ export class JournalWriter {
       );
     }
     const writer = new JournalWriter(path, { schemaVersion: 1, kind: 'vmfix-journal', ...header, startedAt: now.toISOString(), entries: [] });
-    writer.file_.placed = made;
+    writer.own.placed = made;
     try {
       await writer.flush();
     } catch (err) {
@@ -125,13 +125,13 @@ export class JournalWriter {
   }
 
   private flush(): Promise<void> {
-    return writeFile(this.path, `${JSON.stringify({ ...this.journal, checksum: checksum(this.journal) }, null, 2)}\n`, { journal: this.file_ });
+    return writeFile(this.path, `${JSON.stringify({ ...this.journal, checksum: checksum(this.journal) }, null, 2)}\n`, { journal: this.own });
   }
 
   /** Removes the file this writer made, and nothing else put under its name since. */
   private async removeOwn(): Promise<void> {
     const now = await lstat(this.path).catch(() => undefined);
-    if (isPlaced(now, this.file_)) await rm(this.path, { force: true });
+    if (isPlaced(now, this.own)) await rm(this.path, { force: true });
   }
 }
 
